@@ -1,0 +1,2 @@
+//! lift: turns bundles into readiness, diff and fleet reports.
+pub mod parse;

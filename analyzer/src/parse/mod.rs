@@ -1,0 +1,53 @@
+//! Parsers: one module per source, bytes in, typed value out.
+//!
+//! A parser never opens a file and never knows whether its bytes came from a
+//! live host, a bundle or a directory tree; `crate::snapshot` binds paths to
+//! parsers. Each parser's doc comment carries a sample input, and its unit
+//! tests run that sample.
+
+use std::fmt;
+
+/// Why a source could not be parsed. The path is added by the caller that
+/// bound the bytes to a file (see `crate::snapshot`), so parsers stay pure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line number, for line-oriented formats.
+    pub line: Option<usize>,
+    /// Byte offset, for binary formats.
+    pub offset: Option<u64>,
+    pub message: String,
+}
+
+impl ParseError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ParseError { line: None, offset: None, message: message.into() }
+    }
+
+    pub fn at_line(line: usize, message: impl Into<String>) -> Self {
+        ParseError { line: Some(line), offset: None, message: message.into() }
+    }
+
+    pub fn at_offset(offset: u64, message: impl Into<String>) -> Self {
+        ParseError { line: None, offset: Some(offset), message: message.into() }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.offset) {
+            (Some(line), _) => write!(f, "line {line}: {}", self.message),
+            (None, Some(offset)) => write!(f, "byte {offset}: {}", self.message),
+            (None, None) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A result that kept going past damaged records: the good ones in `value`,
+/// one error per damaged record in `errors`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial<T> {
+    pub value: T,
+    pub errors: Vec<ParseError>,
+}
