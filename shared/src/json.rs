@@ -1,0 +1,41 @@
+//! The JSON form: the same records, byte strings as base64. It round-trips
+//! exactly, and it is how people inspect bundles with jq and how tests write
+//! small bundles by hand.
+
+use crate::{Record, FORMAT_VERSION};
+use serde::{Deserialize, Serialize};
+
+/// The top-level JSON object.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JsonBundle {
+    pub format_version: u32,
+    pub records: Vec<Record>,
+}
+
+impl JsonBundle {
+    pub fn new(records: Vec<Record>) -> Self {
+        JsonBundle {
+            format_version: FORMAT_VERSION,
+            records,
+        }
+    }
+}
+
+/// Cap on a JSON form's size, so that a hostile one cannot exhaust memory.
+pub const MAX_JSON_BYTES: u64 = 2 << 30;
+
+pub fn to_writer<W: std::io::Write>(out: W, bundle: &JsonBundle) -> serde_json::Result<()> {
+    serde_json::to_writer_pretty(out, bundle)
+}
+
+/// Parses a JSON form; a newer format version is refused like a newer bundle.
+pub fn from_slice(bytes: &[u8]) -> Result<JsonBundle, String> {
+    let b: JsonBundle = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if b.format_version != FORMAT_VERSION {
+        return Err(format!(
+            "format version {} is not supported (this lift reads {FORMAT_VERSION})",
+            b.format_version
+        ));
+    }
+    Ok(b)
+}

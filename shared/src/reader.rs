@@ -1,0 +1,325 @@
+//! The defensive reader. Bundles arrive by email from machines nobody here
+//! controls: every limit is explicit, every failure names the file and the
+//! byte offset, and no input can make it allocate past its limits.
+
+use crate::codec::{self, Peek, MAX_RECORD_LEN};
+use crate::{Record, FORMAT_VERSION, MAGIC};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The reader's limits. `Default` is what the analyzer uses.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest record body (at most `codec::MAX_RECORD_LEN`).
+    pub max_record_len: u32,
+    /// Total decompressed bytes.
+    pub max_decompressed: u64,
+    /// Entry records.
+    pub max_entries: u64,
+    /// Bytes in one entry's path.
+    pub max_path_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_record_len: MAX_RECORD_LEN,
+            max_decompressed: 2 << 30,
+            max_entries: 2_000_000,
+            max_path_len: 4096,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ReadErrorKind {
+    Io(io::Error),
+    BadMagic([u8; 8]),
+    UnsupportedVersion(u32),
+    /// The input ended inside the header, a record or the compressed frame.
+    Truncated,
+    /// zstd refused the data: corruption, or a failed content checksum.
+    Corrupt(String),
+    RecordTooLong {
+        len: u32,
+        limit: u32,
+    },
+    DecompressedLimit {
+        limit: u64,
+    },
+    TooManyEntries {
+        limit: u64,
+    },
+    PathTooLong {
+        len: usize,
+        limit: usize,
+    },
+    /// The record body is not a valid record.
+    Decode(String),
+}
+
+/// A failure to read a bundle, with where it happened.
+#[derive(Debug)]
+pub struct ReadError {
+    pub path: Option<PathBuf>,
+    /// Offset in the decompressed record stream (0 for header errors, which
+    /// are in the file itself).
+    pub offset: u64,
+    /// Zero-based index of the record being read.
+    pub record: u64,
+    pub kind: ReadErrorKind,
+}
+
+impl fmt::Display for ReadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadErrorKind::Io(e) => write!(f, "{e}"),
+            ReadErrorKind::BadMagic(m) => {
+                write!(f, "not a lift bundle (magic {:?}, expected \"LIFTBNDL\")", String::from_utf8_lossy(m))
+            }
+            ReadErrorKind::UnsupportedVersion(v) => write!(
+                f,
+                "bundle format version {v} is newer than this lift understands (up to {FORMAT_VERSION}); upgrade lift"
+            ),
+            ReadErrorKind::Truncated => f.write_str("the file ends early (truncated in transfer?)"),
+            ReadErrorKind::Corrupt(m) => write!(f, "corrupt compressed data: {m}"),
+            ReadErrorKind::RecordTooLong { len, limit } => {
+                write!(f, "record claims {len} bytes, over the {limit}-byte limit")
+            }
+            ReadErrorKind::DecompressedLimit { limit } => {
+                write!(f, "decompresses to more than {limit} bytes (the limit)")
+            }
+            ReadErrorKind::TooManyEntries { limit } => write!(f, "more than {limit} entries (the limit)"),
+            ReadErrorKind::PathTooLong { len, limit } => {
+                write!(f, "an entry path of {len} bytes, over the {limit}-byte limit")
+            }
+            ReadErrorKind::Decode(m) => write!(f, "undecodable record: {m}"),
+        }
+    }
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.path {
+            write!(f, "{}: ", p.display())?;
+        }
+        match self.kind {
+            ReadErrorKind::BadMagic(_) | ReadErrorKind::UnsupportedVersion(_) => {
+                write!(f, "{}", self.kind)
+            }
+            _ => write!(
+                f,
+                "record {} at decompressed byte {}: {}",
+                self.record, self.offset, self.kind
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+/// Streams records out of a bundle. Iterate it; after `None`, `skipped()`
+/// says how many records from a newer probe were passed over.
+pub struct Reader<R: Read> {
+    inner: io::Take<zstd::Decoder<'static, BufReader<R>>>,
+    limits: Limits,
+    path: Option<PathBuf>,
+    /// Start of the record being read, in the decompressed stream.
+    offset: u64,
+    /// Decompressed bytes read so far.
+    consumed: u64,
+    record: u64,
+    entries: u64,
+    skipped: u64,
+    done: bool,
+}
+
+impl Reader<File> {
+    pub fn open(path: &Path, limits: Limits) -> Result<Self, ReadError> {
+        let file = File::open(path).map_err(|e| ReadError {
+            path: Some(path.to_owned()),
+            offset: 0,
+            record: 0,
+            kind: ReadErrorKind::Io(e),
+        })?;
+        Reader::new(file, limits)
+            .map(|r| r.with_path(path))
+            .map_err(|e| e.with_path(path))
+    }
+}
+
+impl ReadError {
+    fn with_path(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+}
+
+impl<R: Read> Reader<R> {
+    /// Checks the magic and version and opens the compressed frame.
+    pub fn new(mut input: R, limits: Limits) -> Result<Self, ReadError> {
+        let err = |kind| ReadError {
+            path: None,
+            offset: 0,
+            record: 0,
+            kind,
+        };
+        let mut head = [0u8; 12];
+        read_full(&mut input, &mut head).map_err(|e| err(classify_io(e)))?;
+        let magic: [u8; 8] = head[..8].try_into().expect("8 bytes");
+        if &magic != MAGIC {
+            return Err(err(ReadErrorKind::BadMagic(magic)));
+        }
+        let version = u32::from_le_bytes(head[8..].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(err(ReadErrorKind::UnsupportedVersion(version)));
+        }
+        let dec = zstd::Decoder::new(input)
+            .map_err(|e| err(ReadErrorKind::Io(e)))?
+            .single_frame();
+        Ok(Reader {
+            // One byte past the limit, to tell "exactly at" from "over".
+            inner: dec.take(limits.max_decompressed.saturating_add(1)),
+            limits: Limits {
+                max_record_len: limits.max_record_len.min(MAX_RECORD_LEN),
+                ..limits
+            },
+            path: None,
+            offset: 0,
+            consumed: 0,
+            record: 0,
+            entries: 0,
+            skipped: 0,
+            done: false,
+        })
+    }
+
+    pub fn with_path(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+
+    /// Records from a newer probe that were skipped.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    fn error(&self, kind: ReadErrorKind) -> ReadError {
+        ReadError {
+            path: self.path.clone(),
+            offset: self.offset,
+            record: self.record,
+            kind,
+        }
+    }
+
+    fn fill(&mut self, buf: &mut [u8]) -> Result<usize, ReadError> {
+        let mut got = 0;
+        while got < buf.len() {
+            match self.inner.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.error(classify_io(e))),
+            }
+        }
+        self.consumed += got as u64;
+        if self.consumed > self.limits.max_decompressed {
+            return Err(self.error(ReadErrorKind::DecompressedLimit {
+                limit: self.limits.max_decompressed,
+            }));
+        }
+        Ok(got)
+    }
+
+    fn next_record(&mut self) -> Result<Option<Record>, ReadError> {
+        loop {
+            self.offset = self.consumed;
+            let mut len = [0u8; 4];
+            match self.fill(&mut len)? {
+                0 => return Ok(None),
+                4 => {}
+                _ => return Err(self.error(ReadErrorKind::Truncated)),
+            }
+            let len = u32::from_le_bytes(len);
+            if len > self.limits.max_record_len {
+                return Err(self.error(ReadErrorKind::RecordTooLong {
+                    len,
+                    limit: self.limits.max_record_len,
+                }));
+            }
+            // Grow as bytes arrive, so a false length on a short stream
+            // costs only what the stream really holds.
+            let mut body = Vec::with_capacity((len as usize).min(1 << 16));
+            let mut chunk = [0u8; 1 << 14];
+            while body.len() < len as usize {
+                let want = (len as usize - body.len()).min(chunk.len());
+                let got = self.fill(&mut chunk[..want])?;
+                if got == 0 {
+                    return Err(self.error(ReadErrorKind::Truncated));
+                }
+                body.extend_from_slice(&chunk[..got]);
+            }
+            if let Peek::Unknown = codec::peek(&body) {
+                self.skipped += 1;
+                self.record += 1;
+                continue;
+            }
+            let record = codec::decode(&body).map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
+            if let Record::Entry(e) = &record {
+                self.entries += 1;
+                if self.entries > self.limits.max_entries {
+                    return Err(self.error(ReadErrorKind::TooManyEntries {
+                        limit: self.limits.max_entries,
+                    }));
+                }
+                if e.path.len() > self.limits.max_path_len {
+                    return Err(self.error(ReadErrorKind::PathTooLong {
+                        len: e.path.len(),
+                        limit: self.limits.max_path_len,
+                    }));
+                }
+            }
+            self.record += 1;
+            return Ok(Some(record));
+        }
+    }
+}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Record, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.next_record().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<()> {
+    r.read_exact(buf)
+}
+
+fn classify_io(e: io::Error) -> ReadErrorKind {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => ReadErrorKind::Truncated,
+        // zstd reports bad frames, checksum mismatches and "incomplete
+        // frame" through io::Error::other.
+        io::ErrorKind::Other | io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => {
+            let msg = e.to_string();
+            if msg.contains("ncomplete") || msg.contains("end of file") {
+                ReadErrorKind::Truncated
+            } else {
+                ReadErrorKind::Corrupt(msg)
+            }
+        }
+        _ => ReadErrorKind::Io(e),
+    }
+}
