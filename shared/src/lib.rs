@@ -20,6 +20,7 @@ mod codec;
 pub mod json;
 mod reader;
 mod record;
+mod time;
 mod writer;
 
 pub use bytes::Bytes;

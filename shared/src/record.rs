@@ -121,6 +121,8 @@ pub enum SkipReason {
 pub struct Child {
     pub name: Bytes,
     pub kind: FileKind,
+    /// For a symlink, where it points (listings of rc?.d and bin dirs need it).
+    pub link_target: Option<Bytes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,124 @@
+//! The command line. Hand-written, to keep the static binary small.
+
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+lift-probe: collect this server's facts into one bundle for `lift`.
+It reads files and makes read-only system calls; it never runs a program
+and never changes anything.
+
+Usage: lift-probe [OPTIONS]
+
+Options:
+  -o, --output FILE     write the bundle to FILE (`-` for stdout);
+                        default HOSTNAME-YYYYMMDDTHHMMSSZ.lift here
+      --root DIR        scan DIR as if it were / (a mounted image, a chroot)
+      --max-seconds N   wall-clock budget (default 120)
+      --max-bytes N     total content budget in bytes (default 1 GiB)
+      --level N         zstd level, 1-19 (default 9)
+  -q, --quiet           no summary line on stderr
+  -h, --help            this text
+  -V, --version         the version
+";
+
+#[derive(Debug, PartialEq)]
+pub struct Args {
+    pub output: Option<PathBuf>,
+    pub root: PathBuf,
+    pub max_seconds: u64,
+    pub max_bytes: u64,
+    pub level: i32,
+    pub quiet: bool,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Run(Args),
+    Help,
+    Version,
+}
+
+pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parsed, String> {
+    let mut a = Args {
+        output: None,
+        root: PathBuf::from("/"),
+        max_seconds: crate::specs::DEFAULT_MAX_SECONDS,
+        max_bytes: crate::specs::DEFAULT_MAX_BYTES,
+        level: lift_bundle::DEFAULT_LEVEL,
+        quiet: false,
+    };
+    let mut it = argv.into_iter().skip(1);
+    while let Some(arg) = it.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &str| -> Result<std::ffi::OsString, String> {
+            match &inline {
+                Some(v) => Ok(v.into()),
+                None => it.next().ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag.as_str() {
+            "-o" | "--output" => a.output = Some(value(&flag)?.into()),
+            "--root" => a.root = value(&flag)?.into(),
+            "--max-seconds" => a.max_seconds = number(&flag, value(&flag)?)?,
+            "--max-bytes" => a.max_bytes = number(&flag, value(&flag)?)?,
+            "--level" => {
+                let l = number(&flag, value(&flag)?)?;
+                if !(1..=19).contains(&l) {
+                    return Err("--level takes 1 to 19".into());
+                }
+                a.level = l as i32;
+            }
+            "-q" | "--quiet" => a.quiet = true,
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "-V" | "--version" => return Ok(Parsed::Version),
+            other => return Err(format!("unknown argument {other:?} (see --help)")),
+        }
+    }
+    Ok(Parsed::Run(a))
+}
+
+fn number(flag: &str, v: std::ffi::OsString) -> Result<u64, String> {
+    v.to_string_lossy()
+        .parse()
+        .map_err(|_| format!("{flag} takes a whole number, not {v:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Parsed, String> {
+        parse(
+            std::iter::once("lift-probe")
+                .chain(args.iter().copied())
+                .map(Into::into),
+        )
+    }
+
+    #[test]
+    fn flags() {
+        let Parsed::Run(a) = p(&[
+            "-o",
+            "-",
+            "--root=/mnt/img",
+            "--max-seconds",
+            "5",
+            "--level",
+            "3",
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.output, Some("-".into()));
+        assert_eq!(a.root, PathBuf::from("/mnt/img"));
+        assert_eq!((a.max_seconds, a.level), (5, 3));
+        assert_eq!(p(&["--help"]), Ok(Parsed::Help));
+        assert!(p(&["--level", "30"]).unwrap_err().contains("1 to 19"));
+        assert!(p(&["--bogus"]).unwrap_err().contains("unknown argument"));
+        assert!(p(&["-o"]).unwrap_err().contains("needs a value"));
+    }
+}

@@ -1,0 +1,600 @@
+//! The collector: runs the spec table against a root, streaming records
+//! into the bundle writer within the per-file, total and wall-clock budgets.
+//!
+//! Read errors are recorded in the bundle and the probe moves on; only a
+//! failure to write the output stops it.
+
+use std::collections::HashSet;
+use std::fs::Metadata;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::time::Instant;
+
+use lift_bundle::{
+    Bytes, Child, Chunk, Content, Entry, Fact, FileKind, Note, NoteKind, Record, Redaction,
+    SkipReason, SpecStatus, Totals, Writer,
+};
+use sha2::{Digest, Sha256};
+
+use crate::fs::{self as rootfs, child, Root};
+use crate::glob;
+use crate::redact;
+use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+
+pub struct Collector<'r, W: Write> {
+    pub root: &'r Root,
+    out: Writer<W>,
+    seen: HashSet<Vec<u8>>,
+    deadline: Instant,
+    started: Instant,
+    bytes_left: u64,
+    spec: &'static Spec,
+    status: SpecStatus,
+    pub statuses: Vec<SpecStatus>,
+    pub redactions: Vec<Redaction>,
+    pub totals: Totals,
+    pub denied: u64,
+}
+
+/// How a failed read is shown.
+fn errno_of(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+impl<'r, W: Write> Collector<'r, W> {
+    pub fn new(root: &'r Root, out: Writer<W>, deadline: Instant, max_bytes: u64) -> Self {
+        Collector {
+            root,
+            out,
+            seen: HashSet::new(),
+            deadline,
+            started: Instant::now(),
+            bytes_left: max_bytes,
+            spec: &crate::specs::SPECS[0],
+            status: SpecStatus::default(),
+            statuses: Vec::new(),
+            redactions: Vec::new(),
+            totals: Totals::default(),
+            denied: 0,
+        }
+    }
+
+    pub fn emit(&mut self, record: &Record) -> io::Result<()> {
+        self.totals.records += 1;
+        match record {
+            Record::Entry(_) => self.totals.entries += 1,
+            Record::Note(_) => self.totals.notes += 1,
+            _ => {}
+        }
+        self.out.write(record)
+    }
+
+    pub fn fact(&mut self, fact: Fact) -> io::Result<()> {
+        self.emit(&Record::Fact(fact))
+    }
+
+    pub fn note(&mut self, kind: NoteKind, path: Option<&[u8]>, message: String) -> io::Result<()> {
+        let note = Note {
+            spec: self.spec.id.to_string(),
+            kind,
+            path: path.map(Bytes::from),
+            message,
+        };
+        self.emit(&Record::Note(note))
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        self.out.finish()
+    }
+
+    pub fn elapsed_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// Runs one spec and records its status for the footer.
+    pub fn run(
+        &mut self,
+        spec: &'static Spec,
+        live: &mut dyn FnMut(&mut Self, crate::specs::Live) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.spec = spec;
+        self.status = SpecStatus {
+            id: spec.id.to_string(),
+            ..SpecStatus::default()
+        };
+        let t = Instant::now();
+        for item in spec.items {
+            match *item {
+                Item::Files(patterns, take) => {
+                    for p in patterns {
+                        for path in self.expand(p.as_bytes())? {
+                            self.capture(&path, take)?;
+                        }
+                    }
+                }
+                Item::Listing(patterns) => {
+                    for p in patterns {
+                        for path in self.expand(p.as_bytes())? {
+                            self.list(&path)?;
+                        }
+                    }
+                }
+                Item::Tree(dirs, depth, take) => {
+                    for d in dirs {
+                        self.walk(d.as_bytes(), depth, take)?;
+                    }
+                }
+                Item::Live(which) => live(self, which)?,
+            }
+        }
+        self.status.elapsed_ms = t.elapsed().as_millis() as u64;
+        let status = std::mem::take(&mut self.status);
+        self.statuses.push(status);
+        Ok(())
+    }
+
+    /// False (and the spec marked) once the wall-clock budget is spent or
+    /// the spec has recorded all the entries it may.
+    pub fn may_continue(&mut self) -> bool {
+        if self.status.timed_out || self.status.entries >= self.spec.max_entries {
+            return false;
+        }
+        if Instant::now() >= self.deadline {
+            self.status.timed_out = true;
+            self.status.truncated = true;
+            return false;
+        }
+        true
+    }
+
+    /// Expands a pattern into existing logical paths (sorted, bounded).
+    pub fn expand(&mut self, pattern: &[u8]) -> io::Result<Vec<Vec<u8>>> {
+        let comps: Vec<&[u8]> = pattern
+            .split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .collect();
+        let mut paths = vec![Vec::new()];
+        for comp in comps {
+            let mut next = Vec::new();
+            for prefix in paths {
+                if !glob::has_wildcard(comp) {
+                    next.push(child(if prefix.is_empty() { b"/" } else { &prefix }, comp));
+                    continue;
+                }
+                let dir = if prefix.is_empty() {
+                    b"/".to_vec()
+                } else {
+                    prefix
+                };
+                let Some(canon) = self.resolve_dir(&dir)? else {
+                    continue;
+                };
+                let Ok((names, _)) = self.root.read_dir(&canon, MAX_CHILDREN) else {
+                    continue;
+                };
+                for (name, _) in names {
+                    // As in a shell, `*` does not match a leading dot.
+                    let hidden_ok = !name.starts_with(b".") || comp.starts_with(b".");
+                    if hidden_ok && glob::matches(comp, &name) {
+                        next.push(child(&dir, &name));
+                    }
+                }
+            }
+            paths = next;
+        }
+        Ok(paths)
+    }
+
+    /// Resolves a path (its last component not followed), recording the
+    /// symlinks passed through. None when it does not exist or cannot be
+    /// reached; the reason is recorded where it matters.
+    fn resolve(&mut self, logical: &[u8]) -> io::Result<Option<Vec<u8>>> {
+        match self.root.resolve(logical) {
+            Ok((canon, hops)) => {
+                for (link, target) in hops {
+                    if self.seen.insert(link.clone()) {
+                        self.record_symlink(&link, target)?;
+                    }
+                }
+                Ok(Some(canon))
+            }
+            Err(rootfs::Error::NetworkFs) => {
+                self.note(
+                    NoteKind::NetworkFs,
+                    Some(logical),
+                    "on a network filesystem: not read".into(),
+                )?;
+                Ok(None)
+            }
+            Err(rootfs::Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(rootfs::Error::Io(e)) => {
+                self.error_entry(logical, &e)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn resolve_dir(&mut self, logical: &[u8]) -> io::Result<Option<Vec<u8>>> {
+        self.resolve(&child(logical, b"."))
+    }
+
+    fn record_symlink(&mut self, logical: &[u8], target: Vec<u8>) -> io::Result<()> {
+        match self.root.lstat(logical) {
+            Ok(meta) => {
+                let mut e = self.entry(logical, &meta);
+                e.link_target = Some(target.into());
+                self.push_entry(e)
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn entry(&self, logical: &[u8], meta: &Metadata) -> Entry {
+        Entry {
+            spec: self.spec.id.to_string(),
+            path: logical.into(),
+            kind: rootfs::kind_of(meta.file_type()),
+            mode: meta.mode(),
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: meta.size(),
+            mtime: rootfs::mtime(meta),
+            link_target: None,
+            content: Content::None,
+        }
+    }
+
+    fn error_entry(&mut self, logical: &[u8], e: &io::Error) -> io::Result<()> {
+        self.status.errors += 1;
+        if errno_of(e) == libc::EACCES || errno_of(e) == libc::EPERM {
+            self.denied += 1;
+        }
+        let entry = Entry {
+            spec: self.spec.id.to_string(),
+            path: logical.into(),
+            kind: FileKind::Unknown,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: 0,
+            link_target: None,
+            content: Content::Error {
+                errno: errno_of(e),
+                message: e.to_string(),
+            },
+        };
+        self.push_entry(entry)
+    }
+
+    pub fn push_entry(&mut self, entry: Entry) -> io::Result<()> {
+        self.status.entries += 1;
+        if let Content::Full(b) | Content::Truncated { head: b, .. } = &entry.content {
+            self.status.bytes += b.len() as u64;
+            self.totals.content_bytes += b.len() as u64;
+        }
+        if let Content::Error { errno, .. } = &entry.content {
+            if *errno != 0 && !matches!(entry.kind, FileKind::Unknown) {
+                self.status.errors += 1;
+            }
+        }
+        self.emit(&Record::Entry(entry))
+    }
+
+    /// Records one path: metadata always, content as `take` says.
+    pub fn capture(&mut self, logical: &[u8], take: Take) -> io::Result<()> {
+        if !self.may_continue() {
+            return Ok(());
+        }
+        let Some(canon) = self.resolve(logical)? else {
+            return Ok(());
+        };
+        if self.seen.contains(&canon) {
+            return Ok(());
+        }
+        let meta = match self.root.lstat(&canon) {
+            Ok(m) => m,
+            Err(rootfs::Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(rootfs::Error::Io(e)) => return self.error_entry(&canon, &e),
+            Err(rootfs::Error::NetworkFs) => return Ok(()),
+        };
+        self.seen.insert(canon.clone());
+        let mut e = self.entry(&canon, &meta);
+        match e.kind {
+            FileKind::Symlink => {
+                e.link_target = self.root.read_link(&canon).ok().map(Bytes::from);
+            }
+            FileKind::Dir => {}
+            FileKind::File => return self.file(e, take),
+            _ => e.content = Content::Skipped(SkipReason::NotRegular),
+        }
+        self.push_entry(e)
+    }
+
+    fn redacted(&mut self, path: &[u8], what: &str, count: u32) {
+        self.redactions.push(Redaction {
+            path: path.into(),
+            what: what.into(),
+            count,
+        });
+    }
+
+    /// A regular file's content, hash or metadata.
+    fn file(&mut self, mut e: Entry, take: Take) -> io::Result<()> {
+        let path = e.path.0.clone();
+        if redact::never_capture(&path) {
+            self.redacted(&path, "never captured", 1);
+            e.content = Content::Skipped(SkipReason::Secret);
+            return self.push_entry(e);
+        }
+        let cap = match take {
+            Take::Meta => return self.push_entry(e),
+            Take::Digest => return self.digest(e),
+            Take::Head(n) => n.min(self.spec.file_cap),
+            Take::Content => self.spec.file_cap,
+        };
+        let cap = cap.min(self.bytes_left);
+        if cap == 0 && e.size > 0 {
+            self.status.truncated = true;
+            e.content = Content::Skipped(SkipReason::OverBudget);
+            return self.push_entry(e);
+        }
+        let mut file = match self.root.open_regular(&path) {
+            Ok(f) => f,
+            Err(err) => {
+                self.status.errors += 1;
+                if errno_of(&err) == libc::EACCES {
+                    self.denied += 1;
+                }
+                e.content = Content::Error {
+                    errno: errno_of(&err),
+                    message: err.to_string(),
+                };
+                return self.push_entry(e);
+            }
+        };
+        if e.size > CHUNK && cap > CHUNK {
+            return self.chunked(e, file, cap);
+        }
+        let (bytes, more) = match rootfs::read_capped(&mut file, cap) {
+            Ok(r) => r,
+            Err(err) => {
+                self.status.errors += 1;
+                e.content = Content::Error {
+                    errno: errno_of(&err),
+                    message: err.to_string(),
+                };
+                return self.push_entry(e);
+            }
+        };
+        self.bytes_left -= bytes.len() as u64;
+        let bytes = self.scrub(&path, bytes);
+        let Some(bytes) = bytes else {
+            e.content = Content::Skipped(SkipReason::Secret);
+            return self.push_entry(e);
+        };
+        let pseudo = path.starts_with(b"/proc/") || path.starts_with(b"/sys/");
+        if !pseudo && !more && bytes.len() as u64 != e.size && !matches!(take, Take::Head(_)) {
+            let msg = format!(
+                "changed size while read: {} bytes at lstat, {} read",
+                e.size,
+                bytes.len()
+            );
+            self.note(NoteKind::Other, Some(&path), msg)?;
+        }
+        if more {
+            if !matches!(take, Take::Head(_)) {
+                self.status.truncated = true;
+            }
+            let size = e.size.max(bytes.len() as u64 + 1);
+            e.content = Content::Truncated {
+                head: bytes.into(),
+                size,
+            };
+        } else {
+            e.content = Content::Full(bytes.into());
+        }
+        self.push_entry(e)
+    }
+
+    /// Applies the never-captured and redaction rules to content. None means
+    /// withhold it whole.
+    fn scrub(&mut self, path: &[u8], bytes: Vec<u8>) -> Option<Vec<u8>> {
+        if redact::holds_private_key(&bytes) {
+            self.redacted(path, "private key block: content withheld", 1);
+            return None;
+        }
+        let (out, n, what) = if path.starts_with(b"/proc/") && path.ends_with(b"/cmdline") {
+            let (o, n) = redact::redact_cmdline(&bytes);
+            (o, n, "command-line secrets")
+        } else if self.spec.id == "net" {
+            let (o, n) = redact::redact_secret_lines(&bytes);
+            (o, n, "secret-bearing lines")
+        } else if self.spec.id == "sched" {
+            let (o, n) = redact::redact_command_text(&bytes);
+            (o, n, "command-line secrets")
+        } else {
+            return Some(bytes);
+        };
+        if n > 0 {
+            self.redacted(path, what, n);
+        }
+        Some(out)
+    }
+
+    /// Streams a large file as `Chunk` records after its entry.
+    fn chunked(&mut self, mut e: Entry, mut file: std::fs::File, cap: u64) -> io::Result<()> {
+        let path = e.path.clone();
+        e.content = Content::Chunked { size: e.size };
+        self.push_entry(e)?;
+        let mut offset = 0u64;
+        let mut buf = Vec::new();
+        while offset < cap {
+            if !self.may_continue() {
+                break;
+            }
+            buf.clear();
+            let want = CHUNK.min(cap - offset);
+            if let Err(err) = (&mut file).take(want).read_to_end(&mut buf) {
+                self.note(
+                    NoteKind::Other,
+                    Some(&path.0),
+                    format!("read failed at byte {offset}: {err}"),
+                )?;
+                break;
+            }
+            if buf.is_empty() {
+                break;
+            }
+            let data = std::mem::take(&mut buf);
+            let n = data.len() as u64;
+            self.emit(&Record::Chunk(Chunk {
+                path: path.clone(),
+                offset,
+                data: data.into(),
+            }))?;
+            offset += n;
+            self.bytes_left -= n;
+            self.status.bytes += n;
+            self.totals.content_bytes += n;
+        }
+        if offset >= cap {
+            self.status.truncated = true;
+        }
+        Ok(())
+    }
+
+    fn digest(&mut self, mut e: Entry) -> io::Result<()> {
+        if e.size > self.spec.file_cap {
+            return self.push_entry(e);
+        }
+        match self.root.open_regular(&e.path.0) {
+            Ok(mut f) => {
+                let mut h = Sha256::new();
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut total = 0u64;
+                loop {
+                    match f.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            h.update(&buf[..n]);
+                            total += n as u64;
+                            if total > self.spec.file_cap || !self.may_continue() {
+                                return self.push_entry(e);
+                            }
+                        }
+                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                        Err(err) => {
+                            e.content = Content::Error {
+                                errno: errno_of(&err),
+                                message: err.to_string(),
+                            };
+                            return self.push_entry(e);
+                        }
+                    }
+                }
+                e.content = Content::Sha256(h.finalize().to_vec().into());
+            }
+            Err(err) => {
+                if errno_of(&err) == libc::EACCES {
+                    self.denied += 1;
+                }
+                e.content = Content::Error {
+                    errno: errno_of(&err),
+                    message: err.to_string(),
+                };
+            }
+        }
+        self.push_entry(e)
+    }
+
+    /// Lists a directory (following a symlink to it, which is recorded):
+    /// children's names, kinds and link targets, in one entry.
+    pub fn list(&mut self, logical: &[u8]) -> io::Result<Option<Vec<u8>>> {
+        if !self.may_continue() {
+            return Ok(None);
+        }
+        let Some(canon) = self.resolve_dir(logical)? else {
+            return Ok(None);
+        };
+        let key = child(&canon, b"");
+        if !self.seen.insert(key) {
+            return Ok(None);
+        }
+        let meta = match self.root.lstat(&canon) {
+            Ok(m) if m.is_dir() => m,
+            Ok(_) => return Ok(None),
+            Err(rootfs::Error::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(rootfs::Error::Io(e)) => {
+                self.error_entry(&canon, &e)?;
+                return Ok(None);
+            }
+            Err(rootfs::Error::NetworkFs) => return Ok(None),
+        };
+        self.seen.insert(canon.clone());
+        let mut e = self.entry(&canon, &meta);
+        match self.root.read_dir(&canon, MAX_CHILDREN) {
+            Ok((names, cut)) => {
+                if cut {
+                    self.status.truncated = true;
+                    let msg = format!("more than {MAX_CHILDREN} entries: listing cut");
+                    self.note(NoteKind::OverBudget, Some(&canon), msg)?;
+                }
+                let children = names
+                    .into_iter()
+                    .map(|(name, kind)| {
+                        let link_target = match kind {
+                            FileKind::Symlink => self
+                                .root
+                                .read_link(&child(&canon, &name))
+                                .ok()
+                                .map(Bytes::from),
+                            _ => None,
+                        };
+                        Child {
+                            name: name.into(),
+                            kind,
+                            link_target,
+                        }
+                    })
+                    .collect();
+                e.content = Content::Children(children);
+            }
+            Err(err) => {
+                if errno_of(&err) == libc::EACCES {
+                    self.denied += 1;
+                }
+                self.status.errors += 1;
+                e.content = Content::Error {
+                    errno: errno_of(&err),
+                    message: err.to_string(),
+                };
+            }
+        }
+        self.push_entry(e)?;
+        Ok(Some(canon))
+    }
+
+    /// Lists a tree to `depth`, taking files as `take` says. Symlinks are
+    /// recorded and never followed, except the starting directory itself.
+    pub fn walk(&mut self, dir: &[u8], depth: u32, take: Take) -> io::Result<()> {
+        let Some(canon) = self.list(dir)? else {
+            return Ok(());
+        };
+        let Ok((names, _)) = self.root.read_dir(&canon, MAX_CHILDREN) else {
+            return Ok(());
+        };
+        for (name, kind) in names {
+            if !self.may_continue() {
+                break;
+            }
+            let path = child(&canon, &name);
+            match kind {
+                FileKind::Dir if depth > 1 => self.walk(&path, depth - 1, take)?,
+                FileKind::Dir => {}
+                _ => self.capture(&path, take)?,
+            }
+        }
+        Ok(())
+    }
+}

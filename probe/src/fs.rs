@@ -1,0 +1,327 @@
+//! Safe access to the scanned root: paths are resolved inside the root
+//! (symlinks never lead out of it), final components are never followed,
+//! only regular files are opened, and network filesystems are never touched.
+
+use std::ffi::OsStr;
+use std::fs::{self, File, Metadata, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use lift_bundle::FileKind;
+
+/// Filesystem types whose servers may hang or be slow: never walked, read or
+/// `statvfs`-ed.
+const NETWORK_FS: &[&str] = &[
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "ceph",
+    "glusterfs",
+    "9p",
+    "autofs",
+    "afs",
+    "lustre",
+    "gpfs",
+    "ocfs2",
+    "davfs",
+    "sshfs",
+    "ncpfs",
+    "coda",
+    "beegfs",
+    "cvmfs",
+];
+
+/// Symlinks followed while resolving one path, like the kernel's limit.
+const MAX_HOPS: u32 = 40;
+
+pub fn is_network_fs(fs_type: &str) -> bool {
+    NETWORK_FS.contains(&fs_type) || fs_type.starts_with("fuse.") || fs_type == "fuse"
+}
+
+/// The root being scanned and the real mount points that must not be touched.
+pub struct Root {
+    dir: PathBuf,
+    live: bool,
+    /// Real paths of network or automounted filesystems.
+    avoid: Vec<Vec<u8>>,
+}
+
+/// What resolving a path met on the way: symlinks, to record them.
+pub type Hops = Vec<(Vec<u8>, Vec<u8>)>;
+
+/// A directory's children by name and the kind `readdir` gave.
+pub type Children = Vec<(Vec<u8>, FileKind)>;
+
+impl Root {
+    /// `avoid` holds the real mount points of network filesystems, from the
+    /// live kernel's mountinfo.
+    pub fn new(dir: PathBuf, avoid: Vec<Vec<u8>>) -> Root {
+        let live = dir == Path::new("/");
+        Root { dir, live, avoid }
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The real path of a logical (root-relative, absolute) path.
+    pub fn real(&self, logical: &[u8]) -> PathBuf {
+        if self.live {
+            PathBuf::from(OsStr::from_bytes(logical))
+        } else {
+            let mut p = self.dir.as_os_str().as_bytes().to_vec();
+            p.extend_from_slice(logical);
+            PathBuf::from(OsStr::from_bytes(&p))
+        }
+    }
+
+    /// True when the real path is on (or is) a network filesystem's mount.
+    pub fn on_network_fs(&self, logical: &[u8]) -> bool {
+        let real = self.real(logical);
+        let real = real.as_os_str().as_bytes();
+        self.avoid.iter().any(|mp| {
+            real.starts_with(mp) && (real.len() == mp.len() || real[mp.len()] == b'/' || mp == b"/")
+        })
+    }
+
+    /// Resolves every component but the last inside the root, following
+    /// symlinks as the kernel would but never out of the root. Returns the
+    /// canonical logical path and the symlinks passed through.
+    pub fn resolve(&self, logical: &[u8]) -> Result<(Vec<u8>, Hops), Error> {
+        let mut hops = Vec::new();
+        let mut pending: Vec<Vec<u8>> = components(logical).rev().map(<[u8]>::to_vec).collect();
+        let mut cur: Vec<Vec<u8>> = Vec::new();
+        let mut followed = 0;
+        while let Some(comp) = pending.pop() {
+            if comp == b"." {
+                continue;
+            }
+            if comp == b".." {
+                cur.pop();
+                continue;
+            }
+            if pending.is_empty() {
+                cur.push(comp);
+                break;
+            }
+            cur.push(comp);
+            let here = join(&cur);
+            if self.on_network_fs(&here) {
+                return Err(Error::NetworkFs);
+            }
+            let meta = fs::symlink_metadata(self.real(&here)).map_err(Error::Io)?;
+            if meta.file_type().is_symlink() {
+                followed += 1;
+                if followed > MAX_HOPS {
+                    return Err(Error::Io(io::Error::from_raw_os_error(libc::ELOOP)));
+                }
+                let target = fs::read_link(self.real(&here)).map_err(Error::Io)?;
+                let target = target.as_os_str().as_bytes().to_vec();
+                cur.pop();
+                if target.starts_with(b"/") {
+                    cur.clear();
+                }
+                pending.extend(components(&target).rev().map(<[u8]>::to_vec));
+                hops.push((here, target));
+            } else if !meta.is_dir() {
+                return Err(Error::Io(io::Error::from_raw_os_error(libc::ENOTDIR)));
+            }
+        }
+        Ok((join(&cur), hops))
+    }
+
+    pub fn lstat(&self, logical: &[u8]) -> Result<Metadata, Error> {
+        if self.on_network_fs(logical) {
+            return Err(Error::NetworkFs);
+        }
+        fs::symlink_metadata(self.real(logical)).map_err(Error::Io)
+    }
+
+    pub fn read_link(&self, logical: &[u8]) -> io::Result<Vec<u8>> {
+        fs::read_link(self.real(logical)).map(|t| t.into_os_string().into_vec())
+    }
+
+    /// Opens a regular file without following a final symlink, without
+    /// blocking on a FIFO swapped in since `lstat`, and without touching its
+    /// access time where the kernel allows.
+    pub fn open_regular(&self, logical: &[u8]) -> io::Result<File> {
+        let real = self.real(logical);
+        let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(flags | libc::O_NOATIME)
+            .open(&real)
+        {
+            // O_NOATIME needs ownership or CAP_FOWNER.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => OpenOptions::new()
+                .read(true)
+                .custom_flags(flags)
+                .open(&real)?,
+            other => other?,
+        };
+        if !file.metadata()?.file_type().is_file() {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        Ok(file)
+    }
+
+    /// A directory's children, as `readdir` gives them (no stat of each),
+    /// sorted by name, at most `limit`; the bool says whether more were cut.
+    pub fn read_dir(&self, logical: &[u8], limit: usize) -> io::Result<(Children, bool)> {
+        let mut out = Vec::new();
+        let mut cut = false;
+        for e in fs::read_dir(self.real(logical))? {
+            let e = e?;
+            if out.len() >= limit {
+                cut = true;
+                break;
+            }
+            let kind = e.file_type().map(kind_of).unwrap_or(FileKind::Unknown);
+            out.push((e.file_name().into_vec(), kind));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok((out, cut))
+    }
+}
+
+/// Reads at most `cap` bytes; the bool says whether the file had more.
+pub fn read_capped(file: &mut File, cap: u64) -> io::Result<(Vec<u8>, bool)> {
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    let more = buf.len() as u64 > cap;
+    buf.truncate(cap as usize);
+    Ok((buf, more))
+}
+
+#[derive(Debug)]
+pub enum Error {
+    Io(io::Error),
+    NetworkFs,
+}
+
+pub fn kind_of(t: fs::FileType) -> FileKind {
+    if t.is_symlink() {
+        FileKind::Symlink
+    } else if t.is_dir() {
+        FileKind::Dir
+    } else if t.is_file() {
+        FileKind::File
+    } else if t.is_fifo() {
+        FileKind::Fifo
+    } else if t.is_socket() {
+        FileKind::Socket
+    } else if t.is_block_device() {
+        FileKind::Block
+    } else if t.is_char_device() {
+        FileKind::Char
+    } else {
+        FileKind::Unknown
+    }
+}
+
+pub fn mtime(m: &Metadata) -> i64 {
+    m.mtime()
+}
+
+fn components(p: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    p.split(|&b| b == b'/').filter(|c| !c.is_empty())
+}
+
+fn join(parts: &[Vec<u8>]) -> Vec<u8> {
+    if parts.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Joins a directory and a child name.
+pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut p = dir.to_vec();
+    if !p.ends_with(b"/") {
+        p.push(b'/');
+    }
+    p.extend_from_slice(name);
+    p
+}
+
+trait IntoVec {
+    fn into_vec(self) -> Vec<u8>;
+}
+
+impl IntoVec for std::ffi::OsString {
+    fn into_vec(self) -> Vec<u8> {
+        std::os::unix::ffi::OsStringExt::into_vec(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("lift-probe-fs-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn absolute_symlinks_stay_inside_the_root() {
+        let d = tmp("abs");
+        fs::create_dir_all(d.join("usr/lib/systemd/system")).unwrap();
+        symlink("/usr/lib", d.join("lib")).unwrap();
+        symlink("/etc", d.join("usr/lib/systemd/system/escape")).unwrap();
+        let root = Root::new(d.clone(), vec![]);
+        let (canon, hops) = root.resolve(b"/lib/systemd/system/ssh.service").unwrap();
+        assert_eq!(canon, b"/usr/lib/systemd/system/ssh.service");
+        assert_eq!(hops, vec![(b"/lib".to_vec(), b"/usr/lib".to_vec())]);
+        // An absolute link resolves against the root, never the host's /etc.
+        let err = root.resolve(b"/usr/lib/systemd/system/escape/passwd");
+        assert!(
+            matches!(err, Err(Error::Io(ref e)) if e.kind() == io::ErrorKind::NotFound),
+            "{err:?}"
+        );
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn loops_end_with_eloop() {
+        let d = tmp("loop");
+        fs::create_dir_all(d.join("etc")).unwrap();
+        symlink("loop2", d.join("etc/loop1")).unwrap();
+        symlink("loop1", d.join("etc/loop2")).unwrap();
+        let root = Root::new(d.clone(), vec![]);
+        match root.resolve(b"/etc/loop1/x") {
+            Err(Error::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::ELOOP)),
+            other => panic!("{other:?}"),
+        }
+        fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn network_mounts_are_avoided_before_any_syscall() {
+        let root = Root::new("/".into(), vec![b"/mnt/nfs".to_vec()]);
+        assert!(root.on_network_fs(b"/mnt/nfs"));
+        assert!(root.on_network_fs(b"/mnt/nfs/a/b"));
+        assert!(!root.on_network_fs(b"/mnt/nfs2"));
+        assert!(matches!(
+            root.resolve(b"/mnt/nfs/a/b"),
+            Err(Error::NetworkFs)
+        ));
+        assert!(matches!(root.lstat(b"/mnt/nfs"), Err(Error::NetworkFs)));
+    }
+}

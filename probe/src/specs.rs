@@ -1,0 +1,482 @@
+//! What the probe collects: one table of specs, each with a stable id that
+//! the analyzer's binding table and the bundle's footer use.
+//!
+//! Paths are as seen from the scanned root. A `*`, `?` or `[...]` matches
+//! within one path component. Nothing here is ever executed.
+
+/// How the content of the files an item names is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// The content, up to the spec's per-file cap.
+    Content,
+    /// The first this many bytes (init scripts' headers).
+    Head(u64),
+    /// Metadata and a SHA-256 of the content, never the content.
+    Digest,
+    /// Metadata only.
+    Meta,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Item {
+    /// Files (or globs), taken as `Take` says.
+    Files(&'static [&'static str], Take),
+    /// Directories (or globs) listed: children's names, kinds and link
+    /// targets, in one record per directory.
+    Listing(&'static [&'static str]),
+    /// Directories walked to `depth`, every directory listed and every file
+    /// taken as `Take` says; symlinks are recorded, never followed.
+    Tree(&'static [&'static str], u32, Take),
+    /// A system-call fact or a collector that needs more than paths.
+    Live(Live),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    /// uname, sysconf, identity, clocks.
+    System,
+    /// statvfs of every local mount.
+    Statvfs,
+    /// getifaddrs.
+    Interfaces,
+    /// The first sector of the disks that hold / and /boot.
+    BootSectors,
+    /// /lib/modules/RELEASE/{modules.builtin,modules.dep} for the running
+    /// kernel (or, scanning a root without one, each installed kernel).
+    KernelModules,
+    /// For each /proc/PID: comm, cmdline (redacted), status, stat, cgroup,
+    /// the exe link, socket fd links, and the ELF summary of the exe.
+    Processes,
+    /// Presence, never content, of each user's ~/.ssh/authorized_keys.
+    AuthorizedKeys,
+}
+
+pub struct Spec {
+    pub id: &'static str,
+    pub items: &'static [Item],
+    /// Largest content taken from one file.
+    pub file_cap: u64,
+    /// Most entries this spec may record.
+    pub max_entries: u64,
+}
+
+const KIB: u64 = 1024;
+const MIB: u64 = 1024 * KIB;
+
+use Item::*;
+use Take::*;
+
+pub const SPECS: &[Spec] = &[
+    Spec {
+        id: "os",
+        items: &[
+            Live(Live::System),
+            Files(
+                &[
+                    "/etc/os-release",
+                    "/usr/lib/os-release",
+                    "/etc/issue",
+                    "/etc/*-release",
+                    "/etc/system-release-cpe",
+                    "/etc/debian_version",
+                    "/etc/lsb-release",
+                    "/proc/version",
+                    "/proc/sys/kernel/osrelease",
+                    "/proc/sys/kernel/ostype",
+                    "/proc/sys/kernel/version",
+                    "/proc/sys/kernel/hostname",
+                    "/proc/sys/kernel/domainname",
+                    "/proc/sys/kernel/random/boot_id",
+                ],
+                Content,
+            ),
+        ],
+        file_cap: 64 * KIB,
+        max_entries: 1000,
+    },
+    Spec {
+        id: "hw",
+        items: &[
+            Files(
+                &[
+                    "/proc/cpuinfo",
+                    "/proc/meminfo",
+                    "/proc/uptime",
+                    "/proc/loadavg",
+                    // Never serials or UUIDs: only what names the platform.
+                    "/sys/class/dmi/id/sys_vendor",
+                    "/sys/class/dmi/id/product_name",
+                    "/sys/class/dmi/id/product_version",
+                    "/sys/class/dmi/id/bios_vendor",
+                    "/sys/class/dmi/id/bios_version",
+                    "/sys/class/dmi/id/chassis_vendor",
+                    "/sys/class/dmi/id/chassis_type",
+                    "/sys/hypervisor/type",
+                    "/sys/hypervisor/guest_type",
+                    "/sys/hypervisor/version/*",
+                    "/sys/hypervisor/properties/features",
+                    "/proc/xen/capabilities",
+                ],
+                Content,
+            ),
+            Listing(&["/sys/firmware", "/sys/firmware/efi"]),
+        ],
+        file_cap: 4 * MIB,
+        max_entries: 1000,
+    },
+    Spec {
+        id: "storage",
+        items: &[
+            Files(
+                &[
+                    "/proc/self/mountinfo",
+                    "/proc/mounts",
+                    "/etc/fstab",
+                    "/etc/crypttab",
+                    "/proc/partitions",
+                    "/proc/mdstat",
+                    "/proc/swaps",
+                    "/sys/block/*/size",
+                    "/sys/block/*/removable",
+                    "/sys/block/*/ro",
+                    "/sys/block/*/queue/rotational",
+                    "/sys/block/*/dm/name",
+                    "/sys/block/*/slaves/*",
+                    "/etc/multipath.conf",
+                    "/etc/multipath/bindings",
+                    "/etc/lvm/backup/*",
+                    "/etc/mdadm.conf",
+                    "/etc/mdadm/mdadm.conf",
+                    "/etc/auto.master",
+                    "/etc/auto.*",
+                ],
+                Content,
+            ),
+            Live(Live::Statvfs),
+        ],
+        file_cap: 4 * MIB,
+        max_entries: 5000,
+    },
+    Spec {
+        id: "boot",
+        items: &[
+            Listing(&[
+                "/boot",
+                "/boot/grub",
+                "/boot/grub2",
+                "/boot/efi/EFI",
+                "/boot/efi/EFI/*",
+                "/boot/loader/entries",
+            ]),
+            Files(
+                &[
+                    "/boot/grub/grub.cfg",
+                    "/boot/grub/menu.lst",
+                    "/boot/grub/grub.conf",
+                    "/boot/grub2/grub.cfg",
+                    "/boot/grub2/grubenv",
+                    "/etc/default/grub",
+                    "/boot/efi/EFI/*/grub.cfg",
+                    "/boot/loader/loader.conf",
+                    "/boot/loader/entries/*",
+                    "/boot/extlinux/extlinux.conf",
+                    "/boot/syslinux/syslinux.cfg",
+                    "/etc/lilo.conf",
+                    "/etc/zipl.conf",
+                    "/sys/firmware/efi/efivars/BootCurrent-*",
+                    "/sys/firmware/efi/efivars/BootOrder-*",
+                    "/sys/firmware/efi/efivars/Boot0*",
+                ],
+                Content,
+            ),
+            Live(Live::BootSectors),
+        ],
+        file_cap: 4 * MIB,
+        max_entries: 2000,
+    },
+    Spec {
+        id: "kernel",
+        items: &[
+            Files(
+                &["/proc/cmdline", "/proc/modules", "/proc/sys/kernel/tainted"],
+                Content,
+            ),
+            Listing(&[
+                "/usr/src",
+                "/usr/src/kernels",
+                "/lib/modules",
+                "/lib/modules/*",
+            ]),
+            Live(Live::KernelModules),
+        ],
+        file_cap: 8 * MIB,
+        max_entries: 2000,
+    },
+    Spec {
+        id: "init.sysv",
+        items: &[
+            Files(&["/etc/inittab", "/etc/sysconfig/init"], Content),
+            Listing(&["/etc/rc?.d", "/etc/rc.d", "/etc/rc.d/rc?.d"]),
+            Files(
+                &[
+                    "/etc/init.d/*",
+                    "/etc/rc.d/init.d/*",
+                    "/etc/rc.local",
+                    "/etc/rc.d/rc.local",
+                ],
+                Head(8 * KIB),
+            ),
+        ],
+        file_cap: 8 * KIB,
+        max_entries: 5000,
+    },
+    Spec {
+        id: "init.upstart",
+        items: &[Files(
+            &["/etc/init/*.conf", "/etc/init/*.override"],
+            Content,
+        )],
+        file_cap: 256 * KIB,
+        max_entries: 2000,
+    },
+    Spec {
+        id: "init.systemd",
+        items: &[
+            Files(
+                &[
+                    "/etc/systemd/system/default.target",
+                    "/etc/systemd/system.conf",
+                ],
+                Content,
+            ),
+            Tree(
+                &[
+                    "/etc/systemd/system",
+                    "/run/systemd/system",
+                    "/lib/systemd/system",
+                    "/usr/lib/systemd/system",
+                ],
+                3,
+                Content,
+            ),
+        ],
+        file_cap: 256 * KIB,
+        max_entries: 20_000,
+    },
+    Spec {
+        id: "proc",
+        items: &[Live(Live::Processes)],
+        file_cap: 64 * KIB,
+        max_entries: 400_000,
+    },
+    Spec {
+        id: "net",
+        items: &[
+            Files(
+                &[
+                    "/proc/net/tcp",
+                    "/proc/net/tcp6",
+                    "/proc/net/udp",
+                    "/proc/net/udp6",
+                    "/proc/net/raw",
+                    "/proc/net/raw6",
+                    "/proc/net/unix",
+                    "/proc/net/dev",
+                    "/proc/net/route",
+                    "/proc/net/if_inet6",
+                    "/proc/net/bonding/*",
+                    "/sys/class/net/*/address",
+                    "/sys/class/net/*/addr_assign_type",
+                    "/sys/class/net/*/type",
+                    "/sys/class/net/*/operstate",
+                    "/sys/class/net/*/mtu",
+                    "/sys/class/net/*/master",
+                    "/sys/class/net/*/device/driver",
+                    "/sys/class/net/*/bonding/*",
+                    "/etc/hosts",
+                    "/etc/hostname",
+                    "/etc/HOSTNAME",
+                    "/etc/mailname",
+                    "/etc/resolv.conf",
+                    "/etc/nsswitch.conf",
+                    "/etc/network/interfaces",
+                    "/etc/network/interfaces.d/*",
+                    "/etc/sysconfig/network",
+                    "/etc/sysconfig/network-scripts/ifcfg-*",
+                    "/etc/sysconfig/network-scripts/route-*",
+                    "/etc/sysconfig/network/ifcfg-*",
+                    "/etc/sysconfig/network/config",
+                    "/etc/sysconfig/network/routes",
+                    "/etc/netplan/*",
+                    "/etc/NetworkManager/NetworkManager.conf",
+                    "/etc/NetworkManager/conf.d/*",
+                    "/etc/NetworkManager/system-connections/*",
+                    "/etc/systemd/network/*",
+                    "/etc/dhcp/*",
+                    "/etc/dhclient*.conf",
+                    "/var/lib/dhclient/*",
+                    "/var/lib/dhcp/*",
+                    "/var/lib/NetworkManager/*.lease",
+                    "/etc/udev/rules.d/70-persistent-net.rules",
+                    "/etc/sysconfig/iptables",
+                    "/etc/sysconfig/ip6tables",
+                    "/etc/iptables/*",
+                    "/etc/adjtime",
+                    "/etc/cloud/cloud.cfg",
+                    "/etc/wpa_supplicant/*.conf",
+                ],
+                Content,
+            ),
+            Listing(&["/sys/class/net"]),
+            Live(Live::Interfaces),
+        ],
+        file_cap: 16 * MIB,
+        max_entries: 5000,
+    },
+    Spec {
+        id: "pkg",
+        items: &[Files(
+            &[
+                "/var/lib/dpkg/status",
+                "/var/lib/dpkg/status.d/*",
+                "/var/lib/dpkg/info/*.list",
+                "/var/lib/rpm/Packages",
+                "/var/lib/rpm/rpmdb.sqlite",
+                "/var/lib/rpm/rpmdb.sqlite-wal",
+                "/var/lib/rpm/Packages.db",
+                "/usr/lib/sysimage/rpm/Packages",
+                "/usr/lib/sysimage/rpm/rpmdb.sqlite",
+                "/usr/lib/sysimage/rpm/rpmdb.sqlite-wal",
+                "/usr/lib/sysimage/rpm/Packages.db",
+                "/lib/apk/db/installed",
+                "/var/lib/pacman/local/*/desc",
+            ],
+            Content,
+        )],
+        // rpm databases can be large: their own cap.
+        file_cap: 512 * MIB,
+        max_entries: 50_000,
+    },
+    Spec {
+        id: "tools",
+        items: &[Listing(&[
+            "/bin",
+            "/sbin",
+            "/usr/bin",
+            "/usr/sbin",
+            "/usr/local/bin",
+            "/usr/local/sbin",
+        ])],
+        file_cap: 0,
+        max_entries: 100,
+    },
+    Spec {
+        id: "users",
+        items: &[
+            Files(
+                &[
+                    "/etc/passwd",
+                    "/etc/group",
+                    "/etc/login.defs",
+                    "/etc/sudoers",
+                    "/etc/sudoers.d/*",
+                    "/etc/ssh/sshd_config",
+                    "/etc/ssh/sshd_config.d/*",
+                ],
+                Content,
+            ),
+            Live(Live::AuthorizedKeys),
+        ],
+        file_cap: 4 * MIB,
+        max_entries: 20_000,
+    },
+    Spec {
+        id: "sched",
+        items: &[
+            Files(
+                &[
+                    "/etc/crontab",
+                    "/etc/cron.d/*",
+                    "/etc/anacrontab",
+                    "/etc/cron.allow",
+                    "/etc/cron.deny",
+                ],
+                Content,
+            ),
+            Listing(&[
+                "/etc/cron.hourly",
+                "/etc/cron.daily",
+                "/etc/cron.weekly",
+                "/etc/cron.monthly",
+            ]),
+            Tree(&["/var/spool/cron"], 3, Content),
+        ],
+        file_cap: MIB,
+        max_entries: 20_000,
+    },
+    // Last, so that it skips every file another spec already took whole.
+    Spec {
+        id: "etc",
+        items: &[Tree(&["/etc"], 16, Digest)],
+        file_cap: 64 * MIB,
+        max_entries: 50_000,
+    },
+];
+
+/// Entries a single directory listing keeps.
+pub const MAX_CHILDREN: usize = 20_000;
+/// Files larger than this are streamed in `Chunk` records.
+pub const CHUNK: u64 = 16 * MIB;
+/// Default total content budget.
+pub const DEFAULT_MAX_BYTES: u64 = 1024 * MIB;
+/// Default wall-clock budget.
+pub const DEFAULT_MAX_SECONDS: u64 = 120;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_match_the_design() {
+        let ids: Vec<_> = SPECS.iter().map(|s| s.id).collect();
+        let design = [
+            "os",
+            "hw",
+            "storage",
+            "boot",
+            "kernel",
+            "init.sysv",
+            "init.upstart",
+            "init.systemd",
+            "proc",
+            "net",
+            "pkg",
+            "tools",
+            "users",
+            "sched",
+            "etc",
+        ];
+        assert_eq!(ids, design);
+    }
+
+    #[test]
+    fn every_path_is_absolute_and_never_a_secret() {
+        for spec in SPECS {
+            for item in spec.items {
+                let paths: &[&str] = match item {
+                    Files(p, _) | Listing(p) | Tree(p, _, _) => p,
+                    Live(_) => &[],
+                };
+                for p in paths {
+                    assert!(p.starts_with('/'), "{p}");
+                    assert!(
+                        !crate::redact::never_capture(p.as_bytes()),
+                        "{} names a secret: {p}",
+                        spec.id
+                    );
+                    assert!(!p.contains("environ") && !p.ends_with("/mem"), "{p}");
+                }
+            }
+        }
+    }
+}
