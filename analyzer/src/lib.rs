@@ -1,2 +1,10 @@
 //! lift: turns bundles into readiness, diff and fleet reports.
+//!
+//! The modules follow the data: [`snapshot`] (a bundle, its JSON form or a
+//! directory, behind one trait) → [`parse`] (bytes in, typed values out) →
+//! [`model`] (the merged `Host`) → [`rules`] (findings per target profile) →
+//! [`render`] (Markdown, HTML, JSON). Arrows only point down that list.
+//! Start with `snapshot::Root`, `model::Host` and `rules::Finding`.
+
 pub mod parse;
+pub mod snapshot;

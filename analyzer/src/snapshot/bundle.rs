@@ -1,0 +1,141 @@
+//! A snapshot over a bundle (or its JSON form), loaded into an index.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use lift_bundle::{json, Content, Entry, Limits, ReadError, Reader, Record};
+
+use super::{ChildInfo, Data, Node, OpenError, Provenance, Snapshot};
+
+pub struct BundleSnapshot {
+    entries: HashMap<Vec<u8>, Entry>,
+    /// Reassembled content of chunked files.
+    chunks: HashMap<Vec<u8>, Vec<u8>>,
+    provenance: Provenance,
+}
+
+impl BundleSnapshot {
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        Self::open_with(path, Limits::default())
+    }
+
+    pub fn open_with(path: &Path, limits: Limits) -> Result<Self, OpenError> {
+        let err = |e: ReadError| OpenError::new(path, ReadError { path: None, ..e }.to_string());
+        let mut reader = Reader::open(path, limits).map_err(err)?;
+        let mut records = Vec::new();
+        for r in reader.by_ref() {
+            records.push(r.map_err(err)?);
+        }
+        let skipped = reader.skipped();
+        Ok(Self::from_records(path, "bundle", records, skipped))
+    }
+
+    pub fn open_json(path: &Path) -> Result<Self, OpenError> {
+        use std::io::Read;
+        let f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        let mut bytes = Vec::new();
+        f.take(json::MAX_JSON_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| OpenError::new(path, e.to_string()))?;
+        if bytes.len() as u64 > json::MAX_JSON_BYTES {
+            return Err(OpenError::new(path, format!("JSON form larger than {} bytes", json::MAX_JSON_BYTES)));
+        }
+        let b = json::from_slice(&bytes).map_err(|e| OpenError::new(path, format!("JSON form: {e}")))?;
+        Ok(Self::from_records(path, "json", b.records, 0))
+    }
+
+    pub fn from_records(path: &Path, kind: &'static str, records: Vec<Record>, skipped: u64) -> Self {
+        let mut s = BundleSnapshot {
+            entries: HashMap::new(),
+            chunks: HashMap::new(),
+            provenance: Provenance { path: path.to_owned(), kind, skipped_records: skipped, ..Provenance::default() },
+        };
+        for r in records {
+            match r {
+                Record::Header(h) => s.provenance.header = Some(h),
+                Record::Entry(e) => {
+                    // A later entry with content beats an earlier listing.
+                    let keep_old = s.entries.get(&e.path.0).is_some_and(|old| has_content(old) && !has_content(&e));
+                    if !keep_old {
+                        s.entries.insert(e.path.0.clone(), e);
+                    }
+                }
+                Record::Chunk(c) => {
+                    let buf = s.chunks.entry(c.path.0).or_default();
+                    // Chunks arrive in order; one out of place is dropped
+                    // rather than leaving a hole.
+                    if buf.len() as u64 == c.offset {
+                        buf.extend_from_slice(&c.data.0);
+                    }
+                }
+                Record::Fact(f) => s.provenance.facts.push(f),
+                Record::Note(n) => s.provenance.notes.push(n),
+                Record::Footer(f) => s.provenance.footer = Some(f),
+            }
+        }
+        s
+    }
+
+    /// Every entry, in path order (for `lift bundle ls`).
+    pub fn entries(&self) -> Vec<&Entry> {
+        let mut v: Vec<&Entry> = self.entries.values().collect();
+        v.sort_by(|a, b| a.path.cmp(&b.path));
+        v
+    }
+}
+
+fn has_content(e: &Entry) -> bool {
+    matches!(e.content, Content::Full(_) | Content::Truncated { .. } | Content::Chunked { .. } | Content::Children(_))
+}
+
+impl Snapshot for BundleSnapshot {
+    fn node(&self, path: &[u8]) -> Option<Node<'_>> {
+        let e = self.entries.get(path)?;
+        let content = match &e.content {
+            Content::Full(b) => Data::Full(Cow::Borrowed(&b.0)),
+            Content::Truncated { head, size } => Data::Truncated { head: Cow::Borrowed(&head.0), size: *size },
+            Content::Chunked { size } => {
+                let got = self.chunks.get(path).map(Vec::as_slice).unwrap_or(&[]);
+                if got.len() as u64 == *size {
+                    Data::Full(Cow::Borrowed(got))
+                } else {
+                    Data::Truncated { head: Cow::Borrowed(got), size: *size }
+                }
+            }
+            Content::Skipped(r) => Data::Skipped(*r),
+            Content::Error { errno, message } => Data::Unreadable { errno: *errno, message: message.clone() },
+            Content::Sha256(d) => Data::Digest(Cow::Borrowed(&d.0)),
+            Content::None | Content::Children(_) => Data::NotCaptured,
+        };
+        Some(Node {
+            kind: e.kind,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            mtime: e.mtime,
+            link_target: e.link_target.as_ref().map(|t| Cow::Borrowed(t.0.as_slice())),
+            content,
+        })
+    }
+
+    fn children(&self, path: &[u8]) -> Option<Vec<ChildInfo>> {
+        match &self.entries.get(path)?.content {
+            Content::Children(c) => Some(
+                c.iter()
+                    .map(|c| ChildInfo {
+                        name: c.name.0.clone(),
+                        kind: c.kind,
+                        link_target: c.link_target.as_ref().map(|t| t.0.clone()),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
+    fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+}

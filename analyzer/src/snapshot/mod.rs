@@ -1,0 +1,335 @@
+//! Snapshot: "a root we can read", over a `.lift` bundle, its JSON form, or
+//! a directory tree (a fixture, a mounted image, an unpacked bundle, an
+//! extracted sosreport). Parsers never know which.
+//!
+//! Backends implement the small `Snapshot` trait (one node, one listing, the
+//! collection metadata); path resolution, file reading and globbing are
+//! written once on top of it, in `Root`.
+
+mod bundle;
+mod dir;
+
+pub use bundle::BundleSnapshot;
+pub use dir::DirSnapshot;
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use lift_bundle::{Fact, FileKind, Footer, Header, Note, SkipReason};
+
+/// One filesystem object as the snapshot holds it; the last path component
+/// is not followed.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub kind: FileKind,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub mtime: i64,
+    pub link_target: Option<Cow<'a, [u8]>>,
+    pub content: Data<'a>,
+}
+
+/// What is known of a node's content.
+#[derive(Debug, Clone)]
+pub enum Data<'a> {
+    Full(Cow<'a, [u8]>),
+    /// Only the head was captured; `size` is the file's true size.
+    Truncated { head: Cow<'a, [u8]>, size: u64 },
+    /// The probe could not read it (errno and message).
+    Unreadable { errno: i32, message: String },
+    /// The probe chose not to read it.
+    Skipped(SkipReason),
+    /// Listed with its SHA-256 only.
+    Digest(Cow<'a, [u8]>),
+    /// Metadata only (a directory, a symlink, a listed file).
+    NotCaptured,
+}
+
+/// A directory's child.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildInfo {
+    pub name: Vec<u8>,
+    pub kind: FileKind,
+    pub link_target: Option<Vec<u8>>,
+}
+
+/// How the snapshot was made, for the report's "bundle" section.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub path: PathBuf,
+    /// `bundle`, `json` or `directory`.
+    pub kind: &'static str,
+    pub header: Option<Header>,
+    pub footer: Option<Footer>,
+    /// Records from a newer probe that were skipped.
+    pub skipped_records: u64,
+    pub facts: Vec<Fact>,
+    pub notes: Vec<Note>,
+}
+
+impl Provenance {
+    /// A bundle is complete when it has its footer and the footer says the
+    /// run was not cut short; a directory is whatever it holds.
+    pub fn complete(&self) -> bool {
+        match self.kind {
+            "directory" => true,
+            _ => self.footer.as_ref().is_some_and(|f| !f.interrupted),
+        }
+    }
+}
+
+pub trait Snapshot: Send + Sync {
+    /// The node at a canonical path (no symlink in it but maybe the last).
+    fn node(&self, path: &[u8]) -> Option<Node<'_>>;
+    /// A directory's children, if it was listed.
+    fn children(&self, path: &[u8]) -> Option<Vec<ChildInfo>>;
+    fn provenance(&self) -> &Provenance;
+}
+
+/// How a lookup ended.
+#[derive(Debug, Clone)]
+pub enum Lookup<'a> {
+    Found(Node<'a>),
+    /// Not in the snapshot: absent on the host, or never collected.
+    Absent,
+    /// A symlink loop, or a component that is not a directory.
+    Broken(String),
+}
+
+/// Symlinks followed while resolving one path, as the kernel allows.
+const MAX_HOPS: u32 = 40;
+
+/// The read-side API every parser binding uses.
+pub struct Root<'s> {
+    pub snap: &'s dyn Snapshot,
+}
+
+impl<'s> Root<'s> {
+    pub fn new(snap: &'s dyn Snapshot) -> Self {
+        Root { snap }
+    }
+
+    /// Resolves every component, following symlinks inside the snapshot;
+    /// with `follow_last` false the final component is not followed.
+    pub fn resolve(&self, path: &[u8], follow_last: bool) -> Result<Vec<u8>, String> {
+        let mut pending: Vec<Vec<u8>> = comps(path).rev().map(<[u8]>::to_vec).collect();
+        let mut cur: Vec<Vec<u8>> = Vec::new();
+        let mut hops = 0;
+        while let Some(c) = pending.pop() {
+            match c.as_slice() {
+                b"." => continue,
+                b".." => {
+                    cur.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            cur.push(c);
+            let last = pending.is_empty();
+            if last && !follow_last {
+                break;
+            }
+            let here = join(&cur);
+            let Some(node) = self.snap.node(&here) else {
+                if last {
+                    break;
+                }
+                // An intermediate directory need not be recorded itself.
+                continue;
+            };
+            if node.kind == FileKind::Symlink {
+                let Some(target) = node.link_target else { break };
+                hops += 1;
+                if hops > MAX_HOPS {
+                    return Err(format!("{}: too many levels of symbolic links", String::from_utf8_lossy(path)));
+                }
+                cur.pop();
+                if target.starts_with(b"/") {
+                    cur.clear();
+                }
+                pending.extend(comps(&target).rev().map(<[u8]>::to_vec));
+            }
+        }
+        Ok(join(&cur))
+    }
+
+    /// The node a path leads to, following symlinks like `open` does.
+    pub fn lookup(&self, path: &str) -> Lookup<'s> {
+        match self.resolve(path.as_bytes(), true) {
+            Ok(p) => match self.snap.node(&p) {
+                Some(n) => Lookup::Found(n),
+                None => Lookup::Absent,
+            },
+            Err(e) => Lookup::Broken(e),
+        }
+    }
+
+    /// The node itself, the last component not followed (`lstat`).
+    pub fn lstat(&self, path: &str) -> Option<Node<'s>> {
+        let p = self.resolve(path.as_bytes(), false).ok()?;
+        self.snap.node(&p)
+    }
+
+    /// A file's full content; None when absent, truncated or unreadable.
+    pub fn read(&self, path: &str) -> Option<Cow<'s, [u8]>> {
+        match self.lookup(path) {
+            Lookup::Found(Node { content: Data::Full(b), .. }) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A file's content, or its head when truncated.
+    pub fn read_head(&self, path: &str) -> Option<Cow<'s, [u8]>> {
+        match self.lookup(path) {
+            Lookup::Found(Node { content: Data::Full(b), .. })
+            | Lookup::Found(Node { content: Data::Truncated { head: b, .. }, .. }) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn read_string(&self, path: &str) -> Option<String> {
+        self.read(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    /// Children of a directory, following a symlink to it.
+    pub fn list(&self, dir: &str) -> Option<Vec<ChildInfo>> {
+        let p = self.resolve(dir.as_bytes(), true).ok()?;
+        self.snap.children(&p)
+    }
+
+    /// Paths of the children of `dir` whose names match a shell pattern.
+    pub fn glob(&self, dir: &str, pattern: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .list(dir)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| crate::snapshot::matches(pattern.as_bytes(), &c.name))
+            .map(|c| format!("{}/{}", dir.trim_end_matches('/'), String::from_utf8_lossy(&c.name)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    pub fn provenance(&self) -> &'s Provenance {
+        self.snap.provenance()
+    }
+}
+
+fn comps(p: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    p.split(|&b| b == b'/').filter(|c| !c.is_empty())
+}
+
+fn join(parts: &[Vec<u8>]) -> Vec<u8> {
+    if parts.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// Shell-style matching within one name (`*`, `?`, `[...]`).
+pub fn matches(pattern: &[u8], name: &[u8]) -> bool {
+    let (mut p, mut n, mut star) = (0, 0, None);
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+                continue;
+            }
+            Some(b'?') => {
+                p += 1;
+                n += 1;
+                continue;
+            }
+            Some(&c) if c == name[n] && c != b'[' => {
+                p += 1;
+                n += 1;
+                continue;
+            }
+            Some(b'[') => {
+                if let Some(end) = pattern[p..].iter().skip(2).position(|&b| b == b']').map(|i| p + i + 2) {
+                    let class = &pattern[p + 1..end];
+                    let (neg, class) = match class.first() {
+                        Some(b'!') | Some(b'^') => (true, &class[1..]),
+                        _ => (false, class),
+                    };
+                    let mut hit = false;
+                    let mut i = 0;
+                    while i < class.len() {
+                        if i + 2 < class.len() && class[i + 1] == b'-' {
+                            hit |= class[i] <= name[n] && name[n] <= class[i + 2];
+                            i += 3;
+                        } else {
+                            hit |= class[i] == name[n];
+                            i += 1;
+                        }
+                    }
+                    if hit != neg {
+                        p = end + 1;
+                        n += 1;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        match star {
+            Some((sp, sn)) => {
+                p = sp + 1;
+                n = sn + 1;
+                star = Some((sp, sn + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// What INPUT is, by its content: a bundle, a JSON form, or a directory.
+pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
+    let meta = std::fs::metadata(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+    if meta.is_dir() {
+        return Ok(Box::new(DirSnapshot::new(path)));
+    }
+    let mut head = [0u8; 8];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        f.read(&mut head).map_err(|e| OpenError::new(path, e.to_string()))?
+    };
+    if &head[..n] == lift_bundle::MAGIC {
+        BundleSnapshot::open(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
+    } else if head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        BundleSnapshot::open_json(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
+    } else {
+        Err(OpenError::new(path, "neither a lift bundle (no LIFTBNDL magic), its JSON form, nor a directory".into()))
+    }
+}
+
+/// INPUT could not be read at all.
+#[derive(Debug)]
+pub struct OpenError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl OpenError {
+    pub fn new(path: &Path, message: String) -> Self {
+        OpenError { path: path.to_owned(), message }
+    }
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for OpenError {}
