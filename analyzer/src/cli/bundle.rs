@@ -1,0 +1,225 @@
+//! `lift bundle ls|cat|verify|unpack|to-json|from-json`: inspect and convert
+//! bundles.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
+
+use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
+
+fn load(path: &Path) -> Result<BundleSnapshot> {
+    let mut head = [0u8; 1];
+    let is_json = fs::File::open(path)
+        .and_then(|mut f| io::Read::read(&mut f, &mut head))
+        .map(|n| n == 1 && head[0] == b'{')
+        .unwrap_or(false);
+    Ok(if is_json { BundleSnapshot::open_json(path)? } else { BundleSnapshot::open(path)? })
+}
+
+fn kind_char(k: FileKind) -> char {
+    match k {
+        FileKind::File => '-',
+        FileKind::Dir => 'd',
+        FileKind::Symlink => 'l',
+        FileKind::Fifo => 'p',
+        FileKind::Socket => 's',
+        FileKind::Block => 'b',
+        FileKind::Char => 'c',
+        FileKind::Unknown => '?',
+    }
+}
+
+/// One line per entry: kind and mode, size, what was captured, path.
+pub fn ls(path: &Path, out: &mut dyn Write) -> Result<()> {
+    let b = load(path)?;
+    for e in b.entries() {
+        let what = match &e.content {
+            Content::None => "meta".to_string(),
+            Content::Full(b) => format!("full {}", b.len()),
+            Content::Truncated { head, .. } => format!("head {}", head.len()),
+            Content::Skipped(r) => format!("skipped {r:?}"),
+            Content::Error { message, .. } => format!("error: {message}"),
+            Content::Children(c) => format!("{} children", c.len()),
+            Content::Sha256(_) => "sha256".into(),
+            Content::Chunked { size } => format!("chunked {size}"),
+        };
+        let mut line = format!(
+            "{}{:04o} {:>10} {:<16} {}",
+            kind_char(e.kind),
+            e.mode & 0o7777,
+            e.size,
+            what,
+            e.path.to_string_lossy()
+        );
+        if let Some(t) = &e.link_target {
+            line.push_str(&format!(" -> {}", t.to_string_lossy()));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The content of one file, following symlinks inside the bundle.
+pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
+    let b = load(path)?;
+    let root = Root::new(&b);
+    match root.lookup(file) {
+        Lookup::Found(n) => match n.content {
+            Data::Full(bytes) => out.write_all(&bytes)?,
+            Data::Truncated { head, size } => {
+                out.write_all(&head)?;
+                eprintln!("lift: {file}: only the first {} of {size} bytes were captured", head.len());
+            }
+            Data::Unreadable { message, .. } => bail!("{file}: the probe could not read it: {message}"),
+            Data::Skipped(r) => bail!("{file}: not captured ({r:?})"),
+            Data::Digest(_) | Data::NotCaptured => bail!("{file}: only its metadata was captured"),
+        },
+        Lookup::Absent => bail!("{file}: not in {}", path.display()),
+        Lookup::Broken(e) => bail!("{e}"),
+    }
+    Ok(())
+}
+
+/// Reads every record; says what the bundle holds or why it is bad.
+pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
+    let mut reader = match Reader::open(path, Limits::default()) {
+        Ok(r) => r,
+        Err(e) => {
+            writeln!(out, "{e}")?;
+            return Ok(false);
+        }
+    };
+    let (mut records, mut entries, mut footer) = (0u64, 0u64, None);
+    for r in reader.by_ref() {
+        match r {
+            Ok(rec) => {
+                records += 1;
+                match rec {
+                    Record::Entry(_) => entries += 1,
+                    Record::Footer(f) => footer = Some(f),
+                    _ => {}
+                }
+            }
+            Err(e) => {
+                writeln!(out, "{e}")?;
+                return Ok(false);
+            }
+        }
+    }
+    let state = match &footer {
+        Some(f) if f.interrupted => "incomplete (the probe was interrupted)",
+        Some(_) => "complete",
+        None => "incomplete (no footer: the probe did not finish)",
+    };
+    write!(out, "{}: ok, {records} records, {entries} entries, {state}", path.display())?;
+    if reader.skipped() > 0 {
+        write!(out, "; {} records from a newer probe were skipped", reader.skipped())?;
+    }
+    writeln!(out)?;
+    Ok(true)
+}
+
+/// Joins a bundle path under `dir`, refusing anything that could climb out.
+fn target(dir: &Path, logical: &[u8]) -> Option<PathBuf> {
+    let mut p = dir.to_path_buf();
+    for c in logical.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+        if c == b"." || c == b".." {
+            return None;
+        }
+        p.push(std::ffi::OsStr::from_bytes(c));
+    }
+    Some(p)
+}
+
+/// Every parent of `p` below `dir` must be a real directory (never a
+/// symlink a hostile bundle planted), created if missing.
+fn safe_parent(dir: &Path, p: &Path) -> io::Result<()> {
+    let rel = p.strip_prefix(dir).map_err(io::Error::other)?;
+    let mut cur = dir.to_path_buf();
+    let comps: Vec<_> = rel.components().collect();
+    for c in &comps[..comps.len().saturating_sub(1)] {
+        cur.push(c);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(io::Error::other(format!("{} is not a directory", cur.display()))),
+            Err(_) => fs::create_dir(&cur)?,
+        }
+    }
+    Ok(())
+}
+
+/// Writes the captured tree under DIR: directories, file contents (heads of
+/// truncated files), and symlinks last, so that none can redirect a write.
+pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
+    let b = load(path)?;
+    fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    let root = Root::new(&b);
+    let mut written = 0;
+    let entries = b.entries();
+    for e in &entries {
+        let Some(p) = target(dir, &e.path.0) else { continue };
+        match e.kind {
+            FileKind::Dir => {
+                safe_parent(dir, &p.join("x"))?;
+            }
+            FileKind::File => {
+                safe_parent(dir, &p)?;
+                let bytes = match root.snap.node(&e.path.0).map(|n| n.content) {
+                    Some(Data::Full(b)) | Some(Data::Truncated { head: b, .. }) => b.into_owned(),
+                    _ => Vec::new(),
+                };
+                if fs::symlink_metadata(&p).is_ok_and(|m| !m.is_file()) {
+                    continue;
+                }
+                fs::write(&p, bytes).with_context(|| format!("{}", p.display()))?;
+                written += 1;
+            }
+            _ => {}
+        }
+    }
+    for e in &entries {
+        let (FileKind::Symlink, Some(t)) = (e.kind, &e.link_target) else { continue };
+        let Some(p) = target(dir, &e.path.0) else { continue };
+        safe_parent(dir, &p)?;
+        if fs::symlink_metadata(&p).is_err() {
+            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t.0), &p)?;
+            written += 1;
+        }
+    }
+    Ok(written)
+}
+
+pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
+    let mut reader = Reader::open(path, Limits::default())?;
+    let mut records = Vec::new();
+    for r in reader.by_ref() {
+        records.push(r?);
+    }
+    json::to_writer(&mut *out, &json::JsonBundle::new(records))?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub fn from_json(path: &Path, out: &Path) -> Result<()> {
+    use io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .with_context(|| format!("{}", path.display()))?
+        .take(json::MAX_JSON_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > json::MAX_JSON_BYTES {
+        bail!("{}: JSON form larger than {} bytes", path.display(), json::MAX_JSON_BYTES);
+    }
+    let j = json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let file = fs::File::create(out).with_context(|| format!("{}", out.display()))?;
+    let mut w = Writer::new(io::BufWriter::new(file), DEFAULT_LEVEL)?;
+    for r in &j.records {
+        w.write(r)?;
+    }
+    w.finish()?.flush()?;
+    Ok(())
+}
