@@ -51,3 +51,8 @@ pub struct Partial<T> {
     pub value: T,
     pub errors: Vec<ParseError>,
 }
+
+pub mod meminfo;
+pub mod os_release;
+pub mod proc_version;
+pub mod release_files;
