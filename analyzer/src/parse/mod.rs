@@ -52,7 +52,11 @@ pub struct Partial<T> {
     pub errors: Vec<ParseError>,
 }
 
+pub mod cpuinfo;
+pub mod fstab;
 pub mod meminfo;
+pub mod mountinfo;
 pub mod os_release;
+pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
