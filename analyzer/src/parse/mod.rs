@@ -60,3 +60,4 @@ pub mod os_release;
 pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
+pub mod virt;
