@@ -63,3 +63,13 @@ pub struct Partial<T> {
     pub value: T,
     pub errors: Vec<ParseError>,
 }
+
+pub mod cpuinfo;
+pub mod fstab;
+pub mod meminfo;
+pub mod mountinfo;
+pub mod os_release;
+pub mod proc_misc;
+pub mod proc_version;
+pub mod release_files;
+pub mod virt;

@@ -1,0 +1,323 @@
+//! `/proc/self/mountinfo` (through procfs-core's `MountInfo`) and the older
+//! `/proc/mounts`, and which mounts are still visible.
+//!
+//! Sample (CentOS 6, /tmp mounted noexec):
+//!
+//! ```text
+//! 15 1 253:0 / / rw,relatime - ext4 /dev/mapper/VolGroup-lv_root rw,seclabel,barrier=1,data=ordered
+//! 22 15 253:2 / /tmp rw,nosuid,nodev,noexec,relatime - ext4 /dev/mapper/VolGroup-lv_tmp rw,seclabel,barrier=1,data=ordered
+//! 25 15 0:19 / /mnt/team\040share rw,relatime - nfs 10.0.0.5:/export/team rw,vers=3,...
+//! ```
+//!
+//! `/proc/mounts` holds `source point fstype options dump pass`, with the
+//! per-mount and superblock options merged into one list.
+//!
+//! The kernel escapes space, tab, newline and backslash in paths as `\040`,
+//! `\011`, `\012`, `\134`; they are decoded here. procfs-core does not.
+
+use super::{ParseError, Partial};
+use procfs_core::process::MountInfo;
+use std::collections::{BTreeMap, HashMap};
+
+pub type Options = BTreeMap<String, Option<String>>;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Mount {
+    /// mountinfo only: the mount's id and its parent's.
+    pub mount_id: Option<i32>,
+    pub parent_id: Option<i32>,
+    /// mountinfo only: `st_dev` of the filesystem, `253:2`. Bind mounts of
+    /// one filesystem share it.
+    pub major_minor: Option<String>,
+    /// mountinfo only: the directory of the filesystem mounted here; not `/`
+    /// for a bind mount of a subdirectory.
+    pub root: Option<String>,
+    pub mount_point: String,
+    /// `/dev/sda1`, `10.0.0.5:/export`; `None` for `none`.
+    pub source: Option<String>,
+    pub fs_type: String,
+    /// Per-mount options (`rw`, `noexec`, `nosuid`...). In /proc/mounts this
+    /// list also holds the superblock options.
+    pub mount_options: Options,
+    /// Superblock options (mountinfo only), shared by every bind of the filesystem.
+    pub super_options: Options,
+}
+
+impl Mount {
+    pub fn has_option(&self, name: &str) -> bool {
+        self.mount_options.contains_key(name) || self.super_options.contains_key(name)
+    }
+
+    /// Read-only through this mount: either the mount or its superblock says `ro`.
+    pub fn read_only(&self) -> bool {
+        self.has_option("ro")
+    }
+
+    pub fn noexec(&self) -> bool {
+        self.mount_options.contains_key("noexec")
+    }
+}
+
+pub fn parse_mountinfo(bytes: &[u8]) -> Partial<Vec<Mount>> {
+    parse_lines(bytes, |line| {
+        let info = MountInfo::from_line(line).map_err(|e| e.to_string())?;
+        Ok(Mount {
+            mount_id: Some(info.mnt_id),
+            parent_id: Some(info.pid),
+            major_minor: Some(info.majmin),
+            root: Some(decode_octal(&info.root)),
+            mount_point: decode_octal(&info.mount_point.to_string_lossy()),
+            source: info.mount_source.map(|s| decode_octal(&s)),
+            fs_type: info.fs_type,
+            mount_options: info.mount_options.into_iter().collect(),
+            super_options: info.super_options.into_iter().collect(),
+        })
+    })
+}
+
+pub fn parse_mounts(bytes: &[u8]) -> Partial<Vec<Mount>> {
+    parse_lines(bytes, |line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let [source, point, fs_type, options, ..] = fields[..] else {
+            return Err("fewer than 4 fields".to_owned());
+        };
+        Ok(Mount {
+            mount_id: None,
+            parent_id: None,
+            major_minor: None,
+            root: None,
+            mount_point: decode_octal(point),
+            source: (source != "none").then(|| decode_octal(source)),
+            fs_type: fs_type.to_owned(),
+            mount_options: split_options(options),
+            super_options: Options::new(),
+        })
+    })
+}
+
+fn parse_lines(
+    bytes: &[u8],
+    parse_line: impl Fn(&str) -> Result<Mount, String>,
+) -> Partial<Vec<Mount>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut value = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(line) {
+            Ok(mount) => value.push(mount),
+            Err(message) => errors.push(ParseError::at_line(index + 1, message)),
+        }
+    }
+    Partial { value, errors }
+}
+
+pub(crate) fn split_options(options: &str) -> Options {
+    options
+        .split(',')
+        .filter(|o| !o.is_empty())
+        .map(|o| match o.split_once('=') {
+            Some((key, value)) => (key.to_owned(), Some(value.to_owned())),
+            None => (o.to_owned(), None),
+        })
+        .collect()
+}
+
+/// Decodes the kernel's `\ooo` escapes; anything else is kept as written.
+pub(crate) fn decode_octal(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let digits = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| d[0] <= b'3' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        match (bytes[i], digits) {
+            (b'\\', Some(d)) => {
+                out.push((d[0] - b'0') << 6 | (d[1] - b'0') << 3 | (d[2] - b'0'));
+                i += 4;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The mounts a path lookup can still reach, in file order.
+///
+/// A mount is hidden by a later one at the same point or at a directory
+/// above it (unless that later one is its own ancestor, as `/` often is in
+/// mountinfo's order), and by anything that hides its parent. /proc/mounts
+/// has no ids, so there a later `/` only hides an earlier `/` (the old
+/// `rootfs` line).
+pub fn visible(mounts: &[Mount]) -> Vec<&Mount> {
+    let index: HashMap<i32, usize> = mounts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, m)| Some((m.mount_id?, i)))
+        .collect();
+    // Parent chains are walked at most mounts.len() steps, so a file with a
+    // cycle in its ids cannot loop.
+    let ancestors: Vec<Vec<usize>> = (0..mounts.len())
+        .map(|i| {
+            let mut chain = Vec::new();
+            let mut current = i;
+            for _ in 0..mounts.len() {
+                match mounts[current].parent_id.and_then(|p| index.get(&p)) {
+                    Some(&parent) if parent != current && !chain.contains(&parent) => {
+                        chain.push(parent);
+                        current = parent;
+                    }
+                    _ => break,
+                }
+            }
+            chain
+        })
+        .collect();
+    // (parent id, mount point) of each mount: a mount whose own id and point
+    // appear here has another mount stacked on top of it.
+    let stacked_on: HashMap<(i32, &str), usize> = mounts
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.parent_id != m.mount_id)
+        .filter_map(|(i, m)| Some(((m.parent_id?, m.mount_point.as_str()), i)))
+        .collect();
+    let covers = |upper: &Mount, lower: &Mount| {
+        let (up, low) = (upper.mount_point.as_str(), lower.mount_point.as_str());
+        up == low
+            || (up == "/" && upper.mount_id.is_some())
+            || (up != "/"
+                && low
+                    .strip_prefix(up)
+                    .is_some_and(|rest| rest.starts_with('/')))
+    };
+    let hidden_by: Vec<Option<usize>> = (0..mounts.len())
+        .map(|e| {
+            let lower = &mounts[e];
+            let stacked = lower
+                .mount_id
+                .and_then(|id| stacked_on.get(&(id, lower.mount_point.as_str())).copied());
+            stacked.or_else(|| {
+                (e + 1..mounts.len())
+                    .find(|&m| covers(&mounts[m], lower) && !ancestors[e].contains(&m))
+            })
+        })
+        .collect();
+    // Below a hidden mount nothing is reachable, except through the mount
+    // that hides it (a mount stacked on its parent, and that one's children).
+    let reachable = |e: usize| {
+        hidden_by[e].is_none()
+            && ancestors[e].iter().all(|&a| {
+                !matches!(hidden_by[a], Some(hider) if hider != e && !ancestors[e].contains(&hider))
+            })
+    };
+    (0..mounts.len())
+        .filter(|&e| reachable(e))
+        .map(|e| &mounts[e])
+        .collect()
+}
+
+/// The visible mount that holds `path` (the longest mount point above it).
+pub fn mount_containing<'a>(visible: &[&'a Mount], path: &str) -> Option<&'a Mount> {
+    visible
+        .iter()
+        .filter(|m| {
+            let point = m.mount_point.as_str();
+            point == "/"
+                || path == point
+                || path
+                    .strip_prefix(point)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|m| m.mount_point.len())
+        .copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
+        std::fs::read(format!("{root}{path}")).unwrap()
+    }
+
+    #[test]
+    fn centos6_tmp_is_noexec() {
+        let parsed = parse_mountinfo(&fixture("centos6/proc/self/mountinfo"));
+        assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+        let mounts = parsed.value;
+        assert_eq!(mounts.len(), 12);
+        let shown = visible(&mounts);
+        // rootfs (id 1) is hidden by the root filesystem stacked on it.
+        assert!(shown.iter().all(|m| m.fs_type != "rootfs"));
+        assert_eq!(shown.len(), 11);
+
+        let tmp = mount_containing(&shown, "/tmp/x").unwrap();
+        assert_eq!(tmp.source.as_deref(), Some("/dev/mapper/VolGroup-lv_tmp"));
+        assert!(tmp.noexec() && !tmp.read_only());
+        assert_eq!(tmp.major_minor.as_deref(), Some("253:2"));
+        assert_eq!(
+            tmp.super_options.get("data"),
+            Some(&Some("ordered".to_owned()))
+        );
+
+        let var_tmp = mount_containing(&shown, "/var/tmp").unwrap();
+        assert_eq!(var_tmp.major_minor, tmp.major_minor);
+
+        let nfs = mount_containing(&shown, "/mnt/team share/a").unwrap();
+        assert_eq!(
+            (nfs.fs_type.as_str(), nfs.mount_point.as_str()),
+            ("nfs", "/mnt/team share")
+        );
+        let binfmt = shown.iter().find(|m| m.fs_type == "binfmt_misc").unwrap();
+        assert_eq!(binfmt.source, None);
+        assert_eq!(mount_containing(&shown, "/etc").unwrap().mount_id, Some(15));
+    }
+
+    #[test]
+    fn this_machine_later_mount_hides_earlier() {
+        let mounts = parse_mountinfo(&fixture("debian12-this-machine/proc/self/mountinfo"));
+        assert!(mounts.errors.is_empty(), "{:?}", mounts.errors);
+        let shown = visible(&mounts.value);
+        // / (id 27) is listed after /proc and /sys but is their parent.
+        assert!(shown.iter().any(|m| m.mount_point == "/proc"));
+        let pts: Vec<_> = shown
+            .iter()
+            .filter(|m| m.mount_point == "/dev/pts")
+            .collect();
+        assert_eq!(pts.len(), 1);
+        assert_eq!(pts[0].mount_id, Some(29));
+        let root = mount_containing(&shown, "/usr/bin").unwrap();
+        assert_eq!(
+            (root.fs_type.as_str(), root.source.as_deref()),
+            ("ext4", Some("/dev/vda"))
+        );
+
+        let old = parse_mounts(&fixture("debian12-this-machine/proc/mounts"));
+        assert!(old.errors.is_empty());
+        assert_eq!(old.value.len(), mounts.value.len());
+        let old_shown = visible(&old.value);
+        assert_eq!(old_shown.len(), shown.len());
+        let root = mount_containing(&old_shown, "/usr").unwrap();
+        assert!(root.mount_options.contains_key("discard"));
+    }
+
+    #[test]
+    fn escapes_and_damage() {
+        assert_eq!(decode_octal(r"/a\040b\134c\011d\0"), "/a b\\c\td\\0");
+        assert_eq!(decode_octal(r"\777\"), r"\777\");
+        let parsed = parse_mounts(b"rootfs / rootfs rw 0 0\n/dev/sda1 / ext4 ro 0 0\nshort line\n");
+        assert_eq!(parsed.errors.len(), 1);
+        let shown = visible(&parsed.value);
+        assert_eq!(shown.len(), 1);
+        assert!(shown[0].read_only());
+        let looped = parse_mountinfo(b"2 3 0:1 / / rw - ext4 a rw\n3 2 0:2 / /x rw - ext4 b rw\n");
+        assert_eq!(visible(&looped.value).len(), 2);
+    }
+}

@@ -1,0 +1,174 @@
+//! `/etc/os-release` and `/usr/lib/os-release` (os-release(5)).
+//!
+//! Sample (Debian 12's base-files):
+//!
+//! ```text
+//! PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+//! NAME="Debian GNU/Linux"
+//! VERSION_ID="12"
+//! VERSION="12 (bookworm)"
+//! VERSION_CODENAME=bookworm
+//! ID=debian
+//! ```
+//!
+//! The format is a list of shell-compatible variable assignments: values may
+//! be unquoted, 'single' or "double" quoted, with backslash escapes for `$`,
+//! `"`, `` ` `` and `\` inside double quotes. Lines that are not assignments
+//! are reported and skipped, as systemd does.
+
+use super::{ParseError, Partial};
+use std::collections::BTreeMap;
+
+/// The identifying fields of os-release; `fields` keeps every assignment.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OsRelease {
+    pub id: Option<String>,
+    /// `ID_LIKE`, split on whitespace, closest relative first.
+    pub id_like: Vec<String>,
+    pub version_id: Option<String>,
+    pub version: Option<String>,
+    pub version_codename: Option<String>,
+    pub name: Option<String>,
+    pub pretty_name: Option<String>,
+    pub fields: BTreeMap<String, String>,
+}
+
+pub fn parse(bytes: &[u8]) -> Partial<OsRelease> {
+    let (fields, errors) = parse_assignments(bytes);
+    let get = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
+    let value = OsRelease {
+        id: get("ID"),
+        id_like: fields
+            .get("ID_LIKE")
+            .map(|v| v.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        version_id: get("VERSION_ID"),
+        version: get("VERSION"),
+        version_codename: get("VERSION_CODENAME"),
+        name: get("NAME"),
+        pretty_name: get("PRETTY_NAME"),
+        fields,
+    };
+    Partial { value, errors }
+}
+
+/// Parses `KEY=value` lines with shell quoting; also used for
+/// `/etc/lsb-release`, which follows the same conventions.
+pub fn parse_assignments(bytes: &[u8]) -> (BTreeMap<String, String>, Vec<ParseError>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut fields = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, value)) = line.split_once('=') else {
+            errors.push(ParseError::at_line(index + 1, "not a KEY=value assignment"));
+            continue;
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            errors.push(ParseError::at_line(
+                index + 1,
+                format!("invalid variable name {key:?}"),
+            ));
+            continue;
+        }
+        match unquote(value.trim()) {
+            Some(value) => {
+                fields.insert(key.to_owned(), value);
+            }
+            None => errors.push(ParseError::at_line(index + 1, "unterminated quote")),
+        }
+    }
+    (fields, errors)
+}
+
+/// Shell-style unquoting of one value; `None` when a quote is left open.
+fn unquote(value: &str) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => loop {
+                match chars.next()? {
+                    '\'' => break,
+                    c => out.push(c),
+                }
+            },
+            '"' => loop {
+                match chars.next()? {
+                    '"' => break,
+                    '\\' => match chars.next()? {
+                        c @ ('$' | '"' | '\\' | '`') => out.push(c),
+                        c => {
+                            out.push('\\');
+                            out.push(c);
+                        }
+                    },
+                    c => out.push(c),
+                }
+            },
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
+        std::fs::read(format!("{root}{path}")).unwrap()
+    }
+
+    #[test]
+    fn debian12_base_files() {
+        let parsed = parse(&fixture("debian12-base-files/usr/lib/os-release"));
+        assert!(parsed.errors.is_empty());
+        let os = parsed.value;
+        assert_eq!(os.id.as_deref(), Some("debian"));
+        assert_eq!(os.version_id.as_deref(), Some("12"));
+        assert_eq!(os.version_codename.as_deref(), Some("bookworm"));
+        assert_eq!(
+            os.pretty_name.as_deref(),
+            Some("Debian GNU/Linux 12 (bookworm)")
+        );
+        assert!(os.id_like.is_empty());
+    }
+
+    #[test]
+    fn this_machine_matches_its_own_file() {
+        let parsed = parse(&fixture("debian12-this-machine/etc/os-release"));
+        assert_eq!(parsed.value.id.as_deref(), Some("debian"));
+        assert_eq!(parsed.value.name.as_deref(), Some("Debian GNU/Linux"));
+    }
+
+    #[test]
+    fn ubuntu1404_has_id_like() {
+        let os = parse(&fixture("ubuntu1404/etc/os-release")).value;
+        assert_eq!(os.id.as_deref(), Some("ubuntu"));
+        assert_eq!(os.id_like, vec!["debian"]);
+        assert_eq!(os.version.as_deref(), Some("14.04.6 LTS, Trusty Tahr"));
+    }
+
+    #[test]
+    fn quoting_and_escapes() {
+        let text = b"ID='rhel'\nID_LIKE=\"fedora centos\"\nNAME=\"A \\\"quoted\\\" \\$name\"\n\
+                     VERSION=plain\\ word\nbroken line\nPRETTY_NAME=\"open\n";
+        let parsed = parse(text);
+        let os = parsed.value;
+        assert_eq!(os.id.as_deref(), Some("rhel"));
+        assert_eq!(os.id_like, vec!["fedora", "centos"]);
+        assert_eq!(os.name.as_deref(), Some("A \"quoted\" $name"));
+        assert_eq!(os.version.as_deref(), Some("plain word"));
+        assert_eq!(os.pretty_name, None);
+        assert_eq!(parsed.errors.len(), 2);
+        assert_eq!(parsed.errors[0].line, Some(5));
+    }
+}

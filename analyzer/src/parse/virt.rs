@@ -1,0 +1,244 @@
+//! Virtualization, from DMI, /sys/hypervisor, /proc/xen and the CPU's
+//! `hypervisor` flag.
+//!
+//! Samples (one value per file, newline-terminated):
+//!
+//! ```text
+//! /sys/class/dmi/id/sys_vendor     QEMU            (KVM)
+//! /sys/class/dmi/id/product_name   VMware Virtual Platform
+//! /sys/class/dmi/id/sys_vendor     Amazon EC2      (Nitro)
+//! /sys/hypervisor/type             xen             (with no /sys/class/dmi: a PV guest)
+//! /proc/xen/capabilities           control_d       (dom0)
+//! ```
+//!
+//! A Xen PV guest boots without firmware, so it has no DMI tables at all;
+//! HVM guests get an emulated BIOS that fills them. "Not virtual" is only
+//! claimed on positive evidence: DMI present, naming no hypervisor, and a
+//! CPU without the hypervisor flag.
+
+/// The raw facts; each `None` when the file is absent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VirtInputs {
+    pub sys_vendor: Option<String>,
+    pub product_name: Option<String>,
+    pub product_version: Option<String>,
+    pub bios_vendor: Option<String>,
+    pub chassis_vendor: Option<String>,
+    /// `/sys/hypervisor/type`.
+    pub hypervisor_type: Option<String>,
+    /// `/sys/hypervisor/guest_type` (PV, HVM, PVH; Linux 4.15 and later).
+    pub xen_guest_type: Option<String>,
+    /// `/proc/xen/capabilities`.
+    pub xen_capabilities: Option<String>,
+    /// cpuinfo's `hypervisor` flag; `None` when cpuinfo is absent.
+    pub cpu_hypervisor_flag: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VirtKind {
+    Kvm,
+    Qemu,
+    XenPv,
+    XenHvm,
+    XenPvh,
+    XenDom0,
+    Vmware,
+    Hyperv,
+    Virtualbox,
+    /// EC2 on the Nitro hypervisor (EC2 on Xen reports Xen).
+    AmazonEc2,
+    Google,
+    Openstack,
+    Bochs,
+    Parallels,
+    OtherVm,
+    /// Physical hardware, on positive evidence.
+    #[serde(rename = "none")]
+    Physical,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Virtualization {
+    pub kind: VirtKind,
+    /// The facts that decided, as `source = value` lines.
+    pub evidence: Vec<String>,
+}
+
+/// DMI strings that name a hypervisor (Hyper-V by its product name, since
+/// Microsoft also makes hardware), checked against sys_vendor,
+/// product_name, bios_vendor and chassis_vendor, first match wins.
+const DMI_VENDORS: &[(&str, VirtKind)] = &[
+    ("amazon ec2", VirtKind::AmazonEc2),
+    ("google compute engine", VirtKind::Google),
+    ("openstack", VirtKind::Openstack),
+    ("vmware", VirtKind::Vmware),
+    ("virtual machine", VirtKind::Hyperv),
+    ("innotek", VirtKind::Virtualbox),
+    ("virtualbox", VirtKind::Virtualbox),
+    ("parallels", VirtKind::Parallels),
+    ("xen", VirtKind::XenHvm),
+    ("kvm", VirtKind::Kvm),
+    ("qemu", VirtKind::Qemu),
+    ("bochs", VirtKind::Bochs),
+];
+
+pub fn detect(inputs: &VirtInputs) -> Virtualization {
+    let dmi = [
+        ("sys_vendor", clean(&inputs.sys_vendor)),
+        ("product_name", clean(&inputs.product_name)),
+        ("bios_vendor", clean(&inputs.bios_vendor)),
+        ("chassis_vendor", clean(&inputs.chassis_vendor)),
+        ("product_version", clean(&inputs.product_version)),
+    ];
+    let has_dmi = dmi.iter().any(|(_, v)| v.is_some());
+    let found = |kind, evidence: Vec<String>| Virtualization { kind, evidence };
+
+    if let Some(caps) = clean(&inputs.xen_capabilities).filter(|c| c.contains("control_d")) {
+        return found(
+            VirtKind::XenDom0,
+            vec![format!("/proc/xen/capabilities = {caps}")],
+        );
+    }
+    if clean(&inputs.hypervisor_type) == Some("xen") {
+        let mut evidence = vec!["/sys/hypervisor/type = xen".to_owned()];
+        let kind = match clean(&inputs.xen_guest_type) {
+            Some(guest) => {
+                evidence.push(format!("/sys/hypervisor/guest_type = {guest}"));
+                match guest {
+                    "PV" => VirtKind::XenPv,
+                    "PVH" => VirtKind::XenPvh,
+                    _ => VirtKind::XenHvm,
+                }
+            }
+            None if !has_dmi => {
+                evidence.push("/sys/class/dmi/id absent (no firmware: paravirtualized)".into());
+                VirtKind::XenPv
+            }
+            None => VirtKind::XenHvm,
+        };
+        return found(kind, evidence);
+    }
+
+    let matched = dmi.iter().take(4).find_map(|&(file, value)| {
+        let value = value?;
+        let lower = value.to_lowercase();
+        DMI_VENDORS
+            .iter()
+            .find(|(name, _)| lower.contains(name))
+            .map(|&(_, kind)| (kind, format!("/sys/class/dmi/id/{file} = {value}")))
+    });
+    let flag = inputs.cpu_hypervisor_flag;
+    let flag_evidence = |set: bool| {
+        let state = if set { "set" } else { "not set" };
+        format!("/proc/cpuinfo flag hypervisor {state}")
+    };
+    match (matched, flag) {
+        // QEMU's DMI is the same with and without KVM; the CPUID hypervisor
+        // bit that KVM sets tells them apart.
+        (Some((VirtKind::Qemu, dmi)), Some(true)) => {
+            found(VirtKind::Kvm, vec![dmi, flag_evidence(true)])
+        }
+        (Some((kind, dmi)), _) => found(kind, vec![dmi]),
+        (None, Some(true)) => found(VirtKind::OtherVm, vec![flag_evidence(true)]),
+        (None, Some(false)) if has_dmi => {
+            let vendor = dmi[0].1.map_or(String::new(), |v| format!(" = {v}"));
+            found(
+                VirtKind::Physical,
+                vec![
+                    format!("/sys/class/dmi/id/sys_vendor{vendor}"),
+                    flag_evidence(false),
+                ],
+            )
+        }
+        _ => found(VirtKind::Unknown, Vec::new()),
+    }
+}
+
+/// The file's value without its newline; `None` when absent or blank.
+fn clean(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(case: &str, path: &str) -> Option<String> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
+        std::fs::read_to_string(format!("{root}{case}/{path}")).ok()
+    }
+
+    fn inputs(case: &str, cpu_hypervisor_flag: Option<bool>) -> VirtInputs {
+        let dmi = |file: &str| read(case, &format!("sys/class/dmi/id/{file}"));
+        VirtInputs {
+            sys_vendor: dmi("sys_vendor"),
+            product_name: dmi("product_name"),
+            product_version: dmi("product_version"),
+            bios_vendor: dmi("bios_vendor"),
+            chassis_vendor: dmi("chassis_vendor"),
+            hypervisor_type: read(case, "sys/hypervisor/type"),
+            xen_guest_type: read(case, "sys/hypervisor/guest_type"),
+            xen_capabilities: read(case, "proc/xen/capabilities"),
+            cpu_hypervisor_flag,
+        }
+    }
+
+    #[test]
+    fn ec2_xen_pv_has_no_dmi() {
+        let v = detect(&inputs("ec2-xen-pv", Some(true)));
+        assert_eq!(v.kind, VirtKind::XenPv);
+        assert_eq!(v.evidence[0], "/sys/hypervisor/type = xen");
+    }
+
+    #[test]
+    fn platforms_from_dmi() {
+        let cases = [
+            ("kvm-qemu", Some(true), VirtKind::Kvm),
+            ("kvm-qemu", Some(false), VirtKind::Qemu),
+            ("vmware", Some(true), VirtKind::Vmware),
+            ("ec2-nitro", Some(true), VirtKind::AmazonEc2),
+            ("ec2-xen-hvm", Some(true), VirtKind::XenHvm),
+            ("dell-physical", Some(false), VirtKind::Physical),
+            ("dell-physical", None, VirtKind::Unknown),
+            ("dell-physical", Some(true), VirtKind::OtherVm),
+        ];
+        for (case, flag, kind) in cases {
+            assert_eq!(detect(&inputs(case, flag)).kind, kind, "{case} {flag:?}");
+        }
+        let vmware = detect(&inputs("vmware", None));
+        assert_eq!(
+            vmware.evidence,
+            vec!["/sys/class/dmi/id/sys_vendor = VMware, Inc."]
+        );
+    }
+
+    #[test]
+    fn this_machine_is_a_vm_without_dmi() {
+        let cpuinfo = read("debian12-this-machine", "proc/cpuinfo").unwrap();
+        let flag = crate::parse::cpuinfo::parse(cpuinfo.as_bytes())
+            .unwrap()
+            .hypervisor_flag;
+        let v = detect(&inputs("debian12-this-machine", Some(flag)));
+        assert_eq!(v.kind, VirtKind::OtherVm);
+        assert_eq!(detect(&VirtInputs::default()).kind, VirtKind::Unknown);
+    }
+
+    #[test]
+    fn xen_guest_type_and_dom0() {
+        let mut pvh = inputs("ec2-xen-hvm", Some(true));
+        pvh.xen_guest_type = Some("PVH\n".into());
+        assert_eq!(detect(&pvh).kind, VirtKind::XenPvh);
+        let mut dom0 = inputs("dell-physical", Some(true));
+        dom0.hypervisor_type = Some("xen\n".into());
+        dom0.xen_capabilities = Some("control_d\n".into());
+        assert_eq!(detect(&dom0).kind, VirtKind::XenDom0);
+        let json = serde_json::to_string(&VirtKind::Physical).unwrap();
+        assert_eq!(json, "\"none\"");
+        assert_eq!(
+            serde_json::to_string(&VirtKind::XenPv).unwrap(),
+            "\"xen-pv\""
+        );
+    }
+}
