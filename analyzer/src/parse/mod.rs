@@ -73,3 +73,4 @@ pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
 pub mod virt;
+pub mod boot_sector;
