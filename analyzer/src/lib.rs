@@ -8,3 +8,5 @@
 
 pub mod parse;
 pub mod snapshot;
+pub mod model;
+pub mod rules;

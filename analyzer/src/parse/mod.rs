@@ -74,3 +74,4 @@ pub mod proc_version;
 pub mod release_files;
 pub mod virt;
 pub mod boot_sector;
+pub mod efivar;

@@ -55,6 +55,9 @@ impl BundleSnapshot {
             match r {
                 Record::Header(h) => s.provenance.header = Some(h),
                 Record::Entry(e) => {
+                    if let Content::Error { message, .. } = &e.content {
+                        s.provenance.errors.push((e.path.to_string_lossy(), message.clone()));
+                    }
                     // A later entry with content beats an earlier listing.
                     let keep_old = s.entries.get(&e.path.0).is_some_and(|old| has_content(old) && !has_content(&e));
                     if !keep_old {

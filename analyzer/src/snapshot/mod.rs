@@ -67,6 +67,8 @@ pub struct Provenance {
     pub skipped_records: u64,
     pub facts: Vec<Fact>,
     pub notes: Vec<Note>,
+    /// (path, message) of each entry the probe could not read.
+    pub errors: Vec<(String, String)>,
 }
 
 impl Provenance {

@@ -1,0 +1,78 @@
+//! How complete the collection is, and what could not be read and why.
+
+use lift_bundle::NoteKind;
+use serde::Serialize;
+
+use crate::snapshot::Provenance;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Collection {
+    /// `bundle`, `json` or `directory`.
+    pub kind: String,
+    pub path: String,
+    pub format_version: Option<u32>,
+    pub probe_version: Option<String>,
+    pub collected_at: Option<String>,
+    /// The probe's effective uid was 0; None for a directory tree.
+    pub as_root: Option<bool>,
+    /// A bundle with its footer, not interrupted; a directory always.
+    pub complete: bool,
+    pub interrupted: bool,
+    /// Specs that ran out of budget or time.
+    pub truncated_specs: Vec<String>,
+    pub timed_out_specs: Vec<String>,
+    pub skipped_records: u64,
+    pub permission_denied: u64,
+    pub network_fs_skipped: u64,
+    /// Paths the probe could not read, with the reason (the first 50).
+    pub unreadable: Vec<Unreadable>,
+    pub unreadable_total: u64,
+    pub redactions: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unreadable {
+    pub path: String,
+    pub reason: String,
+}
+
+const KEEP_UNREADABLE: usize = 50;
+
+pub fn collection(p: &Provenance) -> Collection {
+    let mut c = Collection {
+        kind: p.kind.to_string(),
+        path: p.path.display().to_string(),
+        complete: p.complete(),
+        skipped_records: p.skipped_records,
+        ..Collection::default()
+    };
+    if let Some(h) = &p.header {
+        c.format_version = Some(h.format_version);
+        c.probe_version = Some(h.probe_version.clone());
+        c.collected_at = Some(h.started_at.rfc3339());
+        c.as_root = Some(h.euid == 0);
+    }
+    if let Some(f) = &p.footer {
+        c.interrupted = f.interrupted;
+        c.truncated_specs = f.specs.iter().filter(|s| s.truncated).map(|s| s.id.clone()).collect();
+        c.timed_out_specs = f.specs.iter().filter(|s| s.timed_out).map(|s| s.id.clone()).collect();
+        c.redactions = f.redactions.iter().map(|r| u64::from(r.count)).sum();
+    }
+    for n in &p.notes {
+        match n.kind {
+            NoteKind::PermissionDenied => c.permission_denied += 1,
+            NoteKind::NetworkFs => c.network_fs_skipped += 1,
+            _ => {}
+        }
+    }
+    for (path, reason) in p.errors.iter().cloned() {
+        if reason.contains("ermission denied") {
+            c.permission_denied += 1;
+        }
+        c.unreadable_total += 1;
+        if c.unreadable.len() < KEEP_UNREADABLE {
+            c.unreadable.push(Unreadable { path, reason });
+        }
+    }
+    c
+}

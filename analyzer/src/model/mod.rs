@@ -1,0 +1,59 @@
+//! The Host: every fact the parsers give, merged into one typed value that
+//! rules and reports read. `build` is the only entry point.
+
+mod collection;
+pub mod facts;
+mod platform;
+mod storage;
+mod system;
+
+pub use collection::{Collection, Unreadable};
+pub use facts::{Facts, Problem};
+pub use platform::{Boot, Virtualization};
+pub use storage::{holding, MountPoint};
+pub use system::{Cpu, Kernel, Memory, Os};
+
+use serde::Serialize;
+
+use crate::snapshot::{Root, Snapshot};
+
+/// Field names and shapes follow DESIGN.md's JSON contract (`host`); fields
+/// are only ever added.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Host {
+    pub hostname: Option<String>,
+    pub os: Os,
+    pub kernel: Kernel,
+    pub cpu: Option<Cpu>,
+    pub memory: Memory,
+    pub uptime_seconds: Option<u64>,
+    /// None when neither mountinfo nor /proc/mounts was captured.
+    pub mounts: Option<Vec<MountPoint>>,
+    pub boot: Boot,
+    pub virtualization: Virtualization,
+    /// How the facts were collected (the report's `bundle` section).
+    #[serde(skip)]
+    pub collection: Collection,
+    /// Sources that exist but could not be parsed.
+    #[serde(skip)]
+    pub problems: Vec<Problem>,
+}
+
+pub fn build(snap: &dyn Snapshot) -> Host {
+    let f = Facts::new(Root::new(snap));
+    let cpu = system::cpu(&f);
+    let host = Host {
+        hostname: system::hostname(&f),
+        os: system::os(&f),
+        kernel: system::kernel(&f),
+        memory: system::memory(&f),
+        uptime_seconds: system::uptime_seconds(&f),
+        mounts: storage::mounts(&f),
+        boot: platform::boot(&f),
+        virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
+        cpu,
+        collection: collection::collection(snap.provenance()),
+        problems: Vec::new(),
+    };
+    Host { problems: f.into_problems(), ..host }
+}

@@ -1,0 +1,138 @@
+//! What the host runs on: hypervisor, firmware, and the active boot loader.
+
+use lift_bundle::Fact;
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::parse::boot_sector::{self, BootCode};
+use crate::parse::{efivar, virt};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Virtualization {
+    /// kvm, xen-pv, xen-hvm, vmware, hyperv, ..., none, unknown.
+    pub kind: String,
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Boot {
+    /// bios, uefi or unknown.
+    pub firmware: &'static str,
+    /// grub2, grub1, lilo, systemd-boot, extlinux, zipl, other, none, unknown.
+    pub loader: &'static str,
+    pub evidence: Vec<String>,
+}
+
+pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualization {
+    let dmi = |n: &str| f.line(&format!("/sys/class/dmi/id/{n}"));
+    let inputs = virt::VirtInputs {
+        sys_vendor: dmi("sys_vendor"),
+        product_name: dmi("product_name"),
+        product_version: dmi("product_version"),
+        bios_vendor: dmi("bios_vendor"),
+        chassis_vendor: dmi("chassis_vendor"),
+        hypervisor_type: f.line("/sys/hypervisor/type"),
+        xen_guest_type: f.line("/sys/hypervisor/guest_type"),
+        xen_capabilities: f.line("/proc/xen/capabilities"),
+        cpu_hypervisor_flag: hypervisor_flag,
+    };
+    let v = virt::detect(&inputs);
+    let kind = serde_json::to_value(v.kind).ok().and_then(|j| j.as_str().map(str::to_string));
+    Virtualization { kind: kind.unwrap_or_else(|| "unknown".into()), evidence: v.evidence }
+}
+
+fn firmware(f: &Facts) -> (&'static str, Option<String>) {
+    if f.root.lstat("/sys/firmware/efi").is_some() {
+        return ("uefi", Some("/sys/firmware/efi exists".into()));
+    }
+    match f.root.list("/sys/firmware") {
+        Some(_) => ("bios", Some("/sys/firmware has no efi directory".into())),
+        None => ("unknown", None),
+    }
+}
+
+/// The loader the firmware started this boot: BootCurrent's entry path.
+fn uefi_loader(f: &Facts) -> Option<(&'static str, String)> {
+    let dir = "/sys/firmware/efi/efivars";
+    let current = f.root.glob(dir, "BootCurrent-*").into_iter().next()?;
+    let n = f.parse(&current, efivar::parse_boot_current)?;
+    let entry = f.root.glob(dir, &format!("Boot{n:04X}-*")).into_iter().next()?;
+    let opt = f.parse(&entry, efivar::parse_load_option)?;
+    let path = opt.file_path.unwrap_or_default();
+    let p = path.to_ascii_lowercase();
+    let loader = if p.contains("shim") || p.contains("grub") {
+        "grub2"
+    } else if p.contains("systemd") {
+        "systemd-boot"
+    } else {
+        "other"
+    };
+    Some((loader, format!("BootCurrent Boot{n:04X} ({}) loads {path}", opt.description)))
+}
+
+/// The boot loader's configuration files present, as a fallback and a cross-check.
+fn from_files(f: &Facts) -> Option<(&'static str, String)> {
+    let exists = |p: &str| f.root.lstat(p).is_some();
+    let candidates: &[(&str, &'static str)] = &[
+        ("/boot/grub2/grub.cfg", "grub2"),
+        ("/boot/grub/grub.cfg", "grub2"),
+        ("/boot/grub/menu.lst", "grub1"),
+        ("/boot/grub/grub.conf", "grub1"),
+        ("/boot/extlinux/extlinux.conf", "extlinux"),
+        ("/boot/syslinux/syslinux.cfg", "extlinux"),
+        ("/etc/lilo.conf", "lilo"),
+        ("/etc/zipl.conf", "zipl"),
+        ("/boot/loader/loader.conf", "systemd-boot"),
+    ];
+    candidates.iter().find(|(p, _)| exists(p)).map(|(p, l)| (*l, format!("{p} exists")))
+}
+
+pub fn boot(f: &Facts) -> Boot {
+    let (firmware, fw_evidence) = firmware(f);
+    let mut evidence: Vec<String> = fw_evidence.into_iter().collect();
+    let files = from_files(f);
+    if firmware == "uefi" {
+        if let Some((loader, why)) = uefi_loader(f) {
+            evidence.push(why);
+            return Boot { firmware, loader, evidence };
+        }
+    }
+    let mut sector_loader = None;
+    for fact in f.facts() {
+        let Fact::BootSector(s) = fact else { continue };
+        let dev = s.device.to_string_lossy();
+        match boot_sector::parse(&s.sector.0) {
+            Ok(b) => {
+                evidence.push(format!("boot sector of {dev}: {:?} ({})", b.code, b.evidence.join("; ")));
+                let l = match b.code {
+                    BootCode::GrubLegacy => "grub1",
+                    BootCode::Grub2 => "grub2",
+                    // "GRUB " without a generation: the files tell which.
+                    BootCode::Grub => files.as_ref().map(|(l, _)| *l).filter(|l| l.starts_with("grub")).unwrap_or("grub2"),
+                    BootCode::Lilo => "lilo",
+                    BootCode::Syslinux | BootCode::SyslinuxGpt => "extlinux",
+                    BootCode::Windows | BootCode::Other => "other",
+                    BootCode::Empty => "none",
+                };
+                // One disk with boot code outweighs another without.
+                if sector_loader.is_none() || sector_loader == Some("none") {
+                    sector_loader = Some(l);
+                }
+            }
+            Err(e) => f.problem(&dev, format!("boot sector: {e}")),
+        }
+    }
+    if let Some(l) = sector_loader {
+        if let Some((_, why)) = &files {
+            evidence.push(why.clone());
+        }
+        return Boot { firmware, loader: l, evidence };
+    }
+    match files {
+        Some((loader, why)) => {
+            evidence.push(format!("{why} (configuration only: no boot sector was read)"));
+            Boot { firmware, loader, evidence }
+        }
+        None => Boot { firmware, loader: "unknown", evidence },
+    }
+}

@@ -1,0 +1,81 @@
+//! Mounts in effect, with the size and free space statvfs saw.
+
+use lift_bundle::Fact;
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::parse::mountinfo;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MountPoint {
+    pub mount_point: String,
+    pub source: Option<String>,
+    pub fs_type: String,
+    /// Per-mount options in effect (`rw`, `noexec`, ...).
+    pub options: Vec<String>,
+    pub total_bytes: Option<u64>,
+    pub avail_bytes: Option<u64>,
+    pub free_bytes: Option<u64>,
+    /// Major:minor of the filesystem (mountinfo only).
+    pub device: Option<String>,
+}
+
+impl MountPoint {
+    pub fn has_option(&self, o: &str) -> bool {
+        self.options.iter().any(|x| x == o)
+    }
+}
+
+fn options(m: &mountinfo::Mount) -> Vec<String> {
+    m.mount_options
+        .iter()
+        .map(|(k, v)| match v {
+            Some(v) => format!("{k}={v}"),
+            None => k.clone(),
+        })
+        .collect()
+}
+
+/// The visible mounts of /proc/self/mountinfo (or /proc/mounts on kernels
+/// before 2.6.26), in mount order. None when neither was captured.
+pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
+    let all = f
+        .partial("/proc/self/mountinfo", mountinfo::parse_mountinfo)
+        .or_else(|| f.partial("/proc/mounts", mountinfo::parse_mounts))?;
+    let stats: Vec<&lift_bundle::Statvfs> = f
+        .facts()
+        .filter_map(|x| match x {
+            Fact::Statvfs(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    Some(
+        mountinfo::visible(&all)
+            .into_iter()
+            .map(|m| {
+                let st = stats.iter().find(|s| s.mount_point.0 == m.mount_point.as_bytes());
+                MountPoint {
+                    mount_point: m.mount_point.clone(),
+                    source: m.source.clone(),
+                    fs_type: m.fs_type.clone(),
+                    options: options(m),
+                    total_bytes: st.map(|s| s.total_bytes),
+                    avail_bytes: st.map(|s| s.avail_bytes),
+                    free_bytes: st.map(|s| s.free_bytes),
+                    device: m.major_minor.clone(),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The mount that holds `path`: the longest mount point that prefixes it.
+pub fn holding<'m>(mounts: &'m [MountPoint], path: &str) -> Option<&'m MountPoint> {
+    mounts
+        .iter()
+        .filter(|m| {
+            let p = m.mount_point.as_str();
+            p == "/" || path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))
+        })
+        .max_by_key(|m| m.mount_point.len())
+}

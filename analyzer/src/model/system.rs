@@ -1,0 +1,149 @@
+//! Who the host is: name, operating system, kernel, CPU, memory, uptime.
+
+use lift_bundle::Fact;
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::parse::{cpuinfo, meminfo, proc_misc, proc_version, release_files};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Os {
+    pub id: Option<String>,
+    pub version_id: Option<String>,
+    pub pretty_name: Option<String>,
+    pub id_like: Vec<String>,
+    /// The file that said so.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Kernel {
+    pub release: Option<String>,
+    pub arch: Option<String>,
+    pub version: Option<String>,
+    pub cmdline: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cpu {
+    pub model: Option<String>,
+    pub vendor: Option<String>,
+    pub logical_cpus: usize,
+    pub sockets: Option<usize>,
+    pub cores: Option<usize>,
+    pub hypervisor_flag: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Memory {
+    pub total_bytes: Option<u64>,
+    pub available_bytes: Option<u64>,
+    /// `MemAvailable`, or `MemFree+Buffers+Cached` on kernels before 3.14.
+    pub available_source: Option<&'static str>,
+    pub swap_total_bytes: Option<u64>,
+}
+
+pub fn uname<'s>(f: &Facts<'s>) -> Option<&'s lift_bundle::Uname> {
+    f.facts().find_map(|x| match x {
+        Fact::Uname(u) => Some(u),
+        _ => None,
+    })
+}
+
+pub fn hostname(f: &Facts) -> Option<String> {
+    uname(f)
+        .map(|u| u.nodename.clone())
+        .or_else(|| f.line("/proc/sys/kernel/hostname"))
+        .or_else(|| f.line("/etc/hostname"))
+        .or_else(|| f.line("/etc/HOSTNAME"))
+        .or_else(|| f.root.provenance().header.as_ref().map(|h| h.hostname.clone()))
+}
+
+pub fn os(f: &Facts) -> Os {
+    let b = |p: &str| f.bytes(p);
+    let (a, b2, c, d, e, g, h, i, j) = (
+        b("/etc/os-release"),
+        b("/usr/lib/os-release"),
+        b("/etc/lsb-release"),
+        b("/etc/centos-release"),
+        b("/etc/system-release"),
+        b("/etc/redhat-release"),
+        b("/etc/SuSE-release"),
+        b("/etc/debian_version"),
+        b("/etc/issue"),
+    );
+    let sources = release_files::ReleaseSources {
+        etc_os_release: a.as_deref(),
+        usr_lib_os_release: b2.as_deref(),
+        lsb_release: c.as_deref(),
+        centos_release: d.as_deref(),
+        system_release: e.as_deref(),
+        redhat_release: g.as_deref(),
+        suse_release: h.as_deref(),
+        debian_version: i.as_deref(),
+        issue: j.as_deref(),
+    };
+    match release_files::identify(&sources) {
+        Some(id) => Os {
+            id: Some(id.id),
+            version_id: id.version_id,
+            pretty_name: id.pretty_name,
+            id_like: id.id_like,
+            source: Some(id.source_path.to_string()),
+        },
+        None => Os::default(),
+    }
+}
+
+pub fn kernel(f: &Facts) -> Kernel {
+    let u = uname(f);
+    let proc_version = f.parse("/proc/version", proc_version::parse);
+    let release = u
+        .map(|u| u.release.clone())
+        .or_else(|| f.line("/proc/sys/kernel/osrelease"))
+        .or_else(|| proc_version.as_ref().map(|v| v.release.clone()));
+    let arch = u
+        .map(|u| u.machine.clone())
+        .or_else(|| release.as_deref().and_then(proc_version::arch_from_release).map(str::to_string));
+    let version = u
+        .map(|u| u.version.clone())
+        .or_else(|| f.line("/proc/sys/kernel/version"))
+        .or_else(|| proc_version.and_then(|v| v.build));
+    Kernel { release, arch, version, cmdline: f.line("/proc/cmdline") }
+}
+
+pub fn cpu(f: &Facts) -> Option<Cpu> {
+    let c = f.parse("/proc/cpuinfo", cpuinfo::parse)?;
+    Some(Cpu {
+        model: c.model_name,
+        vendor: c.vendor,
+        logical_cpus: c.logical_cpus,
+        sockets: c.sockets,
+        cores: c.cores,
+        hypervisor_flag: c.hypervisor_flag,
+    })
+}
+
+pub fn memory(f: &Facts) -> Memory {
+    let Some(Some(m)) = f.parse("/proc/meminfo", |b| meminfo::parse(b).map(Some)) else {
+        return Memory::default();
+    };
+    for e in &m.errors {
+        f.problem("/proc/meminfo", e.to_string());
+    }
+    let m = m.value;
+    let (avail, source) = m.available();
+    Memory {
+        total_bytes: Some(m.total),
+        available_bytes: Some(avail),
+        available_source: Some(match source {
+            meminfo::AvailableSource::MemAvailable => "MemAvailable",
+            meminfo::AvailableSource::FreeBuffersCached => "MemFree+Buffers+Cached",
+        }),
+        swap_total_bytes: Some(m.swap_total),
+    }
+}
+
+pub fn uptime_seconds(f: &Facts) -> Option<u64> {
+    f.parse("/proc/uptime", proc_misc::parse_uptime).map(|u| u.up_seconds as u64)
+}

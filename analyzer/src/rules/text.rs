@@ -1,0 +1,11 @@
+//! The one table of words keyed by rule id.
+
+pub const UNTITLED: &str = "(untitled check)";
+
+pub fn title(id: &str) -> &'static str {
+    match id {
+        "gen.incomplete-bundle" => "The bundle is complete",
+        "gen.not-root" => "The probe ran with full privileges",
+        _ => UNTITLED,
+    }
+}
