@@ -64,8 +64,10 @@ pub struct Partial<T> {
     pub errors: Vec<ParseError>,
 }
 
+pub mod boot_sector;
 pub mod cpuinfo;
 pub mod fstab;
+pub mod grub;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod os_release;
@@ -73,5 +75,8 @@ pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
 pub mod virt;
+<<<<<<< HEAD
 pub mod boot_sector;
 pub mod efivar;
+=======
+>>>>>>> hostparse
