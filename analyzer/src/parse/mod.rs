@@ -75,8 +75,5 @@ pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
 pub mod virt;
-<<<<<<< HEAD
 pub mod boot_sector;
 pub mod efivar;
-=======
->>>>>>> hostparse
