@@ -66,6 +66,7 @@ pub struct Partial<T> {
 
 pub mod boot_sector;
 pub mod cpuinfo;
+pub mod efivar;
 pub mod fstab;
 pub mod grub;
 pub mod meminfo;
@@ -75,5 +76,3 @@ pub mod proc_misc;
 pub mod proc_version;
 pub mod release_files;
 pub mod virt;
-pub mod boot_sector;
-pub mod efivar;
