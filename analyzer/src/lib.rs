@@ -10,3 +10,8 @@ pub mod parse;
 pub mod snapshot;
 pub mod model;
 pub mod rules;
+pub mod render;
+pub mod cli {
+    //! Command implementations that `main.rs` calls.
+    pub mod bundle;
+}

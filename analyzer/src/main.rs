@@ -1,1 +1,200 @@
-fn main() {}
+//! The `lift` command line. Libraries return typed errors; only this file
+//! turns them into messages and exit codes.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use lift::cli::bundle;
+use lift::render::{self, Format};
+use lift::rules::{Profile, Readiness};
+
+#[derive(Parser)]
+#[command(name = "lift", version, about = "Readiness, diff and fleet reports from lift-probe bundles")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write a readiness report for one bundle, JSON form or directory tree.
+    Report {
+        input: PathBuf,
+        /// generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long, default_value = "generic")]
+        target: String,
+        /// md, html or json (default: from the -o extension, else md).
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
+    /// unknown, 2 when the input cannot be read.
+    Check {
+        input: PathBuf,
+        #[arg(long, default_value = "generic")]
+        target: String,
+        /// blocker (default) or warning: what makes the check fail.
+        #[arg(long, default_value = "blocker")]
+        fail_on: String,
+    },
+    /// Inspect and convert bundles.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// List every entry: kind and mode, size, what was captured, path.
+    Ls { bundle: PathBuf },
+    /// Print one captured file (symlinks inside the bundle are followed).
+    Cat { bundle: PathBuf, path: String },
+    /// Read every record; exit 2 if the bundle is damaged.
+    Verify {
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+    },
+    /// Write the captured tree under DIR.
+    Unpack { bundle: PathBuf, dir: PathBuf },
+    /// Print the JSON form (byte strings as base64).
+    ToJson {
+        bundle: PathBuf,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Turn a JSON form back into a bundle.
+    FromJson {
+        json: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+fn profile(name: &str) -> Result<Profile> {
+    match Profile::parse(name) {
+        Some(p) => Ok(p),
+        None => {
+            let names: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
+            bail!("unknown target {name:?}; one of: {}", names.join(", "))
+        }
+    }
+}
+
+fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
+    let name = match (format, output.and_then(|o| o.extension()).and_then(|e| e.to_str())) {
+        (Some(f), _) => f.to_string(),
+        (None, Some(ext)) => ext.to_ascii_lowercase(),
+        (None, None) => "md".into(),
+    };
+    match name.as_str() {
+        "md" | "markdown" => Ok(Format::Markdown),
+        "html" | "htm" => Ok(Format::Html),
+        "json" => Ok(Format::Json),
+        other if format.is_some() => bail!("unknown format {other:?}; one of: md, html, json"),
+        _ => Ok(Format::Markdown),
+    }
+}
+
+/// Writes to FILE (whole, or not at all) or to stdout.
+fn emit(output: Option<&Path>, body: &[u8]) -> Result<()> {
+    match output {
+        Some(p) => {
+            let tmp = p.with_extension("lift-tmp");
+            std::fs::write(&tmp, body).with_context(|| format!("{}", tmp.display()))?;
+            std::fs::rename(&tmp, p).with_context(|| format!("{}", p.display()))?;
+        }
+        None => io::stdout().lock().write_all(body)?,
+    }
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Report { input, target, format, output } => {
+            let profile = profile(&target)?;
+            let format = format_for(format.as_deref(), output.as_deref())?;
+            let snap = lift::snapshot::open(&input)?;
+            let report = render::Report::build(snap.as_ref(), profile);
+            emit(output.as_deref(), render::render(&report, format)?.as_bytes())?;
+        }
+        Command::Check { input, target, fail_on } => {
+            let profile = profile(&target)?;
+            let snap = match lift::snapshot::open(&input) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("lift: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let report = render::Report::build(snap.as_ref(), profile);
+            let strict = match fail_on.as_str() {
+                "blocker" => false,
+                "warning" => true,
+                other => bail!("--fail-on takes blocker or warning, not {other:?}"),
+            };
+            let readiness = report.readiness;
+            println!("{}: {}", input.display(), serde_json::to_value(readiness)?.as_str().unwrap_or("?"));
+            return Ok(ExitCode::from(match readiness {
+                Readiness::Ready => 0,
+                Readiness::ConditionallyReady if strict => 1,
+                Readiness::ConditionallyReady => 0,
+                Readiness::NotReady => 1,
+                Readiness::Unknown => 3,
+            }));
+        }
+        Command::Bundle { command } => return bundle_command(command),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match command {
+        BundleCommand::Ls { bundle: b } => bundle::ls(&b, &mut out)?,
+        BundleCommand::Cat { bundle: b, path } => bundle::cat(&b, &path, &mut out)?,
+        BundleCommand::Verify { bundles } => {
+            let mut ok = true;
+            for b in &bundles {
+                ok &= bundle::verify(b, &mut out)?;
+            }
+            out.flush()?;
+            return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) });
+        }
+        BundleCommand::Unpack { bundle: b, dir } => {
+            let n = bundle::unpack(&b, &dir)?;
+            eprintln!("lift: wrote {n} files and links under {}", dir.display());
+        }
+        BundleCommand::ToJson { bundle: b, output } => match output {
+            Some(p) => {
+                let mut buf = Vec::new();
+                bundle::to_json(&b, &mut buf)?;
+                emit(Some(&p), &buf)?;
+            }
+            None => bundle::to_json(&b, &mut out)?,
+        },
+        BundleCommand::FromJson { json, output } => bundle::from_json(&json, &output)?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`lift ... | head`) is not an error worth a message.
+            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("lift: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
