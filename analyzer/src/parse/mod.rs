@@ -51,3 +51,6 @@ pub struct Partial<T> {
     pub value: T,
     pub errors: Vec<ParseError>,
 }
+
+pub mod inittab;
+pub mod sysv;
