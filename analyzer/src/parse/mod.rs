@@ -54,3 +54,4 @@ pub struct Partial<T> {
 
 pub mod inittab;
 pub mod sysv;
+pub mod upstart;
