@@ -55,3 +55,4 @@ pub struct Partial<T> {
 pub mod inittab;
 pub mod sysv;
 pub mod upstart;
+pub mod systemd_unit;
