@@ -56,3 +56,4 @@ pub mod inittab;
 pub mod sysv;
 pub mod upstart;
 pub mod systemd_unit;
+pub mod proc_net;
