@@ -57,3 +57,5 @@ pub mod sysv;
 pub mod upstart;
 pub mod systemd_unit;
 pub mod proc_net;
+pub mod pidfile;
+pub mod proc_pid;
