@@ -20,15 +20,27 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
-        ParseError { line: None, offset: None, message: message.into() }
+        ParseError {
+            line: None,
+            offset: None,
+            message: message.into(),
+        }
     }
 
     pub fn at_line(line: usize, message: impl Into<String>) -> Self {
-        ParseError { line: Some(line), offset: None, message: message.into() }
+        ParseError {
+            line: Some(line),
+            offset: None,
+            message: message.into(),
+        }
     }
 
     pub fn at_offset(offset: u64, message: impl Into<String>) -> Self {
-        ParseError { line: None, offset: Some(offset), message: message.into() }
+        ParseError {
+            line: None,
+            offset: Some(offset),
+            message: message.into(),
+        }
     }
 }
 
@@ -51,3 +63,7 @@ pub struct Partial<T> {
     pub value: T,
     pub errors: Vec<ParseError>,
 }
+
+pub mod packages;
+pub mod rpmdb;
+pub mod version_cmp;
