@@ -365,3 +365,19 @@ mod sample_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use crate::parse::rpmdb::expected::{assert_matches_rpm, fixture};
+
+    #[test]
+    fn built_databases_match_rpm_qa_in_both_byte_orders_and_page_sizes() {
+        for case in ["rpmdb-bdb-le-4k", "rpmdb-bdb-be-4k", "rpmdb-bdb-le-64k", "rpmdb-bdb-be-64k"] {
+            let (db, csv, files) = fixture(case, "Packages");
+            let parsed = parse(&db).unwrap();
+            assert_eq!(parsed.errors, [], "{case}");
+            assert_matches_rpm(&parsed.value, &csv, &files);
+        }
+    }
+}

@@ -109,6 +109,46 @@ fn push_record(out: &mut Partial<Vec<InstalledPackage>>, number: u32, offset: u6
     }
 }
 
+/// Comparison of parsed packages with what rpm printed for the same
+/// database (see `fixtures/gen/rpmdb.sh` for the query formats).
+#[cfg(test)]
+pub(crate) mod expected {
+    use super::*;
+
+    /// Asserts that `got` equals `expected.rpm-qa.csv` field by field, in
+    /// order, and that the file lists equal `expected.files.txt`.
+    pub(crate) fn assert_matches_rpm(got: &[InstalledPackage], csv: &str, files: &str) {
+        let want: Vec<Vec<&str>> = csv.lines().map(|l| l.split('¶').collect()).collect();
+        assert_eq!(got.len(), want.len(), "package count: {:?}", got.iter().map(|p| &p.name).collect::<Vec<_>>());
+        let none = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+        for (p, w) in got.iter().zip(&want) {
+            assert_eq!(p.epoch, w[0].parse().ok(), "{} epoch", w[1]);
+            assert_eq!(p.name, w[1]);
+            assert_eq!(p.version, w[2], "{} version", w[1]);
+            assert_eq!(p.release.as_deref(), Some(w[3]), "{} release", w[1]);
+            assert_eq!(p.arch, none(w[4]), "{} arch", w[1]);
+            assert_eq!(p.source, source_name(w[5]), "{} source", w[1]);
+            assert_eq!(p.installed_size_bytes, w[6].parse().ok(), "{} size", w[1]);
+            assert_eq!(p.license, none(w[7]), "{} license", w[1]);
+            assert_eq!(p.vendor, none(w[8]), "{} vendor", w[1]);
+            assert_eq!(p.summary, none(w[9]), "{} summary", w[1]);
+            assert_eq!(p.sigmd5, none(w[10]), "{} sigmd5", w[1]);
+            assert_eq!(p.install_time, w[11].parse().ok(), "{} install time", w[1]);
+            assert_eq!(p.gpg_pubkey, p.name == "gpg-pubkey");
+        }
+        let got_files: Vec<String> = got.iter().flat_map(|p| p.files.iter().map(move |f| format!("{} {f}", p.name))).collect();
+        assert_eq!(got_files, files.lines().collect::<Vec<_>>());
+    }
+
+    /// The fixture database and expected lists of `fixtures/<case>/`.
+    pub(crate) fn fixture(case: &str, db: &str) -> (Vec<u8>, String, String) {
+        let dir = format!("{}/../fixtures/{case}", env!("CARGO_MANIFEST_DIR"));
+        let read = |p: &str| std::fs::read(format!("{dir}/{p}")).unwrap_or_else(|e| panic!("{dir}/{p}: {e}"));
+        let text = |p: &str| String::from_utf8(read(p)).unwrap();
+        (read(&format!("var/lib/rpm/{db}")), text("expected.rpm-qa.csv"), text("expected.files.txt"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

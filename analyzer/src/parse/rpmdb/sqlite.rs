@@ -104,3 +104,40 @@ impl Drop for TempCopy {
         let _ = fs::remove_dir_all(&self.dir);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::rpmdb::expected::{assert_matches_rpm, fixture};
+
+    #[test]
+    fn built_database_matches_rpm_qa() {
+        let (db, csv, files) = fixture("rpmdb-sqlite", "rpmdb.sqlite");
+        let parsed = parse(&db, Some(&[])).unwrap();
+        assert_eq!(parsed.errors, []);
+        assert_matches_rpm(&parsed.value, &csv, &files);
+        let epoch = &parsed.value[2];
+        assert_eq!((epoch.name.as_str(), epoch.epoch), ("lift-epoch", Some(2)));
+        assert_eq!(parsed.value[0].epoch, None, "absent EPOCH is None, not 0");
+        assert_eq!(parsed.value[1].source.as_deref(), Some("lift-hello"));
+        assert!(parsed.value[4].gpg_pubkey);
+    }
+
+    #[test]
+    fn reads_packages_still_in_the_wal() {
+        let (db, csv, files) = fixture("rpmdb-sqlite-wal", "rpmdb.sqlite");
+        let (wal, _, _) = fixture("rpmdb-sqlite-wal", "rpmdb.sqlite-wal");
+        let parsed = parse(&db, Some(&wal)).unwrap();
+        assert_eq!(parsed.errors, []);
+        assert_matches_rpm(&parsed.value, &csv, &files);
+        assert_eq!(parsed.value.last().unwrap().name, "lift-late");
+        let without_wal = parse(&db, None).unwrap();
+        assert!(without_wal.value.iter().all(|p| p.name != "lift-late"));
+    }
+
+    #[test]
+    fn not_a_database_is_an_error() {
+        assert!(parse(b"SQLite format 2\0 not really", None).is_err());
+        assert!(parse(&[], None).is_err(), "an empty file has no Packages table");
+    }
+}
