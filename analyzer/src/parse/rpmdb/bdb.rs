@@ -373,11 +373,130 @@ mod fixture_tests {
 
     #[test]
     fn built_databases_match_rpm_qa_in_both_byte_orders_and_page_sizes() {
-        for case in ["rpmdb-bdb-le-4k", "rpmdb-bdb-be-4k", "rpmdb-bdb-le-64k", "rpmdb-bdb-be-64k"] {
+        for case in [
+            "rpmdb-bdb-le-4k",
+            "rpmdb-bdb-be-4k",
+            "rpmdb-bdb-le-64k",
+            "rpmdb-bdb-be-64k",
+        ] {
             let (db, csv, files) = fixture(case, "Packages");
             let parsed = parse(&db).unwrap();
             assert_eq!(parsed.errors, [], "{case}");
             assert_matches_rpm(&parsed.value, &csv, &files);
+        }
+    }
+}
+
+#[cfg(test)]
+mod damage_tests {
+    use super::*;
+    use crate::parse::rpmdb::expected::fixture;
+
+    const PAGE: usize = 4096;
+
+    fn le_4k() -> Vec<u8> {
+        fixture("rpmdb-bdb-le-4k", "Packages").0
+    }
+
+    fn names(p: &Partial<Vec<InstalledPackage>>) -> Vec<&str> {
+        p.value.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// Pages of type `kind` in the little-endian 4 KiB fixture.
+    fn pages_of_type(db: &[u8], kind: u8) -> Vec<usize> {
+        (1..db.len() / PAGE)
+            .filter(|&pg| db[pg * PAGE + 25] == kind)
+            .collect()
+    }
+
+    #[test]
+    fn looping_overflow_chain_is_one_error() {
+        let mut db = le_4k();
+        // Point the second page of a multi-page chain back at the first.
+        let overflow = pages_of_type(&db, PAGE_OVERFLOW);
+        let (first, second) = overflow
+            .iter()
+            .find_map(|&pg| {
+                let next =
+                    u32::from_le_bytes(db[pg * PAGE + 16..pg * PAGE + 20].try_into().unwrap())
+                        as usize;
+                (next != 0).then_some((pg, next))
+            })
+            .expect("a chain of two or more overflow pages");
+        db[second * PAGE + 16..second * PAGE + 20].copy_from_slice(&(first as u32).to_le_bytes());
+        let parsed = parse(&db).unwrap();
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0].message.contains("loops back"),
+            "{}",
+            parsed.errors[0]
+        );
+        assert_eq!(parsed.value.len(), 4);
+    }
+
+    #[test]
+    fn truncated_file_keeps_the_pages_before_the_cut() {
+        let db = le_4k();
+        let parsed = parse(&db[..db.len() - PAGE / 2]).unwrap();
+        assert!(!parsed.errors.is_empty());
+        assert!(
+            !parsed.value.is_empty() && parsed.value.len() < 5,
+            "{:?}",
+            names(&parsed)
+        );
+        for cut in (0..db.len()).step_by(97) {
+            let _ = parse(&db[..cut]);
+        }
+    }
+
+    /// The offsets of the inline header blobs on page 1 of the 64 KiB
+    /// little-endian fixture, where small headers stay on the hash page.
+    fn inline_blobs(db: &[u8]) -> Vec<usize> {
+        let (page, size) = (1, 65536);
+        let base = page * size;
+        let u16_at = |at: usize| u16::from_le_bytes([db[at], db[at + 1]]) as usize;
+        let entries = u16_at(base + 20);
+        (0..entries / 2)
+            .map(|pair| {
+                (
+                    base + u16_at(base + 26 + 4 * pair),
+                    base + u16_at(base + 28 + 4 * pair),
+                )
+            })
+            .filter(|&(key, data)| db[key + 1..key + 5] != [0; 4] && db[data] == ITEM_KEYDATA)
+            .map(|(_, data)| data + 1)
+            .collect()
+    }
+
+    #[test]
+    fn inline_blob_with_huge_counts_or_lengths_is_one_error() {
+        let (db, _, _) = fixture("rpmdb-bdb-le-64k", "Packages");
+        let blob = inline_blobs(&db)[0];
+        for (field, value, message) in [
+            (0, 0x00ff_ffff, "index count"),
+            (4, 0x0fff_0000, "needs"),
+            (4, 0xffff_ffff, "data length"),
+        ] {
+            let mut bad = db.clone();
+            bad[blob + field..blob + field + 4].copy_from_slice(&u32::to_be_bytes(value));
+            let parsed = parse(&bad).unwrap();
+            assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+            assert!(
+                parsed.errors[0].message.contains(message),
+                "{}",
+                parsed.errors[0]
+            );
+            assert_eq!(parsed.value.len(), 4);
+        }
+    }
+
+    #[test]
+    fn corrupt_bytes_anywhere_never_panic() {
+        let db = le_4k();
+        for at in (0..db.len()).step_by(13) {
+            let mut bad = db.clone();
+            bad[at] ^= 0xff;
+            let _ = parse(&bad);
         }
     }
 }

@@ -119,7 +119,12 @@ pub(crate) mod expected {
     /// order, and that the file lists equal `expected.files.txt`.
     pub(crate) fn assert_matches_rpm(got: &[InstalledPackage], csv: &str, files: &str) {
         let want: Vec<Vec<&str>> = csv.lines().map(|l| l.split('¶').collect()).collect();
-        assert_eq!(got.len(), want.len(), "package count: {:?}", got.iter().map(|p| &p.name).collect::<Vec<_>>());
+        assert_eq!(
+            got.len(),
+            want.len(),
+            "package count: {:?}",
+            got.iter().map(|p| &p.name).collect::<Vec<_>>()
+        );
         let none = |s: &str| (!s.is_empty()).then(|| s.to_owned());
         for (p, w) in got.iter().zip(&want) {
             assert_eq!(p.epoch, w[0].parse().ok(), "{} epoch", w[1]);
@@ -136,16 +141,25 @@ pub(crate) mod expected {
             assert_eq!(p.install_time, w[11].parse().ok(), "{} install time", w[1]);
             assert_eq!(p.gpg_pubkey, p.name == "gpg-pubkey");
         }
-        let got_files: Vec<String> = got.iter().flat_map(|p| p.files.iter().map(move |f| format!("{} {f}", p.name))).collect();
+        let got_files: Vec<String> = got
+            .iter()
+            .flat_map(|p| p.files.iter().map(move |f| format!("{} {f}", p.name)))
+            .collect();
         assert_eq!(got_files, files.lines().collect::<Vec<_>>());
     }
 
     /// The fixture database and expected lists of `fixtures/<case>/`.
     pub(crate) fn fixture(case: &str, db: &str) -> (Vec<u8>, String, String) {
         let dir = format!("{}/../fixtures/{case}", env!("CARGO_MANIFEST_DIR"));
-        let read = |p: &str| std::fs::read(format!("{dir}/{p}")).unwrap_or_else(|e| panic!("{dir}/{p}: {e}"));
+        let read = |p: &str| {
+            std::fs::read(format!("{dir}/{p}")).unwrap_or_else(|e| panic!("{dir}/{p}: {e}"))
+        };
         let text = |p: &str| String::from_utf8(read(p)).unwrap();
-        (read(&format!("var/lib/rpm/{db}")), text("expected.rpm-qa.csv"), text("expected.files.txt"))
+        (
+            read(&format!("var/lib/rpm/{db}")),
+            text("expected.rpm-qa.csv"),
+            text("expected.files.txt"),
+        )
     }
 }
 

@@ -185,7 +185,7 @@ mod tests {
 mod sample_tests {
     use super::*;
 
-    const SLE15: &[u8] = include_bytes!(concat!(
+    pub(super) const SLE15: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../shared/data/rpmdb/sle15-ndb/Packages.db"
     ));
@@ -224,5 +224,85 @@ mod sample_tests {
             "{:?}",
             &bash.files[..5]
         );
+    }
+}
+
+#[cfg(test)]
+mod damage_tests {
+    use super::sample_tests::SLE15;
+    use super::*;
+
+    /// File offset of the n-th used slot, in slot order.
+    fn used_slot(db: &[u8], n: usize) -> usize {
+        (HEADER_LEN..SLOT_PAGE_SIZE)
+            .step_by(SLOT_LEN)
+            .filter(|&at| le32(db, at + 8) != 0)
+            .nth(n)
+            .unwrap()
+    }
+
+    fn damaged(edit: impl FnOnce(&mut Vec<u8>)) -> Partial<Vec<InstalledPackage>> {
+        let mut db = SLE15.to_vec();
+        edit(&mut db);
+        parse(&db).unwrap()
+    }
+
+    #[test]
+    fn bad_slot_is_one_error_and_the_rest_are_kept() {
+        let parsed = damaged(|db| {
+            let at = used_slot(db, 3);
+            db[at..at + 4].copy_from_slice(b"Junk");
+        });
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        assert!(parsed.errors[0].message.contains("bad slot magic"));
+        assert_eq!(parsed.value.len(), 34);
+    }
+
+    #[test]
+    fn slot_past_the_end_is_one_error() {
+        let parsed = damaged(|db| {
+            let at = used_slot(db, 0);
+            db[at + 12..at + 16].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        });
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        assert!(parsed.errors[0].message.contains("past the end"));
+        assert_eq!(parsed.value.len(), 34);
+    }
+
+    #[test]
+    fn blob_checksum_and_length_are_checked() {
+        let parsed = damaged(|db| {
+            let blob = le32(db, used_slot(db, 5) + 8) as usize * BLOCK;
+            db[blob + BLOB_HEAD_LEN + 100] ^= 0x55;
+            let blob = le32(db, used_slot(db, 6) + 8) as usize * BLOCK;
+            db[blob + 12..blob + 16].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+        });
+        assert_eq!(parsed.errors.len(), 2, "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0].message.contains("adler32"),
+            "{}",
+            parsed.errors[0]
+        );
+        assert!(
+            parsed.errors[1].message.contains("does not match"),
+            "{}",
+            parsed.errors[1]
+        );
+        assert_eq!(parsed.value.len(), 33);
+    }
+
+    #[test]
+    fn truncated_file_keeps_the_blobs_before_the_cut() {
+        let parsed = parse(&SLE15[..SLE15.len() / 2]).unwrap();
+        assert!(!parsed.errors.is_empty());
+        assert!(
+            parsed.value.len() > 5 && parsed.value.len() < 35,
+            "{}",
+            parsed.value.len()
+        );
+        for cut in (0..SLE15.len()).step_by(4099) {
+            let _ = parse(&SLE15[..cut]);
+        }
+        assert!(parse(b"RpmQ").is_err());
     }
 }

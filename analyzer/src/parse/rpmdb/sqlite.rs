@@ -138,6 +138,47 @@ mod tests {
     #[test]
     fn not_a_database_is_an_error() {
         assert!(parse(b"SQLite format 2\0 not really", None).is_err());
-        assert!(parse(&[], None).is_err(), "an empty file has no Packages table");
+        assert!(
+            parse(&[], None).is_err(),
+            "an empty file has no Packages table"
+        );
+    }
+}
+
+#[cfg(test)]
+mod damage_tests {
+    use super::*;
+    use crate::parse::rpmdb::expected::fixture;
+
+    #[test]
+    fn damaged_blob_is_one_error_and_the_rest_are_kept() {
+        let (db, _, _) = fixture("rpmdb-sqlite", "rpmdb.sqlite");
+        let copy = TempCopy::new(&db, None).unwrap();
+        let conn = Connection::open(&copy.db_path).unwrap();
+        // A blob claiming 16 million index entries.
+        conn.execute(
+            "UPDATE Packages SET blob = x'00ffffff00000010' WHERE hnum = 2",
+            [],
+        )
+        .unwrap();
+        drop(conn);
+        let parsed = parse(&std::fs::read(&copy.db_path).unwrap(), None).unwrap();
+        assert_eq!(parsed.errors.len(), 1, "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0]
+                .message
+                .starts_with("package 2: header index count"),
+            "{}",
+            parsed.errors[0]
+        );
+        assert_eq!(parsed.value.len(), 4);
+    }
+
+    #[test]
+    fn truncated_database_never_panics() {
+        let (db, _, _) = fixture("rpmdb-sqlite", "rpmdb.sqlite");
+        for cut in (0..db.len()).step_by(16384) {
+            let _ = parse(&db[..cut], None);
+        }
     }
 }
