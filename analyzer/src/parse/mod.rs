@@ -64,6 +64,10 @@ pub struct Partial<T> {
     pub errors: Vec<ParseError>,
 }
 
+pub mod apk;
+pub mod dpkg_list;
+pub mod dpkg_status;
 pub mod packages;
+pub mod pacman;
 pub mod rpmdb;
 pub mod version_cmp;

@@ -42,6 +42,8 @@ pub struct InstalledPackage {
     pub installed_size_bytes: Option<u64>,
     /// Seconds since the epoch (rpm INSTALLTIME, pacman %INSTALLDATE%).
     pub install_time: Option<i64>,
+    /// Seconds since the epoch (apk `t:`, pacman %BUILDDATE%).
+    pub build_time: Option<i64>,
     pub vendor: Option<String>,
     pub maintainer: Option<String>,
     pub license: Option<String>,
@@ -72,6 +74,7 @@ impl InstalledPackage {
             status: None,
             installed_size_bytes: None,
             install_time: None,
+            build_time: None,
             vendor: None,
             maintainer: None,
             license: None,
