@@ -374,6 +374,8 @@ mod fixture_tests {
     #[test]
     fn built_databases_match_rpm_qa_in_both_byte_orders_and_page_sizes() {
         for case in [
+            "rpmdb-bdb-le-512",
+            "rpmdb-bdb-be-512",
             "rpmdb-bdb-le-4k",
             "rpmdb-bdb-be-4k",
             "rpmdb-bdb-le-64k",
@@ -384,6 +386,30 @@ mod fixture_tests {
             assert_eq!(parsed.errors, [], "{case}");
             assert_matches_rpm(&parsed.value, &csv, &files);
         }
+    }
+}
+
+#[cfg(test)]
+mod unsorted_page_tests {
+    use super::*;
+    use crate::parse::rpmdb::expected::{assert_matches_rpm, fixture};
+
+    /// Berkeley DB before 4.x wrote hash pages as type 2 (P_HASH_UNSORTED);
+    /// their layout is the same as type 13's.
+    #[test]
+    fn hash_pages_of_type_2_read_like_type_13() {
+        let (mut db, csv, files) = fixture("rpmdb-bdb-le-4k", "Packages");
+        let mut changed = 0;
+        for page in db.chunks_mut(4096).skip(1) {
+            if page[25] == PAGE_HASH {
+                page[25] = PAGE_HASH_UNSORTED;
+                changed += 1;
+            }
+        }
+        assert!(changed > 0);
+        let parsed = parse(&db).unwrap();
+        assert_eq!(parsed.errors, []);
+        assert_matches_rpm(&parsed.value, &csv, &files);
     }
 }
 
