@@ -285,7 +285,7 @@ fn read_pair(
         }
     };
     match item_value(db, &page[data..key]) {
-        Ok(blob) => push_record(out, number, offset, &blob),
+        Ok(blob) => push_record(out, number, Some(offset), &blob),
         Err(e) => out.errors.push(ParseError::at_offset(
             offset,
             format!("package {number}: {e}"),

@@ -98,14 +98,21 @@ fn file_list(h: &Header) -> Vec<String> {
         .collect()
 }
 
-/// Adds the package in `blob` to `out`, or an error naming the record.
-fn push_record(out: &mut Partial<Vec<InstalledPackage>>, number: u32, offset: u64, blob: &[u8]) {
+/// Adds the package in `blob` to `out`, or an error naming the record and,
+/// for the formats that have one, its byte offset.
+fn push_record(
+    out: &mut Partial<Vec<InstalledPackage>>,
+    number: u32,
+    offset: Option<u64>,
+    blob: &[u8],
+) {
     match package_from_blob(blob) {
         Ok(p) => out.value.push(p),
-        Err(e) => out.errors.push(ParseError::at_offset(
+        Err(e) => out.errors.push(ParseError {
+            line: None,
             offset,
-            format!("package {number}: {e}"),
-        )),
+            message: format!("package {number}: {e}"),
+        }),
     }
 }
 

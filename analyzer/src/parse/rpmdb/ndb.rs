@@ -75,7 +75,12 @@ pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<InstalledPackage>>, ParseError>
     for slot in slots {
         let offset = (slot.blkoff * BLOCK) as u64;
         match read_blob(bytes, &slot) {
-            Ok(blob) => push_record(&mut out, slot.pkgidx, offset + BLOB_HEAD_LEN as u64, blob),
+            Ok(blob) => push_record(
+                &mut out,
+                slot.pkgidx,
+                Some(offset + BLOB_HEAD_LEN as u64),
+                blob,
+            ),
             Err(e) => out.errors.push(ParseError::at_offset(
                 offset,
                 format!("package {}: {e}", slot.pkgidx),

@@ -48,7 +48,7 @@ pub fn parse(db: &[u8], wal: Option<&[u8]>) -> Result<Partial<Vec<InstalledPacka
             Ok(Some(row)) => {
                 let hnum: i64 = row.get(0).unwrap_or(0);
                 match row.get_ref(1).map(|v| v.as_bytes_or_null()) {
-                    Ok(Ok(Some(blob))) => push_record(&mut out, hnum as u32, 0, blob),
+                    Ok(Ok(Some(blob))) => push_record(&mut out, hnum as u32, None, blob),
                     _ => out.errors.push(ParseError::new(format!(
                         "package {hnum}: blob is not a BLOB"
                     ))),
