@@ -1,0 +1,270 @@
+//! dpkg's package database, `/var/lib/dpkg/status`, and the per-package
+//! files of distroless images, `/var/lib/dpkg/status.d/*` (same format).
+//!
+//! One stanza per package, separated by blank lines; each field is `Name:
+//! value`, continued on lines that start with a space. A stanza from Debian
+//! 12:
+//!
+//! ```text
+//! Package: bsdutils
+//! Essential: yes
+//! Status: install ok installed
+//! Priority: required
+//! Section: utils
+//! Installed-Size: 355
+//! Maintainer: util-linux packagers <util-linux@packages.debian.org>
+//! Architecture: amd64
+//! Multi-Arch: foreign
+//! Source: util-linux (2.38.1-5+deb12u3)
+//! Version: 1:2.38.1-5+deb12u3
+//! Pre-Depends: libc6 (>= 2.34), libsystemd0
+//! Recommends: bsdextrautils
+//! Description: basic utilities from 4.4BSD-Lite
+//!  This package contains the bare minimum of BSD utilities needed for a Debian
+//!  system: logger, renice, script, scriptlive, scriptreplay and wall. The
+//!  remaining standard BSD utilities are provided by bsdextrautils.
+//! Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
+//! ```
+//!
+//! Every stanza is kept, whatever its Status: removed packages whose
+//! configuration files remain (`deinstall ok config-files`) matter to a
+//! migration too. [`InstalledPackage::is_installed`] tells them apart.
+
+use super::packages::{InstalledPackage, PackageManager};
+use super::version_cmp::DebianVersion;
+use super::{ParseError, Partial};
+
+/// Parses a status file. A stanza without a Package field is one error; the
+/// other stanzas are still returned, in file order.
+pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Partial {
+        value: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut stanza: Vec<(&str, &str)> = Vec::new();
+    let mut start = 0;
+    for (n, line) in text.lines().chain(std::iter::once("")).enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            if !stanza.is_empty() {
+                match package(&stanza) {
+                    Some(p) => out.value.push(p),
+                    None => out
+                        .errors
+                        .push(ParseError::at_line(start, "stanza has no Package field")),
+                }
+                stanza.clear();
+            }
+            continue;
+        }
+        if stanza.is_empty() {
+            start = n + 1;
+        }
+        // Continuation lines only extend multi-line fields (Description,
+        // Conffiles), of which only the first line is used here.
+        if line.starts_with([' ', '\t']) {
+            continue;
+        }
+        match line.split_once(':') {
+            Some((name, value)) => stanza.push((name.trim(), value.trim())),
+            None => out
+                .errors
+                .push(ParseError::at_line(n + 1, format!("not a field: {line:?}"))),
+        }
+    }
+    out
+}
+
+fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
+    // dpkg field names are case-insensitive.
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|&(_, v)| v)
+    };
+    let owned = |name: &str| field(name).filter(|v| !v.is_empty()).map(str::to_owned);
+    let name = field("Package").filter(|n| !n.is_empty())?;
+    let mut p = InstalledPackage::new(PackageManager::Dpkg);
+    p.name = name.to_owned();
+    p.version = field("Version").unwrap_or_default().to_owned();
+    p.epoch = DebianVersion::split(&p.version).epoch;
+    p.arch = owned("Architecture");
+    // "Source: util-linux (2.38.1-5+deb12u3)" names the source package and,
+    // when it differs from the binary's, its version; no Source means the
+    // source package has the binary's name.
+    p.source = Some(match field("Source") {
+        Some(source) if !source.is_empty() => source
+            .split_whitespace()
+            .next()
+            .unwrap_or(source)
+            .to_owned(),
+        _ => name.to_owned(),
+    });
+    p.status = owned("Status");
+    p.installed_size_bytes = field("Installed-Size")
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .map(|kib| kib * 1024);
+    p.maintainer = owned("Maintainer");
+    p.summary = owned("Description");
+    Some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "Package: bsdutils
+Essential: yes
+Status: install ok installed
+Priority: required
+Section: utils
+Installed-Size: 355
+Maintainer: util-linux packagers <util-linux@packages.debian.org>
+Architecture: amd64
+Multi-Arch: foreign
+Source: util-linux (2.38.1-5+deb12u3)
+Version: 1:2.38.1-5+deb12u3
+Pre-Depends: libc6 (>= 2.34), libsystemd0
+Recommends: bsdextrautils
+Description: basic utilities from 4.4BSD-Lite
+ This package contains the bare minimum of BSD utilities needed for a Debian
+ system: logger, renice, script, scriptlive, scriptreplay and wall. The
+ remaining standard BSD utilities are provided by bsdextrautils.
+Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
+";
+
+    #[test]
+    fn parses_the_doc_sample() {
+        let parsed = parse(SAMPLE.as_bytes());
+        assert_eq!(parsed.errors, []);
+        let [p] = &parsed.value[..] else {
+            panic!("{:?}", parsed.value)
+        };
+        assert_eq!(p.name, "bsdutils");
+        assert_eq!(p.version, "1:2.38.1-5+deb12u3");
+        assert_eq!(p.epoch, Some(1));
+        assert_eq!(p.release, None);
+        assert_eq!(p.arch.as_deref(), Some("amd64"));
+        assert_eq!(p.source.as_deref(), Some("util-linux"));
+        assert_eq!(p.installed_size_bytes, Some(355 * 1024));
+        assert_eq!(
+            p.summary.as_deref(),
+            Some("basic utilities from 4.4BSD-Lite")
+        );
+        assert!(p.is_installed());
+    }
+
+    /// Real dpkg output in several states; see fixtures/gen/dpkg.sh.
+    #[test]
+    fn fixture_keeps_every_state() {
+        let bytes = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/debian12-dpkg/var/lib/dpkg/status"
+        ));
+        let parsed = parse(bytes);
+        assert_eq!(parsed.errors, []);
+        let summary: Vec<_> = parsed
+            .value
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.version.as_str(),
+                    p.arch.as_deref(),
+                    p.source.as_deref(),
+                    p.is_installed(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("bash", "5.2.15-2+b13", Some("amd64"), Some("bash"), false),
+                ("hello", "2.10-3", Some("amd64"), Some("hello"), true),
+                (
+                    "media-types",
+                    "10.0.0",
+                    Some("all"),
+                    Some("media-types"),
+                    false
+                ),
+                (
+                    "sensible-utils",
+                    "0.0.17+nmu1",
+                    Some("all"),
+                    Some("sensible-utils"),
+                    true
+                ),
+            ]
+        );
+        let bash = &parsed.value[0];
+        assert_eq!(bash.status.as_deref(), Some("install ok unpacked"));
+        assert_eq!(bash.epoch, None);
+        assert_eq!(bash.installed_size_bytes, Some(7164 * 1024));
+        assert_eq!(
+            bash.maintainer.as_deref(),
+            Some("Matthias Klose <doko@debian.org>")
+        );
+        assert_eq!(bash.summary.as_deref(), Some("GNU Bourne Again SHell"));
+        assert_eq!(
+            parsed.value[2].status.as_deref(),
+            Some("deinstall ok config-files")
+        );
+    }
+
+    #[test]
+    fn stanza_without_package_is_an_error_and_others_are_kept() {
+        let text = "Status: install ok installed\nVersion: 1\n\nPackage: zlib1g\nVersion: 1:1.2.13.dfsg-1\n";
+        let parsed = parse(text.as_bytes());
+        assert_eq!(
+            parsed.errors,
+            [ParseError::at_line(1, "stanza has no Package field")]
+        );
+        assert_eq!(parsed.value.len(), 1);
+        assert_eq!(parsed.value[0].epoch, Some(1));
+        assert!(
+            parsed.value[0].is_installed(),
+            "distroless status.d entries have no Status"
+        );
+    }
+
+    /// This machine's database against dpkg-query, when dpkg is installed.
+    #[test]
+    fn this_machine_matches_dpkg_query() {
+        let Ok(output) = std::process::Command::new("dpkg-query")
+            .args(["-W", "-f", "${Package} ${Version} ${Architecture}\\n"])
+            .output()
+        else {
+            println!("dpkg-query is absent: skipping the comparison with this machine's dpkg");
+            return;
+        };
+        let bytes = std::fs::read("/var/lib/dpkg/status")
+            .expect("dpkg-query exists but /var/lib/dpkg/status does not");
+        let parsed = parse(&bytes);
+        assert_eq!(parsed.errors, []);
+        // dpkg-query -W lists every package that has a version, sorted by name.
+        let mut ours: Vec<String> = parsed
+            .value
+            .iter()
+            .filter(|p| !p.version.is_empty())
+            .map(|p| {
+                format!(
+                    "{} {} {}",
+                    p.name,
+                    p.version,
+                    p.arch.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        ours.sort();
+        let mut theirs: Vec<String> = String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        theirs.sort();
+        assert!(!theirs.is_empty());
+        assert_eq!(ours, theirs);
+    }
+}
