@@ -6,11 +6,11 @@
 //! [`render`] (Markdown, HTML, JSON). Arrows only point down that list.
 //! Start with `snapshot::Root`, `model::Host` and `rules::Finding`.
 
-pub mod parse;
-pub mod snapshot;
 pub mod model;
-pub mod rules;
+pub mod parse;
 pub mod render;
+pub mod rules;
+pub mod snapshot;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;

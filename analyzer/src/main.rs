@@ -13,7 +13,11 @@ use lift::render::{self, Format};
 use lift::rules::{Profile, Readiness};
 
 #[derive(Parser)]
-#[command(name = "lift", version, about = "Readiness, diff and fleet reports from lift-probe bundles")]
+#[command(
+    name = "lift",
+    version,
+    about = "Readiness, diff and fleet reports from lift-probe bundles"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -88,7 +92,10 @@ fn profile(name: &str) -> Result<Profile> {
 }
 
 fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
-    let name = match (format, output.and_then(|o| o.extension()).and_then(|e| e.to_str())) {
+    let name = match (
+        format,
+        output.and_then(|o| o.extension()).and_then(|e| e.to_str()),
+    ) {
         (Some(f), _) => f.to_string(),
         (None, Some(ext)) => ext.to_ascii_lowercase(),
         (None, None) => "md".into(),
@@ -117,14 +124,26 @@ fn emit(output: Option<&Path>, body: &[u8]) -> Result<()> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Report { input, target, format, output } => {
+        Command::Report {
+            input,
+            target,
+            format,
+            output,
+        } => {
             let profile = profile(&target)?;
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
             let report = render::Report::build(snap.as_ref(), profile);
-            emit(output.as_deref(), render::render(&report, format)?.as_bytes())?;
+            emit(
+                output.as_deref(),
+                render::render(&report, format)?.as_bytes(),
+            )?;
         }
-        Command::Check { input, target, fail_on } => {
+        Command::Check {
+            input,
+            target,
+            fail_on,
+        } => {
             let profile = profile(&target)?;
             let snap = match lift::snapshot::open(&input) {
                 Ok(s) => s,
@@ -140,7 +159,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 other => bail!("--fail-on takes blocker or warning, not {other:?}"),
             };
             let readiness = report.readiness;
-            println!("{}: {}", input.display(), serde_json::to_value(readiness)?.as_str().unwrap_or("?"));
+            println!(
+                "{}: {}",
+                input.display(),
+                serde_json::to_value(readiness)?.as_str().unwrap_or("?")
+            );
             return Ok(ExitCode::from(match readiness {
                 Readiness::Ready => 0,
                 Readiness::ConditionallyReady if strict => 1,
@@ -165,7 +188,11 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
                 ok &= bundle::verify(b, &mut out)?;
             }
             out.flush()?;
-            return Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(2) });
+            return Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            });
         }
         BundleCommand::Unpack { bundle: b, dir } => {
             let n = bundle::unpack(&b, &dir)?;
@@ -190,7 +217,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`lift ... | head`) is not an error worth a message.
-            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             eprintln!("lift: {e:#}");

@@ -17,7 +17,11 @@ fn load(path: &Path) -> Result<BundleSnapshot> {
         .and_then(|mut f| io::Read::read(&mut f, &mut head))
         .map(|n| n == 1 && head[0] == b'{')
         .unwrap_or(false);
-    Ok(if is_json { BundleSnapshot::open_json(path)? } else { BundleSnapshot::open(path)? })
+    Ok(if is_json {
+        BundleSnapshot::open_json(path)?
+    } else {
+        BundleSnapshot::open(path)?
+    })
 }
 
 fn kind_char(k: FileKind) -> char {
@@ -72,9 +76,14 @@ pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
             Data::Full(bytes) => out.write_all(&bytes)?,
             Data::Truncated { head, size } => {
                 out.write_all(&head)?;
-                eprintln!("lift: {file}: only the first {} of {size} bytes were captured", head.len());
+                eprintln!(
+                    "lift: {file}: only the first {} of {size} bytes were captured",
+                    head.len()
+                );
             }
-            Data::Unreadable { message, .. } => bail!("{file}: the probe could not read it: {message}"),
+            Data::Unreadable { message, .. } => {
+                bail!("{file}: the probe could not read it: {message}")
+            }
             Data::Skipped(r) => bail!("{file}: not captured ({r:?})"),
             Data::Digest(_) | Data::NotCaptured => bail!("{file}: only its metadata was captured"),
         },
@@ -115,9 +124,17 @@ pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
         Some(_) => "complete",
         None => "incomplete (no footer: the probe did not finish)",
     };
-    write!(out, "{}: ok, {records} records, {entries} entries, {state}", path.display())?;
+    write!(
+        out,
+        "{}: ok, {records} records, {entries} entries, {state}",
+        path.display()
+    )?;
     if reader.skipped() > 0 {
-        write!(out, "; {} records from a newer probe were skipped", reader.skipped())?;
+        write!(
+            out,
+            "; {} records from a newer probe were skipped",
+            reader.skipped()
+        )?;
     }
     writeln!(out)?;
     Ok(true)
@@ -145,7 +162,12 @@ fn safe_parent(dir: &Path, p: &Path) -> io::Result<()> {
         cur.push(c);
         match fs::symlink_metadata(&cur) {
             Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err(io::Error::other(format!("{} is not a directory", cur.display()))),
+            Ok(_) => {
+                return Err(io::Error::other(format!(
+                    "{} is not a directory",
+                    cur.display()
+                )))
+            }
             Err(_) => fs::create_dir(&cur)?,
         }
     }
@@ -161,7 +183,9 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
     let mut written = 0;
     let entries = b.entries();
     for e in &entries {
-        let Some(p) = target(dir, &e.path.0) else { continue };
+        let Some(p) = target(dir, &e.path.0) else {
+            continue;
+        };
         match e.kind {
             FileKind::Dir => {
                 safe_parent(dir, &p.join("x"))?;
@@ -182,8 +206,12 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
         }
     }
     for e in &entries {
-        let (FileKind::Symlink, Some(t)) = (e.kind, &e.link_target) else { continue };
-        let Some(p) = target(dir, &e.path.0) else { continue };
+        let (FileKind::Symlink, Some(t)) = (e.kind, &e.link_target) else {
+            continue;
+        };
+        let Some(p) = target(dir, &e.path.0) else {
+            continue;
+        };
         safe_parent(dir, &p)?;
         if fs::symlink_metadata(&p).is_err() {
             std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t.0), &p)?;
@@ -212,7 +240,11 @@ pub fn from_json(path: &Path, out: &Path) -> Result<()> {
         .take(json::MAX_JSON_BYTES + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > json::MAX_JSON_BYTES {
-        bail!("{}: JSON form larger than {} bytes", path.display(), json::MAX_JSON_BYTES);
+        bail!(
+            "{}: JSON form larger than {} bytes",
+            path.display(),
+            json::MAX_JSON_BYTES
+        );
     }
     let j = json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let file = fs::File::create(out).with_context(|| format!("{}", out.display()))?;

@@ -54,8 +54,18 @@ pub fn collection(p: &Provenance) -> Collection {
     }
     if let Some(f) = &p.footer {
         c.interrupted = f.interrupted;
-        c.truncated_specs = f.specs.iter().filter(|s| s.truncated).map(|s| s.id.clone()).collect();
-        c.timed_out_specs = f.specs.iter().filter(|s| s.timed_out).map(|s| s.id.clone()).collect();
+        c.truncated_specs = f
+            .specs
+            .iter()
+            .filter(|s| s.truncated)
+            .map(|s| s.id.clone())
+            .collect();
+        c.timed_out_specs = f
+            .specs
+            .iter()
+            .filter(|s| s.timed_out)
+            .map(|s| s.id.clone())
+            .collect();
         c.redactions = f.redactions.iter().map(|r| u64::from(r.count)).sum();
     }
     for n in &p.notes {

@@ -24,7 +24,10 @@ pub struct Facts<'s> {
 
 impl<'s> Facts<'s> {
     pub fn new(root: Root<'s>) -> Self {
-        Facts { root, problems: RefCell::new(Vec::new()) }
+        Facts {
+            root,
+            problems: RefCell::new(Vec::new()),
+        }
     }
 
     pub fn into_problems(self) -> Vec<Problem> {
@@ -32,7 +35,10 @@ impl<'s> Facts<'s> {
     }
 
     pub fn problem(&self, path: &str, message: impl Into<String>) {
-        self.problems.borrow_mut().push(Problem { path: path.into(), message: message.into() });
+        self.problems.borrow_mut().push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
     }
 
     pub fn bytes(&self, path: &str) -> Option<Cow<'s, [u8]>> {
@@ -41,11 +47,17 @@ impl<'s> Facts<'s> {
 
     /// The trimmed text of a one-line file (`/proc/sys/...`, `/sys/...`).
     pub fn line(&self, path: &str) -> Option<String> {
-        let s = String::from_utf8_lossy(&self.bytes(path)?).trim().to_string();
+        let s = String::from_utf8_lossy(&self.bytes(path)?)
+            .trim()
+            .to_string();
         (!s.is_empty()).then_some(s)
     }
 
-    pub fn parse<T>(&self, path: &str, parser: impl Fn(&[u8]) -> Result<T, ParseError>) -> Option<T> {
+    pub fn parse<T>(
+        &self,
+        path: &str,
+        parser: impl Fn(&[u8]) -> Result<T, ParseError>,
+    ) -> Option<T> {
         let bytes = self.bytes(path)?;
         match parser(&bytes) {
             Ok(v) => Some(v),
@@ -68,11 +80,20 @@ impl<'s> Facts<'s> {
     /// Why a path gave nothing: absent, or unreadable and why.
     pub fn why_missing(&self, path: &str) -> String {
         match self.root.lookup(path) {
-            Lookup::Found(Node { content: Data::Unreadable { message, .. }, .. }) => {
+            Lookup::Found(Node {
+                content: Data::Unreadable { message, .. },
+                ..
+            }) => {
                 format!("{path} could not be read: {message}")
             }
-            Lookup::Found(Node { content: Data::Skipped(r), .. }) => format!("{path} was not captured ({r:?})"),
-            Lookup::Found(Node { content: Data::Truncated { size, .. }, .. }) => {
+            Lookup::Found(Node {
+                content: Data::Skipped(r),
+                ..
+            }) => format!("{path} was not captured ({r:?})"),
+            Lookup::Found(Node {
+                content: Data::Truncated { size, .. },
+                ..
+            }) => {
                 format!("{path} was only partly captured ({size} bytes)")
             }
             Lookup::Found(_) => format!("{path} holds no content"),

@@ -55,5 +55,8 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
     };
-    Host { problems: f.into_problems(), ..host }
+    Host {
+        problems: f.into_problems(),
+        ..host
+    }
 }

@@ -37,8 +37,13 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
         cpu_hypervisor_flag: hypervisor_flag,
     };
     let v = virt::detect(&inputs);
-    let kind = serde_json::to_value(v.kind).ok().and_then(|j| j.as_str().map(str::to_string));
-    Virtualization { kind: kind.unwrap_or_else(|| "unknown".into()), evidence: v.evidence }
+    let kind = serde_json::to_value(v.kind)
+        .ok()
+        .and_then(|j| j.as_str().map(str::to_string));
+    Virtualization {
+        kind: kind.unwrap_or_else(|| "unknown".into()),
+        evidence: v.evidence,
+    }
 }
 
 fn firmware(f: &Facts) -> (&'static str, Option<String>) {
@@ -56,7 +61,11 @@ fn uefi_loader(f: &Facts) -> Option<(&'static str, String)> {
     let dir = "/sys/firmware/efi/efivars";
     let current = f.root.glob(dir, "BootCurrent-*").into_iter().next()?;
     let n = f.parse(&current, efivar::parse_boot_current)?;
-    let entry = f.root.glob(dir, &format!("Boot{n:04X}-*")).into_iter().next()?;
+    let entry = f
+        .root
+        .glob(dir, &format!("Boot{n:04X}-*"))
+        .into_iter()
+        .next()?;
     let opt = f.parse(&entry, efivar::parse_load_option)?;
     let path = opt.file_path.unwrap_or_default();
     let p = path.to_ascii_lowercase();
@@ -67,7 +76,10 @@ fn uefi_loader(f: &Facts) -> Option<(&'static str, String)> {
     } else {
         "other"
     };
-    Some((loader, format!("BootCurrent Boot{n:04X} ({}) loads {path}", opt.description)))
+    Some((
+        loader,
+        format!("BootCurrent Boot{n:04X} ({}) loads {path}", opt.description),
+    ))
 }
 
 /// The boot loader's configuration files present, as a fallback and a cross-check.
@@ -84,7 +96,10 @@ fn from_files(f: &Facts) -> Option<(&'static str, String)> {
         ("/etc/zipl.conf", "zipl"),
         ("/boot/loader/loader.conf", "systemd-boot"),
     ];
-    candidates.iter().find(|(p, _)| exists(p)).map(|(p, l)| (*l, format!("{p} exists")))
+    candidates
+        .iter()
+        .find(|(p, _)| exists(p))
+        .map(|(p, l)| (*l, format!("{p} exists")))
 }
 
 pub fn boot(f: &Facts) -> Boot {
@@ -94,7 +109,11 @@ pub fn boot(f: &Facts) -> Boot {
     if firmware == "uefi" {
         if let Some((loader, why)) = uefi_loader(f) {
             evidence.push(why);
-            return Boot { firmware, loader, evidence };
+            return Boot {
+                firmware,
+                loader,
+                evidence,
+            };
         }
     }
     let mut sector_loader = None;
@@ -103,12 +122,20 @@ pub fn boot(f: &Facts) -> Boot {
         let dev = s.device.to_string_lossy();
         match boot_sector::parse(&s.sector.0) {
             Ok(b) => {
-                evidence.push(format!("boot sector of {dev}: {:?} ({})", b.code, b.evidence.join("; ")));
+                evidence.push(format!(
+                    "boot sector of {dev}: {:?} ({})",
+                    b.code,
+                    b.evidence.join("; ")
+                ));
                 let l = match b.code {
                     BootCode::GrubLegacy => "grub1",
                     BootCode::Grub2 => "grub2",
                     // "GRUB " without a generation: the files tell which.
-                    BootCode::Grub => files.as_ref().map(|(l, _)| *l).filter(|l| l.starts_with("grub")).unwrap_or("grub2"),
+                    BootCode::Grub => files
+                        .as_ref()
+                        .map(|(l, _)| *l)
+                        .filter(|l| l.starts_with("grub"))
+                        .unwrap_or("grub2"),
                     BootCode::Lilo => "lilo",
                     BootCode::Syslinux | BootCode::SyslinuxGpt => "extlinux",
                     BootCode::Windows | BootCode::Other => "other",
@@ -126,13 +153,27 @@ pub fn boot(f: &Facts) -> Boot {
         if let Some((_, why)) = &files {
             evidence.push(why.clone());
         }
-        return Boot { firmware, loader: l, evidence };
+        return Boot {
+            firmware,
+            loader: l,
+            evidence,
+        };
     }
     match files {
         Some((loader, why)) => {
-            evidence.push(format!("{why} (configuration only: no boot sector was read)"));
-            Boot { firmware, loader, evidence }
+            evidence.push(format!(
+                "{why} (configuration only: no boot sector was read)"
+            ));
+            Boot {
+                firmware,
+                loader,
+                evidence,
+            }
         }
-        None => Boot { firmware, loader: "unknown", evidence },
+        None => Boot {
+            firmware,
+            loader: "unknown",
+            evidence,
+        },
     }
 }

@@ -53,7 +53,9 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
         mountinfo::visible(&all)
             .into_iter()
             .map(|m| {
-                let st = stats.iter().find(|s| s.mount_point.0 == m.mount_point.as_bytes());
+                let st = stats
+                    .iter()
+                    .find(|s| s.mount_point.0 == m.mount_point.as_bytes());
                 MountPoint {
                     mount_point: m.mount_point.clone(),
                     source: m.source.clone(),

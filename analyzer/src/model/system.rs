@@ -56,7 +56,13 @@ pub fn hostname(f: &Facts) -> Option<String> {
         .or_else(|| f.line("/proc/sys/kernel/hostname"))
         .or_else(|| f.line("/etc/hostname"))
         .or_else(|| f.line("/etc/HOSTNAME"))
-        .or_else(|| f.root.provenance().header.as_ref().map(|h| h.hostname.clone()))
+        .or_else(|| {
+            f.root
+                .provenance()
+                .header
+                .as_ref()
+                .map(|h| h.hostname.clone())
+        })
 }
 
 pub fn os(f: &Facts) -> Os {
@@ -102,14 +108,22 @@ pub fn kernel(f: &Facts) -> Kernel {
         .map(|u| u.release.clone())
         .or_else(|| f.line("/proc/sys/kernel/osrelease"))
         .or_else(|| proc_version.as_ref().map(|v| v.release.clone()));
-    let arch = u
-        .map(|u| u.machine.clone())
-        .or_else(|| release.as_deref().and_then(proc_version::arch_from_release).map(str::to_string));
+    let arch = u.map(|u| u.machine.clone()).or_else(|| {
+        release
+            .as_deref()
+            .and_then(proc_version::arch_from_release)
+            .map(str::to_string)
+    });
     let version = u
         .map(|u| u.version.clone())
         .or_else(|| f.line("/proc/sys/kernel/version"))
         .or_else(|| proc_version.and_then(|v| v.build));
-    Kernel { release, arch, version, cmdline: f.line("/proc/cmdline") }
+    Kernel {
+        release,
+        arch,
+        version,
+        cmdline: f.line("/proc/cmdline"),
+    }
 }
 
 pub fn cpu(f: &Facts) -> Option<Cpu> {
@@ -145,5 +159,6 @@ pub fn memory(f: &Facts) -> Memory {
 }
 
 pub fn uptime_seconds(f: &Facts) -> Option<u64> {
-    f.parse("/proc/uptime", proc_misc::parse_uptime).map(|u| u.up_seconds as u64)
+    f.parse("/proc/uptime", proc_misc::parse_uptime)
+        .map(|u| u.up_seconds as u64)
 }

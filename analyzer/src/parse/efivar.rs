@@ -13,7 +13,10 @@ use super::ParseError;
 pub fn parse_boot_current(bytes: &[u8]) -> Result<u16, ParseError> {
     match bytes.get(4..6) {
         Some(b) => Ok(u16::from_le_bytes([b[0], b[1]])),
-        None => Err(ParseError::at_offset(bytes.len() as u64, "BootCurrent shorter than 6 bytes")),
+        None => Err(ParseError::at_offset(
+            bytes.len() as u64,
+            "BootCurrent shorter than 6 bytes",
+        )),
     }
 }
 
@@ -25,19 +28,29 @@ pub struct LoadOption {
 }
 
 fn ucs2(bytes: &[u8]) -> (String, usize) {
-    let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).take_while(|&u| u != 0).collect();
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .take_while(|&u| u != 0)
+        .collect();
     (String::from_utf16_lossy(&units), (units.len() + 1) * 2)
 }
 
 pub fn parse_load_option(bytes: &[u8]) -> Result<LoadOption, ParseError> {
     // efivarfs attributes (4), then EFI_LOAD_OPTION: Attributes (4),
     // FilePathListLength (2), Description (UCS-2, NUL-terminated), paths.
-    let body = bytes.get(4..).ok_or_else(|| ParseError::at_offset(0, "shorter than its attributes"))?;
-    let list_len = body.get(4..6).map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
+    let body = bytes
+        .get(4..)
+        .ok_or_else(|| ParseError::at_offset(0, "shorter than its attributes"))?;
+    let list_len = body
+        .get(4..6)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]) as usize);
     let list_len = list_len.ok_or_else(|| ParseError::at_offset(8, "no file path list length"))?;
     let (description, used) = ucs2(body.get(6..).unwrap_or(&[]));
     let start = 6 + used;
-    let list = body.get(start..(start + list_len).min(body.len())).unwrap_or(&[]);
+    let list = body
+        .get(start..(start + list_len).min(body.len()))
+        .unwrap_or(&[]);
     let mut file_path = None;
     let mut i = 0;
     // Device path nodes: type (1), subtype (1), length (2, includes header).
@@ -56,7 +69,10 @@ pub fn parse_load_option(bytes: &[u8]) -> Result<LoadOption, ParseError> {
         }
         i += len;
     }
-    Ok(LoadOption { description, file_path })
+    Ok(LoadOption {
+        description,
+        file_path,
+    })
 }
 
 #[cfg(test)]
@@ -64,7 +80,10 @@ mod tests {
     use super::*;
 
     fn utf16z(s: &str) -> Vec<u8> {
-        s.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect()
+        s.encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect()
     }
 
     /// A Boot#### variable laid out as the UEFI spec (3.1.3) and efivarfs

@@ -35,9 +35,13 @@ pub fn code_span(s: String) -> Value {
 
 pub fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {
     match state.auto_escape() {
-        AutoEscape::Custom("markdown") if !value.is_safe() && !value.is_none() && !value.is_undefined() => {
+        AutoEscape::Custom("markdown")
+            if !value.is_safe() && !value.is_none() && !value.is_undefined() =>
+        {
             out.write_str(&markdown_escape(&value.to_string()))
-                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })
         }
         _ => minijinja::escape_formatter(out, state, value),
     }
@@ -49,15 +53,27 @@ mod tests {
 
     #[test]
     fn hostile_strings_stay_text() {
-        assert_eq!(markdown_escape("<script>alert(1)</script>"), "\\<script\\>alert(1)\\</script\\>");
+        assert_eq!(
+            markdown_escape("<script>alert(1)</script>"),
+            "\\<script\\>alert(1)\\</script\\>"
+        );
         assert_eq!(markdown_escape("a|b `c` *d*"), "a\\|b \\`c\\` \\*d\\*");
         assert_eq!(markdown_escape("line1\nline2"), "line1 line2");
-        assert_eq!(markdown_escape("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
+        assert_eq!(
+            markdown_escape("[x](javascript:alert(1))"),
+            "\\[x\\](javascript:alert(1))"
+        );
     }
 
     #[test]
     fn code_spans_outlast_backticks() {
-        assert_eq!(code_span("yum install x".into()).to_string(), "` yum install x `");
-        assert_eq!(code_span("a ``b`` c".into()).to_string(), "``` a ``b`` c ```");
+        assert_eq!(
+            code_span("yum install x".into()).to_string(),
+            "` yum install x `"
+        );
+        assert_eq!(
+            code_span("a ``b`` c".into()).to_string(),
+            "``` a ``b`` c ```"
+        );
     }
 }

@@ -54,13 +54,22 @@ impl Report {
         let c = &host.collection;
         let mut notes = Vec::new();
         if !c.complete {
-            notes.push("This bundle is incomplete: the probe did not finish, so facts may be missing.".to_string());
+            notes.push(
+                "This bundle is incomplete: the probe did not finish, so facts may be missing."
+                    .to_string(),
+            );
         }
         if c.skipped_records > 0 {
-            notes.push(format!("{} records from a newer probe were skipped.", c.skipped_records));
+            notes.push(format!(
+                "{} records from a newer probe were skipped.",
+                c.skipped_records
+            ));
         }
         if c.unreadable_total > 0 {
-            notes.push(format!("{} paths could not be read by the probe.", c.unreadable_total));
+            notes.push(format!(
+                "{} paths could not be read by the probe.",
+                c.unreadable_total
+            ));
         }
         for p in &host.problems {
             notes.push(format!("{} could not be parsed: {}", p.path, p.message));
@@ -101,8 +110,13 @@ fn environment() -> Environment<'static> {
     env.add_filter("bytes", human_bytes);
     env.add_filter("code", escape::code_span);
     env.add_filter("duration", human_duration);
-    env.add_template("report.md.j2", include_str!("../../templates/report.md.j2")).expect("valid template");
-    env.add_template("report.html.j2", include_str!("../../templates/report.html.j2")).expect("valid template");
+    env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
+        .expect("valid template");
+    env.add_template(
+        "report.html.j2",
+        include_str!("../../templates/report.html.j2"),
+    )
+    .expect("valid template");
     env
 }
 
@@ -119,11 +133,16 @@ pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Erro
         Format::Html => "report.html.j2",
     };
     let env = environment();
-    env.get_template(name)?.render(Value::from_serialize(report))
+    env.get_template(name)?
+        .render(Value::from_serialize(report))
 }
 
 fn human_bytes(v: Value) -> String {
-    let Some(n) = v.as_i64().map(|n| n as f64).or_else(|| f64::try_from(v.clone()).ok()) else {
+    let Some(n) = v
+        .as_i64()
+        .map(|n| n as f64)
+        .or_else(|| f64::try_from(v.clone()).ok())
+    else {
         return "?".into();
     };
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -141,7 +160,9 @@ fn human_bytes(v: Value) -> String {
 }
 
 fn human_duration(v: Value) -> String {
-    let Some(s) = v.as_i64() else { return "?".into() };
+    let Some(s) = v.as_i64() else {
+        return "?".into();
+    };
     let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
     match (d, h) {
         (0, 0) => format!("{m} min"),

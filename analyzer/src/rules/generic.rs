@@ -23,20 +23,34 @@ impl Rule for IncompleteBundle {
             });
         }
         if !c.truncated_specs.is_empty() {
-            why.push(format!("specs cut short by their budgets: {}", c.truncated_specs.join(", ")));
+            why.push(format!(
+                "specs cut short by their budgets: {}",
+                c.truncated_specs.join(", ")
+            ));
         }
         if !c.timed_out_specs.is_empty() {
-            why.push(format!("specs out of time: {}", c.timed_out_specs.join(", ")));
+            why.push(format!(
+                "specs out of time: {}",
+                c.timed_out_specs.join(", ")
+            ));
         }
         if c.skipped_records > 0 {
-            why.push(format!("{} records from a newer probe were skipped", c.skipped_records));
+            why.push(format!(
+                "{} records from a newer probe were skipped",
+                c.skipped_records
+            ));
         }
         if why.is_empty() {
-            let what = if c.kind == "directory" { "read from a directory tree" } else { "footer present, nothing cut" };
+            let what = if c.kind == "directory" {
+                "read from a directory tree"
+            } else {
+                "footer present, nothing cut"
+            };
             return Finding::new(self.id(), Severity::Pass, what);
         }
-        Finding::new(self.id(), Severity::Warning, why.join("; "))
-            .remediation("Run the probe again with a larger --max-seconds or --max-bytes, and let it finish.")
+        Finding::new(self.id(), Severity::Warning, why.join("; ")).remediation(
+            "Run the probe again with a larger --max-seconds or --max-bytes, and let it finish.",
+        )
     }
 }
 
@@ -68,7 +82,11 @@ impl Rule for NotRoot {
                 }
                 f
             }
-            None => Finding::new(self.id(), Severity::Info, "read from a directory tree: no probe privileges apply"),
+            None => Finding::new(
+                self.id(),
+                Severity::Info,
+                "read from a directory tree: no probe privileges apply",
+            ),
         }
     }
 }
@@ -88,24 +106,50 @@ mod tests {
 
     #[test]
     fn incomplete_bundle() {
-        let ok = Collection { kind: "bundle".into(), complete: true, ..Default::default() };
-        assert_eq!(IncompleteBundle.check(&host(ok.clone())).severity, Severity::Pass);
-        let cut = Collection { complete: false, ..ok.clone() };
+        let ok = Collection {
+            kind: "bundle".into(),
+            complete: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            IncompleteBundle.check(&host(ok.clone())).severity,
+            Severity::Pass
+        );
+        let cut = Collection {
+            complete: false,
+            ..ok.clone()
+        };
         let f = IncompleteBundle.check(&host(cut));
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.detail.contains("no footer"), "{}", f.detail);
-        let slow = Collection { timed_out_specs: vec!["pkg".into()], ..ok };
-        assert!(IncompleteBundle.check(&host(slow)).detail.contains("out of time: pkg"));
+        let slow = Collection {
+            timed_out_specs: vec!["pkg".into()],
+            ..ok
+        };
+        assert!(IncompleteBundle
+            .check(&host(slow))
+            .detail
+            .contains("out of time: pkg"));
     }
 
     #[test]
     fn not_root() {
-        let root = Collection { as_root: Some(true), ..Default::default() };
+        let root = Collection {
+            as_root: Some(true),
+            ..Default::default()
+        };
         assert_eq!(NotRoot.check(&host(root)).severity, Severity::Pass);
-        let user = Collection { as_root: Some(false), unreadable_total: 3, ..Default::default() };
+        let user = Collection {
+            as_root: Some(false),
+            unreadable_total: 3,
+            ..Default::default()
+        };
         let f = NotRoot.check(&host(user));
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.detail.contains("3 paths"));
-        assert_eq!(NotRoot.check(&host(Collection::default())).severity, Severity::Info);
+        assert_eq!(
+            NotRoot.check(&host(Collection::default())).severity,
+            Severity::Info
+        );
     }
 }

@@ -33,7 +33,13 @@ pub enum Profile {
 }
 
 impl Profile {
-    pub const ALL: &'static [Profile] = &[Profile::Generic, Profile::AwsMgn, Profile::Ec2, Profile::Openstack, Profile::Azure];
+    pub const ALL: &'static [Profile] = &[
+        Profile::Generic,
+        Profile::AwsMgn,
+        Profile::Ec2,
+        Profile::Openstack,
+        Profile::Azure,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -68,11 +74,21 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(id: &'static str, severity: Severity, detail: impl Into<String>) -> Self {
-        Finding { id, severity, title: title(id), detail: detail.into(), evidence: Vec::new(), remediation: None }
+        Finding {
+            id,
+            severity,
+            title: title(id),
+            detail: detail.into(),
+            evidence: Vec::new(),
+            remediation: None,
+        }
     }
 
     pub fn evidence(mut self, path: impl Into<String>, excerpt: impl Into<String>) -> Self {
-        self.evidence.push(Evidence { path: path.into(), excerpt: excerpt.into() });
+        self.evidence.push(Evidence {
+            path: path.into(),
+            excerpt: excerpt.into(),
+        });
         self
     }
 
@@ -118,7 +134,10 @@ pub struct Evaluation {
 pub fn evaluate(host: &Host, profile: Profile) -> Evaluation {
     let mut findings = Vec::new();
     let mut unknown_required = false;
-    for rule in REGISTRY.iter().filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile)) {
+    for rule in REGISTRY
+        .iter()
+        .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
+    {
         let f = rule.check(host);
         debug_assert_eq!(f.id, rule.id());
         unknown_required |= f.severity == Severity::Unknown && rule.required();
@@ -135,7 +154,10 @@ pub fn evaluate(host: &Host, profile: Profile) -> Evaluation {
     } else {
         Readiness::Ready
     };
-    Evaluation { findings, readiness }
+    Evaluation {
+        findings,
+        readiness,
+    }
 }
 
 #[cfg(test)]
@@ -146,7 +168,10 @@ mod tests {
     fn ids_are_unique_and_titled() {
         let mut ids: Vec<_> = REGISTRY.iter().map(|r| r.id()).collect();
         for id in &ids {
-            assert!(!title(id).is_empty() && title(id) != text::UNTITLED, "{id} has no title");
+            assert!(
+                !title(id).is_empty() && title(id) != text::UNTITLED,
+                "{id} has no title"
+            );
         }
         ids.sort();
         let n = ids.len();
@@ -162,7 +187,10 @@ mod tests {
         let mut impls = 0;
         for e in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-            impls += text.lines().filter(|l| l.starts_with("impl Rule for ")).count();
+            impls += text
+                .lines()
+                .filter(|l| l.starts_with("impl Rule for "))
+                .count();
         }
         assert_eq!(impls, REGISTRY.len());
     }

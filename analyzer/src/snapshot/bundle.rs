@@ -39,27 +39,46 @@ impl BundleSnapshot {
             .read_to_end(&mut bytes)
             .map_err(|e| OpenError::new(path, e.to_string()))?;
         if bytes.len() as u64 > json::MAX_JSON_BYTES {
-            return Err(OpenError::new(path, format!("JSON form larger than {} bytes", json::MAX_JSON_BYTES)));
+            return Err(OpenError::new(
+                path,
+                format!("JSON form larger than {} bytes", json::MAX_JSON_BYTES),
+            ));
         }
-        let b = json::from_slice(&bytes).map_err(|e| OpenError::new(path, format!("JSON form: {e}")))?;
+        let b = json::from_slice(&bytes)
+            .map_err(|e| OpenError::new(path, format!("JSON form: {e}")))?;
         Ok(Self::from_records(path, "json", b.records, 0))
     }
 
-    pub fn from_records(path: &Path, kind: &'static str, records: Vec<Record>, skipped: u64) -> Self {
+    pub fn from_records(
+        path: &Path,
+        kind: &'static str,
+        records: Vec<Record>,
+        skipped: u64,
+    ) -> Self {
         let mut s = BundleSnapshot {
             entries: HashMap::new(),
             chunks: HashMap::new(),
-            provenance: Provenance { path: path.to_owned(), kind, skipped_records: skipped, ..Provenance::default() },
+            provenance: Provenance {
+                path: path.to_owned(),
+                kind,
+                skipped_records: skipped,
+                ..Provenance::default()
+            },
         };
         for r in records {
             match r {
                 Record::Header(h) => s.provenance.header = Some(h),
                 Record::Entry(e) => {
                     if let Content::Error { message, .. } = &e.content {
-                        s.provenance.errors.push((e.path.to_string_lossy(), message.clone()));
+                        s.provenance
+                            .errors
+                            .push((e.path.to_string_lossy(), message.clone()));
                     }
                     // A later entry with content beats an earlier listing.
-                    let keep_old = s.entries.get(&e.path.0).is_some_and(|old| has_content(old) && !has_content(&e));
+                    let keep_old = s
+                        .entries
+                        .get(&e.path.0)
+                        .is_some_and(|old| has_content(old) && !has_content(&e));
                     if !keep_old {
                         s.entries.insert(e.path.0.clone(), e);
                     }
@@ -89,7 +108,13 @@ impl BundleSnapshot {
 }
 
 fn has_content(e: &Entry) -> bool {
-    matches!(e.content, Content::Full(_) | Content::Truncated { .. } | Content::Chunked { .. } | Content::Children(_))
+    matches!(
+        e.content,
+        Content::Full(_)
+            | Content::Truncated { .. }
+            | Content::Chunked { .. }
+            | Content::Children(_)
+    )
 }
 
 impl Snapshot for BundleSnapshot {
@@ -97,17 +122,26 @@ impl Snapshot for BundleSnapshot {
         let e = self.entries.get(path)?;
         let content = match &e.content {
             Content::Full(b) => Data::Full(Cow::Borrowed(&b.0)),
-            Content::Truncated { head, size } => Data::Truncated { head: Cow::Borrowed(&head.0), size: *size },
+            Content::Truncated { head, size } => Data::Truncated {
+                head: Cow::Borrowed(&head.0),
+                size: *size,
+            },
             Content::Chunked { size } => {
                 let got = self.chunks.get(path).map(Vec::as_slice).unwrap_or(&[]);
                 if got.len() as u64 == *size {
                     Data::Full(Cow::Borrowed(got))
                 } else {
-                    Data::Truncated { head: Cow::Borrowed(got), size: *size }
+                    Data::Truncated {
+                        head: Cow::Borrowed(got),
+                        size: *size,
+                    }
                 }
             }
             Content::Skipped(r) => Data::Skipped(*r),
-            Content::Error { errno, message } => Data::Unreadable { errno: *errno, message: message.clone() },
+            Content::Error { errno, message } => Data::Unreadable {
+                errno: *errno,
+                message: message.clone(),
+            },
             Content::Sha256(d) => Data::Digest(Cow::Borrowed(&d.0)),
             Content::None | Content::Children(_) => Data::NotCaptured,
         };
@@ -118,7 +152,10 @@ impl Snapshot for BundleSnapshot {
             gid: e.gid,
             size: e.size,
             mtime: e.mtime,
-            link_target: e.link_target.as_ref().map(|t| Cow::Borrowed(t.0.as_slice())),
+            link_target: e
+                .link_target
+                .as_ref()
+                .map(|t| Cow::Borrowed(t.0.as_slice())),
             content,
         })
     }

@@ -26,7 +26,11 @@ impl DirSnapshot {
     pub fn new(dir: &Path) -> Self {
         DirSnapshot {
             dir: dir.to_owned(),
-            provenance: Provenance { path: dir.to_owned(), kind: "directory", ..Provenance::default() },
+            provenance: Provenance {
+                path: dir.to_owned(),
+                kind: "directory",
+                ..Provenance::default()
+            },
         }
     }
 
@@ -58,23 +62,40 @@ impl Snapshot for DirSnapshot {
         let real = self.real(path);
         let meta = std::fs::symlink_metadata(&real).ok()?;
         let kind = kind_of(meta.file_type());
-        let link_target =
-            (kind == FileKind::Symlink).then(|| std::fs::read_link(&real).ok().map(|t| Cow::Owned(t.into_os_string().into_vec()))).flatten();
+        let link_target = (kind == FileKind::Symlink)
+            .then(|| {
+                std::fs::read_link(&real)
+                    .ok()
+                    .map(|t| Cow::Owned(t.into_os_string().into_vec()))
+            })
+            .flatten();
         let content = if kind == FileKind::File {
-            let file = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(&real);
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(&real);
             match file {
                 Ok(f) => {
                     let mut buf = Vec::new();
                     match f.take(MAX_FILE + 1).read_to_end(&mut buf) {
                         Ok(_) if buf.len() as u64 > MAX_FILE => {
                             buf.truncate(MAX_FILE as usize);
-                            Data::Truncated { head: Cow::Owned(buf), size: meta.size() }
+                            Data::Truncated {
+                                head: Cow::Owned(buf),
+                                size: meta.size(),
+                            }
                         }
                         Ok(_) => Data::Full(Cow::Owned(buf)),
-                        Err(e) => Data::Unreadable { errno: e.raw_os_error().unwrap_or(0), message: e.to_string() },
+                        Err(e) => Data::Unreadable {
+                            errno: e.raw_os_error().unwrap_or(0),
+                            message: e.to_string(),
+                        },
                     }
                 }
-                Err(e) => Data::Unreadable { errno: e.raw_os_error().unwrap_or(0), message: e.to_string() },
+                Err(e) => Data::Unreadable {
+                    errno: e.raw_os_error().unwrap_or(0),
+                    message: e.to_string(),
+                },
             }
         } else {
             Data::NotCaptured
@@ -103,9 +124,17 @@ impl Snapshot for DirSnapshot {
             .map(|e| {
                 let kind = e.file_type().map(kind_of).unwrap_or(FileKind::Unknown);
                 let link_target = (kind == FileKind::Symlink)
-                    .then(|| std::fs::read_link(e.path()).ok().map(|t| t.into_os_string().into_vec()))
+                    .then(|| {
+                        std::fs::read_link(e.path())
+                            .ok()
+                            .map(|t| t.into_os_string().into_vec())
+                    })
                     .flatten();
-                ChildInfo { name: e.file_name().into_vec(), kind, link_target }
+                ChildInfo {
+                    name: e.file_name().into_vec(),
+                    kind,
+                    link_target,
+                }
             })
             .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -36,9 +36,15 @@ pub struct Node<'a> {
 pub enum Data<'a> {
     Full(Cow<'a, [u8]>),
     /// Only the head was captured; `size` is the file's true size.
-    Truncated { head: Cow<'a, [u8]>, size: u64 },
+    Truncated {
+        head: Cow<'a, [u8]>,
+        size: u64,
+    },
     /// The probe could not read it (errno and message).
-    Unreadable { errno: i32, message: String },
+    Unreadable {
+        errno: i32,
+        message: String,
+    },
     /// The probe chose not to read it.
     Skipped(SkipReason),
     /// Listed with its SHA-256 only.
@@ -142,10 +148,15 @@ impl<'s> Root<'s> {
                 continue;
             };
             if node.kind == FileKind::Symlink {
-                let Some(target) = node.link_target else { break };
+                let Some(target) = node.link_target else {
+                    break;
+                };
                 hops += 1;
                 if hops > MAX_HOPS {
-                    return Err(format!("{}: too many levels of symbolic links", String::from_utf8_lossy(path)));
+                    return Err(format!(
+                        "{}: too many levels of symbolic links",
+                        String::from_utf8_lossy(path)
+                    ));
                 }
                 cur.pop();
                 if target.starts_with(b"/") {
@@ -177,7 +188,10 @@ impl<'s> Root<'s> {
     /// A file's full content; None when absent, truncated or unreadable.
     pub fn read(&self, path: &str) -> Option<Cow<'s, [u8]>> {
         match self.lookup(path) {
-            Lookup::Found(Node { content: Data::Full(b), .. }) => Some(b),
+            Lookup::Found(Node {
+                content: Data::Full(b),
+                ..
+            }) => Some(b),
             _ => None,
         }
     }
@@ -185,14 +199,21 @@ impl<'s> Root<'s> {
     /// A file's content, or its head when truncated.
     pub fn read_head(&self, path: &str) -> Option<Cow<'s, [u8]>> {
         match self.lookup(path) {
-            Lookup::Found(Node { content: Data::Full(b), .. })
-            | Lookup::Found(Node { content: Data::Truncated { head: b, .. }, .. }) => Some(b),
+            Lookup::Found(Node {
+                content: Data::Full(b),
+                ..
+            })
+            | Lookup::Found(Node {
+                content: Data::Truncated { head: b, .. },
+                ..
+            }) => Some(b),
             _ => None,
         }
     }
 
     pub fn read_string(&self, path: &str) -> Option<String> {
-        self.read(path).map(|b| String::from_utf8_lossy(&b).into_owned())
+        self.read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
     /// Children of a directory, following a symlink to it.
@@ -208,7 +229,13 @@ impl<'s> Root<'s> {
             .unwrap_or_default()
             .into_iter()
             .filter(|c| crate::snapshot::matches(pattern.as_bytes(), &c.name))
-            .map(|c| format!("{}/{}", dir.trim_end_matches('/'), String::from_utf8_lossy(&c.name)))
+            .map(|c| {
+                format!(
+                    "{}/{}",
+                    dir.trim_end_matches('/'),
+                    String::from_utf8_lossy(&c.name)
+                )
+            })
             .collect();
         out.sort();
         out
@@ -256,7 +283,12 @@ pub fn matches(pattern: &[u8], name: &[u8]) -> bool {
                 continue;
             }
             Some(b'[') => {
-                if let Some(end) = pattern[p..].iter().skip(2).position(|&b| b == b']').map(|i| p + i + 2) {
+                if let Some(end) = pattern[p..]
+                    .iter()
+                    .skip(2)
+                    .position(|&b| b == b']')
+                    .map(|i| p + i + 2)
+                {
                     let class = &pattern[p + 1..end];
                     let (neg, class) = match class.first() {
                         Some(b'!') | Some(b'^') => (true, &class[1..]),
@@ -304,14 +336,18 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     let n = {
         use std::io::Read;
         let mut f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
-        f.read(&mut head).map_err(|e| OpenError::new(path, e.to_string()))?
+        f.read(&mut head)
+            .map_err(|e| OpenError::new(path, e.to_string()))?
     };
     if &head[..n] == lift_bundle::MAGIC {
         BundleSnapshot::open(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
     } else if head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         BundleSnapshot::open_json(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
     } else {
-        Err(OpenError::new(path, "neither a lift bundle (no LIFTBNDL magic), its JSON form, nor a directory".into()))
+        Err(OpenError::new(
+            path,
+            "neither a lift bundle (no LIFTBNDL magic), its JSON form, nor a directory".into(),
+        ))
     }
 }
 
@@ -324,7 +360,10 @@ pub struct OpenError {
 
 impl OpenError {
     pub fn new(path: &Path, message: String) -> Self {
-        OpenError { path: path.to_owned(), message }
+        OpenError {
+            path: path.to_owned(),
+            message,
+        }
     }
 }
 

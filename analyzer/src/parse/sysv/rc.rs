@@ -177,7 +177,8 @@ mod tests {
         }
         let matrix =
             RunlevelMatrix::from_links(links.iter().map(|(l, n, t)| (*l, n.as_str(), t.as_str())));
-        assert_eq!(matrix.services.len(), 2);
+        // crond, iptables, network, postfix, rsyslog, sshd, and rc.local.
+        assert_eq!(matrix.services.len(), 7);
         assert_eq!(
             matrix.chkconfig_line("sshd").unwrap(),
             "sshd 0:off 1:off 2:on 3:on 4:on 5:on 6:off"
