@@ -3,12 +3,14 @@
 
 mod collection;
 pub mod facts;
+mod packages;
 mod platform;
 mod storage;
 mod system;
 
 pub use collection::{Collection, Unreadable};
 pub use facts::{Facts, Problem};
+pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
 pub use storage::{holding, MountPoint};
 pub use system::{Cpu, Kernel, Memory, Os};
@@ -31,6 +33,8 @@ pub struct Host {
     pub mounts: Option<Vec<MountPoint>>,
     pub boot: Boot,
     pub virtualization: Virtualization,
+    /// Installed packages in database order; None when no database was found.
+    pub packages: Option<Packages>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -51,6 +55,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         mounts: storage::mounts(&f),
         boot: platform::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
+        packages: packages::packages(&f),
         cpu,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
