@@ -1,0 +1,419 @@
+//! Programs the installer runs or builds with: python, the build tools,
+//! dhclient, and kernel headers for the running kernel.
+//!
+//! Presence comes from the PATH directories' listings; the package
+//! databases are not consulted yet.
+
+use super::{family, install, Family, MGN};
+use crate::model::{Host, Tools};
+use crate::rules::{Finding, Profile, Rule, Severity};
+
+const NO_TOOLS: &str =
+    "no PATH directory (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/*) was listed";
+
+fn tools_or_unknown<'h>(host: &'h Host, id: &'static str) -> Result<&'h Tools, Finding> {
+    host.tools.as_ref().ok_or_else(|| {
+        let mut f = Finding::new(id, Severity::Unknown, NO_TOOLS);
+        for why in host.tools.iter().flat_map(|t| &t.unlisted).take(3) {
+            f = f.evidence("tools", why.clone());
+        }
+        f
+    })
+}
+
+fn where_found(t: &Tools, name: &str) -> Option<String> {
+    let tool = t.get(name)?;
+    Some(match &tool.link_target {
+        Some(l) => format!("{} -> {l}", tool.path),
+        None => tool.path.clone(),
+    })
+}
+
+/// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
+/// or a bare `python` (whose link target may tell its version).
+fn python_ok(name: &str) -> Option<bool> {
+    let v = name.strip_prefix("python")?;
+    let v = v.strip_suffix("m").unwrap_or(v);
+    match v.split_once('.') {
+        None if v.is_empty() || v == "2" || v == "3" => Some(true),
+        Some(("3", minor)) if minor.parse::<u32>().is_ok() => Some(true),
+        Some(("2", minor)) => minor.parse::<u32>().ok().map(|m| m >= 4),
+        _ => None,
+    }
+}
+
+pub struct Python;
+
+impl Rule for Python {
+    fn id(&self) -> &'static str {
+        "mgn.python"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        let (good, old): (Vec<&String>, Vec<&String>) = t
+            .found
+            .keys()
+            .filter(|n| python_ok(n).is_some())
+            .partition(|n| python_ok(n) == Some(true));
+        if good.is_empty() {
+            let mut f = Finding::new(
+                self.id(),
+                Severity::Blocker,
+                if old.is_empty() {
+                    format!("no python interpreter in {}", t.listed.join(", "))
+                } else {
+                    "only a python older than 2.4 was found".to_string()
+                },
+            )
+            .remediation(install(host, "python3", "python3"));
+            for n in old {
+                f = f.evidence("tools", where_found(t, n).unwrap_or_default());
+            }
+            return f;
+        }
+        let mut f = Finding::new(
+            self.id(),
+            Severity::Pass,
+            format!(
+                "python found: {}",
+                good.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        for n in good.iter().take(4) {
+            f = f.evidence("tools", where_found(t, n).unwrap_or_default());
+        }
+        f
+    }
+}
+
+pub struct BuildTools;
+
+const BUILD_TOOLS: &[&str] = &["make", "gcc", "perl", "tar", "gawk", "rpm"];
+
+impl Rule for BuildTools {
+    fn id(&self) -> &'static str {
+        "mgn.build-tools"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        let missing: Vec<&str> = BUILD_TOOLS
+            .iter()
+            .copied()
+            .filter(|n| t.get(n).is_none())
+            .collect();
+        let mut f = if missing.is_empty() {
+            Finding::new(
+                self.id(),
+                Severity::Pass,
+                "make, gcc, perl, tar, gawk and rpm are installed",
+            )
+        } else {
+            let list = missing.join(" ");
+            Finding::new(
+                self.id(),
+                Severity::Warning,
+                format!(
+                    "missing: {}; the installer tries to install them, which needs a working package repository",
+                    missing.join(", ")
+                ),
+            )
+            .remediation(install(host, &list, &list))
+        };
+        for n in BUILD_TOOLS {
+            if let Some(w) = where_found(t, n) {
+                f = f.evidence("tools", w);
+            }
+        }
+        f
+    }
+}
+
+pub struct Dhclient;
+
+impl Rule for Dhclient {
+    fn id(&self) -> &'static str {
+        "mgn.dhclient"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        match where_found(t, "dhclient") {
+            Some(w) => Finding::new(self.id(), Severity::Pass, "dhclient is installed")
+                .evidence("tools", w),
+            None => Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!("dhclient is not in {}", t.listed.join(", ")),
+            )
+            .remediation(install(host, "dhclient", "isc-dhcp-client")),
+        }
+    }
+}
+
+pub struct KernelHeaders;
+
+impl Rule for KernelHeaders {
+    fn id(&self) -> &'static str {
+        "mgn.kernel-headers"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let Some(release) = host.kernel.release.as_deref() else {
+            return Finding::new(self.id(), Severity::Unknown, "the running kernel's release is unknown (no uname fact, no /proc/sys/kernel/osrelease)");
+        };
+        let src = &host.kernel_sources;
+        if !src.listed {
+            return Finding::new(
+                self.id(),
+                Severity::Unknown,
+                src.why_unlisted
+                    .clone()
+                    .unwrap_or_else(|| "/usr/src was not listed".into()),
+            );
+        }
+        let (package, install_cmd) = match family(host) {
+            Family::Deb => (
+                format!("linux-headers-{release}"),
+                "apt-get install -y linux-headers-$(uname -r)".to_string(),
+            ),
+            Family::Suse => (
+                "kernel-default-devel".to_string(),
+                "zypper install -y kernel-default-devel".to_string(),
+            ),
+            _ => (
+                format!("kernel-devel-{release}"),
+                "yum install -y kernel-devel-$(uname -r)".to_string(),
+            ),
+        };
+        let matching = src.trees.iter().find(|t| t.release == release);
+        let others: Vec<&str> = src
+            .trees
+            .iter()
+            .filter(|t| t.release != release)
+            .map(|t| t.path.as_str())
+            .collect();
+        match matching {
+            Some(t) if t.link_target.is_some() => {
+                let target = t.link_target.as_deref().unwrap_or("");
+                Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    format!(
+                        "{} is a symbolic link to {target}, not the {package} tree: modules built against it do not load in kernel {release}",
+                        t.path
+                    ),
+                )
+                .evidence(t.path.clone(), format!("symlink -> {target}"))
+                .remediation(format!("rm {} && {install_cmd}", t.path))
+            }
+            Some(t) => Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("{} matches the running kernel ({package})", t.path),
+            )
+            .evidence(t.path.clone(), "directory"),
+            None => {
+                let mut f = Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    if others.is_empty() {
+                        format!("no kernel headers installed; the running kernel {release} needs {package}")
+                    } else {
+                        format!(
+                            "no headers for the running kernel {release} ({package}); present: {}",
+                            others.join(", ")
+                        )
+                    },
+                )
+                .remediation(install_cmd);
+                f = f.evidence("uname -r", release.to_string());
+                for o in others.iter().take(4) {
+                    f = f.evidence(o.to_string(), "headers for another kernel");
+                }
+                f
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{bundle_host, host_of};
+    use super::*;
+    use crate::testing::{fixture, uname, TempRoot};
+
+    #[test]
+    fn python_names() {
+        for (n, ok) in [
+            ("python", Some(true)),
+            ("python2.6", Some(true)),
+            ("python2.3", Some(false)),
+            ("python3.11", Some(true)),
+            ("python3", Some(true)),
+            ("python-config", None),
+            ("python3.6m", Some(true)),
+            ("pythonista", None),
+        ] {
+            assert_eq!(python_ok(n), ok, "{n}");
+        }
+    }
+
+    #[test]
+    fn centos6_tools() {
+        let h = host_of(&fixture("centos6-sysv"));
+        let p = Python.check(&h);
+        assert_eq!(p.severity, Severity::Pass);
+        assert!(p.detail.contains("python2.6"), "{}", p.detail);
+        let b = BuildTools.check(&h);
+        assert_eq!(b.severity, Severity::Warning);
+        assert_eq!(b.detail.split(';').next(), Some("missing: make, gcc, perl"));
+        assert_eq!(
+            b.remediation.as_deref(),
+            Some("yum install -y make gcc perl")
+        );
+        assert_eq!(Dhclient.check(&h).severity, Severity::Pass);
+    }
+
+    #[test]
+    fn no_python_no_dhclient() {
+        let r = TempRoot::with(&[
+            ("usr/bin/bash", ""),
+            ("usr/bin/python2.3", ""),
+            ("etc/debian_version", "12.4\n"),
+        ]);
+        r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        let h = host_of(r.path());
+        let p = Python.check(&h);
+        assert_eq!(p.severity, Severity::Blocker);
+        assert_eq!(p.remediation.as_deref(), Some("apt-get install -y python3"));
+        let d = Dhclient.check(&h);
+        assert_eq!(d.severity, Severity::Blocker);
+        assert_eq!(
+            d.remediation.as_deref(),
+            Some("apt-get install -y isc-dhcp-client")
+        );
+        let empty = TempRoot::new();
+        assert_eq!(
+            Python.check(&host_of(empty.path())).severity,
+            Severity::Unknown
+        );
+    }
+
+    const C6: &str = "2.6.32-754.35.1.el6.x86_64";
+
+    fn c6_root() -> TempRoot {
+        let r = TempRoot::new();
+        r.write("etc/centos-release", b"CentOS release 6.10 (Final)\n");
+        r.mkdir("usr/src/kernels/2.6.32-754.el6.x86_64/include");
+        r
+    }
+
+    #[test]
+    fn headers_matching_the_running_kernel() {
+        let r = c6_root();
+        r.mkdir(&format!("usr/src/kernels/{C6}/include"));
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(f.detail.contains(&format!("kernel-devel-{C6}")));
+    }
+
+    #[test]
+    fn headers_for_another_kernel_only() {
+        let r = c6_root();
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(
+            f.detail
+                .contains("present: /usr/src/kernels/2.6.32-754.el6.x86_64"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some("yum install -y kernel-devel-$(uname -r)")
+        );
+    }
+
+    /// An admin "fixed" the installer's complaint by linking the old tree.
+    #[test]
+    fn symlinked_kernel_devel_tree() {
+        let r = c6_root();
+        r.symlink(&format!("usr/src/kernels/{C6}"), "2.6.32-754.el6.x86_64");
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(
+            f.detail
+                .contains("is a symbolic link to 2.6.32-754.el6.x86_64"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some(
+                format!("rm /usr/src/kernels/{C6} && yum install -y kernel-devel-$(uname -r)")
+                    .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn debian_headers() {
+        let r = TempRoot::new();
+        r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        r.mkdir("usr/src/linux-headers-6.1.0-18-amd64/include");
+        r.mkdir("usr/src/linux-headers-6.1.0-18-common/include");
+        assert_eq!(
+            KernelHeaders
+                .check(&bundle_host(&r, vec![uname("6.1.0-18-amd64")]))
+                .severity,
+            Severity::Pass
+        );
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname("6.1.0-21-amd64")]));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some("apt-get install -y linux-headers-$(uname -r)")
+        );
+        let no_src = TempRoot::new();
+        let f = KernelHeaders.check(&bundle_host(&no_src, vec![uname("6.1.0-21-amd64")]));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(
+            f.detail.starts_with("no kernel headers installed"),
+            "{}",
+            f.detail
+        );
+        let f = KernelHeaders.check(&bundle_host(&no_src, vec![]));
+        assert_eq!(f.severity, Severity::Unknown);
+    }
+}
