@@ -266,7 +266,10 @@ pub fn full_rights(files: &[(String, Sudoers)], hostname: Option<&str>) -> Vec<G
                     || expand(runas, &aliases)
                         .iter()
                         .any(|u| u == "ALL" || u == "root" || u == "#0");
-                as_root && expand(std::slice::from_ref(cmd), &aliases).iter().any(|c| c == "ALL")
+                as_root
+                    && expand(std::slice::from_ref(cmd), &aliases)
+                        .iter()
+                        .any(|c| c == "ALL")
             });
             if host_ok && cmd_ok {
                 for who in expand(&spec.users, &aliases) {

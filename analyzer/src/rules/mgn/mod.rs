@@ -5,6 +5,7 @@
 //! kernel, dhclient, a stable MAC, and no Xen paravirtualization.
 
 mod access;
+mod kernel_headers;
 mod os_table;
 mod platform;
 mod software;
@@ -13,8 +14,9 @@ mod space;
 mod testing;
 
 pub use access::{MacStable, Privileges};
+pub use kernel_headers::KernelHeaders;
 pub use platform::{Bootloader, Multipath, NotParavirtualized, OsSupported};
-pub use software::{BuildTools, Dhclient, KernelHeaders, Python};
+pub use software::{BuildTools, Dhclient, Python};
 pub use space::{FreeRam, RootFreeSpace, TmpExec, TmpFreeSpace, TmpWritable};
 
 use crate::model::Host;
