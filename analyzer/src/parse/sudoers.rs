@@ -174,7 +174,7 @@ fn directive(line: &str, n: usize, out: &mut Sudoers) -> Result<(), ParseError> 
             hosts: list(hosts),
             commands,
             line: n,
-            text: t.to_string(),
+            text: t.split_whitespace().collect::<Vec<_>>().join(" "),
         });
     }
     Ok(())
