@@ -6,6 +6,7 @@ pub mod facts;
 mod kernel_src;
 mod links;
 mod multipath;
+mod packages;
 mod platform;
 mod storage;
 mod sudo;
@@ -17,6 +18,7 @@ pub use facts::{Facts, Problem};
 pub use kernel_src::{KernelSources, SourceTree};
 pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
+pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
 pub use storage::{holding, MountPoint};
 pub use sudo::SudoRights;
@@ -48,6 +50,8 @@ pub struct Host {
     pub kernel_sources: KernelSources,
     pub links: Links,
     pub multipath: Multipath,
+    /// Installed packages in database order; None when no database was found.
+    pub packages: Option<Packages>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -74,6 +78,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         mounts: storage::mounts(&f),
         boot: platform::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
+        packages: packages::packages(&f),
         cpu,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),

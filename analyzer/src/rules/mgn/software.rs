@@ -1,8 +1,9 @@
 //! Programs the installer runs or builds with: python, the build tools and
 //! dhclient.
 //!
-//! Presence comes from the PATH directories' listings; the package
-//! databases are not consulted yet.
+//! Presence comes from the PATH directories' listings, and from the package
+//! databases where the host has one (a name in PATH says the program is
+//! there; its package says who installed it).
 
 use super::{install, MGN};
 use crate::model::{Host, Tools};
@@ -27,6 +28,17 @@ fn where_found(t: &Tools, name: &str) -> Option<String> {
         Some(l) => format!("{} -> {l}", tool.path),
         None => tool.path.clone(),
     })
+}
+
+/// The first of `names` the package database lists as installed, as
+/// evidence (`dpkg: isc-dhcp-client 4.4.3-P1-2`).
+fn package(host: &Host, names: &[&str]) -> Option<(String, String)> {
+    let p = host.packages.as_ref()?;
+    let (db, pkg) = names
+        .iter()
+        .find_map(|n| p.named(n).map(|pkg| (p.databases.first(), pkg)))?;
+    let path = db.map_or_else(|| "package database".to_string(), |d| d.path.clone());
+    Some((path, format!("{} {} installed", pkg.name, pkg.version)))
 }
 
 /// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
@@ -117,7 +129,7 @@ impl Rule for BuildTools {
         let missing: Vec<&str> = BUILD_TOOLS
             .iter()
             .copied()
-            .filter(|n| t.get(n).is_none())
+            .filter(|n| t.get(n).is_none() && package(host, &[n]).is_none())
             .collect();
         let mut f = if missing.is_empty() {
             Finding::new(
@@ -163,10 +175,23 @@ impl Rule for Dhclient {
             Ok(t) => t,
             Err(f) => return f,
         };
-        match where_found(t, "dhclient") {
-            Some(w) => Finding::new(self.id(), Severity::Pass, "dhclient is installed")
-                .evidence("tools", w),
-            None => Finding::new(
+        let pkg = package(host, &["dhclient", "isc-dhcp-client", "dhcp-client"]);
+        match (where_found(t, "dhclient"), pkg) {
+            (Some(w), pkg) => {
+                let f = Finding::new(self.id(), Severity::Pass, "dhclient is installed")
+                    .evidence("tools", w);
+                match pkg {
+                    Some((path, what)) => f.evidence(path, what),
+                    None => f,
+                }
+            }
+            (None, Some((path, what))) => Finding::new(
+                self.id(),
+                Severity::Pass,
+                "dhclient's package is installed (its program is not in a listed PATH directory)",
+            )
+            .evidence(path, what),
+            (None, None) => Finding::new(
                 self.id(),
                 Severity::Blocker,
                 format!("dhclient is not in {}", t.listed.join(", ")),
@@ -237,5 +262,23 @@ mod tests {
             Python.check(&host_of(empty.path())).severity,
             Severity::Unknown
         );
+    }
+
+    /// Debian 12's dpkg status names the package behind /usr/sbin/dhclient.
+    #[test]
+    fn package_database_evidence() {
+        let h = host_of(&fixture("debian12-systemd"));
+        let f = Dhclient.check(&h);
+        assert_eq!(f.severity, Severity::Pass);
+        assert_eq!(f.evidence[1].path, "/var/lib/dpkg/status");
+        assert!(
+            f.evidence[1].excerpt.starts_with("isc-dhcp-client 4.4.3"),
+            "{:?}",
+            f.evidence
+        );
+        let b = BuildTools.check(&h);
+        assert_eq!(b.severity, Severity::Warning);
+        assert!(b.detail.starts_with("missing: make, gcc,"), "{}", b.detail);
+        assert!(!b.detail.contains("tar"), "{}", b.detail);
     }
 }
