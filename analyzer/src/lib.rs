@@ -11,6 +11,8 @@ pub mod parse;
 pub mod render;
 pub mod rules;
 pub mod snapshot;
+#[cfg(test)]
+mod testing;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;

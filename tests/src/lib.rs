@@ -1,1 +1,137 @@
+//! End-to-end helpers: the built `lift` and `lift-probe` binaries, fixture
+//! paths, and bundles made by running the probe over a fixture tree and
+//! adding the facts only a live host gives (statvfs, uname, boot sectors).
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use lift_bundle::{json, Fact, Limits, Reader, Record};
+
+/// The workspace's target directory: two levels above this test executable
+/// (`target/debug/deps/mgn-…`).
+fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Builds both binaries once per test run, so that a stale `lift` from an
+/// earlier build is never what the tests exercise.
+pub fn bin(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "-q", "-p", "lift", "-p", "lift-probe"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo build");
+        assert!(status.success(), "cargo build -p lift -p lift-probe failed");
+    });
+    target_dir().join(name)
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    workspace().join("fixtures").join(rel)
+}
+
+/// `lift ARGS...`, its output captured.
+pub fn lift(args: &[&str]) -> Output {
+    Command::new(bin("lift"))
+        .args(args)
+        .output()
+        .expect("run lift")
+}
+
+/// A scratch directory under the system temp dir, removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lift-e2e-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("LIFT_KEEP_SCRATCH").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// The probe's records for `root` scanned with `--root`, the header made
+/// to say it ran as root (or not), then `facts` before the footer; written
+/// as the JSON form to `out`.
+pub fn probe_bundle(root: &Path, facts: Vec<Fact>, as_root: bool, out: &Path) {
+    let lift_file = out.with_extension("lift");
+    let status = Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(root)
+        .arg("-q")
+        .arg("-o")
+        .arg(&lift_file)
+        .status()
+        .expect("run lift-probe");
+    assert!(status.success());
+    let mut records: Vec<Record> = Reader::open(&lift_file, Limits::default())
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let footer = records.pop().expect("footer");
+    for r in &mut records {
+        if let Record::Header(h) = r {
+            (h.uid, h.euid) = if as_root { (0, 0) } else { (1000, 1000) };
+        }
+    }
+    records.extend(facts.into_iter().map(Record::Fact));
+    records.push(footer);
+    let f = std::fs::File::create(out).unwrap();
+    json::to_writer(f, &json::JsonBundle::new(records)).unwrap();
+}
+
+pub fn statvfs(mount_point: &str, avail_bytes: u64) -> Fact {
+    Fact::Statvfs(lift_bundle::Statvfs {
+        mount_point: mount_point.into(),
+        fs_type: "ext4".into(),
+        block_size: 4096,
+        total_bytes: avail_bytes * 4,
+        free_bytes: avail_bytes,
+        avail_bytes,
+        total_inodes: 0,
+        free_inodes: 0,
+        avail_inodes: 0,
+        flags: 0,
+    })
+}
+
+pub fn uname(nodename: &str, release: &str) -> Fact {
+    Fact::Uname(lift_bundle::Uname {
+        sysname: "Linux".into(),
+        nodename: nodename.into(),
+        release: release.into(),
+        version: "#1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 (2024-02-01)".into(),
+        machine: "x86_64".into(),
+        domainname: "(none)".into(),
+    })
+}
+
+pub fn boot_sector(device: &str, file: &str) -> Fact {
+    let mut sector = std::fs::read(fixture("boot-sectors").join(file)).unwrap();
+    sector.resize(512, 0);
+    Fact::BootSector(lift_bundle::BootSector {
+        device: device.into(),
+        holds: vec!["/".into(), "/boot".into()],
+        sector: sector.into(),
+    })
+}

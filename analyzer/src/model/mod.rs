@@ -3,17 +3,27 @@
 
 mod collection;
 pub mod facts;
+mod kernel_src;
+mod links;
+mod multipath;
 mod packages;
 mod platform;
 mod storage;
+mod sudo;
 mod system;
+mod tools;
 
 pub use collection::{Collection, Unreadable};
 pub use facts::{Facts, Problem};
+pub use kernel_src::{KernelSources, SourceTree};
+pub use links::{ClonedMac, Links, Nic};
+pub use multipath::Multipath;
 pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
 pub use storage::{holding, MountPoint};
+pub use sudo::SudoRights;
 pub use system::{Cpu, Kernel, Memory, Os};
+pub use tools::{Tool, Tools, PATH_DIRS};
 
 use serde::Serialize;
 
@@ -33,6 +43,13 @@ pub struct Host {
     pub mounts: Option<Vec<MountPoint>>,
     pub boot: Boot,
     pub virtualization: Virtualization,
+    /// Names in the PATH directories; None when none was listed.
+    pub tools: Option<Tools>,
+    /// Who sudo gives full rights, from /etc/sudoers and its includes.
+    pub sudo: SudoRights,
+    pub kernel_sources: KernelSources,
+    pub links: Links,
+    pub multipath: Multipath,
     /// Installed packages in database order; None when no database was found.
     pub packages: Option<Packages>,
     /// How the facts were collected (the report's `bundle` section).
@@ -46,8 +63,14 @@ pub struct Host {
 pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
+    let hostname = system::hostname(&f);
     let host = Host {
-        hostname: system::hostname(&f),
+        tools: tools::tools(&f),
+        sudo: sudo::sudo(&f, hostname.as_deref()),
+        kernel_sources: kernel_src::kernel_sources(&f),
+        links: links::links(&f),
+        multipath: multipath::multipath(&f),
+        hostname,
         os: system::os(&f),
         kernel: system::kernel(&f),
         memory: system::memory(&f),

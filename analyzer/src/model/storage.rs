@@ -13,6 +13,8 @@ pub struct MountPoint {
     pub fs_type: String,
     /// Per-mount options in effect (`rw`, `noexec`, ...).
     pub options: Vec<String>,
+    /// Read-only through this mount, by its own options or its superblock's.
+    pub read_only: bool,
     pub total_bytes: Option<u64>,
     pub avail_bytes: Option<u64>,
     pub free_bytes: Option<u64>,
@@ -61,6 +63,7 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
                     source: m.source.clone(),
                     fs_type: m.fs_type.clone(),
                     options: options(m),
+                    read_only: m.read_only(),
                     total_bytes: st.map(|s| s.total_bytes),
                     avail_bytes: st.map(|s| s.avail_bytes),
                     free_bytes: st.map(|s| s.free_bytes),

@@ -4,6 +4,7 @@
 //! a person reads come from `text::title` and the templates.
 
 mod generic;
+mod mgn;
 mod text;
 
 use serde::Serialize;
@@ -112,7 +113,25 @@ pub trait Rule: Sync {
 }
 
 /// Every rule, in report order within a severity.
-pub static REGISTRY: &[&dyn Rule] = &[&generic::IncompleteBundle, &generic::NotRoot];
+pub static REGISTRY: &[&dyn Rule] = &[
+    &generic::IncompleteBundle,
+    &generic::NotRoot,
+    &mgn::OsSupported,
+    &mgn::RootFreeSpace,
+    &mgn::TmpFreeSpace,
+    &mgn::TmpWritable,
+    &mgn::TmpExec,
+    &mgn::FreeRam,
+    &mgn::Python,
+    &mgn::BuildTools,
+    &mgn::Bootloader,
+    &mgn::Privileges,
+    &mgn::Dhclient,
+    &mgn::KernelHeaders,
+    &mgn::MacStable,
+    &mgn::NotParavirtualized,
+    &mgn::Multipath,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -183,14 +202,24 @@ mod tests {
     /// that looks alive: every `impl Rule for` in rules/ must be registered.
     #[test]
     fn every_rule_is_registered() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules");
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/rules"
+        ))];
         let mut impls = 0;
-        for e in std::fs::read_dir(dir).unwrap() {
-            let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-            impls += text
-                .lines()
-                .filter(|l| l.starts_with("impl Rule for "))
-                .count();
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(path).unwrap();
+                impls += text
+                    .lines()
+                    .filter(|l| l.starts_with("impl Rule for "))
+                    .count();
+            }
         }
         assert_eq!(impls, REGISTRY.len());
     }

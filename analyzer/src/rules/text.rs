@@ -6,6 +6,21 @@ pub fn title(id: &str) -> &'static str {
     match id {
         "gen.incomplete-bundle" => "The bundle is complete",
         "gen.not-root" => "The probe ran with full privileges",
+        "mgn.os-supported" => "The distribution is one AWS MGN supports",
+        "mgn.root-free-space" => "2 GiB free on /",
+        "mgn.tmp-free-space" => "500 MiB free on /tmp",
+        "mgn.tmp-writable" => "/tmp is writable",
+        "mgn.tmp-exec" => "/tmp allows running programs",
+        "mgn.free-ram" => "300 MiB of RAM available",
+        "mgn.python" => "Python 2.4+ or 3.x is installed",
+        "mgn.build-tools" => "make, gcc, perl, tar, gawk and rpm are installed",
+        "mgn.bootloader" => "The active boot loader is GRUB",
+        "mgn.privileges" => "Root or full sudo rights to install the agent",
+        "mgn.dhclient" => "dhclient is installed",
+        "mgn.kernel-headers" => "Kernel headers match the running kernel",
+        "mgn.mac-stable" => "MAC addresses are stable across reboots",
+        "mgn.not-paravirtualized" => "Not a Xen paravirtualized guest",
+        "mgn.multipath" => "Multipath (supported by the installer)",
         _ => UNTITLED,
     }
 }

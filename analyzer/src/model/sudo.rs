@@ -1,0 +1,130 @@
+//! Who sudo lets run everything as root: /etc/sudoers and every file it
+//! includes, read in sudo's order.
+
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::parse::sudoers::{self, Grant, Sudoers};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SudoRights {
+    /// Files read, /etc/sudoers first, then includes where they appear.
+    pub files: Vec<String>,
+    /// Files named (the main one or an include) that gave nothing, and why.
+    pub missing: Vec<String>,
+    /// Users and groups with full rights on this host.
+    pub full: Vec<Grant>,
+}
+
+/// sudo stops at 128 nested includes; a loop must not run forever here.
+const MAX_FILES: usize = 128;
+
+pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
+    let mut r = SudoRights::default();
+    let mut parsed: Vec<(String, Sudoers)> = Vec::new();
+    let mut queue = vec!["/etc/sudoers".to_string()];
+    while let Some(path) = queue.pop() {
+        if parsed.len() >= MAX_FILES || r.files.contains(&path) {
+            continue;
+        }
+        let Some(s) = f.partial(&path, sudoers::parse) else {
+            r.missing.push(f.why_missing(&path));
+            continue;
+        };
+        r.files.push(path.clone());
+        // Includes are read where they appear: push them in reverse.
+        let mut next = Vec::new();
+        for inc in &s.includes {
+            let p = resolve(&path, &inc.path, hostname);
+            if inc.dir {
+                // sudo skips names that end in `~` or contain a `.`.
+                let mut names: Vec<String> = f
+                    .root
+                    .list(&p)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| String::from_utf8_lossy(&c.name).into_owned())
+                    .filter(|n| !n.ends_with('~') && !n.contains('.'))
+                    .collect();
+                names.sort();
+                next.extend(
+                    names
+                        .into_iter()
+                        .map(|n| format!("{}/{n}", p.trim_end_matches('/'))),
+                );
+            } else {
+                next.push(p);
+            }
+        }
+        queue.extend(next.into_iter().rev());
+        parsed.push((path, s));
+    }
+    r.full = sudoers::full_rights(&parsed, hostname);
+    r
+}
+
+/// A relative include is relative to the including file's directory
+/// (sudo 1.9.1+); `%h` is the short host name.
+fn resolve(from: &str, inc: &str, hostname: Option<&str>) -> String {
+    let short = hostname
+        .map(|h| h.split('.').next().unwrap_or(h))
+        .unwrap_or("%h");
+    let inc = inc.replace("%h", short);
+    if inc.starts_with('/') {
+        return inc;
+    }
+    let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+    format!("{dir}/{inc}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{DirSnapshot, Root};
+    use crate::testing::TempRoot;
+
+    fn root_of(files: &[(&str, &str)]) -> TempRoot {
+        TempRoot::with(files)
+    }
+
+    #[test]
+    fn includedir_and_include_are_followed_in_order() {
+        let d = root_of(&[
+            (
+                "etc/sudoers",
+                "root ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n@include sudoers.local\n",
+            ),
+            (
+                "etc/sudoers.d/90-cloud-init-users",
+                "ec2-user ALL=(ALL) NOPASSWD:ALL\n",
+            ),
+            ("etc/sudoers.d/README.txt", "ignored ALL=(ALL) ALL\n"),
+            ("etc/sudoers.d/old~", "ignored ALL=(ALL) ALL\n"),
+            ("etc/sudoers.local", "%admins ALL=(ALL:ALL) ALL\n"),
+        ]);
+        let snap = DirSnapshot::new(d.path());
+        let r = sudo(&Facts::new(Root::new(&snap)), None);
+        let who: Vec<_> = r.full.iter().map(|g| g.principal.as_str()).collect();
+        assert_eq!(who, ["root", "ec2-user", "%admins"]);
+        assert_eq!(r.full[1].path, "/etc/sudoers.d/90-cloud-init-users");
+        assert!(r.missing.is_empty(), "{:?}", r.missing);
+    }
+
+    #[test]
+    fn absent_sudoers_says_why() {
+        let d = root_of(&[]);
+        let snap = DirSnapshot::new(d.path());
+        let r = sudo(&Facts::new(Root::new(&snap)), None);
+        assert!(r.files.is_empty());
+        assert_eq!(r.missing, ["/etc/sudoers is absent"]);
+    }
+
+    #[test]
+    fn include_loop_ends() {
+        let d = root_of(&[("etc/sudoers", "#include /etc/sudoers\nroot ALL=(ALL) ALL\n")]);
+        let snap = DirSnapshot::new(d.path());
+        let r = sudo(&Facts::new(Root::new(&snap)), None);
+        assert_eq!(r.files, ["/etc/sudoers"]);
+        assert_eq!(r.full.len(), 1);
+    }
+}

@@ -1,0 +1,95 @@
+//! The Linux distributions AWS MGN supports, from the AWS Application
+//! Migration Service User Guide, "Supported operating systems"
+//! (https://docs.aws.amazon.com/mgn/latest/ug/Supported-Operating-Systems.html),
+//! Linux section, as published in 2024. The page was not in the reference
+//! corpus this table was written against, so it follows the 2024 text as
+//! known then; check it against the live page when AWS changes the list.
+//! Only 64-bit x86 and ARM builds are covered by that page.
+
+/// One supported range of one distribution, by os-release `ID`.
+pub struct Supported {
+    pub id: &'static str,
+    pub name: &'static str,
+    /// Lowest supported VERSION_ID (inclusive).
+    pub from: &'static str,
+    /// Major versions above this are unsupported (`None`: any later one).
+    pub last_major: Option<u32>,
+}
+
+const fn s(
+    id: &'static str,
+    name: &'static str,
+    from: &'static str,
+    last_major: Option<u32>,
+) -> Supported {
+    Supported {
+        id,
+        name,
+        from,
+        last_major,
+    }
+}
+
+pub const SUPPORTED: &[Supported] = &[
+    // Amazon Linux AMI (2012.03 and later), Amazon Linux 2 and 2023.
+    s("amzn", "Amazon Linux", "2", None),
+    s("rhel", "Red Hat Enterprise Linux", "5.0", None),
+    s("centos", "CentOS", "5.5", None),
+    s("ol", "Oracle Linux", "6.0", None),
+    // SUSE: 11 from SP4, 12 from SP3, 15 and later (VERSION_ID 11.4, 12.3, 15...).
+    s("sles", "SUSE Linux Enterprise Server", "11.4", Some(11)),
+    s("sles", "SUSE Linux Enterprise Server", "12.3", Some(12)),
+    s("sles", "SUSE Linux Enterprise Server", "15", None),
+    s(
+        "sles_sap",
+        "SUSE Linux Enterprise Server for SAP",
+        "12.3",
+        Some(12),
+    ),
+    s(
+        "sles_sap",
+        "SUSE Linux Enterprise Server for SAP",
+        "15",
+        None,
+    ),
+    s("debian", "Debian", "8", None),
+    s("ubuntu", "Ubuntu", "12.04", None),
+    s("rocky", "Rocky Linux", "8.0", None),
+    s("almalinux", "AlmaLinux", "8.0", None),
+];
+
+/// Numeric components of a version (`12.04` → [12, 4]; `2018.03` → [2018, 3]).
+pub fn numbers(v: &str) -> Vec<u32> {
+    v.split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+pub enum Verdict {
+    Supported(&'static Supported),
+    /// The distribution is in the table, this version is not.
+    TooOld(&'static str, String),
+    Unlisted,
+}
+
+pub fn lookup(id: &str, version: &str) -> Verdict {
+    let v = numbers(version);
+    let rows: Vec<&Supported> = SUPPORTED.iter().filter(|r| r.id == id).collect();
+    if rows.is_empty() {
+        return Verdict::Unlisted;
+    }
+    for r in &rows {
+        let from = numbers(r.from);
+        let major_ok = r
+            .last_major
+            .is_none_or(|m| v.first().is_some_and(|&x| x <= m));
+        let same_series = r.last_major.is_none_or(|m| v.first() == Some(&m));
+        // Amazon Linux AMI's `2018.03` compares above `2`: AL1 is supported too.
+        if v >= from && major_ok && same_series {
+            return Verdict::Supported(r);
+        }
+    }
+    let floors: Vec<String> = rows.iter().map(|r| r.from.to_string()).collect();
+    Verdict::TooOld(rows[0].name, floors.join(", "))
+}

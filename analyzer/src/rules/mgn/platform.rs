@@ -1,0 +1,290 @@
+//! The platform: a supported distribution, GRUB as the active boot loader,
+//! no Xen paravirtualization, and multipath noted.
+
+use super::os_table::{self, Verdict};
+use super::MGN;
+use crate::model::Host;
+use crate::rules::{Finding, Profile, Rule, Severity};
+
+pub struct OsSupported;
+
+impl Rule for OsSupported {
+    fn id(&self) -> &'static str {
+        "mgn.os-supported"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let os = &host.os;
+        let source = os.source.clone().unwrap_or_else(|| "release files".into());
+        let Some(id) = os.id.as_deref() else {
+            return Finding::new(
+                self.id(),
+                Severity::Unknown,
+                "the distribution is unknown: no /etc/os-release or other release file was captured",
+            );
+        };
+        let shown = os.pretty_name.clone().unwrap_or_else(|| id.to_string());
+        let Some(version) = os.version_id.as_deref() else {
+            return Finding::new(
+                self.id(),
+                Severity::Warning,
+                format!("{shown}: no version found, so support cannot be checked"),
+            )
+            .evidence(source, format!("ID={id}"));
+        };
+        let excerpt = format!("ID={id} VERSION_ID={version}");
+        match os_table::lookup(id, version) {
+            Verdict::Supported(r) => Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("{shown} is supported ({} {} and later)", r.name, r.from),
+            ),
+            Verdict::TooOld(name, floors) => Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!("{shown} is older than AWS MGN supports ({name} from {floors})"),
+            )
+            .remediation("Upgrade the operating system, or migrate this server another way (e.g. an image import)"),
+            Verdict::Unlisted => Finding::new(
+                self.id(),
+                Severity::Warning,
+                format!("{shown} ({id}) is not in lift's table of AWS MGN-supported distributions: check AWS's list"),
+            ),
+        }
+        .evidence(source, excerpt)
+    }
+}
+
+pub struct Bootloader;
+
+impl Rule for Bootloader {
+    fn id(&self) -> &'static str {
+        "mgn.bootloader"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let b = &host.boot;
+        let mut f = match b.loader {
+            "grub1" | "grub2" => Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("{} firmware boots {}", b.firmware, if b.loader == "grub1" { "GRUB legacy" } else { "GRUB 2" }),
+            ),
+            "unknown" => {
+                let why = if host.collection.as_root == Some(false) {
+                    "the probe ran without root, so no boot sector was read, and no boot loader configuration was found"
+                } else {
+                    "no boot sector, EFI boot entry or boot loader configuration was captured"
+                };
+                Finding::new(self.id(), Severity::Unknown, format!("the active boot loader is unknown: {why}"))
+            }
+            other => Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!("the active boot loader is {other}; AWS MGN needs GRUB legacy or GRUB 2"),
+            )
+            .remediation(if b.firmware == "uefi" {
+                "Install GRUB 2 (with shim) as the UEFI boot entry: grub2-install / grub-install, then efibootmgr"
+            } else {
+                "Install GRUB 2 to the boot disk: grub2-install /dev/sdX && grub2-mkconfig -o /boot/grub2/grub.cfg"
+            }),
+        };
+        for e in &b.evidence {
+            f = f.evidence("boot", e.clone());
+        }
+        f
+    }
+}
+
+pub struct NotParavirtualized;
+
+impl Rule for NotParavirtualized {
+    fn id(&self) -> &'static str {
+        "mgn.not-paravirtualized"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let v = &host.virtualization;
+        let mut f = match v.kind.as_str() {
+            "xen-pv" => Finding::new(
+                self.id(),
+                Severity::Blocker,
+                "a Xen paravirtualized (PV) guest: AWS MGN does not replicate PV servers",
+            )
+            .remediation("Convert the guest to HVM (a full-virtualization kernel and boot loader) before installing the agent"),
+            "unknown" => Finding::new(
+                self.id(),
+                Severity::Unknown,
+                "the virtualization could not be told (no DMI, /sys/hypervisor or cpuinfo facts)",
+            ),
+            kind => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
+        };
+        for e in &v.evidence {
+            f = f.evidence("virtualization", e.clone());
+        }
+        f
+    }
+}
+
+pub struct Multipath;
+
+impl Rule for Multipath {
+    fn id(&self) -> &'static str {
+        "mgn.multipath"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let m = &host.multipath;
+        if m.config.is_none() && m.maps.is_empty() {
+            return if m.sys_block_listed {
+                Finding::new(
+                    self.id(),
+                    Severity::Pass,
+                    "no multipath configuration or maps",
+                )
+            } else {
+                Finding::new(
+                    self.id(),
+                    Severity::Pass,
+                    "no /etc/multipath.conf (/sys/block was not captured, so maps were not seen)",
+                )
+            };
+        }
+        let mut f = Finding::new(
+            self.id(),
+            Severity::Info,
+            if m.maps.is_empty() {
+                "multipath is configured (no maps seen); the installer supports multipath"
+                    .to_string()
+            } else {
+                format!(
+                    "multipath in use: {}; the installer supports multipath",
+                    m.maps.join(", ")
+                )
+            },
+        );
+        if let Some(c) = &m.config {
+            f = f.evidence(c.clone(), "present");
+        }
+        for map in &m.maps {
+            f = f.evidence("/sys/block", map.clone());
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{bundle_host, host_of};
+    use super::*;
+    use crate::testing::{boot_sector, fixture, TempRoot};
+
+    fn os(files: &[(&str, &str)]) -> Finding {
+        OsSupported.check(&host_of(TempRoot::with(files).path()))
+    }
+
+    #[test]
+    fn os_table() {
+        let c6 = OsSupported.check(&host_of(&fixture("centos6-sysv")));
+        assert_eq!(c6.severity, Severity::Pass, "{}", c6.detail);
+        let d12 = OsSupported.check(&host_of(&fixture("debian12-systemd")));
+        assert_eq!(d12.severity, Severity::Pass, "{}", d12.detail);
+        let sles = fixture("host-samples/sles11sp4");
+        assert_eq!(OsSupported.check(&host_of(&sles)).severity, Severity::Pass);
+        let f = os(&[(
+            "etc/os-release",
+            "ID=sles\nVERSION_ID=\"12.1\"\nPRETTY_NAME=\"SUSE Linux Enterprise Server 12 SP1\"\n",
+        )]);
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        let f = os(&[("etc/redhat-release", "CentOS release 5.4 (Final)\n")]);
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        let f = os(&[("etc/os-release", "ID=gentoo\nVERSION_ID=2.14\n")]);
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.detail.contains("not in lift's table"));
+        assert_eq!(os(&[]).severity, Severity::Unknown);
+    }
+
+    fn sector(name: &str) -> Vec<u8> {
+        let mut b = std::fs::read(fixture("boot-sectors").join(name)).unwrap();
+        b.resize(512, 0);
+        b
+    }
+
+    #[test]
+    fn grub_legacy_grub2_and_extlinux_boot_sectors() {
+        let r = TempRoot::with(&[("boot/grub/menu.lst", "default=0\n")]);
+        r.mkdir("sys/firmware/acpi");
+        for (file, severity, word) in [
+            ("grub-legacy-stage1", Severity::Pass, "GRUB legacy"),
+            ("grub2-boot.img", Severity::Pass, "GRUB 2"),
+            ("syslinux-mbr.bin", Severity::Blocker, "extlinux"),
+            ("lilo-20-mbr.bin", Severity::Blocker, "lilo"),
+        ] {
+            let f = Bootloader.check(&bundle_host(
+                &r,
+                vec![boot_sector("/dev/sda", sector(file))],
+            ));
+            assert_eq!(f.severity, severity, "{file}: {}", f.detail);
+            assert!(f.detail.contains(word), "{file}: {}", f.detail);
+        }
+    }
+
+    #[test]
+    fn unknown_loader_without_root() {
+        let r = TempRoot::new();
+        let snap = crate::testing::bundle(r.path(), vec![], false);
+        let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
+        let f = Bootloader.check(&h);
+        assert_eq!(f.severity, Severity::Unknown);
+        assert!(f.detail.contains("without root"), "{}", f.detail);
+    }
+
+    #[test]
+    fn xen_pv_is_a_blocker_hvm_is_not() {
+        let pv = NotParavirtualized.check(&host_of(&fixture("host-samples/ec2-xen-pv")));
+        assert_eq!(pv.severity, Severity::Blocker, "{}", pv.detail);
+        let hvm = NotParavirtualized.check(&host_of(&fixture("host-samples/ec2-xen-hvm")));
+        assert_eq!(hvm.severity, Severity::Pass, "{}", hvm.detail);
+        let kvm = NotParavirtualized.check(&host_of(&fixture("host-samples/kvm-qemu")));
+        assert_eq!(kvm.severity, Severity::Pass, "{}", kvm.detail);
+    }
+
+    #[test]
+    fn multipath() {
+        let r = TempRoot::with(&[
+            (
+                "etc/multipath.conf",
+                "defaults {\n    user_friendly_names yes\n}\n",
+            ),
+            ("sys/block/dm-0/dm/name", "mpatha\n"),
+            ("sys/block/dm-1/dm/name", "vg_root-lv_root\n"),
+        ]);
+        r.symlink("sys/block/dm-0/slaves/sdb", "../../sdb");
+        r.symlink("sys/block/dm-0/slaves/sdc", "../../sdc");
+        let f = Multipath.check(&host_of(r.path()));
+        assert_eq!(f.severity, Severity::Info);
+        assert_eq!(
+            f.detail,
+            "multipath in use: dm-0 (mpatha, 2 paths); the installer supports multipath"
+        );
+        let plain = Multipath.check(&host_of(&fixture("centos6-sysv")));
+        assert_eq!(plain.severity, Severity::Pass);
+    }
+}

@@ -1,0 +1,284 @@
+//! Programs the installer runs or builds with: python, the build tools and
+//! dhclient.
+//!
+//! Presence comes from the PATH directories' listings, and from the package
+//! databases where the host has one (a name in PATH says the program is
+//! there; its package says who installed it).
+
+use super::{install, MGN};
+use crate::model::{Host, Tools};
+use crate::rules::{Finding, Profile, Rule, Severity};
+
+const NO_TOOLS: &str =
+    "no PATH directory (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/*) was listed";
+
+fn tools_or_unknown<'h>(host: &'h Host, id: &'static str) -> Result<&'h Tools, Finding> {
+    host.tools.as_ref().ok_or_else(|| {
+        let mut f = Finding::new(id, Severity::Unknown, NO_TOOLS);
+        for why in host.tools.iter().flat_map(|t| &t.unlisted).take(3) {
+            f = f.evidence("tools", why.clone());
+        }
+        f
+    })
+}
+
+fn where_found(t: &Tools, name: &str) -> Option<String> {
+    let tool = t.get(name)?;
+    Some(match &tool.link_target {
+        Some(l) => format!("{} -> {l}", tool.path),
+        None => tool.path.clone(),
+    })
+}
+
+/// The first of `names` the package database lists as installed, as
+/// evidence (`dpkg: isc-dhcp-client 4.4.3-P1-2`).
+fn package(host: &Host, names: &[&str]) -> Option<(String, String)> {
+    let p = host.packages.as_ref()?;
+    let (db, pkg) = names
+        .iter()
+        .find_map(|n| p.named(n).map(|pkg| (p.databases.first(), pkg)))?;
+    let path = db.map_or_else(|| "package database".to_string(), |d| d.path.clone());
+    Some((path, format!("{} {} installed", pkg.name, pkg.version)))
+}
+
+/// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
+/// or a bare `python` (whose link target may tell its version).
+fn python_ok(name: &str) -> Option<bool> {
+    let v = name.strip_prefix("python")?;
+    let v = v.strip_suffix("m").unwrap_or(v);
+    match v.split_once('.') {
+        None if v.is_empty() || v == "2" || v == "3" => Some(true),
+        Some(("3", minor)) if minor.parse::<u32>().is_ok() => Some(true),
+        Some(("2", minor)) => minor.parse::<u32>().ok().map(|m| m >= 4),
+        _ => None,
+    }
+}
+
+pub struct Python;
+
+impl Rule for Python {
+    fn id(&self) -> &'static str {
+        "mgn.python"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        let (good, old): (Vec<&String>, Vec<&String>) = t
+            .found
+            .keys()
+            .filter(|n| python_ok(n).is_some())
+            .partition(|n| python_ok(n) == Some(true));
+        if good.is_empty() {
+            let mut f = Finding::new(
+                self.id(),
+                Severity::Blocker,
+                if old.is_empty() {
+                    format!("no python interpreter in {}", t.listed.join(", "))
+                } else {
+                    "only a python older than 2.4 was found".to_string()
+                },
+            )
+            .remediation(install(host, "python3", "python3"));
+            for n in old {
+                f = f.evidence("tools", where_found(t, n).unwrap_or_default());
+            }
+            return f;
+        }
+        let mut f = Finding::new(
+            self.id(),
+            Severity::Pass,
+            format!(
+                "python found: {}",
+                good.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        for n in good.iter().take(4) {
+            f = f.evidence("tools", where_found(t, n).unwrap_or_default());
+        }
+        f
+    }
+}
+
+pub struct BuildTools;
+
+const BUILD_TOOLS: &[&str] = &["make", "gcc", "perl", "tar", "gawk", "rpm"];
+
+impl Rule for BuildTools {
+    fn id(&self) -> &'static str {
+        "mgn.build-tools"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        let missing: Vec<&str> = BUILD_TOOLS
+            .iter()
+            .copied()
+            .filter(|n| t.get(n).is_none() && package(host, &[n]).is_none())
+            .collect();
+        let mut f = if missing.is_empty() {
+            Finding::new(
+                self.id(),
+                Severity::Pass,
+                "make, gcc, perl, tar, gawk and rpm are installed",
+            )
+        } else {
+            let list = missing.join(" ");
+            Finding::new(
+                self.id(),
+                Severity::Warning,
+                format!(
+                    "missing: {}; the installer tries to install them, which needs a working package repository",
+                    missing.join(", ")
+                ),
+            )
+            .remediation(install(host, &list, &list))
+        };
+        for n in BUILD_TOOLS {
+            if let Some(w) = where_found(t, n) {
+                f = f.evidence("tools", w);
+            }
+        }
+        f
+    }
+}
+
+pub struct Dhclient;
+
+impl Rule for Dhclient {
+    fn id(&self) -> &'static str {
+        "mgn.dhclient"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let t = match tools_or_unknown(host, self.id()) {
+            Ok(t) => t,
+            Err(f) => return f,
+        };
+        let pkg = package(host, &["dhclient", "isc-dhcp-client", "dhcp-client"]);
+        match (where_found(t, "dhclient"), pkg) {
+            (Some(w), pkg) => {
+                let f = Finding::new(self.id(), Severity::Pass, "dhclient is installed")
+                    .evidence("tools", w);
+                match pkg {
+                    Some((path, what)) => f.evidence(path, what),
+                    None => f,
+                }
+            }
+            (None, Some((path, what))) => Finding::new(
+                self.id(),
+                Severity::Pass,
+                "dhclient's package is installed (its program is not in a listed PATH directory)",
+            )
+            .evidence(path, what),
+            (None, None) => Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!("dhclient is not in {}", t.listed.join(", ")),
+            )
+            .remediation(install(host, "dhclient", "isc-dhcp-client")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::host_of;
+    use super::*;
+    use crate::testing::{fixture, TempRoot};
+
+    #[test]
+    fn python_names() {
+        for (n, ok) in [
+            ("python", Some(true)),
+            ("python2.6", Some(true)),
+            ("python2.3", Some(false)),
+            ("python3.11", Some(true)),
+            ("python3", Some(true)),
+            ("python-config", None),
+            ("python3.6m", Some(true)),
+            ("pythonista", None),
+        ] {
+            assert_eq!(python_ok(n), ok, "{n}");
+        }
+    }
+
+    #[test]
+    fn centos6_tools() {
+        let h = host_of(&fixture("centos6-sysv"));
+        let p = Python.check(&h);
+        assert_eq!(p.severity, Severity::Pass);
+        assert!(p.detail.contains("python2.6"), "{}", p.detail);
+        let b = BuildTools.check(&h);
+        assert_eq!(b.severity, Severity::Warning);
+        assert_eq!(b.detail.split(';').next(), Some("missing: make, gcc, perl"));
+        assert_eq!(
+            b.remediation.as_deref(),
+            Some("yum install -y make gcc perl")
+        );
+        assert_eq!(Dhclient.check(&h).severity, Severity::Pass);
+    }
+
+    #[test]
+    fn no_python_no_dhclient() {
+        let r = TempRoot::with(&[
+            ("usr/bin/bash", ""),
+            ("usr/bin/python2.3", ""),
+            ("etc/debian_version", "12.4\n"),
+        ]);
+        r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        let h = host_of(r.path());
+        let p = Python.check(&h);
+        assert_eq!(p.severity, Severity::Blocker);
+        assert_eq!(p.remediation.as_deref(), Some("apt-get install -y python3"));
+        let d = Dhclient.check(&h);
+        assert_eq!(d.severity, Severity::Blocker);
+        assert_eq!(
+            d.remediation.as_deref(),
+            Some("apt-get install -y isc-dhcp-client")
+        );
+        let empty = TempRoot::new();
+        assert_eq!(
+            Python.check(&host_of(empty.path())).severity,
+            Severity::Unknown
+        );
+    }
+
+    /// Debian 12's dpkg status names the package behind /usr/sbin/dhclient.
+    #[test]
+    fn package_database_evidence() {
+        let h = host_of(&fixture("debian12-systemd"));
+        let f = Dhclient.check(&h);
+        assert_eq!(f.severity, Severity::Pass);
+        assert_eq!(f.evidence[1].path, "/var/lib/dpkg/status");
+        assert!(
+            f.evidence[1].excerpt.starts_with("isc-dhcp-client 4.4.3"),
+            "{:?}",
+            f.evidence
+        );
+        let b = BuildTools.check(&h);
+        assert_eq!(b.severity, Severity::Warning);
+        assert!(b.detail.starts_with("missing: make, gcc,"), "{}", b.detail);
+        assert!(!b.detail.contains("tar"), "{}", b.detail);
+    }
+}

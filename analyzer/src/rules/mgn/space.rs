@@ -1,0 +1,356 @@
+//! Space and memory: 2 GiB free on /, 500 MiB on /tmp, 300 MiB of RAM, and a
+//! /tmp the installer can write to and run programs from.
+
+use super::MGN;
+use crate::model::{holding, Host, MountPoint};
+use crate::rules::{Finding, Profile, Rule, Severity};
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+const MOUNTINFO: &str = "/proc/self/mountinfo";
+
+fn mib(n: u64) -> String {
+    format!("{:.0} MiB", n as f64 / MIB as f64)
+}
+
+/// The mount that holds `path`, or the unknown finding saying why not.
+fn mount_of<'h>(host: &'h Host, id: &'static str, path: &str) -> Result<&'h MountPoint, Finding> {
+    let Some(mounts) = &host.mounts else {
+        return Err(Finding::new(
+            id,
+            Severity::Unknown,
+            "neither /proc/self/mountinfo nor /proc/mounts was captured",
+        ));
+    };
+    holding(mounts, path).ok_or_else(|| {
+        Finding::new(
+            id,
+            Severity::Unknown,
+            format!("no mount holds {path} in the mount table"),
+        )
+    })
+}
+
+/// One line that shows the mount as the kernel has it now.
+fn excerpt(m: &MountPoint) -> String {
+    format!(
+        "{} {} {} {}",
+        m.mount_point,
+        m.fs_type,
+        m.source.as_deref().unwrap_or("none"),
+        m.options.join(",")
+    )
+}
+
+fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) -> Finding {
+    let m = match mount_of(host, id, path) {
+        Ok(m) => m,
+        Err(f) => return f,
+    };
+    let Some(avail) = m.avail_bytes else {
+        return Finding::new(
+            id,
+            Severity::Unknown,
+            format!(
+                "no free-space figures for {} (statvfs is taken by the probe on the live host; a directory tree has none)",
+                m.mount_point
+            ),
+        )
+        .evidence(MOUNTINFO, excerpt(m));
+    };
+    let memory = if m.fs_type == "tmpfs" {
+        " (a tmpfs: this space is memory)"
+    } else {
+        ""
+    };
+    let detail = format!(
+        "{} available on {} (the filesystem holding {path}){memory}; the installer needs {what}",
+        mib(avail),
+        m.mount_point
+    );
+    let f = if avail >= need {
+        Finding::new(id, Severity::Pass, detail)
+    } else {
+        Finding::new(id, Severity::Blocker, detail).remediation(format!(
+            "Free at least {} on {}: du -xsh {}/* | sort -h | tail",
+            mib(need - avail),
+            m.mount_point,
+            m.mount_point.trim_end_matches('/')
+        ))
+    };
+    f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
+        .evidence(MOUNTINFO, excerpt(m))
+}
+
+pub struct RootFreeSpace;
+
+impl Rule for RootFreeSpace {
+    fn id(&self) -> &'static str {
+        "mgn.root-free-space"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        free_space(host, self.id(), "/", 2 * GIB, "2 GiB")
+    }
+}
+
+pub struct TmpFreeSpace;
+
+impl Rule for TmpFreeSpace {
+    fn id(&self) -> &'static str {
+        "mgn.tmp-free-space"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        free_space(host, self.id(), "/tmp", 500 * MIB, "500 MiB")
+    }
+}
+
+pub struct TmpWritable;
+
+impl Rule for TmpWritable {
+    fn id(&self) -> &'static str {
+        "mgn.tmp-writable"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let m = match mount_of(host, self.id(), "/tmp") {
+            Ok(m) => m,
+            Err(f) => return f,
+        };
+        let f = if m.read_only {
+            Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!("{} (holding /tmp) is mounted read-only", m.mount_point),
+            )
+            .remediation(format!("sudo mount -o remount,rw {}", m.mount_point))
+        } else {
+            Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("{} (holding /tmp) is mounted read-write", m.mount_point),
+            )
+        };
+        f.evidence(MOUNTINFO, excerpt(m))
+    }
+}
+
+pub struct TmpExec;
+
+impl Rule for TmpExec {
+    fn id(&self) -> &'static str {
+        "mgn.tmp-exec"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let m = match mount_of(host, self.id(), "/tmp") {
+            Ok(m) => m,
+            Err(f) => return f,
+        };
+        let f = if m.has_option("noexec") {
+            Finding::new(
+                self.id(),
+                Severity::Blocker,
+                format!(
+                    "{} (holding /tmp) is mounted noexec: the installer runs programs from /tmp",
+                    m.mount_point
+                ),
+            )
+            .remediation(format!(
+                "sudo mount -o remount,exec {} (and drop noexec from its /etc/fstab line for the install, or for good)",
+                m.mount_point
+            ))
+        } else {
+            Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("{} (holding /tmp) allows running programs", m.mount_point),
+            )
+        };
+        f.evidence(MOUNTINFO, excerpt(m))
+    }
+}
+
+pub struct FreeRam;
+
+impl Rule for FreeRam {
+    fn id(&self) -> &'static str {
+        "mgn.free-ram"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        MGN
+    }
+    fn required(&self) -> bool {
+        true
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let (Some(avail), Some(source)) =
+            (host.memory.available_bytes, host.memory.available_source)
+        else {
+            return Finding::new(
+                self.id(),
+                Severity::Unknown,
+                "/proc/meminfo was not captured",
+            );
+        };
+        let detail = format!(
+            "{} of RAM available ({source}); the agent needs 300 MiB",
+            mib(avail)
+        );
+        let f = if avail >= 300 * MIB {
+            Finding::new(self.id(), Severity::Pass, detail)
+        } else {
+            Finding::new(self.id(), Severity::Blocker, detail).remediation(
+                "Stop or move memory-hungry services before installing (ps aux --sort=-rss | head), or add RAM",
+            )
+        };
+        f.evidence("/proc/meminfo", format!("{source}: {avail} bytes"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{centos6, host_of};
+    use super::*;
+    use crate::testing::{statvfs, TempRoot};
+
+    #[test]
+    fn root_and_tmp_space_from_statvfs() {
+        let roomy = centos6(vec![statvfs("/", 5 * GIB), statvfs("/tmp", GIB)]);
+        assert_eq!(RootFreeSpace.check(&roomy).severity, Severity::Pass);
+        assert_eq!(TmpFreeSpace.check(&roomy).severity, Severity::Pass);
+        let full = centos6(vec![statvfs("/", GIB), statvfs("/tmp", 100 * MIB)]);
+        let f = RootFreeSpace.check(&full);
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(
+            f.detail.starts_with("1024 MiB available on /"),
+            "{}",
+            f.detail
+        );
+        let f = TmpFreeSpace.check(&full);
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(f.remediation.unwrap().contains("400 MiB on /tmp"));
+    }
+
+    #[test]
+    fn a_tree_has_no_statvfs() {
+        let tree = host_of(&crate::testing::fixture("centos6-sysv"));
+        let f = RootFreeSpace.check(&tree);
+        assert_eq!(f.severity, Severity::Unknown);
+        assert!(
+            f.detail.contains("no free-space figures for /"),
+            "{}",
+            f.detail
+        );
+    }
+
+    /// /tmp on tmpfs is memory: the finding says so.
+    #[test]
+    fn tmpfs_tmp_is_memory() {
+        let r = TempRoot::with(&[(
+            "proc/self/mountinfo",
+            "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n\
+             30 22 0:40 / /tmp rw,nosuid,nodev - tmpfs tmpfs rw,size=1638400k\n",
+        )]);
+        let h = super::super::testing::bundle_host(&r, vec![statvfs("/tmp", 800 * MIB)]);
+        let f = TmpFreeSpace.check(&h);
+        assert_eq!(f.severity, Severity::Pass);
+        assert!(
+            f.detail.contains("tmpfs: this space is memory"),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn centos6_tmp_is_noexec_but_writable() {
+        let h = host_of(&crate::testing::fixture("centos6-sysv"));
+        let f = TmpExec.check(&h);
+        assert_eq!(f.severity, Severity::Blocker);
+        assert_eq!(
+            f.remediation.as_deref().unwrap().split(" (").next(),
+            Some("sudo mount -o remount,exec /tmp")
+        );
+        assert!(f.evidence[0].excerpt.contains("noexec"));
+        assert_eq!(TmpWritable.check(&h).severity, Severity::Pass);
+    }
+
+    /// Options in effect count, not fstab: a later bind of /tmp with noexec
+    /// (as systemd's PrivateTmp or an admin makes) and a read-only remount.
+    #[test]
+    fn bind_mounts_and_remounts() {
+        let r = TempRoot::with(&[
+            (
+                "proc/self/mountinfo",
+                "22 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n\
+                 40 22 8:1 /var/tmp /tmp ro,noexec,relatime - ext4 /dev/sda1 rw\n",
+            ),
+            ("etc/fstab", "/dev/sda1 / ext4 defaults 1 1\n"),
+        ]);
+        let h = host_of(r.path());
+        assert_eq!(TmpExec.check(&h).severity, Severity::Blocker);
+        assert_eq!(TmpWritable.check(&h).severity, Severity::Blocker);
+        let debian = host_of(&crate::testing::fixture("debian12-systemd"));
+        assert_eq!(TmpExec.check(&debian).severity, Severity::Pass);
+        assert_eq!(TmpWritable.check(&debian).severity, Severity::Pass);
+    }
+
+    #[test]
+    fn ram_says_which_figure() {
+        let c6 = host_of(&crate::testing::fixture("centos6-sysv"));
+        let f = FreeRam.check(&c6);
+        assert_eq!(f.severity, Severity::Pass);
+        assert!(
+            f.detail.contains("(MemFree+Buffers+Cached)"),
+            "{}",
+            f.detail
+        );
+        // The development machine's real meminfo, with MemAvailable lowered
+        // to 200000 kB, as on a small VM that is busy.
+        let real = std::fs::read_to_string(crate::testing::fixture(
+            "host-samples/debian12-this-machine/proc/meminfo",
+        ))
+        .unwrap();
+        let busy: String = real
+            .lines()
+            .map(|l| match l.starts_with("MemAvailable:") {
+                true => "MemAvailable:     200000 kB\n".to_string(),
+                false => format!("{l}\n"),
+            })
+            .collect();
+        let r = TempRoot::with(&[("proc/meminfo", busy.as_str())]);
+        let f = FreeRam.check(&host_of(r.path()));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert!(
+            f.detail.contains("195 MiB of RAM available (MemAvailable)"),
+            "{}",
+            f.detail
+        );
+        let none = TempRoot::new();
+        assert_eq!(
+            FreeRam.check(&host_of(none.path())).severity,
+            Severity::Unknown
+        );
+    }
+}
