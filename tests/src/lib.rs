@@ -135,3 +135,47 @@ pub fn boot_sector(device: &str, file: &str) -> Fact {
         sector: sector.into(),
     })
 }
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+}
+
+/// Runs the probe on a root (or the live system with `None`) into `out`.
+pub fn probe(root: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(bin("lift-probe"));
+    cmd.arg("-o").arg(out).args(extra);
+    if let Some(r) = root {
+        cmd.arg("--root").arg(r);
+    }
+    let o = run(&mut cmd);
+    assert!(o.status.success(), "probe failed: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// Every record of a bundle.
+pub fn records(path: &Path) -> Vec<Record> {
+    let r = Reader::open(path, Limits::default()).expect("open bundle");
+    r.map(|x| x.expect("record")).collect()
+}
+
+/// The whole decompressed record stream, to grep for secrets.
+pub fn decompressed(path: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(path).expect("bundle");
+    zstd::decode_all(&bytes[12..]).expect("zstd")
+}
+
+/// `lift report --format json` of an input, parsed.
+pub fn report_json(input: &Path, target: &str) -> serde_json::Value {
+    let o = run(Command::new(bin("lift")).arg("report").arg(input).args(["--format", "json", "--target", target]));
+    assert!(o.status.success(), "lift report failed: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("report JSON")
+}
+
+pub fn is_root() -> bool {
+    // SAFETY: geteuid only reads the process's credentials.
+    unsafe { libc::geteuid() == 0 }
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
