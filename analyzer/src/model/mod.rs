@@ -4,12 +4,18 @@
 mod collection;
 pub mod facts;
 mod platform;
+pub mod processes;
+pub mod services;
+pub mod sockets;
 mod storage;
 mod system;
 
 pub use collection::{Collection, Unreadable};
 pub use facts::{Facts, Problem};
 pub use platform::{Boot, Virtualization};
+pub use processes::Process;
+pub use services::{InitInfo, Service};
+pub use sockets::{Connection, Listener};
 pub use storage::{holding, MountPoint};
 pub use system::{Cpu, Kernel, Memory, Os};
 
@@ -31,6 +37,14 @@ pub struct Host {
     pub mounts: Option<Vec<MountPoint>>,
     pub boot: Boot,
     pub virtualization: Virtualization,
+    /// Which init system runs the host, and how that was decided.
+    pub init: InitInfo,
+    /// Each field below is None when its facts were not collected (null in
+    /// the JSON: unknown, not "none").
+    pub services: Option<Vec<Service>>,
+    pub listeners: Option<Vec<Listener>>,
+    pub processes: Option<Vec<Process>>,
+    pub connections: Option<Vec<Connection>>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -42,21 +56,65 @@ pub struct Host {
 pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
+    let kernel = system::kernel(&f);
+    let inventory = Inventory::build(&f, kernel.arch.as_deref());
     let host = Host {
         hostname: system::hostname(&f),
         os: system::os(&f),
-        kernel: system::kernel(&f),
+        kernel,
         memory: system::memory(&f),
         uptime_seconds: system::uptime_seconds(&f),
         mounts: storage::mounts(&f),
         boot: platform::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
         cpu,
+        init: inventory.init,
+        services: inventory.services,
+        listeners: inventory.listeners,
+        processes: inventory.processes,
+        connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
     };
     Host {
         problems: f.into_problems(),
         ..host
+    }
+}
+
+/// Processes, sockets and services, built in that order: sockets need the
+/// processes' fd links, services need both to say what runs.
+struct Inventory {
+    init: InitInfo,
+    services: Option<Vec<Service>>,
+    listeners: Option<Vec<Listener>>,
+    processes: Option<Vec<Process>>,
+    connections: Option<Vec<Connection>>,
+}
+
+impl Inventory {
+    fn build(f: &Facts, arch: Option<&str>) -> Inventory {
+        let mut processes = processes::processes(f);
+        let (mut listeners, mut connections) = sockets::sockets(f, processes.as_deref(), arch);
+        let (services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
+        if let (Some(cs), Some(ps)) = (connections.as_mut(), processes.as_ref()) {
+            let service_of: std::collections::HashMap<u32, &String> = ps
+                .iter()
+                .filter_map(|p| Some((p.pid, p.service.as_ref()?)))
+                .collect();
+            for c in cs.iter_mut() {
+                c.service = c
+                    .pid
+                    .and_then(|p| service_of.get(&p))
+                    .map(|s| s.to_string());
+            }
+        }
+        Inventory {
+            init,
+            services,
+            listeners,
+            processes,
+            connections,
+        }
     }
 }
