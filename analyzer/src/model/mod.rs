@@ -3,6 +3,7 @@
 
 mod collection;
 pub mod facts;
+mod packages;
 mod platform;
 pub mod processes;
 pub mod services;
@@ -12,6 +13,7 @@ mod system;
 
 pub use collection::{Collection, Unreadable};
 pub use facts::{Facts, Problem};
+pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
@@ -45,6 +47,8 @@ pub struct Host {
     pub listeners: Option<Vec<Listener>>,
     pub processes: Option<Vec<Process>>,
     pub connections: Option<Vec<Connection>>,
+    /// Installed packages in database order; None when no database was found.
+    pub packages: Option<Packages>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -57,7 +61,8 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
     let kernel = system::kernel(&f);
-    let inventory = Inventory::build(&f, kernel.arch.as_deref());
+    let packages = packages::packages(&f);
+    let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let host = Host {
         hostname: system::hostname(&f),
         os: system::os(&f),
@@ -67,6 +72,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         mounts: storage::mounts(&f),
         boot: platform::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
+        packages,
         cpu,
         init: inventory.init,
         services: inventory.services,
@@ -93,10 +99,14 @@ struct Inventory {
 }
 
 impl Inventory {
-    fn build(f: &Facts, arch: Option<&str>) -> Inventory {
+    fn build(f: &Facts, arch: Option<&str>, packages: Option<&Packages>) -> Inventory {
         let mut processes = processes::processes(f);
         let (mut listeners, mut connections) = sockets::sockets(f, processes.as_deref(), arch);
-        let (services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
+        let (mut services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
+        if let Some(pkgs) = packages {
+            let ps = processes.as_deref().unwrap_or_default();
+            services::attach_packages(pkgs, services.as_deref_mut(), listeners.as_deref_mut(), ps);
+        }
         if let (Some(cs), Some(ps)) = (connections.as_mut(), processes.as_ref()) {
             let service_of: std::collections::HashMap<u32, &String> = ps
                 .iter()

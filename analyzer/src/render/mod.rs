@@ -45,6 +45,8 @@ pub struct Report {
     pub notes: Vec<String>,
     /// How the facts were collected, in detail.
     pub collection: model::Collection,
+    /// The package databases read (the packages themselves are in `host`).
+    pub package_databases: Vec<model::Database>,
 }
 
 impl Report {
@@ -86,6 +88,11 @@ impl Report {
                 as_root: c.as_root,
             },
             collection: c.clone(),
+            package_databases: host
+                .packages
+                .as_ref()
+                .map(|p| p.databases.clone())
+                .unwrap_or_default(),
             target: profile.name(),
             readiness: eval.readiness,
             findings: eval.findings,

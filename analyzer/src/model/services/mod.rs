@@ -15,8 +15,10 @@ mod upstart;
 use serde::Serialize;
 
 use super::facts::Facts;
+use super::packages::Packages;
 use super::processes::Process;
 use super::sockets::Listener;
+use crate::parse::packages::InstalledPackage;
 
 pub use detect::InitSystem;
 pub use systemd::DependencyLine;
@@ -204,4 +206,56 @@ pub fn services(
     list.retain(|s| s.state != EnableState::Static || s.running == Some(true));
     list.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit.cmp(&b.unit)));
     (Some(list), info)
+}
+
+/// The package behind each service (its unit file or script, else its
+/// executable) and each listener (its program's executable, else its
+/// service's package).
+pub fn attach_packages(
+    packages: &Packages,
+    services: Option<&mut [Service]>,
+    listeners: Option<&mut [Listener]>,
+    processes: &[Process],
+) {
+    let exe_of = |pid: u32| {
+        processes
+            .binary_search_by_key(&pid, |p| p.pid)
+            .ok()
+            .and_then(|i| processes[i].exe.as_deref())
+    };
+    let mut by_service = std::collections::HashMap::new();
+    for s in services.into_iter().flatten() {
+        let owner = s
+            .unit_file
+            .as_deref()
+            .and_then(|p| owner_of(packages, p))
+            .or_else(|| s.pids.iter().find_map(|&p| owner_of(packages, exe_of(p)?)));
+        if let Some(p) = owner {
+            s.package = Some(p.name.clone());
+            s.package_version = Some(match &p.release {
+                Some(r) => format!("{}-{r}", p.version),
+                None => p.version.clone(),
+            });
+            by_service.insert(s.name.clone(), p.name.clone());
+        }
+    }
+    for l in listeners.into_iter().flatten() {
+        l.package = l
+            .owners
+            .iter()
+            .find_map(|o| owner_of(packages, exe_of(o.pid)?))
+            .map(|p| p.name.clone())
+            .or_else(|| l.service.as_ref().and_then(|s| by_service.get(s).cloned()));
+    }
+}
+
+/// A file's owner, trying the other spelling on merged-/usr systems (the
+/// database says /lib/..., the kernel says /usr/lib/..., or the reverse).
+fn owner_of<'p>(packages: &'p Packages, path: &str) -> Option<&'p InstalledPackage> {
+    packages
+        .owner_of(path)
+        .or_else(|| match path.strip_prefix("/usr") {
+            Some(short) => packages.owner_of(short),
+            None => packages.owner_of(&format!("/usr{path}")),
+        })
 }

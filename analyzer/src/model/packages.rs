@@ -1,0 +1,205 @@
+//! Installed packages from whichever databases the host has, read without
+//! rpm or dpkg, and which package owns a path.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::{Serialize, Serializer};
+
+use super::facts::Facts;
+use crate::parse::packages::{InstalledPackage, PackageManager};
+use crate::parse::{apk, dpkg_list, dpkg_status, pacman, rpmdb, ParseError, Partial};
+
+/// rpm databases in the order rpm itself would prefer them: a host upgraded
+/// to sqlite or ndb may still carry a stale Berkeley DB `Packages`.
+const RPM_DBS: &[(&str, RpmBackend)] = &[
+    ("/usr/lib/sysimage/rpm/rpmdb.sqlite", RpmBackend::Sqlite),
+    ("/var/lib/rpm/rpmdb.sqlite", RpmBackend::Sqlite),
+    ("/usr/lib/sysimage/rpm/Packages.db", RpmBackend::Ndb),
+    ("/var/lib/rpm/Packages.db", RpmBackend::Ndb),
+    ("/usr/lib/sysimage/rpm/Packages", RpmBackend::Bdb),
+    ("/var/lib/rpm/Packages", RpmBackend::Bdb),
+];
+
+#[derive(Clone, Copy)]
+enum RpmBackend {
+    Sqlite,
+    Ndb,
+    Bdb,
+}
+
+/// One database that was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Database {
+    pub manager: PackageManager,
+    pub path: String,
+    pub packages: usize,
+    /// For dpkg: packages in state `install ok installed`.
+    pub installed: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Packages {
+    /// Every package, each database in its own order.
+    pub list: Vec<InstalledPackage>,
+    pub databases: Vec<Database>,
+    owners: OnceLock<HashMap<String, usize>>,
+}
+
+impl Clone for Packages {
+    fn clone(&self) -> Self {
+        Packages {
+            list: self.list.clone(),
+            databases: self.databases.clone(),
+            owners: OnceLock::new(),
+        }
+    }
+}
+
+impl PartialEq for Packages {
+    fn eq(&self, other: &Self) -> bool {
+        self.list == other.list && self.databases == other.databases
+    }
+}
+
+/// The JSON contract's `host.packages` is the list itself.
+impl Serialize for Packages {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.list.serialize(s)
+    }
+}
+
+impl Packages {
+    /// The package that owns `path` (as its database lists it).
+    pub fn owner_of(&self, path: &str) -> Option<&InstalledPackage> {
+        let owners = self.owners.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, p) in self.list.iter().enumerate() {
+                for f in &p.files {
+                    m.entry(f.clone()).or_insert(i);
+                }
+            }
+            m
+        });
+        owners.get(path).map(|&i| &self.list[i])
+    }
+
+    pub fn named(&self, name: &str) -> Option<&InstalledPackage> {
+        self.list
+            .iter()
+            .find(|p| p.name == name && p.is_installed())
+    }
+}
+
+fn keep(
+    f: &Facts,
+    path: &str,
+    r: Result<Partial<Vec<InstalledPackage>>, ParseError>,
+) -> Vec<InstalledPackage> {
+    match r {
+        Ok(p) => {
+            for e in p.errors {
+                f.problem(path, e.to_string());
+            }
+            p.value
+        }
+        Err(e) => {
+            f.problem(path, e.to_string());
+            Vec::new()
+        }
+    }
+}
+
+fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<InstalledPackage>) {
+    let installed = pkgs.iter().filter(|p| p.is_installed()).count();
+    out.databases.push(Database {
+        manager,
+        path: path.into(),
+        packages: pkgs.len(),
+        installed,
+    });
+    out.list.extend(pkgs);
+}
+
+fn dpkg(f: &Facts, out: &mut Packages) {
+    let mut files: HashMap<String, Vec<String>> = HashMap::new();
+    for list in f.root.glob("/var/lib/dpkg/info", "*.list") {
+        let name = list
+            .rsplit('/')
+            .next()
+            .and_then(dpkg_list::package_name)
+            .map(str::to_string);
+        if let (Some(name), Some(bytes)) = (name, f.bytes(&list)) {
+            files.insert(name, dpkg_list::parse(&bytes));
+        }
+    }
+    let mut attach = |mut pkgs: Vec<InstalledPackage>| {
+        for p in &mut pkgs {
+            // info/NAME.list, or NAME:ARCH.list for Multi-Arch: same.
+            let arch_key = p.arch.as_ref().map(|a| format!("{}:{a}", p.name));
+            if let Some(fl) = arch_key
+                .and_then(|k| files.remove(&k))
+                .or_else(|| files.remove(&p.name))
+            {
+                p.files = fl;
+            }
+        }
+        pkgs
+    };
+    if let Some(pkgs) = f.partial("/var/lib/dpkg/status", dpkg_status::parse) {
+        let pkgs = attach(pkgs);
+        push(out, PackageManager::Dpkg, "/var/lib/dpkg/status", pkgs);
+    }
+    for path in f.root.glob("/var/lib/dpkg/status.d", "*") {
+        if let Some(pkgs) = f.partial(&path, dpkg_status::parse) {
+            push(out, PackageManager::Dpkg, &path, pkgs);
+        }
+    }
+}
+
+fn rpm(f: &Facts, out: &mut Packages) {
+    for (path, backend) in RPM_DBS {
+        let Some(bytes) = f.bytes(path) else {
+            if f.root.lstat(path).is_some() {
+                f.problem(path, f.why_missing(path));
+            }
+            continue;
+        };
+        let pkgs = match backend {
+            RpmBackend::Sqlite => {
+                let wal = f.bytes(&format!("{path}-wal"));
+                keep(f, path, rpmdb::sqlite::parse(&bytes, wal.as_deref()))
+            }
+            RpmBackend::Ndb => keep(f, path, rpmdb::ndb::parse(&bytes)),
+            RpmBackend::Bdb => keep(f, path, rpmdb::bdb::parse(&bytes)),
+        };
+        push(out, PackageManager::Rpm, path, pkgs);
+        return;
+    }
+}
+
+/// None when no package database was captured at all.
+pub fn packages(f: &Facts) -> Option<Packages> {
+    let mut out = Packages::default();
+    dpkg(f, &mut out);
+    rpm(f, &mut out);
+    if let Some(pkgs) = f.partial("/lib/apk/db/installed", apk::parse) {
+        push(&mut out, PackageManager::Apk, "/lib/apk/db/installed", pkgs);
+    }
+    let mut arch = Vec::new();
+    for dir in f.root.glob("/var/lib/pacman/local", "*") {
+        let desc = format!("{dir}/desc");
+        if let Some(p) = f.parse(&desc, pacman::parse) {
+            arch.push(p);
+        }
+    }
+    if !arch.is_empty() {
+        push(
+            &mut out,
+            PackageManager::Pacman,
+            "/var/lib/pacman/local",
+            arch,
+        );
+    }
+    (!out.databases.is_empty()).then_some(out)
+}
