@@ -215,10 +215,10 @@ mod tests {
     use crate::snapshot::{DirSnapshot, Root};
 
     fn samples() -> Vec<Process> {
-        let snap = DirSnapshot::new(concat!(
+        let snap = DirSnapshot::new(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/proc-samples"
-        ));
+        )));
         let f = Facts::new(Root::new(&snap));
         processes(&f).expect("proc-samples has processes")
     }

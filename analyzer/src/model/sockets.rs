@@ -39,6 +39,9 @@ pub struct Listener {
     pub uid: Option<u32>,
     pub inode: u64,
     pub service: Option<String>,
+    /// Whether an init system starts its holder; None when no holder was
+    /// visible.
+    pub managed: Option<bool>,
     pub package: Option<String>,
 }
 
@@ -130,6 +133,7 @@ pub fn sockets(
                 uid: None,
                 inode: s.inode,
                 service: None,
+                managed: None,
                 package: None,
             });
         }
@@ -149,6 +153,7 @@ fn inet_listener(proto: &'static str, s: &InetSocket, who: Vec<SocketOwner>) -> 
         uid: Some(s.uid),
         inode: s.inode,
         service: None,
+        managed: None,
         package: None,
     }
 }
@@ -177,6 +182,50 @@ pub fn ports_by_pid(listeners: &[Listener]) -> HashMap<u32, Vec<String>> {
     out
 }
 
+/// Established connections grouped as an admin summarizes them: inbound
+/// by local port, outbound by remote endpoint, each with its program.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ConnectionGroup {
+    /// `in` (to a port this host listens on) or `out`.
+    pub direction: &'static str,
+    /// The local port for `in`, the remote `address:port` for `out`.
+    pub endpoint: String,
+    pub program: Option<String>,
+    pub count: usize,
+}
+
+pub fn summarize(connections: &[Connection], listeners: &[Listener]) -> Vec<ConnectionGroup> {
+    let listening: std::collections::HashSet<u16> = listeners
+        .iter()
+        .filter(|l| l.proto.starts_with("tcp"))
+        .filter_map(|l| l.port)
+        .collect();
+    let mut groups: HashMap<(&'static str, String, Option<String>), usize> = HashMap::new();
+    for c in connections {
+        let key = if listening.contains(&c.local_port) {
+            ("in", c.local_port.to_string())
+        } else {
+            let remote = &c.remote_address;
+            match remote.contains(':') {
+                true => ("out", format!("[{remote}]:{}", c.remote_port)),
+                false => ("out", format!("{remote}:{}", c.remote_port)),
+            }
+        };
+        *groups.entry((key.0, key.1, c.program.clone())).or_default() += 1;
+    }
+    let mut out: Vec<ConnectionGroup> = groups
+        .into_iter()
+        .map(|((direction, endpoint, program), count)| ConnectionGroup {
+            direction,
+            endpoint,
+            program,
+            count,
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.cmp(b)));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,10 +233,10 @@ mod tests {
 
     #[test]
     fn proc_samples_sockets_without_owners() {
-        let snap = DirSnapshot::new(concat!(
+        let snap = DirSnapshot::new(std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/proc-samples"
-        ));
+        )));
         let f = Facts::new(Root::new(&snap));
         let procs = super::super::processes::processes(&f).unwrap();
         let (listeners, connections) = sockets(&f, Some(&procs), Some("x86_64"));

@@ -4,6 +4,7 @@
 //! a person reads come from `text::title` and the templates.
 
 mod generic;
+mod inventory;
 mod text;
 
 use serde::Serialize;
@@ -112,7 +113,11 @@ pub trait Rule: Sync {
 }
 
 /// Every rule, in report order within a severity.
-pub static REGISTRY: &[&dyn Rule] = &[&generic::IncompleteBundle, &generic::NotRoot];
+pub static REGISTRY: &[&dyn Rule] = &[
+    &generic::IncompleteBundle,
+    &generic::NotRoot,
+    &inventory::UnmanagedListeners,
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

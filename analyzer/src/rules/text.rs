@@ -6,6 +6,7 @@ pub fn title(id: &str) -> &'static str {
     match id {
         "gen.incomplete-bundle" => "The bundle is complete",
         "gen.not-root" => "The probe ran with full privileges",
+        "gen.unmanaged-listeners" => "Every listening port belongs to a managed service",
         _ => UNTITLED,
     }
 }

@@ -113,6 +113,10 @@ pub fn decide(
                     .and_then(|&i| processes[i].service.clone())
             })
             .or_else(|| socket_unit_for(l, services));
+        // PID 1 is the init system itself (socket activation, or a
+        // container's entry point).
+        l.managed = (!l.owners.is_empty())
+            .then(|| l.service.is_some() || l.owners.iter().any(|o| o.pid == 1));
     }
 }
 
@@ -146,6 +150,7 @@ fn by_pid_file_or_exe<'p>(
     let mut pids: Vec<u32> = s
         .exec_names
         .iter()
+        .filter(|n| !GENERIC_PROGRAMS.contains(&n.as_str()))
         .filter_map(|n| by_exe.get(n.as_str()))
         .flatten()
         .copied()
@@ -166,14 +171,23 @@ fn by_pid_file_or_exe<'p>(
     }
 }
 
+/// Programs that many things run: a unit whose ExecStart is a shell says
+/// nothing about which shell process is its own.
+const GENERIC_PROGRAMS: &[&str] = &[
+    "sh", "bash", "dash", "ash", "ksh", "zsh", "busybox", "env", "nohup", "su", "sudo", "runuser",
+    "python", "python2", "python3", "perl", "ruby", "node", "java", "sleep", "true", "false",
+];
+
 /// When a job names its whole command (`exec /sbin/getty -8 38400 tty1`),
 /// only a process with that command line is its own: six tty jobs run
 /// the same getty.
 fn runs_command(p: &Process, command: Option<&str>) -> bool {
-    command.map_or(true, |c| {
-        c.split_whitespace()
-            .eq(p.cmdline.iter().flat_map(|a| a.split_whitespace()))
-    })
+    match command {
+        None => true,
+        Some(c) => c
+            .split_whitespace()
+            .eq(p.cmdline.iter().flat_map(|a| a.split_whitespace())),
+    }
 }
 
 /// A systemd unit with no process in its cgroup.

@@ -48,6 +48,9 @@ enum Source {
     Alias { target: String, admin: bool },
 }
 
+/// A unit file with its drop-ins applied, and the drop-ins' paths.
+type Loaded = (UnitFile, Vec<String>);
+
 struct Link {
     from: String,
     to: String,
@@ -59,7 +62,7 @@ struct Tree<'f, 's> {
     sources: HashMap<String, Source>,
     links: Vec<Link>,
     dropin_dirs: HashMap<String, Vec<String>>,
-    loaded: RefCell<HashMap<String, Option<(UnitFile, Vec<String>)>>>,
+    loaded: RefCell<HashMap<String, Option<Loaded>>>,
 }
 
 /// None when no unit directory was collected.
