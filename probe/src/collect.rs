@@ -154,7 +154,8 @@ impl<'r, W: Write> Collector<'r, W> {
             .filter(|c| !c.is_empty())
             .collect();
         let mut paths = vec![Vec::new()];
-        for comp in comps {
+        let last = comps.len().saturating_sub(1);
+        for (i, comp) in comps.into_iter().enumerate() {
             let mut next = Vec::new();
             for prefix in paths {
                 if !glob::has_wildcard(comp) {
@@ -172,10 +173,15 @@ impl<'r, W: Write> Collector<'r, W> {
                 let Ok((names, _)) = self.root.read_dir(&canon, MAX_CHILDREN) else {
                     continue;
                 };
-                for (name, _) in names {
+                for (name, kind) in names {
                     // As in a shell, `*` does not match a leading dot.
                     let hidden_ok = !name.starts_with(b".") || comp.starts_with(b".");
-                    if hidden_ok && glob::matches(comp, &name) {
+                    // Before the last component only a directory (or a link
+                    // to one) can lead on: `/run/*/*.pid` must not try to
+                    // list the file /run/sshd.pid.
+                    let leads_on = i == last
+                        || matches!(kind, FileKind::Dir | FileKind::Symlink | FileKind::Unknown);
+                    if hidden_ok && leads_on && glob::matches(comp, &name) {
                         next.push(child(&dir, &name));
                     }
                 }

@@ -265,7 +265,19 @@ pub const SPECS: &[Spec] = &[
     },
     Spec {
         id: "proc",
-        items: &[Live(Live::Processes)],
+        items: &[
+            Live(Live::Processes),
+            // Pid files tie a daemon to its init script; a pid is a line.
+            Files(
+                &[
+                    "/run/*.pid",
+                    "/run/*/*.pid",
+                    "/var/run/*.pid",
+                    "/var/run/*/*.pid",
+                ],
+                Head(64),
+            ),
+        ],
         file_cap: 64 * KIB,
         max_entries: 400_000,
     },

@@ -148,7 +148,11 @@ pub fn probe(root: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
         cmd.arg("--root").arg(r);
     }
     let o = run(&mut cmd);
-    assert!(o.status.success(), "probe failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "probe failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     o
 }
 
@@ -166,8 +170,15 @@ pub fn decompressed(path: &Path) -> Vec<u8> {
 
 /// `lift report --format json` of an input, parsed.
 pub fn report_json(input: &Path, target: &str) -> serde_json::Value {
-    let o = run(Command::new(bin("lift")).arg("report").arg(input).args(["--format", "json", "--target", target]));
-    assert!(o.status.success(), "lift report failed: {}", String::from_utf8_lossy(&o.stderr));
+    let o = run(Command::new(bin("lift"))
+        .arg("report")
+        .arg(input)
+        .args(["--format", "json", "--target", target]));
+    assert!(
+        o.status.success(),
+        "lift report failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&o.stdout).expect("report JSON")
 }
 

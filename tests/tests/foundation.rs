@@ -21,15 +21,30 @@ fn fixture_roots_round_trip_and_report_like_their_directory() {
         let json = s.join(&format!("{case}.json"));
         let back = s.join(&format!("{case}-back.lift"));
         let lift = bin("lift");
-        assert!(run(Command::new(&lift).args(["bundle", "to-json"]).arg(&bundle).arg("-o").arg(&json)).status.success());
-        assert!(run(Command::new(&lift).args(["bundle", "from-json"]).arg(&json).arg("-o").arg(&back)).status.success());
+        assert!(run(Command::new(&lift)
+            .args(["bundle", "to-json"])
+            .arg(&bundle)
+            .arg("-o")
+            .arg(&json))
+        .status
+        .success());
+        assert!(run(Command::new(&lift)
+            .args(["bundle", "from-json"])
+            .arg(&json)
+            .arg("-o")
+            .arg(&back))
+        .status
+        .success());
         let (a, b) = (records(&bundle), records(&back));
         assert!(a.len() > 100, "{case}: only {} records", a.len());
         assert_eq!(a, b, "{case}: JSON round trip changed records");
 
         let from_bundle = report_json(&bundle, "generic");
         let from_dir = report_json(&dir, "generic");
-        assert_eq!(from_bundle["host"], from_dir["host"], "{case}: host differs between bundle and directory");
+        assert_eq!(
+            from_bundle["host"], from_dir["host"],
+            "{case}: host differs between bundle and directory"
+        );
         assert_eq!(from_bundle["bundle"]["complete"], true);
         // Facts the fixtures were made with.
         let host = &from_dir["host"];
@@ -38,9 +53,24 @@ fn fixture_roots_round_trip_and_report_like_their_directory() {
             "debian12-sysv" => "deb12-sysv",
             _ => "centos6",
         };
-        assert!(host["hostname"].as_str().unwrap_or("").starts_with(expect_host), "{case}: {}", host["hostname"]);
+        assert!(
+            host["hostname"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with(expect_host),
+            "{case}: {}",
+            host["hostname"]
+        );
         let os = host["os"]["id"].as_str().unwrap();
-        assert_eq!(os, if case.starts_with("centos") { "centos" } else { "debian" }, "{case}");
+        assert_eq!(
+            os,
+            if case.starts_with("centos") {
+                "centos"
+            } else {
+                "debian"
+            },
+            "{case}"
+        );
     }
 }
 
@@ -54,14 +84,29 @@ fn centos6_facts_from_old_formats() {
     // 2.6.32 has no MemAvailable.
     assert_eq!(host["memory"]["available_source"], "MemFree+Buffers+Cached");
     assert_eq!(host["boot"]["loader"], "grub1");
-    let tmp = host["mounts"].as_array().unwrap().iter().find(|m| m["mount_point"] == "/tmp").expect("/tmp mount");
-    assert!(tmp["options"].as_array().unwrap().iter().any(|o| o == "noexec"));
+    let tmp = host["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mount_point"] == "/tmp")
+        .expect("/tmp mount");
+    assert!(tmp["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o == "noexec"));
 }
 
 fn hostile_root(s: &Scratch) -> std::path::PathBuf {
     let root = s.join("root");
-    let o = run(Command::new("sh").arg(workspace().join("fixtures/gen/hostile.sh")).arg(&root));
-    assert!(o.status.success(), "hostile.sh: {}", String::from_utf8_lossy(&o.stderr));
+    let o = run(Command::new("sh")
+        .arg(workspace().join("fixtures/gen/hostile.sh"))
+        .arg(&root));
+    assert!(
+        o.status.success(),
+        "hostile.sh: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     root
 }
 
@@ -86,7 +131,10 @@ fn hostile_root_completes_and_records_each_trap() {
         let (stop, growing) = (stop.clone(), growing.clone());
         std::thread::spawn(move || {
             use std::io::Write;
-            let mut f = std::fs::OpenOptions::new().append(true).open(&growing).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&growing)
+                .unwrap();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let _ = f.write_all(b"more more more more more more\n");
             }
@@ -97,26 +145,45 @@ fn hostile_root_completes_and_records_each_trap() {
     probe(Some(&root), &bundle, &["-q", "--max-seconds", "60"]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     writer.join().unwrap();
-    assert!(t.elapsed() < Duration::from_secs(60), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        t.elapsed()
+    );
 
     let recs = records(&bundle);
     assert!(matches!(recs.last(), Some(Record::Footer(_))), "no footer");
     let fifo = entry(&recs, b"/etc/hostname").expect("FIFO recorded");
     assert_eq!(fifo.kind, FileKind::Fifo);
-    assert_eq!(fifo.content, Content::Skipped(lift_bundle::SkipReason::NotRegular));
+    assert_eq!(
+        fifo.content,
+        Content::Skipped(lift_bundle::SkipReason::NotRegular)
+    );
     let lp = entry(&recs, b"/etc/loop1").expect("loop recorded");
     assert_eq!(lp.kind, FileKind::Symlink);
     assert_eq!(lp.link_target.as_ref().unwrap().0, b"loop2");
     let sparse = entry(&recs, b"/var/lib/dpkg/status").expect("sparse file");
     assert_eq!(sparse.size, 4 << 30);
-    assert!(matches!(sparse.content, Content::Chunked { .. } | Content::Truncated { .. }), "{:?}", sparse.content);
-    let names = recs.iter().any(|r| matches!(r, Record::Entry(e) if e.path.0.contains(&0xff)));
+    assert!(
+        matches!(
+            sparse.content,
+            Content::Chunked { .. } | Content::Truncated { .. }
+        ),
+        "{:?}",
+        sparse.content
+    );
+    let names = recs
+        .iter()
+        .any(|r| matches!(r, Record::Entry(e) if e.path.0.contains(&0xff)));
     assert!(names, "non-UTF-8 names recorded as raw bytes");
     let pkg = recs.iter().find_map(|r| match r {
         Record::Footer(f) => f.specs.iter().find(|s| s.id == "pkg").cloned(),
         _ => None,
     });
-    assert!(pkg.expect("pkg status").truncated, "the 4 GiB file must be cut at the pkg cap");
+    assert!(
+        pkg.expect("pkg status").truncated,
+        "the 4 GiB file must be cut at the pkg cap"
+    );
     // The file that grew while read: recorded, whatever its final size.
     assert!(entry(&recs, b"/etc/growing.conf").is_some());
     // The report on such a bundle still works.
@@ -134,18 +201,40 @@ fn secrets_never_leave_the_host() {
     // A small total budget: the 4 GiB sparse file is not what this test is about.
     probe(Some(&root), &bundle, &["-q", "--max-bytes", "50000000"]);
     let raw = decompressed(&bundle);
-    for marker in ["SECRETMARKERSHADOW", "SECRETMARKERHOSTKEY", "SECRETMARKERPSK", "SECRETMARKERCMDLINE"] {
-        assert!(!contains(&raw, marker.as_bytes()), "{marker} leaked into the bundle");
+    for marker in [
+        "SECRETMARKERSHADOW",
+        "SECRETMARKERHOSTKEY",
+        "SECRETMARKERPSK",
+        "SECRETMARKERCMDLINE",
+    ] {
+        assert!(
+            !contains(&raw, marker.as_bytes()),
+            "{marker} leaked into the bundle"
+        );
     }
     let footer = records(&bundle).into_iter().find_map(|r| match r {
         Record::Footer(f) => Some(f),
         _ => None,
     });
-    let redacted: Vec<String> = footer.unwrap().redactions.iter().map(|r| r.path.to_string_lossy()).collect();
-    for p in ["/etc/shadow", "/etc/ssh/ssh_host_rsa_key", "/proc/4242/cmdline"] {
-        assert!(redacted.iter().any(|r| r == p), "{p} not in the footer's redactions: {redacted:?}");
+    let redacted: Vec<String> = footer
+        .unwrap()
+        .redactions
+        .iter()
+        .map(|r| r.path.to_string_lossy())
+        .collect();
+    for p in [
+        "/etc/shadow",
+        "/etc/ssh/ssh_host_rsa_key",
+        "/proc/4242/cmdline",
+    ] {
+        assert!(
+            redacted.iter().any(|r| r == p),
+            "{p} not in the footer's redactions: {redacted:?}"
+        );
     }
-    assert!(redacted.iter().any(|r| r.starts_with("/etc/NetworkManager/system-connections/")));
+    assert!(redacted
+        .iter()
+        .any(|r| r.starts_with("/etc/NetworkManager/system-connections/")));
     // What was kept around the secret is still there.
     assert!(contains(&raw, b"--password=<redacted>"));
 }
@@ -175,7 +264,10 @@ fn this_machine() {
             .map(|v| v.trim_matches('"').to_string())
     };
     assert_eq!(host["os"]["id"].as_str().map(str::to_string), field("ID"));
-    assert_eq!(host["os"]["version_id"].as_str().map(str::to_string), field("VERSION_ID"));
+    assert_eq!(
+        host["os"]["version_id"].as_str().map(str::to_string),
+        field("VERSION_ID")
+    );
     assert_eq!(r["bundle"]["as_root"], is_root());
 
     // Mount points: every one in mountinfo is in the report once, unless a
@@ -187,13 +279,22 @@ fn this_machine() {
         .collect();
     expected.sort();
     expected.dedup();
-    let mut got: Vec<String> =
-        host["mounts"].as_array().unwrap().iter().map(|m| m["mount_point"].as_str().unwrap().to_string()).collect();
+    let mut got: Vec<String> = host["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mount_point"].as_str().unwrap().to_string())
+        .collect();
     got.sort();
     got.dedup();
     assert_eq!(got, expected);
     // statvfs of / matches df's idea of its size.
-    let root = host["mounts"].as_array().unwrap().iter().find(|m| m["mount_point"] == "/").unwrap();
+    let root = host["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mount_point"] == "/")
+        .unwrap();
     assert!(root["total_bytes"].as_u64().unwrap() > 0);
 }
 
@@ -214,10 +315,18 @@ fn non_root_run_is_recorded() {
         .arg("-o")
         .arg(&bundle));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("permission denied"), "summary line names the refusals");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("permission denied"),
+        "summary line names the refusals"
+    );
     let r = report_json(&bundle, "generic");
     assert_eq!(r["bundle"]["as_root"], false);
-    let f = r["findings"].as_array().unwrap().iter().find(|f| f["id"] == "gen.not-root").unwrap();
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "gen.not-root")
+        .unwrap();
     assert_eq!(f["severity"], "warning");
     assert!(r["collection"]["unreadable_total"].as_u64().unwrap() > 0);
 }
@@ -238,7 +347,10 @@ fn verify_reports_damage_with_the_file_name() {
     let bad = run(Command::new(&lift).args(["bundle", "verify"]).arg(&cut));
     assert_eq!(bad.status.code(), Some(2));
     let msg = String::from_utf8_lossy(&bad.stdout);
-    assert!(msg.contains("cut.lift") && msg.contains("ends early"), "{msg}");
+    assert!(
+        msg.contains("cut.lift") && msg.contains("ends early"),
+        "{msg}"
+    );
     // A report on a damaged bundle is a clear error, exit 2.
     let rep = run(Command::new(&lift).arg("report").arg(&cut));
     assert_eq!(rep.status.code(), Some(2));

@@ -8,6 +8,9 @@ mod links;
 mod multipath;
 mod packages;
 mod platform;
+pub mod processes;
+pub mod services;
+pub mod sockets;
 mod storage;
 mod sudo;
 mod system;
@@ -20,6 +23,9 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
+pub use processes::Process;
+pub use services::{InitInfo, Service};
+pub use sockets::{Connection, Listener};
 pub use storage::{holding, MountPoint};
 pub use sudo::SudoRights;
 pub use system::{Cpu, Kernel, Memory, Os};
@@ -50,6 +56,14 @@ pub struct Host {
     pub kernel_sources: KernelSources,
     pub links: Links,
     pub multipath: Multipath,
+    /// Which init system runs the host, and how that was decided.
+    pub init: InitInfo,
+    /// Each field below is None when its facts were not collected (null in
+    /// the JSON: unknown, not "none").
+    pub services: Option<Vec<Service>>,
+    pub listeners: Option<Vec<Listener>>,
+    pub processes: Option<Vec<Process>>,
+    pub connections: Option<Vec<Connection>>,
     /// Installed packages in database order; None when no database was found.
     pub packages: Option<Packages>,
     /// How the facts were collected (the report's `bundle` section).
@@ -64,6 +78,9 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
     let hostname = system::hostname(&f);
+    let kernel = system::kernel(&f);
+    let packages = packages::packages(&f);
+    let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
@@ -72,19 +89,65 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         multipath: multipath::multipath(&f),
         hostname,
         os: system::os(&f),
-        kernel: system::kernel(&f),
+        kernel,
         memory: system::memory(&f),
         uptime_seconds: system::uptime_seconds(&f),
         mounts: storage::mounts(&f),
         boot: platform::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
-        packages: packages::packages(&f),
+        packages,
         cpu,
+        init: inventory.init,
+        services: inventory.services,
+        listeners: inventory.listeners,
+        processes: inventory.processes,
+        connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
     };
     Host {
         problems: f.into_problems(),
         ..host
+    }
+}
+
+/// Processes, sockets and services, built in that order: sockets need the
+/// processes' fd links, services need both to say what runs.
+struct Inventory {
+    init: InitInfo,
+    services: Option<Vec<Service>>,
+    listeners: Option<Vec<Listener>>,
+    processes: Option<Vec<Process>>,
+    connections: Option<Vec<Connection>>,
+}
+
+impl Inventory {
+    fn build(f: &Facts, arch: Option<&str>, packages: Option<&Packages>) -> Inventory {
+        let mut processes = processes::processes(f);
+        let (mut listeners, mut connections) = sockets::sockets(f, processes.as_deref(), arch);
+        let (mut services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
+        if let Some(pkgs) = packages {
+            let ps = processes.as_deref().unwrap_or_default();
+            services::attach_packages(pkgs, services.as_deref_mut(), listeners.as_deref_mut(), ps);
+        }
+        if let (Some(cs), Some(ps)) = (connections.as_mut(), processes.as_ref()) {
+            let service_of: std::collections::HashMap<u32, &String> = ps
+                .iter()
+                .filter_map(|p| Some((p.pid, p.service.as_ref()?)))
+                .collect();
+            for c in cs.iter_mut() {
+                c.service = c
+                    .pid
+                    .and_then(|p| service_of.get(&p))
+                    .map(|s| s.to_string());
+            }
+        }
+        Inventory {
+            init,
+            services,
+            listeners,
+            processes,
+            connections,
+        }
     }
 }

@@ -47,6 +47,8 @@ pub struct Report {
     pub collection: model::Collection,
     /// The package databases read (the packages themselves are in `host`).
     pub package_databases: Vec<model::Database>,
+    /// Established connections grouped by direction and endpoint.
+    pub connection_summary: Vec<model::sockets::ConnectionGroup>,
 }
 
 impl Report {
@@ -93,6 +95,10 @@ impl Report {
                 .as_ref()
                 .map(|p| p.databases.clone())
                 .unwrap_or_default(),
+            connection_summary: match (&host.connections, &host.listeners) {
+                (Some(c), Some(l)) => model::sockets::summarize(c, l),
+                _ => Vec::new(),
+            },
             target: profile.name(),
             readiness: eval.readiness,
             findings: eval.findings,

@@ -4,6 +4,7 @@
 //! a person reads come from `text::title` and the templates.
 
 mod generic;
+mod inventory;
 mod mgn;
 mod text;
 
@@ -131,6 +132,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::MacStable,
     &mgn::NotParavirtualized,
     &mgn::Multipath,
+    &inventory::UnmanagedListeners,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -21,6 +21,7 @@ pub fn title(id: &str) -> &'static str {
         "mgn.mac-stable" => "MAC addresses are stable across reboots",
         "mgn.not-paravirtualized" => "Not a Xen paravirtualized guest",
         "mgn.multipath" => "Multipath (supported by the installer)",
+        "gen.unmanaged-listeners" => "Every listening port belongs to a managed service",
         _ => UNTITLED,
     }
 }

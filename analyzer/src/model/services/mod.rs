@@ -1,0 +1,261 @@
+//! Services: one list across SysV scripts, Upstart jobs and systemd units,
+//! what `chkconfig --list`, `initctl list`, `systemctl list-unit-files` and
+//! `service --status-all` would say together.
+//!
+//! Each init system's files are read by its own module (`sysv`, `upstart`,
+//! `systemd`); `detect` decides which init system the host runs, which
+//! decides whose services are listed; `running` ties processes to services.
+
+mod detect;
+mod running;
+mod systemd;
+mod sysv;
+mod upstart;
+
+use serde::Serialize;
+
+use super::facts::Facts;
+use super::packages::Packages;
+use super::processes::Process;
+use super::sockets::Listener;
+use crate::parse::packages::InstalledPackage;
+
+pub use detect::InitSystem;
+pub use systemd::DependencyLine;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Service {
+    /// The script or job name; for systemd the unit name without
+    /// `.service` (`ssh`), other unit types keep their suffix.
+    pub name: String,
+    pub init: InitSystem,
+    pub kind: ServiceKind,
+    /// The systemd unit (`ssh.service`), for systemd and for SysV scripts
+    /// that systemd runs through its generator.
+    pub unit: Option<String>,
+    pub state: EnableState,
+    /// Started at boot; None when the notion does not apply (static units).
+    pub enabled: Option<bool>,
+    /// SysV runlevels it is started in (S links, or an Upstart `runlevel`).
+    pub runlevels: Vec<u8>,
+    /// Started from Debian's rcS.d (runlevel S, once at boot).
+    pub at_boot: bool,
+    /// systemd: the units whose `.wants`/`.requires` links enable it.
+    pub targets: Vec<String>,
+    /// Upstart: the event expressions.
+    pub start_on: Option<String>,
+    pub stop_on: Option<String>,
+    pub aliases: Vec<String>,
+    pub description: Option<String>,
+    /// None when unknown (no processes collected, or nothing to tell by).
+    pub running: Option<bool>,
+    /// How `running` was decided.
+    pub running_evidence: String,
+    pub pids: Vec<u32>,
+    /// `tcp/22`, `udp/123`: what its processes listen on.
+    pub ports: Vec<String>,
+    /// The unit file, init script or job file.
+    pub unit_file: Option<String>,
+    pub dropins: Vec<String>,
+    pub package: Option<String>,
+    pub package_version: Option<String>,
+    /// Executable names that identify its processes.
+    #[serde(skip)]
+    pub exec_names: Vec<String>,
+    /// An Upstart job's whole `exec` line, when it has no variables.
+    #[serde(skip)]
+    pub exec_command: Option<String>,
+    #[serde(skip)]
+    pub pid_files: Vec<String>,
+    /// systemd `Type=oneshot`: leaves no process when done.
+    #[serde(skip)]
+    pub oneshot: bool,
+    /// systemd socket units: `ListenStream=` and friends.
+    #[serde(skip)]
+    pub listens: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceKind {
+    Service,
+    Socket,
+    Timer,
+    /// An Upstart `task`: runs to completion.
+    Task,
+}
+
+/// As `systemctl list-unit-files` says it; Upstart's `manual` too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EnableState {
+    Enabled,
+    Disabled,
+    /// No install information: started only as another unit's dependency.
+    Static,
+    /// Only `Also=` in its install section.
+    Indirect,
+    Masked,
+    /// An Upstart job with `manual`.
+    Manual,
+}
+
+impl Service {
+    fn new(name: String, init: InitSystem, kind: ServiceKind, state: EnableState) -> Service {
+        Service {
+            name,
+            init,
+            kind,
+            unit: None,
+            state,
+            enabled: None,
+            runlevels: Vec::new(),
+            at_boot: false,
+            targets: Vec::new(),
+            start_on: None,
+            stop_on: None,
+            aliases: Vec::new(),
+            description: None,
+            running: None,
+            running_evidence: String::new(),
+            pids: Vec::new(),
+            ports: Vec::new(),
+            unit_file: None,
+            dropins: Vec::new(),
+            package: None,
+            package_version: None,
+            exec_names: Vec::new(),
+            exec_command: None,
+            pid_files: Vec::new(),
+            oneshot: false,
+            listens: Vec::new(),
+        }
+    }
+}
+
+/// Which init system runs the host and what it starts by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InitInfo {
+    /// None when it could not be told.
+    pub system: Option<InitSystem>,
+    pub decided_by: String,
+    /// From /etc/inittab's `initdefault`.
+    pub default_runlevel: Option<u8>,
+    pub default_target: Option<String>,
+    /// `systemctl list-dependencies DEFAULT`: targets expanded, bounded.
+    pub default_target_tree: Vec<DependencyLine>,
+}
+
+/// The services, or None when no init system's files were collected.
+pub fn services(
+    f: &Facts,
+    processes: Option<&mut Vec<Process>>,
+    listeners: Option<&mut Vec<Listener>>,
+) -> (Option<Vec<Service>>, InitInfo) {
+    let init = detect::detect(f, processes.as_deref().map(Vec::as_slice));
+    let cgroup_units: Vec<String> = processes
+        .as_deref()
+        .map(|ps| ps.iter().filter_map(|p| p.unit.clone()).collect())
+        .unwrap_or_default();
+    let sysv = sysv::scripts(f);
+    let upstart = upstart::jobs(f);
+    let systemd = systemd::units(f, &cgroup_units);
+    let mut info = InitInfo {
+        system: init.system,
+        decided_by: init.decided_by,
+        default_runlevel: sysv
+            .as_ref()
+            .and_then(|s| s.default_runlevel)
+            .and_then(|r| r.number()),
+        ..InitInfo::default()
+    };
+    if sysv.is_none() && upstart.is_none() && systemd.is_none() {
+        return (None, info);
+    }
+    let in_use = |s: InitSystem| info.system.is_none() || info.system == Some(s);
+    let mut list = Vec::new();
+    let unit_names = systemd
+        .as_ref()
+        .map(|s| s.names.clone())
+        .unwrap_or_default();
+    if let Some(sd) = systemd.filter(|_| in_use(InitSystem::Systemd)) {
+        info.default_target = sd.default_target;
+        info.default_target_tree = sd.tree;
+        list.extend(sd.services);
+    }
+    let upstart_names: Vec<String> = upstart.iter().flatten().map(|s| s.name.clone()).collect();
+    if let Some(jobs) = upstart.filter(|_| in_use(InitSystem::Upstart)) {
+        list.extend(jobs);
+    }
+    // Upstart and systemd both run the SysV scripts that have no job or
+    // unit of their own (Upstart through /etc/init/rc.conf, systemd through
+    // systemd-sysv-generator); a script that has one is shadowed by it.
+    for mut s in sysv.map(|s| s.services).unwrap_or_default() {
+        let unit = format!("{}.service", s.name.trim_end_matches(".sh"));
+        match info.system {
+            Some(InitSystem::Systemd) if unit_names.contains(&unit) => continue,
+            Some(InitSystem::Systemd) => s.unit = Some(unit),
+            Some(InitSystem::Upstart) if upstart_names.contains(&s.name) => continue,
+            _ => {}
+        }
+        list.push(s);
+    }
+    running::decide(f, &mut list, processes, listeners, info.system);
+    // Static units are started only as dependencies; they are listed only
+    // when something of theirs runs.
+    list.retain(|s| s.state != EnableState::Static || s.running == Some(true));
+    list.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit.cmp(&b.unit)));
+    (Some(list), info)
+}
+
+/// The package behind each service (its unit file or script, else its
+/// executable) and each listener (its program's executable, else its
+/// service's package).
+pub fn attach_packages(
+    packages: &Packages,
+    services: Option<&mut [Service]>,
+    listeners: Option<&mut [Listener]>,
+    processes: &[Process],
+) {
+    let exe_of = |pid: u32| {
+        processes
+            .binary_search_by_key(&pid, |p| p.pid)
+            .ok()
+            .and_then(|i| processes[i].exe.as_deref())
+    };
+    let mut by_service = std::collections::HashMap::new();
+    for s in services.into_iter().flatten() {
+        let owner = s
+            .unit_file
+            .as_deref()
+            .and_then(|p| owner_of(packages, p))
+            .or_else(|| s.pids.iter().find_map(|&p| owner_of(packages, exe_of(p)?)));
+        if let Some(p) = owner {
+            s.package = Some(p.name.clone());
+            s.package_version = Some(match &p.release {
+                Some(r) => format!("{}-{r}", p.version),
+                None => p.version.clone(),
+            });
+            by_service.insert(s.name.clone(), p.name.clone());
+        }
+    }
+    for l in listeners.into_iter().flatten() {
+        l.package = l
+            .owners
+            .iter()
+            .find_map(|o| owner_of(packages, exe_of(o.pid)?))
+            .map(|p| p.name.clone())
+            .or_else(|| l.service.as_ref().and_then(|s| by_service.get(s).cloned()));
+    }
+}
+
+/// A file's owner, trying the other spelling on merged-/usr systems (the
+/// database says /lib/..., the kernel says /usr/lib/..., or the reverse).
+fn owner_of<'p>(packages: &'p Packages, path: &str) -> Option<&'p InstalledPackage> {
+    packages
+        .owner_of(path)
+        .or_else(|| match path.strip_prefix("/usr") {
+            Some(short) => packages.owner_of(short),
+            None => packages.owner_of(&format!("/usr{path}")),
+        })
+}

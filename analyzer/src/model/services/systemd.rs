@@ -1,0 +1,361 @@
+//! systemd: unit files from /etc, /run, /lib and /usr/lib (the first
+//! directory holding a name wins, as in systemd's search path), drop-ins,
+//! masks, aliases, enablement from `.wants`/`.requires` links, templates and
+//! their instances, and the default target's dependency tree.
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+use lift_bundle::FileKind;
+use serde::Serialize;
+
+use super::super::facts::Facts;
+use super::{EnableState, InitSystem, Service, ServiceKind};
+use crate::parse::systemd_unit::{self, UnitFile, UnitName, UnitType};
+
+/// Search path in precedence order; `true` for the administrator's
+/// directories, whose links are enablement (vendor links are static
+/// dependencies).
+const DIRS: [(&str, bool); 4] = [
+    ("/etc/systemd/system", true),
+    ("/run/systemd/system", true),
+    ("/lib/systemd/system", false),
+    ("/usr/lib/systemd/system", false),
+];
+/// Bounds of the dependency walk: a hostile or looping tree stays small.
+const MAX_DEPTH: usize = 12;
+const MAX_LINES: usize = 2000;
+const MAX_ALIAS_HOPS: usize = 8;
+
+/// One line of `systemctl list-dependencies`: a unit at a depth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DependencyLine {
+    pub depth: usize,
+    pub unit: String,
+}
+
+pub struct Units {
+    pub services: Vec<Service>,
+    /// Every unit name known (files, aliases, masks, links).
+    pub names: BTreeSet<String>,
+    pub default_target: Option<String>,
+    pub tree: Vec<DependencyLine>,
+}
+
+enum Source {
+    File(String),
+    Masked(String),
+    Alias { target: String, admin: bool },
+}
+
+/// A unit file with its drop-ins applied, and the drop-ins' paths.
+type Loaded = (UnitFile, Vec<String>);
+
+struct Link {
+    from: String,
+    to: String,
+    admin: bool,
+}
+
+struct Tree<'f, 's> {
+    f: &'f Facts<'s>,
+    sources: HashMap<String, Source>,
+    links: Vec<Link>,
+    dropin_dirs: HashMap<String, Vec<String>>,
+    loaded: RefCell<HashMap<String, Option<Loaded>>>,
+}
+
+/// None when no unit directory was collected.
+pub fn units(f: &Facts, cgroup_units: &[String]) -> Option<Units> {
+    let tree = Tree::read(f)?;
+    let mut candidates: BTreeSet<String> = tree.sources.keys().cloned().collect();
+    candidates.extend(tree.links.iter().map(|l| l.to.clone()));
+    let names = candidates.clone();
+    candidates.extend(cgroup_units.iter().cloned());
+    let services = candidates
+        .iter()
+        .filter(|n| !matches!(tree.sources.get(*n), Some(Source::Alias { .. })))
+        .filter_map(|n| tree.service(n))
+        .collect();
+    let default_target = Some(tree.canonical("default.target")).filter(|t| t != "default.target");
+    let mut lines = Vec::new();
+    if let Some(root) = &default_target {
+        tree.walk(root, 0, &mut Vec::new(), &mut lines);
+    }
+    Some(Units {
+        services,
+        names,
+        default_target,
+        tree: lines,
+    })
+}
+
+impl<'f, 's> Tree<'f, 's> {
+    fn read(f: &'f Facts<'s>) -> Option<Tree<'f, 's>> {
+        let mut tree = Tree {
+            f,
+            sources: HashMap::new(),
+            links: Vec::new(),
+            dropin_dirs: HashMap::new(),
+            loaded: RefCell::new(HashMap::new()),
+        };
+        let mut seen = BTreeSet::new();
+        for (dir, admin) in DIRS {
+            // Merged /usr: /lib is a link to usr/lib; read it once.
+            let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
+                continue;
+            };
+            let Some(children) = f.root.list(dir).filter(|_| seen.insert(canon)) else {
+                continue;
+            };
+            for c in children {
+                let name = String::from_utf8_lossy(&c.name).into_owned();
+                let path = format!("{dir}/{name}");
+                if c.kind == FileKind::Dir {
+                    tree.read_dir(&name, &path, admin);
+                    continue;
+                }
+                if UnitName::parse(&name).is_none() || tree.sources.contains_key(&name) {
+                    continue;
+                }
+                let target = c
+                    .link_target
+                    .map(|t| String::from_utf8_lossy(&t).into_owned());
+                let source = match target.as_deref() {
+                    Some("/dev/null") => Source::Masked(path),
+                    Some(t) => match base(t) {
+                        b if b != name && UnitName::parse(b).is_some() => Source::Alias {
+                            target: b.to_string(),
+                            admin,
+                        },
+                        _ => Source::File(path),
+                    },
+                    None => Source::File(path),
+                };
+                tree.sources.insert(name, source);
+            }
+        }
+        (!seen.is_empty()).then_some(tree)
+    }
+
+    fn read_dir(&mut self, name: &str, path: &str, admin: bool) {
+        let from = name
+            .strip_suffix(".wants")
+            .or_else(|| name.strip_suffix(".requires"));
+        if let Some(from) = from {
+            for c in self.f.root.list(path).unwrap_or_default() {
+                self.links.push(Link {
+                    from: from.to_string(),
+                    to: String::from_utf8_lossy(&c.name).into_owned(),
+                    admin,
+                });
+            }
+        } else if let Some(unit) = name.strip_suffix(".d") {
+            self.dropin_dirs
+                .entry(unit.to_string())
+                .or_default()
+                .push(path.to_string());
+        }
+    }
+
+    /// The unit a name stands for, following aliases.
+    fn canonical(&self, name: &str) -> String {
+        let mut n = name.to_string();
+        for _ in 0..MAX_ALIAS_HOPS {
+            match self.sources.get(&n) {
+                Some(Source::Alias { target, .. }) => n = target.clone(),
+                _ => break,
+            }
+        }
+        n
+    }
+
+    /// The unit file with its drop-ins applied, and the drop-in paths.
+    fn load(&self, name: &str) -> Option<(UnitFile, Vec<String>)> {
+        if let Some(hit) = self.loaded.borrow().get(name) {
+            return hit.clone();
+        }
+        let template = UnitName::parse(name).and_then(|u| u.template());
+        let fragment = [Some(name.to_string()), template.clone()]
+            .into_iter()
+            .flatten()
+            .find_map(|n| match self.sources.get(&n) {
+                Some(Source::File(p)) => Some(p.clone()),
+                _ => None,
+            });
+        let loaded = fragment.and_then(|path| {
+            let unit = self.f.partial(&path, systemd_unit::parse)?;
+            let mut paths = Vec::new();
+            let mut dropins = Vec::new();
+            for n in [Some(name.to_string()), template].into_iter().flatten() {
+                for dir in self.dropin_dirs.get(&n).into_iter().flatten() {
+                    for p in self.f.root.glob(dir, "*.conf") {
+                        if let Some(d) = self.f.partial(&p, systemd_unit::parse) {
+                            dropins.push((base(&p).to_string(), d));
+                            paths.push(p);
+                        }
+                    }
+                }
+            }
+            let refs: Vec<(&str, UnitFile)> = dropins
+                .iter()
+                .map(|(n, d)| (n.as_str(), d.clone()))
+                .collect();
+            Some((systemd_unit::apply_dropins(&unit, &refs), paths))
+        });
+        self.loaded
+            .borrow_mut()
+            .insert(name.to_string(), loaded.clone());
+        loaded
+    }
+
+    fn service(&self, name: &str) -> Option<Service> {
+        let unit_name = UnitName::parse(name)?;
+        let kind = match unit_name.unit_type {
+            UnitType::Service => ServiceKind::Service,
+            UnitType::Socket => ServiceKind::Socket,
+            UnitType::Timer => ServiceKind::Timer,
+            _ => return None,
+        };
+        if unit_name.is_template() {
+            return None;
+        }
+        let short = name.strip_suffix(".service").unwrap_or(name).to_string();
+        let aliases: Vec<(&String, bool)> = self
+            .sources
+            .iter()
+            .filter_map(|(n, s)| match s {
+                Source::Alias { admin, .. } if self.canonical(n) == name => Some((n, *admin)),
+                _ => None,
+            })
+            .collect();
+        if let Some(Source::Masked(path)) = self.sources.get(name) {
+            let mut s = Service::new(short, InitSystem::Systemd, kind, EnableState::Masked);
+            s.unit = Some(name.to_string());
+            s.enabled = Some(false);
+            s.unit_file = Some(path.clone());
+            return Some(s);
+        }
+        let (unit, dropins) = self.load(name)?;
+        let names: Vec<&str> = std::iter::once(name)
+            .chain(aliases.iter().map(|(n, _)| n.as_str()))
+            .collect();
+        let targets: BTreeSet<String> = self
+            .links
+            .iter()
+            .filter(|l| l.admin && names.contains(&l.to.as_str()))
+            .map(|l| l.from.clone())
+            .collect();
+        let install = unit.install();
+        let state = if !targets.is_empty() || aliases.iter().any(|(_, admin)| *admin) {
+            EnableState::Enabled
+        } else if !install.wanted_by.is_empty()
+            || !install.required_by.is_empty()
+            || !install.alias.is_empty()
+        {
+            EnableState::Disabled
+        } else if !install.also.is_empty() {
+            EnableState::Indirect
+        } else {
+            EnableState::Static
+        };
+        let mut s = Service::new(short, InitSystem::Systemd, kind, state);
+        s.enabled = match state {
+            EnableState::Static | EnableState::Indirect => None,
+            _ => Some(state == EnableState::Enabled),
+        };
+        s.unit = Some(name.to_string());
+        s.targets = targets.into_iter().collect();
+        s.aliases = aliases.iter().map(|(n, _)| n.to_string()).collect();
+        s.aliases.sort();
+        s.description = unit.last("Unit", "Description").map(str::to_string);
+        s.unit_file = self.load_path(name);
+        s.dropins = dropins;
+        s.oneshot = unit.last("Service", "Type") == Some("oneshot");
+        s.pid_files = unit
+            .values("Service", "PIDFile")
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        s.exec_names = unit
+            .values("Service", "ExecStart")
+            .first()
+            .and_then(|cmd| {
+                cmd.trim_start_matches(['-', '@', ':', '+', '!'])
+                    .split_whitespace()
+                    .next()
+            })
+            .map(|w| vec![base(w).to_string()])
+            .unwrap_or_default();
+        for key in ["ListenStream", "ListenDatagram", "ListenSequentialPacket"] {
+            s.listens
+                .extend(unit.values("Socket", key).iter().map(|v| v.to_string()));
+        }
+        Some(s)
+    }
+
+    fn load_path(&self, name: &str) -> Option<String> {
+        let template = UnitName::parse(name).and_then(|u| u.template());
+        [Some(name.to_string()), template]
+            .into_iter()
+            .flatten()
+            .find_map(|n| match self.sources.get(&n) {
+                Some(Source::File(p)) => Some(p.clone()),
+                _ => None,
+            })
+    }
+
+    /// What a unit pulls in: Requires=, Requisite=, Wants=, BindsTo= and
+    /// the `.wants`/`.requires` links of every directory.
+    fn dependencies(&self, name: &str) -> Vec<String> {
+        let mut deps = BTreeSet::new();
+        if let Some((unit, _)) = self.load(name) {
+            for key in ["Requires", "Requisite", "Wants", "BindsTo"] {
+                deps.extend(unit.words("Unit", key));
+            }
+        }
+        let template = UnitName::parse(name).and_then(|u| u.template());
+        for l in &self.links {
+            if l.from == name || Some(&l.from) == template.as_ref() {
+                deps.insert(l.to.clone());
+            }
+        }
+        let mut deps: Vec<String> = deps.iter().map(|d| self.canonical(d)).collect();
+        // As systemctl prints them: other units first, targets last.
+        deps.sort_by_key(|d| (d.ends_with(".target"), d.clone()));
+        deps.dedup();
+        deps
+    }
+
+    fn walk(
+        &self,
+        name: &str,
+        depth: usize,
+        path: &mut Vec<String>,
+        out: &mut Vec<DependencyLine>,
+    ) {
+        if out.len() >= MAX_LINES {
+            return;
+        }
+        out.push(DependencyLine {
+            depth,
+            unit: name.to_string(),
+        });
+        // Only targets are expanded, as `systemctl list-dependencies` does
+        // without --all.
+        if !name.ends_with(".target") || depth >= MAX_DEPTH {
+            return;
+        }
+        path.push(name.to_string());
+        for d in self.dependencies(name) {
+            if !path.contains(&d) {
+                self.walk(&d, depth + 1, path, out);
+            }
+        }
+        path.pop();
+    }
+}
+
+fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
