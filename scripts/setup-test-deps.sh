@@ -1,13 +1,24 @@
 #!/bin/sh
-# Installs what the end-to-end tests need beyond Rust: headless Chromium
-# (Debian's package) for the HTML report test in tests/tests/mgn.rs.
-# Idempotent; run as root or with sudo on a Debian or Ubuntu machine.
+# Installs what the test suite needs beyond Rust, idempotently, on Debian or
+# Ubuntu (as root or with sudo): the musl target and musl-tools (the static
+# probe), gcc (tests build ../shared/tools/oldkernel.c), util-linux's setarch
+# and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
+# report checks).
 set -eu
-if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
-    echo "chromium: already installed"
-    exit 0
-fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+missing=""
+command -v musl-gcc >/dev/null 2>&1 || missing="$missing musl-tools"
+command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
+command -v setarch >/dev/null 2>&1 || missing="$missing util-linux"
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
+command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+if [ -n "$missing" ]; then
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+fi
+if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+    rustup target add x86_64-unknown-linux-musl
+fi
+echo "test dependencies: ready"

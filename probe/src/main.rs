@@ -16,7 +16,6 @@ mod procs;
 mod redact;
 mod specs;
 
-use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -66,9 +65,12 @@ fn lower_priority() {
     }
 }
 
-fn read_small(path: &Path) -> Option<String> {
+/// The trimmed first 4 KiB of a small regular file in the root, read the
+/// probe's safe way (no FIFO can block it, no symlink can lead out).
+fn read_small(root: &fs::Root, logical: &str) -> Option<String> {
+    let (canon, _) = root.resolve(logical.as_bytes()).ok()?;
     let mut s = String::new();
-    File::open(path)
+    root.open_regular(&canon)
         .ok()?
         .take(4096)
         .read_to_string(&mut s)
@@ -84,16 +86,14 @@ fn hostname(root: &fs::Root) -> String {
             return u.nodename;
         }
     }
-    for p in [
+    [
         "/proc/sys/kernel/hostname",
         "/etc/hostname",
         "/etc/HOSTNAME",
-    ] {
-        if let Some(h) = read_small(&root.real(p.as_bytes())) {
-            return h;
-        }
-    }
-    "unknown".into()
+    ]
+    .iter()
+    .find_map(|p| read_small(root, p))
+    .unwrap_or_else(|| "unknown".into())
 }
 
 /// A name safe in a file name: the host name's letters, digits, `.`, `-`, `_`.
@@ -233,7 +233,7 @@ fn collect(
         gid: identity.gid,
         hostname: host.into(),
         boot_id: if root.is_live() {
-            read_small(Path::new("/proc/sys/kernel/random/boot_id"))
+            read_small(root, "/proc/sys/kernel/random/boot_id")
         } else {
             None
         },

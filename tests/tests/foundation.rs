@@ -135,8 +135,15 @@ fn hostile_root_completes_and_records_each_trap() {
                 .append(true)
                 .open(&growing)
                 .unwrap();
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let _ = f.write_all(b"more more more more more more\n");
+            // Bounded: at most 16 MiB, whatever the probe's speed.
+            for i in 0..(16 << 20) / 32 {
+                let stopped = stop.load(std::sync::atomic::Ordering::Relaxed);
+                if stopped || f.write_all(&[b'x'; 32]).is_err() {
+                    break;
+                }
+                if i % 1024 == 0 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
             }
         })
     };

@@ -10,6 +10,9 @@ use super::{ChildInfo, Data, Node, OpenError, Provenance, Snapshot};
 
 pub struct BundleSnapshot {
     entries: HashMap<Vec<u8>, Entry>,
+    /// Children of directories that were not listed themselves, implied by
+    /// the entries captured below them (a glob's matches).
+    implied: HashMap<Vec<u8>, Vec<ChildInfo>>,
     /// Reassembled content of chunked files.
     chunks: HashMap<Vec<u8>, Vec<u8>>,
     provenance: Provenance,
@@ -57,6 +60,7 @@ impl BundleSnapshot {
     ) -> Self {
         let mut s = BundleSnapshot {
             entries: HashMap::new(),
+            implied: HashMap::new(),
             chunks: HashMap::new(),
             provenance: Provenance {
                 path: path.to_owned(),
@@ -96,7 +100,51 @@ impl BundleSnapshot {
                 Record::Footer(f) => s.provenance.footer = Some(f),
             }
         }
+        for e in s.entries.values() {
+            let Some(cut) = e.path.0.iter().rposition(|&b| b == b'/') else {
+                continue;
+            };
+            let parent = if cut == 0 {
+                b"/".to_vec()
+            } else {
+                e.path.0[..cut].to_vec()
+            };
+            let name = e.path.0[cut + 1..].to_vec();
+            let link_target = e.link_target.as_ref().map(|t| t.0.clone());
+            s.implied.entry(parent).or_default().push(ChildInfo {
+                name,
+                kind: e.kind,
+                link_target,
+            });
+        }
+        for v in s.implied.values_mut() {
+            v.sort_by(|a, b| a.name.cmp(&b.name));
+        }
         s
+    }
+
+    /// A node known only as a child in its directory's listing (the tools
+    /// spec lists /usr/bin without recording each name as an entry).
+    fn listed_child(&self, path: &[u8]) -> Option<Node<'_>> {
+        let cut = path.iter().rposition(|&b| b == b'/')?;
+        let parent = if cut == 0 { &b"/"[..] } else { &path[..cut] };
+        let Content::Children(children) = &self.entries.get(parent)?.content else {
+            return None;
+        };
+        let c = children.iter().find(|c| c.name.0 == path[cut + 1..])?;
+        Some(Node {
+            kind: c.kind,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: 0,
+            link_target: c
+                .link_target
+                .as_ref()
+                .map(|t| Cow::Borrowed(t.0.as_slice())),
+            content: Data::NotCaptured,
+        })
     }
 
     /// Every entry, in path order (for `lift bundle ls`).
@@ -119,7 +167,9 @@ fn has_content(e: &Entry) -> bool {
 
 impl Snapshot for BundleSnapshot {
     fn node(&self, path: &[u8]) -> Option<Node<'_>> {
-        let e = self.entries.get(path)?;
+        let Some(e) = self.entries.get(path) else {
+            return self.listed_child(path);
+        };
         let content = match &e.content {
             Content::Full(b) => Data::Full(Cow::Borrowed(&b.0)),
             Content::Truncated { head, size } => Data::Truncated {
@@ -161,7 +211,10 @@ impl Snapshot for BundleSnapshot {
     }
 
     fn children(&self, path: &[u8]) -> Option<Vec<ChildInfo>> {
-        match &self.entries.get(path)?.content {
+        let Some(e) = self.entries.get(path) else {
+            return self.implied.get(path).cloned();
+        };
+        match &e.content {
             Content::Children(c) => Some(
                 c.iter()
                     .map(|c| ChildInfo {
@@ -171,7 +224,7 @@ impl Snapshot for BundleSnapshot {
                     })
                     .collect(),
             ),
-            _ => None,
+            _ => self.implied.get(path).cloned(),
         }
     }
 

@@ -1,0 +1,9 @@
+#!/bin/sh
+# The whole test suite: installs what it needs, then runs every test.
+#   scripts/test.sh
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/setup-test-deps.sh
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -q -- -D warnings
+cargo test --workspace
