@@ -3,7 +3,7 @@
 # Ubuntu (as root or with sudo): the musl target and musl-tools (the static
 # probe), gcc (tests build ../shared/tools/oldkernel.c), util-linux's setarch
 # and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
-# report checks).
+# report checks), and the DuckDB Python package (the fleet exports test).
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -20,5 +20,9 @@ if [ -n "$missing" ]; then
 fi
 if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
     rustup target add x86_64-unknown-linux-musl
+fi
+if ! python3 -c "import duckdb" 2>/dev/null; then
+    python3 -m pip install --user duckdb 2>/dev/null \
+        || python3 -m pip install --user --break-system-packages duckdb
 fi
 echo "test dependencies: ready"

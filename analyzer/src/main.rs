@@ -47,6 +47,20 @@ enum Command {
         #[arg(long, default_value = "blocker")]
         fail_on: String,
     },
+    /// Reports for many bundles at once, with a fleet overview, exports and
+    /// a dependency map, in DIR (see docs/fleet.md).
+    Batch {
+        /// Bundles, JSON forms, or directories searched for *.lift and *.lift.json.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value = "generic")]
+        target: String,
+        /// Bundles read at once (default: one per core); memory grows with it.
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Inspect and convert bundles.
     Bundle {
         #[command(subcommand)]
@@ -171,6 +185,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Readiness::NotReady => 1,
                 Readiness::Unknown => 3,
             }));
+        }
+        Command::Batch {
+            inputs,
+            output,
+            target,
+            jobs,
+        } => {
+            let outcome = lift::fleet::run(&lift::fleet::Options {
+                inputs,
+                out: output.clone(),
+                profile: profile(&target)?,
+                jobs,
+            })?;
+            eprintln!(
+                "lift: {} bundles, {} hosts, {} unreadable, {} superseded, {} move groups; see {}",
+                outcome.bundles,
+                outcome.hosts,
+                outcome.failed,
+                outcome.superseded,
+                outcome.groups,
+                output.join("index.html").display()
+            );
         }
         Command::Bundle { command } => return bundle_command(command),
     }

@@ -1,0 +1,140 @@
+//! The exports: one row per host and item, each carrying `host_id`, so that
+//! the fleet can be queried with DuckDB, Spark or Trino (docs/fleet.md has
+//! the schemas). Each worker writes its bundle's rows to part files as soon
+//! as the report is built; `assemble` concatenates the parts of the hosts
+//! kept, in host order, so memory holds no rows and output is deterministic.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::summary::HostSummary;
+use crate::render::Report;
+use crate::rules::Severity;
+
+/// The JSON Lines exports, in the order their part files are named.
+pub const JSONL: [&str; 4] = ["findings", "packages", "listeners", "connections"];
+
+#[derive(Serialize)]
+struct Row<'a, T: Serialize> {
+    host_id: &'a str,
+    #[serde(flatten)]
+    item: &'a T,
+}
+
+fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
+    dir.join(format!("{index}.{kind}.jsonl"))
+}
+
+fn write_rows<T: Serialize>(path: &Path, host_id: &str, items: &[T]) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    for item in items {
+        serde_json::to_writer(&mut w, &Row { host_id, item })?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+/// Writes bundle `index`'s rows under `parts`.
+pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -> io::Result<()> {
+    let host = &report.host;
+    write_rows(&part(parts, index, "findings"), host_id, &report.findings)?;
+    let packages = host.packages.as_ref().map(|p| p.list.as_slice());
+    write_rows(
+        &part(parts, index, "packages"),
+        host_id,
+        packages.unwrap_or_default(),
+    )?;
+    let listeners = host.listeners.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "listeners"), host_id, listeners)?;
+    let connections = host.connections.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "connections"), host_id, connections)
+}
+
+/// Concatenates the parts of `kept` (bundle index, in host order) into
+/// DIR/<kind>.jsonl.
+pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
+    for kind in JSONL {
+        let out = dir.join(format!("{kind}.jsonl"));
+        let mut w = BufWriter::new(File::create(&out)?);
+        for &i in kept {
+            io::copy(&mut File::open(part(parts, i, kind))?, &mut w)?;
+        }
+        w.flush()?;
+    }
+    Ok(())
+}
+
+pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";
+
+/// RFC 4180: quote a field holding a comma, quote or line break.
+fn csv(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_owned()
+    }
+}
+
+/// DIR/fleet.csv: one row per host (the newest bundle); `other_bundles`
+/// lists older bundles of the same host, separated by `;`.
+pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    writeln!(w, "{CSV_COLUMNS}")?;
+    for (h, older) in hosts {
+        let fields = [
+            h.id.clone(),
+            h.hostname.clone(),
+            h.os.clone(),
+            h.kernel.clone(),
+            h.init.clone(),
+            h.virtualization.clone(),
+            h.readiness.clone(),
+            h.count(Severity::Blocker).to_string(),
+            h.count(Severity::Warning).to_string(),
+            h.count(Severity::Unknown).to_string(),
+            h.packages.to_string(),
+            h.complete.to_string(),
+            h.started_at.clone(),
+            h.input.clone(),
+            older.join(";"),
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();
+        writeln!(w, "{}", line.join(","))?;
+    }
+    w.flush()
+}
+
+/// Writes `value` as pretty JSON to `path`.
+pub fn json_file<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
+    let mut w = BufWriter::new(File::create(path)?);
+    serde_json::to_writer_pretty(&mut w, value)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+/// Removes what an earlier run left, so a re-run gives the same DIR.
+pub fn reset(dir: &Path) -> io::Result<()> {
+    for sub in ["hosts", ".parts"] {
+        match fs::remove_dir_all(dir.join(sub)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    fs::create_dir_all(dir.join("hosts"))?;
+    fs::create_dir_all(dir.join(".parts"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv("plain"), "plain");
+        assert_eq!(csv("a,b"), "\"a,b\"");
+        assert_eq!(csv("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+    }
+}

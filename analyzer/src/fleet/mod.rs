@@ -1,0 +1,245 @@
+//! `lift batch`: many bundles in parallel into one directory of reports,
+//! exports and a fleet overview. Start with [`run`].
+//!
+//! Memory is bounded by the number of workers, not the fleet: each worker
+//! builds one report, writes its host pages and export rows to disk, and
+//! hands back a [`summary::HostSummary`] of a few hundred bytes. Everything
+//! fleet-wide (duplicates, the dependency map, the charts) is computed from
+//! the summaries once all bundles are done.
+
+mod depmap;
+mod exports;
+mod index;
+mod summary;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+pub use depmap::{DependencyMap, Edge, External};
+pub use summary::HostSummary;
+
+use crate::render::{self, Format, Report};
+use crate::rules::Profile;
+
+pub struct Options {
+    pub inputs: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub profile: Profile,
+    /// Worker threads; None lets rayon choose (one per core).
+    pub jobs: Option<usize>,
+}
+
+/// What the batch did, for the command's last line.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub bundles: usize,
+    pub hosts: usize,
+    pub failed: usize,
+    /// Bundles not used because a newer one came from the same host.
+    pub superseded: usize,
+    pub groups: usize,
+}
+
+/// A bundle that could not be read; one line of errors.jsonl.
+#[derive(Debug, Serialize)]
+pub struct Failure {
+    pub input: String,
+    pub error: String,
+}
+
+/// The host kept for an id, and the older bundles of the same host.
+pub struct Kept<'a> {
+    pub index: usize,
+    pub host: &'a HostSummary,
+    pub older: Vec<&'a HostSummary>,
+}
+
+#[derive(Debug)]
+pub struct BatchError(pub String);
+
+impl std::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+fn io_err(what: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
+    move |e| BatchError(format!("{}: {e}", what.display()))
+}
+
+/// Files named `*.lift` or `*.lift.json`, searched recursively under each
+/// directory input; sorted so that every run visits them in one order.
+pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
+        for e in fs::read_dir(dir).map_err(io_err(dir))? {
+            let e = e.map_err(io_err(dir))?;
+            let path = e.path();
+            // file_type does not follow symlinks, so a link loop cannot trap us.
+            let kind = e.file_type().map_err(io_err(&path))?;
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if kind.is_dir() {
+                walk(&path, found)?;
+            } else if name.ends_with(".lift") || name.ends_with(".lift.json") {
+                found.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut found = Vec::new();
+    for i in inputs {
+        if i.is_dir() {
+            walk(i, &mut found)?;
+        } else {
+            found.push(i.clone());
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+/// One bundle: its report, its pages and export parts under `parts`.
+fn one(index: usize, input: &Path, profile: Profile, parts: &Path) -> Result<HostSummary, String> {
+    let snap = crate::snapshot::open(input).map_err(|e| e.message)?;
+    let report = Report::build(snap.as_ref(), profile);
+    let summary = HostSummary::new(snap.as_ref(), &report, &input.to_string_lossy());
+    drop(snap);
+    let write = |ext: &str, body: &[u8]| {
+        fs::write(parts.join(format!("{index}.{ext}")), body).map_err(|e| e.to_string())
+    };
+    let html = render::render(&report, Format::Html).map_err(|e| e.to_string())?;
+    write("html", html.as_bytes())?;
+    let json = render::render(&report, Format::Json).map_err(|e| e.to_string())?;
+    write("json", json.as_bytes())?;
+    exports::write_parts(parts, index, &summary.id, &report).map_err(|e| e.to_string())?;
+    Ok(summary)
+}
+
+fn progress(len: usize) -> ProgressBar {
+    let target = if io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} bundles, {per_sec}, eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// The newest bundle of each host (header `started_at`, then input order),
+/// in host id order.
+fn dedupe(results: &[(usize, HostSummary)]) -> Vec<Kept<'_>> {
+    let mut by_id: BTreeMap<&str, Vec<&(usize, HostSummary)>> = BTreeMap::new();
+    for r in results {
+        by_id.entry(r.1.id.as_str()).or_default().push(r);
+    }
+    by_id
+        .into_values()
+        .map(|mut all| {
+            all.sort_by_key(|(i, h)| (std::cmp::Reverse(h.started_secs), std::cmp::Reverse(*i)));
+            let (index, host) = (all[0].0, &all[0].1);
+            Kept {
+                index,
+                host,
+                older: all[1..].iter().map(|(_, h)| h).collect(),
+            }
+        })
+        .collect()
+}
+
+pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
+    let inputs = discover(&opts.inputs)?;
+    let dir = &opts.out;
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    exports::reset(dir).map_err(io_err(dir))?;
+    let parts = dir.join(".parts");
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = opts.jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().map_err(|e| BatchError(e.to_string()))?;
+    let bar = progress(inputs.len());
+    let results: Vec<Result<HostSummary, String>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let r = one(i, input, opts.profile, &parts);
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+
+    let mut failures = Vec::new();
+    let mut ok = Vec::new();
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(h) => ok.push((i, h)),
+            Err(error) => failures.push(Failure {
+                input: inputs[i].to_string_lossy().into_owned(),
+                error,
+            }),
+        }
+    }
+    let kept = dedupe(&ok);
+    let hosts: Vec<HostSummary> = kept.iter().map(|k| k.host.clone()).collect();
+    let map = depmap::build(&hosts);
+    for k in &kept {
+        for ext in ["html", "json"] {
+            let from = parts.join(format!("{}.{ext}", k.index));
+            let to = dir.join("hosts").join(format!("{}.{ext}", k.host.id));
+            fs::rename(&from, &to).map_err(io_err(&to))?;
+        }
+    }
+    let order: Vec<usize> = kept.iter().map(|k| k.index).collect();
+    exports::assemble(dir, &parts, &order).map_err(io_err(dir))?;
+    let csv_rows: Vec<_> = kept
+        .iter()
+        .map(|k| (k.host, k.older.iter().map(|h| h.input.as_str()).collect()))
+        .collect();
+    let csv = dir.join("fleet.csv");
+    exports::fleet_csv(&csv, &csv_rows).map_err(io_err(&csv))?;
+    let groups = dir.join("groups.json");
+    exports::json_file(&groups, &map).map_err(io_err(&groups))?;
+    write_errors(&dir.join("errors.jsonl"), &failures)?;
+    let outcome = Outcome {
+        bundles: inputs.len(),
+        hosts: kept.len(),
+        failed: failures.len(),
+        superseded: ok.len() - kept.len(),
+        groups: map.groups.iter().filter(|g| g.len() > 1).count(),
+    };
+    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)
+        .map_err(|e| BatchError(format!("index.html: {e}")))?;
+    let index = dir.join("index.html");
+    fs::write(&index, page).map_err(io_err(&index))?;
+    fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
+    Ok(outcome)
+}
+
+fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
+    let write = || -> io::Result<()> {
+        let mut w = BufWriter::new(File::create(path)?);
+        for f in failures {
+            serde_json::to_writer(&mut w, f)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()
+    };
+    write().map_err(io_err(path))
+}

@@ -1,0 +1,225 @@
+//! What the batch keeps of each host once its report is written: a few
+//! strings for the charts and the table, finding ids, and the addresses and
+//! sockets the dependency map needs. Everything else is streamed to disk.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use lift_bundle::Fact;
+
+use crate::render::Report;
+use crate::rules::Severity;
+use crate::snapshot::Snapshot;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRef {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub title: &'static str,
+}
+
+/// One end of an established TCP connection, as seen from its host.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    pub local_port: u16,
+    pub remote_address: String,
+    pub remote_port: u16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HostSummary {
+    /// The file-name-safe host name; also the key of every export row.
+    pub id: String,
+    pub hostname: String,
+    pub input: String,
+    /// The header's `started_at`: seconds for ordering, RFC 3339 for people.
+    pub started_secs: i64,
+    pub started_at: String,
+    pub os: String,
+    pub kernel: String,
+    pub init: String,
+    pub virtualization: String,
+    pub readiness: String,
+    pub complete: bool,
+    pub findings: Vec<FindingRef>,
+    pub packages: usize,
+    /// Addresses this host answers on (interfaces and its sockets' local
+    /// ends), loopback excluded, normalized.
+    pub addresses: Vec<String>,
+    /// TCP ports listened on, with the service when known.
+    pub listening: Vec<(u16, Option<String>)>,
+    pub links: Vec<Link>,
+}
+
+/// Serialized enum values (`not-ready`, `systemd`) as plain strings.
+fn name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Letters, digits, `.`, `-` and `_`; anything else becomes `_`, so that a
+/// hostile hostname cannot name a path outside hosts/.
+pub fn file_id(hostname: &str) -> String {
+    let id: String = hostname
+        .chars()
+        .take(100)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_') {
+                c
+            } else if c == '.' {
+                '.'
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if id.is_empty() || id.starts_with('.') {
+        format!("_{id}")
+    } else {
+        id
+    }
+}
+
+/// `::ffff:10.0.0.1` and `10.0.0.1` are one address; loopback and
+/// unspecified addresses name no other host.
+pub fn normalize(addr: &str) -> Option<String> {
+    let ip: IpAddr = addr.parse().ok()?;
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
+}
+
+/// A bundle that names no host is known by its file name, so that two such
+/// bundles are not taken for one host.
+fn stem(input: &str) -> String {
+    let name = input.rsplit('/').next().unwrap_or(input);
+    let name = name.strip_suffix(".json").unwrap_or(name);
+    name.strip_suffix(".lift").unwrap_or(name).to_owned()
+}
+
+impl HostSummary {
+    pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
+        let prov = snap.provenance();
+        let host = &report.host;
+        let hostname = host
+            .hostname
+            .clone()
+            .or_else(|| prov.header.as_ref().map(|h| h.hostname.clone()))
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| stem(input));
+        let (started_secs, started_at) = prov
+            .header
+            .as_ref()
+            .map(|h| (h.started_at.secs, h.started_at.rfc3339()))
+            .unwrap_or((i64::MIN, String::new()));
+        let os = match (&host.os.id, &host.os.version_id) {
+            (Some(id), Some(v)) => format!("{id} {v}"),
+            (Some(id), None) => id.clone(),
+            _ => "unknown".into(),
+        };
+        let mut addresses: Vec<String> = prov
+            .facts
+            .iter()
+            .filter_map(|f| match f {
+                Fact::Interfaces(list) => Some(list),
+                _ => None,
+            })
+            .flatten()
+            .filter(|a| a.family == "inet" || a.family == "inet6")
+            .filter_map(|a| normalize(&a.address))
+            .collect();
+        let connections = host.connections.as_deref().unwrap_or_default();
+        addresses.extend(
+            connections
+                .iter()
+                .filter_map(|c| normalize(&c.local_address)),
+        );
+        addresses.sort();
+        addresses.dedup();
+        let mut listening: Vec<(u16, Option<String>)> = host
+            .listeners
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter(|l| l.proto.starts_with("tcp"))
+            .filter_map(|l| Some((l.port?, l.service.clone().or_else(|| l.program.clone()))))
+            .collect();
+        listening.sort();
+        listening.dedup_by_key(|l| l.0);
+        HostSummary {
+            id: file_id(&hostname),
+            hostname,
+            input: input.to_owned(),
+            started_secs,
+            started_at,
+            os,
+            kernel: host
+                .kernel
+                .release
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+            init: host
+                .init
+                .system
+                .map(|s| name(&s))
+                .unwrap_or_else(|| "unknown".into()),
+            virtualization: host.virtualization.kind.clone(),
+            readiness: name(&report.readiness),
+            complete: report.bundle.complete,
+            findings: report
+                .findings
+                .iter()
+                .filter(|f| !matches!(f.severity, Severity::Pass | Severity::Info))
+                .map(|f| FindingRef {
+                    id: f.id,
+                    severity: f.severity,
+                    title: f.title,
+                })
+                .collect(),
+            packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
+            addresses,
+            listening,
+            links: connections
+                .iter()
+                .map(|c| Link {
+                    local_port: c.local_port,
+                    remote_address: c.remote_address.clone(),
+                    remote_port: c.remote_port,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_stay_inside_hosts_dir() {
+        assert_eq!(file_id("../../etc/passwd"), "_.._.._etc_passwd");
+        assert_eq!(file_id("web-01.example.com"), "web-01.example.com");
+        assert_eq!(file_id(""), "_");
+    }
+
+    #[test]
+    fn mapped_and_loopback_addresses() {
+        assert_eq!(normalize("::ffff:10.1.2.3").as_deref(), Some("10.1.2.3"));
+        assert_eq!(normalize("127.0.0.1"), None);
+        assert_eq!(normalize("::1"), None);
+        assert_eq!(normalize("0.0.0.0"), None);
+        assert_eq!(normalize("fe80::1").as_deref(), Some("fe80::1"));
+    }
+}

@@ -1,0 +1,488 @@
+//! `lift batch` end to end: a fleet of 12 bundles made from real probe runs
+//! (three fixture roots and this machine) with hostnames, addresses and TCP
+//! connections rewritten, plus a corrupt and a truncated bundle. Checks the
+//! charts' counts, the move groups, the exports (also through DuckDB), and
+//! that index.html runs in headless Chromium without console errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lift_bundle::{Content, Entry, Fact, FileKind, InterfaceAddr, Record, Writer};
+use lift_tests::{fixture, lift, probe, records, report_json, uname, Scratch};
+use serde_json::Value;
+
+/// The bases: a fixture root (or this machine) and the kernel its hosts say.
+const BASES: [(&str, &str); 4] = [
+    ("debian12-systemd", "6.1.0-18-amd64"),
+    ("centos6-sysv", "2.6.32-754.35.1.el6.x86_64"),
+    ("ubuntu1404-upstart", "3.13.0-170-generic"),
+    ("live", "6.1.0-live"),
+];
+
+/// (hostname, base, address, started_at, listening ports, outbound connections)
+type Spec = (
+    &'static str,
+    usize,
+    &'static str,
+    i64,
+    &'static [u16],
+    &'static [(&'static str, u16)],
+);
+
+const FLEET: [Spec; 12] = [
+    (
+        "web1",
+        0,
+        "10.1.0.1",
+        1000,
+        &[80],
+        &[("10.1.0.2", 8080), ("93.184.216.34", 443)],
+    ),
+    ("app1", 1, "10.1.0.2", 1000, &[8080], &[("10.1.0.3", 5432)]),
+    ("db1", 2, "10.1.0.3", 1000, &[5432], &[]),
+    ("web2", 3, "10.2.0.1", 1000, &[], &[("10.2.0.2", 3306)]),
+    ("db2", 0, "10.2.0.2", 2000, &[3306], &[]),
+    // An older bundle of db2, from another base: superseded, but listed.
+    ("db2", 1, "10.2.0.2", 1500, &[3306], &[]),
+    ("lone1", 0, "10.3.0.1", 1000, &[22], &[]),
+    ("lone2", 1, "10.3.0.2", 1000, &[22], &[]),
+    ("lone3", 2, "10.3.0.3", 1000, &[], &[]),
+    ("lone4", 3, "10.3.0.4", 1000, &[3306], &[]),
+    ("lone5", 0, "10.3.0.5", 1000, &[], &[]),
+    ("lone6", 2, "10.3.0.6", 1000, &[], &[]),
+];
+
+fn hex_v4(addr: &str, port: u16) -> String {
+    let ip: std::net::Ipv4Addr = addr.parse().unwrap();
+    let o = ip.octets();
+    format!(
+        "{:02X}{:02X}{:02X}{:02X}:{port:04X}",
+        o[3], o[2], o[1], o[0]
+    )
+}
+
+/// /proc/net/tcp with LISTEN lines and both ends of every connection that
+/// involves `me` (the peer's end too, as the kernel would show it there).
+fn proc_net_tcp(me: &Spec) -> Vec<u8> {
+    let mut out = String::from("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+    let mut line = |local: String, remote: String, st: &str| {
+        let n = out.lines().count() - 1;
+        out.push_str(&format!(
+            "{n:4}: {local} {remote} {st} 00000000:00000000 00:00000000 00000000     0        0 {} 1 0000000000000000 100 0 0 10 0\n",
+            7000 + n
+        ));
+    };
+    for &p in me.4 {
+        line(hex_v4("0.0.0.0", p), hex_v4("0.0.0.0", 0), "0A");
+    }
+    for (k, &(to, port)) in me.5.iter().enumerate() {
+        line(hex_v4(me.2, 40000 + k as u16), hex_v4(to, port), "01");
+    }
+    for other in FLEET.iter().filter(|o| o.0 != me.0) {
+        for (k, &(to, port)) in other.5.iter().enumerate() {
+            if to == me.2 {
+                line(hex_v4(me.2, port), hex_v4(other.2, 40000 + k as u16), "01");
+            }
+        }
+    }
+    out.into_bytes()
+}
+
+fn file_entry(path: &str, body: Vec<u8>) -> Record {
+    Record::Entry(Entry {
+        spec: "test".into(),
+        path: path.into(),
+        kind: FileKind::File,
+        mode: 0o100444,
+        uid: 0,
+        gid: 0,
+        size: body.len() as u64,
+        mtime: 0,
+        link_target: None,
+        content: Content::Full(body.into()),
+    })
+}
+
+/// /proc/net/tcp or, on a live host where /proc/net links to self/net,
+/// /proc/<pid>/net/tcp (and tcp6, which the fleet replaces by nothing).
+fn is_tcp_table(path: &[u8]) -> bool {
+    let p = String::from_utf8_lossy(path);
+    p.starts_with("/proc/") && (p.ends_with("/net/tcp") || p.ends_with("/net/tcp6"))
+}
+
+/// A base's records with the host's name, address, sockets and start time.
+fn rewrite(base: &[Record], spec: &Spec) -> Vec<Record> {
+    let hostname = ["/etc/hostname", "/proc/sys/kernel/hostname"];
+    let mut tables: Vec<String> = base
+        .iter()
+        .filter_map(|r| match r {
+            Record::Entry(e) if is_tcp_table(&e.path.0) && e.path.0.ends_with(b"/tcp") => {
+                Some(e.path.to_string_lossy())
+            }
+            _ => None,
+        })
+        .collect();
+    if tables.is_empty() {
+        tables.push("/proc/net/tcp".into());
+    }
+    let mut out: Vec<Record> = Vec::new();
+    for r in base {
+        match r {
+            Record::Header(h) => {
+                let mut h = h.clone();
+                h.hostname = spec.0.into();
+                h.started_at.secs = spec.3;
+                out.push(Record::Header(h));
+            }
+            Record::Entry(e) if is_tcp_table(&e.path.0) => {}
+            Record::Entry(e) if hostname.iter().any(|p| e.path.0 == p.as_bytes()) => {}
+            Record::Fact(Fact::Uname(_) | Fact::Interfaces(_)) => {}
+            Record::Footer(_) => {
+                out.push(file_entry(
+                    "/etc/hostname",
+                    format!("{}\n", spec.0).into_bytes(),
+                ));
+                for t in &tables {
+                    out.push(file_entry(t, proc_net_tcp(spec)));
+                }
+                out.push(Record::Fact(uname(spec.0, BASES[spec.1].1)));
+                out.push(Record::Fact(Fact::Interfaces(vec![
+                    iface("lo", "127.0.0.1", 8),
+                    iface("eth0", spec.2, 24),
+                ])));
+                out.push(r.clone());
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+fn iface(name: &str, address: &str, prefix: u8) -> InterfaceAddr {
+    InterfaceAddr {
+        name: name.into(),
+        family: "inet".into(),
+        address: address.into(),
+        prefix_len: Some(prefix),
+        flags: 0,
+    }
+}
+
+fn write_bundle(path: &Path, records: &[Record]) {
+    let mut w = Writer::new(std::fs::File::create(path).unwrap(), 3).unwrap();
+    for r in records {
+        w.write(r).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+struct Fleet {
+    _scratch: Scratch,
+    input: PathBuf,
+    out: PathBuf,
+    /// Per base: (os, init, virtualization, readiness) from `lift report`.
+    bases: Vec<BTreeMap<&'static str, String>>,
+}
+
+fn build_fleet(tag: &str) -> Fleet {
+    let s = Scratch::new(tag);
+    let mut base_records = Vec::new();
+    let mut bases = Vec::new();
+    for (name, _) in BASES {
+        let path = s.join(&format!("{name}.lift"));
+        let root = (name != "live").then(|| fixture(name));
+        probe(root.as_deref(), &path, &["-q"]);
+        base_records.push(records(&path));
+    }
+    let input = s.join("fleet");
+    for (i, spec) in FLEET.iter().enumerate() {
+        let sub = input.join(if i % 2 == 0 { "even" } else { "odd/deeper" });
+        std::fs::create_dir_all(&sub).unwrap();
+        let recs = rewrite(&base_records[spec.1], spec);
+        write_bundle(&sub.join(format!("{i:02}-{}.lift", spec.0)), &recs);
+        if i < BASES.len() {
+            // The base's facts as the batch will see them, read by `lift report`.
+            let r = report_json(&sub.join(format!("{i:02}-{}.lift", spec.0)), "generic");
+            let s = |v: &Value| v.as_str().unwrap_or("unknown").to_string();
+            let os = match (
+                r["host"]["os"]["id"].as_str(),
+                r["host"]["os"]["version_id"].as_str(),
+            ) {
+                (Some(id), Some(v)) => format!("{id} {v}"),
+                (Some(id), None) => id.to_string(),
+                _ => "unknown".into(),
+            };
+            bases.push(BTreeMap::from([
+                ("os", os),
+                ("init", s(&r["host"]["init"]["system"])),
+                ("virtualization", s(&r["host"]["virtualization"]["kind"])),
+                ("readiness", s(&r["readiness"])),
+            ]));
+        }
+    }
+    // Bases and fleet order match for the first four hosts.
+    assert_eq!(
+        FLEET[..4].iter().map(|f| f.1).collect::<Vec<_>>(),
+        [0, 1, 2, 3]
+    );
+    let good = std::fs::read(input.join("even/00-web1.lift")).unwrap();
+    std::fs::write(
+        input.join("even/zz-truncated.lift"),
+        &good[..good.len() / 2],
+    )
+    .unwrap();
+    let mut corrupt = good.clone();
+    for b in &mut corrupt[40..200] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(input.join("odd/zz-corrupt.lift"), corrupt).unwrap();
+    let out = s.join("out");
+    Fleet {
+        _scratch: s,
+        input,
+        out,
+        bases,
+    }
+}
+
+fn batch(f: &Fleet, jobs: &str) {
+    let o = lift(&[
+        "batch",
+        f.input.to_str().unwrap(),
+        "-o",
+        f.out.to_str().unwrap(),
+        "--jobs",
+        jobs,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// `data-label="L" data-count="N"` pairs of one chart in index.html.
+fn chart(page: &str, id: &str) -> BTreeMap<String, usize> {
+    let start = page.find(&format!("data-chart=\"{id}\"")).unwrap();
+    let end = start + page[start..].find("</figure>").unwrap();
+    let mut counts = BTreeMap::new();
+    for g in page[start..end].split("<g class=\"bar\" ").skip(1) {
+        let attr = |name: &str| {
+            let at = g.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+            g[at..at + g[at..].find('"').unwrap()].to_string()
+        };
+        counts.insert(attr("data-label"), attr("data-count").parse().unwrap());
+    }
+    counts
+}
+
+fn jsonl(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn fleet_counts_groups_and_exports() {
+    let f = build_fleet("fleet");
+    batch(&f, "2");
+    let page = std::fs::read_to_string(f.out.join("index.html")).unwrap();
+
+    // Hosts kept: db2's newest bundle (base 0), the rest as built.
+    let kept: Vec<&Spec> = FLEET
+        .iter()
+        .filter(|s| !(s.0 == "db2" && s.3 == 1500))
+        .collect();
+    for key in ["os", "init", "virtualization", "readiness"] {
+        let mut want: BTreeMap<String, usize> = BTreeMap::new();
+        for s in &kept {
+            *want.entry(f.bases[s.1][key].clone()).or_default() += 1;
+        }
+        assert_eq!(chart(&page, key), want, "chart {key}");
+    }
+    let mut kernels: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &kept {
+        *kernels.entry(BASES[s.1].1.to_string()).or_default() += 1;
+    }
+    assert_eq!(chart(&page, "kernel"), kernels);
+    assert!(page.contains("id=\"n-hosts\"") && page.contains("data-count=\"11\" id=\"n-hosts\""));
+    assert!(page.contains("data-count=\"2\" id=\"n-failed\""));
+    assert!(page.contains("data-count=\"1\" id=\"n-superseded\""));
+    // The superseded bundle is listed beside the newest.
+    assert!(page.contains("05-db2.lift"), "older db2 bundle not listed");
+
+    let groups: Value =
+        serde_json::from_slice(&std::fs::read(f.out.join("groups.json")).unwrap()).unwrap();
+    let multi: Vec<Vec<&str>> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            g.as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap())
+                .collect()
+        })
+        .filter(|g: &Vec<&str>| g.len() > 1)
+        .collect();
+    assert_eq!(
+        multi,
+        vec![vec!["app1", "db1", "web1"], vec!["db2", "web2"]]
+    );
+    let edges: Vec<(String, String, u64)> = groups["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["from"].as_str().unwrap().into(),
+                e["to"].as_str().unwrap().into(),
+                e["port"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, u64)> = [
+        ("app1", "db1", 5432),
+        ("web1", "app1", 8080),
+        ("web2", "db2", 3306),
+    ]
+    .iter()
+    .map(|&(a, b, p)| (a.into(), b.into(), p))
+    .collect();
+    assert_eq!(edges, want);
+    assert_eq!(groups["external"][0]["address"], "93.184.216.34");
+    assert_eq!(groups["external"].as_array().unwrap().len(), 1);
+    assert!(page.contains("data-hosts=\"app1 db1 web1\""));
+
+    let errors = jsonl(&f.out.join("errors.jsonl"));
+    let failed: Vec<&str> = errors
+        .iter()
+        .map(|e| e["input"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed[0].ends_with("zz-truncated.lift") && failed[1].ends_with("zz-corrupt.lift")
+            || failed[1].ends_with("zz-truncated.lift") && failed[0].ends_with("zz-corrupt.lift"),
+        "{failed:?}"
+    );
+
+    let csv = std::fs::read_to_string(f.out.join("fleet.csv")).unwrap();
+    let ids: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    let mut want_ids: Vec<&str> = kept.iter().map(|s| s.0).collect();
+    want_ids.sort();
+    assert_eq!(ids, want_ids);
+    let listeners = jsonl(&f.out.join("listeners.jsonl"));
+    let on_3306: Vec<&str> = listeners
+        .iter()
+        .filter(|l| l["port"] == 3306)
+        .map(|l| l["host_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(on_3306, ["db2", "lone4"]);
+    let conns = jsonl(&f.out.join("connections.jsonl"));
+    assert!(conns.iter().any(|c| c["host_id"] == "web1"
+        && c["remote_address"] == "93.184.216.34"
+        && c["remote_port"] == 443));
+    let packages = jsonl(&f.out.join("packages.jsonl"));
+    // One row per package, as many as fleet.csv counts for the host.
+    let web1_rows = packages.iter().filter(|p| p["host_id"] == "web1").count();
+    let web1_csv = csv.lines().find(|l| l.starts_with("web1,")).unwrap();
+    assert!(web1_rows > 100, "debian12 fixture packages missing");
+    assert_eq!(
+        web1_csv.split(',').nth(10),
+        Some(web1_rows.to_string().as_str())
+    );
+    for h in &want_ids {
+        assert!(f.out.join(format!("hosts/{h}.html")).exists());
+        let j: Value =
+            serde_json::from_slice(&std::fs::read(f.out.join(format!("hosts/{h}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(j["host"]["hostname"], *h);
+    }
+
+    // Same input, same DIR, one worker: byte-identical outputs.
+    let before: Vec<Vec<u8>> = outputs(&f.out);
+    batch(&f, "1");
+    assert!(before == outputs(&f.out), "a re-run changed the outputs");
+
+    duckdb(&f.out);
+    browser(&f.out.join("index.html"), &f.out);
+}
+
+fn outputs(dir: &Path) -> Vec<Vec<u8>> {
+    [
+        "index.html",
+        "fleet.csv",
+        "groups.json",
+        "errors.jsonl",
+        "findings.jsonl",
+        "packages.jsonl",
+        "listeners.jsonl",
+        "connections.jsonl",
+        "hosts/db2.json",
+    ]
+    .iter()
+    .map(|n| std::fs::read(dir.join(n)).unwrap())
+    .collect()
+}
+
+/// The README's query: which hosts listen on 3306, by OS.
+fn duckdb(dir: &Path) {
+    let script = format!(
+        "import duckdb\nrows = duckdb.sql(\"select f.host_id, f.os from read_json_auto('{d}/listeners.jsonl') l join read_csv_auto('{d}/fleet.csv') f using (host_id) where l.port = 3306 order by f.host_id\").fetchall()\nprint(';'.join(h for h, _ in rows))",
+        d = dir.display()
+    );
+    let o = Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .expect("python3");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if stderr.contains("No module named 'duckdb'") {
+        eprintln!(
+            "skipping the DuckDB check: duckdb is not installed (scripts/setup-test-deps.sh)"
+        );
+        return;
+    }
+    assert!(o.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "db2;lone4");
+}
+
+fn browser(html: &Path, scratch: &Path) {
+    let Some(chromium) = ["chromium", "chromium-browser"]
+        .iter()
+        .map(|n| Path::new("/usr/bin").join(n))
+        .find(|p| p.exists())
+    else {
+        panic!("chromium: run scripts/setup-test-deps.sh");
+    };
+    let o = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            scratch.join("profile").display()
+        ))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let console: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console errors: {console:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("id=\"hosts\""));
+}
