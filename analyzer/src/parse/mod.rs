@@ -75,6 +75,7 @@ pub mod grub;
 pub mod inittab;
 pub mod meminfo;
 pub mod mountinfo;
+pub mod netconf;
 pub mod os_release;
 pub mod packages;
 pub mod pacman;
