@@ -65,6 +65,7 @@ pub struct Partial<T> {
 }
 
 pub mod apk;
+pub mod autofs;
 pub mod boot_sector;
 pub mod cpuinfo;
 pub mod dpkg_list;
@@ -72,6 +73,7 @@ pub mod dpkg_status;
 pub mod efivar;
 pub mod fstab;
 pub mod grub;
+pub mod if_inet6;
 pub mod inittab;
 pub mod meminfo;
 pub mod mountinfo;
