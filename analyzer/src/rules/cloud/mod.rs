@@ -1,0 +1,61 @@
+//! Blackbox migration to a cloud (`ec2`, `openstack`, `azure`): what the
+//! migration changes on the target, and what the target needs from the
+//! kernel. Several findings depend on the profile (which packages are added,
+//! which drivers are needed): those rules answer through
+//! `Rule::check_for`, and `check` alone answers for every cloud at once.
+
+mod changes;
+mod network;
+
+pub use changes::{Adjtime, BootRewrite, Drivers, InjectedPackages, ServiceChanges};
+pub use network::{DhcpIp, NfsFstab, StaticIp};
+
+use crate::rules::Profile;
+
+pub const CLOUDS: &[Profile] = &[Profile::Ec2, Profile::Openstack, Profile::Azure];
+
+/// The clouds a finding speaks for: the one given, or all of them.
+fn clouds(p: Profile) -> &'static [Profile] {
+    match p {
+        Profile::Ec2 => &[Profile::Ec2],
+        Profile::Openstack => &[Profile::Openstack],
+        Profile::Azure => &[Profile::Azure],
+        _ => CLOUDS,
+    }
+}
+
+#[cfg(test)]
+mod testing {
+    use crate::model::Host;
+    use crate::testing::{fixture, TempRoot};
+
+    pub fn host_of(dir: &std::path::Path) -> Host {
+        crate::model::build(&crate::snapshot::DirSnapshot::new(dir))
+    }
+
+    /// A copy of a fixture root with extra files written over it.
+    pub fn root_with(case: &str, files: &[(&str, &str)]) -> TempRoot {
+        let r = TempRoot::new();
+        copy(&fixture(case), r.path());
+        for (p, c) in files {
+            r.write(p, c.as_bytes());
+        }
+        r
+    }
+
+    pub fn copy(from: &std::path::Path, to: &std::path::Path) {
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let dest = to.join(e.file_name());
+            let t = e.file_type().unwrap();
+            if t.is_symlink() {
+                std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
+            } else if t.is_dir() {
+                std::fs::create_dir_all(&dest).unwrap();
+                copy(&e.path(), &dest);
+            } else {
+                std::fs::copy(e.path(), dest).unwrap();
+            }
+        }
+    }
+}
