@@ -175,3 +175,34 @@ fn identical_inputs_report_nothing() {
     let c6 = crate::snapshot::DirSnapshot::new(&fixture("centos6-sysv"));
     assert_eq!(diff(&c6, &c6, Profile::Azure), Vec::new());
 }
+
+/// The JSON contract's shape, and Markdown that leads with the unexpected.
+#[test]
+fn renders_json_and_markdown() {
+    let b = before();
+    let a = after(&b);
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let report = DiffReport {
+        source: "src.lift".into(),
+        target: "dst|x.lift".into(),
+        profile: "ec2",
+        changes: diff(&src, &dst, Profile::Ec2),
+    };
+    let json: serde_json::Value = serde_json::from_str(
+        &crate::render::render_diff(&report, crate::render::Format::Json).unwrap(),
+    )
+    .unwrap();
+    let c = &json["changes"][0];
+    for field in ["category", "key", "before", "after", "expected", "reason"] {
+        assert!(c.get(field).is_some(), "{field} missing: {c}");
+    }
+    assert_eq!(json["profile"], "ec2");
+    let md = crate::render::render_diff(&report, crate::render::Format::Markdown).unwrap();
+    assert!(md.find("## Unexpected").unwrap() < md.find("## Expected").unwrap());
+    assert!(
+        md.contains("dst\\|x.lift"),
+        "a pipe from the input is escaped"
+    );
+    assert!(md.contains("| DHCP address changed |"));
+}
