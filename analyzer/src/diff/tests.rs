@@ -6,27 +6,10 @@
 use lift_bundle::{Fact, InterfaceAddr};
 
 use super::*;
-use crate::testing::{bundle, fixture, TempRoot};
+use crate::testing::{bundle, copy_tree, fixture, TempRoot};
 
 const NFS: &str = "nfs1.example.lan:/export/data /data nfs4 defaults,_netdev 0 0\n";
 const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
-
-fn copy(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        let t = e.file_type().unwrap();
-        if t.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
-        } else if t.is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 fn addrs(ip: &str) -> Fact {
     Fact::Interfaces(vec![InterfaceAddr {
         name: "eth0".into(),
@@ -40,7 +23,7 @@ fn addrs(ip: &str) -> Fact {
 /// debian12-systemd with an NFS line, adjtime, ssh disabled, port 22 open.
 fn before() -> TempRoot {
     let r = TempRoot::new();
-    copy(&fixture("debian12-systemd"), r.path());
+    copy_tree(&fixture("debian12-systemd"), r.path());
     let fstab = std::fs::read_to_string(r.path().join("etc/fstab")).unwrap();
     r.write("etc/fstab", format!("{fstab}{NFS}").as_bytes());
     r.write("etc/adjtime", b"0.0 0 0.0\n0\nUTC\n");
@@ -56,7 +39,7 @@ fn before() -> TempRoot {
 /// What an ec2 migration does to `before`, and the unexpected extras.
 fn after(b: &TempRoot) -> TempRoot {
     let r = TempRoot::new();
-    copy(b.path(), r.path());
+    copy_tree(b.path(), r.path());
     let p = r.path();
     // Expected: NFS dropped, adjtime rewritten, ssh enabled, new DHCP address.
     let fstab = std::fs::read_to_string(p.join("etc/fstab")).unwrap();

@@ -27,7 +27,7 @@ fn clouds(p: Profile) -> &'static [Profile] {
 #[cfg(test)]
 mod testing {
     use crate::model::Host;
-    use crate::testing::{fixture, TempRoot};
+    use crate::testing::{copy_tree, fixture, TempRoot};
 
     pub fn host_of(dir: &std::path::Path) -> Host {
         crate::model::build(&crate::snapshot::DirSnapshot::new(dir))
@@ -36,26 +36,10 @@ mod testing {
     /// A copy of a fixture root with extra files written over it.
     pub fn root_with(case: &str, files: &[(&str, &str)]) -> TempRoot {
         let r = TempRoot::new();
-        copy(&fixture(case), r.path());
+        copy_tree(&fixture(case), r.path());
         for (p, c) in files {
             r.write(p, c.as_bytes());
         }
         r
-    }
-
-    pub fn copy(from: &std::path::Path, to: &std::path::Path) {
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            let dest = to.join(e.file_name());
-            let t = e.file_type().unwrap();
-            if t.is_symlink() {
-                std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
-            } else if t.is_dir() {
-                std::fs::create_dir_all(&dest).unwrap();
-                copy(&e.path(), &dest);
-            } else {
-                std::fs::copy(e.path(), dest).unwrap();
-            }
-        }
     }
 }
