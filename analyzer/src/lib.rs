@@ -6,6 +6,7 @@
 //! [`render`] (Markdown, HTML, JSON). Arrows only point down that list.
 //! Start with `snapshot::Root`, `model::Host` and `rules::Finding`.
 
+pub mod diff;
 pub mod fleet;
 pub mod model;
 pub mod parse;

@@ -61,6 +61,20 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Compare a source with its migrated target (or before with after):
+    /// every difference, expected for the profile or unexpected.
+    Diff {
+        source: PathBuf,
+        target: PathBuf,
+        /// The migration's profile: generic (nothing expected), ec2,
+        /// openstack or azure.
+        #[arg(long = "target", default_value = "generic")]
+        profile: String,
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     /// Inspect and convert bundles.
     Bundle {
         #[command(subcommand)]
@@ -138,6 +152,30 @@ fn emit(output: Option<&Path>, body: &[u8]) -> Result<()> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Diff {
+            source,
+            target,
+            profile: name,
+            format,
+            output,
+        } => {
+            let p = profile(&name)?;
+            let format = format_for(format.as_deref(), output.as_deref())?;
+            let (a, b) = (
+                lift::snapshot::open(&source)?,
+                lift::snapshot::open(&target)?,
+            );
+            let report = lift::diff::DiffReport {
+                source: source.display().to_string(),
+                target: target.display().to_string(),
+                profile: p.name(),
+                changes: lift::diff::diff(a.as_ref(), b.as_ref(), p),
+            };
+            emit(
+                output.as_deref(),
+                render::render_diff(&report, format)?.as_bytes(),
+            )?;
+        }
         Command::Report {
             input,
             target,

@@ -2,10 +2,13 @@
 //! rules and reports read. `build` is the only entry point.
 
 mod collection;
+mod drivers;
 pub mod facts;
+mod interfaces;
 mod kernel_src;
 mod links;
 mod multipath;
+mod netfs;
 mod packages;
 mod platform;
 pub mod processes;
@@ -17,10 +20,13 @@ mod system;
 mod tools;
 
 pub use collection::{Collection, Unreadable};
+pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Problem};
+pub use interfaces::{ConfigKind, Interface};
 pub use kernel_src::{KernelSources, SourceTree};
 pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
+pub use netfs::{Fstab, NetworkMount};
 pub use packages::{Database, Packages};
 pub use platform::{Boot, Virtualization};
 pub use processes::Process;
@@ -66,6 +72,13 @@ pub struct Host {
     pub connections: Option<Vec<Connection>>,
     /// Installed packages in database order; None when no database was found.
     pub packages: Option<Packages>,
+    /// Addressing per interface; None when nothing about interfaces was
+    /// collected.
+    pub interfaces: Option<Vec<Interface>>,
+    /// /etc/fstab and the NFS mounts of fstab and autofs.
+    pub fstab: Fstab,
+    /// The running kernel's drivers, built in or as modules.
+    pub drivers: Drivers,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -81,11 +94,15 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let kernel = system::kernel(&f);
     let packages = packages::packages(&f);
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
+    let links = links::links(&f);
     let host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
         kernel_sources: kernel_src::kernel_sources(&f),
-        links: links::links(&f),
+        interfaces: interfaces::interfaces(&f, &links),
+        fstab: netfs::fstab(&f),
+        drivers: drivers::drivers(&f, kernel.release.as_deref()),
+        links,
         multipath: multipath::multipath(&f),
         hostname,
         os: system::os(&f),

@@ -65,6 +65,7 @@ pub struct Partial<T> {
 }
 
 pub mod apk;
+pub mod autofs;
 pub mod boot_sector;
 pub mod cpuinfo;
 pub mod dpkg_list;
@@ -72,9 +73,11 @@ pub mod dpkg_status;
 pub mod efivar;
 pub mod fstab;
 pub mod grub;
+pub mod if_inet6;
 pub mod inittab;
 pub mod meminfo;
 pub mod mountinfo;
+pub mod netconf;
 pub mod os_release;
 pub mod packages;
 pub mod pacman;

@@ -130,7 +130,32 @@ fn environment() -> Environment<'static> {
         include_str!("../../templates/report.html.j2"),
     )
     .expect("valid template");
+    env.add_template("diff.md.j2", include_str!("../../templates/diff.md.j2"))
+        .expect("valid template");
+    env.add_template("diff.html.j2", include_str!("../../templates/diff.html.j2"))
+        .expect("valid template");
     env
+}
+
+/// A `lift diff` report in the given format.
+pub fn render_diff(
+    report: &crate::diff::DiffReport,
+    format: Format,
+) -> Result<String, minijinja::Error> {
+    let name = match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(report).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+            })?;
+            s.push('\n');
+            return Ok(s);
+        }
+        Format::Markdown => "diff.md.j2",
+        Format::Html => "diff.html.j2",
+    };
+    environment()
+        .get_template(name)?
+        .render(Value::from_serialize(report))
 }
 
 pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Error> {

@@ -3,6 +3,7 @@
 //! beside it. Findings are data (a stable id, a severity, fields); the words
 //! a person reads come from `text::title` and the templates.
 
+mod cloud;
 mod generic;
 mod inventory;
 mod mgn;
@@ -111,6 +112,11 @@ pub trait Rule: Sync {
         false
     }
     fn check(&self, host: &Host) -> Finding;
+    /// For rules whose answer depends on the target profile (which packages
+    /// a cloud adds); `evaluate` calls this.
+    fn check_for(&self, host: &Host, _profile: Profile) -> Finding {
+        self.check(host)
+    }
 }
 
 /// Every rule, in report order within a severity.
@@ -133,6 +139,14 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::NotParavirtualized,
     &mgn::Multipath,
     &inventory::UnmanagedListeners,
+    &cloud::StaticIp,
+    &cloud::DhcpIp,
+    &cloud::NfsFstab,
+    &cloud::InjectedPackages,
+    &cloud::ServiceChanges,
+    &cloud::Drivers,
+    &cloud::Adjtime,
+    &cloud::BootRewrite,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -159,7 +173,7 @@ pub fn evaluate(host: &Host, profile: Profile) -> Evaluation {
         .iter()
         .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
     {
-        let f = rule.check(host);
+        let f = rule.check_for(host, profile);
         debug_assert_eq!(f.id, rule.id());
         unknown_required |= f.severity == Severity::Unknown && rule.required();
         findings.push(f);

@@ -22,6 +22,14 @@ pub fn title(id: &str) -> &'static str {
         "mgn.not-paravirtualized" => "Not a Xen paravirtualized guest",
         "mgn.multipath" => "Multipath (supported by the installer)",
         "gen.unmanaged-listeners" => "Every listening port belongs to a managed service",
+        "cloud.static-ip" => "Static addresses are kept on the target",
+        "cloud.dhcp-ip" => "DHCP interfaces get new addresses",
+        "cloud.nfs-fstab" => "NFS mounts are dropped on the target",
+        "cloud.injected-packages" => "Packages the migration adds",
+        "cloud.service-changes" => "Services whose state the migration changes",
+        "cloud.drivers" => "The kernel has the target's disk and network drivers",
+        "cloud.adjtime" => "/etc/adjtime will differ",
+        "cloud.boot-rewrite" => "The boot configuration and initramfs are rewritten",
         _ => UNTITLED,
     }
 }

@@ -1,0 +1,183 @@
+//! File categories: /etc/hosts by line, users and groups by name, cron by
+//! line, and every other file under /etc by content (the probe's SHA-256
+//! where it kept no content), like a scan compare.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::inventory::pair;
+use super::{Change, Expectations};
+use lift_bundle::FileKind;
+
+use crate::snapshot::{Data, Lookup, Root};
+
+/// Files compared by their own category, not as plain /etc files.
+const OWN_CATEGORY: &[&str] = &["/etc/hosts", "/etc/passwd", "/etc/group", "/etc/crontab"];
+
+/// Budget on the /etc walk: far more than any real /etc holds.
+const MAX_ETC_ENTRIES: usize = 200_000;
+
+pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<Change> {
+    let mut out = Vec::new();
+    let dhcp = ex.dhcp_addresses();
+    for (line, x, y) in lines(a, b, "/etc/hosts") {
+        let old_dhcp = ex.cloud
+            && line
+                .split_whitespace()
+                .next()
+                .is_some_and(|ip| dhcp.iter().any(|d| d == ip));
+        let r = old_dhcp.then(|| "DHCP address changed".to_string());
+        out.push(Change::new("hosts", line, x, y).expect(r));
+    }
+    for (path, category) in [("/etc/passwd", "users"), ("/etc/group", "groups")] {
+        let by_name = |r: &Root| -> Vec<(String, String)> {
+            r.read_string(path)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| Some((l.split(':').next()?.to_string(), l.to_string())))
+                .filter(|(n, _)| !n.is_empty())
+                .collect()
+        };
+        for (name, x, y) in pair(by_name(a), by_name(b)) {
+            out.push(Change::new(category, name, x, y));
+        }
+    }
+    let mut cron = vec!["/etc/crontab".to_string()];
+    cron.extend(a.glob("/etc/cron.d", "*"));
+    cron.extend(b.glob("/etc/cron.d", "*"));
+    cron.extend(a.glob("/var/spool/cron", "*"));
+    cron.extend(b.glob("/var/spool/cron", "*"));
+    cron.extend(a.glob("/var/spool/cron/crontabs", "*"));
+    cron.extend(b.glob("/var/spool/cron/crontabs", "*"));
+    cron.sort();
+    cron.dedup();
+    for path in &cron {
+        for (line, x, y) in lines(a, b, path) {
+            out.push(Change::new("cron", format!("{path}: {line}"), x, y));
+        }
+    }
+    let (fa, fb) = (etc(a), etc(b));
+    for (path, x, y) in pair(fa.into_iter().collect(), fb.into_iter().collect()) {
+        if OWN_CATEGORY.contains(&path.as_str()) || cron.contains(&path) {
+            continue;
+        }
+        let r = etc_reason(&path, ex, so_far, a, b);
+        out.push(Change::new("etc", path, x.map(|v| v.0), y.map(|v| v.0)).expect(r));
+    }
+    out
+}
+
+/// Why a changed file under /etc is expected, if it is.
+fn etc_reason(
+    path: &str,
+    ex: &Expectations,
+    so_far: &[Change],
+    a: &Root,
+    b: &Root,
+) -> Option<String> {
+    if !ex.cloud {
+        return None;
+    }
+    if path == "/etc/adjtime" {
+        return Some("/etc/adjtime is rewritten on new hardware".into());
+    }
+    if path == "/etc/default/grub" || path.starts_with("/etc/grub") {
+        return Some("the boot configuration is rewritten for the target".into());
+    }
+    if path == "/etc/fstab" {
+        // Expected only when the lines that went are all NFS and none came.
+        let d = lines(a, b, path);
+        let only_nfs = !d.is_empty()
+            && d.iter().all(|(l, _, y)| {
+                y.is_none()
+                    && l.split_whitespace()
+                        .nth(2)
+                        .is_some_and(|t| t.starts_with("nfs"))
+            });
+        return only_nfs.then(|| "NFS lines are dropped in a cloud migration".into());
+    }
+    // A link or file that follows an expected package or service change.
+    so_far
+        .iter()
+        .filter(|c| c.expected && matches!(c.category, "services" | "packages"))
+        .find(|c| {
+            let name = c.key.split('.').next().unwrap_or(&c.key);
+            path.rsplit('/')
+                .next()
+                .is_some_and(|leaf| leaf.contains(name))
+                || (name == "cloud-init" && path.starts_with("/etc/cloud/"))
+                || (name.eq_ignore_ascii_case("walinuxagent") && path.starts_with("/etc/waagent"))
+        })
+        .map(|c| format!("follows the expected change of {}", c.key))
+}
+
+/// Line-level differences of one file: (line, present before, present after).
+fn lines(a: &Root, b: &Root, path: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let set = |r: &Root| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = r
+            .read_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(|l| {
+                (
+                    l.split_whitespace().collect::<Vec<_>>().join(" "),
+                    "present".to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    pair(set(a), set(b))
+}
+
+/// Every object under /etc: path -> (what to show, what to compare). A
+/// file's identity is its SHA-256, computed from the content when captured.
+fn etc(r: &Root) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec!["/etc".to_string()];
+    while let Some(dir) = todo.pop() {
+        for c in r.list(&dir).unwrap_or_default() {
+            if out.len() >= MAX_ETC_ENTRIES {
+                return out;
+            }
+            let path = format!("{dir}/{}", String::from_utf8_lossy(&c.name));
+            let v = match c.kind {
+                FileKind::Dir => {
+                    todo.push(path.clone());
+                    ("directory".to_string(), "dir".to_string())
+                }
+                FileKind::Symlink => {
+                    let t = String::from_utf8_lossy(c.link_target.as_deref().unwrap_or_default())
+                        .into_owned();
+                    (format!("-> {t}"), format!("link {t}"))
+                }
+                FileKind::File => match r.lookup(&path) {
+                    Lookup::Found(n) => {
+                        let digest = match &n.content {
+                            Data::Full(b) => Some(hex(&Sha256::digest(b))),
+                            Data::Digest(d) => Some(hex(d)),
+                            _ => None,
+                        };
+                        match digest {
+                            Some(d) => (format!("sha256 {}", &d[..12.min(d.len())]), d),
+                            None => (format!("{} bytes", n.size), format!("size {}", n.size)),
+                        }
+                    }
+                    _ => continue,
+                },
+                other => (format!("{other:?}"), format!("{other:?}")),
+            };
+            out.insert(path, v);
+        }
+    }
+    out
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

@@ -1,0 +1,247 @@
+//! The Host model's categories, matched by identity: packages by name and
+//! arch, services by name (a SysV script and a systemd unit of one name are
+//! one service), listeners by protocol and port, mounts by mount point,
+//! interfaces by name.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+use super::{Change, Expectations};
+use crate::model::Host;
+use crate::parse::packages::{InstalledPackage, PackageManager};
+use crate::parse::version_cmp::{dpkg_version_cmp, rpm_evr_cmp};
+
+/// Pairs two keyed lists: (key, before, after) for every key whose values differ.
+pub(super) fn pair<K: Ord + Clone, V: PartialEq + Clone>(
+    a: Vec<(K, V)>,
+    b: Vec<(K, V)>,
+) -> Vec<(K, Option<V>, Option<V>)> {
+    let mut m: BTreeMap<K, (Option<V>, Option<V>)> = BTreeMap::new();
+    for (k, v) in a {
+        m.entry(k).or_default().0 = Some(v);
+    }
+    for (k, v) in b {
+        m.entry(k).or_default().1 = Some(v);
+    }
+    m.into_iter()
+        .filter(|(_, (x, y))| x != y)
+        .map(|(k, (x, y))| (k, x, y))
+        .collect()
+}
+
+fn show<T: Debug>(v: &Option<T>) -> String {
+    v.as_ref()
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (key, x, y) in [
+        ("os", a.os.pretty_name.clone(), b.os.pretty_name.clone()),
+        ("kernel", a.kernel.release.clone(), b.kernel.release.clone()),
+        ("hostname", a.hostname.clone(), b.hostname.clone()),
+    ] {
+        if x != y {
+            let reason = (key == "kernel" && ex.cloud && a.virtualization.kind == "xen-pv")
+                .then(|| "a paravirtualized source boots a new kernel on the target".to_string());
+            out.push(Change::new("os", key, x, y).expect(reason));
+        }
+    }
+    packages(a, b, ex, &mut out);
+    services(a, b, ex, &mut out);
+    let listeners = |h: &Host| {
+        h.listeners
+            .iter()
+            .flatten()
+            .filter(|l| l.proto != "unix")
+            .map(|l| {
+                (
+                    format!("{}/{}", l.proto, l.port.unwrap_or(0)),
+                    l.program.clone().unwrap_or_else(|| "listening".into()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if a.listeners.is_some() && b.listeners.is_some() {
+        for (k, x, y) in pair(dedup(listeners(a)), dedup(listeners(b))) {
+            out.push(Change::new("listeners", k, x, y));
+        }
+    }
+    let mounts = |h: &Host| {
+        h.mounts
+            .iter()
+            .flatten()
+            .map(|m| {
+                (
+                    m.mount_point.clone(),
+                    format!("{} {}", m.source.clone().unwrap_or_default(), m.fs_type),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    if a.mounts.is_some() && b.mounts.is_some() {
+        for (k, x, y) in pair(mounts(a), mounts(b)) {
+            let nfs = x
+                .as_deref()
+                .is_some_and(|v| v.ends_with(" nfs") || v.ends_with(" nfs4"))
+                && y.is_none();
+            let reason = (ex.cloud && nfs)
+                .then(|| "NFS mounts are dropped in a cloud migration".to_string());
+            out.push(Change::new("mounts", k, x, y).expect(reason));
+        }
+    }
+    interfaces(a, b, ex, &mut out);
+    out
+}
+
+fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+    let (Some(pa), Some(pb)) = (&a.packages, &b.packages) else {
+        return;
+    };
+    let keyed = |l: &[InstalledPackage]| {
+        l.iter()
+            .filter(|p| p.is_installed())
+            .map(|p| {
+                (
+                    (p.name.clone(), p.arch.clone().unwrap_or_default()),
+                    p.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for ((name, arch), x, y) in pair(keyed(&pa.list), keyed(&pb.list)) {
+        let key = if arch.is_empty() {
+            name.clone()
+        } else {
+            format!("{name}.{arch}")
+        };
+        let evr = |p: &InstalledPackage| match &p.release {
+            Some(r) => format!("{}-{r}", p.version),
+            None => p.version.clone(),
+        };
+        let mut c = Change::new("packages", key, x.as_ref().map(evr), y.as_ref().map(evr));
+        match (&x, &y) {
+            (None, Some(_)) => c = c.expect(ex.added_package(&name)),
+            (Some(p), Some(q)) => {
+                let order = if p.manager == PackageManager::Dpkg {
+                    dpkg_version_cmp(&p.version, &q.version)
+                } else {
+                    rpm_evr_cmp(
+                        (p.epoch, &p.version, p.release.as_deref()),
+                        (q.epoch, &q.version, q.release.as_deref()),
+                    )
+                };
+                c.category = match order {
+                    std::cmp::Ordering::Less => "packages upgraded",
+                    std::cmp::Ordering::Greater => "packages downgraded",
+                    std::cmp::Ordering::Equal => "packages",
+                };
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+}
+
+fn services(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+    let (Some(sa), Some(sb)) = (&a.services, &b.services) else {
+        return;
+    };
+    // By name alone: the init system that runs it may change with the move.
+    let state = |s: &crate::model::Service| {
+        let e = match s.enabled {
+            Some(true) => "enabled",
+            Some(false) => "disabled",
+            None => "static",
+        };
+        let r = match s.running {
+            Some(true) => ", running",
+            Some(false) => ", not running",
+            None => "",
+        };
+        (e.to_string(), format!("{e}{r}"))
+    };
+    let keyed = |l: &[crate::model::Service]| {
+        l.iter()
+            .map(|s| (s.name.clone(), state(s)))
+            .collect::<Vec<_>>()
+    };
+    for (name, x, y) in pair(keyed(sa), keyed(sb)) {
+        let enabled_after = sb.iter().find(|s| s.name == name).and_then(|s| s.enabled);
+        let enablement_changed = x.as_ref().map(|v| &v.0) != y.as_ref().map(|v| &v.0);
+        let reason = if enablement_changed {
+            ex.service_state(&name, enabled_after)
+        } else {
+            None
+        };
+        out.push(Change::new("services", name, x.map(|v| v.1), y.map(|v| v.1)).expect(reason));
+    }
+}
+
+fn interfaces(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+    let (Some(ia), Some(ib)) = (&a.interfaces, &b.interfaces) else {
+        return;
+    };
+    let addrs = |l: &[crate::model::Interface]| {
+        l.iter()
+            .map(|i| {
+                (
+                    i.name.clone(),
+                    (i.addresses.join(" "), i.mac.clone(), show(&Some(i.config))),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, x, y) in pair(addrs(ia), addrs(ib)) {
+        if let (Some(x), Some(y)) = (&x, &y) {
+            if x.0 != y.0 {
+                let r = (ex.cloud && ex.dhcp(&name)).then(|| "DHCP address changed".to_string());
+                out.push(
+                    Change::new(
+                        "interfaces",
+                        format!("{name} addresses"),
+                        Some(x.0.clone()),
+                        Some(y.0.clone()),
+                    )
+                    .expect(r),
+                );
+            }
+            if x.1 != y.1 {
+                let r = ex
+                    .cloud
+                    .then(|| "the target's network card has its own MAC".to_string());
+                out.push(
+                    Change::new(
+                        "interfaces",
+                        format!("{name} mac"),
+                        x.1.clone(),
+                        y.1.clone(),
+                    )
+                    .expect(r),
+                );
+            }
+            if x.2 != y.2 {
+                out.push(Change::new(
+                    "interfaces",
+                    format!("{name} config"),
+                    Some(x.2.clone()),
+                    Some(y.2.clone()),
+                ));
+            }
+            continue;
+        }
+        out.push(Change::new(
+            "interfaces",
+            name,
+            x.map(|v| v.0),
+            y.map(|v| v.0),
+        ));
+    }
+}

@@ -1,0 +1,191 @@
+//! Before/after pairs built from the debian12-systemd root: the after side
+//! is a copy with what the migration to a cloud does, plus unexpected
+//! changes mixed in. Bundles (not directories) so that live addresses can
+//! be given as the probe's getifaddrs fact.
+
+use lift_bundle::{Fact, InterfaceAddr};
+
+use super::*;
+use crate::testing::{bundle, copy_tree, fixture, TempRoot};
+
+const NFS: &str = "nfs1.example.lan:/export/data /data nfs4 defaults,_netdev 0 0\n";
+const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+fn addrs(ip: &str) -> Fact {
+    Fact::Interfaces(vec![InterfaceAddr {
+        name: "eth0".into(),
+        family: "inet".into(),
+        address: ip.into(),
+        prefix_len: Some(24),
+        flags: 0,
+    }])
+}
+
+/// debian12-systemd with an NFS line, adjtime, ssh disabled, port 22 open.
+fn before() -> TempRoot {
+    let r = TempRoot::new();
+    copy_tree(&fixture("debian12-systemd"), r.path());
+    let fstab = std::fs::read_to_string(r.path().join("etc/fstab")).unwrap();
+    r.write("etc/fstab", format!("{fstab}{NFS}").as_bytes());
+    r.write("etc/adjtime", b"0.0 0 0.0\n0\nUTC\n");
+    r.write("etc/hosts", b"127.0.0.1 localhost\n10.0.0.5 deb12-web\n");
+    // ssh disabled: its wants link and its sshd alias gone.
+    for link in ["multi-user.target.wants/ssh.service", "sshd.service"] {
+        std::fs::remove_file(r.path().join("etc/systemd/system").join(link)).unwrap();
+    }
+    r.write("proc/net/tcp", format!("{TCP}   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1000 1 0 100 0 0 10 0\n   1: 00000000:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1001 1 0 100 0 0 10 0\n").as_bytes());
+    r
+}
+
+/// What an ec2 migration does to `before`, and the unexpected extras.
+fn after(b: &TempRoot) -> TempRoot {
+    let r = TempRoot::new();
+    copy_tree(b.path(), r.path());
+    let p = r.path();
+    // Expected: NFS dropped, adjtime rewritten, ssh enabled, new DHCP address.
+    let fstab = std::fs::read_to_string(p.join("etc/fstab")).unwrap();
+    r.write("etc/fstab", fstab.replace(NFS, "").as_bytes());
+    r.write(
+        "etc/adjtime",
+        b"0.000000 1700000000 0.000000\n1700000000\nUTC\n",
+    );
+    for link in ["multi-user.target.wants/ssh.service", "sshd.service"] {
+        r.symlink(
+            &format!("etc/systemd/system/{link}"),
+            "/lib/systemd/system/ssh.service",
+        );
+    }
+    r.write("etc/hosts", b"127.0.0.1 localhost\n172.31.5.9 deb12-web\n");
+    // Unexpected: cron no longer starts, port 3306 gone, bash downgraded,
+    // a user added, the cgroup2 mount lost.
+    std::fs::remove_file(p.join("etc/systemd/system/multi-user.target.wants/cron.service"))
+        .unwrap();
+    r.write("proc/net/tcp", format!("{TCP}   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1000 1 0 100 0 0 10 0\n").as_bytes());
+    let status = std::fs::read_to_string(p.join("var/lib/dpkg/status")).unwrap();
+    r.write(
+        "var/lib/dpkg/status",
+        status
+            .replacen("Version: 5.2.15-2+b13", "Version: 5.2.15-2", 1)
+            .as_bytes(),
+    );
+    let passwd = std::fs::read_to_string(p.join("etc/passwd")).unwrap();
+    r.write(
+        "etc/passwd",
+        format!("{passwd}intruder:x:0:0::/root:/bin/bash\n").as_bytes(),
+    );
+    let mi = std::fs::read_to_string(p.join("proc/self/mountinfo")).unwrap();
+    r.write(
+        "proc/self/mountinfo",
+        mi.lines()
+            .filter(|l| !l.contains("/sys/fs/cgroup/unified"))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .as_bytes(),
+    );
+    r
+}
+
+fn find<'c>(changes: &'c [Change], category: &str, key: &str) -> &'c Change {
+    changes
+        .iter()
+        .find(|c| c.category == category && c.key == key)
+        .unwrap_or_else(|| panic!("no {category} {key} in {changes:#?}"))
+}
+
+#[test]
+fn ec2_migration_is_classified() {
+    let b = before();
+    let a = after(&b);
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let changes = diff(&src, &dst, Profile::Ec2);
+    for (category, key, expected) in [
+        ("etc", "/etc/fstab", true),
+        ("etc", "/etc/adjtime", true),
+        ("services", "ssh", true),
+        ("etc", "/etc/systemd/system/sshd.service", true),
+        (
+            "etc",
+            "/etc/systemd/system/multi-user.target.wants/cron.service",
+            false,
+        ),
+        ("interfaces", "eth0 addresses", true),
+        ("hosts", "10.0.0.5 deb12-web", true),
+        ("services", "cron", false),
+        ("listeners", "tcp/3306", false),
+        ("packages downgraded", "bash.amd64", false),
+        ("users", "intruder", false),
+        ("mounts", "/sys/fs/cgroup/unified", false),
+    ] {
+        let c = find(&changes, category, key);
+        assert_eq!(c.expected, expected, "{c:?}");
+        assert_eq!(c.reason.is_some(), expected, "{c:?}");
+    }
+    assert_eq!(
+        find(&changes, "interfaces", "eth0 addresses")
+            .reason
+            .as_deref(),
+        Some("DHCP address changed")
+    );
+    assert!(find(&changes, "etc", "/etc/fstab")
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("NFS"));
+    // Unexpected first.
+    let first_expected = changes.iter().position(|c| c.expected).unwrap();
+    assert!(changes[first_expected..].iter().all(|c| c.expected));
+    assert!(first_expected >= 5);
+}
+
+/// The same edits are all unexpected when no cloud profile explains them.
+#[test]
+fn generic_profile_expects_nothing() {
+    let b = before();
+    let a = after(&b);
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let changes = diff(&src, &dst, Profile::Generic);
+    assert!(!changes.is_empty());
+    assert!(changes.iter().all(|c| !c.expected), "{changes:#?}");
+}
+
+#[test]
+fn identical_inputs_report_nothing() {
+    let b = before();
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    assert_eq!(diff(&src, &dst, Profile::Ec2), Vec::new());
+    let c6 = crate::snapshot::DirSnapshot::new(&fixture("centos6-sysv"));
+    assert_eq!(diff(&c6, &c6, Profile::Azure), Vec::new());
+}
+
+/// The JSON contract's shape, and Markdown that leads with the unexpected.
+#[test]
+fn renders_json_and_markdown() {
+    let b = before();
+    let a = after(&b);
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let report = DiffReport {
+        source: "src.lift".into(),
+        target: "dst|x.lift".into(),
+        profile: "ec2",
+        changes: diff(&src, &dst, Profile::Ec2),
+    };
+    let json: serde_json::Value = serde_json::from_str(
+        &crate::render::render_diff(&report, crate::render::Format::Json).unwrap(),
+    )
+    .unwrap();
+    let c = &json["changes"][0];
+    for field in ["category", "key", "before", "after", "expected", "reason"] {
+        assert!(c.get(field).is_some(), "{field} missing: {c}");
+    }
+    assert_eq!(json["profile"], "ec2");
+    let md = crate::render::render_diff(&report, crate::render::Format::Markdown).unwrap();
+    assert!(md.find("## Unexpected").unwrap() < md.find("## Expected").unwrap());
+    assert!(
+        md.contains("dst\\|x.lift"),
+        "a pipe from the input is escaped"
+    );
+    assert!(md.contains("| DHCP address changed |"));
+}

@@ -1,0 +1,97 @@
+//! Which kernel modules the running kernel can load: built in
+//! (modules.builtin), shipped as modules (modules.dep), or loaded
+//! (/proc/modules). A migrated server boots only if its kernel has the
+//! target's disk and network drivers.
+
+use serde::Serialize;
+
+use super::facts::Facts;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Drivers {
+    pub release: Option<String>,
+    /// Names with `-` as `_`, as the kernel reports them. None when the
+    /// file was not captured.
+    pub builtin: Option<Vec<String>>,
+    pub modules: Option<Vec<String>>,
+    pub loaded: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverState {
+    Builtin,
+    Module,
+    Missing,
+    Unknown,
+}
+
+impl Drivers {
+    pub fn state(&self, name: &str) -> DriverState {
+        let has = |l: &Option<Vec<String>>| l.as_ref().map(|l| l.iter().any(|m| m == name));
+        match (has(&self.builtin), has(&self.modules), has(&self.loaded)) {
+            (Some(true), _, _) => DriverState::Builtin,
+            (_, Some(true), _) | (_, _, Some(true)) => DriverState::Module,
+            (Some(false), Some(false), _) => DriverState::Missing,
+            _ => DriverState::Unknown,
+        }
+    }
+}
+
+/// `kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz` -> `ena`.
+fn module_name(path: &str) -> Option<String> {
+    let base = path.rsplit('/').next()?;
+    let stem = base.split(".ko").next().filter(|_| base.contains(".ko"))?;
+    Some(stem.replace('-', "_"))
+}
+
+pub fn drivers(f: &Facts, release: Option<&str>) -> Drivers {
+    let list = |path: String, dep: bool| {
+        f.bytes(&path).map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .filter_map(|l| module_name(if dep { l.split(':').next()? } else { l.trim() }))
+                .collect::<Vec<_>>()
+        })
+    };
+    let dir = release.map(|r| format!("/lib/modules/{r}"));
+    Drivers {
+        builtin: dir
+            .as_ref()
+            .and_then(|d| list(format!("{d}/modules.builtin"), false)),
+        modules: dir
+            .as_ref()
+            .and_then(|d| list(format!("{d}/modules.dep"), true)),
+        loaded: f.bytes("/proc/modules").map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .filter_map(|l| l.split_whitespace().next().map(String::from))
+                .collect()
+        }),
+        release: release.map(String::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_states() {
+        assert_eq!(
+            module_name("kernel/drivers/hv/hv-vmbus.ko.zst").as_deref(),
+            Some("hv_vmbus")
+        );
+        assert_eq!(module_name("modules.order"), None);
+        let d = Drivers {
+            release: None,
+            builtin: Some(vec!["virtio_blk".into()]),
+            modules: Some(vec!["ena".into()]),
+            loaded: None,
+        };
+        assert_eq!(d.state("virtio_blk"), DriverState::Builtin);
+        assert_eq!(d.state("ena"), DriverState::Module);
+        assert_eq!(d.state("nvme"), DriverState::Missing);
+        assert_eq!(Drivers::default().state("nvme"), DriverState::Unknown);
+    }
+}

@@ -1,0 +1,83 @@
+//! NetworkManager keyfiles (/etc/NetworkManager/system-connections/*).
+//!
+//! Sample (as nmcli writes a static connection):
+//!
+//! ```text
+//! [connection]
+//! id=Wired connection 1
+//! type=ethernet
+//! interface-name=enp1s0
+//!
+//! [ipv4]
+//! address1=192.0.2.50/24,192.0.2.1
+//! method=manual
+//! ```
+//!
+//! `method=auto` is DHCP, `manual` is static; a connection bound to no
+//! interface (no `interface-name`) is named by its `id`.
+
+use super::{ini, Addressing, IfaceConfig};
+
+pub fn parse(bytes: &[u8]) -> IfaceConfig {
+    let mut id = String::new();
+    let mut iface = String::new();
+    let mut c = IfaceConfig::new("", Addressing::Other, None);
+    for (line, section, key, value) in ini(bytes) {
+        match (section.as_str(), key.as_str()) {
+            ("connection", "id") => id = value,
+            ("connection", "interface-name") => iface = value,
+            ("ipv4", "method") => {
+                c.line = Some(line);
+                c.addressing = match value.as_str() {
+                    "auto" => Addressing::Dhcp,
+                    "manual" => Addressing::Static,
+                    _ => Addressing::Other,
+                };
+            }
+            ("ipv4" | "ipv6", k) if k.starts_with("address") => {
+                // `address1=ADDR/PREFIX,GATEWAY`; the old `addresses=` takes
+                // `;`-separated entries.
+                c.addresses.extend(
+                    value
+                        .split(';')
+                        .filter_map(|a| a.split(',').next())
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(String::from),
+                );
+            }
+            _ => {}
+        }
+    }
+    c.name = if iface.is_empty() { id } else { iface };
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fixture;
+
+    fn read(case: &str) -> IfaceConfig {
+        parse(&std::fs::read(fixture(case)).unwrap())
+    }
+
+    #[test]
+    fn manual_is_static() {
+        let c = read(
+            "netconf/keyfile/static/etc/NetworkManager/system-connections/enp1s0.nmconnection",
+        );
+        assert_eq!(
+            (c.name.as_str(), c.addressing),
+            ("enp1s0", Addressing::Static)
+        );
+        assert_eq!(c.addresses, ["192.0.2.50/24"]);
+    }
+
+    #[test]
+    fn auto_is_dhcp_and_unbound_is_named_by_id() {
+        let c = read("netconf/keyfile/dhcp/etc/NetworkManager/system-connections/Wired connection 1.nmconnection");
+        assert_eq!(c.addressing, Addressing::Dhcp);
+        assert_eq!(c.name, "Wired connection 1");
+    }
+}
