@@ -3,7 +3,8 @@
 # Ubuntu (as root or with sudo): the musl target and musl-tools (the static
 # probe), gcc (tests build ../shared/tools/oldkernel.c), util-linux's setarch
 # and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
-# report checks), and the DuckDB Python package (the fleet exports test).
+# report checks), the DuckDB Python package (the fleet exports test), and
+# libfuse2 with fusepy (a hung FUSE filesystem in tests/tests/faults.rs).
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -13,6 +14,7 @@ command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v setarch >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+[ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || missing="$missing libfuse2"
 if [ -n "$missing" ]; then
     $SUDO apt-get update -q
     # shellcheck disable=SC2086
@@ -24,5 +26,9 @@ fi
 if ! python3 -c "import duckdb" 2>/dev/null; then
     python3 -m pip install --user duckdb 2>/dev/null \
         || python3 -m pip install --user --break-system-packages duckdb
+fi
+if ! python3 -c "import fuse" 2>/dev/null; then
+    python3 -m pip install --user fusepy 2>/dev/null \
+        || python3 -m pip install --user --break-system-packages fusepy
 fi
 echo "test dependencies: ready"

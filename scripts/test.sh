@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 sh scripts/setup-test-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
-cargo test --workspace
+cargo test --workspace --no-fail-fast

@@ -139,7 +139,11 @@ impl<'r, W: Write> Collector<'r, W> {
         if self.status.timed_out || self.status.entries >= self.spec.max_entries {
             return false;
         }
-        if Instant::now() >= self.deadline {
+        if crate::signals::interrupted() {
+            self.status.truncated = true;
+            return false;
+        }
+        if Instant::now() >= self.deadline || crate::signals::stop_requested() {
             self.status.timed_out = true;
             self.status.truncated = true;
             return false;
@@ -434,25 +438,20 @@ impl<'r, W: Write> Collector<'r, W> {
         e.content = Content::Chunked { size: e.size };
         self.push_entry(e)?;
         let mut offset = 0u64;
-        let mut buf = Vec::new();
         while offset < cap {
             if !self.may_continue() {
                 break;
             }
-            buf.clear();
             let want = CHUNK.min(cap - offset);
-            if let Err(err) = (&mut file).take(want).read_to_end(&mut buf) {
-                self.note(
-                    NoteKind::Other,
-                    Some(&path.0),
-                    format!("read failed at byte {offset}: {err}"),
-                )?;
-                break;
-            }
-            if buf.is_empty() {
-                break;
-            }
-            let data = std::mem::take(&mut buf);
+            let data = match rootfs::read_up_to(&mut file, want) {
+                Ok(d) if d.is_empty() => break,
+                Ok(d) => d,
+                Err(err) => {
+                    let msg = format!("read failed at byte {offset}: {err}");
+                    self.note(NoteKind::Other, Some(&path.0), msg)?;
+                    break;
+                }
+            };
             let n = data.len() as u64;
             self.emit(&Record::Chunk(Chunk {
                 path: path.clone(),
@@ -489,7 +488,9 @@ impl<'r, W: Write> Collector<'r, W> {
                                 return self.push_entry(e);
                             }
                         }
-                        Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                        Err(err)
+                            if err.kind() == io::ErrorKind::Interrupted
+                                && !crate::signals::stop_requested() => {}
                         Err(err) => {
                             e.content = Content::Error {
                                 errno: errno_of(&err),

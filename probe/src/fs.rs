@@ -3,10 +3,11 @@
 //! only regular files are opened, and network filesystems are never touched.
 
 use std::ffi::OsStr;
-use std::fs::{self, File, Metadata, OpenOptions};
+use std::fs::{self, File, Metadata};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use lift_bundle::FileKind;
@@ -151,22 +152,25 @@ impl Root {
 
     /// Opens a regular file without following a final symlink, without
     /// blocking on a FIFO swapped in since `lstat`, and without touching its
-    /// access time where the kernel allows.
+    /// access time where the kernel allows. open(2) is called directly: std
+    /// retries on EINTR, which would defeat the watchdog on a hung mount.
     pub fn open_regular(&self, logical: &[u8]) -> io::Result<File> {
-        let real = self.real(logical);
-        let flags = libc::O_NOFOLLOW | libc::O_NONBLOCK;
-        let file = match OpenOptions::new()
-            .read(true)
-            .custom_flags(flags | libc::O_NOATIME)
-            .open(&real)
-        {
-            // O_NOATIME needs ownership or CAP_FOWNER.
-            Err(e) if e.raw_os_error() == Some(libc::EPERM) => OpenOptions::new()
-                .read(true)
-                .custom_flags(flags)
-                .open(&real)?,
-            other => other?,
-        };
+        use std::os::fd::FromRawFd;
+        let real = std::ffi::CString::new(self.real(logical).into_os_string().into_vec())
+            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
+        // SAFETY: a NUL-terminated path and plain flags.
+        let mut fd = unsafe { libc::open(real.as_ptr(), flags | libc::O_NOATIME) };
+        // O_NOATIME needs ownership or CAP_FOWNER.
+        if fd < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) {
+            // SAFETY: as above.
+            fd = unsafe { libc::open(real.as_ptr(), flags) };
+        }
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: fd is a new descriptor that nothing else owns.
+        let file = unsafe { File::from_raw_fd(fd) };
         if !file.metadata()?.file_type().is_file() {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }
@@ -194,11 +198,34 @@ impl Root {
 
 /// Reads at most `cap` bytes; the bool says whether the file had more.
 pub fn read_capped(file: &mut File, cap: u64) -> io::Result<(Vec<u8>, bool)> {
-    let mut buf = Vec::new();
-    file.take(cap + 1).read_to_end(&mut buf)?;
+    let mut buf = read_up_to(file, cap.saturating_add(1))?;
     let more = buf.len() as u64 > cap;
     buf.truncate(cap as usize);
     Ok((buf, more))
+}
+
+/// Reads until EOF or `n` bytes. A read interrupted by the watchdog or a
+/// stop signal ends with `TimedOut` (std's readers would retry forever).
+pub fn read_up_to(file: &mut File, n: u64) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    while (buf.len() as u64) < n {
+        let want = chunk.len().min((n - buf.len() as u64) as usize);
+        match file.read(&mut chunk[..want]) {
+            Ok(0) => break,
+            Ok(got) => buf.extend_from_slice(&chunk[..got]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                if crate::signals::stop_requested() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "read stopped: out of time or interrupted",
+                    ));
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(buf)
 }
 
 #[derive(Debug)]
@@ -255,16 +282,6 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
     }
     p.extend_from_slice(name);
     p
-}
-
-trait IntoVec {
-    fn into_vec(self) -> Vec<u8>;
-}
-
-impl IntoVec for std::ffi::OsString {
-    fn into_vec(self) -> Vec<u8> {
-        std::os::unix::ffi::OsStringExt::into_vec(self)
-    }
 }
 
 #[cfg(test)]

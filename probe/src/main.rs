@@ -14,6 +14,7 @@ mod live;
 mod mounts;
 mod procs;
 mod redact;
+mod signals;
 mod specs;
 
 use std::io::{self, Read, Write};
@@ -129,6 +130,13 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
     let started = Instant::now();
     let started_at = Timestamp::now();
     lower_priority();
+    signals::install();
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    // A little past the budget, so that the collector stops by itself first.
+    signals::watchdog(
+        started + Duration::from_secs(a.max_seconds) + Duration::from_millis(500),
+        &DONE,
+    );
     let root_dir = std::fs::canonicalize(&a.root)
         .map_err(|e| io::Error::new(e.kind(), format!("--root {}: {e}", a.root.display())))?;
     let live_mounts = std::fs::read("/proc/self/mountinfo")
@@ -180,6 +188,7 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
             return Err(io::Error::new(e.kind(), format!("writing the bundle: {e}")));
         }
     };
+    DONE.store(true, std::sync::atomic::Ordering::SeqCst);
     drop(sink);
     let shown = match &output {
         Output::Stdout => "stdout".to_string(),
@@ -189,6 +198,10 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
             format!("{} ({})", path.display(), human(size))
         }
     };
+    if signals::interrupted() {
+        eprintln!("lift-probe: interrupted: wrote an incomplete bundle to {shown}: {totals_line}");
+        std::process::exit(130);
+    }
     if !a.quiet {
         eprintln!("lift-probe: wrote {shown}: {totals_line}");
     }
@@ -260,7 +273,7 @@ fn collect(
         specs: std::mem::take(&mut c.statuses),
         totals: totals.clone(),
         redactions: std::mem::take(&mut c.redactions),
-        interrupted: false,
+        interrupted: signals::interrupted(),
     };
     c.emit(&Record::Footer(footer))?;
     let mut sink = c.finish()?;

@@ -36,7 +36,7 @@ fn fixture_roots_round_trip_and_report_like_their_directory() {
         .status
         .success());
         let (a, b) = (records(&bundle), records(&back));
-        assert!(a.len() > 100, "{case}: only {} records", a.len());
+        assert!(a.len() > 50, "{case}: only {} records", a.len());
         assert_eq!(a, b, "{case}: JSON round trip changed records");
 
         let from_bundle = report_json(&bundle, "generic");
