@@ -17,6 +17,7 @@ Options:
       --max-bytes N     total content budget in bytes (default 1 GiB)
       --level N         zstd level, 1-19 (default 9)
   -q, --quiet           no summary line on stderr
+      --list-specs      print what the probe reads (the spec table) and exit
   -h, --help            this text
   -V, --version         the version
 ";
@@ -35,6 +36,7 @@ pub struct Args {
 pub enum Parsed {
     Run(Args),
     Help,
+    ListSpecs,
     Version,
 }
 
@@ -74,6 +76,7 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
             }
             "-q" | "--quiet" => a.quiet = true,
             "-h" | "--help" => return Ok(Parsed::Help),
+            "--list-specs" => return Ok(Parsed::ListSpecs),
             "-V" | "--version" => return Ok(Parsed::Version),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }

@@ -34,6 +34,10 @@ fn main() {
             print!("{}", args::USAGE);
             return;
         }
+        Ok(args::Parsed::ListSpecs) => {
+            print!("{}", specs::table());
+            return;
+        }
         Ok(args::Parsed::Version) => {
             println!("lift-probe {}", env!("CARGO_PKG_VERSION"));
             return;
@@ -117,13 +121,11 @@ fn file_stem(host: &str) -> String {
 }
 
 enum Output {
+    /// Standard output, or a device or FIFO written in place.
     Stdout,
     /// Written to `partial`, renamed to `path` once complete, so that a
     /// half-written file never carries the final name.
-    File {
-        path: PathBuf,
-        partial: PathBuf,
-    },
+    File { path: PathBuf, partial: PathBuf },
 }
 
 fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
@@ -146,6 +148,18 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
     let host = hostname(&root);
     let (output, sink): (Output, Box<dyn Write>) = match a.output.as_deref() {
         Some(p) if p == Path::new("-") => (Output::Stdout, Box::new(io::stdout().lock())),
+        // A device or FIFO (`-o /dev/null`) is written in place: renaming a
+        // file over it would replace the device node.
+        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", p.display())))?;
+            (
+                Output::Stdout,
+                Box::new(io::BufWriter::with_capacity(256 << 10, file)),
+            )
+        }
         other => {
             let path = other.map(Path::to_path_buf).unwrap_or_else(|| {
                 PathBuf::from(format!(

@@ -444,6 +444,31 @@ pub const DEFAULT_MAX_BYTES: u64 = 1024 * MIB;
 /// Default wall-clock budget.
 pub const DEFAULT_MAX_SECONDS: u64 = 120;
 
+/// The table as text, one line per path pattern: spec id, item kind, how
+/// content is taken, pattern. What `--list-specs` prints for reviewers.
+pub fn table() -> String {
+    let mut out = String::from(
+        "# spec\titem\ttake\tpath (never followed out of the root; see SECURITY.md)\n",
+    );
+    for spec in SPECS {
+        for item in spec.items {
+            let (kind, take, paths): (&str, String, &[&str]) = match item {
+                Files(p, t) => ("files", format!("{t:?}"), p),
+                Listing(p) => ("listing", "Meta".into(), p),
+                Tree(p, depth, t) => ("tree", format!("{t:?}, depth {depth}"), p),
+                Live(l) => {
+                    out.push_str(&format!("{}\tlive\t-\t{l:?}\n", spec.id));
+                    continue;
+                }
+            };
+            for p in paths {
+                out.push_str(&format!("{}\t{kind}\t{take}\t{p}\n", spec.id));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,3 +190,30 @@ pub fn is_root() -> bool {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Builds the shipped probe (static musl, release) and returns its path.
+pub fn release_probe() -> PathBuf {
+    const TARGET: &str = "x86_64-unknown-linux-musl";
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = run(Command::new(cargo)
+        .args([
+            "build",
+            "-q",
+            "--release",
+            "-p",
+            "lift-probe",
+            "--target",
+            TARGET,
+        ])
+        .current_dir(workspace()));
+    assert!(
+        o.status.success(),
+        "release musl build failed (scripts/setup-test-deps.sh installs the target and musl-tools): {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    target_dir()
+        .parent()
+        .expect("target")
+        .join(TARGET)
+        .join("release/lift-probe")
+}

@@ -180,3 +180,34 @@ fn vanishing_processes_do_not_break_the_run() {
         .as_array()
         .is_some_and(|p| !p.is_empty()));
 }
+
+/// `-o /dev/null` (timing runs) writes into the device and leaves it one:
+/// a rename over it once replaced the machine's /dev/null with a file.
+#[test]
+fn output_to_a_device_is_written_in_place() {
+    if !is_root() {
+        eprintln!("skipped: needs root to make a device node");
+        return;
+    }
+    let s = Scratch::new("devnull");
+    let dev = s.join("null");
+    let c = std::ffi::CString::new(dev.to_str().unwrap()).unwrap();
+    // SAFETY: mknod of a char device (1,3 is null) at a scratch path.
+    assert_eq!(
+        unsafe { libc::mknod(c.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) },
+        0
+    );
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("centos6-sysv"))
+        .arg("-q")
+        .arg("-o")
+        .arg(&dev));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&dev)
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert!(!s.join("null.partial").exists());
+}

@@ -51,7 +51,7 @@ fn fixture_roots_round_trip_and_report_like_their_directory() {
         let expect_host = match *case {
             "debian12-systemd" => "deb12-web",
             "debian12-sysv" => "deb12-sysv",
-            _ => "centos6",
+            _ => "c6-app01",
         };
         assert!(
             host["hostname"]

@@ -7,31 +7,6 @@ use std::process::Command;
 use lift_bundle::{Fact, Record};
 use lift_tests::*;
 
-const TARGET: &str = "x86_64-unknown-linux-musl";
-
-fn release_probe() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let o = run(Command::new(cargo)
-        .args([
-            "build",
-            "-q",
-            "--release",
-            "-p",
-            "lift-probe",
-            "--target",
-            TARGET,
-        ])
-        .current_dir(workspace()));
-    assert!(
-        o.status.success(),
-        "release musl build failed (scripts/setup-test-deps.sh installs the target and musl-tools): {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let exe = std::env::current_exe().unwrap();
-    let target = exe.ancestors().nth(3).unwrap().to_path_buf();
-    target.join(TARGET).join("release/lift-probe")
-}
-
 #[test]
 fn release_probe_is_static_and_small() {
     let probe = release_probe();
