@@ -1,7 +1,6 @@
 //! The shipped probe: a plain static musl executable of at most 2 MB that
 //! produces a complete bundle on a kernel with only 2.6.32's system calls.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use lift_bundle::{Fact, Record};
