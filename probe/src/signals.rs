@@ -50,8 +50,9 @@ pub fn stop_requested() -> bool {
 /// Signals the calling thread with SIGALRM every 200 ms once `deadline`
 /// has passed, until `done` is set.
 pub fn watchdog(deadline: Instant, done: &'static AtomicBool) {
-    // SAFETY: pthread_self has no preconditions.
-    let target = unsafe { libc::pthread_self() };
+    // SAFETY: pthread_self has no preconditions. Kept as an integer: musl's
+    // pthread_t is a pointer, which cannot cross threads as it is.
+    let target = unsafe { libc::pthread_self() } as usize;
     std::thread::spawn(move || {
         while !done.load(Ordering::SeqCst) {
             let now = Instant::now();
@@ -61,7 +62,7 @@ pub fn watchdog(deadline: Instant, done: &'static AtomicBool) {
             }
             OVERTIME.store(true, Ordering::SeqCst);
             // SAFETY: the collecting thread lives until `done` is set.
-            unsafe { libc::pthread_kill(target, libc::SIGALRM) };
+            unsafe { libc::pthread_kill(target as libc::pthread_t, libc::SIGALRM) };
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
     });

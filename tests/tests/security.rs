@@ -16,9 +16,49 @@ fn opened(log: &str) -> Vec<(String, bool)> {
             let q1 = l[start..].find('"')? + start + 1;
             let q2 = l[q1..].find('"')? + q1;
             let dir = l[q2..].contains("O_DIRECTORY");
-            Some((l[q1..q2].to_string(), dir))
+            // strace escapes a backslash as two.
+            Some((l[q1..q2].replace("\\\\", "\\"), dir))
         })
         .collect()
+}
+
+/// A symlink's target as an absolute, normalized path.
+fn absolute(link: &str, target: &str) -> String {
+    let base = if target.starts_with('/') { "" } else { link.rsplit_once('/').map_or("", |(d, _)| d) };
+    let joined = format!("{base}/{target}");
+    let mut parts: Vec<&str> = Vec::new();
+    for c in joined.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Shell-style match of one name against one pattern component.
+fn glob(p: &[u8], n: &[u8]) -> bool {
+    match (p.first(), n.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => glob(&p[1..], n) || (!n.is_empty() && glob(p, &n[1..])),
+        (Some(b'?'), Some(_)) => glob(&p[1..], &n[1..]),
+        (Some(b'['), Some(&c)) => match p.iter().position(|&b| b == b']') {
+            Some(end) => p[1..end].contains(&c) && glob(&p[end + 1..], &n[1..]),
+            None => false,
+        },
+        (Some(a), Some(b)) => a == b && glob(&p[1..], &n[1..]),
+        _ => false,
+    }
+}
+
+/// The directory is one a pattern's expansion walks through.
+fn prefix_matches(pattern: &str, dir: &str) -> bool {
+    let p: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
+    let d: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
+    d.len() <= p.len() && d.iter().zip(&p).all(|(d, p)| glob(p.as_bytes(), d.as_bytes()))
 }
 
 #[test]
@@ -40,23 +80,31 @@ fn every_opened_path_is_in_the_spec_table() {
         .arg(&out));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let specs = run(Command::new(&probe).arg("--list-specs"));
-    let ids: BTreeSet<String> = String::from_utf8_lossy(&specs.stdout)
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split('\t').next().map(str::to_string))
-        .collect();
+    let table = String::from_utf8_lossy(&specs.stdout).to_string();
+    let rows: Vec<Vec<&str>> = table.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').collect()).collect();
+    let ids: BTreeSet<String> = rows.iter().map(|r| r[0].to_string()).collect();
+    let patterns: Vec<&str> = rows.iter().filter(|r| r[3].starts_with('/')).map(|r| r[3]).collect();
     assert_eq!(ids.len(), 15, "{ids:?}");
 
     let recs = records(&out);
     let mut recorded = std::collections::HashMap::new();
     let mut devices = BTreeSet::new();
+    // Directories reached through a recorded symlink (/run/shm -> /dev/shm).
+    let mut link_targets = BTreeSet::new();
     for r in &recs {
         match r {
             Record::Entry(e) => {
                 recorded.insert(e.path.to_string_lossy(), e.spec.clone());
+                if let Some(t) = &e.link_target {
+                    link_targets.insert(absolute(&e.path.to_string_lossy(), &t.to_string_lossy()));
+                }
             }
             Record::Fact(Fact::BootSector(b)) => {
                 devices.insert(b.device.to_string_lossy());
+            }
+            // A boot sector that could not be read is noted with its device.
+            Record::Note(n) if n.message.starts_with("boot sector") => {
+                devices.extend(n.path.as_ref().map(|p| p.to_string_lossy()));
             }
             _ => {}
         }
@@ -88,7 +136,11 @@ fn every_opened_path_is_in_the_spec_table() {
             || devices.contains(&path)
             // Listing a directory on the way to what was recorded below it
             // (glob expansion, /sys/block/*/slaves while finding boot disks).
-            || (dir && (recorded.keys().any(|r| r.starts_with(&format!("{path}/"))) || path.starts_with("/sys/")));
+            || (dir
+                && (recorded.keys().any(|r| r.starts_with(&format!("{path}/")))
+                    || path.starts_with("/sys/")
+                    || link_targets.contains(&path)
+                    || patterns.iter().any(|p| prefix_matches(p, &path))));
         if !explained {
             unexplained.push(path);
         }
