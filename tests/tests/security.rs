@@ -24,7 +24,11 @@ fn opened(log: &str) -> Vec<(String, bool)> {
 
 /// A symlink's target as an absolute, normalized path.
 fn absolute(link: &str, target: &str) -> String {
-    let base = if target.starts_with('/') { "" } else { link.rsplit_once('/').map_or("", |(d, _)| d) };
+    let base = if target.starts_with('/') {
+        ""
+    } else {
+        link.rsplit_once('/').map_or("", |(d, _)| d)
+    };
     let joined = format!("{base}/{target}");
     let mut parts: Vec<&str> = Vec::new();
     for c in joined.split('/') {
@@ -58,7 +62,10 @@ fn glob(p: &[u8], n: &[u8]) -> bool {
 fn prefix_matches(pattern: &str, dir: &str) -> bool {
     let p: Vec<&str> = pattern.split('/').filter(|c| !c.is_empty()).collect();
     let d: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
-    d.len() <= p.len() && d.iter().zip(&p).all(|(d, p)| glob(p.as_bytes(), d.as_bytes()))
+    d.len() <= p.len()
+        && d.iter()
+            .zip(&p)
+            .all(|(d, p)| glob(p.as_bytes(), d.as_bytes()))
 }
 
 #[test]
@@ -81,9 +88,17 @@ fn every_opened_path_is_in_the_spec_table() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let specs = run(Command::new(&probe).arg("--list-specs"));
     let table = String::from_utf8_lossy(&specs.stdout).to_string();
-    let rows: Vec<Vec<&str>> = table.lines().filter(|l| !l.starts_with('#')).map(|l| l.split('\t').collect()).collect();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect())
+        .collect();
     let ids: BTreeSet<String> = rows.iter().map(|r| r[0].to_string()).collect();
-    let patterns: Vec<&str> = rows.iter().filter(|r| r[3].starts_with('/')).map(|r| r[3]).collect();
+    let patterns: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[3].starts_with('/'))
+        .map(|r| r[3])
+        .collect();
     assert_eq!(ids.len(), 15, "{ids:?}");
 
     let recs = records(&out);
