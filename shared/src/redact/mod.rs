@@ -82,6 +82,42 @@ impl Mapping {
         serde_json::to_string_pretty(self).expect("a mapping serializes")
     }
 
+    /// The map in `path`, or a fresh one if there is no such file.
+    pub fn load_or_new(path: &std::path::Path) -> std::io::Result<Self> {
+        match std::fs::read(path) {
+            Ok(b) => Self::from_json(&b).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::new()),
+            Err(e) => Err(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            )),
+        }
+    }
+
+    /// Writes the map readable by its owner only, whole or not at all.
+    pub fn save(&self, path: &std::path::Path) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = std::path::PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", tmp.display())))?;
+        f.write_all(self.to_json().as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    }
+
     fn key_bytes(&self) -> Option<[u8; 16]> {
         let s = self.key.as_bytes();
         if s.len() != 32 {
@@ -144,7 +180,7 @@ impl Redactor {
     pub fn record(&mut self, record: Record) -> Record {
         match record {
             Record::Header(mut h) => {
-                h.hostname = self.name(&h.hostname);
+                h.hostname = self.text(&h.hostname);
                 h.root = self.path(&h.root);
                 h.args = h.args.iter().map(|a| self.path(a)).collect();
                 Record::Header(h)
@@ -174,7 +210,7 @@ impl Redactor {
                     }
                     Content::Error { errno, message } => Content::Error {
                         errno,
-                        message: self.text_string(&message),
+                        message: self.text(&message),
                     },
                     other => other,
                 };
@@ -189,7 +225,7 @@ impl Redactor {
             Record::Fact(f) => Record::Fact(self.fact(f)),
             Record::Note(mut n) => {
                 n.path = n.path.as_ref().map(|p| self.path(p));
-                n.message = self.text_string(&n.message);
+                n.message = self.text(&n.message);
                 Record::Note(n)
             }
             Record::Footer(mut f) => {
@@ -204,13 +240,13 @@ impl Redactor {
     fn fact(&mut self, fact: Fact) -> Fact {
         match fact {
             Fact::Uname(mut u) => {
-                u.nodename = self.name(&u.nodename);
-                u.domainname = self.name(&u.domainname);
+                u.nodename = self.text(&u.nodename);
+                u.domainname = self.text(&u.domainname);
                 Fact::Uname(u)
             }
             Fact::Interfaces(mut list) => {
                 for i in &mut list {
-                    i.address = self.text_string(&i.address);
+                    i.address = self.text(&i.address);
                 }
                 Fact::Interfaces(list)
             }
@@ -231,13 +267,9 @@ impl Redactor {
         }
     }
 
-    fn text_string(&mut self, s: &str) -> String {
+    /// Text with every name and address replaced (a host name, a message).
+    pub fn text(&mut self, s: &str) -> String {
         String::from_utf8_lossy(&self.scan(s.as_bytes(), text::Mode::Text)).into_owned()
-    }
-
-    /// A host or domain name standing alone (the header, uname).
-    fn name(&mut self, s: &str) -> String {
-        self.text_string(s)
     }
 
     fn path(&mut self, p: &Bytes) -> Bytes {
