@@ -18,4 +18,5 @@ mod testing;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;
+    pub mod redact;
 }

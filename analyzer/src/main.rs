@@ -107,6 +107,20 @@ enum BundleCommand {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Write a copy with host names, addresses, MACs, users and keywords
+    /// replaced; the mapping goes to a private file (docs/redaction.md).
+    Redact {
+        bundle: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// The map file: loaded if it exists, extended, written back
+        /// (default OUTPUT.map.json). Reuse one across a fleet.
+        #[arg(long)]
+        map: Option<PathBuf>,
+        /// A word to replace wherever it occurs (repeatable).
+        #[arg(long = "keyword")]
+        keywords: Vec<String>,
+    },
 }
 
 fn profile(name: &str) -> Result<Profile> {
@@ -281,6 +295,24 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
             None => bundle::to_json(&b, &mut out)?,
         },
         BundleCommand::FromJson { json, output } => bundle::from_json(&json, &output)?,
+        BundleCommand::Redact {
+            bundle: b,
+            output,
+            map,
+            keywords,
+        } => {
+            let map = map.unwrap_or_else(|| {
+                let mut m = output.clone().into_os_string();
+                m.push(".map.json");
+                m.into()
+            });
+            lift::cli::redact::redact(&b, &output, &map, &keywords)?;
+            eprintln!(
+                "lift: wrote {}; the mapping is in {}",
+                output.display(),
+                map.display()
+            );
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -16,6 +16,14 @@ Options:
       --max-seconds N   wall-clock budget (default 120)
       --max-bytes N     total content budget in bytes (default 1 GiB)
       --level N         zstd level, 1-19 (default 9)
+      --redact          replace host names, addresses, MACs and user names
+                        (see docs/redaction.md); the mapping goes to a
+                        private file, never into the bundle
+      --redact-map FILE the mapping file: loaded if it exists, extended,
+                        written back (default OUTPUT.map.json; required
+                        with -o -); implies --redact
+      --redact-keyword W  also replace W wherever it occurs (repeatable);
+                        implies --redact
   -q, --quiet           no summary line on stderr
       --list-specs      print what the probe reads (the spec table) and exit
   -h, --help            this text
@@ -30,6 +38,9 @@ pub struct Args {
     pub max_bytes: u64,
     pub level: i32,
     pub quiet: bool,
+    pub redact: bool,
+    pub redact_map: Option<PathBuf>,
+    pub redact_keywords: Vec<String>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -48,6 +59,9 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
         max_bytes: crate::specs::DEFAULT_MAX_BYTES,
         level: lift_bundle::DEFAULT_LEVEL,
         quiet: false,
+        redact: false,
+        redact_map: None,
+        redact_keywords: Vec::new(),
     };
     let mut it = argv.into_iter().skip(1);
     while let Some(arg) = it.next() {
@@ -75,11 +89,25 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
                 a.level = l as i32;
             }
             "-q" | "--quiet" => a.quiet = true,
+            "--redact" => a.redact = true,
+            "--redact-map" => {
+                a.redact = true;
+                a.redact_map = Some(value(&flag)?.into());
+            }
+            "--redact-keyword" => {
+                a.redact = true;
+                a.redact_keywords
+                    .push(value(&flag)?.to_string_lossy().into_owned());
+            }
             "-h" | "--help" => return Ok(Parsed::Help),
             "--list-specs" => return Ok(Parsed::ListSpecs),
             "-V" | "--version" => return Ok(Parsed::Version),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
+    }
+    if a.redact && a.redact_map.is_none() && a.output.as_deref() == Some(std::path::Path::new("-"))
+    {
+        return Err("--redact with -o - needs --redact-map FILE".into());
     }
     Ok(Parsed::Run(a))
 }
@@ -123,5 +151,12 @@ mod tests {
         assert!(p(&["--level", "30"]).unwrap_err().contains("1 to 19"));
         assert!(p(&["--bogus"]).unwrap_err().contains("unknown argument"));
         assert!(p(&["-o"]).unwrap_err().contains("needs a value"));
+        assert!(p(&["-o", "-", "--redact"])
+            .unwrap_err()
+            .contains("--redact-map"));
+        let Parsed::Run(a) = p(&["--redact-keyword", "acme", "--redact-keyword=x"]).unwrap() else {
+            panic!()
+        };
+        assert!(a.redact && a.redact_keywords == ["acme", "x"]);
     }
 }

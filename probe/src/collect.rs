@@ -34,6 +34,8 @@ pub struct Collector<'r, W: Write> {
     pub redactions: Vec<Redaction>,
     pub totals: Totals,
     pub denied: u64,
+    /// With `--redact`, every record passes through it on the way out.
+    pub redactor: Option<lift_bundle::redact::Redactor>,
 }
 
 /// How a failed read is shown.
@@ -56,6 +58,7 @@ impl<'r, W: Write> Collector<'r, W> {
             redactions: Vec::new(),
             totals: Totals::default(),
             denied: 0,
+            redactor: None,
         }
     }
 
@@ -66,7 +69,10 @@ impl<'r, W: Write> Collector<'r, W> {
             Record::Note(_) => self.totals.notes += 1,
             _ => {}
         }
-        self.out.write(record)
+        match &mut self.redactor {
+            Some(r) => self.out.write(&r.record(record.clone())),
+            None => self.out.write(record),
+        }
     }
 
     pub fn fact(&mut self, fact: Fact) -> io::Result<()> {

@@ -21,6 +21,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use lift_bundle::redact::{Mapping, Redactor, LEARN_PATHS};
 use lift_bundle::{Footer, Header, Record, Timestamp, Writer, FORMAT_VERSION};
 
 use crate::collect::Collector;
@@ -73,14 +74,39 @@ fn lower_priority() {
 /// The trimmed first 4 KiB of a small regular file in the root, read the
 /// probe's safe way (no FIFO can block it, no symlink can lead out).
 fn read_small(root: &fs::Root, logical: &str) -> Option<String> {
+    let s = String::from_utf8(read_head(root, logical, 4096)?).ok()?;
+    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn read_head(root: &fs::Root, logical: &str, limit: u64) -> Option<Vec<u8>> {
     let (canon, _) = root.resolve(logical.as_bytes()).ok()?;
-    let mut s = String::new();
+    let mut b = Vec::new();
     root.open_regular(&canon)
         .ok()?
-        .take(4096)
-        .read_to_string(&mut s)
+        .take(limit)
+        .read_to_end(&mut b)
         .ok()?;
-    Some(s.trim().to_string()).filter(|s| !s.is_empty())
+    Some(b)
+}
+
+/// The redactor for `--redact`, shown the files that define names before
+/// any record passes, so that the first mention is replaced too.
+fn redactor(a: &args::Args, root: &fs::Root, host: &str, map: Mapping) -> Redactor {
+    let mut r = Redactor::new(map);
+    for k in &a.redact_keywords {
+        r.add_keyword(k);
+    }
+    r.learn_name(host);
+    if let Some(u) = root.is_live().then(live::uname).flatten() {
+        r.learn_name(&u.nodename);
+        r.learn_domain(&u.domainname);
+    }
+    for p in LEARN_PATHS {
+        if let Some(b) = read_head(root, p, 16 << 20) {
+            r.learn(p.as_bytes(), &b);
+        }
+    }
+    r
 }
 
 /// The scanned system's host name: the kernel's on a live run, the root's
@@ -146,6 +172,23 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         .unwrap_or_default();
     let root = fs::Root::new(root_dir.clone(), mounts::avoid_list(&live_mounts));
     let host = hostname(&root);
+    // The map of an earlier run is reused: the named one, or the one
+    // beside a named output.
+    let map_source = a.redact_map.clone().or_else(|| {
+        a.output
+            .as_ref()
+            .filter(|o| o.as_os_str() != "-")
+            .map(|o| map_beside(o))
+    });
+    let mut redactor = match (a.redact, &map_source) {
+        (false, _) => None,
+        (true, Some(m)) => Some(redactor(a, &root, &host, Mapping::load_or_new(m)?)),
+        (true, None) => Some(redactor(a, &root, &host, Mapping::new())),
+    };
+    let shown_host = match &mut redactor {
+        Some(r) => r.text(&host),
+        None => host.clone(),
+    };
     let (output, sink): (Output, Box<dyn Write>) = match a.output.as_deref() {
         Some(p) if p == Path::new("-") => (Output::Stdout, Box::new(io::stdout().lock())),
         // A device or FIFO (`-o /dev/null`) is written in place: renaming a
@@ -164,7 +207,7 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
             let path = other.map(Path::to_path_buf).unwrap_or_else(|| {
                 PathBuf::from(format!(
                     "{}-{}.lift",
-                    file_stem(&host),
+                    file_stem(&shown_host),
                     started_at.compact()
                 ))
             });
@@ -192,8 +235,9 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         started,
         &live_mounts,
         sink,
+        redactor,
     );
-    let (totals_line, sink) = match result {
+    let (totals_line, sink, redactor) = match result {
         Ok(r) => r,
         Err(e) => {
             if let Output::File { partial, .. } = &output {
@@ -204,6 +248,20 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
     };
     DONE.store(true, std::sync::atomic::Ordering::SeqCst);
     drop(sink);
+    if let Some(r) = redactor {
+        let map = match (&map_source, &output) {
+            (Some(m), _) => m.clone(),
+            (None, Output::File { path, .. }) => map_beside(path),
+            (None, Output::Stdout) => unreachable!("args refuse --redact with -o - and no map"),
+        };
+        r.mapping().save(&map)?;
+        if !a.quiet {
+            eprintln!(
+                "lift-probe: redaction map (keep it private): {}",
+                map.display()
+            );
+        }
+    }
     let shown = match &output {
         Output::Stdout => "stdout".to_string(),
         Output::File { path, partial } => {
@@ -220,6 +278,13 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         eprintln!("lift-probe: wrote {shown}: {totals_line}");
     }
     Ok(())
+}
+
+/// `OUTPUT.map.json`.
+fn map_beside(output: &Path) -> PathBuf {
+    let mut m = output.as_os_str().to_owned();
+    m.push(".map.json");
+    PathBuf::from(m)
 }
 
 trait Mode0600 {
@@ -243,11 +308,13 @@ fn collect(
     started: Instant,
     live_mounts: &[mounts::Mount],
     sink: Box<dyn Write>,
-) -> io::Result<(String, Box<dyn Write>)> {
+    redactor: Option<Redactor>,
+) -> io::Result<(String, Box<dyn Write>, Option<Redactor>)> {
     use std::os::unix::ffi::OsStrExt;
     let writer = Writer::new(sink, a.level)?;
     let deadline = started + Duration::from_secs(a.max_seconds);
     let mut c = Collector::new(root, writer, deadline, a.max_bytes);
+    c.redactor = redactor;
     let identity = live::identity();
     c.emit(&Record::Header(Header {
         probe_version: env!("CARGO_PKG_VERSION").into(),
@@ -277,6 +344,9 @@ fn collect(
     for spec in SPECS {
         c.run(spec, &mut live)?;
     }
+    if let Some(note) = c.redactor.as_ref().map(Redactor::note) {
+        c.emit(&Record::Note(note))?;
+    }
     let timed_out = c.statuses.iter().filter(|s| s.timed_out).count();
     let denied = c.denied;
     let mut totals = c.totals.clone();
@@ -290,6 +360,7 @@ fn collect(
         interrupted: signals::interrupted(),
     };
     c.emit(&Record::Footer(footer))?;
+    let redactor = c.redactor.take();
     let mut sink = c.finish()?;
     sink.flush()?;
     let mut line = format!(
@@ -306,7 +377,7 @@ fn collect(
     if timed_out > 0 {
         line.push_str(&format!("; {timed_out} specs ran out of time"));
     }
-    Ok((line, sink))
+    Ok((line, sink, redactor))
 }
 
 fn human(n: u64) -> String {

@@ -20,6 +20,7 @@ mod codec;
 pub mod json;
 mod reader;
 mod record;
+pub mod redact;
 mod time;
 mod writer;
 

@@ -1,0 +1,172 @@
+//! Learning which names to replace, from the files and facts that define
+//! them: host names, DNS domains, users and groups.
+
+use super::Redactor;
+use crate::{Content, Fact, Record};
+
+/// Files that define names; a caller shows them to the redactor before the
+/// records pass.
+pub const LEARN_PATHS: &[&str] = &[
+    "/etc/hostname",
+    "/etc/HOSTNAME",
+    "/proc/sys/kernel/hostname",
+    "/proc/sys/kernel/domainname",
+    "/etc/sysconfig/network",
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/mailname",
+    "/etc/passwd",
+    "/etc/group",
+];
+
+/// Names that identify nothing and that rules and resolvers look for.
+const KEEP_NAMES: &[&str] = &[
+    "localhost",
+    "localhost.localdomain",
+    "localhost4",
+    "localhost6",
+    "localdomain",
+    "localhost4.localdomain4",
+    "localhost6.localdomain6",
+    "local",
+    "(none)",
+    "none",
+    "unknown",
+];
+
+/// Accounts at or above this id are people (or their groups); below it,
+/// and `nobody`, they are the system's, which rules name and which say
+/// nothing about the owner.
+const FIRST_PERSON_ID: u32 = 1000;
+const NOBODY_ID: u32 = 65534;
+
+impl Redactor {
+    /// Learns names from one captured file.
+    pub fn learn(&mut self, path: &[u8], content: &[u8]) {
+        let text = String::from_utf8_lossy(content);
+        match path {
+            b"/etc/hostname"
+            | b"/etc/HOSTNAME"
+            | b"/proc/sys/kernel/hostname"
+            | b"/etc/mailname" => self.learn_name(text.trim()),
+            b"/proc/sys/kernel/domainname" => self.learn_domain(text.trim()),
+            b"/etc/sysconfig/network" => {
+                for line in text.lines() {
+                    if let Some(v) = line.trim().strip_prefix("HOSTNAME=") {
+                        self.learn_name(v.trim_matches(|c| c == '"' || c == '\''));
+                    }
+                }
+            }
+            b"/etc/resolv.conf" => {
+                for line in text.lines() {
+                    let mut w = line.split_whitespace();
+                    if matches!(w.next(), Some("search" | "domain")) {
+                        w.for_each(|d| self.learn_domain(d));
+                    }
+                }
+            }
+            b"/etc/hosts" => {
+                for line in text.lines() {
+                    let line = line.split('#').next().unwrap_or("");
+                    let mut w = line.split_whitespace();
+                    w.next();
+                    for name in w {
+                        if !name.starts_with("ip6-") {
+                            self.learn_name(name);
+                        }
+                    }
+                }
+            }
+            b"/etc/passwd" | b"/etc/group" => {
+                for line in text.lines() {
+                    let f: Vec<&str> = line.split(':').collect();
+                    let id = f.get(2).and_then(|s| s.parse::<u32>().ok());
+                    if id.is_some_and(|i| i >= FIRST_PERSON_ID && i != NOBODY_ID) {
+                        self.learn_user(f[0]);
+                        // The full name in the GECOS field names a person too.
+                        let gecos = f.get(4).and_then(|g| g.split(',').next()).unwrap_or("");
+                        if path == b"/etc/passwd" && gecos.trim().len() >= 3 {
+                            self.add_keyword(gecos.trim());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Learns from a record: the header's host name, uname, and the entries
+    /// of [`LEARN_PATHS`] (for a bundle read twice).
+    pub fn learn_record(&mut self, record: &Record) {
+        match record {
+            Record::Header(h) => self.learn_name(&h.hostname),
+            Record::Fact(Fact::Uname(u)) => {
+                self.learn_name(&u.nodename);
+                self.learn_domain(&u.domainname);
+            }
+            Record::Entry(e) => {
+                let path = e.path.as_slice();
+                if LEARN_PATHS.iter().any(|p| p.as_bytes() == path) {
+                    match &e.content {
+                        Content::Full(b) => self.learn(path, b.as_slice()),
+                        Content::Truncated { head, .. } => self.learn(path, head.as_slice()),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A host name, short or fully qualified: its first label is a host,
+    /// the rest a domain.
+    pub fn learn_name(&mut self, name: &str) {
+        let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !valid_name(&name) || KEEP_NAMES.contains(&name.as_str()) {
+            return;
+        }
+        let (host, domain) = name.split_once('.').unwrap_or((&name, ""));
+        if !host.bytes().all(|b| b.is_ascii_digit()) && !KEEP_NAMES.contains(&host) {
+            let n = self.map.hosts.len() + 1;
+            self.map
+                .hosts
+                .entry(host.into())
+                .or_insert(format!("host{n}"));
+        }
+        self.learn_domain(domain);
+    }
+
+    pub fn learn_domain(&mut self, domain: &str) {
+        let d = domain.trim().trim_matches('.').to_ascii_lowercase();
+        if !valid_name(&d)
+            || KEEP_NAMES.contains(&d.as_str())
+            || d.parse::<std::net::Ipv4Addr>().is_ok()
+        {
+            return;
+        }
+        let n = self.map.domains.len() + 1;
+        self.map
+            .domains
+            .entry(d)
+            .or_insert(format!("domain{n}.example"));
+    }
+
+    fn learn_user(&mut self, name: &str) {
+        if name.is_empty() || name.starts_with('+') || name.starts_with('-') {
+            return;
+        }
+        let n = self.map.users.len() + 1;
+        self.map
+            .users
+            .entry(name.into())
+            .or_insert(format!("user{n}"));
+    }
+}
+
+/// Letters, digits, `-`, `_` and `.`: what the scanner can find again.
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+}

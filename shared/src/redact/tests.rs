@@ -1,0 +1,168 @@
+use super::*;
+use crate::{Entry, FileKind, Header, InterfaceAddr, Timestamp};
+
+fn redactor() -> Redactor {
+    let mut r = Redactor::new(Mapping::with_key(*b"fixed test key!!"));
+    r.learn(b"/etc/hostname", b"web01.corp.acme.com\n");
+    r.learn(
+        b"/etc/resolv.conf",
+        b"search corp.acme.com\nnameserver 10.0.0.2\n",
+    );
+    r.learn(
+        b"/etc/passwd",
+        b"root:x:0:0:root:/root:/bin/bash\nsshd:x:74:74::/var/empty/sshd:/sbin/nologin\nalice:x:1000:1000:Alice Liddell,,,:/home/alice:/bin/bash\n",
+    );
+    r
+}
+
+fn file(path: &str, content: &str) -> Record {
+    Record::Entry(Entry {
+        spec: "net".into(),
+        path: path.into(),
+        kind: FileKind::File,
+        mode: 0o644,
+        uid: 0,
+        gid: 0,
+        size: content.len() as u64,
+        mtime: 0,
+        link_target: None,
+        content: Content::Full(content.into()),
+    })
+}
+
+fn content(r: Record) -> (String, String) {
+    match r {
+        Record::Entry(e) => match e.content {
+            Content::Full(b) => (e.path.to_string_lossy(), b.to_string_lossy()),
+            c => panic!("{c:?}"),
+        },
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn names_and_addresses_in_text() {
+    let mut r = redactor();
+    let hosts =
+        "127.0.0.1 localhost\n10.1.2.3 web01.corp.acme.com web01\n10.1.2.4 db.corp.acme.com\n";
+    let (_, out) = content(r.record(file("/etc/hosts", hosts)));
+    for gone in ["web01", "acme", "10.1.2.3", "10.1.2.4"] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+    assert!(out.starts_with("127.0.0.1 localhost\n"), "{out}");
+    let lines: Vec<Vec<&str>> = out.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(lines[1][1], "host1.domain1.example");
+    assert_eq!(lines[1][2], "host1");
+    assert_eq!(lines[2][1], "name1.domain1.example");
+    // One /24 stays one /24.
+    assert_eq!(
+        lines[1][0].rsplit_once('.').unwrap().0,
+        lines[2][0].rsplit_once('.').unwrap().0
+    );
+}
+
+#[test]
+fn users_are_mapped_and_system_accounts_kept() {
+    let mut r = redactor();
+    let passwd = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice Liddell,,,:/home/alice:/bin/bash\n";
+    let (_, out) = content(r.record(file("/etc/passwd", passwd)));
+    assert_eq!(
+        out,
+        "root:x:0:0:root:/root:/bin/bash\nuser1:x:1000:1000:keyword1,,,:/home/user1:/bin/bash\n"
+    );
+    let (path, _) = content(r.record(file(
+        "/home/alice/.ssh/authorized_keys",
+        "ssh-ed25519 AAAA alice@web01\n",
+    )));
+    assert_eq!(path, "/home/user1/.ssh/authorized_keys");
+}
+
+#[test]
+fn the_same_address_maps_alike_in_text_proc_net_and_facts() {
+    let mut r = redactor();
+    let (_, text) = content(r.record(file("/etc/hosts", "10.1.2.3 x\n")));
+    let tcp = "  sl  local_address rem_address   st\n   0: 0302010A:0016 00000000:0000 0A\n";
+    let (_, tcp) = content(r.record(file("/proc/net/tcp", tcp)));
+    let fact = r.record(Record::Fact(Fact::Interfaces(vec![InterfaceAddr {
+        name: "eth0".into(),
+        family: "inet".into(),
+        address: "10.1.2.3".into(),
+        prefix_len: Some(24),
+        flags: 0,
+    }])));
+    let new: Ipv4 = text.split(' ').next().unwrap().parse().unwrap();
+    let hex = tcp
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap();
+    let from_hex = u32::from_str_radix(&hex[..8], 16).unwrap().to_le_bytes();
+    assert_eq!(Ipv4::from(from_hex), new, "{tcp}");
+    assert!(tcp.contains(":0016 00000000:0000 0A"), "{tcp}");
+    let Record::Fact(Fact::Interfaces(list)) = fact else {
+        panic!()
+    };
+    assert_eq!(list[0].address, new.to_string());
+}
+
+type Ipv4 = std::net::Ipv4Addr;
+
+#[test]
+fn macs_keep_case_and_separators() {
+    let mut r = redactor();
+    let (_, out) = content(r.record(file(
+        "/etc/sysconfig/network-scripts/ifcfg-eth0",
+        "HWADDR=00:50:56:AB:CD:EF\n",
+    )));
+    assert!(
+        out.starts_with("HWADDR=00:50:56:") && !out.contains("AB:CD:EF"),
+        "{out}"
+    );
+    assert_eq!(out.trim_end().to_uppercase(), out.trim_end());
+}
+
+#[test]
+fn header_mapping_round_trip_and_reuse() {
+    let mut r = redactor();
+    r.add_keyword("Project-X");
+    let h = Header {
+        probe_version: "0".into(),
+        format_version: 1,
+        started_at: Timestamp::default(),
+        root: "/".into(),
+        args: vec![
+            "lift-probe".into(),
+            "--redact-keyword".into(),
+            "Project-X".into(),
+        ],
+        uid: 0,
+        euid: 0,
+        gid: 0,
+        hostname: "web01".into(),
+        boot_id: None,
+    };
+    let Record::Header(out) = r.record(Record::Header(h.clone())) else {
+        panic!()
+    };
+    assert_eq!(out.hostname, "host1");
+    assert_eq!(out.args[2].to_string_lossy(), "keyword2");
+    let (_, first) = content(r.record(file("/etc/x", "203.0.113.9 web01 Project-X\n")));
+    let json = r.mapping().to_json();
+    let mut again = Redactor::new(Mapping::from_json(json.as_bytes()).unwrap());
+    let (_, second) = content(again.record(file("/etc/x", "203.0.113.9 web01 Project-X\n")));
+    assert_eq!(first, second);
+    assert!(!first.contains("203.0.113.9"));
+}
+
+#[test]
+fn version_strings_in_package_databases_are_kept() {
+    let mut r = redactor();
+    let status = "Package: foo\nVersion: 1.2.3.4-1\nMaintainer: ops@corp.acme.com\n";
+    let (_, out) = content(r.record(file("/var/lib/dpkg/status", status)));
+    assert!(
+        out.contains("Version: 1.2.3.4-1") && out.contains("ops@domain1.example"),
+        "{out}"
+    );
+}

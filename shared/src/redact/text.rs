@@ -1,0 +1,284 @@
+//! Hand-written scanners (the probe carries no regex engine): addresses
+//! and names in text, and the hex addresses of /proc/net tables.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::Redactor;
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Mode {
+    /// Everything: addresses, host and domain names, users.
+    Text,
+    /// Paths and file names: a bare host name is left alone there, since a
+    /// host called `vm` or `mail` shares its name with directories
+    /// (/proc/sys/vm) that rules read.
+    Path,
+    /// Package databases: names only, as version strings can look like
+    /// IPv4 addresses.
+    NamesOnly,
+}
+
+/// Bytes that can belong to an address or a name.
+fn in_run(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':')
+}
+
+pub fn scan(r: &mut Redactor, data: &[u8], mode: Mode) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if !in_run(data[i]) {
+            out.push(data[i]);
+            i += 1;
+            continue;
+        }
+        let end = data[i..]
+            .iter()
+            .position(|&b| !in_run(b))
+            .map_or(data.len(), |n| i + n);
+        run(r, &data[i..end], mode, &mut out);
+        i = end;
+    }
+    out
+}
+
+fn run(r: &mut Redactor, run: &[u8], mode: Mode, out: &mut Vec<u8>) {
+    if mode != Mode::NamesOnly {
+        if let Some(m) = parse_mac(run) {
+            return push_mac(r, m, run, out);
+        }
+        if run.iter().filter(|&&b| b == b':').count() >= 2 {
+            if let Some(a) = std::str::from_utf8(run)
+                .ok()
+                .and_then(|s| s.parse::<Ipv6Addr>().ok())
+            {
+                out.extend_from_slice(r.v6(a).to_string().as_bytes());
+                return;
+            }
+        }
+    }
+    for (n, part) in run.split(|&b| b == b':').enumerate() {
+        if n > 0 {
+            out.push(b':');
+        }
+        word(r, part, mode, out);
+    }
+}
+
+/// One colon-free word: an IPv4 address, a MAC written with dashes, or a
+/// name; a trailing dot (end of a sentence, the DNS root) is kept aside.
+fn word(r: &mut Redactor, w: &[u8], mode: Mode, out: &mut Vec<u8>) {
+    let dots = w.iter().rev().take_while(|&&b| b == b'.').count();
+    let (core, tail) = w.split_at(w.len() - dots);
+    let text = std::str::from_utf8(core).unwrap_or("");
+    if mode != Mode::NamesOnly {
+        if let Ok(a) = text.parse::<Ipv4Addr>() {
+            out.extend_from_slice(r.v4(a).to_string().as_bytes());
+            out.extend_from_slice(tail);
+            return;
+        }
+        if let Some(m) = parse_mac(core) {
+            push_mac(r, m, core, out);
+            out.extend_from_slice(tail);
+            return;
+        }
+    }
+    match name(r, text, mode) {
+        Some(new) => {
+            out.extend_from_slice(new.as_bytes());
+            out.extend_from_slice(tail);
+        }
+        None => out.extend_from_slice(w),
+    }
+}
+
+fn name(r: &mut Redactor, text: &str, mode: Mode) -> Option<String> {
+    if text.is_empty() {
+        return None;
+    }
+    if let Some(u) = r.map.users.get(text) {
+        return Some(u.clone());
+    }
+    let lc = text.to_ascii_lowercase();
+    if mode != Mode::Path {
+        if let Some(h) = r.map.hosts.get(&lc) {
+            return Some(h.clone());
+        }
+    }
+    if let Some(d) = r.map.domains.get(&lc) {
+        return Some(d.clone());
+    }
+    // The longest known domain this name ends in; what comes before it is
+    // a host (known, or new and named only as part of a full name).
+    for (k, _) in lc.match_indices('.') {
+        let (prefix, domain) = (&lc[..k], &lc[k + 1..]);
+        if let Some(d) = r.map.domains.get(domain).cloned() {
+            let host = match r.map.hosts.get(prefix) {
+                Some(h) => h.clone(),
+                None => {
+                    let n = r.map.labels.len() + 1;
+                    r.map
+                        .labels
+                        .entry(prefix.into())
+                        .or_insert(format!("name{n}"))
+                        .clone()
+                }
+            };
+            return Some(format!("{host}.{d}"));
+        }
+    }
+    None
+}
+
+fn push_mac(r: &mut Redactor, m: [u8; 6], orig: &[u8], out: &mut Vec<u8>) {
+    let sep = orig[2] as char;
+    let upper = orig.iter().any(|b| b.is_ascii_uppercase());
+    let s = r
+        .mac(m)
+        .iter()
+        .map(|b| {
+            if upper {
+                format!("{b:02X}")
+            } else {
+                format!("{b:02x}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(&sep.to_string());
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff`.
+pub fn parse_mac(s: &[u8]) -> Option<[u8; 6]> {
+    if s.len() != 17 || !(s[2] == b':' || s[2] == b'-') {
+        return None;
+    }
+    let mut m = [0u8; 6];
+    for (i, b) in m.iter_mut().enumerate() {
+        if i > 0 && s[3 * i - 1] != s[2] {
+            return None;
+        }
+        let hex = std::str::from_utf8(&s[3 * i..3 * i + 2]).ok()?;
+        *b = u8::from_str_radix(hex, 16).ok()?;
+    }
+    Some(m)
+}
+
+pub fn replace_all(hay: &[u8], needle: &[u8], new: &[u8]) -> Vec<u8> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return hay.to_vec();
+    }
+    let mut out = Vec::with_capacity(hay.len());
+    let mut i = 0;
+    while i < hay.len() {
+        if hay[i..].starts_with(needle) {
+            out.extend_from_slice(new);
+            i += needle.len();
+        } else {
+            out.push(hay[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The /proc/net tables that hold addresses as hex.
+#[derive(Clone, Copy)]
+pub enum ProcNet {
+    /// tcp, udp, raw: `0100007F:0035`, a little-endian u32.
+    Sock4,
+    /// tcp6, udp6, raw6: four little-endian u32 words.
+    Sock6,
+    /// route: Destination and Gateway, little-endian; the mask is kept.
+    Route,
+    /// if_inet6: 32 hex digits in network order.
+    IfInet6,
+}
+
+pub fn proc_net(path: &[u8]) -> Option<ProcNet> {
+    if !path.starts_with(b"/proc/") {
+        return None;
+    }
+    let name = path.strip_prefix(b"/proc/net/").or_else(|| {
+        let rest = &path[6..];
+        let slash = rest.iter().position(|&b| b == b'/')?;
+        rest[slash..].strip_prefix(b"/net/")
+    })?;
+    Some(match name {
+        b"tcp" | b"udp" | b"raw" | b"udplite" => ProcNet::Sock4,
+        b"tcp6" | b"udp6" | b"raw6" | b"udplite6" => ProcNet::Sock6,
+        b"route" => ProcNet::Route,
+        b"if_inet6" => ProcNet::IfInet6,
+        _ => return None,
+    })
+}
+
+/// The table with each address field rewritten in place (same width).
+pub fn proc_net_hex(r: &mut Redactor, kind: ProcNet, data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let mut start = 0;
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        let mut fields = Vec::new();
+        let mut i = 0;
+        while i < line.len() {
+            if line[i].is_ascii_whitespace() {
+                i += 1;
+                continue;
+            }
+            let end = line[i..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace())
+                .map_or(line.len(), |n| i + n);
+            fields.push((start + i, &line[i..end]));
+            i = end;
+        }
+        let which: &[usize] = match kind {
+            ProcNet::IfInet6 => &[0],
+            _ => &[1, 2],
+        };
+        for &f in which {
+            let Some(&(at, field)) = fields.get(f) else {
+                continue;
+            };
+            let hex = field.split(|&b| b == b':').next().unwrap_or(b"");
+            if let Some(new) = rewrite_hex(r, kind, hex) {
+                out[at..at + new.len()].copy_from_slice(new.as_bytes());
+            }
+        }
+        start += line.len();
+    }
+    out
+}
+
+fn rewrite_hex(r: &mut Redactor, kind: ProcNet, hex: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(hex).ok()?;
+    let word = |i: usize| u32::from_str_radix(s.get(8 * i..8 * i + 8)?, 16).ok();
+    match (kind, hex.len()) {
+        (ProcNet::Sock4 | ProcNet::Route, 8) => {
+            let a = r.v4(Ipv4Addr::from(word(0)?.to_le_bytes()));
+            Some(format!("{:08X}", u32::from_le_bytes(a.octets())))
+        }
+        (ProcNet::Sock6, 32) => {
+            let mut o = [0u8; 16];
+            for i in 0..4 {
+                o[4 * i..4 * i + 4].copy_from_slice(&word(i)?.to_le_bytes());
+            }
+            let a = r.v6(Ipv6Addr::from(o)).octets();
+            Some(
+                (0..4)
+                    .map(|i| {
+                        format!(
+                            "{:08X}",
+                            u32::from_le_bytes(a[4 * i..4 * i + 4].try_into().unwrap())
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        (ProcNet::IfInet6, 32) => {
+            let a = r.v6(Ipv6Addr::from(u128::from_str_radix(s, 16).ok()?));
+            Some(format!("{:032x}", u128::from(a)))
+        }
+        _ => None,
+    }
+}
