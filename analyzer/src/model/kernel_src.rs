@@ -15,14 +15,29 @@ pub struct KernelSources {
     pub trees: Vec<SourceTree>,
 }
 
-/// `/usr/src/kernels/<release>` (RHEL family) or
-/// `/usr/src/linux-headers-<release>` (Debian family).
+/// `/usr/src/kernels/<release>` (RHEL family),
+/// `/usr/src/linux-headers-<release>` (Debian family), or
+/// `/usr/src/linux-<version>-obj` (SUSE: one tree per version, flavors such
+/// as `default` below it, so `release` is the version without the flavor).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceTree {
     pub path: String,
     pub release: String,
     /// Set when the tree is a symbolic link (and where it points).
     pub link_target: Option<String>,
+    /// SUSE's layout: the tree serves `<release>-<flavor>` kernels.
+    pub flavored: bool,
+}
+
+impl SourceTree {
+    /// The tree holds headers for this running kernel release.
+    pub fn serves(&self, release: &str) -> bool {
+        self.release == release
+            || (self.flavored
+                && release
+                    .strip_prefix(&self.release)
+                    .is_some_and(|r| r.starts_with('-')))
+    }
 }
 
 pub fn kernel_sources(f: &Facts) -> KernelSources {
@@ -50,15 +65,27 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
             if release.is_empty() || !matches!(kind, FileKind::Dir | FileKind::Symlink) {
                 return;
             }
+            let suse = prefix == "linux-";
+            let release = match release.strip_suffix("-obj") {
+                Some(version) if suse => version,
+                _ if suse => return,
+                _ => release,
+            };
             trees.push(SourceTree {
                 path: format!("{dir}/{name}"),
                 release: release.to_string(),
+                flavored: suse,
                 link_target: (kind == FileKind::Symlink)
                     .then(|| String::from_utf8_lossy(&target.unwrap_or_default()).into_owned()),
             });
         };
     for c in usr_src {
-        add("/usr/src", &c.name, c.kind, c.link_target, "linux-headers-");
+        let prefix = if c.name.starts_with(b"linux-headers-") {
+            "linux-headers-"
+        } else {
+            "linux-"
+        };
+        add("/usr/src", &c.name, c.kind, c.link_target, prefix);
     }
     for c in f.root.list("/usr/src/kernels").unwrap_or_default() {
         add("/usr/src/kernels", &c.name, c.kind, c.link_target, "");

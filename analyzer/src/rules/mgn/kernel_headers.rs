@@ -46,11 +46,11 @@ impl Rule for KernelHeaders {
                 "yum install -y kernel-devel-$(uname -r)".to_string(),
             ),
         };
-        let matching = src.trees.iter().find(|t| t.release == release);
+        let matching = src.trees.iter().find(|t| t.serves(release));
         let others: Vec<&str> = src
             .trees
             .iter()
-            .filter(|t| t.release != release)
+            .filter(|t| !t.serves(release))
             .map(|t| t.path.as_str())
             .collect();
         match matching {
@@ -188,5 +188,28 @@ mod tests {
         );
         let f = KernelHeaders.check(&bundle_host(&no_src, vec![]));
         assert_eq!(f.severity, Severity::Unknown);
+    }
+
+    /// SLES keeps one tree per version, `linux-<version>-obj`, with the
+    /// flavors (`default`) below it; kernel-default-devel installs it, and
+    /// /usr/src/linux-<version> holds the sources beside it.
+    #[test]
+    fn suse_obj_tree() {
+        let r = TempRoot::new();
+        r.write("etc/os-release", b"ID=\"sles\"\nVERSION_ID=\"15.4\"\n");
+        r.mkdir("usr/src/linux-5.14.21-150400.24.46");
+        r.mkdir("usr/src/linux-5.14.21-150400.24.46-obj/x86_64/default");
+        let running = uname("5.14.21-150400.24.46-default");
+        let f = KernelHeaders.check(&bundle_host(&r, vec![running]));
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        let f = KernelHeaders.check(&bundle_host(
+            &r,
+            vec![uname("5.14.21-150400.24.63-default")],
+        ));
+        assert_eq!(f.severity, Severity::Blocker);
+        assert_eq!(
+            f.remediation.as_deref(),
+            Some("zypper install -y kernel-default-devel")
+        );
     }
 }
