@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use lift::cli::bundle;
 use lift::render::{self, Format};
-use lift::rules::{Profile, Readiness};
+use lift::rules::{Profile, Readiness, Target};
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +36,9 @@ enum Command {
         format: Option<String>,
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
+        #[arg(long)]
+        firewall: bool,
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read.
@@ -46,6 +49,9 @@ enum Command {
         /// blocker (default) or warning: what makes the check fail.
         #[arg(long, default_value = "blocker")]
         fail_on: String,
+        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
+        #[arg(long)]
+        firewall: bool,
     },
     /// Reports for many bundles at once, with a fleet overview, exports and
     /// a dependency map, in DIR (see docs/fleet.md).
@@ -60,6 +66,9 @@ enum Command {
         /// Bundles read at once (default: one per core); memory grows with it.
         #[arg(long)]
         jobs: Option<usize>,
+        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
+        #[arg(long)]
+        firewall: bool,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
@@ -74,6 +83,9 @@ enum Command {
         format: Option<String>,
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
+        #[arg(long)]
+        firewall: bool,
     },
     /// Inspect and convert bundles.
     Bundle {
@@ -172,8 +184,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile: name,
             format,
             output,
+            firewall,
         } => {
             let p = profile(&name)?;
+            let options = Target {
+                profile: p,
+                firewall,
+            };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let (a, b) = (
                 lift::snapshot::open(&source)?,
@@ -183,7 +200,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 source: source.display().to_string(),
                 target: target.display().to_string(),
                 profile: p.name(),
-                changes: lift::diff::diff(a.as_ref(), b.as_ref(), p),
+                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &options),
             };
             emit(
                 output.as_deref(),
@@ -195,11 +212,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             target,
             format,
             output,
+            firewall,
         } => {
-            let profile = profile(&target)?;
+            let target = Target {
+                profile: profile(&target)?,
+                firewall,
+            };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
-            let report = render::Report::build(snap.as_ref(), profile);
+            let report = render::Report::build(snap.as_ref(), &target);
             emit(
                 output.as_deref(),
                 render::render(&report, format)?.as_bytes(),
@@ -209,8 +230,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             input,
             target,
             fail_on,
+            firewall,
         } => {
-            let profile = profile(&target)?;
+            let target = Target {
+                profile: profile(&target)?,
+                firewall,
+            };
             let snap = match lift::snapshot::open(&input) {
                 Ok(s) => s,
                 Err(e) => {
@@ -218,7 +243,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let report = render::Report::build(snap.as_ref(), profile);
+            let report = render::Report::build(snap.as_ref(), &target);
             let strict = match fail_on.as_str() {
                 "blocker" => false,
                 "warning" => true,
@@ -243,11 +268,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             target,
             jobs,
+            firewall,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 inputs,
                 out: output.clone(),
                 profile: profile(&target)?,
+                firewall,
                 jobs,
             })?;
             eprintln!(

@@ -63,6 +63,8 @@ pub struct DiffReport {
 pub struct Expectations<'h> {
     pub cloud: bool,
     pub profile: Profile,
+    /// A firewall was requested: iptables and ip6tables stay as they were.
+    pub firewall: bool,
     pub source: &'h Host,
 }
 
@@ -80,7 +82,7 @@ impl Expectations<'_> {
             .is_some_and(|n| *n == name && enabled == Some(true));
         (set(&["libvirtd"], false)
             || set(&["sshd", "ssh"], true)
-            || set(&["iptables", "ip6tables"], false)
+            || (!self.firewall && set(&["iptables", "ip6tables"], false))
             || hal
             || network)
             .then(|| {
@@ -142,11 +144,17 @@ impl Expectations<'_> {
     }
 }
 
-pub fn diff(source: &dyn Snapshot, target: &dyn Snapshot, profile: Profile) -> Vec<Change> {
+pub fn diff(
+    source: &dyn Snapshot,
+    target: &dyn Snapshot,
+    options: &crate::rules::Target,
+) -> Vec<Change> {
+    let profile = options.profile;
     let (a, b) = (model::build(source), model::build(target));
     let ex = Expectations {
         cloud: matches!(profile, Profile::Ec2 | Profile::Openstack | Profile::Azure),
         profile,
+        firewall: options.firewall,
         source: &a,
     };
     let mut changes = inventory::compare(&a, &b, &ex);

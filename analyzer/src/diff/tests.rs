@@ -6,6 +6,7 @@
 use lift_bundle::{Fact, InterfaceAddr};
 
 use super::*;
+use crate::rules::Target;
 use crate::testing::{bundle, copy_tree, fixture, TempRoot};
 
 const NFS: &str = "nfs1.example.lan:/export/data /data nfs4 defaults,_netdev 0 0\n";
@@ -97,7 +98,7 @@ fn ec2_migration_is_classified() {
     let a = after(&b);
     let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
-    let changes = diff(&src, &dst, Profile::Ec2);
+    let changes = diff(&src, &dst, &Target::new(Profile::Ec2));
     for (category, key, expected) in [
         ("etc", "/etc/fstab", true),
         ("etc", "/etc/adjtime", true),
@@ -144,7 +145,7 @@ fn generic_profile_expects_nothing() {
     let a = after(&b);
     let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
-    let changes = diff(&src, &dst, Profile::Generic);
+    let changes = diff(&src, &dst, &Target::new(Profile::Generic));
     assert!(!changes.is_empty());
     assert!(changes.iter().all(|c| !c.expected), "{changes:#?}");
 }
@@ -154,9 +155,9 @@ fn identical_inputs_report_nothing() {
     let b = before();
     let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
     let dst = bundle(b.path(), vec![addrs("10.0.0.5")], true);
-    assert_eq!(diff(&src, &dst, Profile::Ec2), Vec::new());
+    assert_eq!(diff(&src, &dst, &Target::new(Profile::Ec2)), Vec::new());
     let c6 = crate::snapshot::DirSnapshot::new(&fixture("centos6-sysv"));
-    assert_eq!(diff(&c6, &c6, Profile::Azure), Vec::new());
+    assert_eq!(diff(&c6, &c6, &Target::new(Profile::Azure)), Vec::new());
 }
 
 /// The JSON contract's shape, and Markdown that leads with the unexpected.
@@ -170,7 +171,7 @@ fn renders_json_and_markdown() {
         source: "src.lift".into(),
         target: "dst|x.lift".into(),
         profile: "ec2",
-        changes: diff(&src, &dst, Profile::Ec2),
+        changes: diff(&src, &dst, &Target::new(Profile::Ec2)),
     };
     let json: serde_json::Value = serde_json::from_str(
         &crate::render::render_diff(&report, crate::render::Format::Json).unwrap(),

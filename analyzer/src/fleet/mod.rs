@@ -31,8 +31,19 @@ pub struct Options {
     pub inputs: Vec<PathBuf>,
     pub out: PathBuf,
     pub profile: Profile,
+    /// `--firewall`: the migration keeps iptables and ip6tables.
+    pub firewall: bool,
     /// Worker threads; None lets rayon choose (one per core).
     pub jobs: Option<usize>,
+}
+
+impl Options {
+    fn target(&self) -> crate::rules::Target {
+        crate::rules::Target {
+            profile: self.profile,
+            firewall: self.firewall,
+        }
+    }
 }
 
 /// What the batch did, for the command's last line.
@@ -108,9 +119,14 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
 }
 
 /// One bundle: its report, its pages and export parts under `parts`.
-fn one(index: usize, input: &Path, profile: Profile, parts: &Path) -> Result<HostSummary, String> {
+fn one(
+    index: usize,
+    input: &Path,
+    target: &crate::rules::Target,
+    parts: &Path,
+) -> Result<HostSummary, String> {
     let snap = crate::snapshot::open(input).map_err(|e| e.message)?;
-    let report = Report::build(snap.as_ref(), profile);
+    let report = Report::build(snap.as_ref(), target);
     let summary = HostSummary::new(snap.as_ref(), &report, &input.to_string_lossy());
     drop(snap);
     let write = |ext: &str, body: &[u8]| {
@@ -177,7 +193,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             .par_iter()
             .enumerate()
             .map(|(i, input)| {
-                let r = one(i, input, opts.profile, &parts);
+                let r = one(i, input, &opts.target(), &parts);
                 bar.inc(1);
                 r
             })

@@ -9,7 +9,7 @@ use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 
 use crate::model::{self, Host};
-use crate::rules::{self, Finding, Profile, Readiness};
+use crate::rules::{self, Finding, Readiness, Target};
 use crate::snapshot::Snapshot;
 
 pub use escape::markdown_escape;
@@ -52,9 +52,10 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn build(snap: &dyn Snapshot, profile: Profile) -> Report {
+    pub fn build(snap: &dyn Snapshot, target: &Target) -> Report {
+        let profile = target.profile;
         let host = model::build(snap);
-        let eval = rules::evaluate(&host, profile);
+        let eval = rules::evaluate(&host, target);
         let c = &host.collection;
         let mut notes = Vec::new();
         if !c.complete {

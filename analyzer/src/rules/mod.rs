@@ -35,6 +35,24 @@ pub enum Profile {
     Azure,
 }
 
+/// What the report is for: the profile, and the analyst's choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub profile: Profile,
+    /// The migration is asked to keep a firewall: iptables and ip6tables
+    /// stay enabled on the target (`--firewall`).
+    pub firewall: bool,
+}
+
+impl Target {
+    pub fn new(profile: Profile) -> Target {
+        Target {
+            profile,
+            firewall: false,
+        }
+    }
+}
+
 impl Profile {
     pub const ALL: &'static [Profile] = &[
         Profile::Generic,
@@ -114,7 +132,7 @@ pub trait Rule: Sync {
     fn check(&self, host: &Host) -> Finding;
     /// For rules whose answer depends on the target profile (which packages
     /// a cloud adds); `evaluate` calls this.
-    fn check_for(&self, host: &Host, _profile: Profile) -> Finding {
+    fn check_for(&self, host: &Host, _target: &Target) -> Finding {
         self.check(host)
     }
 }
@@ -166,14 +184,15 @@ pub struct Evaluation {
 /// Runs the profile's rules. Readiness: not-ready if any blocker, else
 /// unknown if a required check is unknown, else conditionally-ready if any
 /// warning, else ready.
-pub fn evaluate(host: &Host, profile: Profile) -> Evaluation {
+pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
+    let profile = target.profile;
     let mut findings = Vec::new();
     let mut unknown_required = false;
     for rule in REGISTRY
         .iter()
         .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
     {
-        let f = rule.check_for(host, profile);
+        let f = rule.check_for(host, target);
         debug_assert_eq!(f.id, rule.id());
         unknown_required |= f.severity == Severity::Unknown && rule.required();
         findings.push(f);

@@ -4,7 +4,7 @@
 
 use super::{clouds, CLOUDS};
 use crate::model::{DriverState, Host, Service};
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::rules::{Finding, Profile, Rule, Severity, Target};
 
 pub struct InjectedPackages;
 
@@ -16,9 +16,10 @@ impl Rule for InjectedPackages {
         CLOUDS
     }
     fn check(&self, host: &Host) -> Finding {
-        self.check_for(host, Profile::Generic)
+        self.check_for(host, &Target::new(Profile::Generic))
     }
-    fn check_for(&self, host: &Host, profile: Profile) -> Finding {
+    fn check_for(&self, host: &Host, target: &Target) -> Finding {
+        let profile = target.profile;
         let Some(pkgs) = host.packages.as_ref() else {
             return Finding::new(self.id(), Severity::Unknown, "no package database was read");
         };
@@ -74,9 +75,10 @@ impl Rule for ServiceChanges {
         CLOUDS
     }
     fn check(&self, host: &Host) -> Finding {
-        self.check_for(host, Profile::Generic)
+        self.check_for(host, &Target::new(Profile::Generic))
     }
-    fn check_for(&self, host: &Host, profile: Profile) -> Finding {
+    fn check_for(&self, host: &Host, target: &Target) -> Finding {
+        let profile = target.profile;
         let Some(services) = host.services.as_deref() else {
             return Finding::new(
                 self.id(),
@@ -87,6 +89,9 @@ impl Rule for ServiceChanges {
         let mut sets: Vec<(&Service, bool)> = Vec::new();
         for (names, enable, only) in SETS {
             if !clouds(profile).iter().any(|c| only.contains(c)) {
+                continue;
+            }
+            if target.firewall && names.iter().any(|n| n.ends_with("tables")) {
                 continue;
             }
             sets.extend(
@@ -128,13 +133,15 @@ impl Rule for ServiceChanges {
                 "every service the migration sets is already in that state",
             );
         }
+        let firewall = if target.firewall {
+            "iptables and ip6tables are kept: a firewall was requested"
+        } else {
+            "iptables and ip6tables are disabled because no firewall was requested (--firewall keeps them)"
+        };
         let mut f = Finding::new(
             self.id(),
             Severity::Info,
-            format!(
-                "the migration changes: {} (iptables and ip6tables are disabled because no firewall was requested; lift has no --firewall option yet)",
-                changes.join("; ")
-            ),
+            format!("the migration changes: {} ({firewall})", changes.join("; ")),
         );
         for (s, _) in sets.iter().filter(|(s, e)| s.enabled != Some(*e)) {
             if let Some(u) = &s.unit_file {
@@ -155,9 +162,10 @@ impl Rule for Drivers {
         CLOUDS
     }
     fn check(&self, host: &Host) -> Finding {
-        self.check_for(host, Profile::Generic)
+        self.check_for(host, &Target::new(Profile::Generic))
     }
-    fn check_for(&self, host: &Host, profile: Profile) -> Finding {
+    fn check_for(&self, host: &Host, target: &Target) -> Finding {
+        let profile = target.profile;
         let mut needed: Vec<&str> = Vec::new();
         for cloud in clouds(profile) {
             needed.extend(match cloud {
@@ -249,11 +257,13 @@ mod tests {
     #[test]
     fn injected_packages_by_profile() {
         let h = host_of(&fixture("debian12-systemd"));
-        let f = InjectedPackages.check_for(&h, Profile::Openstack);
+        let f = InjectedPackages.check_for(&h, &Target::new(Profile::Openstack));
         assert_eq!(f.severity, Severity::Info);
         assert!(f.detail.contains("cloud-init") && !f.detail.contains("walinuxagent"));
         assert_eq!(
-            InjectedPackages.check_for(&h, Profile::Ec2).severity,
+            InjectedPackages
+                .check_for(&h, &Target::new(Profile::Ec2))
+                .severity,
             Severity::Pass
         );
         assert!(InjectedPackages.check(&h).detail.contains("walinuxagent"));
@@ -263,7 +273,7 @@ mod tests {
     #[test]
     fn service_changes_use_this_servers_names() {
         let h = host_of(&fixture("centos6-sysv"));
-        let f = ServiceChanges.check_for(&h, Profile::Ec2);
+        let f = ServiceChanges.check_for(&h, &Target::new(Profile::Ec2));
         assert_ne!(f.severity, Severity::Unknown, "{}", f.detail);
         assert!(
             f.detail.contains("iptables (sysv): enabled -> disabled"),
@@ -272,8 +282,25 @@ mod tests {
         );
         assert!(!f.detail.contains("ssh:"), "{}", f.detail);
         let h = host_of(&fixture("debian12-systemd"));
-        let f = ServiceChanges.check_for(&h, Profile::Azure);
+        let f = ServiceChanges.check_for(&h, &Target::new(Profile::Azure));
         assert!(!f.detail.contains("sshd"), "{}", f.detail);
+    }
+
+    /// `--firewall`: iptables and ip6tables are left as they are.
+    #[test]
+    fn a_requested_firewall_keeps_iptables() {
+        let h = host_of(&fixture("centos6-sysv"));
+        let keep = Target {
+            profile: Profile::Ec2,
+            firewall: true,
+        };
+        let f = ServiceChanges.check_for(&h, &keep);
+        assert!(!f.detail.contains("iptables (sysv)"), "{}", f.detail);
+        assert!(
+            f.detail.contains("a firewall was requested"),
+            "{}",
+            f.detail
+        );
     }
 
     #[test]
@@ -290,16 +317,18 @@ mod tests {
         let h = host_of(r.path());
         assert_eq!(h.kernel.release.as_deref(), Some(rel));
         assert_eq!(
-            Drivers.check_for(&h, Profile::Openstack).severity,
+            Drivers
+                .check_for(&h, &Target::new(Profile::Openstack))
+                .severity,
             Severity::Pass
         );
-        let f = Drivers.check_for(&h, Profile::Ec2);
+        let f = Drivers.check_for(&h, &Target::new(Profile::Ec2));
         assert_eq!(f.severity, Severity::Blocker);
         assert!(f.detail.ends_with("ena"), "{}", f.detail);
         // debian12-systemd has no /lib/modules at all.
         let h = host_of(&fixture("debian12-systemd"));
         assert_eq!(
-            Drivers.check_for(&h, Profile::Azure).severity,
+            Drivers.check_for(&h, &Target::new(Profile::Azure)).severity,
             Severity::Unknown
         );
     }
