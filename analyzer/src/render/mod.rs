@@ -49,6 +49,40 @@ pub struct Report {
     pub package_databases: Vec<model::Database>,
     /// Established connections grouped by direction and endpoint.
     pub connection_summary: Vec<model::sockets::ConnectionGroup>,
+    /// The packages behind the host's services, running ones first: what
+    /// must work on the target.
+    pub important_components: Vec<Component>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    pub package: String,
+    pub version: Option<String>,
+    pub services: Vec<String>,
+    pub running: bool,
+}
+
+/// Groups the services by the package that owns them.
+fn components(host: &Host) -> Vec<Component> {
+    let mut out: Vec<Component> = Vec::new();
+    for s in host.services.iter().flatten() {
+        let Some(pkg) = &s.package else { continue };
+        let running = s.running == Some(true);
+        match out.iter_mut().find(|c| &c.package == pkg) {
+            Some(c) => {
+                c.services.push(s.name.clone());
+                c.running |= running;
+            }
+            None => out.push(Component {
+                package: pkg.clone(),
+                version: s.package_version.clone(),
+                services: vec![s.name.clone()],
+                running,
+            }),
+        }
+    }
+    out.sort_by(|a, b| b.running.cmp(&a.running).then(a.package.cmp(&b.package)));
+    out
 }
 
 impl Report {
@@ -96,6 +130,7 @@ impl Report {
                 .as_ref()
                 .map(|p| p.databases.clone())
                 .unwrap_or_default(),
+            important_components: components(&host),
             connection_summary: match (&host.connections, &host.listeners) {
                 (Some(c), Some(l)) => model::sockets::summarize(c, l),
                 _ => Vec::new(),
@@ -207,5 +242,38 @@ fn human_duration(v: Value) -> String {
         (0, 0) => format!("{m} min"),
         (0, _) => format!("{h} h {m} min"),
         _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::DirSnapshot;
+
+    #[test]
+    fn components_group_services_by_package_running_first() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/debian12-systemd");
+        let mut host = model::build(&DirSnapshot::new(std::path::Path::new(dir)));
+        let c = components(&host);
+        let ssh = c
+            .iter()
+            .find(|c| c.package == "openssh-server")
+            .expect("openssh-server");
+        assert!(
+            ssh.services.contains(&"ssh".to_string()),
+            "{:?}",
+            ssh.services
+        );
+        assert!(c.iter().all(|c| !c.running));
+        for s in host
+            .services
+            .iter_mut()
+            .flatten()
+            .filter(|s| s.name == "cron")
+        {
+            s.running = Some(true);
+        }
+        let c = components(&host);
+        assert_eq!((c[0].package.as_str(), c[0].running), ("cron", true));
     }
 }
