@@ -17,9 +17,9 @@ use lift_bundle::{
 use sha2::{Digest, Sha256};
 
 use crate::fs::{self as rootfs, child, Root};
-use crate::glob;
 use crate::redact;
 use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+use lift_bundle::paths as glob;
 
 pub struct Collector<'r, W: Write> {
     pub root: &'r Root,

@@ -10,6 +10,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use lift_bundle::paths::{components, join};
 use lift_bundle::FileKind;
 
 /// Filesystem types whose servers may hang or be slow: never walked, read or
@@ -256,22 +257,6 @@ pub fn kind_of(t: fs::FileType) -> FileKind {
 
 pub fn mtime(m: &Metadata) -> i64 {
     m.mtime()
-}
-
-fn components(p: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
-    p.split(|&b| b == b'/').filter(|c| !c.is_empty())
-}
-
-fn join(parts: &[Vec<u8>]) -> Vec<u8> {
-    if parts.is_empty() {
-        return b"/".to_vec();
-    }
-    let mut out = Vec::new();
-    for p in parts {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    out
 }
 
 /// Joins a directory and a child name.

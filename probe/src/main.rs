@@ -9,7 +9,6 @@ mod args;
 mod collect;
 mod elf;
 mod fs;
-mod glob;
 mod live;
 mod mounts;
 mod procs;

@@ -18,6 +18,7 @@
 mod bytes;
 mod codec;
 pub mod json;
+pub mod paths;
 mod reader;
 mod record;
 pub mod redact;

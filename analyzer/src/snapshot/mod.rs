@@ -15,6 +15,7 @@ pub use dir::DirSnapshot;
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use lift_bundle::paths::{components, join};
 use lift_bundle::{Fact, FileKind, Footer, Header, Note, SkipReason};
 
 /// One filesystem object as the snapshot holds it; the last path component
@@ -122,7 +123,7 @@ impl<'s> Root<'s> {
     /// Resolves every component, following symlinks inside the snapshot;
     /// with `follow_last` false the final component is not followed.
     pub fn resolve(&self, path: &[u8], follow_last: bool) -> Result<Vec<u8>, String> {
-        let mut pending: Vec<Vec<u8>> = comps(path).rev().map(<[u8]>::to_vec).collect();
+        let mut pending: Vec<Vec<u8>> = components(path).rev().map(<[u8]>::to_vec).collect();
         let mut cur: Vec<Vec<u8>> = Vec::new();
         let mut hops = 0;
         while let Some(c) = pending.pop() {
@@ -162,7 +163,7 @@ impl<'s> Root<'s> {
                 if target.starts_with(b"/") {
                     cur.clear();
                 }
-                pending.extend(comps(&target).rev().map(<[u8]>::to_vec));
+                pending.extend(components(&target).rev().map(<[u8]>::to_vec));
             }
         }
         Ok(join(&cur))
@@ -246,85 +247,7 @@ impl<'s> Root<'s> {
     }
 }
 
-fn comps(p: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
-    p.split(|&b| b == b'/').filter(|c| !c.is_empty())
-}
-
-fn join(parts: &[Vec<u8>]) -> Vec<u8> {
-    if parts.is_empty() {
-        return b"/".to_vec();
-    }
-    let mut out = Vec::new();
-    for p in parts {
-        out.push(b'/');
-        out.extend_from_slice(p);
-    }
-    out
-}
-
-/// Shell-style matching within one name (`*`, `?`, `[...]`).
-pub fn matches(pattern: &[u8], name: &[u8]) -> bool {
-    let (mut p, mut n, mut star) = (0, 0, None);
-    while n < name.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, n));
-                p += 1;
-                continue;
-            }
-            Some(b'?') => {
-                p += 1;
-                n += 1;
-                continue;
-            }
-            Some(&c) if c == name[n] && c != b'[' => {
-                p += 1;
-                n += 1;
-                continue;
-            }
-            Some(b'[') => {
-                if let Some(end) = pattern[p..]
-                    .iter()
-                    .skip(2)
-                    .position(|&b| b == b']')
-                    .map(|i| p + i + 2)
-                {
-                    let class = &pattern[p + 1..end];
-                    let (neg, class) = match class.first() {
-                        Some(b'!') | Some(b'^') => (true, &class[1..]),
-                        _ => (false, class),
-                    };
-                    let mut hit = false;
-                    let mut i = 0;
-                    while i < class.len() {
-                        if i + 2 < class.len() && class[i + 1] == b'-' {
-                            hit |= class[i] <= name[n] && name[n] <= class[i + 2];
-                            i += 3;
-                        } else {
-                            hit |= class[i] == name[n];
-                            i += 1;
-                        }
-                    }
-                    if hit != neg {
-                        p = end + 1;
-                        n += 1;
-                        continue;
-                    }
-                }
-            }
-            _ => {}
-        }
-        match star {
-            Some((sp, sn)) => {
-                p = sp + 1;
-                n = sn + 1;
-                star = Some((sp, sn + 1));
-            }
-            None => return false,
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
-}
+pub use lift_bundle::paths::matches;
 
 /// What INPUT is, by its content: a bundle, a JSON form, or a directory.
 pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {

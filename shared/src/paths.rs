@@ -1,5 +1,7 @@
-//! Shell-style matching within one path component: `*`, `?`, `[abc]`,
-//! `[a-z]`, `[!x]`. Iterative, so no pattern can make it recurse deeply.
+//! Bundle paths (absolute, raw bytes) and shell-style matching within one
+//! path component (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`), shared by the probe
+//! that expands spec patterns and the analyzer that globs a snapshot. The
+//! matcher is iterative, so no pattern can make it recurse deeply.
 
 pub fn has_wildcard(component: &[u8]) -> bool {
     component.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
@@ -79,6 +81,24 @@ fn class(pat: &[u8], c: u8) -> Option<(bool, usize)> {
         }
     }
     None
+}
+
+/// The non-empty components of a path.
+pub fn components(p: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    p.split(|&b| b == b'/').filter(|c| !c.is_empty())
+}
+
+/// Components joined back into an absolute path (`/` for none).
+pub fn join(parts: &[Vec<u8>]) -> Vec<u8> {
+    if parts.is_empty() {
+        return b"/".to_vec();
+    }
+    let mut out = Vec::new();
+    for p in parts {
+        out.push(b'/');
+        out.extend_from_slice(p);
+    }
+    out
 }
 
 #[cfg(test)]
