@@ -217,3 +217,35 @@ pub fn release_probe() -> PathBuf {
         .join(TARGET)
         .join("release/lift-probe")
 }
+
+/// Headless Chromium from Debian's package (scripts/setup-test-deps.sh).
+fn chromium_path() -> Option<std::path::PathBuf> {
+    ["chromium", "chromium-browser"]
+        .iter()
+        .map(|n| std::path::Path::new("/usr/bin").join(n))
+        .find(|p| p.exists())
+}
+
+pub fn browser(
+    html: &std::path::Path,
+    extra: &[&str],
+    profile: &std::path::Path,
+) -> std::process::Output {
+    std::process::Command::new(chromium_path().expect("chromium: run scripts/setup-test-deps.sh"))
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("run chromium")
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use lift_bundle::{Content, Entry, Fact, FileKind, InterfaceAddr, Record, Writer};
-use lift_tests::{fixture, lift, probe, records, report_json, uname, Scratch};
+use lift_tests::{browser, fixture, lift, probe, records, report_json, uname, Scratch};
 use serde_json::Value;
 
 /// The bases: a fixture root (or this machine) and the kernel its hosts say.
@@ -409,7 +409,7 @@ fn fleet_counts_groups_and_exports() {
     assert!(before == outputs(&f.out), "a re-run changed the outputs");
 
     duckdb(&f.out);
-    browser(&f.out.join("index.html"), &f.out);
+    check_in_browser(&f.out.join("index.html"), &f.out);
 }
 
 fn outputs(dir: &Path) -> Vec<Vec<u8>> {
@@ -450,34 +450,8 @@ fn duckdb(dir: &Path) {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "db2;lone4");
 }
 
-fn browser(html: &Path, scratch: &Path) {
-    let Some(chromium) = ["chromium", "chromium-browser"]
-        .iter()
-        .map(|n| Path::new("/usr/bin").join(n))
-        .find(|p| p.exists())
-    else {
-        panic!("chromium: run scripts/setup-test-deps.sh");
-    };
-    let o = Command::new(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            scratch.join("profile").display()
-        ))
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .expect("run chromium");
+fn check_in_browser(html: &Path, scratch: &Path) {
+    let o = browser(html, &["--dump-dom"], &scratch.join("profile"));
     let stderr = String::from_utf8_lossy(&o.stderr);
     let console: Vec<&str> = stderr
         .lines()

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use lift_tests::{boot_sector, fixture, lift, probe_bundle, statvfs, uname, Scratch};
+use lift_tests::{boot_sector, browser, fixture, lift, probe_bundle, statvfs, uname, Scratch};
 
 const GIB: u64 = 1 << 30;
 const RELEASE: &str = "6.1.0-18-amd64";
@@ -157,34 +157,6 @@ fn markdown_shows_hostile_names_as_text() {
         }
     }
     assert!(!md.contains("|`"), "unescaped pipe or backtick");
-}
-
-/// headless Chromium from Debian's package (scripts/setup-test-deps.sh).
-fn chromium() -> Option<std::path::PathBuf> {
-    ["chromium", "chromium-browser"]
-        .iter()
-        .map(|n| Path::new("/usr/bin").join(n))
-        .find(|p| p.exists())
-}
-
-fn browser(html: &Path, extra: &[&str], profile: &Path) -> std::process::Output {
-    std::process::Command::new(chromium().expect("chromium: run scripts/setup-test-deps.sh"))
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(extra)
-        .arg(format!("file://{}", html.display()))
-        .output()
-        .expect("run chromium")
 }
 
 #[test]
