@@ -17,8 +17,11 @@ use lift::parse::{
 };
 use lift_bundle::{json, Limits, Reader, FORMAT_VERSION, MAGIC};
 
+/// One fuzz target: a parser family fed arbitrary bytes.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the regression test and for `fuzz/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("bundle_reader", bundle_reader),
     ("json_form", json_form),
     ("mountinfo", mountinfo),
