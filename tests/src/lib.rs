@@ -2,6 +2,8 @@
 //! paths, and bundles made by running the probe over a fixture tree and
 //! adding the facts only a live host gives (statvfs, uname, boot sectors).
 
+pub mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -18,6 +18,7 @@
 //! numbered IPADDR_0, IPADDR1 ... add addresses on both.
 
 use super::{netmask_prefix, Addressing, IfaceConfig};
+use std::collections::HashMap;
 
 pub fn parse(bytes: &[u8]) -> IfaceConfig {
     let text = String::from_utf8_lossy(bytes);
@@ -34,17 +35,25 @@ pub fn parse(bytes: &[u8]) -> IfaceConfig {
         let v = v.trim_matches(|c| c == '"' || c == '\'');
         vars.push((i + 1, k.trim().to_string(), v.to_string()));
     }
-    let get = |k: &str| vars.iter().rev().find(|(_, key, _)| key == k);
+    // The last assignment wins, as in the shell. An index by name keeps a
+    // hostile file of many IPADDR<n> lines linear (a scan per lookup took
+    // minutes on 4 MiB).
+    let last: HashMap<&str, usize> = vars
+        .iter()
+        .enumerate()
+        .map(|(at, (_, k, _))| (k.as_str(), at))
+        .collect();
+    let get = |k: &str| last.get(k).map(|&at| &vars[at]);
     let name = get("DEVICE").map(|v| v.2.as_str()).unwrap_or("");
     let proto = get("BOOTPROTO");
     let proto_value = proto.map(|v| v.2.to_ascii_lowercase()).unwrap_or_default();
     let mut c = IfaceConfig::new(name, Addressing::Other, proto.map(|v| v.0));
     // IPADDR, then IPADDR<suffix> with its own PREFIX<suffix>/NETMASK<suffix>.
-    for (_, k, v) in &vars {
+    for (at, (_, k, v)) in vars.iter().enumerate() {
         let Some(suffix) = k.strip_prefix("IPADDR") else {
             continue;
         };
-        if v.is_empty() {
+        if v.is_empty() || last[k.as_str()] != at {
             continue;
         }
         let prefix = get(&format!("PREFIX{suffix}"))
@@ -93,6 +102,12 @@ mod tests {
         assert_eq!(s.addresses, ["192.0.2.30/24", "192.0.2.31/24"]);
         let d = read("netconf/ifcfg-suse/dhcp/etc/sysconfig/network/ifcfg-eth0");
         assert_eq!(d.addressing, Addressing::Dhcp);
+    }
+
+    #[test]
+    fn a_reassigned_address_counts_once() {
+        let c = parse(b"IPADDR=10.0.0.1\nPREFIX=8\nIPADDR=10.0.0.2\n");
+        assert_eq!(c.addresses, ["10.0.0.2/8"]);
     }
 
     #[test]

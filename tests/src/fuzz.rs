@@ -1,0 +1,293 @@
+//! The fuzz entry points: one function per target, each feeding arbitrary
+//! bytes to one parser family and to the helpers that walk its result. The
+//! cargo-fuzz targets in `fuzz/` call these under libFuzzer (nightly), and
+//! `tests/fuzz_regressions.rs` replays every input the fuzzers found
+//! (`fixtures/fuzz-regressions/<target>/`) through the same functions on
+//! stable, so a fixed crash stays fixed in CI.
+//!
+//! An entry point returns nothing: the parsers' outcomes (Ok, Err, partial)
+//! are all acceptable; only a panic, a hang or unbounded allocation is a bug.
+
+use lift::parse::netconf::{self, ifcfg, ifupdown, keyfile, netplan, networkd};
+use lift::parse::rpmdb::{self, bdb, ndb};
+use lift::parse::{
+    apk, autofs, boot_sector, cpuinfo, dpkg_list, dpkg_status, efivar, fstab, grub, if_inet6,
+    inittab, meminfo, mountinfo, os_release, pacman, pidfile, proc_misc, proc_net, proc_pid,
+    proc_version, release_files, sudoers, systemd_unit, sysv, upstart, version_cmp,
+};
+use lift_bundle::{json, Limits, Reader, FORMAT_VERSION, MAGIC};
+
+/// One fuzz target: a parser family fed arbitrary bytes.
+pub type Target = fn(&[u8]);
+
+/// Every target by name, for the regression test and for `fuzz/`.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("bundle_reader", bundle_reader),
+    ("json_form", json_form),
+    ("mountinfo", mountinfo),
+    ("rpm_header", rpm_header),
+    ("rpm_bdb", rpm_bdb),
+    ("rpm_ndb", rpm_ndb),
+    ("dpkg_status", dpkg_status),
+    ("other_packages", other_packages),
+    ("version_cmp", version_cmp),
+    ("systemd_unit", systemd_unit),
+    ("upstart", upstart),
+    ("sysv", sysv),
+    ("ifcfg", ifcfg),
+    ("ifupdown", ifupdown),
+    ("netplan", netplan),
+    ("nm_keyfile", nm_keyfile),
+    ("networkd", networkd),
+    ("sudoers", sudoers),
+    ("proc_net", proc_net),
+    ("proc_pid", proc_pid),
+    ("proc_misc", proc_misc),
+    ("boot_sector", boot_sector),
+    ("efivar", efivar),
+    ("os_release", os_release),
+    ("grub", grub),
+    ("fstab", fstab),
+];
+
+/// The input as a whole bundle, and again as the decompressed record stream
+/// of one: mutated compressed bytes rarely survive zstd, so the second run
+/// is what reaches the record decoder. Small limits, so that the fuzzer
+/// reaches every limit check quickly and an input that slips past one shows
+/// up as an out-of-memory.
+pub fn bundle_reader(data: &[u8]) {
+    read_bundle(data);
+    let mut bundle = MAGIC.to_vec();
+    bundle.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    bundle.extend(zstd::encode_all(data, 1).expect("compress into memory"));
+    read_bundle(&bundle);
+}
+
+fn read_bundle(bundle: &[u8]) {
+    let limits = Limits {
+        max_record_len: 1 << 20,
+        max_decompressed: 8 << 20,
+        max_entries: 1000,
+        max_path_len: 4096,
+    };
+    if let Ok(reader) = Reader::new(bundle, limits) {
+        for record in reader {
+            if record.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+pub fn json_form(data: &[u8]) {
+    let _ = json::from_slice(data);
+}
+
+pub fn mountinfo(data: &[u8]) {
+    for table in [
+        mountinfo::parse_mountinfo(data),
+        mountinfo::parse_mounts(data),
+    ] {
+        let visible = mountinfo::visible(&table.value);
+        for mount in &table.value {
+            let _ = (mount.read_only(), mount.noexec());
+            let _ = mountinfo::mount_containing(&visible, &mount.mount_point);
+        }
+    }
+}
+
+pub fn rpm_header(data: &[u8]) {
+    let _ = rpmdb::package_from_blob(data);
+}
+
+pub fn rpm_bdb(data: &[u8]) {
+    let _ = bdb::parse(data);
+}
+
+pub fn rpm_ndb(data: &[u8]) {
+    let _ = ndb::parse(data);
+}
+
+pub fn dpkg_status(data: &[u8]) {
+    let _ = dpkg_status::parse(data);
+}
+
+/// The package formats without a target of their own: apk's installed
+/// database, a pacman `desc` file, and a dpkg `.list` file.
+pub fn other_packages(data: &[u8]) {
+    let _ = apk::parse(data);
+    let _ = pacman::parse(data);
+    let _ = dpkg_list::parse(data);
+}
+
+/// The two version comparisons, on the input split at its first newline.
+pub fn version_cmp(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (a, b) = text.split_once('\n').unwrap_or((&text, ""));
+    let _ = version_cmp::rpmvercmp(a, b);
+    let _ = version_cmp::dpkg_version_cmp(a, b);
+    let _ = version_cmp::DebianVersion::split(a);
+}
+
+pub fn systemd_unit(data: &[u8]) {
+    let unit = systemd_unit::parse(data).value;
+    let _ = unit.install();
+    let _ = unit.words("Unit", "After");
+    let _ = systemd_unit::apply_dropins(&unit, &[("a.conf", unit.clone())]);
+    if let Some(name) = systemd_unit::UnitName::parse(&String::from_utf8_lossy(data)) {
+        let _ = name.template();
+    }
+}
+
+pub fn upstart(data: &[u8]) {
+    let job = upstart::parse(data).value;
+    let _ = upstart::apply_override(&job, &job);
+    let _ = upstart::runlevels_of(&String::from_utf8_lossy(data));
+}
+
+/// Init script headers, inittab, and the runlevel and rc link names.
+pub fn sysv(data: &[u8]) {
+    let _ = sysv::parse(data);
+    let _ = inittab::parse(data);
+    let text = String::from_utf8_lossy(data);
+    let _ = sysv::parse_runlevels(&text);
+    let _ = sysv::parse_rc_link_name(&text);
+    let _ = sysv::rc_dir_runlevel(&text);
+}
+
+pub fn ifcfg(data: &[u8]) {
+    let _ = ifcfg::parse(data);
+    let _ = netconf::netmask_prefix(&String::from_utf8_lossy(data));
+}
+
+/// Debian's /etc/network/interfaces, and dhclient's leases that go with it.
+pub fn ifupdown(data: &[u8]) {
+    let _ = ifupdown::parse(data);
+    let _ = netconf::dhclient::parse(data);
+}
+
+pub fn netplan(data: &[u8]) {
+    let _ = netplan::parse(data);
+}
+
+pub fn nm_keyfile(data: &[u8]) {
+    let _ = keyfile::parse(data);
+}
+
+pub fn networkd(data: &[u8]) {
+    let _ = networkd::parse(data);
+}
+
+pub fn sudoers(data: &[u8]) {
+    let file = sudoers::parse(data).value;
+    let _ = sudoers::full_rights(&[("/etc/sudoers".to_string(), file)], Some("host"));
+}
+
+pub fn proc_net(data: &[u8]) {
+    use proc_net::InetProto::*;
+    for proto in [Tcp, Tcp6, Udp, Udp6, Raw, Raw6] {
+        for little_endian in [true, false] {
+            for socket in proc_net::parse_inet(data, proto, little_endian).value {
+                let _ = socket.is_listening();
+            }
+        }
+    }
+    for socket in proc_net::parse_unix(data).value {
+        let _ = socket.is_abstract();
+    }
+}
+
+pub fn proc_pid(data: &[u8]) {
+    let _ = proc_pid::parse_stat(data);
+    let _ = proc_pid::parse_status(data);
+    let _ = proc_pid::parse_cmdline(data);
+    let _ = proc_pid::systemd_unit(&proc_pid::parse_cgroup(data).value);
+    let _ = proc_pid::parse_exe_link(data);
+}
+
+/// The one-value /proc files and pid files.
+pub fn proc_misc(data: &[u8]) {
+    let _ = cpuinfo::parse(data);
+    let _ = meminfo::parse(data).map(|m| m.value.available());
+    let _ = proc_version::parse(data);
+    let _ = proc_misc::parse_uptime(data);
+    let _ = proc_misc::parse_loadavg(data);
+    let _ = pidfile::parse(data);
+    let _ = if_inet6::parse(data);
+}
+
+pub fn boot_sector(data: &[u8]) {
+    let _ = boot_sector::parse(data);
+}
+
+pub fn efivar(data: &[u8]) {
+    let _ = efivar::parse_boot_current(data);
+    let _ = efivar::parse_load_option(data);
+}
+
+/// os-release and every older release file, each alone as the host's only
+/// source, as `identify` sees them.
+pub fn os_release(data: &[u8]) {
+    let _ = os_release::parse(data);
+    let _ = release_files::parse_issue(data);
+    let d = Some(data);
+    for sources in [
+        release_files::ReleaseSources {
+            etc_os_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            lsb_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            centos_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            system_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            redhat_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            suse_release: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            debian_version: d,
+            ..Default::default()
+        },
+        release_files::ReleaseSources {
+            issue: d,
+            ..Default::default()
+        },
+    ] {
+        let _ = release_files::identify(&sources);
+    }
+}
+
+/// GRUB 2 and legacy configurations, and grubenv's saved entry applied to
+/// the parsed entries.
+pub fn grub(data: &[u8]) {
+    let env = grub::parse_grubenv(data);
+    let saved = env.get("saved_entry").map(String::as_str);
+    for config in [
+        grub::parse_grub2(data).value,
+        grub::parse_legacy(data).value,
+    ] {
+        if let Some(entry) = config.default_entry(saved) {
+            let _ = entry.root();
+        }
+    }
+}
+
+pub fn fstab(data: &[u8]) {
+    for entry in fstab::parse(data).value {
+        let _ = (entry.is_network(), entry.is_swap());
+    }
+    let _ = autofs::parse_master(data);
+    let _ = autofs::parse_map(data);
+}
