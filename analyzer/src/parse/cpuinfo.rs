@@ -133,11 +133,7 @@ fn s390_machine(first: &BTreeMap<&str, &str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
-        std::fs::read(format!("{root}{path}")).unwrap()
-    }
+    use crate::parse::host_sample as fixture;
 
     #[test]
     fn this_machine_x86() {

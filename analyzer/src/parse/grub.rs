@@ -296,11 +296,7 @@ fn words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
-        std::fs::read(format!("{root}{path}")).unwrap()
-    }
+    use crate::parse::host_sample as fixture;
 
     #[test]
     fn debian12_grub_cfg() {

@@ -64,6 +64,13 @@ pub struct Partial<T> {
     pub errors: Vec<ParseError>,
 }
 
+/// A file under `fixtures/host-samples/`, for parser tests.
+#[cfg(test)]
+pub(crate) fn host_sample(path: &str) -> Vec<u8> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
+    std::fs::read(format!("{root}{path}")).unwrap()
+}
+
 pub mod apk;
 pub mod autofs;
 pub mod boot_sector;

@@ -241,11 +241,7 @@ pub fn mount_containing<'a>(visible: &[&'a Mount], path: &str) -> Option<&'a Mou
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
-        std::fs::read(format!("{root}{path}")).unwrap()
-    }
+    use crate::parse::host_sample as fixture;
 
     #[test]
     fn centos6_tmp_is_noexec() {

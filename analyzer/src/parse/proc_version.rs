@@ -114,11 +114,7 @@ pub fn arch_from_release(release: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
-        std::fs::read(format!("{root}{path}")).unwrap()
-    }
+    use crate::parse::host_sample as fixture;
 
     #[test]
     fn centos6() {

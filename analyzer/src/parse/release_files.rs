@@ -222,11 +222,7 @@ fn version_in(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(path: &str) -> Vec<u8> {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/host-samples/");
-        std::fs::read(format!("{root}{path}")).unwrap()
-    }
+    use crate::parse::host_sample as fixture;
 
     #[test]
     fn centos6_redhat_release() {
