@@ -78,9 +78,6 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
 pub fn holding<'m>(mounts: &'m [MountPoint], path: &str) -> Option<&'m MountPoint> {
     mounts
         .iter()
-        .filter(|m| {
-            let p = m.mount_point.as_str();
-            p == "/" || path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))
-        })
+        .filter(|m| mountinfo::holds(&m.mount_point, path))
         .max_by_key(|m| m.mount_point.len())
 }

@@ -222,18 +222,20 @@ pub fn visible(mounts: &[Mount]) -> Vec<&Mount> {
         .collect()
 }
 
+/// A mount at `mount_point` holds `path`: it is the point or lies below it.
+pub fn holds(mount_point: &str, path: &str) -> bool {
+    mount_point == "/"
+        || path == mount_point
+        || path
+            .strip_prefix(mount_point)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// The visible mount that holds `path` (the longest mount point above it).
 pub fn mount_containing<'a>(visible: &[&'a Mount], path: &str) -> Option<&'a Mount> {
     visible
         .iter()
-        .filter(|m| {
-            let point = m.mount_point.as_str();
-            point == "/"
-                || path == point
-                || path
-                    .strip_prefix(point)
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+        .filter(|m| holds(&m.mount_point, path))
         .max_by_key(|m| m.mount_point.len())
         .copied()
 }
