@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the test suite needs beyond Rust, idempotently, on Debian or
 # Ubuntu (as root or with sudo): the musl target and musl-tools (the static
-# probe), gcc (tests build ../shared/tools/oldkernel.c), util-linux's setarch
+# probe), gcc (tests build tools/oldkernel.c), util-linux's setarch
 # and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
 # report checks), the DuckDB Python package (the fleet exports test), and
 # libfuse2 with fusepy (a hung FUSE filesystem in tests/tests/faults.rs).

@@ -29,12 +29,12 @@ fn release_probe_is_static_and_small() {
 }
 
 /// Runs the probe as on CentOS 6: every system call after 2.6.32's fails
-/// with ENOSYS (../shared/tools/oldkernel.c) and uname says 2.6.
+/// with ENOSYS (tools/oldkernel.c) and uname says 2.6.
 #[test]
 fn complete_bundle_on_a_2_6_32_kernel() {
     let probe = release_probe();
     let s = Scratch::new("oldkernel");
-    let src = workspace().join("../shared/tools/oldkernel.c");
+    let src = workspace().join("tools/oldkernel.c");
     let oldkernel = s.join("oldkernel");
     let cc = run(Command::new("gcc")
         .args(["-O2", "-o"])

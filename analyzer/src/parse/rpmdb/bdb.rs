@@ -10,7 +10,7 @@
 //! (H_KEYDATA) when it fits and otherwise in a chain of overflow pages
 //! (H_OFFPAGE). Walking buckets in order gives rpm's own `-qa` order.
 //!
-//! Sample: `../shared/data/rpmdb/ubi8-libuuid-bdb/Packages` (one package,
+//! Sample: `fixtures/rpmdb-samples/ubi8-libuuid-bdb/Packages` (one package,
 //! little-endian, 4 KiB pages) and the databases under
 //! `fixtures/rpmdb-bdb-*`; the tests below read them.
 
@@ -319,11 +319,11 @@ mod sample_tests {
 
     const UBI8: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/rpmdb/ubi8-libuuid-bdb/Packages"
+        "/../fixtures/rpmdb-samples/ubi8-libuuid-bdb/Packages"
     ));
     const UBI8_EXPECTED: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/rpmdb/ubi8-libuuid-bdb/expected.rpm-qa.csv"
+        "/../fixtures/rpmdb-samples/ubi8-libuuid-bdb/expected.rpm-qa.csv"
     ));
 
     #[test]

@@ -14,7 +14,7 @@
 //!
 //! rpm lists packages in block-offset order, and so does this reader.
 //!
-//! Sample: `../shared/data/rpmdb/sle15-ndb/Packages.db` (SLE 15 BCI, 35
+//! Sample: `fixtures/rpmdb-samples/sle15-ndb/Packages.db` (SLE 15 BCI, 35
 //! packages); the tests read it.
 
 use super::push_record;
@@ -192,11 +192,11 @@ mod sample_tests {
 
     pub(super) const SLE15: &[u8] = include_bytes!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/rpmdb/sle15-ndb/Packages.db"
+        "/../fixtures/rpmdb-samples/sle15-ndb/Packages.db"
     ));
     const SLE15_EXPECTED: &str = include_str!(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/data/rpmdb/sle15-ndb/expected.nevra.txt"
+        "/../fixtures/rpmdb-samples/sle15-ndb/expected.nevra.txt"
     ));
 
     fn nevra(p: &InstalledPackage) -> String {
