@@ -151,7 +151,10 @@ fn dpkg(f: &Facts, out: &mut Packages) {
         push(out, PackageManager::Dpkg, "/var/lib/dpkg/status", pkgs);
     }
     for path in f.root.glob("/var/lib/dpkg/status.d", "*") {
-        if let Some(pkgs) = f.partial(&path, dpkg_status::parse) {
+        if dpkg_status::is_control_file(path.rsplit('/').next().unwrap_or_default()) {
+            continue;
+        }
+        if let Some(pkgs) = f.partial(&path, dpkg_status::parse_status_d) {
             push(out, PackageManager::Dpkg, &path, pkgs);
         }
     }
@@ -202,4 +205,21 @@ pub fn packages(f: &Facts) -> Option<Packages> {
         );
     }
     (!out.databases.is_empty()).then_some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::fixture;
+
+    /// Distroless: one stanza per status.d file; `libc6.md5sums` is not one.
+    #[test]
+    fn distroless_status_d_skips_control_files() {
+        let snap = crate::snapshot::DirSnapshot::new(&fixture("distroless-status-d"));
+        let host = crate::model::build(&snap);
+        let pkgs = host.packages.expect("status.d is a database");
+        let names: Vec<&str> = pkgs.list.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["libc6", "libssl3", "openssl"]);
+        assert!(pkgs.list.iter().all(|p| p.is_installed()));
+        assert!(host.problems.is_empty(), "{:?}", host.problems);
+    }
 }

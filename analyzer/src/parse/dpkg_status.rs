@@ -26,17 +26,63 @@
 //! Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
 //! ```
 //!
-//! Every stanza is kept, whatever its Status: removed packages whose
-//! configuration files remain (`deinstall ok config-files`) matter to a
-//! migration too. [`InstalledPackage::is_installed`] tells them apart.
+//! Every stanza of the database is kept, whatever its Status: removed
+//! packages whose configuration files remain (`deinstall ok config-files`)
+//! matter to a migration too. [`InstalledPackage::is_installed`] tells them
+//! apart. A database stanza with no Status at all is not a package dpkg
+//! knows as installed (dpkg reads it as `not-installed`), so [`parse`]
+//! leaves it out.
+//!
+//! A distroless `status.d/NAME` file is the package's control stanza, copied
+//! from the `.deb` with no Status: there, being present is being installed
+//! ([`parse_status_d`]). Such directories also hold the package's other
+//! control files (`NAME.md5sums`, `NAME.preinst`, ...), which
+//! [`is_control_file`] names so that callers skip them.
 
 use super::packages::{InstalledPackage, PackageManager};
 use super::version_cmp::DebianVersion;
 use super::{ParseError, Partial};
 
-/// Parses a status file. A stanza without a Package field is one error; the
-/// other stanzas are still returned, in file order.
+/// Parses `/var/lib/dpkg/status`. A stanza without a Package field is one
+/// error; the other stanzas are still returned, in file order, but those
+/// without a Status field.
 pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+    let mut out = stanzas(bytes);
+    out.value.retain(|p| p.status.is_some());
+    out
+}
+
+/// Parses one distroless `status.d/*` file: every stanza is installed.
+pub fn parse_status_d(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+    stanzas(bytes)
+}
+
+/// The per-package files dpkg keeps beside a package's stanza (in
+/// `info/`, and in distroless `status.d/`), by their suffix. Package names
+/// may hold dots themselves (`python3.11`), so only these suffixes count.
+const CONTROL_SUFFIXES: &[&str] = &[
+    "md5sums",
+    "conffiles",
+    "list",
+    "preinst",
+    "postinst",
+    "prerm",
+    "postrm",
+    "config",
+    "templates",
+    "triggers",
+    "shlibs",
+    "symbols",
+    "clilibs",
+];
+
+/// True for `libc6.md5sums`, `libc6.preinst`, ...: not a package stanza.
+pub fn is_control_file(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(stem, ext)| !stem.is_empty() && CONTROL_SUFFIXES.contains(&ext))
+}
+
+fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Partial {
         value: Vec::new(),
@@ -217,7 +263,7 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
     #[test]
     fn stanza_without_package_is_an_error_and_others_are_kept() {
         let text = "Status: install ok installed\nVersion: 1\n\nPackage: zlib1g\nVersion: 1:1.2.13.dfsg-1\n";
-        let parsed = parse(text.as_bytes());
+        let parsed = parse_status_d(text.as_bytes());
         assert_eq!(
             parsed.errors,
             [ParseError::at_line(1, "stanza has no Package field")]
@@ -228,6 +274,49 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
             parsed.value[0].is_installed(),
             "distroless status.d entries have no Status"
         );
+    }
+
+    /// trivy's corrupted-status test data: two stanzas without Status
+    /// (one with no Version either) are not installed packages.
+    #[test]
+    fn database_stanza_without_status_is_not_a_package() {
+        let bytes = include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/dpkg-samples/trivy-corrupsed-status"
+        ));
+        let parsed = parse(bytes);
+        let names: Vec<&str> = parsed.value.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["libpam-runtime", "libpam-modules-bin", "makedev", "libgcc1"]
+        );
+        assert!(parsed.value.iter().all(InstalledPackage::is_installed));
+        let all = parse_status_d(bytes);
+        assert_eq!(all.value.len(), 6, "the same stanzas read as control files");
+    }
+
+    /// trivy's distroless test data: control stanzas beside an md5sums file.
+    #[test]
+    fn status_d_holds_control_stanzas_and_control_files() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/distroless-status-d/var/lib/dpkg/status.d"
+        );
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !is_control_file(n))
+            .collect();
+        names.sort();
+        assert_eq!(names, ["libc6", "libssl3", "openssl"]);
+        let libc = parse_status_d(&std::fs::read(format!("{dir}/libc6")).unwrap());
+        assert_eq!(libc.errors, []);
+        assert_eq!(libc.value[0].version, "2.36-9+deb12u7");
+        assert_eq!(libc.value[0].source.as_deref(), Some("glibc"));
+        assert!(libc.value[0].is_installed());
+        assert!(is_control_file("libc6.preinst"));
+        assert!(!is_control_file("python3.11"));
+        assert!(!is_control_file("libstdc++6"));
     }
 
     /// This machine's database against dpkg-query, when dpkg is installed.
