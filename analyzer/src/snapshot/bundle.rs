@@ -147,6 +147,12 @@ impl BundleSnapshot {
         })
     }
 
+    /// Entries the source held but could not be taken in (an archive's
+    /// entry outside its root), as (path, why).
+    pub fn add_errors(&mut self, errors: Vec<(String, String)>) {
+        self.provenance.errors.extend(errors);
+    }
+
     /// Every entry, in path order (for `lift bundle ls`).
     pub fn entries(&self) -> Vec<&Entry> {
         let mut v: Vec<&Entry> = self.entries.values().collect();

@@ -1,11 +1,13 @@
-//! Snapshot: "a root we can read", over a `.lift` bundle, its JSON form, or
-//! a directory tree (a fixture, a mounted image, an unpacked bundle, an
-//! extracted sosreport). Parsers never know which.
+//! Snapshot: "a root we can read", over a `.lift` bundle, its JSON form, a
+//! directory tree (a fixture, a mounted image, an unpacked bundle, an
+//! extracted sosreport) or a tar archive (a sosreport as it comes, a root
+//! tarball). Parsers never know which.
 //!
 //! Backends implement the small `Snapshot` trait (one node, one listing, the
 //! collection metadata); path resolution, file reading and globbing are
 //! written once on top of it, in `Root`.
 
+pub mod archive;
 mod bundle;
 mod dir;
 
@@ -66,7 +68,7 @@ pub struct ChildInfo {
 #[derive(Debug, Clone, Default)]
 pub struct Provenance {
     pub path: PathBuf,
-    /// `bundle`, `json` or `directory`.
+    /// `bundle`, `json`, `directory` or `archive`.
     pub kind: &'static str,
     pub header: Option<Header>,
     pub footer: Option<Footer>,
@@ -83,7 +85,7 @@ impl Provenance {
     /// run was not cut short; a directory is whatever it holds.
     pub fn complete(&self) -> bool {
         match self.kind {
-            "directory" => true,
+            "directory" | "archive" => true,
             _ => self.footer.as_ref().is_some_and(|f| !f.interrupted),
         }
     }
@@ -249,27 +251,33 @@ impl<'s> Root<'s> {
 
 pub use lift_bundle::paths::matches;
 
-/// What INPUT is, by its content: a bundle, a JSON form, or a directory.
+/// What INPUT is, by its content: a bundle, a JSON form, a tar archive
+/// (plain, gzip, xz or bzip2), or a directory.
 pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     let meta = std::fs::metadata(path).map_err(|e| OpenError::new(path, e.to_string()))?;
     if meta.is_dir() {
         return Ok(Box::new(DirSnapshot::new(path)));
     }
-    let mut head = [0u8; 8];
-    let n = {
+    // Enough for tar's "ustar" magic at byte 257.
+    let mut head = Vec::with_capacity(512);
+    {
         use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
-        f.read(&mut head)
-            .map_err(|e| OpenError::new(path, e.to_string()))?
-    };
-    if &head[..n] == lift_bundle::MAGIC {
+        let f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        f.take(512)
+            .read_to_end(&mut head)
+            .map_err(|e| OpenError::new(path, e.to_string()))?;
+    }
+    let n = head.len().min(8);
+    if let Some(c) = archive::Compression::sniff(&head) {
+        archive::open(path, c).map(|a| Box::new(a) as Box<dyn Snapshot>)
+    } else if &head[..n] == lift_bundle::MAGIC {
         BundleSnapshot::open(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
     } else if head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         BundleSnapshot::open_json(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
     } else {
         Err(OpenError::new(
             path,
-            "neither a lift bundle (no LIFTBNDL magic), its JSON form, nor a directory".into(),
+            "neither a lift bundle (no LIFTBNDL magic), its JSON form, a tar archive (plain, gzip, xz, bzip2), nor a directory".into(),
         ))
     }
 }
