@@ -98,12 +98,12 @@ pub fn open_with(
     Ok(snap)
 }
 
+/// An archive entry left out, and why: (path, reason).
+type LeftOut = (String, String);
+
 /// The archive's entries as bundle entries, rooted; and the entries left
-/// out, with why.
-fn read_tar<R: Read>(
-    stream: R,
-    limits: &Limits,
-) -> Result<(Vec<Record>, Vec<(String, String)>), String> {
+/// out.
+fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<LeftOut>), String> {
     let mut archive = tar::Archive::new(stream);
     let mut entries: Vec<Entry> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
@@ -236,7 +236,7 @@ fn rooted(raw: &[u8]) -> Option<Vec<u8>> {
 /// Names below a lone top directory that make it the real root.
 const ROOT_MARKS: &[&[u8]] = &[b"etc", b"usr", b"sos_commands"];
 
-fn strip_top_dir(entries: &mut Vec<Entry>) {
+fn strip_top_dir(entries: &mut [Entry]) {
     let top = |p: &[u8]| -> Vec<u8> {
         let rest = &p[1..];
         rest[..rest.iter().position(|&b| b == b'/').unwrap_or(rest.len())].to_vec()
