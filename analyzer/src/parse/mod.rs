@@ -95,6 +95,7 @@ pub mod proc_pid;
 pub mod proc_version;
 pub mod release_files;
 pub mod rpmdb;
+pub mod sos;
 pub mod sudoers;
 pub mod systemd_unit;
 pub mod sysv;

@@ -1,0 +1,84 @@
+//! `netstat -neopa` (sos: `sos_commands/networking/netstat_-W_-neopa`,
+//! sos 3's `netstat_-neopa`, linked as `netstat`): its internet part.
+//!
+//! ```text
+//! Proto Recv-Q Send-Q Local Address           Foreign Address         State       User       Inode      PID/Program name     Timer
+//! tcp        0      0 0.0.0.0:5672            0.0.0.0:*               LISTEN      996        19422      1279/qpidd           off (0.00/0/0)
+//! tcp        0      0 127.0.0.1:53644         0.0.0.0:*               LISTEN      995        1154674    12387/Passenger Rac  off (0.00/0/0)
+//! udp        0      0 0.0.0.0:68              0.0.0.0:*                           0          15234      812/dhclient         off (0.00/0/0)
+//! ```
+//!
+//! A program name may hold spaces (it is cut at 15 characters), and UDP
+//! sockets have no State.
+
+use super::ss::{split_host_port, InetSocket};
+
+pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+    let mut out = Vec::new();
+    for line in String::from_utf8_lossy(bytes).lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [proto, _, _, local, _foreign, ..] = words[..] else {
+            continue;
+        };
+        if !matches!(proto, "tcp" | "udp" | "tcp6" | "udp6" | "raw" | "raw6") {
+            continue;
+        }
+        let mut rest = &words[5..];
+        let state = match rest.first() {
+            Some(s) if s.chars().all(|c| c.is_ascii_uppercase() || c == '_') => {
+                rest = &rest[1..];
+                s.to_string()
+            }
+            _ => String::new(),
+        };
+        // User, Inode, then PID/Program name up to the Timer's `word (...)`.
+        let prog_words: Vec<&str> = rest
+            .iter()
+            .skip(2)
+            .take_while(|w| !w.starts_with('('))
+            .copied()
+            .collect();
+        let prog_words = &prog_words[..prog_words.len().saturating_sub(1)];
+        let joined = prog_words.join(" ");
+        let (pid, program) = match joined.split_once('/') {
+            Some((pid, prog)) => (pid.parse().ok(), Some(prog.to_string())),
+            None => (None, None),
+        };
+        let (local_address, local_port) = split_host_port(local);
+        out.push(InetSocket {
+            proto: proto.to_string(),
+            state,
+            local_address,
+            local_port,
+            pid,
+            program,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_core_and_sos_captures() {
+        let socks = parse(&super::super::sample(
+            "insights-core/netstat_-neopa.NETSTAT",
+        ));
+        let p = socks.iter().find(|s| s.local_port == Some(53644)).unwrap();
+        assert_eq!(p.program.as_deref(), Some("Passenger Rac"));
+        assert_eq!(p.pid, Some(12387));
+        assert_eq!(p.state, "LISTEN");
+        assert!(socks
+            .iter()
+            .all(|s| s.proto.starts_with("tcp") || s.proto.starts_with("udp")));
+        let socks = parse(&super::super::sample(
+            "debian12-sos4.0/sos_commands/networking/netstat_-W_-neopa",
+        ));
+        let listen: Vec<_> = socks.iter().filter(|s| s.state == "LISTEN").collect();
+        assert_eq!(listen.len(), 1);
+        assert_eq!(listen[0].local_port, Some(2024));
+        assert_eq!(listen[0].pid, None);
+    }
+}

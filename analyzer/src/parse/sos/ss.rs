@@ -1,0 +1,112 @@
+//! `ss -tupna` / `ss -peaonmi` (sos 4: `sos_commands/networking/ss_*`):
+//! internet sockets with their processes.
+//!
+//! ```text
+//! Netid  State      Recv-Q Send-Q Local Address:Port               Peer Address:Port
+//! udp    UNCONN     0      0          127.0.0.1:904                   *:*                   users:(("rpc.statd",pid=29559,fd=7))
+//! tcp    LISTEN     0      128                *:111                   *:*                   users:(("rpcbind",pid=1139,fd=5),("systemd",pid=1,fd=41))
+//! ```
+
+/// One internet socket, as `ss` or `netstat` print it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InetSocket {
+    /// `tcp`, `udp`, `tcp6`, `udp6` (ss says `tcp` for both families).
+    pub proto: String,
+    /// `LISTEN`, `ESTAB`/`ESTABLISHED`, `UNCONN`, ...; empty when not shown.
+    pub state: String,
+    pub local_address: String,
+    pub local_port: Option<u16>,
+    pub pid: Option<u32>,
+    pub program: Option<String>,
+}
+
+impl InetSocket {
+    /// A listening TCP socket, or a UDP one bound with no peer.
+    pub fn is_listening(&self) -> bool {
+        matches!(self.state.as_str(), "LISTEN" | "UNCONN")
+            || self.proto.starts_with("udp") && self.state.is_empty()
+    }
+}
+
+/// `127.0.0.1:904`, `[::]:22`, `*:111`, `:::37968` -> address and port.
+pub fn split_host_port(s: &str) -> (String, Option<u16>) {
+    match s.rsplit_once(':') {
+        Some((host, port)) => (
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            port.parse().ok(),
+        ),
+        None => (s.to_string(), None),
+    }
+}
+
+pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+    let mut out = Vec::new();
+    for line in String::from_utf8_lossy(bytes).lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let [netid, state, _, _, local, _peer, ..] = words[..] else {
+            continue;
+        };
+        if !matches!(netid, "tcp" | "udp" | "tcp6" | "udp6" | "sctp") {
+            continue;
+        }
+        let (local_address, local_port) = split_host_port(local);
+        let users = line.split_once("users:((\"").map(|(_, u)| u);
+        let program = users
+            .and_then(|u| u.split_once('"'))
+            .map(|(p, _)| p.to_string());
+        let pid = users
+            .and_then(|u| u.split_once("pid="))
+            .and_then(|(_, p)| p.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|p| p.parse().ok());
+        out.push(InetSocket {
+            proto: netid.to_string(),
+            state: state.to_string(),
+            local_address,
+            local_port,
+            pid,
+            program,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insights_core_sample() {
+        let socks = parse(&super::super::sample(
+            "insights-core/ss_-tupna.SS_TUPNA_DOCS",
+        ));
+        let listen: Vec<String> = socks
+            .iter()
+            .filter(|s| s.is_listening())
+            .map(|s| {
+                format!(
+                    "{} {}:{} {}",
+                    s.proto,
+                    s.local_address,
+                    s.local_port.unwrap_or(0),
+                    s.program.as_deref().unwrap_or("-")
+                )
+            })
+            .collect();
+        assert!(
+            listen.contains(&"tcp *:111 rpcbind".to_string()),
+            "{listen:?}"
+        );
+        assert!(
+            listen.contains(&"udp 127.0.0.1:904 rpc.statd".to_string()),
+            "{listen:?}"
+        );
+        let rpcbind = socks
+            .iter()
+            .find(|s| s.proto == "tcp" && s.local_port == Some(111))
+            .unwrap();
+        assert_eq!(rpcbind.pid, Some(1139));
+        assert_eq!(split_host_port("[::]:22"), ("::".into(), Some(22)));
+    }
+}
