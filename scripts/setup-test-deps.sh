@@ -4,7 +4,10 @@
 # probe), gcc (tests build tools/oldkernel.c), util-linux's setarch
 # and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
 # report checks), the DuckDB Python package (the fleet exports test), and
-# libfuse2 with fusepy (a hung FUSE filesystem in tests/tests/faults.rs).
+# libfuse2 with fusepy (a hung FUSE filesystem in tests/tests/faults.rs),
+# Debian's sosreport (a real sosreport in tests/tests/sosreport.rs), and
+# python3-bsddb3 with db5.3-util (Berkeley DB rpm databases made and dumped
+# in analyzer/src/parse/rpmdb tests).
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -15,6 +18,9 @@ command -v setarch >/dev/null 2>&1 || missing="$missing util-linux"
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || missing="$missing libfuse2"
+command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
+command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
+/usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$missing" ]; then
     $SUDO apt-get update -q
     # shellcheck disable=SC2086

@@ -28,6 +28,9 @@ pub struct Collection {
     pub unreadable: Vec<Unreadable>,
     pub unreadable_total: u64,
     pub redactions: u64,
+    /// Set when the input is a sosreport: its version, and the facts taken
+    /// from its command outputs.
+    pub sosreport: Option<super::SosReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

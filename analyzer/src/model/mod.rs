@@ -14,6 +14,7 @@ mod platform;
 pub mod processes;
 pub mod services;
 pub mod sockets;
+mod sos;
 mod storage;
 mod sudo;
 mod system;
@@ -32,6 +33,7 @@ pub use platform::{Boot, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
+pub use sos::{CommandFact, SosReport};
 pub use storage::{holding, MountPoint};
 pub use sudo::SudoRights;
 pub use system::{Cpu, Kernel, Memory, Os};
@@ -95,7 +97,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let packages = packages::packages(&f);
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
-    let host = Host {
+    let mut host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
         kernel_sources: kernel_src::kernel_sources(&f),
@@ -122,6 +124,8 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
     };
+    // A sosreport's command outputs fill what its files left empty.
+    host.collection.sosreport = sos::fill(&f, &mut host);
     Host {
         problems: f.into_problems(),
         ..host

@@ -85,6 +85,24 @@ fn components(host: &Host) -> Vec<Component> {
     out
 }
 
+/// What a sosreport input is, and which facts its command outputs gave.
+fn sos_note(sos: &model::SosReport) -> String {
+    let version = sos.version.as_deref().unwrap_or("of unknown version");
+    let mut note = format!("This input is a sosreport (sos {version}).");
+    if !sos.from_commands.is_empty() {
+        let list: Vec<String> = sos
+            .from_commands
+            .iter()
+            .map(|c| format!("{} (from {})", c.fact, c.source))
+            .collect();
+        note.push_str(&format!(
+            " These facts came from command output, not files: {}.",
+            list.join(", ")
+        ));
+    }
+    note
+}
+
 impl Report {
     pub fn build(snap: &dyn Snapshot, target: &Target) -> Report {
         let profile = target.profile;
@@ -109,6 +127,9 @@ impl Report {
                 "{} paths could not be read by the probe.",
                 c.unreadable_total
             ));
+        }
+        if let Some(sos) = &c.sosreport {
+            notes.push(sos_note(sos));
         }
         for p in &host.problems {
             notes.push(format!("{} could not be parsed: {}", p.path, p.message));

@@ -101,7 +101,12 @@ pub enum EnableState {
 }
 
 impl Service {
-    fn new(name: String, init: InitSystem, kind: ServiceKind, state: EnableState) -> Service {
+    pub(crate) fn new(
+        name: String,
+        init: InitSystem,
+        kind: ServiceKind,
+        state: EnableState,
+    ) -> Service {
         Service {
             name,
             init,

@@ -90,6 +90,27 @@ pub fn units(f: &Facts, cgroup_units: &[String]) -> Option<Units> {
     })
 }
 
+/// A link to /dev/null masks a unit. sos rewrites absolute links relative
+/// to the archive (`../../../../dev/null` from /usr/lib/systemd/system), so a
+/// relative target that leads to /dev/null from the link's directory masks
+/// too.
+fn is_mask(dir: &str, target: &str) -> bool {
+    if target == "/dev/null" {
+        return true;
+    }
+    let mut path: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
+    for c in target.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                path.pop();
+            }
+            c => path.push(c),
+        }
+    }
+    !target.starts_with('/') && path == ["dev", "null"]
+}
+
 impl<'f, 's> Tree<'f, 's> {
     fn read(f: &'f Facts<'s>) -> Option<Tree<'f, 's>> {
         let mut tree = Tree {
@@ -122,7 +143,7 @@ impl<'f, 's> Tree<'f, 's> {
                     .link_target
                     .map(|t| String::from_utf8_lossy(&t).into_owned());
                 let source = match target.as_deref() {
-                    Some("/dev/null") => Source::Masked(path),
+                    Some(t) if is_mask(dir, t) => Source::Masked(path),
                     Some(t) => match base(t) {
                         b if b != name && UnitName::parse(b).is_some() => Source::Alias {
                             target: b.to_string(),
@@ -358,4 +379,24 @@ impl<'f, 's> Tree<'f, 's> {
 
 fn base(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_mask;
+
+    /// sos rewrites `/dev/null` mask links relative to the archive.
+    #[test]
+    fn relative_links_to_dev_null_are_masks() {
+        assert!(is_mask("/etc/systemd/system", "/dev/null"));
+        assert!(is_mask("/usr/lib/systemd/system", "../../../../dev/null"));
+        assert!(is_mask("/lib/systemd/system", "../../../../dev/null"));
+        assert!(is_mask("/etc/systemd/system", "../../../dev/null"));
+        assert!(!is_mask("/etc/systemd/system", "../../dev/null"));
+        assert!(!is_mask(
+            "/etc/systemd/system",
+            "/lib/systemd/system/ssh.service"
+        ));
+        assert!(!is_mask("/etc/systemd/system", "dev/null"));
+    }
 }

@@ -1,0 +1,371 @@
+//! A sosreport, read as a root: sos copies most files at their real paths,
+//! which the rest of the model reads as it would any tree. What sos keeps
+//! only as a program's output (`sos_commands/`) fills the facts that the
+//! files left empty: packages (sos copies no package database), the
+//! kernel's release and architecture, IPv4 addresses, masked units whose
+//! links were not copied, free space, SysV services and listeners. Each fact
+//! filled so is recorded with the capture it came from, for the report.
+//!
+//! Paths are those of sos 3 and sos 4, after insights-core's sos spec
+//! mapping (`insights/specs/sos_archive.py`); the first that exists wins.
+
+use lift_bundle::Fact;
+use serde::Serialize;
+
+use super::facts::Facts;
+use super::packages::{Database, Packages};
+use super::services::{EnableState, InitSystem, Service, ServiceKind};
+use super::sockets::Listener;
+use super::{ConfigKind, Host, Interface};
+use crate::parse::packages::{InstalledPackage, PackageManager};
+use crate::parse::sos::{chkconfig, df, dpkg_l, ip_addr, netstat, rpm_qa, ss, uname, unit_files};
+use crate::parse::Partial;
+
+/// The report's account of a sosreport input.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SosReport {
+    /// sos's version (`version.txt`, or `sos_reports/manifest.json`).
+    pub version: Option<String>,
+    /// The facts taken from command output rather than files.
+    pub from_commands: Vec<CommandFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandFact {
+    /// The Host field it fills (`packages`, `kernel.arch`, ...).
+    pub fact: &'static str,
+    /// The capture, relative to the sosreport's top (`sos_commands/dpkg/dpkg_-l`).
+    pub source: String,
+}
+
+const DPKG_L: &[&str] = &["/sos_commands/dpkg/dpkg_-l", "/installed-debs"];
+const RPM_QA: &[&str] = &["/installed-rpms", "/sos_commands/rpm/package-data"];
+const UNAME: &[&str] = &["/sos_commands/kernel/uname_-a", "/uname"];
+const IP_ADDR: &[&str] = &[
+    "/sos_commands/networking/ip_-o_addr",
+    "/ip_addr",
+    "/sos_commands/networking/ip_-d_address",
+    "/sos_commands/networking/ip_address",
+    "/sos_commands/networking/ip_addr",
+];
+const DF: &[&str] = &[
+    "/sos_commands/filesys/df_-al_-x_autofs",
+    "/sos_commands/filesys/df_-al",
+    "/df",
+];
+const UNIT_FILES: &[&str] = &["/sos_commands/systemd/systemctl_list-unit-files"];
+const CHKCONFIG: &[&str] = &[
+    "/sos_commands/startup/chkconfig_--list",
+    "/sos_commands/services/chkconfig_--list",
+];
+const NETSTAT: &[&str] = &[
+    "/sos_commands/networking/netstat_-W_-neopa",
+    "/sos_commands/networking/netstat_-neopa",
+    "/sos_commands/networking/netstat_-T_-neopa",
+    "/netstat",
+];
+
+/// The first capture of `paths` that the sosreport holds: (path, bytes).
+fn first(f: &Facts, paths: &[&str]) -> Option<(String, Vec<u8>)> {
+    paths
+        .iter()
+        .find_map(|p| Some((p.to_string(), f.bytes(p)?.into_owned())))
+}
+
+fn version(f: &Facts) -> Option<String> {
+    let from_txt = f.bytes("/version.txt").and_then(|b| {
+        String::from_utf8_lossy(&b)
+            .lines()
+            .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
+    });
+    from_txt.or_else(|| {
+        let b = f.bytes("/sos_reports/manifest.json")?;
+        let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
+        v.get("version")?.as_str().map(str::to_string)
+    })
+}
+
+/// Fills what the files left empty; None when the root is no sosreport.
+pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
+    f.root.list("/sos_commands")?;
+    let mut sos = SosReport {
+        version: version(f),
+        from_commands: Vec::new(),
+    };
+    let mut record = |fact: &'static str, path: &str| {
+        sos.from_commands.push(CommandFact {
+            fact,
+            source: path.trim_start_matches('/').to_string(),
+        })
+    };
+    if host.packages.is_none() {
+        host.packages = packages(f, &mut record);
+    }
+    kernel(f, host, &mut record);
+    addresses(f, host, &mut record);
+    free_space(f, host, &mut record);
+    services(f, host, &mut record);
+    listeners(f, host, &mut record);
+    Some(sos)
+}
+
+fn packages(f: &Facts, record: &mut impl FnMut(&'static str, &str)) -> Option<Packages> {
+    let kept = |path: &str, p: Partial<Vec<InstalledPackage>>| {
+        for e in p.errors {
+            f.problem(path, e.to_string());
+        }
+        p.value
+    };
+    let (manager, path, list) = if let Some((path, b)) = first(f, DPKG_L) {
+        (
+            PackageManager::Dpkg,
+            path.clone(),
+            kept(&path, dpkg_l::parse(&b)),
+        )
+    } else {
+        let (path, b) = first(f, RPM_QA)?;
+        (
+            PackageManager::Rpm,
+            path.clone(),
+            kept(&path, rpm_qa::parse(&b)),
+        )
+    };
+    record("packages", &path);
+    let mut out = Packages::default();
+    out.databases.push(Database {
+        manager,
+        path: path.trim_start_matches('/').to_string(),
+        packages: list.len(),
+        installed: list.iter().filter(|p| p.is_installed()).count(),
+    });
+    out.list = list;
+    Some(out)
+}
+
+fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    let k = &host.kernel;
+    if k.arch.is_some() && k.release.is_some() && k.version.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, UNAME) else {
+        return;
+    };
+    let u = match uname::parse(&b) {
+        Ok(u) => u,
+        Err(e) => return f.problem(&path, e.to_string()),
+    };
+    let k = &mut host.kernel;
+    for (fact, slot, value) in [
+        ("kernel.arch", &mut k.arch, u.machine),
+        ("kernel.release", &mut k.release, u.release),
+        ("kernel.version", &mut k.version, u.version),
+    ] {
+        if slot.is_none() {
+            *slot = Some(value);
+            record(fact, &path);
+        }
+    }
+    if host.hostname.is_none() {
+        host.hostname = Some(u.nodename);
+        record("hostname", &path);
+    }
+}
+
+/// Without the probe's `getifaddrs`, a tree has only /proc/net/if_inet6
+/// (IPv6): the addresses `ip addr` printed replace them.
+fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if f.facts().any(|x| matches!(x, Fact::Interfaces(_))) {
+        return;
+    }
+    let Some((path, b)) = first(f, IP_ADDR) else {
+        return;
+    };
+    let captured = ip_addr::parse(&b);
+    if captured.is_empty() {
+        return;
+    }
+    let list = host.interfaces.get_or_insert_with(Vec::new);
+    for i in list.iter_mut() {
+        i.addresses.clear();
+    }
+    for a in captured.into_iter().filter(|a| a.interface != "lo") {
+        let at = match list.iter().position(|i| i.name == a.interface) {
+            Some(at) => at,
+            None => {
+                list.push(Interface {
+                    name: a.interface.clone(),
+                    mac: None,
+                    addresses: Vec::new(),
+                    config: ConfigKind::Unknown,
+                    config_source: None,
+                    configured_addresses: Vec::new(),
+                    not_live: Vec::new(),
+                    lease: None,
+                });
+                list.len() - 1
+            }
+        };
+        list[at].addresses.push(a.address);
+    }
+    let host_part = |a: &str| a.split('/').next().unwrap_or("").to_string();
+    for i in list.iter_mut() {
+        i.not_live = i
+            .configured_addresses
+            .iter()
+            .filter(|a| !a.contains(':'))
+            .filter(|a| !i.addresses.iter().any(|l| host_part(l) == host_part(a)))
+            .cloned()
+            .collect();
+    }
+    list.sort_by(|a, b| a.name.cmp(&b.name));
+    record("interfaces.addresses", &path);
+}
+
+/// `df` in place of the probe's statvfs.
+fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    let Some(mounts) = host.mounts.as_mut() else {
+        return;
+    };
+    if mounts.iter().any(|m| m.total_bytes.is_some()) {
+        return;
+    }
+    let Some((path, b)) = first(f, DF) else {
+        return;
+    };
+    let rows = match df::parse(&b) {
+        Ok(r) => r,
+        Err(e) => return f.problem(&path, e.to_string()),
+    };
+    let mut filled = false;
+    for m in mounts.iter_mut() {
+        // df -a lists every mount; the last row for a point is the one on top.
+        if let Some(r) = rows.iter().rev().find(|r| r.mount_point == m.mount_point) {
+            m.total_bytes = Some(r.total_bytes);
+            m.avail_bytes = Some(r.avail_bytes);
+            m.free_bytes = Some(r.total_bytes.saturating_sub(r.used_bytes));
+            filled = true;
+        }
+    }
+    if filled {
+        record("mounts.free_space", &path);
+    }
+}
+
+/// Masked units from `systemctl list-unit-files` whose links sos did not
+/// copy, and SysV services from `chkconfig --list` when no init script was.
+fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if let Some((path, b)) = first(f, UNIT_FILES) {
+        let mut added = false;
+        for u in unit_files::parse(&b)
+            .into_iter()
+            .filter(|u| u.state == "masked")
+        {
+            let (short, kind) = match u.unit.rsplit_once('.') {
+                Some((s, "service")) => (s.to_string(), ServiceKind::Service),
+                Some((_, "socket")) => (u.unit.clone(), ServiceKind::Socket),
+                Some((_, "timer")) => (u.unit.clone(), ServiceKind::Timer),
+                _ => continue,
+            };
+            let list = host.services.get_or_insert_with(Vec::new);
+            match list.iter_mut().find(|s| s.unit.as_deref() == Some(&u.unit)) {
+                Some(s) if s.state == EnableState::Masked => continue,
+                Some(s) => {
+                    s.state = EnableState::Masked;
+                    s.enabled = Some(false);
+                }
+                None => {
+                    let mut s = Service::new(short, InitSystem::Systemd, kind, EnableState::Masked);
+                    s.unit = Some(u.unit.clone());
+                    s.enabled = Some(false);
+                    list.push(s);
+                }
+            }
+            added = true;
+        }
+        if added {
+            record("services.masked", &path);
+        }
+    }
+    let has_sysv = host
+        .services
+        .iter()
+        .flatten()
+        .any(|s| s.init == InitSystem::Sysv);
+    if has_sysv {
+        return;
+    }
+    let Some((path, b)) = first(f, CHKCONFIG) else {
+        return;
+    };
+    let entries: Vec<_> = chkconfig::parse(&b)
+        .into_iter()
+        .filter(|e| !e.xinetd)
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let list = host.services.get_or_insert_with(Vec::new);
+    for e in entries {
+        let state = if e.enabled {
+            EnableState::Enabled
+        } else {
+            EnableState::Disabled
+        };
+        let mut s = Service::new(e.name, InitSystem::Sysv, ServiceKind::Service, state);
+        s.enabled = Some(e.enabled);
+        s.runlevels = e.on_in;
+        list.push(s);
+    }
+    record("services", &path);
+}
+
+fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.listeners.is_some() {
+        return;
+    }
+    let from_ss = || {
+        let path = f
+            .root
+            .glob("/sos_commands/networking", "ss_*")
+            .into_iter()
+            .next()?;
+        let b = f.bytes(&path)?;
+        Some((path, ss::parse(&b)))
+    };
+    let Some((path, sockets)) = first(f, NETSTAT)
+        .map(|(p, b)| (p, netstat::parse(&b)))
+        .or_else(from_ss)
+    else {
+        return;
+    };
+    let list = sockets
+        .into_iter()
+        .filter(ss::InetSocket::is_listening)
+        .map(|s| Listener {
+            proto: match (s.proto.as_str(), s.local_address.contains(':')) {
+                ("tcp" | "tcp6", false) => "tcp",
+                ("tcp" | "tcp6", true) => "tcp6",
+                ("udp" | "udp6", false) => "udp",
+                ("udp" | "udp6", true) => "udp6",
+                ("raw6", _) => "raw6",
+                _ => "raw",
+            },
+            address: Some(s.local_address),
+            port: s.local_port,
+            path: None,
+            pid: s.pid,
+            program: s.program,
+            owners: Vec::new(),
+            uid: None,
+            inode: 0,
+            service: None,
+            managed: None,
+            package: None,
+        })
+        .collect();
+    host.listeners = Some(list);
+    record("listeners", &path);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,61 @@
+use crate::snapshot::DirSnapshot;
+use crate::testing::fixture;
+
+/// The captures of a real Debian 12 sosreport, read as a root.
+#[test]
+fn debian12_captures_fill_the_host() {
+    let snap = DirSnapshot::new(&fixture("sos-samples/debian12-sos4.0"));
+    let host = crate::model::build(&snap);
+    let sos = host.collection.sosreport.as_ref().expect("a sosreport");
+    assert_eq!(sos.version.as_deref(), Some("4.0"));
+    let facts: Vec<(&str, &str)> = sos
+        .from_commands
+        .iter()
+        .map(|c| (c.fact, c.source.as_str()))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            ("packages", "sos_commands/dpkg/dpkg_-l"),
+            ("kernel.arch", "sos_commands/kernel/uname_-a"),
+            ("kernel.release", "sos_commands/kernel/uname_-a"),
+            ("kernel.version", "sos_commands/kernel/uname_-a"),
+            ("hostname", "sos_commands/kernel/uname_-a"),
+            ("interfaces.addresses", "sos_commands/networking/ip_-o_addr"),
+            (
+                "services.masked",
+                "sos_commands/systemd/systemctl_list-unit-files"
+            ),
+            ("listeners", "sos_commands/networking/netstat_-W_-neopa"),
+        ]
+    );
+    let pkgs = host.packages.as_ref().unwrap();
+    assert_eq!(pkgs.list.len(), 741);
+    assert_eq!(pkgs.databases[0].path, "sos_commands/dpkg/dpkg_-l");
+    assert_eq!(host.kernel.arch.as_deref(), Some("x86_64"));
+    let eth0 = host
+        .interfaces
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|i| i.name == "eth0")
+        .unwrap();
+    assert_eq!(eth0.addresses[0], "192.0.2.2/24");
+    let masked: Vec<&str> = host
+        .services
+        .iter()
+        .flatten()
+        .filter(|s| s.state == crate::model::services::EnableState::Masked)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(masked.len(), 6, "{masked:?}");
+    assert!(host.problems.is_empty(), "{:?}", host.problems);
+}
+
+/// A tree without `sos_commands/` is no sosreport: nothing is filled.
+#[test]
+fn other_roots_are_left_alone() {
+    let snap = DirSnapshot::new(&fixture("debian12-systemd"));
+    let host = crate::model::build(&snap);
+    assert!(host.collection.sosreport.is_none());
+}
