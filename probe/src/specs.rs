@@ -217,6 +217,8 @@ pub const SPECS: &[Spec] = &[
         items: &[
             Files(&["/etc/inittab", "/etc/sysconfig/init"], Content),
             Listing(&["/etc/rc?.d", "/etc/rc.d", "/etc/rc.d/rc?.d"]),
+            // OpenRC: each runlevel's links to /etc/init.d scripts.
+            Listing(&["/etc/runlevels", "/etc/runlevels/*"]),
             Files(
                 &[
                     "/etc/init.d/*",

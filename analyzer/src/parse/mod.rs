@@ -85,6 +85,7 @@ pub mod inittab;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod netconf;
+pub mod openrc;
 pub mod os_release;
 pub mod packages;
 pub mod pacman;

@@ -17,6 +17,7 @@ pub enum InitSystem {
     Systemd,
     Sysv,
     Upstart,
+    Openrc,
 }
 
 pub struct Detected {
@@ -29,6 +30,8 @@ fn by_name(name: &str) -> Option<InitSystem> {
         Some(InitSystem::Systemd)
     } else if name.contains("upstart") {
         Some(InitSystem::Upstart)
+    } else if name.contains("openrc") {
+        Some(InitSystem::Openrc)
     } else {
         None
     }
@@ -106,10 +109,24 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
             format!("{what}, and Upstart's {job} is present"),
         );
     }
-    let inittab_runs_rc = f
+    let inittab = f
         .root
         .read("/etc/inittab")
-        .is_some_and(|t| String::from_utf8_lossy(&t).contains("sysinit"));
+        .map(|t| String::from_utf8_lossy(&t).into_owned())
+        .unwrap_or_default();
+    // busybox init (Alpine) and sysvinit (Gentoo) both hand over to
+    // OpenRC from inittab: `::sysinit:/sbin/openrc sysinit`.
+    let calls_openrc = inittab.lines().any(|l| {
+        !l.trim_start().starts_with('#')
+            && l.split(':').nth(3).is_some_and(|c| c.contains("openrc"))
+    });
+    if calls_openrc {
+        return (
+            Some(InitSystem::Openrc),
+            format!("{what}, and /etc/inittab calls openrc"),
+        );
+    }
+    let inittab_runs_rc = inittab.contains("sysinit");
     if inittab_runs_rc {
         return (
             Some(InitSystem::Sysv),

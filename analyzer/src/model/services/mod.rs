@@ -7,6 +7,7 @@
 //! decides whose services are listed; `running` ties processes to services.
 
 mod detect;
+mod openrc;
 mod running;
 mod systemd;
 mod sysv;
@@ -38,6 +39,10 @@ pub struct Service {
     pub enabled: Option<bool>,
     /// SysV runlevels it is started in (S links, or an Upstart `runlevel`).
     pub runlevels: Vec<u8>,
+    /// OpenRC: the named runlevels it is added to (`boot`, `default`).
+    pub runlevel_names: Vec<String>,
+    /// OpenRC: the script's `depend()` block.
+    pub depend: Option<crate::parse::openrc::Depend>,
     /// Started from Debian's rcS.d (runlevel S, once at boot).
     pub at_boot: bool,
     /// systemd: the units whose `.wants`/`.requires` links enable it.
@@ -115,6 +120,8 @@ impl Service {
             state,
             enabled: None,
             runlevels: Vec::new(),
+            runlevel_names: Vec::new(),
+            depend: None,
             at_boot: false,
             targets: Vec::new(),
             start_on: None,
@@ -165,6 +172,7 @@ pub fn services(
     let sysv = sysv::scripts(f);
     let upstart = upstart::jobs(f);
     let systemd = systemd::units(f, &cgroup_units);
+    let openrc = openrc::scripts(f);
     let mut info = InitInfo {
         system: init.system,
         decided_by: init.decided_by,
@@ -174,7 +182,7 @@ pub fn services(
             .and_then(|r| r.number()),
         ..InitInfo::default()
     };
-    if sysv.is_none() && upstart.is_none() && systemd.is_none() {
+    if sysv.is_none() && upstart.is_none() && systemd.is_none() && openrc.is_none() {
         return (None, info);
     }
     let in_use = |s: InitSystem| info.system.is_none() || info.system == Some(s);
@@ -191,6 +199,11 @@ pub fn services(
     let upstart_names: Vec<String> = upstart.iter().flatten().map(|s| s.name.clone()).collect();
     if let Some(jobs) = upstart.filter(|_| in_use(InitSystem::Upstart)) {
         list.extend(jobs);
+    }
+    // OpenRC's scripts are in /etc/init.d too, without LSB headers or rc?.d
+    // links, so the SysV reading does not list them.
+    if let Some(scripts) = openrc.filter(|_| in_use(InitSystem::Openrc)) {
+        list.extend(scripts);
     }
     // Upstart and systemd both run the SysV scripts that have no job or
     // unit of their own (Upstart through /etc/init/rc.conf, systemd through
