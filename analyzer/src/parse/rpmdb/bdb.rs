@@ -1,5 +1,6 @@
 //! Berkeley DB hash `Packages` files (RHEL/CentOS 5-8, SLES 11-12, Amazon
-//! Linux 2), read directly rather than through libdb.
+//! Linux 2), read directly rather than through libdb; and btree ones
+//! (Yocto and other embedded builds), in [`super::bdb_btree`].
 //!
 //! The file is a sequence of pages of one size (512 B to 64 KiB), all fields
 //! in the byte order of the machine that wrote it. Page 0 is the hash
@@ -9,6 +10,11 @@
 //! 4-byte package number and the data a header blob, kept inline on the page
 //! (H_KEYDATA) when it fits and otherwise in a chain of overflow pages
 //! (H_OFFPAGE). Walking buckets in order gives rpm's own `-qa` order.
+//!
+//! Hash versions 7 (Berkeley DB 3.1-4.0), 8 (4.1-4.5) and 9 (4.6 on) share
+//! this metadata layout; before version 9 hash pages are of type 2
+//! (unsorted), from 9 on of type 13, and both are read. Version 6 and older
+//! (DB 3.0, 2.x) laid the metadata out otherwise and are refused.
 //!
 //! Sample: `fixtures/rpmdb-samples/ubi8-libuuid-bdb/Packages` (one package,
 //! little-endian, 4 KiB pages) and the databases under
@@ -22,25 +28,31 @@ use crate::parse::{ParseError, Partial};
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
-const PAGE_HEADER_LEN: usize = 26;
+pub(super) const PAGE_HEADER_LEN: usize = 26;
+/// The oldest hash and btree metadata versions read (DB 3.1).
+const OLDEST_VERSION: u32 = 7;
 
 const PAGE_HASH_UNSORTED: u8 = 2;
-const PAGE_OVERFLOW: u8 = 7;
+pub(super) const PAGE_OVERFLOW: u8 = 7;
 const PAGE_HASH: u8 = 13;
 
 const ITEM_KEYDATA: u8 = 1;
 const ITEM_OFFPAGE: u8 = 3;
 
-struct Db<'a> {
-    bytes: &'a [u8],
-    big_endian: bool,
-    page_size: usize,
+pub(super) struct Db<'a> {
+    pub(super) bytes: &'a [u8],
+    pub(super) big_endian: bool,
+    pub(super) page_size: usize,
     /// Pages that exist, counting a truncated last page.
-    page_count: usize,
+    pub(super) page_count: usize,
+    /// Overflow bytes still to be read. Each value has its own chain, so
+    /// together they never exceed the file; a hostile file whose items all
+    /// point at one long chain would otherwise cost items x file size.
+    pub(super) overflow_budget: std::cell::Cell<usize>,
 }
 
 impl<'a> Db<'a> {
-    fn u16_at(&self, at: usize) -> Option<u16> {
+    pub(super) fn u16_at(&self, at: usize) -> Option<u16> {
         let b = self.bytes.get(at..at + 2)?;
         let b = [b[0], b[1]];
         Some(if self.big_endian {
@@ -50,7 +62,7 @@ impl<'a> Db<'a> {
         })
     }
 
-    fn u32_at(&self, at: usize) -> Option<u32> {
+    pub(super) fn u32_at(&self, at: usize) -> Option<u32> {
         let b = self.bytes.get(at..at + 4)?;
         let b = [b[0], b[1], b[2], b[3]];
         Some(if self.big_endian {
@@ -61,7 +73,7 @@ impl<'a> Db<'a> {
     }
 
     /// The page's bytes; shorter than a page when the file is truncated.
-    fn page(&self, pgno: u32) -> Result<&'a [u8], String> {
+    pub(super) fn page(&self, pgno: u32) -> Result<&'a [u8], String> {
         let start = (pgno as usize)
             .checked_mul(self.page_size)
             .filter(|&s| s < self.bytes.len());
@@ -73,18 +85,25 @@ impl<'a> Db<'a> {
         Ok(page)
     }
 
-    fn page_offset(&self, pgno: u32) -> u64 {
+    pub(super) fn page_offset(&self, pgno: u32) -> u64 {
         pgno as u64 * self.page_size as u64
     }
 
     /// Reads a value of `len` bytes from the overflow chain starting at
     /// `pgno`. The chain may visit each page at most once.
-    fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>, String> {
+    pub(super) fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>, String> {
         if len > self.bytes.len() {
             return Err(format!(
                 "overflow value of {len} bytes is larger than the file"
             ));
         }
+        let left = self.overflow_budget.get();
+        if len > left {
+            return Err(format!(
+                "overflow values add up to more than the file holds ({len} bytes wanted, {left} left): chains are shared"
+            ));
+        }
+        self.overflow_budget.set(left - len);
         let mut value = Vec::with_capacity(len);
         let mut visited = vec![false; self.page_count];
         while value.len() < len {
@@ -120,9 +139,9 @@ impl<'a> Db<'a> {
     }
 }
 
-/// Reads every package from a Berkeley DB hash `Packages` file. `Err` when
-/// the file is not one (bad magic or metadata); damaged buckets and records
-/// become errors beside the packages that could be read.
+/// Reads every package from a Berkeley DB hash or btree `Packages` file.
+/// `Err` when the file is not one (bad magic or metadata); damaged buckets,
+/// pages and records become errors beside the packages that could be read.
 pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<InstalledPackage>>, ParseError> {
     let magic = |big_endian| {
         let db = Db {
@@ -130,22 +149,19 @@ pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<InstalledPackage>>, ParseError>
             big_endian,
             page_size: 0,
             page_count: 0,
+            overflow_budget: Default::default(),
         };
         db.u32_at(12)
     };
-    let big_endian = match (magic(false), magic(true)) {
-        (Some(HASH_MAGIC), _) => false,
-        (_, Some(HASH_MAGIC)) => true,
-        (Some(BTREE_MAGIC), _) | (_, Some(BTREE_MAGIC)) => {
-            return Err(ParseError::at_offset(
-                12,
-                "a Berkeley DB btree, not the hash database rpm uses for Packages",
-            ))
-        }
+    let (big_endian, btree) = match (magic(false), magic(true)) {
+        (Some(HASH_MAGIC), _) => (false, false),
+        (_, Some(HASH_MAGIC)) => (true, false),
+        (Some(BTREE_MAGIC), _) => (false, true),
+        (_, Some(BTREE_MAGIC)) => (true, true),
         _ => {
             return Err(ParseError::at_offset(
                 12,
-                "not a Berkeley DB hash database (bad magic)",
+                "not a Berkeley DB hash or btree database (bad magic)",
             ))
         }
     };
@@ -154,6 +170,7 @@ pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<InstalledPackage>>, ParseError>
         big_endian,
         page_size: 0,
         page_count: 0,
+        overflow_budget: std::cell::Cell::new(bytes.len()),
     };
     let page_size = db.u32_at(20).unwrap_or(0) as usize;
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
@@ -162,11 +179,21 @@ pub fn parse(bytes: &[u8]) -> Result<Partial<Vec<InstalledPackage>>, ParseError>
             format!("page size {page_size} is not a power of two from 512 to 65536"),
         ));
     }
+    let version = db.u32_at(16).unwrap_or(0);
+    if version < OLDEST_VERSION {
+        return Err(ParseError::at_offset(
+            16,
+            format!("Berkeley DB metadata version {version} (DB 3.0 or older) is not supported"),
+        ));
+    }
     if bytes.len() < 96 + 32 * 4 {
-        return Err(ParseError::at_offset(0, "hash metadata page is truncated"));
+        return Err(ParseError::at_offset(0, "metadata page is truncated"));
     }
     db.page_size = page_size;
     db.page_count = bytes.len().div_ceil(page_size);
+    if btree {
+        return Ok(super::bdb_btree::read(&db));
+    }
     let max_bucket = db.u32_at(72).unwrap_or(0);
     let spares: Vec<u32> = (0..32)
         .map(|i| db.u32_at(96 + 4 * i).unwrap_or(0))

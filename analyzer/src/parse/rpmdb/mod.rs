@@ -6,6 +6,7 @@
 //! | backend | file | distributions |
 //! |---|---|---|
 //! | [`bdb`] Berkeley DB hash | `/var/lib/rpm/Packages` | RHEL/CentOS 5-8, SLES 11-12, Amazon Linux 2 |
+//! | [`bdb_btree`] Berkeley DB btree | `/var/lib/rpm/Packages` | Yocto and other embedded builds |
 //! | [`ndb`] rpm's own format | `/var/lib/rpm/Packages.db` (or `/usr/lib/sysimage/rpm/`) | SLES 15, openSUSE |
 //! | [`sqlite`] | `/var/lib/rpm/rpmdb.sqlite` (+ `-wal`) | RHEL 9, Fedora 33+, Amazon Linux 2023 |
 //!
@@ -14,6 +15,7 @@
 //! [`header`] decodes the blobs.
 
 pub mod bdb;
+pub mod bdb_btree;
 pub mod header;
 pub mod ndb;
 pub mod sqlite;
