@@ -15,6 +15,8 @@ use lift::parse::{
     inittab, meminfo, mountinfo, os_release, pacman, pidfile, proc_misc, proc_net, proc_pid,
     proc_version, release_files, sudoers, systemd_unit, sysv, upstart, version_cmp,
 };
+use lift::parse::{openrc, sos};
+use lift::snapshot::archive;
 use lift_bundle::{json, Limits, Reader, FORMAT_VERSION, MAGIC};
 
 /// One fuzz target: a parser family fed arbitrary bytes.
@@ -48,6 +50,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("os_release", os_release),
     ("grub", grub),
     ("fstab", fstab),
+    ("sos_commands", sos_commands),
+    ("tar_archive", tar_archive),
 ];
 
 /// The input as a whole bundle, and again as the decompressed record stream
@@ -110,6 +114,7 @@ pub fn rpm_ndb(data: &[u8]) {
 
 pub fn dpkg_status(data: &[u8]) {
     let _ = dpkg_status::parse(data);
+    let _ = dpkg_status::parse_status_d(data);
 }
 
 /// The package formats without a target of their own: apk's installed
@@ -290,4 +295,32 @@ pub fn fstab(data: &[u8]) {
     }
     let _ = autofs::parse_master(data);
     let _ = autofs::parse_map(data);
+}
+
+/// Every sosreport command-output parser, and OpenRC's script reader.
+pub fn sos_commands(data: &[u8]) {
+    let _ = sos::dpkg_l::parse(data);
+    let _ = sos::rpm_qa::parse(data);
+    let _ = sos::uname::parse(data);
+    let _ = sos::ip_addr::parse(data);
+    let _ = sos::df::parse(data);
+    let _ = sos::unit_files::parse(data);
+    let _ = sos::chkconfig::parse(data);
+    let _ = sos::ss::parse(data);
+    let _ = sos::netstat::parse(data);
+    let _ = sos::lsblk::parse(data);
+    let _ = openrc::parse(data);
+}
+
+/// A tar archive as `lift report X.tar*` reads it, compressed or not, with
+/// small limits.
+pub fn tar_archive(data: &[u8]) {
+    let limits = Limits {
+        max_decompressed: 8 << 20,
+        max_entries: 1000,
+        max_path_len: 1024,
+        ..Limits::default()
+    };
+    let compression = archive::Compression::sniff(data).unwrap_or(archive::Compression::None);
+    let _ = archive::read(std::path::Path::new("fuzz"), compression, data, limits);
 }

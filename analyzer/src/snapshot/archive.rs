@@ -81,11 +81,21 @@ pub fn open_with(
 ) -> Result<BundleSnapshot, OpenError> {
     let file = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
     let file = io::BufReader::with_capacity(1 << 16, file);
-    let stream: Box<dyn Read> = match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(file)),
-        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(file)),
+    read(path, compression, file, limits)
+}
+
+/// Reads an archive from any byte stream; `path` names it in errors.
+pub fn read<R: Read>(
+    path: &Path,
+    compression: Compression,
+    input: R,
+    limits: Limits,
+) -> Result<BundleSnapshot, OpenError> {
+    let stream: Box<dyn Read + '_> = match compression {
+        Compression::None => Box::new(input),
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
+        Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(input)),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(input)),
     };
     let capped = Capped {
         inner: stream,
