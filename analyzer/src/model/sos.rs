@@ -14,11 +14,9 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use super::packages::{Database, Packages};
-use super::services::{EnableState, InitSystem, Service, ServiceKind};
-use super::sockets::Listener;
 use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::sos::{chkconfig, df, dpkg_l, ip_addr, netstat, rpm_qa, ss, uname, unit_files};
+use crate::parse::sos::{df, dpkg_l, ip_addr, rpm_qa, uname};
 use crate::parse::Partial;
 
 /// The report's account of a sosreport input.
@@ -52,17 +50,6 @@ const DF: &[&str] = &[
     "/sos_commands/filesys/df_-al_-x_autofs",
     "/sos_commands/filesys/df_-al",
     "/df",
-];
-const UNIT_FILES: &[&str] = &["/sos_commands/systemd/systemctl_list-unit-files"];
-const CHKCONFIG: &[&str] = &[
-    "/sos_commands/startup/chkconfig_--list",
-    "/sos_commands/services/chkconfig_--list",
-];
-const NETSTAT: &[&str] = &[
-    "/sos_commands/networking/netstat_-W_-neopa",
-    "/sos_commands/networking/netstat_-neopa",
-    "/sos_commands/networking/netstat_-T_-neopa",
-    "/netstat",
 ];
 
 /// The first capture of `paths` that the sosreport holds: (path, bytes).
@@ -104,8 +91,8 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     kernel(f, host, &mut record);
     addresses(f, host, &mut record);
     free_space(f, host, &mut record);
-    services(f, host, &mut record);
-    listeners(f, host, &mut record);
+    inventory::services(f, host, &mut record);
+    inventory::listeners(f, host, &mut record);
     Some(sos)
 }
 
@@ -251,121 +238,6 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
     }
 }
 
-/// Masked units from `systemctl list-unit-files` whose links sos did not
-/// copy, and SysV services from `chkconfig --list` when no init script was.
-fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
-    if let Some((path, b)) = first(f, UNIT_FILES) {
-        let mut added = false;
-        for u in unit_files::parse(&b)
-            .into_iter()
-            .filter(|u| u.state == "masked")
-        {
-            let (short, kind) = match u.unit.rsplit_once('.') {
-                Some((s, "service")) => (s.to_string(), ServiceKind::Service),
-                Some((_, "socket")) => (u.unit.clone(), ServiceKind::Socket),
-                Some((_, "timer")) => (u.unit.clone(), ServiceKind::Timer),
-                _ => continue,
-            };
-            let list = host.services.get_or_insert_with(Vec::new);
-            match list.iter_mut().find(|s| s.unit.as_deref() == Some(&u.unit)) {
-                Some(s) if s.state == EnableState::Masked => continue,
-                Some(s) => {
-                    s.state = EnableState::Masked;
-                    s.enabled = Some(false);
-                }
-                None => {
-                    let mut s = Service::new(short, InitSystem::Systemd, kind, EnableState::Masked);
-                    s.unit = Some(u.unit.clone());
-                    s.enabled = Some(false);
-                    list.push(s);
-                }
-            }
-            added = true;
-        }
-        if added {
-            record("services.masked", &path);
-        }
-    }
-    let has_sysv = host
-        .services
-        .iter()
-        .flatten()
-        .any(|s| s.init == InitSystem::Sysv);
-    if has_sysv {
-        return;
-    }
-    let Some((path, b)) = first(f, CHKCONFIG) else {
-        return;
-    };
-    let entries: Vec<_> = chkconfig::parse(&b)
-        .into_iter()
-        .filter(|e| !e.xinetd)
-        .collect();
-    if entries.is_empty() {
-        return;
-    }
-    let list = host.services.get_or_insert_with(Vec::new);
-    for e in entries {
-        let state = if e.enabled {
-            EnableState::Enabled
-        } else {
-            EnableState::Disabled
-        };
-        let mut s = Service::new(e.name, InitSystem::Sysv, ServiceKind::Service, state);
-        s.enabled = Some(e.enabled);
-        s.runlevels = e.on_in;
-        list.push(s);
-    }
-    record("services", &path);
-}
-
-fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
-    if host.listeners.is_some() {
-        return;
-    }
-    let from_ss = || {
-        let path = f
-            .root
-            .glob("/sos_commands/networking", "ss_*")
-            .into_iter()
-            .next()?;
-        let b = f.bytes(&path)?;
-        Some((path, ss::parse(&b)))
-    };
-    let Some((path, sockets)) = first(f, NETSTAT)
-        .map(|(p, b)| (p, netstat::parse(&b)))
-        .or_else(from_ss)
-    else {
-        return;
-    };
-    let list = sockets
-        .into_iter()
-        .filter(ss::InetSocket::is_listening)
-        .map(|s| Listener {
-            proto: match (s.proto.as_str(), s.local_address.contains(':')) {
-                ("tcp" | "tcp6", false) => "tcp",
-                ("tcp" | "tcp6", true) => "tcp6",
-                ("udp" | "udp6", false) => "udp",
-                ("udp" | "udp6", true) => "udp6",
-                ("raw6", _) => "raw6",
-                _ => "raw",
-            },
-            address: Some(s.local_address),
-            port: s.local_port,
-            path: None,
-            pid: s.pid,
-            program: s.program,
-            owners: Vec::new(),
-            uid: None,
-            inode: 0,
-            service: None,
-            managed: None,
-            package: None,
-        })
-        .collect();
-    host.listeners = Some(list);
-    record("listeners", &path);
-}
-
+mod inventory;
 #[cfg(test)]
 mod tests;
