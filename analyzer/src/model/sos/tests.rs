@@ -59,3 +59,78 @@ fn other_roots_are_left_alone() {
     let host = crate::model::build(&snap);
     assert!(host.collection.sosreport.is_none());
 }
+
+/// sos 3's layout, assembled in the test from insights-core's RHEL captures
+/// at the paths sos 3 wrote them (no version.txt: version unknown).
+#[test]
+fn rhel_captures_at_sos3_paths() {
+    let root = crate::testing::TempRoot::new();
+    let sample =
+        |name: &str| std::fs::read(fixture("sos-samples/insights-core").join(name)).unwrap();
+    for (path, name) in [
+        ("installed-rpms", "installed-rpms.RPM_MANIFEST"),
+        (
+            "sos_commands/startup/chkconfig_--list",
+            "chkconfig_--list.RHEL_73_SERVICES",
+        ),
+        (
+            "sos_commands/kernel/uname_-a",
+            "uname_-a.UNAME_FOREMAN_DEBUG",
+        ),
+        (
+            "sos_commands/networking/ip_address",
+            "ip_address.IP_ADDR_TEST",
+        ),
+        (
+            "sos_commands/networking/netstat_-neopa",
+            "netstat_-neopa.NETSTAT",
+        ),
+    ] {
+        root.write(path, &sample(name));
+    }
+    let snap = DirSnapshot::new(root.path());
+    let host = crate::model::build(&snap);
+    let sos = host.collection.sosreport.as_ref().expect("a sosreport");
+    assert_eq!(sos.version, None);
+    let facts: Vec<&str> = sos.from_commands.iter().map(|c| c.fact).collect();
+    assert_eq!(
+        facts,
+        [
+            "packages",
+            "kernel.arch",
+            "kernel.release",
+            "kernel.version",
+            "hostname",
+            "interfaces.addresses",
+            "services",
+            "listeners"
+        ]
+    );
+    let pkgs = host.packages.as_ref().unwrap();
+    assert_eq!(pkgs.list.len(), 15);
+    assert_eq!(pkgs.databases[0].path, "installed-rpms");
+    assert_eq!(
+        host.kernel.release.as_deref(),
+        Some("2.6.32-279.el6.x86_64")
+    );
+    let network = host
+        .services
+        .iter()
+        .flatten()
+        .find(|s| s.name == "network")
+        .unwrap();
+    assert_eq!(network.runlevels, [2, 3, 4, 5]);
+    assert_eq!(network.enabled, Some(true));
+    let listeners = host.listeners.as_ref().unwrap();
+    assert!(listeners
+        .iter()
+        .any(|l| l.port == Some(5672) && l.program.as_deref() == Some("qpidd")));
+    let bond = host
+        .interfaces
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|i| i.name == "bond1.57")
+        .unwrap();
+    assert_eq!(bond.addresses[0], "10.192.4.171/27");
+}
