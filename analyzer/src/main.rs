@@ -25,7 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write a readiness report for one bundle, JSON form or directory tree.
+    /// Write a readiness report for one bundle, JSON form, directory tree or
+    /// tar archive (a sosreport as it comes, a root tarball; .tar, .tar.gz,
+    /// .tar.xz, .tar.bz2).
     Report {
         input: PathBuf,
         /// generic, aws-mgn, ec2, openstack or azure.
