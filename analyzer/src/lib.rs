@@ -13,6 +13,7 @@ pub mod parse;
 pub mod render;
 pub mod rules;
 pub mod snapshot;
+pub mod sources;
 #[cfg(test)]
 mod testing;
 pub mod cli {

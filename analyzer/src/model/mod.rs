@@ -21,7 +21,7 @@ mod tools;
 
 pub use collection::{Collection, Unreadable};
 pub use drivers::{DriverState, Drivers};
-pub use facts::{Facts, Problem};
+pub use facts::{Facts, Ledger, Problem, SourceRead};
 pub use interfaces::{ConfigKind, Interface};
 pub use kernel_src::{KernelSources, SourceTree};
 pub use links::{ClonedMac, Links, Nic};
@@ -35,7 +35,7 @@ pub use sockets::{Connection, Listener};
 pub use storage::{holding, MountPoint};
 pub use sudo::SudoRights;
 pub use system::{Cpu, Kernel, Memory, Os};
-pub use tools::{Tool, Tools, PATH_DIRS};
+pub use tools::{Tool, Tools};
 
 use serde::Serialize;
 
@@ -85,6 +85,9 @@ pub struct Host {
     /// Sources that exist but could not be parsed.
     #[serde(skip)]
     pub problems: Vec<Problem>,
+    /// Every source the model read, with its state (the report's `sources`).
+    #[serde(skip)]
+    pub sources: Ledger,
 }
 
 pub fn build(snap: &dyn Snapshot) -> Host {
@@ -121,9 +124,12 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
+        sources: Ledger::default(),
     };
+    let (problems, sources) = f.finish();
     Host {
-        problems: f.into_problems(),
+        problems,
+        sources,
         ..host
     }
 }

@@ -12,16 +12,11 @@ use serde::Serialize;
 use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
 use crate::parse::systemd_unit::{self, UnitFile, UnitName, UnitType};
+use crate::sources::{self as src, marks};
 
 /// Search path in precedence order; `true` for the administrator's
 /// directories, whose links are enablement (vendor links are static
 /// dependencies).
-const DIRS: [(&str, bool); 4] = [
-    ("/etc/systemd/system", true),
-    ("/run/systemd/system", true),
-    ("/lib/systemd/system", false),
-    ("/usr/lib/systemd/system", false),
-];
 /// Bounds of the dependency walk: a hostile or looping tree stays small.
 const MAX_DEPTH: usize = 12;
 const MAX_LINES: usize = 2000;
@@ -100,12 +95,22 @@ impl<'f, 's> Tree<'f, 's> {
             loaded: RefCell::new(HashMap::new()),
         };
         let mut seen = BTreeSet::new();
-        for (dir, admin) in DIRS {
+        let dirs = (src::SYSTEMD_ADMIN_DIRS
+            .paths
+            .iter()
+            .map(|d| (&src::SYSTEMD_ADMIN_DIRS, *d, true)))
+        .chain(
+            src::SYSTEMD_VENDOR_DIRS
+                .paths
+                .iter()
+                .map(|d| (&src::SYSTEMD_VENDOR_DIRS, *d, false)),
+        );
+        for (row, dir, admin) in dirs {
             // Merged /usr: /lib is a link to usr/lib; read it once.
             let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
                 continue;
             };
-            let Some(children) = f.root.list(dir).filter(|_| seen.insert(canon)) else {
+            let Some(children) = f.list_at(row, dir).filter(|_| seen.insert(canon)) else {
                 continue;
             };
             for c in children {
@@ -122,7 +127,7 @@ impl<'f, 's> Tree<'f, 's> {
                     .link_target
                     .map(|t| String::from_utf8_lossy(&t).into_owned());
                 let source = match target.as_deref() {
-                    Some("/dev/null") => Source::Masked(path),
+                    Some(marks::MASK_TARGET) => Source::Masked(path),
                     Some(t) => match base(t) {
                         b if b != name && UnitName::parse(b).is_some() => Source::Alias {
                             target: b.to_string(),
@@ -184,13 +189,17 @@ impl<'f, 's> Tree<'f, 's> {
                 _ => None,
             });
         let loaded = fragment.and_then(|path| {
-            let unit = self.f.partial(&path, systemd_unit::parse)?;
+            let unit = self
+                .f
+                .partial_at(&src::UNIT_FILES, &path, systemd_unit::parse)?;
             let mut paths = Vec::new();
             let mut dropins = Vec::new();
             for n in [Some(name.to_string()), template].into_iter().flatten() {
                 for dir in self.dropin_dirs.get(&n).into_iter().flatten() {
                     for p in self.f.root.glob(dir, "*.conf") {
-                        if let Some(d) = self.f.partial(&p, systemd_unit::parse) {
+                        if let Some(d) =
+                            self.f.partial_at(&src::UNIT_FILES, &p, systemd_unit::parse)
+                        {
                             dropins.push((base(&p).to_string(), d));
                             paths.push(p);
                         }
