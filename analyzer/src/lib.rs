@@ -10,6 +10,7 @@ pub mod diff;
 pub mod fleet;
 pub mod model;
 pub mod parse;
+pub mod profile;
 pub mod render;
 pub mod rules;
 pub mod snapshot;

@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 use lift::cli::bundle;
+use lift::profile::{Profile, Target};
 use lift::render::{self, Format};
-use lift::rules::{Profile, Readiness, Target};
+use lift::rules::Readiness;
 
 #[derive(Parser)]
 #[command(

@@ -9,7 +9,8 @@ use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 
 use crate::model::{self, Host};
-use crate::rules::{self, Finding, Readiness, Target};
+use crate::profile::Target;
+use crate::rules::{self, Finding, Readiness};
 use crate::snapshot::Snapshot;
 
 pub use escape::markdown_escape;
