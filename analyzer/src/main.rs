@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use lift::cli::bundle;
 use lift::profile::{Profile, Target};
 use lift::render::{self, Format};
+use lift::report::Report;
 use lift::rules::Readiness;
 
 #[derive(Parser)]
@@ -221,7 +222,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
-            let report = render::Report::build(snap.as_ref(), &target);
+            let report = Report::build(snap.as_ref(), &target);
             emit(
                 output.as_deref(),
                 render::render(&report, format)?.as_bytes(),
@@ -244,7 +245,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let report = render::Report::build(snap.as_ref(), &target);
+            let report = Report::build(snap.as_ref(), &target);
             let strict = match fail_on.as_str() {
                 "blocker" => false,
                 "warning" => true,

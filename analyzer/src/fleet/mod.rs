@@ -25,7 +25,8 @@ pub use depmap::{DependencyMap, Edge, External};
 pub use summary::HostSummary;
 
 use crate::profile::Profile;
-use crate::render::{self, Format, Report};
+use crate::render::{self, Format};
+use crate::report::Report;
 
 pub struct Options {
     pub inputs: Vec<PathBuf>,
