@@ -172,7 +172,7 @@ sources! {
     SBIN_INIT: "tools", Presence, ["/sbin/init"], "link target" => "host.init";
     PATH_DIRS: "tools", Listing, ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"], "listing" => "host.tools";
     // proc
-    PROC: "proc", Listing, ["/proc"], "listing" => "host.processes";
+    PROC: "proc", LiveFile("Processes"), ["/proc"], "listing" => "host.processes";
     PID_STAT: "proc", LiveFile("Processes"), ["/proc/{}/stat"], "proc_pid" => "host.processes";
     PID_STATUS: "proc", LiveFile("Processes"), ["/proc/{}/status"], "proc_pid" => "host.processes";
     PID_CMDLINE: "proc", LiveFile("Processes"), ["/proc/{}/cmdline"], "proc_pid" => "host.processes";

@@ -5,8 +5,8 @@
 
 mod escape;
 
-use minijinja::{AutoEscape, Environment, Value};
 use crate::report::Report;
+use minijinja::{AutoEscape, Environment, Value};
 
 pub use escape::markdown_escape;
 
@@ -117,4 +117,3 @@ fn human_duration(v: Value) -> String {
         _ => format!("{d} d {h} h"),
     }
 }
-

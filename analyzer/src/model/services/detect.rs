@@ -127,7 +127,7 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     if init.is_none() && f.list_at(&src::SYSTEMD_ADMIN_DIRS, etc_systemd).is_some() {
         return (
             Some(InitSystem::Systemd),
-            "no /sbin/init, and only systemd's configuration is present".into(),
+            format!("no {sbin_init}, and only systemd's configuration is present"),
         );
     }
     (None, format!("{what}, and no init system's files tell"))
