@@ -46,7 +46,7 @@ pub fn identity() -> Identity {
 fn clock(id: ClockId) -> Option<Timestamp> {
     let ts = clock_gettime(id).ok()?;
     Some(Timestamp {
-        secs: ts.tv_sec(),
+        secs: ts.tv_sec() as i64,
         nanos: ts.tv_nsec() as u32,
     })
 }
