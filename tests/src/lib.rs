@@ -102,6 +102,23 @@ pub fn probe_bundle(root: &Path, facts: Vec<Fact>, as_root: bool, out: &Path) {
     json::to_writer(f, &json::JsonBundle::new(records)).unwrap();
 }
 
+/// Copies a fixture tree (symlinks as links) so a test can edit the copy.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if t.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
+        } else if t.is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
 pub fn statvfs(mount_point: &str, avail_bytes: u64) -> Fact {
     Fact::Statvfs(lift_bundle::Statvfs {
         mount_point: mount_point.into(),
