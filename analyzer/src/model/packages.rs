@@ -205,7 +205,7 @@ pub fn packages(f: &Facts) -> Option<Packages> {
     }
     let mut arch = Vec::new();
     let local = src::PACMAN_LOCAL.path().trim_end_matches("/*/desc");
-    for dir in f.root.glob(local, "*") {
+    for dir in f.glob_at(&src::PACMAN_LOCAL, &format!("{local}/*")) {
         let desc = format!("{dir}/desc");
         if let Some(p) = f.parse_at(&src::PACMAN_LOCAL, &desc, pacman::parse) {
             arch.push(p);

@@ -65,19 +65,25 @@ impl Finding {
         Finding::new(id, Severity::Unknown, String::new()).lacking(host.sources.missing(sources))
     }
 
-    /// Adds sources the check lacked, and says them in the detail.
+    /// Adds sources the check lacked. The rule's own words stay the
+    /// detail; without them the detail names what was missing, in short
+    /// (`missing` holds each source's state and evidence).
     pub fn lacking(mut self, missing: Vec<Missing>) -> Self {
-        let why = missing
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
         self.missing.extend(missing);
-        self.detail = match (self.detail.is_empty(), why.is_empty()) {
-            (true, _) => why,
-            (false, true) => self.detail,
-            (false, false) => format!("{}: {why}", self.detail),
-        };
+        if self.detail.is_empty() {
+            self.detail = match self.missing.as_slice() {
+                [] => "cannot judge".to_string(),
+                [one] => format!("cannot judge: {one}"),
+                many => format!(
+                    "cannot judge: none of {} sources was usable ({})",
+                    many.len(),
+                    many.iter()
+                        .map(|m| m.source.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
         self
     }
 

@@ -22,7 +22,7 @@ impl Rule for Bootloader {
             "grub1" | "grub2" => Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!("{} boots {}: the migration rewrites its configuration", b.firmware, b.loader),
+                format!("the boot loader is {}: the migration rewrites its configuration", b.loader),
             ),
             "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
             other => Finding::new(

@@ -198,7 +198,9 @@ mod tests {
         ) as &dyn crate::snapshot::Snapshot);
         let f = Privileges.check(&user);
         assert_eq!(f.severity, Severity::Unknown);
-        assert!(f.detail.contains("/etc/sudoers is absent"), "{}", f.detail);
+        assert_eq!(f.missing.len(), 1, "{:?}", f.missing);
+        assert_eq!(f.missing[0].source, "/etc/sudoers");
+        assert_eq!(f.missing[0].state, State::Absent);
     }
 
     fn nic(r: &TempRoot, name: &str, mac: &str, assign: &str, device: &str) {
