@@ -30,9 +30,9 @@ enum Command {
     /// Write a readiness report for one bundle, JSON form or directory tree.
     Report {
         input: PathBuf,
-        /// generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// md, html or json (default: from the -o extension, else md).
         #[arg(long)]
         format: Option<String>,
@@ -46,8 +46,9 @@ enum Command {
     /// unknown, 2 when the input cannot be read.
     Check {
         input: PathBuf,
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// blocker (default) or warning: what makes the check fail.
         #[arg(long, default_value = "blocker")]
         fail_on: String,
@@ -63,8 +64,9 @@ enum Command {
         inputs: Vec<PathBuf>,
         #[arg(short, long)]
         output: PathBuf,
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// Bundles read at once (default: one per core); memory grows with it.
         #[arg(long)]
         jobs: Option<usize>,
@@ -75,11 +77,14 @@ enum Command {
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
     Diff {
+        /// The source server (before).
         source: PathBuf,
-        target: PathBuf,
+        /// The migrated server (after).
+        #[arg(value_name = "TARGET")]
+        migrated: PathBuf,
         /// The migration's profile: generic (nothing expected), ec2,
         /// openstack or azure.
-        #[arg(long = "target", default_value = "generic")]
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
         profile: String,
         #[arg(long)]
         format: Option<String>,
@@ -142,7 +147,10 @@ fn profile(name: &str) -> Result<Profile> {
         Some(p) => Ok(p),
         None => {
             let names: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
-            bail!("unknown target {name:?}; one of: {}", names.join(", "))
+            bail!(
+                "unknown profile {name:?} for --target; one of: {}",
+                names.join(", ")
+            )
         }
     }
 }
@@ -182,27 +190,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Diff {
             source,
-            target,
+            migrated,
             profile: name,
             format,
             output,
             firewall,
         } => {
-            let p = profile(&name)?;
-            let options = Target {
-                profile: p,
+            let target = Target {
+                profile: profile(&name)?,
                 firewall,
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let (a, b) = (
                 lift::snapshot::open(&source)?,
-                lift::snapshot::open(&target)?,
+                lift::snapshot::open(&migrated)?,
             );
             let report = lift::diff::DiffReport {
                 source: source.display().to_string(),
-                target: target.display().to_string(),
-                profile: p.name(),
-                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &options),
+                target: migrated.display().to_string(),
+                profile: target.profile.name(),
+                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &target),
             };
             emit(
                 output.as_deref(),
@@ -211,13 +218,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report {
             input,
-            target,
+            profile: name,
             format,
             output,
             firewall,
         } => {
             let target = Target {
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
@@ -230,12 +237,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check {
             input,
-            target,
+            profile: name,
             fail_on,
             firewall,
         } => {
             let target = Target {
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
             };
             let snap = match lift::snapshot::open(&input) {
@@ -268,14 +275,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Batch {
             inputs,
             output,
-            target,
+            profile: name,
             jobs,
             firewall,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 inputs,
                 out: output.clone(),
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
                 jobs,
             })?;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::inventory::pair;
+use super::hosts::pair;
 use super::{Change, Expectations};
 use lift_bundle::FileKind;
 

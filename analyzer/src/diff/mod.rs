@@ -3,12 +3,12 @@
 //! classified expected (with the reason: what the target profile documents
 //! the migration changes) or unexpected. Unexpected changes come first.
 //!
-//! `inventory` compares the Host models (os, kernel, packages, services,
+//! `hosts` compares the Host models (os, kernel, packages, services,
 //! listeners, mounts, interfaces); `files` compares files (/etc/hosts,
 //! users and groups, cron, every other file under /etc).
 
 mod files;
-mod inventory;
+mod hosts;
 
 use serde::Serialize;
 
@@ -120,7 +120,7 @@ pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec
         target: *target,
         source: &a,
     };
-    let mut changes = inventory::compare(&a, &b, &ex);
+    let mut changes = hosts::compare(&a, &b, &ex);
     changes.extend(files::compare(
         &Root::new(before),
         &Root::new(after),

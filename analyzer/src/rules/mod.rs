@@ -5,7 +5,7 @@
 
 mod cloud;
 mod generic;
-mod inventory;
+mod listeners;
 mod mgn;
 mod packages;
 mod text;
@@ -147,7 +147,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::MacStable,
     &mgn::NotParavirtualized,
     &mgn::Multipath,
-    &inventory::UnmanagedListeners,
+    &listeners::UnmanagedListeners,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,

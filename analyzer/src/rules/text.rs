@@ -6,7 +6,7 @@ pub fn title(id: &str) -> &'static str {
     match id {
         "gen.incomplete-bundle" => "Bundle completeness",
         "gen.not-root" => "Probe privileges",
-        "gen.packages" => "Package inventory",
+        "gen.packages" => "Package databases",
         "cloud.bootloader" => "Boot loader the migration can rewrite",
         "mgn.os-supported" => "Distribution and version",
         "mgn.root-free-space" => "Free space on /",
