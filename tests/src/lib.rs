@@ -4,6 +4,7 @@
 
 pub mod fuzz;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -187,6 +188,38 @@ pub fn report_json(input: &Path, target: &str) -> serde_json::Value {
 pub fn is_root() -> bool {
     // SAFETY: geteuid only reads the process's credentials.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// Whether this run is CI's (`CI=true`), on a machine that
+/// scripts/setup-test-deps.sh has set up with everything the tests need.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether a test can run here: `holds` is what it needs, `why` names it
+/// ("needs root", "strace is not installed"). Locally a test that cannot
+/// run says why and returns early (`if !require(..) { return; }`); under
+/// `CI=true` it fails instead, so that a skip never passes silently there.
+pub fn require(holds: bool, why: &str) -> bool {
+    if holds {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "cannot run under CI=true: {why} (scripts/setup-test-deps.sh)"
+    );
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// A program of that name is on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
