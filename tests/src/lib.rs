@@ -226,9 +226,17 @@ pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The probe's release targets (static musl; `.cargo/config.toml` holds
+/// their flags, scripts/probe-targets.sh installs what building them needs).
+pub const PROBE_HOST_TARGET: &str = "x86_64-unknown-linux-musl";
+
 /// Builds the shipped probe (static musl, release) and returns its path.
 pub fn release_probe() -> PathBuf {
-    const TARGET: &str = "x86_64-unknown-linux-musl";
+    release_probe_for(PROBE_HOST_TARGET)
+}
+
+/// Builds the shipped probe for a Rust target and returns its path.
+pub fn release_probe_for(target: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let o = run(Command::new(cargo)
         .args([
@@ -238,19 +246,30 @@ pub fn release_probe() -> PathBuf {
             "-p",
             "lift-probe",
             "--target",
-            TARGET,
+            target,
         ])
         .current_dir(workspace()));
     assert!(
         o.status.success(),
-        "release musl build failed (scripts/setup-test-deps.sh installs the target and musl-tools): {}",
+        "release build for {target} failed (scripts/setup-test-deps.sh installs the targets and compilers): {}",
         String::from_utf8_lossy(&o.stderr)
     );
     target_dir()
         .parent()
         .expect("target")
-        .join(TARGET)
+        .join(target)
         .join("release/lift-probe")
+}
+
+/// The Rust standard library for `target` is installed (`rustup target add`).
+pub fn rust_target_installed(target: &str) -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", target])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && Path::new(String::from_utf8_lossy(&o.stdout).trim()).is_dir()
+        })
 }
 
 /// Headless Chromium from Debian's package (scripts/setup-test-deps.sh).
