@@ -14,7 +14,7 @@ set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 . "$(dirname "$0")/probe-targets.sh"
-missing=$(probe_target_packages | tr '\n' ' ')
+missing=$(probe_target_packages)
 command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$missing qemu-user-static"
 command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v setarch >/dev/null 2>&1 || missing="$missing util-linux"
