@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use lift::cli::bundle;
 use lift::profile::{Profile, Target};
@@ -98,6 +98,15 @@ enum Command {
     Bundle {
         #[command(subcommand)]
         command: BundleCommand,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or
+    /// powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Print the lift(1) manual page (roff), or write it and one page per
+    /// subcommand (lift-report.1, ...) into DIR.
+    Man {
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -297,6 +306,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Bundle { command } => return bundle_command(command),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "lift", &mut io::stdout().lock());
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("{}", dir.display()))?;
+        }
+        Command::Man { dir: None } => {
+            // As generate_to does: `lift help` gets no page, so none is named.
+            let cmd = Cli::command().disable_help_subcommand(true);
+            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
