@@ -1,33 +1,39 @@
 #!/bin/sh
 # Installs what the test suite needs beyond Rust, idempotently, on Debian or
-# Ubuntu (as root or with sudo): the musl target and musl-tools (the static
-# probe), gcc (tests build tools/oldkernel.c), util-linux's setarch
-# and setpriv (old-kernel and non-root runs), and headless Chromium (the HTML
-# report checks), the DuckDB Python package (the fleet exports test), and
-# libfuse2 with fusepy (a hung FUSE filesystem in tests/tests/faults.rs),
-# Debian's sosreport (a real sosreport in tests/tests/sosreport.rs), and
-# python3-bsddb3 with db5.3-util (Berkeley DB rpm databases made and dumped
-# in analyzer/src/parse/rpmdb tests).
+# Ubuntu (as root or with sudo): the musl targets, musl-tools and the cross
+# compilers of scripts/probe-targets.sh (the static probes; on Ubuntu the
+# arm64 packages need ports.ubuntu.com in the apt sources),
+# qemu-user-static (the aarch64 probe's test runs it), gcc (tests build
+# tools/oldkernel.c), util-linux's setarch and setpriv (old-kernel and
+# non-root runs), strace (every path the probe opens), groff (the man pages
+# are checked), ss and ps (this machine's listeners and processes), headless
+# Chromium (the HTML report checks), the DuckDB Python package (the fleet
+# exports test), and libfuse2 with fusepy (a hung FUSE filesystem in
+# tests/tests/faults.rs), Debian's sosreport (a real sosreport in
+# tests/tests/sosreport.rs), and python3-bsddb3 with db5.3-util (Berkeley DB
+# rpm databases made and dumped in analyzer/src/parse/rpmdb tests). Under
+# CI=true a test whose tool is missing fails.
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-missing=""
-command -v musl-gcc >/dev/null 2>&1 || missing="$missing musl-tools"
+. "$(dirname "$0")/probe-targets.sh"
+missing=$(probe_target_packages)
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$missing qemu-user-static"
 command -v gcc >/dev/null 2>&1 || missing="$missing gcc libc6-dev"
 command -v setarch >/dev/null 2>&1 || missing="$missing util-linux"
+command -v strace >/dev/null 2>&1 || missing="$missing strace"
+command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
+command -v ss >/dev/null 2>&1 || missing="$missing iproute2"
+command -v ps >/dev/null 2>&1 || missing="$missing procps"
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || missing="$missing libfuse2"
 command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
-if [ -n "$missing" ]; then
-    $SUDO apt-get update -q
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     # shellcheck disable=SC2086
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
-fi
-if ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
-    rustup target add x86_64-unknown-linux-musl
+    apt_install $missing
 fi
 if ! python3 -c "import duckdb" 2>/dev/null; then
     python3 -m pip install --user duckdb 2>/dev/null \

@@ -1,18 +1,25 @@
 //! lift: turns bundles into readiness, diff and fleet reports.
 //!
 //! The modules follow the data: [`snapshot`] (a bundle, its JSON form or a
-//! directory, behind one trait) → [`parse`] (bytes in, typed values out) →
-//! [`model`] (the merged `Host`) → [`rules`] (findings per target profile) →
-//! [`render`] (Markdown, HTML, JSON). Arrows only point down that list.
-//! Start with `snapshot::Root`, `model::Host` and `rules::Finding`.
+//! directory, behind one trait) → [`sources`] (the table of what the model
+//! reads, and the states a read ends in) → [`parse`] (bytes in, typed values
+//! out) → [`model`] (the merged `Host`) → [`rules`] (findings for a
+//! [`profile`]) → [`report`] (model, rules and notes in one value) →
+//! [`render`] (Markdown, HTML, JSON). [`diff`] and [`fleet`] sit on top.
+//! Arrows only point down that list. Start with `sources::SOURCES`,
+//! `model::Host`, `rules::Finding` and `report::Report`;
+//! docs/architecture.md walks through adding a fact end to end.
 
 pub mod diff;
 pub mod fleet;
 pub mod model;
 pub mod parse;
+pub mod profile;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod snapshot;
+pub mod sources;
 #[cfg(test)]
 mod testing;
 pub mod cli {

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use lift::cli::bundle;
+use lift::profile::{Profile, Target};
 use lift::render::{self, Format};
-use lift::rules::{Profile, Readiness, Target};
+use lift::report::Report;
+use lift::rules::Readiness;
 
 #[derive(Parser)]
 #[command(
@@ -30,9 +32,9 @@ enum Command {
     /// .tar.xz, .tar.bz2).
     Report {
         input: PathBuf,
-        /// generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// md, html or json (default: from the -o extension, else md).
         #[arg(long)]
         format: Option<String>,
@@ -46,8 +48,9 @@ enum Command {
     /// unknown, 2 when the input cannot be read.
     Check {
         input: PathBuf,
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// blocker (default) or warning: what makes the check fail.
         #[arg(long, default_value = "blocker")]
         fail_on: String,
@@ -63,8 +66,9 @@ enum Command {
         inputs: Vec<PathBuf>,
         #[arg(short, long)]
         output: PathBuf,
-        #[arg(long, default_value = "generic")]
-        target: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure.
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        profile: String,
         /// Bundles read at once (default: one per core); memory grows with it.
         #[arg(long)]
         jobs: Option<usize>,
@@ -75,11 +79,14 @@ enum Command {
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
     Diff {
+        /// The source server (before).
         source: PathBuf,
-        target: PathBuf,
+        /// The migrated server (after).
+        #[arg(value_name = "TARGET")]
+        migrated: PathBuf,
         /// The migration's profile: generic (nothing expected), ec2,
         /// openstack or azure.
-        #[arg(long = "target", default_value = "generic")]
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
         profile: String,
         #[arg(long)]
         format: Option<String>,
@@ -93,6 +100,15 @@ enum Command {
     Bundle {
         #[command(subcommand)]
         command: BundleCommand,
+    },
+    /// Print the shell completion script for bash, zsh, fish, elvish or
+    /// powershell.
+    Completions { shell: clap_complete::Shell },
+    /// Print the lift(1) manual page (roff), or write it and one page per
+    /// subcommand (lift-report.1, ...) into DIR.
+    Man {
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -142,7 +158,10 @@ fn profile(name: &str) -> Result<Profile> {
         Some(p) => Ok(p),
         None => {
             let names: Vec<_> = Profile::ALL.iter().map(|p| p.name()).collect();
-            bail!("unknown target {name:?}; one of: {}", names.join(", "))
+            bail!(
+                "unknown profile {name:?} for --target; one of: {}",
+                names.join(", ")
+            )
         }
     }
 }
@@ -182,27 +201,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Diff {
             source,
-            target,
+            migrated,
             profile: name,
             format,
             output,
             firewall,
         } => {
-            let p = profile(&name)?;
-            let options = Target {
-                profile: p,
+            let target = Target {
+                profile: profile(&name)?,
                 firewall,
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let (a, b) = (
                 lift::snapshot::open(&source)?,
-                lift::snapshot::open(&target)?,
+                lift::snapshot::open(&migrated)?,
             );
             let report = lift::diff::DiffReport {
                 source: source.display().to_string(),
-                target: target.display().to_string(),
-                profile: p.name(),
-                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &options),
+                target: migrated.display().to_string(),
+                profile: target.profile.name(),
+                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &target),
             };
             emit(
                 output.as_deref(),
@@ -211,18 +229,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report {
             input,
-            target,
+            profile: name,
             format,
             output,
             firewall,
         } => {
             let target = Target {
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
-            let report = render::Report::build(snap.as_ref(), &target);
+            let report = Report::build(snap.as_ref(), &target);
             emit(
                 output.as_deref(),
                 render::render(&report, format)?.as_bytes(),
@@ -230,12 +248,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check {
             input,
-            target,
+            profile: name,
             fail_on,
             firewall,
         } => {
             let target = Target {
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
             };
             let snap = match lift::snapshot::open(&input) {
@@ -245,7 +263,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            let report = render::Report::build(snap.as_ref(), &target);
+            let report = Report::build(snap.as_ref(), &target);
             let strict = match fail_on.as_str() {
                 "blocker" => false,
                 "warning" => true,
@@ -268,14 +286,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Batch {
             inputs,
             output,
-            target,
+            profile: name,
             jobs,
             firewall,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 inputs,
                 out: output.clone(),
-                profile: profile(&target)?,
+                profile: profile(&name)?,
                 firewall,
                 jobs,
             })?;
@@ -290,6 +308,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Bundle { command } => return bundle_command(command),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "lift", &mut io::stdout().lock());
+        }
+        Command::Man { dir: Some(dir) } => {
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("{}", dir.display()))?;
+        }
+        Command::Man { dir: None } => {
+            // As generate_to does: `lift help` gets no page, so none is named.
+            let cmd = Cli::command().disable_help_subcommand(true);
+            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 use lift_bundle::paths::{components, join};
 use lift_bundle::FileKind;
+use nix::errno::Errno;
+use nix::fcntl::{open, OFlag};
+use nix::sys::stat::Mode;
 
 /// Filesystem types whose servers may hang or be slow: never walked, read or
 /// `statvfs`-ed.
@@ -153,25 +156,18 @@ impl Root {
 
     /// Opens a regular file without following a final symlink, without
     /// blocking on a FIFO swapped in since `lstat`, and without touching its
-    /// access time where the kernel allows. open(2) is called directly: std
-    /// retries on EINTR, which would defeat the watchdog on a hung mount.
+    /// access time where the kernel allows. open(2) is called through nix,
+    /// not std: std retries on EINTR, which would defeat the watchdog on a
+    /// hung mount.
     pub fn open_regular(&self, logical: &[u8]) -> io::Result<File> {
-        use std::os::fd::FromRawFd;
-        let real = std::ffi::CString::new(self.real(logical).into_os_string().into_vec())
-            .map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-        let flags = libc::O_RDONLY | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC;
-        // SAFETY: a NUL-terminated path and plain flags.
-        let mut fd = unsafe { libc::open(real.as_ptr(), flags | libc::O_NOATIME) };
-        // O_NOATIME needs ownership or CAP_FOWNER.
-        if fd < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) {
-            // SAFETY: as above.
-            fd = unsafe { libc::open(real.as_ptr(), flags) };
-        }
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: fd is a new descriptor that nothing else owns.
-        let file = unsafe { File::from_raw_fd(fd) };
+        let real = self.real(logical);
+        let flags = OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC;
+        let fd = match open(&real, flags | OFlag::O_NOATIME, Mode::empty()) {
+            // O_NOATIME needs ownership or CAP_FOWNER.
+            Err(Errno::EPERM) => open(&real, flags, Mode::empty()),
+            r => r,
+        }?;
+        let file = File::from(fd);
         if !file.metadata()?.file_type().is_file() {
             return Err(io::Error::from_raw_os_error(libc::EINVAL));
         }

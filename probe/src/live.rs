@@ -1,8 +1,9 @@
 //! Facts that no file holds: system calls made once, on a live run only
 //! (scanning another root, they would describe this machine instead).
 
-use std::ffi::CStr;
+use std::ffi::{CStr, CString, OsStr};
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -11,65 +12,48 @@ use lift_bundle::{
     Timestamp, Uname,
 };
 
+use nix::time::{clock_gettime, ClockId};
+use nix::unistd::{self, Gid, SysconfVar};
+
 use crate::collect::Collector;
 use crate::mounts::Mount;
 use crate::specs::Take;
 
 pub fn uname() -> Option<Uname> {
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: uname fills the struct it is given.
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return None;
-    }
-    let s = |f: &[libc::c_char]| {
-        // SAFETY: the kernel NUL-terminates each field.
-        unsafe { CStr::from_ptr(f.as_ptr()) }
-            .to_string_lossy()
-            .into_owned()
-    };
+    let u = nix::sys::utsname::uname().ok()?;
+    let s = |f: &OsStr| f.to_string_lossy().into_owned();
     Some(Uname {
-        sysname: s(&u.sysname),
-        nodename: s(&u.nodename),
-        release: s(&u.release),
-        version: s(&u.version),
-        machine: s(&u.machine),
-        domainname: s(&u.domainname),
+        sysname: s(u.sysname()),
+        nodename: s(u.nodename()),
+        release: s(u.release()),
+        version: s(u.version()),
+        machine: s(u.machine()),
+        domainname: s(u.domainname()),
     })
 }
 
 pub fn identity() -> Identity {
-    // SAFETY: these calls only read the process's credentials.
-    let (uid, euid, gid, egid) = unsafe {
-        (
-            libc::getuid(),
-            libc::geteuid(),
-            libc::getgid(),
-            libc::getegid(),
-        )
-    };
-    let mut groups = vec![0 as libc::gid_t; 256];
-    // SAFETY: the buffer holds 256 entries, as the count says.
-    let n = unsafe { libc::getgroups(groups.len() as i32, groups.as_mut_ptr()) };
-    groups.truncate(n.max(0) as usize);
+    let groups = unistd::getgroups().unwrap_or_default();
     Identity {
-        uid,
-        euid,
-        gid,
-        egid,
-        groups,
+        uid: unistd::getuid().as_raw(),
+        euid: unistd::geteuid().as_raw(),
+        gid: unistd::getgid().as_raw(),
+        egid: unistd::getegid().as_raw(),
+        groups: groups.into_iter().map(Gid::as_raw).collect(),
     }
 }
 
-fn clock(id: libc::clockid_t) -> Option<Timestamp> {
-    let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
-    // SAFETY: clock_gettime writes one timespec.
-    if unsafe { libc::clock_gettime(id, &mut ts) } != 0 {
-        return None;
-    }
+fn clock(id: ClockId) -> Option<Timestamp> {
+    let ts = clock_gettime(id).ok()?;
     Some(Timestamp {
-        secs: ts.tv_sec as i64,
-        nanos: ts.tv_nsec as u32,
+        secs: ts.tv_sec() as i64,
+        nanos: ts.tv_nsec() as u32,
     })
+}
+
+/// A sysconf value, 0 where the system has none.
+fn sysconf(var: SysconfVar) -> u64 {
+    unistd::sysconf(var).ok().flatten().unwrap_or(0).max(0) as u64
 }
 
 pub fn system<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
@@ -80,23 +64,15 @@ pub fn system<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
     if let Some(u) = uname() {
         c.fact(Fact::Uname(u))?;
     }
-    // SAFETY: sysconf only reads configuration values.
-    let (page, ticks, cpus) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PAGESIZE),
-            libc::sysconf(libc::_SC_CLK_TCK),
-            libc::sysconf(libc::_SC_NPROCESSORS_ONLN),
-        )
-    };
     c.fact(Fact::Sysconf(Sysconf {
-        page_size: page.max(0) as u64,
-        clock_ticks: ticks.max(0) as u64,
-        online_cpus: cpus.max(0) as u64,
+        page_size: sysconf(SysconfVar::PAGE_SIZE),
+        clock_ticks: sysconf(SysconfVar::CLK_TCK),
+        online_cpus: sysconf(SysconfVar::_NPROCESSORS_ONLN),
     }))?;
     c.fact(Fact::Clocks(Clocks {
-        realtime: clock(libc::CLOCK_REALTIME).unwrap_or_default(),
-        monotonic: clock(libc::CLOCK_MONOTONIC).unwrap_or_default(),
-        boottime: clock(libc::CLOCK_BOOTTIME),
+        realtime: clock(ClockId::CLOCK_REALTIME).unwrap_or_default(),
+        monotonic: clock(ClockId::CLOCK_MONOTONIC).unwrap_or_default(),
+        boottime: clock(ClockId::CLOCK_BOOTTIME),
     }))
 }
 
@@ -109,20 +85,20 @@ pub fn statvfs<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Result<(
         if crate::fs::is_network_fs(&m.fs_type) || c.root.on_network_fs(&m.mount_point) {
             continue;
         }
-        let Ok(path) = std::ffi::CString::new(m.mount_point.clone()) else {
+        let Ok(path) = CString::new(m.mount_point.clone()) else {
             continue;
         };
-        let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-        // SAFETY: path is NUL-terminated and s is a valid out-pointer.
-        if unsafe { libc::statvfs(path.as_ptr(), &mut s) } != 0 {
-            let e = io::Error::last_os_error();
-            c.note(
-                NoteKind::Unavailable,
-                Some(&m.mount_point),
-                format!("statvfs: {e}"),
-            )?;
-            continue;
-        }
+        let s = match statvfs_of(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                c.note(
+                    NoteKind::Unavailable,
+                    Some(&m.mount_point),
+                    format!("statvfs: {e}"),
+                )?;
+                continue;
+            }
+        };
         let f = s.f_frsize as u64;
         c.fact(Fact::Statvfs(Statvfs {
             mount_point: m.mount_point.clone().into(),
@@ -140,78 +116,66 @@ pub fn statvfs<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Result<(
     Ok(())
 }
 
+/// statvfs(3) called directly: nix's wrapper keeps only the flag bits it
+/// names, which on musl drops ST_RELATIME and the kernel's ST_VALID.
+fn statvfs_of(path: &CStr) -> io::Result<libc::statvfs> {
+    let mut s = MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: path is NUL-terminated and s has room for one statvfs.
+    if unsafe { libc::statvfs(path.as_ptr(), s.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: statvfs returned 0, so it filled s.
+    Ok(unsafe { s.assume_init() })
+}
+
 pub fn interfaces<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
     if !c.root.is_live() {
         return Ok(());
     }
-    let mut list = Vec::new();
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs allocates a list we walk read-only and then free.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        let e = io::Error::last_os_error();
-        return c.note(NoteKind::Unavailable, None, format!("getifaddrs: {e}"));
-    }
-    let mut cur = head;
-    while !cur.is_null() {
-        // SAFETY: cur is a node of the list getifaddrs returned.
-        let ifa = unsafe { &*cur };
-        cur = ifa.ifa_next;
-        if ifa.ifa_addr.is_null() {
-            continue;
+    let all = match nix::ifaddrs::getifaddrs() {
+        Ok(all) => all,
+        Err(e) => {
+            let e = io::Error::from(e);
+            return c.note(NoteKind::Unavailable, None, format!("getifaddrs: {e}"));
         }
-        // SAFETY: ifa_name is a NUL-terminated string.
-        let name = unsafe { CStr::from_ptr(ifa.ifa_name) }
-            .to_string_lossy()
-            .into_owned();
-        // SAFETY: the family field is valid for every sockaddr.
-        let family = unsafe { (*ifa.ifa_addr).sa_family } as i32;
-        let (family, address, prefix_len) = match family {
-            libc::AF_INET => {
-                // SAFETY: AF_INET addresses are sockaddr_in.
-                let a = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in) };
-                let ip = std::net::Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
-                let prefix = (!ifa.ifa_netmask.is_null()).then(|| {
-                    // SAFETY: the netmask has the address's family.
-                    let m = unsafe { &*(ifa.ifa_netmask as *const libc::sockaddr_in) };
-                    u32::from_be(m.sin_addr.s_addr).count_ones() as u8
-                });
-                ("inet", ip.to_string(), prefix)
-            }
-            libc::AF_INET6 => {
-                // SAFETY: AF_INET6 addresses are sockaddr_in6.
-                let a = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_in6) };
-                let ip = std::net::Ipv6Addr::from(a.sin6_addr.s6_addr);
-                let prefix = (!ifa.ifa_netmask.is_null()).then(|| {
-                    // SAFETY: as above.
-                    let m = unsafe { &*(ifa.ifa_netmask as *const libc::sockaddr_in6) };
-                    m.sin6_addr
-                        .s6_addr
-                        .iter()
-                        .map(|b| b.count_ones())
-                        .sum::<u32>() as u8
-                });
-                ("inet6", ip.to_string(), prefix)
-            }
-            libc::AF_PACKET => {
-                // SAFETY: AF_PACKET addresses are sockaddr_ll.
-                let a = unsafe { &*(ifa.ifa_addr as *const libc::sockaddr_ll) };
-                let n = (a.sll_halen as usize).min(8);
-                let mac: Vec<String> = a.sll_addr[..n].iter().map(|b| format!("{b:02x}")).collect();
-                ("packet", mac.join(":"), None)
-            }
-            _ => continue,
-        };
-        list.push(InterfaceAddr {
-            name,
-            family: family.into(),
-            address,
-            prefix_len,
-            flags: ifa.ifa_flags,
-        });
-    }
-    // SAFETY: head came from getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
+    };
+    let list = all.filter_map(interface_addr).collect();
     c.fact(Fact::Interfaces(list))
+}
+
+/// One address of an interface; None for families other than IPv4, IPv6
+/// and the link layer.
+fn interface_addr(ifa: nix::ifaddrs::InterfaceAddress) -> Option<InterfaceAddr> {
+    let addr = ifa.address?;
+    let mask = ifa.netmask.as_ref();
+    let (family, address, prefix_len) = if let Some(a) = addr.as_sockaddr_in() {
+        let prefix = mask
+            .and_then(|m| m.as_sockaddr_in())
+            .map(|m| m.ip().to_bits().count_ones() as u8);
+        ("inet", a.ip().to_string(), prefix)
+    } else if let Some(a) = addr.as_sockaddr_in6() {
+        let prefix = mask
+            .and_then(|m| m.as_sockaddr_in6())
+            .map(|m| m.ip().to_bits().count_ones() as u8);
+        ("inet6", a.ip().to_string(), prefix)
+    } else if let Some(a) = addr.as_link_addr() {
+        let ll: &libc::sockaddr_ll = a.as_ref();
+        let n = (ll.sll_halen as usize).min(ll.sll_addr.len());
+        let mac: Vec<String> = ll.sll_addr[..n]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        ("packet", mac.join(":"), None)
+    } else {
+        return None;
+    };
+    Some(InterfaceAddr {
+        name: ifa.interface_name,
+        family: family.into(),
+        address,
+        prefix_len,
+        flags: ifa.flags.bits() as u32,
+    })
 }
 
 /// The whole disks under a block device: itself if it is a disk, its

@@ -8,6 +8,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use nix::sys::pthread::{pthread_kill, pthread_self, Pthread};
+use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+
 static STOP: AtomicBool = AtomicBool::new(false);
 static OVERTIME: AtomicBool = AtomicBool::new(false);
 
@@ -19,22 +22,17 @@ extern "C" fn on_alarm(_: libc::c_int) {
     OVERTIME.store(true, Ordering::SeqCst);
 }
 
-fn handle(sig: libc::c_int, f: extern "C" fn(libc::c_int)) {
-    // SAFETY: the handlers only store to atomics (async-signal-safe), and
-    // SA_RESTART is deliberately off so that blocked calls return EINTR.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = f as usize;
-        libc::sigemptyset(&mut sa.sa_mask);
-        sa.sa_flags = 0;
-        libc::sigaction(sig, &sa, std::ptr::null_mut());
-    }
+fn handle(sig: Signal, f: extern "C" fn(libc::c_int)) {
+    // SA_RESTART is deliberately off, so that blocked calls return EINTR.
+    let action = SigAction::new(SigHandler::Handler(f), SaFlags::empty(), SigSet::empty());
+    // SAFETY: the handlers only store to atomics, which is async-signal-safe.
+    let _ = unsafe { sigaction(sig, &action) };
 }
 
 pub fn install() {
-    handle(libc::SIGINT, on_stop);
-    handle(libc::SIGTERM, on_stop);
-    handle(libc::SIGALRM, on_alarm);
+    handle(Signal::SIGINT, on_stop);
+    handle(Signal::SIGTERM, on_stop);
+    handle(Signal::SIGALRM, on_alarm);
 }
 
 /// A signal asked the probe to stop.
@@ -50,9 +48,9 @@ pub fn stop_requested() -> bool {
 /// Signals the calling thread with SIGALRM every 200 ms once `deadline`
 /// has passed, until `done` is set.
 pub fn watchdog(deadline: Instant, done: &'static AtomicBool) {
-    // SAFETY: pthread_self has no preconditions. Kept as an integer: musl's
-    // pthread_t is a pointer, which cannot cross threads as it is.
-    let target = unsafe { libc::pthread_self() } as usize;
+    // Kept as an integer: musl's pthread_t is a pointer, which cannot cross
+    // threads as it is.
+    let target = pthread_self() as usize;
     std::thread::spawn(move || {
         while !done.load(Ordering::SeqCst) {
             let now = Instant::now();
@@ -61,8 +59,9 @@ pub fn watchdog(deadline: Instant, done: &'static AtomicBool) {
                 continue;
             }
             OVERTIME.store(true, Ordering::SeqCst);
-            // SAFETY: the collecting thread lives until `done` is set.
-            unsafe { libc::pthread_kill(target as libc::pthread_t, libc::SIGALRM) };
+            // The collecting thread lives until `done` is set, so `target`
+            // still names it.
+            let _ = pthread_kill(target as Pthread, Signal::SIGALRM);
             std::thread::sleep(std::time::Duration::from_millis(200));
         }
     });
@@ -71,24 +70,16 @@ pub fn watchdog(deadline: Instant, done: &'static AtomicBool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::File;
     use std::io::Read;
-    use std::os::fd::FromRawFd;
 
     /// A read that would block forever (a pipe nobody writes to stands in
     /// for a hung FUSE or NFS server) ends soon after the deadline.
     #[test]
     fn the_watchdog_ends_a_blocked_read() {
         install();
-        let mut fds = [0; 2];
-        // SAFETY: pipe fills two descriptors.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        // SAFETY: both descriptors are new and owned here.
-        let (mut rd, _wr) = unsafe {
-            (
-                std::fs::File::from_raw_fd(fds[0]),
-                std::fs::File::from_raw_fd(fds[1]),
-            )
-        };
+        let (rd, _wr) = nix::unistd::pipe().unwrap();
+        let mut rd = File::from(rd);
         static DONE: AtomicBool = AtomicBool::new(false);
         let t = Instant::now();
         watchdog(t + std::time::Duration::from_millis(300), &DONE);

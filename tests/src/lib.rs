@@ -4,6 +4,7 @@
 
 pub mod fuzz;
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -102,6 +103,23 @@ pub fn probe_bundle(root: &Path, facts: Vec<Fact>, as_root: bool, out: &Path) {
     json::to_writer(f, &json::JsonBundle::new(records)).unwrap();
 }
 
+/// Copies a fixture tree (symlinks as links) so a test can edit the copy.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if t.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
+        } else if t.is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
 pub fn statvfs(mount_point: &str, avail_bytes: u64) -> Fact {
     Fact::Statvfs(lift_bundle::Statvfs {
         mount_point: mount_point.into(),
@@ -189,13 +207,53 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Whether this run is CI's (`CI=true`), on a machine that
+/// scripts/setup-test-deps.sh has set up with everything the tests need.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Whether a test can run here: `holds` is what it needs, `why` names it
+/// ("needs root", "strace is not installed"). Locally a test that cannot
+/// run says why and returns early (`if !require(..) { return; }`); under
+/// `CI=true` it fails instead, so that a skip never passes silently there.
+pub fn require(holds: bool, why: &str) -> bool {
+    if holds {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "cannot run under CI=true: {why} (scripts/setup-test-deps.sh)"
+    );
+    eprintln!("skipped: {why}");
+    false
+}
+
+/// A program of that name is on PATH.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 
+/// The probe's release targets (static musl; `.cargo/config.toml` holds
+/// their flags, scripts/probe-targets.sh installs what building them needs).
+pub const PROBE_HOST_TARGET: &str = "x86_64-unknown-linux-musl";
+
 /// Builds the shipped probe (static musl, release) and returns its path.
 pub fn release_probe() -> PathBuf {
-    const TARGET: &str = "x86_64-unknown-linux-musl";
+    release_probe_for(PROBE_HOST_TARGET)
+}
+
+/// Builds the shipped probe for a Rust target and returns its path.
+pub fn release_probe_for(target: &str) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let o = run(Command::new(cargo)
         .args([
@@ -205,19 +263,30 @@ pub fn release_probe() -> PathBuf {
             "-p",
             "lift-probe",
             "--target",
-            TARGET,
+            target,
         ])
         .current_dir(workspace()));
     assert!(
         o.status.success(),
-        "release musl build failed (scripts/setup-test-deps.sh installs the target and musl-tools): {}",
+        "release build for {target} failed (scripts/setup-test-deps.sh installs the targets and compilers): {}",
         String::from_utf8_lossy(&o.stderr)
     );
     target_dir()
         .parent()
         .expect("target")
-        .join(TARGET)
+        .join(target)
         .join("release/lift-probe")
+}
+
+/// The Rust standard library for `target` is installed (`rustup target add`).
+pub fn rust_target_installed(target: &str) -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", target])
+        .output()
+        .is_ok_and(|o| {
+            o.status.success() && Path::new(String::from_utf8_lossy(&o.stdout).trim()).is_dir()
+        })
 }
 
 /// Headless Chromium from Debian's package (scripts/setup-test-deps.sh).

@@ -68,8 +68,7 @@ fn sigterm_flushes_an_incomplete_bundle() {
 /// A full output disk: a clear error, and no file that looks whole.
 #[test]
 fn full_disk_is_a_clear_error_with_no_half_file() {
-    if !is_root() {
-        eprintln!("skipped: mounting a small tmpfs needs root");
+    if !require(is_root(), "mounting a small tmpfs needs root") {
         return;
     }
     let s = Scratch::new("diskfull");
@@ -78,11 +77,11 @@ fn full_disk_is_a_clear_error_with_no_half_file() {
     let m = run(Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
         .arg(&mnt));
-    if !m.status.success() {
-        eprintln!(
-            "skipped: cannot mount tmpfs here: {}",
-            String::from_utf8_lossy(&m.stderr)
-        );
+    let why = format!(
+        "cannot mount tmpfs here: {}",
+        String::from_utf8_lossy(&m.stderr)
+    );
+    if !require(m.status.success(), &why) {
         return;
     }
     let out = mnt.join("x.lift");
@@ -112,8 +111,9 @@ fn hung_fuse_filesystem_is_skipped() {
             .args(["-c", "import fuse"])
             .output()
             .is_ok_and(|o| o.status.success());
-    if !is_root() || !fuse_ok {
-        eprintln!("skipped: needs root, /dev/fuse and python3-fusepy (scripts/setup-test-deps.sh)");
+    if !require(is_root(), "needs root")
+        || !require(fuse_ok, "needs /dev/fuse and python3's fusepy")
+    {
         return;
     }
     let s = Scratch::new("fuse");
@@ -185,8 +185,7 @@ fn vanishing_processes_do_not_break_the_run() {
 /// a rename over it once replaced the machine's /dev/null with a file.
 #[test]
 fn output_to_a_device_is_written_in_place() {
-    if !is_root() {
-        eprintln!("skipped: needs root to make a device node");
+    if !require(is_root(), "needs root to make a device node") {
         return;
     }
     let s = Scratch::new("devnull");

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use lift_bundle::{Content, Entry, Fact, FileKind, InterfaceAddr, Record, Writer};
-use lift_tests::{browser, fixture, lift, probe, records, report_json, uname, Scratch};
+use lift_tests::{browser, fixture, lift, probe, records, report_json, require, uname, Scratch};
 use serde_json::Value;
 
 /// The bases: a fixture root (or this machine) and the kernel its hosts say.
@@ -440,10 +440,10 @@ fn duckdb(dir: &Path) {
         .output()
         .expect("python3");
     let stderr = String::from_utf8_lossy(&o.stderr);
-    if stderr.contains("No module named 'duckdb'") {
-        eprintln!(
-            "skipping the DuckDB check: duckdb is not installed (scripts/setup-test-deps.sh)"
-        );
+    if !require(
+        !stderr.contains("No module named 'duckdb'"),
+        "the DuckDB check needs python3's duckdb",
+    ) {
         return;
     }
     assert!(o.status.success(), "{stderr}");

@@ -309,8 +309,9 @@ fn this_machine() {
 /// report says so.
 #[test]
 fn non_root_run_is_recorded() {
-    if !is_root() || Command::new("setpriv").arg("--help").output().is_err() {
-        eprintln!("skipped: needs root (to drop to nobody) and setpriv");
+    if !require(is_root(), "needs root, to drop to nobody")
+        || !require(on_path("setpriv"), "needs setpriv (util-linux)")
+    {
         return;
     }
     let s = Scratch::new("nonroot");

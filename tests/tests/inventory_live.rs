@@ -1,7 +1,8 @@
 //! This machine, with the probe run as root: listeners equal `ss -H -ltnup`
 //! (address, port, pids and programs), listening unix sockets equal the
-//! LISTEN lines of `ss -H -lxp`, and processes equal `ps -e`. Each test
-//! skips, saying why, when not root or when a tool is missing.
+//! LISTEN lines of `ss -H -lxp`, and processes equal `ps -e`; its dpkg
+//! database equals `dpkg-query -W`. A test whose tools (or root) are missing
+//! skips, saying why, or fails under `CI=true` (`lift_tests::require`).
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -11,27 +12,18 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use lift::model::{self, Host};
+use lift::parse::dpkg_status;
 use lift::snapshot::BundleSnapshot;
+use lift_tests::{is_root, on_path, require};
 
 /// (proto family, address, port or unix path, owners as "pid/program").
 type Row = (String, String, String, BTreeSet<String>);
 
-fn skip_reason() -> Option<String> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let root = status
-        .lines()
-        .find(|l| l.starts_with("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(2))
-        == Some("0");
-    if !root {
-        return Some("not root".into());
-    }
-    for tool in ["ss", "ps"] {
-        if Command::new(tool).arg("-V").output().is_err() {
-            return Some(format!("{tool} is not installed"));
-        }
-    }
-    None
+/// Root, and the tools the bundle is compared with.
+fn can_run() -> bool {
+    require(is_root(), "needs root")
+        && require(on_path("ss"), "needs ss (iproute2)")
+        && require(on_path("ps"), "needs ps (procps)")
 }
 
 /// lift-probe beside this test's binary (target/debug/deps/..), built on
@@ -168,8 +160,7 @@ fn lift_rows(host: &Host, unix: bool) -> BTreeSet<Row> {
 
 #[test]
 fn listeners_and_processes_equal_ss_and_ps() {
-    if let Some(why) = skip_reason() {
-        println!("skipped: {why}");
+    if !can_run() {
         return;
     }
     let dir = std::env::temp_dir().join(format!("lift-inv-live-{}", std::process::id()));
@@ -219,4 +210,41 @@ fn listeners_and_processes_equal_ss_and_ps() {
             "pid {pid} ({comm}) is in the bundle, alive, yet in neither ps run"
         );
     }
+}
+
+/// This machine's dpkg database parses whole and equals `dpkg-query -W`.
+#[test]
+fn dpkg_status_equals_dpkg_query() {
+    if !require(on_path("dpkg-query"), "needs dpkg-query (a Debian machine)") {
+        return;
+    }
+    let bytes = std::fs::read("/var/lib/dpkg/status")
+        .expect("dpkg-query exists but /var/lib/dpkg/status does not");
+    let parsed = dpkg_status::parse(&bytes);
+    assert_eq!(parsed.errors, []);
+    // dpkg-query -W lists every package that has a version, sorted by name.
+    let mut ours: Vec<String> = parsed
+        .value
+        .iter()
+        .filter(|p| !p.version.is_empty())
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p.name,
+                p.version,
+                p.arch.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    ours.sort();
+    let mut theirs: Vec<String> = run(
+        "dpkg-query",
+        &["-W", "-f", "${Package} ${Version} ${Architecture}\\n"],
+    )
+    .lines()
+    .map(str::to_owned)
+    .collect();
+    theirs.sort();
+    assert!(!theirs.is_empty());
+    assert_eq!(ours, theirs);
 }

@@ -70,8 +70,7 @@ fn prefix_matches(pattern: &str, dir: &str) -> bool {
 
 #[test]
 fn every_opened_path_is_in_the_spec_table() {
-    if !is_root() || Command::new("strace").arg("-V").output().is_err() {
-        eprintln!("skipped: needs root and strace");
+    if !require(is_root(), "needs root") || !require(on_path("strace"), "needs strace") {
         return;
     }
     let probe = release_probe();

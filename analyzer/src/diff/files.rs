@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
 
-use super::inventory::pair;
+use super::hosts::pair;
 use super::{Change, Expectations};
 use lift_bundle::FileKind;
 
@@ -28,7 +28,7 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
                 .next()
                 .is_some_and(|ip| dhcp.iter().any(|d| d == ip));
         let r = old_dhcp.then(|| "DHCP address changed".to_string());
-        out.push(Change::new("hosts", line, x, y).expect(r));
+        out.push(Change::new("hosts", line, x, y).because(r));
     }
     for (path, category) in [("/etc/passwd", "users"), ("/etc/group", "groups")] {
         let by_name = |r: &Root| -> Vec<(String, String)> {
@@ -63,7 +63,7 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
             continue;
         }
         let r = etc_reason(&path, ex, so_far, a, b);
-        out.push(Change::new("etc", path, x.map(|v| v.0), y.map(|v| v.0)).expect(r));
+        out.push(Change::new("etc", path, x.map(|v| v.0), y.map(|v| v.0)).because(r));
     }
     out
 }

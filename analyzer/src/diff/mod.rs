@@ -3,17 +3,17 @@
 //! classified expected (with the reason: what the target profile documents
 //! the migration changes) or unexpected. Unexpected changes come first.
 //!
-//! `inventory` compares the Host models (os, kernel, packages, services,
+//! `hosts` compares the Host models (os, kernel, packages, services,
 //! listeners, mounts, interfaces); `files` compares files (/etc/hosts,
 //! users and groups, cron, every other file under /etc).
 
 mod files;
-mod inventory;
+mod hosts;
 
 use serde::Serialize;
 
 use crate::model::{self, ConfigKind, Host};
-use crate::rules::Profile;
+use crate::profile::Target;
 use crate::snapshot::{Root, Snapshot};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,7 +43,8 @@ impl Change {
         }
     }
 
-    fn expect(mut self, reason: Option<String>) -> Change {
+    /// Expected when there is a reason, unexpected otherwise.
+    fn because(mut self, reason: Option<String>) -> Change {
         self.expected = reason.is_some();
         self.reason = reason;
         self
@@ -62,63 +63,28 @@ pub struct DiffReport {
 /// What the profile says the migration changes, from the source's facts.
 pub struct Expectations<'h> {
     pub cloud: bool,
-    pub profile: Profile,
-    /// A firewall was requested: iptables and ip6tables stay as they were.
-    pub firewall: bool,
+    pub target: Target,
     pub source: &'h Host,
 }
 
 impl Expectations<'_> {
     /// The reason a service's new enablement is expected, if it is.
     fn service_state(&self, name: &str, enabled: Option<bool>) -> Option<String> {
-        if !self.cloud {
-            return None;
-        }
-        let set = |names: &[&str], to: bool| names.contains(&name) && enabled == Some(to);
-        let hal = !matches!(self.profile, Profile::Azure) && set(&["hal", "haldaemon"], false);
-        let network = ["NetworkManager", "network", "networking"]
-            .iter()
-            .find(|n| self.source.services.iter().flatten().any(|s| s.name == **n))
-            .is_some_and(|n| *n == name && enabled == Some(true));
-        (set(&["libvirtd"], false)
-            || set(&["sshd", "ssh"], true)
-            || (!self.firewall && set(&["iptables", "ip6tables"], false))
-            || hal
-            || network)
-            .then(|| {
-                format!(
-                    "the {} migration sets {name} {}",
-                    self.profile.name(),
-                    if enabled == Some(true) {
-                        "enabled"
-                    } else {
-                        "disabled"
-                    }
-                )
-            })
+        let has = |n: &str| self.source.services.iter().flatten().any(|s| s.name == n);
+        let set = self.target.service_state(name, has)?;
+        (enabled == Some(set)).then(|| {
+            format!(
+                "the {} migration sets {name} {}",
+                self.target.profile.name(),
+                if set { "enabled" } else { "disabled" }
+            )
+        })
     }
 
     /// The reason a package appearing on the target is expected, if it is.
     fn added_package(&self, name: &str) -> Option<String> {
-        if !self.cloud {
-            return None;
-        }
-        let pv = self.source.virtualization.kind == "xen-pv";
-        let kernel = name.starts_with("kernel")
-            || name.starts_with("linux-image")
-            || name.starts_with("linux-modules");
-        match (self.profile, name) {
-            (Profile::Openstack, "cloud-init") => {
-                Some("the openstack migration installs cloud-init".into())
-            }
-            (Profile::Azure, "walinuxagent" | "WALinuxAgent") => {
-                Some("the azure migration installs walinuxagent".into())
-            }
-            _ if pv && kernel => {
-                Some("a paravirtualized source gets a kernel for hardware virtualization".into())
-            }
-            _ => None,
-        }
+        self.target
+            .installs(name, self.source.virtualization.kind == "xen-pv")
     }
 
     fn dhcp(&self, iface: &str) -> bool {
@@ -144,23 +110,20 @@ impl Expectations<'_> {
     }
 }
 
-pub fn diff(
-    source: &dyn Snapshot,
-    target: &dyn Snapshot,
-    options: &crate::rules::Target,
-) -> Vec<Change> {
-    let profile = options.profile;
-    let (a, b) = (model::build(source), model::build(target));
+/// Compares the `before` snapshot (the source server) with `after` (the
+/// migrated one, or the same server later), by what `target` says the
+/// migration changes.
+pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec<Change> {
+    let (a, b) = (model::build(before), model::build(after));
     let ex = Expectations {
-        cloud: matches!(profile, Profile::Ec2 | Profile::Openstack | Profile::Azure),
-        profile,
-        firewall: options.firewall,
+        cloud: target.profile.is_cloud(),
+        target: *target,
         source: &a,
     };
-    let mut changes = inventory::compare(&a, &b, &ex);
+    let mut changes = hosts::compare(&a, &b, &ex);
     changes.extend(files::compare(
-        &Root::new(source),
-        &Root::new(target),
+        &Root::new(before),
+        &Root::new(after),
         &ex,
         &changes,
     ));

@@ -6,7 +6,7 @@
 use lift_bundle::{Fact, InterfaceAddr};
 
 use super::*;
-use crate::rules::Target;
+use crate::profile::{Profile, Target};
 use crate::testing::{bundle, copy_tree, fixture, TempRoot};
 
 const NFS: &str = "nfs1.example.lan:/export/data /data nfs4 defaults,_netdev 0 0\n";

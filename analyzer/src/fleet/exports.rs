@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::summary::HostSummary;
-use crate::render::Report;
+use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.

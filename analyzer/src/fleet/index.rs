@@ -8,7 +8,8 @@ use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
 
 use super::{DependencyMap, Failure, Kept, Outcome};
-use crate::rules::{Profile, Severity};
+use crate::profile::Profile;
+use crate::rules::Severity;
 
 /// Bars a chart shows before the rest are summed into "other".
 const MAX_BARS: usize = 15;

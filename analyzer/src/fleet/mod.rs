@@ -24,8 +24,9 @@ use serde::Serialize;
 pub use depmap::{DependencyMap, Edge, External};
 pub use summary::HostSummary;
 
-use crate::render::{self, Format, Report};
-use crate::rules::Profile;
+use crate::profile::Profile;
+use crate::render::{self, Format};
+use crate::report::Report;
 
 pub struct Options {
     pub inputs: Vec<PathBuf>,
@@ -38,8 +39,8 @@ pub struct Options {
 }
 
 impl Options {
-    fn target(&self) -> crate::rules::Target {
-        crate::rules::Target {
+    fn target(&self) -> crate::profile::Target {
+        crate::profile::Target {
             profile: self.profile,
             firewall: self.firewall,
         }
@@ -122,7 +123,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
 fn one(
     index: usize,
     input: &Path,
-    target: &crate::rules::Target,
+    target: &crate::profile::Target,
     parts: &Path,
 ) -> Result<HostSummary, String> {
     let snap = crate::snapshot::open(input).map_err(|e| e.message)?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use lift_bundle::Fact;
 
-use crate::render::Report;
+use crate::report::Report;
 use crate::rules::Severity;
 use crate::snapshot::Snapshot;
 

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Drivers {
@@ -46,23 +47,18 @@ fn module_name(path: &str) -> Option<String> {
 }
 
 pub fn drivers(f: &Facts, release: Option<&str>) -> Drivers {
-    let list = |path: String, dep: bool| {
-        f.bytes(&path).map(|b| {
+    let list = |src: &'static Source, release: &str, dep: bool| {
+        f.bytes_at(src, &src.at(&[release])).map(|b| {
             String::from_utf8_lossy(&b)
                 .lines()
                 .filter_map(|l| module_name(if dep { l.split(':').next()? } else { l.trim() }))
                 .collect::<Vec<_>>()
         })
     };
-    let dir = release.map(|r| format!("/lib/modules/{r}"));
     Drivers {
-        builtin: dir
-            .as_ref()
-            .and_then(|d| list(format!("{d}/modules.builtin"), false)),
-        modules: dir
-            .as_ref()
-            .and_then(|d| list(format!("{d}/modules.dep"), true)),
-        loaded: f.bytes("/proc/modules").map(|b| {
+        builtin: release.and_then(|r| list(&src::MODULES_BUILTIN, r, false)),
+        modules: release.and_then(|r| list(&src::MODULES_DEP, r, true)),
+        loaded: f.bytes(&src::PROC_MODULES).map(|b| {
             String::from_utf8_lossy(&b)
                 .lines()
                 .filter_map(|l| l.split_whitespace().next().map(String::from))

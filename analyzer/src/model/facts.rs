@@ -1,25 +1,168 @@
-//! The one place that binds snapshot paths to parsers: reads a path, runs
-//! its parser, and keeps every parse error (with the path) for the report.
+//! The one door between the model and the snapshot: every read names its
+//! row of the sources table, runs its parser, and leaves a state in the
+//! ledger (present, absent, unreadable, broken, truncated, not-collected)
+//! with its evidence, so a rule that lacks a fact can say why.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 
-use lift_bundle::Fact;
+use lift_bundle::{Fact, FileKind, SkipReason};
 use serde::Serialize;
 
 use crate::parse::{ParseError, Partial};
-use crate::snapshot::{Data, Lookup, Node, Root};
+use crate::snapshot::{ChildInfo, Data, Lookup, Node, Root};
+use crate::sources::{How, Missing, Source, State};
 
-/// A source that exists but could not be used.
+/// A source that exists but could not be used (kept for the report's notes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Problem {
     pub path: String,
     pub message: String,
 }
 
+/// The state of one source row after the model read it: present when one
+/// of its paths gave its fact, else the most telling failure over its paths
+/// (broken, unreadable, truncated, not-collected, absent), with the path and
+/// the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceRead {
+    pub name: &'static str,
+    pub spec: &'static str,
+    pub state: State,
+    pub path: String,
+    pub detail: String,
+    /// Paths read for this row.
+    pub reads: u32,
+}
+
+/// Paths remembered per row; per-process rows read thousands, and past this
+/// only whether one of them was present still counts.
+const PATHS_PER_ROW: usize = 64;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Row {
+    spec: &'static str,
+    /// Each path's last outcome.
+    paths: BTreeMap<String, (State, String)>,
+    present_beyond: bool,
+    reads: u32,
+}
+
+impl Row {
+    fn read(&self, name: &'static str) -> SourceRead {
+        let present = self.present_beyond || self.paths.values().any(|(s, _)| *s == State::Present);
+        let worst = self
+            .paths
+            .iter()
+            .filter(|(_, (s, _))| *s != State::Present)
+            .max_by_key(|(_, (s, _))| *s);
+        let (state, path, detail) = match (present, worst) {
+            (false, Some((p, (s, d)))) => (*s, p.clone(), d.clone()),
+            _ => (
+                State::Present,
+                self.paths.keys().next().cloned().unwrap_or_default(),
+                String::new(),
+            ),
+        };
+        SourceRead {
+            name,
+            spec: self.spec,
+            state,
+            path,
+            detail,
+            reads: self.reads,
+        }
+    }
+}
+
+/// Every source the model read, by row name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ledger {
+    rows: BTreeMap<&'static str, SourceRead>,
+}
+
+impl Serialize for Ledger {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.rows.values())
+    }
+}
+
+impl Ledger {
+    pub fn get(&self, src: &Source) -> Option<&SourceRead> {
+        self.rows.get(src.name)
+    }
+
+    pub fn state(&self, src: &Source) -> Option<State> {
+        self.get(src).map(|r| r.state)
+    }
+
+    pub fn present(&self, src: &Source) -> bool {
+        self.state(src) == Some(State::Present)
+    }
+
+    /// Why these sources gave nothing: one entry per source that is not
+    /// present. A row the model never read is reported absent.
+    pub fn missing(&self, srcs: &[&Source]) -> Vec<Missing> {
+        srcs.iter()
+            .filter_map(|s| match self.get(s) {
+                Some(r) if r.state == State::Present => None,
+                Some(r) => Some(Missing {
+                    source: r.path.clone(),
+                    spec: r.spec,
+                    state: r.state,
+                    detail: r.detail.clone(),
+                }),
+                None => Some(Missing {
+                    source: s.paths.join(", "),
+                    spec: s.spec,
+                    state: State::Absent,
+                    detail: "not looked for".into(),
+                }),
+            })
+            .collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &SourceRead> {
+        self.rows.values()
+    }
+}
+
+/// The ledger as the model fills it.
+#[derive(Default)]
+struct Book {
+    rows: BTreeMap<&'static str, Row>,
+}
+
+impl Book {
+    fn record(&mut self, src: &'static Source, path: &str, state: State, detail: String) {
+        let row = self.rows.entry(src.name).or_insert_with(|| Row {
+            spec: src.spec,
+            ..Row::default()
+        });
+        row.reads += 1;
+        if row.paths.len() < PATHS_PER_ROW || row.paths.contains_key(path) {
+            row.paths.insert(path.to_string(), (state, detail));
+        } else if state == State::Present {
+            row.present_beyond = true;
+        }
+    }
+
+    fn close(self) -> Ledger {
+        Ledger {
+            rows: self
+                .rows
+                .into_iter()
+                .map(|(name, row)| (name, row.read(name)))
+                .collect(),
+        }
+    }
+}
+
 pub struct Facts<'s> {
     pub root: Root<'s>,
     problems: RefCell<Vec<Problem>>,
+    ledger: RefCell<Book>,
 }
 
 impl<'s> Facts<'s> {
@@ -27,11 +170,12 @@ impl<'s> Facts<'s> {
         Facts {
             root,
             problems: RefCell::new(Vec::new()),
+            ledger: RefCell::new(Book::default()),
         }
     }
 
-    pub fn into_problems(self) -> Vec<Problem> {
-        self.problems.into_inner()
+    pub fn finish(self) -> (Vec<Problem>, Ledger) {
+        (self.problems.into_inner(), self.ledger.into_inner().close())
     }
 
     pub fn problem(&self, path: &str, message: impl Into<String>) {
@@ -41,13 +185,90 @@ impl<'s> Facts<'s> {
         });
     }
 
-    pub fn bytes(&self, path: &str) -> Option<Cow<'s, [u8]>> {
-        self.root.read(path)
+    fn record(&self, src: &'static Source, path: &str, state: State, detail: String) {
+        self.ledger.borrow_mut().record(src, path, state, detail);
+    }
+
+    /// A parser rejected a present source.
+    pub fn broken(&self, src: &'static Source, path: &str, e: impl std::fmt::Display) {
+        let msg = e.to_string();
+        self.problem(path, msg.clone());
+        self.record(src, path, State::Broken, msg);
+    }
+
+    /// Why a source gave nothing, in words (empty when it is present).
+    pub fn why(&self, src: &'static Source) -> String {
+        let row = self
+            .ledger
+            .borrow()
+            .rows
+            .get(src.name)
+            .map(|r| r.read(src.name));
+        let ledger = Ledger {
+            rows: row.into_iter().map(|r| (src.name, r)).collect(),
+        };
+        ledger
+            .missing(&[src])
+            .first()
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Why one path gave nothing, in words: for a file, why its content is
+    /// missing; for a directory, why it was not listed.
+    pub fn why_missing(&self, path: &str) -> String {
+        let (state, detail) = match self.root.lookup(path) {
+            Lookup::Found(Node {
+                kind: FileKind::Dir,
+                ..
+            }) => self.why_not_listed(path),
+            _ => {
+                let (state, detail, _) = self.content(path);
+                (state, detail)
+            }
+        };
+        Missing {
+            source: path.to_string(),
+            spec: "",
+            state,
+            detail,
+        }
+        .to_string()
+    }
+
+    /// The content of a source with one path.
+    pub fn bytes(&self, src: &'static Source) -> Option<Cow<'s, [u8]>> {
+        self.bytes_at(src, src.path())
+    }
+
+    /// The content of one of a source's paths (filled in, or found by glob).
+    pub fn bytes_at(&self, src: &'static Source, path: &str) -> Option<Cow<'s, [u8]>> {
+        let (state, detail, bytes) = self.content(path);
+        self.record(src, path, state, detail);
+        bytes
+    }
+
+    /// A file's content, or its head where the probe took only the head
+    /// (init scripts' headers): both count as present.
+    pub fn head_at(&self, src: &'static Source, path: &str) -> Option<Cow<'s, [u8]>> {
+        if let Lookup::Found(Node {
+            content: Data::Truncated { head, .. },
+            ..
+        }) = self.root.lookup(path)
+        {
+            self.record(src, path, State::Present, String::new());
+            return Some(head);
+        }
+        self.bytes_at(src, path)
     }
 
     /// The trimmed text of a one-line file (`/proc/sys/...`, `/sys/...`).
-    pub fn line(&self, path: &str) -> Option<String> {
-        let s = String::from_utf8_lossy(&self.bytes(path)?)
+    pub fn line(&self, src: &'static Source) -> Option<String> {
+        self.line_at(src, src.path())
+    }
+
+    pub fn line_at(&self, src: &'static Source, path: &str) -> Option<String> {
+        let s = String::from_utf8_lossy(&self.bytes_at(src, path)?)
             .trim()
             .to_string();
         (!s.is_empty()).then_some(s)
@@ -55,21 +276,45 @@ impl<'s> Facts<'s> {
 
     pub fn parse<T>(
         &self,
+        src: &'static Source,
+        parser: impl Fn(&[u8]) -> Result<T, ParseError>,
+    ) -> Option<T> {
+        self.parse_at(src, src.path(), parser)
+    }
+
+    pub fn parse_at<T>(
+        &self,
+        src: &'static Source,
         path: &str,
         parser: impl Fn(&[u8]) -> Result<T, ParseError>,
     ) -> Option<T> {
-        let bytes = self.bytes(path)?;
+        let bytes = self.bytes_at(src, path)?;
         match parser(&bytes) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.problem(path, e.to_string());
+                self.broken(src, path, e);
                 None
             }
         }
     }
 
-    pub fn partial<T>(&self, path: &str, parser: impl Fn(&[u8]) -> Partial<T>) -> Option<T> {
-        let bytes = self.bytes(path)?;
+    pub fn partial<T>(
+        &self,
+        src: &'static Source,
+        parser: impl Fn(&[u8]) -> Partial<T>,
+    ) -> Option<T> {
+        self.partial_at(src, src.path(), parser)
+    }
+
+    /// A parser that keeps what it could: the source stays present, and
+    /// each rejected line is a problem in the report.
+    pub fn partial_at<T>(
+        &self,
+        src: &'static Source,
+        path: &str,
+        parser: impl Fn(&[u8]) -> Partial<T>,
+    ) -> Option<T> {
+        let bytes = self.bytes_at(src, path)?;
         let p = parser(&bytes);
         for e in p.errors {
             self.problem(path, e.to_string());
@@ -77,32 +322,268 @@ impl<'s> Facts<'s> {
         Some(p.value)
     }
 
-    /// Why a path gave nothing: absent, or unreadable and why.
-    pub fn why_missing(&self, path: &str) -> String {
-        match self.root.lookup(path) {
-            Lookup::Found(Node {
-                content: Data::Unreadable { message, .. },
-                ..
-            }) => {
-                format!("{path} could not be read: {message}")
+    /// A directory's children (following a symlink to it).
+    pub fn list(&self, src: &'static Source) -> Option<Vec<ChildInfo>> {
+        self.list_at(src, src.path())
+    }
+
+    pub fn list_at(&self, src: &'static Source, dir: &str) -> Option<Vec<ChildInfo>> {
+        let list = self.root.list(dir);
+        match &list {
+            Some(_) => self.record(src, dir, State::Present, String::new()),
+            None => {
+                let (state, detail) = self.why_not_listed(dir);
+                self.record(src, dir, state, detail);
             }
-            Lookup::Found(Node {
-                content: Data::Skipped(r),
-                ..
-            }) => format!("{path} was not captured ({r:?})"),
-            Lookup::Found(Node {
-                content: Data::Truncated { size, .. },
-                ..
-            }) => {
-                format!("{path} was only partly captured ({size} bytes)")
-            }
-            Lookup::Found(_) => format!("{path} holds no content"),
-            Lookup::Absent => format!("{path} is absent"),
-            Lookup::Broken(e) => e,
         }
+        list
+    }
+
+    /// The node itself, the last component not followed.
+    pub fn lstat(&self, src: &'static Source) -> Option<Node<'s>> {
+        self.lstat_at(src, src.path())
+    }
+
+    pub fn lstat_at(&self, src: &'static Source, path: &str) -> Option<Node<'s>> {
+        let node = self.root.lstat(path);
+        match &node {
+            Some(_) => self.record(src, path, State::Present, String::new()),
+            None => {
+                let (state, detail) = self.absent(path);
+                self.record(src, path, state, detail);
+            }
+        }
+        node
+    }
+
+    /// Every path of every glob in the row, each glob's matches sorted.
+    pub fn glob(&self, src: &'static Source) -> Vec<String> {
+        src.paths
+            .iter()
+            .flat_map(|p| self.glob_at(src, p))
+            .collect()
+    }
+
+    /// One glob (`dir/pattern`), filled in by the caller.
+    pub fn glob_at(&self, src: &'static Source, pattern: &str) -> Vec<String> {
+        let (dir, pat) = pattern.rsplit_once('/').unwrap_or(("", pattern));
+        let dir = if dir.is_empty() { "/" } else { dir };
+        if self.root.list(dir).is_none() {
+            let (state, detail) = self.why_not_listed(dir);
+            self.record(src, pattern, state, detail);
+            return Vec::new();
+        }
+        let found = self.root.glob(dir, pat);
+        if found.is_empty() {
+            let (state, detail) = self.absent(pattern);
+            self.record(src, pattern, state, detail);
+        }
+        found
+    }
+
+    /// A system-call fact of the probe's, recording whether the input had it.
+    pub fn fact<T: 's>(
+        &self,
+        src: &'static Source,
+        pick: impl Fn(&'s Fact) -> Option<T>,
+    ) -> Option<T> {
+        let found = self.facts().find_map(pick);
+        match &found {
+            Some(_) => self.record(src, src.path(), State::Present, String::new()),
+            None => {
+                let (state, detail) = self.no_fact(src);
+                self.record(src, src.path(), state, detail);
+            }
+        }
+        found
+    }
+
+    /// Every fact of a kind, recording whether the input had any.
+    pub fn all_facts<T: 's>(
+        &self,
+        src: &'static Source,
+        pick: impl Fn(&'s Fact) -> Option<T>,
+    ) -> Vec<T> {
+        let found: Vec<T> = self.facts().filter_map(pick).collect();
+        if found.is_empty() {
+            let (state, detail) = self.no_fact(src);
+            self.record(src, src.path(), state, detail);
+        } else {
+            self.record(src, src.path(), State::Present, String::new());
+        }
+        found
     }
 
     pub fn facts(&self) -> impl Iterator<Item = &'s Fact> {
         self.root.provenance().facts.iter()
     }
+
+    /// The state of the source that `path` is read from, and its bytes.
+    fn content(&self, path: &str) -> (State, String, Option<Cow<'s, [u8]>>) {
+        match self.root.lookup(path) {
+            Lookup::Found(Node { content, kind, .. }) => match content {
+                Data::Full(b) => (State::Present, String::new(), Some(b)),
+                Data::Truncated { head, size } => (
+                    State::Truncated,
+                    format!("only {} of {size} bytes were captured", head.len()),
+                    None,
+                ),
+                Data::Unreadable { errno, message } => (
+                    State::Unreadable,
+                    format!("{message} (errno {errno})"),
+                    None,
+                ),
+                Data::Skipped(r) => {
+                    let (state, why) = skipped(r);
+                    (state, why.to_string(), None)
+                }
+                Data::Digest(_) => (
+                    State::NotCollected,
+                    "only its digest was captured".into(),
+                    None,
+                ),
+                Data::NotCaptured if kind == FileKind::Dir => {
+                    (State::Broken, "a directory, not a file".into(), None)
+                }
+                Data::NotCaptured => (
+                    State::NotCollected,
+                    "only listed; its content was not captured".into(),
+                    None,
+                ),
+            },
+            Lookup::Absent => {
+                let (state, detail) = self.absent(path);
+                (state, detail, None)
+            }
+            Lookup::Broken(e) => (State::Broken, e, None),
+        }
+    }
+
+    fn why_not_listed(&self, dir: &str) -> (State, String) {
+        match self.root.lookup(dir) {
+            Lookup::Found(Node {
+                content: Data::Unreadable { errno, message },
+                ..
+            }) => (State::Unreadable, format!("{message} (errno {errno})")),
+            Lookup::Found(Node {
+                content: Data::Skipped(r),
+                ..
+            }) => {
+                let (state, why) = skipped(r);
+                (state, why.to_string())
+            }
+            Lookup::Found(Node { kind, .. }) if kind != FileKind::Dir => {
+                (State::Broken, "not a directory".into())
+            }
+            Lookup::Found(_) => (State::NotCollected, "its listing was not captured".into()),
+            Lookup::Absent => self.absent(dir),
+            Lookup::Broken(e) => (State::Broken, e),
+        }
+    }
+
+    /// Absent on the host, or never collected: a directory tree has no live
+    /// /proc or /sys, and a spec the probe cut short or never reached
+    /// cannot vouch for what it did not see.
+    fn absent(&self, path: &str) -> (State, String) {
+        let p = self.root.provenance();
+        let top = path.split('/').nth(1).unwrap_or("");
+        if p.kind == "directory" && matches!(top, "proc" | "sys") {
+            let empty = self
+                .root
+                .list(&format!("/{top}"))
+                .is_none_or(|c| c.is_empty());
+            if empty {
+                return (
+                    State::NotCollected,
+                    format!("a directory tree holds no live /{top}"),
+                );
+            }
+        }
+        if let Some(footer) = &p.footer {
+            let spec = crate::sources::SOURCES
+                .iter()
+                .find(|s| s.paths.iter().any(|t| covers(t, path)))
+                .map(|s| s.spec);
+            if let Some(spec) = spec {
+                match footer.specs.iter().find(|s| s.id == spec) {
+                    Some(s) if s.timed_out => {
+                        return (
+                            State::Truncated,
+                            format!("the probe's time budget ran out in spec {spec}"),
+                        )
+                    }
+                    Some(s) if s.truncated => {
+                        return (
+                            State::Truncated,
+                            format!("the probe's byte budget ran out in spec {spec}"),
+                        )
+                    }
+                    None if !footer.specs.is_empty() => {
+                        return (
+                            State::NotCollected,
+                            format!("the probe did not run spec {spec}"),
+                        )
+                    }
+                    _ => {}
+                }
+            }
+        } else if p.kind != "directory" && p.header.is_some() {
+            return (
+                State::NotCollected,
+                "the bundle is incomplete (no footer): the probe may not have reached it".into(),
+            );
+        }
+        (State::Absent, String::new())
+    }
+
+    fn no_fact(&self, src: &Source) -> (State, String) {
+        let p = self.root.provenance();
+        if p.kind == "directory" {
+            return (
+                State::NotCollected,
+                "a directory tree has no system-call facts".into(),
+            );
+        }
+        let Some(h) = &p.header else {
+            return (
+                State::NotCollected,
+                "the input has no probe header, so no system-call facts".into(),
+            );
+        };
+        if h.root.0 != b"/" && src.how == How::Fact("Statvfs") {
+            return (
+                State::NotCollected,
+                "the probe scanned a root other than / (--root)".into(),
+            );
+        }
+        if h.euid != 0 && src.how == How::Fact("BootSectors") {
+            return (
+                State::NotCollected,
+                "reading boot sectors needs root, and the probe ran without it".into(),
+            );
+        }
+        self.absent(src.path())
+    }
+}
+
+fn skipped(r: SkipReason) -> (State, &'static str) {
+    match r {
+        SkipReason::NotRegular => (State::NotCollected, "not a regular file: never opened"),
+        SkipReason::Secret => (State::NotCollected, "on the never-captured list"),
+        SkipReason::OverBudget => (State::Truncated, "the probe's byte budget was used up"),
+        SkipReason::NetworkFs => (State::NotCollected, "on a network filesystem: never read"),
+        SkipReason::TimedOut => (State::Truncated, "the probe's time budget ran out"),
+        SkipReason::TooManyEntries => (State::Truncated, "more entries than the listing limit"),
+    }
+}
+
+/// Whether a row's path template (with `{}` and globs) could name `path`.
+fn covers(template: &str, path: &str) -> bool {
+    let t = template.replace("{}", "*");
+    let (tc, pc): (Vec<&str>, Vec<&str>) = (t.split('/').collect(), path.split('/').collect());
+    tc.len() == pc.len()
+        && tc
+            .iter()
+            .zip(&pc)
+            .all(|(t, p)| crate::snapshot::matches(t.as_bytes(), p.as_bytes()))
 }

@@ -13,6 +13,7 @@ use super::links::Links;
 use crate::parse::if_inet6;
 use crate::parse::netconf::{dhclient, ifcfg, ifupdown, keyfile, netplan, networkd};
 use crate::parse::netconf::{Addressing, IfaceConfig};
+use crate::sources as src;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,38 +48,43 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
     let mut add = |path: &str, list: Vec<IfaceConfig>| {
         out.extend(list.into_iter().map(|c| (path.to_string(), c)));
     };
-    for p in f.root.glob("/etc/netplan", "*.yaml") {
+    for p in f.glob(&src::NETPLAN) {
         add(
             &p,
-            f.bytes(&p).map(|b| netplan::parse(&b)).unwrap_or_default(),
+            f.bytes_at(&src::NETPLAN, &p)
+                .map(|b| netplan::parse(&b))
+                .unwrap_or_default(),
         );
     }
-    for p in f.root.glob("/etc/NetworkManager/system-connections", "*") {
+    for p in f.glob(&src::NM_CONNECTIONS) {
         add(
             &p,
-            f.bytes(&p)
+            f.bytes_at(&src::NM_CONNECTIONS, &p)
                 .map(|b| vec![keyfile::parse(&b)])
                 .unwrap_or_default(),
         );
     }
-    for p in f.root.glob("/etc/systemd/network", "*.network") {
+    for p in f.glob(&src::NETWORKD) {
         add(
             &p,
-            f.bytes(&p)
+            f.bytes_at(&src::NETWORKD, &p)
                 .map(|b| vec![networkd::parse(&b)])
                 .unwrap_or_default(),
         );
     }
-    let mut todo = vec!["/etc/network/interfaces".to_string()];
+    let main = src::IFUPDOWN.path();
+    let mut todo = vec![main.to_string()];
     let mut seen = 0;
     // `source` can loop; 64 files is far more than any real host has.
     while let Some(p) = todo.pop().filter(|_| seen < 64) {
         seen += 1;
-        let Some(i) = f.bytes(&p).map(|b| ifupdown::parse(&b)) else {
+        let Some(i) = f.bytes_at(&src::IFUPDOWN, &p).map(|b| ifupdown::parse(&b)) else {
             continue;
         };
         for s in &i.sources {
-            let (dir, pat) = s.rsplit_once('/').unwrap_or(("/etc/network", s));
+            // A relative `source` is relative to the main file's directory.
+            let here = main.rsplit_once('/').map_or("", |x| x.0);
+            let (dir, pat) = s.rsplit_once('/').unwrap_or((here, s));
             todo.extend(f.root.glob(dir, pat).into_iter().rev());
         }
         for d in &i.source_dirs {
@@ -92,32 +98,30 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
         }
         add(&p, i.ifaces);
     }
-    for dir in ["/etc/sysconfig/network-scripts", "/etc/sysconfig/network"] {
-        for p in f.root.glob(dir, "ifcfg-*") {
-            let Some(mut c) = f.bytes(&p).map(|b| ifcfg::parse(&b)) else {
-                continue;
-            };
-            if c.name.is_empty() {
-                c.name = p
-                    .rsplit_once("ifcfg-")
-                    .map(|x| x.1)
-                    .unwrap_or("")
-                    .to_string();
-            }
-            add(&p, vec![c]);
+    for p in f.glob(&src::IFCFG) {
+        let Some(mut c) = f.bytes_at(&src::IFCFG, &p).map(|b| ifcfg::parse(&b)) else {
+            continue;
+        };
+        if c.name.is_empty() {
+            c.name = p
+                .rsplit_once("ifcfg-")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .to_string();
         }
+        add(&p, vec![c]);
     }
     out
 }
 
 fn leases(f: &Facts) -> Vec<(String, IfaceConfig)> {
-    let mut paths = f.root.glob("/var/lib/dhcp", "*.lease*");
-    paths.extend(f.root.glob("/var/lib/dhclient", "*.lease*"));
-    paths.extend(f.root.glob("/var/lib/NetworkManager", "*.lease"));
-    paths
+    f.glob(&src::DHCP_LEASES)
         .into_iter()
         .flat_map(|p| {
-            let list = f.bytes(&p).map(|b| dhclient::parse(&b)).unwrap_or_default();
+            let list = f
+                .bytes_at(&src::DHCP_LEASES, &p)
+                .map(|b| dhclient::parse(&b))
+                .unwrap_or_default();
             list.into_iter().map(move |c| (p.clone(), c))
         })
         .collect()
@@ -127,21 +131,21 @@ fn leases(f: &Facts) -> Vec<(String, IfaceConfig)> {
 /// ones of /proc/net/if_inet6. None when neither was collected.
 fn live(f: &Facts) -> Option<BTreeMap<String, Vec<String>>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut found = false;
-    for fact in f.facts() {
-        if let Fact::Interfaces(list) = fact {
-            found = true;
-            for a in list.iter().filter(|a| a.family.starts_with("inet")) {
-                let addr = match a.prefix_len {
-                    Some(p) => format!("{}/{p}", a.address),
-                    None => a.address.clone(),
-                };
-                map.entry(a.name.clone()).or_default().push(addr);
-            }
+    let lists = f.all_facts(&src::IFADDRS, |x| match x {
+        Fact::Interfaces(list) => Some(list),
+        _ => None,
+    });
+    for list in &lists {
+        for a in list.iter().filter(|a| a.family.starts_with("inet")) {
+            let addr = match a.prefix_len {
+                Some(p) => format!("{}/{p}", a.address),
+                None => a.address.clone(),
+            };
+            map.entry(a.name.clone()).or_default().push(addr);
         }
     }
-    if !found {
-        for (name, addr) in f.bytes("/proc/net/if_inet6").map(|b| if_inet6::parse(&b))? {
+    if lists.is_empty() {
+        for (name, addr) in f.bytes(&src::IF_INET6).map(|b| if_inet6::parse(&b))? {
             map.entry(name).or_default().push(addr);
         }
     }

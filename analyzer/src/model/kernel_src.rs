@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::snapshot::Lookup;
+use crate::sources as src;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct KernelSources {
@@ -41,17 +42,18 @@ impl SourceTree {
 }
 
 pub fn kernel_sources(f: &Facts) -> KernelSources {
-    let Some(usr_src) = f.root.list("/usr/src") else {
+    let Some(usr_src) = f.list(&src::USR_SRC) else {
         // No /usr/src at all is no headers; an unreadable one is not known.
-        if matches!(f.root.lookup("/usr/src"), Lookup::Absent) {
+        if matches!(f.root.lookup(src::USR_SRC.path()), Lookup::Absent) {
             return KernelSources {
                 listed: true,
                 ..KernelSources::default()
             };
         }
+        let why = f.why(&src::USR_SRC);
         return KernelSources {
             listed: false,
-            why_unlisted: Some(f.why_missing("/usr/src")),
+            why_unlisted: Some(why),
             trees: Vec::new(),
         };
     };
@@ -85,10 +87,16 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
         } else {
             "linux-"
         };
-        add("/usr/src", &c.name, c.kind, c.link_target, prefix);
+        add(src::USR_SRC.path(), &c.name, c.kind, c.link_target, prefix);
     }
-    for c in f.root.list("/usr/src/kernels").unwrap_or_default() {
-        add("/usr/src/kernels", &c.name, c.kind, c.link_target, "");
+    for c in f.list(&src::USR_SRC_KERNELS).unwrap_or_default() {
+        add(
+            src::USR_SRC_KERNELS.path(),
+            &c.name,
+            c.kind,
+            c.link_target,
+            "",
+        );
     }
     KernelSources {
         listed: true,

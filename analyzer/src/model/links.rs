@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use crate::sources::{self as src, marks};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Links {
@@ -48,23 +49,23 @@ pub struct ClonedMac {
 }
 
 pub fn links(f: &Facts) -> Links {
-    let nics = f.root.list("/sys/class/net").map(|kids| {
+    let nics = f.list(&src::SYS_CLASS_NET).map(|kids| {
         kids.into_iter()
             .map(|c| {
                 let name = String::from_utf8_lossy(&c.name).into_owned();
-                let at = |leaf: &str| f.line(&format!("/sys/class/net/{name}/{leaf}"));
+                let at = |leaf: &str| f.line_at(&src::NET_ATTR, &src::NET_ATTR.at(&[&name, leaf]));
                 let target = c.link_target.unwrap_or_default();
                 Nic {
                     mac: at("address"),
                     addr_assign_type: at("addr_assign_type").and_then(|s| s.parse().ok()),
                     link_type: at("type").and_then(|s| s.parse().ok()),
-                    virtual_device: target.windows(9).any(|w| w == b"/virtual/"),
+                    virtual_device: target
+                        .windows(marks::VIRTUAL_NET.len())
+                        .any(|w| w == marks::VIRTUAL_NET),
                     bond_master: f
-                        .root
-                        .list(&format!("/sys/class/net/{name}/bonding"))
+                        .list_at(&src::NET_BONDING, &src::NET_BONDING.at(&[&name]))
                         .is_some()
-                        || f.root
-                            .lstat(&format!("/sys/class/net/{name}/bonding/mode"))
+                        || f.lstat_at(&src::NET_ATTR, &src::NET_ATTR.at(&[&name, "bonding/mode"]))
                             .is_some(),
                     name,
                 }
@@ -72,11 +73,22 @@ pub fn links(f: &Facts) -> Links {
             .collect()
     });
     let mut cloned_mac = Vec::new();
-    let mut files = vec!["/etc/NetworkManager/NetworkManager.conf".to_string()];
-    files.extend(f.root.glob("/etc/NetworkManager/conf.d", "*"));
-    files.extend(f.root.glob("/etc/NetworkManager/system-connections", "*"));
-    for path in files {
-        let Some(text) = f.root.read_string(&path) else {
+    let mut files = vec![(&src::NM_CONF, src::NM_CONF.path().to_string())];
+    files.extend(
+        f.glob_at(&src::NM_CONF, src::NM_CONF.paths[1])
+            .into_iter()
+            .map(|p| (&src::NM_CONF, p)),
+    );
+    files.extend(
+        f.glob(&src::NM_CONNECTIONS)
+            .into_iter()
+            .map(|p| (&src::NM_CONNECTIONS, p)),
+    );
+    for (source, path) in files {
+        let Some(text) = f
+            .bytes_at(source, &path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+        else {
             continue;
         };
         for (i, line) in text.lines().enumerate() {
@@ -94,10 +106,11 @@ pub fn links(f: &Facts) -> Links {
             }
         }
     }
-    let rules = "/etc/udev/rules.d/70-persistent-net.rules";
     Links {
         nics,
         cloned_mac,
-        persistent_names: f.root.lstat(rules).map(|_| rules.to_string()),
+        persistent_names: f
+            .lstat(&src::PERSISTENT_NET_RULES)
+            .map(|_| src::PERSISTENT_NET_RULES.path().to_string()),
     }
 }

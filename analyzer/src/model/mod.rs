@@ -22,7 +22,7 @@ mod tools;
 
 pub use collection::{Collection, Unreadable};
 pub use drivers::{DriverState, Drivers};
-pub use facts::{Facts, Problem};
+pub use facts::{Facts, Ledger, Problem, SourceRead};
 pub use interfaces::{ConfigKind, Interface};
 pub use kernel_src::{KernelSources, SourceTree};
 pub use links::{ClonedMac, Links, Nic};
@@ -37,7 +37,7 @@ pub use sos::{CommandFact, SosReport};
 pub use storage::{holding, MountPoint};
 pub use sudo::SudoRights;
 pub use system::{Cpu, Kernel, Memory, Os};
-pub use tools::{Tool, Tools, PATH_DIRS};
+pub use tools::{Tool, Tools};
 
 use serde::Serialize;
 
@@ -87,6 +87,9 @@ pub struct Host {
     /// Sources that exist but could not be parsed.
     #[serde(skip)]
     pub problems: Vec<Problem>,
+    /// Every source the model read, with its state (the report's `sources`).
+    #[serde(skip)]
+    pub sources: Ledger,
 }
 
 pub fn build(snap: &dyn Snapshot) -> Host {
@@ -123,11 +126,14 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         problems: Vec::new(),
+        sources: Ledger::default(),
     };
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
+    let (problems, sources) = f.finish();
     Host {
-        problems: f.into_problems(),
+        problems,
+        sources,
         ..host
     }
 }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use crate::sources as src;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Multipath {
@@ -15,9 +16,8 @@ pub struct Multipath {
 }
 
 pub fn multipath(f: &Facts) -> Multipath {
-    let config = "/etc/multipath.conf";
     let mut maps = Vec::new();
-    let blocks = f.root.list("/sys/block");
+    let blocks = f.list(&src::SYS_BLOCK);
     for c in blocks.iter().flatten() {
         let dev = String::from_utf8_lossy(&c.name).into_owned();
         if !dev.starts_with("dm-") {
@@ -27,12 +27,14 @@ pub fn multipath(f: &Facts) -> Multipath {
         // is `mpathN` (user_friendly_names) or its WWID (`3` + NAA hex),
         // never an LVM `vg-lv` name.
         let name = f
-            .line(&format!("/sys/block/{dev}/dm/name"))
+            .line_at(&src::DM_NAME, &src::DM_NAME.at(&[&dev]))
             .unwrap_or_default();
         let paths = f
-            .root
-            .glob(&format!("/sys/block/{dev}/slaves"), "sd*")
-            .len();
+            .list_at(&src::DM_SLAVES, &src::DM_SLAVES.at(&[&dev]))
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| c.name.starts_with(b"sd"))
+            .count();
         let wwid = name.len() >= 17
             && name.starts_with('3')
             && name.bytes().all(|b| b.is_ascii_hexdigit());
@@ -41,7 +43,9 @@ pub fn multipath(f: &Facts) -> Multipath {
         }
     }
     Multipath {
-        config: f.root.lstat(config).map(|_| config.to_string()),
+        config: f
+            .lstat(&src::MULTIPATH_CONF)
+            .map(|_| src::MULTIPATH_CONF.path().to_string()),
         maps,
         sys_block_listed: blocks.is_some(),
     }

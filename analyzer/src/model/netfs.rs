@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use crate::parse::autofs;
 use crate::parse::fstab::{self, FstabEntry};
+use crate::sources as src;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkMount {
@@ -26,13 +27,13 @@ pub struct Fstab {
 }
 
 pub fn fstab(f: &Facts) -> Fstab {
-    let entries = f.partial("/etc/fstab", fstab::parse);
+    let entries = f.partial(&src::FSTAB, fstab::parse);
     let mut nfs: Vec<NetworkMount> = entries
         .iter()
         .flatten()
         .filter(|e| e.fs_type.starts_with("nfs"))
         .map(|e| NetworkMount {
-            source: format!("/etc/fstab:{}", e.line),
+            source: format!("{}:{}", src::FSTAB.path(), e.line),
             mount_point: e.mount_point.clone(),
             location: match &e.device {
                 fstab::DeviceSpec::Network(s)
@@ -43,16 +44,15 @@ pub fn fstab(f: &Facts) -> Fstab {
             fs_type: e.fs_type.clone(),
         })
         .collect();
-    let master = f
-        .bytes("/etc/auto.master")
-        .map(|b| autofs::parse_master(&b));
+    let master = f.bytes(&src::AUTO_MASTER).map(|b| autofs::parse_master(&b));
     for m in master.into_iter().flatten() {
+        // A map named without a directory is in /etc, as auto.master is.
         let path = if m.map.starts_with('/') {
             m.map.clone()
         } else {
-            format!("/etc/{}", m.map)
+            src::AUTOFS_MAP.path().replace("auto.*", &m.map)
         };
-        let Some(bytes) = f.bytes(&path) else {
+        let Some(bytes) = f.bytes_at(&src::AUTOFS_MAP, &path) else {
             continue;
         };
         for e in autofs::parse_map(&bytes) {

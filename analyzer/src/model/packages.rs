@@ -9,16 +9,16 @@ use serde::{Serialize, Serializer};
 use super::facts::Facts;
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::{apk, dpkg_list, dpkg_status, pacman, rpmdb, ParseError, Partial};
+use crate::sources::{self as src, Source};
 
 /// rpm databases in the order rpm itself would prefer them: a host upgraded
 /// to sqlite or ndb may still carry a stale Berkeley DB `Packages`.
-const RPM_DBS: &[(&str, RpmBackend)] = &[
-    ("/usr/lib/sysimage/rpm/rpmdb.sqlite", RpmBackend::Sqlite),
-    ("/var/lib/rpm/rpmdb.sqlite", RpmBackend::Sqlite),
-    ("/usr/lib/sysimage/rpm/Packages.db", RpmBackend::Ndb),
-    ("/var/lib/rpm/Packages.db", RpmBackend::Ndb),
-    ("/usr/lib/sysimage/rpm/Packages", RpmBackend::Bdb),
-    ("/var/lib/rpm/Packages", RpmBackend::Bdb),
+/// rpm's databases, newest backend first: a host converted to sqlite may
+/// keep its old Packages file beside it.
+const RPM_DBS: &[(&Source, RpmBackend)] = &[
+    (&src::RPMDB_SQLITE, RpmBackend::Sqlite),
+    (&src::RPMDB_NDB, RpmBackend::Ndb),
+    (&src::RPMDB_BDB, RpmBackend::Bdb),
 ];
 
 #[derive(Clone, Copy)]
@@ -93,6 +93,7 @@ impl Packages {
 
 fn keep(
     f: &Facts,
+    source: &'static Source,
     path: &str,
     r: Result<Partial<Vec<InstalledPackage>>, ParseError>,
 ) -> Vec<InstalledPackage> {
@@ -104,7 +105,7 @@ fn keep(
             p.value
         }
         Err(e) => {
-            f.problem(path, e.to_string());
+            f.broken(source, path, e);
             Vec::new()
         }
     }
@@ -123,13 +124,13 @@ fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<Insta
 
 fn dpkg(f: &Facts, out: &mut Packages) {
     let mut files: HashMap<String, Vec<String>> = HashMap::new();
-    for list in f.root.glob("/var/lib/dpkg/info", "*.list") {
+    for list in f.glob(&src::DPKG_LISTS) {
         let name = list
             .rsplit('/')
             .next()
             .and_then(dpkg_list::package_name)
             .map(str::to_string);
-        if let (Some(name), Some(bytes)) = (name, f.bytes(&list)) {
+        if let (Some(name), Some(bytes)) = (name, f.bytes_at(&src::DPKG_LISTS, &list)) {
             files.insert(name, dpkg_list::parse(&bytes));
         }
     }
@@ -146,38 +147,49 @@ fn dpkg(f: &Facts, out: &mut Packages) {
         }
         pkgs
     };
-    if let Some(pkgs) = f.partial("/var/lib/dpkg/status", dpkg_status::parse) {
+    if let Some(pkgs) = f.partial(&src::DPKG_STATUS, dpkg_status::parse) {
         let pkgs = attach(pkgs);
-        push(out, PackageManager::Dpkg, "/var/lib/dpkg/status", pkgs);
+        push(out, PackageManager::Dpkg, src::DPKG_STATUS.path(), pkgs);
     }
-    for path in f.root.glob("/var/lib/dpkg/status.d", "*") {
+    for path in f.glob(&src::DPKG_STATUS_D) {
         if dpkg_status::is_control_file(path.rsplit('/').next().unwrap_or_default()) {
             continue;
         }
-        if let Some(pkgs) = f.partial(&path, dpkg_status::parse_status_d) {
+        if let Some(pkgs) = f.partial_at(&src::DPKG_STATUS_D, &path, dpkg_status::parse_status_d) {
             push(out, PackageManager::Dpkg, &path, pkgs);
         }
     }
 }
 
 fn rpm(f: &Facts, out: &mut Packages) {
-    for (path, backend) in RPM_DBS {
-        let Some(bytes) = f.bytes(path) else {
-            if f.root.lstat(path).is_some() {
-                f.problem(path, f.why_missing(path));
-            }
-            continue;
-        };
-        let pkgs = match backend {
-            RpmBackend::Sqlite => {
-                let wal = f.bytes(&format!("{path}-wal"));
-                keep(f, path, rpmdb::sqlite::parse(&bytes, wal.as_deref()))
-            }
-            RpmBackend::Ndb => keep(f, path, rpmdb::ndb::parse(&bytes)),
-            RpmBackend::Bdb => keep(f, path, rpmdb::bdb::parse(&bytes)),
-        };
-        push(out, PackageManager::Rpm, path, pkgs);
-        return;
+    for (source, backend) in RPM_DBS {
+        for (i, path) in source.paths.iter().enumerate() {
+            let Some(bytes) = f.bytes_at(source, path) else {
+                if f.root.lstat(path).is_some() {
+                    f.problem(path, f.why_missing(path));
+                }
+                continue;
+            };
+            let pkgs = match backend {
+                RpmBackend::Sqlite => {
+                    let wal = src::RPMDB_SQLITE_WAL.paths[i];
+                    let wal = f
+                        .root
+                        .lstat(wal)
+                        .and_then(|_| f.bytes_at(&src::RPMDB_SQLITE_WAL, wal));
+                    keep(
+                        f,
+                        source,
+                        path,
+                        rpmdb::sqlite::parse(&bytes, wal.as_deref()),
+                    )
+                }
+                RpmBackend::Ndb => keep(f, source, path, rpmdb::ndb::parse(&bytes)),
+                RpmBackend::Bdb => keep(f, source, path, rpmdb::bdb::parse(&bytes)),
+            };
+            push(out, PackageManager::Rpm, path, pkgs);
+            return;
+        }
     }
 }
 
@@ -186,23 +198,24 @@ pub fn packages(f: &Facts) -> Option<Packages> {
     let mut out = Packages::default();
     dpkg(f, &mut out);
     rpm(f, &mut out);
-    if let Some(pkgs) = f.partial("/lib/apk/db/installed", apk::parse) {
-        push(&mut out, PackageManager::Apk, "/lib/apk/db/installed", pkgs);
+    if let Some(pkgs) = f.partial(&src::APK_INSTALLED, apk::parse) {
+        push(
+            &mut out,
+            PackageManager::Apk,
+            src::APK_INSTALLED.path(),
+            pkgs,
+        );
     }
     let mut arch = Vec::new();
-    for dir in f.root.glob("/var/lib/pacman/local", "*") {
+    let local = src::PACMAN_LOCAL.path().trim_end_matches("/*/desc");
+    for dir in f.glob_at(&src::PACMAN_LOCAL, &format!("{local}/*")) {
         let desc = format!("{dir}/desc");
-        if let Some(p) = f.parse(&desc, pacman::parse) {
+        if let Some(p) = f.parse_at(&src::PACMAN_LOCAL, &desc, pacman::parse) {
             arch.push(p);
         }
     }
     if !arch.is_empty() {
-        push(
-            &mut out,
-            PackageManager::Pacman,
-            "/var/lib/pacman/local",
-            arch,
-        );
+        push(&mut out, PackageManager::Pacman, local, arch);
     }
     (!out.databases.is_empty()).then_some(out)
 }

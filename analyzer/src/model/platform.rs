@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use crate::parse::boot_sector::{self, BootCode};
 use crate::parse::{efivar, virt};
+use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Virtualization {
@@ -24,16 +25,16 @@ pub struct Boot {
 }
 
 pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualization {
-    let dmi = |n: &str| f.line(&format!("/sys/class/dmi/id/{n}"));
+    let dmi = |n: &str| f.line_at(&src::DMI, &src::DMI.at(&[n]));
     let inputs = virt::VirtInputs {
         sys_vendor: dmi("sys_vendor"),
         product_name: dmi("product_name"),
         product_version: dmi("product_version"),
         bios_vendor: dmi("bios_vendor"),
         chassis_vendor: dmi("chassis_vendor"),
-        hypervisor_type: f.line("/sys/hypervisor/type"),
-        xen_guest_type: f.line("/sys/hypervisor/guest_type"),
-        xen_capabilities: f.line("/proc/xen/capabilities"),
+        hypervisor_type: f.line(&src::HYPERVISOR_TYPE),
+        xen_guest_type: f.line(&src::XEN_GUEST_TYPE),
+        xen_capabilities: f.line(&src::XEN_CAPABILITIES),
         cpu_hypervisor_flag: hypervisor_flag,
     };
     let v = virt::detect(&inputs);
@@ -47,26 +48,30 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
 }
 
 fn firmware(f: &Facts) -> (&'static str, Option<String>) {
-    if f.root.lstat("/sys/firmware/efi").is_some() {
-        return ("uefi", Some("/sys/firmware/efi exists".into()));
+    if f.lstat(&src::EFI).is_some() {
+        return ("uefi", Some(format!("{} exists", src::EFI.path())));
     }
-    match f.root.list("/sys/firmware") {
-        Some(_) => ("bios", Some("/sys/firmware has no efi directory".into())),
+    match f.list(&src::FIRMWARE) {
+        Some(_) => (
+            "bios",
+            Some(format!("{} has no efi directory", src::FIRMWARE.path())),
+        ),
         None => ("unknown", None),
     }
 }
 
 /// The loader the firmware started this boot: BootCurrent's entry path.
 fn uefi_loader(f: &Facts) -> Option<(&'static str, String)> {
-    let dir = "/sys/firmware/efi/efivars";
-    let current = f.root.glob(dir, "BootCurrent-*").into_iter().next()?;
-    let n = f.parse(&current, efivar::parse_boot_current)?;
+    let current = f.glob(&src::EFI_BOOT_CURRENT).into_iter().next()?;
+    let n = f.parse_at(&src::EFI_BOOT_CURRENT, &current, efivar::parse_boot_current)?;
     let entry = f
-        .root
-        .glob(dir, &format!("Boot{n:04X}-*"))
+        .glob_at(
+            &src::EFI_BOOT_ENTRY,
+            &src::EFI_BOOT_ENTRY.at(&[&format!("{n:04X}")]),
+        )
         .into_iter()
         .next()?;
-    let opt = f.parse(&entry, efivar::parse_load_option)?;
+    let opt = f.parse_at(&src::EFI_BOOT_ENTRY, &entry, efivar::parse_load_option)?;
     let path = opt.file_path.unwrap_or_default();
     let p = path.to_ascii_lowercase();
     let loader = if p.contains("shim") || p.contains("grub") {
@@ -84,22 +89,21 @@ fn uefi_loader(f: &Facts) -> Option<(&'static str, String)> {
 
 /// The boot loader's configuration files present, as a fallback and a cross-check.
 fn from_files(f: &Facts) -> Option<(&'static str, String)> {
-    let exists = |p: &str| f.root.lstat(p).is_some();
-    let candidates: &[(&str, &'static str)] = &[
-        ("/boot/grub2/grub.cfg", "grub2"),
-        ("/boot/grub/grub.cfg", "grub2"),
-        ("/boot/grub/menu.lst", "grub1"),
-        ("/boot/grub/grub.conf", "grub1"),
-        ("/boot/extlinux/extlinux.conf", "extlinux"),
-        ("/boot/syslinux/syslinux.cfg", "extlinux"),
-        ("/etc/lilo.conf", "lilo"),
-        ("/etc/zipl.conf", "zipl"),
-        ("/boot/loader/loader.conf", "systemd-boot"),
+    let candidates: &[(&'static Source, &'static str)] = &[
+        (&src::GRUB2_CFG, "grub2"),
+        (&src::GRUB_CFG, "grub2"),
+        (&src::GRUB_MENU_LST, "grub1"),
+        (&src::GRUB_CONF, "grub1"),
+        (&src::EXTLINUX_CONF, "extlinux"),
+        (&src::SYSLINUX_CFG, "extlinux"),
+        (&src::LILO_CONF, "lilo"),
+        (&src::ZIPL_CONF, "zipl"),
+        (&src::SYSTEMD_BOOT_CONF, "systemd-boot"),
     ];
     candidates
         .iter()
-        .find(|(p, _)| exists(p))
-        .map(|(p, l)| (*l, format!("{p} exists")))
+        .find(|(s, _)| f.lstat(s).is_some())
+        .map(|(s, l)| (*l, format!("{} exists", s.path())))
 }
 
 pub fn boot(f: &Facts) -> Boot {
@@ -117,8 +121,11 @@ pub fn boot(f: &Facts) -> Boot {
         }
     }
     let mut sector_loader = None;
-    for fact in f.facts() {
-        let Fact::BootSector(s) = fact else { continue };
+    let sectors = f.all_facts(&src::BOOT_SECTORS, |x| match x {
+        Fact::BootSector(s) => Some(s),
+        _ => None,
+    });
+    for s in sectors {
         let dev = s.device.to_string_lossy();
         match boot_sector::parse(&s.sector.0) {
             Ok(b) => {

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::proc_pid::{self, ExeLink};
+use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Process {
@@ -62,8 +63,7 @@ impl Process {
 /// tree without /proc/PID, or a probe run without the proc spec).
 pub fn processes(f: &Facts) -> Option<Vec<Process>> {
     let mut pids: Vec<u32> = f
-        .root
-        .list("/proc")?
+        .list(&src::PROC)?
         .iter()
         .filter_map(|c| std::str::from_utf8(&c.name).ok()?.parse().ok())
         .collect();
@@ -80,15 +80,23 @@ pub fn processes(f: &Facts) -> Option<Vec<Process>> {
 }
 
 fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
-    let dir = format!("/proc/{pid}");
-    let stat = f.parse(&format!("{dir}/stat"), proc_pid::parse_stat);
-    let status = f.parse(&format!("{dir}/status"), proc_pid::parse_status);
-    let cmdline = f.bytes(&format!("{dir}/cmdline"));
-    let comm = f.line(&format!("{dir}/comm"));
-    let cgroups = f.partial(&format!("{dir}/cgroup"), proc_pid::parse_cgroup);
+    let pid_s = pid.to_string();
+    let at = |s: &Source| s.at(&[&pid_s]);
+    let stat = f.parse_at(&src::PID_STAT, &at(&src::PID_STAT), proc_pid::parse_stat);
+    let status = f.parse_at(
+        &src::PID_STATUS,
+        &at(&src::PID_STATUS),
+        proc_pid::parse_status,
+    );
+    let cmdline = f.bytes_at(&src::PID_CMDLINE, &at(&src::PID_CMDLINE));
+    let comm = f.line_at(&src::PID_COMM, &at(&src::PID_COMM));
+    let cgroups = f.partial_at(
+        &src::PID_CGROUP,
+        &at(&src::PID_CGROUP),
+        proc_pid::parse_cgroup,
+    );
     let exe = f
-        .root
-        .lstat(&format!("{dir}/exe"))
+        .lstat_at(&src::PID_EXE, &at(&src::PID_EXE))
         .and_then(|n| n.link_target)
         .map(|t| proc_pid::parse_exe_link(&t));
     let exited = stat.is_none() && status.is_none() && cmdline.is_none() && comm.is_none();
@@ -132,15 +140,14 @@ fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
         unit: cgroups.as_deref().and_then(proc_pid::systemd_unit),
         cgroup,
         service: None,
-        socket_inodes: socket_inodes(f, &dir),
+        socket_inodes: socket_inodes(f, &at(&src::PID_FDS)),
     }
 }
 
 /// The inodes of `socket:[INODE]` links in /proc/PID/fd (the probe keeps
 /// only those).
-fn socket_inodes(f: &Facts, dir: &str) -> Vec<u64> {
-    f.root
-        .list(&format!("{dir}/fd"))
+fn socket_inodes(f: &Facts, fd_dir: &str) -> Vec<u64> {
+    f.list_at(&src::PID_FDS, fd_dir)
         .unwrap_or_default()
         .iter()
         .filter_map(|c| {
@@ -166,19 +173,18 @@ impl StartClock {
             boot_secs: None,
             ticks: None,
         };
-        for fact in f.facts() {
-            match fact {
-                Fact::Sysconf(s) if s.clock_ticks > 0 => c.ticks = Some(s.clock_ticks),
-                Fact::Clocks(k) => {
-                    c.boot_secs = k.boottime.map(|b| {
-                        let secs =
-                            |t: lift_bundle::Timestamp| t.secs as f64 + f64::from(t.nanos) / 1e9;
-                        secs(k.realtime) - secs(b)
-                    })
-                }
-                _ => {}
-            }
-        }
+        c.ticks = f.fact(&src::SYSCONF, |x| match x {
+            Fact::Sysconf(s) if s.clock_ticks > 0 => Some(s.clock_ticks),
+            _ => None,
+        });
+        let clocks = f.fact(&src::CLOCKS, |x| match x {
+            Fact::Clocks(k) => Some(k),
+            _ => None,
+        });
+        c.boot_secs = clocks.and_then(|k| {
+            let secs = |t: lift_bundle::Timestamp| t.secs as f64 + f64::from(t.nanos) / 1e9;
+            k.boottime.map(|b| secs(k.realtime) - secs(b))
+        });
         c
     }
 

@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::processes::{socket_owners, Process};
 use crate::parse::proc_net::{self, InetProto, InetSocket, SocketState};
+use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SocketOwner {
@@ -57,13 +58,13 @@ pub struct Connection {
     pub service: Option<String>,
 }
 
-const INET_TABLES: [(&str, InetProto, &str); 6] = [
-    ("/proc/net/tcp", InetProto::Tcp, "tcp"),
-    ("/proc/net/tcp6", InetProto::Tcp6, "tcp6"),
-    ("/proc/net/udp", InetProto::Udp, "udp"),
-    ("/proc/net/udp6", InetProto::Udp6, "udp6"),
-    ("/proc/net/raw", InetProto::Raw, "raw"),
-    ("/proc/net/raw6", InetProto::Raw6, "raw6"),
+const INET_TABLES: [(&Source, InetProto, &str); 6] = [
+    (&src::PROC_NET_TCP, InetProto::Tcp, "tcp"),
+    (&src::PROC_NET_TCP6, InetProto::Tcp6, "tcp6"),
+    (&src::PROC_NET_UDP, InetProto::Udp, "udp"),
+    (&src::PROC_NET_UDP6, InetProto::Udp6, "udp6"),
+    (&src::PROC_NET_RAW, InetProto::Raw, "raw"),
+    (&src::PROC_NET_RAW6, InetProto::Raw6, "raw6"),
 ];
 
 /// Listeners and established connections; each None when no socket table
@@ -92,8 +93,9 @@ pub fn sockets(
     let little_endian = !arch.is_some_and(is_big_endian);
     let mut listeners = None::<Vec<Listener>>;
     let mut connections = None::<Vec<Connection>>;
-    for (path, proto, name) in INET_TABLES {
-        let Some(table) = f.partial(path, |b| proc_net::parse_inet(b, proto, little_endian)) else {
+    for (source, proto, name) in INET_TABLES {
+        let Some(table) = f.partial(source, |b| proc_net::parse_inet(b, proto, little_endian))
+        else {
             continue;
         };
         let (l, c) = (
@@ -118,7 +120,7 @@ pub fn sockets(
             }
         }
     }
-    if let Some(table) = f.partial("/proc/net/unix", proc_net::parse_unix) {
+    if let Some(table) = f.partial(&src::PROC_NET_UNIX, proc_net::parse_unix) {
         let l = listeners.get_or_insert_with(Vec::new);
         for s in table.into_iter().filter(|s| s.listening) {
             let who = holders(s.inode);

@@ -56,17 +56,17 @@ const DF: &[&str] = &[
 fn first(f: &Facts, paths: &[&str]) -> Option<(String, Vec<u8>)> {
     paths
         .iter()
-        .find_map(|p| Some((p.to_string(), f.bytes(p)?.into_owned())))
+        .find_map(|p| Some((p.to_string(), f.root.read(p)?.into_owned())))
 }
 
 fn version(f: &Facts) -> Option<String> {
-    let from_txt = f.bytes("/version.txt").and_then(|b| {
+    let from_txt = f.root.read("/version.txt").and_then(|b| {
         String::from_utf8_lossy(&b)
             .lines()
             .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
     });
     from_txt.or_else(|| {
-        let b = f.bytes("/sos_reports/manifest.json")?;
+        let b = f.root.read("/sos_reports/manifest.json")?;
         let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
         v.get("version")?.as_str().map(str::to_string)
     })

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::mountinfo;
+use crate::sources as src;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MountPoint {
@@ -42,15 +43,12 @@ fn options(m: &mountinfo::Mount) -> Vec<String> {
 /// before 2.6.26), in mount order. None when neither was captured.
 pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
     let all = f
-        .partial("/proc/self/mountinfo", mountinfo::parse_mountinfo)
-        .or_else(|| f.partial("/proc/mounts", mountinfo::parse_mounts))?;
-    let stats: Vec<&lift_bundle::Statvfs> = f
-        .facts()
-        .filter_map(|x| match x {
-            Fact::Statvfs(s) => Some(s),
-            _ => None,
-        })
-        .collect();
+        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
+        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts))?;
+    let stats: Vec<&lift_bundle::Statvfs> = f.all_facts(&src::STATVFS, |x| match x {
+        Fact::Statvfs(s) => Some(s),
+        _ => None,
+    });
     Some(
         mountinfo::visible(&all)
             .into_iter()

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::sudoers::{self, Grant, Sudoers};
+use crate::sources as src;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SudoRights {
@@ -22,12 +23,12 @@ const MAX_FILES: usize = 128;
 pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
     let mut r = SudoRights::default();
     let mut parsed: Vec<(String, Sudoers)> = Vec::new();
-    let mut queue = vec!["/etc/sudoers".to_string()];
+    let mut queue = vec![src::SUDOERS.path().to_string()];
     while let Some(path) = queue.pop() {
         if parsed.len() >= MAX_FILES || r.files.contains(&path) {
             continue;
         }
-        let Some(s) = f.partial(&path, sudoers::parse) else {
+        let Some(s) = f.partial_at(&src::SUDOERS, &path, sudoers::parse) else {
             r.missing.push(f.why_missing(&path));
             continue;
         };
@@ -39,8 +40,7 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
             if inc.dir {
                 // sudo skips names that end in `~` or contain a `.`.
                 let mut names: Vec<String> = f
-                    .root
-                    .list(&p)
+                    .list_at(&src::SUDOERS, &p)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|c| String::from_utf8_lossy(&c.name).into_owned())

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::{cpuinfo, meminfo, proc_misc, proc_version, release_files};
+use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Os {
@@ -44,7 +45,7 @@ pub struct Memory {
 }
 
 pub fn uname<'s>(f: &Facts<'s>) -> Option<&'s lift_bundle::Uname> {
-    f.facts().find_map(|x| match x {
+    f.fact(&src::UNAME, |x| match x {
         Fact::Uname(u) => Some(u),
         _ => None,
     })
@@ -53,9 +54,9 @@ pub fn uname<'s>(f: &Facts<'s>) -> Option<&'s lift_bundle::Uname> {
 pub fn hostname(f: &Facts) -> Option<String> {
     uname(f)
         .map(|u| u.nodename.clone())
-        .or_else(|| f.line("/proc/sys/kernel/hostname"))
-        .or_else(|| f.line("/etc/hostname"))
-        .or_else(|| f.line("/etc/HOSTNAME"))
+        .or_else(|| f.line(&src::KERNEL_HOSTNAME))
+        .or_else(|| f.line(&src::ETC_HOSTNAME))
+        .or_else(|| f.line(&src::ETC_HOSTNAME_SUSE))
         .or_else(|| {
             f.root
                 .provenance()
@@ -66,17 +67,17 @@ pub fn hostname(f: &Facts) -> Option<String> {
 }
 
 pub fn os(f: &Facts) -> Os {
-    let b = |p: &str| f.bytes(p);
+    let b = |s: &'static Source| f.bytes(s);
     let (a, b2, c, d, e, g, h, i, j) = (
-        b("/etc/os-release"),
-        b("/usr/lib/os-release"),
-        b("/etc/lsb-release"),
-        b("/etc/centos-release"),
-        b("/etc/system-release"),
-        b("/etc/redhat-release"),
-        b("/etc/SuSE-release"),
-        b("/etc/debian_version"),
-        b("/etc/issue"),
+        b(&src::OS_RELEASE),
+        b(&src::USR_OS_RELEASE),
+        b(&src::LSB_RELEASE),
+        b(&src::CENTOS_RELEASE),
+        b(&src::SYSTEM_RELEASE),
+        b(&src::REDHAT_RELEASE),
+        b(&src::SUSE_RELEASE),
+        b(&src::DEBIAN_VERSION),
+        b(&src::ISSUE),
     );
     let sources = release_files::ReleaseSources {
         etc_os_release: a.as_deref(),
@@ -103,10 +104,10 @@ pub fn os(f: &Facts) -> Os {
 
 pub fn kernel(f: &Facts) -> Kernel {
     let u = uname(f);
-    let proc_version = f.parse("/proc/version", proc_version::parse);
+    let proc_version = f.parse(&src::PROC_VERSION, proc_version::parse);
     let release = u
         .map(|u| u.release.clone())
-        .or_else(|| f.line("/proc/sys/kernel/osrelease"))
+        .or_else(|| f.line(&src::KERNEL_OSRELEASE))
         .or_else(|| proc_version.as_ref().map(|v| v.release.clone()));
     let arch = u.map(|u| u.machine.clone()).or_else(|| {
         release
@@ -116,18 +117,18 @@ pub fn kernel(f: &Facts) -> Kernel {
     });
     let version = u
         .map(|u| u.version.clone())
-        .or_else(|| f.line("/proc/sys/kernel/version"))
+        .or_else(|| f.line(&src::KERNEL_VERSION))
         .or_else(|| proc_version.and_then(|v| v.build));
     Kernel {
         release,
         arch,
         version,
-        cmdline: f.line("/proc/cmdline"),
+        cmdline: f.line(&src::CMDLINE),
     }
 }
 
 pub fn cpu(f: &Facts) -> Option<Cpu> {
-    let c = f.parse("/proc/cpuinfo", cpuinfo::parse)?;
+    let c = f.parse(&src::CPUINFO, cpuinfo::parse)?;
     Some(Cpu {
         model: c.model_name,
         vendor: c.vendor,
@@ -139,11 +140,11 @@ pub fn cpu(f: &Facts) -> Option<Cpu> {
 }
 
 pub fn memory(f: &Facts) -> Memory {
-    let Some(Some(m)) = f.parse("/proc/meminfo", |b| meminfo::parse(b).map(Some)) else {
+    let Some(Some(m)) = f.parse(&src::MEMINFO, |b| meminfo::parse(b).map(Some)) else {
         return Memory::default();
     };
     for e in &m.errors {
-        f.problem("/proc/meminfo", e.to_string());
+        f.problem(src::MEMINFO.path(), e.to_string());
     }
     let m = m.value;
     let (avail, source) = m.available();
@@ -159,6 +160,6 @@ pub fn memory(f: &Facts) -> Memory {
 }
 
 pub fn uptime_seconds(f: &Facts) -> Option<u64> {
-    f.parse("/proc/uptime", proc_misc::parse_uptime)
+    f.parse(&src::UPTIME, proc_misc::parse_uptime)
         .map(|u| u.up_seconds as u64)
 }

@@ -7,16 +7,7 @@ use lift_bundle::FileKind;
 use serde::Serialize;
 
 use super::facts::Facts;
-
-/// The directories, in the order a root shell's PATH searches them.
-pub const PATH_DIRS: &[&str] = &[
-    "/usr/local/sbin",
-    "/usr/local/bin",
-    "/usr/sbin",
-    "/usr/bin",
-    "/sbin",
-    "/bin",
-];
+use crate::sources as src;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Tools {
@@ -46,9 +37,9 @@ impl Tools {
 pub fn tools(f: &Facts) -> Option<Tools> {
     let mut t = Tools::default();
     let mut seen = Vec::new();
-    for dir in PATH_DIRS {
+    for dir in src::PATH_DIRS.paths {
         let canonical = f.root.resolve(dir.as_bytes(), true).ok();
-        let Some(children) = f.root.list(dir) else {
+        let Some(children) = f.list_at(&src::PATH_DIRS, dir) else {
             // Debian and old RHEL have no /usr/local/sbin listing worth a note.
             if canonical.as_ref().is_none_or(|c| !seen.contains(c)) {
                 t.unlisted.push(f.why_missing(dir));

@@ -5,13 +5,16 @@
 
 mod cloud;
 mod generic;
-mod inventory;
+mod listeners;
 mod mgn;
+mod packages;
 mod text;
 
 use serde::Serialize;
 
 use crate::model::Host;
+use crate::profile::{Profile, Target};
+use crate::sources::{Missing, Source};
 
 pub use text::title;
 
@@ -23,58 +26,6 @@ pub enum Severity {
     Unknown,
     Info,
     Pass,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    Generic,
-    AwsMgn,
-    Ec2,
-    Openstack,
-    Azure,
-}
-
-/// What the report is for: the profile, and the analyst's choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Target {
-    pub profile: Profile,
-    /// The migration is asked to keep a firewall: iptables and ip6tables
-    /// stay enabled on the target (`--firewall`).
-    pub firewall: bool,
-}
-
-impl Target {
-    pub fn new(profile: Profile) -> Target {
-        Target {
-            profile,
-            firewall: false,
-        }
-    }
-}
-
-impl Profile {
-    pub const ALL: &'static [Profile] = &[
-        Profile::Generic,
-        Profile::AwsMgn,
-        Profile::Ec2,
-        Profile::Openstack,
-        Profile::Azure,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Generic => "generic",
-            Profile::AwsMgn => "aws-mgn",
-            Profile::Ec2 => "ec2",
-            Profile::Openstack => "openstack",
-            Profile::Azure => "azure",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Profile> {
-        Profile::ALL.iter().copied().find(|p| p.name() == s)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +42,8 @@ pub struct Finding {
     pub detail: String,
     pub evidence: Vec<Evidence>,
     pub remediation: Option<String>,
+    /// For an `unknown`: the sources it lacked, and why.
+    pub missing: Vec<Missing>,
 }
 
 impl Finding {
@@ -102,7 +55,36 @@ impl Finding {
             detail: detail.into(),
             evidence: Vec::new(),
             remediation: None,
+            missing: Vec::new(),
         }
+    }
+
+    /// A check that cannot judge because these sources gave nothing: the
+    /// detail says why, from the ledger.
+    pub fn unknown(id: &'static str, host: &Host, sources: &[&Source]) -> Self {
+        Finding::new(id, Severity::Unknown, String::new()).lacking(host.sources.missing(sources))
+    }
+
+    /// Adds sources the check lacked. The rule's own words stay the
+    /// detail; without them the detail names what was missing, in short
+    /// (`missing` holds each source's state and evidence).
+    pub fn lacking(mut self, missing: Vec<Missing>) -> Self {
+        self.missing.extend(missing);
+        if self.detail.is_empty() {
+            self.detail = match self.missing.as_slice() {
+                [] => "cannot judge".to_string(),
+                [one] => format!("cannot judge: {one}"),
+                many => format!(
+                    "cannot judge: none of {} sources was usable ({})",
+                    many.len(),
+                    many.iter()
+                        .map(|m| m.source.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        }
+        self
     }
 
     pub fn evidence(mut self, path: impl Into<String>, excerpt: impl Into<String>) -> Self {
@@ -119,15 +101,23 @@ impl Finding {
     }
 }
 
+/// The sources that tell the active boot loader, for an `unknown` verdict:
+/// the boot sectors, the EFI boot entry on a UEFI host, and GRUB's files.
+pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
+    use crate::sources as s;
+    let mut v: Vec<&'static Source> = vec![&s::BOOT_SECTORS];
+    if host.boot.firmware == "uefi" {
+        v.push(&s::EFI_BOOT_CURRENT);
+    }
+    v.extend([&s::GRUB2_CFG, &s::GRUB_CFG, &s::GRUB_MENU_LST]);
+    v
+}
+
 pub trait Rule: Sync {
     fn id(&self) -> &'static str;
     /// The profiles it belongs to; empty means every profile.
     fn profiles(&self) -> &'static [Profile] {
         &[]
-    }
-    /// An `unknown` from a required rule makes the readiness `unknown`.
-    fn required(&self) -> bool {
-        false
     }
     fn check(&self, host: &Host) -> Finding;
     /// For rules whose answer depends on the target profile (which packages
@@ -141,6 +131,7 @@ pub trait Rule: Sync {
 pub static REGISTRY: &[&dyn Rule] = &[
     &generic::IncompleteBundle,
     &generic::NotRoot,
+    &packages::PackageInventory,
     &mgn::OsSupported,
     &mgn::RootFreeSpace,
     &mgn::TmpFreeSpace,
@@ -156,12 +147,13 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::MacStable,
     &mgn::NotParavirtualized,
     &mgn::Multipath,
-    &inventory::UnmanagedListeners,
+    &listeners::UnmanagedListeners,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,
     &cloud::InjectedPackages,
     &cloud::ServiceChanges,
+    &cloud::Bootloader,
     &cloud::Drivers,
     &cloud::Adjtime,
     &cloud::BootRewrite,
@@ -194,7 +186,8 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
     {
         let f = rule.check_for(host, target);
         debug_assert_eq!(f.id, rule.id());
-        unknown_required |= f.severity == Severity::Unknown && rule.required();
+        unknown_required |=
+            f.severity == Severity::Unknown && profile.required().contains(&rule.id());
         findings.push(f);
     }
     findings.sort_by_key(|f| f.severity);

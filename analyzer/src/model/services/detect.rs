@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::super::facts::Facts;
 use super::super::processes::Process;
 use crate::snapshot::Node;
+use crate::sources as src;
 use lift_bundle::FileKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,7 +81,8 @@ fn or_unknown(s: &str) -> &str {
 
 /// What /sbin/init is, and what else is installed.
 fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
-    let init = f.root.lstat("/sbin/init");
+    let sbin_init = src::SBIN_INIT.path();
+    let init = f.lstat(&src::SBIN_INIT);
     if let Some(Node {
         kind: FileKind::Symlink,
         ..
@@ -88,21 +90,23 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     {
         let target = f
             .root
-            .resolve(b"/sbin/init", true)
+            .resolve(sbin_init.as_bytes(), true)
             .map(|t| String::from_utf8_lossy(&t).into_owned())
             .unwrap_or_default();
         if let Some(system) = by_name(&target) {
-            return (Some(system), format!("/sbin/init is a link to {target}"));
+            return (Some(system), format!("{sbin_init} is a link to {target}"));
         }
     }
     let what = match &init {
-        Some(n) if n.kind == FileKind::File => "/sbin/init is a program of its own",
-        Some(_) => "/sbin/init names no init system",
-        None => "/sbin/init is not in the snapshot",
+        Some(n) if n.kind == FileKind::File => "is a program of its own",
+        Some(_) => "names no init system",
+        None => "is not in the snapshot",
     };
-    let upstart_bridge = ["/etc/init/rc-sysinit.conf", "/etc/init/rc.conf"]
-        .into_iter()
-        .find(|p| f.root.lstat(p).is_some());
+    let what = format!("{sbin_init} {what}");
+    let upstart_bridge = src::UPSTART_BRIDGE
+        .paths
+        .iter()
+        .find(|p| f.lstat_at(&src::UPSTART_BRIDGE, p).is_some());
     if let Some(job) = upstart_bridge {
         return (
             Some(InitSystem::Upstart),
@@ -111,7 +115,7 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     }
     let inittab = f
         .root
-        .read("/etc/inittab")
+        .read(src::INITTAB.path())
         .map(|t| String::from_utf8_lossy(&t).into_owned())
         .unwrap_or_default();
     // busybox init (Alpine) and sysvinit (Gentoo) both hand over to
@@ -123,20 +127,24 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     if calls_openrc {
         return (
             Some(InitSystem::Openrc),
-            format!("{what}, and /etc/inittab calls openrc"),
+            format!("{what}, and {} calls openrc", src::INITTAB.path()),
         );
     }
     let inittab_runs_rc = inittab.contains("sysinit");
     if inittab_runs_rc {
         return (
             Some(InitSystem::Sysv),
-            format!("{what}, and /etc/inittab has sysvinit's sysinit entries"),
+            format!(
+                "{what}, and {} has sysvinit's sysinit entries",
+                src::INITTAB.path()
+            ),
         );
     }
-    if init.is_none() && f.root.list("/etc/systemd/system").is_some() {
+    let etc_systemd = src::SYSTEMD_ADMIN_DIRS.path();
+    if init.is_none() && f.list_at(&src::SYSTEMD_ADMIN_DIRS, etc_systemd).is_some() {
         return (
             Some(InitSystem::Systemd),
-            "no /sbin/init, and only systemd's configuration is present".into(),
+            format!("no {sbin_init}, and only systemd's configuration is present"),
         );
     }
     (None, format!("{what}, and no init system's files tell"))

@@ -20,6 +20,7 @@ use super::packages::Packages;
 use super::processes::Process;
 use super::sockets::Listener;
 use crate::parse::packages::InstalledPackage;
+use crate::sources::marks;
 
 pub use detect::InitSystem;
 pub use systemd::DependencyLine;
@@ -272,8 +273,8 @@ pub fn attach_packages(
 fn owner_of<'p>(packages: &'p Packages, path: &str) -> Option<&'p InstalledPackage> {
     packages
         .owner_of(path)
-        .or_else(|| match path.strip_prefix("/usr") {
+        .or_else(|| match path.strip_prefix(marks::USR) {
             Some(short) => packages.owner_of(short),
-            None => packages.owner_of(&format!("/usr{path}")),
+            None => packages.owner_of(&format!("{}{path}", marks::USR)),
         })
 }

@@ -11,23 +11,19 @@ use lift_bundle::FileKind;
 use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
 use crate::parse::openrc;
-
-const SCRIPTS: &str = "/etc/init.d";
-const RUNLEVELS: &str = "/etc/runlevels";
+use crate::sources as src;
 
 /// Runlevel names each script is added to, by script name.
 fn runlevels(f: &Facts) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for level in f.root.list(RUNLEVELS).unwrap_or_default() {
+    let runlevels = src::OPENRC_RUNLEVELS.path();
+    for level in f.list(&src::OPENRC_RUNLEVELS).unwrap_or_default() {
         if level.kind != FileKind::Dir {
             continue;
         }
         let level = String::from_utf8_lossy(&level.name).into_owned();
-        for c in f
-            .root
-            .list(&format!("{RUNLEVELS}/{level}"))
-            .unwrap_or_default()
-        {
+        let dir = format!("{runlevels}/{level}");
+        for c in f.list_at(&src::OPENRC_RUNLEVELS, &dir).unwrap_or_default() {
             // The link names the script; its target is /etc/init.d/NAME.
             if c.kind != FileKind::Symlink {
                 continue;
@@ -45,16 +41,18 @@ fn base(p: &str) -> &str {
 
 /// None when there is no /etc/runlevels: not an OpenRC host.
 pub fn scripts(f: &Facts) -> Option<Vec<Service>> {
-    f.root.list(RUNLEVELS)?;
+    f.list(&src::OPENRC_RUNLEVELS)?;
     let levels = runlevels(f);
     let mut out = Vec::new();
-    for c in f.root.list(SCRIPTS).unwrap_or_default() {
+    // OpenRC keeps its scripts in /etc/init.d, the first of SysV's places.
+    let scripts = src::INIT_SCRIPTS.path();
+    for c in f.list(&src::INIT_SCRIPTS).unwrap_or_default() {
         let name = String::from_utf8_lossy(&c.name).into_owned();
-        let path = format!("{SCRIPTS}/{name}");
+        let path = format!("{scripts}/{name}");
         if name.starts_with('.') || !matches!(c.kind, FileKind::File | FileKind::Symlink) {
             continue;
         }
-        let Some(bytes) = f.root.read_head(&path) else {
+        let Some(bytes) = f.head_at(&src::INIT_SCRIPT, &path) else {
             continue;
         };
         if !openrc::is_openrc(&bytes) {
@@ -85,7 +83,7 @@ pub fn scripts(f: &Facts) -> Option<Vec<Service>> {
         }
         names.dedup();
         s.pid_files.extend(script.pidfile.clone());
-        s.pid_files.push(format!("/run/{name}.pid"));
+        s.pid_files.push(src::PID_FILES.at(&[&name]));
         s.exec_names = names;
         s.depend = Some(script.depend);
         out.push(s);

@@ -10,6 +10,7 @@ use super::super::processes::Process;
 use super::super::sockets::{ports_by_pid, Listener};
 use super::{InitSystem, Service, ServiceKind};
 use crate::parse::pidfile;
+use crate::sources::{self as src, marks};
 
 pub fn decide(
     f: &Facts,
@@ -80,7 +81,7 @@ pub fn decide(
         let system_unit = p
             .cgroup
             .as_deref()
-            .is_some_and(|c| !c.starts_with("/user.slice"))
+            .is_some_and(|c| !c.starts_with(marks::USER_SLICE))
             && p.unit.as_deref().is_some_and(|u| u.ends_with(".service"));
         if system_unit {
             p.service = p
@@ -129,10 +130,11 @@ fn by_pid_file_or_exe<'p>(
     live: &dyn Fn(u32) -> Option<&'p Process>,
     children: &HashMap<u32, Vec<u32>>,
 ) -> (Vec<u32>, Option<bool>, String) {
-    let pid_file = s
-        .pid_files
-        .iter()
-        .find_map(|p| f.parse(p, pidfile::parse).map(|pid| (p, pid)));
+    let pid_file = s.pid_files.iter().find_map(|p| {
+        f.root.lstat(p)?;
+        f.parse_at(&src::PID_FILES, p, pidfile::parse)
+            .map(|pid| (p, pid))
+    });
     if let Some((path, pid)) = pid_file {
         return match live(pid) {
             Some(p) => (

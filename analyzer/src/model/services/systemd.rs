@@ -12,16 +12,11 @@ use serde::Serialize;
 use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
 use crate::parse::systemd_unit::{self, UnitFile, UnitName, UnitType};
+use crate::sources::{self as src, marks};
 
 /// Search path in precedence order; `true` for the administrator's
 /// directories, whose links are enablement (vendor links are static
 /// dependencies).
-const DIRS: [(&str, bool); 4] = [
-    ("/etc/systemd/system", true),
-    ("/run/systemd/system", true),
-    ("/lib/systemd/system", false),
-    ("/usr/lib/systemd/system", false),
-];
 /// Bounds of the dependency walk: a hostile or looping tree stays small.
 const MAX_DEPTH: usize = 12;
 const MAX_LINES: usize = 2000;
@@ -95,7 +90,7 @@ pub fn units(f: &Facts, cgroup_units: &[String]) -> Option<Units> {
 /// relative target that leads to /dev/null from the link's directory masks
 /// too.
 fn is_mask(dir: &str, target: &str) -> bool {
-    if target == "/dev/null" {
+    if target == marks::MASK_TARGET {
         return true;
     }
     let mut path: Vec<&str> = dir.split('/').filter(|c| !c.is_empty()).collect();
@@ -108,7 +103,11 @@ fn is_mask(dir: &str, target: &str) -> bool {
             c => path.push(c),
         }
     }
-    !target.starts_with('/') && path == ["dev", "null"]
+    let mask: Vec<&str> = marks::MASK_TARGET
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    !target.starts_with('/') && path == mask
 }
 
 impl<'f, 's> Tree<'f, 's> {
@@ -121,12 +120,22 @@ impl<'f, 's> Tree<'f, 's> {
             loaded: RefCell::new(HashMap::new()),
         };
         let mut seen = BTreeSet::new();
-        for (dir, admin) in DIRS {
+        let dirs = (src::SYSTEMD_ADMIN_DIRS
+            .paths
+            .iter()
+            .map(|d| (&src::SYSTEMD_ADMIN_DIRS, *d, true)))
+        .chain(
+            src::SYSTEMD_VENDOR_DIRS
+                .paths
+                .iter()
+                .map(|d| (&src::SYSTEMD_VENDOR_DIRS, *d, false)),
+        );
+        for (row, dir, admin) in dirs {
             // Merged /usr: /lib is a link to usr/lib; read it once.
             let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
                 continue;
             };
-            let Some(children) = f.root.list(dir).filter(|_| seen.insert(canon)) else {
+            let Some(children) = f.list_at(row, dir).filter(|_| seen.insert(canon)) else {
                 continue;
             };
             for c in children {
@@ -205,13 +214,17 @@ impl<'f, 's> Tree<'f, 's> {
                 _ => None,
             });
         let loaded = fragment.and_then(|path| {
-            let unit = self.f.partial(&path, systemd_unit::parse)?;
+            let unit = self
+                .f
+                .partial_at(&src::UNIT_FILES, &path, systemd_unit::parse)?;
             let mut paths = Vec::new();
             let mut dropins = Vec::new();
             for n in [Some(name.to_string()), template].into_iter().flatten() {
                 for dir in self.dropin_dirs.get(&n).into_iter().flatten() {
                     for p in self.f.root.glob(dir, "*.conf") {
-                        if let Some(d) = self.f.partial(&p, systemd_unit::parse) {
+                        if let Some(d) =
+                            self.f.partial_at(&src::UNIT_FILES, &p, systemd_unit::parse)
+                        {
                             dropins.push((base(&p).to_string(), d));
                             paths.push(p);
                         }

@@ -10,14 +10,13 @@ use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
 use crate::parse::inittab;
 use crate::parse::sysv::{self, rc_dir_runlevel, Runlevel, RunlevelMatrix};
+use crate::sources as src;
 
 pub struct Scripts {
     pub services: Vec<Service>,
     pub default_runlevel: Option<Runlevel>,
 }
 
-const SCRIPT_DIRS: [&str; 2] = ["/etc/init.d", "/etc/rc.d/init.d"];
-const RC_PARENTS: [&str; 2] = ["/etc", "/etc/rc.d"];
 /// In init.d but not services: rc's own helpers and documentation.
 const NOT_SCRIPTS: [&str; 5] = ["README", "functions", "skeleton", "rc", "rcS"];
 
@@ -26,12 +25,15 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
     let mut seen = BTreeSet::new();
     let mut found: Vec<(String, String)> = Vec::new();
     let mut any_dir = false;
-    for dir in SCRIPT_DIRS {
+    for dir in src::INIT_SCRIPTS.paths {
         // CentOS links /etc/init.d to rc.d/init.d: read each directory once.
         let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
             continue;
         };
-        let Some(children) = f.root.list(dir).filter(|_| seen.insert(canon)) else {
+        let Some(children) = f
+            .list_at(&src::INIT_SCRIPTS, dir)
+            .filter(|_| seen.insert(canon))
+        else {
             continue;
         };
         any_dir = true;
@@ -47,19 +49,20 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
     }
     let matrix = runlevel_matrix(f);
     let default_runlevel = f
-        .partial("/etc/inittab", inittab::parse)
+        .partial(&src::INITTAB, inittab::parse)
         .and_then(|t| t.default_runlevel);
     let mut services = Vec::new();
     for (name, path) in found {
         // Ubuntu links scripts of Upstart jobs to this shim: the job is the
         // service.
-        let target = f.root.lstat(&path).and_then(|n| n.link_target);
+        let target = f
+            .lstat_at(&src::INIT_SCRIPT, &path)
+            .and_then(|n| n.link_target);
         if target.is_some_and(|t| t.ends_with(b"upstart-job")) {
             continue;
         }
         let headers = f
-            .root
-            .read_head(&path)
+            .head_at(&src::INIT_SCRIPT, &path)
             .map(|b| {
                 let p = sysv::parse(&b);
                 for e in p.errors {
@@ -107,8 +110,7 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
         }
         let names = unique;
         for n in &names {
-            s.pid_files.push(format!("/run/{n}.pid"));
-            s.pid_files.push(format!("/var/run/{n}.pid"));
+            s.pid_files.extend(src::PID_FILES.all_at(&[n]));
         }
         s.exec_names = names;
         services.push(s);
@@ -138,8 +140,8 @@ fn is_script_name(name: &str) -> bool {
 fn runlevel_matrix(f: &Facts) -> RunlevelMatrix {
     let mut seen = BTreeSet::new();
     let mut links = Vec::new();
-    for parent in RC_PARENTS {
-        for dir in f.root.glob(parent, "rc?.d") {
+    for pattern in src::RC_DIRS.paths {
+        for dir in f.glob_at(&src::RC_DIRS, pattern) {
             let Some(level) = rc_dir_runlevel(base(&dir)) else {
                 continue;
             };
@@ -149,7 +151,7 @@ fn runlevel_matrix(f: &Facts) -> RunlevelMatrix {
             if !seen.insert(canon) {
                 continue;
             }
-            for c in f.root.list(&dir).unwrap_or_default() {
+            for c in f.list_at(&src::RC_DIRS, &dir).unwrap_or_default() {
                 let target = c
                     .link_target
                     .map(|t| String::from_utf8_lossy(&t).into_owned())

@@ -4,22 +4,27 @@
 use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
 use crate::parse::upstart::{self, JobProcess, UpstartJob};
+use crate::sources as src;
 
 /// None when /etc/init was not collected or holds no job.
 pub fn jobs(f: &Facts) -> Option<Vec<Service>> {
-    let files = f.root.glob("/etc/init", "*.conf");
+    let files = f.glob(&src::UPSTART_JOBS);
     if files.is_empty() {
         return None;
     }
     let mut out = Vec::new();
     for path in files {
-        let Some(job) = f.partial(&path, upstart::parse) else {
+        let Some(job) = f.partial_at(&src::UPSTART_JOBS, &path, upstart::parse) else {
             continue;
         };
         let stem = path.trim_end_matches(".conf");
         let name = stem.rsplit('/').next().unwrap_or(stem).to_string();
-        let override_path = format!("{stem}.override");
-        let job = match f.partial(&override_path, upstart::parse) {
+        let override_path = src::UPSTART_OVERRIDES.at(&[&name]);
+        let job = match f
+            .root
+            .lstat(&override_path)
+            .and_then(|_| f.partial_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse))
+        {
             Some(over) => upstart::apply_override(&job, &over),
             None => job,
         };
@@ -64,7 +69,7 @@ fn service(name: String, path: String, job: &UpstartJob) -> Service {
         Some(JobProcess::Exec(c)) if !c.contains('$') => Some(c.clone()),
         _ => None,
     };
-    s.pid_files = vec![format!("/run/{name}.pid"), format!("/var/run/{name}.pid")];
+    s.pid_files = src::PID_FILES.all_at(&[&name]);
     s
 }
 

@@ -98,7 +98,7 @@ pub(super) fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'st
             .glob("/sos_commands/networking", "ss_*")
             .into_iter()
             .next()?;
-        let b = f.bytes(&path)?;
+        let b = f.root.read(&path)?;
         Some((path, ss::parse(&b)))
     };
     let Some((path, sockets)) = first(f, NETSTAT)

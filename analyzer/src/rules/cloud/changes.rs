@@ -2,9 +2,11 @@
 //! service states it sets, files it rewrites) and the drivers the target
 //! boots from.
 
-use super::{clouds, CLOUDS};
+use super::CLOUDS;
 use crate::model::{DriverState, Host, Service};
-use crate::rules::{Finding, Profile, Rule, Severity, Target};
+use crate::profile::{Profile, Target, NETWORK_SERVICES};
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources;
 
 pub struct InjectedPackages;
 
@@ -19,24 +21,13 @@ impl Rule for InjectedPackages {
         self.check_for(host, &Target::new(Profile::Generic))
     }
     fn check_for(&self, host: &Host, target: &Target) -> Finding {
-        let profile = target.profile;
         let Some(pkgs) = host.packages.as_ref() else {
-            return Finding::new(self.id(), Severity::Unknown, "no package database was read");
+            return Finding::unknown(self.id(), host, sources::PACKAGE_DATABASES);
         };
-        let mut added = Vec::new();
-        for cloud in clouds(profile) {
-            let (names, label): (&[&str], &str) = match cloud {
-                Profile::Openstack => (&["cloud-init"], "cloud-init (openstack)"),
-                Profile::Azure => (&["walinuxagent", "WALinuxAgent"], "walinuxagent (azure)"),
-                _ => continue,
-            };
-            if !names.iter().any(|n| pkgs.named(n).is_some()) {
-                added.push(label.to_string());
-            }
-        }
-        if host.virtualization.kind == "xen-pv" {
-            added.push("a kernel and its modules for hardware virtualization (the source is a Xen PV guest)".into());
-        }
+        let added = target.packages_added(
+            |n| pkgs.named(n).is_some(),
+            host.virtualization.kind == "xen-pv",
+        );
         if added.is_empty() {
             return Finding::new(self.id(), Severity::Pass, "the migration adds no packages");
         }
@@ -47,19 +38,6 @@ impl Rule for InjectedPackages {
         )
     }
 }
-
-/// The state the migration sets, for each service name this server might use.
-const SETS: &[(&[&str], bool, &[Profile])] = &[
-    (&["libvirtd"], false, CLOUDS),
-    (&["sshd", "ssh"], true, CLOUDS),
-    (&["iptables"], false, CLOUDS),
-    (&["ip6tables"], false, CLOUDS),
-    (
-        &["hal", "haldaemon"],
-        false,
-        &[Profile::Ec2, Profile::Openstack],
-    ),
-];
 
 fn find<'h>(services: &'h [Service], name: &str) -> Option<&'h Service> {
     services.iter().find(|s| s.name == name)
@@ -78,33 +56,29 @@ impl Rule for ServiceChanges {
         self.check_for(host, &Target::new(Profile::Generic))
     }
     fn check_for(&self, host: &Host, target: &Target) -> Finding {
-        let profile = target.profile;
         let Some(services) = host.services.as_deref() else {
             return Finding::new(
                 self.id(),
                 Severity::Unknown,
                 "no init system's services were captured",
-            );
+            )
+            .lacking(host.sources.missing(&[
+                &sources::SYSTEMD_VENDOR_DIRS,
+                &sources::INIT_SCRIPTS,
+                &sources::UPSTART_JOBS,
+            ]));
         };
         let mut sets: Vec<(&Service, bool)> = Vec::new();
-        for (names, enable, only) in SETS {
-            if !clouds(profile).iter().any(|c| only.contains(c)) {
-                continue;
-            }
-            if target.firewall && names.iter().any(|n| n.ends_with("tables")) {
-                continue;
-            }
+        for setting in target.service_settings() {
             sets.extend(
-                names
+                setting
+                    .names
                     .iter()
                     .filter_map(|n| find(services, n))
-                    .map(|s| (s, *enable)),
+                    .map(|s| (s, setting.enabled)),
             );
         }
-        // NetworkManager where present, else the distribution's network script.
-        let net = ["NetworkManager", "network", "networking"]
-            .iter()
-            .find_map(|n| find(services, n));
+        let net = NETWORK_SERVICES.iter().find_map(|n| find(services, n));
         sets.extend(net.map(|s| (s, true)));
         let changes: Vec<String> = sets
             .iter()
@@ -165,9 +139,8 @@ impl Rule for Drivers {
         self.check_for(host, &Target::new(Profile::Generic))
     }
     fn check_for(&self, host: &Host, target: &Target) -> Finding {
-        let profile = target.profile;
         let mut needed: Vec<&str> = Vec::new();
-        for cloud in clouds(profile) {
+        for cloud in target.profile.clouds() {
             needed.extend(match cloud {
                 Profile::Ec2 => &["ena", "nvme"][..],
                 Profile::Azure => &["hv_vmbus", "hv_storvsc", "hv_netvsc"][..],
@@ -195,11 +168,21 @@ impl Rule for Drivers {
             .remediation("Install a kernel that ships these drivers (and rebuild the initramfs) before the move.");
         }
         if !unknown.is_empty() {
+            let lacking: &[&sources::Source] = if d.release.is_none() {
+                &[
+                    &sources::UNAME,
+                    &sources::KERNEL_OSRELEASE,
+                    &sources::PROC_VERSION,
+                ]
+            } else {
+                &[&sources::MODULES_BUILTIN, &sources::MODULES_DEP]
+            };
             return Finding::new(
                 self.id(),
                 Severity::Unknown,
-                format!("/lib/modules/{release}/modules.builtin and modules.dep were not captured, so {} cannot be checked", unknown.join(", ")),
-            );
+                format!("{} cannot be checked", unknown.join(", ")),
+            )
+            .lacking(host.sources.missing(lacking));
         }
         Finding::new(
             self.id(),

@@ -4,25 +4,15 @@
 //! which drivers are needed): those rules answer through
 //! `Rule::check_for`, and `check` alone answers for every cloud at once.
 
+mod boot;
 mod changes;
 mod network;
 
+pub use boot::Bootloader;
 pub use changes::{Adjtime, BootRewrite, Drivers, InjectedPackages, ServiceChanges};
 pub use network::{DhcpIp, NfsFstab, StaticIp};
 
-use crate::rules::Profile;
-
-pub const CLOUDS: &[Profile] = &[Profile::Ec2, Profile::Openstack, Profile::Azure];
-
-/// The clouds a finding speaks for: the one given, or all of them.
-fn clouds(p: Profile) -> &'static [Profile] {
-    match p {
-        Profile::Ec2 => &[Profile::Ec2],
-        Profile::Openstack => &[Profile::Openstack],
-        Profile::Azure => &[Profile::Azure],
-        _ => CLOUDS,
-    }
-}
+pub use crate::profile::CLOUDS;
 
 #[cfg(test)]
 mod testing {

@@ -3,7 +3,21 @@
 
 use super::CLOUDS;
 use crate::model::{ConfigKind, Host, Interface};
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources::{self, Source};
+
+/// Where addressing comes from: the live addresses and every configuration
+/// format.
+const ADDRESSING: &[&Source] = &[
+    &sources::IFADDRS,
+    &sources::SYS_CLASS_NET,
+    &sources::IFUPDOWN,
+    &sources::IFCFG,
+    &sources::NETPLAN,
+    &sources::NM_CONNECTIONS,
+    &sources::NETWORKD,
+];
 
 fn of_kind(host: &Host, kind: ConfigKind) -> Option<Vec<&Interface>> {
     Some(
@@ -45,11 +59,7 @@ impl Rule for StaticIp {
     }
     fn check(&self, host: &Host) -> Finding {
         let Some(list) = of_kind(host, ConfigKind::Static) else {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                "no interface configuration or live addresses were captured",
-            );
+            return Finding::unknown(self.id(), host, ADDRESSING);
         };
         if list.is_empty() {
             return Finding::new(
@@ -85,11 +95,7 @@ impl Rule for DhcpIp {
     }
     fn check(&self, host: &Host) -> Finding {
         let Some(list) = of_kind(host, ConfigKind::Dhcp) else {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                "no interface configuration or live addresses were captured",
-            );
+            return Finding::unknown(self.id(), host, ADDRESSING);
         };
         if list.is_empty() {
             return Finding::new(
@@ -124,7 +130,7 @@ impl Rule for NfsFstab {
     }
     fn check(&self, host: &Host) -> Finding {
         if host.fstab.entries.is_none() {
-            return Finding::new(self.id(), Severity::Unknown, "/etc/fstab was not captured");
+            return Finding::unknown(self.id(), host, &[&sources::FSTAB]);
         }
         let nfs = &host.fstab.nfs;
         if nfs.is_empty() {

@@ -4,7 +4,9 @@
 
 use super::MGN;
 use crate::model::{Host, Nic};
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources::{self, Missing, State};
 
 pub struct Privileges;
 
@@ -41,11 +43,9 @@ impl Rule for Privileges {
             Finding::new(
                 self.id(),
                 Severity::Unknown,
-                format!(
-                    "the probe did not run as root and sudo's rules could not be read: {}",
-                    sudo.missing.join("; ")
-                ),
+                "the probe did not run as root and sudo's rules could not be read",
             )
+            .lacking(host.sources.missing(&[&sources::SUDOERS]))
             .remediation("sudo ./lift-probe")
         } else {
             Finding::new(
@@ -94,11 +94,7 @@ impl Rule for MacStable {
     fn check(&self, host: &Host) -> Finding {
         let l = &host.links;
         let Some(nics) = &l.nics else {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                "/sys/class/net was not captured",
-            );
+            return Finding::unknown(self.id(), host, &[&sources::SYS_CLASS_NET]);
         };
         let relevant: Vec<&Nic> = nics
             .iter()
@@ -144,11 +140,12 @@ impl Rule for MacStable {
             ));
         }
         let mut f = if relevant.is_empty() {
-            Finding::new(
-                self.id(),
-                Severity::Unknown,
-                "no Ethernet interface in /sys/class/net",
-            )
+            Finding::new(self.id(), Severity::Unknown, String::new()).lacking(vec![Missing {
+                source: sources::SYS_CLASS_NET.path().into(),
+                spec: sources::SYS_CLASS_NET.spec,
+                state: State::Absent,
+                detail: "no Ethernet interface is listed".into(),
+            }])
         } else if problems.is_empty() {
             Finding::new(
                 self.id(),
@@ -201,7 +198,9 @@ mod tests {
         ) as &dyn crate::snapshot::Snapshot);
         let f = Privileges.check(&user);
         assert_eq!(f.severity, Severity::Unknown);
-        assert!(f.detail.contains("/etc/sudoers is absent"), "{}", f.detail);
+        assert_eq!(f.missing.len(), 1, "{:?}", f.missing);
+        assert_eq!(f.missing[0].source, "/etc/sudoers");
+        assert_eq!(f.missing[0].state, State::Absent);
     }
 
     fn nic(r: &TempRoot, name: &str, mac: &str, assign: &str, device: &str) {

@@ -4,7 +4,9 @@
 
 use super::{family, Family, MGN};
 use crate::model::Host;
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources;
 
 pub struct KernelHeaders;
 
@@ -15,22 +17,21 @@ impl Rule for KernelHeaders {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let Some(release) = host.kernel.release.as_deref() else {
-            return Finding::new(self.id(), Severity::Unknown, "the running kernel's release is unknown (no uname fact, no /proc/sys/kernel/osrelease)");
+            return Finding::unknown(
+                self.id(),
+                host,
+                &[
+                    &sources::UNAME,
+                    &sources::KERNEL_OSRELEASE,
+                    &sources::PROC_VERSION,
+                ],
+            );
         };
         let src = &host.kernel_sources;
         if !src.listed {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                src.why_unlisted
-                    .clone()
-                    .unwrap_or_else(|| "/usr/src was not listed".into()),
-            );
+            return Finding::unknown(self.id(), host, &[&sources::USR_SRC]);
         }
         let (package, install_cmd) = match family(host) {
             Family::Deb => (

@@ -22,7 +22,7 @@ pub use space::{FreeRam, RootFreeSpace, TmpExec, TmpFreeSpace, TmpWritable};
 use crate::model::Host;
 
 /// Every aws-mgn rule carries this profile list.
-const MGN: &[super::Profile] = &[super::Profile::AwsMgn];
+const MGN: &[crate::profile::Profile] = &[crate::profile::Profile::AwsMgn];
 
 /// How packages are installed on the host, for remediation commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

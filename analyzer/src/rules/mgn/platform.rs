@@ -4,7 +4,9 @@
 use super::os_table::{self, Verdict};
 use super::MGN;
 use crate::model::Host;
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{boot_evidence, Finding, Rule, Severity};
+use crate::sources;
 
 pub struct OsSupported;
 
@@ -15,17 +17,21 @@ impl Rule for OsSupported {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let os = &host.os;
         let source = os.source.clone().unwrap_or_else(|| "release files".into());
         let Some(id) = os.id.as_deref() else {
-            return Finding::new(
+            return Finding::unknown(
                 self.id(),
-                Severity::Unknown,
-                "the distribution is unknown: no /etc/os-release or other release file was captured",
+                host,
+                &[
+                    &sources::OS_RELEASE,
+                    &sources::USR_OS_RELEASE,
+                    &sources::REDHAT_RELEASE,
+                    &sources::SUSE_RELEASE,
+                    &sources::DEBIAN_VERSION,
+                    &sources::LSB_RELEASE,
+                ],
             );
         };
         let shown = os.pretty_name.clone().unwrap_or_else(|| id.to_string());
@@ -69,9 +75,6 @@ impl Rule for Bootloader {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
         let mut f = match b.loader {
@@ -80,14 +83,7 @@ impl Rule for Bootloader {
                 Severity::Pass,
                 format!("{} firmware boots {}", b.firmware, if b.loader == "grub1" { "GRUB legacy" } else { "GRUB 2" }),
             ),
-            "unknown" => {
-                let why = if host.collection.as_root == Some(false) {
-                    "the probe ran without root, so no boot sector was read, and no boot loader configuration was found"
-                } else {
-                    "no boot sector, EFI boot entry or boot loader configuration was captured"
-                };
-                Finding::new(self.id(), Severity::Unknown, format!("the active boot loader is unknown: {why}"))
-            }
+            "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
             other => Finding::new(
                 self.id(),
                 Severity::Blocker,
@@ -115,9 +111,6 @@ impl Rule for NotParavirtualized {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let v = &host.virtualization;
         let mut f = match v.kind.as_str() {
@@ -130,8 +123,13 @@ impl Rule for NotParavirtualized {
             "unknown" => Finding::new(
                 self.id(),
                 Severity::Unknown,
-                "the virtualization could not be told (no DMI, /sys/hypervisor or cpuinfo facts)",
-            ),
+                "the virtualization could not be told",
+            )
+            .lacking(host.sources.missing(&[
+                &sources::DMI,
+                &sources::HYPERVISOR_TYPE,
+                &sources::CPUINFO,
+            ])),
             kind => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
         };
         for e in &v.evidence {
@@ -253,7 +251,11 @@ mod tests {
         let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
         let f = Bootloader.check(&h);
         assert_eq!(f.severity, Severity::Unknown);
-        assert!(f.detail.contains("without root"), "{}", f.detail);
+        let sector = f.missing.iter().find(|m| m.spec == "boot").unwrap();
+        assert!(sector.detail.contains("needs root"), "{sector:?}");
+        assert_eq!(sector.state, crate::sources::State::NotCollected);
+        // Not a UEFI host: its boot entries are not evidence.
+        assert!(f.missing.iter().all(|m| !m.source.contains("BootCurrent")));
     }
 
     #[test]

@@ -7,19 +7,14 @@
 
 use super::{install, MGN};
 use crate::model::{Host, Tools};
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources;
 
-const NO_TOOLS: &str =
-    "no PATH directory (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/*) was listed";
-
-fn tools_or_unknown<'h>(host: &'h Host, id: &'static str) -> Result<&'h Tools, Finding> {
-    host.tools.as_ref().ok_or_else(|| {
-        let mut f = Finding::new(id, Severity::Unknown, NO_TOOLS);
-        for why in host.tools.iter().flat_map(|t| &t.unlisted).take(3) {
-            f = f.evidence("tools", why.clone());
-        }
-        f
-    })
+fn tools_or_unknown<'h>(host: &'h Host, id: &'static str) -> Result<&'h Tools, Box<Finding>> {
+    host.tools
+        .as_ref()
+        .ok_or_else(|| Box::new(Finding::unknown(id, host, &[&sources::PATH_DIRS])))
 }
 
 fn where_found(t: &Tools, name: &str) -> Option<String> {
@@ -63,13 +58,10 @@ impl Rule for Python {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let t = match tools_or_unknown(host, self.id()) {
             Ok(t) => t,
-            Err(f) => return f,
+            Err(f) => return *f,
         };
         let (good, old): (Vec<&String>, Vec<&String>) = t
             .found
@@ -124,7 +116,7 @@ impl Rule for BuildTools {
     fn check(&self, host: &Host) -> Finding {
         let t = match tools_or_unknown(host, self.id()) {
             Ok(t) => t,
-            Err(f) => return f,
+            Err(f) => return *f,
         };
         let missing: Vec<&str> = BUILD_TOOLS
             .iter()
@@ -167,13 +159,10 @@ impl Rule for Dhclient {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let t = match tools_or_unknown(host, self.id()) {
             Ok(t) => t,
-            Err(f) => return f,
+            Err(f) => return *f,
         };
         let pkg = package(host, &["dhclient", "isc-dhcp-client", "dhcp-client"]);
         match (where_found(t, "dhclient"), pkg) {

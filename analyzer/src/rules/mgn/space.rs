@@ -3,30 +3,38 @@
 
 use super::MGN;
 use crate::model::{holding, Host, MountPoint};
-use crate::rules::{Finding, Profile, Rule, Severity};
+use crate::profile::Profile;
+use crate::rules::{Finding, Rule, Severity};
+use crate::sources::{self as src, Missing, State};
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
-const MOUNTINFO: &str = "/proc/self/mountinfo";
 
 fn mib(n: u64) -> String {
     format!("{:.0} MiB", n as f64 / MIB as f64)
 }
 
 /// The mount that holds `path`, or the unknown finding saying why not.
-fn mount_of<'h>(host: &'h Host, id: &'static str, path: &str) -> Result<&'h MountPoint, Finding> {
+fn mount_of<'h>(
+    host: &'h Host,
+    id: &'static str,
+    path: &str,
+) -> Result<&'h MountPoint, Box<Finding>> {
     let Some(mounts) = &host.mounts else {
-        return Err(Finding::new(
+        return Err(Box::new(Finding::unknown(
             id,
-            Severity::Unknown,
-            "neither /proc/self/mountinfo nor /proc/mounts was captured",
-        ));
+            host,
+            &[&src::MOUNTINFO, &src::PROC_MOUNTS],
+        )));
     };
     holding(mounts, path).ok_or_else(|| {
-        Finding::new(
-            id,
-            Severity::Unknown,
-            format!("no mount holds {path} in the mount table"),
+        Box::new(
+            Finding::new(id, Severity::Unknown, String::new()).lacking(vec![Missing {
+                source: src::MOUNTINFO.path().into(),
+                spec: src::MOUNTINFO.spec,
+                state: State::Broken,
+                detail: format!("no mount holds {path} in the mount table"),
+            }]),
         )
     })
 }
@@ -45,18 +53,21 @@ fn excerpt(m: &MountPoint) -> String {
 fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) -> Finding {
     let m = match mount_of(host, id, path) {
         Ok(m) => m,
-        Err(f) => return f,
+        Err(f) => return *f,
     };
     let Some(avail) = m.avail_bytes else {
-        return Finding::new(
-            id,
-            Severity::Unknown,
-            format!(
-                "no free-space figures for {} (statvfs is taken by the probe on the live host; a directory tree has none)",
-                m.mount_point
-            ),
-        )
-        .evidence(MOUNTINFO, excerpt(m));
+        let mut missing = host.sources.missing(&[&src::STATVFS]);
+        if missing.is_empty() {
+            missing.push(Missing {
+                source: format!("statvfs({})", m.mount_point),
+                spec: src::STATVFS.spec,
+                state: State::Absent,
+                detail: "the probe took no statvfs of this filesystem".into(),
+            });
+        }
+        return Finding::new(id, Severity::Unknown, String::new())
+            .lacking(missing)
+            .evidence(src::MOUNTINFO.path(), excerpt(m));
     };
     let memory = if m.fs_type == "tmpfs" {
         " (a tmpfs: this space is memory)"
@@ -79,7 +90,7 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
         ))
     };
     f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
-        .evidence(MOUNTINFO, excerpt(m))
+        .evidence(src::MOUNTINFO.path(), excerpt(m))
 }
 
 pub struct RootFreeSpace;
@@ -90,9 +101,6 @@ impl Rule for RootFreeSpace {
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
-    }
-    fn required(&self) -> bool {
-        true
     }
     fn check(&self, host: &Host) -> Finding {
         free_space(host, self.id(), "/", 2 * GIB, "2 GiB")
@@ -108,9 +116,6 @@ impl Rule for TmpFreeSpace {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         free_space(host, self.id(), "/tmp", 500 * MIB, "500 MiB")
     }
@@ -125,13 +130,10 @@ impl Rule for TmpWritable {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let m = match mount_of(host, self.id(), "/tmp") {
             Ok(m) => m,
-            Err(f) => return f,
+            Err(f) => return *f,
         };
         let f = if m.read_only {
             Finding::new(
@@ -147,7 +149,7 @@ impl Rule for TmpWritable {
                 format!("{} (holding /tmp) is mounted read-write", m.mount_point),
             )
         };
-        f.evidence(MOUNTINFO, excerpt(m))
+        f.evidence(src::MOUNTINFO.path(), excerpt(m))
     }
 }
 
@@ -160,13 +162,10 @@ impl Rule for TmpExec {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let m = match mount_of(host, self.id(), "/tmp") {
             Ok(m) => m,
-            Err(f) => return f,
+            Err(f) => return *f,
         };
         let f = if m.has_option("noexec") {
             Finding::new(
@@ -188,7 +187,7 @@ impl Rule for TmpExec {
                 format!("{} (holding /tmp) allows running programs", m.mount_point),
             )
         };
-        f.evidence(MOUNTINFO, excerpt(m))
+        f.evidence(src::MOUNTINFO.path(), excerpt(m))
     }
 }
 
@@ -201,18 +200,11 @@ impl Rule for FreeRam {
     fn profiles(&self) -> &'static [Profile] {
         MGN
     }
-    fn required(&self) -> bool {
-        true
-    }
     fn check(&self, host: &Host) -> Finding {
         let (Some(avail), Some(source)) =
             (host.memory.available_bytes, host.memory.available_source)
         else {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                "/proc/meminfo was not captured",
-            );
+            return Finding::unknown(self.id(), host, &[&src::MEMINFO]);
         };
         let detail = format!(
             "{} of RAM available ({source}); the agent needs 300 MiB",
@@ -225,7 +217,7 @@ impl Rule for FreeRam {
                 "Stop or move memory-hungry services before installing (ps aux --sort=-rss | head), or add RAM",
             )
         };
-        f.evidence("/proc/meminfo", format!("{source}: {avail} bytes"))
+        f.evidence(src::MEMINFO.path(), format!("{source}: {avail} bytes"))
     }
 }
 
@@ -258,11 +250,9 @@ mod tests {
         let tree = host_of(&crate::testing::fixture("centos6-sysv"));
         let f = RootFreeSpace.check(&tree);
         assert_eq!(f.severity, Severity::Unknown);
-        assert!(
-            f.detail.contains("no free-space figures for /"),
-            "{}",
-            f.detail
-        );
+        assert_eq!(f.missing.len(), 1, "{:?}", f.missing);
+        assert_eq!(f.missing[0].state, State::NotCollected);
+        assert_eq!(f.missing[0].spec, "storage");
     }
 
     /// /tmp on tmpfs is memory: the finding says so.

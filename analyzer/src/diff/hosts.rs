@@ -45,7 +45,7 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
         if x != y {
             let reason = (key == "kernel" && ex.cloud && a.virtualization.kind == "xen-pv")
                 .then(|| "a paravirtualized source boots a new kernel on the target".to_string());
-            out.push(Change::new("os", key, x, y).expect(reason));
+            out.push(Change::new("os", key, x, y).because(reason));
         }
     }
     packages(a, b, ex, &mut out);
@@ -88,7 +88,7 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
                 && y.is_none();
             let reason = (ex.cloud && nfs)
                 .then(|| "NFS mounts are dropped in a cloud migration".to_string());
-            out.push(Change::new("mounts", k, x, y).expect(reason));
+            out.push(Change::new("mounts", k, x, y).because(reason));
         }
     }
     interfaces(a, b, ex, &mut out);
@@ -128,7 +128,7 @@ fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
         };
         let mut c = Change::new("packages", key, x.as_ref().map(evr), y.as_ref().map(evr));
         match (&x, &y) {
-            (None, Some(_)) => c = c.expect(ex.added_package(&name)),
+            (None, Some(_)) => c = c.because(ex.added_package(&name)),
             (Some(p), Some(q)) => {
                 let order = if p.manager == PackageManager::Dpkg {
                     dpkg_version_cmp(&p.version, &q.version)
@@ -181,7 +181,7 @@ fn services(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
         } else {
             None
         };
-        out.push(Change::new("services", name, x.map(|v| v.1), y.map(|v| v.1)).expect(reason));
+        out.push(Change::new("services", name, x.map(|v| v.1), y.map(|v| v.1)).because(reason));
     }
 }
 
@@ -210,7 +210,7 @@ fn interfaces(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
                         Some(x.0.clone()),
                         Some(y.0.clone()),
                     )
-                    .expect(r),
+                    .because(r),
                 );
             }
             if x.1 != y.1 {
@@ -224,7 +224,7 @@ fn interfaces(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
                         x.1.clone(),
                         y.1.clone(),
                     )
-                    .expect(r),
+                    .because(r),
                 );
             }
             if x.2 != y.2 {

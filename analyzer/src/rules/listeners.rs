@@ -2,6 +2,7 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::{Host, Listener};
+use crate::sources::{self as src, Missing, Source, State};
 
 /// A port listened on by a process that no init system manages: started by
 /// hand, from cron or a login shell, it will not come back on the new server.
@@ -22,12 +23,19 @@ impl Rule for UnmanagedListeners {
 
     fn check(&self, host: &Host) -> Finding {
         let (Some(listeners), Some(processes)) = (&host.listeners, &host.processes) else {
-            let missing = match (&host.listeners, &host.processes) {
-                (None, None) => "neither the socket tables nor the processes were",
-                (None, _) => "the socket tables (/proc/net/tcp, udp, ...) were not",
-                _ => "the processes (/proc/PID) were not",
-            };
-            return Finding::new(self.id(), Severity::Unknown, format!("{missing} collected"));
+            let mut lacking: Vec<&Source> = Vec::new();
+            if host.listeners.is_none() {
+                lacking.extend([
+                    &src::PROC_NET_TCP,
+                    &src::PROC_NET_TCP6,
+                    &src::PROC_NET_UDP,
+                    &src::PROC_NET_UDP6,
+                ]);
+            }
+            if host.processes.is_none() {
+                lacking.push(&src::PROC);
+            }
+            return Finding::unknown(self.id(), host, &lacking);
         };
         let ports: Vec<&Listener> = listeners.iter().filter(|l| is_port(l)).collect();
         let unmanaged: Vec<&Listener> = ports
@@ -74,6 +82,12 @@ impl Rule for UnmanagedListeners {
                 Severity::Unknown,
                 format!("{hidden} listening port(s) have owners a non-root probe could not see"),
             )
+            .lacking(vec![Missing {
+                source: src::PID_FDS.path().into(),
+                spec: src::PID_FDS.spec,
+                state: State::Unreadable,
+                detail: "a probe without root cannot read other users' /proc/PID/fd".into(),
+            }])
             .remediation("sudo ./lift-probe");
         }
         let mut detail = format!(

@@ -1,0 +1,292 @@
+//! What a report is for: the target profile, the analyst's choices
+//! (`Target`), the checks each profile requires before it can call a host
+//! ready, and the one table of what a blackbox migration to a cloud changes
+//! on the server (services, packages). `rules::cloud` turns that table into
+//! findings, and `diff` uses it to tell expected changes from unexpected
+//! ones, so the knowledge is written once.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    Generic,
+    AwsMgn,
+    Ec2,
+    Openstack,
+    Azure,
+}
+
+/// The clouds a blackbox migration moves to.
+pub const CLOUDS: &[Profile] = &[Profile::Ec2, Profile::Openstack, Profile::Azure];
+
+/// Checks every profile requires: without a package inventory nothing else
+/// about the host can be trusted to be complete.
+const UNIVERSAL: &[&str] = &["gen.packages"];
+
+const MGN_REQUIRED: &[&str] = &[
+    "gen.packages",
+    "mgn.os-supported",
+    "mgn.root-free-space",
+    "mgn.tmp-free-space",
+    "mgn.tmp-writable",
+    "mgn.tmp-exec",
+    "mgn.free-ram",
+    "mgn.python",
+    "mgn.bootloader",
+    "mgn.dhclient",
+    "mgn.kernel-headers",
+    "mgn.not-paravirtualized",
+];
+
+/// A blackbox migration rewrites the boot loader's configuration and
+/// boots the kernel on the cloud's disk and network devices.
+const CLOUD_REQUIRED: &[&str] = &["gen.packages", "cloud.bootloader", "cloud.drivers"];
+
+impl Profile {
+    pub const ALL: &'static [Profile] = &[
+        Profile::Generic,
+        Profile::AwsMgn,
+        Profile::Ec2,
+        Profile::Openstack,
+        Profile::Azure,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Generic => "generic",
+            Profile::AwsMgn => "aws-mgn",
+            Profile::Ec2 => "ec2",
+            Profile::Openstack => "openstack",
+            Profile::Azure => "azure",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Profile> {
+        Profile::ALL.iter().copied().find(|p| p.name() == s)
+    }
+
+    pub fn is_cloud(self) -> bool {
+        CLOUDS.contains(&self)
+    }
+
+    /// The clouds a finding speaks for: this one, or all of them when the
+    /// profile is not a cloud (a rule checked outside a cloud profile).
+    pub fn clouds(self) -> &'static [Profile] {
+        match self {
+            Profile::Ec2 => &[Profile::Ec2],
+            Profile::Openstack => &[Profile::Openstack],
+            Profile::Azure => &[Profile::Azure],
+            _ => CLOUDS,
+        }
+    }
+
+    /// The checks whose `unknown` makes the readiness `unknown`.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            Profile::Generic => UNIVERSAL,
+            Profile::AwsMgn => MGN_REQUIRED,
+            Profile::Ec2 | Profile::Openstack | Profile::Azure => CLOUD_REQUIRED,
+        }
+    }
+}
+
+/// What the report is for: the profile, and the analyst's choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Target {
+    pub profile: Profile,
+    /// The migration is asked to keep a firewall: iptables and ip6tables
+    /// stay enabled on the target (`--firewall`).
+    pub firewall: bool,
+}
+
+/// A service state the migration sets on the target.
+pub struct ServiceSetting {
+    /// The names the service goes by on different distributions.
+    pub names: &'static [&'static str],
+    pub enabled: bool,
+    pub clouds: &'static [Profile],
+    /// A firewall service, left alone when `--firewall` is given.
+    pub firewall: bool,
+}
+
+/// What a blackbox migration does to services (UForge's list).
+pub const SERVICE_SETTINGS: &[ServiceSetting] = &[
+    ServiceSetting {
+        names: &["libvirtd"],
+        enabled: false,
+        clouds: CLOUDS,
+        firewall: false,
+    },
+    ServiceSetting {
+        names: &["sshd", "ssh"],
+        enabled: true,
+        clouds: CLOUDS,
+        firewall: false,
+    },
+    ServiceSetting {
+        names: &["iptables"],
+        enabled: false,
+        clouds: CLOUDS,
+        firewall: true,
+    },
+    ServiceSetting {
+        names: &["ip6tables"],
+        enabled: false,
+        clouds: CLOUDS,
+        firewall: true,
+    },
+    ServiceSetting {
+        names: &["hal", "haldaemon"],
+        enabled: false,
+        clouds: &[Profile::Ec2, Profile::Openstack],
+        firewall: false,
+    },
+];
+
+/// The network service the migration enables: the first of these the
+/// source has (NetworkManager where present, else the distribution's
+/// network script).
+pub const NETWORK_SERVICES: &[&str] =
+    &["NetworkManager", "network-manager", "network", "networking"];
+
+/// A package the migration installs on the target.
+pub struct AddedPackage {
+    pub cloud: Profile,
+    /// The names the package goes by.
+    pub names: &'static [&'static str],
+    pub label: &'static str,
+}
+
+pub const ADDED_PACKAGES: &[AddedPackage] = &[
+    AddedPackage {
+        cloud: Profile::Openstack,
+        names: &["cloud-init"],
+        label: "cloud-init (openstack)",
+    },
+    AddedPackage {
+        cloud: Profile::Azure,
+        names: &["walinuxagent", "WALinuxAgent"],
+        label: "walinuxagent (azure)",
+    },
+];
+
+/// A paravirtualized source gets a kernel for hardware virtualization.
+pub const PV_KERNEL: &str =
+    "a kernel and its modules for hardware virtualization (the source is a Xen PV guest)";
+
+fn is_kernel_package(name: &str) -> bool {
+    name.starts_with("kernel")
+        || name.starts_with("linux-image")
+        || name.starts_with("linux-modules")
+}
+
+impl Target {
+    pub fn new(profile: Profile) -> Target {
+        Target {
+            profile,
+            firewall: false,
+        }
+    }
+
+    /// The settings this migration applies, in table order.
+    pub fn service_settings(&self) -> impl Iterator<Item = &'static ServiceSetting> + '_ {
+        SERVICE_SETTINGS.iter().filter(move |s| {
+            self.profile.clouds().iter().any(|c| s.clouds.contains(c))
+                && !(self.firewall && s.firewall)
+        })
+    }
+
+    /// The state the migration sets for the service `name`, if it sets one;
+    /// `has` says which services the source has (to pick its network service).
+    pub fn service_state(&self, name: &str, has: impl Fn(&str) -> bool) -> Option<bool> {
+        if !self.profile.is_cloud() {
+            return None;
+        }
+        if let Some(s) = self.service_settings().find(|s| s.names.contains(&name)) {
+            return Some(s.enabled);
+        }
+        let network = NETWORK_SERVICES.iter().find(|n| has(n))?;
+        (*network == name).then_some(true)
+    }
+
+    /// Why the package `name` appears on the target, if the migration
+    /// installs it.
+    pub fn installs(&self, name: &str, source_pv: bool) -> Option<String> {
+        if !self.profile.is_cloud() {
+            return None;
+        }
+        if let Some(p) = ADDED_PACKAGES
+            .iter()
+            .find(|p| p.cloud == self.profile && p.names.contains(&name))
+        {
+            return Some(format!(
+                "the {} migration installs {}",
+                self.profile.name(),
+                p.names[0]
+            ));
+        }
+        (source_pv && is_kernel_package(name)).then(|| {
+            "a paravirtualized source gets a kernel for hardware virtualization".to_string()
+        })
+    }
+
+    /// What the migration adds to a source that has the packages `has`
+    /// says, as labels for a report.
+    pub fn packages_added(&self, has: impl Fn(&str) -> bool, source_pv: bool) -> Vec<&'static str> {
+        let mut added: Vec<&'static str> = ADDED_PACKAGES
+            .iter()
+            .filter(|p| self.profile.clouds().contains(&p.cloud))
+            .filter(|p| !p.names.iter().any(|n| has(n)))
+            .map(|p| p.label)
+            .collect();
+        if source_pv {
+            added.push(PV_KERNEL);
+        }
+        added
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_requires_the_package_inventory() {
+        for p in Profile::ALL {
+            assert!(p.required().contains(&"gen.packages"), "{p:?}");
+        }
+        for p in CLOUDS {
+            assert!(p.required().contains(&"cloud.bootloader"));
+            assert!(p.required().contains(&"cloud.drivers"));
+        }
+    }
+
+    #[test]
+    fn one_table_for_services_and_packages() {
+        let ec2 = Target::new(Profile::Ec2);
+        let has = |n: &str| n == "networking";
+        assert_eq!(ec2.service_state("ssh", has), Some(true));
+        assert_eq!(ec2.service_state("iptables", has), Some(false));
+        assert_eq!(ec2.service_state("networking", has), Some(true));
+        assert_eq!(ec2.service_state("cron", has), None);
+        let kept = Target {
+            firewall: true,
+            ..ec2
+        };
+        assert_eq!(kept.service_state("iptables", has), None);
+        assert_eq!(Target::new(Profile::Azure).service_state("hal", has), None);
+        assert_eq!(
+            Target::new(Profile::Generic).service_state("ssh", has),
+            None
+        );
+        let os = Target::new(Profile::Openstack);
+        assert!(os.installs("cloud-init", false).is_some());
+        assert!(os.installs("walinuxagent", false).is_none());
+        assert!(os.installs("kernel-default", true).is_some());
+        assert_eq!(
+            os.packages_added(|_| false, false),
+            ["cloud-init (openstack)"]
+        );
+    }
+}

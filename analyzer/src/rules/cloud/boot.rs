@@ -1,0 +1,67 @@
+//! The boot loader a blackbox migration can rewrite: it regenerates GRUB's
+//! configuration for the target's disks; any other loader must be set up
+//! by hand on the target.
+
+use super::CLOUDS;
+use crate::model::Host;
+use crate::profile::Profile;
+use crate::rules::{boot_evidence, Finding, Rule, Severity};
+
+pub struct Bootloader;
+
+impl Rule for Bootloader {
+    fn id(&self) -> &'static str {
+        "cloud.bootloader"
+    }
+    fn profiles(&self) -> &'static [Profile] {
+        CLOUDS
+    }
+    fn check(&self, host: &Host) -> Finding {
+        let b = &host.boot;
+        let mut f = match b.loader {
+            "grub1" | "grub2" => Finding::new(
+                self.id(),
+                Severity::Pass,
+                format!("the boot loader is {}: the migration rewrites its configuration", b.loader),
+            ),
+            "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
+            other => Finding::new(
+                self.id(),
+                Severity::Warning,
+                format!("the active boot loader is {other}: the migration rewrites only GRUB's configuration"),
+            )
+            .remediation(format!("Plan to reconfigure {other} for the target's disks by hand, or move the host to GRUB 2 first")),
+        };
+        for e in &b.evidence {
+            f = f.evidence("boot", e.clone());
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::host_of;
+    use super::*;
+    use crate::testing::{fixture, TempRoot};
+
+    #[test]
+    fn grub_passes_others_warn_nothing_is_unknown() {
+        let h = host_of(&fixture("centos6-sysv"));
+        assert_eq!(
+            Bootloader.check(&h).severity,
+            Severity::Pass,
+            "{:?}",
+            h.boot
+        );
+        let lilo = TempRoot::with(&[("etc/lilo.conf", "boot=/dev/sda\n")]);
+        assert_eq!(
+            Bootloader.check(&host_of(lilo.path())).severity,
+            Severity::Warning
+        );
+        let none = TempRoot::new();
+        let f = Bootloader.check(&host_of(none.path()));
+        assert_eq!(f.severity, Severity::Unknown);
+        assert!(!f.missing.is_empty());
+    }
+}

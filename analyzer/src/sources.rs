@@ -1,0 +1,342 @@
+//! The sources table: every fact the model uses, one row per source, shaped
+//! like syft's catalogers. A row names the probe's spec id (the same ids as
+//! `probe/src/specs.rs`), the paths or globs it reads, how they are read,
+//! the parser that turns their bytes into a typed value, and the `Host`
+//! field it feeds.
+//!
+//! The model reads only through this table (`model::Facts` takes a
+//! `&Source`), so a reader can find any fact in all three places by its
+//! spec id, and every read leaves a state (`SourceState`) that a rule can
+//! quote when it cannot judge. `tests/tests/sources.rs` holds this table
+//! against the probe's spec table.
+//!
+//! Paths are as on the host. `{}` is a placeholder the model fills (a pid,
+//! an interface, a kernel release); `*`, `?` and `[...]` in the last
+//! component are globs.
+
+use serde::Serialize;
+
+/// How a source's paths are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum How {
+    /// A file's content.
+    File,
+    /// A directory's listing (children's names, kinds and link targets).
+    Listing,
+    /// Only whether the path exists, and what it links to.
+    Presence,
+    /// A system-call fact from the probe's named live collector.
+    Fact(&'static str),
+    /// Files that the probe's named live collector captures (per process,
+    /// per kernel release).
+    LiveFile(&'static str),
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+pub struct Source {
+    /// The row's name: stable, kebab-case.
+    pub name: &'static str,
+    /// The probe's spec id.
+    pub spec: &'static str,
+    pub paths: &'static [&'static str],
+    pub how: How,
+    /// The parser module (under `analyzer/src/parse/`), or what reads it.
+    pub parser: &'static str,
+    /// The `Host` field it feeds.
+    pub feeds: &'static str,
+}
+
+impl Source {
+    /// The first path with each `{}` replaced by the next argument.
+    pub fn at(&self, args: &[&str]) -> String {
+        fill(self.paths[0], args)
+    }
+
+    /// Every path with its placeholders filled.
+    pub fn all_at(&self, args: &[&str]) -> Vec<String> {
+        self.paths.iter().map(|p| fill(p, args)).collect()
+    }
+
+    /// The single path of a row without placeholders.
+    pub fn path(&self) -> &'static str {
+        self.paths[0]
+    }
+}
+
+fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut args = args.iter();
+    let mut rest = template;
+    while let Some(i) = rest.find("{}") {
+        out.push_str(&rest[..i]);
+        out.push_str(args.next().copied().unwrap_or("{}"));
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+macro_rules! sources {
+    ($($id:ident: $spec:literal, $how:expr, [$($path:literal),+ $(,)?], $parser:literal => $feeds:literal;)+) => {
+        $(
+            pub static $id: Source = Source {
+                name: stringify!($id),
+                spec: $spec,
+                paths: &[$($path),+],
+                how: $how,
+                parser: $parser,
+                feeds: $feeds,
+            };
+        )+
+        /// Every row, in the order of the probe's specs.
+        pub static SOURCES: &[&Source] = &[$(&$id),+];
+    };
+}
+
+use How::*;
+
+sources! {
+    // os
+    UNAME: "os", Fact("System"), ["uname(2)"], "lift_bundle::Uname" => "host.kernel, host.hostname";
+    SYSCONF: "os", Fact("System"), ["sysconf(3)"], "lift_bundle::Sysconf" => "host.processes[].start_time";
+    CLOCKS: "os", Fact("System"), ["clock_gettime(2)"], "lift_bundle::Clocks" => "host.processes[].start_time";
+    OS_RELEASE: "os", File, ["/etc/os-release"], "os_release" => "host.os";
+    USR_OS_RELEASE: "os", File, ["/usr/lib/os-release"], "os_release" => "host.os";
+    LSB_RELEASE: "os", File, ["/etc/lsb-release"], "release_files" => "host.os";
+    CENTOS_RELEASE: "os", File, ["/etc/centos-release"], "release_files" => "host.os";
+    SYSTEM_RELEASE: "os", File, ["/etc/system-release"], "release_files" => "host.os";
+    REDHAT_RELEASE: "os", File, ["/etc/redhat-release"], "release_files" => "host.os";
+    SUSE_RELEASE: "os", File, ["/etc/SuSE-release"], "release_files" => "host.os";
+    DEBIAN_VERSION: "os", File, ["/etc/debian_version"], "release_files" => "host.os";
+    ISSUE: "os", File, ["/etc/issue"], "release_files" => "host.os";
+    PROC_VERSION: "os", File, ["/proc/version"], "proc_version" => "host.kernel";
+    KERNEL_OSRELEASE: "os", File, ["/proc/sys/kernel/osrelease"], "one line" => "host.kernel.release";
+    KERNEL_VERSION: "os", File, ["/proc/sys/kernel/version"], "one line" => "host.kernel.version";
+    KERNEL_HOSTNAME: "os", File, ["/proc/sys/kernel/hostname"], "one line" => "host.hostname";
+    // hw
+    CPUINFO: "hw", File, ["/proc/cpuinfo"], "cpuinfo" => "host.cpu";
+    MEMINFO: "hw", File, ["/proc/meminfo"], "meminfo" => "host.memory";
+    UPTIME: "hw", File, ["/proc/uptime"], "proc_misc" => "host.uptime_seconds";
+    DMI: "hw", File, ["/sys/class/dmi/id/{}"], "virt" => "host.virtualization";
+    HYPERVISOR_TYPE: "hw", File, ["/sys/hypervisor/type"], "virt" => "host.virtualization";
+    XEN_GUEST_TYPE: "hw", File, ["/sys/hypervisor/guest_type"], "virt" => "host.virtualization";
+    XEN_CAPABILITIES: "hw", File, ["/proc/xen/capabilities"], "virt" => "host.virtualization";
+    FIRMWARE: "hw", Listing, ["/sys/firmware"], "listing" => "host.boot.firmware";
+    EFI: "hw", Presence, ["/sys/firmware/efi"], "presence" => "host.boot.firmware";
+    // storage
+    MOUNTINFO: "storage", File, ["/proc/self/mountinfo"], "mountinfo" => "host.mounts";
+    PROC_MOUNTS: "storage", File, ["/proc/mounts"], "mountinfo" => "host.mounts";
+    STATVFS: "storage", Fact("Statvfs"), ["statvfs(3)"], "lift_bundle::Statvfs" => "host.mounts[].avail_bytes";
+    FSTAB: "storage", File, ["/etc/fstab"], "fstab" => "host.fstab";
+    AUTO_MASTER: "storage", File, ["/etc/auto.master"], "autofs" => "host.fstab.nfs";
+    AUTOFS_MAP: "storage", File, ["/etc/auto.*"], "autofs" => "host.fstab.nfs";
+    SYS_BLOCK: "storage", Listing, ["/sys/block"], "listing" => "host.multipath";
+    DM_NAME: "storage", File, ["/sys/block/{}/dm/name"], "one line" => "host.multipath";
+    DM_SLAVES: "storage", Listing, ["/sys/block/{}/slaves"], "listing" => "host.multipath";
+    MULTIPATH_CONF: "storage", Presence, ["/etc/multipath.conf"], "presence" => "host.multipath";
+    // boot
+    EFI_BOOT_CURRENT: "boot", File, ["/sys/firmware/efi/efivars/BootCurrent-*"], "efivar" => "host.boot";
+    EFI_BOOT_ENTRY: "boot", File, ["/sys/firmware/efi/efivars/Boot{}-*"], "efivar" => "host.boot";
+    BOOT_SECTORS: "boot", Fact("BootSectors"), ["first sector of the boot disks"], "boot_sector" => "host.boot";
+    GRUB2_CFG: "boot", Presence, ["/boot/grub2/grub.cfg"], "presence" => "host.boot";
+    GRUB_CFG: "boot", Presence, ["/boot/grub/grub.cfg"], "presence" => "host.boot";
+    GRUB_MENU_LST: "boot", Presence, ["/boot/grub/menu.lst"], "presence" => "host.boot";
+    GRUB_CONF: "boot", Presence, ["/boot/grub/grub.conf"], "presence" => "host.boot";
+    EXTLINUX_CONF: "boot", Presence, ["/boot/extlinux/extlinux.conf"], "presence" => "host.boot";
+    SYSLINUX_CFG: "boot", Presence, ["/boot/syslinux/syslinux.cfg"], "presence" => "host.boot";
+    LILO_CONF: "boot", Presence, ["/etc/lilo.conf"], "presence" => "host.boot";
+    ZIPL_CONF: "boot", Presence, ["/etc/zipl.conf"], "presence" => "host.boot";
+    SYSTEMD_BOOT_CONF: "boot", Presence, ["/boot/loader/loader.conf"], "presence" => "host.boot";
+    // kernel
+    CMDLINE: "kernel", File, ["/proc/cmdline"], "one line" => "host.kernel.cmdline";
+    PROC_MODULES: "kernel", File, ["/proc/modules"], "first word per line" => "host.drivers.loaded";
+    USR_SRC: "kernel", Listing, ["/usr/src"], "listing" => "host.kernel_sources";
+    USR_SRC_KERNELS: "kernel", Listing, ["/usr/src/kernels"], "listing" => "host.kernel_sources";
+    MODULES_BUILTIN: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.builtin"], "module names" => "host.drivers.builtin";
+    MODULES_DEP: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.dep"], "module names" => "host.drivers.modules";
+    // init.sysv
+    INITTAB: "init.sysv", File, ["/etc/inittab"], "inittab" => "host.init, host.services";
+    INIT_SCRIPTS: "init.sysv", Listing, ["/etc/init.d", "/etc/rc.d/init.d"], "listing" => "host.services";
+    INIT_SCRIPT: "init.sysv", File, ["/etc/init.d/*", "/etc/rc.d/init.d/*"], "sysv::headers" => "host.services";
+    RC_DIRS: "init.sysv", Listing, ["/etc/rc?.d", "/etc/rc.d/rc?.d"], "sysv::rc" => "host.services[].runlevels";
+    OPENRC_RUNLEVELS: "init.sysv", Listing, ["/etc/runlevels", "/etc/runlevels/*"], "listing" => "host.services[].runlevel_names";
+    // init.upstart
+    UPSTART_JOBS: "init.upstart", File, ["/etc/init/*.conf"], "upstart" => "host.services";
+    UPSTART_OVERRIDES: "init.upstart", File, ["/etc/init/{}.override"], "upstart" => "host.services";
+    UPSTART_BRIDGE: "init.upstart", Presence, ["/etc/init/rc-sysinit.conf", "/etc/init/rc.conf"], "presence" => "host.init";
+    // init.systemd
+    SYSTEMD_ADMIN_DIRS: "init.systemd", Listing, ["/etc/systemd/system", "/run/systemd/system"], "listing" => "host.services";
+    SYSTEMD_VENDOR_DIRS: "init.systemd", Listing, ["/lib/systemd/system", "/usr/lib/systemd/system"], "listing" => "host.services";
+    UNIT_FILES: "init.systemd", File, ["/etc/systemd/system/*", "/run/systemd/system/*", "/lib/systemd/system/*", "/usr/lib/systemd/system/*"], "systemd_unit" => "host.services";
+    // tools: /sbin/init is one of its names.
+    SBIN_INIT: "tools", Presence, ["/sbin/init"], "link target" => "host.init";
+    PATH_DIRS: "tools", Listing, ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"], "listing" => "host.tools";
+    // proc
+    PROC: "proc", LiveFile("Processes"), ["/proc"], "listing" => "host.processes";
+    PID_STAT: "proc", LiveFile("Processes"), ["/proc/{}/stat"], "proc_pid" => "host.processes";
+    PID_STATUS: "proc", LiveFile("Processes"), ["/proc/{}/status"], "proc_pid" => "host.processes";
+    PID_CMDLINE: "proc", LiveFile("Processes"), ["/proc/{}/cmdline"], "proc_pid" => "host.processes";
+    PID_COMM: "proc", LiveFile("Processes"), ["/proc/{}/comm"], "one line" => "host.processes";
+    PID_CGROUP: "proc", LiveFile("Processes"), ["/proc/{}/cgroup"], "proc_pid" => "host.processes";
+    PID_EXE: "proc", LiveFile("Processes"), ["/proc/{}/exe"], "proc_pid" => "host.processes";
+    PID_FDS: "proc", LiveFile("Processes"), ["/proc/{}/fd"], "socket links" => "host.processes";
+    PID_FILES: "proc", File, ["/run/{}.pid", "/var/run/{}.pid"], "pidfile" => "host.services[].running";
+    // net
+    PROC_NET_TCP: "net", File, ["/proc/net/tcp"], "proc_net" => "host.listeners, host.connections";
+    PROC_NET_TCP6: "net", File, ["/proc/net/tcp6"], "proc_net" => "host.listeners, host.connections";
+    PROC_NET_UDP: "net", File, ["/proc/net/udp"], "proc_net" => "host.listeners";
+    PROC_NET_UDP6: "net", File, ["/proc/net/udp6"], "proc_net" => "host.listeners";
+    PROC_NET_RAW: "net", File, ["/proc/net/raw"], "proc_net" => "host.listeners";
+    PROC_NET_RAW6: "net", File, ["/proc/net/raw6"], "proc_net" => "host.listeners";
+    PROC_NET_UNIX: "net", File, ["/proc/net/unix"], "proc_net" => "host.listeners";
+    IF_INET6: "net", File, ["/proc/net/if_inet6"], "if_inet6" => "host.interfaces[].addresses";
+    IFADDRS: "net", Fact("Interfaces"), ["getifaddrs(3)"], "lift_bundle::Interface" => "host.interfaces[].addresses";
+    SYS_CLASS_NET: "net", Listing, ["/sys/class/net"], "listing" => "host.links";
+    NET_ATTR: "net", File, ["/sys/class/net/{}/{}"], "one line" => "host.links";
+    NET_BONDING: "net", Listing, ["/sys/class/net/{}/bonding"], "listing" => "host.links";
+    ETC_HOSTNAME: "net", File, ["/etc/hostname"], "one line" => "host.hostname";
+    ETC_HOSTNAME_SUSE: "net", File, ["/etc/HOSTNAME"], "one line" => "host.hostname";
+    IFUPDOWN: "net", File, ["/etc/network/interfaces", "/etc/network/interfaces.d/*"], "netconf::ifupdown" => "host.interfaces";
+    IFCFG: "net", File, ["/etc/sysconfig/network-scripts/ifcfg-*", "/etc/sysconfig/network/ifcfg-*"], "netconf::ifcfg" => "host.interfaces";
+    NETPLAN: "net", File, ["/etc/netplan/*.yaml"], "netconf::netplan" => "host.interfaces";
+    NM_CONF: "net", File, ["/etc/NetworkManager/NetworkManager.conf", "/etc/NetworkManager/conf.d/*"], "cloned-mac-address lines" => "host.links.cloned_mac";
+    NM_CONNECTIONS: "net", File, ["/etc/NetworkManager/system-connections/*"], "netconf::keyfile" => "host.interfaces, host.links.cloned_mac";
+    NETWORKD: "net", File, ["/etc/systemd/network/*.network"], "netconf::networkd" => "host.interfaces";
+    DHCP_LEASES: "net", File, ["/var/lib/dhcp/*.lease*", "/var/lib/dhclient/*.lease*", "/var/lib/NetworkManager/*.lease"], "netconf::dhclient" => "host.interfaces[].lease";
+    PERSISTENT_NET_RULES: "net", Presence, ["/etc/udev/rules.d/70-persistent-net.rules"], "presence" => "host.links.persistent_names";
+    // pkg
+    DPKG_STATUS: "pkg", File, ["/var/lib/dpkg/status"], "dpkg_status" => "host.packages";
+    DPKG_STATUS_D: "pkg", File, ["/var/lib/dpkg/status.d/*"], "dpkg_status" => "host.packages";
+    DPKG_LISTS: "pkg", File, ["/var/lib/dpkg/info/*.list"], "dpkg_list" => "host.packages[].files";
+    RPMDB_SQLITE: "pkg", File, ["/usr/lib/sysimage/rpm/rpmdb.sqlite", "/var/lib/rpm/rpmdb.sqlite"], "rpmdb::sqlite" => "host.packages";
+    RPMDB_SQLITE_WAL: "pkg", File, ["/usr/lib/sysimage/rpm/rpmdb.sqlite-wal", "/var/lib/rpm/rpmdb.sqlite-wal"], "rpmdb::sqlite" => "host.packages";
+    RPMDB_NDB: "pkg", File, ["/usr/lib/sysimage/rpm/Packages.db", "/var/lib/rpm/Packages.db"], "rpmdb::ndb" => "host.packages";
+    RPMDB_BDB: "pkg", File, ["/usr/lib/sysimage/rpm/Packages", "/var/lib/rpm/Packages"], "rpmdb::bdb" => "host.packages";
+    APK_INSTALLED: "pkg", File, ["/lib/apk/db/installed"], "apk" => "host.packages";
+    PACMAN_LOCAL: "pkg", File, ["/var/lib/pacman/local/*/desc"], "pacman" => "host.packages";
+    // users
+    SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+}
+
+/// Every package database source: a host none of whose databases could be
+/// read has no package inventory.
+pub static PACKAGE_DATABASES: &[&Source] = &[
+    &DPKG_STATUS,
+    &DPKG_STATUS_D,
+    &RPMDB_SQLITE,
+    &RPMDB_NDB,
+    &RPMDB_BDB,
+    &APK_INSTALLED,
+    &PACMAN_LOCAL,
+];
+
+/// Specs the model does not read: their facts are kept for diff (the
+/// SHA-256 listing of /etc), for the raw bundle (`lift bundle cat`), or for
+/// rules still to come.
+pub static RAW_ONLY_SPECS: &[(&str, &str)] = &[
+    ("etc", "digests of /etc, read by lift diff"),
+    ("sched", "cron tables, read by lift diff"),
+];
+
+/// Link targets and prefixes the model recognises inside captured content
+/// (not paths it reads).
+pub mod marks {
+    /// A unit linked here is masked.
+    pub const MASK_TARGET: &str = "/dev/null";
+    /// sysfs places virtual network devices under this directory.
+    pub const VIRTUAL_NET: &[u8] = b"/virtual/";
+    /// Processes in a user's session, not started by the init system.
+    pub const USER_SLICE: &str = "/user.slice";
+    /// The merged-/usr prefix: /bin/x is /usr/bin/x in package file lists.
+    pub const USR: &str = "/usr";
+}
+
+/// Where a source's read ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Absent,
+    NotCollected,
+    Truncated,
+    Unreadable,
+    Broken,
+    Present,
+}
+
+impl State {
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Absent => "absent",
+            State::NotCollected => "not-collected",
+            State::Truncated => "truncated",
+            State::Unreadable => "unreadable",
+            State::Broken => "broken",
+            State::Present => "present",
+        }
+    }
+}
+
+/// A source that could not give its fact: the JSON contract's
+/// `findings[].missing[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Missing {
+    /// The path (or system call) that was looked for.
+    pub source: String,
+    pub spec: &'static str,
+    pub state: State,
+    pub detail: String,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.state {
+            State::Absent => write!(f, "{} is absent", self.source)?,
+            State::NotCollected => write!(f, "{} was not collected", self.source)?,
+            State::Truncated => write!(f, "{} was cut short", self.source)?,
+            State::Unreadable => write!(f, "{} could not be read", self.source)?,
+            State::Broken => write!(f, "{} did not parse", self.source)?,
+            State::Present => write!(f, "{} is present", self.source)?,
+        }
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_paths_absolute() {
+        let mut names: Vec<_> = SOURCES.iter().map(|s| s.name).collect();
+        names.sort();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(n, names.len(), "duplicate source names");
+        for s in SOURCES {
+            for p in s.paths {
+                assert!(
+                    p.starts_with('/') || matches!(s.how, How::Fact(_)),
+                    "{}: {p} is not absolute",
+                    s.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_fill_in_order() {
+        assert_eq!(
+            NET_ATTR.at(&["eth0", "address"]),
+            "/sys/class/net/eth0/address"
+        );
+        assert_eq!(
+            PID_FILES.all_at(&["sshd"]),
+            ["/run/sshd.pid", "/var/run/sshd.pid"]
+        );
+        assert_eq!(MEMINFO.path(), "/proc/meminfo");
+    }
+}

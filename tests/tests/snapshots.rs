@@ -1,0 +1,94 @@
+//! Whole reports, reviewed when they change: for every fixture root and
+//! every profile, the Markdown report and the JSON contract (the full
+//! report for `generic`, readiness and findings for the others).
+//!
+//! A change to any verdict, wording or field shows up here as a diff to
+//! review (`cargo insta review`, or `INSTA_UPDATE=always cargo test --test
+//! snapshots` and `git diff`); under `CI=true` a mismatch fails.
+
+use std::path::{Path, PathBuf};
+
+use lift::profile::{Profile, Target};
+use lift::render::{self, Format};
+use lift::report::Report;
+use lift::snapshot::DirSnapshot;
+use lift_tests::workspace;
+
+/// Every directory under fixtures/ that is a root filesystem tree: it has
+/// one of the top-level directories the probe reads.
+fn roots() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut kids: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_dir() && !p.is_symlink())
+            .collect();
+        kids.sort();
+        let top = ["etc", "proc", "sys", "var", "usr", "boot", "lib"];
+        if kids
+            .iter()
+            .any(|k| top.iter().any(|t| k.file_name().unwrap() == *t))
+        {
+            out.push(dir.to_path_buf());
+            return;
+        }
+        for k in kids {
+            walk(&k, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&workspace().join("fixtures"), &mut out);
+    out
+}
+
+fn name_of(root: &Path, fixtures: &Path) -> String {
+    root.strip_prefix(fixtures)
+        .unwrap()
+        .to_string_lossy()
+        .replace('/', "__")
+}
+
+#[test]
+fn every_fixture_and_profile() {
+    let fixtures = workspace().join("fixtures").canonicalize().unwrap();
+    let roots = roots();
+    assert!(roots.len() >= 40, "only {} fixture roots", roots.len());
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for root in roots {
+            let root = root.canonicalize().unwrap();
+            let snap = DirSnapshot::new(&root);
+            let name = name_of(&root, &fixtures);
+            let mut md = String::new();
+            let mut findings = serde_json::Map::new();
+            let mut full = String::new();
+            for p in Profile::ALL {
+                let report = Report::build(&snap, &Target::new(*p));
+                md.push_str(&format!("<!-- profile {} -->\n", p.name()));
+                md.push_str(&render::render(&report, Format::Markdown).unwrap());
+                let mut v = serde_json::to_value(&report).unwrap();
+                if *p == Profile::Generic {
+                    full = serde_json::to_string_pretty(&v).unwrap();
+                }
+                let o = v.as_object_mut().unwrap();
+                findings.insert(
+                    p.name().into(),
+                    serde_json::json!({
+                        "readiness": o.remove("readiness"),
+                        "findings": o.remove("findings"),
+                    }),
+                );
+            }
+            let json = format!(
+                "{full}\n{}\n",
+                serde_json::to_string_pretty(&findings).unwrap()
+            );
+            let here = root.to_string_lossy().into_owned();
+            let scrub = |s: &str| s.replace(&here, "$ROOT");
+            insta::assert_snapshot!(format!("{name}.md"), scrub(&md));
+            insta::assert_snapshot!(format!("{name}.json"), scrub(&json));
+        }
+    });
+}

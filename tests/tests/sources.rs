@@ -1,0 +1,179 @@
+//! The analyzer's sources table held against the probe's spec table
+//! (`lift-probe --list-specs`): every source names a spec the probe
+//! collects and a path that spec covers, and every spec is either read by
+//! a source or listed as raw-only. And the model binds no path of its own.
+
+use lift::sources::{How, Source, RAW_ONLY_SPECS, SOURCES};
+use lift_bundle::paths::matches;
+use lift_tests::{bin, workspace};
+
+/// One line of `--list-specs`: spec id, item kind, how, path.
+struct Item {
+    spec: String,
+    kind: String,
+    path: String,
+}
+
+fn spec_items() -> Vec<Item> {
+    let out = std::process::Command::new(bin("lift-probe"))
+        .arg("--list-specs")
+        .output()
+        .expect("lift-probe --list-specs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let items: Vec<Item> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Item {
+                spec: f[0].into(),
+                kind: f[1].into(),
+                path: f[3].into(),
+            }
+        })
+        .collect();
+    assert!(items.len() > 100, "{} spec items", items.len());
+    items
+}
+
+/// Whether a spec glob names `path` (each component a shell pattern). A
+/// source component with a `{}` placeholder may be any name the model
+/// fills in, so it meets any spec component.
+fn glob_names(glob: &str, path: &str) -> bool {
+    let (g, p): (Vec<&str>, Vec<&str>) = (glob.split('/').collect(), path.split('/').collect());
+    g.len() == p.len()
+        && g.iter()
+            .zip(&p)
+            .all(|(g, p)| p.contains("{}") || g == p || matches(g.as_bytes(), p.as_bytes()))
+}
+
+/// The directory part of a glob.
+fn parent(glob: &str) -> &str {
+    glob.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Whether `path` lies under the directory `dir`.
+fn under(dir: &str, path: &str) -> bool {
+    path.strip_prefix(dir.trim_end_matches('/'))
+        .is_some_and(|r| r.starts_with('/'))
+}
+
+fn covered(src: &Source, path: &str, items: &[Item]) -> bool {
+    let mine = items.iter().filter(|i| i.spec == src.spec);
+    let covers = |i: &Item| match (src.how, i.kind.as_str()) {
+        (How::Fact(live) | How::LiveFile(live), "live") => i.path == live,
+        (How::File, "files") => glob_names(&i.path, path),
+        (How::Listing, "listing") => glob_names(&i.path, path),
+        // A tree lists every directory and takes every file under it.
+        (How::File | How::Listing | How::Presence, "tree") => {
+            i.path == path || under(&i.path, path)
+        }
+        // Presence is seen in a listing of the parent, or a file item.
+        (How::Presence, "listing") => glob_names(&i.path, parent(path)),
+        (How::Presence, "files") => glob_names(&i.path, path),
+        // A listing is implied by the files taken beneath the directory.
+        (How::Listing, "files") => {
+            let mut dir = parent(&i.path);
+            while !dir.is_empty() && !glob_names(dir, path) {
+                dir = parent(dir);
+            }
+            !dir.is_empty()
+        }
+        _ => false,
+    };
+    mine.into_iter().any(covers)
+}
+
+#[test]
+fn every_source_is_collected_by_its_spec() {
+    let items = spec_items();
+    let mut bad = Vec::new();
+    for s in SOURCES {
+        for p in s.paths {
+            if !covered(s, p, &items) {
+                bad.push(format!("{} ({}): {p} [{:?}]", s.name, s.spec, s.how));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "sources no spec collects:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn every_spec_is_read_or_raw_only() {
+    let items = spec_items();
+    let mut specs: Vec<&str> = items.iter().map(|i| i.spec.as_str()).collect();
+    specs.dedup();
+    for spec in specs {
+        let read = SOURCES.iter().any(|s| s.spec == spec);
+        let raw = RAW_ONLY_SPECS.iter().any(|(id, _)| *id == spec);
+        assert!(
+            read || raw,
+            "spec {spec} is neither read by a source nor raw-only"
+        );
+        assert!(
+            !(read && raw),
+            "spec {spec} is read, yet listed as raw-only"
+        );
+    }
+    for (id, _) in RAW_ONLY_SPECS {
+        assert!(
+            items.iter().any(|i| i.spec == *id),
+            "raw-only {id} is no spec"
+        );
+    }
+}
+
+/// Paths belong in the sources table: a string literal in model/ that
+/// names a place on the host is a binding the table does not know about.
+#[test]
+fn no_path_literal_in_the_model() {
+    let roots = [
+        "/etc", "/proc", "/sys", "/usr", "/var", "/lib", "/boot", "/run", "/sbin", "/bin", "/dev",
+        "/opt", "/tmp", "/root", "/home",
+    ];
+    let mut dirs = vec![workspace().join("analyzer/src/model")];
+    let mut found = Vec::new();
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Unit tests may name paths: they build roots.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for lit in line.split('"').skip(1).step_by(2) {
+                    let hit = roots.iter().any(|r| {
+                        lit.match_indices(r).any(|(i, _)| {
+                            let after = lit[i + r.len()..].chars().next();
+                            let before = lit[..i].chars().last();
+                            matches!(after, None | Some('/'))
+                                && !matches!(before, Some(c) if c.is_alphanumeric() || c == '.')
+                        })
+                    });
+                    if hit {
+                        found.push(format!("{}:{}: \"{lit}\"", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+    }
+    assert!(files > 20, "only {files} model files read");
+    assert!(
+        found.is_empty(),
+        "path literals in model/:\n{}",
+        found.join("\n")
+    );
+}
