@@ -8,6 +8,7 @@ use std::fmt::Debug;
 
 use super::{Change, Expectations};
 use crate::model::Host;
+use crate::parse::fstab::{DeviceSpec, FstabEntry};
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::version_cmp::{dpkg_version_cmp, rpm_evr_cmp};
 
@@ -91,8 +92,72 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
             out.push(Change::new("mounts", k, x, y).because(reason));
         }
     }
+    fstab(a, b, ex, &mut out);
     interfaces(a, b, ex, &mut out);
     out
+}
+
+/// /etc/fstab by mount point: which lines went, came or changed (source,
+/// type, options). A dropped NFS line is what a cloud migration does; any
+/// other change to how a filesystem is found can leave the target unable to
+/// mount it, and the migration does not rewrite fstab.
+fn fstab(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+    let (Some(ea), Some(eb)) = (&a.fstab.entries, &b.fstab.entries) else {
+        return;
+    };
+    let lines = |entries: &[FstabEntry]| {
+        entries
+            .iter()
+            .map(|e| {
+                let key = if e.is_swap() {
+                    format!("swap {}", device(&e.device))
+                } else {
+                    e.mount_point.clone()
+                };
+                let opts: Vec<String> = e
+                    .options
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => format!("{k}={v}"),
+                        None => k.clone(),
+                    })
+                    .collect();
+                (
+                    key,
+                    (
+                        format!("{} {} {}", device(&e.device), e.fs_type, opts.join(",")),
+                        e.is_network(),
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (key, x, y) in pair(lines(ea), lines(eb)) {
+        let reason = match (&x, &y) {
+            (Some((_, true)), None) if ex.cloud => {
+                Some("NFS lines are dropped in a cloud migration".to_string())
+            }
+            _ => None,
+        };
+        let mut c =
+            Change::new("fstab", key.clone(), x.map(|v| v.0), y.map(|v| v.0)).because(reason);
+        if !c.expected && key == "/" {
+            c = c.unexpected(
+                "the root filesystem's line changed, and no profile rewrites /etc/fstab: the target may not find its root",
+            );
+        }
+        out.push(c);
+    }
+}
+
+fn device(d: &DeviceSpec) -> String {
+    match d {
+        DeviceSpec::Uuid(v) => format!("UUID={v}"),
+        DeviceSpec::Label(v) => format!("LABEL={v}"),
+        DeviceSpec::PartUuid(v) => format!("PARTUUID={v}"),
+        DeviceSpec::PartLabel(v) => format!("PARTLABEL={v}"),
+        DeviceSpec::Path(v) | DeviceSpec::Network(v) | DeviceSpec::Other(v) => v.clone(),
+    }
 }
 
 fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {

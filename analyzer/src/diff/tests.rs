@@ -100,7 +100,7 @@ fn ec2_migration_is_classified() {
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
     let changes = diff(&src, &dst, &Target::new(Profile::Ec2));
     for (category, key, expected) in [
-        ("etc", "/etc/fstab", true),
+        ("fstab", "/data", true),
         ("etc", "/etc/adjtime", true),
         ("services", "ssh", true),
         ("etc", "/etc/systemd/system/sshd.service", true),
@@ -119,7 +119,8 @@ fn ec2_migration_is_classified() {
     ] {
         let c = find(&changes, category, key);
         assert_eq!(c.expected, expected, "{c:?}");
-        assert_eq!(c.reason.is_some(), expected, "{c:?}");
+        // Every change says why: what the profile does, or what it does not.
+        assert!(c.reason.is_some(), "{c:?}");
     }
     assert_eq!(
         find(&changes, "interfaces", "eth0 addresses")
@@ -127,11 +128,18 @@ fn ec2_migration_is_classified() {
             .as_deref(),
         Some("DHCP address changed")
     );
-    assert!(find(&changes, "etc", "/etc/fstab")
+    let nfs = find(&changes, "fstab", "/data");
+    assert_eq!(
+        nfs.before.as_deref(),
+        Some("nfs1.example.lan:/export/data nfs4 _netdev,defaults")
+    );
+    assert_eq!(nfs.after, None);
+    assert!(nfs.reason.as_deref().unwrap().contains("NFS"));
+    assert!(find(&changes, "users", "intruder")
         .reason
         .as_deref()
         .unwrap()
-        .contains("NFS"));
+        .contains("adds no users"));
     // Unexpected first.
     let first_expected = changes.iter().position(|c| c.expected).unwrap();
     assert!(changes[first_expected..].iter().all(|c| c.expected));
@@ -148,6 +156,10 @@ fn generic_profile_expects_nothing() {
     let changes = diff(&src, &dst, &Target::new(Profile::Generic));
     assert!(!changes.is_empty());
     assert!(changes.iter().all(|c| !c.expected), "{changes:#?}");
+    assert!(changes.iter().all(|c| c
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.contains("generic profile expects no change"))));
 }
 
 #[test]
@@ -189,4 +201,46 @@ fn renders_json_and_markdown() {
         "a pipe from the input is escaped"
     );
     assert!(md.contains("| DHCP address changed |"));
+}
+
+/// fstab by line: a changed root source is unexpected and says why; on a
+/// DHCP host, network configuration files and /etc/hosts may differ.
+#[test]
+fn fstab_lines_and_dhcp_network_files() {
+    let b = before();
+    let old_root = "UUID=1111aaaa-old-root / ext4 errors=remount-ro 0 1\n";
+    let fstab = std::fs::read_to_string(b.path().join("etc/fstab")).unwrap();
+    b.write("etc/fstab", format!("{old_root}{fstab}").as_bytes());
+    let a = after(&b);
+    let fstab = std::fs::read_to_string(a.path().join("etc/fstab")).unwrap();
+    a.write(
+        "etc/fstab",
+        fstab
+            .replace(
+                old_root,
+                "UUID=0000aaaa-new-root / ext4 errors=remount-ro 0 1\n",
+            )
+            .as_bytes(),
+    );
+    a.write("etc/resolv.conf", b"nameserver 172.31.0.2\n");
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let changes = diff(&src, &dst, &Target::new(Profile::Ec2));
+    let root = find(&changes, "fstab", "/");
+    assert!(!root.expected);
+    assert_eq!(
+        root.before.as_deref(),
+        Some("UUID=1111aaaa-old-root ext4 errors=remount-ro")
+    );
+    assert_eq!(
+        root.after.as_deref(),
+        Some("UUID=0000aaaa-new-root ext4 errors=remount-ro")
+    );
+    assert!(root.reason.as_deref().unwrap().contains("root"), "{root:?}");
+    let resolv = find(&changes, "etc", "/etc/resolv.conf");
+    assert!(resolv.expected, "{resolv:?}");
+    assert!(
+        resolv.reason.as_deref().unwrap().contains("eth0 uses DHCP"),
+        "{resolv:?}"
+    );
 }
