@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use super::{Change, Expectations};
-use crate::model::Host;
+use crate::model::{Host, Packages};
 use crate::parse::fstab::{DeviceSpec, FstabEntry};
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::version_cmp::{dpkg_version_cmp, rpm_evr_cmp};
@@ -150,6 +150,40 @@ fn fstab(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
     }
 }
 
+/// Packages new on the target that an injected package needs, directly or
+/// through other new packages, each with the injected package that brought
+/// it (dependencies resolved by package name in the target's database).
+fn brought_in<'p>(
+    pa: &'p Packages,
+    pb: &'p Packages,
+    ex: &Expectations,
+) -> BTreeMap<&'p str, &'p str> {
+    let installed = |l: &'p [InstalledPackage]| l.iter().filter(|p| p.is_installed());
+    let before: std::collections::BTreeSet<&str> =
+        installed(&pa.list).map(|p| p.name.as_str()).collect();
+    let by_name: BTreeMap<&str, &InstalledPackage> =
+        installed(&pb.list).map(|p| (p.name.as_str(), p)).collect();
+    let mut brought: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut todo: Vec<(&str, &str)> = installed(&pb.list)
+        .filter(|p| !before.contains(p.name.as_str()) && ex.added_package(&p.name).is_some())
+        .map(|p| (p.name.as_str(), p.name.as_str()))
+        .collect();
+    while let Some((name, root)) = todo.pop() {
+        let Some(p) = by_name.get(name) else { continue };
+        for d in &p.depends {
+            let Some((dep, _)) = by_name.get_key_value(d.as_str()) else {
+                continue;
+            };
+            if before.contains(dep) || brought.contains_key(dep) || *dep == root {
+                continue;
+            }
+            brought.insert(dep, root);
+            todo.push((dep, root));
+        }
+    }
+    brought
+}
+
 fn device(d: &DeviceSpec) -> String {
     match d {
         DeviceSpec::Uuid(v) => format!("UUID={v}"),
@@ -181,6 +215,7 @@ fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
             })
             .collect::<Vec<_>>()
     };
+    let brought = brought_in(pa, pb, ex);
     for ((name, arch), x, y) in pair(keyed(&pa.list), keyed(&pb.list)) {
         let key = if arch.is_empty() {
             name.clone()
@@ -193,7 +228,13 @@ fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
         };
         let mut c = Change::new("packages", key, x.as_ref().map(evr), y.as_ref().map(evr));
         match (&x, &y) {
-            (None, Some(_)) => c = c.because(ex.added_package(&name)),
+            (None, Some(_)) => {
+                c = c.because(ex.added_package(&name).or_else(|| {
+                    brought
+                        .get(name.as_str())
+                        .map(|by| format!("a dependency of {by}, which the migration installs"))
+                }))
+            }
             (Some(p), Some(q)) => {
                 let order = if p.manager == PackageManager::Dpkg {
                     dpkg_version_cmp(&p.version, &q.version)

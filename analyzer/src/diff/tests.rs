@@ -244,3 +244,62 @@ fn fstab_lines_and_dhcp_network_files() {
         "{resolv:?}"
     );
 }
+
+/// Debian 12's own control data (`apt-cache show`) for cloud-init and two
+/// of its dependencies, as dpkg records them once installed.
+const CLOUD_INIT: &str = "
+Package: cloud-init
+Status: install ok installed
+Version: 22.4.2-1+deb12u4
+Architecture: all
+Depends: eject, fdisk | util-linux (<< 2.29.2-3~), gdisk, isc-dhcp-client, locales, lsb-base, lsb-release, procps, python3-configobj, python3-jinja2, python3-jsonpatch, python3-jsonschema, python3-netifaces, python3-oauthlib, python3-requests, python3-serial, python3-yaml, python3:any
+Description: initialization and customization tool for cloud instances
+
+Package: python3-jinja2
+Status: install ok installed
+Version: 3.1.2-1+deb12u3
+Architecture: all
+Depends: python3-markupsafe (>= 2.0), python3:any
+Description: small but fast and easy to use stand-alone template engine
+
+Package: python3-markupsafe
+Status: install ok installed
+Version: 2.1.2-1+b1
+Architecture: amd64
+Depends: python3 (<< 3.12), python3 (>= 3.11~), python3:any, libc6 (>= 2.14)
+Description: HTML/XHTML/XML string library
+
+Package: nmap
+Status: install ok installed
+Version: 7.93+dfsg1-1
+Architecture: amd64
+Depends: libc6 (>= 2.34)
+Description: The Network Mapper
+";
+
+/// The dependencies an injected package brings are expected and name it;
+/// a package nothing injected needs is not.
+#[test]
+fn dependencies_of_an_injected_package() {
+    let b = before();
+    let a = TempRoot::new();
+    copy_tree(b.path(), a.path());
+    let status = std::fs::read_to_string(a.path().join("var/lib/dpkg/status")).unwrap();
+    a.write(
+        "var/lib/dpkg/status",
+        format!("{status}{CLOUD_INIT}").as_bytes(),
+    );
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("10.0.0.5")], true);
+    let changes = diff(&src, &dst, &Target::new(Profile::Openstack));
+    let reason = |key: &str| find(&changes, "packages", key).reason.clone().unwrap();
+    assert!(find(&changes, "packages", "cloud-init.all").expected);
+    for dep in ["python3-jinja2.all", "python3-markupsafe.amd64"] {
+        let c = find(&changes, "packages", dep);
+        assert!(c.expected, "{c:?}");
+        assert!(reason(dep).contains("a dependency of cloud-init"), "{c:?}");
+    }
+    let nmap = find(&changes, "packages", "nmap.amd64");
+    assert!(!nmap.expected, "{nmap:?}");
+    assert!(reason("nmap.amd64").contains("openstack migration installs only"));
+}
