@@ -163,6 +163,7 @@ sources! {
     // init.upstart
     UPSTART_JOBS: "init.upstart", File, ["/etc/init/*.conf"], "upstart" => "host.services";
     UPSTART_OVERRIDES: "init.upstart", File, ["/etc/init/{}.override"], "upstart" => "host.services";
+    RC_SYSINIT: "init.upstart", File, ["/etc/init/rc-sysinit.conf"], "upstart::default_runlevel" => "host.init.default_runlevel";
     UPSTART_BRIDGE: "init.upstart", Presence, ["/etc/init/rc-sysinit.conf", "/etc/init/rc.conf"], "presence" => "host.init";
     // init.systemd
     SYSTEMD_ADMIN_DIRS: "init.systemd", Listing, ["/etc/systemd/system", "/run/systemd/system"], "listing" => "host.services";

@@ -23,6 +23,8 @@ pub enum InitSystem {
 pub struct Detected {
     pub system: Option<InitSystem>,
     pub decided_by: String,
+    /// What the root's files say, when PID 1 decided nothing.
+    pub on_disk: Option<InitSystem>,
 }
 
 fn by_name(name: &str) -> Option<InitSystem> {
@@ -44,6 +46,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
             return Detected {
                 system: Some(system),
                 decided_by: format!("PID 1 is {comm} ({})", or_unknown(&exe)),
+                on_disk: None,
             };
         }
         if comm != "init" {
@@ -54,6 +57,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
                     or_unknown(&comm),
                     or_unknown(&exe)
                 ),
+                on_disk: from_files(f).0,
             };
         }
     }
@@ -65,6 +69,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
     Detected {
         system,
         decided_by: format!("{prefix}{why}"),
+        on_disk: None,
     }
 }
 
