@@ -106,7 +106,8 @@ pub struct ServiceSetting {
     pub names: &'static [&'static str],
     pub enabled: bool,
     pub clouds: &'static [Profile],
-    /// A firewall service, left alone when `--firewall` is given.
+    /// A firewall service: enabled when `--firewall` asks the migration to
+    /// keep a firewall, disabled otherwise.
     pub firewall: bool,
 }
 
@@ -171,6 +172,43 @@ pub const ADDED_PACKAGES: &[AddedPackage] = &[
     },
 ];
 
+/// The drivers one family of a cloud's machines boots with: each entry is
+/// a list of alternatives, one of which must be built in or a module.
+pub struct DriverFamily {
+    pub cloud: Profile,
+    pub name: &'static str,
+    pub needs: &'static [&'static [&'static str]],
+    /// The family new instances get; another complete family is a warning.
+    pub current: bool,
+}
+
+pub const DRIVER_FAMILIES: &[DriverFamily] = &[
+    DriverFamily {
+        cloud: Profile::Ec2,
+        name: "EC2 Nitro",
+        needs: &[&["ena"], &["nvme"]],
+        current: true,
+    },
+    DriverFamily {
+        cloud: Profile::Ec2,
+        name: "EC2 Xen",
+        needs: &[&["xen_blkfront"], &["xen_netfront"]],
+        current: false,
+    },
+    DriverFamily {
+        cloud: Profile::Openstack,
+        name: "OpenStack (KVM, virtio)",
+        needs: &[&["virtio_blk", "virtio_scsi"], &["virtio_net"]],
+        current: true,
+    },
+    DriverFamily {
+        cloud: Profile::Azure,
+        name: "Azure (Hyper-V)",
+        needs: &[&["hv_vmbus"], &["hv_storvsc"], &["hv_netvsc"]],
+        current: true,
+    },
+];
+
 /// A paravirtualized source gets a kernel for hardware virtualization.
 pub const PV_KERNEL: &str =
     "a kernel and its modules for hardware virtualization (the source is a Xen PV guest)";
@@ -189,12 +227,20 @@ impl Target {
         }
     }
 
-    /// The settings this migration applies, in table order.
-    pub fn service_settings(&self) -> impl Iterator<Item = &'static ServiceSetting> + '_ {
-        SERVICE_SETTINGS.iter().filter(move |s| {
-            self.profile.clouds().iter().any(|c| s.clouds.contains(c))
-                && !(self.firewall && s.firewall)
-        })
+    /// The settings this migration applies, in table order, each with the
+    /// state it sets.
+    pub fn service_settings(&self) -> impl Iterator<Item = (&'static ServiceSetting, bool)> + '_ {
+        SERVICE_SETTINGS
+            .iter()
+            .filter(move |s| self.profile.clouds().iter().any(|c| s.clouds.contains(c)))
+            .map(move |s| (s, if s.firewall { self.firewall } else { s.enabled }))
+    }
+
+    /// The driver families of the clouds this target speaks for.
+    pub fn driver_families(&self) -> impl Iterator<Item = &'static DriverFamily> + '_ {
+        DRIVER_FAMILIES
+            .iter()
+            .filter(move |f| self.profile.clouds().contains(&f.cloud))
     }
 
     /// The state the migration sets for the service `name`, if it sets one;
@@ -203,8 +249,11 @@ impl Target {
         if !self.profile.is_cloud() {
             return None;
         }
-        if let Some(s) = self.service_settings().find(|s| s.names.contains(&name)) {
-            return Some(s.enabled);
+        if let Some((_, enabled)) = self
+            .service_settings()
+            .find(|(s, _)| s.names.contains(&name))
+        {
+            return Some(enabled);
         }
         let network = NETWORK_SERVICES.iter().find(|n| has(n))?;
         (*network == name).then_some(true)
@@ -270,11 +319,11 @@ mod tests {
         assert_eq!(ec2.service_state("iptables", has), Some(false));
         assert_eq!(ec2.service_state("networking", has), Some(true));
         assert_eq!(ec2.service_state("cron", has), None);
-        let kept = Target {
+        let firewall = Target {
             firewall: true,
             ..ec2
         };
-        assert_eq!(kept.service_state("iptables", has), None);
+        assert_eq!(firewall.service_state("iptables", has), Some(true));
         assert_eq!(Target::new(Profile::Azure).service_state("hal", has), None);
         assert_eq!(
             Target::new(Profile::Generic).service_state("ssh", has),

@@ -164,6 +164,7 @@ sources! {
     // init.upstart
     UPSTART_JOBS: "init.upstart", File, ["/etc/init/*.conf"], "upstart" => "host.services";
     UPSTART_OVERRIDES: "init.upstart", File, ["/etc/init/{}.override"], "upstart" => "host.services";
+    RC_SYSINIT: "init.upstart", File, ["/etc/init/rc-sysinit.conf"], "upstart::default_runlevel" => "host.init.default_runlevel";
     UPSTART_BRIDGE: "init.upstart", Presence, ["/etc/init/rc-sysinit.conf", "/etc/init/rc.conf"], "presence" => "host.init";
     // init.systemd
     SYSTEMD_ADMIN_DIRS: "init.systemd", Listing, ["/etc/systemd/system", "/run/systemd/system"], "listing" => "host.services";
@@ -204,6 +205,11 @@ sources! {
     NM_CONNECTIONS: "net", File, ["/etc/NetworkManager/system-connections/*"], "netconf::keyfile" => "host.interfaces, host.links.cloned_mac";
     NETWORKD: "net", File, ["/etc/systemd/network/*.network"], "netconf::networkd" => "host.interfaces";
     DHCP_LEASES: "net", File, ["/var/lib/dhcp/*.lease*", "/var/lib/dhclient/*.lease*", "/var/lib/NetworkManager/*.lease"], "netconf::dhclient" => "host.interfaces[].lease";
+    IPTABLES_SAVED: "net", File, ["/etc/sysconfig/iptables", "/etc/iptables/rules.v4"], "egress" => "host.egress.firewall";
+    NFTABLES_CONF: "net", File, ["/etc/nftables.conf", "/etc/sysconfig/nftables.conf"], "egress" => "host.egress.firewall";
+    ENV_PROXY: "net", File, ["/etc/environment", "/etc/profile.d/*.sh"], "egress" => "host.egress.proxies";
+    APT_PROXY: "net", File, ["/etc/apt/apt.conf", "/etc/apt/apt.conf.d/*"], "egress" => "host.egress.proxies";
+    YUM_PROXY: "net", File, ["/etc/yum.conf", "/etc/dnf/dnf.conf"], "egress" => "host.egress.proxies";
     PERSISTENT_NET_RULES: "net", Presence, ["/etc/udev/rules.d/70-persistent-net.rules"], "presence" => "host.links.persistent_names";
     // pkg
     DPKG_STATUS: "pkg", File, ["/var/lib/dpkg/status"], "dpkg_status" => "host.packages";

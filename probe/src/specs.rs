@@ -335,6 +335,16 @@ pub const SPECS: &[Spec] = &[
                     "/etc/sysconfig/iptables",
                     "/etc/sysconfig/ip6tables",
                     "/etc/iptables/*",
+                    // Egress and proxies (mgn.network); secret values in
+                    // them are scrubbed.
+                    "/etc/nftables.conf",
+                    "/etc/sysconfig/nftables.conf",
+                    "/etc/environment",
+                    "/etc/profile.d/*.sh",
+                    "/etc/apt/apt.conf",
+                    "/etc/apt/apt.conf.d/*",
+                    "/etc/yum.conf",
+                    "/etc/dnf/dnf.conf",
                     "/etc/adjtime",
                     "/etc/cloud/cloud.cfg",
                     "/etc/wpa_supplicant/*.conf",

@@ -13,7 +13,40 @@ use lift_bundle::FileKind;
 use crate::snapshot::{Data, Lookup, Root};
 
 /// Files compared by their own category, not as plain /etc files.
-const OWN_CATEGORY: &[&str] = &["/etc/hosts", "/etc/passwd", "/etc/group", "/etc/crontab"];
+const OWN_CATEGORY: &[&str] = &[
+    "/etc/hosts",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/crontab",
+    "/etc/fstab",
+];
+
+/// Network configuration that a DHCP interface's move may rewrite, besides
+/// the interface formats of the sources table.
+const NETWORK_FILES: &[&str] = &[
+    "/etc/resolv.conf",
+    "/etc/hostname",
+    "/etc/sysconfig/network",
+];
+
+fn is_network_config(path: &str) -> bool {
+    use crate::sources as s;
+    NETWORK_FILES.contains(&path)
+        || [
+            &s::IFUPDOWN,
+            &s::IFCFG,
+            &s::NETPLAN,
+            &s::NM_CONNECTIONS,
+            &s::NETWORKD,
+        ]
+        .iter()
+        .flat_map(|src| src.paths.iter())
+        .any(|glob| {
+            let (gd, gn) = glob.rsplit_once('/').unwrap_or(("", glob));
+            let (pd, pn) = path.rsplit_once('/').unwrap_or(("", path));
+            gd == pd && crate::snapshot::matches(gn.as_bytes(), pn.as_bytes())
+        })
+}
 
 /// Budget on the /etc walk: far more than any real /etc holds.
 const MAX_ETC_ENTRIES: usize = 200_000;
@@ -21,13 +54,23 @@ const MAX_ETC_ENTRIES: usize = 200_000;
 pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<Change> {
     let mut out = Vec::new();
     let dhcp = ex.dhcp_addresses();
+    let dhcp_ifaces = ex.dhcp_interfaces();
     for (line, x, y) in lines(a, b, "/etc/hosts") {
         let old_dhcp = ex.cloud
             && line
                 .split_whitespace()
                 .next()
                 .is_some_and(|ip| dhcp.iter().any(|d| d == ip));
-        let r = old_dhcp.then(|| "DHCP address changed".to_string());
+        let r = if old_dhcp {
+            Some("DHCP address changed".to_string())
+        } else if ex.cloud && !dhcp_ifaces.is_empty() {
+            Some(format!(
+                "/etc/hosts may differ: {} gets its address by DHCP on the target",
+                dhcp_ifaces.join(", ")
+            ))
+        } else {
+            None
+        };
         out.push(Change::new("hosts", line, x, y).because(r));
     }
     for (path, category) in [("/etc/passwd", "users"), ("/etc/group", "groups")] {
@@ -62,20 +105,14 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
         if OWN_CATEGORY.contains(&path.as_str()) || cron.contains(&path) {
             continue;
         }
-        let r = etc_reason(&path, ex, so_far, a, b);
+        let r = etc_reason(&path, ex, so_far);
         out.push(Change::new("etc", path, x.map(|v| v.0), y.map(|v| v.0)).because(r));
     }
     out
 }
 
 /// Why a changed file under /etc is expected, if it is.
-fn etc_reason(
-    path: &str,
-    ex: &Expectations,
-    so_far: &[Change],
-    a: &Root,
-    b: &Root,
-) -> Option<String> {
+fn etc_reason(path: &str, ex: &Expectations, so_far: &[Change]) -> Option<String> {
     if !ex.cloud {
         return None;
     }
@@ -85,17 +122,12 @@ fn etc_reason(
     if path == "/etc/default/grub" || path.starts_with("/etc/grub") {
         return Some("the boot configuration is rewritten for the target".into());
     }
-    if path == "/etc/fstab" {
-        // Expected only when the lines that went are all NFS and none came.
-        let d = lines(a, b, path);
-        let only_nfs = !d.is_empty()
-            && d.iter().all(|(l, _, y)| {
-                y.is_none()
-                    && l.split_whitespace()
-                        .nth(2)
-                        .is_some_and(|t| t.starts_with("nfs"))
-            });
-        return only_nfs.then(|| "NFS lines are dropped in a cloud migration".into());
+    let dhcp = ex.dhcp_interfaces();
+    if !dhcp.is_empty() && is_network_config(path) {
+        return Some(format!(
+            "network configuration may differ: {} uses DHCP, and the migration reconfigures it for the target",
+            dhcp.join(", ")
+        ));
     }
     // A link or file that follows an expected package or service change.
     so_far

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use super::{Change, Expectations};
-use crate::model::Host;
+use crate::model::{Host, Packages};
+use crate::parse::fstab::{DeviceSpec, FstabEntry};
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::version_cmp::{dpkg_version_cmp, rpm_evr_cmp};
 
@@ -91,8 +92,106 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
             out.push(Change::new("mounts", k, x, y).because(reason));
         }
     }
+    fstab(a, b, ex, &mut out);
     interfaces(a, b, ex, &mut out);
     out
+}
+
+/// /etc/fstab by mount point: which lines went, came or changed (source,
+/// type, options). A dropped NFS line is what a cloud migration does; any
+/// other change to how a filesystem is found can leave the target unable to
+/// mount it, and the migration does not rewrite fstab.
+fn fstab(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+    let (Some(ea), Some(eb)) = (&a.fstab.entries, &b.fstab.entries) else {
+        return;
+    };
+    let lines = |entries: &[FstabEntry]| {
+        entries
+            .iter()
+            .map(|e| {
+                let key = if e.is_swap() {
+                    format!("swap {}", device(&e.device))
+                } else {
+                    e.mount_point.clone()
+                };
+                let opts: Vec<String> = e
+                    .options
+                    .iter()
+                    .map(|(k, v)| match v {
+                        Some(v) => format!("{k}={v}"),
+                        None => k.clone(),
+                    })
+                    .collect();
+                (
+                    key,
+                    (
+                        format!("{} {} {}", device(&e.device), e.fs_type, opts.join(",")),
+                        e.is_network(),
+                    ),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    for (key, x, y) in pair(lines(ea), lines(eb)) {
+        let reason = match (&x, &y) {
+            (Some((_, true)), None) if ex.cloud => {
+                Some("NFS lines are dropped in a cloud migration".to_string())
+            }
+            _ => None,
+        };
+        let mut c =
+            Change::new("fstab", key.clone(), x.map(|v| v.0), y.map(|v| v.0)).because(reason);
+        if !c.expected && key == "/" {
+            c = c.unexpected(
+                "the root filesystem's line changed, and no profile rewrites /etc/fstab: the target may not find its root",
+            );
+        }
+        out.push(c);
+    }
+}
+
+/// Packages new on the target that an injected package needs, directly or
+/// through other new packages, each with the injected package that brought
+/// it (dependencies resolved by package name in the target's database).
+fn brought_in<'p>(
+    pa: &'p Packages,
+    pb: &'p Packages,
+    ex: &Expectations,
+) -> BTreeMap<&'p str, &'p str> {
+    let installed = |l: &'p [InstalledPackage]| l.iter().filter(|p| p.is_installed());
+    let before: std::collections::BTreeSet<&str> =
+        installed(&pa.list).map(|p| p.name.as_str()).collect();
+    let by_name: BTreeMap<&str, &InstalledPackage> =
+        installed(&pb.list).map(|p| (p.name.as_str(), p)).collect();
+    let mut brought: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut todo: Vec<(&str, &str)> = installed(&pb.list)
+        .filter(|p| !before.contains(p.name.as_str()) && ex.added_package(&p.name).is_some())
+        .map(|p| (p.name.as_str(), p.name.as_str()))
+        .collect();
+    while let Some((name, root)) = todo.pop() {
+        let Some(p) = by_name.get(name) else { continue };
+        for d in &p.depends {
+            let Some((dep, _)) = by_name.get_key_value(d.as_str()) else {
+                continue;
+            };
+            if before.contains(dep) || brought.contains_key(dep) || *dep == root {
+                continue;
+            }
+            brought.insert(dep, root);
+            todo.push((dep, root));
+        }
+    }
+    brought
+}
+
+fn device(d: &DeviceSpec) -> String {
+    match d {
+        DeviceSpec::Uuid(v) => format!("UUID={v}"),
+        DeviceSpec::Label(v) => format!("LABEL={v}"),
+        DeviceSpec::PartUuid(v) => format!("PARTUUID={v}"),
+        DeviceSpec::PartLabel(v) => format!("PARTLABEL={v}"),
+        DeviceSpec::Path(v) | DeviceSpec::Network(v) | DeviceSpec::Other(v) => v.clone(),
+    }
 }
 
 fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
@@ -116,6 +215,7 @@ fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
             })
             .collect::<Vec<_>>()
     };
+    let brought = brought_in(pa, pb, ex);
     for ((name, arch), x, y) in pair(keyed(&pa.list), keyed(&pb.list)) {
         let key = if arch.is_empty() {
             name.clone()
@@ -128,7 +228,13 @@ fn packages(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
         };
         let mut c = Change::new("packages", key, x.as_ref().map(evr), y.as_ref().map(evr));
         match (&x, &y) {
-            (None, Some(_)) => c = c.because(ex.added_package(&name)),
+            (None, Some(_)) => {
+                c = c.because(ex.added_package(&name).or_else(|| {
+                    brought
+                        .get(name.as_str())
+                        .map(|by| format!("a dependency of {by}, which the migration installs"))
+                }))
+            }
             (Some(p), Some(q)) => {
                 let order = if p.manager == PackageManager::Dpkg {
                     dpkg_version_cmp(&p.version, &q.version)

@@ -23,6 +23,7 @@ pub struct Change {
     pub before: Option<String>,
     pub after: Option<String>,
     pub expected: bool,
+    /// Why the change is expected, or why it is not.
     pub reason: Option<String>,
 }
 
@@ -47,6 +48,13 @@ impl Change {
     fn because(mut self, reason: Option<String>) -> Change {
         self.expected = reason.is_some();
         self.reason = reason;
+        self
+    }
+
+    /// Unexpected, and why.
+    fn unexpected(mut self, why: impl Into<String>) -> Change {
+        self.expected = false;
+        self.reason = Some(why.into());
         self
     }
 }
@@ -95,6 +103,17 @@ impl Expectations<'_> {
             .any(|i| i.name == iface && i.config == ConfigKind::Dhcp)
     }
 
+    /// The source's interfaces configured by DHCP.
+    fn dhcp_interfaces(&self) -> Vec<String> {
+        self.source
+            .interfaces
+            .iter()
+            .flatten()
+            .filter(|i| i.config == ConfigKind::Dhcp)
+            .map(|i| i.name.clone())
+            .collect()
+    }
+
     fn dhcp_addresses(&self) -> Vec<String> {
         self.source
             .interfaces
@@ -127,6 +146,9 @@ pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec
         &ex,
         &changes,
     ));
+    for c in changes.iter_mut().filter(|c| c.reason.is_none()) {
+        c.reason = Some(why_unexpected(c, target));
+    }
     // Unexpected first; otherwise by category and key, for stable output.
     changes.sort_by(|x, y| (x.expected, x.category, &x.key).cmp(&(y.expected, y.category, &y.key)));
     changes
@@ -134,3 +156,30 @@ pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec
 
 #[cfg(test)]
 mod tests;
+
+/// Why a change no rule explains is unexpected: what the profile does not
+/// do to that category.
+fn why_unexpected(c: &Change, target: &Target) -> String {
+    if !target.profile.is_cloud() {
+        return format!(
+            "the {} profile expects no change; pick the migration's profile (--target ec2, openstack or azure) to classify what it does",
+            target.profile.name()
+        );
+    }
+    let p = target.profile.name();
+    let what = match c.category {
+        "packages" | "packages upgraded" | "packages downgraded" => {
+            "installs only its cloud agent and, for a paravirtualized source, a kernel; it upgrades, downgrades and removes nothing"
+        }
+        "services" => "sets only sshd, the network service, the firewall, libvirtd and hal; every other service keeps its state",
+        "listeners" => "changes no program's ports: a port that came or went follows a service that did not start or a program that changed",
+        "mounts" | "fstab" => "drops only NFS mounts",
+        "users" | "groups" => "adds no users or groups",
+        "cron" => "changes no scheduled job",
+        "interfaces" => "keeps static addresses and renews only DHCP ones",
+        "hosts" => "leaves /etc/hosts alone on a host whose interfaces are all static",
+        "os" => "keeps the distribution, kernel and host name (a paravirtualized source aside)",
+        _ => "rewrites only the boot configuration, /etc/adjtime, network configuration of DHCP interfaces, and the files of the packages and services it changes",
+    };
+    format!("the {p} migration {what}")
+}

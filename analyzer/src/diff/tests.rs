@@ -100,7 +100,7 @@ fn ec2_migration_is_classified() {
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
     let changes = diff(&src, &dst, &Target::new(Profile::Ec2));
     for (category, key, expected) in [
-        ("etc", "/etc/fstab", true),
+        ("fstab", "/data", true),
         ("etc", "/etc/adjtime", true),
         ("services", "ssh", true),
         ("etc", "/etc/systemd/system/sshd.service", true),
@@ -119,7 +119,8 @@ fn ec2_migration_is_classified() {
     ] {
         let c = find(&changes, category, key);
         assert_eq!(c.expected, expected, "{c:?}");
-        assert_eq!(c.reason.is_some(), expected, "{c:?}");
+        // Every change says why: what the profile does, or what it does not.
+        assert!(c.reason.is_some(), "{c:?}");
     }
     assert_eq!(
         find(&changes, "interfaces", "eth0 addresses")
@@ -127,11 +128,18 @@ fn ec2_migration_is_classified() {
             .as_deref(),
         Some("DHCP address changed")
     );
-    assert!(find(&changes, "etc", "/etc/fstab")
+    let nfs = find(&changes, "fstab", "/data");
+    assert_eq!(
+        nfs.before.as_deref(),
+        Some("nfs1.example.lan:/export/data nfs4 _netdev,defaults")
+    );
+    assert_eq!(nfs.after, None);
+    assert!(nfs.reason.as_deref().unwrap().contains("NFS"));
+    assert!(find(&changes, "users", "intruder")
         .reason
         .as_deref()
         .unwrap()
-        .contains("NFS"));
+        .contains("adds no users"));
     // Unexpected first.
     let first_expected = changes.iter().position(|c| c.expected).unwrap();
     assert!(changes[first_expected..].iter().all(|c| c.expected));
@@ -148,6 +156,10 @@ fn generic_profile_expects_nothing() {
     let changes = diff(&src, &dst, &Target::new(Profile::Generic));
     assert!(!changes.is_empty());
     assert!(changes.iter().all(|c| !c.expected), "{changes:#?}");
+    assert!(changes.iter().all(|c| c
+        .reason
+        .as_deref()
+        .is_some_and(|r| r.contains("generic profile expects no change"))));
 }
 
 #[test]
@@ -189,4 +201,105 @@ fn renders_json_and_markdown() {
         "a pipe from the input is escaped"
     );
     assert!(md.contains("| DHCP address changed |"));
+}
+
+/// fstab by line: a changed root source is unexpected and says why; on a
+/// DHCP host, network configuration files and /etc/hosts may differ.
+#[test]
+fn fstab_lines_and_dhcp_network_files() {
+    let b = before();
+    let old_root = "UUID=1111aaaa-old-root / ext4 errors=remount-ro 0 1\n";
+    let fstab = std::fs::read_to_string(b.path().join("etc/fstab")).unwrap();
+    b.write("etc/fstab", format!("{old_root}{fstab}").as_bytes());
+    let a = after(&b);
+    let fstab = std::fs::read_to_string(a.path().join("etc/fstab")).unwrap();
+    a.write(
+        "etc/fstab",
+        fstab
+            .replace(
+                old_root,
+                "UUID=0000aaaa-new-root / ext4 errors=remount-ro 0 1\n",
+            )
+            .as_bytes(),
+    );
+    a.write("etc/resolv.conf", b"nameserver 172.31.0.2\n");
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
+    let changes = diff(&src, &dst, &Target::new(Profile::Ec2));
+    let root = find(&changes, "fstab", "/");
+    assert!(!root.expected);
+    assert_eq!(
+        root.before.as_deref(),
+        Some("UUID=1111aaaa-old-root ext4 errors=remount-ro")
+    );
+    assert_eq!(
+        root.after.as_deref(),
+        Some("UUID=0000aaaa-new-root ext4 errors=remount-ro")
+    );
+    assert!(root.reason.as_deref().unwrap().contains("root"), "{root:?}");
+    let resolv = find(&changes, "etc", "/etc/resolv.conf");
+    assert!(resolv.expected, "{resolv:?}");
+    assert!(
+        resolv.reason.as_deref().unwrap().contains("eth0 uses DHCP"),
+        "{resolv:?}"
+    );
+}
+
+/// Debian 12's own control data (`apt-cache show`) for cloud-init and two
+/// of its dependencies, as dpkg records them once installed.
+const CLOUD_INIT: &str = "
+Package: cloud-init
+Status: install ok installed
+Version: 22.4.2-1+deb12u4
+Architecture: all
+Depends: eject, fdisk | util-linux (<< 2.29.2-3~), gdisk, isc-dhcp-client, locales, lsb-base, lsb-release, procps, python3-configobj, python3-jinja2, python3-jsonpatch, python3-jsonschema, python3-netifaces, python3-oauthlib, python3-requests, python3-serial, python3-yaml, python3:any
+Description: initialization and customization tool for cloud instances
+
+Package: python3-jinja2
+Status: install ok installed
+Version: 3.1.2-1+deb12u3
+Architecture: all
+Depends: python3-markupsafe (>= 2.0), python3:any
+Description: small but fast and easy to use stand-alone template engine
+
+Package: python3-markupsafe
+Status: install ok installed
+Version: 2.1.2-1+b1
+Architecture: amd64
+Depends: python3 (<< 3.12), python3 (>= 3.11~), python3:any, libc6 (>= 2.14)
+Description: HTML/XHTML/XML string library
+
+Package: nmap
+Status: install ok installed
+Version: 7.93+dfsg1-1
+Architecture: amd64
+Depends: libc6 (>= 2.34)
+Description: The Network Mapper
+";
+
+/// The dependencies an injected package brings are expected and name it;
+/// a package nothing injected needs is not.
+#[test]
+fn dependencies_of_an_injected_package() {
+    let b = before();
+    let a = TempRoot::new();
+    copy_tree(b.path(), a.path());
+    let status = std::fs::read_to_string(a.path().join("var/lib/dpkg/status")).unwrap();
+    a.write(
+        "var/lib/dpkg/status",
+        format!("{status}{CLOUD_INIT}").as_bytes(),
+    );
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let dst = bundle(a.path(), vec![addrs("10.0.0.5")], true);
+    let changes = diff(&src, &dst, &Target::new(Profile::Openstack));
+    let reason = |key: &str| find(&changes, "packages", key).reason.clone().unwrap();
+    assert!(find(&changes, "packages", "cloud-init.all").expected);
+    for dep in ["python3-jinja2.all", "python3-markupsafe.amd64"] {
+        let c = find(&changes, "packages", dep);
+        assert!(c.expected, "{c:?}");
+        assert!(reason(dep).contains("a dependency of cloud-init"), "{c:?}");
+    }
+    let nmap = find(&changes, "packages", "nmap.amd64");
+    assert!(!nmap.expected, "{nmap:?}");
+    assert!(reason("nmap.amd64").contains("openstack migration installs only"));
 }

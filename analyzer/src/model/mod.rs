@@ -3,6 +3,7 @@
 
 mod collection;
 mod drivers;
+pub mod egress;
 pub mod facts;
 mod interfaces;
 mod kernel_src;
@@ -81,6 +82,8 @@ pub struct Host {
     pub fstab: Fstab,
     /// The running kernel's drivers, built in or as modules.
     pub drivers: Drivers,
+    /// The saved firewall's egress policy and the configured proxies.
+    pub egress: egress::Egress,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -107,6 +110,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         interfaces: interfaces::interfaces(&f, &links),
         fstab: netfs::fstab(&f),
         drivers: drivers::drivers(&f, kernel.release.as_deref()),
+        egress: egress::egress(&f),
         links,
         multipath: multipath::multipath(&f),
         hostname,

@@ -153,6 +153,15 @@ fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
         .and_then(|kib| kib.parse::<u64>().ok())
         .map(|kib| kib * 1024);
     p.maintainer = owned("Maintainer");
+    // "libc6 (>= 2.34), libsystemd0 | systemd, perl:any": names only.
+    p.depends = ["Pre-Depends", "Depends"]
+        .iter()
+        .filter_map(|f| field(f))
+        .flat_map(|v| v.split([',', '|']))
+        .filter_map(|d| d.split_whitespace().next())
+        .map(|d| d.split(':').next().unwrap_or(d).to_owned())
+        .filter(|d| !d.is_empty())
+        .collect();
     p.summary = owned("Description");
     Some(p)
 }
@@ -160,6 +169,17 @@ fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depends_are_names() {
+        let p = &parse(SAMPLE.as_bytes()).value[0];
+        assert!(p.depends.contains(&"libc6".to_string()), "{:?}", p.depends);
+        assert!(
+            p.depends.contains(&"libsystemd0".to_string()),
+            "{:?}",
+            p.depends
+        );
+    }
 
     const SAMPLE: &str = "Package: bsdutils
 Essential: yes

@@ -58,6 +58,11 @@ pub struct InstalledPackage {
     /// file-ownership lookups.
     #[serde(skip_serializing)]
     pub files: Vec<String>,
+    /// Names this package needs (dpkg Depends and Pre-Depends, every
+    /// alternative; rpm REQUIRENAME without rpmlib() and file paths). Left
+    /// out of JSON; diff reads it to explain what an added package brought.
+    #[serde(skip_serializing)]
+    pub depends: Vec<String>,
 }
 
 impl InstalledPackage {
@@ -82,6 +87,7 @@ impl InstalledPackage {
             gpg_pubkey: false,
             sigmd5: None,
             files: Vec::new(),
+            depends: Vec::new(),
         }
     }
 

@@ -299,6 +299,21 @@ fn unquote(text: &str) -> String {
         .to_string()
 }
 
+/// The default runlevel Upstart's rc-sysinit job sets when /etc/inittab has
+/// none: its `env DEFAULT_RUNLEVEL=N` line (Ubuntu ships 2).
+pub fn default_runlevel(bytes: &[u8]) -> Option<crate::parse::sysv::Runlevel> {
+    String::from_utf8_lossy(bytes).lines().find_map(|l| {
+        let v = l.trim().strip_prefix("env DEFAULT_RUNLEVEL=")?;
+        let mut chars = v.trim().trim_matches('"').chars();
+        let c = chars.next()?;
+        chars
+            .next()
+            .is_none()
+            .then_some(())
+            .and(crate::parse::sysv::Runlevel::from_char(c))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,5 +467,16 @@ mod tests {
             let _ = parse(input);
         }
         assert_eq!(runlevels_of("runlevel ["), Some(vec![]));
+    }
+
+    #[test]
+    fn default_runlevel_from_rc_sysinit() {
+        let job = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/ubuntu1404-upstart/etc/init/rc-sysinit.conf"
+        ))
+        .unwrap();
+        assert_eq!(default_runlevel(&job).and_then(|r| r.number()), Some(2));
+        assert_eq!(default_runlevel(b"env DEFAULT_RUNLEVEL=\n"), None);
     }
 }

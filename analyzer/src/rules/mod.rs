@@ -147,6 +147,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::MacStable,
     &mgn::NotParavirtualized,
     &mgn::Multipath,
+    &mgn::Network,
     &listeners::UnmanagedListeners,
     &cloud::StaticIp,
     &cloud::DhcpIp,

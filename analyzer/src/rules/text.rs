@@ -23,6 +23,7 @@ pub fn title(id: &str) -> &'static str {
         "mgn.mac-stable" => "MAC address stability",
         "mgn.not-paravirtualized" => "Paravirtualization",
         "mgn.multipath" => "Multipath",
+        "mgn.network" => "Outbound TCP 443 and 1500",
         "gen.unmanaged-listeners" => "Listening ports and their services",
         "cloud.static-ip" => "Static addresses",
         "cloud.dhcp-ip" => "DHCP addresses",

@@ -24,6 +24,8 @@ pub enum InitSystem {
 pub struct Detected {
     pub system: Option<InitSystem>,
     pub decided_by: String,
+    /// What the root's files say, when PID 1 decided nothing.
+    pub on_disk: Option<InitSystem>,
 }
 
 fn by_name(name: &str) -> Option<InitSystem> {
@@ -47,6 +49,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
             return Detected {
                 system: Some(system),
                 decided_by: format!("PID 1 is {comm} ({})", or_unknown(&exe)),
+                on_disk: None,
             };
         }
         if comm != "init" {
@@ -57,6 +60,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
                     or_unknown(&comm),
                     or_unknown(&exe)
                 ),
+                on_disk: from_files(f).0,
             };
         }
     }
@@ -68,6 +72,7 @@ pub fn detect(f: &Facts, processes: Option<&[Process]>) -> Detected {
     Detected {
         system,
         decided_by: format!("{prefix}{why}"),
+        on_disk: None,
     }
 }
 

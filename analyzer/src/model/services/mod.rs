@@ -176,7 +176,7 @@ pub fn services(
     let openrc = openrc::scripts(f);
     let mut info = InitInfo {
         system: init.system,
-        decided_by: init.decided_by,
+        decided_by: init.decided_by.clone(),
         default_runlevel: sysv
             .as_ref()
             .and_then(|s| s.default_runlevel)
@@ -209,9 +209,12 @@ pub fn services(
     // Upstart and systemd both run the SysV scripts that have no job or
     // unit of their own (Upstart through /etc/init/rc.conf, systemd through
     // systemd-sysv-generator); a script that has one is shadowed by it.
+    // Where PID 1 is no init at all (a container, a sosreport's sandbox),
+    // the root's own /sbin/init says which rule would apply at boot.
+    let rule = info.system.or(init.on_disk);
     for mut s in sysv.map(|s| s.services).unwrap_or_default() {
         let unit = format!("{}.service", s.name.trim_end_matches(".sh"));
-        match info.system {
+        match rule {
             Some(InitSystem::Systemd) if unit_names.contains(&unit) => continue,
             Some(InitSystem::Systemd) => s.unit = Some(unit),
             Some(InitSystem::Upstart) if upstart_names.contains(&s.name) => continue,
@@ -277,4 +280,47 @@ fn owner_of<'p>(packages: &'p Packages, path: &str) -> Option<&'p InstalledPacka
             Some(short) => packages.owner_of(short),
             None => packages.owner_of(&format!("{}{path}", marks::USR)),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{copy_tree, fixture, TempRoot};
+
+    /// A container or sosreport sandbox: PID 1 is a shell, the root is
+    /// Debian 12 with systemd. systemd-sysv-generator's rule still holds: a
+    /// script with a native unit of its name is that unit, not a second
+    /// service.
+    #[test]
+    fn native_units_shadow_scripts_when_pid1_is_no_init() {
+        let r = TempRoot::new();
+        copy_tree(&fixture("debian12-systemd"), r.path());
+        r.write("proc/1/comm", b"bash\n");
+        r.write("proc/1/cmdline", b"/bin/bash\0");
+        let host = crate::model::build(&crate::snapshot::DirSnapshot::new(r.path()));
+        assert_eq!(host.init.system, None, "{}", host.init.decided_by);
+        let services = host.services.unwrap();
+        for name in ["cron", "ssh", "networking"] {
+            let all: Vec<_> = services.iter().filter(|s| s.name == name).collect();
+            assert_eq!(all.len(), 1, "{name}: {all:#?}");
+            assert_eq!(all[0].init, super::InitSystem::Systemd, "{name}");
+        }
+        // procps and hwclock.sh have units too (static or masked): no SysV
+        // service stands in for them.
+        let sysv: Vec<_> = services
+            .iter()
+            .filter(|s| s.init == super::InitSystem::Sysv)
+            .map(|s| s.name.as_str())
+            .collect();
+        assert!(sysv.is_empty(), "{sysv:?}");
+    }
+
+    /// Ubuntu 14.04 has no /etc/inittab: the default runlevel is the one
+    /// Upstart's rc-sysinit.conf sets.
+    #[test]
+    fn upstart_default_runlevel() {
+        let host = crate::model::build(&crate::snapshot::DirSnapshot::new(&fixture(
+            "ubuntu1404-upstart",
+        )));
+        assert_eq!(host.init.default_runlevel, Some(2));
+    }
 }

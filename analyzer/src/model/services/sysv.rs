@@ -8,8 +8,8 @@ use lift_bundle::FileKind;
 
 use super::super::facts::Facts;
 use super::{EnableState, InitSystem, Service, ServiceKind};
-use crate::parse::inittab;
 use crate::parse::sysv::{self, rc_dir_runlevel, Runlevel, RunlevelMatrix};
+use crate::parse::{inittab, upstart};
 use crate::sources as src;
 
 pub struct Scripts {
@@ -48,9 +48,16 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
         return None;
     }
     let matrix = runlevel_matrix(f);
+    // /etc/inittab's initdefault; on Upstart hosts without one, the
+    // DEFAULT_RUNLEVEL that rc-sysinit.conf sets.
     let default_runlevel = f
         .partial(&src::INITTAB, inittab::parse)
-        .and_then(|t| t.default_runlevel);
+        .and_then(|t| t.default_runlevel)
+        .or_else(|| {
+            f.root.lstat(src::RC_SYSINIT.path())?;
+            f.bytes(&src::RC_SYSINIT)
+                .and_then(|b| upstart::default_runlevel(&b))
+        });
     let mut services = Vec::new();
     for (name, path) in found {
         // Ubuntu links scripts of Upstart jobs to this shim: the job is the

@@ -43,6 +43,7 @@ const TAG_DIRINDEXES: u32 = 1116;
 const TAG_BASENAMES: u32 = 1117;
 const TAG_DIRNAMES: u32 = 1118;
 const TAG_LONGSIZE: u32 = 5009;
+const TAG_REQUIRENAME: u32 = 1049;
 
 /// Decodes one installed package's header blob.
 pub fn package_from_blob(blob: &[u8]) -> Result<InstalledPackage, String> {
@@ -66,6 +67,12 @@ pub fn package_from_blob(blob: &[u8]) -> Result<InstalledPackage, String> {
         .binary(TAG_SIGMD5)
         .map(|d| d.iter().map(|b| format!("{b:02x}")).collect());
     p.files = file_list(&h);
+    p.depends = h
+        .strings(TAG_REQUIRENAME)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !r.starts_with("rpmlib(") && !r.starts_with('/'))
+        .collect();
     Ok(p)
 }
 

@@ -3,7 +3,7 @@
 //! boots from.
 
 use super::CLOUDS;
-use crate::model::{DriverState, Host, Service};
+use crate::model::{Host, Service};
 use crate::profile::{Profile, Target, NETWORK_SERVICES};
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
@@ -69,13 +69,13 @@ impl Rule for ServiceChanges {
             ]));
         };
         let mut sets: Vec<(&Service, bool)> = Vec::new();
-        for setting in target.service_settings() {
+        for (setting, enabled) in target.service_settings() {
             sets.extend(
                 setting
                     .names
                     .iter()
                     .filter_map(|n| find(services, n))
-                    .map(|s| (s, setting.enabled)),
+                    .map(|s| (s, enabled)),
             );
         }
         let net = NETWORK_SERVICES.iter().find_map(|n| find(services, n));
@@ -108,9 +108,9 @@ impl Rule for ServiceChanges {
             );
         }
         let firewall = if target.firewall {
-            "iptables and ip6tables are kept: a firewall was requested"
+            "iptables and ip6tables are enabled: a firewall was requested"
         } else {
-            "iptables and ip6tables are disabled because no firewall was requested (--firewall keeps them)"
+            "iptables and ip6tables are disabled because no firewall was requested (--firewall enables them)"
         };
         let mut f = Finding::new(
             self.id(),
@@ -123,72 +123,6 @@ impl Rule for ServiceChanges {
             }
         }
         f
-    }
-}
-
-pub struct Drivers;
-
-impl Rule for Drivers {
-    fn id(&self) -> &'static str {
-        "cloud.drivers"
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
-    fn check(&self, host: &Host) -> Finding {
-        self.check_for(host, &Target::new(Profile::Generic))
-    }
-    fn check_for(&self, host: &Host, target: &Target) -> Finding {
-        let mut needed: Vec<&str> = Vec::new();
-        for cloud in target.profile.clouds() {
-            needed.extend(match cloud {
-                Profile::Ec2 => &["ena", "nvme"][..],
-                Profile::Azure => &["hv_vmbus", "hv_storvsc", "hv_netvsc"][..],
-                Profile::Openstack => &["virtio_blk", "virtio_net", "virtio_scsi"][..],
-                _ => &[][..],
-            });
-        }
-        let d = &host.drivers;
-        let release = d.release.clone().unwrap_or_else(|| "(unknown)".into());
-        let by = |want: DriverState| -> Vec<&str> {
-            needed
-                .iter()
-                .copied()
-                .filter(|n| d.state(n) == want)
-                .collect()
-        };
-        let (missing, unknown) = (by(DriverState::Missing), by(DriverState::Unknown));
-        if !missing.is_empty() {
-            return Finding::new(
-                self.id(),
-                Severity::Blocker,
-                format!("kernel {release} has neither a module nor a built-in driver for: {}", missing.join(", ")),
-            )
-            .evidence(format!("/lib/modules/{release}/modules.dep"), missing.join(" "))
-            .remediation("Install a kernel that ships these drivers (and rebuild the initramfs) before the move.");
-        }
-        if !unknown.is_empty() {
-            let lacking: &[&sources::Source] = if d.release.is_none() {
-                &[
-                    &sources::UNAME,
-                    &sources::KERNEL_OSRELEASE,
-                    &sources::PROC_VERSION,
-                ]
-            } else {
-                &[&sources::MODULES_BUILTIN, &sources::MODULES_DEP]
-            };
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                format!("{} cannot be checked", unknown.join(", ")),
-            )
-            .lacking(host.sources.missing(lacking));
-        }
-        Finding::new(
-            self.id(),
-            Severity::Pass,
-            format!("kernel {release} has {}", needed.join(", ")),
-        )
     }
 }
 
@@ -269,47 +203,38 @@ mod tests {
         assert!(!f.detail.contains("sshd"), "{}", f.detail);
     }
 
-    /// `--firewall`: iptables and ip6tables are left as they are.
+    /// `--firewall`: the migration enables iptables and ip6tables.
     #[test]
-    fn a_requested_firewall_keeps_iptables() {
+    fn a_requested_firewall_enables_iptables() {
         let h = host_of(&fixture("centos6-sysv"));
-        let keep = Target {
+        let firewall = Target {
             profile: Profile::Ec2,
             firewall: true,
         };
-        let f = ServiceChanges.check_for(&h, &keep);
-        // CentOS 6's sshd is already enabled: with iptables kept, nothing changes.
+        // CentOS 6's sshd and iptables are already enabled: nothing changes.
+        let f = ServiceChanges.check_for(&h, &firewall);
         assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
-        assert!(!f.detail.contains("iptables"), "{}", f.detail);
-    }
-
-    #[test]
-    fn drivers_builtin_module_missing_unknown() {
-        let rel = "6.1.0-18-amd64";
-        let r = root_with(
-            "debian12-systemd",
-            &[
-                ("proc/sys/kernel/osrelease", "6.1.0-18-amd64\n"),
-                (&format!("lib/modules/{rel}/modules.builtin"), "kernel/drivers/block/virtio_blk.ko\n"),
-                (&format!("lib/modules/{rel}/modules.dep"), "kernel/drivers/net/virtio_net.ko.xz: kernel/net/core/failover.ko.xz\nkernel/drivers/scsi/virtio_scsi.ko.xz:\nkernel/drivers/nvme/host/nvme.ko.xz:\n"),
-            ],
+        // The same host with iptables off: the migration turns it on.
+        let r = root_with("centos6-sysv", &[]);
+        for level in 0..=6 {
+            let dir = r.path().join(format!("etc/rc.d/rc{level}.d"));
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if let Some(rest) = name.strip_prefix('S').filter(|n| n.ends_with("iptables")) {
+                        std::fs::rename(e.path(), dir.join(format!("K{rest}"))).unwrap();
+                    }
+                }
+            }
+        }
+        let off = host_of(r.path());
+        let f = ServiceChanges.check_for(&off, &firewall);
+        assert!(
+            f.detail.contains("iptables (sysv): disabled -> enabled"),
+            "{}",
+            f.detail
         );
-        let h = host_of(r.path());
-        assert_eq!(h.kernel.release.as_deref(), Some(rel));
-        assert_eq!(
-            Drivers
-                .check_for(&h, &Target::new(Profile::Openstack))
-                .severity,
-            Severity::Pass
-        );
-        let f = Drivers.check_for(&h, &Target::new(Profile::Ec2));
-        assert_eq!(f.severity, Severity::Blocker);
-        assert!(f.detail.ends_with("ena"), "{}", f.detail);
-        // debian12-systemd has no /lib/modules at all.
-        let h = host_of(&fixture("debian12-systemd"));
-        assert_eq!(
-            Drivers.check_for(&h, &Target::new(Profile::Azure)).severity,
-            Severity::Unknown
-        );
+        let f = ServiceChanges.check_for(&off, &Target::new(Profile::Ec2));
+        assert!(!f.detail.contains("iptables (sysv)"), "{}", f.detail);
     }
 }

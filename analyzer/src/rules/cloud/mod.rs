@@ -6,10 +6,12 @@
 
 mod boot;
 mod changes;
+mod drivers;
 mod network;
 
 pub use boot::Bootloader;
-pub use changes::{Adjtime, BootRewrite, Drivers, InjectedPackages, ServiceChanges};
+pub use changes::{Adjtime, BootRewrite, InjectedPackages, ServiceChanges};
+pub use drivers::Drivers;
 pub use network::{DhcpIp, NfsFstab, StaticIp};
 
 pub use crate::profile::CLOUDS;

@@ -6,6 +6,7 @@
 
 mod access;
 mod kernel_headers;
+mod network;
 mod os_table;
 mod platform;
 mod software;
@@ -15,6 +16,7 @@ mod testing;
 
 pub use access::{MacStable, Privileges};
 pub use kernel_headers::KernelHeaders;
+pub use network::Network;
 pub use platform::{Bootloader, Multipath, NotParavirtualized, OsSupported};
 pub use software::{BuildTools, Dhclient, Python};
 pub use space::{FreeRam, RootFreeSpace, TmpExec, TmpFreeSpace, TmpWritable};
