@@ -9,6 +9,7 @@
 pub mod diff;
 pub mod fleet;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod rules;

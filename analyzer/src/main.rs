@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
 use lift::cli::bundle;
@@ -163,14 +163,11 @@ fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
     }
 }
 
-/// Writes to FILE (whole, or not at all) or to stdout.
+/// Writes to FILE (whole, or not at all; a device or FIFO in place) or to
+/// stdout.
 fn emit(output: Option<&Path>, body: &[u8]) -> Result<()> {
     match output {
-        Some(p) => {
-            let tmp = p.with_extension("lift-tmp");
-            std::fs::write(&tmp, body).with_context(|| format!("{}", tmp.display()))?;
-            std::fs::rename(&tmp, p).with_context(|| format!("{}", p.display()))?;
-        }
+        Some(p) => lift::output::write(p, body)?,
         None => io::stdout().lock().write_all(body)?,
     }
     Ok(())

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
+use crate::output::Output;
 use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
 
 fn load(path: &Path) -> Result<BundleSnapshot> {
@@ -247,11 +248,10 @@ pub fn from_json(path: &Path, out: &Path) -> Result<()> {
         );
     }
     let j = json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let file = fs::File::create(out).with_context(|| format!("{}", out.display()))?;
-    let mut w = Writer::new(io::BufWriter::new(file), DEFAULT_LEVEL)?;
+    let mut w = Writer::new(Output::create(out, 0o600)?, DEFAULT_LEVEL)?;
     for r in &j.records {
         w.write(r)?;
     }
-    w.finish()?.flush()?;
+    w.finish()?.commit()?;
     Ok(())
 }

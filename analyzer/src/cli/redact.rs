@@ -1,11 +1,10 @@
 //! `lift bundle redact IN -o OUT`: a copy of a bundle with host names,
 //! addresses, MACs, users and keywords replaced (see docs/redaction.md).
 
-use std::fs;
-use std::io::{self, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::output::Output;
+use anyhow::Result;
 use lift_bundle::redact::{Mapping, Redactor};
 use lift_bundle::{Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
@@ -20,9 +19,7 @@ pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> R
     for rec in Reader::open(input, Limits::default())? {
         r.learn_record(&rec?);
     }
-    let tmp = output.with_extension("lift-tmp");
-    let file = fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
-    let mut w = Writer::new(io::BufWriter::new(file), DEFAULT_LEVEL)?;
+    let mut w = Writer::new(Output::create(output, 0o600)?, DEFAULT_LEVEL)?;
     for rec in Reader::open(input, Limits::default())? {
         let rec = r.record(rec?);
         if let Record::Footer(mut f) = rec {
@@ -34,8 +31,8 @@ pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> R
             w.write(&rec)?;
         }
     }
-    w.finish()?.flush()?;
+    let out = w.finish()?;
     r.mapping().save(map)?;
-    fs::rename(&tmp, output).with_context(|| format!("{}", output.display()))?;
+    out.commit()?;
     Ok(())
 }

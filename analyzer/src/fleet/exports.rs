@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::summary::HostSummary;
+use crate::output::Output;
 use crate::render::Report;
 use crate::rules::Severity;
 
@@ -58,11 +59,11 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
 pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
     for kind in JSONL {
         let out = dir.join(format!("{kind}.jsonl"));
-        let mut w = BufWriter::new(File::create(&out)?);
+        let mut w = Output::create(&out, 0o644)?;
         for &i in kept {
             io::copy(&mut File::open(part(parts, i, kind))?, &mut w)?;
         }
-        w.flush()?;
+        w.commit()?;
     }
     Ok(())
 }
@@ -81,7 +82,7 @@ fn csv(field: &str) -> String {
 /// DIR/fleet.csv: one row per host (the newest bundle); `other_bundles`
 /// lists older bundles of the same host, separated by `;`.
 pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
+    let mut w = Output::create(path, 0o644)?;
     writeln!(w, "{CSV_COLUMNS}")?;
     for (h, older) in hosts {
         let fields = [
@@ -104,15 +105,15 @@ pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();
         writeln!(w, "{}", line.join(","))?;
     }
-    w.flush()
+    w.commit()
 }
 
 /// Writes `value` as pretty JSON to `path`.
 pub fn json_file<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
+    let mut w = Output::create(path, 0o644)?;
     serde_json::to_writer_pretty(&mut w, value)?;
     w.write_all(b"\n")?;
-    w.flush()
+    w.commit()
 }
 
 /// Removes what an earlier run left, so a re-run gives the same DIR.

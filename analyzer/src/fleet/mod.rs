@@ -13,8 +13,8 @@ mod index;
 mod summary;
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::fs;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +24,7 @@ use serde::Serialize;
 pub use depmap::{DependencyMap, Edge, External};
 pub use summary::HostSummary;
 
+use crate::output::Output;
 use crate::render::{self, Format, Report};
 use crate::rules::Profile;
 
@@ -243,19 +244,19 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     let page = index::render(&kept, &map, &failures, &outcome, opts.profile)
         .map_err(|e| BatchError(format!("index.html: {e}")))?;
     let index = dir.join("index.html");
-    fs::write(&index, page).map_err(io_err(&index))?;
+    crate::output::write(&index, page.as_bytes()).map_err(io_err(&index))?;
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
     Ok(outcome)
 }
 
 fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
     let write = || -> io::Result<()> {
-        let mut w = BufWriter::new(File::create(path)?);
+        let mut w = Output::create(path, 0o644)?;
         for f in failures {
             serde_json::to_writer(&mut w, f)?;
             w.write_all(b"\n")?;
         }
-        w.flush()
+        w.commit()
     };
     write().map_err(io_err(path))
 }
