@@ -138,7 +138,7 @@ pub struct Reader<R: Read> {
 
 impl Reader<File> {
     pub fn open(path: &Path, limits: Limits) -> Result<Self, ReadError> {
-        let file = File::open(path).map_err(|e| ReadError {
+        let file = crate::input::open_regular(path).map_err(|e| ReadError {
             path: Some(path.to_owned()),
             offset: 0,
             record: 0,

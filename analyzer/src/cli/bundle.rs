@@ -7,6 +7,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use lift_bundle::input::open_regular;
 use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
 use crate::output::Output;
@@ -14,10 +15,8 @@ use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
 
 fn load(path: &Path) -> Result<BundleSnapshot> {
     let mut head = [0u8; 1];
-    let is_json = fs::File::open(path)
-        .and_then(|mut f| io::Read::read(&mut f, &mut head))
-        .map(|n| n == 1 && head[0] == b'{')
-        .unwrap_or(false);
+    let mut f = open_regular(path).with_context(|| format!("{}", path.display()))?;
+    let is_json = io::Read::read(&mut f, &mut head).is_ok_and(|n| n == 1 && head[0] == b'{');
     Ok(if is_json {
         BundleSnapshot::open_json(path)?
     } else {
@@ -236,7 +235,7 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
 pub fn from_json(path: &Path, out: &Path) -> Result<()> {
     use io::Read;
     let mut bytes = Vec::new();
-    fs::File::open(path)
+    open_regular(path)
         .with_context(|| format!("{}", path.display()))?
         .take(json::MAX_JSON_BYTES + 1)
         .read_to_end(&mut bytes)?;
