@@ -20,4 +20,5 @@ pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;
     pub mod redact;
+    pub mod terminal;
 }

@@ -9,6 +9,7 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 
 use lift::cli::bundle;
+use lift::cli::terminal::escape;
 use lift::render::{self, Format};
 use lift::rules::{Profile, Readiness, Target};
 
@@ -236,7 +237,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let snap = match lift::snapshot::open(&input) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("lift: {e}");
+                    eprintln!("lift: {}", escape(&e.to_string()));
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -249,7 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let readiness = report.readiness;
             println!(
                 "{}: {}",
-                input.display(),
+                escape(&input.display().to_string()),
                 serde_json::to_value(readiness)?.as_str().unwrap_or("?")
             );
             return Ok(ExitCode::from(match readiness {
@@ -352,7 +353,8 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("lift: {e:#}");
+            // Messages quote bundle content (names, parse errors): escaped.
+            eprintln!("lift: {}", escape(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

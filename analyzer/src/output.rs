@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn directory_is_refused() {
         let d = TempRoot::with(&[]);
-        let e = write(d.path(), b"x").err().expect("a directory is refused");
+        let e = write(d.path(), b"x").expect_err("a directory is refused");
         assert!(e.to_string().contains("is a directory"), "{e}");
     }
 }

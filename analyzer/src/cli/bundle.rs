@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use lift_bundle::input::open_regular;
 use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
+use super::terminal::escape;
 use crate::output::Output;
 use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
 
@@ -62,7 +63,7 @@ pub fn ls(path: &Path, out: &mut dyn Write) -> Result<()> {
         if let Some(t) = &e.link_target {
             line.push_str(&format!(" -> {}", t.to_string_lossy()));
         }
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", escape(&line))?;
     }
     Ok(())
 }
@@ -77,7 +78,8 @@ pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
             Data::Truncated { head, size } => {
                 out.write_all(&head)?;
                 eprintln!(
-                    "lift: {file}: only the first {} of {size} bytes were captured",
+                    "lift: {}: only the first {} of {size} bytes were captured",
+                    escape(file),
                     head.len()
                 );
             }
@@ -114,7 +116,7 @@ pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
                 }
             }
             Err(e) => {
-                writeln!(out, "{e}")?;
+                writeln!(out, "{}", escape(&e.to_string()))?;
                 return Ok(false);
             }
         }
@@ -127,7 +129,7 @@ pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
     write!(
         out,
         "{}: ok, {records} records, {entries} entries, {state}",
-        path.display()
+        escape(&path.display().to_string())
     )?;
     if reader.skipped() > 0 {
         write!(

@@ -70,12 +70,24 @@ pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
 
 pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";
 
-/// RFC 4180: quote a field holding a comma, quote or line break.
+/// RFC 4180: quote a field holding a comma, quote or line break. A field
+/// that a spreadsheet would take for a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return, maybe after spaces) gets a leading
+/// `'`, as OWASP recommends against CSV injection: a hostname like
+/// `=HYPERLINK(...)` stays text.
 fn csv(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+    let formula = field
+        .trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let field = if formula {
+        format!("'{field}")
     } else {
         field.to_owned()
+    };
+    if field.contains([',', '"', '\n', '\r', '\'']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field
     }
 }
 
@@ -137,5 +149,20 @@ mod tests {
         assert_eq!(csv("plain"), "plain");
         assert_eq!(csv("a,b"), "\"a,b\"");
         assert_eq!(csv("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+    }
+
+    /// Issue 14 C1: cells starting with a formula character were live formulas.
+    #[test]
+    fn formula_cells_are_neutralized() {
+        assert_eq!(csv("=1+1"), "\"'=1+1\"");
+        assert_eq!(
+            csv("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for f in ["+1", "-1", "@SUM(A1)", "\tx", "\rx", "  =1"] {
+            assert!(csv(f).starts_with("\"'"), "{f:?} -> {:?}", csv(f));
+        }
+        assert_eq!(csv("web-01"), "web-01");
+        assert_eq!(csv("12"), "12");
     }
 }

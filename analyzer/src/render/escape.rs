@@ -24,10 +24,39 @@ pub fn markdown_escape(s: &str) -> String {
     out
 }
 
+/// For a value inside raw HTML in a Markdown template (`<summary>...`):
+/// there Markdown's backslash escapes do not apply, so the value is
+/// HTML-escaped instead. Every `{{ }}` on a raw-HTML line of a `.md.j2`
+/// template goes through it (a test below holds the templates to that).
+pub fn html_in_markdown(v: Value) -> Value {
+    let mut out = String::new();
+    for c in v.to_string().chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // A blank line would end the HTML block and let Markdown resume.
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Value::from_safe_string(out)
+}
+
 /// A Markdown code span that no content can break out of: the fence is
 /// longer than any run of backticks inside.
 pub fn code_span(s: String) -> Value {
-    let s = s.replace(['\n', '\r'], " ");
+    let s: String = s
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     Value::from_safe_string(format!("{fence} {s} {fence}"))
@@ -63,6 +92,46 @@ mod tests {
             markdown_escape("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    #[test]
+    fn html_in_markdown_escapes_tags_and_controls() {
+        assert_eq!(
+            html_in_markdown(Value::from("a</summary><img src=x onerror='1'>\x1b")).to_string(),
+            "a&lt;/summary&gt;&lt;img src=x onerror=&#39;1&#39;&gt;\u{fffd}"
+        );
+    }
+
+    /// Issue 14 C2: a value inside `<details><summary>` was Markdown-escaped,
+    /// which raw HTML ignores. Every expression on a line that holds an HTML
+    /// tag goes through `|html`.
+    #[test]
+    fn raw_html_lines_in_markdown_templates_use_the_html_filter() {
+        for (name, text) in [
+            ("report.md.j2", include_str!("../../templates/report.md.j2")),
+            ("diff.md.j2", include_str!("../../templates/diff.md.j2")),
+        ] {
+            for (n, line) in text.lines().enumerate() {
+                let tag = line.char_indices().any(|(i, c)| {
+                    c == '<'
+                        && line[i + 1..]
+                            .chars()
+                            .next()
+                            .is_some_and(|d| d.is_ascii_alphabetic() || d == '/')
+                });
+                if !tag {
+                    continue;
+                }
+                for expr in line.split("{{").skip(1) {
+                    let expr = expr.split("}}").next().unwrap_or("").trim();
+                    assert!(
+                        expr.ends_with("|html"),
+                        "{name}:{}: {{{{ {expr} }}}} sits in raw HTML without |html",
+                        n + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

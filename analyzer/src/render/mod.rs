@@ -158,6 +158,7 @@ fn environment() -> Environment<'static> {
     env.set_formatter(escape::format);
     env.add_filter("bytes", human_bytes);
     env.add_filter("code", escape::code_span);
+    env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
