@@ -70,6 +70,29 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        /// Wall-clock budget per bundle; a bundle past it goes to errors.jsonl.
+        #[arg(long, default_value_t = 120)]
+        max_seconds_per_bundle: u64,
+        /// Memory (address space) budget per bundle, in MiB.
+        #[arg(long, default_value_t = 4096)]
+        max_memory_per_bundle: u64,
+        /// Read every bundle in this process, without budgets (to measure
+        /// what isolation costs; never for bundles from elsewhere).
+        #[arg(long, hide = true)]
+        in_process: bool,
+    },
+    /// One bundle of a batch, in its own process (run by `lift batch`).
+    #[command(name = "__batch-worker", hide = true)]
+    BatchWorker {
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        parts: PathBuf,
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        firewall: bool,
+        input: PathBuf,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
@@ -267,6 +290,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             target,
             jobs,
             firewall,
+            max_seconds_per_bundle,
+            max_memory_per_bundle,
+            in_process,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 inputs,
@@ -274,6 +300,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 profile: profile(&target)?,
                 firewall,
                 jobs,
+                isolation: (!in_process).then_some(lift::fleet::isolate::Isolation {
+                    exe: std::env::current_exe()?,
+                    max_seconds: max_seconds_per_bundle.max(1),
+                    max_memory_mib: max_memory_per_bundle.max(64),
+                }),
             })?;
             eprintln!(
                 "lift: {} bundles, {} hosts, {} unreadable, {} superseded, {} move groups; see {}",
@@ -284,6 +315,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 outcome.groups,
                 output.join("index.html").display()
             );
+        }
+        Command::BatchWorker {
+            index,
+            parts,
+            target,
+            firewall,
+            input,
+        } => {
+            let target = Target {
+                profile: profile(&target)?,
+                firewall,
+            };
+            let summary =
+                lift::fleet::one(index, &input, &target, &parts).map_err(anyhow::Error::msg)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer(&mut out, &summary)?;
+            out.flush()?;
         }
         Command::Bundle { command } => return bundle_command(command),
     }

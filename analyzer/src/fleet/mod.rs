@@ -10,6 +10,7 @@
 mod depmap;
 mod exports;
 mod index;
+pub mod isolate;
 mod summary;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub struct Options {
     pub firewall: bool,
     /// Worker threads; None lets rayon choose (one per core).
     pub jobs: Option<usize>,
+    /// Each bundle in its own process under budgets (what `lift batch`
+    /// does); None reads every bundle in this process.
+    pub isolation: Option<isolate::Isolation>,
 }
 
 impl Options {
@@ -119,8 +123,9 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
     Ok(found)
 }
 
-/// One bundle: its report, its pages and export parts under `parts`.
-fn one(
+/// One bundle: its report, its pages and export parts under `parts`. A
+/// batch worker process runs this (see [`isolate`]).
+pub fn one(
     index: usize,
     input: &Path,
     target: &crate::rules::Target,
@@ -194,7 +199,20 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             .par_iter()
             .enumerate()
             .map(|(i, input)| {
-                let r = one(i, input, &opts.target(), &parts);
+                let r = match &opts.isolation {
+                    Some(iso) => {
+                        let index = i.to_string();
+                        let args = isolate::worker_args(
+                            index.as_ref(),
+                            input,
+                            &parts,
+                            opts.profile.name().as_ref(),
+                            opts.firewall,
+                        );
+                        isolate::run(iso, &args)
+                    }
+                    None => one(i, input, &opts.target(), &parts),
+                };
                 bar.inc(1);
                 r
             })

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lift_bundle::Fact;
 
@@ -12,22 +12,23 @@ use crate::render::Report;
 use crate::rules::Severity;
 use crate::snapshot::Snapshot;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FindingRef {
-    pub id: &'static str,
+    pub id: String,
     pub severity: Severity,
-    pub title: &'static str,
+    pub title: String,
 }
 
 /// One end of an established TCP connection, as seen from its host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
     pub local_port: u16,
     pub remote_address: String,
     pub remote_port: u16,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized too: a batch worker process hands it to the batch as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostSummary {
     /// The file-name-safe host name; also the key of every export row.
     pub id: String,
@@ -176,9 +177,9 @@ impl HostSummary {
                 .iter()
                 .filter(|f| !matches!(f.severity, Severity::Pass | Severity::Info))
                 .map(|f| FindingRef {
-                    id: f.id,
+                    id: f.id.to_string(),
                     severity: f.severity,
-                    title: f.title,
+                    title: f.title.to_string(),
                 })
                 .collect(),
             packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
