@@ -39,6 +39,7 @@ pub fn run(iso: &Isolation, worker_args: &[&std::ffi::OsStr]) -> Result<HostSumm
     let mut cmd = Command::new(&iso.exe);
     cmd.arg(WORKER_COMMAND)
         .args(worker_args)
+        .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -146,18 +147,19 @@ fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> 
     }
 }
 
-/// The worker's last line of stderr, without the `lift: ` prefix.
+/// What the worker said last on stderr (its allocation failure, if it had
+/// one), without the `lift: ` prefix.
 fn last_line(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(&stderr[stderr.len().saturating_sub(MAX_STDERR)..]);
-    let line = text
-        .lines()
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let line = lines
+        .iter()
         .rev()
-        .find(|l| !l.trim().is_empty())
+        .find(|l| l.starts_with("memory allocation of"))
+        .or(lines.last())
+        .copied()
         .unwrap_or("");
-    line.strip_prefix("lift: ")
-        .unwrap_or(line)
-        .trim()
-        .to_string()
+    line.strip_prefix("lift: ").unwrap_or(line).trim().to_string()
 }
 
 /// The worker's arguments for one bundle.
