@@ -3,6 +3,7 @@
 //! adding the facts only a live host gives (statvfs, uname, boot sectors).
 
 pub mod fuzz;
+pub mod hostile;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

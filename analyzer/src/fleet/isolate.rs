@@ -159,7 +159,10 @@ fn last_line(stderr: &[u8]) -> String {
         .or(lines.last())
         .copied()
         .unwrap_or("");
-    line.strip_prefix("lift: ").unwrap_or(line).trim().to_string()
+    line.strip_prefix("lift: ")
+        .unwrap_or(line)
+        .trim()
+        .to_string()
 }
 
 /// The worker's arguments for one bundle.
