@@ -175,3 +175,69 @@ fn terminal_output_escapes_control_characters() {
     let cat = lift(&["bundle", "cat", js, "/etc/hostname"]);
     assert!(String::from_utf8_lossy(&cat.stderr).contains("could not read it: evil\\x1b]0;owned"));
 }
+
+/// C4: `web/01` and `web_01` were one host id, and one report was hidden as
+/// "superseded". Hosts are one real hostname and machine-id; ids are the
+/// name and a short hash.
+#[test]
+fn host_ids_are_unique_and_dedupe_on_hostname_and_machine_id() {
+    use lift_tests::hostile::{file, header, write};
+    let s = Scratch::new("host-ids");
+    let input = s.join("in");
+    std::fs::create_dir(&input).unwrap();
+    let bundle = |file_name: &str, hostname: &str, machine: &str, secs: i64| {
+        let mut h = header(hostname);
+        if let lift_bundle::Record::Header(h) = &mut h {
+            h.started_at.secs = secs;
+        }
+        let mut records = vec![h, file("/etc/hostname", format!("{hostname}\n").as_bytes())];
+        if !machine.is_empty() {
+            records.push(file("/etc/machine-id", format!("{machine}\n").as_bytes()));
+        }
+        write(&input.join(file_name), records);
+    };
+    bundle("a.lift", "web/01", "", 1);
+    bundle("b.lift", "web_01", "", 1);
+    // Two machines named db (cloned names, new machine-ids)...
+    bundle("c.lift", "db", "0123456789abcdef0123456789abcdef", 1);
+    bundle("d.lift", "db", "fedcba9876543210fedcba9876543210", 1);
+    // ... and the first of them probed again later: one host, two bundles.
+    bundle("e.lift", "db", "0123456789abcdef0123456789abcdef", 2);
+    let out = s.join("out");
+    let o = lift(&[
+        "batch",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("5 bundles, 4 hosts, 0 unreadable, 1 superseded"),
+        "{said}"
+    );
+    let mut reports: Vec<String> = std::fs::read_dir(out.join("hosts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    reports.sort();
+    assert_eq!(reports.len(), 4, "{reports:?}");
+    for r in &reports {
+        let (name, hash) = r.trim_end_matches(".json").rsplit_once('-').unwrap();
+        assert!(name == "web_01" || name == "db", "{r}");
+        assert!(
+            hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{r}"
+        );
+    }
+    let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    let db_rows: Vec<&str> = csv.lines().filter(|l| l.starts_with("db-")).collect();
+    assert_eq!(db_rows.len(), 2, "{csv}");
+    assert!(
+        db_rows
+            .iter()
+            .any(|l| l.contains("e.lift") && l.ends_with("c.lift")),
+        "the later bundle is kept, the earlier listed beside it: {csv}"
+    );
+}

@@ -162,13 +162,18 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 /// The newest bundle of each host (header `started_at`, then input order),
-/// in host id order.
+/// in host id order. One host is one real hostname and machine identity.
 fn dedupe(results: &[(usize, HostSummary)]) -> Vec<Kept<'_>> {
-    let mut by_id: BTreeMap<&str, Vec<&(usize, HostSummary)>> = BTreeMap::new();
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+    let mut by_host: BTreeMap<Key, Vec<&(usize, HostSummary)>> = BTreeMap::new();
     for r in results {
-        by_id.entry(r.1.id.as_str()).or_default().push(r);
+        let h = &r.1;
+        by_host
+            .entry((&h.id, &h.hostname, h.machine_id_sha256.as_deref()))
+            .or_default()
+            .push(r);
     }
-    by_id
+    by_host
         .into_values()
         .map(|mut all| {
             all.sort_by_key(|(i, h)| (std::cmp::Reverse(h.started_secs), std::cmp::Reverse(*i)));
