@@ -61,7 +61,7 @@ impl Output {
                     .create_new(true)
                     .mode(mode)
                     .open(&tmp)
-                    .map_err(|e| named(&tmp, e))?;
+                    .map_err(|e| named(path, e))?;
                 // The umask applies to create; an existing file's mode is kept exactly.
                 let _ = file.set_permissions(fs::Permissions::from_mode(mode));
                 Ok(Output {

@@ -129,7 +129,7 @@ fn markdown_report_injects_no_html() {
 #[test]
 fn terminal_output_escapes_control_characters() {
     let s = Scratch::new("tty-injection");
-    let root = tree_with_hostname(&s, "root", "web");
+    let root = tree_with_hostname(&s, "root", "web\x1b]0;owned\x07\u{9b}31m\u{202e}");
     let osc = "evil\x1b]0;owned\x07\r\u{9b}2J\u{202e}";
     write(&root, &format!("etc/cron.d/{osc}"), "* * * * * root true\n");
     std::os::unix::fs::symlink(format!("/x\x1b[2J{osc}"), root.join("etc/evil-link")).unwrap();
@@ -156,13 +156,18 @@ fn terminal_output_escapes_control_characters() {
         vec!["bundle", "cat", js, "/etc/hostname"],
         vec!["bundle", "cat", b, &format!("/etc/cron.d/{osc}/x")],
         vec!["bundle", "verify", b],
+        vec!["bundle", "to-json", b],
+        vec!["report", b, "--format", "md"],
+        vec!["report", b, "--format", "html"],
+        vec!["report", b, "--format", "json"],
+        vec!["diff", b, js, "--format", "json"],
     ] {
         let o = lift(&args);
         for (stream, bytes) in [("stdout", &o.stdout), ("stderr", &o.stderr)] {
             let text = String::from_utf8_lossy(bytes);
             let raw: Vec<char> = text
                 .chars()
-                .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+                .filter(|&c| (c.is_control() && c != '\n' && c != '\t') || c == '\u{202e}')
                 .collect();
             assert!(raw.is_empty(), "{args:?} {stream}: raw {raw:?} in {text:?}");
         }

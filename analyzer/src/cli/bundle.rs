@@ -229,7 +229,10 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
     for r in reader.by_ref() {
         records.push(r?);
     }
-    json::to_writer(&mut *out, &json::JsonBundle::new(records))?;
+    let mut text = Vec::new();
+    json::to_writer(&mut text, &json::JsonBundle::new(records))?;
+    let text = String::from_utf8(text)?;
+    out.write_all(crate::render::escape::json_terminal_safe(text).as_bytes())?;
     writeln!(out)?;
     Ok(())
 }

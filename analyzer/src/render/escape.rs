@@ -17,7 +17,7 @@ pub fn markdown_escape(s: &str) -> String {
             }
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if c == '\t' || stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -39,7 +39,7 @@ pub fn html_in_markdown(v: Value) -> Value {
             '\'' => out.push_str("&#39;"),
             // A blank line would end the HTML block and let Markdown resume.
             '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -53,7 +53,7 @@ pub fn code_span(s: String) -> Value {
         .chars()
         .map(|c| match c {
             '\n' | '\r' => ' ',
-            c if c.is_control() => '\u{fffd}',
+            c if stray_control(c) => '\u{fffd}',
             c => c,
         })
         .collect();
@@ -72,8 +72,53 @@ pub fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), mini
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
                 })
         }
+        // HTML escaping leaves control characters, which HTML forbids and a
+        // terminal acts on (`lift report --format html` to stdout).
+        AutoEscape::Html => match value.as_str() {
+            Some(s) if s.chars().any(stray_control) => {
+                let clean: String = s
+                    .chars()
+                    .map(|c| if stray_control(c) { '\u{fffd}' } else { c })
+                    .collect();
+                let clean = if value.is_safe() {
+                    Value::from_safe_string(clean)
+                } else {
+                    Value::from(clean)
+                };
+                minijinja::escape_formatter(out, state, &clean)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        },
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// A control character other than a line break or tab, or a bidirectional
+/// override or isolate (which reorder the text around them, on a page or a
+/// terminal).
+fn stray_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\t'))
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text with DEL, the C1 controls and the bidirectional overrides
+/// written as `\uXXXX` escapes: serde_json escapes only C0, and a terminal
+/// acts on the others. The escapes decode to the same strings, and such
+/// characters occur only inside strings, so the text means the same.
+pub fn json_terminal_safe(s: String) -> String {
+    let acts = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(acts) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if acts(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -92,6 +137,15 @@ mod tests {
             markdown_escape("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_acts_on() {
+        let s = serde_json::to_string("a\u{9b}2J\u{202e}b\x1b").unwrap();
+        let safe = json_terminal_safe(s);
+        assert_eq!(safe, r#""a\u009b2J\u202eb\u001b""#);
+        let back: String = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, "a\u{9b}2J\u{202e}b\x1b");
     }
 
     #[test]

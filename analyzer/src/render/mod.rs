@@ -3,7 +3,7 @@
 //! bundle is hostile: HTML templates auto-escape, and Markdown templates use
 //! an auto-escape formatter that backslash-escapes Markdown syntax.
 
-mod escape;
+pub(crate) mod escape;
 
 use minijinja::{AutoEscape, Environment, Value};
 use serde::Serialize;
@@ -185,7 +185,7 @@ pub fn render_diff(
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
             })?;
             s.push('\n');
-            return Ok(s);
+            return Ok(escape::json_terminal_safe(s));
         }
         Format::Markdown => "diff.md.j2",
         Format::Html => "diff.html.j2",
@@ -202,7 +202,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Erro
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
             })?;
             s.push('\n');
-            return Ok(s);
+            return Ok(escape::json_terminal_safe(s));
         }
         Format::Markdown => "report.md.j2",
         Format::Html => "report.html.j2",
