@@ -73,7 +73,9 @@ pub fn run(iso: &Isolation, worker_args: &[&std::ffi::OsStr]) -> Result<HostSumm
         }
     };
     if let Some(sig) = status.signal() {
-        let memory_hint = said.contains("memory allocation") || sig == libc::SIGABRT;
+        // Rust says so on stderr before it aborts on a failed allocation; a
+        // panic aborts too (release builds), with its own message.
+        let memory_hint = said.starts_with("memory allocation of");
         let why = match sig {
             libc::SIGXCPU => {
                 format!("used more than {cpu} s of CPU (--max-seconds-per-bundle); stopped")
@@ -82,6 +84,7 @@ pub fn run(iso: &Isolation, worker_args: &[&std::ffi::OsStr]) -> Result<HostSumm
                 "ran out of its memory budget of {} MiB (--max-memory-per-bundle)",
                 iso.max_memory_mib
             ),
+            libc::SIGABRT => "the worker aborted".to_string(),
             _ => format!("the worker died (signal {sig})"),
         };
         return Err(if said.is_empty() {
