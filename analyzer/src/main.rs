@@ -374,11 +374,20 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
             map,
             keywords,
         } => {
-            let map = map.unwrap_or_else(|| {
-                let mut m = output.clone().into_os_string();
-                m.push(".map.json");
-                m.into()
-            });
+            let writes_in_place = std::fs::metadata(&output).is_ok_and(|m| !m.is_file());
+            let map = match map {
+                Some(m) => m,
+                // `/dev/null.map.json` would land beside the device.
+                None if writes_in_place => bail!(
+                    "{} is not a regular file: name the map file with --map",
+                    output.display()
+                ),
+                None => {
+                    let mut m = output.clone().into_os_string();
+                    m.push(".map.json");
+                    m.into()
+                }
+            };
             lift::cli::redact::redact(&b, &output, &map, &keywords)?;
             eprintln!(
                 "lift: wrote {}; the mapping is in {}",

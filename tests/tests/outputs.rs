@@ -150,6 +150,28 @@ fn regular_output_is_written_whole_without_leftovers() {
     }
 }
 
+/// `lift bundle redact -o /dev/null` without --map would have written
+/// `/dev/null.map.json` beside the device: it asks for --map instead.
+#[test]
+fn redact_to_a_fifo_needs_a_map() {
+    let s = Scratch::new("out-redact-map");
+    let b = bundle(&s);
+    let fifo = s.join("pipe");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo at a scratch path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let o = lift(&[
+        "bundle",
+        "redact",
+        b.to_str().unwrap(),
+        "-o",
+        fifo.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--map"));
+    assert!(!s.join("pipe.map.json").exists());
+}
+
 /// The benchmark times `lift report` into a file, never `-o /dev/null`.
 #[test]
 fn benchmark_never_writes_to_dev_null_with_o() {
