@@ -32,6 +32,16 @@ impl Output {
     /// Opens `path` for writing; new files get `mode` (before the umask),
     /// a replaced file keeps its permissions.
     pub fn create(path: &Path, mode: u32) -> io::Result<Output> {
+        Self::open(path, mode, false)
+    }
+
+    /// Like `create`, but a regular file is mode 0600 whatever it was: for
+    /// private files (a redaction map).
+    pub fn create_private(path: &Path) -> io::Result<Output> {
+        Self::open(path, 0o600, true)
+    }
+
+    fn open(path: &Path, mode: u32, force_mode: bool) -> io::Result<Output> {
         match fs::metadata(path) {
             Ok(m) if m.is_dir() => Err(named(
                 path,
@@ -54,7 +64,10 @@ impl Output {
                     Ok(_) => fs::canonicalize(path).map_err(|e| named(path, e))?,
                     Err(_) => path.to_owned(),
                 };
-                let mode = found.map_or(mode, |m| m.permissions().mode() & 0o7777);
+                let mode = match found {
+                    Ok(m) if !force_mode => m.permissions().mode() & 0o7777,
+                    _ => mode,
+                };
                 let tmp = temporary_beside(&target);
                 let file = OpenOptions::new()
                     .write(true)
@@ -152,6 +165,20 @@ mod tests {
             0o600
         );
         assert_eq!(leftovers(d.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn private_files_are_0600_whatever_they_were() {
+        let d = TempRoot::with(&[("map.json", "{}")]);
+        let p = d.path().join("map.json");
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
+        let mut o = Output::create_private(&p).unwrap();
+        o.write_all(b"{ }").unwrap();
+        o.commit().unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     #[test]

@@ -101,6 +101,23 @@ fn device_output_stays_a_device() {
         assert!(t.is_char_device(), "{args:?} replaced the device node");
         assert_eq!(leftovers(&s.join("dev")), Vec::<String>::new(), "{args:?}");
     }
+    // The redaction map is an output too: a device there is refused.
+    let out = s.join("r.lift");
+    let o = lift(&[
+        "bundle",
+        "redact",
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--map",
+        dev.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
+    assert!(std::fs::symlink_metadata(&dev)
+        .unwrap()
+        .file_type()
+        .is_char_device());
 }
 
 #[test]
