@@ -9,7 +9,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JsonBundle {
     pub format_version: u32,
+    #[serde(deserialize_with = "bounded_records")]
     pub records: Vec<Record>,
+}
+
+/// The records, counted per kind against the reader's default limits as
+/// they are parsed, so that a JSON form holds no more than a bundle may.
+fn bounded_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Record>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<Record>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of records")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let limits = crate::Limits::default();
+            let mut counts = crate::reader::Counts::default();
+            let mut out = Vec::new();
+            while let Some(r) = seq.next_element::<Record>()? {
+                counts
+                    .admit(Some(&r), &limits)
+                    .map_err(|k| serde::de::Error::custom(format!("record {}: {k}", out.len())))?;
+                out.push(r);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Bounded)
 }
 
 impl JsonBundle {

@@ -10,11 +10,12 @@
 mod depmap;
 mod exports;
 mod index;
+pub mod isolate;
 mod summary;
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::fs;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use depmap::{DependencyMap, Edge, External};
 pub use summary::HostSummary;
 
+use crate::output::Output;
 use crate::profile::Profile;
 use crate::render::{self, Format};
 use crate::report::Report;
@@ -36,6 +38,9 @@ pub struct Options {
     pub firewall: bool,
     /// Worker threads; None lets rayon choose (one per core).
     pub jobs: Option<usize>,
+    /// Each bundle in its own process under budgets (what `lift batch`
+    /// does); None reads every bundle in this process.
+    pub isolation: Option<isolate::Isolation>,
 }
 
 impl Options {
@@ -119,8 +124,9 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
     Ok(found)
 }
 
-/// One bundle: its report, its pages and export parts under `parts`.
-fn one(
+/// One bundle: its report, its pages and export parts under `parts`. A
+/// batch worker process runs this (see [`isolate`]).
+pub fn one(
     index: usize,
     input: &Path,
     target: &crate::profile::Target,
@@ -157,13 +163,18 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 /// The newest bundle of each host (header `started_at`, then input order),
-/// in host id order.
+/// in host id order. One host is one real hostname and machine identity.
 fn dedupe(results: &[(usize, HostSummary)]) -> Vec<Kept<'_>> {
-    let mut by_id: BTreeMap<&str, Vec<&(usize, HostSummary)>> = BTreeMap::new();
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+    let mut by_host: BTreeMap<Key, Vec<&(usize, HostSummary)>> = BTreeMap::new();
     for r in results {
-        by_id.entry(r.1.id.as_str()).or_default().push(r);
+        let h = &r.1;
+        by_host
+            .entry((&h.id, &h.hostname, h.machine_id_sha256.as_deref()))
+            .or_default()
+            .push(r);
     }
-    by_id
+    by_host
         .into_values()
         .map(|mut all| {
             all.sort_by_key(|(i, h)| (std::cmp::Reverse(h.started_secs), std::cmp::Reverse(*i)));
@@ -194,7 +205,20 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             .par_iter()
             .enumerate()
             .map(|(i, input)| {
-                let r = one(i, input, &opts.target(), &parts);
+                let r = match &opts.isolation {
+                    Some(iso) => {
+                        let index = i.to_string();
+                        let args = isolate::worker_args(
+                            index.as_ref(),
+                            input,
+                            &parts,
+                            opts.profile.name().as_ref(),
+                            opts.firewall,
+                        );
+                        isolate::run(iso, &args)
+                    }
+                    None => one(i, input, &opts.target(), &parts),
+                };
                 bar.inc(1);
                 r
             })
@@ -244,19 +268,19 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     let page = index::render(&kept, &map, &failures, &outcome, opts.profile)
         .map_err(|e| BatchError(format!("index.html: {e}")))?;
     let index = dir.join("index.html");
-    fs::write(&index, page).map_err(io_err(&index))?;
+    crate::output::write(&index, page.as_bytes()).map_err(io_err(&index))?;
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
     Ok(outcome)
 }
 
 fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
     let write = || -> io::Result<()> {
-        let mut w = BufWriter::new(File::create(path)?);
+        let mut w = Output::create(path, 0o644)?;
         for f in failures {
             serde_json::to_writer(&mut w, f)?;
             w.write_all(b"\n")?;
         }
-        w.flush()
+        w.commit()
     };
     write().map_err(io_err(path))
 }

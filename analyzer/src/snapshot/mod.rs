@@ -258,7 +258,8 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     let mut head = [0u8; 8];
     let n = {
         use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        let mut f = lift_bundle::input::open_regular(path)
+            .map_err(|e| OpenError::new(path, format!("{e}, nor a directory")))?;
         f.read(&mut head)
             .map_err(|e| OpenError::new(path, e.to_string()))?
     };

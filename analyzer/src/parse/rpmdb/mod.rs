@@ -17,6 +17,7 @@ pub mod bdb;
 pub mod header;
 pub mod ndb;
 pub mod sqlite;
+mod wal;
 
 use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Partial};
