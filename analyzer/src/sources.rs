@@ -170,6 +170,7 @@ sources! {
     UNIT_FILES: "init.systemd", File, ["/etc/systemd/system/*", "/run/systemd/system/*", "/lib/systemd/system/*", "/usr/lib/systemd/system/*"], "systemd_unit" => "host.services";
     // tools: /sbin/init is one of its names.
     SBIN_INIT: "tools", Presence, ["/sbin/init"], "link target" => "host.init";
+    ELF_HEADS: "tools", File, ["/sbin/init", "/bin/sh", "/usr/lib/systemd/systemd", "/lib/systemd/systemd"], "elf_head" => "host.kernel.arch";
     PATH_DIRS: "tools", Listing, ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"], "listing" => "host.tools";
     // proc
     PROC: "proc", LiveFile("Processes"), ["/proc"], "listing" => "host.processes";

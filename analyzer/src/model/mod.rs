@@ -94,8 +94,14 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
     let hostname = system::hostname(&f);
-    let kernel = system::kernel(&f);
+    let mut kernel = system::kernel(&f);
     let packages = packages::packages(&f);
+    if kernel.arch.is_none() {
+        if let Some((arch, source)) = system::userland_arch(&f, packages.as_ref()) {
+            kernel.arch = Some(arch);
+            kernel.arch_source = Some(source);
+        }
+    }
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
     let host = Host {

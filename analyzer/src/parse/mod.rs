@@ -78,6 +78,7 @@ pub mod cpuinfo;
 pub mod dpkg_list;
 pub mod dpkg_status;
 pub mod efivar;
+pub mod elf_head;
 pub mod fstab;
 pub mod grub;
 pub mod if_inet6;

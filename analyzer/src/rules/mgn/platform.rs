@@ -18,6 +18,9 @@ impl Rule for OsSupported {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
+        if let Some(f) = unsupported_arch(self.id(), host) {
+            return f;
+        }
         let os = &host.os;
         let source = os.source.clone().unwrap_or_else(|| "release files".into());
         let Some(id) = os.id.as_deref() else {
@@ -45,11 +48,17 @@ impl Rule for OsSupported {
         };
         let excerpt = format!("ID={id} VERSION_ID={version}");
         match os_table::lookup(id, version) {
-            Verdict::Supported(r) => Finding::new(
-                self.id(),
-                Severity::Pass,
-                format!("{shown} is supported ({} {} and later)", r.name, r.from),
-            ),
+            Verdict::Supported(r) => {
+                let arm = match host.kernel.arch.as_deref() {
+                    Some("aarch64") => " on 64-bit ARM (aarch64): AWS's list covers the 64-bit x86 and ARM builds of each distribution it names",
+                    _ => "",
+                };
+                Finding::new(
+                    self.id(),
+                    Severity::Pass,
+                    format!("{shown} is supported ({} {} and later){arm}", r.name, r.from),
+                )
+            }
             Verdict::TooOld(name, floors) => Finding::new(
                 self.id(),
                 Severity::Blocker,
@@ -64,6 +73,48 @@ impl Rule for OsSupported {
         }
         .evidence(source, excerpt)
     }
+}
+
+/// AWS's list of supported systems covers 64-bit x86 and ARM builds only:
+/// a 32-bit host (i686, armv7l) or another architecture is a blocker
+/// whatever its distribution.
+fn unsupported_arch(id: &'static str, host: &Host) -> Option<Finding> {
+    let arch = host.kernel.arch.as_deref()?;
+    let source = host
+        .kernel
+        .arch_source
+        .clone()
+        .unwrap_or_else(|| "uname".into());
+    let bits32 = matches!(
+        arch,
+        "i386"
+            | "i486"
+            | "i586"
+            | "i686"
+            | "x86"
+            | "armv5tel"
+            | "armv6l"
+            | "armv7l"
+            | "armv7"
+            | "armhf"
+            | "arm"
+            | "ppc"
+            | "s390"
+            | "mips"
+            | "riscv32"
+    );
+    let detail = if bits32 {
+        format!("a 32-bit {arch} host: AWS MGN supports only 64-bit builds (x86_64, aarch64) of the distributions it lists")
+    } else if matches!(arch, "x86_64" | "amd64" | "aarch64" | "arm64") {
+        return None;
+    } else {
+        format!("a {arch} host: AWS MGN supports only x86_64 and aarch64 builds of the distributions it lists")
+    };
+    Some(
+        Finding::new(id, Severity::Blocker, detail)
+            .evidence(source, arch.to_string())
+            .remediation("Move the workload to a 64-bit (x86_64) build of a supported distribution first, or migrate it another way"),
+    )
 }
 
 pub struct Bootloader;
@@ -217,6 +268,40 @@ mod tests {
         assert_eq!(f.severity, Severity::Warning);
         assert!(f.detail.contains("not in lift's table"));
         assert_eq!(os(&[]).severity, Severity::Unknown);
+    }
+
+    /// debootstrap's i386 bookworm root, as a directory tree: no uname, so
+    /// the architecture is that of /sbin/init (systemd)'s ELF header, and 32-bit blocks.
+    #[test]
+    fn a_32_bit_root_is_a_blocker() {
+        let h = host_of(&fixture("debian12-i386"));
+        assert_eq!(h.kernel.arch.as_deref(), Some("i686"));
+        assert_eq!(
+            h.kernel.arch_source.as_deref(),
+            Some("ELF header of /sbin/init")
+        );
+        let f = OsSupported.check(&h);
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        assert!(f.detail.contains("32-bit i686"), "{}", f.detail);
+        // Without the ELF heads the package database still tells.
+        let r = TempRoot::with(&[(
+            "var/lib/dpkg/status",
+            &std::fs::read_to_string(fixture("debian12-i386/var/lib/dpkg/status")).unwrap(),
+        )]);
+        let h = host_of(r.path());
+        assert_eq!(h.kernel.arch.as_deref(), Some("i686"));
+        assert_eq!(
+            h.kernel.arch_source.as_deref(),
+            Some("package database (dpkg is i386)")
+        );
+        // 64-bit ARM is judged by the table, and says so.
+        let mut arm = host_of(&fixture("debian12-systemd"));
+        arm.kernel.arch = Some("aarch64".into());
+        let f = OsSupported.check(&arm);
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(f.detail.contains("64-bit ARM (aarch64)"), "{}", f.detail);
+        arm.kernel.arch = Some("s390x".into());
+        assert_eq!(OsSupported.check(&arm).severity, Severity::Blocker);
     }
 
     fn sector(name: &str) -> Vec<u8> {
