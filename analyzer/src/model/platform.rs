@@ -10,9 +10,13 @@ use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Virtualization {
-    /// kvm, xen-pv, xen-hvm, vmware, hyperv, ..., none, unknown.
+    /// kvm, xen-pv, xen-hvm, xen (PV or HVM not told), vmware, hyperv,
+    /// ..., none, unknown.
     pub kind: String,
     pub evidence: Vec<String>,
+    /// A Xen paravirtualized guest: true, false (ruled out), or null when
+    /// the evidence cannot tell.
+    pub pv_guest: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -34,7 +38,10 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
         chassis_vendor: dmi("chassis_vendor"),
         hypervisor_type: f.line(&src::HYPERVISOR_TYPE),
         xen_guest_type: f.line(&src::XEN_GUEST_TYPE),
-        xen_capabilities: f.line(&src::XEN_CAPABILITIES),
+        // A guest's file is empty, and still says Xen.
+        xen_capabilities: f
+            .bytes(&src::XEN_CAPABILITIES)
+            .map(|b| String::from_utf8_lossy(&b).into_owned()),
         cpu_hypervisor_flag: hypervisor_flag,
     };
     let v = virt::detect(&inputs);
@@ -44,6 +51,7 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
     Virtualization {
         kind: kind.unwrap_or_else(|| "unknown".into()),
         evidence: v.evidence,
+        pv_guest: v.pv_guest,
     }
 }
 

@@ -164,14 +164,20 @@ impl Rule for NotParavirtualized {
     }
     fn check(&self, host: &Host) -> Finding {
         let v = &host.virtualization;
-        let mut f = match v.kind.as_str() {
-            "xen-pv" => Finding::new(
+        let mut f = match (v.pv_guest, v.kind.as_str()) {
+            (Some(true), _) => Finding::new(
                 self.id(),
                 Severity::Blocker,
                 "a Xen paravirtualized (PV) guest: AWS MGN does not replicate PV servers",
             )
             .remediation("Convert the guest to HVM (a full-virtualization kernel and boot loader) before installing the agent"),
-            "unknown" => Finding::new(
+            (Some(false), "xen-dom0") => Finding::new(
+                self.id(),
+                Severity::Pass,
+                "a Xen control domain (dom0): it runs on the hardware, not as a paravirtualized guest",
+            ),
+            (Some(false), kind) => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
+            (None, "unknown") => Finding::new(
                 self.id(),
                 Severity::Unknown,
                 "the virtualization could not be told",
@@ -181,7 +187,17 @@ impl Rule for NotParavirtualized {
                 &sources::HYPERVISOR_TYPE,
                 &sources::CPUINFO,
             ])),
-            kind => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
+            (None, kind) => Finding::new(
+                self.id(),
+                Severity::Unknown,
+                format!("a virtual machine ({kind}) whose evidence cannot tell a Xen paravirtualized guest from HVM"),
+            )
+            .lacking(host.sources.missing(&[
+                &sources::HYPERVISOR_TYPE,
+                &sources::XEN_GUEST_TYPE,
+                &sources::DMI,
+            ]))
+            .remediation("On the host: cat /sys/hypervisor/guest_type (PV or HVM), or check that /sys/class/dmi/id exists (HVM guests have firmware tables)"),
         };
         for e in &v.evidence {
             f = f.evidence("virtualization", e.clone());
@@ -351,6 +367,35 @@ mod tests {
         assert_eq!(hvm.severity, Severity::Pass, "{}", hvm.detail);
         let kvm = NotParavirtualized.check(&host_of(&fixture("host-samples/kvm-qemu")));
         assert_eq!(kvm.severity, Severity::Pass, "{}", kvm.detail);
+    }
+
+    #[test]
+    fn xen_without_its_mode_is_unknown_dom0_passes() {
+        // Xen's DMI and the CPU flag, no /sys/hypervisor: PV or HVM untold.
+        let weak = NotParavirtualized.check(&host_of(&fixture("host-samples/xen-weak-evidence")));
+        assert_eq!(weak.severity, Severity::Unknown, "{}", weak.detail);
+        assert!(weak.detail.contains("(xen)"), "{}", weak.detail);
+        let sources: Vec<&str> = weak.missing.iter().map(|m| m.source.as_str()).collect();
+        assert!(sources.contains(&"/sys/hypervisor/type"), "{sources:?}");
+        assert!(
+            sources.contains(&"/sys/hypervisor/guest_type"),
+            "{sources:?}"
+        );
+        // Only the CPU flag, no DMI: a PV guest would look the same.
+        let bare =
+            NotParavirtualized.check(&host_of(&fixture("host-samples/debian12-this-machine")));
+        assert_eq!(bare.severity, Severity::Unknown, "{}", bare.detail);
+        assert!(bare.detail.contains("(other-vm)"), "{}", bare.detail);
+        // The PV guest without /sys/hypervisor still has its empty
+        // /proc/xen/capabilities: Xen, mode untold, not a pass.
+        let r = TempRoot::with(&[("proc/xen/capabilities", "")]);
+        assert_eq!(
+            NotParavirtualized.check(&host_of(r.path())).severity,
+            Severity::Unknown
+        );
+        let dom0 = NotParavirtualized.check(&host_of(&fixture("host-samples/xen-dom0")));
+        assert_eq!(dom0.severity, Severity::Pass, "{}", dom0.detail);
+        assert!(dom0.detail.contains("dom0"), "{}", dom0.detail);
     }
 
     #[test]
