@@ -153,6 +153,7 @@ sources! {
     PROC_MODULES: "kernel", File, ["/proc/modules"], "first word per line" => "host.drivers.loaded";
     USR_SRC: "kernel", Listing, ["/usr/src"], "listing" => "host.kernel_sources";
     USR_SRC_KERNELS: "kernel", Listing, ["/usr/src/kernels"], "listing" => "host.kernel_sources";
+    USR_SRC_TREE: "kernel", Listing, ["/usr/src/*", "/usr/src/kernels/*"], "listing" => "host.kernel_sources.trees[].complete";
     MODULES_BUILTIN: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.builtin"], "module names" => "host.drivers.builtin";
     MODULES_DEP: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.dep"], "module names" => "host.drivers.modules";
     // init.sysv

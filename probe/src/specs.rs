@@ -204,6 +204,10 @@ pub const SPECS: &[Spec] = &[
             Listing(&[
                 "/usr/src",
                 "/usr/src/kernels",
+                // Each tree's top level: a Makefile and include/ make it
+                // real headers, not a leftover directory.
+                "/usr/src/*",
+                "/usr/src/kernels/*",
                 "/lib/modules",
                 "/lib/modules/*",
             ]),
