@@ -1,6 +1,7 @@
 //! The Host: every fact the parsers give, merged into one typed value that
 //! rules and reports read. `build` is the only entry point.
 
+mod boot;
 mod collection;
 mod drivers;
 pub mod facts;
@@ -19,6 +20,7 @@ mod sudo;
 mod system;
 mod tools;
 
+pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};
@@ -28,7 +30,7 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{Fstab, NetworkMount};
 pub use packages::{Database, Packages};
-pub use platform::{Boot, Virtualization};
+pub use platform::Virtualization;
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
@@ -119,7 +121,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         memory: system::memory(&f),
         uptime_seconds: system::uptime_seconds(&f),
         mounts: storage::mounts(&f),
-        boot: platform::boot(&f),
+        boot: boot::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
         packages,
         cpu,

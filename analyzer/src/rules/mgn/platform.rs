@@ -5,7 +5,7 @@ use super::os_table::{self, Verdict};
 use super::MGN;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::{boot_evidence, Finding, Rule, Severity};
+use crate::rules::{boot_unknown, Finding, Rule, Severity};
 use crate::sources;
 
 pub struct OsSupported;
@@ -134,7 +134,7 @@ impl Rule for Bootloader {
                 Severity::Pass,
                 format!("{} firmware boots {}", b.firmware, if b.loader == "grub1" { "GRUB legacy" } else { "GRUB 2" }),
             ),
-            "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
+            "unknown" => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Blocker,
@@ -146,6 +146,9 @@ impl Rule for Bootloader {
                 "Install GRUB 2 to the boot disk: grub2-install /dev/sdX && grub2-mkconfig -o /boot/grub2/grub.cfg"
             }),
         };
+        if let Some(by) = b.decided_by {
+            f = f.evidence("decided by", by);
+        }
         for e in &b.evidence {
             f = f.evidence("boot", e.clone());
         }
@@ -328,20 +331,82 @@ mod tests {
 
     #[test]
     fn grub_legacy_grub2_and_extlinux_boot_sectors() {
-        let r = TempRoot::with(&[("boot/grub/menu.lst", "default=0\n")]);
-        r.mkdir("sys/firmware/acpi");
-        for (file, severity, word) in [
-            ("grub-legacy-stage1", Severity::Pass, "GRUB legacy"),
-            ("grub2-boot.img", Severity::Pass, "GRUB 2"),
-            ("syslinux-mbr.bin", Severity::Blocker, "extlinux"),
-            ("lilo-20-mbr.bin", Severity::Blocker, "lilo"),
+        for (file, config, severity, word) in [
+            (
+                "grub-legacy-stage1",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB legacy",
+            ),
+            (
+                "grub2-boot.img",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB 2",
+            ),
+            // SYSLINUX's mbr.bin chain-loads the active partition, where
+            // extlinux.conf says extlinux is.
+            (
+                "syslinux-mbr.bin",
+                ("boot/extlinux/extlinux.conf", "DEFAULT linux\n"),
+                Severity::Blocker,
+                "extlinux",
+            ),
+            (
+                "lilo-20-mbr.bin",
+                ("etc/lilo.conf", "boot=/dev/sda\n"),
+                Severity::Blocker,
+                "lilo",
+            ),
+            // LILO's code, GRUB's files only: the evidence disagrees.
+            (
+                "lilo-20-mbr.bin",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Unknown,
+                "names lilo",
+            ),
+            // The same generic MBR in front of GRUB legacy in a partition.
+            (
+                "syslinux-mbr.bin",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB legacy",
+            ),
         ] {
+            let r = TempRoot::with(&[config]);
+            r.mkdir("sys/firmware/acpi");
             let f = Bootloader.check(&bundle_host(
                 &r,
                 vec![boot_sector("/dev/sda", sector(file))],
             ));
             assert_eq!(f.severity, severity, "{file}: {}", f.detail);
             assert!(f.detail.contains(word), "{file}: {}", f.detail);
+        }
+    }
+
+    #[test]
+    fn uefi_fixtures() {
+        for (case, severity, word) in [
+            ("boot-uefi/removable-shim", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/ovmf-disk-entry", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/esp-only", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/systemd-boot", Severity::Blocker, "systemd-boot"),
+            (
+                "boot-uefi/removable-two-loaders",
+                Severity::Unknown,
+                "several loaders",
+            ),
+        ] {
+            let f = Bootloader.check(&host_of(&fixture(case)));
+            assert_eq!(f.severity, severity, "{case}: {}", f.detail);
+            assert!(f.detail.contains(word), "{case}: {}", f.detail);
+            let decided = f.evidence.iter().any(|e| e.path == "decided by");
+            assert_eq!(
+                decided,
+                severity != Severity::Unknown,
+                "{case}: {:?}",
+                f.evidence
+            );
         }
     }
 
