@@ -271,7 +271,7 @@ pub fn boot(f: &Facts) -> Boot {
     let d = if firmware == "bios" {
         bios(f, &config, &mut evidence)
     } else {
-        let d = uefi(f, &config, &mut evidence);
+        let d = uefi(f, firmware, &config, &mut evidence);
         // Without the firmware's word (a directory tree), boot sectors
         // count too.
         match (firmware, d.loader) {
@@ -296,7 +296,7 @@ pub fn boot(f: &Facts) -> Boot {
     }
 }
 
-fn uefi(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
+fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
     let esp = esp(f);
     for s in esp.vendors.iter().chain(&esp.removable) {
         evidence.push(s.why.clone());
@@ -370,6 +370,9 @@ fn uefi(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
     on_esp.dedup_by_key(|s| s.loader);
     match (on_esp.as_slice(), config_loader) {
         ([one], _) => against_config(one.loader, "esp", &one.why, config),
+        // Firmware not known either: the boot sectors and the
+        // configuration decide, as on BIOS.
+        ([], _) if firmware == "unknown" => UNDECIDED,
         ([], Ok(Some(l))) => decided(l, "configuration"),
         ([], Ok(None)) => UNDECIDED,
         ([], Err(c)) => conflict(format!("the configuration names several loaders: {c}")),
@@ -451,7 +454,9 @@ fn bios(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
     }
     match one_loader(config) {
         Ok(Some(l)) => {
-            if !generic.is_empty() {
+            if generic.is_empty() {
+                evidence.push("configuration only: no boot sector was read".into());
+            } else {
                 evidence.push(format!(
                     "the configuration decides: an empty or chain-loading first sector hands over to the loader in a partition ({l})"
                 ));

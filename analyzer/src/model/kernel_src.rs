@@ -100,12 +100,10 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
         };
         add(src::USR_SRC.path(), &c.name, c.kind, c.link_target, prefix);
     }
+    let kernels = f.list(&src::USR_SRC_KERNELS);
     let kernels_absent = matches!(f.root.lookup(src::USR_SRC_KERNELS.path()), Lookup::Absent);
-    let kernels = match kernels_absent {
-        true => Some(Vec::new()),
-        false => f.list(&src::USR_SRC_KERNELS),
-    };
-    let kernels_unlisted = kernels.is_none().then(|| f.why(&src::USR_SRC_KERNELS));
+    let kernels_unlisted =
+        (kernels.is_none() && !kernels_absent).then(|| f.why(&src::USR_SRC_KERNELS));
     for c in kernels.unwrap_or_default() {
         add(
             src::USR_SRC_KERNELS.path(),
