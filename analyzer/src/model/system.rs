@@ -231,3 +231,25 @@ fn package_arch(arch: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::package_arch;
+
+    #[test]
+    fn package_architectures_read_as_uname_would_print_them() {
+        for (pkg, uname) in [
+            ("amd64", Some("x86_64")),
+            ("i386", Some("i686")),
+            ("armhf", Some("armv7l")),
+            ("armv7hl", Some("armv7l")),
+            ("arm64", Some("aarch64")),
+            ("riscv64", Some("riscv64")),
+            ("ppc64el", Some("ppc64le")),
+            ("all", None),
+            ("noarch", None),
+        ] {
+            assert_eq!(package_arch(pkg), uname, "{pkg}");
+        }
+    }
+}
