@@ -345,8 +345,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 profile: profile(&target)?,
                 firewall,
             };
-            let summary =
-                lift::fleet::one(index, &input, &target, &parts).map_err(anyhow::Error::msg)?;
+            let summary = lift::fleet::one(index, &input, &target, &parts)?;
             let mut out = io::stdout().lock();
             serde_json::to_writer(&mut out, &summary)?;
             out.flush()?;

@@ -57,14 +57,24 @@ pub fn to_writer<W: std::io::Write>(out: W, bundle: &JsonBundle) -> serde_json::
     serde_json::to_writer_pretty(out, bundle)
 }
 
+/// Why a JSON form could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// Not JSON, not the form's shape, or past a record limit (serde_json
+    /// says where: line and column).
+    #[error("{0}")]
+    Syntax(#[from] serde_json::Error),
+    #[error("format version {found} is not supported (this lift reads {FORMAT_VERSION})")]
+    Version { found: u32 },
+}
+
 /// Parses a JSON form; a newer format version is refused like a newer bundle.
-pub fn from_slice(bytes: &[u8]) -> Result<JsonBundle, String> {
-    let b: JsonBundle = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn from_slice(bytes: &[u8]) -> Result<JsonBundle, JsonError> {
+    let b: JsonBundle = serde_json::from_slice(bytes)?;
     if b.format_version != FORMAT_VERSION {
-        return Err(format!(
-            "format version {} is not supported (this lift reads {FORMAT_VERSION})",
-            b.format_version
-        ));
+        return Err(JsonError::Version {
+            found: b.format_version,
+        });
     }
     Ok(b)
 }

@@ -137,6 +137,6 @@ fn every_record_kind_has_a_limit_and_a_flood_stays_small() {
         text.extend_from_slice(br#"{"Note":{"spec":"","kind":"Other","path":null,"message":""}}"#);
     }
     text.extend_from_slice(b"]}");
-    let err = json::from_slice(&text).unwrap_err();
+    let err = json::from_slice(&text).unwrap_err().to_string();
     assert!(err.contains("more than 200000 note records"), "{err}");
 }

@@ -77,19 +77,37 @@ pub struct Kept<'a> {
     pub older: Vec<&'a HostSummary>,
 }
 
-#[derive(Debug)]
-pub struct BatchError(pub String);
+/// Why a batch as a whole stopped (one bad bundle never does: see
+/// [`BundleError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("starting the worker pool: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
+    #[error("index.html: {0}")]
+    Index(#[from] minijinja::Error),
+}
 
-impl std::fmt::Display for BatchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+fn io_err(path: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
+    move |source| BatchError::Io {
+        path: path.to_owned(),
+        source,
     }
 }
 
-impl std::error::Error for BatchError {}
-
-fn io_err(what: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
-    move |e| BatchError(format!("{}: {e}", what.display()))
+/// Why one bundle gave no report: one line of errors.jsonl.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Open(#[from] crate::snapshot::OpenError),
+    #[error("rendering its report: {0}")]
+    Render(#[from] minijinja::Error),
+    #[error("{}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    /// The isolated worker failed, ran out of time or memory, or said so.
+    #[error("{0}")]
+    Worker(String),
 }
 
 /// Files named `*.lift` or `*.lift.json`, searched recursively under each
@@ -131,19 +149,18 @@ pub fn one(
     input: &Path,
     target: &crate::profile::Target,
     parts: &Path,
-) -> Result<HostSummary, String> {
-    let snap = crate::snapshot::open(input).map_err(|e| e.message)?;
+) -> Result<HostSummary, BundleError> {
+    let snap = crate::snapshot::open(input)?;
     let report = Report::build(snap.as_ref(), target);
     let summary = HostSummary::new(snap.as_ref(), &report, &input.to_string_lossy());
     drop(snap);
-    let write = |ext: &str, body: &[u8]| {
-        fs::write(parts.join(format!("{index}.{ext}")), body).map_err(|e| e.to_string())
-    };
-    let html = render::render(&report, Format::Html).map_err(|e| e.to_string())?;
-    write("html", html.as_bytes())?;
-    let json = render::render(&report, Format::Json).map_err(|e| e.to_string())?;
-    write("json", json.as_bytes())?;
-    exports::write_parts(parts, index, &summary.id, &report).map_err(|e| e.to_string())?;
+    let written = |path: PathBuf| move |source| BundleError::Write { path, source };
+    for (ext, format) in [("html", Format::Html), ("json", Format::Json)] {
+        let body = render::render(&report, format)?;
+        let path = parts.join(format!("{index}.{ext}"));
+        fs::write(&path, body.as_bytes()).map_err(written(path.clone()))?;
+    }
+    exports::write_parts(parts, index, &summary.id, &report).map_err(written(parts.to_owned()))?;
     Ok(summary)
 }
 
@@ -198,9 +215,9 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     if let Some(n) = opts.jobs {
         pool = pool.num_threads(n.max(1));
     }
-    let pool = pool.build().map_err(|e| BatchError(e.to_string()))?;
+    let pool = pool.build()?;
     let bar = progress(inputs.len());
-    let results: Vec<Result<HostSummary, String>> = pool.install(|| {
+    let results: Vec<Result<HostSummary, BundleError>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
@@ -215,7 +232,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
                             opts.profile.name().as_ref(),
                             opts.firewall,
                         );
-                        isolate::run(iso, &args)
+                        isolate::run(iso, &args).map_err(BundleError::Worker)
                     }
                     None => one(i, input, &opts.target(), &parts),
                 };
@@ -233,7 +250,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             Ok(h) => ok.push((i, h)),
             Err(error) => failures.push(Failure {
                 input: inputs[i].to_string_lossy().into_owned(),
-                error,
+                error: error.to_string(),
             }),
         }
     }
@@ -265,8 +282,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         superseded: ok.len() - kept.len(),
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
     };
-    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)
-        .map_err(|e| BatchError(format!("index.html: {e}")))?;
+    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)?;
     let index = dir.join("index.html");
     crate::output::write(&index, page.as_bytes()).map_err(io_err(&index))?;
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
