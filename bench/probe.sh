@@ -157,7 +157,7 @@ done
 "$lift" report "$work/probe/1.lift" --format json >/dev/null
 hyperfine --warmup 2 --runs 10 --style none -N --export-json "$work/report.json" \
     "$lift report $work/probe/1.lift --format json" >/dev/null
-timed "$work/report.times" "$lift" report "$work/probe/1.lift" --format json -o /dev/null
+timed "$work/report.times" "$lift" report "$work/probe/1.lift" --format json -o "$work/report.json.out"
 
 # --- report -------------------------------------------------------------------
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

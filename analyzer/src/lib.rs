@@ -13,6 +13,7 @@
 pub mod diff;
 pub mod fleet;
 pub mod model;
+pub mod output;
 pub mod parse;
 pub mod profile;
 pub mod render;
@@ -26,4 +27,5 @@ pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;
     pub mod redact;
+    pub mod terminal;
 }

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 
 use lift::cli::bundle;
+use lift::cli::terminal::escape;
 use lift::profile::{Profile, Target};
 use lift::render::{self, Format};
 use lift::report::Report;
@@ -75,6 +76,29 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        /// Wall-clock budget per bundle; a bundle past it goes to errors.jsonl.
+        #[arg(long, default_value_t = 120)]
+        max_seconds_per_bundle: u64,
+        /// Memory (address space) budget per bundle, in MiB.
+        #[arg(long, default_value_t = 4096)]
+        max_memory_per_bundle: u64,
+        /// Read every bundle in this process, without budgets (to measure
+        /// what isolation costs; never for bundles from elsewhere).
+        #[arg(long, hide = true)]
+        in_process: bool,
+    },
+    /// One bundle of a batch, in its own process (run by `lift batch`).
+    #[command(name = "__batch-worker", hide = true)]
+    BatchWorker {
+        #[arg(long)]
+        index: usize,
+        #[arg(long)]
+        parts: PathBuf,
+        #[arg(long)]
+        target: String,
+        #[arg(long)]
+        firewall: bool,
+        input: PathBuf,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
@@ -184,14 +208,11 @@ fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
     }
 }
 
-/// Writes to FILE (whole, or not at all) or to stdout.
+/// Writes to FILE (whole, or not at all; a device or FIFO in place) or to
+/// stdout.
 fn emit(output: Option<&Path>, body: &[u8]) -> Result<()> {
     match output {
-        Some(p) => {
-            let tmp = p.with_extension("lift-tmp");
-            std::fs::write(&tmp, body).with_context(|| format!("{}", tmp.display()))?;
-            std::fs::rename(&tmp, p).with_context(|| format!("{}", p.display()))?;
-        }
+        Some(p) => lift::output::write(p, body)?,
         None => io::stdout().lock().write_all(body)?,
     }
     Ok(())
@@ -259,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let snap = match lift::snapshot::open(&input) {
                 Ok(s) => s,
                 Err(e) => {
-                    eprintln!("lift: {e}");
+                    eprintln!("lift: {}", escape(&e.to_string()));
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -272,7 +293,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let readiness = report.readiness;
             println!(
                 "{}: {}",
-                input.display(),
+                escape(&input.display().to_string()),
                 serde_json::to_value(readiness)?.as_str().unwrap_or("?")
             );
             return Ok(ExitCode::from(match readiness {
@@ -289,6 +310,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile: name,
             jobs,
             firewall,
+            max_seconds_per_bundle,
+            max_memory_per_bundle,
+            in_process,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 inputs,
@@ -296,6 +320,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 profile: profile(&name)?,
                 firewall,
                 jobs,
+                isolation: (!in_process).then_some(lift::fleet::isolate::Isolation {
+                    exe: std::env::current_exe()?,
+                    max_seconds: max_seconds_per_bundle.max(1),
+                    max_memory_mib: max_memory_per_bundle.max(64),
+                }),
             })?;
             eprintln!(
                 "lift: {} bundles, {} hosts, {} unreadable, {} superseded, {} move groups; see {}",
@@ -306,6 +335,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 outcome.groups,
                 output.join("index.html").display()
             );
+        }
+        Command::BatchWorker {
+            index,
+            parts,
+            target,
+            firewall,
+            input,
+        } => {
+            let target = Target {
+                profile: profile(&target)?,
+                firewall,
+            };
+            let summary = lift::fleet::one(index, &input, &target, &parts)?;
+            let mut out = io::stdout().lock();
+            serde_json::to_writer(&mut out, &summary)?;
+            out.flush()?;
         }
         Command::Bundle { command } => return bundle_command(command),
         Command::Completions { shell } => {
@@ -360,11 +405,20 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
             map,
             keywords,
         } => {
-            let map = map.unwrap_or_else(|| {
-                let mut m = output.clone().into_os_string();
-                m.push(".map.json");
-                m.into()
-            });
+            let writes_in_place = std::fs::metadata(&output).is_ok_and(|m| !m.is_file());
+            let map = match map {
+                Some(m) => m,
+                // `/dev/null.map.json` would land beside the device.
+                None if writes_in_place => bail!(
+                    "{} is not a regular file: name the map file with --map",
+                    output.display()
+                ),
+                None => {
+                    let mut m = output.clone().into_os_string();
+                    m.push(".map.json");
+                    m.into()
+                }
+            };
             lift::cli::redact::redact(&b, &output, &map, &keywords)?;
             eprintln!(
                 "lift: wrote {}; the mapping is in {}",
@@ -387,7 +441,8 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("lift: {e:#}");
+            // Messages quote bundle content (names, parse errors): escaped.
+            eprintln!("lift: {}", escape(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

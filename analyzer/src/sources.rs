@@ -139,6 +139,9 @@ sources! {
     EFI_BOOT_CURRENT: "boot", File, ["/sys/firmware/efi/efivars/BootCurrent-*"], "efivar" => "host.boot";
     EFI_BOOT_ENTRY: "boot", File, ["/sys/firmware/efi/efivars/Boot{}-*"], "efivar" => "host.boot";
     BOOT_SECTORS: "boot", Fact("BootSectors"), ["first sector of the boot disks"], "boot_sector" => "host.boot";
+    ESP_EFI: "boot", Listing, ["/boot/efi/EFI"], "listing" => "host.boot";
+    ESP_VENDOR: "boot", Listing, ["/boot/efi/EFI/*"], "listing" => "host.boot";
+    ESP_GRUB_CFG: "boot", Presence, ["/boot/efi/EFI/*/grub.cfg"], "presence" => "host.boot";
     GRUB2_CFG: "boot", Presence, ["/boot/grub2/grub.cfg"], "presence" => "host.boot";
     GRUB_CFG: "boot", Presence, ["/boot/grub/grub.cfg"], "presence" => "host.boot";
     GRUB_MENU_LST: "boot", Presence, ["/boot/grub/menu.lst"], "presence" => "host.boot";
@@ -153,6 +156,7 @@ sources! {
     PROC_MODULES: "kernel", File, ["/proc/modules"], "first word per line" => "host.drivers.loaded";
     USR_SRC: "kernel", Listing, ["/usr/src"], "listing" => "host.kernel_sources";
     USR_SRC_KERNELS: "kernel", Listing, ["/usr/src/kernels"], "listing" => "host.kernel_sources";
+    USR_SRC_TREE: "kernel", Listing, ["/usr/src/*", "/usr/src/kernels/*"], "listing" => "host.kernel_sources.trees[].complete";
     MODULES_BUILTIN: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.builtin"], "module names" => "host.drivers.builtin";
     MODULES_DEP: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.dep"], "module names" => "host.drivers.modules";
     // init.sysv
@@ -172,6 +176,7 @@ sources! {
     UNIT_FILES: "init.systemd", File, ["/etc/systemd/system/*", "/run/systemd/system/*", "/lib/systemd/system/*", "/usr/lib/systemd/system/*"], "systemd_unit" => "host.services";
     // tools: /sbin/init is one of its names.
     SBIN_INIT: "tools", Presence, ["/sbin/init"], "link target" => "host.init";
+    ELF_HEADS: "tools", File, ["/sbin/init", "/bin/sh", "/usr/lib/systemd/systemd", "/lib/systemd/systemd"], "elf_head" => "host.kernel.arch";
     PATH_DIRS: "tools", Listing, ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"], "listing" => "host.tools";
     // proc
     PROC: "proc", LiveFile("Processes"), ["/proc"], "listing" => "host.processes";

@@ -71,6 +71,17 @@ pub fn fixture(case: &str) -> PathBuf {
 /// their children, symlinks with their targets, files in full), then the
 /// facts; the header says whether the probe ran as root.
 pub fn bundle(dir: &Path, facts: Vec<Fact>, as_root: bool) -> BundleSnapshot {
+    bundle_edited(dir, facts, as_root, |_| {})
+}
+
+/// `bundle`, with its records changed before they are read (to make a
+/// directory unreadable, say).
+pub fn bundle_edited(
+    dir: &Path,
+    facts: Vec<Fact>,
+    as_root: bool,
+    edit: impl Fn(&mut Vec<Record>),
+) -> BundleSnapshot {
     let mut records = vec![Record::Header(Header {
         probe_version: "test".into(),
         format_version: lift_bundle::FORMAT_VERSION,
@@ -85,6 +96,7 @@ pub fn bundle(dir: &Path, facts: Vec<Fact>, as_root: bool) -> BundleSnapshot {
     })];
     walk(dir, b"", &mut records);
     records.extend(facts.into_iter().map(Record::Fact));
+    edit(&mut records);
     records.push(Record::Footer(Footer {
         finished_at: Timestamp::default(),
         specs: Vec::new(),

@@ -204,6 +204,10 @@ pub const SPECS: &[Spec] = &[
             Listing(&[
                 "/usr/src",
                 "/usr/src/kernels",
+                // Each tree's top level: a Makefile and include/ make it
+                // real headers, not a leftover directory.
+                "/usr/src/*",
+                "/usr/src/kernels/*",
                 "/lib/modules",
                 "/lib/modules/*",
             ]),
@@ -383,15 +387,34 @@ pub const SPECS: &[Spec] = &[
     },
     Spec {
         id: "tools",
-        items: &[Listing(&[
-            "/bin",
-            "/sbin",
-            "/usr/bin",
-            "/usr/sbin",
-            "/usr/local/bin",
-            "/usr/local/sbin",
-        ])],
-        file_cap: 0,
+        items: &[
+            Listing(&[
+                "/bin",
+                "/sbin",
+                "/usr/bin",
+                "/usr/sbin",
+                "/usr/local/bin",
+                "/usr/local/sbin",
+            ]),
+            // The ELF header of init and the shell: the architecture of a
+            // root without uname. Symlinks are recorded, not followed, so
+            // the usual targets are named too.
+            Files(
+                &[
+                    "/sbin/init",
+                    "/bin/sh",
+                    "/usr/lib/systemd/systemd",
+                    "/lib/systemd/systemd",
+                    "/bin/dash",
+                    "/usr/bin/dash",
+                    "/bin/bash",
+                    "/usr/bin/bash",
+                    "/bin/busybox",
+                ],
+                Head(64),
+            ),
+        ],
+        file_cap: 64,
         max_entries: 100,
     },
     Spec {
@@ -523,7 +546,8 @@ mod tests {
                         "{} names a secret: {p}",
                         spec.id
                     );
-                    assert!(!p.contains("environ") && !p.ends_with("/mem"), "{p}");
+                    // /proc/PID/environ and /proc/PID/mem, never /etc/environment.
+                    assert!(!p.ends_with("/environ") && !p.ends_with("/mem"), "{p}");
                 }
             }
         }

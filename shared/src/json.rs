@@ -9,7 +9,36 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JsonBundle {
     pub format_version: u32,
+    #[serde(deserialize_with = "bounded_records")]
     pub records: Vec<Record>,
+}
+
+/// The records, counted per kind against the reader's default limits as
+/// they are parsed, so that a JSON form holds no more than a bundle may.
+fn bounded_records<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Record>, D::Error> {
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded {
+        type Value = Vec<Record>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list of records")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let limits = crate::Limits::default();
+            let mut counts = crate::reader::Counts::default();
+            let mut out = Vec::new();
+            while let Some(r) = seq.next_element::<Record>()? {
+                counts
+                    .admit(Some(&r), &limits)
+                    .map_err(|k| serde::de::Error::custom(format!("record {}: {k}", out.len())))?;
+                out.push(r);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Bounded)
 }
 
 impl JsonBundle {
@@ -28,14 +57,24 @@ pub fn to_writer<W: std::io::Write>(out: W, bundle: &JsonBundle) -> serde_json::
     serde_json::to_writer_pretty(out, bundle)
 }
 
+/// Why a JSON form could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum JsonError {
+    /// Not JSON, not the form's shape, or past a record limit (serde_json
+    /// says where: line and column).
+    #[error("{0}")]
+    Syntax(#[from] serde_json::Error),
+    #[error("format version {found} is not supported (this lift reads {FORMAT_VERSION})")]
+    Version { found: u32 },
+}
+
 /// Parses a JSON form; a newer format version is refused like a newer bundle.
-pub fn from_slice(bytes: &[u8]) -> Result<JsonBundle, String> {
-    let b: JsonBundle = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+pub fn from_slice(bytes: &[u8]) -> Result<JsonBundle, JsonError> {
+    let b: JsonBundle = serde_json::from_slice(bytes)?;
     if b.format_version != FORMAT_VERSION {
-        return Err(format!(
-            "format version {} is not supported (this lift reads {FORMAT_VERSION})",
-            b.format_version
-        ));
+        return Err(JsonError::Version {
+            found: b.format_version,
+        });
     }
     Ok(b)
 }

@@ -17,6 +17,7 @@
 
 mod bytes;
 mod codec;
+pub mod input;
 pub mod json;
 pub mod paths;
 mod reader;

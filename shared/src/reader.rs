@@ -10,6 +10,12 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// The reader's limits. `Default` is what the analyzer uses.
+///
+/// Every record kind has its own count limit. Bytes are bounded by
+/// `max_decompressed`, but a record costs memory beyond its bytes (an empty
+/// Note is 5 bytes on disk and a few hundred in memory: 20 million of them in
+/// a 16 KB bundle once took 4.7 GB), so the count of each kind bounds what
+/// reading it can hold: about 250 bytes of overhead times its limit.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Longest record body (at most `codec::MAX_RECORD_LEN`).
@@ -20,6 +26,16 @@ pub struct Limits {
     pub max_entries: u64,
     /// Bytes in one entry's path.
     pub max_path_len: usize,
+    /// Fact records (a statvfs per mount, an ELF summary per process, ...).
+    pub max_facts: u64,
+    /// Note records.
+    pub max_notes: u64,
+    /// Chunk records (16 MiB pieces of large files).
+    pub max_chunks: u64,
+    /// Header and Footer records, each (a bundle has one of each).
+    pub max_headers: u64,
+    /// Records from a newer probe, skipped by their length.
+    pub max_skipped: u64,
 }
 
 impl Default for Limits {
@@ -29,6 +45,56 @@ impl Default for Limits {
             max_decompressed: 2 << 30,
             max_entries: 2_000_000,
             max_path_len: 4096,
+            max_facts: 500_000,
+            max_notes: 200_000,
+            max_chunks: 100_000,
+            max_headers: 16,
+            max_skipped: 1_000_000,
+        }
+    }
+}
+
+/// How many records of each kind were read, against [`Limits`]; the JSON
+/// form counts with it too.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counts {
+    entries: u64,
+    facts: u64,
+    notes: u64,
+    chunks: u64,
+    headers: u64,
+    footers: u64,
+    skipped: u64,
+}
+
+impl Counts {
+    /// Counts one record (`None`: one from a newer probe); an error names
+    /// the kind whose limit it passes.
+    pub(crate) fn admit(&mut self, r: Option<&Record>, l: &Limits) -> Result<(), ReadErrorKind> {
+        let (n, limit, kind) = match r {
+            Some(Record::Entry(e)) => {
+                if e.path.len() > l.max_path_len {
+                    return Err(ReadErrorKind::PathTooLong {
+                        len: e.path.len(),
+                        limit: l.max_path_len,
+                    });
+                }
+                (&mut self.entries, l.max_entries, "entry")
+            }
+            Some(Record::Fact(_)) => (&mut self.facts, l.max_facts, "fact"),
+            Some(Record::Note(_)) => (&mut self.notes, l.max_notes, "note"),
+            Some(Record::Chunk(_)) => (&mut self.chunks, l.max_chunks, "chunk"),
+            Some(Record::Header(_)) => (&mut self.headers, l.max_headers, "header"),
+            Some(Record::Footer(_)) => (&mut self.footers, l.max_headers, "footer"),
+            None => (&mut self.skipped, l.max_skipped, "newer-probe"),
+        };
+        *n += 1;
+        if *n <= limit {
+            Ok(())
+        } else if kind == "entry" {
+            Err(ReadErrorKind::TooManyEntries { limit })
+        } else {
+            Err(ReadErrorKind::TooManyRecords { kind, limit })
         }
     }
 }
@@ -50,6 +116,12 @@ pub enum ReadErrorKind {
         limit: u64,
     },
     TooManyEntries {
+        limit: u64,
+    },
+    /// More records of one kind (`fact`, `note`, `chunk`, `header`,
+    /// `footer`, `newer-probe`) than its limit.
+    TooManyRecords {
+        kind: &'static str,
         limit: u64,
     },
     PathTooLong {
@@ -92,6 +164,9 @@ impl fmt::Display for ReadErrorKind {
                 write!(f, "decompresses to more than {limit} bytes (the limit)")
             }
             ReadErrorKind::TooManyEntries { limit } => write!(f, "more than {limit} entries (the limit)"),
+            ReadErrorKind::TooManyRecords { kind, limit } => {
+                write!(f, "more than {limit} {kind} records (the limit for that kind)")
+            }
             ReadErrorKind::PathTooLong { len, limit } => {
                 write!(f, "an entry path of {len} bytes, over the {limit}-byte limit")
             }
@@ -131,14 +206,14 @@ pub struct Reader<R: Read> {
     /// Decompressed bytes read so far.
     consumed: u64,
     record: u64,
-    entries: u64,
+    counts: Counts,
     skipped: u64,
     done: bool,
 }
 
 impl Reader<File> {
     pub fn open(path: &Path, limits: Limits) -> Result<Self, ReadError> {
-        let file = File::open(path).map_err(|e| ReadError {
+        let file = crate::input::open_regular(path).map_err(|e| ReadError {
             path: Some(path.to_owned()),
             offset: 0,
             record: 0,
@@ -190,7 +265,7 @@ impl<R: Read> Reader<R> {
             offset: 0,
             consumed: 0,
             record: 0,
-            entries: 0,
+            counts: Counts::default(),
             skipped: 0,
             done: false,
         })
@@ -263,25 +338,17 @@ impl<R: Read> Reader<R> {
                 body.extend_from_slice(&chunk[..got]);
             }
             if let Peek::Unknown = codec::peek(&body) {
+                self.counts
+                    .admit(None, &self.limits)
+                    .map_err(|k| self.error(k))?;
                 self.skipped += 1;
                 self.record += 1;
                 continue;
             }
             let record = codec::decode(&body).map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
-            if let Record::Entry(e) = &record {
-                self.entries += 1;
-                if self.entries > self.limits.max_entries {
-                    return Err(self.error(ReadErrorKind::TooManyEntries {
-                        limit: self.limits.max_entries,
-                    }));
-                }
-                if e.path.len() > self.limits.max_path_len {
-                    return Err(self.error(ReadErrorKind::PathTooLong {
-                        len: e.path.len(),
-                        limit: self.limits.max_path_len,
-                    }));
-                }
-            }
+            self.counts
+                .admit(Some(&record), &self.limits)
+                .map_err(|k| self.error(k))?;
             self.record += 1;
             return Ok(Some(record));
         }

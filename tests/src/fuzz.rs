@@ -73,6 +73,11 @@ fn read_bundle(bundle: &[u8]) {
         max_decompressed: 8 << 20,
         max_entries: 1000,
         max_path_len: 4096,
+        max_facts: 1000,
+        max_notes: 1000,
+        max_chunks: 1000,
+        max_headers: 16,
+        max_skipped: 1000,
     };
     if let Ok(reader) = Reader::new(bundle, limits) {
         for record in reader {

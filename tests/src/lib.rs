@@ -3,6 +3,7 @@
 //! adding the facts only a live host gives (statvfs, uname, boot sectors).
 
 pub mod fuzz;
+pub mod hostile;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

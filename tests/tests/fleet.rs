@@ -43,8 +43,9 @@ const FLEET: [Spec; 12] = [
     ("db1", 2, "10.1.0.3", 1000, &[5432], &[]),
     ("web2", 3, "10.2.0.1", 1000, &[], &[("10.2.0.2", 3306)]),
     ("db2", 0, "10.2.0.2", 2000, &[3306], &[]),
-    // An older bundle of db2, from another base: superseded, but listed.
-    ("db2", 1, "10.2.0.2", 1500, &[3306], &[]),
+    // An older bundle of db2 (the same machine: its base's machine-id):
+    // superseded, but listed.
+    ("db2", 0, "10.2.0.2", 1500, &[3306], &[]),
     ("lone1", 0, "10.3.0.1", 1000, &[22], &[]),
     ("lone2", 1, "10.3.0.2", 1000, &[22], &[]),
     ("lone3", 2, "10.3.0.3", 1000, &[], &[]),
@@ -320,7 +321,7 @@ fn fleet_counts_groups_and_exports() {
             g.as_array()
                 .unwrap()
                 .iter()
-                .map(|h| h.as_str().unwrap())
+                .map(|h| name(h.as_str().unwrap()))
                 .collect()
         })
         .filter(|g: &Vec<&str>| g.len() > 1)
@@ -335,8 +336,8 @@ fn fleet_counts_groups_and_exports() {
         .iter()
         .map(|e| {
             (
-                e["from"].as_str().unwrap().into(),
-                e["to"].as_str().unwrap().into(),
+                name(e["from"].as_str().unwrap()).into(),
+                name(e["to"].as_str().unwrap()).into(),
                 e["port"].as_u64().unwrap(),
             )
         })
@@ -352,7 +353,6 @@ fn fleet_counts_groups_and_exports() {
     assert_eq!(edges, want);
     assert_eq!(groups["external"][0]["address"], "93.184.216.34");
     assert_eq!(groups["external"].as_array().unwrap().len(), 1);
-    assert!(page.contains("data-hosts=\"app1 db1 web1\""));
 
     let errors = jsonl(&f.out.join("errors.jsonl"));
     let failed: Vec<&str> = errors
@@ -372,35 +372,45 @@ fn fleet_counts_groups_and_exports() {
         .skip(1)
         .map(|l| l.split(',').next().unwrap())
         .collect();
-    let mut want_ids: Vec<&str> = kept.iter().map(|s| s.0).collect();
-    want_ids.sort();
-    assert_eq!(ids, want_ids);
+    let mut want_names: Vec<&str> = kept.iter().map(|s| s.0).collect();
+    want_names.sort();
+    assert_eq!(ids.iter().map(|i| name(i)).collect::<Vec<_>>(), want_names);
+    let id_of = |n: &str| *ids.iter().find(|i| name(i) == n).unwrap();
+    assert!(page.contains(&format!(
+        "data-hosts=\"{} {} {}\"",
+        id_of("app1"),
+        id_of("db1"),
+        id_of("web1")
+    )));
     let listeners = jsonl(&f.out.join("listeners.jsonl"));
     let on_3306: Vec<&str> = listeners
         .iter()
         .filter(|l| l["port"] == 3306)
-        .map(|l| l["host_id"].as_str().unwrap())
+        .map(|l| name(l["host_id"].as_str().unwrap()))
         .collect();
     assert_eq!(on_3306, ["db2", "lone4"]);
     let conns = jsonl(&f.out.join("connections.jsonl"));
-    assert!(conns.iter().any(|c| c["host_id"] == "web1"
+    assert!(conns.iter().any(|c| c["host_id"] == id_of("web1")
         && c["remote_address"] == "93.184.216.34"
         && c["remote_port"] == 443));
     let packages = jsonl(&f.out.join("packages.jsonl"));
     // One row per package, as many as fleet.csv counts for the host.
-    let web1_rows = packages.iter().filter(|p| p["host_id"] == "web1").count();
-    let web1_csv = csv.lines().find(|l| l.starts_with("web1,")).unwrap();
+    let web1_rows = packages
+        .iter()
+        .filter(|p| p["host_id"] == id_of("web1"))
+        .count();
+    let web1_csv = csv.lines().find(|l| l.starts_with("web1-")).unwrap();
     assert!(web1_rows > 100, "debian12 fixture packages missing");
     assert_eq!(
         web1_csv.split(',').nth(10),
         Some(web1_rows.to_string().as_str())
     );
-    for h in &want_ids {
+    for h in &ids {
         assert!(f.out.join(format!("hosts/{h}.html")).exists());
         let j: Value =
             serde_json::from_slice(&std::fs::read(f.out.join(format!("hosts/{h}.json"))).unwrap())
                 .unwrap();
-        assert_eq!(j["host"]["hostname"], *h);
+        assert_eq!(j["host"]["hostname"], name(h));
     }
 
     // Same input, same DIR, one worker: byte-identical outputs.
@@ -413,6 +423,11 @@ fn fleet_counts_groups_and_exports() {
 }
 
 fn outputs(dir: &Path) -> Vec<Vec<u8>> {
+    let db2 = std::fs::read_dir(dir.join("hosts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("db2-"))
+        .unwrap();
     [
         "index.html",
         "fleet.csv",
@@ -422,11 +437,17 @@ fn outputs(dir: &Path) -> Vec<Vec<u8>> {
         "packages.jsonl",
         "listeners.jsonl",
         "connections.jsonl",
-        "hosts/db2.json",
     ]
     .iter()
-    .map(|n| std::fs::read(dir.join(n)).unwrap())
+    .map(|n| dir.join(n))
+    .chain([db2.with_extension("json")])
+    .map(|p| std::fs::read(p).unwrap())
     .collect()
+}
+
+/// The host name in a host id (`web1-1a2b3c4d`: the name, then a hash).
+fn name(id: &str) -> &str {
+    id.rsplit_once('-').map_or(id, |(n, _)| n)
 }
 
 /// The README's query: which hosts listen on 3306, by OS.
@@ -447,7 +468,12 @@ fn duckdb(dir: &Path) {
         return;
     }
     assert!(o.status.success(), "{stderr}");
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "db2;lone4");
+    let hosts: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .split(';')
+        .map(|h| name(h).to_string())
+        .collect();
+    assert_eq!(hosts, ["db2", "lone4"]);
 }
 
 fn check_in_browser(html: &Path, scratch: &Path) {

@@ -216,3 +216,51 @@ fn html_report_in_a_real_browser() {
     );
     assert!(!dom.contains("<img"));
 }
+
+/// Exit codes follow the verdicts of issue 12: an empty (GPT protective)
+/// MBR in front of GRUB's configuration is still ready; a headers
+/// directory with neither Makefile nor include/ is not; a 32-bit root is
+/// not.
+#[test]
+fn corrected_verdicts_exit_codes() {
+    let s = Scratch::new("verdicts");
+    let root = fixture("mgn/ready-debian12");
+    let gpt = s.join("gpt.json");
+    probe_bundle(
+        &root,
+        vec![
+            uname("mgn-ready", RELEASE),
+            statvfs("/", 8 * GIB),
+            boot_sector("/dev/vda", "gpt-protective-mbr.bin"),
+        ],
+        true,
+        &gpt,
+    );
+    let gpt = gpt.to_string_lossy().into_owned();
+    assert_eq!(
+        check(&[&gpt, "--target", "aws-mgn"]),
+        (0, format!("{gpt}: ready\n"))
+    );
+
+    let copy = s.join("leftover");
+    copy_tree(&root, &copy);
+    let tree = copy.join(format!("usr/src/linux-headers-{RELEASE}"));
+    std::fs::remove_dir_all(&tree).unwrap();
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(tree.join(".cache.mk"), b"").unwrap();
+    let leftover = ready_bundle(&s, &copy, "leftover.json");
+    let (code, out) = check(&[&leftover, "--target", "aws-mgn"]);
+    assert_eq!(
+        (code, out.trim_end().ends_with("not-ready")),
+        (1, true),
+        "{out}"
+    );
+
+    let i386 = fixture("debian12-i386");
+    let (code, out) = check(&[i386.to_str().unwrap(), "--target", "aws-mgn"]);
+    assert_eq!(
+        (code, out.trim_end().ends_with("not-ready")),
+        (1, true),
+        "{out}"
+    );
+}

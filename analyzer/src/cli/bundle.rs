@@ -7,16 +7,17 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use lift_bundle::input::open_regular;
 use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
+use super::terminal::escape;
+use crate::output::Output;
 use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
 
 fn load(path: &Path) -> Result<BundleSnapshot> {
     let mut head = [0u8; 1];
-    let is_json = fs::File::open(path)
-        .and_then(|mut f| io::Read::read(&mut f, &mut head))
-        .map(|n| n == 1 && head[0] == b'{')
-        .unwrap_or(false);
+    let mut f = open_regular(path).with_context(|| format!("{}", path.display()))?;
+    let is_json = io::Read::read(&mut f, &mut head).is_ok_and(|n| n == 1 && head[0] == b'{');
     Ok(if is_json {
         BundleSnapshot::open_json(path)?
     } else {
@@ -62,7 +63,7 @@ pub fn ls(path: &Path, out: &mut dyn Write) -> Result<()> {
         if let Some(t) = &e.link_target {
             line.push_str(&format!(" -> {}", t.to_string_lossy()));
         }
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", escape(&line))?;
     }
     Ok(())
 }
@@ -77,7 +78,8 @@ pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
             Data::Truncated { head, size } => {
                 out.write_all(&head)?;
                 eprintln!(
-                    "lift: {file}: only the first {} of {size} bytes were captured",
+                    "lift: {}: only the first {} of {size} bytes were captured",
+                    escape(file),
                     head.len()
                 );
             }
@@ -114,7 +116,7 @@ pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
                 }
             }
             Err(e) => {
-                writeln!(out, "{e}")?;
+                writeln!(out, "{}", escape(&e.to_string()))?;
                 return Ok(false);
             }
         }
@@ -127,7 +129,7 @@ pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
     write!(
         out,
         "{}: ok, {records} records, {entries} entries, {state}",
-        path.display()
+        escape(&path.display().to_string())
     )?;
     if reader.skipped() > 0 {
         write!(
@@ -227,7 +229,10 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
     for r in reader.by_ref() {
         records.push(r?);
     }
-    json::to_writer(&mut *out, &json::JsonBundle::new(records))?;
+    let mut text = Vec::new();
+    json::to_writer(&mut text, &json::JsonBundle::new(records))?;
+    let text = String::from_utf8(text)?;
+    out.write_all(crate::render::escape::json_terminal_safe(text).as_bytes())?;
     writeln!(out)?;
     Ok(())
 }
@@ -235,7 +240,7 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
 pub fn from_json(path: &Path, out: &Path) -> Result<()> {
     use io::Read;
     let mut bytes = Vec::new();
-    fs::File::open(path)
+    open_regular(path)
         .with_context(|| format!("{}", path.display()))?
         .take(json::MAX_JSON_BYTES + 1)
         .read_to_end(&mut bytes)?;
@@ -247,11 +252,10 @@ pub fn from_json(path: &Path, out: &Path) -> Result<()> {
         );
     }
     let j = json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let file = fs::File::create(out).with_context(|| format!("{}", out.display()))?;
-    let mut w = Writer::new(io::BufWriter::new(file), DEFAULT_LEVEL)?;
+    let mut w = Writer::new(Output::create(out, 0o600)?, DEFAULT_LEVEL)?;
     for r in &j.records {
         w.write(r)?;
     }
-    w.finish()?.flush()?;
+    w.finish()?.commit()?;
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `lift bundle redact IN -o OUT`: a copy of a bundle with host names,
 //! addresses, MACs, users and keywords replaced (see docs/redaction.md).
 
-use std::fs;
-use std::io::{self, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::output::Output;
+use anyhow::{anyhow, Result};
 use lift_bundle::redact::{Mapping, Redactor};
 use lift_bundle::{Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 
@@ -13,16 +13,14 @@ use lift_bundle::{Limits, Reader, Record, Writer, DEFAULT_LEVEL};
 /// `output`. The map in `map` is loaded if it exists, extended, and written
 /// back (mode 0600).
 pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> Result<()> {
-    let mut r = Redactor::new(Mapping::load_or_new(map)?);
+    let mut r = Redactor::new(load_map(map)?);
     for k in keywords {
         r.add_keyword(k);
     }
     for rec in Reader::open(input, Limits::default())? {
         r.learn_record(&rec?);
     }
-    let tmp = output.with_extension("lift-tmp");
-    let file = fs::File::create(&tmp).with_context(|| format!("{}", tmp.display()))?;
-    let mut w = Writer::new(io::BufWriter::new(file), DEFAULT_LEVEL)?;
+    let mut w = Writer::new(Output::create(output, 0o600)?, DEFAULT_LEVEL)?;
     for rec in Reader::open(input, Limits::default())? {
         let rec = r.record(rec?);
         if let Record::Footer(mut f) = rec {
@@ -34,8 +32,30 @@ pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> R
             w.write(&rec)?;
         }
     }
-    w.finish()?.flush()?;
-    r.mapping().save(map)?;
-    fs::rename(&tmp, output).with_context(|| format!("{}", output.display()))?;
+    let out = w.finish()?;
+    let mut saved = Output::create_private(map)?;
+    saved.write_all(r.mapping().to_json().as_bytes())?;
+    saved.commit()?;
+    out.commit()?;
     Ok(())
+}
+
+/// The map file if there is one, else a fresh map. Like any input it must
+/// be a regular file: a device or FIFO is refused, not read or replaced.
+fn load_map(map: &Path) -> Result<Mapping> {
+    const MAX_MAP: u64 = 256 << 20;
+    let file = match lift_bundle::input::open_regular(map) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Mapping::new()),
+        Err(e) => return Err(anyhow!("{}: {e}", map.display())),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_MAP + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_MAP {
+        return Err(anyhow!(
+            "{}: a map larger than {MAX_MAP} bytes",
+            map.display()
+        ));
+    }
+    Mapping::from_json(&bytes).map_err(|e| anyhow!("{}: {e}", map.display()))
 }

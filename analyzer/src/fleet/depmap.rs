@@ -140,6 +140,7 @@ mod tests {
         HostSummary {
             id: id.into(),
             hostname: id.into(),
+            machine_id_sha256: None,
             input: String::new(),
             started_secs: 0,
             started_at: String::new(),

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::summary::HostSummary;
+use crate::output::Output;
 use crate::report::Report;
 use crate::rules::Severity;
 
@@ -58,30 +59,42 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
 pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
     for kind in JSONL {
         let out = dir.join(format!("{kind}.jsonl"));
-        let mut w = BufWriter::new(File::create(&out)?);
+        let mut w = Output::create(&out, 0o644)?;
         for &i in kept {
             io::copy(&mut File::open(part(parts, i, kind))?, &mut w)?;
         }
-        w.flush()?;
+        w.commit()?;
     }
     Ok(())
 }
 
 pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";
 
-/// RFC 4180: quote a field holding a comma, quote or line break.
+/// RFC 4180: quote a field holding a comma, quote or line break. A field
+/// that a spreadsheet would take for a formula (it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return, maybe after spaces) gets a leading
+/// `'`, as OWASP recommends against CSV injection: a hostname like
+/// `=HYPERLINK(...)` stays text.
 fn csv(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+    let formula = field
+        .trim_start_matches(' ')
+        .starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let field = if formula {
+        format!("'{field}")
     } else {
         field.to_owned()
+    };
+    if field.contains([',', '"', '\n', '\r', '\'']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field
     }
 }
 
 /// DIR/fleet.csv: one row per host (the newest bundle); `other_bundles`
 /// lists older bundles of the same host, separated by `;`.
 pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
+    let mut w = Output::create(path, 0o644)?;
     writeln!(w, "{CSV_COLUMNS}")?;
     for (h, older) in hosts {
         let fields = [
@@ -104,15 +117,15 @@ pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();
         writeln!(w, "{}", line.join(","))?;
     }
-    w.flush()
+    w.commit()
 }
 
 /// Writes `value` as pretty JSON to `path`.
 pub fn json_file<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
+    let mut w = Output::create(path, 0o644)?;
     serde_json::to_writer_pretty(&mut w, value)?;
     w.write_all(b"\n")?;
-    w.flush()
+    w.commit()
 }
 
 /// Removes what an earlier run left, so a re-run gives the same DIR.
@@ -136,5 +149,20 @@ mod tests {
         assert_eq!(csv("plain"), "plain");
         assert_eq!(csv("a,b"), "\"a,b\"");
         assert_eq!(csv("say \"hi\"\n"), "\"say \"\"hi\"\"\n\"");
+    }
+
+    /// Issue 14 C1: cells starting with a formula character were live formulas.
+    #[test]
+    fn formula_cells_are_neutralized() {
+        assert_eq!(csv("=1+1"), "\"'=1+1\"");
+        assert_eq!(
+            csv("=HYPERLINK(\"http://x\",\"y\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+        );
+        for f in ["+1", "-1", "@SUM(A1)", "\tx", "\rx", "  =1"] {
+            assert!(csv(f).starts_with("\"'"), "{f:?} -> {:?}", csv(f));
+        }
+        assert_eq!(csv("web-01"), "web-01");
+        assert_eq!(csv("12"), "12");
     }
 }

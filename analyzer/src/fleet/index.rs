@@ -33,9 +33,9 @@ struct Chart {
 }
 
 #[derive(Serialize)]
-struct TopFinding {
-    id: &'static str,
-    title: &'static str,
+struct TopFinding<'a> {
+    id: &'a str,
+    title: &'a str,
     severity: Severity,
     hosts: usize,
 }
@@ -94,18 +94,18 @@ fn shorten(label: &str) -> String {
     }
 }
 
-fn top_findings(kept: &[Kept]) -> Vec<TopFinding> {
-    let mut hits: BTreeMap<&'static str, TopFinding> = BTreeMap::new();
+fn top_findings<'a>(kept: &[Kept<'a>]) -> Vec<TopFinding<'a>> {
+    let mut hits: BTreeMap<&'a str, TopFinding<'a>> = BTreeMap::new();
     for k in kept {
         let mut seen: Vec<&str> = Vec::new();
         for f in &k.host.findings {
-            if seen.contains(&f.id) {
+            if seen.contains(&f.id.as_str()) {
                 continue;
             }
-            seen.push(f.id);
-            let t = hits.entry(f.id).or_insert(TopFinding {
-                id: f.id,
-                title: f.title,
+            seen.push(&f.id);
+            let t = hits.entry(&f.id).or_insert(TopFinding {
+                id: &f.id,
+                title: &f.title,
                 severity: f.severity,
                 hosts: 0,
             });

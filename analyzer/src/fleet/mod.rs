@@ -10,11 +10,12 @@
 mod depmap;
 mod exports;
 mod index;
+pub mod isolate;
 mod summary;
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::fs;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -24,6 +25,7 @@ use serde::Serialize;
 pub use depmap::{DependencyMap, Edge, External};
 pub use summary::HostSummary;
 
+use crate::output::Output;
 use crate::profile::Profile;
 use crate::render::{self, Format};
 use crate::report::Report;
@@ -36,6 +38,9 @@ pub struct Options {
     pub firewall: bool,
     /// Worker threads; None lets rayon choose (one per core).
     pub jobs: Option<usize>,
+    /// Each bundle in its own process under budgets (what `lift batch`
+    /// does); None reads every bundle in this process.
+    pub isolation: Option<isolate::Isolation>,
 }
 
 impl Options {
@@ -72,19 +77,37 @@ pub struct Kept<'a> {
     pub older: Vec<&'a HostSummary>,
 }
 
-#[derive(Debug)]
-pub struct BatchError(pub String);
+/// Why a batch as a whole stopped (one bad bundle never does: see
+/// [`BundleError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+    #[error("starting the worker pool: {0}")]
+    Pool(#[from] rayon::ThreadPoolBuildError),
+    #[error("index.html: {0}")]
+    Index(#[from] minijinja::Error),
+}
 
-impl std::fmt::Display for BatchError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+fn io_err(path: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
+    move |source| BatchError::Io {
+        path: path.to_owned(),
+        source,
     }
 }
 
-impl std::error::Error for BatchError {}
-
-fn io_err(what: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
-    move |e| BatchError(format!("{}: {e}", what.display()))
+/// Why one bundle gave no report: one line of errors.jsonl.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(transparent)]
+    Open(#[from] crate::snapshot::OpenError),
+    #[error("rendering its report: {0}")]
+    Render(#[from] minijinja::Error),
+    #[error("{}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    /// The isolated worker failed, ran out of time or memory, or said so.
+    #[error("{0}")]
+    Worker(String),
 }
 
 /// Files named `*.lift` or `*.lift.json`, searched recursively under each
@@ -119,25 +142,25 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
     Ok(found)
 }
 
-/// One bundle: its report, its pages and export parts under `parts`.
-fn one(
+/// One bundle: its report, its pages and export parts under `parts`. A
+/// batch worker process runs this (see [`isolate`]).
+pub fn one(
     index: usize,
     input: &Path,
     target: &crate::profile::Target,
     parts: &Path,
-) -> Result<HostSummary, String> {
-    let snap = crate::snapshot::open(input).map_err(|e| e.message)?;
+) -> Result<HostSummary, BundleError> {
+    let snap = crate::snapshot::open(input)?;
     let report = Report::build(snap.as_ref(), target);
     let summary = HostSummary::new(snap.as_ref(), &report, &input.to_string_lossy());
     drop(snap);
-    let write = |ext: &str, body: &[u8]| {
-        fs::write(parts.join(format!("{index}.{ext}")), body).map_err(|e| e.to_string())
-    };
-    let html = render::render(&report, Format::Html).map_err(|e| e.to_string())?;
-    write("html", html.as_bytes())?;
-    let json = render::render(&report, Format::Json).map_err(|e| e.to_string())?;
-    write("json", json.as_bytes())?;
-    exports::write_parts(parts, index, &summary.id, &report).map_err(|e| e.to_string())?;
+    let written = |path: PathBuf| move |source| BundleError::Write { path, source };
+    for (ext, format) in [("html", Format::Html), ("json", Format::Json)] {
+        let body = render::render(&report, format)?;
+        let path = parts.join(format!("{index}.{ext}"));
+        fs::write(&path, body.as_bytes()).map_err(written(path.clone()))?;
+    }
+    exports::write_parts(parts, index, &summary.id, &report).map_err(written(parts.to_owned()))?;
     Ok(summary)
 }
 
@@ -157,13 +180,18 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 /// The newest bundle of each host (header `started_at`, then input order),
-/// in host id order.
+/// in host id order. One host is one real hostname and machine identity.
 fn dedupe(results: &[(usize, HostSummary)]) -> Vec<Kept<'_>> {
-    let mut by_id: BTreeMap<&str, Vec<&(usize, HostSummary)>> = BTreeMap::new();
+    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
+    let mut by_host: BTreeMap<Key, Vec<&(usize, HostSummary)>> = BTreeMap::new();
     for r in results {
-        by_id.entry(r.1.id.as_str()).or_default().push(r);
+        let h = &r.1;
+        by_host
+            .entry((&h.id, &h.hostname, h.machine_id_sha256.as_deref()))
+            .or_default()
+            .push(r);
     }
-    by_id
+    by_host
         .into_values()
         .map(|mut all| {
             all.sort_by_key(|(i, h)| (std::cmp::Reverse(h.started_secs), std::cmp::Reverse(*i)));
@@ -187,14 +215,27 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     if let Some(n) = opts.jobs {
         pool = pool.num_threads(n.max(1));
     }
-    let pool = pool.build().map_err(|e| BatchError(e.to_string()))?;
+    let pool = pool.build()?;
     let bar = progress(inputs.len());
-    let results: Vec<Result<HostSummary, String>> = pool.install(|| {
+    let results: Vec<Result<HostSummary, BundleError>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
             .map(|(i, input)| {
-                let r = one(i, input, &opts.target(), &parts);
+                let r = match &opts.isolation {
+                    Some(iso) => {
+                        let index = i.to_string();
+                        let args = isolate::worker_args(
+                            index.as_ref(),
+                            input,
+                            &parts,
+                            opts.profile.name().as_ref(),
+                            opts.firewall,
+                        );
+                        isolate::run(iso, &args).map_err(BundleError::Worker)
+                    }
+                    None => one(i, input, &opts.target(), &parts),
+                };
                 bar.inc(1);
                 r
             })
@@ -209,7 +250,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             Ok(h) => ok.push((i, h)),
             Err(error) => failures.push(Failure {
                 input: inputs[i].to_string_lossy().into_owned(),
-                error,
+                error: error.to_string(),
             }),
         }
     }
@@ -241,22 +282,21 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         superseded: ok.len() - kept.len(),
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
     };
-    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)
-        .map_err(|e| BatchError(format!("index.html: {e}")))?;
+    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)?;
     let index = dir.join("index.html");
-    fs::write(&index, page).map_err(io_err(&index))?;
+    crate::output::write(&index, page.as_bytes()).map_err(io_err(&index))?;
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
     Ok(outcome)
 }
 
 fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
     let write = || -> io::Result<()> {
-        let mut w = BufWriter::new(File::create(path)?);
+        let mut w = Output::create(path, 0o644)?;
         for f in failures {
             serde_json::to_writer(&mut w, f)?;
             w.write_all(b"\n")?;
         }
-        w.flush()
+        w.commit()
     };
     write().map_err(io_err(path))
 }

@@ -4,34 +4,41 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use lift_bundle::Fact;
 
 use crate::report::Report;
 use crate::rules::Severity;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Data, Lookup, Snapshot};
+use sha2::{Digest, Sha256};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FindingRef {
-    pub id: &'static str,
+    pub id: String,
     pub severity: Severity,
-    pub title: &'static str,
+    pub title: String,
 }
 
 /// One end of an established TCP connection, as seen from its host.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
     pub local_port: u16,
     pub remote_address: String,
     pub remote_port: u16,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Serialized too: a batch worker process hands it to the batch as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HostSummary {
-    /// The file-name-safe host name; also the key of every export row.
+    /// The file-name-safe host name and a short hash of the host's identity
+    /// (see [`host_id`]); also the key of every export row.
     pub id: String,
     pub hostname: String,
+    /// SHA-256 of /etc/machine-id (from the probe's listing of /etc, or of
+    /// the content when captured): with the hostname, what makes two
+    /// bundles one host.
+    pub machine_id_sha256: Option<String>,
     pub input: String,
     /// The header's `started_at`: seconds for ordering, RFC 3339 for people.
     pub started_secs: i64,
@@ -94,6 +101,35 @@ pub fn normalize(addr: &str) -> Option<String> {
     (!ip.is_loopback() && !ip.is_unspecified()).then(|| ip.to_string())
 }
 
+/// `NAME-HASH`: the file-name-safe name, and the first 8 hex digits of the
+/// SHA-256 of the real host name and machine identity. Two hosts whose names
+/// differ only in characters `file_id` replaces (`web/01`, `web_01`) get two
+/// ids; two bundles of one host, one id.
+pub fn host_id(hostname: &str, machine: Option<&str>) -> String {
+    let mut h = Sha256::new();
+    h.update(hostname.as_bytes());
+    h.update(b"\n");
+    h.update(machine.unwrap_or("").as_bytes());
+    let d = h.finalize();
+    let hash: String = d[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hash}", file_id(hostname))
+}
+
+/// The SHA-256 (hex) of the host's /etc/machine-id: the probe lists every
+/// file in /etc with its digest; a directory input or a capture gives the
+/// content itself.
+fn machine_identity(snap: &dyn Snapshot) -> Option<String> {
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    match crate::snapshot::Root::new(snap).lookup("/etc/machine-id") {
+        Lookup::Found(n) => match n.content {
+            Data::Full(b) if !b.is_empty() => Some(hex(&Sha256::digest(&b))),
+            Data::Digest(d) if d.len() == 32 => Some(hex(&d)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// A bundle that names no host is known by its file name, so that two such
 /// bundles are not taken for one host.
 fn stem(input: &str) -> String {
@@ -151,9 +187,11 @@ impl HostSummary {
             .collect();
         listening.sort();
         listening.dedup_by_key(|l| l.0);
+        let machine_id_sha256 = machine_identity(snap);
         HostSummary {
-            id: file_id(&hostname),
+            id: host_id(&hostname, machine_id_sha256.as_deref()),
             hostname,
+            machine_id_sha256,
             input: input.to_owned(),
             started_secs,
             started_at,
@@ -176,9 +214,9 @@ impl HostSummary {
                 .iter()
                 .filter(|f| !matches!(f.severity, Severity::Pass | Severity::Info))
                 .map(|f| FindingRef {
-                    id: f.id,
+                    id: f.id.to_string(),
                     severity: f.severity,
-                    title: f.title,
+                    title: f.title.to_string(),
                 })
                 .collect(),
             packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
@@ -212,6 +250,22 @@ mod tests {
         assert_eq!(file_id("../../etc/passwd"), "_.._.._etc_passwd");
         assert_eq!(file_id("web-01.example.com"), "web-01.example.com");
         assert_eq!(file_id(""), "_");
+    }
+
+    /// Issue 14 C4: `web/01` and `web_01` were one id, and one host's
+    /// report was hidden as "superseded".
+    #[test]
+    fn ids_differ_where_names_or_machines_do() {
+        let a = host_id("web/01", None);
+        let b = host_id("web_01", None);
+        assert!(
+            a.starts_with("web_01-") && b.starts_with("web_01-"),
+            "{a} {b}"
+        );
+        assert_ne!(a, b);
+        assert_ne!(host_id("web01", Some("aa")), host_id("web01", Some("bb")));
+        assert_eq!(host_id("web01", Some("aa")), host_id("web01", Some("aa")));
+        assert_eq!(a.len(), "web_01-".len() + 8);
     }
 
     #[test]

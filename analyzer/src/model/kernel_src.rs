@@ -13,6 +13,9 @@ pub struct KernelSources {
     /// /usr/src was listed (or is absent); when false, `why_unlisted` says why.
     pub listed: bool,
     pub why_unlisted: Option<String>,
+    /// /usr/src/kernels exists but was not listed (a RHEL tree may be
+    /// there unseen): why.
+    pub kernels_unlisted: Option<String>,
     pub trees: Vec<SourceTree>,
 }
 
@@ -28,6 +31,12 @@ pub struct SourceTree {
     pub link_target: Option<String>,
     /// SUSE's layout: the tree serves `<release>-<flavor>` kernels.
     pub flavored: bool,
+    /// A build tree: its top level holds a Makefile and include/. `None`
+    /// when its listing was not captured, or for SUSE's flavored layout
+    /// (the Makefile is a level further down).
+    pub complete: Option<bool>,
+    /// What a build tree needs and this one lacks.
+    pub lacks: Vec<&'static str>,
 }
 
 impl SourceTree {
@@ -54,7 +63,7 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
         return KernelSources {
             listed: false,
             why_unlisted: Some(why),
-            trees: Vec::new(),
+            ..KernelSources::default()
         };
     };
     let mut trees = Vec::new();
@@ -77,6 +86,8 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
                 path: format!("{dir}/{name}"),
                 release: release.to_string(),
                 flavored: suse,
+                complete: None,
+                lacks: Vec::new(),
                 link_target: (kind == FileKind::Symlink)
                     .then(|| String::from_utf8_lossy(&target.unwrap_or_default()).into_owned()),
             });
@@ -89,7 +100,11 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
         };
         add(src::USR_SRC.path(), &c.name, c.kind, c.link_target, prefix);
     }
-    for c in f.list(&src::USR_SRC_KERNELS).unwrap_or_default() {
+    let kernels = f.list(&src::USR_SRC_KERNELS);
+    let kernels_absent = matches!(f.root.lookup(src::USR_SRC_KERNELS.path()), Lookup::Absent);
+    let kernels_unlisted =
+        (kernels.is_none() && !kernels_absent).then(|| f.why(&src::USR_SRC_KERNELS));
+    for c in kernels.unwrap_or_default() {
         add(
             src::USR_SRC_KERNELS.path(),
             &c.name,
@@ -98,9 +113,31 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
             "",
         );
     }
+    for t in trees.iter_mut().filter(|t| !t.flavored) {
+        let Some(children) = f.list_at(&src::USR_SRC_TREE, &t.path) else {
+            continue;
+        };
+        let has = |name: &[u8], dir: bool| {
+            children.iter().any(|c| {
+                c.name == name
+                    && match dir {
+                        true => matches!(c.kind, FileKind::Dir | FileKind::Symlink),
+                        false => matches!(c.kind, FileKind::File | FileKind::Symlink),
+                    }
+            })
+        };
+        if !has(b"Makefile", false) {
+            t.lacks.push("Makefile");
+        }
+        if !has(b"include", true) {
+            t.lacks.push("include/");
+        }
+        t.complete = Some(t.lacks.is_empty());
+    }
     KernelSources {
         listed: true,
         why_unlisted: None,
+        kernels_unlisted,
         trees,
     }
 }

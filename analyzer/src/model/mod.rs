@@ -1,6 +1,7 @@
 //! The Host: every fact the parsers give, merged into one typed value that
 //! rules and reports read. `build` is the only entry point.
 
+mod boot;
 mod collection;
 mod drivers;
 pub mod egress;
@@ -21,6 +22,7 @@ mod sudo;
 mod system;
 mod tools;
 
+pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};
@@ -30,7 +32,7 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{Fstab, NetworkMount};
 pub use packages::{Database, Packages};
-pub use platform::{Boot, Virtualization};
+pub use platform::Virtualization;
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
@@ -99,8 +101,14 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let f = Facts::new(Root::new(snap));
     let cpu = system::cpu(&f);
     let hostname = system::hostname(&f);
-    let kernel = system::kernel(&f);
+    let mut kernel = system::kernel(&f);
     let packages = packages::packages(&f);
+    if kernel.arch.is_none() {
+        if let Some((arch, source)) = system::userland_arch(&f, packages.as_ref()) {
+            kernel.arch = Some(arch);
+            kernel.arch_source = Some(source);
+        }
+    }
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
     let mut host = Host {
@@ -119,7 +127,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         memory: system::memory(&f),
         uptime_seconds: system::uptime_seconds(&f),
         mounts: storage::mounts(&f),
-        boot: platform::boot(&f),
+        boot: boot::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
         packages,
         cpu,

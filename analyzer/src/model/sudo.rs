@@ -1,6 +1,8 @@
 //! Who sudo lets run everything as root: /etc/sudoers and every file it
 //! includes, read in sudo's order.
 
+use std::collections::HashSet;
+
 use serde::Serialize;
 
 use super::facts::Facts;
@@ -20,18 +22,59 @@ pub struct SudoRights {
 /// sudo stops at 128 nested includes; a loop must not run forever here.
 const MAX_FILES: usize = 128;
 
+/// Bytes parsed across /etc/sudoers and its includes. Real ones are a few
+/// KiB; a hostile bundle once included one large file under many spellings
+/// (`/big`, `//big`, `/./big`) and parsing it again and again passed 8 GB.
+const MAX_BYTES: usize = 4 << 20;
+
 pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
     let mut r = SudoRights::default();
     let mut parsed: Vec<(String, Sudoers)> = Vec::new();
+    // Files are known by their canonical path (`//big`, `/etc/../big` and a
+    // symlink to it are one file), each read once.
+    let mut seen: HashSet<Vec<u8>> = HashSet::new();
+    let mut bytes_read = 0;
     let mut queue = vec![src::SUDOERS.path().to_string()];
     while let Some(path) = queue.pop() {
-        if parsed.len() >= MAX_FILES || r.files.contains(&path) {
-            continue;
+        if parsed.len() >= MAX_FILES {
+            r.missing.push(format!(
+                "{path} was not read: more than {MAX_FILES} sudoers files"
+            ));
+            break;
         }
-        let Some(s) = f.partial_at(&src::SUDOERS, &path, sudoers::parse) else {
+        match f.root.resolve(path.as_bytes(), true) {
+            Ok(canonical) => {
+                if !seen.insert(canonical) {
+                    continue;
+                }
+            }
+            Err(e) => {
+                r.missing.push(e);
+                continue;
+            }
+        }
+        let Some(bytes) = f.bytes_at(&src::SUDOERS, &path) else {
             r.missing.push(f.why_missing(&path));
             continue;
         };
+        bytes_read += bytes.len();
+        if bytes_read > MAX_BYTES {
+            r.missing.push(format!(
+                "{path} was not read: the sudoers files pass {MAX_BYTES} bytes together"
+            ));
+            break;
+        }
+        let p = sudoers::parse(&bytes);
+        for e in p.errors.iter().take(MAX_PROBLEMS) {
+            f.problem(&path, e.to_string());
+        }
+        if p.errors.len() > MAX_PROBLEMS {
+            f.problem(
+                &path,
+                format!("and {} more unparsed lines", p.errors.len() - MAX_PROBLEMS),
+            );
+        }
+        let s = p.value;
         r.files.push(path.clone());
         // Includes are read where they appear: push them in reverse.
         let mut next = Vec::new();
@@ -62,6 +105,9 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
     r.full = sudoers::full_rights(&parsed, hostname);
     r
 }
+
+/// Parse errors reported per file; the rest are counted.
+const MAX_PROBLEMS: usize = 100;
 
 /// A relative include is relative to the including file's directory
 /// (sudo 1.9.1+); `%h` is the short host name.
@@ -117,6 +163,53 @@ mod tests {
         let r = sudo(&Facts::new(Root::new(&snap)), None);
         assert!(r.files.is_empty());
         assert_eq!(r.missing, ["/etc/sudoers is absent"]);
+    }
+
+    /// Issue 14 B1: one large file included under many spellings was parsed
+    /// once per spelling, past 8 GB.
+    #[test]
+    fn one_file_under_many_spellings_is_read_once_and_bytes_are_capped() {
+        let big = "root ALL=(ALL) ALL\n".repeat(5_000);
+        let spellings = [
+            "/big",
+            "//big",
+            "/./big",
+            "/etc/../big",
+            "big-link",
+            "/etc/big-link",
+            "///big",
+        ];
+        let main: String = spellings
+            .iter()
+            .map(|s| format!("#include {s}\n"))
+            .collect();
+        let d = root_of(&[("etc/sudoers", main.as_str()), ("big", big.as_str())]);
+        d.symlink("etc/big-link", "/big");
+        let snap = DirSnapshot::new(d.path());
+        let r = sudo(&Facts::new(Root::new(&snap)), None);
+        assert_eq!(r.files, ["/etc/sudoers", "/big"], "{:?}", r.missing);
+        assert_eq!(r.full.len(), 5_000);
+
+        // Distinct files that together pass the cap: reading stops there.
+        let mut files = vec![("etc/sudoers".to_string(), String::new())];
+        let chunk = "alice ALL=(ALL) ALL\n".repeat(MAX_BYTES / 20 / 3);
+        for i in 0..5 {
+            files[0].1.push_str(&format!("#include /etc/part{i}\n"));
+            files.push((format!("etc/part{i}"), chunk.clone()));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let d = root_of(&refs);
+        let snap = DirSnapshot::new(d.path());
+        let r = sudo(&Facts::new(Root::new(&snap)), None);
+        assert_eq!(r.files.len(), 3, "{:?}", r.files);
+        assert!(
+            r.missing.iter().any(|m| m.contains("bytes together")),
+            "{:?}",
+            r.missing
+        );
     }
 
     #[test]

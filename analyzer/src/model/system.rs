@@ -4,7 +4,8 @@ use lift_bundle::Fact;
 use serde::Serialize;
 
 use super::facts::Facts;
-use crate::parse::{cpuinfo, meminfo, proc_misc, proc_version, release_files};
+use super::packages::Packages;
+use crate::parse::{cpuinfo, elf_head, meminfo, proc_misc, proc_version, release_files};
 use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -20,7 +21,11 @@ pub struct Os {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Kernel {
     pub release: Option<String>,
+    /// uname's machine name (x86_64, i686, aarch64, armv7l, ...).
     pub arch: Option<String>,
+    /// Where `arch` came from: `uname`, `kernel release`, `ELF header of
+    /// /bin/sh` (or /sbin/init, systemd), `package database (dpkg)`.
+    pub arch_source: Option<String>,
     pub version: Option<String>,
     pub cmdline: Option<String>,
 }
@@ -109,12 +114,13 @@ pub fn kernel(f: &Facts) -> Kernel {
         .map(|u| u.release.clone())
         .or_else(|| f.line(&src::KERNEL_OSRELEASE))
         .or_else(|| proc_version.as_ref().map(|v| v.release.clone()));
-    let arch = u.map(|u| u.machine.clone()).or_else(|| {
-        release
-            .as_deref()
-            .and_then(proc_version::arch_from_release)
-            .map(str::to_string)
-    });
+    let (arch, arch_source) = match u {
+        Some(u) => (Some(u.machine.clone()), Some("uname".to_string())),
+        None => match release.as_deref().and_then(proc_version::arch_from_release) {
+            Some(a) => (Some(a.to_string()), Some("kernel release".to_string())),
+            None => (None, None),
+        },
+    };
     let version = u
         .map(|u| u.version.clone())
         .or_else(|| f.line(&src::KERNEL_VERSION))
@@ -122,6 +128,7 @@ pub fn kernel(f: &Facts) -> Kernel {
     Kernel {
         release,
         arch,
+        arch_source,
         version,
         cmdline: f.line(&src::CMDLINE),
     }
@@ -162,4 +169,87 @@ pub fn memory(f: &Facts) -> Memory {
 pub fn uptime_seconds(f: &Facts) -> Option<u64> {
     f.parse(&src::UPTIME, proc_misc::parse_uptime)
         .map(|u| u.up_seconds as u64)
+}
+
+/// The architecture of a root without uname or a telling kernel release:
+/// the ELF header of init, the shell or systemd, else the architecture the
+/// package database records for the packaging tool or the C library.
+pub fn userland_arch(f: &Facts, packages: Option<&Packages>) -> Option<(String, String)> {
+    for path in src::ELF_HEADS.paths {
+        let Some(head) = f.head_at(&src::ELF_HEADS, path) else {
+            continue;
+        };
+        // A shell script as /sbin/init (some containers), or a fixture's
+        // empty stand-in, is no evidence either way.
+        if head.is_empty() || head.starts_with(b"#!") {
+            continue;
+        }
+        match elf_head::parse(&head) {
+            Ok(h) => {
+                if let Some(a) = h.arch() {
+                    return Some((a.to_string(), format!("ELF header of {path}")));
+                }
+            }
+            Err(e) => f.broken(&src::ELF_HEADS, path, e),
+        }
+    }
+    const TELLING: &[&str] = &[
+        "dpkg",
+        "rpm",
+        "libc6",
+        "glibc",
+        "bash",
+        "coreutils",
+        "base-files",
+    ];
+    let list = &packages?.list;
+    TELLING.iter().find_map(|name| {
+        let p = list.iter().find(|p| p.name == *name)?;
+        let arch = p.arch.as_deref()?;
+        let uname = package_arch(arch)?;
+        Some((
+            uname.to_string(),
+            format!("package database ({name} is {arch})"),
+        ))
+    })
+}
+
+/// A package manager's architecture name as uname would print it; None
+/// for `all`, `noarch` and names lift does not know.
+fn package_arch(arch: &str) -> Option<&'static str> {
+    Some(match arch {
+        "amd64" | "x86_64" => "x86_64",
+        "i386" | "i486" | "i586" | "i686" | "x86" => "i686",
+        "arm64" | "aarch64" => "aarch64",
+        "armhf" | "armv7hl" | "armv7h" | "armv7" => "armv7l",
+        "armel" | "armv6hl" => "armv6l",
+        "riscv64" => "riscv64",
+        "ppc64el" | "ppc64le" => "ppc64le",
+        "ppc64" => "ppc64",
+        "s390x" => "s390x",
+        "loong64" | "loongarch64" => "loongarch64",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_arch;
+
+    #[test]
+    fn package_architectures_read_as_uname_would_print_them() {
+        for (pkg, uname) in [
+            ("amd64", Some("x86_64")),
+            ("i386", Some("i686")),
+            ("armhf", Some("armv7l")),
+            ("armv7hl", Some("armv7l")),
+            ("arm64", Some("aarch64")),
+            ("riscv64", Some("riscv64")),
+            ("ppc64el", Some("ppc64le")),
+            ("all", None),
+            ("noarch", None),
+        ] {
+            assert_eq!(package_arch(pkg), uname, "{pkg}");
+        }
+    }
 }

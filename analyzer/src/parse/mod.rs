@@ -79,6 +79,7 @@ pub mod dpkg_list;
 pub mod dpkg_status;
 pub mod efivar;
 pub mod egress;
+pub mod elf_head;
 pub mod fstab;
 pub mod grub;
 pub mod if_inet6;

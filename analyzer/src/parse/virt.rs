@@ -43,6 +43,8 @@ pub enum VirtKind {
     XenHvm,
     XenPvh,
     XenDom0,
+    /// A Xen guest whose evidence does not tell PV from HVM.
+    Xen,
     Vmware,
     Hyperv,
     Virtualbox,
@@ -64,6 +66,10 @@ pub struct Virtualization {
     pub kind: VirtKind,
     /// The facts that decided, as `source = value` lines.
     pub evidence: Vec<String>,
+    /// A Xen paravirtualized guest: `Some(true)` on evidence, `Some(false)`
+    /// when the evidence rules it out (firmware DMI tables, Xen's own
+    /// guest type, the control domain, hardware), `None` when it cannot.
+    pub pv_guest: Option<bool>,
 }
 
 /// DMI strings that name a hypervisor (Hyper-V by its product name, since
@@ -93,32 +99,43 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         ("product_version", clean(&inputs.product_version)),
     ];
     let has_dmi = dmi.iter().any(|(_, v)| v.is_some());
-    let found = |kind, evidence: Vec<String>| Virtualization { kind, evidence };
+    let found = |kind, evidence: Vec<String>, pv_guest| Virtualization {
+        kind,
+        evidence,
+        pv_guest,
+    };
+    let caps = clean(&inputs.xen_capabilities);
 
-    if let Some(caps) = clean(&inputs.xen_capabilities).filter(|c| c.contains("control_d")) {
+    if let Some(caps) = caps.filter(|c| c.contains("control_d")) {
         return found(
             VirtKind::XenDom0,
-            vec![format!("/proc/xen/capabilities = {caps}")],
+            vec![format!(
+                "/proc/xen/capabilities = {caps} (the control domain: it runs the hardware, it is no guest)"
+            )],
+            Some(false),
         );
     }
     if clean(&inputs.hypervisor_type) == Some("xen") {
         let mut evidence = vec!["/sys/hypervisor/type = xen".to_owned()];
-        let kind = match clean(&inputs.xen_guest_type) {
+        let (kind, pv) = match clean(&inputs.xen_guest_type) {
             Some(guest) => {
                 evidence.push(format!("/sys/hypervisor/guest_type = {guest}"));
                 match guest {
-                    "PV" => VirtKind::XenPv,
-                    "PVH" => VirtKind::XenPvh,
-                    _ => VirtKind::XenHvm,
+                    "PV" => (VirtKind::XenPv, true),
+                    "PVH" => (VirtKind::XenPvh, false),
+                    _ => (VirtKind::XenHvm, false),
                 }
             }
             None if !has_dmi => {
                 evidence.push("/sys/class/dmi/id absent (no firmware: paravirtualized)".into());
-                VirtKind::XenPv
+                (VirtKind::XenPv, true)
             }
-            None => VirtKind::XenHvm,
+            None => {
+                evidence.push("/sys/class/dmi/id present (booted by firmware: HVM)".into());
+                (VirtKind::XenHvm, false)
+            }
         };
-        return found(kind, evidence);
+        return found(kind, evidence, Some(pv));
     }
 
     let matched = dmi.iter().take(4).find_map(|&(file, value)| {
@@ -134,14 +151,53 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         let state = if set { "set" } else { "not set" };
         format!("/proc/cpuinfo flag hypervisor {state}")
     };
+    // Xen without /sys/hypervisor/type (xenfs or sysfs not mounted, a
+    // kernel without CONFIG_XEN_SYS_HYPERVISOR, a directory tree): Xen, but
+    // whether it is paravirtualized is not shown.
+    let xen_dmi = matches!(matched, Some((VirtKind::XenHvm, _)));
+    if xen_dmi || inputs.xen_capabilities.is_some() {
+        let mut evidence = Vec::new();
+        if let Some((_, dmi)) = &matched {
+            evidence.push(dmi.clone());
+        }
+        if inputs.xen_capabilities.is_some() {
+            evidence.push(format!(
+                "/proc/xen/capabilities = {}",
+                caps.unwrap_or("(empty: a guest)")
+            ));
+        }
+        if let Some(set) = flag {
+            evidence.push(flag_evidence(set));
+        }
+        evidence
+            .push("no /sys/hypervisor/type or guest_type: Xen, but not whether PV or HVM".into());
+        return found(VirtKind::Xen, evidence, None);
+    }
     match (matched, flag) {
         // QEMU's DMI is the same with and without KVM; the CPUID hypervisor
         // bit that KVM sets tells them apart.
         (Some((VirtKind::Qemu, dmi)), Some(true)) => {
-            found(VirtKind::Kvm, vec![dmi, flag_evidence(true)])
+            found(VirtKind::Kvm, vec![dmi, flag_evidence(true)], Some(false))
         }
-        (Some((kind, dmi)), _) => found(kind, vec![dmi]),
-        (None, Some(true)) => found(VirtKind::OtherVm, vec![flag_evidence(true)]),
+        // DMI tables come from firmware, which a PV guest does not have.
+        (Some((kind, dmi)), _) => found(kind, vec![dmi], Some(false)),
+        (None, Some(true)) if has_dmi => found(
+            VirtKind::OtherVm,
+            vec![
+                flag_evidence(true),
+                "/sys/class/dmi/id present (booted by firmware: not paravirtualized)".into(),
+            ],
+            Some(false),
+        ),
+        (None, Some(true)) => found(
+            VirtKind::OtherVm,
+            vec![
+                flag_evidence(true),
+                "no DMI tables and no /sys/hypervisor/type: a Xen PV guest would look the same"
+                    .into(),
+            ],
+            None,
+        ),
         (None, Some(false)) if has_dmi => {
             let vendor = dmi[0].1.map_or(String::new(), |v| format!(" = {v}"));
             found(
@@ -150,9 +206,10 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
                     format!("/sys/class/dmi/id/sys_vendor{vendor}"),
                     flag_evidence(false),
                 ],
+                Some(false),
             )
         }
-        _ => found(VirtKind::Unknown, Vec::new()),
+        _ => found(VirtKind::Unknown, Vec::new(), None),
     }
 }
 

@@ -17,17 +17,46 @@ pub fn markdown_escape(s: &str) -> String {
             }
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if c == '\t' || stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
     out
 }
 
+/// For a value inside raw HTML in a Markdown template (`<summary>...`):
+/// there Markdown's backslash escapes do not apply, so the value is
+/// HTML-escaped instead. Every `{{ }}` on a raw-HTML line of a `.md.j2`
+/// template goes through it (a test below holds the templates to that).
+pub fn html_in_markdown(v: Value) -> Value {
+    let mut out = String::new();
+    for c in v.to_string().chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // A blank line would end the HTML block and let Markdown resume.
+            '\n' | '\r' => out.push(' '),
+            c if stray_control(c) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Value::from_safe_string(out)
+}
+
 /// A Markdown code span that no content can break out of: the fence is
 /// longer than any run of backticks inside.
 pub fn code_span(s: String) -> Value {
-    let s = s.replace(['\n', '\r'], " ");
+    let s: String = s
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' => ' ',
+            c if stray_control(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     Value::from_safe_string(format!("{fence} {s} {fence}"))
@@ -43,8 +72,53 @@ pub fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), mini
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
                 })
         }
+        // HTML escaping leaves control characters, which HTML forbids and a
+        // terminal acts on (`lift report --format html` to stdout).
+        AutoEscape::Html => match value.as_str() {
+            Some(s) if s.chars().any(stray_control) => {
+                let clean: String = s
+                    .chars()
+                    .map(|c| if stray_control(c) { '\u{fffd}' } else { c })
+                    .collect();
+                let clean = if value.is_safe() {
+                    Value::from_safe_string(clean)
+                } else {
+                    Value::from(clean)
+                };
+                minijinja::escape_formatter(out, state, &clean)
+            }
+            _ => minijinja::escape_formatter(out, state, value),
+        },
         _ => minijinja::escape_formatter(out, state, value),
     }
+}
+
+/// A control character other than a line break or tab, or a bidirectional
+/// override or isolate (which reorder the text around them, on a page or a
+/// terminal).
+fn stray_control(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\n' | '\t'))
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text with DEL, the C1 controls and the bidirectional overrides
+/// written as `\uXXXX` escapes: serde_json escapes only C0, and a terminal
+/// acts on the others. The escapes decode to the same strings, and such
+/// characters occur only inside strings, so the text means the same.
+pub fn json_terminal_safe(s: String) -> String {
+    let acts = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(acts) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if acts(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -63,6 +137,55 @@ mod tests {
             markdown_escape("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_acts_on() {
+        let s = serde_json::to_string("a\u{9b}2J\u{202e}b\x1b").unwrap();
+        let safe = json_terminal_safe(s);
+        assert_eq!(safe, r#""a\u009b2J\u202eb\u001b""#);
+        let back: String = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, "a\u{9b}2J\u{202e}b\x1b");
+    }
+
+    #[test]
+    fn html_in_markdown_escapes_tags_and_controls() {
+        assert_eq!(
+            html_in_markdown(Value::from("a</summary><img src=x onerror='1'>\x1b")).to_string(),
+            "a&lt;/summary&gt;&lt;img src=x onerror=&#39;1&#39;&gt;\u{fffd}"
+        );
+    }
+
+    /// Issue 14 C2: a value inside `<details><summary>` was Markdown-escaped,
+    /// which raw HTML ignores. Every expression on a line that holds an HTML
+    /// tag goes through `|html`.
+    #[test]
+    fn raw_html_lines_in_markdown_templates_use_the_html_filter() {
+        for (name, text) in [
+            ("report.md.j2", include_str!("../../templates/report.md.j2")),
+            ("diff.md.j2", include_str!("../../templates/diff.md.j2")),
+        ] {
+            for (n, line) in text.lines().enumerate() {
+                let tag = line.char_indices().any(|(i, c)| {
+                    c == '<'
+                        && line[i + 1..]
+                            .chars()
+                            .next()
+                            .is_some_and(|d| d.is_ascii_alphabetic() || d == '/')
+                });
+                if !tag {
+                    continue;
+                }
+                for expr in line.split("{{").skip(1) {
+                    let expr = expr.split("}}").next().unwrap_or("").trim();
+                    assert!(
+                        expr.ends_with("|html"),
+                        "{name}:{}: {{{{ {expr} }}}} sits in raw HTML without |html",
+                        n + 1
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! bundle is hostile: HTML templates auto-escape, and Markdown templates use
 //! an auto-escape formatter that backslash-escapes Markdown syntax.
 
-mod escape;
+pub(crate) mod escape;
 
 use crate::report::Report;
 use minijinja::{AutoEscape, Environment, Value};
@@ -31,6 +31,7 @@ fn environment() -> Environment<'static> {
     env.set_formatter(escape::format);
     env.add_filter("bytes", human_bytes);
     env.add_filter("code", escape::code_span);
+    env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
@@ -57,7 +58,7 @@ pub fn render_diff(
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
             })?;
             s.push('\n');
-            return Ok(s);
+            return Ok(escape::json_terminal_safe(s));
         }
         Format::Markdown => "diff.md.j2",
         Format::Html => "diff.html.j2",
@@ -74,7 +75,7 @@ pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Erro
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
             })?;
             s.push('\n');
-            return Ok(s);
+            return Ok(escape::json_terminal_safe(s));
         }
         Format::Markdown => "report.md.j2",
         Format::Html => "report.html.j2",

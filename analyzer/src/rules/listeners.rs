@@ -43,7 +43,6 @@ impl Rule for UnmanagedListeners {
             .copied()
             .filter(|l| l.managed == Some(false))
             .collect();
-        let hidden = ports.iter().filter(|l| l.managed.is_none()).count();
         if !unmanaged.is_empty() {
             let mut f = Finding::new(
                 self.id(),
@@ -76,41 +75,85 @@ impl Rule for UnmanagedListeners {
             }
             return f;
         }
-        if hidden > 0 && host.collection.as_root == Some(false) {
-            return Finding::new(
-                self.id(),
-                Severity::Unknown,
-                format!("{hidden} listening port(s) have owners a non-root probe could not see"),
-            )
-            .lacking(vec![Missing {
-                source: src::PID_FDS.path().into(),
-                spec: src::PID_FDS.spec,
-                state: State::Unreadable,
-                detail: "a probe without root cannot read other users' /proc/PID/fd".into(),
-            }])
-            .remediation("sudo ./lift-probe");
+        let hidden: Vec<&Listener> = ports
+            .iter()
+            .copied()
+            .filter(|l| l.managed.is_none())
+            .collect();
+        if !hidden.is_empty() {
+            return unowned(self.id(), host, &hidden);
         }
-        let mut detail = format!(
-            "every one of {} listening port(s) is managed",
-            ports.len() - hidden
-        );
-        if hidden > 0 {
-            detail.push_str(&format!("; {hidden} have no visible owning process"));
-        }
-        Finding::new(self.id(), Severity::Pass, detail)
+        Finding::new(
+            self.id(),
+            Severity::Pass,
+            format!("every one of {} listening port(s) is managed", ports.len()),
+        )
     }
 }
 
-fn describe(l: &Listener) -> String {
+/// Ports whose owning process nobody saw: the port may well be a program
+/// started by hand, so the check cannot pass.
+fn unowned(id: &'static str, host: &Host, hidden: &[&Listener]) -> Finding {
+    let ports = hidden
+        .iter()
+        .take(10)
+        .map(|l| describe_port(l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let more = match hidden.len() {
+        n if n > 10 => format!(" and {} more", n - 10),
+        _ => String::new(),
+    };
+    let (state, why, remediation) = if host.collection.as_root == Some(false) {
+        (
+            State::Unreadable,
+            "a probe without root cannot read other users' /proc/PID/fd".to_string(),
+            "Run the probe as root (sudo ./lift-probe) so that every socket's owner is seen",
+        )
+    } else {
+        (
+            State::NotCollected,
+            "no process's /proc/PID/fd links hold these sockets: a kernel socket (nfsd, lockd), or a process that exited or was hidden while the probe ran".to_string(),
+            "Find the owner on the host (ss -ltnup) and check that an init system starts it",
+        )
+    };
+    let mut f = Finding::new(
+        id,
+        Severity::Unknown,
+        format!(
+            "{} listening port(s) have no visible owning process, so whether an init system starts them cannot be told: {ports}{more}",
+            hidden.len()
+        ),
+    )
+    .lacking(vec![Missing {
+        source: src::PID_FDS.at(&["PID"]),
+        spec: src::PID_FDS.spec,
+        state,
+        detail: why,
+    }])
+    .remediation(remediation);
+    for l in hidden.iter().take(10) {
+        f = f.evidence(
+            format!("/proc/net/{}", l.proto),
+            format!("{} socket inode {}", describe_port(l), l.inode),
+        );
+    }
+    f
+}
+
+fn describe_port(l: &Listener) -> String {
     let address = l.address.as_deref().unwrap_or("?");
     let address = match address.contains(':') {
         true => format!("[{address}]"),
         false => address.to_string(),
     };
+    format!("{} {address}:{}", l.proto, l.port.unwrap_or_default())
+}
+
+fn describe(l: &Listener) -> String {
     format!(
-        "{} {address}:{} ({} pid {})",
-        l.proto,
-        l.port.unwrap_or_default(),
+        "{} ({} pid {})",
+        describe_port(l),
         l.program.as_deref().unwrap_or("?"),
         l.pid.unwrap_or_default()
     )
@@ -193,15 +236,41 @@ mod tests {
         );
         let hidden = host(Some(vec![listener(25, None, None)]), true);
         let f = rule.check(&hidden);
-        assert_eq!(f.severity, Severity::Pass);
-        assert!(f.detail.contains("1 have no visible owning process"));
+        // Run as root, a port nobody owns is still not known to be managed.
+        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
+        assert!(f.detail.contains("tcp 0.0.0.0:25"), "{}", f.detail);
+        assert_eq!(f.missing[0].source, "/proc/PID/fd");
+        assert_eq!(f.missing[0].state, State::NotCollected);
         let mut as_user = hidden;
         as_user.collection.as_root = Some(false);
-        assert_eq!(rule.check(&as_user).severity, Severity::Unknown);
+        let f = rule.check(&as_user);
+        assert_eq!(f.severity, Severity::Unknown);
+        assert_eq!(f.missing[0].state, State::Unreadable);
         assert_eq!(rule.check(&host(None, true)).severity, Severity::Unknown);
         assert_eq!(
             rule.check(&host(Some(vec![]), false)).severity,
             Severity::Unknown
         );
+    }
+}
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use crate::snapshot::{DirSnapshot, Snapshot};
+
+    /// proc-samples is a real /proc whose listeners' owner (the test
+    /// program) left no fd links in the copy: four ports nobody is seen to
+    /// own, which once passed as "every one of 0 ports is managed".
+    #[test]
+    fn ports_without_a_visible_owner_are_unknown() {
+        let root = crate::testing::fixture("proc-samples");
+        let host = crate::model::build(&DirSnapshot::new(&root) as &dyn Snapshot);
+        let f = UnmanagedListeners.check(&host);
+        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
+        assert!(f.detail.starts_with("4 listening port(s)"), "{}", f.detail);
+        assert!(f.detail.contains("tcp6 [::]:47001"), "{}", f.detail);
+        assert_eq!(f.missing.len(), 1);
+        assert_eq!(f.missing[0].source, "/proc/PID/fd");
     }
 }

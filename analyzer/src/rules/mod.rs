@@ -18,7 +18,9 @@ use crate::sources::{Missing, Source};
 
 pub use text::title;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Blocker,
@@ -107,10 +109,20 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
     use crate::sources as s;
     let mut v: Vec<&'static Source> = vec![&s::BOOT_SECTORS];
     if host.boot.firmware == "uefi" {
-        v.push(&s::EFI_BOOT_CURRENT);
+        v.extend([&s::EFI_BOOT_CURRENT, &s::ESP_EFI]);
     }
     v.extend([&s::GRUB2_CFG, &s::GRUB_CFG, &s::GRUB_MENU_LST]);
     v
+}
+
+/// A boot-loader check that cannot judge: the conflict in the evidence,
+/// or the sources that gave nothing.
+pub(crate) fn boot_unknown(id: &'static str, host: &Host) -> Finding {
+    let detail = match &host.boot.conflict {
+        Some(c) => format!("the boot loader cannot be told: {c}"),
+        None => String::new(),
+    };
+    Finding::new(id, Severity::Unknown, detail).lacking(host.sources.missing(&boot_evidence(host)))
 }
 
 pub trait Rule: Sync {

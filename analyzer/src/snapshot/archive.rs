@@ -79,7 +79,8 @@ pub fn open_with(
     compression: Compression,
     limits: Limits,
 ) -> Result<BundleSnapshot, OpenError> {
-    let file = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+    let file =
+        lift_bundle::input::open_regular(path).map_err(|e| OpenError::new(path, e.to_string()))?;
     let file = io::BufReader::with_capacity(1 << 16, file);
     read(path, compression, file, limits)
 }

@@ -36,7 +36,8 @@ impl BundleSnapshot {
 
     pub fn open_json(path: &Path) -> Result<Self, OpenError> {
         use std::io::Read;
-        let f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        let f = lift_bundle::input::open_regular(path)
+            .map_err(|e| OpenError::new(path, e.to_string()))?;
         let mut bytes = Vec::new();
         f.take(json::MAX_JSON_BYTES + 1)
             .read_to_end(&mut bytes)

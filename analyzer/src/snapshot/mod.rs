@@ -262,7 +262,8 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     let mut head = Vec::with_capacity(512);
     {
         use std::io::Read;
-        let f = std::fs::File::open(path).map_err(|e| OpenError::new(path, e.to_string()))?;
+        let f = lift_bundle::input::open_regular(path)
+            .map_err(|e| OpenError::new(path, format!("{e}, nor a directory")))?;
         f.take(512)
             .read_to_end(&mut head)
             .map_err(|e| OpenError::new(path, e.to_string()))?;

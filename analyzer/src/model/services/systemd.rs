@@ -58,6 +58,19 @@ struct Tree<'f, 's> {
     links: Vec<Link>,
     dropin_dirs: HashMap<String, Vec<String>>,
     loaded: RefCell<HashMap<String, Option<Loaded>>>,
+    /// Indexes over `sources` and `links`, so that each unit's lookups are
+    /// not a scan of every unit (100,000 units once took 29 s).
+    index: Index,
+}
+
+#[derive(Default)]
+struct Index {
+    /// Canonical unit -> its aliases, and whether each is the administrator's.
+    aliases: HashMap<String, Vec<(String, bool)>>,
+    /// Unit -> the units whose administrator's `.wants`/`.requires` name it.
+    wanted_by: HashMap<String, Vec<String>>,
+    /// Unit -> what its `.wants`/`.requires` links name.
+    links_from: HashMap<String, Vec<String>>,
 }
 
 /// None when no unit directory was collected.
@@ -118,6 +131,7 @@ impl<'f, 's> Tree<'f, 's> {
             links: Vec::new(),
             dropin_dirs: HashMap::new(),
             loaded: RefCell::new(HashMap::new()),
+            index: Index::default(),
         };
         let mut seen = BTreeSet::new();
         let dirs = (src::SYSTEMD_ADMIN_DIRS
@@ -165,7 +179,36 @@ impl<'f, 's> Tree<'f, 's> {
                 tree.sources.insert(name, source);
             }
         }
+        tree.build_index();
         (!seen.is_empty()).then_some(tree)
+    }
+
+    fn build_index(&mut self) {
+        let mut index = Index::default();
+        for (n, s) in &self.sources {
+            if let Source::Alias { admin, .. } = s {
+                index
+                    .aliases
+                    .entry(self.canonical(n))
+                    .or_default()
+                    .push((n.clone(), *admin));
+            }
+        }
+        for l in &self.links {
+            if l.admin {
+                index
+                    .wanted_by
+                    .entry(l.to.clone())
+                    .or_default()
+                    .push(l.from.clone());
+            }
+            index
+                .links_from
+                .entry(l.from.clone())
+                .or_default()
+                .push(l.to.clone());
+        }
+        self.index = index;
     }
 
     fn read_dir(&mut self, name: &str, path: &str, admin: bool) {
@@ -255,14 +298,7 @@ impl<'f, 's> Tree<'f, 's> {
             return None;
         }
         let short = name.strip_suffix(".service").unwrap_or(name).to_string();
-        let aliases: Vec<(&String, bool)> = self
-            .sources
-            .iter()
-            .filter_map(|(n, s)| match s {
-                Source::Alias { admin, .. } if self.canonical(n) == name => Some((n, *admin)),
-                _ => None,
-            })
-            .collect();
+        let aliases: &[(String, bool)] = self.index.aliases.get(name).map_or(&[], Vec::as_slice);
         if let Some(Source::Masked(path)) = self.sources.get(name) {
             let mut s = Service::new(short, InitSystem::Systemd, kind, EnableState::Masked);
             s.unit = Some(name.to_string());
@@ -274,11 +310,11 @@ impl<'f, 's> Tree<'f, 's> {
         let names: Vec<&str> = std::iter::once(name)
             .chain(aliases.iter().map(|(n, _)| n.as_str()))
             .collect();
-        let targets: BTreeSet<String> = self
-            .links
+        let targets: BTreeSet<String> = names
             .iter()
-            .filter(|l| l.admin && names.contains(&l.to.as_str()))
-            .map(|l| l.from.clone())
+            .filter_map(|n| self.index.wanted_by.get(*n))
+            .flatten()
+            .cloned()
             .collect();
         let install = unit.install();
         let state = if !targets.is_empty() || aliases.iter().any(|(_, admin)| *admin) {
@@ -349,10 +385,15 @@ impl<'f, 's> Tree<'f, 's> {
             }
         }
         let template = UnitName::parse(name).and_then(|u| u.template());
-        for l in &self.links {
-            if l.from == name || Some(&l.from) == template.as_ref() {
-                deps.insert(l.to.clone());
-            }
+        for from in std::iter::once(name).chain(template.as_deref()) {
+            deps.extend(
+                self.index
+                    .links_from
+                    .get(from)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
         }
         let mut deps: Vec<String> = deps.iter().map(|d| self.canonical(d)).collect();
         // As systemctl prints them: other units first, targets last.

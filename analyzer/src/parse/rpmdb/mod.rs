@@ -19,6 +19,7 @@ pub mod bdb_btree;
 pub mod header;
 pub mod ndb;
 pub mod sqlite;
+mod wal;
 
 use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Partial};

@@ -5,7 +5,7 @@
 use super::CLOUDS;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::{boot_evidence, Finding, Rule, Severity};
+use crate::rules::{boot_unknown, Finding, Rule, Severity};
 
 pub struct Bootloader;
 
@@ -24,7 +24,7 @@ impl Rule for Bootloader {
                 Severity::Pass,
                 format!("the boot loader is {}: the migration rewrites its configuration", b.loader),
             ),
-            "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
+            "unknown" => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Warning,

@@ -4,6 +4,7 @@
 
 use super::{family, Family, MGN};
 use crate::model::Host;
+use crate::parse::packages::InstalledPackage;
 use crate::profile::Profile;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
@@ -30,9 +31,6 @@ impl Rule for KernelHeaders {
             );
         };
         let src = &host.kernel_sources;
-        if !src.listed {
-            return Finding::unknown(self.id(), host, &[&sources::USR_SRC]);
-        }
         let (package, install_cmd) = match family(host) {
             Family::Deb => (
                 format!("linux-headers-{release}"),
@@ -47,6 +45,33 @@ impl Rule for KernelHeaders {
                 "yum install -y kernel-devel-$(uname -r)".to_string(),
             ),
         };
+        // The package database's word: Some(package) installed, None not
+        // installed; no database at all leaves only the trees.
+        let installed = host
+            .packages
+            .as_ref()
+            .map(|p| headers_package(&p.list, release));
+        let db_says = |f: Finding| match &installed {
+            Some(Some(p)) => f.evidence("package database", format!("{} installed", shown(p))),
+            Some(None) => f.evidence(
+                "package database",
+                format!("no headers package for {release}"),
+            ),
+            None => f,
+        };
+        if !src.listed {
+            return match &installed {
+                Some(Some(p)) => headers_pass(
+                    self.id(),
+                    format!(
+                        "{} is installed (the package database decided: /usr/src was not listed)",
+                        shown(p)
+                    ),
+                    "package database",
+                ),
+                _ => Finding::unknown(self.id(), host, &[&sources::USR_SRC]),
+            };
+        }
         let matching = src.trees.iter().find(|t| t.serves(release));
         let others: Vec<&str> = src
             .trees
@@ -54,7 +79,7 @@ impl Rule for KernelHeaders {
             .filter(|t| !t.serves(release))
             .map(|t| t.path.as_str())
             .collect();
-        match matching {
+        let f = match matching {
             Some(t) if t.link_target.is_some() => {
                 let target = t.link_target.as_deref().unwrap_or("");
                 Finding::new(
@@ -68,34 +93,156 @@ impl Rule for KernelHeaders {
                 .evidence(t.path.clone(), format!("symlink -> {target}"))
                 .remediation(format!("rm {} && {install_cmd}", t.path))
             }
-            Some(t) => Finding::new(
+            Some(t) if t.complete == Some(false) => Finding::new(
                 self.id(),
-                Severity::Pass,
-                format!("{} matches the running kernel ({package})", t.path),
+                Severity::Blocker,
+                format!(
+                    "{} is not a build tree (no {}): a leftover directory, not the headers of kernel {release}{}",
+                    t.path,
+                    t.lacks.join(", no "),
+                    match &installed {
+                        Some(Some(p)) => format!("; the package database lists {} but its files are gone", shown(p)),
+                        _ => String::new(),
+                    }
+                ),
             )
-            .evidence(t.path.clone(), "directory"),
-            None => {
-                let mut f = Finding::new(
+            .evidence(t.path.clone(), format!("lacks {}", t.lacks.join(", ")))
+            .remediation(match &installed {
+                Some(Some(_)) => install_cmd.replace("install -y", "reinstall -y").replace("apt-get reinstall -y", "apt-get install --reinstall -y"),
+                _ => format!("rm -r {} && {install_cmd}", t.path),
+            }),
+            Some(t) if t.complete == Some(true) => headers_pass(
+                self.id(),
+                format!("{} matches the running kernel ({package}): the tree holds a Makefile and include/", t.path),
+                &t.path,
+            ),
+            // The tree's contents were not seen (SUSE's layout, or an input
+            // without its listing): the package database decides.
+            Some(t) => match &installed {
+                Some(Some(p)) => headers_pass(
                     self.id(),
-                    Severity::Blocker,
-                    if others.is_empty() {
-                        format!("no kernel headers installed; the running kernel {release} needs {package}")
-                    } else {
-                        format!(
-                            "no headers for the running kernel {release} ({package}); present: {}",
-                            others.join(", ")
-                        )
-                    },
+                    format!("{} matches the running kernel and {} is installed (the package database decided)", t.path, shown(p)),
+                    &t.path,
+                ),
+                Some(None) if !t.flavored => Finding::new(
+                    self.id(),
+                    Severity::Unknown,
+                    format!("{} is named for the running kernel, but no package installs it and its contents were not seen", t.path),
                 )
-                .remediation(install_cmd);
-                f = f.evidence("uname -r", release.to_string());
-                for o in others.iter().take(4) {
-                    f = f.evidence(o.to_string(), "headers for another kernel");
+                .lacking(host.sources.missing(&[&sources::USR_SRC_TREE])),
+                _ if t.flavored => headers_pass(
+                    self.id(),
+                    format!("{} matches the running kernel ({package})", t.path),
+                    &t.path,
+                ),
+                _ => Finding::new(
+                    self.id(),
+                    Severity::Unknown,
+                    format!("{} is named for the running kernel, but its contents were not seen and there is no package database to ask", t.path),
+                )
+                .lacking(host.sources.missing(&[&sources::USR_SRC_TREE])),
+            },
+            None => match (&installed, &src.kernels_unlisted) {
+                (Some(Some(p)), Some(why)) => headers_pass(
+                    self.id(),
+                    format!("{} is installed (the package database decided: {why})", shown(p)),
+                    "package database",
+                ),
+                (Some(Some(p)), None) => Finding::new(
+                    self.id(),
+                    Severity::Unknown,
+                    format!(
+                        "the package database lists {} but /usr/src has no tree for kernel {release}: the evidence disagrees",
+                        shown(p)
+                    ),
+                )
+                .remediation(format!("Check on the host: ls /usr/src /usr/src/kernels; rpm -V / dpkg -V the package, or {install_cmd}")),
+                (_, Some(_)) => Finding::unknown(self.id(), host, &[&sources::USR_SRC_KERNELS]),
+                _ => {
+                    let mut f = Finding::new(
+                        self.id(),
+                        Severity::Blocker,
+                        if others.is_empty() {
+                            format!("no kernel headers installed; the running kernel {release} needs {package}")
+                        } else {
+                            format!(
+                                "no headers for the running kernel {release} ({package}); present: {}",
+                                others.join(", ")
+                            )
+                        },
+                    )
+                    .remediation(install_cmd);
+                    f = f.evidence("uname -r", release.to_string());
+                    for o in others.iter().take(4) {
+                        f = f.evidence(o.to_string(), "headers for another kernel");
+                    }
+                    f
                 }
-                f
-            }
-        }
+            },
+        };
+        db_says(f)
     }
+}
+
+/// A pass, with the evidence that decided it.
+fn headers_pass(id: &'static str, detail: String, decided_by: &str) -> Finding {
+    let excerpt = match decided_by {
+        "package database" => "decided: the headers package is installed",
+        _ => "decided: the tree for the running kernel",
+    };
+    Finding::new(id, Severity::Pass, detail).evidence(decided_by.to_string(), excerpt)
+}
+
+fn shown(p: &InstalledPackage) -> String {
+    match &p.release {
+        Some(r) => format!("{}-{}-{r}", p.name, p.version),
+        None => format!("{}-{}", p.name, p.version),
+    }
+}
+
+/// The package that installs the headers of this kernel release:
+/// Debian's `linux-headers-<release>`, the RHEL family's `kernel-devel`
+/// (or `kernel-uek-devel`, ...) whose version-release.arch is the release,
+/// SUSE's `kernel-<flavor>-devel` whose version and release begin the
+/// running `<version>-<release>-<flavor>`.
+pub(crate) fn headers_package<'p>(
+    list: &'p [InstalledPackage],
+    release: &str,
+) -> Option<&'p InstalledPackage> {
+    list.iter().find(|p| {
+        if p.status
+            .as_deref()
+            .is_some_and(|s| !s.ends_with(" installed"))
+        {
+            return false;
+        }
+        if p.name == format!("linux-headers-{release}") {
+            return true;
+        }
+        let Some(variant) = p
+            .name
+            .strip_prefix("kernel")
+            .and_then(|n| n.strip_suffix("devel"))
+        else {
+            return false;
+        };
+        let rpm_release = p.release.as_deref().unwrap_or("");
+        let vra = match &p.arch {
+            Some(a) => format!("{}-{rpm_release}.{a}", p.version),
+            None => format!("{}-{rpm_release}", p.version),
+        };
+        if vra == release {
+            return true;
+        }
+        // SUSE: kernel-default-devel 5.14.21-150500.55.39.1 serves
+        // 5.14.21-150500.55.39-default.
+        let flavor = variant.trim_matches('-');
+        !flavor.is_empty()
+            && release
+                .strip_prefix(&format!("{}-", p.version))
+                .and_then(|r| r.strip_suffix(&format!("-{flavor}")))
+                .is_some_and(|r| !r.is_empty() && rpm_release.starts_with(r))
+    })
 }
 
 #[cfg(test)]
@@ -109,14 +256,21 @@ mod tests {
     fn c6_root() -> TempRoot {
         let r = TempRoot::new();
         r.write("etc/centos-release", b"CentOS release 6.10 (Final)\n");
-        r.mkdir("usr/src/kernels/2.6.32-754.el6.x86_64/include");
+        build_tree(&r, "usr/src/kernels/2.6.32-754.el6.x86_64");
         r
+    }
+
+    /// A header tree's top level as kernel-devel installs it.
+    fn build_tree(r: &TempRoot, dir: &str) {
+        r.mkdir(&format!("{dir}/include"));
+        r.mkdir(&format!("{dir}/arch"));
+        r.write(&format!("{dir}/Makefile"), b"VERSION = 2\n");
     }
 
     #[test]
     fn headers_matching_the_running_kernel() {
         let r = c6_root();
-        r.mkdir(&format!("usr/src/kernels/{C6}/include"));
+        build_tree(&r, &format!("usr/src/kernels/{C6}"));
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
         assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
         assert!(f.detail.contains(&format!("kernel-devel-{C6}")));
@@ -165,8 +319,8 @@ mod tests {
     fn debian_headers() {
         let r = TempRoot::new();
         r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
-        r.mkdir("usr/src/linux-headers-6.1.0-18-amd64/include");
-        r.mkdir("usr/src/linux-headers-6.1.0-18-common/include");
+        build_tree(&r, "usr/src/linux-headers-6.1.0-18-amd64");
+        build_tree(&r, "usr/src/linux-headers-6.1.0-18-common");
         assert_eq!(
             KernelHeaders
                 .check(&bundle_host(&r, vec![uname("6.1.0-18-amd64")]))
@@ -212,5 +366,156 @@ mod tests {
             f.remediation.as_deref(),
             Some("zypper install -y kernel-default-devel")
         );
+    }
+
+    /// A directory left behind after the package was removed (or made by
+    /// hand to quiet the installer) is not headers.
+    #[test]
+    fn a_leftover_empty_directory_does_not_pass() {
+        let r = TempRoot::new();
+        r.write("etc/centos-release", b"CentOS release 6.10 (Final)\n");
+        r.mkdir(&format!("usr/src/kernels/{C6}"));
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("not a build tree (no Makefile, no include/)"),
+            "{}",
+            f.detail
+        );
+    }
+
+    /// The real thing: Debian's dpkg status with the headers package, and
+    /// the tree as linux-headers installs it.
+    #[test]
+    fn package_and_tree_agree() {
+        let release = "6.1.0-18-amd64";
+        let r = TempRoot::new();
+        r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        r.write(
+            "var/lib/dpkg/status",
+            format!("Package: linux-headers-{release}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 6.1.76-1\n\n").as_bytes(),
+        );
+        build_tree(&r, &format!("usr/src/linux-headers-{release}"));
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname(release)]));
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(
+            f.evidence.iter().any(|e| e.path == "package database"),
+            "{:?}",
+            f.evidence
+        );
+        // The package is listed but its tree is gone: the evidence disagrees.
+        let gone = TempRoot::new();
+        gone.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        gone.write(
+            "var/lib/dpkg/status",
+            &std::fs::read(r.path().join("var/lib/dpkg/status")).unwrap(),
+        );
+        gone.mkdir("usr/src");
+        let f = KernelHeaders.check(&bundle_host(&gone, vec![uname(release)]));
+        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
+        assert!(f.detail.contains("evidence disagrees"), "{}", f.detail);
+    }
+
+    /// /usr/src/kernels was there but not listed: with kernel-devel in the
+    /// rpm database that is not "no headers".
+    #[test]
+    fn an_unlisted_kernels_directory_with_the_package_installed() {
+        use lift_bundle::{Content, Record};
+        let r = TempRoot::new();
+        r.write("etc/centos-release", b"CentOS release 6.10 (Final)\n");
+        r.mkdir(&format!("usr/src/kernels/{C6}/include"));
+        let unlisted = |records: &mut Vec<Record>| {
+            records.retain(|rec| {
+                !matches!(rec, Record::Entry(e) if e.path.0.starts_with(b"/usr/src/kernels/"))
+            });
+            for rec in records.iter_mut() {
+                if let Record::Entry(e) = rec {
+                    if e.path.0 == b"/usr/src/kernels" {
+                        e.content = Content::Error {
+                            errno: 13,
+                            message: "Permission denied".into(),
+                        };
+                    }
+                }
+            }
+        };
+        let snap = crate::testing::bundle_edited(r.path(), vec![uname(C6)], true, unlisted);
+        let mut host = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
+        let f = KernelHeaders.check(&host);
+        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
+        assert_eq!(f.missing[0].source, "/usr/src/kernels");
+        use crate::parse::packages::{InstalledPackage, PackageManager};
+        let devel = InstalledPackage {
+            name: "kernel-devel".into(),
+            version: "2.6.32".into(),
+            release: Some("754.35.1.el6".into()),
+            arch: Some("x86_64".into()),
+            ..InstalledPackage::new(PackageManager::Rpm)
+        };
+        let mut db = crate::model::Packages::default();
+        db.list = vec![devel];
+        host.packages = Some(db);
+        let f = KernelHeaders.check(&host);
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(
+            f.detail.contains("the package database decided"),
+            "{}",
+            f.detail
+        );
+    }
+
+    #[test]
+    fn headers_packages_by_family() {
+        use crate::parse::packages::{InstalledPackage, PackageManager};
+        let pkg = |name: &str, version: &str, release: &str, arch: &str| InstalledPackage {
+            name: name.into(),
+            version: version.into(),
+            release: Some(release.into()),
+            arch: Some(arch.into()),
+            ..InstalledPackage::new(PackageManager::Rpm)
+        };
+        let suse = [pkg(
+            "kernel-default-devel",
+            "5.14.21",
+            "150500.55.39.1",
+            "x86_64",
+        )];
+        assert!(headers_package(&suse, "5.14.21-150500.55.39-default").is_some());
+        assert!(headers_package(&suse, "5.14.21-150500.55.44-default").is_none());
+        let uek = [pkg(
+            "kernel-uek-devel",
+            "5.4.17",
+            "2136.307.3.1.el8uek",
+            "x86_64",
+        )];
+        assert!(headers_package(&uek, "5.4.17-2136.307.3.1.el8uek.x86_64").is_some());
+        let userspace = [pkg("kernel-headers", "2.6.32", "754.35.1.el6", "x86_64")];
+        assert!(headers_package(&userspace, C6).is_none());
+    }
+
+    /// Debian's real linux-headers tree and its status stanza agree; the
+    /// same directory after a purge, a file left in it, does not pass.
+    #[test]
+    fn debian_fixtures_real_and_leftover() {
+        use super::super::testing::host_of;
+        use crate::testing::fixture;
+        let f = KernelHeaders.check(&host_of(&fixture("kernel-headers/debian12")));
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(
+            f.detail.contains("holds a Makefile and include/"),
+            "{}",
+            f.detail
+        );
+        assert!(
+            f.evidence
+                .iter()
+                .any(|e| e.excerpt == "linux-headers-6.1.0-47-amd64-6.1.170-3 installed"),
+            "{:?}",
+            f.evidence
+        );
+        let f = KernelHeaders.check(&host_of(&fixture("kernel-headers/debian12-leftover")));
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        assert!(f.detail.contains("leftover directory"), "{}", f.detail);
     }
 }

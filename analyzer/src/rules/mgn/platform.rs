@@ -5,7 +5,7 @@ use super::os_table::{self, Verdict};
 use super::MGN;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::{boot_evidence, Finding, Rule, Severity};
+use crate::rules::{boot_unknown, Finding, Rule, Severity};
 use crate::sources;
 
 pub struct OsSupported;
@@ -18,6 +18,9 @@ impl Rule for OsSupported {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
+        if let Some(f) = unsupported_arch(self.id(), host) {
+            return f;
+        }
         let os = &host.os;
         let source = os.source.clone().unwrap_or_else(|| "release files".into());
         let Some(id) = os.id.as_deref() else {
@@ -45,11 +48,17 @@ impl Rule for OsSupported {
         };
         let excerpt = format!("ID={id} VERSION_ID={version}");
         match os_table::lookup(id, version) {
-            Verdict::Supported(r) => Finding::new(
-                self.id(),
-                Severity::Pass,
-                format!("{shown} is supported ({} {} and later)", r.name, r.from),
-            ),
+            Verdict::Supported(r) => {
+                let arm = match host.kernel.arch.as_deref() {
+                    Some("aarch64") => " on 64-bit ARM (aarch64): AWS's list covers the 64-bit x86 and ARM builds of each distribution it names",
+                    _ => "",
+                };
+                Finding::new(
+                    self.id(),
+                    Severity::Pass,
+                    format!("{shown} is supported ({} {} and later){arm}", r.name, r.from),
+                )
+            }
             Verdict::TooOld(name, floors) => Finding::new(
                 self.id(),
                 Severity::Blocker,
@@ -64,6 +73,48 @@ impl Rule for OsSupported {
         }
         .evidence(source, excerpt)
     }
+}
+
+/// AWS's list of supported systems covers 64-bit x86 and ARM builds only:
+/// a 32-bit host (i686, armv7l) or another architecture is a blocker
+/// whatever its distribution.
+fn unsupported_arch(id: &'static str, host: &Host) -> Option<Finding> {
+    let arch = host.kernel.arch.as_deref()?;
+    let source = host
+        .kernel
+        .arch_source
+        .clone()
+        .unwrap_or_else(|| "uname".into());
+    let bits32 = matches!(
+        arch,
+        "i386"
+            | "i486"
+            | "i586"
+            | "i686"
+            | "x86"
+            | "armv5tel"
+            | "armv6l"
+            | "armv7l"
+            | "armv7"
+            | "armhf"
+            | "arm"
+            | "ppc"
+            | "s390"
+            | "mips"
+            | "riscv32"
+    );
+    let detail = if bits32 {
+        format!("a 32-bit {arch} host: AWS MGN supports only 64-bit builds (x86_64, aarch64) of the distributions it lists")
+    } else if matches!(arch, "x86_64" | "amd64" | "aarch64" | "arm64") {
+        return None;
+    } else {
+        format!("a {arch} host: AWS MGN supports only x86_64 and aarch64 builds of the distributions it lists")
+    };
+    Some(
+        Finding::new(id, Severity::Blocker, detail)
+            .evidence(source, arch.to_string())
+            .remediation("Move the workload to a 64-bit (x86_64) build of a supported distribution first, or migrate it another way"),
+    )
 }
 
 pub struct Bootloader;
@@ -83,7 +134,7 @@ impl Rule for Bootloader {
                 Severity::Pass,
                 format!("{} firmware boots {}", b.firmware, if b.loader == "grub1" { "GRUB legacy" } else { "GRUB 2" }),
             ),
-            "unknown" => Finding::unknown(self.id(), host, &boot_evidence(host)),
+            "unknown" => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Blocker,
@@ -95,6 +146,9 @@ impl Rule for Bootloader {
                 "Install GRUB 2 to the boot disk: grub2-install /dev/sdX && grub2-mkconfig -o /boot/grub2/grub.cfg"
             }),
         };
+        if let Some(by) = b.decided_by {
+            f = f.evidence("decided by", by);
+        }
         for e in &b.evidence {
             f = f.evidence("boot", e.clone());
         }
@@ -113,14 +167,20 @@ impl Rule for NotParavirtualized {
     }
     fn check(&self, host: &Host) -> Finding {
         let v = &host.virtualization;
-        let mut f = match v.kind.as_str() {
-            "xen-pv" => Finding::new(
+        let mut f = match (v.pv_guest, v.kind.as_str()) {
+            (Some(true), _) => Finding::new(
                 self.id(),
                 Severity::Blocker,
                 "a Xen paravirtualized (PV) guest: AWS MGN does not replicate PV servers",
             )
             .remediation("Convert the guest to HVM (a full-virtualization kernel and boot loader) before installing the agent"),
-            "unknown" => Finding::new(
+            (Some(false), "xen-dom0") => Finding::new(
+                self.id(),
+                Severity::Pass,
+                "a Xen control domain (dom0): it runs on the hardware, not as a paravirtualized guest",
+            ),
+            (Some(false), kind) => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
+            (None, "unknown") => Finding::new(
                 self.id(),
                 Severity::Unknown,
                 "the virtualization could not be told",
@@ -130,7 +190,17 @@ impl Rule for NotParavirtualized {
                 &sources::HYPERVISOR_TYPE,
                 &sources::CPUINFO,
             ])),
-            kind => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
+            (None, kind) => Finding::new(
+                self.id(),
+                Severity::Unknown,
+                format!("a virtual machine ({kind}) whose evidence cannot tell a Xen paravirtualized guest from HVM"),
+            )
+            .lacking(host.sources.missing(&[
+                &sources::HYPERVISOR_TYPE,
+                &sources::XEN_GUEST_TYPE,
+                &sources::DMI,
+            ]))
+            .remediation("On the host: cat /sys/hypervisor/guest_type (PV or HVM), or check that /sys/class/dmi/id exists (HVM guests have firmware tables)"),
         };
         for e in &v.evidence {
             f = f.evidence("virtualization", e.clone());
@@ -219,6 +289,40 @@ mod tests {
         assert_eq!(os(&[]).severity, Severity::Unknown);
     }
 
+    /// debootstrap's i386 bookworm root, as a directory tree: no uname, so
+    /// the architecture is that of /sbin/init (systemd)'s ELF header, and 32-bit blocks.
+    #[test]
+    fn a_32_bit_root_is_a_blocker() {
+        let h = host_of(&fixture("debian12-i386"));
+        assert_eq!(h.kernel.arch.as_deref(), Some("i686"));
+        assert_eq!(
+            h.kernel.arch_source.as_deref(),
+            Some("ELF header of /sbin/init")
+        );
+        let f = OsSupported.check(&h);
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        assert!(f.detail.contains("32-bit i686"), "{}", f.detail);
+        // Without the ELF heads the package database still tells.
+        let r = TempRoot::with(&[(
+            "var/lib/dpkg/status",
+            &std::fs::read_to_string(fixture("debian12-i386/var/lib/dpkg/status")).unwrap(),
+        )]);
+        let h = host_of(r.path());
+        assert_eq!(h.kernel.arch.as_deref(), Some("i686"));
+        assert_eq!(
+            h.kernel.arch_source.as_deref(),
+            Some("package database (dpkg is i386)")
+        );
+        // 64-bit ARM is judged by the table, and says so.
+        let mut arm = host_of(&fixture("debian12-systemd"));
+        arm.kernel.arch = Some("aarch64".into());
+        let f = OsSupported.check(&arm);
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(f.detail.contains("64-bit ARM (aarch64)"), "{}", f.detail);
+        arm.kernel.arch = Some("s390x".into());
+        assert_eq!(OsSupported.check(&arm).severity, Severity::Blocker);
+    }
+
     fn sector(name: &str) -> Vec<u8> {
         let mut b = std::fs::read(fixture("boot-sectors").join(name)).unwrap();
         b.resize(512, 0);
@@ -227,20 +331,82 @@ mod tests {
 
     #[test]
     fn grub_legacy_grub2_and_extlinux_boot_sectors() {
-        let r = TempRoot::with(&[("boot/grub/menu.lst", "default=0\n")]);
-        r.mkdir("sys/firmware/acpi");
-        for (file, severity, word) in [
-            ("grub-legacy-stage1", Severity::Pass, "GRUB legacy"),
-            ("grub2-boot.img", Severity::Pass, "GRUB 2"),
-            ("syslinux-mbr.bin", Severity::Blocker, "extlinux"),
-            ("lilo-20-mbr.bin", Severity::Blocker, "lilo"),
+        for (file, config, severity, word) in [
+            (
+                "grub-legacy-stage1",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB legacy",
+            ),
+            (
+                "grub2-boot.img",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB 2",
+            ),
+            // SYSLINUX's mbr.bin chain-loads the active partition, where
+            // extlinux.conf says extlinux is.
+            (
+                "syslinux-mbr.bin",
+                ("boot/extlinux/extlinux.conf", "DEFAULT linux\n"),
+                Severity::Blocker,
+                "extlinux",
+            ),
+            (
+                "lilo-20-mbr.bin",
+                ("etc/lilo.conf", "boot=/dev/sda\n"),
+                Severity::Blocker,
+                "lilo",
+            ),
+            // LILO's code, GRUB's files only: the evidence disagrees.
+            (
+                "lilo-20-mbr.bin",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Unknown,
+                "names lilo",
+            ),
+            // The same generic MBR in front of GRUB legacy in a partition.
+            (
+                "syslinux-mbr.bin",
+                ("boot/grub/menu.lst", "default=0\n"),
+                Severity::Pass,
+                "GRUB legacy",
+            ),
         ] {
+            let r = TempRoot::with(&[config]);
+            r.mkdir("sys/firmware/acpi");
             let f = Bootloader.check(&bundle_host(
                 &r,
                 vec![boot_sector("/dev/sda", sector(file))],
             ));
             assert_eq!(f.severity, severity, "{file}: {}", f.detail);
             assert!(f.detail.contains(word), "{file}: {}", f.detail);
+        }
+    }
+
+    #[test]
+    fn uefi_fixtures() {
+        for (case, severity, word) in [
+            ("boot-uefi/removable-shim", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/ovmf-disk-entry", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/esp-only", Severity::Pass, "GRUB 2"),
+            ("boot-uefi/systemd-boot", Severity::Blocker, "systemd-boot"),
+            (
+                "boot-uefi/removable-two-loaders",
+                Severity::Unknown,
+                "several loaders",
+            ),
+        ] {
+            let f = Bootloader.check(&host_of(&fixture(case)));
+            assert_eq!(f.severity, severity, "{case}: {}", f.detail);
+            assert!(f.detail.contains(word), "{case}: {}", f.detail);
+            let decided = f.evidence.iter().any(|e| e.path == "decided by");
+            assert_eq!(
+                decided,
+                severity != Severity::Unknown,
+                "{case}: {:?}",
+                f.evidence
+            );
         }
     }
 
@@ -266,6 +432,35 @@ mod tests {
         assert_eq!(hvm.severity, Severity::Pass, "{}", hvm.detail);
         let kvm = NotParavirtualized.check(&host_of(&fixture("host-samples/kvm-qemu")));
         assert_eq!(kvm.severity, Severity::Pass, "{}", kvm.detail);
+    }
+
+    #[test]
+    fn xen_without_its_mode_is_unknown_dom0_passes() {
+        // Xen's DMI and the CPU flag, no /sys/hypervisor: PV or HVM untold.
+        let weak = NotParavirtualized.check(&host_of(&fixture("host-samples/xen-weak-evidence")));
+        assert_eq!(weak.severity, Severity::Unknown, "{}", weak.detail);
+        assert!(weak.detail.contains("(xen)"), "{}", weak.detail);
+        let sources: Vec<&str> = weak.missing.iter().map(|m| m.source.as_str()).collect();
+        assert!(sources.contains(&"/sys/hypervisor/type"), "{sources:?}");
+        assert!(
+            sources.contains(&"/sys/hypervisor/guest_type"),
+            "{sources:?}"
+        );
+        // Only the CPU flag, no DMI: a PV guest would look the same.
+        let bare =
+            NotParavirtualized.check(&host_of(&fixture("host-samples/debian12-this-machine")));
+        assert_eq!(bare.severity, Severity::Unknown, "{}", bare.detail);
+        assert!(bare.detail.contains("(other-vm)"), "{}", bare.detail);
+        // The PV guest without /sys/hypervisor still has its empty
+        // /proc/xen/capabilities: Xen, mode untold, not a pass.
+        let r = TempRoot::with(&[("proc/xen/capabilities", "")]);
+        assert_eq!(
+            NotParavirtualized.check(&host_of(r.path())).severity,
+            Severity::Unknown
+        );
+        let dom0 = NotParavirtualized.check(&host_of(&fixture("host-samples/xen-dom0")));
+        assert_eq!(dom0.severity, Severity::Pass, "{}", dom0.detail);
+        assert!(dom0.detail.contains("dom0"), "{}", dom0.detail);
     }
 
     #[test]

@@ -1,0 +1,593 @@
+//! The active boot loader, from all the evidence: the firmware's EFI boot
+//! entry and what sits at its path on the EFI system partition, the ESP's
+//! contents, the first sector of the boot disks, and the configuration
+//! files. The entry and a boot sector that holds a loader's own code are
+//! what the firmware runs; an empty or generic sector (a GPT protective
+//! MBR, a chain-loading MBR in front of GRUB in a partition) hands over to
+//! what the configuration says. Where two kinds of evidence name different
+//! loaders the loader is `unknown` and `conflict` says which.
+
+use lift_bundle::{Fact, FileKind};
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::parse::boot_sector::{self, BootCode};
+use crate::parse::efivar;
+use crate::sources::{self as src, Source};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Boot {
+    /// bios, uefi or unknown.
+    pub firmware: &'static str,
+    /// grub2, grub1, lilo, systemd-boot, extlinux, zipl, other, unknown.
+    pub loader: &'static str,
+    pub evidence: Vec<String>,
+    /// The evidence that decided the loader: `efi-boot-entry`,
+    /// `efi-boot-entry+esp` (the removable path, told by what sits beside
+    /// it), `efi-boot-entry+configuration`, `esp`, `boot-sector`,
+    /// `configuration`; null when the loader is unknown.
+    pub decided_by: Option<&'static str>,
+    /// Where the evidence disagrees: what said what.
+    pub conflict: Option<String>,
+}
+
+/// One piece of evidence: the loader it names and where that was seen.
+#[derive(Debug, Clone)]
+struct Seen {
+    loader: &'static str,
+    why: String,
+}
+
+/// Loader families: GRUB legacy and GRUB 2 agree with each other for the
+/// question "is it GRUB".
+fn family(loader: &str) -> &str {
+    match loader {
+        "grub1" | "grub2" => "grub",
+        other => other,
+    }
+}
+
+fn firmware(f: &Facts) -> (&'static str, Option<String>) {
+    if f.lstat(&src::EFI).is_some() {
+        return ("uefi", Some(format!("{} exists", src::EFI.path())));
+    }
+    match f.list(&src::FIRMWARE) {
+        Some(_) => (
+            "bios",
+            Some(format!("{} has no efi directory", src::FIRMWARE.path())),
+        ),
+        None => ("unknown", None),
+    }
+}
+
+/// A loader's file name on the ESP, lower case.
+fn efi_file(name: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    if !n.ends_with(".efi") {
+        return None;
+    }
+    if n.starts_with("shim") || n.starts_with("grub") {
+        Some("grub2")
+    } else if n.starts_with("systemd-boot") {
+        Some("systemd-boot")
+    } else if n.starts_with("bootmgfw") {
+        Some("other")
+    } else {
+        None
+    }
+}
+
+/// What the ESP holds, per vendor directory (`/boot/efi/EFI/<dir>`).
+struct Esp {
+    /// Loaders found in vendor directories (not EFI/BOOT).
+    vendors: Vec<Seen>,
+    /// What EFI/BOOT's BOOT<arch>.EFI is, told by its neighbours: shim's
+    /// fallback (fbx64.efi), MokManager (mmx64.efi) or grubx64.efi beside
+    /// it mean shim or GRUB; grub.cfg too.
+    removable: Option<Seen>,
+    listed: bool,
+}
+
+fn esp(f: &Facts) -> Esp {
+    let mut out = Esp {
+        vendors: Vec::new(),
+        removable: None,
+        listed: false,
+    };
+    let Some(dirs) = f.list(&src::ESP_EFI) else {
+        return out;
+    };
+    out.listed = true;
+    for d in dirs {
+        if !matches!(d.kind, FileKind::Dir) {
+            continue;
+        }
+        let name = String::from_utf8_lossy(&d.name).into_owned();
+        let path = format!("{}/{name}", src::ESP_EFI.path());
+        let Some(files) = f.list_at(&src::ESP_VENDOR, &path) else {
+            continue;
+        };
+        let names: Vec<String> = files
+            .iter()
+            .map(|c| String::from_utf8_lossy(&c.name).to_ascii_lowercase())
+            .collect();
+        let has_cfg = names.iter().any(|n| n == "grub.cfg");
+        if name.eq_ignore_ascii_case("boot") {
+            let beside: Vec<&String> = names
+                .iter()
+                .filter(|n| n.starts_with("fb") || n.starts_with("mm") || n.starts_with("grub"))
+                .collect();
+            if !beside.is_empty() {
+                let list: Vec<&str> = beside.iter().map(|s| s.as_str()).collect();
+                out.removable = Some(Seen {
+                    loader: "grub2",
+                    why: format!(
+                        "{path} holds {} beside BOOT*.EFI (shim or GRUB)",
+                        list.join(", ")
+                    ),
+                });
+            }
+            continue;
+        }
+        let mut loaders: Vec<&'static str> = names.iter().filter_map(|n| efi_file(n)).collect();
+        if has_cfg {
+            loaders.push("grub2");
+        }
+        loaders.sort();
+        loaders.dedup();
+        for l in loaders {
+            let files: Vec<&str> = names
+                .iter()
+                .filter(|n| efi_file(n) == Some(l) || (l == "grub2" && *n == "grub.cfg"))
+                .map(String::as_str)
+                .collect();
+            out.vendors.push(Seen {
+                loader: l,
+                why: format!("{path} holds {}", files.join(", ")),
+            });
+        }
+    }
+    out
+}
+
+/// The configuration files present, by loader.
+fn configuration(f: &Facts, firmware: &str) -> Vec<Seen> {
+    let candidates: &[(&'static Source, &'static str)] = &[
+        (&src::GRUB2_CFG, "grub2"),
+        (&src::GRUB_CFG, "grub2"),
+        (&src::GRUB_MENU_LST, "grub1"),
+        (&src::GRUB_CONF, "grub1"),
+        (&src::EXTLINUX_CONF, "extlinux"),
+        (&src::SYSLINUX_CFG, "extlinux"),
+        (&src::LILO_CONF, "lilo"),
+        (&src::ZIPL_CONF, "zipl"),
+        (&src::SYSTEMD_BOOT_CONF, "systemd-boot"),
+    ];
+    let mut seen: Vec<Seen> = candidates
+        .iter()
+        .filter(|(s, _)| f.lstat(s).is_some())
+        // systemd-boot is a UEFI program: its files do not boot a BIOS host.
+        .filter(|(_, l)| !(*l == "systemd-boot" && firmware == "bios"))
+        .map(|(s, l)| Seen {
+            loader: l,
+            why: format!("{} exists", s.path()),
+        })
+        .collect();
+    for p in f.glob(&src::ESP_GRUB_CFG) {
+        seen.push(Seen {
+            loader: "grub2",
+            why: format!("{p} exists"),
+        });
+    }
+    seen
+}
+
+/// The loader the configuration names, if it names one family; GRUB 2
+/// over GRUB legacy when both are there (an upgraded host).
+fn one_loader(seen: &[Seen]) -> Result<Option<&'static str>, String> {
+    let mut families: Vec<&str> = seen.iter().map(|s| family(s.loader)).collect();
+    families.sort();
+    families.dedup();
+    match families.as_slice() {
+        [] => Ok(None),
+        [_] => Ok(Some(
+            seen.iter()
+                .map(|s| s.loader)
+                .find(|l| *l == "grub2")
+                .unwrap_or(seen[0].loader),
+        )),
+        _ => Err(seen
+            .iter()
+            .map(|s| s.why.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")),
+    }
+}
+
+/// BootCurrent's entry: its description and path.
+fn boot_entry(f: &Facts) -> Option<(String, String)> {
+    let current = f.glob(&src::EFI_BOOT_CURRENT).into_iter().next()?;
+    let n = f.parse_at(&src::EFI_BOOT_CURRENT, &current, efivar::parse_boot_current)?;
+    let entry = f
+        .glob_at(
+            &src::EFI_BOOT_ENTRY,
+            &src::EFI_BOOT_ENTRY.at(&[&format!("{n:04X}")]),
+        )
+        .into_iter()
+        .next()?;
+    let opt = f.parse_at(&src::EFI_BOOT_ENTRY, &entry, efivar::parse_load_option)?;
+    Some((
+        format!("BootCurrent Boot{n:04X} ({})", opt.description),
+        opt.file_path.unwrap_or_default(),
+    ))
+}
+
+struct Decision {
+    loader: &'static str,
+    decided_by: Option<&'static str>,
+    conflict: Option<String>,
+}
+
+fn decided(loader: &'static str, by: &'static str) -> Decision {
+    Decision {
+        loader,
+        decided_by: Some(by),
+        conflict: None,
+    }
+}
+
+fn conflict(why: String) -> Decision {
+    Decision {
+        loader: "unknown",
+        decided_by: None,
+        conflict: Some(why),
+    }
+}
+
+const UNDECIDED: Decision = Decision {
+    loader: "unknown",
+    decided_by: None,
+    conflict: None,
+};
+
+/// A loader that the firmware runs (the entry, a boot sector's code)
+/// against the configuration: agreement or no configuration keeps it; a
+/// configuration of another loader only is a conflict.
+fn against_config(loader: &'static str, by: &'static str, what: &str, config: &[Seen]) -> Decision {
+    if config.is_empty() || config.iter().any(|s| family(s.loader) == family(loader)) {
+        return decided(loader, by);
+    }
+    let others: Vec<&str> = config.iter().map(|s| s.why.as_str()).collect();
+    conflict(format!(
+        "{what} names {loader}, but the configuration is another loader's ({})",
+        others.join("; ")
+    ))
+}
+
+pub fn boot(f: &Facts) -> Boot {
+    let (firmware, fw_evidence) = firmware(f);
+    let mut evidence: Vec<String> = fw_evidence.into_iter().collect();
+    let config = configuration(f, firmware);
+    let d = if firmware == "bios" {
+        bios(f, &config, &mut evidence)
+    } else {
+        let d = uefi(f, firmware, &config, &mut evidence);
+        // Without the firmware's word (a directory tree), boot sectors
+        // count too.
+        match (firmware, d.loader) {
+            ("unknown", "unknown") if d.conflict.is_none() => bios(f, &config, &mut evidence),
+            _ => d,
+        }
+    };
+    for s in &config {
+        if !evidence.contains(&s.why) {
+            evidence.push(s.why.clone());
+        }
+    }
+    if let Some(c) = &d.conflict {
+        evidence.push(format!("conflict: {c}"));
+    }
+    Boot {
+        firmware,
+        loader: d.loader,
+        evidence,
+        decided_by: d.decided_by,
+        conflict: d.conflict,
+    }
+}
+
+fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
+    let esp = esp(f);
+    for s in esp.vendors.iter().chain(&esp.removable) {
+        evidence.push(s.why.clone());
+    }
+    let config_loader = one_loader(config);
+    if let Some((entry, path)) = boot_entry(f) {
+        // An entry that names a device and no file (OVMF's entries for a
+        // disk) boots that device's removable-media path.
+        let path = match path.is_empty() {
+            true => "\\EFI\\BOOT\\BOOT<arch>.EFI (the entry names a device, no file)".to_string(),
+            false => path,
+        };
+        evidence.push(format!("{entry} loads {path}"));
+        let file = path.rsplit(['\\', '/']).next().unwrap_or("");
+        let what = format!("the EFI boot entry ({path})");
+        if let Some(l) = efi_file(file).filter(|l| *l != "other") {
+            return against_config(l, "efi-boot-entry", &what, config);
+        }
+        let removable = path
+            .to_ascii_lowercase()
+            .replace('/', "\\")
+            .trim_start_matches('\\')
+            .starts_with("efi\\boot\\boot");
+        if removable {
+            // \EFI\BOOT\BOOTX64.EFI: a copy of some loader. What sits
+            // beside it, else the one loader the ESP holds, else the
+            // configuration, tells which.
+            if let Some(s) = &esp.removable {
+                return against_config(s.loader, "efi-boot-entry+esp", &what, config);
+            }
+            let mut on_esp: Vec<&'static str> = esp
+                .vendors
+                .iter()
+                .map(|s| s.loader)
+                .filter(|l| *l != "other")
+                .collect();
+            on_esp.sort();
+            on_esp.dedup();
+            return match (on_esp.as_slice(), config_loader) {
+                ([l], _) => against_config(l, "efi-boot-entry+esp", &what, config),
+                ([], Ok(Some(l))) => decided(l, "efi-boot-entry+configuration"),
+                ([], Ok(None)) => UNDECIDED,
+                ([], Err(c)) => conflict(format!(
+                    "{what} is the removable-media path, and the configuration names several loaders ({c})"
+                )),
+                (many, _) => conflict(format!(
+                    "{what} is the removable-media path, and the ESP holds several loaders ({})",
+                    many.join(", ")
+                )),
+            };
+        }
+        // A loader lift does not know (rEFInd, Windows Boot Manager, a
+        // vendor's own): it may chain-load GRUB.
+        let grub_too = esp
+            .vendors
+            .iter()
+            .chain(config)
+            .find(|s| family(s.loader) == "grub");
+        return match grub_too {
+            Some(g) => conflict(format!(
+                "{what} is not GRUB, shim or systemd-boot, but {}",
+                g.why
+            )),
+            None => decided("other", "efi-boot-entry"),
+        };
+    }
+    // No entry (a directory tree, a probe without the efivars): the ESP
+    // and the configuration.
+    let mut on_esp: Vec<&Seen> = esp.vendors.iter().filter(|s| s.loader != "other").collect();
+    on_esp.sort_by_key(|s| s.loader);
+    on_esp.dedup_by_key(|s| s.loader);
+    match (on_esp.as_slice(), config_loader) {
+        ([one], _) => against_config(one.loader, "esp", &one.why, config),
+        // Firmware not known either: the boot sectors and the
+        // configuration decide, as on BIOS.
+        ([], _) if firmware == "unknown" => UNDECIDED,
+        ([], Ok(Some(l))) => decided(l, "configuration"),
+        ([], Ok(None)) => UNDECIDED,
+        ([], Err(c)) => conflict(format!("the configuration names several loaders: {c}")),
+        _ => conflict(format!(
+            "the ESP holds several loaders ({}) and no EFI boot entry says which runs",
+            esp.vendors
+                .iter()
+                .map(|s| s.why.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )),
+    }
+}
+
+fn bios(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
+    let sectors = f.all_facts(&src::BOOT_SECTORS, |x| match x {
+        Fact::BootSector(s) => Some(s),
+        _ => None,
+    });
+    let mut runs: Vec<Seen> = Vec::new();
+    let mut generic = Vec::new();
+    for s in sectors {
+        let dev = s.device.to_string_lossy();
+        let b = match boot_sector::parse(&s.sector.0) {
+            Ok(b) => b,
+            Err(e) => {
+                f.problem(&dev, format!("boot sector: {e}"));
+                continue;
+            }
+        };
+        let why = format!(
+            "boot sector of {dev}: {:?} ({})",
+            b.code,
+            b.evidence.join("; ")
+        );
+        evidence.push(why.clone());
+        let loader = match b.code {
+            BootCode::GrubLegacy => "grub1",
+            BootCode::Grub2 => "grub2",
+            // "GRUB " without a generation: the files tell which.
+            BootCode::Grub => match one_loader(config) {
+                Ok(Some("grub1")) => "grub1",
+                _ => "grub2",
+            },
+            BootCode::Lilo => "lilo",
+            // Generic code that chain-loads the active partition's boot
+            // record (SYSLINUX's mbr.bin and gptmbr.bin, Windows'), or
+            // none at all (a GPT protective MBR): the loader is elsewhere.
+            BootCode::Syslinux
+            | BootCode::SyslinuxGpt
+            | BootCode::Windows
+            | BootCode::Other
+            | BootCode::Empty => {
+                generic.push(why);
+                continue;
+            }
+        };
+        runs.push(Seen { loader, why });
+    }
+    let mut loaders: Vec<&str> = runs.iter().map(|s| family(s.loader)).collect();
+    loaders.sort();
+    loaders.dedup();
+    match (runs.as_slice(), loaders.len()) {
+        ([], _) => {}
+        (_, 1) => {
+            // A disk with a loader's own code outweighs one without.
+            let what = runs[0].why.clone();
+            return against_config(runs[0].loader, "boot-sector", &what, config);
+        }
+        _ => {
+            return conflict(format!(
+                "the boot disks hold different loaders: {}",
+                runs.iter()
+                    .map(|s| s.why.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        }
+    }
+    match one_loader(config) {
+        Ok(Some(l)) => {
+            if generic.is_empty() {
+                evidence.push("configuration only: no boot sector was read".into());
+            } else {
+                evidence.push(format!(
+                    "the configuration decides: an empty or chain-loading first sector hands over to the loader in a partition ({l})"
+                ));
+            }
+            decided(l, "configuration")
+        }
+        Ok(None) => UNDECIDED,
+        Err(c) => conflict(format!("the configuration names several loaders: {c}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{build, Boot};
+    use crate::snapshot::{DirSnapshot, Snapshot};
+    use crate::testing::{boot_sector, bundle, fixture, TempRoot};
+
+    fn boot_of(case: &str) -> Boot {
+        build(&DirSnapshot::new(&fixture(case)) as &dyn Snapshot).boot
+    }
+
+    #[test]
+    fn the_removable_path_is_what_sits_beside_it() {
+        let b = boot_of("boot-uefi/removable-shim");
+        assert_eq!((b.firmware, b.loader), ("uefi", "grub2"), "{b:?}");
+        assert_eq!(b.decided_by, Some("efi-boot-entry+esp"));
+        assert!(
+            b.evidence
+                .iter()
+                .any(|e| e.contains("fbx64.efi, grubx64.efi, mmx64.efi")),
+            "{:?}",
+            b.evidence
+        );
+        // OVMF's entry for a disk names no file: the removable path again.
+        let b = boot_of("boot-uefi/ovmf-disk-entry");
+        assert_eq!(b.loader, "grub2", "{b:?}");
+        assert_eq!(b.decided_by, Some("efi-boot-entry+esp"));
+    }
+
+    #[test]
+    fn systemd_boot_stays_systemd_boot() {
+        let b = boot_of("boot-uefi/systemd-boot");
+        assert_eq!(b.loader, "systemd-boot", "{b:?}");
+        assert_eq!(b.decided_by, Some("efi-boot-entry"));
+    }
+
+    #[test]
+    fn two_loaders_behind_the_removable_path_are_unknown() {
+        let b = boot_of("boot-uefi/removable-two-loaders");
+        assert_eq!(b.loader, "unknown", "{b:?}");
+        let c = b.conflict.unwrap();
+        assert!(c.contains("grub2, systemd-boot"), "{c}");
+    }
+
+    #[test]
+    fn the_esp_decides_without_an_entry() {
+        let b = boot_of("boot-uefi/esp-only");
+        assert_eq!(b.loader, "grub2", "{b:?}");
+        assert_eq!(b.decided_by, Some("esp"));
+    }
+
+    fn sector(name: &str) -> Vec<u8> {
+        std::fs::read(fixture("boot-sectors").join(name)).unwrap()
+    }
+
+    fn bios_boot(files: &[(&str, &str)], sectors: &[(&str, &str)]) -> Boot {
+        let r = TempRoot::with(files);
+        r.mkdir("sys/firmware/acpi");
+        let facts = sectors
+            .iter()
+            .map(|(dev, name)| {
+                let mut s = sector(name);
+                s.resize(512, 0);
+                boot_sector(dev, s)
+            })
+            .collect();
+        build(&bundle(r.path(), facts, true) as &dyn Snapshot).boot
+    }
+
+    /// sgdisk's protective MBR (no boot code) and an all-zero sector do not
+    /// outweigh GRUB's configuration.
+    #[test]
+    fn an_empty_mbr_hands_over_to_the_configuration() {
+        let grub = [("boot/grub/grub.cfg", "set default=0\n")];
+        for s in ["gpt-protective-mbr.bin", "empty.bin"] {
+            let b = bios_boot(&grub, &[("/dev/sda", s)]);
+            assert_eq!(b.loader, "grub2", "{s}: {b:?}");
+            assert_eq!(b.decided_by, Some("configuration"), "{s}");
+        }
+        // A generic MBR in front of extlinux in the partition: extlinux.
+        let b = bios_boot(
+            &[("boot/extlinux/extlinux.conf", "DEFAULT linux\n")],
+            &[("/dev/sda", "syslinux-mbr.bin")],
+        );
+        assert_eq!(b.loader, "extlinux", "{b:?}");
+        // Nothing at all: unknown, not "none".
+        let b = bios_boot(&[], &[("/dev/sda", "empty.bin")]);
+        assert_eq!(b.loader, "unknown", "{b:?}");
+    }
+
+    #[test]
+    fn boot_code_against_the_configuration() {
+        let b = bios_boot(
+            &[("boot/grub/grub.cfg", "set default=0\n")],
+            &[("/dev/sda", "grub2-boot.img")],
+        );
+        assert_eq!((b.loader, b.decided_by), ("grub2", Some("boot-sector")));
+        // LILO's code with only GRUB's files: which one is current is not told.
+        let b = bios_boot(
+            &[("boot/grub/menu.lst", "default=0\n")],
+            &[("/dev/sda", "lilo-20-mbr.bin")],
+        );
+        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert!(b.conflict.unwrap().contains("names lilo"));
+        // Two disks, two loaders.
+        let b = bios_boot(
+            &[
+                ("etc/lilo.conf", "boot=/dev/sdb\n"),
+                ("boot/grub/grub.cfg", "\n"),
+            ],
+            &[
+                ("/dev/sda", "grub2-boot.img"),
+                ("/dev/sdb", "lilo-20-mbr.bin"),
+            ],
+        );
+        assert_eq!(b.loader, "unknown", "{b:?}");
+        // An empty second disk does not outweigh the first's GRUB.
+        let b = bios_boot(
+            &[("boot/grub/grub.cfg", "\n")],
+            &[("/dev/sda", "empty.bin"), ("/dev/sdb", "grub2-boot.img")],
+        );
+        assert_eq!(b.loader, "grub2", "{b:?}");
+    }
+}
