@@ -31,6 +31,9 @@ pub enum How {
     /// Files that the probe's named live collector captures (per process,
     /// per kernel release).
     LiveFile(&'static str),
+    /// A command's output as a sosreport keeps it (`sos_commands/...`): no
+    /// probe spec collects it; the first path present wins.
+    Command,
 }
 
 #[derive(Debug, PartialEq, Eq, Serialize)]
@@ -226,6 +229,19 @@ sources! {
     RPMDB_BDB: "pkg", File, ["/usr/lib/sysimage/rpm/Packages", "/var/lib/rpm/Packages"], "rpmdb::bdb" => "host.packages";
     APK_INSTALLED: "pkg", File, ["/lib/apk/db/installed"], "apk" => "host.packages";
     PACMAN_LOCAL: "pkg", File, ["/var/lib/pacman/local/*/desc"], "pacman" => "host.packages";
+    // sosreport command output (sos 4 paths first, then sos 3's, after
+    // insights-core's sos spec mapping)
+    SOS_COMMANDS: "sos", Command, ["/sos_commands"], "listing" => "collection.sosreport";
+    SOS_VERSION: "sos", Command, ["/version.txt", "/sos_reports/manifest.json"], "sos version" => "collection.sosreport.version";
+    SOS_DPKG_L: "sos", Command, ["/sos_commands/dpkg/dpkg_-l", "/installed-debs"], "sos::dpkg_l" => "host.packages";
+    SOS_RPM_QA: "sos", Command, ["/installed-rpms", "/sos_commands/rpm/package-data"], "sos::rpm_qa" => "host.packages";
+    SOS_UNAME: "sos", Command, ["/sos_commands/kernel/uname_-a", "/uname"], "sos::uname" => "host.kernel";
+    SOS_IP_ADDR: "sos", Command, ["/sos_commands/networking/ip_-o_addr", "/ip_addr", "/sos_commands/networking/ip_-d_address", "/sos_commands/networking/ip_address", "/sos_commands/networking/ip_addr"], "sos::ip_addr" => "host.interfaces[].addresses";
+    SOS_DF: "sos", Command, ["/sos_commands/filesys/df_-al_-x_autofs", "/sos_commands/filesys/df_-al", "/df"], "sos::df" => "host.mounts[].avail_bytes";
+    SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], "sos::unit_files" => "host.services";
+    SOS_CHKCONFIG: "sos", Command, ["/sos_commands/startup/chkconfig_--list", "/sos_commands/services/chkconfig_--list"], "sos::chkconfig" => "host.services";
+    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners";
+    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
 }

@@ -18,6 +18,7 @@ use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::sos::{df, dpkg_l, ip_addr, rpm_qa, uname};
 use crate::parse::Partial;
+use crate::sources::{self as src, Source};
 
 /// The report's account of a sosreport input.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -36,37 +37,29 @@ pub struct CommandFact {
     pub source: String,
 }
 
-const DPKG_L: &[&str] = &["/sos_commands/dpkg/dpkg_-l", "/installed-debs"];
-const RPM_QA: &[&str] = &["/installed-rpms", "/sos_commands/rpm/package-data"];
-const UNAME: &[&str] = &["/sos_commands/kernel/uname_-a", "/uname"];
-const IP_ADDR: &[&str] = &[
-    "/sos_commands/networking/ip_-o_addr",
-    "/ip_addr",
-    "/sos_commands/networking/ip_-d_address",
-    "/sos_commands/networking/ip_address",
-    "/sos_commands/networking/ip_addr",
-];
-const DF: &[&str] = &[
-    "/sos_commands/filesys/df_-al_-x_autofs",
-    "/sos_commands/filesys/df_-al",
-    "/df",
-];
-
-/// The first capture of `paths` that the sosreport holds: (path, bytes).
-fn first(f: &Facts, paths: &[&str]) -> Option<(String, Vec<u8>)> {
-    paths
-        .iter()
-        .find_map(|p| Some((p.to_string(), f.root.read(p)?.into_owned())))
+/// The first capture of a command-output row that the sosreport holds:
+/// (path, bytes). The read leaves its state in the ledger like any source.
+fn first(f: &Facts, src: &'static Source) -> Option<(String, Vec<u8>)> {
+    src.paths.iter().find_map(|p| {
+        f.root.lstat(p)?;
+        Some((p.to_string(), f.bytes_at(src, p)?.into_owned()))
+    })
 }
 
 fn version(f: &Facts) -> Option<String> {
-    let from_txt = f.root.read("/version.txt").and_then(|b| {
-        String::from_utf8_lossy(&b)
-            .lines()
-            .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
-    });
+    let (txt, json) = (src::SOS_VERSION.paths[0], src::SOS_VERSION.paths[1]);
+    let from_txt = f
+        .root
+        .lstat(txt)
+        .and(f.bytes_at(&src::SOS_VERSION, txt))
+        .and_then(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
+        });
     from_txt.or_else(|| {
-        let b = f.root.read("/sos_reports/manifest.json")?;
+        f.root.lstat(json)?;
+        let b = f.bytes_at(&src::SOS_VERSION, json)?;
         let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
         v.get("version")?.as_str().map(str::to_string)
     })
@@ -74,7 +67,8 @@ fn version(f: &Facts) -> Option<String> {
 
 /// Fills what the files left empty; None when the root is no sosreport.
 pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
-    f.root.list("/sos_commands")?;
+    // Not a sosreport: nothing to read, and nothing to put in the ledger.
+    f.root.list(src::SOS_COMMANDS.path())?;
     let mut sos = SosReport {
         version: version(f),
         from_commands: Vec::new(),
@@ -103,14 +97,14 @@ fn packages(f: &Facts, record: &mut impl FnMut(&'static str, &str)) -> Option<Pa
         }
         p.value
     };
-    let (manager, path, list) = if let Some((path, b)) = first(f, DPKG_L) {
+    let (manager, path, list) = if let Some((path, b)) = first(f, &src::SOS_DPKG_L) {
         (
             PackageManager::Dpkg,
             path.clone(),
             kept(&path, dpkg_l::parse(&b)),
         )
     } else {
-        let (path, b) = first(f, RPM_QA)?;
+        let (path, b) = first(f, &src::SOS_RPM_QA)?;
         (
             PackageManager::Rpm,
             path.clone(),
@@ -134,7 +128,7 @@ fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     if k.arch.is_some() && k.release.is_some() && k.version.is_some() {
         return;
     }
-    let Some((path, b)) = first(f, UNAME) else {
+    let Some((path, b)) = first(f, &src::SOS_UNAME) else {
         return;
     };
     let u = match uname::parse(&b) {
@@ -164,7 +158,7 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     if f.facts().any(|x| matches!(x, Fact::Interfaces(_))) {
         return;
     }
-    let Some((path, b)) = first(f, IP_ADDR) else {
+    let Some((path, b)) = first(f, &src::SOS_IP_ADDR) else {
         return;
     };
     let captured = ip_addr::parse(&b);
@@ -216,7 +210,7 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
     if mounts.iter().any(|m| m.total_bytes.is_some()) {
         return;
     }
-    let Some((path, b)) = first(f, DF) else {
+    let Some((path, b)) = first(f, &src::SOS_DF) else {
         return;
     };
     let rows = match df::parse(&b) {

@@ -7,23 +7,12 @@ use super::super::sockets::Listener;
 use super::super::Host;
 use super::first;
 use crate::parse::sos::{chkconfig, netstat, ss, unit_files};
-
-const NETSTAT: &[&str] = &[
-    "/sos_commands/networking/netstat_-W_-neopa",
-    "/sos_commands/networking/netstat_-neopa",
-    "/sos_commands/networking/netstat_-T_-neopa",
-    "/netstat",
-];
-const CHKCONFIG: &[&str] = &[
-    "/sos_commands/startup/chkconfig_--list",
-    "/sos_commands/services/chkconfig_--list",
-];
-const UNIT_FILES: &[&str] = &["/sos_commands/systemd/systemctl_list-unit-files"];
+use crate::sources as src;
 
 /// Masked units from `systemctl list-unit-files` whose links sos did not
 /// copy, and SysV services from `chkconfig --list` when no init script was.
 pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
-    if let Some((path, b)) = first(f, UNIT_FILES) {
+    if let Some((path, b)) = first(f, &src::SOS_UNIT_FILES) {
         let mut added = false;
         for u in unit_files::parse(&b)
             .into_iter()
@@ -63,7 +52,7 @@ pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'sta
     if has_sysv {
         return;
     }
-    let Some((path, b)) = first(f, CHKCONFIG) else {
+    let Some((path, b)) = first(f, &src::SOS_CHKCONFIG) else {
         return;
     };
     let entries: Vec<_> = chkconfig::parse(&b)
@@ -93,15 +82,11 @@ pub(super) fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'st
         return;
     }
     let from_ss = || {
-        let path = f
-            .root
-            .glob("/sos_commands/networking", "ss_*")
-            .into_iter()
-            .next()?;
-        let b = f.root.read(&path)?;
+        let path = f.glob(&src::SOS_SS).into_iter().next()?;
+        let b = f.bytes_at(&src::SOS_SS, &path)?;
         Some((path, ss::parse(&b)))
     };
-    let Some((path, sockets)) = first(f, NETSTAT)
+    let Some((path, sockets)) = first(f, &src::SOS_NETSTAT)
         .map(|(p, b)| (p, netstat::parse(&b)))
         .or_else(from_ss)
     else {
