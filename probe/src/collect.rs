@@ -17,7 +17,7 @@ use lift_bundle::{
 use sha2::{Digest, Sha256};
 
 use crate::fs::{self as rootfs, child, Root};
-use crate::redact;
+use crate::scrub::{self, Outcome};
 use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
 use lift_bundle::paths as glob;
 
@@ -338,7 +338,7 @@ impl<'r, W: Write> Collector<'r, W> {
     /// A regular file's content, hash or metadata.
     fn file(&mut self, mut e: Entry, take: Take) -> io::Result<()> {
         let path = e.path.0.clone();
-        if redact::never_capture(&path) {
+        if scrub::never_capture(&path) {
             self.redacted(&path, "never captured", 1);
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
@@ -384,25 +384,25 @@ impl<'r, W: Write> Collector<'r, W> {
             }
         };
         self.bytes_left -= bytes.len() as u64;
-        let bytes = self.scrub(&path, bytes);
-        let Some(bytes) = bytes else {
-            e.content = Content::Skipped(SkipReason::Secret);
-            return self.push_entry(e);
-        };
+        // Compared before scrubbing, which changes the length on purpose.
+        let read = bytes.len() as u64;
         let pseudo = path.starts_with(b"/proc/") || path.starts_with(b"/sys/");
-        if !pseudo && !more && bytes.len() as u64 != e.size && !matches!(take, Take::Head(_)) {
+        if !pseudo && !more && read != e.size && !matches!(take, Take::Head(_)) {
             let msg = format!(
-                "changed size while read: {} bytes at lstat, {} read",
-                e.size,
-                bytes.len()
+                "changed size while read: {} bytes at lstat, {read} read",
+                e.size
             );
             self.note(NoteKind::Other, Some(&path), msg)?;
         }
+        let Some(bytes) = self.scrub(&path, bytes) else {
+            e.content = Content::Skipped(SkipReason::Secret);
+            return self.push_entry(e);
+        };
         if more {
             if !matches!(take, Take::Head(_)) {
                 self.status.truncated = true;
             }
-            let size = e.size.max(bytes.len() as u64 + 1);
+            let size = e.size.max(read + 1);
             e.content = Content::Truncated {
                 head: bytes.into(),
                 size,
@@ -413,29 +413,22 @@ impl<'r, W: Write> Collector<'r, W> {
         self.push_entry(e)
     }
 
-    /// Applies the never-captured and redaction rules to content. None means
-    /// withhold it whole.
+    /// Applies the scrub table to content, recording each rule that fired.
+    /// None means withhold it whole.
     fn scrub(&mut self, path: &[u8], bytes: Vec<u8>) -> Option<Vec<u8>> {
-        if redact::holds_private_key(&bytes) {
-            self.redacted(path, "private key block: content withheld", 1);
-            return None;
+        match scrub::scrub(path, &bytes) {
+            Outcome::Clean => Some(bytes),
+            Outcome::Withheld(rule) => {
+                self.redacted(path, &format!("{rule}: content withheld"), 1);
+                None
+            }
+            Outcome::Scrubbed(out, counts) => {
+                for (rule, n) in counts {
+                    self.redacted(path, rule, n);
+                }
+                Some(out)
+            }
         }
-        let (out, n, what) = if path.starts_with(b"/proc/") && path.ends_with(b"/cmdline") {
-            let (o, n) = redact::redact_cmdline(&bytes);
-            (o, n, "command-line secrets")
-        } else if self.spec.id == "net" {
-            let (o, n) = redact::redact_secret_lines(&bytes);
-            (o, n, "secret-bearing lines")
-        } else if self.spec.id == "sched" {
-            let (o, n) = redact::redact_command_text(&bytes);
-            (o, n, "command-line secrets")
-        } else {
-            return Some(bytes);
-        };
-        if n > 0 {
-            self.redacted(path, what, n);
-        }
-        Some(out)
     }
 
     /// Streams a large file as `Chunk` records after its entry.

@@ -3,7 +3,7 @@
 //! anything; it writes only its output file.
 //!
 //! Read `specs.rs` (what is collected), `collect.rs` (how: budgets, never
-//! following links, redaction) and `fs.rs` (safe access to the root).
+//! following links, scrubbing) and `fs.rs` (safe access to the root).
 
 mod args;
 mod collect;
@@ -12,7 +12,7 @@ mod fs;
 mod live;
 mod mounts;
 mod procs;
-mod redact;
+mod scrub;
 mod signals;
 mod specs;
 

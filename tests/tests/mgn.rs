@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use lift_tests::{boot_sector, browser, fixture, lift, probe_bundle, statvfs, uname, Scratch};
+use lift_tests::{
+    boot_sector, browser, copy_tree, fixture, lift, probe_bundle, statvfs, uname, Scratch,
+};
 
 const GIB: u64 = 1 << 30;
 const RELEASE: &str = "6.1.0-18-amd64";
@@ -94,22 +96,6 @@ fn check_exit_codes() {
         check(&["/nonexistent/host.lift", "--target", "aws-mgn"]).0,
         2
     );
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        if t.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
-        } else if t.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 const HOSTILE_HOST: &str = "<script>alert(1)</script>|`tick`*star*";
