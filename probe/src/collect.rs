@@ -19,6 +19,9 @@ use sha2::{Digest, Sha256};
 use crate::fs::{self as rootfs, child, Root};
 use crate::scrub::{self, Outcome};
 use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+
+/// The smallest piece of content worth compressing when time runs short.
+const MIN_PIECE: u64 = 64 * 1024;
 use lift_bundle::paths as glob;
 
 pub struct Collector<'r, W: Write> {
@@ -350,6 +353,11 @@ impl<'r, W: Write> Collector<'r, W> {
             Take::Content => self.spec.file_cap,
         };
         let cap = cap.min(self.bytes_left);
+        // Compression counts against the wall-clock budget: take no more
+        // than the encoder can compress in the time left.
+        let fits = self.affordable().max(MIN_PIECE);
+        let time_cut = cap > fits && e.size > fits;
+        let cap = if time_cut { fits } else { cap };
         if cap == 0 && e.size > 0 {
             self.status.truncated = true;
             e.content = Content::Skipped(SkipReason::OverBudget);
@@ -402,6 +410,9 @@ impl<'r, W: Write> Collector<'r, W> {
             if !matches!(take, Take::Head(_)) {
                 self.status.truncated = true;
             }
+            if time_cut {
+                self.out_of_time(&path, read, e.size)?;
+            }
             let size = e.size.max(read + 1);
             e.content = Content::Truncated {
                 head: bytes.into(),
@@ -442,6 +453,12 @@ impl<'r, W: Write> Collector<'r, W> {
                 break;
             }
             let want = CHUNK.min(cap - offset);
+            let fits = self.affordable();
+            if fits < want.min(MIN_PIECE) {
+                self.out_of_time(&path.0, offset, cap)?;
+                break;
+            }
+            let want = want.min(fits);
             let data = match rootfs::read_up_to(&mut file, want) {
                 Ok(d) if d.is_empty() => break,
                 Ok(d) => d,
@@ -466,6 +483,25 @@ impl<'r, W: Write> Collector<'r, W> {
             self.status.truncated = true;
         }
         Ok(())
+    }
+
+    /// Content bytes the encoder can compress in the time left, with a
+    /// margin, at the rate it has shown.
+    fn affordable(&self) -> u64 {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        (self.out.throughput() * left.as_secs_f64() / 2.0) as u64
+    }
+
+    /// Content cut because compressing more would pass the deadline.
+    fn out_of_time(&mut self, path: &[u8], kept: u64, size: u64) -> io::Result<()> {
+        self.status.timed_out = true;
+        self.status.truncated = true;
+        let msg = format!(
+            "content cut at byte {kept} of {size}: compressing more at level {} would pass the \
+             wall-clock budget",
+            self.out.level()
+        );
+        self.note(NoteKind::OverBudget, Some(path), msg)
     }
 
     fn digest(&mut self, mut e: Entry) -> io::Result<()> {
