@@ -291,3 +291,44 @@ pub fn fstab(data: &[u8]) {
     let _ = autofs::parse_master(data);
     let _ = autofs::parse_map(data);
 }
+
+/// Structure-aware: the input decides a sequence of `Record`s (through
+/// `arbitrary`), which the bundle `Writer` writes and the `Reader` must give
+/// back equal; the JSON form must round-trip them too; and the analyzer's
+/// snapshot and host model must take them without a panic. Only with the
+/// `arbitrary` feature (cargo-fuzz target `records`).
+#[cfg(feature = "arbitrary")]
+pub fn records(data: &[u8]) {
+    use arbitrary::{Arbitrary, Unstructured};
+    use lift_bundle::{Record, Writer};
+
+    let Ok(records) = Vec::<Record>::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut w = Writer::new(Vec::new(), 1).expect("a writer into memory");
+    for r in &records {
+        w.write(r).expect("a record the writer accepts");
+    }
+    let bundle = w.finish().expect("finish into memory");
+    let limits = Limits {
+        max_entries: u64::MAX,
+        ..Limits::default()
+    };
+    let back: Vec<Record> = Reader::new(&bundle[..], limits)
+        .expect("the writer's header")
+        .map(|r| r.expect("a record the writer wrote"))
+        .collect();
+    assert_eq!(back, records, "bundle round trip");
+
+    let text = serde_json::to_vec(&json::JsonBundle::new(records.clone())).expect("JSON form");
+    let again = json::from_slice(&text).expect("the JSON form read back");
+    assert_eq!(again.records, records, "JSON form round trip");
+
+    let snap = lift::snapshot::BundleSnapshot::from_records(
+        std::path::Path::new("fuzz.lift"),
+        "bundle",
+        records,
+        0,
+    );
+    let _ = lift::model::build(&snap);
+}
