@@ -446,3 +446,21 @@ fn overlapping_finds_are_one_mark() {
     assert_eq!(out, "* * * * * a SECRET=<redacted> b\n");
     assert_eq!(rules, ["secret-env"]);
 }
+
+/// Hostile input: one crontab line of 200,000 words after `curl` and
+/// `mysql` costs linear time, not a scan of every earlier word per word.
+#[test]
+fn a_huge_line_is_linear() {
+    let mut line = String::from("* * * * * root curl mysql sshpass");
+    for _ in 0..200_000 {
+        line.push_str(" -px");
+    }
+    let t = std::time::Instant::now();
+    let (out, rules) = scrubbed("/var/spool/cron/root", &line);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(rules.contains(&"mysql-p") && !out.contains("-px "));
+}

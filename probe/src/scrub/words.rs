@@ -70,9 +70,13 @@ impl<'a> Command<'a> {
         w.rsplit(|&b| b == b'/').next().unwrap_or(w)
     }
 
-    /// Whether a word before `i` runs one of `programs`.
-    fn after(&self, i: usize, programs: &[&[u8]]) -> bool {
-        (0..i).any(|j| programs.contains(&self.program(j)))
+    /// The first word that runs one of `programs` (words after it are its
+    /// arguments, or a later command's), or past the end. Found once per
+    /// rule, so a line of a million words costs a million steps.
+    fn first(&self, programs: &[&[u8]]) -> usize {
+        (0..self.words.len())
+            .find(|&j| programs.contains(&self.program(j)))
+            .unwrap_or(usize::MAX)
     }
 }
 
@@ -187,9 +191,10 @@ const MYSQL_LIKE: &[&[u8]] = &[
 /// `mysql -uroot -pSECRET`.
 pub fn mysql_p(c: &Command) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    let program = c.first(MYSQL_LIKE);
     for (i, r) in c.words.iter().enumerate() {
         let w = &c.line[r.clone()];
-        if w.starts_with(b"-p") && w.len() > 2 && c.after(i, MYSQL_LIKE) {
+        if w.starts_with(b"-p") && w.len() > 2 && i > program {
             out.push(unquoted(c.line, r.start + 2..r.end));
         }
     }
@@ -199,9 +204,10 @@ pub fn mysql_p(c: &Command) -> Vec<Range<usize>> {
 /// `sshpass -p SECRET`, `sshpass -pSECRET`.
 pub fn sshpass_p(c: &Command) -> Vec<Range<usize>> {
     let mut out = Vec::new();
+    let program = c.first(&[b"sshpass"]);
     for (i, r) in c.words.iter().enumerate() {
         let w = &c.line[r.clone()];
-        if !w.starts_with(b"-p") || !c.after(i, &[b"sshpass"]) {
+        if !w.starts_with(b"-p") || i <= program {
             continue;
         }
         if w.len() > 2 {
@@ -222,11 +228,9 @@ pub fn curl_user(c: &Command) -> Vec<Range<usize>> {
         let colon = c.line[r.clone()].iter().position(|&b| b == b':')?;
         (r.start + colon + 1 < r.end).then(|| r.start + colon + 1..r.end)
     };
-    for (i, r) in c.words.iter().enumerate() {
+    let program = c.first(&[b"curl"]);
+    for (i, r) in c.words.iter().enumerate().skip(program.saturating_add(1)) {
         let w = &c.line[r.clone()];
-        if !c.after(i, &[b"curl"]) {
-            continue;
-        }
         let value = match w {
             b"-u" | b"-U" | b"--user" | b"--proxy-user" => c.words.get(i + 1).cloned(),
             _ if w.starts_with(b"--user=") => Some(r.start + 7..r.end),

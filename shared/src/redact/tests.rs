@@ -272,3 +272,13 @@ fn names_under_unknown_domains() {
         out.lines().next().unwrap().split(' ').nth(1).unwrap()
     );
 }
+
+/// A full name past DNS's 253 bytes is no name to learn: left alone, no
+/// endless retry.
+#[test]
+fn an_overlong_name_is_left_alone() {
+    let mut r = redactor();
+    let long = format!("{}.com", vec!["a".repeat(60); 6].join("."));
+    let (_, out) = content(r.record(file("/etc/x", &format!("{long}\n"))));
+    assert_eq!(out, format!("{long}\n"));
+}

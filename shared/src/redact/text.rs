@@ -253,6 +253,10 @@ fn name(r: &mut Redactor, text: &str, mode: Mode) -> Option<String> {
         }
         let (_, domain) = lc.split_once('.')?;
         r.learn_domain(domain);
+        // Learning refuses some (a name past 253 bytes): no second try then.
+        if !r.map.domains.contains_key(domain) {
+            return None;
+        }
         return name(r, text, mode);
     }
     None
