@@ -485,11 +485,14 @@ impl<'r, W: Write> Collector<'r, W> {
         Ok(())
     }
 
-    /// Content bytes the encoder can compress in the time left, with a
-    /// margin, at the rate it has shown.
+    /// Content bytes the encoder can compress in the time left, at the rate
+    /// it has shown, with a margin, and keeping back the time to compress
+    /// the last block it holds when the bundle is finished.
     fn affordable(&self) -> u64 {
+        let rate = self.out.throughput();
         let left = self.deadline.saturating_duration_since(Instant::now());
-        (self.out.throughput() * left.as_secs_f64() / 2.0) as u64
+        let spare = left.as_secs_f64() - lift_bundle::ENCODER_BLOCK as f64 / rate;
+        (rate * spare.max(0.0) / 2.0) as u64
     }
 
     /// Content cut because compressing more would pass the deadline.

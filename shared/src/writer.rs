@@ -23,6 +23,10 @@ pub struct Writer<W: Write> {
     last_large: Option<f64>,
 }
 
+/// zstd's largest block: the most input the encoder holds back
+/// uncompressed until the next write or `finish`.
+pub const ENCODER_BLOCK: usize = 128 * 1024;
+
 /// A write this large measures the encoder by itself.
 const LARGE_WRITE: usize = 256 * 1024;
 
@@ -77,12 +81,13 @@ impl<W: Write> Writer<W> {
         if self.fed >= 1 << 20 && !self.busy.is_zero() {
             return self.fed as f64 / self.busy.as_secs_f64();
         }
+        // A fifth of what one free core of the build machine does on random
+        // bytes (level 9: 100 MB/s, 19: 2.6 MB/s): a loaded machine is slower.
         const MB: f64 = 1e6;
         match self.level {
-            ..=9 => 50.0 * MB,
-            10..=15 => 8.0 * MB,
-            16..=18 => 2.0 * MB,
-            _ => 1.5 * MB,
+            ..=9 => 20.0 * MB,
+            10..=15 => 3.0 * MB,
+            _ => 0.5 * MB,
         }
     }
 
