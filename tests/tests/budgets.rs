@@ -8,7 +8,8 @@ use lift_bundle::{NoteKind, Record};
 use lift_tests::{copy_tree, fixture, lift, probe, records, Scratch};
 
 /// `--max-seconds 1 --level 19` once took 8 s compressing one 16 MiB chunk
-/// of an incompressible file; compression now counts against the budget.
+/// of an incompressible file (64 s on a loaded machine); compression now
+/// counts against the budget.
 #[test]
 fn compression_counts_against_the_wall_clock_budget() {
     let s = Scratch::new("budget-level19");
@@ -30,14 +31,16 @@ fn compression_counts_against_the_wall_clock_budget() {
     // Built before the clock starts.
     lift_tests::bin("lift-probe");
     let t = Instant::now();
+    // Three seconds, so that even a loaded machine reaches the package
+    // database before the deadline; one 16 MiB chunk at level 19 takes
+    // 6 s on a free core of the build machine.
     probe(
         Some(&root),
         &bundle,
-        &["-q", "--max-seconds", "1", "--level", "19"],
+        &["-q", "--max-seconds", "3", "--level", "19"],
     );
     let took = t.elapsed();
-    // One second of budget, and slack for start-up and a loaded machine.
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
+    assert!(took < Duration::from_millis(4500), "took {took:?}");
 
     let recs = records(&bundle);
     let note = recs.iter().find_map(|r| match r {
