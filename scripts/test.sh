@@ -7,3 +7,6 @@ sh scripts/setup-test-deps.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -q -- -D warnings
 cargo test --workspace --no-fail-fast
+# The structure-aware fuzz entry point on stable (its seeds and a fixed
+# sweep); the feature pulls in `arbitrary`, which the normal build does not.
+cargo test -p lift-tests --features arbitrary --lib

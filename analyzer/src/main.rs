@@ -387,8 +387,20 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
             });
         }
         BundleCommand::Unpack { bundle: b, dir } => {
-            let n = bundle::unpack(&b, &dir)?;
-            eprintln!("lift: wrote {n} files and links under {}", dir.display());
+            let done = bundle::unpack(&b, &dir)?;
+            eprintln!(
+                "lift: wrote {} files and links under {}",
+                done.written,
+                dir.display()
+            );
+            if done.relinked > 0 {
+                eprintln!(
+                    "lift: {} symlinks pointed outside the tree (absolute, or climbing out of \
+                     its root): written relative to {}, as they resolve inside it",
+                    done.relinked,
+                    dir.display()
+                );
+            }
         }
         BundleCommand::ToJson { bundle: b, output } => match output {
             Some(p) => {

@@ -17,8 +17,11 @@ use lift_bundle::{
 use sha2::{Digest, Sha256};
 
 use crate::fs::{self as rootfs, child, Root};
-use crate::redact;
+use crate::scrub::{self, Outcome};
 use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+
+/// The smallest piece of content worth compressing when time runs short.
+const MIN_PIECE: u64 = 64 * 1024;
 use lift_bundle::paths as glob;
 
 pub struct Collector<'r, W: Write> {
@@ -338,7 +341,7 @@ impl<'r, W: Write> Collector<'r, W> {
     /// A regular file's content, hash or metadata.
     fn file(&mut self, mut e: Entry, take: Take) -> io::Result<()> {
         let path = e.path.0.clone();
-        if redact::never_capture(&path) {
+        if scrub::never_capture(&path) {
             self.redacted(&path, "never captured", 1);
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
@@ -350,6 +353,11 @@ impl<'r, W: Write> Collector<'r, W> {
             Take::Content => self.spec.file_cap,
         };
         let cap = cap.min(self.bytes_left);
+        // Compression counts against the wall-clock budget: take no more
+        // than the encoder can compress in the time left.
+        let fits = self.affordable().max(MIN_PIECE);
+        let time_cut = cap > fits && e.size > fits;
+        let cap = if time_cut { fits } else { cap };
         if cap == 0 && e.size > 0 {
             self.status.truncated = true;
             e.content = Content::Skipped(SkipReason::OverBudget);
@@ -384,25 +392,28 @@ impl<'r, W: Write> Collector<'r, W> {
             }
         };
         self.bytes_left -= bytes.len() as u64;
-        let bytes = self.scrub(&path, bytes);
-        let Some(bytes) = bytes else {
-            e.content = Content::Skipped(SkipReason::Secret);
-            return self.push_entry(e);
-        };
+        // Compared before scrubbing, which changes the length on purpose.
+        let read = bytes.len() as u64;
         let pseudo = path.starts_with(b"/proc/") || path.starts_with(b"/sys/");
-        if !pseudo && !more && bytes.len() as u64 != e.size && !matches!(take, Take::Head(_)) {
+        if !pseudo && !more && read != e.size && !matches!(take, Take::Head(_)) {
             let msg = format!(
-                "changed size while read: {} bytes at lstat, {} read",
-                e.size,
-                bytes.len()
+                "changed size while read: {} bytes at lstat, {read} read",
+                e.size
             );
             self.note(NoteKind::Other, Some(&path), msg)?;
         }
+        let Some(bytes) = self.scrub(&path, bytes) else {
+            e.content = Content::Skipped(SkipReason::Secret);
+            return self.push_entry(e);
+        };
         if more {
             if !matches!(take, Take::Head(_)) {
                 self.status.truncated = true;
             }
-            let size = e.size.max(bytes.len() as u64 + 1);
+            if time_cut {
+                self.out_of_time(&path, read, e.size)?;
+            }
+            let size = e.size.max(read + 1);
             e.content = Content::Truncated {
                 head: bytes.into(),
                 size,
@@ -413,29 +424,22 @@ impl<'r, W: Write> Collector<'r, W> {
         self.push_entry(e)
     }
 
-    /// Applies the never-captured and redaction rules to content. None means
-    /// withhold it whole.
+    /// Applies the scrub table to content, recording each rule that fired.
+    /// None means withhold it whole.
     fn scrub(&mut self, path: &[u8], bytes: Vec<u8>) -> Option<Vec<u8>> {
-        if redact::holds_private_key(&bytes) {
-            self.redacted(path, "private key block: content withheld", 1);
-            return None;
+        match scrub::scrub(path, &bytes) {
+            Outcome::Clean => Some(bytes),
+            Outcome::Withheld(rule) => {
+                self.redacted(path, &format!("{rule}: content withheld"), 1);
+                None
+            }
+            Outcome::Scrubbed(out, counts) => {
+                for (rule, n) in counts {
+                    self.redacted(path, rule, n);
+                }
+                Some(out)
+            }
         }
-        let (out, n, what) = if path.starts_with(b"/proc/") && path.ends_with(b"/cmdline") {
-            let (o, n) = redact::redact_cmdline(&bytes);
-            (o, n, "command-line secrets")
-        } else if self.spec.id == "net" {
-            let (o, n) = redact::redact_secret_lines(&bytes);
-            (o, n, "secret-bearing lines")
-        } else if self.spec.id == "sched" {
-            let (o, n) = redact::redact_command_text(&bytes);
-            (o, n, "command-line secrets")
-        } else {
-            return Some(bytes);
-        };
-        if n > 0 {
-            self.redacted(path, what, n);
-        }
-        Some(out)
     }
 
     /// Streams a large file as `Chunk` records after its entry.
@@ -449,6 +453,12 @@ impl<'r, W: Write> Collector<'r, W> {
                 break;
             }
             let want = CHUNK.min(cap - offset);
+            let fits = self.affordable();
+            if fits < want.min(MIN_PIECE) {
+                self.out_of_time(&path.0, offset, cap)?;
+                break;
+            }
+            let want = want.min(fits);
             let data = match rootfs::read_up_to(&mut file, want) {
                 Ok(d) if d.is_empty() => break,
                 Ok(d) => d,
@@ -473,6 +483,28 @@ impl<'r, W: Write> Collector<'r, W> {
             self.status.truncated = true;
         }
         Ok(())
+    }
+
+    /// Content bytes the encoder can compress in the time left, at the rate
+    /// it has shown, with a margin, and keeping back the time to compress
+    /// the last block it holds when the bundle is finished.
+    fn affordable(&self) -> u64 {
+        let rate = self.out.throughput();
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        let spare = left.as_secs_f64() - lift_bundle::ENCODER_BLOCK as f64 / rate;
+        (rate * spare.max(0.0) / 2.0) as u64
+    }
+
+    /// Content cut because compressing more would pass the deadline.
+    fn out_of_time(&mut self, path: &[u8], kept: u64, size: u64) -> io::Result<()> {
+        self.status.timed_out = true;
+        self.status.truncated = true;
+        let msg = format!(
+            "content cut at byte {kept} of {size}: compressing more at level {} would pass the \
+             wall-clock budget",
+            self.out.level()
+        );
+        self.note(NoteKind::OverBudget, Some(path), msg)
     }
 
     fn digest(&mut self, mut e: Entry) -> io::Result<()> {

@@ -3,7 +3,7 @@
 //! anything; it writes only its output file.
 //!
 //! Read `specs.rs` (what is collected), `collect.rs` (how: budgets, never
-//! following links, redaction) and `fs.rs` (safe access to the root).
+//! following links, scrubbing) and `fs.rs` (safe access to the root).
 //!
 //! System calls go through `nix`; `unsafe` is left only where nix has no
 //! wrapper (or one that drops data), and each use says why it is sound.
@@ -18,7 +18,7 @@ mod fs;
 mod live;
 mod mounts;
 mod procs;
-mod redact;
+mod scrub;
 mod signals;
 mod specs;
 

@@ -480,7 +480,8 @@ pub const DEFAULT_MAX_BYTES: u64 = 1024 * MIB;
 pub const DEFAULT_MAX_SECONDS: u64 = 120;
 
 /// The table as text, one line per path pattern: spec id, item kind, how
-/// content is taken, pattern. What `--list-specs` prints for reviewers.
+/// content is taken, pattern; then, as comments, the scrub table. What
+/// `--list-specs` prints for reviewers.
 pub fn table() -> String {
     let mut out = String::from(
         "# spec\titem\ttake\tpath (never followed out of the root; see SECURITY.md)\n",
@@ -501,6 +502,7 @@ pub fn table() -> String {
             }
         }
     }
+    out.push_str(&crate::scrub::table());
     out
 }
 
@@ -542,7 +544,7 @@ mod tests {
                 for p in paths {
                     assert!(p.starts_with('/'), "{p}");
                     assert!(
-                        !crate::redact::never_capture(p.as_bytes()),
+                        !crate::scrub::never_capture(p.as_bytes()),
                         "{} names a secret: {p}",
                         spec.id
                     );

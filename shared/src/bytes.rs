@@ -13,6 +13,7 @@ use std::fmt;
 /// (the JSON form) get a base64 string, so that the JSON form round-trips
 /// every byte exactly.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Bytes(pub Vec<u8>);
 
 impl Bytes {

@@ -30,7 +30,7 @@ pub use bytes::Bytes;
 pub use codec::MAX_RECORD_LEN;
 pub use reader::{Limits, ReadError, ReadErrorKind, Reader};
 pub use record::*;
-pub use writer::{Writer, DEFAULT_LEVEL};
+pub use writer::{Writer, DEFAULT_LEVEL, ENCODER_BLOCK};
 
 /// The first 8 bytes of every bundle.
 pub const MAGIC: &[u8; 8] = b"LIFTBNDL";

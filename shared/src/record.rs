@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One record of a bundle, in the order the probe wrote it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Record {
     Header(Header),
     Entry(Entry),
@@ -26,12 +27,14 @@ pub const FACT_VARIANTS: u32 = 8;
 
 /// Seconds and nanoseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Timestamp {
     pub secs: i64,
     pub nanos: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Header {
     pub probe_version: String,
     pub format_version: u32,
@@ -47,6 +50,7 @@ pub struct Header {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum FileKind {
     File,
     Dir,
@@ -61,6 +65,7 @@ pub enum FileKind {
 
 /// One filesystem object, as `lstat` saw it, with what was read of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Entry {
     /// The id of the spec that captured it (`os`, `pkg`, ...).
     pub spec: String,
@@ -77,6 +82,7 @@ pub struct Entry {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Content {
     /// Metadata only: a symlink, or a file listed but not read.
     None,
@@ -102,6 +108,7 @@ pub enum Content {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum SkipReason {
     /// A FIFO, socket or device: recorded, never opened.
     NotRegular,
@@ -118,6 +125,7 @@ pub enum SkipReason {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Child {
     pub name: Bytes,
     pub kind: FileKind,
@@ -126,6 +134,7 @@ pub struct Child {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Chunk {
     pub path: Bytes,
     pub offset: u64,
@@ -134,6 +143,7 @@ pub struct Chunk {
 
 /// Results of system calls that no file holds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Fact {
     Uname(Uname),
     Sysconf(Sysconf),
@@ -146,6 +156,7 @@ pub enum Fact {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Uname {
     pub sysname: String,
     pub nodename: String,
@@ -156,6 +167,7 @@ pub struct Uname {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Sysconf {
     pub page_size: u64,
     pub clock_ticks: u64,
@@ -163,6 +175,7 @@ pub struct Sysconf {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Identity {
     pub uid: u32,
     pub euid: u32,
@@ -174,6 +187,7 @@ pub struct Identity {
 /// Clocks read together, so that boot time and process start times (in
 /// ticks since boot) can be turned into wall-clock times.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Clocks {
     pub realtime: Timestamp,
     pub monotonic: Timestamp,
@@ -182,6 +196,7 @@ pub struct Clocks {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Statvfs {
     pub mount_point: Bytes,
     pub fs_type: String,
@@ -196,6 +211,7 @@ pub struct Statvfs {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct InterfaceAddr {
     pub name: String,
     /// `inet`, `inet6` or `packet` (the link layer, whose address is the MAC).
@@ -207,6 +223,7 @@ pub struct InterfaceAddr {
 
 /// The first sector of a disk that holds / or /boot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct BootSector {
     pub device: Bytes,
     /// Which mount points live on this disk.
@@ -216,6 +233,7 @@ pub struct BootSector {
 
 /// What the ELF headers of a running program's executable say.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ElfSummary {
     pub pids: Vec<u32>,
     pub path: Bytes,
@@ -229,6 +247,7 @@ pub struct ElfSummary {
 
 /// Something the analyst should know about the collection itself.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Note {
     pub spec: String,
     pub kind: NoteKind,
@@ -237,6 +256,7 @@ pub struct Note {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum NoteKind {
     PermissionDenied,
     TimedOut,
@@ -249,6 +269,7 @@ pub enum NoteKind {
 
 /// The manifest: what each spec got. A bundle without one is incomplete.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Footer {
     pub finished_at: Timestamp,
     pub specs: Vec<SpecStatus>,
@@ -259,6 +280,7 @@ pub struct Footer {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SpecStatus {
     pub id: String,
     pub entries: u64,
@@ -270,6 +292,7 @@ pub struct SpecStatus {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Totals {
     pub records: u64,
     pub entries: u64,
@@ -280,6 +303,7 @@ pub struct Totals {
 
 /// Where the probe withheld or blanked something, and what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Redaction {
     pub path: Bytes,
     pub what: String,

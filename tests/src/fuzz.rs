@@ -329,3 +329,82 @@ pub fn tar_archive(data: &[u8]) {
     let compression = archive::Compression::sniff(data).unwrap_or(archive::Compression::None);
     let _ = archive::read(std::path::Path::new("fuzz"), compression, data, limits);
 }
+
+/// Structure-aware: the input decides a sequence of `Record`s (through
+/// `arbitrary`), which the bundle `Writer` writes and the `Reader` must give
+/// back equal; the JSON form must round-trip them too; and the analyzer's
+/// snapshot and host model must take them without a panic. Only with the
+/// `arbitrary` feature (cargo-fuzz target `records`).
+#[cfg(feature = "arbitrary")]
+pub fn records(data: &[u8]) {
+    use arbitrary::{Arbitrary, Unstructured};
+    use lift_bundle::{Record, Writer};
+
+    let Ok(records) = Vec::<Record>::arbitrary_take_rest(Unstructured::new(data)) else {
+        return;
+    };
+    let mut w = Writer::new(Vec::new(), 1).expect("a writer into memory");
+    for r in &records {
+        w.write(r).expect("a record the writer accepts");
+    }
+    let bundle = w.finish().expect("finish into memory");
+    // The writer's limit is the record length; the reader's others are
+    // for hostile input, which this is not.
+    let limits = Limits {
+        max_entries: u64::MAX,
+        max_path_len: usize::MAX,
+        ..Limits::default()
+    };
+    let back: Vec<Record> = Reader::new(&bundle[..], limits)
+        .expect("the writer's header")
+        .map(|r| r.expect("a record the writer wrote"))
+        .collect();
+    assert_eq!(back, records, "bundle round trip");
+
+    let text = serde_json::to_vec(&json::JsonBundle::new(records.clone())).expect("JSON form");
+    let again = json::from_slice(&text).expect("the JSON form read back");
+    assert_eq!(again.records, records, "JSON form round trip");
+
+    let snap = lift::snapshot::BundleSnapshot::from_records(
+        std::path::Path::new("fuzz.lift"),
+        "bundle",
+        records,
+        0,
+    );
+    let _ = lift::model::build(&snap);
+}
+
+/// The structure-aware target on stable: its seeds, any inputs kept under
+/// `fixtures/fuzz-regressions/records/`, and a fixed pseudo-random sweep.
+/// `cargo test -p lift-tests --features arbitrary --lib`.
+#[cfg(all(test, feature = "arbitrary"))]
+mod tests {
+    #[test]
+    fn records_round_trip() {
+        let ws = crate::workspace();
+        let mut inputs = Vec::new();
+        for dir in ["fuzz/corpus/records", "fixtures/fuzz-regressions/records"] {
+            if let Ok(entries) = std::fs::read_dir(ws.join(dir)) {
+                for e in entries {
+                    inputs.push(std::fs::read(e.unwrap().path()).unwrap());
+                }
+            }
+        }
+        assert!(!inputs.is_empty(), "no seeds in fuzz/corpus/records");
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for n in 0..500 {
+            let bytes = (0..n * 3)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x as u8
+                })
+                .collect();
+            inputs.push(bytes);
+        }
+        for input in &inputs {
+            super::records(input);
+        }
+    }
+}

@@ -51,6 +51,23 @@ pub fn lift(args: &[&str]) -> Output {
         .expect("run lift")
 }
 
+/// Copies a fixture root (or any tree) to `to`, symlinks as symlinks.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = e.file_type().unwrap();
+        let dest = to.join(e.file_name());
+        if t.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
+        } else if t.is_dir() {
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
 /// A scratch directory under the system temp dir, removed on drop.
 pub struct Scratch(pub PathBuf);
 
@@ -102,23 +119,6 @@ pub fn probe_bundle(root: &Path, facts: Vec<Fact>, as_root: bool, out: &Path) {
     records.push(footer);
     let f = std::fs::File::create(out).unwrap();
     json::to_writer(f, &json::JsonBundle::new(records)).unwrap();
-}
-
-/// Copies a fixture tree (symlinks as links) so a test can edit the copy.
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = e.file_type().unwrap();
-        let dest = to.join(e.file_name());
-        if t.is_symlink() {
-            std::os::unix::fs::symlink(std::fs::read_link(e.path()).unwrap(), dest).unwrap();
-        } else if t.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 pub fn statvfs(mount_point: &str, avail_bytes: u64) -> Fact {

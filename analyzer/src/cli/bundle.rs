@@ -176,13 +176,26 @@ fn safe_parent(dir: &Path, p: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// What `unpack` wrote.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Unpacked {
+    /// Files and symlinks written.
+    pub written: usize,
+    /// Symlinks whose target was absolute or climbed out of the root,
+    /// written relative to their directory so that they point inside DIR.
+    pub relinked: usize,
+}
+
 /// Writes the captured tree under DIR: directories, file contents (heads of
 /// truncated files), and symlinks last, so that none can redirect a write.
-pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
+/// A symlink's target is written as it resolves inside the captured root,
+/// relative to the link: `/lib/x` from `/etc/a` becomes `../lib/x`, so no
+/// link in DIR points outside it.
+pub fn unpack(path: &Path, dir: &Path) -> Result<Unpacked> {
     let b = load(path)?;
     fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
     let root = Root::new(&b);
-    let mut written = 0;
+    let mut done = Unpacked::default();
     let entries = b.entries();
     for e in &entries {
         let Some(p) = target(dir, &e.path.0) else {
@@ -202,7 +215,7 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
                     continue;
                 }
                 fs::write(&p, bytes).with_context(|| format!("{}", p.display()))?;
-                written += 1;
+                done.written += 1;
             }
             _ => {}
         }
@@ -216,11 +229,55 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<usize> {
         };
         safe_parent(dir, &p)?;
         if fs::symlink_metadata(&p).is_err() {
-            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&t.0), &p)?;
-            written += 1;
+            let inside = link_inside_root(&e.path.0, &t.0);
+            if inside != t.0 {
+                done.relinked += 1;
+            }
+            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&inside), &p)
+                .with_context(|| format!("{}", p.display()))?;
+            done.written += 1;
         }
     }
-    Ok(written)
+    Ok(done)
+}
+
+/// The target of the symlink at `link` (a path in the captured root) as it
+/// resolves there, lexically, with `..` at the root staying at the root,
+/// and written relative to the link's directory. An ordinary relative
+/// target comes back unchanged.
+fn link_inside_root(link: &[u8], target: &[u8]) -> Vec<u8> {
+    let parts = |p: &[u8]| -> Vec<Vec<u8>> {
+        p.split(|&b| b == b'/')
+            .filter(|c| !c.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect()
+    };
+    let mut parent = parts(link);
+    parent.pop();
+    let absolute = target.starts_with(b"/");
+    let mut resolved = if absolute { Vec::new() } else { parent.clone() };
+    let mut climbed_out = false;
+    for c in parts(target) {
+        match c.as_slice() {
+            b"." => {}
+            b".." => climbed_out |= resolved.pop().is_none(),
+            _ => resolved.push(c),
+        }
+    }
+    if !absolute && !climbed_out {
+        return target.to_vec();
+    }
+    let common = parent
+        .iter()
+        .zip(&resolved)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut out: Vec<Vec<u8>> = vec![b"..".to_vec(); parent.len() - common];
+    out.extend(resolved[common..].iter().cloned());
+    if out.is_empty() {
+        return b".".to_vec();
+    }
+    out.join(&b'/')
 }
 
 pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
@@ -258,4 +315,30 @@ pub fn from_json(path: &Path, out: &Path) -> Result<()> {
     }
     w.finish()?.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_inside_root;
+
+    #[test]
+    fn symlinks_are_written_to_stay_inside_the_unpacked_tree() {
+        let t = |link: &str, target: &str| {
+            String::from_utf8(link_inside_root(link.as_bytes(), target.as_bytes())).unwrap()
+        };
+        assert_eq!(
+            t(
+                "/etc/systemd/system/sshd.service",
+                "/lib/systemd/system/ssh.service"
+            ),
+            "../../../lib/systemd/system/ssh.service"
+        );
+        assert_eq!(t("/etc/alternatives/x", "/etc/alternatives/y"), "y");
+        assert_eq!(t("/bin", "usr/bin"), "usr/bin");
+        assert_eq!(t("/lib64/ld.so", "../lib/ld.so"), "../lib/ld.so");
+        // Climbing out of the root stops at it, as the probe resolves.
+        assert_eq!(t("/etc/a", "../../../../etc/passwd"), "passwd");
+        assert_eq!(t("/a", "/"), ".");
+        assert_eq!(t("/etc/a", "/.."), "..");
+    }
 }

@@ -151,7 +151,8 @@ fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
     p.status = owned("Status");
     p.installed_size_bytes = field("Installed-Size")
         .and_then(|kib| kib.parse::<u64>().ok())
-        .map(|kib| kib * 1024);
+        // A size past u64 in bytes is no size (found by fuzzing).
+        .and_then(|kib| kib.checked_mul(1024));
     p.maintainer = owned("Maintainer");
     // "libc6 (>= 2.34), libsystemd0 | systemd, perl:any": names only.
     p.depends = ["Pre-Depends", "Depends"]

@@ -11,6 +11,7 @@
 //! [`Redactor::record`] and writes [`Redactor::note`] before the footer.
 
 mod addr;
+mod forms;
 mod learn;
 mod text;
 
@@ -355,7 +356,7 @@ impl Redactor {
                 .join(":")
         };
         if let Some(s) = self.map.addresses.get(&show(m)) {
-            if let Some(known) = text::parse_mac(s.as_bytes()) {
+            if let Some(known) = forms::parse_mac(s.as_bytes()) {
                 return known;
             }
         }

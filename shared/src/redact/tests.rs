@@ -166,3 +166,119 @@ fn version_strings_in_package_databases_are_kept() {
         "{out}"
     );
 }
+
+/// A replaced value at the end of a line keeps the line end: cron lines
+/// never merge.
+#[test]
+fn line_ends_are_kept() {
+    let mut r = redactor();
+    let tab =
+        "0 1 * * * root ping -c1 web01\n5 1 * * * root ssh alice@10.1.2.3\n9 1 * * * root true\n";
+    let (_, out) = content(r.record(file("/etc/crontab", tab)));
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.ends_with("9 1 * * * root true\n"), "{out}");
+    assert!(!out.contains("web01") && !out.contains("10.1.2.3"), "{out}");
+}
+
+/// `passwd: files` names a database, not a user.
+#[test]
+fn nsswitch_is_left_alone() {
+    let mut r = redactor();
+    let ns =
+        "passwd:         files systemd\ngroup:          files systemd\nhosts:          files dns\n";
+    let (_, out) = content(r.record(file("/etc/nsswitch.conf", ns)));
+    assert_eq!(out, ns);
+}
+
+/// One MAC written five ways is replaced in each, the same way, in the
+/// form it was written.
+#[test]
+fn macs_in_every_form() {
+    let mut r = redactor();
+    let text = "a 52:54:00:ab:cd:ef\nb 5254.00ab.cdef\nc HWADDR=525400abcdef\nd 52:54:0:ab:cd:ef\ne 52-54-00-AB-CD-EF\n";
+    let (_, out) = content(r.record(file("/etc/x", text)));
+    let words: Vec<&str> = out
+        .lines()
+        .map(|l| l.rsplit([' ', '=']).next().unwrap())
+        .collect();
+    let digits = |w: &str| -> String {
+        w.split([':', '-', '.'])
+            .map(|g| format!("{:0>2}", g.to_lowercase()))
+            .collect::<String>()
+    };
+    let first = digits(words[0]);
+    assert_ne!(first, "525400abcdef", "{out}");
+    assert_eq!(words[1].len(), 14, "{out}");
+    assert_eq!(words[1].replace('.', ""), first, "{out}");
+    assert_eq!(words[2], first, "{out}");
+    assert_eq!(words[3].split(':').count(), 6, "{out}");
+    assert_eq!(digits(words[3]), first, "{out}");
+    assert_eq!(digits(words[4]), first, "{out}");
+    assert_eq!(words[4], words[4].to_uppercase(), "{out}");
+    // Twelve hex digits with no key naming a MAC are left alone.
+    let (_, hash) = content(r.record(file("/etc/y", "commit 525400abcdef\n")));
+    assert_eq!(hash, "commit 525400abcdef\n");
+}
+
+/// `010.001.002.003` and, after an address key, `167838211` are 10.1.2.3.
+#[test]
+fn padded_and_integer_ipv4() {
+    let mut r = redactor();
+    let (_, plain) = content(r.record(file("/etc/a", "10.1.2.3\n")));
+    let new: Ipv4 = plain.trim().parse().unwrap();
+    let (_, out) = content(r.record(file(
+        "/etc/b",
+        "gw 010.001.002.003\nIPADDR=167838211\nip 0x0A010203\nSize: 167838211\n",
+    )));
+    let lines: Vec<&str> = out.lines().collect();
+    let padded: Vec<u8> = lines[0][3..]
+        .split('.')
+        .map(|g| g.parse().unwrap())
+        .collect();
+    assert_eq!(
+        Ipv4::new(padded[0], padded[1], padded[2], padded[3]),
+        new,
+        "{out}"
+    );
+    assert!(lines[0][3..].split('.').all(|g| g.len() == 3), "{out}");
+    assert_eq!(lines[1], format!("IPADDR={}", u32::from(new)));
+    assert_eq!(lines[2], format!("ip 0x{:08X}", u32::from(new)));
+    assert_eq!(lines[3], "Size: 167838211", "not after an address key");
+}
+
+/// Full names under a domain no learned file named are replaced; vendor
+/// domains and file names are not.
+#[test]
+fn names_under_unknown_domains() {
+    let mut r = redactor();
+    let text = "server db.internal.other.net\nsmtp mail.acme.co.uk\nlink nas.corp\n\
+                url https://www.debian.org/ x\nExecStart=/usr/lib/foo.sh sshd.service /etc/rc.local\n";
+    let (_, out) = content(r.record(file("/etc/x", text)));
+    for gone in ["other", "acme", "nas.corp", "db."] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+    for kept in [
+        "www.debian.org",
+        "/usr/lib/foo.sh",
+        "sshd.service",
+        "rc.local",
+    ] {
+        assert!(out.contains(kept), "{kept} not in {out}");
+    }
+    // The same name maps alike the next time, now through the learned domain.
+    let (_, again) = content(r.record(file("/etc/y", "db.internal.other.net\n")));
+    assert_eq!(
+        again.trim(),
+        out.lines().next().unwrap().split(' ').nth(1).unwrap()
+    );
+}
+
+/// A full name past DNS's 253 bytes is no name to learn: left alone, no
+/// endless retry.
+#[test]
+fn an_overlong_name_is_left_alone() {
+    let mut r = redactor();
+    let long = format!("{}.com", vec!["a".repeat(60); 6].join("."));
+    let (_, out) = content(r.record(file("/etc/x", &format!("{long}\n"))));
+    assert_eq!(out, format!("{long}\n"));
+}

@@ -3,6 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::forms::{bare_mac, integer_v4, padded_v4, parse_mac, unknown_domain_name};
 use super::Redactor;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -25,9 +26,13 @@ fn in_run(b: u8) -> bool {
 
 pub fn scan(r: &mut Redactor, data: &[u8], mode: Mode) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len());
+    let mut line_start = 0;
     let mut i = 0;
     while i < data.len() {
         if !in_run(data[i]) {
+            if data[i] == b'\n' {
+                line_start = i + 1;
+            }
             out.push(data[i]);
             i += 1;
             continue;
@@ -36,13 +41,58 @@ pub fn scan(r: &mut Redactor, data: &[u8], mode: Mode) -> Vec<u8> {
             .iter()
             .position(|&b| !in_run(b))
             .map_or(data.len(), |n| i + n);
-        run(r, &data[i..end], mode, &mut out);
+        let ctx = Context::of(&data[line_start..i]);
+        run(r, &data[i..end], mode, ctx, &mut out);
         i = end;
     }
     out
 }
 
-fn run(r: &mut Redactor, run: &[u8], mode: Mode, out: &mut Vec<u8>) {
+/// What the text before a word on its line says the word is: a bare
+/// 12-digit MAC or an integer IPv4 address is taken for one only after a
+/// key that names it (`HWADDR=`, `link/ether`, `IPADDR=`).
+#[derive(Clone, Copy, Default)]
+struct Context {
+    mac: bool,
+    ip: bool,
+}
+
+impl Context {
+    /// From the key word that ends the text before a word on its line.
+    fn of(before: &[u8]) -> Context {
+        let end = before.len()
+            - before
+                .iter()
+                .rev()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'=' | b':' | b'"' | b'\'' | b'/'))
+                .count();
+        let start = before[..end]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')))
+            .map_or(0, |i| i + 1);
+        let key = String::from_utf8_lossy(&before[start..end]).to_ascii_lowercase();
+        let has = |words: &[&str]| words.iter().any(|w| key.contains(w));
+        Context {
+            mac: has(&["mac", "hwaddr", "ether", "lladdr", "hardware", "addr"]),
+            ip: has(&["addr", "gateway", "nameserver"])
+                || ["ip", "inet", "server", "host"].contains(&key.as_str())
+                || key.ends_with("_ip")
+                || key.ends_with("-ip")
+                || key.starts_with("ip_")
+                || key.starts_with("ip-"),
+        }
+    }
+
+    fn after(self, word: &[u8]) -> Context {
+        let more = Context::of(word);
+        Context {
+            mac: self.mac || more.mac,
+            ip: self.ip || more.ip,
+        }
+    }
+}
+
+fn run(r: &mut Redactor, run: &[u8], mode: Mode, ctx: Context, out: &mut Vec<u8>) {
     if mode != Mode::NamesOnly {
         if let Some(m) = parse_mac(run) {
             return push_mac(r, m, run, out);
@@ -57,17 +107,20 @@ fn run(r: &mut Redactor, run: &[u8], mode: Mode, out: &mut Vec<u8>) {
             }
         }
     }
+    let mut ctx = ctx;
     for (n, part) in run.split(|&b| b == b':').enumerate() {
         if n > 0 {
             out.push(b':');
         }
-        word(r, part, mode, out);
+        word(r, part, mode, ctx, out);
+        ctx = ctx.after(part);
     }
 }
 
-/// One colon-free word: an IPv4 address, a MAC written with dashes, or a
-/// name; a trailing dot (end of a sentence, the DNS root) is kept aside.
-fn word(r: &mut Redactor, w: &[u8], mode: Mode, out: &mut Vec<u8>) {
+/// One colon-free word: an IPv4 address, a MAC written with dashes or
+/// dots, or a name; a trailing dot (end of a sentence, the DNS root) is
+/// kept aside.
+fn word(r: &mut Redactor, w: &[u8], mode: Mode, ctx: Context, out: &mut Vec<u8>) {
     let dots = w.iter().rev().take_while(|&&b| b == b'.').count();
     let (core, tail) = w.split_at(w.len() - dots);
     let text = std::str::from_utf8(core).unwrap_or("");
@@ -77,8 +130,34 @@ fn word(r: &mut Redactor, w: &[u8], mode: Mode, out: &mut Vec<u8>) {
             out.extend_from_slice(tail);
             return;
         }
-        if let Some(m) = parse_mac(core) {
+        if let Some(widths) = padded_v4(core) {
+            let o = r.v4(Ipv4Addr::from(widths.map(|(v, _)| v))).octets();
+            let s: Vec<String> = (0..4)
+                .map(|i| format!("{:0w$}", o[i], w = widths[i].1))
+                .collect();
+            out.extend_from_slice(s.join(".").as_bytes());
+            out.extend_from_slice(tail);
+            return;
+        }
+        if let Some(m) = parse_mac(core).or_else(|| ctx.mac.then(|| bare_mac(core)).flatten()) {
             push_mac(r, m, core, out);
+            out.extend_from_slice(tail);
+            return;
+        }
+        if let Some(a) = ctx.ip.then(|| integer_v4(core)).flatten() {
+            let new = u32::from(r.v4(a));
+            let s = if core.starts_with(b"0x") || core.starts_with(b"0X") {
+                let upper = core[2..].iter().any(|b| b.is_ascii_uppercase());
+                let hex = if upper {
+                    format!("{new:08X}")
+                } else {
+                    format!("{new:08x}")
+                };
+                format!("{}{}", std::str::from_utf8(&core[..2]).unwrap_or("0x"), hex)
+            } else {
+                new.to_string()
+            };
+            out.extend_from_slice(s.as_bytes());
             out.extend_from_slice(tail);
             return;
         }
@@ -127,41 +206,55 @@ fn name(r: &mut Redactor, text: &str, mode: Mode) -> Option<String> {
             return Some(format!("{host}.{d}"));
         }
     }
+    // In every mode, so that a name met first in a path or a package
+    // database is not left there in clear once its domain is learned.
+    if unknown_domain_name(&lc) {
+        // A full name under a domain no learned file named: learn its
+        // domain, then replace it as a name in a known domain.
+        let labels = lc.matches('.').count() + 1;
+        if labels == 2 {
+            r.learn_domain(&lc);
+            return r.map.domains.get(&lc).cloned();
+        }
+        let (_, domain) = lc.split_once('.')?;
+        r.learn_domain(domain);
+        // Learning refuses some (a name past 253 bytes): no second try then.
+        if !r.map.domains.contains_key(domain) {
+            return None;
+        }
+        return name(r, text, mode);
+    }
     None
 }
 
+/// Writes the replaced MAC in the form the original was written in:
+/// its separator, case, and group width.
 fn push_mac(r: &mut Redactor, m: [u8; 6], orig: &[u8], out: &mut Vec<u8>) {
-    let sep = orig[2] as char;
+    let new = r.mac(m);
     let upper = orig.iter().any(|b| b.is_ascii_uppercase());
-    let s = r
-        .mac(m)
-        .iter()
-        .map(|b| {
-            if upper {
-                format!("{b:02X}")
-            } else {
-                format!("{b:02x}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(&sep.to_string());
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff`.
-pub fn parse_mac(s: &[u8]) -> Option<[u8; 6]> {
-    if s.len() != 17 || !(s[2] == b':' || s[2] == b'-') {
-        return None;
-    }
-    let mut m = [0u8; 6];
-    for (i, b) in m.iter_mut().enumerate() {
-        if i > 0 && s[3 * i - 1] != s[2] {
-            return None;
+    let hex = |x: u32, width: usize| {
+        if upper {
+            format!("{x:0width$X}")
+        } else {
+            format!("{x:0width$x}")
         }
-        let hex = std::str::from_utf8(&s[3 * i..3 * i + 2]).ok()?;
-        *b = u8::from_str_radix(hex, 16).ok()?;
-    }
-    Some(m)
+    };
+    let s = match orig.iter().find(|b| matches!(b, b':' | b'-' | b'.')) {
+        Some(b'.') => (0..3)
+            .map(|i| hex(u32::from(new[2 * i]) << 8 | u32::from(new[2 * i + 1]), 4))
+            .collect::<Vec<_>>()
+            .join("."),
+        Some(&sep) => {
+            // Unpadded (`52:54:0:ab:cd:ef`) stays unpadded.
+            let padded = orig.split(|&b| b == sep).all(|g| g.len() == 2);
+            new.iter()
+                .map(|&b| hex(u32::from(b), if padded { 2 } else { 1 }))
+                .collect::<Vec<_>>()
+                .join(&(sep as char).to_string())
+        }
+        None => new.iter().map(|&b| hex(u32::from(b), 2)).collect(),
+    };
+    out.extend_from_slice(s.as_bytes());
 }
 
 pub fn replace_all(hay: &[u8], needle: &[u8], new: &[u8]) -> Vec<u8> {

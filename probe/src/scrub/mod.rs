@@ -1,0 +1,416 @@
+//! Scrubbing: what is never captured, and the one table of rules that
+//! blank secret values in what is. (Pseudonymising names and addresses for
+//! `--redact` is another job, done by `lift_bundle::redact`.)
+//!
+//! Each [`Rule`] names the file [`Family`] it reads and how it finds a
+//! secret. A value is replaced by [`MARK`] in place: the key, the quotes'
+//! outside, the rest of the line and its end stay, so parsers still see
+//! the same lines and keys. A file holding a private key block is withheld
+//! whole. The collector records each rule that fired, with its count, in
+//! the footer's redactions. SECURITY.md lists the table; a test holds the
+//! two together.
+
+mod lines;
+mod words;
+
+use std::ops::Range;
+
+use lift_bundle::paths as glob;
+
+/// The mark that replaces a secret value.
+pub const MARK: &[u8] = b"<redacted>";
+
+/// Which files a rule reads, by path (as seen from the scanned root).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Every file whose content is captured.
+    Any,
+    /// NetworkManager keyfiles, wpa_supplicant, ifcfg (Red Hat, SUSE),
+    /// netplan, systemd-networkd, ifupdown, dhclient.
+    Network,
+    /// fstab and autofs maps.
+    Mounts,
+    /// systemd units and drop-ins.
+    Units,
+    /// Init scripts, rc.local, upstart jobs, crontabs.
+    Scripts,
+    /// Boot loader configuration.
+    Boot,
+    /// cloud-init configuration.
+    CloudInit,
+    /// Environment files and package managers' configuration, read for
+    /// proxies: /etc/environment, profile.d, apt, yum, dnf.
+    Environment,
+    /// `/proc/PID/cmdline`: arguments separated by NUL bytes.
+    Cmdline,
+}
+
+/// The paths of each family. A pattern ending in `/` takes everything
+/// below it; otherwise `*`, `?` and `[...]` match within one component.
+pub const FAMILIES: &[(Family, &[&str])] = &[
+    (
+        Family::Network,
+        &[
+            "/etc/NetworkManager/system-connections/",
+            "/run/NetworkManager/system-connections/",
+            "/etc/wpa_supplicant/",
+            "/etc/sysconfig/network-scripts/",
+            "/etc/sysconfig/network/",
+            "/etc/netplan/",
+            "/etc/systemd/network/",
+            "/run/systemd/network/",
+            "/etc/network/interfaces",
+            "/etc/network/interfaces.d/",
+            "/etc/dhcp/",
+            "/etc/dhclient*.conf",
+            "/var/lib/dhclient/",
+            "/var/lib/dhcp/",
+        ],
+    ),
+    (
+        Family::Mounts,
+        &["/etc/fstab", "/etc/auto.*", "/etc/auto.master.d/"],
+    ),
+    (
+        Family::Units,
+        &[
+            "/etc/systemd/system/",
+            "/run/systemd/system/",
+            "/lib/systemd/system/",
+            "/usr/lib/systemd/system/",
+        ],
+    ),
+    (
+        Family::Scripts,
+        &[
+            "/etc/init.d/",
+            "/etc/rc.d/",
+            "/etc/rc.local",
+            "/etc/init/",
+            "/etc/crontab",
+            "/etc/cron.d/",
+            "/etc/anacrontab",
+            "/var/spool/cron/",
+        ],
+    ),
+    (
+        Family::Boot,
+        &[
+            "/boot/grub/",
+            "/boot/grub2/",
+            "/boot/efi/EFI/",
+            "/boot/extlinux/",
+            "/boot/syslinux/",
+            "/boot/loader/",
+            "/etc/default/grub",
+            "/etc/grub.d/",
+            "/etc/lilo.conf",
+        ],
+    ),
+    (Family::CloudInit, &["/etc/cloud/", "/var/lib/cloud/"]),
+    (
+        Family::Environment,
+        &[
+            "/etc/environment",
+            "/etc/profile.d/",
+            "/etc/apt/apt.conf",
+            "/etc/apt/apt.conf.d/",
+            "/etc/yum.conf",
+            "/etc/dnf/dnf.conf",
+        ],
+    ),
+];
+
+/// The family of a captured file, other than [`Family::Any`].
+pub fn family(path: &[u8]) -> Option<Family> {
+    if path.starts_with(b"/proc/") && path.ends_with(b"/cmdline") && path != b"/proc/cmdline" {
+        return Some(Family::Cmdline);
+    }
+    FAMILIES
+        .iter()
+        .find(|(_, patterns)| patterns.iter().any(|p| path_matches(p.as_bytes(), path)))
+        .map(|(f, _)| *f)
+}
+
+fn path_matches(pattern: &[u8], path: &[u8]) -> bool {
+    if pattern.ends_with(b"/") {
+        return path.starts_with(pattern);
+    }
+    let (p, n): (Vec<_>, Vec<_>) = (
+        glob::components(pattern).collect(),
+        glob::components(path).collect(),
+    );
+    p.len() == n.len() && p.iter().zip(&n).all(|(p, n)| glob::matches(p, n))
+}
+
+/// How a rule finds a secret.
+pub enum Finds {
+    /// The whole content is withheld when this says it holds the secret.
+    Block(fn(&[u8]) -> bool),
+    /// Secret values in one line (given without its end).
+    Line(fn(&[u8]) -> Vec<Range<usize>>),
+    /// Secret values among the words of one command line.
+    Words(fn(&words::Command) -> Vec<Range<usize>>),
+    /// Secret values found with the lines around them (a YAML block, an
+    /// INI section); ranges are in the whole text.
+    Text(fn(&[u8]) -> Vec<Range<usize>>),
+}
+
+pub struct Rule {
+    /// Stable kebab-case id: what the footer records.
+    pub id: &'static str,
+    pub families: &'static [Family],
+    pub finds: Finds,
+    /// What it catches, in a reviewer's words (SECURITY.md).
+    pub catches: &'static str,
+}
+
+use Family::*;
+
+const COMMANDS: &[Family] = &[Units, Scripts, Cmdline, Environment];
+
+/// The table.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "pem-private-key",
+        families: &[Any],
+        finds: Finds::Block(lines::pem_private_key),
+        catches: "`-----BEGIN ... PRIVATE KEY-----` (PEM, OpenSSH): file withheld",
+    },
+    Rule {
+        id: "pgp-private-key",
+        families: &[Any],
+        finds: Finds::Block(lines::pgp_private_key),
+        catches: "`-----BEGIN PGP PRIVATE KEY BLOCK-----`: file withheld",
+    },
+    Rule {
+        id: "putty-private-key",
+        families: &[Any],
+        finds: Finds::Block(lines::putty_private_key),
+        catches: "PuTTY `.ppk` keys (`PuTTY-User-Key-File-N:` with `Private-Lines:`): file withheld",
+    },
+    Rule {
+        id: "openvpn-static-key",
+        families: &[Any],
+        finds: Finds::Block(lines::openvpn_static_key),
+        catches: "`-----BEGIN OpenVPN Static key`: file withheld",
+    },
+    Rule {
+        id: "network-secret-key",
+        families: &[Network, Environment],
+        finds: Finds::Line(lines::network_secret),
+        catches: "values of `KEY=v`, `KEY: v`, `KEY v` and YAML `{KEY: v}` whose key names a secret: \
+                  psk, password, passwd, secret, passphrase, private-key, preshared-key, cert-pass, \
+                  wep-key*, WIRELESS_KEY*, pin, key, key1..key4, netplan WireGuard `key`/`private`/`shared` \
+                  (NetworkManager, wpa_supplicant, ifcfg, SUSE, netplan, .netdev, `wpa-psk`/`wpa-password` \
+                  in interfaces, dhclient `secret`); keys ending in -flags, -file, -type, -length, -mgmt are kept",
+    },
+    Rule {
+        id: "nm-vpn-secrets",
+        families: &[Network],
+        finds: Finds::Text(lines::nm_vpn_secrets),
+        catches: "every value in a NetworkManager `[vpn-secrets]` section",
+    },
+    Rule {
+        id: "mount-credentials",
+        families: &[Mounts],
+        finds: Finds::Line(lines::mount_credentials),
+        catches: "mount options `password=`, `password2=`, `pass=`, `passwd=`, `credentials=`, `cred=`, \
+                  and the password in `user=NAME%PASSWORD` (cifs in fstab and autofs maps)",
+    },
+    Rule {
+        id: "secret-env",
+        families: COMMANDS,
+        finds: Finds::Words(words::secret_env),
+        catches: "`NAME=value` and systemd `Environment=\"NAME=value\"` whose NAME says PASSWORD, \
+                  PASSWD, SECRET, TOKEN, CREDENTIAL, KEY (`*KEY`), PWD, PASS or PSK: `MYSQL_PWD=`, \
+                  `PGPASSWORD=`, `AWS_SECRET_ACCESS_KEY=`, `DB_PASSWORD=`",
+    },
+    Rule {
+        id: "password-flag",
+        families: COMMANDS,
+        finds: Finds::Words(words::password_flag),
+        catches: "`--password=v`, `--password v` and `--token`, `--secret`, `--api-key`, `--passphrase`, \
+                  `--pass`, `*-password`, `*_password`",
+    },
+    Rule {
+        id: "mysql-p",
+        families: COMMANDS,
+        finds: Finds::Words(words::mysql_p),
+        catches: "`-pSECRET` after a MySQL-family program",
+    },
+    Rule {
+        id: "sshpass-p",
+        families: COMMANDS,
+        finds: Finds::Words(words::sshpass_p),
+        catches: "`sshpass -p SECRET` and `sshpass -pSECRET`",
+    },
+    Rule {
+        id: "curl-user",
+        families: COMMANDS,
+        finds: Finds::Words(words::curl_user),
+        catches: "the password of `curl -u user:pw`, `-uuser:pw`, `--user`, `-U`, `--proxy-user`",
+    },
+    Rule {
+        id: "url-password",
+        families: &[Units, Scripts, Cmdline, Network, Mounts, CloudInit, Environment],
+        finds: Finds::Words(words::url_password),
+        catches: "the password of `scheme://user:password@host`",
+    },
+    Rule {
+        id: "boot-password",
+        families: &[Boot],
+        finds: Finds::Line(lines::boot_password),
+        catches: "grub `password_pbkdf2 USER HASH`, `password USER PW`, grub legacy `password [--md5] PW`, \
+                  syslinux `menu [master] passwd PW`, lilo `password=PW`, `GRUB2_PASSWORD=`",
+    },
+    Rule {
+        id: "cloud-init-password",
+        families: &[CloudInit],
+        finds: Finds::Line(lines::cloud_password),
+        catches: "cloud-init `password:`, `passwd:`, `hashed_passwd:`, `plain_text_passwd:` values",
+    },
+    Rule {
+        id: "cloud-init-chpasswd",
+        families: &[CloudInit],
+        finds: Finds::Text(lines::chpasswd_list),
+        catches: "the passwords of cloud-init `chpasswd: list:` entries (`user:password`)",
+    },
+];
+
+/// The rules as comment lines (rule id, families, what it catches), for
+/// `--list-specs`.
+pub fn table() -> String {
+    let mut out = String::from("# scrub rule\tfamilies\twhat it scrubs (see SECURITY.md)\n");
+    for r in RULES {
+        let families: Vec<String> = r.families.iter().map(|f| format!("{f:?}")).collect();
+        let catches = r.catches.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(&format!("# {}\t{}\t{catches}\n", r.id, families.join(",")));
+    }
+    out
+}
+
+/// What scrubbing did to one file's content.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing secret found.
+    Clean,
+    /// Withheld whole by this rule.
+    Withheld(&'static str),
+    /// Values replaced: the new content, and how many per rule id.
+    Scrubbed(Vec<u8>, Vec<(&'static str, u32)>),
+}
+
+/// Applies every rule of `path`'s families to `content`.
+pub fn scrub(path: &[u8], content: &[u8]) -> Outcome {
+    let fam = family(path);
+    let applies = |r: &Rule| r.families.iter().any(|f| *f == Any || Some(*f) == fam);
+    for rule in RULES.iter().filter(|r| applies(r)) {
+        if let Finds::Block(holds) = rule.finds {
+            if holds(content) {
+                return Outcome::Withheld(rule.id);
+            }
+        }
+    }
+    let mut found: Vec<(Range<usize>, &'static str)> = Vec::new();
+    let cmdline = fam == Some(Cmdline);
+    let mut start = 0;
+    for line in content.split_inclusive(|&b| if cmdline { false } else { b == b'\n' }) {
+        let body = line_body(line);
+        let mut command = None;
+        for rule in RULES.iter().filter(|r| applies(r)) {
+            let ranges = match rule.finds {
+                Finds::Line(f) => f(body),
+                Finds::Words(f) => {
+                    f(command.get_or_insert_with(|| words::Command::new(body, cmdline)))
+                }
+                _ => continue,
+            };
+            found.extend(
+                ranges
+                    .into_iter()
+                    .map(|r| (r.start + start..r.end + start, rule.id)),
+            );
+        }
+        start += line.len();
+    }
+    for rule in RULES.iter().filter(|r| applies(r)) {
+        if let Finds::Text(f) = rule.finds {
+            found.extend(f(content).into_iter().map(|r| (r, rule.id)));
+        }
+    }
+    if found.is_empty() {
+        return Outcome::Clean;
+    }
+    let (out, counts) = replace(content, found);
+    Outcome::Scrubbed(out, counts)
+}
+
+/// A line without its end (`\n` or `\r\n`).
+fn line_body(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// Replaces each range (overlaps merged, the first rule counted) by MARK.
+fn replace(
+    content: &[u8],
+    mut found: Vec<(Range<usize>, &'static str)>,
+) -> (Vec<u8>, Vec<(&'static str, u32)>) {
+    found.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = Vec::with_capacity(content.len());
+    let mut counts: Vec<(&'static str, u32)> = Vec::new();
+    let mut at = 0;
+    for (r, id) in found {
+        if r.is_empty() || r.end <= at {
+            continue;
+        }
+        let from = r.start.max(at);
+        out.extend_from_slice(&content[at..from]);
+        if from == r.start {
+            out.extend_from_slice(MARK);
+            match counts.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((id, 1)),
+            }
+        }
+        at = r.end;
+    }
+    out.extend_from_slice(&content[at..]);
+    (out, counts)
+}
+
+/// Paths never read, whatever a spec says (listed with metadata only).
+pub fn never_capture(path: &[u8]) -> bool {
+    const EXACT: &[&[u8]] = &[
+        b"/etc/shadow",
+        b"/etc/shadow-",
+        b"/etc/gshadow",
+        b"/etc/gshadow-",
+        b"/etc/security/opasswd",
+        b"/etc/.pwd.lock",
+    ];
+    if EXACT.contains(&path) {
+        return true;
+    }
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    // ssh host keys: ssh_host_rsa_key and friends, but not the .pub files.
+    if name.starts_with(b"ssh_host_") && name.ends_with(b"_key") {
+        return true;
+    }
+    name.ends_with(b".key")
+        || name.ends_with(b".ppk")
+        || name == b"secring.gpg"
+        || (path.starts_with(b"/proc/")
+            && (name == b"environ" || name == b"mem" || name == b"kcore"))
+}
+
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,466 @@
+//! One test per rule of the table, each with the file form it was written
+//! for, and a guard that every rule is tested and documented.
+
+use super::*;
+
+/// The content of `path` after scrubbing, and the rules that fired.
+fn scrubbed(path: &str, content: &str) -> (String, Vec<&'static str>) {
+    match scrub(path.as_bytes(), content.as_bytes()) {
+        Outcome::Clean => (content.into(), Vec::new()),
+        Outcome::Withheld(rule) => (String::new(), vec![rule]),
+        Outcome::Scrubbed(out, counts) => (
+            String::from_utf8(out).unwrap(),
+            counts.into_iter().map(|(r, _)| r).collect(),
+        ),
+    }
+}
+
+/// Asserts `rule` fires on `content` at `path`, no `secret` remains, and
+/// the output is `expect` exactly (lines, keys and line ends kept).
+#[track_caller]
+fn pins(rule: &str, path: &str, content: &str, secrets: &[&str], expect: &str) {
+    let (out, rules) = scrubbed(path, content);
+    assert!(
+        rules.contains(&rule),
+        "{rule} did not fire on {path}: {rules:?}\n{out}"
+    );
+    for s in secrets {
+        assert!(!out.contains(s), "{s} left in {path}:\n{out}");
+    }
+    assert_eq!(out, expect, "{path}");
+}
+
+#[track_caller]
+fn untouched(path: &str, content: &str) {
+    assert_eq!(
+        scrubbed(path, content),
+        (content.to_string(), vec![]),
+        "{path}"
+    );
+}
+
+const TESTED: &[&str] = &[
+    "pem-private-key",
+    "pgp-private-key",
+    "putty-private-key",
+    "openvpn-static-key",
+    "network-secret-key",
+    "nm-vpn-secrets",
+    "mount-credentials",
+    "secret-env",
+    "password-flag",
+    "mysql-p",
+    "sshpass-p",
+    "curl-user",
+    "url-password",
+    "boot-password",
+    "cloud-init-password",
+    "cloud-init-chpasswd",
+];
+
+#[test]
+fn every_rule_is_tested_and_documented() {
+    let ids: Vec<_> = RULES.iter().map(|r| r.id).collect();
+    assert_eq!(ids, TESTED);
+    let security = include_str!("../../../SECURITY.md");
+    for id in ids {
+        assert!(
+            security.contains(&format!("`{id}`")),
+            "{id} not in SECURITY.md"
+        );
+    }
+}
+
+#[test]
+fn families_by_path() {
+    for (path, fam) in [
+        (
+            "/etc/NetworkManager/system-connections/wg0.nmconnection",
+            Some(Family::Network),
+        ),
+        ("/etc/network/interfaces", Some(Family::Network)),
+        ("/etc/dhclient-eth0.conf", Some(Family::Network)),
+        ("/etc/fstab", Some(Family::Mounts)),
+        ("/etc/auto.smb", Some(Family::Mounts)),
+        (
+            "/etc/systemd/system/app.service.d/override.conf",
+            Some(Family::Units),
+        ),
+        ("/etc/rc.d/rc.local", Some(Family::Scripts)),
+        ("/var/spool/cron/crontabs/root", Some(Family::Scripts)),
+        ("/boot/grub2/grub.cfg", Some(Family::Boot)),
+        ("/etc/cloud/cloud.cfg", Some(Family::CloudInit)),
+        ("/proc/42/cmdline", Some(Family::Cmdline)),
+        ("/proc/cmdline", None),
+        ("/etc/nsswitch.conf", None),
+        ("/etc/hosts", None),
+    ] {
+        assert_eq!(family(path.as_bytes()), fam, "{path}");
+    }
+}
+
+#[test]
+fn never_captured_paths() {
+    assert!(never_capture(b"/etc/shadow"));
+    assert!(never_capture(b"/etc/gshadow"));
+    assert!(never_capture(b"/etc/ssh/ssh_host_ed25519_key"));
+    assert!(!never_capture(b"/etc/ssh/ssh_host_ed25519_key.pub"));
+    assert!(never_capture(b"/etc/pki/tls/private/server.key"));
+    assert!(never_capture(b"/root/.putty/admin.ppk"));
+    assert!(never_capture(b"/proc/42/environ"));
+    assert!(!never_capture(b"/etc/passwd"));
+}
+
+#[test]
+fn pem_private_key() {
+    let c = "x\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n";
+    assert_eq!(scrubbed("/etc/x", c).1, ["pem-private-key"]);
+    assert_eq!(
+        scrubbed("/etc/x", "-----BEGIN RSA PRIVATE KEY-----").1,
+        ["pem-private-key"]
+    );
+    untouched("/etc/x", "-----BEGIN CERTIFICATE-----\nMIIB\n");
+}
+
+#[test]
+fn pgp_private_key() {
+    let c =
+        "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nlQOYBGN\n-----END PGP PRIVATE KEY BLOCK-----\n";
+    assert_eq!(scrubbed("/etc/cloud/cloud.cfg", c).1, ["pgp-private-key"]);
+    untouched("/etc/x", "-----BEGIN PGP PUBLIC KEY BLOCK-----\nmQ\n");
+}
+
+#[test]
+fn putty_private_key() {
+    // The layout PuTTYgen writes (version 3).
+    let c = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: eddsa-key\nPublic-Lines: 2\nAAAAC3Nz\nAAAAIB\nPrivate-Lines: 1\nAAAAIGs\nPrivate-MAC: 7c1b\n";
+    assert_eq!(scrubbed("/etc/init.d/x", c).1, ["putty-private-key"]);
+}
+
+#[test]
+fn openvpn_static_key() {
+    let c =
+        "-----BEGIN OpenVPN Static key V1-----\ne5e4d6af\n-----END OpenVPN Static key V1-----\n";
+    assert_eq!(scrubbed("/etc/dhcp/x", c).1, ["openvpn-static-key"]);
+}
+
+#[test]
+fn network_secret_key() {
+    let r = "network-secret-key";
+    // NetworkManager: Wi-Fi, 802.1x, WireGuard; the -flags keys stay.
+    pins(
+        r,
+        "/etc/NetworkManager/system-connections/office.nmconnection",
+        "[wifi-security]\nkey-mgmt=wpa-psk\npsk=hunter2secret\npsk-flags=0\n\n[802-1x]\npassword=alsosecret\nidentity=bob\n",
+        &["hunter2secret", "alsosecret"],
+        "[wifi-security]\nkey-mgmt=wpa-psk\npsk=<redacted>\npsk-flags=0\n\n[802-1x]\npassword=<redacted>\nidentity=bob\n",
+    );
+    pins(
+        r,
+        "/etc/NetworkManager/system-connections/wg0.nmconnection",
+        "[wireguard]\nprivate-key=WGPRIVKEY=\n\n[wireguard-peer.PUBKEY=]\npreshared-key=WGPSK=\nallowed-ips=0.0.0.0/0;\n",
+        &["WGPRIVKEY", "WGPSK"],
+        "[wireguard]\nprivate-key=<redacted>\n\n[wireguard-peer.PUBKEY=]\npreshared-key=<redacted>\nallowed-ips=0.0.0.0/0;\n",
+    );
+    // wpa_supplicant, commented-out secrets too.
+    pins(
+        r,
+        "/etc/wpa_supplicant/wpa_supplicant.conf",
+        "network={\n    ssid=\"x\"\n    psk=\"secret1\"\n    #psk=\"old\"\n    key_mgmt=WPA-PSK\n}\n",
+        &["secret1", "old"],
+        "network={\n    ssid=\"x\"\n    psk=<redacted>\n    #psk=<redacted>\n    key_mgmt=WPA-PSK\n}\n",
+    );
+    // netplan: Wi-Fi password and WireGuard keys, block and flow forms.
+    pins(
+        r,
+        "/etc/netplan/50-wg.yaml",
+        "network:\n  tunnels:\n    wg0:\n      mode: wireguard\n      key: NPKEY1\n      peers:\n        - keys:\n            public: PUB\n            shared: NPSHARED\n        - keys: {public: PUB2, shared: NPSHARED2}\n  wifis:\n    wlan0:\n      access-points:\n        home:\n          password: \"NPWIFI\"\n",
+        &["NPKEY1", "NPSHARED", "NPWIFI"],
+        "network:\n  tunnels:\n    wg0:\n      mode: wireguard\n      key: <redacted>\n      peers:\n        - keys:\n            public: PUB\n            shared: <redacted>\n        - keys: {public: PUB2, shared: <redacted>}\n  wifis:\n    wlan0:\n      access-points:\n        home:\n          password: <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/netplan/51-wg.yaml",
+        "      keys:\n        private: NPPRIV\n",
+        &["NPPRIV"],
+        "      keys:\n        private: <redacted>\n",
+    );
+    // ifupdown, with CRLF line ends kept.
+    pins(
+        r,
+        "/etc/network/interfaces",
+        "iface wlan0 inet dhcp\r\n    wpa-ssid home\r\n    wpa-psk IFPSK\r\n    wpa-password IFPW\r\n",
+        &["IFPSK", "IFPW"],
+        "iface wlan0 inet dhcp\r\n    wpa-ssid home\r\n    wpa-psk <redacted>\r\n    wpa-password <redacted>\r\n",
+    );
+    // systemd-networkd .netdev; the -File keys name a path, kept.
+    pins(
+        r,
+        "/etc/systemd/network/wg0.netdev",
+        "[WireGuard]\nPrivateKey=NDPRIV\nPrivateKeyFile=/etc/wg.key\n[WireGuardPeer]\nPresharedKey=NDPSK\n",
+        &["NDPRIV", "NDPSK"],
+        "[WireGuard]\nPrivateKey=<redacted>\nPrivateKeyFile=/etc/wg.key\n[WireGuardPeer]\nPresharedKey=<redacted>\n",
+    );
+    // dhclient's key statement keeps its semicolon.
+    pins(
+        r,
+        "/etc/dhcp/dhclient.conf",
+        "key ddns {\n  algorithm hmac-md5;\n  secret \"DHSECRET\";\n};\n",
+        &["DHSECRET"],
+        "key ddns {\n  algorithm hmac-md5;\n  secret <redacted>;\n};\n",
+    );
+    // SUSE ifcfg and Red Hat key files.
+    pins(
+        r,
+        "/etc/sysconfig/network/ifcfg-wlan0",
+        "WIRELESS_AUTH_MODE='psk'\nWIRELESS_KEY_0='SUSEKEY0'\nWIRELESS_KEY_LENGTH='128'\nWIRELESS_WPA_PSK='SUSEPSK'\n",
+        &["SUSEKEY0", "SUSEPSK"],
+        "WIRELESS_AUTH_MODE='psk'\nWIRELESS_KEY_0=<redacted>\nWIRELESS_KEY_LENGTH='128'\nWIRELESS_WPA_PSK=<redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/sysconfig/network-scripts/keys-eth1",
+        "KEY1=s:RHWEP\nWPA_PSK='RHPSK'\n",
+        &["RHWEP", "RHPSK"],
+        "KEY1=<redacted>\nWPA_PSK=<redacted>\n",
+    );
+}
+
+/// nsswitch.conf's `passwd: files` is a database name, not a secret.
+#[test]
+fn nsswitch_passwd_is_not_a_secret() {
+    untouched(
+        "/etc/nsswitch.conf",
+        "passwd:         files systemd\nshadow: files\n",
+    );
+}
+
+#[test]
+fn nm_vpn_secrets() {
+    pins(
+        "nm-vpn-secrets",
+        "/etc/NetworkManager/system-connections/corp.nmconnection",
+        "[vpn]\nservice-type=org.freedesktop.NetworkManager.openvpn\ncert-pass-flags=0\n\n[vpn-secrets]\ncert-pass=VPNCERTPASS\nXauth password=VPNXAUTH\n\n[ipv4]\nmethod=auto\n",
+        &["VPNCERTPASS", "VPNXAUTH"],
+        "[vpn]\nservice-type=org.freedesktop.NetworkManager.openvpn\ncert-pass-flags=0\n\n[vpn-secrets]\ncert-pass=<redacted>\nXauth password=<redacted>\n\n[ipv4]\nmethod=auto\n",
+    );
+}
+
+#[test]
+fn mount_credentials() {
+    let r = "mount-credentials";
+    pins(
+        r,
+        "/etc/fstab",
+        "UUID=1 / ext4 defaults 0 1\n//nas/share /mnt/s cifs username=bob,password=FSTABPW,uid=1000 0 0\n//nas/b /mnt/b cifs credentials=/root/.smbcred,pass=FSTABPASS 0 0\n//nas/c /mnt/c cifs user=ann%FSTABPCT 0 0\n",
+        &["FSTABPW", "FSTABPASS", "FSTABPCT"],
+        "UUID=1 / ext4 defaults 0 1\n//nas/share /mnt/s cifs username=bob,password=<redacted>,uid=1000 0 0\n//nas/b /mnt/b cifs credentials=<redacted>,pass=<redacted> 0 0\n//nas/c /mnt/c cifs user=ann%<redacted> 0 0\n",
+    );
+    pins(
+        r,
+        "/etc/auto.smb",
+        "share -fstype=cifs,username=bob,password=AUTOPW ://nas/share\n",
+        &["AUTOPW"],
+        "share -fstype=cifs,username=bob,<redacted> ://nas/share\n"
+            .replace(",<", ",password=<")
+            .as_str(),
+    );
+}
+
+#[test]
+fn secret_env() {
+    let r = "secret-env";
+    pins(
+        r,
+        "/etc/systemd/system/app.service.d/override.conf",
+        "[Service]\nEnvironment=\"DB_PASSWORD=UNITPW\" \"LANG=C\"\nEnvironment=API_TOKEN=UNITTOK\nEnvironment=AWS_SECRET_ACCESS_KEY=UNITAWS\nEnvironment=KEYMAP=us\n",
+        &["UNITPW", "UNITTOK", "UNITAWS"],
+        "[Service]\nEnvironment=\"DB_PASSWORD=<redacted>\" \"LANG=C\"\nEnvironment=API_TOKEN=<redacted>\nEnvironment=AWS_SECRET_ACCESS_KEY=<redacted>\nEnvironment=KEYMAP=us\n",
+    );
+    pins(
+        r,
+        "/etc/cron.d/backup",
+        "0 1 * * * root MYSQL_PWD=CRONPWD mysqldump db\n5 1 * * * root PGPASSWORD='PGPW' pg_dumpall\n",
+        &["CRONPWD", "PGPW"],
+        "0 1 * * * root MYSQL_PWD=<redacted> mysqldump db\n5 1 * * * root PGPASSWORD='<redacted>' pg_dumpall\n",
+    );
+    pins(
+        r,
+        "/etc/init.d/app",
+        "#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY=INITAWS\nPATH=/sbin:/bin\n",
+        &["INITAWS"],
+        "#!/bin/sh\nexport AWS_SECRET_ACCESS_KEY=<redacted>\nPATH=/sbin:/bin\n",
+    );
+}
+
+#[test]
+fn password_flag() {
+    let r = "password-flag";
+    pins(
+        r,
+        "/lib/systemd/system/app.service",
+        "[Service]\nExecStart=/usr/bin/app --db-password=UNITFLAG --port=80\nExecStartPre=/usr/bin/app --token \"TOK EN\" -v\n",
+        &["UNITFLAG", "TOK EN"],
+        "[Service]\nExecStart=/usr/bin/app --db-password=<redacted> --port=80\nExecStartPre=/usr/bin/app --token \"<redacted>\" -v\n",
+    );
+    // A value at the end of a cron line keeps the line end: lines never merge.
+    pins(
+        r,
+        "/etc/crontab",
+        "5 * * * * app --password=CRONEND\n6 * * * * app --password CRONNEXT\n",
+        &["CRONEND", "CRONNEXT"],
+        "5 * * * * app --password=<redacted>\n6 * * * * app --password <redacted>\n",
+    );
+    untouched("/etc/crontab", "0 * * * * pg_dump --no-password db\n");
+}
+
+#[test]
+fn mysql_p() {
+    pins(
+        "mysql-p",
+        "/etc/rc.local",
+        "mysqldump -uroot -pRCPW --all-databases > /b.sql\nsshd -p 22\n",
+        &["RCPW"],
+        "mysqldump -uroot -p<redacted> --all-databases > /b.sql\nsshd -p 22\n",
+    );
+}
+
+#[test]
+fn sshpass_p() {
+    pins(
+        "sshpass-p",
+        "/etc/cron.d/sync",
+        "* * * * * root sshpass -p SSHPW rsync -a x y:\n* * * * * root sshpass -pSSHPW2 ssh y\n",
+        &["SSHPW"],
+        "* * * * * root sshpass -p <redacted> rsync -a x y:\n* * * * * root sshpass -p<redacted> ssh y\n",
+    );
+}
+
+#[test]
+fn curl_user() {
+    pins(
+        "curl-user",
+        "/etc/init/app.conf",
+        "exec curl -u bob:CURLPW https://x/ && curl --user=ann:CURLPW2 -s x\n",
+        &["CURLPW"],
+        "exec curl -u bob:<redacted> https://x/ && curl --user=ann:<redacted> -s x\n",
+    );
+}
+
+#[test]
+fn url_password() {
+    pins(
+        "url-password",
+        "/etc/crontab",
+        "* * * * * root curl https://bob:URLPW@example.com/x?a=b\n",
+        &["URLPW"],
+        "* * * * * root curl https://bob:<redacted>@example.com/x?a=b\n",
+    );
+}
+
+#[test]
+fn process_command_lines() {
+    let r = |s: &str| {
+        let (out, rules) = scrubbed("/proc/42/cmdline", &s.replace(' ', "\0"));
+        (out.replace('\0', " "), rules)
+    };
+    assert_eq!(
+        r("mysqld --password=s3cret --port=3306").0,
+        "mysqld --password=<redacted> --port=3306"
+    );
+    assert_eq!(
+        r("/usr/bin/mysql -uroot -ps3cret db").0,
+        "/usr/bin/mysql -uroot -p<redacted> db"
+    );
+    assert_eq!(
+        r("app --db-password hunter2 -v").0,
+        "app --db-password <redacted> -v"
+    );
+    assert_eq!(r("sshd -p 22").1, Vec::<&str>::new());
+    assert_eq!(r("java -Dfoo=bar -jar x.jar").1, Vec::<&str>::new());
+    // Arguments are not shell words: a quote is an ordinary byte.
+    let (out, _) = scrubbed("/proc/1/cmdline", "sshpass\0-p\0it's\0ssh\0h\0");
+    assert_eq!(out, "sshpass\0-p\0<redacted>\0ssh\0h\0");
+}
+
+#[test]
+fn boot_password() {
+    let r = "boot-password";
+    pins(
+        r,
+        "/boot/grub2/grub.cfg",
+        "set superusers=\"root\"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.GRUBHASH\npassword admin GRUBPLAIN\n",
+        &["GRUBHASH", "GRUBPLAIN"],
+        "set superusers=\"root\"\npassword_pbkdf2 root <redacted>\npassword admin <redacted>\n",
+    );
+    pins(
+        r,
+        "/boot/grub/menu.lst",
+        "timeout 5\npassword --md5 $1$LEGACYHASH\n",
+        &["LEGACYHASH"],
+        "timeout 5\npassword --md5 <redacted>\n",
+    );
+    pins(
+        r,
+        "/boot/grub2/user.cfg",
+        "GRUB2_PASSWORD=grub.pbkdf2.sha512.10000.USERCFG\n",
+        &["USERCFG"],
+        "GRUB2_PASSWORD=<redacted>\n",
+    );
+}
+
+#[test]
+fn cloud_init_password() {
+    pins(
+        "cloud-init-password",
+        "/etc/cloud/cloud.cfg",
+        "users:\n  - name: ops\n    lock_passwd: false\n    hashed_passwd: $6$CLOUDHASH\n    plain_text_passwd: CLOUDPLAIN\npassword: CLOUDTOP\nssh_pwauth: true\n",
+        &["CLOUDHASH", "CLOUDPLAIN", "CLOUDTOP"],
+        "users:\n  - name: ops\n    lock_passwd: false\n    hashed_passwd: <redacted>\n    plain_text_passwd: <redacted>\npassword: <redacted>\nssh_pwauth: true\n",
+    );
+}
+
+#[test]
+fn cloud_init_chpasswd() {
+    let r = "cloud-init-chpasswd";
+    pins(
+        r,
+        "/etc/cloud/cloud.cfg",
+        "chpasswd:\n  list: |\n    root:CHROOT\n    ops:CHOPS\n  expire: False\nruncmd:\n  - [ls, -l]\n",
+        &["CHROOT", "CHOPS"],
+        "chpasswd:\n  list: |\n    root:<redacted>\n    ops:<redacted>\n  expire: False\nruncmd:\n  - [ls, -l]\n",
+    );
+    pins(
+        r,
+        "/etc/cloud/cloud.cfg",
+        "chpasswd:\n  expire: false\n  list:\n  - root:CHLIST\n  - \"ops:CHQUOTED\"\ntimezone: UTC\n",
+        &["CHLIST", "CHQUOTED"],
+        "chpasswd:\n  expire: false\n  list:\n  - root:<redacted>\n  - \"ops:<redacted>\"\ntimezone: UTC\n",
+    );
+}
+
+#[test]
+fn overlapping_finds_are_one_mark() {
+    // The URL's password lies inside the secret variable's value.
+    let (out, rules) = scrubbed("/etc/crontab", "* * * * * a SECRET=https://u:PW@h/ b\n");
+    assert_eq!(out, "* * * * * a SECRET=<redacted> b\n");
+    assert_eq!(rules, ["secret-env"]);
+}
+
+/// Hostile input: one crontab line of 200,000 words after `curl` and
+/// `mysql` costs linear time, not a scan of every earlier word per word.
+#[test]
+fn a_huge_line_is_linear() {
+    let mut line = String::from("* * * * * root curl mysql sshpass");
+    for _ in 0..200_000 {
+        line.push_str(" -px");
+    }
+    let t = std::time::Instant::now();
+    let (out, rules) = scrubbed("/var/spool/cron/root", &line);
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(rules.contains(&"mysql-p") && !out.contains("-px "));
+}

@@ -1,0 +1,223 @@
+//! Secrets never leave the host: one secret of each kind the scrub table
+//! (probe/src/scrub) names is planted in a copy of a real root, the probe
+//! runs over it, and the whole decompressed bundle is grepped for each.
+
+use lift_bundle::{Content, Record};
+use lift_tests::{contains, copy_tree, decompressed, fixture, probe, records, Scratch};
+
+/// (path under the root, content): every planted value starts with PLANT.
+const PLANTED: &[(&str, &str)] = &[
+    (
+        "etc/environment",
+        "PATH=\"/usr/local/bin:/usr/bin:/bin\"\nDB_PASSWORD=PLANTENVDBPW\n\
+         https_proxy=\"http://proxyuser:PLANTENVPROXYPW@proxy.example.lan:3128/\"\n",
+    ),
+    (
+        "etc/profile.d/app.sh",
+        "export APP_API_TOKEN=PLANTPROFILETOKEN\nexport http_proxy=http://u:PLANTPROFILEPROXY@proxy:3128\n",
+    ),
+    (
+        "etc/yum.conf",
+        "[main]\ngpgcheck=1\nproxy=http://proxy.example.lan:3128\nproxy_username=yum\nproxy_password=PLANTYUMPROXYPW\n",
+    ),
+    (
+        "etc/apt/apt.conf.d/95proxy",
+        "Acquire::http::Proxy \"http://apt:PLANTAPTPROXYPW@proxy.example.lan:3128/\";\n",
+    ),
+    (
+        "etc/NetworkManager/system-connections/wg0.nmconnection",
+        "[connection]\nid=wg0\ntype=wireguard\n\n[wireguard]\nprivate-key=PLANTNMWGPRIV=\n\n\
+         [wireguard-peer.cHViPQ==]\npreshared-key=PLANTNMWGPSK=\nallowed-ips=0.0.0.0/0;\n",
+    ),
+    (
+        "etc/NetworkManager/system-connections/corp.nmconnection",
+        "[connection]\nid=corp\ntype=vpn\n\n[vpn]\ncert-pass-flags=0\n\
+         service-type=org.freedesktop.NetworkManager.openvpn\n\n[vpn-secrets]\n\
+         cert-pass=PLANTNMCERTPASS\n",
+    ),
+    (
+        "etc/NetworkManager/system-connections/home.nmconnection",
+        "[wifi-security]\nkey-mgmt=wpa-psk\npsk=PLANTNMPSK\n",
+    ),
+    (
+        "etc/netplan/60-wg.yaml",
+        "network:\n  tunnels:\n    wg0:\n      mode: wireguard\n      key: PLANTNETPLANKEY\n\
+         \x20     peers:\n        - keys:\n            public: cHViPQ==\n\
+         \x20           shared: PLANTNETPLANSHARED\n",
+    ),
+    (
+        "etc/network/interfaces.d/wlan0",
+        "iface wlan0 inet dhcp\n    wpa-ssid home\n    wpa-psk PLANTWPAPSK\n\
+         \x20   wpa-password PLANTWPAPASSWORD\n",
+    ),
+    (
+        "etc/systemd/network/wg0.netdev",
+        "[NetDev]\nName=wg0\nKind=wireguard\n[WireGuard]\nPrivateKey=PLANTNETDEVPRIV\n\
+         [WireGuardPeer]\nPresharedKey=PLANTNETDEVPSK\n",
+    ),
+    (
+        "etc/dhcp/dhclient.conf",
+        "key ddns {\n  algorithm hmac-md5;\n  secret \"PLANTDHCLIENT\";\n};\n",
+    ),
+    (
+        "etc/sysconfig/network/ifcfg-wlan0",
+        "BOOTPROTO='dhcp'\nWIRELESS_AUTH_MODE='sharedkey'\nWIRELESS_KEY_0='PLANTSUSEKEY'\n",
+    ),
+    (
+        "etc/wpa_supplicant/putty.conf",
+        "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 1\n\
+         AAAAC3Nz\nPrivate-Lines: 1\nPLANTPUTTYPRIVATE\nPrivate-MAC: 7c1b\n",
+    ),
+    (
+        "etc/systemd/system/backup.service.d/key.conf",
+        "# [Service]\n-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nPLANTPGPPRIVATE\n\
+         -----END PGP PRIVATE KEY BLOCK-----\n",
+    ),
+    (
+        "etc/fstab",
+        "UUID=0a1b / ext4 errors=remount-ro 0 1\n\
+         //nas/share /mnt/share cifs username=bob,password=PLANTFSTABPW,uid=1000 0 0\n\
+         //nas/b /mnt/b cifs user=ann%PLANTFSTABPCT,credentials=/root/PLANTCREDPATH 0 0\n",
+    ),
+    (
+        "etc/auto.smb",
+        "share -fstype=cifs,username=bob,pass=PLANTAUTOFSPW ://nas/share\n",
+    ),
+    (
+        "etc/systemd/system/app.service",
+        "[Unit]\nDescription=App\n[Service]\nEnvironment=\"DB_PASSWORD=PLANTUNITENVPW\" \"LANG=C\"\n\
+         Environment=API_TOKEN=PLANTUNITTOKEN\n\
+         ExecStart=/usr/bin/app --password=PLANTEXECSTART --port 80\n",
+    ),
+    (
+        "etc/systemd/system/app.service.d/override.conf",
+        "[Service]\nEnvironment=APP_SECRET_KEY=PLANTDROPINKEY\n\
+         ExecStartPre=/usr/bin/mysql -uroot -pPLANTEXECMYSQL -e 'select 1'\n",
+    ),
+    (
+        "etc/init.d/app",
+        "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: app\n### END INIT INFO\n\
+         export PGPASSWORD=PLANTINITPG\nsshpass -p PLANTSSHPASS ssh backup@nas true\n",
+    ),
+    (
+        "etc/rc.local",
+        "#!/bin/sh\ncurl -u admin:PLANTCURLPW https://nas/ping\n\
+         AWS_SECRET_ACCESS_KEY=PLANTAWSSECRET aws s3 ls\nexit 0\n",
+    ),
+    (
+        "etc/cron.d/backup",
+        "0 1 * * * root MYSQL_PWD=PLANTCRONMYSQLPWD mysqldump --all-databases\n\
+         5 1 * * * root /usr/local/bin/sync --password PLANTCRONENDOFLINE\n\
+         9 1 * * * root true\n",
+    ),
+    (
+        "var/spool/cron/crontabs/root",
+        "0 2 * * * mysqldump -uroot -pPLANTSPOOLMYSQL db > /b.sql\n",
+    ),
+    (
+        "etc/init/app.conf",
+        "description \"app\"\nexec /usr/bin/app --token=PLANTUPSTARTTOKEN\n",
+    ),
+    (
+        "boot/grub/grub.cfg",
+        "set superusers=\"root\"\npassword_pbkdf2 root grub.pbkdf2.sha512.10000.PLANTGRUBHASH\n\
+         menuentry 'Debian' { linux /vmlinuz root=/dev/sda1 }\n",
+    ),
+    (
+        "etc/cloud/cloud.cfg",
+        "users:\n  - name: ops\n    lock_passwd: false\n    hashed_passwd: PLANTCLOUDHASH\n\
+         chpasswd:\n  list: |\n    root:PLANTCHPASSWDROOT\n    ops:PLANTCHPASSWDOPS\n\
+         \x20 expire: False\n",
+    ),
+    (
+        "etc/NetworkManager/system-connections/admin.ppk",
+        "PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\nPLANTPPKFILE\n",
+    ),
+];
+
+/// Every planted value, from its `PLANT` to the next byte that ends it.
+fn planted_values() -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, content) in PLANTED {
+        for (i, _) in content.match_indices("PLANT") {
+            let v: String = content[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            out.push(v);
+        }
+    }
+    out
+}
+
+#[test]
+fn no_planted_secret_reaches_the_bundle() {
+    let s = Scratch::new("planted-secrets");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    for (path, content) in PLANTED {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    let bundle = s.join("planted.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    let values = planted_values();
+    assert_eq!(values.len(), 42, "{values:?}");
+    let leaked: Vec<&String> = values
+        .iter()
+        .filter(|v| contains(&raw, v.as_bytes()))
+        .collect();
+    assert!(leaked.is_empty(), "leaked into the bundle: {leaked:?}");
+
+    let recs = records(&bundle);
+    let Some(Record::Footer(footer)) = recs.last() else {
+        panic!("no footer")
+    };
+    let scrubbed: Vec<(String, String)> = footer
+        .redactions
+        .iter()
+        .map(|r| (r.path.to_string_lossy(), r.what.clone()))
+        .collect();
+    // Each planted file is in the footer, with the rule that scrubbed it.
+    for (path, _) in PLANTED {
+        let abs = format!("/{path}");
+        assert!(
+            scrubbed.iter().any(|(p, _)| *p == abs),
+            "{abs} not in the footer: {scrubbed:?}"
+        );
+    }
+    assert!(scrubbed.contains(&(
+        "/etc/systemd/network/wg0.netdev".into(),
+        "network-secret-key".into()
+    )));
+
+    // The lines around each value are kept: the keys and the line ends.
+    let content = |path: &str| -> String {
+        recs.iter()
+            .find_map(|r| match r {
+                Record::Entry(e) if e.path.to_string_lossy() == path => match &e.content {
+                    Content::Full(b) | Content::Truncated { head: b, .. } => {
+                        Some(b.to_string_lossy())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{path} not captured"))
+    };
+    assert!(content("/etc/systemd/network/wg0.netdev").contains("\nPrivateKey=<redacted>\n"));
+    assert_eq!(
+        content("/etc/cron.d/backup").lines().count(),
+        3,
+        "cron lines merged"
+    );
+    assert!(content("/etc/fstab").contains("username=bob,password=<redacted>,uid=1000 0 0\n"));
+    // Scrubbing shortens files on purpose: no "changed size" note for them.
+    for r in &recs {
+        if let Record::Note(n) = r {
+            assert!(!n.message.starts_with("changed size while read"), "{n:?}");
+        }
+    }
+}
