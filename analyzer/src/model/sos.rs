@@ -16,7 +16,7 @@ use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::sos::{df, dpkg_l, ip_addr, rpm_qa, uname};
+use crate::parse::sos::{df, dpkg_l, ip_addr, lsblk, rpm_qa, uname};
 use crate::parse::Partial;
 use crate::sources::{self as src, Source};
 
@@ -87,6 +87,7 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     free_space(f, host, &mut record);
     inventory::services(f, host, &mut record);
     inventory::listeners(f, host, &mut record);
+    multipath(f, host, &mut record);
     Some(sos)
 }
 
@@ -235,3 +236,25 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
 mod inventory;
 #[cfg(test)]
 mod tests;
+
+/// Multipath maps from lsblk's `mpath` rows, when /sys/block showed none
+/// (sos copies no /sys/block).
+fn multipath(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if !host.multipath.maps.is_empty() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_LSBLK) else {
+        return;
+    };
+    let mut maps: Vec<String> = lsblk::parse(&b)
+        .into_iter()
+        .filter(|d| d.kind == "mpath")
+        .map(|d| format!("{} ({}, lsblk)", d.name, d.size))
+        .collect();
+    maps.sort();
+    maps.dedup();
+    if !maps.is_empty() {
+        host.multipath.maps = maps;
+        record("multipath.maps", &path);
+    }
+}

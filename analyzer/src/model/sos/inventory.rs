@@ -55,10 +55,9 @@ pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'sta
     let Some((path, b)) = first(f, &src::SOS_CHKCONFIG) else {
         return;
     };
-    let entries: Vec<_> = chkconfig::parse(&b)
-        .into_iter()
-        .filter(|e| !e.xinetd)
-        .collect();
+    // xinetd's services are services too: xinetd starts them on demand
+    // when they are on.
+    let entries = chkconfig::parse(&b);
     if entries.is_empty() {
         return;
     }
@@ -72,6 +71,9 @@ pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'sta
         let mut s = Service::new(e.name, InitSystem::Sysv, ServiceKind::Service, state);
         s.enabled = Some(e.enabled);
         s.runlevels = e.on_in;
+        if e.xinetd {
+            s.description = Some("started on demand by xinetd".into());
+        }
         list.push(s);
     }
     record("services", &path);

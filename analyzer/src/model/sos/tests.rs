@@ -85,6 +85,7 @@ fn rhel_captures_at_sos3_paths() {
             "sos_commands/networking/netstat_-neopa",
             "netstat_-neopa.NETSTAT",
         ),
+        ("sos_commands/filesys/lsblk", "lsblk.LSBLK_DATA2"),
     ] {
         root.write(path, &sample(name));
     }
@@ -103,9 +104,15 @@ fn rhel_captures_at_sos3_paths() {
             "hostname",
             "interfaces.addresses",
             "services",
-            "listeners"
+            "listeners",
+            "multipath.maps"
         ]
     );
+    // insights-core's LSBLK_DATA2 holds three multipath maps.
+    let maps = &host.multipath.maps;
+    assert_eq!(maps.len(), 3, "{maps:?}");
+    assert!(maps[0].starts_with("mpatha"), "{maps:?}");
+    assert!(maps.iter().all(|m| m.contains("lsblk")), "{maps:?}");
     let pkgs = host.packages.as_ref().unwrap();
     assert_eq!(pkgs.list.len(), 15);
     assert_eq!(pkgs.databases[0].path, "installed-rpms");
@@ -121,6 +128,15 @@ fn rhel_captures_at_sos3_paths() {
         .unwrap();
     assert_eq!(network.runlevels, [2, 3, 4, 5]);
     assert_eq!(network.enabled, Some(true));
+    // xinetd's services are listed too, off as chkconfig says.
+    let chargen = host
+        .services
+        .iter()
+        .flatten()
+        .find(|s| s.name == "chargen-dgram")
+        .expect("an xinetd service");
+    assert_eq!(chargen.enabled, Some(false));
+    assert!(chargen.runlevels.is_empty());
     let listeners = host.listeners.as_ref().unwrap();
     assert!(listeners
         .iter()
