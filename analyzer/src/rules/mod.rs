@@ -125,6 +125,19 @@ pub(crate) fn boot_unknown(id: &'static str, host: &Host) -> Finding {
     Finding::new(id, Severity::Unknown, detail).lacking(host.sources.missing(&boot_evidence(host)))
 }
 
+/// A boot-loader finding's evidence: which evidence decided, then each
+/// piece the model weighed.
+pub(crate) fn with_boot_evidence(mut f: Finding, host: &Host) -> Finding {
+    let b = &host.boot;
+    if let Some(by) = b.decided_by {
+        f = f.evidence("decided by", by);
+    }
+    for e in &b.evidence {
+        f = f.evidence("boot", e.clone());
+    }
+    f
+}
+
 pub trait Rule: Sync {
     fn id(&self) -> &'static str;
     /// The profiles it belongs to; empty means every profile.

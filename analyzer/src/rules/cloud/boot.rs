@@ -5,7 +5,7 @@
 use super::CLOUDS;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::{boot_unknown, Finding, Rule, Severity};
+use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 
 pub struct Bootloader;
 
@@ -18,7 +18,7 @@ impl Rule for Bootloader {
     }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
-        let mut f = match b.loader {
+        let f = match b.loader {
             "grub1" | "grub2" => Finding::new(
                 self.id(),
                 Severity::Pass,
@@ -32,10 +32,7 @@ impl Rule for Bootloader {
             )
             .remediation(format!("Plan to reconfigure {other} for the target's disks by hand, or move the host to GRUB 2 first")),
         };
-        for e in &b.evidence {
-            f = f.evidence("boot", e.clone());
-        }
-        f
+        with_boot_evidence(f, host)
     }
 }
 

@@ -5,7 +5,7 @@ use super::os_table::{self, Verdict};
 use super::MGN;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::{boot_unknown, Finding, Rule, Severity};
+use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 use crate::sources;
 
 pub struct OsSupported;
@@ -128,7 +128,7 @@ impl Rule for Bootloader {
     }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
-        let mut f = match b.loader {
+        let f = match b.loader {
             "grub1" | "grub2" => Finding::new(
                 self.id(),
                 Severity::Pass,
@@ -146,13 +146,7 @@ impl Rule for Bootloader {
                 "Install GRUB 2 to the boot disk: grub2-install /dev/sdX && grub2-mkconfig -o /boot/grub2/grub.cfg"
             }),
         };
-        if let Some(by) = b.decided_by {
-            f = f.evidence("decided by", by);
-        }
-        for e in &b.evidence {
-            f = f.evidence("boot", e.clone());
-        }
-        f
+        with_boot_evidence(f, host)
     }
 }
 
