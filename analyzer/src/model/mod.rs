@@ -3,6 +3,7 @@
 
 mod boot;
 mod collection;
+pub mod dependencies;
 mod drivers;
 pub mod egress;
 pub mod facts;
@@ -24,6 +25,7 @@ mod tools;
 
 pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
+pub use dependencies::Dependency;
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};
 pub use interfaces::{ConfigKind, Interface};
@@ -86,6 +88,8 @@ pub struct Host {
     pub drivers: Drivers,
     /// The saved firewall's egress policy and the configured proxies.
     pub egress: egress::Egress,
+    /// What the configuration says the host needs from its network.
+    pub dependencies: Vec<Dependency>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -137,11 +141,13 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         processes: inventory.processes,
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
+        dependencies: Vec::new(),
         problems: Vec::new(),
         sources: Ledger::default(),
     };
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
+    host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     let (problems, sources) = f.finish();
     Host {
         problems,
