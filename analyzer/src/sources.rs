@@ -142,6 +142,7 @@ sources! {
     EFI_BOOT_CURRENT: "boot", File, ["/sys/firmware/efi/efivars/BootCurrent-*"], "efivar" => "host.boot";
     EFI_BOOT_ENTRY: "boot", File, ["/sys/firmware/efi/efivars/Boot{}-*"], "efivar" => "host.boot";
     BOOT_SECTORS: "boot", Fact("BootSectors"), ["first sector of the boot disks"], "boot_sector" => "host.boot";
+    PARTITION_SECTORS: "boot", Fact("BootSectors"), ["first sector of the partitions holding / and /boot"], "boot_sector" => "host.boot";
     ESP_EFI: "boot", Listing, ["/boot/efi/EFI"], "listing" => "host.boot";
     ESP_VENDOR: "boot", Listing, ["/boot/efi/EFI/*"], "listing" => "host.boot";
     ESP_GRUB_CFG: "boot", Presence, ["/boot/efi/EFI/*/grub.cfg"], "presence" => "host.boot";

@@ -178,9 +178,10 @@ fn interface_addr(ifa: nix::ifaddrs::InterfaceAddress) -> Option<InterfaceAddr> 
     })
 }
 
-/// The whole disks under a block device: itself if it is a disk, its
-/// parent if a partition, the disks under its slaves if device-mapper or md.
-fn disks_under(sys_dev: &Path, depth: u32, out: &mut Vec<String>) {
+/// The whole disks and the partitions under a block device: a disk is
+/// itself; a partition is itself and its parent disk; device-mapper and md
+/// devices are what their slaves are.
+fn devices_under(sys_dev: &Path, depth: u32, disks: &mut Vec<String>, parts: &mut Vec<String>) {
     if depth == 0 {
         return;
     }
@@ -192,35 +193,46 @@ fn disks_under(sys_dev: &Path, depth: u32, out: &mut Vec<String>) {
         let mut any = false;
         for e in rd.flatten() {
             any = true;
-            disks_under(&e.path(), depth - 1, out);
+            devices_under(&e.path(), depth - 1, disks, parts);
         }
         if any {
             return;
         }
     }
-    let disk = if real.join("partition").exists() {
-        real.parent().map(Path::to_path_buf)
-    } else {
-        Some(real)
-    };
-    if let Some(name) = disk
-        .as_ref()
-        .and_then(|d| d.file_name())
-        .and_then(|n| n.to_str())
-    {
-        if !out.iter().any(|o| o == name) {
-            out.push(name.to_string());
+    let name = |p: &Path| p.file_name().and_then(|n| n.to_str()).map(str::to_string);
+    let add = |list: &mut Vec<String>, n: Option<String>| {
+        if let Some(n) = n {
+            if !list.contains(&n) {
+                list.push(n);
+            }
         }
+    };
+    if real.join("partition").exists() {
+        add(parts, name(&real));
+        add(disks, real.parent().and_then(name));
+    } else {
+        add(disks, name(&real));
     }
 }
 
 /// The first 512 bytes of each disk that holds / or /boot, to tell which
-/// boot loader (if any) is in its MBR.
+/// boot loader (if any) is in its MBR, and of each partition that holds
+/// them: behind a chain-loading MBR the loader is in the partition's boot
+/// record.
 pub fn boot_sectors<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Result<()> {
     if !c.root.is_live() {
         return Ok(());
     }
-    let mut disks: Vec<(String, Vec<Bytes>)> = Vec::new();
+    type Holds = Vec<(String, Vec<Bytes>)>;
+    let mut disks: Holds = Vec::new();
+    let mut parts: Holds = Vec::new();
+    let hold = |list: &mut Holds, dev: String, target: &[u8]| match list
+        .iter_mut()
+        .find(|(n, _)| *n == dev)
+    {
+        Some((_, holds)) => holds.push(target.into()),
+        None => list.push((dev, vec![target.into()])),
+    };
     for target in [&b"/"[..], b"/boot"] {
         // The last mount on a point is the one in effect.
         let Some(m) = mounts.iter().rev().find(|m| m.mount_point == target) else {
@@ -229,27 +241,39 @@ pub fn boot_sectors<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Res
         if m.major == 0 {
             continue; // not a block device (tmpfs, overlay, nfs)
         }
-        let mut found = Vec::new();
-        disks_under(
+        let (mut found_disks, mut found_parts) = (Vec::new(), Vec::new());
+        devices_under(
             Path::new(&format!("/sys/dev/block/{}:{}", m.major, m.minor)),
             4,
-            &mut found,
+            &mut found_disks,
+            &mut found_parts,
         );
-        for d in found {
-            match disks.iter_mut().find(|(n, _)| *n == d) {
-                Some((_, holds)) => holds.push(target.into()),
-                None => disks.push((d, vec![target.into()])),
-            }
+        for d in found_disks {
+            hold(&mut disks, d, target);
+        }
+        for p in found_parts {
+            hold(&mut parts, p, target);
         }
     }
-    for (disk, holds) in disks {
-        let dev = format!("/dev/{disk}");
+    let sectors = disks
+        .into_iter()
+        .map(|d| (false, d))
+        .chain(parts.into_iter().map(|p| (true, p)));
+    for (partition, (name, holds)) in sectors {
+        let dev = format!("/dev/{name}");
         match read_sector(Path::new(&dev)) {
-            Ok(sector) => c.fact(Fact::BootSector(BootSector {
-                device: dev.as_str().into(),
-                holds,
-                sector: sector.into(),
-            }))?,
+            Ok(sector) => {
+                let b = BootSector {
+                    device: dev.as_str().into(),
+                    holds,
+                    sector: sector.into(),
+                };
+                c.fact(if partition {
+                    Fact::PartitionSector(b)
+                } else {
+                    Fact::BootSector(b)
+                })?
+            }
             Err(e) => c.note(
                 NoteKind::PermissionDenied,
                 Some(dev.as_bytes()),
@@ -343,4 +367,77 @@ pub fn authorized_keys<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::devices_under;
+    use std::os::unix::fs::symlink;
+    use std::path::PathBuf;
+
+    /// A sysfs laid out as the kernel does: /sys/dev/block/M:m links into
+    /// /sys/devices/.../block/<disk>/<partition>; a partition has a
+    /// `partition` file; dm and md devices list their members in `slaves/`.
+    fn sysfs() -> PathBuf {
+        let d = std::env::temp_dir().join(format!("lift-probe-sysfs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        let block = d.join("devices/pci0000:00/block");
+        for p in [
+            "sda/sda1",
+            "sda/sda2",
+            "nvme0n1/nvme0n1p3",
+            "dm-0/slaves",
+            "md0/slaves",
+        ] {
+            std::fs::create_dir_all(block.join(p)).unwrap();
+        }
+        for p in ["sda/sda1", "sda/sda2", "nvme0n1/nvme0n1p3"] {
+            std::fs::write(block.join(p).join("partition"), "1\n").unwrap();
+        }
+        symlink(block.join("sda/sda2"), block.join("dm-0/slaves/sda2")).unwrap();
+        symlink(
+            block.join("nvme0n1/nvme0n1p3"),
+            block.join("md0/slaves/nvme0n1p3"),
+        )
+        .unwrap();
+        symlink(block.join("sda/sda1"), block.join("md0/slaves/sda1")).unwrap();
+        std::fs::create_dir_all(d.join("dev/block")).unwrap();
+        for (n, t) in [
+            ("8:0", "sda"),
+            ("8:1", "sda/sda1"),
+            ("253:0", "dm-0"),
+            ("9:0", "md0"),
+        ] {
+            symlink(block.join(t), d.join("dev/block").join(n)).unwrap();
+        }
+        d
+    }
+
+    fn under(sys: &std::path::Path, dev: &str) -> (Vec<String>, Vec<String>) {
+        let (mut disks, mut parts) = (Vec::new(), Vec::new());
+        devices_under(&sys.join("dev/block").join(dev), 4, &mut disks, &mut parts);
+        (disks, parts)
+    }
+
+    #[test]
+    fn partitions_and_their_disks_through_dm_and_md() {
+        let sys = sysfs();
+        assert_eq!(under(&sys, "8:0"), (vec!["sda".into()], vec![]));
+        assert_eq!(
+            under(&sys, "8:1"),
+            (vec!["sda".into()], vec!["sda1".into()])
+        );
+        // LVM on sda2: the partition behind the logical volume.
+        assert_eq!(
+            under(&sys, "253:0"),
+            (vec!["sda".into()], vec!["sda2".into()])
+        );
+        // RAID 1 across two disks: both partitions, both disks.
+        let (mut disks, mut parts) = under(&sys, "9:0");
+        disks.sort();
+        parts.sort();
+        assert_eq!(disks, ["nvme0n1", "sda"]);
+        assert_eq!(parts, ["nvme0n1p3", "sda1"]);
+        std::fs::remove_dir_all(sys).unwrap();
+    }
 }

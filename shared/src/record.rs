@@ -23,7 +23,7 @@ pub enum Record {
 /// from a newer probe.
 pub const RECORD_VARIANTS: u32 = 6;
 /// Number of `Fact` variants this version knows.
-pub const FACT_VARIANTS: u32 = 8;
+pub const FACT_VARIANTS: u32 = 9;
 
 /// Seconds and nanoseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -153,6 +153,9 @@ pub enum Fact {
     Interfaces(Vec<InterfaceAddr>),
     BootSector(BootSector),
     Elf(ElfSummary),
+    /// The first sector of a partition holding / or /boot: its volume boot
+    /// record, where GRUB, LILO or EXTLINUX sit behind a chain-loading MBR.
+    PartitionSector(BootSector),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -221,7 +224,8 @@ pub struct InterfaceAddr {
     pub flags: u32,
 }
 
-/// The first sector of a disk that holds / or /boot.
+/// The first sector of a disk (`Fact::BootSector`) or partition
+/// (`Fact::PartitionSector`) that holds / or /boot.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct BootSector {

@@ -157,6 +157,14 @@ pub fn boot_sector(device: &str, file: &str) -> Fact {
     })
 }
 
+/// The first sector of a partition holding / and /boot (its boot record).
+pub fn partition_sector(device: &str, file: &str) -> Fact {
+    match boot_sector(device, file) {
+        Fact::BootSector(b) => Fact::PartitionSector(b),
+        _ => unreachable!("boot_sector gives a BootSector"),
+    }
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }

@@ -5,7 +5,8 @@
 use std::path::Path;
 
 use lift_tests::{
-    boot_sector, browser, copy_tree, fixture, lift, probe_bundle, statvfs, uname, Scratch,
+    boot_sector, browser, copy_tree, fixture, lift, partition_sector, probe_bundle, statvfs, uname,
+    Scratch,
 };
 
 const GIB: u64 = 1 << 30;
@@ -241,6 +242,44 @@ fn corrected_verdicts_exit_codes() {
         check(&[&gpt, "--target", "aws-mgn"]),
         (0, format!("{gpt}: ready\n"))
     );
+
+    // EXTLINUX in the partition behind SYSLINUX's chain-loading MBR, on a
+    // root that also keeps GRUB's files: the evidence disagrees, unknown
+    // (exit 3), not a blocker. Without GRUB's files it is EXTLINUX: a
+    // blocker.
+    let extlinux_facts = || {
+        vec![
+            uname("mgn-ready", RELEASE),
+            statvfs("/", 8 * GIB),
+            boot_sector("/dev/sda", "syslinux-mbr.bin"),
+            partition_sector("/dev/sda1", "extlinux-6.04-ext4-vbr.bin"),
+        ]
+    };
+    let both = s.join("both.json");
+    probe_bundle(&root, extlinux_facts(), true, &both);
+    let both = both.to_string_lossy().into_owned();
+    assert_eq!(
+        check(&[&both, "--target", "aws-mgn"]),
+        (3, format!("{both}: unknown\n"))
+    );
+    let only = s.join("extlinux-only");
+    copy_tree(&root, &only);
+    std::fs::remove_dir_all(only.join("boot/grub")).unwrap();
+    std::fs::create_dir_all(only.join("boot/extlinux")).unwrap();
+    std::fs::write(only.join("boot/extlinux/extlinux.conf"), "DEFAULT linux\n").unwrap();
+    let ext = s.join("extlinux.json");
+    probe_bundle(&only, extlinux_facts(), true, &ext);
+    let ext = ext.to_string_lossy().into_owned();
+    let (code, out) = check(&[&ext, "--target", "aws-mgn"]);
+    assert_eq!(
+        (code, out.trim_end().ends_with("not-ready")),
+        (1, true),
+        "{out}"
+    );
+    let report = lift(&["report", &ext, "--target", "aws-mgn", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(v["host"]["boot"]["loader"], "extlinux");
+    assert_eq!(v["host"]["boot"]["decided_by"], "partition-boot-record");
 
     let copy = s.join("leftover");
     copy_tree(&root, &copy);

@@ -113,7 +113,7 @@ fn every_opened_path_is_in_the_spec_table() {
                     link_targets.insert(absolute(&e.path.to_string_lossy(), &t.to_string_lossy()));
                 }
             }
-            Record::Fact(Fact::BootSector(b)) => {
+            Record::Fact(Fact::BootSector(b) | Fact::PartitionSector(b)) => {
                 devices.insert(b.device.to_string_lossy());
             }
             // A boot sector that could not be read is noted with its device.
@@ -146,7 +146,7 @@ fn every_opened_path_is_in_the_spec_table() {
             || path == "/proc/self/mountinfo"
             // The ELF summary of each running program's executable.
             || (path.starts_with("/proc/") && path.ends_with("/exe"))
-            // The boot sector of the disks holding / and /boot.
+            // The first sector of the disks and partitions holding / and /boot.
             || devices.contains(&path)
             // Listing a directory on the way to what was recorded below it
             // (glob expansion, /sys/block/*/slaves while finding boot disks).

@@ -25,6 +25,7 @@ pub struct Boot {
     /// The evidence that decided the loader: `efi-boot-entry`,
     /// `efi-boot-entry+esp` (the removable path, told by what sits beside
     /// it), `efi-boot-entry+configuration`, `esp`, `boot-sector`,
+    /// `partition-boot-record` (behind a chain-loading MBR),
     /// `configuration`; null when the loader is unknown.
     pub decided_by: Option<&'static str>,
     /// Where the evidence disagrees: what said what.
@@ -387,69 +388,101 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
     }
 }
 
-fn bios(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
-    let sectors = f.all_facts(&src::BOOT_SECTORS, |x| match x {
-        Fact::BootSector(s) => Some(s),
-        _ => None,
-    });
-    let mut runs: Vec<Seen> = Vec::new();
-    let mut generic = Vec::new();
+/// The loader whose own code a boot sector holds, or None for generic code
+/// (a chain-loading MBR, an empty sector, a filesystem's superblock).
+fn sector_loader(code: BootCode, config: &[Seen]) -> Option<&'static str> {
+    match code {
+        BootCode::GrubLegacy => Some("grub1"),
+        BootCode::Grub2 => Some("grub2"),
+        // "GRUB " without a generation: the files tell which.
+        BootCode::Grub => match one_loader(config) {
+            Ok(Some("grub1")) => Some("grub1"),
+            _ => Some("grub2"),
+        },
+        BootCode::Lilo => Some("lilo"),
+        BootCode::Extlinux => Some("extlinux"),
+        // Generic code that chain-loads the active partition's boot
+        // record (SYSLINUX's mbr.bin and gptmbr.bin, Windows'), or none at
+        // all (a GPT protective MBR): the loader is elsewhere.
+        BootCode::Syslinux
+        | BootCode::SyslinuxGpt
+        | BootCode::Windows
+        | BootCode::Other
+        | BootCode::Empty => None,
+    }
+}
+
+/// Boot sectors that hold a loader's own code, and those that hand over.
+fn weigh_sectors<'a>(
+    f: &Facts,
+    sectors: impl IntoIterator<Item = &'a lift_bundle::BootSector>,
+    whose: &str,
+    config: &[Seen],
+    evidence: &mut Vec<String>,
+) -> (Vec<Seen>, Vec<String>) {
+    let (mut runs, mut generic) = (Vec::new(), Vec::new());
     for s in sectors {
         let dev = s.device.to_string_lossy();
         let b = match boot_sector::parse(&s.sector.0) {
             Ok(b) => b,
             Err(e) => {
-                f.problem(&dev, format!("boot sector: {e}"));
+                f.problem(&dev, format!("{whose}: {e}"));
                 continue;
             }
         };
-        let why = format!(
-            "boot sector of {dev}: {:?} ({})",
-            b.code,
-            b.evidence.join("; ")
-        );
+        let why = format!("{whose} of {dev}: {:?} ({})", b.code, b.evidence.join("; "));
         evidence.push(why.clone());
-        let loader = match b.code {
-            BootCode::GrubLegacy => "grub1",
-            BootCode::Grub2 => "grub2",
-            // "GRUB " without a generation: the files tell which.
-            BootCode::Grub => match one_loader(config) {
-                Ok(Some("grub1")) => "grub1",
-                _ => "grub2",
-            },
-            BootCode::Lilo => "lilo",
-            // Generic code that chain-loads the active partition's boot
-            // record (SYSLINUX's mbr.bin and gptmbr.bin, Windows'), or
-            // none at all (a GPT protective MBR): the loader is elsewhere.
-            BootCode::Syslinux
-            | BootCode::SyslinuxGpt
-            | BootCode::Windows
-            | BootCode::Other
-            | BootCode::Empty => {
-                generic.push(why);
-                continue;
-            }
-        };
-        runs.push(Seen { loader, why });
+        match sector_loader(b.code, config) {
+            Some(loader) => runs.push(Seen { loader, why }),
+            None => generic.push(why),
+        }
     }
+    (runs, generic)
+}
+
+/// One loader family among sectors that run a loader, or the conflict.
+fn one_runs(runs: &[Seen], what: &str) -> Result<Option<Seen>, Decision> {
     let mut loaders: Vec<&str> = runs.iter().map(|s| family(s.loader)).collect();
     loaders.sort();
     loaders.dedup();
-    match (runs.as_slice(), loaders.len()) {
-        ([], _) => {}
-        (_, 1) => {
-            // A disk with a loader's own code outweighs one without.
-            let what = runs[0].why.clone();
-            return against_config(runs[0].loader, "boot-sector", &what, config);
-        }
-        _ => {
-            return conflict(format!(
-                "the boot disks hold different loaders: {}",
-                runs.iter()
-                    .map(|s| s.why.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ))
+    match loaders.len() {
+        0 => Ok(None),
+        1 => Ok(Some(runs[0].clone())),
+        _ => Err(conflict(format!(
+            "{what} hold different loaders: {}",
+            runs.iter()
+                .map(|s| s.why.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))),
+    }
+}
+
+fn bios(f: &Facts, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
+    let sectors = f.all_facts(&src::BOOT_SECTORS, |x| match x {
+        Fact::BootSector(s) => Some(s),
+        _ => None,
+    });
+    let (runs, generic) = weigh_sectors(f, sectors, "boot sector", config, evidence);
+    match one_runs(&runs, "the boot disks") {
+        // A disk with a loader's own code outweighs one without.
+        Ok(Some(s)) => return against_config(s.loader, "boot-sector", &s.why, config),
+        Ok(None) => {}
+        Err(d) => return d,
+    }
+    if !generic.is_empty() {
+        // The MBR hands over to the active partition: its boot record runs.
+        let parts = f.all_facts(&src::PARTITION_SECTORS, |x| match x {
+            Fact::PartitionSector(s) => Some(s),
+            _ => None,
+        });
+        let (runs, _) = weigh_sectors(f, parts, "partition boot record", config, evidence);
+        match one_runs(&runs, "the boot partitions") {
+            Ok(Some(s)) => {
+                return against_config(s.loader, "partition-boot-record", &s.why, config)
+            }
+            Ok(None) => {}
+            Err(d) => return d,
         }
     }
     match one_loader(config) {
@@ -473,6 +506,7 @@ mod tests {
     use crate::model::{build, Boot};
     use crate::snapshot::{DirSnapshot, Snapshot};
     use crate::testing::{boot_sector, bundle, fixture, TempRoot};
+    use lift_bundle::Fact;
 
     fn boot_of(case: &str) -> Boot {
         build(&DirSnapshot::new(&fixture(case)) as &dyn Snapshot).boot
@@ -523,17 +557,104 @@ mod tests {
     }
 
     fn bios_boot(files: &[(&str, &str)], sectors: &[(&str, &str)]) -> Boot {
+        bios_boot_parts(files, sectors, &[])
+    }
+
+    /// A BIOS host's boot: the disks' first sectors, then the partitions'.
+    fn bios_boot_parts(
+        files: &[(&str, &str)],
+        sectors: &[(&str, &str)],
+        parts: &[(&str, &str)],
+    ) -> Boot {
         let r = TempRoot::with(files);
         r.mkdir("sys/firmware/acpi");
-        let facts = sectors
-            .iter()
-            .map(|(dev, name)| {
-                let mut s = sector(name);
-                s.resize(512, 0);
-                boot_sector(dev, s)
-            })
-            .collect();
+        let read = |(dev, name): &(&str, &str)| {
+            let mut s = sector(name);
+            s.resize(512, 0);
+            boot_sector(dev, s)
+        };
+        let mut facts: Vec<Fact> = sectors.iter().map(read).collect();
+        facts.extend(parts.iter().map(read).map(|f| match f {
+            Fact::BootSector(s) => Fact::PartitionSector(s),
+            other => other,
+        }));
         build(&bundle(r.path(), facts, true) as &dyn Snapshot).boot
+    }
+
+    /// Behind a chain-loading or empty MBR the partition's boot record
+    /// runs: it decides over the configuration files, and a disagreement
+    /// between them is unknown, not a verdict.
+    #[test]
+    fn the_partition_boot_record_behind_a_generic_mbr() {
+        let extlinux = [("boot/extlinux/extlinux.conf", "DEFAULT linux\n")];
+        let grub = [("boot/grub/grub.cfg", "set default=0\n")];
+        // SYSLINUX's mbr.bin chain-loads EXTLINUX installed in sda1.
+        let b = bios_boot_parts(
+            &extlinux,
+            &[("/dev/sda", "syslinux-mbr.bin")],
+            &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
+        );
+        assert_eq!(
+            (b.loader, b.decided_by),
+            ("extlinux", Some("partition-boot-record")),
+            "{b:?}"
+        );
+        assert!(
+            b.evidence
+                .iter()
+                .any(|e| e.starts_with("partition boot record of /dev/sda1: Extlinux")),
+            "{:?}",
+            b.evidence
+        );
+        // GRUB 2 installed to the partition behind a GPT protective MBR.
+        let b = bios_boot_parts(
+            &grub,
+            &[("/dev/sda", "gpt-protective-mbr.bin")],
+            &[("/dev/sda1", "grub2-2.06-ext4-vbr.bin")],
+        );
+        assert_eq!(
+            (b.loader, b.decided_by),
+            ("grub2", Some("partition-boot-record")),
+            "{b:?}"
+        );
+        // EXTLINUX in the partition while only GRUB's files are there: the
+        // evidence disagrees.
+        let b = bios_boot_parts(
+            &grub,
+            &[("/dev/sda", "syslinux-mbr.bin")],
+            &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
+        );
+        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert!(b.conflict.unwrap().contains("names extlinux"));
+        // A partition without boot code (ext4 leaves its first sector
+        // zeroed): the configuration decides, as before.
+        let b = bios_boot_parts(
+            &grub,
+            &[("/dev/sda", "syslinux-mbr.bin")],
+            &[("/dev/sda1", "empty.bin")],
+        );
+        assert_eq!((b.loader, b.decided_by), ("grub2", Some("configuration")));
+        // GRUB in the MBR runs first: the partition's record is not asked.
+        let b = bios_boot_parts(
+            &grub,
+            &[("/dev/sda", "grub2-boot.img")],
+            &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
+        );
+        assert_eq!((b.loader, b.decided_by), ("grub2", Some("boot-sector")));
+        // Two boot partitions (RAID 1 members) with different loaders.
+        let b = bios_boot_parts(
+            &grub,
+            &[("/dev/sda", "empty.bin"), ("/dev/sdb", "empty.bin")],
+            &[
+                ("/dev/sda1", "grub2-2.06-ext4-vbr.bin"),
+                ("/dev/sdb1", "extlinux-6.04-ext4-vbr.bin"),
+            ],
+        );
+        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert!(b
+            .conflict
+            .unwrap()
+            .contains("the boot partitions hold different loaders"));
     }
 
     /// sgdisk's protective MBR (no boot code) and an all-zero sector do not

@@ -19,6 +19,10 @@
 //! - SYSLINUX's mbr.bin and gptmbr.bin print "Multiple active partitions";
 //!   gptmbr says "Missing OS" where mbr.bin says "Missing operating system".
 //! - Windows MBRs print "Invalid partition table" / "Error loading operating system".
+//! - SYSLINUX and EXTLINUX's own boot sector (a partition's volume boot
+//!   record, or a whole unpartitioned disk's) names itself "SYSLINUX" in
+//!   the BPB's OEM field at offset 3 (extlinux 6.04 writes that too; older
+//!   ones "EXTLINUX") and prints "Boot error".
 
 use super::ParseError;
 
@@ -36,6 +40,9 @@ pub enum BootCode {
     Lilo,
     Syslinux,
     SyslinuxGpt,
+    /// SYSLINUX/EXTLINUX's volume boot record: the loader itself, not a
+    /// chain-loader.
+    Extlinux,
     Windows,
     /// Boot code that none of the above matches.
     Other,
@@ -91,6 +98,15 @@ fn classify(sector: &[u8]) -> (BootCode, Vec<String>) {
     }
     if &sector[6..10] == b"LILO" {
         return (BootCode::Lilo, vec!["offset 0x006: \"LILO\"".into()]);
+    }
+    if matches!(&sector[3..11], b"SYSLINUX" | b"EXTLINUX") {
+        let oem = String::from_utf8_lossy(&sector[3..11]).into_owned();
+        return (
+            BootCode::Extlinux,
+            vec![format!(
+                "offset 0x003: \"{oem}\" (OEM name of SYSLINUX/EXTLINUX's boot sector)"
+            )],
+        );
     }
     if let Some(at) = find(code, b"GRUB ") {
         let mut evidence = vec![format!("offset {at:#05x}: \"GRUB \"")];
@@ -188,6 +204,17 @@ mod tests {
             ),
             ("lilo-20-mbr.bin", BootCode::Lilo, PartitionTable::Mbr),
             ("empty.bin", BootCode::Empty, PartitionTable::None),
+            // Partitions' boot records, as the installers write them.
+            (
+                "extlinux-6.04-ext4-vbr.bin",
+                BootCode::Extlinux,
+                PartitionTable::None,
+            ),
+            (
+                "grub2-2.06-ext4-vbr.bin",
+                BootCode::Grub2,
+                PartitionTable::None,
+            ),
         ];
         for (name, code, table) in cases {
             let parsed = parse(&sector(name)).unwrap();

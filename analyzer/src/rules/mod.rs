@@ -108,6 +108,10 @@ impl Finding {
 pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
     use crate::sources as s;
     let mut v: Vec<&'static Source> = vec![&s::BOOT_SECTORS];
+    // Read only behind a chain-loading or empty MBR.
+    if host.sources.get(&s::PARTITION_SECTORS).is_some() {
+        v.push(&s::PARTITION_SECTORS);
+    }
     if host.boot.firmware == "uefi" {
         v.extend([&s::EFI_BOOT_CURRENT, &s::ESP_EFI]);
     }
@@ -116,7 +120,10 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
 }
 
 /// A boot-loader check that cannot judge: the conflict in the evidence,
-/// or the sources that gave nothing.
+/// or the sources that gave nothing. `missing` lists sources that could
+/// not be read; where every source was read and they disagree it is empty,
+/// and the detail and the evidence (the callers add `with_boot_evidence`)
+/// say what named which loader.
 pub(crate) fn boot_unknown(id: &'static str, host: &Host) -> Finding {
     let detail = match &host.boot.conflict {
         Some(c) => format!("the boot loader cannot be told: {c}"),

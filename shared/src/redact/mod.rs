@@ -260,6 +260,11 @@ impl Redactor {
                 b.holds = b.holds.iter().map(|h| self.path(h)).collect();
                 Fact::BootSector(b)
             }
+            Fact::PartitionSector(mut b) => {
+                b.device = self.path(&b.device);
+                b.holds = b.holds.iter().map(|h| self.path(h)).collect();
+                Fact::PartitionSector(b)
+            }
             Fact::Elf(mut e) => {
                 e.path = self.path(&e.path);
                 Fact::Elf(e)

@@ -156,6 +156,9 @@ impl Rule for KernelHeaders {
                         shown(p)
                     ),
                 )
+                // Both sources were read and disagree: nothing is missing,
+                // the evidence says what each said.
+                .evidence("/usr/src", format!("listed; no tree for kernel {release}"))
                 .remediation(format!("Check on the host: ls /usr/src /usr/src/kernels; rpm -V / dpkg -V the package, or {install_cmd}")),
                 (_, Some(_)) => Finding::unknown(self.id(), host, &[&sources::USR_SRC_KERNELS]),
                 _ => {
@@ -415,6 +418,9 @@ mod tests {
         let f = KernelHeaders.check(&bundle_host(&gone, vec![uname(release)]));
         assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
         assert!(f.detail.contains("evidence disagrees"), "{}", f.detail);
+        assert!(f.missing.is_empty(), "{:?}", f.missing);
+        let said: Vec<&str> = f.evidence.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(said, ["/usr/src", "package database"]);
     }
 
     /// /usr/src/kernels was there but not listed: with kernel-devel in the
