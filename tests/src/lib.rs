@@ -165,6 +165,32 @@ pub fn partition_sector(device: &str, file: &str) -> Fact {
     }
 }
 
+/// The facts a fixture root's `lift-facts` file lists, one per line, for
+/// what a directory tree cannot hold (what a live probe reads from system
+/// calls and devices):
+///
+/// ```text
+/// uname RELEASE
+/// boot-sector DEVICE FILE        (FILE in fixtures/boot-sectors)
+/// partition-sector DEVICE FILE
+/// ```
+pub fn facts_file(path: &Path) -> Vec<Fact> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [] => {}
+            [w, ..] if w.starts_with('#') => {}
+            ["uname", release] => out.push(uname("fixture", release)),
+            ["boot-sector", dev, file] => out.push(boot_sector(dev, file)),
+            ["partition-sector", dev, file] => out.push(partition_sector(dev, file)),
+            _ => panic!("{}:{}: unknown fact line: {line}", path.display(), n + 1),
+        }
+    }
+    out
+}
+
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use lift::profile::{Profile, Target};
 use lift::render::{self, Format};
 use lift::report::Report;
-use lift::snapshot::DirSnapshot;
-use lift_tests::workspace;
+use lift::snapshot::{BundleSnapshot, DirSnapshot, Snapshot};
+use lift_tests::{facts_file, probe_bundle, workspace, Scratch};
 
 /// Every directory under fixtures/ that is a root filesystem tree: it has
 /// one of the top-level directories the probe reads.
@@ -57,15 +57,27 @@ fn every_fixture_and_profile() {
     settings.set_snapshot_path("snapshots");
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| {
+        let scratch = Scratch::new("snapshots");
         for root in roots {
             let root = root.canonicalize().unwrap();
-            let snap = DirSnapshot::new(&root);
             let name = name_of(&root, &fixtures);
+            // A root with a `lift-facts` file stands for a live probe's
+            // bundle: the probe scans the tree and the listed facts (boot
+            // sectors, uname) are added, as a live run reads them.
+            let facts = root.join("lift-facts");
+            let bundle = scratch.join(&format!("{name}.lift.json"));
+            let snap: Box<dyn Snapshot> = if facts.exists() {
+                probe_bundle(&root, facts_file(&facts), true, &bundle);
+                Box::new(BundleSnapshot::open_json(&bundle).unwrap())
+            } else {
+                Box::new(DirSnapshot::new(&root))
+            };
+            let snap = snap.as_ref();
             let mut md = String::new();
             let mut findings = serde_json::Map::new();
             let mut full = String::new();
             for p in Profile::ALL {
-                let report = Report::build(&snap, &Target::new(*p));
+                let report = Report::build(snap, &Target::new(*p));
                 md.push_str(&format!("<!-- profile {} -->\n", p.name()));
                 md.push_str(&render::render(&report, Format::Markdown).unwrap());
                 let mut v = serde_json::to_value(&report).unwrap();
@@ -86,7 +98,8 @@ fn every_fixture_and_profile() {
                 serde_json::to_string_pretty(&findings).unwrap()
             );
             let here = root.to_string_lossy().into_owned();
-            let scrub = |s: &str| s.replace(&here, "$ROOT");
+            let made = bundle.to_string_lossy().into_owned();
+            let scrub = |s: &str| s.replace(&made, "$BUNDLE").replace(&here, "$ROOT");
             insta::assert_snapshot!(format!("{name}.md"), scrub(&md));
             insta::assert_snapshot!(format!("{name}.json"), scrub(&json));
         }

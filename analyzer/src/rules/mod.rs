@@ -120,16 +120,34 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
 }
 
 /// A boot-loader check that cannot judge: the conflict in the evidence,
-/// or the sources that gave nothing. `missing` lists sources that could
-/// not be read; where every source was read and they disagree it is empty,
-/// and the detail and the evidence (the callers add `with_boot_evidence`)
-/// say what named which loader.
+/// or the sources that gave nothing. Where the sources were read and
+/// disagree nothing is missing: `missing` is empty and the detail and the
+/// evidence (the callers add `with_boot_evidence`) say what named which
+/// loader. Of GRUB's configuration files one is enough: the others are not
+/// missing when one was read.
 pub(crate) fn boot_unknown(id: &'static str, host: &Host) -> Finding {
-    let detail = match &host.boot.conflict {
-        Some(c) => format!("the boot loader cannot be told: {c}"),
-        None => String::new(),
+    let f = Finding::new(id, Severity::Unknown, String::new());
+    if let Some(c) = &host.boot.conflict {
+        return Finding {
+            detail: format!("the boot loader cannot be told: {c}"),
+            ..f
+        };
+    }
+    let present = |s: &Source| {
+        host.sources
+            .get(s)
+            .is_some_and(|r| r.state == crate::sources::State::Present)
     };
-    Finding::new(id, Severity::Unknown, detail).lacking(host.sources.missing(&boot_evidence(host)))
+    let mut wanted = boot_evidence(host);
+    let grub = [
+        &crate::sources::GRUB2_CFG,
+        &crate::sources::GRUB_CFG,
+        &crate::sources::GRUB_MENU_LST,
+    ];
+    if grub.iter().any(|s| present(s)) {
+        wanted.retain(|s| !grub.iter().any(|g| std::ptr::eq(*g, *s)));
+    }
+    f.lacking(host.sources.missing(&wanted))
 }
 
 /// A boot-loader finding's evidence: which evidence decided, then each
