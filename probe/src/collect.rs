@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::fs::Metadata;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::os::unix::fs::MetadataExt;
 use std::time::Instant;
 
@@ -22,6 +22,8 @@ use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
 
 /// The smallest piece of content worth compressing when time runs short.
 const MIN_PIECE: u64 = 64 * 1024;
+/// How much of a large file the private-key pass reads at a time.
+const SCAN_PIECE: u64 = 1024 * 1024;
 use lift_bundle::paths as glob;
 
 pub struct Collector<'r, W: Write> {
@@ -377,6 +379,12 @@ impl<'r, W: Write> Collector<'r, W> {
                 return self.push_entry(e);
             }
         };
+        // Files whose lines the scrub table reads are held whole to be
+        // scrubbed, so they are never streamed: past CHUNK they are cut
+        // (at a line end, below). Others stream, checked first for private
+        // key blocks.
+        let line_scrubbed = scrub::family(&path).is_some();
+        let cap = if line_scrubbed { cap.min(CHUNK) } else { cap };
         if e.size > CHUNK && cap > CHUNK {
             return self.chunked(e, file, cap);
         }
@@ -402,6 +410,14 @@ impl<'r, W: Write> Collector<'r, W> {
             );
             self.note(NoteKind::Other, Some(&path), msg)?;
         }
+        // A cut inside a line could hide a secret's key from its rule.
+        let bytes = match (
+            more && line_scrubbed,
+            bytes.iter().rposition(|&b| b == b'\n'),
+        ) {
+            (true, Some(end)) => bytes[..=end].to_vec(),
+            _ => bytes,
+        };
         let Some(bytes) = self.scrub(&path, bytes) else {
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
@@ -442,9 +458,44 @@ impl<'r, W: Write> Collector<'r, W> {
         }
     }
 
-    /// Streams a large file as `Chunk` records after its entry.
+    /// Streams a large file as `Chunk` records after its entry, once a
+    /// first pass over what will be taken found no private key block.
     fn chunked(&mut self, mut e: Entry, mut file: std::fs::File, cap: u64) -> io::Result<()> {
         let path = e.path.clone();
+        let mut blocks = scrub::BlockScan::new(&path.0);
+        let mut scanned = 0u64;
+        while scanned < cap && self.may_continue() {
+            match rootfs::read_up_to(&mut file, SCAN_PIECE.min(cap - scanned)) {
+                Ok(d) if d.is_empty() => break,
+                Ok(d) => {
+                    scanned += d.len() as u64;
+                    blocks.feed(&d);
+                }
+                Err(err) => {
+                    self.status.errors += 1;
+                    e.content = Content::Error {
+                        errno: errno_of(&err),
+                        message: err.to_string(),
+                    };
+                    return self.push_entry(e);
+                }
+            }
+        }
+        if let Some(rule) = blocks.withheld() {
+            self.redacted(&path.0, &format!("{rule}: content withheld"), 1);
+            e.content = Content::Skipped(SkipReason::Secret);
+            return self.push_entry(e);
+        }
+        // Only what was scanned is streamed.
+        let cap = cap.min(scanned);
+        if let Err(err) = file.seek(io::SeekFrom::Start(0)) {
+            self.status.errors += 1;
+            e.content = Content::Error {
+                errno: errno_of(&err),
+                message: err.to_string(),
+            };
+            return self.push_entry(e);
+        }
         e.content = Content::Chunked { size: e.size };
         self.push_entry(e)?;
         let mut offset = 0u64;

@@ -221,3 +221,83 @@ fn no_planted_secret_reaches_the_bundle() {
         }
     }
 }
+
+/// Files past the 16 MiB piece size: a file the scrub table reads by lines
+/// is cut at a line end and scrubbed, never streamed unscrubbed; any other
+/// large file is streamed only after a first pass found no private key
+/// block in it, and withheld whole when one is there, even with its
+/// markers megabytes apart and "-----BEGIN" across a piece boundary.
+#[test]
+fn large_files_are_scrubbed_or_withheld() {
+    const MIB: usize = 1 << 20;
+    let s = Scratch::new("large-secrets");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    // /etc/fstab of 17 MiB: a cifs password on the first line and another
+    // past 16 MiB.
+    let mut fstab =
+        b"//filer/share /mnt/share cifs username=bob,password=PLANTBIGFSTAB1 0 0\n".to_vec();
+    let filler = b"# a comment line to make the file large, as a generated fstab might be\n";
+    while fstab.len() < 17 * MIB {
+        fstab.extend_from_slice(filler);
+    }
+    fstab.extend_from_slice(b"//filer/other /mnt/other cifs password=PLANTBIGFSTAB2 0 0\n");
+    std::fs::write(root.join("etc/fstab"), &fstab).unwrap();
+    // An rpm database of 20 MiB with a private key block inside; its
+    // "-----BEGIN" straddles the 1 MiB boundary of the probe's first pass.
+    let rpm = root.join("var/lib/rpm");
+    std::fs::create_dir_all(&rpm).unwrap();
+    let mut db = vec![0u8; 20 * MIB];
+    let at = MIB - 5;
+    db[at..at + 10].copy_from_slice(b"-----BEGIN");
+    let tail = b" RSA PRIVATE KEY-----\nPLANTBIGRPMKEY\n";
+    db[18 * MIB..18 * MIB + tail.len()].copy_from_slice(tail);
+    std::fs::write(rpm.join("Packages"), &db).unwrap();
+    // A large file without a key still streams.
+    let sysimage = root.join("usr/lib/sysimage/rpm");
+    std::fs::create_dir_all(&sysimage).unwrap();
+    std::fs::write(sysimage.join("Packages"), vec![7u8; 18 * MIB]).unwrap();
+
+    let bundle = s.join("large.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    for v in ["PLANTBIGFSTAB1", "PLANTBIGFSTAB2", "PLANTBIGRPMKEY"] {
+        assert!(!contains(&raw, v.as_bytes()), "{v} leaked into the bundle");
+    }
+    let recs = records(&bundle);
+    let entry = |path: &str| {
+        recs.iter()
+            .find_map(|r| match r {
+                Record::Entry(e) if e.path.to_string_lossy() == path => Some(e.content.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{path} not recorded"))
+    };
+    match entry("/etc/fstab") {
+        Content::Truncated { head, size } => {
+            assert_eq!(size, fstab.len() as u64);
+            assert!(head.0.len() <= 16 * MIB);
+            assert!(head.0.ends_with(b"\n"), "cut inside a line");
+            assert!(head.to_string_lossy().starts_with(
+                "//filer/share /mnt/share cifs username=bob,password=<redacted> 0 0\n"
+            ));
+        }
+        other => panic!("/etc/fstab: {other:?}"),
+    }
+    assert!(matches!(
+        entry("/var/lib/rpm/Packages"),
+        Content::Skipped(lift_bundle::SkipReason::Secret)
+    ));
+    assert!(matches!(
+        entry("/usr/lib/sysimage/rpm/Packages"),
+        Content::Chunked { size } if size == 18 * MIB as u64
+    ));
+    let Some(Record::Footer(footer)) = recs.last() else {
+        panic!("no footer")
+    };
+    assert!(footer
+        .redactions
+        .iter()
+        .any(|r| r.path.to_string_lossy() == "/var/lib/rpm/Packages"
+            && r.what == "pem-private-key: content withheld"));
+}

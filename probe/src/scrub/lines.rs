@@ -5,21 +5,11 @@ use std::ops::Range;
 
 use super::find;
 
-pub fn pem_private_key(c: &[u8]) -> bool {
-    find(c, b"-----BEGIN").is_some() && find(c, b"PRIVATE KEY-----").is_some()
-}
-
-pub fn pgp_private_key(c: &[u8]) -> bool {
-    find(c, b"-----BEGIN PGP PRIVATE KEY BLOCK-----").is_some()
-}
-
-pub fn putty_private_key(c: &[u8]) -> bool {
-    find(c, b"PuTTY-User-Key-File-").is_some() && find(c, b"Private-Lines:").is_some()
-}
-
-pub fn openvpn_static_key(c: &[u8]) -> bool {
-    find(c, b"-----BEGIN OpenVPN Static key").is_some()
-}
+// Private key blocks: a file holding every marker of one is withheld.
+pub const PEM_PRIVATE_KEY: &[&[u8]] = &[b"-----BEGIN", b"PRIVATE KEY-----"];
+pub const PGP_PRIVATE_KEY: &[&[u8]] = &[b"-----BEGIN PGP PRIVATE KEY BLOCK-----"];
+pub const PUTTY_PRIVATE_KEY: &[&[u8]] = &[b"PuTTY-User-Key-File-", b"Private-Lines:"];
+pub const OPENVPN_STATIC_KEY: &[&[u8]] = &[b"-----BEGIN OpenVPN Static key"];
 
 /// A key lowercased with `-`, `_`, `.`, quotes and spaces dropped.
 fn normal(key: &[u8]) -> Vec<u8> {

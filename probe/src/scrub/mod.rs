@@ -146,7 +146,7 @@ fn path_matches(pattern: &[u8], path: &[u8]) -> bool {
 /// How a rule finds a secret.
 pub enum Finds {
     /// The whole content is withheld when this says it holds the secret.
-    Block(fn(&[u8]) -> bool),
+    Block(&'static [&'static [u8]]),
     /// Secret values in one line (given without its end).
     Line(fn(&[u8]) -> Vec<Range<usize>>),
     /// Secret values among the words of one command line.
@@ -174,25 +174,25 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "pem-private-key",
         families: &[Any],
-        finds: Finds::Block(lines::pem_private_key),
+        finds: Finds::Block(lines::PEM_PRIVATE_KEY),
         catches: "`-----BEGIN ... PRIVATE KEY-----` (PEM, OpenSSH): file withheld",
     },
     Rule {
         id: "pgp-private-key",
         families: &[Any],
-        finds: Finds::Block(lines::pgp_private_key),
+        finds: Finds::Block(lines::PGP_PRIVATE_KEY),
         catches: "`-----BEGIN PGP PRIVATE KEY BLOCK-----`: file withheld",
     },
     Rule {
         id: "putty-private-key",
         families: &[Any],
-        finds: Finds::Block(lines::putty_private_key),
+        finds: Finds::Block(lines::PUTTY_PRIVATE_KEY),
         catches: "PuTTY `.ppk` keys (`PuTTY-User-Key-File-N:` with `Private-Lines:`): file withheld",
     },
     Rule {
         id: "openvpn-static-key",
         families: &[Any],
-        finds: Finds::Block(lines::openvpn_static_key),
+        finds: Finds::Block(lines::OPENVPN_STATIC_KEY),
         catches: "`-----BEGIN OpenVPN Static key`: file withheld",
     },
     Rule {
@@ -301,16 +301,80 @@ pub enum Outcome {
     Scrubbed(Vec<u8>, Vec<(&'static str, u32)>),
 }
 
+/// The whole-file rules (private key blocks) over content read in pieces:
+/// a file too large to hold at once is scanned piece by piece before any of
+/// it is written, and withheld whole when one fires. Markers that straddle
+/// two pieces are found through the tail kept from the last piece.
+pub struct BlockScan {
+    rules: Vec<&'static Rule>,
+    /// Per rule, which of its markers have been seen.
+    seen: Vec<Vec<bool>>,
+    tail: Vec<u8>,
+}
+
+/// Longer than any marker, so a marker split across pieces is whole in
+/// the tail and the next piece together.
+const MARKER_OVERLAP: usize = 64;
+
+impl BlockScan {
+    pub fn new(path: &[u8]) -> Self {
+        let fam = family(path);
+        let rules: Vec<&'static Rule> = RULES
+            .iter()
+            .filter(|r| r.families.iter().any(|f| *f == Any || Some(*f) == fam))
+            .filter(|r| matches!(r.finds, Finds::Block(_)))
+            .collect();
+        let seen = rules
+            .iter()
+            .map(|r| match r.finds {
+                Finds::Block(m) => vec![false; m.len()],
+                _ => Vec::new(),
+            })
+            .collect();
+        BlockScan {
+            rules,
+            seen,
+            tail: Vec::new(),
+        }
+    }
+
+    pub fn feed(&mut self, piece: &[u8]) {
+        let joined: Vec<u8>;
+        let hay = if self.tail.is_empty() {
+            piece
+        } else {
+            joined = [self.tail.as_slice(), piece].concat();
+            &joined
+        };
+        for (rule, seen) in self.rules.iter().zip(&mut self.seen) {
+            if let Finds::Block(markers) = rule.finds {
+                for (m, s) in markers.iter().zip(seen.iter_mut()) {
+                    *s = *s || find(hay, m).is_some();
+                }
+            }
+        }
+        let keep = hay.len().min(MARKER_OVERLAP);
+        self.tail = hay[hay.len() - keep..].to_vec();
+    }
+
+    /// The first rule all of whose markers were seen.
+    pub fn withheld(&self) -> Option<&'static str> {
+        self.rules
+            .iter()
+            .zip(&self.seen)
+            .find(|(_, seen)| seen.iter().all(|s| *s))
+            .map(|(r, _)| r.id)
+    }
+}
+
 /// Applies every rule of `path`'s families to `content`.
 pub fn scrub(path: &[u8], content: &[u8]) -> Outcome {
     let fam = family(path);
     let applies = |r: &Rule| r.families.iter().any(|f| *f == Any || Some(*f) == fam);
-    for rule in RULES.iter().filter(|r| applies(r)) {
-        if let Finds::Block(holds) = rule.finds {
-            if holds(content) {
-                return Outcome::Withheld(rule.id);
-            }
-        }
+    let mut blocks = BlockScan::new(path);
+    blocks.feed(content);
+    if let Some(rule) = blocks.withheld() {
+        return Outcome::Withheld(rule);
     }
     let mut found: Vec<(Range<usize>, &'static str)> = Vec::new();
     let cmdline = fam == Some(Cmdline);

@@ -464,3 +464,38 @@ fn a_huge_line_is_linear() {
     );
     assert!(rules.contains(&"mysql-p") && !out.contains("-px "));
 }
+
+/// A private key block in a file read in pieces: a marker split across two
+/// pieces, and the markers pieces apart, are found as in the whole file.
+#[test]
+fn block_scan_across_pieces() {
+    let key = b"-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\n";
+    let mut file = vec![b'x'; 3000];
+    file.extend_from_slice(key);
+    file.extend(std::iter::repeat_n(b'y', 3000));
+    for piece in [1, 7, 10, 31, 100, 1000, 4096] {
+        let mut scan = super::BlockScan::new(b"/var/lib/rpm/Packages");
+        for p in file.chunks(piece) {
+            scan.feed(p);
+        }
+        assert_eq!(
+            scan.withheld(),
+            Some("pem-private-key"),
+            "pieces of {piece}"
+        );
+    }
+    // "-----BEGIN" in one piece, "PRIVATE KEY-----" many pieces later.
+    let mut scan = super::BlockScan::new(b"/var/lib/rpm/Packages");
+    scan.feed(b"-----BEGIN");
+    for _ in 0..10 {
+        scan.feed(&[b'z'; 1000]);
+    }
+    scan.feed(b"PRIVATE KEY-----");
+    assert_eq!(scan.withheld(), Some("pem-private-key"));
+    // A public certificate is not a private key.
+    let mut scan = super::BlockScan::new(b"/var/lib/rpm/Packages");
+    for p in b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".chunks(5) {
+        scan.feed(p);
+    }
+    assert_eq!(scan.withheld(), None);
+}
