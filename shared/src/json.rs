@@ -57,6 +57,50 @@ pub fn to_writer<W: std::io::Write>(out: W, bundle: &JsonBundle) -> serde_json::
     serde_json::to_writer_pretty(out, bundle)
 }
 
+/// Reads a JSON form as it streams in, never holding its text: records
+/// are counted per kind as they are parsed, and more than
+/// `MAX_JSON_BYTES` of input is an error.
+pub fn from_reader<R: std::io::Read>(input: R) -> Result<JsonBundle, JsonError> {
+    from_reader_capped(input, MAX_JSON_BYTES)
+}
+
+/// `from_reader` with another cap on the input's size.
+pub fn from_reader_capped<R: std::io::Read>(input: R, cap: u64) -> Result<JsonBundle, JsonError> {
+    let capped = Capped {
+        inner: input,
+        left: cap,
+        cap,
+    };
+    let b: JsonBundle = serde_json::from_reader(std::io::BufReader::new(capped))?;
+    if b.format_version != FORMAT_VERSION {
+        return Err(JsonError::Version {
+            found: b.format_version,
+        });
+    }
+    Ok(b)
+}
+
+/// A reader that fails past `left` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    cap: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "JSON form larger than {} bytes",
+                self.cap
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
 /// Why a JSON form could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum JsonError {

@@ -121,4 +121,14 @@ fn every_record_kind_has_a_limit_and_a_flood_stays_small() {
     text.extend_from_slice(b"]}");
     let err = json::from_slice(&text).unwrap_err().to_string();
     assert!(err.contains("more than 200000 note records"), "{err}");
+    // Streamed from a reader, the same count refuses it, and a cap on the
+    // input's size stops it before it is read whole.
+    let err = json::from_reader(&text[..]).unwrap_err().to_string();
+    assert!(err.contains("more than 200000 note records"), "{err}");
+    let err = json::from_reader_capped(&text[..], 4096)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("JSON form larger than 4096 bytes"), "{err}");
+    let small = br#"{"format_version":1,"records":[]}"#;
+    assert!(json::from_reader_capped(&small[..], small.len() as u64).is_ok());
 }

@@ -295,20 +295,8 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn from_json(path: &Path, out: &Path) -> Result<()> {
-    use io::Read;
-    let mut bytes = Vec::new();
-    open_regular(path)
-        .with_context(|| format!("{}", path.display()))?
-        .take(json::MAX_JSON_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > json::MAX_JSON_BYTES {
-        bail!(
-            "{}: JSON form larger than {} bytes",
-            path.display(),
-            json::MAX_JSON_BYTES
-        );
-    }
-    let j = json::from_slice(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let input = open_regular(path).with_context(|| format!("{}", path.display()))?;
+    let j = json::from_reader(input).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let mut w = Writer::new(Output::create(out, 0o600)?, DEFAULT_LEVEL)?;
     for r in &j.records {
         w.write(r)?;

@@ -35,21 +35,10 @@ impl BundleSnapshot {
     }
 
     pub fn open_json(path: &Path) -> Result<Self, OpenError> {
-        use std::io::Read;
         let f = lift_bundle::input::open_regular(path)
             .map_err(|e| OpenError::new(path, e.to_string()))?;
-        let mut bytes = Vec::new();
-        f.take(json::MAX_JSON_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| OpenError::new(path, e.to_string()))?;
-        if bytes.len() as u64 > json::MAX_JSON_BYTES {
-            return Err(OpenError::new(
-                path,
-                format!("JSON form larger than {} bytes", json::MAX_JSON_BYTES),
-            ));
-        }
-        let b = json::from_slice(&bytes)
-            .map_err(|e| OpenError::new(path, format!("JSON form: {e}")))?;
+        let b =
+            json::from_reader(f).map_err(|e| OpenError::new(path, format!("JSON form: {e}")))?;
         Ok(Self::from_records(path, "json", b.records, 0))
     }
 
