@@ -110,7 +110,22 @@ pub enum BundleError {
     Worker(String),
 }
 
-/// Files named `*.lift` or `*.lift.json`, searched recursively under each
+/// What a directory input holds that `lift batch` reads: bundles, their
+/// JSON form, and archives as migration teams have them (sosreports, root
+/// tarballs), told apart later by their magic bytes.
+const INPUT_SUFFIXES: &[&str] = &[
+    ".lift",
+    ".lift.json",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.xz",
+    ".txz",
+    ".tar.bz2",
+    ".tbz2",
+];
+
+/// Inputs (see `INPUT_SUFFIXES`), searched recursively under each
 /// directory input; sorted so that every run visits them in one order.
 pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
     fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
@@ -123,7 +138,7 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
             let name = name.to_string_lossy();
             if kind.is_dir() {
                 walk(&path, found)?;
-            } else if name.ends_with(".lift") || name.ends_with(".lift.json") {
+            } else if INPUT_SUFFIXES.iter().any(|s| name.ends_with(s)) {
                 found.push(path);
             }
         }
@@ -299,4 +314,40 @@ fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
         w.commit()
     };
     write().map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::discover;
+
+    #[test]
+    fn directories_give_bundles_json_forms_and_archives() {
+        let d = std::env::temp_dir().join(format!("lift-discover-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("wave1/sos")).unwrap();
+        let inputs = [
+            "a.lift",
+            "b.lift.json",
+            "wave1/sos/sosreport-db01-2026-11-01-abcdef.tar.xz",
+            "wave1/root.tar.gz",
+            "wave1/old.tgz",
+            "wave1/c.tar.bz2",
+            "wave1/d.tar",
+        ];
+        for f in inputs
+            .iter()
+            .chain(&["notes.txt", "x.json", "y.gz", "index.html"])
+        {
+            std::fs::write(d.join(f), b"").unwrap();
+        }
+        let found: Vec<String> = discover(std::slice::from_ref(&d))
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(&d).unwrap().to_string_lossy().into_owned())
+            .collect();
+        let mut want: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(found, want);
+        std::fs::remove_dir_all(d).unwrap();
+    }
 }
