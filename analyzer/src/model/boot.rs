@@ -581,6 +581,36 @@ mod tests {
         build(&bundle(r.path(), facts, true) as &dyn Snapshot).boot
     }
 
+    /// A device the probe could not open even as root (a container, a
+    /// sandbox): the sector is unreadable, with the probe's reason, not
+    /// absent.
+    #[test]
+    fn a_boot_sector_the_probe_could_not_open_is_unreadable() {
+        use crate::sources::{self as src, State};
+        use lift_bundle::{Note, NoteKind, Record};
+        let r = TempRoot::new();
+        r.mkdir("sys/firmware/acpi");
+        let snap = crate::testing::bundle_edited(r.path(), vec![], true, |recs| {
+            let at = recs.len() - 1; // before the footer
+            recs.insert(
+                at,
+                Record::Note(Note {
+                    spec: "boot".into(),
+                    kind: NoteKind::PermissionDenied,
+                    path: Some(b"/dev/vda".to_vec().into()),
+                    message: "boot sector: Operation not permitted (os error 1)".into(),
+                }),
+            );
+        });
+        let host = build(&snap as &dyn Snapshot);
+        let read = host.sources.get(&src::BOOT_SECTORS).unwrap();
+        assert_eq!(read.state, State::Unreadable);
+        assert_eq!(
+            read.detail,
+            "/dev/vda: boot sector: Operation not permitted (os error 1)"
+        );
+    }
+
     /// Behind a chain-loading or empty MBR the partition's boot record
     /// runs: it decides over the configuration files, and a disagreement
     /// between them is unknown, not a verdict.

@@ -562,6 +562,26 @@ impl<'s> Facts<'s> {
                 "reading boot sectors needs root, and the probe ran without it".into(),
             );
         }
+        // The probe tried and said why it failed (a device it may not
+        // open even as root: a container, a sandbox, SELinux).
+        if src.how == How::Fact("BootSectors") {
+            let failed: Vec<String> = p
+                .notes
+                .iter()
+                .filter(|n| n.spec == src.spec && n.message.starts_with("boot sector"))
+                .map(|n| {
+                    let dev = n
+                        .path
+                        .as_ref()
+                        .map(|d| d.to_string_lossy())
+                        .unwrap_or_default();
+                    format!("{dev}: {}", n.message)
+                })
+                .collect();
+            if !failed.is_empty() {
+                return (State::Unreadable, failed.join("; "));
+            }
+        }
         self.absent(src.path())
     }
 }
