@@ -75,7 +75,6 @@ static LITERAL_SOURCES: &[&Source] = &[
     &src::IPTABLES_SAVED,
     &src::NFTABLES_CONF,
     &src::UPSTART_JOBS,
-    &src::SUDOERS,
 ];
 
 /// Every dependency the captured configuration declares, in a stable
