@@ -210,7 +210,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// autofs maps named by auto.master: NFS exports.
+    /// autofs maps named by auto.master: NFS exports and CIFS shares.
     fn autofs(&mut self) {
         let Some(master) = self.f.bytes(&src::AUTO_MASTER) else {
             return;
@@ -232,6 +232,10 @@ impl Builder<'_, '_> {
                     let h = h.split('(').next().unwrap_or(h);
                     found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
                 }
+            }
+            for e in autofs::parse_shares(&bytes) {
+                let host = e.location[3..].split('/').next().unwrap_or("");
+                found.push(Declared::new(e.line, deps::Kind::Cifs, host, Some(445)));
             }
             self.add(&path, &bytes, found);
         }
@@ -407,6 +411,10 @@ mod tests {
         assert_eq!(nfs.declared_in, "/etc/fstab:6");
         assert!(nfs.evidence.starts_with("files.corp.lan:/export/projects"));
         assert_eq!(find(&h, Kind::Cifs, "10.1.2.41").port, Some(445));
+        assert!(h
+            .dependencies
+            .iter()
+            .any(|d| d.kind == Kind::Cifs && d.declared_in == "/etc/auto.smb-shares:1"));
         let ldap = find(&h, Kind::Ldap, "10.20.0.10");
         assert_eq!((ldap.scope, ldap.port), (Scope::Private, Some(389)));
         assert_eq!(ldap.declared_in, "/etc/nslcd.conf:18");

@@ -38,10 +38,16 @@ fn moves_to_a_cloud(p: Profile) -> bool {
 
 /// `10.1.2.3:2049`, `[fd00::1]:389`, or the bare target.
 fn endpoint(d: &Dependency) -> String {
-    match d.port {
-        Some(p) if d.target.contains(':') => format!("[{}]:{p}", d.target),
-        Some(p) => format!("{}:{p}", d.target),
-        None => d.target.clone(),
+    endpoint_ports(&d.target, &d.port.into_iter().collect::<Vec<_>>())
+}
+
+/// A target and its ports: `dc1.corp.lan:636,88`.
+fn endpoint_ports(target: &str, ports: &[u16]) -> String {
+    let ports: Vec<String> = ports.iter().map(u16::to_string).collect();
+    match ports.as_slice() {
+        [] => target.to_string(),
+        _ if target.contains(':') => format!("[{target}]:{}", ports.join(",")),
+        _ => format!("{target}:{}", ports.join(",")),
     }
 }
 
@@ -56,31 +62,46 @@ fn what(k: Kind) -> &'static str {
     }
 }
 
-fn remedy(d: &Dependency) -> String {
+/// What to do about one target, with every port the host uses there.
+fn remedy(d: &Dependency, ports: &[u16]) -> String {
+    let at = endpoint_ports(&d.target, ports);
     match (d.kind, d.scope) {
         (Kind::San, _) => format!(
             "present LUN {} to the target or copy its data to a cloud volume first",
             d.target
         ),
         (_, Scope::OwnSubnet) if !storage_or_identity(d.kind) => format!(
-            "{} ({}) sits in the source's own subnet, which the move readdresses: change {} or keep a route/VPN to {}",
-            endpoint(d),
+            "{at} ({}) sits in the source's own subnet, which the move readdresses: change {} or keep a route/VPN to {at}",
             d.kind.name(),
             d.declared_in,
-            endpoint(d)
         ),
         (_, Scope::Unresolved) => format!(
-            "resolve {} from the cloud and provide a route/VPN to {} or move {} first",
+            "resolve {} from the cloud and provide a route/VPN to {at} or move {} first",
             d.target,
-            endpoint(d),
             what(d.kind)
         ),
-        _ => format!(
-            "provide a route/VPN to {} or move {} first",
-            endpoint(d),
-            what(d.kind)
-        ),
+        _ => format!("provide a route/VPN to {at} or move {} first", what(d.kind)),
     }
+}
+
+/// One remedy per target, in the order the targets first appear.
+fn remedies(breaks: &[&Dependency]) -> Vec<String> {
+    let mut targets: Vec<(&Dependency, Vec<u16>)> = Vec::new();
+    for d in breaks {
+        match targets.iter_mut().find(|(t, _)| t.target == d.target) {
+            Some((_, ports)) => ports.extend(d.port.filter(|p| !ports.contains(p))),
+            None => targets.push((d, d.port.into_iter().collect())),
+        }
+    }
+    let mut lines: Vec<String> = targets
+        .iter()
+        .take(REMEDIES)
+        .map(|(d, ports)| remedy(d, ports))
+        .collect();
+    if targets.len() > REMEDIES {
+        lines.push(format!("and {} more targets", targets.len() - REMEDIES));
+    }
+    lines
 }
 
 fn summary(deps: &[Dependency]) -> String {
@@ -159,11 +180,7 @@ impl Rule for NetworkDependencies {
         let mut f = if breaks.is_empty() {
             Finding::new(self.id(), Severity::Info, summary(deps))
         } else {
-            let mut lines: Vec<String> = breaks.iter().take(REMEDIES).map(|d| remedy(d)).collect();
-            lines.dedup();
-            if breaks.len() > REMEDIES {
-                lines.push(format!("and {} more", breaks.len() - REMEDIES));
-            }
+            let lines = remedies(&breaks);
             Finding::new(
                 self.id(),
                 Severity::Warning,
@@ -248,7 +265,16 @@ mod tests {
                 r.contains("provide a route/VPN to 10.1.5.20:3260 or move the iSCSI target first"),
                 "{r}"
             );
-            assert!(r.contains("10.1.2.1"), "own-subnet gateway: {r}");
+            assert!(
+                r.contains("resolve dc1.corp.lan from the cloud and provide a route/VPN to dc1.corp.lan:636,88,445"),
+                "one remedy per target: {r}"
+            );
+            assert!(
+                f.evidence
+                    .iter()
+                    .any(|e| e.path == "/etc/network/interfaces:14"),
+                "own-subnet gateway"
+            );
             assert!(f.evidence.iter().any(|e| e.path == "/etc/fstab:6"));
         }
     }
