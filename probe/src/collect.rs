@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fs::{self as rootfs, child, Root};
 use crate::scrub::{self, Outcome};
-use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN, PIECE};
 
 /// The smallest piece of content worth compressing when time runs short.
 const MIN_PIECE: u64 = 64 * 1024;
@@ -380,7 +380,7 @@ impl<'r, W: Write> Collector<'r, W> {
         if e.size > CHUNK && cap > CHUNK {
             return self.chunked(e, file, cap);
         }
-        let (bytes, more) = match rootfs::read_capped(&mut file, cap) {
+        let (bytes, more) = match rootfs::read_capped(&mut file, cap, e.size) {
             Ok(r) => r,
             Err(err) => {
                 self.status.errors += 1;
@@ -452,14 +452,14 @@ impl<'r, W: Write> Collector<'r, W> {
             if !self.may_continue() {
                 break;
             }
-            let want = CHUNK.min(cap - offset);
+            let want = PIECE.min(cap - offset);
             let fits = self.affordable();
             if fits < want.min(MIN_PIECE) {
                 self.out_of_time(&path.0, offset, cap)?;
                 break;
             }
             let want = want.min(fits);
-            let data = match rootfs::read_up_to(&mut file, want) {
+            let data = match rootfs::read_up_to(&mut file, want, want) {
                 Ok(d) if d.is_empty() => break,
                 Ok(d) => d,
                 Err(err) => {

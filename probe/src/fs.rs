@@ -194,24 +194,43 @@ impl Root {
 }
 
 /// Reads at most `cap` bytes; the bool says whether the file had more.
-pub fn read_capped(file: &mut File, cap: u64) -> io::Result<(Vec<u8>, bool)> {
-    let mut buf = read_up_to(file, cap.saturating_add(1))?;
+/// `size` is what lstat said (see [`read_up_to`]).
+pub fn read_capped(file: &mut File, cap: u64, size: u64) -> io::Result<(Vec<u8>, bool)> {
+    let mut buf = read_up_to(file, cap.saturating_add(1), size)?;
     let more = buf.len() as u64 > cap;
     buf.truncate(cap as usize);
     Ok((buf, more))
 }
 
-/// Reads until EOF or `n` bytes. A read interrupted by the watchdog or a
-/// stop signal ends with `TimedOut` (std's readers would retry forever).
-pub fn read_up_to(file: &mut File, n: u64) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+/// Reads until EOF or `n` bytes, straight into the buffer it returns. The
+/// expected `size` (lstat's; 0 under /proc and /sys) is allocated at once,
+/// so that a file is held in one buffer of its size rather than grown by
+/// doubling into one up to twice as large. A read interrupted by the
+/// watchdog or a stop signal ends with `TimedOut` (std's readers would
+/// retry forever).
+pub fn read_up_to(file: &mut File, n: u64, size: u64) -> io::Result<Vec<u8>> {
+    const STEP: usize = 64 * 1024;
+    // Under /proc the size is 0 but a read gives some KiB.
+    let first = size.saturating_add(1).max(16 * 1024);
+    let mut buf = Vec::with_capacity(n.min(first) as usize);
     while (buf.len() as u64) < n {
-        let want = chunk.len().min((n - buf.len() as u64) as usize);
-        match file.read(&mut chunk[..want]) {
-            Ok(0) => break,
-            Ok(got) => buf.extend_from_slice(&chunk[..got]),
+        let start = buf.len();
+        // The allocation's spare room first: its last byte is where the
+        // read that finds EOF lands.
+        let room = match buf.capacity() - start {
+            0 => STEP,
+            r => r,
+        };
+        let want = room.min((n - start as u64) as usize);
+        buf.resize(start + want, 0);
+        match file.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                break;
+            }
+            Ok(got) => buf.truncate(start + got),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                buf.truncate(start);
                 if crate::signals::stop_requested() {
                     return Err(io::Error::new(
                         io::ErrorKind::TimedOut,

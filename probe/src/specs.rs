@@ -472,8 +472,13 @@ pub const SPECS: &[Spec] = &[
 
 /// Entries a single directory listing keeps.
 pub const MAX_CHILDREN: usize = 20_000;
-/// Files larger than this are streamed in `Chunk` records.
+/// Files larger than this are streamed in `Chunk` records (smaller ones are
+/// read whole, for the scrub table to see).
 pub const CHUNK: u64 = 16 * MIB;
+/// The most content one `Chunk` record holds: streaming a large file keeps
+/// only this much of it in memory (16 MiB pieces once took the probe's peak
+/// RSS past 40 MB).
+pub const PIECE: u64 = MIB;
 /// Default total content budget.
 pub const DEFAULT_MAX_BYTES: u64 = 1024 * MIB;
 /// Default wall-clock budget.
