@@ -39,6 +39,8 @@ pub struct Collector<'r, W: Write> {
     pub denied: u64,
     /// With `--redact`, every record passes through it on the way out.
     pub redactor: Option<lift_bundle::redact::Redactor>,
+    /// The read buffer of `digest`, kept from one file to the next.
+    digest_buf: Vec<u8>,
 }
 
 /// How a failed read is shown.
@@ -62,6 +64,7 @@ impl<'r, W: Write> Collector<'r, W> {
             totals: Totals::default(),
             denied: 0,
             redactor: None,
+            digest_buf: Vec::new(),
         }
     }
 
@@ -511,46 +514,57 @@ impl<'r, W: Write> Collector<'r, W> {
         if e.size > self.spec.file_cap {
             return self.push_entry(e);
         }
-        match self.root.open_regular(&e.path.0) {
-            Ok(mut f) => {
-                let mut h = Sha256::new();
-                let mut buf = vec![0u8; 64 * 1024];
-                let mut total = 0u64;
-                loop {
-                    match f.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            h.update(&buf[..n]);
-                            total += n as u64;
-                            if total > self.spec.file_cap || !self.may_continue() {
-                                return self.push_entry(e);
-                            }
-                        }
-                        Err(err)
-                            if err.kind() == io::ErrorKind::Interrupted
-                                && !crate::signals::stop_requested() => {}
-                        Err(err) => {
-                            e.content = Content::Error {
-                                errno: errno_of(&err),
-                                message: err.to_string(),
-                            };
-                            return self.push_entry(e);
-                        }
-                    }
-                }
-                e.content = Content::Sha256(h.finalize().to_vec().into());
-            }
+        // One buffer for every file hashed: allocating one per file cost
+        // a map, page faults and an unmap each.
+        let mut buf = std::mem::take(&mut self.digest_buf);
+        buf.resize(64 * 1024, 0);
+        let content = self.hash(&e.path.0, &mut buf);
+        self.digest_buf = buf;
+        if let Some(c) = content {
+            e.content = c;
+        }
+        self.push_entry(e)
+    }
+
+    /// A file's SHA-256 or the error reading it; None when it is larger
+    /// than the spec's cap or time ran out (metadata only).
+    fn hash(&mut self, path: &[u8], buf: &mut [u8]) -> Option<Content> {
+        let mut f = match self.root.open_regular(path) {
+            Ok(f) => f,
             Err(err) => {
                 if errno_of(&err) == libc::EACCES {
                     self.denied += 1;
                 }
-                e.content = Content::Error {
+                return Some(Content::Error {
                     errno: errno_of(&err),
                     message: err.to_string(),
-                };
+                });
+            }
+        };
+        let mut h = Sha256::new();
+        let mut total = 0u64;
+        loop {
+            match f.read(buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    h.update(&buf[..n]);
+                    total += n as u64;
+                    if total > self.spec.file_cap || !self.may_continue() {
+                        return None;
+                    }
+                }
+                Err(err)
+                    if err.kind() == io::ErrorKind::Interrupted
+                        && !crate::signals::stop_requested() => {}
+                Err(err) => {
+                    return Some(Content::Error {
+                        errno: errno_of(&err),
+                        message: err.to_string(),
+                    })
+                }
             }
         }
-        self.push_entry(e)
+        Some(Content::Sha256(h.finalize().to_vec().into()))
     }
 
     /// Lists a directory (following a symlink to it, which is recorded):

@@ -211,7 +211,11 @@ pub fn read_capped(file: &mut File, cap: u64, size: u64) -> io::Result<(Vec<u8>,
 pub fn read_up_to(file: &mut File, n: u64, size: u64) -> io::Result<Vec<u8>> {
     const STEP: usize = 64 * 1024;
     // Under /proc the size is 0 but a read gives some KiB.
-    let first = size.saturating_add(1).max(16 * 1024);
+    let first = if size == 0 {
+        4096
+    } else {
+        size.saturating_add(1)
+    };
     let mut buf = Vec::with_capacity(n.min(first) as usize);
     while (buf.len() as u64) < n {
         let start = buf.len();
