@@ -36,7 +36,8 @@ pub struct Limits {
     pub max_facts: u64,
     /// Note records.
     pub max_notes: u64,
-    /// Chunk records (16 MiB pieces of large files).
+    /// Chunk records (pieces of a file over 16 MiB: 1 MiB each, 16 MiB
+    /// before issue 15).
     pub max_chunks: u64,
     /// Header and Footer records, each (a bundle has one of each).
     pub max_headers: u64,
