@@ -11,8 +11,9 @@
 # exports test), and libfuse2 with fusepy (a hung FUSE filesystem in
 # tests/tests/faults.rs), Debian's sosreport (a real sosreport in
 # tests/tests/sosreport.rs), and python3-bsddb3 with db5.3-util (Berkeley DB
-# rpm databases made and dumped in analyzer/src/parse/rpmdb tests). Under
-# CI=true a test whose tool is missing fails.
+# rpm databases made and dumped in analyzer/src/parse/rpmdb tests), and GNU
+# time (the probe's peak RSS in tests/tests/probe_memory.rs). Under CI=true a
+# test whose tool is missing fails.
 set -eu
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -30,6 +31,7 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || missing="$missing libfuse2"
 command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
+[ -x /usr/bin/time ] || missing="$missing time"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     # shellcheck disable=SC2086

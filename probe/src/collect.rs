@@ -18,12 +18,10 @@ use sha2::{Digest, Sha256};
 
 use crate::fs::{self as rootfs, child, Root};
 use crate::scrub::{self, Outcome};
-use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN};
+use crate::specs::{Item, Spec, Take, CHUNK, MAX_CHILDREN, PIECE, STREAM_ABOVE};
 
 /// The smallest piece of content worth compressing when time runs short.
 const MIN_PIECE: u64 = 64 * 1024;
-/// How much of a large file the private-key pass reads at a time.
-const SCAN_PIECE: u64 = 1024 * 1024;
 use lift_bundle::paths as glob;
 
 pub struct Collector<'r, W: Write> {
@@ -41,6 +39,8 @@ pub struct Collector<'r, W: Write> {
     pub denied: u64,
     /// With `--redact`, every record passes through it on the way out.
     pub redactor: Option<lift_bundle::redact::Redactor>,
+    /// The read buffer of `digest`, kept from one file to the next.
+    digest_buf: Vec<u8>,
 }
 
 /// How a failed read is shown.
@@ -64,6 +64,7 @@ impl<'r, W: Write> Collector<'r, W> {
             totals: Totals::default(),
             denied: 0,
             redactor: None,
+            digest_buf: Vec::new(),
         }
     }
 
@@ -385,10 +386,10 @@ impl<'r, W: Write> Collector<'r, W> {
         // key blocks.
         let line_scrubbed = scrub::family(&path).is_some();
         let cap = if line_scrubbed { cap.min(CHUNK) } else { cap };
-        if e.size > CHUNK && cap > CHUNK {
+        if !line_scrubbed && e.size > STREAM_ABOVE && cap > STREAM_ABOVE {
             return self.chunked(e, file, cap);
         }
-        let (bytes, more) = match rootfs::read_capped(&mut file, cap) {
+        let (bytes, more) = match rootfs::read_capped(&mut file, cap, e.size) {
             Ok(r) => r,
             Err(err) => {
                 self.status.errors += 1;
@@ -464,12 +465,27 @@ impl<'r, W: Write> Collector<'r, W> {
         let path = e.path.clone();
         let mut blocks = scrub::BlockScan::new(&path.0);
         let mut scanned = 0u64;
+        // Whether the pass reached the file's end (else it was capped or
+        // out of time, and the content is cut).
+        let mut whole = false;
+        // The pass takes no more than can still be compressed in the time
+        // left (the time it takes itself counts: the budget shrinks as it
+        // reads).
+        let mut out_of_time = false;
         while scanned < cap && self.may_continue() {
-            match rootfs::read_up_to(&mut file, SCAN_PIECE.min(cap - scanned)) {
-                Ok(d) if d.is_empty() => break,
+            if scanned >= self.affordable().max(MIN_PIECE) {
+                out_of_time = true;
+                break;
+            }
+            let want = PIECE.min(cap - scanned);
+            match rootfs::read_up_to(&mut file, want, want) {
                 Ok(d) => {
                     scanned += d.len() as u64;
                     blocks.feed(&d);
+                    if (d.len() as u64) < want {
+                        whole = true;
+                        break;
+                    }
                 }
                 Err(err) => {
                     self.status.errors += 1;
@@ -487,7 +503,8 @@ impl<'r, W: Write> Collector<'r, W> {
             return self.push_entry(e);
         }
         // Only what was scanned is streamed.
-        let cap = cap.min(scanned);
+        whole |= scanned >= e.size && scanned < cap;
+        let mut limit = scanned;
         if let Err(err) = file.seek(io::SeekFrom::Start(0)) {
             self.status.errors += 1;
             e.content = Content::Error {
@@ -496,21 +513,23 @@ impl<'r, W: Write> Collector<'r, W> {
             };
             return self.push_entry(e);
         }
+        let e_size = e.size;
         e.content = Content::Chunked { size: e.size };
         self.push_entry(e)?;
         let mut offset = 0u64;
-        while offset < cap {
+        while offset < limit {
             if !self.may_continue() {
                 break;
             }
-            let want = CHUNK.min(cap - offset);
+            let want = PIECE.min(limit - offset);
             let fits = self.affordable();
             if fits < want.min(MIN_PIECE) {
-                self.out_of_time(&path.0, offset, cap)?;
+                out_of_time = true;
+                limit = offset;
                 break;
             }
             let want = want.min(fits);
-            let data = match rootfs::read_up_to(&mut file, want) {
+            let data = match rootfs::read_up_to(&mut file, want, want) {
                 Ok(d) if d.is_empty() => break,
                 Ok(d) => d,
                 Err(err) => {
@@ -530,7 +549,10 @@ impl<'r, W: Write> Collector<'r, W> {
             self.status.bytes += n;
             self.totals.content_bytes += n;
         }
-        if offset >= cap {
+        if out_of_time {
+            self.out_of_time(&path.0, offset, e_size)?;
+        }
+        if !whole || offset < limit || out_of_time {
             self.status.truncated = true;
         }
         Ok(())
@@ -562,46 +584,57 @@ impl<'r, W: Write> Collector<'r, W> {
         if e.size > self.spec.file_cap {
             return self.push_entry(e);
         }
-        match self.root.open_regular(&e.path.0) {
-            Ok(mut f) => {
-                let mut h = Sha256::new();
-                let mut buf = vec![0u8; 64 * 1024];
-                let mut total = 0u64;
-                loop {
-                    match f.read(&mut buf) {
-                        Ok(0) => break,
-                        Ok(n) => {
-                            h.update(&buf[..n]);
-                            total += n as u64;
-                            if total > self.spec.file_cap || !self.may_continue() {
-                                return self.push_entry(e);
-                            }
-                        }
-                        Err(err)
-                            if err.kind() == io::ErrorKind::Interrupted
-                                && !crate::signals::stop_requested() => {}
-                        Err(err) => {
-                            e.content = Content::Error {
-                                errno: errno_of(&err),
-                                message: err.to_string(),
-                            };
-                            return self.push_entry(e);
-                        }
-                    }
-                }
-                e.content = Content::Sha256(h.finalize().to_vec().into());
-            }
+        // One buffer for every file hashed: allocating one per file cost
+        // a map, page faults and an unmap each.
+        let mut buf = std::mem::take(&mut self.digest_buf);
+        buf.resize(64 * 1024, 0);
+        let content = self.hash(&e.path.0, &mut buf);
+        self.digest_buf = buf;
+        if let Some(c) = content {
+            e.content = c;
+        }
+        self.push_entry(e)
+    }
+
+    /// A file's SHA-256 or the error reading it; None when it is larger
+    /// than the spec's cap or time ran out (metadata only).
+    fn hash(&mut self, path: &[u8], buf: &mut [u8]) -> Option<Content> {
+        let mut f = match self.root.open_regular(path) {
+            Ok(f) => f,
             Err(err) => {
                 if errno_of(&err) == libc::EACCES {
                     self.denied += 1;
                 }
-                e.content = Content::Error {
+                return Some(Content::Error {
                     errno: errno_of(&err),
                     message: err.to_string(),
-                };
+                });
+            }
+        };
+        let mut h = Sha256::new();
+        let mut total = 0u64;
+        loop {
+            match f.read(buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    h.update(&buf[..n]);
+                    total += n as u64;
+                    if total > self.spec.file_cap || !self.may_continue() {
+                        return None;
+                    }
+                }
+                Err(err)
+                    if err.kind() == io::ErrorKind::Interrupted
+                        && !crate::signals::stop_requested() => {}
+                Err(err) => {
+                    return Some(Content::Error {
+                        errno: errno_of(&err),
+                        message: err.to_string(),
+                    })
+                }
             }
         }
-        self.push_entry(e)
+        Some(Content::Sha256(h.finalize().to_vec().into()))
     }
 
     /// Lists a directory (following a symlink to it, which is recorded):

@@ -4,7 +4,7 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File, Metadata};
-use std::io::{self, Read};
+use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
@@ -194,24 +194,53 @@ impl Root {
 }
 
 /// Reads at most `cap` bytes; the bool says whether the file had more.
-pub fn read_capped(file: &mut File, cap: u64) -> io::Result<(Vec<u8>, bool)> {
-    let mut buf = read_up_to(file, cap.saturating_add(1))?;
+/// `size` is what lstat said (see [`read_up_to`]).
+pub fn read_capped(file: &mut File, cap: u64, size: u64) -> io::Result<(Vec<u8>, bool)> {
+    let mut buf = read_up_to(file, cap.saturating_add(1), size)?;
     let more = buf.len() as u64 > cap;
     buf.truncate(cap as usize);
     Ok((buf, more))
 }
 
-/// Reads until EOF or `n` bytes. A read interrupted by the watchdog or a
-/// stop signal ends with `TimedOut` (std's readers would retry forever).
-pub fn read_up_to(file: &mut File, n: u64) -> io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    let mut chunk = vec![0u8; 64 * 1024];
+/// Reads until EOF or `n` bytes, straight into the buffer it returns. The
+/// expected `size` (lstat's; 0 under /proc and /sys) is allocated at once,
+/// so that a file is held in one buffer of its size rather than grown by
+/// doubling into one up to twice as large; nothing is zeroed first. A read
+/// interrupted by the watchdog or a stop signal ends with `TimedOut` (std's
+/// readers would retry forever).
+pub fn read_up_to(file: &mut File, n: u64, size: u64) -> io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    const STEP: usize = 64 * 1024;
+    // Under /proc the size is 0 but a read gives some KiB.
+    let first = if size == 0 {
+        4096
+    } else {
+        size.saturating_add(1)
+    };
+    let mut buf: Vec<u8> = Vec::with_capacity(n.min(first) as usize);
     while (buf.len() as u64) < n {
-        let want = chunk.len().min((n - buf.len() as u64) as usize);
-        match file.read(&mut chunk[..want]) {
-            Ok(0) => break,
-            Ok(got) => buf.extend_from_slice(&chunk[..got]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+        let left = (n - buf.len() as u64) as usize;
+        if buf.len() == buf.capacity() {
+            buf.reserve(STEP.min(left));
+        }
+        // The allocation's spare room first: its last byte is where the
+        // read that finds EOF lands.
+        let spare = buf.spare_capacity_mut();
+        let want = spare.len().min(left);
+        // SAFETY: read(2) writes at most `want` bytes to the start of the
+        // spare capacity, which is allocated, writable and not aliased.
+        let got = unsafe { libc::read(file.as_raw_fd(), spare.as_mut_ptr().cast(), want) };
+        match got {
+            0 => break,
+            1.. => {
+                // SAFETY: the kernel initialized these `got` (<= `want`) bytes.
+                unsafe { buf.set_len(buf.len() + got as usize) };
+            }
+            _ => {
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
                 if crate::signals::stop_requested() {
                     return Err(io::Error::new(
                         io::ErrorKind::TimedOut,
@@ -219,7 +248,6 @@ pub fn read_up_to(file: &mut File, n: u64) -> io::Result<Vec<u8>> {
                     ));
                 }
             }
-            Err(e) => return Err(e),
         }
     }
     Ok(buf)
@@ -269,6 +297,26 @@ pub fn child(dir: &[u8], name: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    /// Whatever lstat said (a file that grew, shrank, or /proc's 0), the
+    /// bytes read are the file's, up to `n`.
+    #[test]
+    fn read_up_to_is_exact_whatever_the_size_hint() {
+        let dir = tmp("read-up-to");
+        let path = dir.join("f");
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &content).unwrap();
+        for hint in [0, 1, 4096, 199_999, 200_000, 200_001, 1 << 30] {
+            for n in [0, 1, 65_536, 199_999, 200_000, 200_001, 1 << 20] {
+                let mut f = File::open(&path).unwrap();
+                let got = read_up_to(&mut f, n, hint).unwrap();
+                assert_eq!(got, &content[..content.len().min(n as usize)], "{hint} {n}");
+            }
+        }
+        let (got, more) = read_capped(&mut File::open(&path).unwrap(), 1000, 200_000).unwrap();
+        assert_eq!((got.as_slice(), more), (&content[..1000], true));
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     fn tmp(name: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("lift-probe-fs-{name}-{}", std::process::id()));

@@ -28,6 +28,8 @@ pub fn collect<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
     pids.sort_unstable();
     // Executables seen, by (device, inode) on a live run or path in a root.
     let mut elves: HashMap<(u64, u64, Vec<u8>), ElfSummary> = HashMap::new();
+    // The head of each executable is read into this one buffer.
+    let mut head = Vec::new();
     for pid in pids {
         if !c.may_continue() {
             break;
@@ -39,7 +41,7 @@ pub fn collect<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
         let exe = child(&dir, b"exe");
         c.capture(&exe, Take::Meta)?;
         sockets(c, &dir)?;
-        summarize_exe(c, pid, &exe, &mut elves);
+        summarize_exe(c, pid, &exe, &mut elves, &mut head);
     }
     let mut elves: Vec<ElfSummary> = elves.into_values().collect();
     elves.sort_by(|a, b| a.pids.cmp(&b.pids));
@@ -103,6 +105,7 @@ fn summarize_exe<W: Write>(
     pid: u32,
     exe: &[u8],
     elves: &mut HashMap<(u64, u64, Vec<u8>), ElfSummary>,
+    head: &mut Vec<u8>,
 ) {
     let Ok(target) = c.root.read_link(exe) else {
         return;
@@ -130,6 +133,8 @@ fn summarize_exe<W: Write>(
         s.pids.push(pid);
         return;
     }
-    let summary = elf::summarize(&mut file, Bytes::from(target), vec![pid]);
+    head.clear();
+    head.reserve(meta.len().min(elf::HEAD) as usize);
+    let summary = elf::summarize(&mut file, Bytes::from(target), vec![pid], head);
     elves.insert(key, summary);
 }

@@ -83,7 +83,7 @@ mod tests {
         static DONE: AtomicBool = AtomicBool::new(false);
         let t = Instant::now();
         watchdog(t + std::time::Duration::from_millis(300), &DONE);
-        let err = crate::fs::read_up_to(&mut rd, 10).unwrap_err();
+        let err = crate::fs::read_up_to(&mut rd, 10, 0).unwrap_err();
         DONE.store(true, Ordering::SeqCst);
         assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
         assert!(

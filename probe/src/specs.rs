@@ -535,8 +535,17 @@ pub const SPECS: &[Spec] = &[
 
 /// Entries a single directory listing keeps.
 pub const MAX_CHILDREN: usize = 20_000;
-/// Files larger than this are streamed in `Chunk` records.
+/// Files larger than this are streamed in `Chunk` records (smaller ones are
+/// read whole, for the scrub table to see).
 pub const CHUNK: u64 = 16 * MIB;
+/// Files that no line rule of the scrub table reads are streamed in
+/// `Chunk` records past this size (after a first pass for private key
+/// blocks), so the probe never holds a large package database whole.
+pub const STREAM_ABOVE: u64 = 2 * MIB;
+/// The most content one `Chunk` record holds: streaming a large file keeps
+/// only this much of it in memory (16 MiB pieces once took the probe's peak
+/// RSS past 40 MB).
+pub const PIECE: u64 = MIB;
 /// Default total content budget.
 pub const DEFAULT_MAX_BYTES: u64 = 1024 * MIB;
 /// Default wall-clock budget.

@@ -2,7 +2,7 @@
 
 use crate::{Record, FACT_VARIANTS, RECORD_VARIANTS};
 use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
-use std::io;
+use std::io::{self, Write};
 
 /// The longest record body a reader accepts and a writer produces.
 pub const MAX_RECORD_LEN: u32 = 64 << 20;
@@ -13,19 +13,53 @@ fn config() -> Config {
     config::standard().with_limit::<{ MAX_RECORD_LEN as usize }>()
 }
 
-pub(crate) fn encode(record: &Record) -> io::Result<Vec<u8>> {
-    let body = bincode::serde::encode_to_vec(record, config())
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
-    if body.len() > MAX_RECORD_LEN as usize {
+/// The length of a record's body, checked against the record limit.
+pub(crate) fn encoded_len(record: &Record) -> io::Result<usize> {
+    /// Counts what it is given. Through `dyn Write` like the real writes,
+    /// so that the probe holds one copy of the encoder, not two.
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let dyn_count: &mut dyn Write = &mut count;
+    bincode::serde::encode_into_std_write(record, &mut &mut *dyn_count, config())
+        .map_err(invalid)?;
+    let len = count.0;
+    if len > MAX_RECORD_LEN as usize {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!(
-                "record of {} bytes exceeds the {MAX_RECORD_LEN}-byte limit",
-                body.len()
-            ),
+            format!("record of {len} bytes exceeds the {MAX_RECORD_LEN}-byte limit"),
         ));
     }
-    Ok(body)
+    Ok(len)
+}
+
+/// Writes a record's body of `len` bytes (from [`encoded_len`]) to `out`
+/// (`dyn`: one copy of the encoder in the probe, which must stay small).
+pub(crate) fn encode_into(record: &Record, out: &mut dyn Write, len: usize) -> io::Result<()> {
+    let wrote =
+        bincode::serde::encode_into_std_write(record, &mut &mut *out, config()).map_err(invalid)?;
+    if wrote != len {
+        // The length prefix is already written: the stream is broken.
+        return Err(io::Error::other(format!(
+            "record encoded to {wrote} bytes, measured at {len}"
+        )));
+    }
+    Ok(())
+}
+
+fn invalid(e: bincode::error::EncodeError) -> io::Error {
+    match e {
+        bincode::error::EncodeError::Io { inner, .. } => inner,
+        e => io::Error::new(io::ErrorKind::InvalidInput, e.to_string()),
+    }
 }
 
 /// What a record body holds, decided before decoding it.

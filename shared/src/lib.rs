@@ -28,9 +28,9 @@ mod writer;
 
 pub use bytes::Bytes;
 pub use codec::MAX_RECORD_LEN;
-pub use reader::{Limits, ReadError, ReadErrorKind, Reader};
+pub use reader::{Limits, ReadError, ReadErrorKind, Reader, WINDOW_LOG_MAX};
 pub use record::*;
-pub use writer::{Writer, DEFAULT_LEVEL, ENCODER_BLOCK};
+pub use writer::{Writer, DEFAULT_LEVEL, ENCODER_BLOCK, WINDOW_LOG};
 
 /// The first 8 bytes of every bundle.
 pub const MAGIC: &[u8; 8] = b"LIFTBNDL";

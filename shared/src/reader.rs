@@ -3,11 +3,17 @@
 //! byte offset, and no input can make it allocate past its limits.
 
 use crate::codec::{self, Peek, MAX_RECORD_LEN};
-use crate::{Record, FORMAT_VERSION, MAGIC};
+use crate::{Record, FORMAT_VERSION, MAGIC, WINDOW_LOG};
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+
+/// The largest zstd window a reader accepts, as a power of two: 8 MiB,
+/// four times the writer's (bundles written before issue 15 used 4 MiB).
+/// zstd's own limit, 128 MiB, would let a frame header of a few bytes make
+/// each reader allocate that much.
+pub const WINDOW_LOG_MAX: u32 = WINDOW_LOG + 2;
 
 /// The reader's limits. `Default` is what the analyzer uses.
 ///
@@ -30,7 +36,8 @@ pub struct Limits {
     pub max_facts: u64,
     /// Note records.
     pub max_notes: u64,
-    /// Chunk records (16 MiB pieces of large files).
+    /// Chunk records (pieces of a file over 16 MiB: 1 MiB each, 16 MiB
+    /// before issue 15).
     pub max_chunks: u64,
     /// Header and Footer records, each (a bundle has one of each).
     pub max_headers: u64,
@@ -251,9 +258,11 @@ impl<R: Read> Reader<R> {
         if version != FORMAT_VERSION {
             return Err(err(ReadErrorKind::UnsupportedVersion(version)));
         }
-        let dec = zstd::Decoder::new(input)
+        let mut dec = zstd::Decoder::new(input)
             .map_err(|e| err(ReadErrorKind::Io(e)))?
             .single_frame();
+        dec.window_log_max(WINDOW_LOG_MAX)
+            .map_err(|e| err(ReadErrorKind::Io(e)))?;
         Ok(Reader {
             // One byte past the limit, to tell "exactly at" from "over".
             inner: dec.take(limits.max_decompressed.saturating_add(1)),
@@ -383,6 +392,11 @@ fn classify_io(e: io::Error) -> ReadErrorKind {
             let msg = e.to_string();
             if msg.contains("ncomplete") || msg.contains("end of file") {
                 ReadErrorKind::Truncated
+            } else if msg.contains("too much memory") {
+                ReadErrorKind::Corrupt(format!(
+                    "its zstd window is over the {} MiB this reader accepts ({msg})",
+                    1u32 << (WINDOW_LOG_MAX - 20)
+                ))
             } else {
                 ReadErrorKind::Corrupt(msg)
             }

@@ -1,5 +1,9 @@
 //! The streaming writer: records go into the zstd encoder as they come, so
 //! the probe's memory does not grow with what it captures.
+//!
+//! The encoder's parameters are fixed whatever the level, so that its memory
+//! is too: bench/results/probe-zstd-*.md measures each choice
+//! (`bench/probe-zstd.sh`).
 
 use crate::{codec, Record, FORMAT_VERSION, MAGIC};
 use std::io::{self, Write};
@@ -8,11 +12,21 @@ use std::time::{Duration, Instant};
 /// zstd level 9 gives about 97% of level 19's ratio at a fraction of the
 /// time and memory.
 pub const DEFAULT_LEVEL: i32 = 9;
-/// A 4 MiB window keeps the encoder's memory small whatever the level.
-const WINDOW_LOG: u32 = 22;
+/// A 2 MiB window: on a live bundle, 0.4% larger than a 4 MiB one, and
+/// 2 MiB less memory in the probe and in every reader.
+pub const WINDOW_LOG: u32 = 21;
+/// Match-finder tables of 2^18 entries: level 9's own (2^21 hash, 2^20
+/// chain) take 10 MiB more of the probe's memory for 0.4% of the size.
+const HASH_LOG: u32 = 18;
+const CHAIN_LOG: u32 = 18;
+/// A record up to this size is encoded into a buffer kept for the next one,
+/// then written to the encoder in one piece; a larger one (file content) is
+/// encoded straight into the encoder, so that its bytes are never copied.
+const SCRATCH: usize = 64 * 1024;
 
 pub struct Writer<W: Write> {
     enc: zstd::Encoder<'static, W>,
+    scratch: Vec<u8>,
     records: u64,
     level: i32,
     /// Bytes fed to the encoder, and the time it took them.
@@ -38,8 +52,11 @@ impl<W: Write> Writer<W> {
         let mut enc = zstd::Encoder::new(out, level)?;
         enc.include_checksum(true)?;
         enc.window_log(WINDOW_LOG)?;
+        enc.set_parameter(zstd::zstd_safe::CParameter::HashLog(HASH_LOG))?;
+        enc.set_parameter(zstd::zstd_safe::CParameter::ChainLog(CHAIN_LOG))?;
         Ok(Writer {
             enc,
+            scratch: Vec::new(),
             records: 0,
             level,
             fed: 0,
@@ -51,16 +68,22 @@ impl<W: Write> Writer<W> {
     /// Appends one record. Fails if it is longer than the record limit, since
     /// no reader would accept it.
     pub fn write(&mut self, record: &Record) -> io::Result<()> {
-        let body = codec::encode(record)?;
+        let len = codec::encoded_len(record)?;
         let t = Instant::now();
-        self.enc.write_all(&(body.len() as u32).to_le_bytes())?;
-        self.enc.write_all(&body)?;
+        self.enc.write_all(&(len as u32).to_le_bytes())?;
+        if len <= SCRATCH {
+            self.scratch.clear();
+            codec::encode_into(record, &mut self.scratch, len)?;
+            self.enc.write_all(&self.scratch)?;
+        } else {
+            codec::encode_into(record, &mut self.enc, len)?;
+        }
         let took = t.elapsed();
         self.records += 1;
-        self.fed += 4 + body.len() as u64;
+        self.fed += 4 + len as u64;
         self.busy += took;
-        if body.len() >= LARGE_WRITE {
-            self.last_large = Some(body.len() as f64 / took.as_secs_f64().max(1e-6));
+        if len >= LARGE_WRITE {
+            self.last_large = Some(len as f64 / took.as_secs_f64().max(1e-6));
         }
         Ok(())
     }
@@ -81,8 +104,11 @@ impl<W: Write> Writer<W> {
         if self.fed >= 1 << 20 && !self.busy.is_zero() {
             return self.fed as f64 / self.busy.as_secs_f64();
         }
-        // A fifth of what one free core of the build machine does on random
-        // bytes (level 9: 100 MB/s, 19: 2.6 MB/s): a loaded machine is slower.
+        // A fifth of what one free core of the build machine did on random
+        // bytes with level 9's and 19's own tables (level 9: 100 MB/s, 19:
+        // 2.6 MB/s): a loaded machine is slower. The writer's smaller tables
+        // are faster (16 MiB of random bytes in 0.06 s and 4.0 s of CPU
+        // time), so the guesses stay cautious.
         const MB: f64 = 1e6;
         match self.level {
             ..=9 => 20.0 * MB,

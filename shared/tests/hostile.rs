@@ -291,3 +291,45 @@ fn json_form_round_trips_exactly() {
     // Byte strings are base64 in the JSON form.
     assert!(String::from_utf8(text).unwrap().contains("\"//4AAQI=\""));
 }
+
+/// A frame made by zstd directly, as a writer with other parameters would.
+fn frame_with_window(window_log: u32, level: i32, stream: &[u8]) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    let mut enc = zstd::Encoder::new(out, level).unwrap();
+    enc.include_checksum(true).unwrap();
+    enc.window_log(window_log).unwrap();
+    enc.write_all(stream).unwrap();
+    enc.finish().unwrap()
+}
+
+/// zstd accepts windows up to 128 MiB by default: a few bytes of frame
+/// header would make the reader allocate that. It takes at most
+/// `WINDOW_LOG_MAX`, and bundles written with the window used before issue
+/// 15 (4 MiB, level 9's own tables) still read.
+#[test]
+fn a_huge_zstd_window_is_refused_and_old_bundles_still_read() {
+    let mut stream = Vec::new();
+    for r in sample() {
+        let mut one = bundle(std::slice::from_ref(&r));
+        // The record stream of a one-record bundle: its length and body.
+        let body = zstd::decode_all(&one.split_off(12)[..]).unwrap();
+        stream.extend_from_slice(&body);
+    }
+    let huge = frame_with_window(27, 3, &stream);
+    let err = read_all(&huge, Limits::default()).unwrap_err();
+    assert!(matches!(err.kind, ReadErrorKind::Corrupt(_)), "{err}");
+    assert!(
+        err.to_string().contains("zstd window is over the 8 MiB"),
+        "{err}"
+    );
+    let just_over = frame_with_window(WINDOW_LOG_MAX + 1, 3, &stream);
+    assert!(read_all(&just_over, Limits::default()).is_err());
+
+    // As lift-bundle wrote them before: level 9, a 4 MiB window.
+    let old = frame_with_window(22, 9, &stream);
+    let (records, _) = read_all(&old, Limits::default()).unwrap();
+    assert_eq!(records, sample());
+    let at_cap = frame_with_window(WINDOW_LOG_MAX, 3, &stream);
+    assert_eq!(read_all(&at_cap, Limits::default()).unwrap().0, sample());
+}

@@ -181,15 +181,27 @@ fn redact_to_a_fifo_needs_a_map() {
     assert!(!s.join("pipe.map.json").exists());
 }
 
-/// The benchmark times `lift report` into a file, never `-o /dev/null`.
+/// The benchmark times `lift report` into a file, never `-o /dev/null`,
+/// and every probe run it makes writes a bundle into its work directory.
 #[test]
 fn benchmark_never_writes_to_dev_null_with_o() {
     let script = std::fs::read_to_string(workspace().join("bench/probe.sh")).unwrap();
+    let mut probe_runs = 0;
     for (n, line) in script.lines().enumerate() {
         assert!(
             !line.contains("-o /dev/null"),
             "bench/probe.sh:{}: {line}",
             n + 1
         );
+        if line.trim_start().starts_with('#') || !line.contains("\"$probe\" -q") {
+            continue;
+        }
+        probe_runs += 1;
+        assert!(
+            line.contains("-o \"$work/"),
+            "bench/probe.sh:{}: a probe run that does not write into $work: {line}",
+            n + 1
+        );
     }
+    assert!(probe_runs >= 3, "{probe_runs} probe runs found");
 }

@@ -599,3 +599,44 @@ fn service_secret() {
         "deb https://apt:<redacted>@apt.corp/debian bookworm main\n",
     );
 }
+
+/// The fast `find` agrees with a comparison at every position, needles at
+/// every offset of the eight-byte words included.
+#[test]
+fn find_agrees_with_a_naive_search() {
+    let naive = |hay: &[u8], needle: &[u8]| {
+        if needle.is_empty() {
+            return Some(0);
+        }
+        hay.windows(needle.len()).position(|w| w == needle)
+    };
+    let mut x: u32 = 0x2545_f491;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        x
+    };
+    for _ in 0..2000 {
+        // A small alphabet, so that near misses are common.
+        let len = (next() % 40) as usize;
+        let hay: Vec<u8> = (0..len)
+            .map(|_| b"-aB\xff"[(next() % 4) as usize])
+            .collect();
+        let n = (next() % 5) as usize;
+        let needle: Vec<u8> = (0..n).map(|_| b"-aB\xff"[(next() % 4) as usize]).collect();
+        assert_eq!(
+            find(&hay, &needle),
+            naive(&hay, &needle),
+            "{hay:?} {needle:?}"
+        );
+    }
+    let key = b"-----BEGIN OPENSSH PRIVATE KEY-----";
+    for pad in 0..17 {
+        let mut hay = vec![b'-'; pad];
+        hay.extend_from_slice(b"x\n");
+        hay.extend_from_slice(key);
+        assert_eq!(find(&hay, key), Some(pad + 2));
+        assert_eq!(find(&hay[..hay.len() - 1], key), None);
+    }
+}
