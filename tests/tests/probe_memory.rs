@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::process::{Command, ExitStatus, Stdio};
 
-use lift_bundle::{Content, Record};
+use lift_bundle::Record;
 use lift_tests::*;
 
 /// Issue 15's goal, in bytes; the test keeps a margin below it.
