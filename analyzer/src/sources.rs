@@ -138,6 +138,8 @@ sources! {
     DM_NAME: "storage", File, ["/sys/block/{}/dm/name"], "one line" => "host.multipath";
     DM_SLAVES: "storage", Listing, ["/sys/block/{}/slaves"], "listing" => "host.multipath";
     MULTIPATH_CONF: "storage", Presence, ["/etc/multipath.conf"], "presence" => "host.multipath";
+    MULTIPATH_CONF_WWIDS: "storage", File, ["/etc/multipath.conf"], "deps::multipath" => "host.dependencies";
+    MULTIPATH_BINDINGS: "storage", File, ["/etc/multipath/bindings"], "deps::multipath" => "host.dependencies";
     // boot
     EFI_BOOT_CURRENT: "boot", File, ["/sys/firmware/efi/efivars/BootCurrent-*"], "efivar" => "host.boot";
     EFI_BOOT_ENTRY: "boot", File, ["/sys/firmware/efi/efivars/Boot{}-*"], "efivar" => "host.boot";
@@ -218,6 +220,8 @@ sources! {
     ENV_PROXY: "net", File, ["/etc/environment", "/etc/profile.d/*.sh"], "egress" => "host.egress.proxies";
     APT_PROXY: "net", File, ["/etc/apt/apt.conf", "/etc/apt/apt.conf.d/*"], "egress" => "host.egress.proxies";
     YUM_PROXY: "net", File, ["/etc/yum.conf", "/etc/dnf/dnf.conf"], "egress" => "host.egress.proxies";
+    RESOLV_CONF: "net", File, ["/etc/resolv.conf"], "deps::resolver" => "host.dependencies";
+    ETC_HOSTS: "net", File, ["/etc/hosts"], "deps::resolver" => "host.dependencies";
     PERSISTENT_NET_RULES: "net", Presence, ["/etc/udev/rules.d/70-persistent-net.rules"], "presence" => "host.links.persistent_names";
     // pkg
     DPKG_STATUS: "pkg", File, ["/var/lib/dpkg/status"], "dpkg_status" => "host.packages";
@@ -245,7 +249,60 @@ sources! {
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], "sos::lsblk" => "host.multipath.maps";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+    // deps: what the host declares it needs from its network
+    NTP_CONF: "deps", File, ["/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/*"], "deps::ntp" => "host.dependencies";
+    CHRONY_CONF: "deps", File, ["/etc/chrony.conf", "/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*", "/etc/chrony/sources.d/*", "/etc/chrony.d/*"], "deps::ntp" => "host.dependencies";
+    TIMESYNCD_CONF: "deps", File, ["/etc/systemd/timesyncd.conf", "/etc/systemd/timesyncd.conf.d/*"], "deps::ntp::timesyncd" => "host.dependencies";
+    SSSD_CONF: "deps", File, ["/etc/sssd/sssd.conf", "/etc/sssd/conf.d/*"], "deps::sssd" => "host.dependencies";
+    LDAP_CONF: "deps", File, ["/etc/ldap/ldap.conf", "/etc/openldap/ldap.conf", "/etc/ldap.conf", "/etc/nslcd.conf"], "deps::ldap" => "host.dependencies";
+    KRB5_CONF: "deps", File, ["/etc/krb5.conf", "/etc/krb5.conf.d/*"], "deps::krb5" => "host.dependencies";
+    SMB_CONF: "deps", File, ["/etc/samba/smb.conf"], "deps::samba" => "host.dependencies";
+    RSYSLOG_CONF: "deps", File, ["/etc/rsyslog.conf", "/etc/rsyslog.d/*", "/etc/syslog.conf"], "deps::syslog::rsyslog" => "host.dependencies";
+    SYSLOG_NG_CONF: "deps", File, ["/etc/syslog-ng/syslog-ng.conf", "/etc/syslog-ng/conf.d/*"], "deps::syslog::syslog_ng" => "host.dependencies";
+    POSTFIX_MAIN_CF: "deps", File, ["/etc/postfix/main.cf"], "deps::mail::postfix" => "host.dependencies";
+    SSMTP_CONF: "deps", File, ["/etc/ssmtp/ssmtp.conf"], "deps::mail::ssmtp" => "host.dependencies";
+    MSMTPRC: "deps", File, ["/etc/msmtprc"], "deps::mail::msmtp" => "host.dependencies";
+    MULTIPATH_WWIDS: "deps", File, ["/etc/multipath/wwids"], "deps::multipath" => "host.dependencies";
+    ISCSI_NODES: "deps", Listing, ["/etc/iscsi/nodes", "/var/lib/iscsi/nodes"], "listing" => "host.dependencies";
+    ISCSI_PORTALS: "deps", Listing, ["/etc/iscsi/nodes/{}", "/var/lib/iscsi/nodes/{}"], "deps::iscsi::portal" => "host.dependencies";
+    ISCSI_RECORD: "deps", File, ["/etc/iscsi/nodes/{}/{}/default", "/var/lib/iscsi/nodes/{}/{}/default"], "deps::iscsi" => "host.dependencies";
+    ISCSI_RECORD_FLAT: "deps", File, ["/etc/iscsi/nodes/{}/{}", "/var/lib/iscsi/nodes/{}/{}"], "deps::iscsi" => "host.dependencies";
+    APT_SOURCES: "deps", File, ["/etc/apt/sources.list", "/etc/apt/sources.list.d/*"], "deps::repos::apt" => "host.dependencies";
+    YUM_REPOS: "deps", File, ["/etc/yum.repos.d/*", "/etc/zypp/repos.d/*"], "deps::repos::ini" => "host.dependencies";
+    ZABBIX_AGENT: "deps", File, ["/etc/zabbix/zabbix_agentd.conf", "/etc/zabbix/zabbix_agentd.d/*", "/etc/zabbix/zabbix_agent2.conf", "/etc/zabbix/zabbix_agent2.d/*", "/etc/zabbix_agentd.conf"], "deps::agents::zabbix" => "host.dependencies";
+    NRPE_CFG: "deps", File, ["/etc/nagios/nrpe.cfg", "/etc/nagios/nrpe.d/*", "/etc/nrpe.d/*"], "deps::agents::nrpe" => "host.dependencies";
+    BACULA_FD: "deps", File, ["/etc/bacula/bacula-fd.conf", "/etc/bareos/bareos-fd.conf", "/etc/bareos/bareos-fd.d/director/*"], "deps::agents::bacula_fd" => "host.dependencies";
 }
+
+/// Every source of `host.dependencies`: when none could be read, the
+/// host's dependencies are unknown.
+pub static DEPENDENCY_SOURCES: &[&Source] = &[
+    &RESOLV_CONF,
+    &ETC_HOSTS,
+    &FSTAB,
+    &AUTO_MASTER,
+    &ENV_PROXY,
+    &APT_PROXY,
+    &YUM_PROXY,
+    &NTP_CONF,
+    &CHRONY_CONF,
+    &TIMESYNCD_CONF,
+    &SSSD_CONF,
+    &LDAP_CONF,
+    &KRB5_CONF,
+    &SMB_CONF,
+    &RSYSLOG_CONF,
+    &SYSLOG_NG_CONF,
+    &POSTFIX_MAIN_CF,
+    &SSMTP_CONF,
+    &MSMTPRC,
+    &ISCSI_NODES,
+    &APT_SOURCES,
+    &YUM_REPOS,
+    &ZABBIX_AGENT,
+    &NRPE_CFG,
+    &BACULA_FD,
+];
 
 /// Every package database source: a host none of whose databases could be
 /// read has no package inventory.

@@ -461,6 +461,69 @@ pub const SPECS: &[Spec] = &[
         file_cap: MIB,
         max_entries: 20_000,
     },
+    // What the host declares it needs from its network (issue 16):
+    // time, identity, log and mail relays, iSCSI nodes, package
+    // repositories, monitoring and backup agents. Resolvers, hosts pins,
+    // proxies and network mounts come from `net` and `storage`. Secret
+    // values in these files are scrubbed (family `Services`).
+    Spec {
+        id: "deps",
+        items: &[
+            Files(
+                &[
+                    "/etc/ntp.conf",
+                    "/etc/ntpsec/ntp.conf",
+                    "/etc/ntpsec/ntp.d/*",
+                    "/etc/chrony.conf",
+                    "/etc/chrony/chrony.conf",
+                    "/etc/chrony/conf.d/*",
+                    "/etc/chrony/sources.d/*",
+                    "/etc/chrony.d/*",
+                    "/etc/systemd/timesyncd.conf",
+                    "/etc/systemd/timesyncd.conf.d/*",
+                    "/etc/sssd/sssd.conf",
+                    "/etc/sssd/conf.d/*",
+                    "/etc/nslcd.conf",
+                    "/etc/ldap.conf",
+                    "/etc/ldap/ldap.conf",
+                    "/etc/openldap/ldap.conf",
+                    "/etc/krb5.conf",
+                    "/etc/krb5.conf.d/*",
+                    "/etc/samba/smb.conf",
+                    "/etc/rsyslog.conf",
+                    "/etc/rsyslog.d/*",
+                    "/etc/syslog.conf",
+                    "/etc/syslog-ng/syslog-ng.conf",
+                    "/etc/syslog-ng/conf.d/*",
+                    "/etc/postfix/main.cf",
+                    "/etc/ssmtp/ssmtp.conf",
+                    "/etc/msmtprc",
+                    "/etc/multipath/wwids",
+                    "/etc/apt/sources.list",
+                    "/etc/apt/sources.list.d/*",
+                    "/etc/yum.repos.d/*",
+                    "/etc/zypp/repos.d/*",
+                    "/etc/zabbix/zabbix_agentd.conf",
+                    "/etc/zabbix/zabbix_agentd.d/*",
+                    "/etc/zabbix/zabbix_agent2.conf",
+                    "/etc/zabbix/zabbix_agent2.d/*",
+                    "/etc/zabbix_agentd.conf",
+                    "/etc/nagios/nrpe.cfg",
+                    "/etc/nagios/nrpe.d/*",
+                    "/etc/nrpe.d/*",
+                    "/etc/bacula/bacula-fd.conf",
+                    "/etc/bareos/bareos-fd.conf",
+                    "/etc/bareos/bareos-fd.d/director/*",
+                ],
+                Content,
+            ),
+            // open-iscsi's node records: nodes/IQN/PORTAL/default, or
+            // nodes/IQN/PORTAL as a file in the older layout.
+            Tree(&["/etc/iscsi/nodes", "/var/lib/iscsi/nodes"], 3, Content),
+        ],
+        file_cap: MIB,
+        max_entries: 5000,
+    },
     // Last, so that it skips every file another spec already took whole.
     Spec {
         id: "etc",
@@ -528,6 +591,7 @@ mod tests {
             "tools",
             "users",
             "sched",
+            "deps",
             "etc",
         ];
         assert_eq!(ids, design);

@@ -6,40 +6,27 @@
 //! was talking then; these show what the configuration will reach for, even
 //! once a night or only on failover.
 
+mod literals;
+mod scope;
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
+use self::scope::{Place, Seen};
 use super::facts::Facts;
 use super::interfaces::Interface;
+use crate::parse::deps::{
+    self, agents, host_port, iscsi, krb5, ldap, mail, multipath, ntp, repos, resolver, samba, sssd,
+    syslog, url, Declared, Found,
+};
+use crate::parse::{autofs, egress, fstab};
+use crate::sources::{self as src, Source};
 
-/// What kind of service the host expects at `target`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// resolv.conf `nameserver`.
-    Dns,
-    /// resolv.conf `search`/`domain`: names that resolve only inside.
-    DnsSearch,
-    /// An /etc/hosts line pinning a name to an address.
-    HostsPin,
-    Ntp,
-    Ldap,
-    Kerberos,
-    /// winbind / Samba's Active Directory realm or password server.
-    ActiveDirectory,
-    Syslog,
-    Smtp,
-    Nfs,
-    Cifs,
-    Iscsi,
-    /// A multipath WWID: a SAN LUN the target will not see.
-    San,
-    Proxy,
-    Repository,
-    Monitoring,
-    Backup,
-    /// An address literal in an /etc file, outside any family above.
-    Address,
-}
+/// What kind of service the host expects at `target` (defined beside the
+/// parsers that name it).
+pub use crate::parse::deps::Kind;
 
 /// Where `target` sits as seen from the source host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -69,8 +56,326 @@ pub struct Dependency {
     pub scope: Scope,
 }
 
+/// Most dependencies kept for one host; more are counted in a problem.
+pub const MAX_DEPENDENCIES: usize = 5000;
+/// Address literals kept from one file, and from all files.
+const LITERALS_PER_FILE: usize = 50;
+const LITERALS: usize = 500;
+/// Longest evidence line kept, in characters.
+const EVIDENCE: usize = 160;
+
+/// Files whose every address literal in a private range is a dependency,
+/// when no family above read them.
+static LITERAL_SOURCES: &[&Source] = &[
+    &src::IFUPDOWN,
+    &src::IFCFG,
+    &src::NETPLAN,
+    &src::NETWORKD,
+    &src::NM_CONNECTIONS,
+    &src::IPTABLES_SAVED,
+    &src::NFTABLES_CONF,
+    &src::UPSTART_JOBS,
+    &src::SUDOERS,
+];
+
 /// Every dependency the captured configuration declares, in a stable
 /// order (kind, target, port, declared_in).
-pub fn dependencies(_f: &Facts, _interfaces: Option<&[Interface]>) -> Vec<Dependency> {
-    Vec::new()
+pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependency> {
+    let mut place = Place::new(interfaces);
+    let mut b = Builder {
+        f,
+        found: Vec::new(),
+        read: BTreeSet::new(),
+    };
+    if let Some(bytes) = f.bytes(&src::ETC_HOSTS) {
+        let path = src::ETC_HOSTS.path();
+        b.read.insert(path.to_string());
+        let mut pins = Found::default();
+        for p in resolver::hosts(&bytes) {
+            for n in &p.names {
+                place.pin(n, p.address);
+            }
+            pins.push(Declared::new(
+                p.line,
+                deps::Kind::HostsPin,
+                p.address.to_string(),
+                None,
+            ));
+        }
+        b.add(path, &bytes, pins);
+    }
+    b.rows(&src::RESOLV_CONF, resolver::resolv_conf);
+    b.rows(&src::NTP_CONF, ntp::parse);
+    b.rows(&src::CHRONY_CONF, ntp::parse);
+    b.rows(&src::TIMESYNCD_CONF, ntp::timesyncd);
+    b.rows(&src::SSSD_CONF, sssd::parse);
+    b.rows(&src::LDAP_CONF, ldap::parse);
+    b.rows(&src::KRB5_CONF, krb5::parse);
+    b.rows(&src::SMB_CONF, samba::parse);
+    b.rows(&src::RSYSLOG_CONF, syslog::rsyslog);
+    b.rows(&src::SYSLOG_NG_CONF, syslog::syslog_ng);
+    b.rows(&src::POSTFIX_MAIN_CF, mail::postfix);
+    b.rows(&src::SSMTP_CONF, mail::ssmtp);
+    b.rows(&src::MSMTPRC, mail::msmtp);
+    b.rows(&src::APT_SOURCES, repos::apt);
+    b.rows(&src::YUM_REPOS, repos::ini);
+    b.rows(&src::ZABBIX_AGENT, agents::zabbix);
+    b.rows(&src::NRPE_CFG, agents::nrpe);
+    b.rows(&src::BACULA_FD, agents::bacula_fd);
+    b.rows(&src::MULTIPATH_WWIDS, multipath::wwids);
+    b.rows(&src::MULTIPATH_BINDINGS, multipath::bindings);
+    b.rows(&src::MULTIPATH_CONF_WWIDS, multipath::conf);
+    b.rows(&src::ENV_PROXY, |x| proxies(egress::env_proxies(x)));
+    b.rows(&src::APT_PROXY, |x| proxies(egress::apt_proxies(x)));
+    b.rows(&src::YUM_PROXY, |x| proxies(egress::yum_proxies(x)));
+    b.rows(&src::FSTAB, fstab_mounts);
+    b.autofs();
+    b.iscsi();
+    b.literals(&place);
+
+    let mut out: Vec<Dependency> = Vec::new();
+    let mut seen_wwids = BTreeSet::new();
+    for (path, evidence, d) in b.found {
+        let scope = match place.seen(&d.target) {
+            Seen::Local => continue,
+            Seen::At(s) => s,
+        };
+        // One WWID named in wwids, bindings and multipath.conf is one LUN.
+        if d.kind == deps::Kind::San && !seen_wwids.insert(d.target.clone()) {
+            continue;
+        }
+        out.push(Dependency {
+            kind: d.kind,
+            target: d.target,
+            port: d.port,
+            declared_in: format!("{path}:{}", d.line),
+            evidence,
+            scope,
+        });
+    }
+    out.sort();
+    out.dedup();
+    if out.len() > MAX_DEPENDENCIES {
+        f.problem(
+            "host.dependencies",
+            format!(
+                "{} dependencies declared; the first {MAX_DEPENDENCIES} are listed",
+                out.len()
+            ),
+        );
+        out.truncate(MAX_DEPENDENCIES);
+    }
+    out
+}
+
+struct Builder<'f, 's> {
+    f: &'f Facts<'s>,
+    /// (path, evidence, endpoint).
+    found: Vec<(String, String, Declared)>,
+    /// Paths a family read: the literal scan leaves them alone.
+    read: BTreeSet<String>,
+}
+
+impl Builder<'_, '_> {
+    /// Every file of a row, parsed.
+    fn rows(&mut self, row: &'static Source, parse: impl Fn(&[u8]) -> Found) {
+        for path in self.f.glob(row) {
+            if let Some(bytes) = self.f.bytes_at(row, &path) {
+                self.read.insert(path.clone());
+                let found = parse(&bytes);
+                self.add(&path, &bytes, found);
+            }
+        }
+    }
+
+    fn add(&mut self, path: &str, bytes: &[u8], found: Found) {
+        if found.dropped > 0 {
+            self.f.problem(
+                path,
+                format!(
+                    "{} more endpoints past the first {} not listed",
+                    found.dropped,
+                    deps::MAX_PER_FILE
+                ),
+            );
+        }
+        let lines: BTreeSet<usize> = found.value.iter().map(|d| d.line).collect();
+        let texts = evidence(bytes, &lines);
+        for d in found.value {
+            let e = texts
+                .iter()
+                .find(|(n, _)| *n == d.line)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            self.found.push((path.to_string(), e, d));
+        }
+    }
+
+    /// autofs maps named by auto.master: NFS exports.
+    fn autofs(&mut self) {
+        let Some(master) = self.f.bytes(&src::AUTO_MASTER) else {
+            return;
+        };
+        for m in autofs::parse_master(&master).into_iter().take(64) {
+            let path = if m.map.starts_with('/') {
+                m.map.clone()
+            } else {
+                src::AUTOFS_MAP.path().replace("auto.*", &m.map)
+            };
+            let Some(bytes) = self.f.bytes_at(&src::AUTOFS_MAP, &path) else {
+                continue;
+            };
+            self.read.insert(path.clone());
+            let mut found = Found::default();
+            for e in autofs::parse_map(&bytes) {
+                let hosts = e.location.split(":/").next().unwrap_or("");
+                for h in hosts.split([',', ' ']) {
+                    let h = h.split('(').next().unwrap_or(h);
+                    found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
+                }
+            }
+            self.add(&path, &bytes, found);
+        }
+    }
+
+    /// open-iscsi's node records, in both layouts.
+    fn iscsi(&mut self) {
+        for (i, base) in src::ISCSI_NODES.paths.iter().enumerate() {
+            let Some(targets) = self.f.list_at(&src::ISCSI_NODES, base) else {
+                continue;
+            };
+            for t in targets.iter().take(deps::MAX_PER_FILE) {
+                let iqn = String::from_utf8_lossy(&t.name).into_owned();
+                let dir = &src::ISCSI_PORTALS.all_at(&[&iqn])[i];
+                for p in self.f.list_at(&src::ISCSI_PORTALS, dir).unwrap_or_default() {
+                    let portal = String::from_utf8_lossy(&p.name).into_owned();
+                    let record = &src::ISCSI_RECORD.all_at(&[&iqn, &portal])[i];
+                    let flat = &src::ISCSI_RECORD_FLAT.all_at(&[&iqn, &portal])[i];
+                    let (path, bytes) = match self.f.bytes_at(&src::ISCSI_RECORD, record) {
+                        Some(b) => (record, b),
+                        None => match self.f.bytes_at(&src::ISCSI_RECORD_FLAT, flat) {
+                            Some(b) => (flat, b),
+                            None => continue,
+                        },
+                    };
+                    let mut found = iscsi::parse(&bytes);
+                    // A record without its address: the directory names the portal.
+                    if found.value.is_empty() {
+                        if let Some((a, port)) = iscsi::portal(&portal) {
+                            found.push(Declared::new(1, deps::Kind::Iscsi, a, port.or(Some(3260))));
+                        }
+                    }
+                    self.add(path, &bytes, found);
+                }
+            }
+        }
+    }
+
+    /// Address literals in own subnets or private ranges, in files no
+    /// family read.
+    fn literals(&mut self, place: &Place) {
+        let mut left = LITERALS;
+        for row in LITERAL_SOURCES {
+            for path in self.f.glob(row) {
+                if left == 0 || self.read.contains(&path) {
+                    continue;
+                }
+                let Some(bytes) = self.f.bytes_at(row, &path) else {
+                    continue;
+                };
+                let mut found = Found::default();
+                for (line, a) in literals::ipv4(&bytes, 4 * LITERALS_PER_FILE) {
+                    if found.value.len() >= LITERALS_PER_FILE.min(left) {
+                        break;
+                    }
+                    let a = std::net::IpAddr::V4(a);
+                    if matches!(place.address(a), Seen::At(s) if s == Scope::OwnSubnet || s == Scope::Private)
+                    {
+                        found.push(Declared::new(
+                            line,
+                            deps::Kind::Address,
+                            a.to_string(),
+                            None,
+                        ));
+                    }
+                }
+                left -= found.value.len();
+                self.add(&path, &bytes, found);
+            }
+        }
+    }
+}
+
+/// The text of each wanted line, trimmed and bounded, credentials in URLs
+/// masked (a directory tree read directly was never scrubbed).
+fn evidence(bytes: &[u8], wanted: &BTreeSet<usize>) -> Vec<(usize, String)> {
+    let Some(&last) = wanted.iter().next_back() else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(wanted.len());
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate().take(last) {
+        if wanted.contains(&(i + 1)) {
+            let text: Cow<str> = String::from_utf8_lossy(line);
+            let mut t: String = text.trim().chars().take(EVIDENCE).collect();
+            if text.trim().chars().count() > EVIDENCE {
+                t.push('…');
+            }
+            out.push((i + 1, mask_credentials(&t)));
+        }
+    }
+    out
+}
+
+/// `scheme://user:password@host` becomes `scheme://<credentials>@host`.
+fn mask_credentials(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(i) = rest.find("://") {
+        out.push_str(&rest[..i + 3]);
+        rest = &rest[i + 3..];
+        let end = rest
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '\'')
+            .unwrap_or(rest.len());
+        if let Some(at) = rest[..end].rfind('@') {
+            out.push_str("<credentials>");
+            rest = &rest[at..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Proxy settings as endpoints.
+fn proxies(list: Vec<egress::Proxy>) -> Found {
+    let mut found = Found::default();
+    for p in list {
+        let (host, port) = match url(&p.value) {
+            Some(u) => (u.host, u.port),
+            None => host_port(p.value.trim_end_matches('/')),
+        };
+        found.push(Declared::new(p.line, deps::Kind::Proxy, host, port));
+    }
+    found
+}
+
+/// NFS and CIFS lines of /etc/fstab.
+fn fstab_mounts(bytes: &[u8]) -> Found {
+    let mut found = Found::default();
+    for e in fstab::parse(bytes).value {
+        let fstab::DeviceSpec::Network(dev) = &e.device else {
+            continue;
+        };
+        let (kind, port) = match e.fs_type.as_str() {
+            "nfs" | "nfs4" => (deps::Kind::Nfs, 2049),
+            "cifs" | "smbfs" | "smb3" => (deps::Kind::Cifs, 445),
+            _ => continue,
+        };
+        let host = match dev.strip_prefix("//") {
+            Some(unc) => unc.split('/').next().unwrap_or(""),
+            None if dev.starts_with('[') => dev[1..].split(']').next().unwrap_or(""),
+            None => dev.split(":/").next().unwrap_or(""),
+        };
+        found.push(Declared::new(e.line, kind, host, Some(port)));
+    }
+    found
 }

@@ -75,6 +75,7 @@ pub mod apk;
 pub mod autofs;
 pub mod boot_sector;
 pub mod cpuinfo;
+pub mod deps;
 pub mod dpkg_list;
 pub mod dpkg_status;
 pub mod efivar;

@@ -295,3 +295,84 @@ fn entry_password(body: &[u8], from: usize) -> Option<Range<usize>> {
     }
     (end > colon + 1).then_some(colon + 1..end)
 }
+
+/// Keys of service configuration (sssd, nslcd, ldap.conf, smb.conf,
+/// ssmtp, msmtp, iSCSI, bacula/bareos, zabbix, yum repos) that hold a
+/// secret. Keys naming a setting about one (`..._type`, `..._maps`,
+/// smb.conf's `passwd program`, `unix password sync`) are kept.
+fn service_key(key: &[u8]) -> bool {
+    let k = normal(key);
+    const ABOUT: &[&str] = &[
+        "maps",
+        "program",
+        "chat",
+        "sync",
+        "change",
+        "passwords",
+        "backend",
+        "timeout",
+        "expiry",
+        "policy",
+        "prompt",
+        "level",
+        "offline",
+        "method",
+        "identity",
+    ];
+    const HOLDS: &[&str] = &[
+        "password",
+        "passwd",
+        "authtok",
+        "bindpw",
+        "rootpwmodpw",
+        "authpass",
+        "secret",
+        "tlspsk",
+    ];
+    !k.is_empty()
+        && !about_a_secret(&k)
+        && !ABOUT.iter().any(|s| k.ends_with(s.as_bytes()))
+        && HOLDS.iter().any(|w| find(&k, w.as_bytes()).is_some())
+}
+
+/// `key = value` (the key may hold spaces, as in smb.conf and bacula) or
+/// `key value` (ldap.conf, nslcd, msmtp): the value when the key holds a
+/// secret, without the quotes around it.
+pub fn service_secret(line: &[u8]) -> Vec<Range<usize>> {
+    let lead = line
+        .iter()
+        .take_while(|&&b| b.is_ascii_whitespace() || matches!(b, b'#' | b';'))
+        .count();
+    let eq = line[lead..]
+        .iter()
+        .position(|&b| b == b'=')
+        .map(|n| lead + n);
+    let first_space = line[lead..]
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .map_or(line.len(), |n| lead + n);
+    let (key, from) = match eq {
+        // `key = v` when the key is words without quotes or colons.
+        Some(eq)
+            if !line[lead..eq]
+                .iter()
+                .any(|b| matches!(b, b'"' | b'\'' | b':' | b'/')) =>
+        {
+            (&line[lead..eq], eq + 1)
+        }
+        _ => (&line[lead..first_space], first_space),
+    };
+    if !service_key(key) {
+        return Vec::new();
+    }
+    let Some(mut v) = trimmed(line, from, line.len()) else {
+        return Vec::new();
+    };
+    if v.len() >= 2 && matches!(line[v.start], b'"' | b'\'') && line[v.end - 1] == line[v.start] {
+        v = v.start + 1..v.end - 1;
+    }
+    if v.is_empty() {
+        return Vec::new();
+    }
+    vec![v]
+}

@@ -41,6 +41,10 @@ pub enum Family {
     /// Environment files and package managers' configuration, read for
     /// proxies: /etc/environment, profile.d, apt, yum, dnf.
     Environment,
+    /// Configuration of the services a host depends on (issue 16): LDAP,
+    /// sssd, Kerberos, Samba, mail relays, iSCSI nodes, package
+    /// repositories, monitoring and backup agents.
+    Services,
     /// `/proc/PID/cmdline`: arguments separated by NUL bytes.
     Cmdline,
 }
@@ -117,6 +121,34 @@ pub const FAMILIES: &[(Family, &[&str])] = &[
             "/etc/apt/apt.conf.d/",
             "/etc/yum.conf",
             "/etc/dnf/dnf.conf",
+        ],
+    ),
+    (
+        Family::Services,
+        &[
+            "/etc/sssd/",
+            "/etc/nslcd.conf",
+            "/etc/ldap.conf",
+            "/etc/ldap/",
+            "/etc/openldap/",
+            "/etc/krb5.conf",
+            "/etc/krb5.conf.d/",
+            "/etc/samba/",
+            "/etc/postfix/",
+            "/etc/ssmtp/",
+            "/etc/msmtprc",
+            "/etc/iscsi/",
+            "/var/lib/iscsi/",
+            "/etc/apt/sources.list",
+            "/etc/apt/sources.list.d/",
+            "/etc/yum.repos.d/",
+            "/etc/zypp/repos.d/",
+            "/etc/zabbix/",
+            "/etc/zabbix_agentd.conf",
+            "/etc/nagios/",
+            "/etc/nrpe.d/",
+            "/etc/bacula/",
+            "/etc/bareos/",
         ],
     ),
 ];
@@ -253,9 +285,20 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         id: "url-password",
-        families: &[Units, Scripts, Cmdline, Network, Mounts, CloudInit, Environment],
+        families: &[Units, Scripts, Cmdline, Network, Mounts, CloudInit, Environment, Services],
         finds: Finds::Words(words::url_password),
         catches: "the password of `scheme://user:password@host`",
+    },
+    Rule {
+        id: "service-secret",
+        families: &[Services],
+        finds: Finds::Line(lines::service_secret),
+        catches: "values of `key = v` and `key v` whose key holds a password, passwd, authtok, bindpw, \
+                  authpass, secret or TLS PSK: sssd `ldap_default_authtok`, nslcd and ldap.conf `bindpw`, \
+                  `rootpwmodpw`, smb.conf passwords, ssmtp `AuthPass`, msmtp `password`, iSCSI CHAP \
+                  `node.session.auth.password(_in)`, bacula/bareos `Password`, zabbix `TLSPSK*`, yum \
+                  `password=`; keys about a secret (`*_type`, `*_maps`, `*-file`, smb.conf \
+                  `passwd program`, `unix password sync`) are kept",
     },
     Rule {
         id: "boot-password",
@@ -389,6 +432,10 @@ pub fn never_capture(path: &[u8]) -> bool {
         b"/etc/gshadow-",
         b"/etc/security/opasswd",
         b"/etc/.pwd.lock",
+        b"/etc/ldap.secret",
+        b"/etc/libnss-ldap.secret",
+        b"/etc/pam_ldap.secret",
+        b"/etc/apt/auth.conf",
     ];
     if EXACT.contains(&path) {
         return true;
@@ -398,7 +445,20 @@ pub fn never_capture(path: &[u8]) -> bool {
     if name.starts_with(b"ssh_host_") && name.ends_with(b"_key") {
         return true;
     }
+    // Service credentials beside the configuration the `deps` spec takes:
+    // the relay's SASL table, Kerberos keytabs, Samba's password stores,
+    // apt's repository logins.
+    const SERVICE_SECRETS: &[&[u8]] = &[
+        b"sasl_passwd",
+        b"sasl_passwd.db",
+        b"smbpasswd",
+        b"secrets.tdb",
+        b"passdb.tdb",
+    ];
     name.ends_with(b".key")
+        || name.ends_with(b".keytab")
+        || SERVICE_SECRETS.contains(&name)
+        || path.starts_with(b"/etc/apt/auth.conf.d/")
         || name.ends_with(b".ppk")
         || name == b"secring.gpg"
         || (path.starts_with(b"/proc/")

@@ -53,6 +53,7 @@ const TESTED: &[&str] = &[
     "sshpass-p",
     "curl-user",
     "url-password",
+    "service-secret",
     "boot-password",
     "cloud-init-password",
     "cloud-init-chpasswd",
@@ -94,6 +95,13 @@ fn families_by_path() {
         ("/proc/cmdline", None),
         ("/etc/nsswitch.conf", None),
         ("/etc/hosts", None),
+        ("/etc/sssd/sssd.conf", Some(Family::Services)),
+        (
+            "/etc/iscsi/nodes/iqn.x/10.0.0.9,3260,1/default",
+            Some(Family::Services),
+        ),
+        ("/etc/yum.repos.d/internal.repo", Some(Family::Services)),
+        ("/etc/ntp.conf", None),
     ] {
         assert_eq!(family(path.as_bytes()), fam, "{path}");
     }
@@ -109,6 +117,14 @@ fn never_captured_paths() {
     assert!(never_capture(b"/root/.putty/admin.ppk"));
     assert!(never_capture(b"/proc/42/environ"));
     assert!(!never_capture(b"/etc/passwd"));
+    assert!(never_capture(b"/etc/postfix/sasl_passwd"));
+    assert!(never_capture(b"/etc/postfix/sasl_passwd.db"));
+    assert!(never_capture(b"/etc/krb5.keytab"));
+    assert!(never_capture(b"/var/lib/samba/private/secrets.tdb"));
+    assert!(never_capture(b"/etc/samba/smbpasswd"));
+    assert!(never_capture(b"/etc/apt/auth.conf.d/internal.conf"));
+    assert!(never_capture(b"/etc/ldap.secret"));
+    assert!(!never_capture(b"/etc/postfix/main.cf"));
 }
 
 #[test]
@@ -463,4 +479,88 @@ fn a_huge_line_is_linear() {
         t.elapsed()
     );
     assert!(rules.contains(&"mysql-p") && !out.contains("-px "));
+}
+
+#[test]
+fn service_secret() {
+    let r = "service-secret";
+    pins(
+        r,
+        "/etc/sssd/sssd.conf",
+        "[domain/corp]\nldap_uri = ldap://10.1.2.3\nldap_default_authtok_type = password\nldap_default_authtok = SSSDTOK\n",
+        &["SSSDTOK"],
+        "[domain/corp]\nldap_uri = ldap://10.1.2.3\nldap_default_authtok_type = password\nldap_default_authtok = <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/nslcd.conf",
+        "uri ldap://ldap.corp/\nbindpw NSLCDPW\nrootpwmodpw ROOTMODPW\n",
+        &["NSLCDPW", "ROOTMODPW"],
+        "uri ldap://ldap.corp/\nbindpw <redacted>\nrootpwmodpw <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/samba/smb.conf",
+        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   ldap admin password = SMBPW\n",
+        &["SMBPW"],
+        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   ldap admin password = <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/ssmtp/ssmtp.conf",
+        "mailhub=smtp.corp:587\nAuthUser=relay\nAuthPass=SSMTPPW\n",
+        &["SSMTPPW"],
+        "mailhub=smtp.corp:587\nAuthUser=relay\nAuthPass=<redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/msmtprc",
+        "account default\nhost smtp.corp\npassword MSMTPPW\n",
+        &["MSMTPPW"],
+        "account default\nhost smtp.corp\npassword <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/iscsi/nodes/iqn.2004-04.com.qnap:ts-1/10.0.0.9,3260,1/default",
+        "node.session.auth.authmethod = CHAP\nnode.session.auth.username = lun\nnode.session.auth.password = CHAPPW\nnode.session.auth.password_in = CHAPIN\n",
+        &["CHAPPW", "CHAPIN"],
+        "node.session.auth.authmethod = CHAP\nnode.session.auth.username = lun\nnode.session.auth.password = <redacted>\nnode.session.auth.password_in = <redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/bacula/bacula-fd.conf",
+        "Director {\n  Name = bacula-dir\n  Password = \"BACULAPW\"\n}\n",
+        &["BACULAPW"],
+        "Director {\n  Name = bacula-dir\n  Password = \"<redacted>\"\n}\n",
+    );
+    pins(
+        r,
+        "/etc/zabbix/zabbix_agentd.conf",
+        "Server=10.0.0.20\nTLSPSKFile=/etc/zabbix/psk\nTLSPSKValue=ZABBIXPSK\n",
+        &["ZABBIXPSK"],
+        "Server=10.0.0.20\nTLSPSKFile=/etc/zabbix/psk\nTLSPSKValue=<redacted>\n",
+    );
+    pins(
+        r,
+        "/etc/yum.repos.d/internal.repo",
+        "[internal]\nbaseurl=http://repo.corp/el8\nusername=yum\npassword=YUMREPOPW\n",
+        &["YUMREPOPW"],
+        "[internal]\nbaseurl=http://repo.corp/el8\nusername=yum\npassword=<redacted>\n",
+    );
+    untouched(
+        "/etc/postfix/main.cf",
+        "relayhost = [smtp.corp]:587\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n",
+    );
+    untouched(
+        "/etc/sssd/sssd.conf",
+        "krb5_server = kdc.corp\nldap_default_authtok_type = obfuscated_password\n",
+    );
+    // A repository URL's password is `url-password`'s, in the same files.
+    pins(
+        "url-password",
+        "/etc/apt/sources.list.d/internal.list",
+        "deb https://apt:APTREPOPW@apt.corp/debian bookworm main\n",
+        &["APTREPOPW"],
+        "deb https://apt:<redacted>@apt.corp/debian bookworm main\n",
+    );
 }
