@@ -12,10 +12,13 @@ use serde::{Deserialize, Serialize};
 use super::summary::{normalize, HostSummary};
 use crate::model::dependencies::{Dependency, Kind};
 
-/// Distinct (kind, target, port) a host summary keeps: a few kilobytes at
-/// most, whatever the configuration holds. The rest are counted in
-/// [`Declarations::dropped`]; `dependencies.jsonl` still has every row.
-pub const MAX_PER_HOST: usize = 200;
+/// Distinct (kind, target, port) a host summary keeps: about 100 bytes
+/// each, so a summary stays a few kilobytes at most whatever the
+/// configuration holds (a typical host declares a dozen). Dependencies come
+/// ordered by kind, address literals last, so those are the first left
+/// out; the rest are counted in [`Declarations::dropped`], and
+/// `dependencies.jsonl` still has every row.
+pub const MAX_PER_HOST: usize = 64;
 
 /// One target a host's configuration names, for one kind and port.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,8 +28,6 @@ pub struct Declared {
     /// As the file gives it: a host name or an address.
     pub target: String,
     pub port: Option<u16>,
-    /// The first declaring line (`path:line`).
-    pub declared_in: String,
     /// How many declaring lines name this kind, target and port.
     pub lines: u32,
     /// The target as an address (normalized as connections are): itself
@@ -133,7 +134,6 @@ pub fn summarize(deps: &[Dependency]) -> Declarations {
                 kind: label(&key.0),
                 target: key.1,
                 port: key.2,
-                declared_in: d.declared_in.clone(),
                 lines: 1,
                 address,
             },
@@ -276,7 +276,6 @@ mod tests {
                 ("nfs", "filer", Some(2049), 2, Some("10.1.2.3")),
             ]
         );
-        assert_eq!(d.list[1].declared_in, "/etc/f:1");
         assert_eq!(d.dropped, 0);
 
         deps.extend((0..MAX_PER_HOST + 10).map(|i| {

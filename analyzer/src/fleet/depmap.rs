@@ -273,7 +273,6 @@ mod tests {
             kind: kind.into(),
             target,
             port,
-            declared_in: "/etc/x:1".into(),
             lines: 1,
             address,
         });
