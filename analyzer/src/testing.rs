@@ -74,8 +74,8 @@ pub fn bundle(dir: &Path, facts: Vec<Fact>, as_root: bool) -> BundleSnapshot {
     bundle_edited(dir, facts, as_root, |_| {})
 }
 
-/// `bundle`, with its records changed before they are read (to make a
-/// directory unreadable, say).
+/// `bundle`, with its records (footer included) changed before they are
+/// read (to make a directory unreadable, or list the specs the probe ran).
 pub fn bundle_edited(
     dir: &Path,
     facts: Vec<Fact>,
@@ -96,7 +96,6 @@ pub fn bundle_edited(
     })];
     walk(dir, b"", &mut records);
     records.extend(facts.into_iter().map(Record::Fact));
-    edit(&mut records);
     records.push(Record::Footer(Footer {
         finished_at: Timestamp::default(),
         specs: Vec::new(),
@@ -104,6 +103,7 @@ pub fn bundle_edited(
         redactions: Vec::new(),
         interrupted: false,
     }));
+    edit(&mut records);
     BundleSnapshot::from_records(dir, "json", records, 0)
 }
 

@@ -8,6 +8,9 @@
 //! An entry point returns nothing: the parsers' outcomes (Ok, Err, partial)
 //! are all acceptable; only a panic, a hang or unbounded allocation is a bug.
 
+use lift::parse::deps::{
+    agents, iscsi, krb5, ldap, mail, multipath, ntp, repos, resolver, samba, sssd, syslog,
+};
 use lift::parse::netconf::{self, ifcfg, ifupdown, keyfile, netplan, networkd};
 use lift::parse::rpmdb::{self, bdb, ndb};
 use lift::parse::{
@@ -52,6 +55,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("fstab", fstab),
     ("sos_commands", sos_commands),
     ("tar_archive", tar_archive),
+    ("dependencies", dependencies),
 ];
 
 /// The input as a whole bundle, and again as the decompressed record stream
@@ -407,4 +411,38 @@ mod tests {
             super::records(input);
         }
     }
+}
+
+/// Every parser of the configuration that names a host's dependencies
+/// (`parse::deps`), each bounded to `MAX_PER_FILE` endpoints.
+pub fn dependencies(data: &[u8]) {
+    let parsers: &[fn(&[u8]) -> lift::parse::deps::Found] = &[
+        resolver::resolv_conf,
+        ntp::parse,
+        ntp::timesyncd,
+        ldap::parse,
+        sssd::parse,
+        krb5::parse,
+        samba::parse,
+        syslog::rsyslog,
+        syslog::syslog_ng,
+        mail::postfix,
+        mail::ssmtp,
+        mail::msmtp,
+        iscsi::parse,
+        repos::apt,
+        repos::ini,
+        agents::zabbix,
+        agents::nrpe,
+        agents::bacula_fd,
+        multipath::wwids,
+        multipath::bindings,
+        multipath::conf,
+    ];
+    for parse in parsers {
+        let found = parse(data);
+        assert!(found.value.len() <= lift::parse::deps::MAX_PER_FILE);
+    }
+    let _ = resolver::hosts(data);
+    let _ = iscsi::portal(&String::from_utf8_lossy(data));
 }

@@ -8,6 +8,8 @@ use lift_tests::*;
 const HOST: &str = "web<script>alert(1)</script>|*`x`";
 const SERVICE: &str = "evil|svc*`<b>`";
 const PACKAGE: &str = "pkg<img src=x onerror=alert(2)>|*";
+/// A search domain: shown in the "Depends on" section.
+const DOMAIN: &str = "corp<script>alert(3)</script>|*`lan`";
 
 fn hostile_tree(s: &Scratch) -> std::path::PathBuf {
     let root = s.join("root");
@@ -22,6 +24,10 @@ fn hostile_tree(s: &Scratch) -> std::path::PathBuf {
         "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian <i>12</i>\"\n",
     );
     w("sbin/init", "");
+    w(
+        "etc/resolv.conf",
+        &format!("search {DOMAIN}\nnameserver 10.1.0.2\n"),
+    );
     // A SysV service, enabled in runlevel 2, with the hostile name.
     w(&format!("etc/init.d/{SERVICE}"), "#!/bin/sh\n### BEGIN INIT INFO\n# Provides: evil\n# Default-Start: 2 3 4 5\n### END INIT INFO\n");
     std::fs::create_dir_all(root.join("etc/rc2.d")).unwrap();
@@ -69,6 +75,10 @@ fn hostile_names_are_text_in_html_and_markdown() {
             .unwrap()
             .iter()
             .any(|p| p["name"] == PACKAGE));
+        let deps = json["host"]["dependencies"]
+            .as_array()
+            .expect("dependencies");
+        assert!(deps.iter().any(|d| d["target"] == DOMAIN), "{deps:?}");
 
         let html = report(input, "html");
         assert!(!html.contains("<script"), "raw <script> in the HTML report");
@@ -86,6 +96,10 @@ fn hostile_names_are_text_in_html_and_markdown() {
             html.contains("pkg&lt;img src=x onerror=alert(2)&gt;|*"),
             "package name not shown as text"
         );
+        assert!(
+            html.contains("corp&lt;script&gt;alert(3)&lt;&#x2f;script&gt;|*`lan`"),
+            "search domain not shown as text"
+        );
 
         let md = report(input, "md");
         assert!(
@@ -99,6 +113,10 @@ fn hostile_names_are_text_in_html_and_markdown() {
         assert!(
             md.contains(r"pkg\<img src=x onerror=alert(2)\>\|\*"),
             "package name in Markdown"
+        );
+        assert!(
+            md.contains(r"corp\<script\>alert(3)\</script\>\|\*\`lan\`"),
+            "search domain in Markdown"
         );
         // No table row gains a column from a `|` in a name.
         for line in md.lines().filter(|l| l.contains("svc")) {

@@ -133,12 +133,78 @@ const PLANTED: &[(&str, &str)] = &[
         "etc/NetworkManager/system-connections/admin.ppk",
         "PuTTY-User-Key-File-2: ssh-rsa\nPrivate-Lines: 1\nPLANTPPKFILE\n",
     ),
+    // The configuration the deps spec takes for the servers it names.
+    (
+        "etc/sssd/sssd.conf",
+        "[domain/corp]\nid_provider = ldap\nldap_uri = ldap://10.1.2.3\n\
+         ldap_default_bind_dn = cn=sssd,dc=corp\nldap_default_authtok_type = password\n\
+         ldap_default_authtok = PLANTSSSDAUTHTOK\n",
+    ),
+    (
+        "etc/nslcd.conf",
+        "uid nslcd\ngid nslcd\nuri ldap://10.1.2.3/\nbinddn cn=nslcd,dc=corp\nbindpw PLANTNSLCDBINDPW\n",
+    ),
+    (
+        "etc/ldap.conf",
+        "host 10.1.2.3\nbase dc=corp\nrootbinddn cn=admin,dc=corp\nbindpw PLANTPAMLDAPBINDPW\n",
+    ),
+    (
+        "etc/samba/smb.conf",
+        "[global]\n   workgroup = CORP\n   passwd program = /usr/bin/passwd %u\n\
+         \x20  ldap admin password = PLANTSMBPASSWORD\n",
+    ),
+    (
+        "etc/ssmtp/ssmtp.conf",
+        "root=postmaster\nmailhub=smtp.corp.lan:587\nAuthUser=relay\nAuthPass=PLANTSSMTPAUTHPASS\n",
+    ),
+    (
+        "etc/msmtprc",
+        "account default\nhost smtp.corp.lan\nauth on\nuser relay\npassword PLANTMSMTPPASSWORD\n",
+    ),
+    (
+        "etc/iscsi/nodes/iqn.2004-04.com.qnap:ts-453:lun1/10.1.5.20,3260,1/default",
+        "node.name = iqn.2004-04.com.qnap:ts-453:lun1\nnode.session.auth.authmethod = CHAP\n\
+         node.session.auth.username = office\nnode.session.auth.password = PLANTCHAPPASSWORD\n\
+         node.session.auth.password_in = PLANTCHAPPASSWORDIN\nnode.conn[0].address = 10.1.5.20\n",
+    ),
+    (
+        "etc/bacula/bacula-fd.conf",
+        "Director {\n  Name = backup-dir\n  Password = \"PLANTBACULAPASSWORD\"\n}\n",
+    ),
+    (
+        "etc/zabbix/zabbix_agentd.conf",
+        "Server=10.1.0.40\nTLSPSKFile=/etc/zabbix/agent.psk\nTLSPSKValue=PLANTZABBIXPSK\n",
+    ),
+    (
+        "etc/apt/sources.list.d/corp.list",
+        "deb https://apt:PLANTAPTREPOURLPW@apt.corp.lan/debian bookworm main\n",
+    ),
+    (
+        "etc/yum.repos.d/corp.repo",
+        "[corp]\nbaseurl=https://yum:PLANTYUMREPOURLPW@repo.corp.lan/el8/\nusername=yum\npassword=PLANTYUMREPOPW\n",
+    ),
+];
+
+/// Credentials beside that configuration, never read at all (not even for
+/// a digest), so they appear in no footer either.
+const NEVER_READ: &[(&str, &str)] = &[
+    (
+        "etc/postfix/sasl_passwd",
+        "[smtp.corp.lan]:587 relay:PLANTSASLPASSWD\n",
+    ),
+    ("etc/krb5.keytab", "PLANTKEYTAB\n"),
+    ("etc/samba/smbpasswd", "office:1000:PLANTSMBPASSWDHASH:\n"),
+    (
+        "etc/apt/auth.conf.d/corp.conf",
+        "machine apt.corp.lan login apt password PLANTAPTAUTHCONF\n",
+    ),
+    ("etc/ldap.secret", "PLANTLDAPSECRET\n"),
 ];
 
 /// Every planted value, from its `PLANT` to the next byte that ends it.
 fn planted_values() -> Vec<String> {
     let mut out = Vec::new();
-    for (_, content) in PLANTED {
+    for (_, content) in PLANTED.iter().chain(NEVER_READ) {
         for (i, _) in content.match_indices("PLANT") {
             let v: String = content[i..]
                 .chars()
@@ -155,7 +221,7 @@ fn no_planted_secret_reaches_the_bundle() {
     let s = Scratch::new("planted-secrets");
     let root = s.join("root");
     copy_tree(&fixture("debian12-systemd"), &root);
-    for (path, content) in PLANTED {
+    for (path, content) in PLANTED.iter().chain(NEVER_READ) {
         let p = root.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, content).unwrap();
@@ -164,7 +230,7 @@ fn no_planted_secret_reaches_the_bundle() {
     probe(Some(&root), &bundle, &["-q"]);
     let raw = decompressed(&bundle);
     let values = planted_values();
-    assert_eq!(values.len(), 42, "{values:?}");
+    assert_eq!(values.len(), 60, "{values:?}");
     let leaked: Vec<&String> = values
         .iter()
         .filter(|v| contains(&raw, v.as_bytes()))

@@ -75,7 +75,6 @@ static LITERAL_SOURCES: &[&Source] = &[
     &src::IPTABLES_SAVED,
     &src::NFTABLES_CONF,
     &src::UPSTART_JOBS,
-    &src::SUDOERS,
 ];
 
 /// Every dependency the captured configuration declares, in a stable
@@ -211,7 +210,7 @@ impl Builder<'_, '_> {
         }
     }
 
-    /// autofs maps named by auto.master: NFS exports.
+    /// autofs maps named by auto.master: NFS exports and CIFS shares.
     fn autofs(&mut self) {
         let Some(master) = self.f.bytes(&src::AUTO_MASTER) else {
             return;
@@ -233,6 +232,10 @@ impl Builder<'_, '_> {
                     let h = h.split('(').next().unwrap_or(h);
                     found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
                 }
+            }
+            for e in autofs::parse_shares(&bytes) {
+                let host = e.location[3..].split('/').next().unwrap_or("");
+                found.push(Declared::new(e.line, deps::Kind::Cifs, host, Some(445)));
             }
             self.add(&path, &bytes, found);
         }
@@ -378,4 +381,121 @@ fn fstab_mounts(bytes: &[u8]) -> Found {
         found.push(Declared::new(e.line, kind, host, Some(port)));
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{build, Host};
+    use crate::snapshot::DirSnapshot;
+    use crate::testing::{fixture, TempRoot};
+
+    fn host_of(dir: &std::path::Path) -> Host {
+        build(&DirSnapshot::new(dir))
+    }
+
+    fn find<'a>(h: &'a Host, kind: Kind, target: &str) -> &'a Dependency {
+        h.dependencies
+            .iter()
+            .find(|d| d.kind == kind && d.target == target)
+            .unwrap_or_else(|| panic!("no {kind:?} {target}: {:#?}", h.dependencies))
+    }
+
+    #[test]
+    fn the_office_host_declares_every_family() {
+        let h = host_of(&fixture("deps-office"));
+        let nfs = find(&h, Kind::Nfs, "files.corp.lan");
+        // Pinned in /etc/hosts to 10.1.2.40, inside eth0's 10.1.2.0/24.
+        assert_eq!(nfs.scope, Scope::OwnSubnet);
+        assert_eq!(nfs.port, Some(2049));
+        assert_eq!(nfs.declared_in, "/etc/fstab:6");
+        assert!(nfs.evidence.starts_with("files.corp.lan:/export/projects"));
+        assert_eq!(find(&h, Kind::Cifs, "10.1.2.41").port, Some(445));
+        assert!(h
+            .dependencies
+            .iter()
+            .any(|d| d.kind == Kind::Cifs && d.declared_in == "/etc/auto.smb-shares:1"));
+        let ldap = find(&h, Kind::Ldap, "10.20.0.10");
+        assert_eq!((ldap.scope, ldap.port), (Scope::Private, Some(389)));
+        assert_eq!(ldap.declared_in, "/etc/nslcd.conf:18");
+        assert_eq!(find(&h, Kind::Iscsi, "10.1.5.20").port, Some(3260));
+        assert_eq!(
+            find(&h, Kind::Smtp, "smtp.corp.lan").scope,
+            Scope::Unresolved
+        );
+        for (kind, target) in [
+            (Kind::Dns, "10.1.2.2"),
+            (Kind::DnsSearch, "corp.lan"),
+            (Kind::Ntp, "ntp1.corp.lan"),
+            (Kind::Kerberos, "kerberos.mit.edu"),
+            (Kind::ActiveDirectory, "CORP.LAN"),
+            (Kind::Syslog, "logs.corp.lan"),
+            (Kind::San, "36e843b6a5d3f1e2d4c9bd4a1e9d0c8f1"),
+            (Kind::Proxy, "proxy.corp.lan"),
+            (Kind::Repository, "apt.corp.lan"),
+            (Kind::Monitoring, "10.20.0.40"),
+            (Kind::Backup, "office-app1-dir"),
+            (Kind::Address, "10.1.2.1"),
+        ] {
+            find(&h, kind, target);
+        }
+        // Loopback servers (nrpe's 127.0.0.1, ::1) and the host's own
+        // names are no dependencies; one WWID is one LUN.
+        assert!(h
+            .dependencies
+            .iter()
+            .all(|d| d.target != "127.0.0.1" && d.target != "::1"));
+        assert_eq!(
+            h.dependencies
+                .iter()
+                .filter(|d| d.kind == Kind::San)
+                .count(),
+            1
+        );
+        let mut sorted = h.dependencies.clone();
+        sorted.sort();
+        assert_eq!(sorted, h.dependencies);
+    }
+
+    #[test]
+    fn credentials_in_urls_never_reach_the_evidence() {
+        let root = TempRoot::with(&[(
+            "etc/apt/sources.list",
+            "deb https://apt:hunter2@apt.corp.lan/debian bookworm main\n",
+        )]);
+        let h = host_of(root.path());
+        let d = find(&h, Kind::Repository, "apt.corp.lan");
+        assert!(!d.evidence.contains("hunter2"), "{}", d.evidence);
+        assert!(d.evidence.contains("https://<credentials>@apt.corp.lan"));
+    }
+
+    /// A million `server` lines make a thousand dependencies and a problem.
+    #[test]
+    fn a_hostile_file_is_capped_and_says_so() {
+        let mut text = String::with_capacity(24_000_000);
+        for i in 0..1_000_000u32 {
+            let [_, a, b, c] = i.to_be_bytes();
+            text.push_str(&format!("server 10.{a}.{b}.{c} iburst\n"));
+        }
+        let root = TempRoot::with(&[("etc/chrony.conf", text.as_str())]);
+        let h = host_of(root.path());
+        let ntp = h
+            .dependencies
+            .iter()
+            .filter(|d| d.kind == Kind::Ntp)
+            .count();
+        assert_eq!(ntp, deps::MAX_PER_FILE);
+        assert!(
+            h.problems
+                .iter()
+                .any(|p| p.path == "/etc/chrony.conf" && p.message.contains("999000 more")),
+            "{:?}",
+            h.problems
+        );
+    }
+
+    #[test]
+    fn an_empty_root_declares_nothing() {
+        assert!(host_of(TempRoot::new().path()).dependencies.is_empty());
+    }
 }

@@ -75,6 +75,25 @@ pub fn parse_map(bytes: &[u8]) -> Vec<MapEntry> {
         .collect()
 }
 
+/// The entries of a map that mount a CIFS share, `://host/share`
+/// (autofs(5): a location starting with `:` names no host to autofs, and
+/// mount.cifs takes the rest).
+pub fn parse_shares(bytes: &[u8]) -> Vec<MapEntry> {
+    lines(bytes)
+        .filter_map(|(line, w)| {
+            let location = w.iter().skip(1).find(|x| !x.starts_with('-'))?;
+            location
+                .strip_prefix("://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+                .then(|| MapEntry {
+                    line,
+                    key: w[0].clone(),
+                    location: location.clone(),
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,5 +111,9 @@ mod tests {
         let e = parse_map(b"*  -fstype=nfs4,rw  nfs1.example.lan:/export/home/&\ncd -fstype=iso9660 :/dev/cdrom\n");
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].location, "nfs1.example.lan:/export/home/&");
+        // The share form of auto.smb's documentation (autofs 5).
+        let s = parse_shares(b"scans -fstype=cifs,credentials=/etc/creds ://nas1.example.lan/scans\nhome nfs1:/home\n");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].location, "://nas1.example.lan/scans");
     }
 }

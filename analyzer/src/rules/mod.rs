@@ -4,6 +4,7 @@
 //! a person reads come from `text::title` and the templates.
 
 mod cloud;
+mod dependencies;
 mod generic;
 mod listeners;
 mod mgn;
@@ -174,6 +175,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::Multipath,
     &mgn::Network,
     &listeners::UnmanagedListeners,
+    &dependencies::NetworkDependencies,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,

@@ -318,6 +318,7 @@ fn service_key(key: &[u8]) -> bool {
         "offline",
         "method",
         "identity",
+        "server",
     ];
     const HOLDS: &[&str] = &[
         "password",

@@ -501,9 +501,9 @@ fn service_secret() {
     pins(
         r,
         "/etc/samba/smb.conf",
-        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   ldap admin password = SMBPW\n",
+        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   password server = dc1.corp\n   ldap admin password = SMBPW\n",
         &["SMBPW"],
-        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   ldap admin password = <redacted>\n",
+        "[global]\n   passwd program = /usr/bin/passwd %u\n   unix password sync = yes\n   password server = dc1.corp\n   ldap admin password = <redacted>\n",
     );
     pins(
         r,

@@ -57,17 +57,20 @@ pub fn nrpe(bytes: &[u8]) -> Found {
     found
 }
 
+/// An open `Director { ... }` resource: its name and address with their
+/// lines, and whether it only monitors.
+#[derive(Default)]
+struct Director {
+    name: Option<(usize, String)>,
+    address: Option<(usize, String)>,
+    monitor: bool,
+}
+
 /// bacula-fd.conf, bareos-fd.conf and bareos-fd.d/director/*.conf.
 pub fn bacula_fd(bytes: &[u8]) -> Found {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
-    // The open Director resource: (first line, name, address, monitor).
-    let mut director: Option<(
-        usize,
-        Option<(usize, String)>,
-        Option<(usize, String)>,
-        bool,
-    )> = None;
+    let mut director: Option<Director> = None;
     let mut depth = 0usize;
     for (n, line) in lines(&text, &['#']) {
         let opens = line.matches('{').count();
@@ -78,9 +81,14 @@ pub fn bacula_fd(bytes: &[u8]) -> Found {
                 .to_ascii_lowercase()
                 .starts_with("director")
         {
-            director = Some((n, None, None, false));
+            director = Some(Director::default());
         }
-        if let Some((_, name, address, monitor)) = director.as_mut() {
+        if let Some(Director {
+            name,
+            address,
+            monitor,
+        }) = director.as_mut()
+        {
             for part in line.split([';', '{', '}']) {
                 let Some((k, v)) = key_value(part) else {
                     continue;
@@ -97,7 +105,12 @@ pub fn bacula_fd(bytes: &[u8]) -> Found {
         depth += opens;
         depth = depth.saturating_sub(line.matches('}').count());
         if depth == 0 {
-            if let Some((_, name, address, monitor)) = director.take() {
+            if let Some(Director {
+                name,
+                address,
+                monitor,
+            }) = director.take()
+            {
                 match (address, name) {
                     _ if monitor => {}
                     (Some((n, a)), _) => found.push(Declared::new(n, Kind::Backup, a, Some(9101))),

@@ -30,15 +30,16 @@ pub fn parse(bytes: &[u8]) -> Found {
             }
             "host" => {
                 for w in words {
-                    let (h, p) = host_port(w);
-                    hosts.push((n, h, p));
+                    if hosts.len() < super::MAX_PER_FILE {
+                        let (h, p) = host_port(w);
+                        hosts.push((n, h, p));
+                    } else {
+                        found.dropped += 1;
+                    }
                 }
             }
             "port" => default_port = words.next().and_then(|p| p.parse().ok()),
             _ => {}
-        }
-        if found.full() {
-            break;
         }
     }
     for (n, h, p) in hosts {

@@ -37,9 +37,6 @@ pub fn parse(bytes: &[u8]) -> Found {
             .and_then(|w| w[1].parse().ok())
             .unwrap_or(NTP);
         found.push(Declared::new(n, Kind::Ntp, host, Some(port)));
-        if found.full() {
-            break;
-        }
     }
     found
 }

@@ -51,9 +51,6 @@ pub fn apt(bytes: &[u8]) -> Found {
         if let Some(u) = rest.next() {
             push_url(&mut found, n, u);
         }
-        if found.full() {
-            break;
-        }
     }
     found
 }

@@ -45,9 +45,6 @@ pub fn rsyslog(bytes: &[u8]) -> Found {
             continue;
         }
         legacy(line, n, &mut found);
-        if found.full() {
-            break;
-        }
     }
     found
 }
