@@ -203,7 +203,7 @@ mod tests {
             "started_secs": 0, "started_at": "", "os": "debian 12", "kernel": "6.1",
             "init": "systemd", "virtualization": "kvm", "readiness": "ready",
             "complete": true, "findings": [], "packages": 0, "addresses": [],
-            "listening": [], "links": []
+            "listening": [], "links": [], "links_omitted": 0
         }))
         .unwrap()
     }
