@@ -443,6 +443,6 @@ pub fn dependencies(data: &[u8]) {
         let found = parse(data);
         assert!(found.value.len() <= lift::parse::deps::MAX_PER_FILE);
     }
-    let _ = resolver::hosts(data);
+    assert!(resolver::hosts(data).0.len() <= lift::parse::deps::MAX_PER_FILE);
     let _ = iscsi::portal(&String::from_utf8_lossy(data));
 }

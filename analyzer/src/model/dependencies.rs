@@ -89,8 +89,12 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
     if let Some(bytes) = f.bytes(&src::ETC_HOSTS) {
         let path = src::ETC_HOSTS.path();
         b.read.insert(path.to_string());
-        let mut pins = Found::default();
-        for p in resolver::hosts(&bytes) {
+        let (list, dropped) = resolver::hosts(&bytes);
+        let mut pins = Found {
+            dropped,
+            ..Found::default()
+        };
+        for p in list {
             for n in &p.names {
                 place.pin(n, p.address);
             }
@@ -477,7 +481,10 @@ mod tests {
             let [_, a, b, c] = i.to_be_bytes();
             text.push_str(&format!("server 10.{a}.{b}.{c} iburst\n"));
         }
-        let root = TempRoot::with(&[("etc/chrony.conf", text.as_str())]);
+        let hosts: String = (0..2000u32)
+            .map(|i| format!("10.9.{}.{} h{i}\n", i / 256, i % 256))
+            .collect();
+        let root = TempRoot::with(&[("etc/chrony.conf", text.as_str()), ("etc/hosts", &hosts)]);
         let h = host_of(root.path());
         let ntp = h
             .dependencies
@@ -492,6 +499,10 @@ mod tests {
             "{:?}",
             h.problems
         );
+        assert!(h
+            .problems
+            .iter()
+            .any(|p| p.path == "/etc/hosts" && p.message.contains("1000 more")));
     }
 
     #[test]

@@ -52,21 +52,28 @@ pub struct Pin {
     pub names: Vec<String>,
 }
 
-/// The lines of /etc/hosts whose first word is an address, up to the cap.
-pub fn hosts(bytes: &[u8]) -> Vec<Pin> {
+/// The lines of /etc/hosts whose first word is an address, up to the cap,
+/// and how many more there were.
+pub fn hosts(bytes: &[u8]) -> (Vec<Pin>, usize) {
     let text = String::from_utf8_lossy(bytes);
-    lines(&text, &['#'])
-        .filter_map(|(n, line)| {
-            let mut words = line.split_whitespace();
-            let address = words.next()?.parse().ok()?;
-            Some(Pin {
-                line: n,
-                address,
-                names: words.take(64).map(str::to_ascii_lowercase).collect(),
-            })
-        })
-        .take(super::MAX_PER_FILE)
-        .collect()
+    let mut pins = Vec::new();
+    let mut dropped = 0;
+    for (n, line) in lines(&text, &['#']) {
+        let mut words = line.split_whitespace();
+        let Some(address) = words.next().and_then(|a| a.parse().ok()) else {
+            continue;
+        };
+        if pins.len() == super::MAX_PER_FILE {
+            dropped += 1;
+            continue;
+        }
+        pins.push(Pin {
+            line: n,
+            address,
+            names: words.take(64).map(str::to_ascii_lowercase).collect(),
+        });
+    }
+    (pins, dropped)
 }
 
 #[cfg(test)]
@@ -105,12 +112,14 @@ mod tests {
 
     #[test]
     fn debian_hosts_file() {
-        let pins = hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap());
+        let (pins, _) =
+            hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap());
         assert_eq!(pins.len(), 5);
         assert_eq!(pins[1].address.to_string(), "127.0.1.1");
         assert_eq!(pins[1].names, ["deb12-web.example.lan", "deb12-web"]);
         assert_eq!(pins[4].line, 7);
-        let pins = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n");
+        let (pins, dropped) = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n");
+        assert_eq!(dropped, 0);
         assert_eq!(pins[0].names, ["files.corp.lan", "files"]);
         assert_eq!(pins.len(), 1);
     }
