@@ -351,8 +351,23 @@ fn fleet_counts_groups_and_exports() {
     .map(|&(a, b, p)| (a.into(), b.into(), p))
     .collect();
     assert_eq!(edges, want);
-    assert_eq!(groups["external"][0]["address"], "93.184.216.34");
-    assert_eq!(groups["external"].as_array().unwrap().len(), 1);
+    // The one connection outside the fleet; what the hosts' configuration
+    // declares (their resolvers, mirrors) is external too, marked declared.
+    let external = groups["external"].as_array().unwrap();
+    let observed: Vec<&Value> = external
+        .iter()
+        .filter(|x| x["via"] == serde_json::json!(["observed"]))
+        .collect();
+    assert_eq!(observed.len(), 1, "{external:?}");
+    assert_eq!(observed[0]["address"], "93.184.216.34");
+    assert!(external
+        .iter()
+        .all(|x| x["via"] == serde_json::json!(["observed"])
+            || x["via"] == serde_json::json!(["declared"])));
+    // Every edge here is a connection (the fixtures declare no fleet host).
+    for e in groups["edges"].as_array().unwrap() {
+        assert_eq!(e["via"], serde_json::json!(["observed"]), "{e}");
+    }
 
     let errors = jsonl(&f.out.join("errors.jsonl"));
     let failed: Vec<&str> = errors
@@ -437,6 +452,7 @@ fn outputs(dir: &Path) -> Vec<Vec<u8>> {
         "packages.jsonl",
         "listeners.jsonl",
         "connections.jsonl",
+        "dependencies.jsonl",
     ]
     .iter()
     .map(|n| dir.join(n))

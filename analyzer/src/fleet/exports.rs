@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::declared::{self, Resolver};
 use super::summary::HostSummary;
+use crate::model::dependencies::Kind;
 use crate::output::Output;
 use crate::report::Report;
 use crate::rules::Severity;
@@ -52,6 +54,97 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     write_rows(&part(parts, index, "listeners"), host_id, listeners)?;
     let connections = host.connections.as_deref().unwrap_or_default();
     write_rows(&part(parts, index, "connections"), host_id, connections)
+}
+
+/// One row of dependencies.jsonl: a dependency the host's configuration
+/// declares, and the fleet host its target is.
+#[derive(Serialize, serde::Deserialize)]
+struct DependencyRow {
+    host_id: String,
+    hostname: String,
+    kind: String,
+    target: String,
+    port: Option<u16>,
+    declared_in: String,
+    evidence: String,
+    scope: String,
+    /// The target as an address, when known offline: itself, or the
+    /// address the host's /etc/hosts pins the name to.
+    address: Option<String>,
+    /// The fleet host the target is (the host itself for loopback or
+    /// `localhost`), null for none or a target that names no host (a
+    /// search domain, a WWID). Filled once the whole fleet is known, but
+    /// for the host itself.
+    fleet_host_id: Option<String>,
+}
+
+const DEPENDENCIES: &str = "dependencies";
+
+/// Writes bundle `index`'s dependency rows under `parts`, without their
+/// fleet match (see [`dependencies`]).
+pub fn write_dependencies(
+    parts: &Path,
+    index: usize,
+    host: &HostSummary,
+    report: &Report,
+) -> io::Result<()> {
+    let deps = &report.host.dependencies;
+    let pins = declared::pins(deps);
+    let mut w = BufWriter::new(File::create(part(parts, index, DEPENDENCIES))?);
+    for d in deps {
+        let (address, itself) = match declared::resolve(&d.target, &pins) {
+            Some((_, a)) => (a, None),
+            None => (None, Some(host.id.clone())),
+        };
+        let row = DependencyRow {
+            host_id: host.id.clone(),
+            hostname: host.hostname.clone(),
+            kind: declared::label(&d.kind),
+            target: d.target.clone(),
+            port: d.port,
+            declared_in: d.declared_in.clone(),
+            evidence: d.evidence.clone(),
+            scope: declared::label(&d.scope),
+            address,
+            fleet_host_id: itself,
+        };
+        serde_json::to_writer(&mut w, &row)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()
+}
+
+/// DIR/dependencies.jsonl: the parts of the hosts kept, in host order, each
+/// row with the fleet host its target is, matched as the dependency map
+/// matches declared edges. Streams: one row in memory at a time.
+pub fn dependencies(
+    dir: &Path,
+    parts: &Path,
+    kept: &[usize],
+    hosts: &[HostSummary],
+) -> io::Result<()> {
+    let resolver = Resolver::new(hosts);
+    let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
+    let mut w = Output::create(&out, 0o644)?;
+    for &i in kept {
+        let path = part(parts, i, DEPENDENCIES);
+        let r = io::BufReader::new(File::open(&path)?);
+        for line in io::BufRead::lines(r) {
+            let mut row: DependencyRow = serde_json::from_str(&line?)?;
+            let names_host = ![Kind::DnsSearch, Kind::San]
+                .iter()
+                .any(|k| declared::label(k) == row.kind);
+            if row.fleet_host_id.is_none() && names_host {
+                let target = declared::clean(&row.target);
+                row.fleet_host_id = resolver
+                    .find(&target, row.address.as_deref())
+                    .map(|h| hosts[h].id.clone());
+            }
+            serde_json::to_writer(&mut w, &row)?;
+            w.write_all(b"\n")?;
+        }
+    }
+    w.commit()
 }
 
 /// Concatenates the parts of `kept` (bundle index, in host order) into

@@ -191,3 +191,83 @@ pub fn render(
             "failures": failures,
         })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::depmap::{Edge, External, Via};
+    use super::*;
+
+    fn host(id: &str) -> super::super::HostSummary {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "hostname": id, "machine_id_sha256": null, "input": "x.lift",
+            "started_secs": 0, "started_at": "", "os": "debian 12", "kernel": "6.1",
+            "init": "systemd", "virtualization": "kvm", "readiness": "ready",
+            "complete": true, "findings": [], "packages": 0, "addresses": [],
+            "listening": [], "links": [], "links_omitted": 0
+        }))
+        .unwrap()
+    }
+
+    /// Declared edges and external dependencies are marked apart from
+    /// observed ones, and a target from a configuration file is escaped.
+    #[test]
+    fn declared_edges_are_marked_and_escaped() {
+        let (a, b) = (host("a-1"), host("b-2"));
+        let kept = vec![
+            Kept {
+                index: 0,
+                host: &a,
+                older: vec![],
+            },
+            Kept {
+                index: 1,
+                host: &b,
+                older: vec![],
+            },
+        ];
+        let map = DependencyMap {
+            edges: vec![
+                Edge {
+                    from: "a-1".into(),
+                    to: "b-2".into(),
+                    port: Some(2049),
+                    service: None,
+                    via: vec![Via::Declared],
+                    kinds: vec!["nfs".into()],
+                },
+                Edge {
+                    from: "a-1".into(),
+                    to: "b-2".into(),
+                    port: Some(22),
+                    service: Some("sshd".into()),
+                    via: vec![Via::Declared, Via::Observed],
+                    kinds: vec!["address".into()],
+                },
+            ],
+            groups: vec![vec!["a-1".into(), "b-2".into()]],
+            external: vec![External {
+                host: "a-1".into(),
+                address: "<img src=x onerror=alert(1)>".into(),
+                port: None,
+                via: vec![Via::Declared],
+                kinds: vec!["ldap".into()],
+            }],
+        };
+        let outcome = Outcome {
+            bundles: 2,
+            hosts: 2,
+            failed: 0,
+            superseded: 0,
+            groups: 1,
+        };
+        let page = render(&kept, &map, &[], &outcome, Profile::Generic).unwrap();
+        assert!(page.contains(r#"<tr class="edge declared" data-from="a-1" data-to="b-2" data-port="2049" data-via="declared">"#), "{page}");
+        assert!(page.contains(r#"data-port="22" data-via="declared observed">"#));
+        assert!(page.contains(
+            r#"<span class="via-declared">declared</span> (address), <span class="via-observed">observed</span>"#
+        ));
+        assert!(page.contains(r#"<tr class="ext declared" data-via="declared">"#));
+        assert!(!page.contains("<img"));
+        assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    }
+}

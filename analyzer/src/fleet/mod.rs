@@ -7,6 +7,7 @@
 //! fleet-wide (duplicates, the dependency map, the charts) is computed from
 //! the summaries once all bundles are done.
 
+mod declared;
 mod depmap;
 mod exports;
 mod index;
@@ -22,7 +23,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use depmap::{DependencyMap, Edge, External};
+pub use depmap::{DependencyMap, Edge, External, Via};
 pub use summary::HostSummary;
 
 use crate::output::Output;
@@ -176,6 +177,8 @@ pub fn one(
         fs::write(&path, body.as_bytes()).map_err(written(path.clone()))?;
     }
     exports::write_parts(parts, index, &summary.id, &report).map_err(written(parts.to_owned()))?;
+    exports::write_dependencies(parts, index, &summary, &report)
+        .map_err(written(parts.to_owned()))?;
     Ok(summary)
 }
 
@@ -281,6 +284,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     }
     let order: Vec<usize> = kept.iter().map(|k| k.index).collect();
     exports::assemble(dir, &parts, &order).map_err(io_err(dir))?;
+    exports::dependencies(dir, &parts, &order, &hosts).map_err(io_err(dir))?;
     let csv_rows: Vec<_> = kept
         .iter()
         .map(|k| (k.host, k.older.iter().map(|h| h.input.as_str()).collect()))

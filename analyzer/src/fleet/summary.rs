@@ -57,6 +57,10 @@ pub struct HostSummary {
     /// TCP ports listened on, with the service when known.
     pub listening: Vec<(u16, Option<String>)>,
     pub links: Vec<Link>,
+    /// The dependencies its configuration declares, bounded (see
+    /// [`super::declared`]).
+    #[serde(default)]
+    pub declared: super::declared::Declarations,
 }
 
 /// Serialized enum values (`not-ready`, `systemd`) as plain strings.
@@ -230,6 +234,7 @@ impl HostSummary {
                     remote_port: c.remote_port,
                 })
                 .collect(),
+            declared: super::declared::summarize(&host.dependencies),
         }
     }
 

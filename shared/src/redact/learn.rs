@@ -127,11 +127,15 @@ impl Redactor {
         }
         let (host, domain) = name.split_once('.').unwrap_or((&name, ""));
         if !host.bytes().all(|b| b.is_ascii_digit()) && !KEEP_NAMES.contains(&host) {
-            let n = self.map.hosts.len() + 1;
-            self.map
-                .hosts
-                .entry(host.into())
-                .or_insert(format!("host{n}"));
+            // A host met before only inside a full name (another bundle of
+            // the fleet named it: `ldap://infra1.corp.example.com`) keeps
+            // the replacement it had there, so that the redacted full name
+            // still names the redacted host.
+            let new = match self.map.labels.get(host) {
+                Some(label) => label.clone(),
+                None => format!("host{}", self.map.hosts.len() + 1),
+            };
+            self.map.hosts.entry(host.into()).or_insert(new);
         }
         self.learn_domain(domain);
     }

@@ -306,6 +306,11 @@ impl Redactor {
 
     fn scan(&mut self, data: &[u8], mode: text::Mode) -> Vec<u8> {
         let data = self.keywords(data);
+        let data = if mode == text::Mode::Text {
+            text::domain_components(&data, &self.map.domains)
+        } else {
+            data
+        };
         text::scan(self, &data, mode)
     }
 

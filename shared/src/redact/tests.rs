@@ -282,3 +282,55 @@ fn an_overlong_name_is_left_alone() {
     let (_, out) = content(r.record(file("/etc/x", &format!("{long}\n"))));
     assert_eq!(out, format!("{long}\n"));
 }
+
+/// Issue 16: with one map for a fleet, a host that another bundle named
+/// first inside a full name (`ldap://infra1.corp.acme.com`) gets the same
+/// replacement when its own bundle makes it a host, whichever comes first,
+/// so the redacted dependency still names the redacted host.
+#[test]
+fn a_host_named_first_in_another_bundle_keeps_its_replacement() {
+    let mut r = redactor();
+    let (_, conf) = content(r.record(file(
+        "/etc/ldap/ldap.conf",
+        "URI\tldap://infra1.corp.acme.com\n",
+    )));
+    let map = r.into_mapping();
+    let mut r = Redactor::new(map);
+    r.learn(b"/etc/hostname", b"infra1\n");
+    let me = r.text("infra1");
+    assert!(!me.contains("infra1"), "{me}");
+    let domain = r.mapping().domains["corp.acme.com"].clone();
+    assert_eq!(conf, format!("URI\tldap://{me}.{domain}\n"));
+    // And the other way round: a known host inside a full name.
+    let (_, fstab) = content(r.record(file(
+        "/etc/fstab",
+        "infra1.corp.acme.com:/srv/nfs /home nfs rw 0 0\n",
+    )));
+    assert_eq!(fstab, format!("{me}.{domain}:/srv/nfs /home nfs rw 0 0\n"));
+}
+
+/// An LDAP base spells the domain as `dc=` components: replaced alike.
+#[test]
+fn domain_components_of_a_known_domain() {
+    let mut r = redactor();
+    let domain = r.mapping().domains["corp.acme.com"].clone();
+    let text = "BASE\tdc=corp,dc=acme,dc=com\n\
+                ldap_search_base = ou=People, DC=Corp, DC=Acme, DC=com\n\
+                other dc=example,dc=org dc=acme\n";
+    let (_, out) = content(r.record(file("/etc/sssd/sssd.conf", text)));
+    let spelled = |dc: &str| {
+        domain
+            .split('.')
+            .map(|l| format!("{dc}={l}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    assert_eq!(
+        out,
+        format!(
+            "BASE\t{}\nldap_search_base = ou=People, {}\nother dc=example,dc=org dc=acme\n",
+            spelled("dc"),
+            spelled("DC")
+        )
+    );
+}

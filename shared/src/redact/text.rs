@@ -1,6 +1,7 @@
 //! Hand-written scanners (the probe carries no regex engine): addresses
 //! and names in text, and the hex addresses of /proc/net tables.
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::forms::{bare_mac, integer_v4, padded_v4, parse_mac, unknown_domain_name};
@@ -374,4 +375,80 @@ fn rewrite_hex(r: &mut Redactor, kind: ProcNet, hex: &[u8]) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// LDAP distinguished names spell a DNS domain as `dc=` components
+/// (`BASE dc=corp,dc=example,dc=com`, sssd's `ldap_search_base`): a run of
+/// them whose labels end in a known domain spells that domain's
+/// replacement instead (`dc=domain1,dc=example`), with the first
+/// component's `dc` as written. Components before the domain are kept.
+pub fn domain_components(data: &[u8], domains: &BTreeMap<String, String>) -> Vec<u8> {
+    let is_dc = |at: usize| {
+        data.len() >= at + 3
+            && data[at..at + 3].eq_ignore_ascii_case(b"dc=")
+            && (at == 0 || !(data[at - 1].is_ascii_alphanumeric() || data[at - 1] == b'_'))
+    };
+    let label_end = |from: usize| {
+        data[from..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))
+            .map_or(data.len(), |n| from + n)
+    };
+    let mut out = Vec::with_capacity(data.len());
+    let mut i = 0;
+    while i < data.len() {
+        if !is_dc(i) {
+            out.push(data[i]);
+            i += 1;
+            continue;
+        }
+        // (start of `dc=`, label start, label end) of each component.
+        let mut parts: Vec<(usize, usize, usize)> = Vec::new();
+        let mut at = i;
+        loop {
+            let end = label_end(at + 3);
+            if end == at + 3 {
+                break;
+            }
+            parts.push((at, at + 3, end));
+            let mut next = end;
+            if data.get(next) != Some(&b',') {
+                break;
+            }
+            next += 1;
+            while data.get(next) == Some(&b' ') {
+                next += 1;
+            }
+            if !is_dc(next) {
+                break;
+            }
+            at = next;
+        }
+        let Some(&(_, _, run_end)) = parts.last() else {
+            out.push(data[i]);
+            i += 1;
+            continue;
+        };
+        let labels: Vec<String> = parts
+            .iter()
+            .map(|&(_, s, e)| String::from_utf8_lossy(&data[s..e]).to_ascii_lowercase())
+            .collect();
+        let found = (0..labels.len().saturating_sub(1))
+            .find_map(|k| domains.get(&labels[k..].join(".")).map(|d| (k, d)));
+        match found {
+            Some((k, new)) => {
+                let first = parts[k].0;
+                out.extend_from_slice(&data[i..first]);
+                let dc = &data[first..first + 2];
+                let spelled: Vec<String> = new
+                    .split('.')
+                    .map(|l| format!("{}={l}", String::from_utf8_lossy(dc)))
+                    .collect();
+                out.extend_from_slice(spelled.join(",").as_bytes());
+            }
+            None => out.extend_from_slice(&data[i..run_end]),
+        }
+        i = run_end;
+    }
+    out
 }
