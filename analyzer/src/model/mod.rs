@@ -12,6 +12,7 @@ mod kernel_src;
 mod links;
 mod multipath;
 mod netfs;
+mod owners;
 mod packages;
 mod platform;
 pub mod processes;
