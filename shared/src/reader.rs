@@ -327,15 +327,18 @@ impl<R: Read> Reader<R> {
             }
             // Grow as bytes arrive, so a false length on a short stream
             // costs only what the stream really holds.
+            // Read straight into the body, at most 64 KiB past what has
+            // arrived (no zeroed bounce buffer per record).
             let mut body = Vec::with_capacity((len as usize).min(1 << 16));
-            let mut chunk = [0u8; 1 << 14];
             while body.len() < len as usize {
-                let want = (len as usize - body.len()).min(chunk.len());
-                let got = self.fill(&mut chunk[..want])?;
+                let start = body.len();
+                let want = (len as usize - start).min(1 << 16);
+                body.resize(start + want, 0);
+                let got = self.fill(&mut body[start..])?;
+                body.truncate(start + got);
                 if got == 0 {
                     return Err(self.error(ReadErrorKind::Truncated));
                 }
-                body.extend_from_slice(&chunk[..got]);
             }
             if let Peek::Unknown = codec::peek(&body) {
                 self.counts

@@ -42,9 +42,15 @@ impl FileLists {
     /// The paths of package `index`, as `dpkg_list::parse` reads them: one a
     /// line, without empty lines and `/.`.
     fn paths_of(&self, range: &Range<usize>) -> impl Iterator<Item = &[u8]> {
-        self.bytes[range.clone()]
-            .split(|&b| b == b'\n')
-            .filter(|line| !line.is_empty() && *line != b"/.")
+        let bytes = &self.bytes[range.clone()];
+        let mut start = 0;
+        let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+        ends.map(move |end| {
+            let line = &bytes[start..end];
+            start = end + 1;
+            line
+        })
+        .filter(|line| !line.is_empty() && *line != b"/.")
     }
 }
 
@@ -70,14 +76,18 @@ impl Packages {
         for (i, p) in paths.iter().enumerate() {
             wanted.entry(p.as_bytes()).or_default().push(i);
         }
-        let keys: std::collections::HashSet<u64> = wanted.keys().map(|p| key(p)).collect();
+        // Sorted, not hashed: the wanted paths come from the bundle too,
+        // and a binary search has no bad case to craft.
+        let mut keys: Vec<u64> = wanted.keys().map(|p| key(p)).collect();
+        keys.sort_unstable();
+        keys.dedup();
         // dpkg's lists are read lossily, so a wanted path with U+FFFD in it
         // may match a listed path that is not UTF-8: compare those lossily.
         let lossy = paths.iter().any(|p| p.contains('\u{FFFD}'));
         let mut check = |owner: usize, path: &[u8]| {
             let hit = if lossy {
                 wanted.get(String::from_utf8_lossy(path).as_bytes())
-            } else if keys.contains(&key(path)) {
+            } else if keys.binary_search(&key(path)).is_ok() {
                 wanted.get(path)
             } else {
                 None
