@@ -1,7 +1,6 @@
 //! Installed packages from whichever databases the host has, read without
 //! rpm or dpkg, and which package owns a path.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Serialize, Serializer};
@@ -96,15 +95,19 @@ fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<Insta
 }
 
 fn dpkg(f: &Facts, out: &mut Packages) {
-    let mut files: HashMap<String, Cow<[u8]>> = HashMap::new();
+    // The lists are checked here (and their state recorded) but read only
+    // when someone asks who owns a path (`Packages::owners`).
+    let mut files: HashMap<String, String> = HashMap::new();
     for list in f.glob(&src::DPKG_LISTS) {
         let name = list
             .rsplit('/')
             .next()
             .and_then(dpkg_list::package_name)
             .map(str::to_string);
-        if let (Some(name), Some(bytes)) = (name, f.bytes_at(&src::DPKG_LISTS, &list)) {
-            files.insert(name, bytes);
+        if let Some(name) = name {
+            if f.bytes_at(&src::DPKG_LISTS, &list).is_some() {
+                files.insert(name, list);
+            }
         }
     }
     let mut attach = |out: &mut Packages, pkgs: &[InstalledPackage]| {
@@ -116,7 +119,7 @@ fn dpkg(f: &Facts, out: &mut Packages) {
                 .and_then(|k| files.remove(&k))
                 .or_else(|| files.remove(&p.name))
             {
-                out.dpkg_files.push(base + i, &fl);
+                out.dpkg_files.push(base + i, fl);
             }
         }
     };

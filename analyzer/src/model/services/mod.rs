@@ -235,6 +235,7 @@ pub fn services(
 /// executable) and each listener (its program's executable, else its
 /// service's package).
 pub fn attach_packages(
+    root: &crate::snapshot::Root,
     packages: &Packages,
     services: Option<&mut [Service]>,
     listeners: Option<&mut [Listener]>,
@@ -267,7 +268,7 @@ pub fn attach_packages(
     let all: Vec<&str> = asked.iter().chain(&spelled).map(String::as_str).collect();
     let owners: HashMap<&str, usize> = all
         .iter()
-        .zip(packages.owners(&all))
+        .zip(packages.owners(root, &all))
         .filter_map(|(&p, o)| Some((p, o?)))
         .collect();
     let owner_of = |path: &str| {
