@@ -163,8 +163,10 @@ mod tests {
                     local_port,
                     remote_address: remote.into(),
                     remote_port,
+                    connections: 1,
                 })
                 .collect(),
+            links_omitted: 0,
         }
     }
 
