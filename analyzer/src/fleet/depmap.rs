@@ -35,7 +35,7 @@ pub struct DependencyMap {
     pub external: Vec<External>,
 }
 
-pub fn build(hosts: &[HostSummary]) -> DependencyMap {
+pub fn build(hosts: &[&HostSummary]) -> DependencyMap {
     // An address claimed by two hosts (a VIP, a cloned image) maps to the
     // first by id, which keeps the result stable across runs.
     let mut owner: HashMap<&str, usize> = HashMap::new();
@@ -99,7 +99,7 @@ pub fn build(hosts: &[HostSummary]) -> DependencyMap {
     }
 }
 
-fn components(hosts: &[HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
+fn components(hosts: &[&HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
     let index: HashMap<&str, usize> = hosts
         .iter()
         .enumerate()
@@ -187,7 +187,7 @@ mod tests {
             ),
             host("lone", "10.0.0.3", &[22], &[(22, "192.168.1.9", 50000)]),
         ];
-        let m = build(&hosts);
+        let m = build(&hosts.iter().collect::<Vec<_>>());
         assert_eq!(
             m.edges,
             vec![Edge {

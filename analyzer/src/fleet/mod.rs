@@ -258,7 +258,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         }
     }
     let kept = dedupe(&ok);
-    let hosts: Vec<HostSummary> = kept.iter().map(|k| k.host.clone()).collect();
+    let hosts: Vec<&HostSummary> = kept.iter().map(|k| k.host).collect();
     let map = depmap::build(&hosts);
     for k in &kept {
         for ext in ["html", "json"] {
