@@ -358,7 +358,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             while let Some((index, path)) = lift::fleet::isolate::read_request(&mut input)? {
                 lift::fleet::isolate::cpu_budget(max_seconds)?;
                 let answer = match lift::fleet::one(index, &path, &target, &parts) {
-                    Ok(summary) => lift::fleet::isolate::Answer::Ok(summary),
+                    Ok(summary) => lift::fleet::isolate::Answer::Ok(Box::new(summary)),
                     Err(e) => lift::fleet::isolate::Answer::Err(
                         escape(&format!("{:#}", anyhow::Error::from(e))).into_owned(),
                     ),

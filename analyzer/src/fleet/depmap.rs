@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn both_ends_give_one_edge_and_outsiders_are_external() {
-        let hosts = vec![
+        let hosts = [
             host(
                 "app",
                 "10.0.0.1",

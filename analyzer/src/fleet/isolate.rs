@@ -111,7 +111,7 @@ pub const BUNDLES_PER_WORKER: usize = 256;
 #[derive(serde::Serialize, serde::Deserialize)]
 pub enum Answer {
     #[serde(rename = "ok")]
-    Ok(HostSummary),
+    Ok(Box<HostSummary>),
     #[serde(rename = "err")]
     Err(String),
 }
@@ -258,7 +258,7 @@ impl Workers {
             retire(w);
         }
         match serde_json::from_slice(&line) {
-            Ok(Answer::Ok(summary)) => Ok(summary),
+            Ok(Answer::Ok(summary)) => Ok(*summary),
             Ok(Answer::Err(why)) => Err(why),
             Err(e) => Err(format!("the worker's summary is unreadable: {e}")),
         }

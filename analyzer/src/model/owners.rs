@@ -134,12 +134,14 @@ mod tests {
         );
         let snap = crate::snapshot::DirSnapshot::new(tmp.path());
         let root = Root::new(&snap);
-        let mut p = Packages::default();
-        p.list = vec![
-            pkg("a", &[]),
-            pkg("b", &["/usr/bin/b", "/etc/shared"]),
-            pkg("c", &[]),
-        ];
+        let mut p = Packages {
+            list: vec![
+                pkg("a", &[]),
+                pkg("b", &["/usr/bin/b", "/etc/shared"]),
+                pkg("c", &[]),
+            ],
+            ..Packages::default()
+        };
         p.dpkg_files.push(0, "/var/lib/dpkg/info/a.list".into());
         p.dpkg_files.push(2, "/var/lib/dpkg/info/c.list".into());
         let got = p.owners(
