@@ -1,68 +1,122 @@
 #!/bin/bash
-# Benchmark: `lift batch` over 1,000 bundles against the floor of only
-# decompressing the same files (`zstd -d` to /dev/null), in one run.
+# Benchmark: `lift batch` over COUNT real-size bundles against the floor of
+# only decompressing the same frames (`zstd -d`), in one run, at two fleet
+# sizes (COUNT/10 and COUNT) for bundles/s, the ratio and peak RSS.
 #
-# The bundles are copies of four real ones (three fixture roots and this
-# machine, probed here) with the hostname varied: each copy gets its own
-# uname nodename, header hostname and start time, so the batch sees 1,000
-# distinct hosts. Peak RSS is GNU time's "Maximum resident set size".
+# The corpus is real-size bundles only: a probe of this machine and probes
+# of debootstrapped Debian roots (bookworm and bullseye, minbase; one copy
+# in ten each, the rest copies of this machine's), each probed in a UTS and
+# mount namespace under a placeholder hostname and machine-id of fixed
+# length. Each copy replaces the placeholders with its own hostname and
+# machine-id (and the machine-id's SHA-256, as the probe lists /etc) at the
+# same byte length, so its records are otherwise the probe's, and is
+# compressed again at zstd level 3 (the probe writes level 9; a level-3
+# copy of this machine's bundle is about 1.2 times as large, and
+# decompresses as fast). So COUNT distinct hosts.
 #
-# Needs: zstd, GNU time (/usr/bin/time). Usage: bench/fleet.sh [WORKDIR] [COUNT]
+# Peak RSS is GNU time's "Maximum resident set size" (the largest of lift
+# and its workers). On a shared machine the wall ratio depends on what else
+# runs; the CPU times (user + system, workers included) are printed too.
+#
+# Needs root (debootstrap, unshare), zstd, debootstrap, GNU time.
+# Usage: bench/fleet.sh [COUNT] [WORKDIR]      (COUNT default 1000)
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-work=${1:-/tmp/lift-bench-fleet}
-count=${2:-1000}
+count=${1:-1000}
+work=${2:-/tmp/lift-bench-fleet}
 jobs=$(nproc)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
 (cd "$repo" && cargo build -q --release -p lift -p lift-probe)
 lift=$CARGO_TARGET_DIR/release/lift
 probe=$CARGO_TARGET_DIR/release/lift-probe
+mkdir -p "$work/base" "$work/roots"
 
-mkdir -p "$work/base" "$work/json"
-if [ "$(find "$work/in" -name '*.lift' 2>/dev/null | wc -l)" -ne "$count" ]; then
-    rm -rf "$work/in" "$work/json"/*
-    mkdir -p "$work/in"
-    for c in debian12-systemd centos6-sysv ubuntu1404-upstart; do
-        "$probe" --root "$repo/fixtures/$c" -q -o "$work/base/$c.lift"
-        "$lift" bundle to-json "$work/base/$c.lift" -o "$work/base/$c.json"
-    done
-    "$probe" -q -o "$work/base/live.lift" 2>/dev/null
-    "$lift" bundle to-json "$work/base/live.lift" -o "$work/base/live.json"
-    python3 - "$work" "$count" <<'PY'
-import json, sys
-work, count = sys.argv[1], int(sys.argv[2])
-bases = ["debian12-systemd", "centos6-sysv", "ubuntu1404-upstart", "live"]
-docs = {b: json.load(open(f"{work}/base/{b}.json")) for b in bases}
-for i in range(count):
-    b = bases[i % len(bases)]
-    d = docs[b]
-    name = f"host{i:05d}"
-    recs = [r for r in d["records"] if not ("Fact" in r and "Uname" in r["Fact"])]
-    head = dict(recs[0]["Header"], hostname=name, started_at={"secs": 1700000000 + i, "nanos": 0})
-    uname = {"Fact": {"Uname": {"sysname": "Linux", "nodename": name, "release": "6.1.0-18-amd64",
-             "version": "#1 SMP", "machine": "x86_64", "domainname": "(none)"}}}
-    out = dict(d, records=[{"Header": head}] + recs[1:-1] + [uname, recs[-1]])
-    json.dump(out, open(f"{work}/json/{name}.lift.json", "w"))
+# Placeholders: base B's hostname is lhB-XXXXXXX, its machine-id
+# 00000000000000000000000000fe11eB.
+base_bundle() { # NAME B ROOT (ROOT empty: this machine)
+    local name=$1 b=$2 root=$3 out=$work/base/$1.lift
+    [ -s "$out" ] && return
+    local host=lh$b-XXXXXXX mid
+    mid=$(printf '00000000000000000000000000fe11e%s' "$b")
+    printf '%s\n' "$host" > "$work/base/$name.hostname"
+    printf '%s\n' "$mid" > "$work/base/$name.machine-id"
+    local etc=${root:-}/etc
+    unshare --uts --mount sh -c "
+        hostname $host
+        mount --bind '$work/base/$name.hostname' '$etc/hostname'
+        [ -e '$etc/machine-id' ] || touch '$etc/machine-id'
+        mount --bind '$work/base/$name.machine-id' '$etc/machine-id'
+        '$probe' ${root:+--root '$root'} -q -o '$out'" 2>/dev/null
+}
+base_bundle live 0 ""
+for s in bookworm bullseye; do
+    r=$work/roots/$s
+    [ -x "$r/bin/sh" ] || debootstrap --variant=minbase "$s" "$r" http://deb.debian.org/debian > "$work/roots/$s.log"
+    base_bundle "$s" "$([ $s = bookworm ] && echo 1 || echo 2)" "$r"
+done
+
+# Copies already made by an earlier run are kept (h0000000.lift, ...).
+mkdir -p "$work/in"
+if [ "$(find "$work/in" -name '*.lift' | wc -l)" -lt "$count" ]; then
+    python3 - "$work" "$count" "$jobs" <<'PY'
+import concurrent.futures, hashlib, os, subprocess, sys
+work, count, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+bases = []
+for name, b in [("live", 0), ("bookworm", 1), ("bullseye", 2)]:
+    raw = open(f"{work}/base/{name}.lift", "rb").read()
+    body = subprocess.run(["zstd", "-dcq"], input=raw[12:], capture_output=True, check=True).stdout
+    host = f"lh{b}-XXXXXXX".encode()
+    mid = f"00000000000000000000000000fe11e{b}".encode()
+    assert host in body, f"{name}: hostname placeholder not found"
+    bases.append((raw[:12], body, host, mid, hashlib.sha256(mid + b"\n").digest()))
+
+def copy(i):
+    # Mostly this machine (843 packages, 8 MB of content): the minbase
+    # roots are real but small (about 100 packages).
+    b = {0: 1, 1: 2}.get(i % 10, 0)
+    head, body, host, mid, digest = bases[b]
+    path = f"{work}/in/h{i:07d}.lift"
+    if os.path.exists(path):
+        return
+    new_mid = hashlib.md5(b"lift-fleet-%d" % i).hexdigest().encode()
+    body = (body.replace(host, f"lh{b}-{i:07d}".encode())
+            .replace(mid, new_mid)
+            .replace(digest, hashlib.sha256(new_mid + b"\n").digest()))
+    with open(path + ".tmp", "wb") as f:
+        f.write(head)
+        f.flush()
+        subprocess.run(["zstd", "-3", "-cq"], input=body, stdout=f, check=True)
+    os.rename(path + ".tmp", path)
+
+with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+    list(pool.map(copy, range(count)))
 PY
-    for j in "$work"/json/*.lift.json; do
-        n=$(basename "$j" .json)
-        "$lift" bundle from-json "$j" -o "$work/in/$n"
-    done
 fi
 
-echo "== $count bundles, $(du -sh "$work/in" | cut -f1), $jobs cores"
-echo "-- floor: zstd -d of the same files"
-# The frames without lift's 12-byte header (magic and version), so that one
-# zstd process reads them all, as lift does: no per-file process start.
-rm -rf "$work/zst"; mkdir -p "$work/zst"
-for f in "$work"/in/*.lift; do tail -c +13 "$f" > "$work/zst/$(basename "$f").zst"; done
-start=$(date +%s.%N)
-/usr/bin/time -f "zstd peak RSS %M KiB" zstd -dcq "$work"/zst/*.zst > /dev/null
-floor=$(echo "$(date +%s.%N) - $start" | bc)
-echo "zstd: ${floor}s, $(echo "$count / $floor" | bc) bundles/s"
-echo "-- lift batch --jobs $jobs"
-start=$(date +%s.%N)
-/usr/bin/time -f "lift peak RSS %M KiB" "$lift" batch "$work/in" -o "$work/out" --jobs "$jobs"
-took=$(echo "$(date +%s.%N) - $start" | bc)
-echo "lift batch: ${took}s, $(echo "$count / $took" | bc) bundles/s, $(echo "scale=1; $took / $floor" | bc)x the floor"
+run() { # N: batch over the first N bundles, and the floor over the same
+    local n=$1 dir=$work/set-$1
+    rm -rf "$dir" "$work/out-$n" && mkdir -p "$dir"
+    find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
+    echo "== $n bundles, $(du -sh "$dir" | cut -f1), $jobs cores"
+    local start floor took
+    # The floor: one zstd process decompressing every bundle's frames (the
+    # bundle without lift's 12-byte header, magic and version), as lift
+    # reads them all in one process: no per-file process start. The frames
+    # are streamed to it, so they take no disk space twice.
+    start=$(date +%s.%N)
+    /usr/bin/time -f "zstd peak RSS %M KiB, CPU %U s user %S s system" \
+        sh -c 'for f in "$0"/*.lift; do tail -c +13 "$f"; done | zstd -dcq > /dev/null' "$dir"
+    floor=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "floor (zstd -d): ${floor}s, $(echo "$n / $floor" | bc) bundles/s"
+    start=$(date +%s.%N)
+    /usr/bin/time -f "lift peak RSS %M KiB, CPU %U s user %S s system (workers included)" \
+        "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs"
+    took=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "lift batch: ${took}s, $(echo "$n / $took" | bc) bundles/s, $(echo "scale=2; $took / $floor" | bc)x the floor"
+    echo "disk: $(du -sh "$work/out-$n" | cut -f1) of reports"
+    rm -rf "$dir" "$work/out-$n"
+}
+small=$((count / 10))
+[ "$small" -ge 1 ] && run "$small"
+run "$count"

@@ -90,15 +90,18 @@ enum Command {
     /// One bundle of a batch, in its own process (run by `lift batch`).
     #[command(name = "__batch-worker", hide = true)]
     BatchWorker {
+        /// Serve bundles read from stdin (`INDEX\0PATH\0`), one answer line each.
         #[arg(long)]
-        index: usize,
+        serve: bool,
+        /// CPU seconds per bundle (the wall clock is the batch's to keep).
+        #[arg(long)]
+        max_seconds: u64,
         #[arg(long)]
         parts: PathBuf,
         #[arg(long)]
         target: String,
         #[arg(long)]
         firewall: bool,
-        input: PathBuf,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
@@ -337,20 +340,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::BatchWorker {
-            index,
+            serve,
+            max_seconds,
             parts,
             target,
             firewall,
-            input,
         } => {
             let target = Target {
                 profile: profile(&target)?,
                 firewall,
             };
-            let summary = lift::fleet::one(index, &input, &target, &parts)?;
+            if !serve {
+                bail!("the batch worker only serves (--serve)");
+            }
+            let mut input = io::stdin().lock();
             let mut out = io::stdout().lock();
-            serde_json::to_writer(&mut out, &summary)?;
-            out.flush()?;
+            while let Some((index, path)) = lift::fleet::isolate::read_request(&mut input)? {
+                lift::fleet::isolate::cpu_budget(max_seconds)?;
+                let answer = match lift::fleet::one(index, &path, &target, &parts) {
+                    Ok(summary) => lift::fleet::isolate::Answer::Ok(Box::new(summary)),
+                    Err(e) => lift::fleet::isolate::Answer::Err(
+                        escape(&format!("{:#}", anyhow::Error::from(e))).into_owned(),
+                    ),
+                };
+                serde_json::to_writer(&mut out, &answer)?;
+                out.write_all(b"\n")?;
+                out.flush()?;
+            }
         }
         Command::Bundle { command } => return bundle_command(command),
         Command::Completions { shell } => {

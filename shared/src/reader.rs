@@ -216,6 +216,9 @@ pub struct Reader<R: Read> {
     counts: Counts,
     skipped: u64,
     done: bool,
+    /// The record body, reused from record to record: it grows to the
+    /// longest record read so far, never zeroed or allocated again.
+    body: Vec<u8>,
 }
 
 impl Reader<File> {
@@ -277,6 +280,7 @@ impl<R: Read> Reader<R> {
             counts: Counts::default(),
             skipped: 0,
             done: false,
+            body: Vec::new(),
         })
     }
 
@@ -336,17 +340,27 @@ impl<R: Read> Reader<R> {
             }
             // Grow as bytes arrive, so a false length on a short stream
             // costs only what the stream really holds.
-            let mut body = Vec::with_capacity((len as usize).min(1 << 16));
-            let mut chunk = [0u8; 1 << 14];
-            while body.len() < len as usize {
-                let want = (len as usize - body.len()).min(chunk.len());
-                let got = self.fill(&mut chunk[..want])?;
-                if got == 0 {
-                    return Err(self.error(ReadErrorKind::Truncated));
+            // Read into the reused body, growing it at most 64 KiB past
+            // what has arrived, so a false length on a short stream costs
+            // only what the stream really holds.
+            let mut buf = std::mem::take(&mut self.body);
+            let len = len as usize;
+            let mut have = 0;
+            while have < len {
+                let want = (len - have).min(1 << 16);
+                if buf.len() < have + want {
+                    buf.resize(have + want, 0);
                 }
-                body.extend_from_slice(&chunk[..got]);
+                let got = self.fill(&mut buf[have..have + want]);
+                match got {
+                    Ok(0) => return Err(self.error(ReadErrorKind::Truncated)),
+                    Ok(n) => have += n,
+                    Err(e) => return Err(e),
+                }
             }
-            if let Peek::Unknown = codec::peek(&body) {
+            self.body = buf;
+            let body = &self.body[..len];
+            if let Peek::Unknown = codec::peek(body) {
                 self.counts
                     .admit(None, &self.limits)
                     .map_err(|k| self.error(k))?;
@@ -354,7 +368,7 @@ impl<R: Read> Reader<R> {
                 self.record += 1;
                 continue;
             }
-            let record = codec::decode(&body).map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
+            let record = codec::decode(body).map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
             self.counts
                 .admit(Some(&record), &self.limits)
                 .map_err(|k| self.error(k))?;

@@ -157,13 +157,14 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(hosts: &[HostSummary]) -> Resolver {
+    pub fn new<H: std::borrow::Borrow<HostSummary>>(hosts: &[H]) -> Resolver {
         let mut r = Resolver {
             by_address: HashMap::new(),
             by_fqdn: HashMap::new(),
             by_short: HashMap::new(),
         };
         for (i, h) in hosts.iter().enumerate() {
+            let h = h.borrow();
             for a in &h.addresses {
                 r.by_address.entry(a.clone()).or_insert(i);
             }

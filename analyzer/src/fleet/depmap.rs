@@ -62,7 +62,7 @@ pub struct DependencyMap {
     pub external: Vec<External>,
 }
 
-pub fn build(hosts: &[HostSummary]) -> DependencyMap {
+pub fn build(hosts: &[&HostSummary]) -> DependencyMap {
     // An address claimed by two hosts (a VIP, a cloned image) maps to the
     // first by id, which keeps the result stable across runs.
     let mut owner: HashMap<&str, usize> = HashMap::new();
@@ -186,7 +186,7 @@ impl Merged {
     }
 }
 
-fn components(hosts: &[HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
+fn components(hosts: &[&HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
     let index: HashMap<&str, usize> = hosts
         .iter()
         .enumerate()
@@ -251,9 +251,11 @@ mod tests {
                     local_port,
                     remote_address: remote.into(),
                     remote_port,
+                    connections: 1,
                 })
                 .collect(),
             declared: Default::default(),
+            links_omitted: 0,
         }
     }
 
@@ -280,7 +282,7 @@ mod tests {
 
     #[test]
     fn both_ends_give_one_edge_and_outsiders_are_external() {
-        let hosts = vec![
+        let hosts = [
             host(
                 "app",
                 "10.0.0.1",
@@ -295,7 +297,7 @@ mod tests {
             ),
             host("lone", "10.0.0.3", &[22], &[(22, "192.168.1.9", 50000)]),
         ];
-        let m = build(&hosts);
+        let m = build(&hosts.iter().collect::<Vec<_>>());
         assert_eq!(
             m.edges,
             vec![Edge {
@@ -350,7 +352,7 @@ mod tests {
         // Its own address: no edge, not external.
         declare(&mut app, "syslog", "10.0.0.2", Some(514), None);
         let lone = host("lone", "10.0.0.7", &[], &[]);
-        let m = build(&[app, infra, lone, web]);
+        let m = build(&[&app, &infra, &lone, &web]);
         use Via::Declared as D;
         assert_eq!(
             edges(&m),
@@ -398,7 +400,7 @@ mod tests {
         // A short name matches a host known by its full name.
         let mut web = host("web", "10.0.0.6", &[], &[]);
         declare(&mut web, "smtp", "db", Some(25), None);
-        let m = build(&[app, db, dns, files, other, web]);
+        let m = build(&[&app, &db, &dns, &files, &other, &web]);
         use Via::{Declared as D, Observed as O};
         assert_eq!(
             edges(&m),

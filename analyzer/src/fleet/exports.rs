@@ -121,7 +121,7 @@ pub fn dependencies(
     dir: &Path,
     parts: &Path,
     kept: &[usize],
-    hosts: &[HostSummary],
+    hosts: &[&HostSummary],
 ) -> io::Result<()> {
     let resolver = Resolver::new(hosts);
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));

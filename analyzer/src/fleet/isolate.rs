@@ -1,15 +1,23 @@
-//! One bundle, one process: `lift batch` runs each bundle in a worker (the
-//! `lift` executable itself, with a hidden subcommand) under a wall-clock
-//! and a memory budget, so that no bundle can take the batch down. A worker
-//! that runs out of time is killed; one that runs out of memory fails its
-//! allocation and dies; either way the bundle becomes one line of
-//! errors.jsonl with the reason, and the batch goes on.
+//! Bundles in worker processes: `lift batch` runs each bundle in a worker
+//! (the `lift` executable itself, with a hidden subcommand) under a
+//! wall-clock and a memory budget, so that no bundle can take the batch
+//! down. A worker that runs out of time is killed; one that runs out of
+//! memory fails its allocation and dies; either way the bundle becomes one
+//! line of errors.jsonl with the reason, and the batch goes on.
+//!
+//! A worker serves many bundles, one at a time ([`Workers`]): starting a
+//! process per bundle cost more than reading a small bundle. A worker that
+//! dies or is killed is replaced for the next bundle, and each is replaced
+//! after [`BUNDLES_PER_WORKER`] bundles all the same.
 
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::HostSummary;
 
@@ -33,45 +41,10 @@ const MAX_SUMMARY: u64 = 256 << 20;
 /// The tail of a worker's stderr kept for the error message.
 const MAX_STDERR: usize = 4096;
 
-/// Runs bundle `index` in a worker; the arguments after the subcommand are
-/// `worker_args` (input, target, parts directory).
-pub fn run(iso: &Isolation, worker_args: &[&std::ffi::OsStr]) -> Result<HostSummary, String> {
-    let mut cmd = Command::new(&iso.exe);
-    cmd.arg(WORKER_COMMAND)
-        .args(worker_args)
-        .env_remove("RUST_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let memory = iso.max_memory_mib.saturating_mul(1 << 20);
+/// Why a worker that exited with `status` failed; `said` is the last line
+/// of its stderr.
+fn why_failed(iso: &Isolation, status: std::process::ExitStatus, said: &str) -> String {
     let cpu = iso.max_seconds.saturating_add(1);
-    // SAFETY: only async-signal-safe setrlimit calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            limit(libc::RLIMIT_AS, memory)?;
-            // A backstop to the wall clock, and no core file from an abort.
-            limit(libc::RLIMIT_CPU, cpu)?;
-            limit(libc::RLIMIT_CORE, 0)
-        });
-    }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start a worker ({}): {e}", iso.exe.display()))?;
-    let out = drain(child.stdout.take().expect("piped"), MAX_SUMMARY);
-    let err = drain(child.stderr.take().expect("piped"), 1 << 20);
-    let waited = wait(&mut child, Duration::from_secs(iso.max_seconds));
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    let said = last_line(&stderr);
-    let status = match waited {
-        Some(s) => s,
-        None => {
-            return Err(format!(
-                "took longer than {} s (--max-seconds-per-bundle); stopped",
-                iso.max_seconds
-            ))
-        }
-    };
     if let Some(sig) = status.signal() {
         // Rust says so on stderr before it aborts on a failed allocation; a
         // panic aborts too (release builds), with its own message.
@@ -87,20 +60,17 @@ pub fn run(iso: &Isolation, worker_args: &[&std::ffi::OsStr]) -> Result<HostSumm
             libc::SIGABRT => "the worker aborted".to_string(),
             _ => format!("the worker died (signal {sig})"),
         };
-        return Err(if said.is_empty() {
+        return if said.is_empty() {
             why
         } else {
             format!("{why}: {said}")
-        });
+        };
     }
-    if !status.success() {
-        return Err(if said.is_empty() {
-            format!("the worker failed ({status})")
-        } else {
-            said
-        });
+    if said.is_empty() {
+        format!("the worker failed ({status})")
+    } else {
+        said.to_string()
     }
-    serde_json::from_slice(&stdout).map_err(|e| format!("the worker's summary is unreadable: {e}"))
 }
 
 fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
@@ -113,40 +83,6 @@ fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()>
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
-    }
-}
-
-/// Reads a pipe to its end on a thread, keeping at most `cap` bytes.
-fn drain(mut r: impl Read + Send + 'static, cap: u64) -> std::thread::JoinHandle<Vec<u8>> {
-    std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = (&mut r).take(cap).read_to_end(&mut buf);
-        // Keep reading (and dropping) so the worker never blocks on a full pipe.
-        let _ = std::io::copy(&mut r, &mut std::io::sink());
-        buf
-    })
-}
-
-/// Waits for the child until `limit`; past it, kills it and returns None.
-fn wait(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(1);
-    loop {
-        match child.try_wait() {
-            Ok(Some(s)) => return Some(s),
-            Ok(None) if start.elapsed() >= limit => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return None;
-            }
-            Ok(None) => {}
-            Err(_) => {
-                let _ = child.kill();
-                return child.wait().ok();
-            }
-        }
-        std::thread::sleep(pause.min(limit.saturating_sub(start.elapsed())));
-        pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
 
@@ -168,26 +104,255 @@ fn last_line(stderr: &[u8]) -> String {
         .to_string()
 }
 
-/// The worker's arguments for one bundle.
-pub fn worker_args<'a>(
-    index: &'a std::ffi::OsStr,
-    input: &'a Path,
-    parts: &'a Path,
-    profile: &'a std::ffi::OsStr,
-    firewall: bool,
-) -> Vec<&'a std::ffi::OsStr> {
-    let mut v = vec![
-        std::ffi::OsStr::new("--index"),
-        index,
-        std::ffi::OsStr::new("--parts"),
-        parts.as_os_str(),
-        std::ffi::OsStr::new("--target"),
-        profile,
-    ];
-    if firewall {
-        v.push(std::ffi::OsStr::new("--firewall"));
+/// How many bundles one worker process reads before it is replaced.
+pub const BUNDLES_PER_WORKER: usize = 256;
+
+/// What a serving worker answers for one bundle: one line of JSON.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum Answer {
+    #[serde(rename = "ok")]
+    Ok(Box<HostSummary>),
+    #[serde(rename = "err")]
+    Err(String),
+}
+
+/// One serving worker: `lift __batch-worker --serve`, fed `INDEX\0PATH\0`
+/// on stdin, answering one [`Answer`] line per bundle on stdout.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Result<Vec<u8>, String>>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    /// Ends when the worker's stderr closes, that is when it exits.
+    stderr_thread: std::thread::JoinHandle<()>,
+    served: usize,
+}
+
+/// The serving workers of one batch, reused across bundles.
+pub struct Workers {
+    iso: Isolation,
+    args: Vec<std::ffi::OsString>,
+    idle: Mutex<Vec<Worker>>,
+}
+
+impl Workers {
+    /// `args`: the worker's arguments after `--serve` (parts directory,
+    /// target, firewall).
+    pub fn new(iso: Isolation, args: Vec<std::ffi::OsString>) -> Workers {
+        Workers {
+            iso,
+            args,
+            idle: Mutex::new(Vec::new()),
+        }
     }
-    v.push(std::ffi::OsStr::new("--"));
-    v.push(input.as_os_str());
-    v
+
+    fn spawn(&self) -> Result<Worker, String> {
+        let mut cmd = Command::new(&self.iso.exe);
+        cmd.arg(WORKER_COMMAND)
+            .arg("--serve")
+            .arg("--max-seconds")
+            .arg(self.iso.max_seconds.to_string())
+            .args(&self.args)
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let memory = self.iso.max_memory_mib.saturating_mul(1 << 20);
+        let cpu = self.iso.max_seconds.saturating_add(1);
+        // SAFETY: only async-signal-safe setrlimit calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                limit(libc::RLIMIT_AS, memory)?;
+                // The worker moves its soft CPU limit on before each bundle
+                // (see `cpu_budget`); the hard limit stays as it was.
+                soft_limit(libc::RLIMIT_CPU, cpu)?;
+                limit(libc::RLIMIT_CORE, 0)
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start a worker ({}): {e}", self.iso.exe.display()))?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match (&mut r).take(MAX_SUMMARY).read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) if line.last() == Some(&b'\n') => {}
+                    Ok(_) => {
+                        let _ = tx.send(Err("the worker's summary is too long".into()));
+                        let _ = std::io::copy(&mut r, &mut std::io::sink());
+                        return;
+                    }
+                }
+                if tx.send(Ok(line)).is_err() {
+                    return;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let tail = Arc::clone(&stderr);
+        let mut err = child.stderr.take().expect("piped");
+        let stderr_thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    return;
+                }
+                let mut t = tail.lock().unwrap_or_else(|e| e.into_inner());
+                t.extend_from_slice(&buf[..n]);
+                let cut = t.len().saturating_sub(MAX_STDERR);
+                t.drain(..cut);
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            lines,
+            stderr,
+            stderr_thread,
+            served: 0,
+        })
+    }
+
+    /// Bundle `index` (`input`) in a worker, under the budgets.
+    pub fn run(&self, index: usize, input: &Path) -> Result<HostSummary, String> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut w = match idle {
+            Some(w) => w,
+            None => self.spawn()?,
+        };
+        let mut request = format!("{index}\0").into_bytes();
+        request.extend_from_slice(input.as_os_str().as_bytes());
+        request.push(0);
+        let sent = w.stdin.write_all(&request).and_then(|_| w.stdin.flush());
+        let limit = Duration::from_secs(self.iso.max_seconds);
+        let got = match sent {
+            Ok(()) => w.lines.recv_timeout(limit),
+            Err(_) => Err(RecvTimeoutError::Disconnected),
+        };
+        let line = match got {
+            Ok(Ok(line)) => line,
+            Ok(Err(why)) => {
+                let _ = w.child.kill();
+                let _ = w.child.wait();
+                return Err(why);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = w.child.kill();
+                let _ = w.child.wait();
+                return Err(format!(
+                    "took longer than {} s (--max-seconds-per-bundle); stopped",
+                    self.iso.max_seconds
+                ));
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(self.died(w)),
+        };
+        w.served += 1;
+        if w.served < BUNDLES_PER_WORKER {
+            self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(w);
+        } else {
+            retire(w);
+        }
+        match serde_json::from_slice(&line) {
+            Ok(Answer::Ok(summary)) => Ok(*summary),
+            Ok(Answer::Err(why)) => Err(why),
+            Err(e) => Err(format!("the worker's summary is unreadable: {e}")),
+        }
+    }
+
+    /// Why a worker stopped answering, from its exit status and what it
+    /// said last on stderr.
+    fn died(&self, w: Worker) -> String {
+        let mut w = w;
+        let status = w.child.wait();
+        let _ = w.stderr_thread.join();
+        let said = last_line(&w.stderr.lock().unwrap_or_else(|e| e.into_inner()));
+        let status = match status {
+            Ok(s) => s,
+            Err(e) => return format!("the worker was lost: {e}"),
+        };
+        why_failed(&self.iso, status, &said)
+    }
+}
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for w in self
+            .idle
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
+            retire(w);
+        }
+    }
+}
+
+/// Closing its stdin ends a serving worker.
+fn retire(w: Worker) {
+    let Worker {
+        mut child, stdin, ..
+    } = w;
+    drop(stdin);
+    let _ = child.wait();
+}
+
+fn soft_limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit with a valid struct.
+    unsafe {
+        if libc::getrlimit(resource, &mut r) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        r.rlim_cur = value.min(r.rlim_max);
+        if libc::setrlimit(resource, &r) == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    }
+}
+
+/// In a serving worker, before each bundle: the CPU limit moves to what the
+/// process has used so far plus one bundle's budget.
+pub fn cpu_budget(seconds: u64) -> std::io::Result<()> {
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage with a valid struct.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let used = (u.ru_utime.tv_sec + u.ru_stime.tv_sec + 1).max(0) as u64;
+    soft_limit(
+        libc::RLIMIT_CPU,
+        used.saturating_add(seconds).saturating_add(1),
+    )
+}
+
+/// Reads one `INDEX\0PATH\0` request; None at the end of the input.
+pub fn read_request(r: &mut impl BufRead) -> std::io::Result<Option<(usize, PathBuf)>> {
+    let mut index = Vec::new();
+    if r.read_until(0, &mut index)? == 0 {
+        return Ok(None);
+    }
+    let mut path = Vec::new();
+    r.read_until(0, &mut path)?;
+    let bad = || std::io::Error::new(std::io::ErrorKind::InvalidData, "bad worker request");
+    if index.pop() != Some(0) || path.pop() != Some(0) {
+        return Err(bad());
+    }
+    let index = std::str::from_utf8(&index)
+        .ok()
+        .and_then(|i| i.parse().ok())
+        .ok_or_else(bad)?;
+    Ok(Some((
+        index,
+        PathBuf::from(std::ffi::OsStr::from_bytes(&path)),
+    )))
 }

@@ -235,23 +235,25 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     }
     let pool = pool.build()?;
     let bar = progress(inputs.len());
+    let workers = opts.isolation.clone().map(|iso| {
+        let mut args = vec![
+            "--parts".into(),
+            parts.clone().into_os_string(),
+            "--target".into(),
+            opts.profile.name().into(),
+        ];
+        if opts.firewall {
+            args.push("--firewall".into());
+        }
+        isolate::Workers::new(iso, args)
+    });
     let results: Vec<Result<HostSummary, BundleError>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
             .map(|(i, input)| {
-                let r = match &opts.isolation {
-                    Some(iso) => {
-                        let index = i.to_string();
-                        let args = isolate::worker_args(
-                            index.as_ref(),
-                            input,
-                            &parts,
-                            opts.profile.name().as_ref(),
-                            opts.firewall,
-                        );
-                        isolate::run(iso, &args).map_err(BundleError::Worker)
-                    }
+                let r = match &workers {
+                    Some(w) => w.run(i, input).map_err(BundleError::Worker),
                     None => one(i, input, &opts.target(), &parts),
                 };
                 bar.inc(1);
@@ -259,6 +261,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
             })
             .collect()
     });
+    drop(workers);
     bar.finish_and_clear();
 
     let mut failures = Vec::new();
@@ -273,7 +276,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         }
     }
     let kept = dedupe(&ok);
-    let hosts: Vec<HostSummary> = kept.iter().map(|k| k.host.clone()).collect();
+    let hosts: Vec<&HostSummary> = kept.iter().map(|k| k.host).collect();
     let map = depmap::build(&hosts);
     for k in &kept {
         for ext in ["html", "json"] {

@@ -20,13 +20,22 @@ pub struct FindingRef {
     pub title: String,
 }
 
-/// One end of an established TCP connection, as seen from its host.
+/// Established TCP connections between this host and one peer on one
+/// port, as seen from this host: inbound to a port it listens on
+/// (`local_port`; `remote_port` is the first connection's), or outbound to
+/// the peer's `remote_port` (`local_port` is the first connection's).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Link {
     pub local_port: u16,
+    /// Normalized (see [`normalize`]).
     pub remote_address: String,
     pub remote_port: u16,
+    pub connections: usize,
 }
+
+/// Peer and port pairs kept per host: a summary stays a few KB whatever
+/// the host's connection table holds.
+pub const MAX_LINKS: usize = 4096;
 
 /// Serialized too: a batch worker process hands it to the batch as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,6 +66,8 @@ pub struct HostSummary {
     /// TCP ports listened on, with the service when known.
     pub listening: Vec<(u16, Option<String>)>,
     pub links: Vec<Link>,
+    /// Peer and port pairs past [`MAX_LINKS`], left out of `links`.
+    pub links_omitted: usize,
     /// The dependencies its configuration declares, bounded (see
     /// [`super::declared`]).
     #[serde(default)]
@@ -142,6 +153,44 @@ fn stem(input: &str) -> String {
     name.strip_suffix(".lift").unwrap_or(name).to_owned()
 }
 
+/// The connections by peer and port, in first-seen order, at most
+/// [`MAX_LINKS`] of them; and how many pairs were left out. Loopback and
+/// unparsable peers name no other host and are dropped.
+fn links(
+    connections: &[crate::model::sockets::Connection],
+    listening: &[(u16, Option<String>)],
+) -> (Vec<Link>, usize) {
+    let mut seen: std::collections::HashMap<(bool, u16, String), usize> = Default::default();
+    let mut links: Vec<Link> = Vec::new();
+    let mut omitted = 0;
+    for c in connections {
+        let Some(remote) = normalize(&c.remote_address) else {
+            continue;
+        };
+        let inbound = listening
+            .binary_search_by_key(&c.local_port, |l| l.0)
+            .is_ok();
+        let port = if inbound { c.local_port } else { c.remote_port };
+        let key = (inbound, port, remote);
+        if let Some(&i) = seen.get(&key) {
+            if let Some(l) = links.get_mut(i) {
+                l.connections += 1;
+            }
+        } else if links.len() < MAX_LINKS {
+            seen.insert(key.clone(), links.len());
+            links.push(Link {
+                local_port: c.local_port,
+                remote_address: key.2,
+                remote_port: c.remote_port,
+                connections: 1,
+            });
+        } else if seen.insert(key, usize::MAX).is_none() {
+            omitted += 1;
+        }
+    }
+    (links, omitted)
+}
+
 impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
@@ -191,6 +240,7 @@ impl HostSummary {
             .collect();
         listening.sort();
         listening.dedup_by_key(|l| l.0);
+        let links = links(connections, &listening);
         let machine_id_sha256 = machine_identity(snap);
         HostSummary {
             id: host_id(&hostname, machine_id_sha256.as_deref()),
@@ -226,14 +276,8 @@ impl HostSummary {
             packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
             addresses,
             listening,
-            links: connections
-                .iter()
-                .map(|c| Link {
-                    local_port: c.local_port,
-                    remote_address: c.remote_address.clone(),
-                    remote_port: c.remote_port,
-                })
-                .collect(),
+            links_omitted: links.1,
+            links: links.0,
             declared: super::declared::summarize(&host.dependencies),
         }
     }
@@ -271,6 +315,50 @@ mod tests {
         assert_ne!(host_id("web01", Some("aa")), host_id("web01", Some("bb")));
         assert_eq!(host_id("web01", Some("aa")), host_id("web01", Some("aa")));
         assert_eq!(a.len(), "web_01-".len() + 8);
+    }
+
+    /// Issue 15: a host summary is bounded. 10,000 connections from
+    /// clients to one listening port and 10,000 to one peer's port are two
+    /// links; past MAX_LINKS distinct pairs, the rest are counted.
+    #[test]
+    fn links_aggregate_by_peer_and_port() {
+        let conn = |local_port, remote: &str, remote_port| crate::model::sockets::Connection {
+            proto: "tcp",
+            local_address: "10.0.0.1".into(),
+            local_port,
+            remote_address: remote.into(),
+            remote_port,
+            pid: None,
+            program: None,
+            service: None,
+        };
+        let listening = [(22, None), (443, Some("nginx".to_string()))];
+        let mut cs: Vec<_> = (0..10_000u16)
+            .map(|i| conn(443, "::ffff:10.0.0.9", 30_000 + i))
+            .collect();
+        cs.extend((0..10_000u16).map(|i| conn(40_000 + i, "10.0.0.7", 5432)));
+        cs.push(conn(50_000, "127.0.0.1", 5432));
+        let (links, omitted) = links(&cs, &listening);
+        assert_eq!(links.len(), 2, "{links:?}");
+        assert_eq!(omitted, 0);
+        assert_eq!(
+            (links[0].local_port, links[0].remote_address.as_str()),
+            (443, "10.0.0.9")
+        );
+        assert_eq!(links[0].connections, 10_000);
+        assert_eq!(
+            (links[1].remote_address.as_str(), links[1].remote_port),
+            ("10.0.0.7", 5432)
+        );
+        assert_eq!(links[1].connections, 10_000);
+
+        let many: Vec<_> = (0..MAX_LINKS as u32 + 10)
+            .map(|i| conn(40_000, &format!("10.1.{}.{}", i / 250, i % 250 + 1), 80))
+            .chain(std::iter::once(conn(40_000, "10.1.0.1", 80)))
+            .collect();
+        let (links, omitted) = super::links(&many, &listening);
+        assert_eq!((links.len(), omitted), (MAX_LINKS, 10));
+        assert_eq!(links[0].connections, 2);
     }
 
     #[test]

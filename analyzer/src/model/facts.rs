@@ -598,12 +598,19 @@ fn skipped(r: SkipReason) -> (State, &'static str) {
 }
 
 /// Whether a row's path template (with `{}` and globs) could name `path`.
+/// Called for every absent path against every row: no allocation unless
+/// the template has a `{}` and the component counts agree.
 fn covers(template: &str, path: &str) -> bool {
-    let t = template.replace("{}", "*");
-    let (tc, pc): (Vec<&str>, Vec<&str>) = (t.split('/').collect(), path.split('/').collect());
-    tc.len() == pc.len()
-        && tc
-            .iter()
-            .zip(&pc)
-            .all(|(t, p)| crate::snapshot::matches(t.as_bytes(), p.as_bytes()))
+    let slashes = |s: &str| s.bytes().filter(|&b| b == b'/').count();
+    if slashes(template) != slashes(path) {
+        return false;
+    }
+    let t: Cow<str> = if template.contains("{}") {
+        Cow::Owned(template.replace("{}", "*"))
+    } else {
+        Cow::Borrowed(template)
+    };
+    t.split('/')
+        .zip(path.split('/'))
+        .all(|(t, p)| crate::snapshot::matches(t.as_bytes(), p.as_bytes()))
 }

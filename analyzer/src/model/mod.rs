@@ -12,6 +12,7 @@ mod kernel_src;
 mod links;
 mod multipath;
 mod netfs;
+mod owners;
 mod packages;
 mod platform;
 pub mod processes;
@@ -173,7 +174,13 @@ impl Inventory {
         let (mut services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
         if let Some(pkgs) = packages {
             let ps = processes.as_deref().unwrap_or_default();
-            services::attach_packages(pkgs, services.as_deref_mut(), listeners.as_deref_mut(), ps);
+            services::attach_packages(
+                &f.root,
+                pkgs,
+                services.as_deref_mut(),
+                listeners.as_deref_mut(),
+                ps,
+            );
         }
         if let (Some(cs), Some(ps)) = (connections.as_mut(), processes.as_ref()) {
             let service_of: std::collections::HashMap<u32, &String> = ps

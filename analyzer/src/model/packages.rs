@@ -2,11 +2,11 @@
 //! rpm or dpkg, and which package owns a path.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 
 use super::facts::Facts;
+use super::owners::FileLists;
 use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::{apk, dpkg_list, dpkg_status, pacman, rpmdb, ParseError, Partial};
 use crate::sources::{self as src, Source};
@@ -38,28 +38,14 @@ pub struct Database {
     pub installed: usize,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Packages {
     /// Every package, each database in its own order.
     pub list: Vec<InstalledPackage>,
     pub databases: Vec<Database>,
-    owners: OnceLock<HashMap<String, usize>>,
-}
-
-impl Clone for Packages {
-    fn clone(&self) -> Self {
-        Packages {
-            list: self.list.clone(),
-            databases: self.databases.clone(),
-            owners: OnceLock::new(),
-        }
-    }
-}
-
-impl PartialEq for Packages {
-    fn eq(&self, other: &Self) -> bool {
-        self.list == other.list && self.databases == other.databases
-    }
+    /// dpkg's file lists, as captured; read only to answer who owns a path
+    /// (`owners`).
+    pub(super) dpkg_files: FileLists,
 }
 
 /// The JSON contract's `host.packages` is the list itself.
@@ -70,20 +56,6 @@ impl Serialize for Packages {
 }
 
 impl Packages {
-    /// The package that owns `path` (as its database lists it).
-    pub fn owner_of(&self, path: &str) -> Option<&InstalledPackage> {
-        let owners = self.owners.get_or_init(|| {
-            let mut m = HashMap::new();
-            for (i, p) in self.list.iter().enumerate() {
-                for f in &p.files {
-                    m.entry(f.clone()).or_insert(i);
-                }
-            }
-            m
-        });
-        owners.get(path).map(|&i| &self.list[i])
-    }
-
     pub fn named(&self, name: &str) -> Option<&InstalledPackage> {
         self.list
             .iter()
@@ -123,32 +95,36 @@ fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<Insta
 }
 
 fn dpkg(f: &Facts, out: &mut Packages) {
-    let mut files: HashMap<String, Vec<String>> = HashMap::new();
+    // The lists are checked here (and their state recorded) but read only
+    // when someone asks who owns a path (`Packages::owners`).
+    let mut files: HashMap<String, String> = HashMap::new();
     for list in f.glob(&src::DPKG_LISTS) {
         let name = list
             .rsplit('/')
             .next()
             .and_then(dpkg_list::package_name)
             .map(str::to_string);
-        if let (Some(name), Some(bytes)) = (name, f.bytes_at(&src::DPKG_LISTS, &list)) {
-            files.insert(name, dpkg_list::parse(&bytes));
+        if let Some(name) = name {
+            if f.bytes_at(&src::DPKG_LISTS, &list).is_some() {
+                files.insert(name, list);
+            }
         }
     }
-    let mut attach = |mut pkgs: Vec<InstalledPackage>| {
-        for p in &mut pkgs {
+    let mut attach = |out: &mut Packages, pkgs: &[InstalledPackage]| {
+        let base = out.list.len();
+        for (i, p) in pkgs.iter().enumerate() {
             // info/NAME.list, or NAME:ARCH.list for Multi-Arch: same.
             let arch_key = p.arch.as_ref().map(|a| format!("{}:{a}", p.name));
             if let Some(fl) = arch_key
                 .and_then(|k| files.remove(&k))
                 .or_else(|| files.remove(&p.name))
             {
-                p.files = fl;
+                out.dpkg_files.push(base + i, fl);
             }
         }
-        pkgs
     };
     if let Some(pkgs) = f.partial(&src::DPKG_STATUS, dpkg_status::parse) {
-        let pkgs = attach(pkgs);
+        attach(out, &pkgs);
         push(out, PackageManager::Dpkg, src::DPKG_STATUS.path(), pkgs);
     }
     for path in f.glob(&src::DPKG_STATUS_D) {

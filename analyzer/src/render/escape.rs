@@ -107,7 +107,9 @@ fn stray_control(c: char) -> bool {
 /// characters occur only inside strings, so the text means the same.
 pub fn json_terminal_safe(s: String) -> String {
     let acts = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !s.chars().any(acts) {
+    // Each of them is DEL or starts with 0xc2 (C1) or 0xe2 (the overrides)
+    // in UTF-8: most reports have none of these bytes at all.
+    if memchr::memchr3(0x7f, 0xc2, 0xe2, s.as_bytes()).is_none() || !s.chars().any(acts) {
         return s;
     }
     let mut out = String::with_capacity(s.len() + 16);

@@ -125,6 +125,9 @@ impl<'s> Root<'s> {
     /// Resolves every component, following symlinks inside the snapshot;
     /// with `follow_last` false the final component is not followed.
     pub fn resolve(&self, path: &[u8], follow_last: bool) -> Result<Vec<u8>, String> {
+        if let Some(p) = self.resolve_plain(path, follow_last) {
+            return Ok(p);
+        }
         let mut pending: Vec<Vec<u8>> = components(path).rev().map(<[u8]>::to_vec).collect();
         let mut cur: Vec<Vec<u8>> = Vec::new();
         let mut hops = 0;
@@ -169,6 +172,43 @@ impl<'s> Root<'s> {
             }
         }
         Ok(join(&cur))
+    }
+
+    /// `resolve` without building a path component by component, for the
+    /// common case: a canonical absolute path (no `//`, `.` or `..`, no
+    /// trailing `/`) with no symlink on the way. None when that is not so.
+    fn resolve_plain(&self, path: &[u8], follow_last: bool) -> Option<Vec<u8>> {
+        if path == b"/" {
+            return Some(path.to_vec());
+        }
+        if path.first() != Some(&b'/') || path.last() == Some(&b'/') {
+            return None;
+        }
+        let mut start = 1;
+        loop {
+            let end = path[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(path.len(), |i| start + i);
+            let c = &path[start..end];
+            if c.is_empty() || c == b"." || c == b".." {
+                return None;
+            }
+            let last = end == path.len();
+            if !last || follow_last {
+                let link = self
+                    .snap
+                    .node(&path[..end])
+                    .is_some_and(|n| n.kind == FileKind::Symlink);
+                if link {
+                    return None;
+                }
+            }
+            if last {
+                return Some(path.to_vec());
+            }
+            start = end + 1;
+        }
     }
 
     /// The node a path leads to, following symlinks like `open` does.

@@ -13,13 +13,14 @@ mod systemd;
 mod sysv;
 mod upstart;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::facts::Facts;
 use super::packages::Packages;
 use super::processes::Process;
 use super::sockets::Listener;
-use crate::parse::packages::InstalledPackage;
 use crate::sources::marks;
 
 pub use detect::InitSystem;
@@ -234,6 +235,7 @@ pub fn services(
 /// executable) and each listener (its program's executable, else its
 /// service's package).
 pub fn attach_packages(
+    root: &crate::snapshot::Root,
     packages: &Packages,
     services: Option<&mut [Service]>,
     listeners: Option<&mut [Listener]>,
@@ -245,13 +247,43 @@ pub fn attach_packages(
             .ok()
             .and_then(|i| processes[i].exe.as_deref())
     };
-    let mut by_service = std::collections::HashMap::new();
-    for s in services.into_iter().flatten() {
+    // Every path asked about, in both /usr spellings, answered in one pass
+    // over the package databases' file lists.
+    let mut services = services;
+    let mut listeners = listeners;
+    let mut asked: Vec<String> = Vec::new();
+    for s in services.iter().flat_map(|s| s.iter()) {
+        asked.extend(s.unit_file.clone());
+        asked.extend(s.pids.iter().filter_map(|&p| exe_of(p)).map(str::to_owned));
+    }
+    for l in listeners.iter().flat_map(|l| l.iter()) {
+        asked.extend(
+            l.owners
+                .iter()
+                .filter_map(|o| exe_of(o.pid))
+                .map(str::to_owned),
+        );
+    }
+    let spelled: Vec<String> = asked.iter().map(|p| other_spelling(p)).collect();
+    let all: Vec<&str> = asked.iter().chain(&spelled).map(String::as_str).collect();
+    let owners: HashMap<&str, usize> = all
+        .iter()
+        .zip(packages.owners(root, &all))
+        .filter_map(|(&p, o)| Some((p, o?)))
+        .collect();
+    let owner_of = |path: &str| {
+        owners
+            .get(path)
+            .or_else(|| owners.get(other_spelling(path).as_str()))
+            .map(|&i| &packages.list[i])
+    };
+    let mut by_service = HashMap::new();
+    for s in services.iter_mut().flat_map(|s| s.iter_mut()) {
         let owner = s
             .unit_file
             .as_deref()
-            .and_then(|p| owner_of(packages, p))
-            .or_else(|| s.pids.iter().find_map(|&p| owner_of(packages, exe_of(p)?)));
+            .and_then(owner_of)
+            .or_else(|| s.pids.iter().find_map(|&p| owner_of(exe_of(p)?)));
         if let Some(p) = owner {
             s.package = Some(p.name.clone());
             s.package_version = Some(match &p.release {
@@ -261,25 +293,23 @@ pub fn attach_packages(
             by_service.insert(s.name.clone(), p.name.clone());
         }
     }
-    for l in listeners.into_iter().flatten() {
+    for l in listeners.iter_mut().flat_map(|l| l.iter_mut()) {
         l.package = l
             .owners
             .iter()
-            .find_map(|o| owner_of(packages, exe_of(o.pid)?))
+            .find_map(|o| owner_of(exe_of(o.pid)?))
             .map(|p| p.name.clone())
             .or_else(|| l.service.as_ref().and_then(|s| by_service.get(s).cloned()));
     }
 }
 
-/// A file's owner, trying the other spelling on merged-/usr systems (the
-/// database says /lib/..., the kernel says /usr/lib/..., or the reverse).
-fn owner_of<'p>(packages: &'p Packages, path: &str) -> Option<&'p InstalledPackage> {
-    packages
-        .owner_of(path)
-        .or_else(|| match path.strip_prefix(marks::USR) {
-            Some(short) => packages.owner_of(short),
-            None => packages.owner_of(&format!("{}{path}", marks::USR)),
-        })
+/// A file's other spelling on merged-/usr systems (the database says
+/// /lib/..., the kernel says /usr/lib/..., or the reverse).
+fn other_spelling(path: &str) -> String {
+    match path.strip_prefix(marks::USR) {
+        Some(short) => short.to_string(),
+        None => format!("{}{path}", marks::USR),
+    }
 }
 
 #[cfg(test)]
