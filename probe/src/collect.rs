@@ -386,7 +386,14 @@ impl<'r, W: Write> Collector<'r, W> {
         // key blocks.
         let line_scrubbed = scrub::family(&path).is_some();
         let cap = if line_scrubbed { cap.min(CHUNK) } else { cap };
-        if !line_scrubbed && e.size > STREAM_ABOVE && cap > STREAM_ABOVE {
+        // Binary package databases stream from STREAM_ABOVE on; text that
+        // redaction reads (dpkg's lists) only past CHUNK, whole below it.
+        let stream_above = if lift_bundle::redact::is_binary_database(&path) {
+            STREAM_ABOVE
+        } else {
+            CHUNK
+        };
+        if !line_scrubbed && e.size > stream_above && cap > stream_above {
             return self.chunked(e, file, cap);
         }
         let (bytes, more) = match rootfs::read_capped(&mut file, cap, e.size) {

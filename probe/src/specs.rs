@@ -538,9 +538,9 @@ pub const MAX_CHILDREN: usize = 20_000;
 /// Files larger than this are streamed in `Chunk` records (smaller ones are
 /// read whole, for the scrub table to see).
 pub const CHUNK: u64 = 16 * MIB;
-/// Files that no line rule of the scrub table reads are streamed in
-/// `Chunk` records past this size (after a first pass for private key
-/// blocks), so the probe never holds a large package database whole.
+/// Binary package databases (rpm's) are streamed in `Chunk` records past
+/// this size (after a first pass for private key blocks), so the probe
+/// never holds a large one whole; other files only past `CHUNK`.
 pub const STREAM_ABOVE: u64 = 2 * MIB;
 /// The most content one `Chunk` record holds: streaming a large file keeps
 /// only this much of it in memory (16 MiB pieces once took the probe's peak

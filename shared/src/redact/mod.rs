@@ -135,6 +135,16 @@ impl Mapping {
 /// The message of the note a redacted bundle carries before its footer.
 pub const NOTE_MESSAGE: &str = "bundle redacted: hostnames, addresses, MACs, users";
 
+/// Binary package databases (rpm's): redaction leaves their content as it
+/// is, so the probe may stream them in `Chunk` records from a small size
+/// on. Text it redacts (dpkg's status and file lists) is kept whole up to
+/// the probe's 16 MiB, so that no name is split between two chunks.
+pub fn is_binary_database(path: &[u8]) -> bool {
+    [&b"/var/lib/rpm/"[..], b"/usr/lib/sysimage/rpm/"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
 pub struct Redactor {
     map: Mapping,
     key: [u8; 16],
@@ -217,7 +227,8 @@ impl Redactor {
                 };
                 Record::Entry(e)
             }
-            // Chunked content is a package database: binary, and about
+            // Chunked content is a binary package database (see
+            // `is_binary_database`), or a text file past 16 MiB: about
             // packages, not this host. Only its path can name something.
             Record::Chunk(mut c) => {
                 c.path = self.path(&c.path);

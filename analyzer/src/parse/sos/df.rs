@@ -56,8 +56,12 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<DfRow>, ParseError> {
         let num = |i: usize| {
             nums[i]
                 .parse::<u64>()
-                .map(|k| k * 1024)
-                .map_err(|_| ParseError::at_line(n + 1, format!("not a number: {:?}", nums[i])))
+                .ok()
+                // 1K-blocks: a count past u64 bytes is no size.
+                .and_then(|k| k.checked_mul(1024))
+                .ok_or_else(|| {
+                    ParseError::at_line(n + 1, format!("not a size in 1K-blocks: {:?}", nums[i]))
+                })
         };
         out.push(DfRow {
             filesystem: fs,
@@ -88,5 +92,22 @@ mod tests {
         assert_eq!(rows[0].filesystem, "/dev/mapper/vg_lxcrhel6sat56-lv_root");
         assert_eq!(rows[0].avail_bytes, 89313940 * 1024);
         assert!(parse(b"Filesystem 1024-blocks Used\n").is_err());
+    }
+
+    /// Found by the sos_commands fuzzer: a 1K-block count whose bytes pass
+    /// u64 multiplied and overflowed (a panic with overflow checks, a wrong
+    /// size without).
+    #[test]
+    fn a_block_count_past_u64_bytes_is_an_error() {
+        let text = b"Filesystem 1K-blocks Used Available Use% Mounted on\n\
+                     /dev/vda 18014398509481984 1 1 1% /\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("1K-blocks"), "{err}");
+        let fits = b"Filesystem 1K-blocks Used Available Use% Mounted on\n\
+                     /dev/vda 18014398509481983 1 1 1% /\n";
+        assert_eq!(
+            parse(fits).unwrap()[0].total_bytes,
+            18014398509481983 * 1024
+        );
     }
 }
