@@ -353,12 +353,41 @@ pub fn records(data: &[u8]) {
     }
     let bundle = w.finish().expect("finish into memory");
     // The writer's limit is the record length; the reader's others are
-    // for hostile input, which this is not.
+    // for hostile input, which this is not, but for the count of headers
+    // and footers (a bundle has one of each): past it, the reader and the
+    // JSON form must refuse the sequence, naming the kind.
     let limits = Limits {
         max_entries: u64::MAX,
         max_path_len: usize::MAX,
         ..Limits::default()
     };
+    let count = |header: bool| {
+        records
+            .iter()
+            .filter(|r| match r {
+                Record::Header(_) => header,
+                Record::Footer(_) => !header,
+                _ => false,
+            })
+            .count() as u64
+    };
+    if count(true) > limits.max_headers || count(false) > limits.max_headers {
+        let refused = Reader::new(&bundle[..], limits)
+            .ok()
+            .and_then(|r| r.into_iter().find_map(Result::err))
+            .or_else(|| Reader::new(&bundle[..], limits).err())
+            .expect("too many headers or footers refused");
+        assert!(
+            matches!(
+                refused.kind,
+                lift_bundle::ReadErrorKind::TooManyRecords { .. }
+            ),
+            "{refused}"
+        );
+        let text = serde_json::to_vec(&json::JsonBundle::new(records)).expect("JSON form");
+        assert!(json::from_slice(&text).is_err(), "the JSON form took them");
+        return;
+    }
     let back: Vec<Record> = Reader::new(&bundle[..], limits)
         .expect("the writer's header")
         .map(|r| r.expect("a record the writer wrote"))
