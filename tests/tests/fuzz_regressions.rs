@@ -61,8 +61,10 @@ fn every_found_input_returns_in_time() {
 fn every_regression_folder_names_a_target() {
     for entry in std::fs::read_dir(fixture("fuzz-regressions")).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
+        // `records` needs the `arbitrary` feature: its inputs are replayed
+        // by `cargo test -p lift-tests --features arbitrary --lib`.
         assert!(
-            TARGETS.iter().any(|(t, _)| *t == name),
+            name == "records" || TARGETS.iter().any(|(t, _)| *t == name),
             "fixtures/fuzz-regressions/{name} is not a fuzz target"
         );
     }
