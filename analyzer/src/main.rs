@@ -62,7 +62,7 @@ enum Command {
     /// Reports for many bundles at once, with a fleet overview, exports and
     /// a dependency map, in DIR (see docs/fleet.md).
     Batch {
-        /// Bundles, JSON forms, or directories searched for *.lift and *.lift.json.
+        /// Bundles, JSON forms, archives (sosreports, root tarballs), or directories searched for all of these.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         #[arg(short, long)]

@@ -399,12 +399,7 @@ impl<'r, W: Write> Collector<'r, W> {
         let (bytes, more) = match rootfs::read_capped(&mut file, cap, e.size) {
             Ok(r) => r,
             Err(err) => {
-                self.status.errors += 1;
-                e.content = Content::Error {
-                    errno: errno_of(&err),
-                    message: err.to_string(),
-                };
-                return self.push_entry(e);
+                return self.read_failed(e, &err);
             }
         };
         self.bytes_left -= bytes.len() as u64;
@@ -445,6 +440,16 @@ impl<'r, W: Write> Collector<'r, W> {
         } else {
             e.content = Content::Full(bytes.into());
         }
+        self.push_entry(e)
+    }
+
+    /// An entry whose content could not be read: counted, with the errno.
+    fn read_failed(&mut self, mut e: Entry, err: &io::Error) -> io::Result<()> {
+        self.status.errors += 1;
+        e.content = Content::Error {
+            errno: errno_of(err),
+            message: err.to_string(),
+        };
         self.push_entry(e)
     }
 
@@ -495,12 +500,7 @@ impl<'r, W: Write> Collector<'r, W> {
                     }
                 }
                 Err(err) => {
-                    self.status.errors += 1;
-                    e.content = Content::Error {
-                        errno: errno_of(&err),
-                        message: err.to_string(),
-                    };
-                    return self.push_entry(e);
+                    return self.read_failed(e, &err);
                 }
             }
         }
@@ -513,12 +513,7 @@ impl<'r, W: Write> Collector<'r, W> {
         whole |= scanned >= e.size && scanned < cap;
         let mut limit = scanned;
         if let Err(err) = file.seek(io::SeekFrom::Start(0)) {
-            self.status.errors += 1;
-            e.content = Content::Error {
-                errno: errno_of(&err),
-                message: err.to_string(),
-            };
-            return self.push_entry(e);
+            return self.read_failed(e, &err);
         }
         let e_size = e.size;
         e.content = Content::Chunked { size: e.size };

@@ -128,14 +128,8 @@ pub fn bacula_fd(bytes: &[u8]) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::deps::testing::got;
     use crate::parse::host_sample;
-
-    fn got(f: &Found) -> Vec<(usize, &str, Option<u16>)> {
-        f.value
-            .iter()
-            .map(|d| (d.line, d.target.as_str(), d.port))
-            .collect()
-    }
 
     #[test]
     fn zabbix_shipped_and_set() {

@@ -102,14 +102,8 @@ pub fn msmtp(bytes: &[u8]) -> Found {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::deps::testing::got;
     use crate::parse::host_sample;
-
-    fn got(f: &Found) -> Vec<(usize, &str, Option<u16>)> {
-        f.value
-            .iter()
-            .map(|d| (d.line, d.target.as_str(), d.port))
-            .collect()
-    }
 
     #[test]
     fn postfix_dist_has_no_relay_until_set() {

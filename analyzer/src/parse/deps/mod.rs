@@ -254,3 +254,16 @@ mod tests {
         assert_eq!(got, [(1, "a"), (3, "url=h#frag")]);
     }
 }
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Found;
+
+    /// Each endpoint a parser found, as (line, target, port).
+    pub fn got(f: &Found) -> Vec<(usize, &str, Option<u16>)> {
+        f.value
+            .iter()
+            .map(|d| (d.line, d.target.as_str(), d.port))
+            .collect()
+    }
+}

@@ -198,14 +198,8 @@ fn port_in(line: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::deps::testing::got;
     use crate::parse::host_sample;
-
-    fn got(f: &Found) -> Vec<(usize, &str, Option<u16>)> {
-        f.value
-            .iter()
-            .map(|d| (d.line, d.target.as_str(), d.port))
-            .collect()
-    }
 
     #[test]
     fn debian_shipped_files_forward_nowhere() {
