@@ -146,6 +146,7 @@ pub fn summarize(deps: &[Dependency]) -> Declarations {
 }
 
 /// Finds the fleet host a declared target names.
+#[derive(Default)]
 pub struct Resolver {
     /// Address -> host index; an address two hosts claim maps to the first
     /// by id, as for connections.
@@ -157,31 +158,39 @@ pub struct Resolver {
 }
 
 impl Resolver {
+    #[cfg(test)]
     pub fn new<H: std::borrow::Borrow<HostSummary>>(hosts: &[H]) -> Resolver {
-        let mut r = Resolver {
-            by_address: HashMap::new(),
-            by_fqdn: HashMap::new(),
-            by_short: HashMap::new(),
-        };
+        let mut r = Resolver::default();
         for (i, h) in hosts.iter().enumerate() {
-            let h = h.borrow();
-            for a in &h.addresses {
-                r.by_address.entry(a.clone()).or_insert(i);
-            }
-            let name = clean(&h.hostname);
-            if name.is_empty() || is_local_name(&name) {
-                continue;
-            }
-            let (short, full) = match name.split_once('.') {
-                Some((s, _)) => (s.to_owned(), Some(name.clone())),
-                None => (name.clone(), None),
-            };
-            if let Some(f) = &full {
-                r.by_fqdn.entry(f.clone()).or_insert(i);
-            }
-            r.by_short.entry(short).or_insert((i, full));
+            r.add(i, h.borrow());
         }
         r
+    }
+
+    /// Host `i`, after hosts `0..i`: what an earlier host claims stays its.
+    pub fn add(&mut self, i: usize, h: &HostSummary) {
+        for a in &h.addresses {
+            if !self.by_address.contains_key(a) {
+                self.by_address.insert(a.clone(), i);
+            }
+        }
+        let name = clean(&h.hostname);
+        if name.is_empty() || is_local_name(&name) {
+            return;
+        }
+        let (short, full) = match name.split_once('.') {
+            Some((s, _)) => (s.to_owned(), Some(name.clone())),
+            None => (name.clone(), None),
+        };
+        if let Some(f) = &full {
+            self.by_fqdn.entry(f.clone()).or_insert(i);
+        }
+        self.by_short.entry(short).or_insert((i, full));
+    }
+
+    /// The host that claims an address first (in host order).
+    pub fn owner(&self, address: &str) -> Option<usize> {
+        self.by_address.get(address).copied()
     }
 
     /// The host a target names: by its address (or the address the

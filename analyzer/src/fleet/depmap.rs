@@ -8,14 +8,15 @@
 //! hosts, by either kind of edge, form candidate move groups.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::declared::Resolver;
 use super::summary::{normalize, HostSummary};
 
 /// How an edge is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Via {
     /// A configuration file of `from` names `to` (host.dependencies[]).
@@ -43,7 +44,7 @@ pub struct Edge {
     pub kinds: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct External {
     pub host: String,
     /// The remote address of a connection, or the target (name or
@@ -54,144 +55,184 @@ pub struct External {
     pub kinds: Vec<String>,
 }
 
+/// Serialized as `groups.json`. `external` is a list in memory, or the
+/// batch's list on disk ([`super::store::JsonLines`]), which a fleet of
+/// thousands of hosts makes long.
 #[derive(Debug, Default, Serialize)]
-pub struct DependencyMap {
+pub struct DependencyMap<X = Vec<External>> {
     pub edges: Vec<Edge>,
     /// Connected components, largest first; singletons included.
     pub groups: Vec<Vec<String>>,
-    pub external: Vec<External>,
+    pub external: X,
 }
 
-pub fn build(hosts: &[&HostSummary]) -> DependencyMap {
-    // An address claimed by two hosts (a VIP, a cloned image) maps to the
-    // first by id, which keeps the result stable across runs.
-    let mut owner: HashMap<&str, usize> = HashMap::new();
-    for (i, h) in hosts.iter().enumerate() {
-        for a in &h.addresses {
-            owner.entry(a).or_insert(i);
+/// The hosts a map is built from, in host id order: in memory, or the
+/// batch's summaries on disk, read one at a time.
+pub trait Hosts {
+    fn len(&self) -> usize;
+    fn id(&self, i: usize) -> &str;
+    /// Calls `f` with each host in `which` (increasing indices), or with
+    /// every host.
+    fn visit(
+        &self,
+        which: Option<&[usize]>,
+        f: &mut dyn FnMut(usize, &HostSummary) -> io::Result<()>,
+    ) -> io::Result<()>;
+}
+
+impl<H: std::borrow::Borrow<HostSummary>> Hosts for [H] {
+    fn len(&self) -> usize {
+        <[H]>::len(self)
+    }
+
+    fn id(&self, i: usize) -> &str {
+        &self[i].borrow().id
+    }
+
+    fn visit(
+        &self,
+        which: Option<&[usize]>,
+        f: &mut dyn FnMut(usize, &HostSummary) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match which {
+            Some(which) => which.iter().try_for_each(|&i| f(i, self[i].borrow())),
+            None => self
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, h)| f(i, h.borrow())),
         }
     }
-    let service = |i: usize, port: u16| -> Option<Option<String>> {
-        let l = &hosts[i].listening;
-        l.binary_search_by_key(&port, |x| x.0)
-            .ok()
-            .map(|k| l[k].1.clone())
-    };
-    let mut edges = Merged::default();
-    let mut external = Merged::default();
-    for (i, h) in hosts.iter().enumerate() {
+}
+
+/// The map of hosts in memory.
+#[cfg(test)]
+pub fn build<H: std::borrow::Borrow<HostSummary>>(hosts: &[H]) -> DependencyMap {
+    let resolver = Resolver::new(hosts);
+    let mut external = Vec::new();
+    let (edges, groups) = build_with(hosts, &resolver, &mut |x| {
+        external.push(x);
+        Ok(())
+    })
+    .expect("hosts in memory cannot fail to read");
+    DependencyMap {
+        edges,
+        groups,
+        external,
+    }
+}
+
+/// The edges and groups, handing each external dependency to `external`
+/// as each host is done (in host, address and port order). Memory holds
+/// the edges between fleet hosts, not the hosts: `hosts` is read once in
+/// order, then only the hosts that edges lead to, for their services.
+/// `resolver` knows every host's addresses and names.
+pub fn build_with(
+    hosts: &(impl Hosts + ?Sized),
+    resolver: &Resolver,
+    external: &mut dyn FnMut(External) -> io::Result<()>,
+) -> io::Result<(Vec<Edge>, Vec<Vec<String>>)> {
+    let mut edges: Merged<(usize, usize, Option<u16>)> = Merged::default();
+    hosts.visit(None, &mut |i, h| {
+        // An address two hosts claim (a VIP, a cloned image) belongs to
+        // the first by id, which keeps the result stable across runs.
+        let mut outside: Merged<(String, Option<u16>)> = Merged::default();
         for c in &h.links {
             let Some(remote) = normalize(&c.remote_address) else {
                 continue;
             };
-            let peer = owner.get(remote.as_str()).copied().filter(|&p| p != i);
-            if let Some(svc) = service(i, c.local_port) {
-                // Inbound: a client in the fleet depends on us; one outside
-                // is not a dependency of ours.
+            let owner = resolver.owner(&remote);
+            let peer = owner.filter(|&p| p != i);
+            let inbound = h
+                .listening
+                .binary_search_by_key(&c.local_port, |x| x.0)
+                .is_ok();
+            if inbound {
+                // A client in the fleet depends on us; one outside is not
+                // a dependency of ours.
                 if let Some(p) = peer {
-                    let key = (hosts[p].id.clone(), h.id.clone(), Some(c.local_port));
-                    edges.add(key, Via::Observed, None, svc);
+                    edges.add((p, i, Some(c.local_port)), Via::Observed, None);
                 }
                 continue;
             }
             match peer {
-                Some(p) => {
-                    let key = (h.id.clone(), hosts[p].id.clone(), Some(c.remote_port));
-                    edges.add(
-                        key,
-                        Via::Observed,
-                        None,
-                        service(p, c.remote_port).flatten(),
-                    );
-                }
-                None if owner.contains_key(remote.as_str()) => {}
-                None => {
-                    let key = (h.id.clone(), remote, Some(c.remote_port));
-                    external.add(key, Via::Observed, None, None);
-                }
+                Some(p) => edges.add((i, p, Some(c.remote_port)), Via::Observed, None),
+                None if owner.is_some() => {}
+                None => outside.add((remote, Some(c.remote_port)), Via::Observed, None),
             }
         }
-    }
-    let resolver = Resolver::new(hosts);
-    for (i, h) in hosts.iter().enumerate() {
         for d in &h.declared.list {
             match resolver.find(&d.target, d.address.as_deref()) {
                 Some(p) if p == i => {}
-                Some(p) => {
-                    let key = (h.id.clone(), hosts[p].id.clone(), d.port);
-                    let svc = d.port.and_then(|port| service(p, port)).flatten();
-                    edges.add(key, Via::Declared, Some(&d.kind), svc);
-                }
-                None => {
-                    let key = (h.id.clone(), d.target.clone(), d.port);
-                    external.add(key, Via::Declared, Some(&d.kind), None);
-                }
+                Some(p) => edges.add((i, p, d.port), Via::Declared, Some(&d.kind)),
+                None => outside.add((d.target.clone(), d.port), Via::Declared, Some(&d.kind)),
             }
         }
-    }
-    let edges: Vec<Edge> = edges
-        .0
-        .into_iter()
-        .map(|((from, to, port), m)| Edge {
-            from,
-            to,
-            port,
-            service: m.service,
-            via: m.via.into_iter().collect(),
-            kinds: m.kinds.into_iter().collect(),
-        })
-        .collect();
-    DependencyMap {
-        groups: components(hosts, &edges),
-        edges,
-        external: external
-            .0
-            .into_iter()
-            .map(|((host, address, port), m)| External {
-                host,
+        for ((address, port), m) in outside.0 {
+            external(External {
+                host: h.id.clone(),
                 address,
                 port,
                 via: m.via.into_iter().collect(),
                 kinds: m.kinds.into_iter().collect(),
-            })
-            .collect(),
-    }
+            })?;
+        }
+        Ok(())
+    })?;
+    // The service on `to:port`, from `to`'s listening sockets, whichever
+    // end saw the edge.
+    let mut targets: Vec<usize> = edges.0.keys().map(|k| k.1).collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let mut services: HashMap<(usize, u16), Option<String>> = HashMap::new();
+    hosts.visit(Some(&targets), &mut |i, h| {
+        services.extend(h.listening.iter().map(|(p, s)| ((i, *p), s.clone())));
+        Ok(())
+    })?;
+    let groups = components(hosts, edges.0.keys().map(|k| (k.0, k.1)));
+    let edges: Vec<Edge> = edges
+        .0
+        .into_iter()
+        .map(|((from, to, port), m)| Edge {
+            from: hosts.id(from).to_owned(),
+            to: hosts.id(to).to_owned(),
+            port,
+            service: port.and_then(|p| services.get(&(to, p)).cloned().flatten()),
+            via: m.via.into_iter().collect(),
+            kinds: m.kinds.into_iter().collect(),
+        })
+        .collect();
+    Ok((edges, groups))
 }
 
-/// What is known of one (from, to, port): how, which kinds, which service.
+/// What is known of one edge or external dependency: how, which kinds.
 #[derive(Default)]
 struct Marks {
     via: BTreeSet<Via>,
     kinds: BTreeSet<String>,
-    service: Option<String>,
 }
 
-#[derive(Default)]
-struct Merged(BTreeMap<(String, String, Option<u16>), Marks>);
+struct Merged<K>(BTreeMap<K, Marks>);
 
-impl Merged {
-    fn add(
-        &mut self,
-        key: (String, String, Option<u16>),
-        via: Via,
-        kind: Option<&str>,
-        service: Option<String>,
-    ) {
-        let m = self.0.entry(key).or_default();
-        m.via.insert(via);
-        m.kinds.extend(kind.map(str::to_owned));
-        if m.service.is_none() {
-            m.service = service;
-        }
+impl<K> Default for Merged<K> {
+    fn default() -> Self {
+        Merged(BTreeMap::new())
     }
 }
 
-fn components(hosts: &[&HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
-    let index: HashMap<&str, usize> = hosts
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id.as_str(), i))
-        .collect();
+impl<K: Ord> Merged<K> {
+    fn add(&mut self, key: K, via: Via, kind: Option<&str>) {
+        let m = self.0.entry(key).or_default();
+        m.via.insert(via);
+        m.kinds.extend(kind.map(str::to_owned));
+    }
+}
+
+/// The connected components of the hosts joined by `pairs` (host
+/// indices), each sorted by id, largest first.
+fn components(
+    hosts: &(impl Hosts + ?Sized),
+    pairs: impl Iterator<Item = (usize, usize)>,
+) -> Vec<Vec<String>> {
     let mut parent: Vec<usize> = (0..hosts.len()).collect();
     fn find(p: &mut [usize], mut x: usize) -> usize {
         while p[x] != x {
@@ -200,15 +241,14 @@ fn components(hosts: &[&HostSummary], edges: &[Edge]) -> Vec<Vec<String>> {
         }
         x
     }
-    for e in edges {
-        let (a, b) = (index[e.from.as_str()], index[e.to.as_str()]);
+    for (a, b) in pairs {
         let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
         parent[ra.max(rb)] = ra.min(rb);
     }
     let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for (i, h) in hosts.iter().enumerate() {
+    for i in 0..hosts.len() {
         let r = find(&mut parent, i);
-        groups.entry(r).or_default().push(h.id.clone());
+        groups.entry(r).or_default().push(hosts.id(i).to_owned());
     }
     let mut groups: Vec<Vec<String>> = groups.into_values().collect();
     for g in &mut groups {

@@ -117,13 +117,13 @@ pub fn write_dependencies(
 /// DIR/dependencies.jsonl: the parts of the hosts kept, in host order, each
 /// row with the fleet host its target is, matched as the dependency map
 /// matches declared edges. Streams: one row in memory at a time.
-pub fn dependencies(
+pub fn dependencies<'a>(
     dir: &Path,
     parts: &Path,
     kept: &[usize],
-    hosts: &[&HostSummary],
+    resolver: &Resolver,
+    id: impl Fn(usize) -> &'a str,
 ) -> io::Result<()> {
-    let resolver = Resolver::new(hosts);
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
     let mut w = Output::create(&out, 0o644)?;
     for &i in kept {
@@ -138,7 +138,7 @@ pub fn dependencies(
                 let target = declared::clean(&row.target);
                 row.fleet_host_id = resolver
                     .find(&target, row.address.as_deref())
-                    .map(|h| hosts[h].id.clone());
+                    .map(|h| id(h).to_owned());
             }
             serde_json::to_writer(&mut w, &row)?;
             w.write_all(b"\n")?;
@@ -184,12 +184,20 @@ fn csv(field: &str) -> String {
     }
 }
 
-/// DIR/fleet.csv: one row per host (the newest bundle); `other_bundles`
-/// lists older bundles of the same host, separated by `;`.
-pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result<()> {
-    let mut w = Output::create(path, 0o644)?;
-    writeln!(w, "{CSV_COLUMNS}")?;
-    for (h, older) in hosts {
+/// DIR/fleet.csv: one row per host (the newest bundle), written as the
+/// hosts are visited; `other_bundles` lists older bundles of the same
+/// host, separated by `;`.
+pub struct FleetCsv(Output);
+
+impl FleetCsv {
+    pub fn create(path: &Path) -> io::Result<FleetCsv> {
+        let mut w = Output::create(path, 0o644)?;
+        writeln!(w, "{CSV_COLUMNS}")?;
+        Ok(FleetCsv(w))
+    }
+
+    pub fn row(&mut self, h: &HostSummary, older: &[HostSummary]) -> io::Result<()> {
+        let older: Vec<&str> = older.iter().map(|o| o.input.as_str()).collect();
         let fields = [
             h.id.clone(),
             h.hostname.clone(),
@@ -208,9 +216,12 @@ pub fn fleet_csv(path: &Path, hosts: &[(&HostSummary, Vec<&str>)]) -> io::Result
             older.join(";"),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();
-        writeln!(w, "{}", line.join(","))?;
+        writeln!(self.0, "{}", line.join(","))
     }
-    w.commit()
+
+    pub fn commit(self) -> io::Result<()> {
+        self.0.commit()
+    }
 }
 
 /// Writes `value` as pretty JSON to `path`.

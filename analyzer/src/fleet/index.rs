@@ -3,11 +3,13 @@
 //! attribute, which is what the tests read.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use minijinja::{AutoEscape, Environment, Value};
+use minijinja::value::{Enumerator, Object, ObjectRepr};
+use minijinja::{context, AutoEscape, Environment, Value};
 use serde::Serialize;
 
-use super::{DependencyMap, Failure, Kept, Outcome};
+use super::{Edge, Failure, HostSummary, Outcome};
 use crate::profile::Profile;
 use crate::rules::Severity;
 
@@ -33,36 +35,127 @@ struct Chart {
 }
 
 #[derive(Serialize)]
-struct TopFinding<'a> {
-    id: &'a str,
-    title: &'a str,
+struct TopFinding {
+    id: String,
+    title: String,
     severity: Severity,
     hosts: usize,
 }
 
+/// One row of the host table.
 #[derive(Serialize)]
-struct Row<'a> {
-    id: &'a str,
-    hostname: &'a str,
-    os: &'a str,
-    kernel: &'a str,
-    init: &'a str,
-    virtualization: &'a str,
-    readiness: &'a str,
+pub struct Row {
+    id: String,
+    hostname: String,
+    os: String,
+    kernel: String,
+    init: String,
+    virtualization: String,
+    readiness: String,
     blockers: usize,
     warnings: usize,
-    started_at: &'a str,
-    input: &'a str,
+    started_at: String,
+    input: String,
     /// (input, started_at) of older bundles of this host.
-    older: Vec<(&'a str, &'a str)>,
+    older: Vec<(String, String)>,
 }
 
-fn chart(id: &'static str, title: &'static str, values: impl Iterator<Item = String>) -> Chart {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for v in values {
-        *counts.entry(v).or_default() += 1;
+impl Row {
+    pub fn new(h: &HostSummary, older: &[HostSummary]) -> Row {
+        Row {
+            id: h.id.clone(),
+            hostname: h.hostname.clone(),
+            os: h.os.clone(),
+            kernel: h.kernel.clone(),
+            init: h.init.clone(),
+            virtualization: h.virtualization.clone(),
+            readiness: h.readiness.clone(),
+            blockers: h.count(Severity::Blocker),
+            warnings: h.count(Severity::Warning),
+            started_at: h.started_at.clone(),
+            input: h.input.clone(),
+            older: older
+                .iter()
+                .map(|o| (o.input.clone(), o.started_at.clone()))
+                .collect(),
+        }
     }
-    let mut all: Vec<(String, usize)> = counts.into_iter().collect();
+}
+
+/// What the charts and the top findings count, host by host, so that no
+/// host needs to stay in memory.
+#[derive(Default)]
+pub struct Tally {
+    readiness: BTreeMap<String, usize>,
+    os: BTreeMap<String, usize>,
+    kernel: BTreeMap<String, usize>,
+    init: BTreeMap<String, usize>,
+    virtualization: BTreeMap<String, usize>,
+    findings: BTreeMap<String, TopFinding>,
+}
+
+impl Tally {
+    pub fn add(&mut self, h: &HostSummary) {
+        for (counts, value) in [
+            (&mut self.readiness, &h.readiness),
+            (&mut self.os, &h.os),
+            (&mut self.kernel, &h.kernel),
+            (&mut self.init, &h.init),
+            (&mut self.virtualization, &h.virtualization),
+        ] {
+            match counts.get_mut(value) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(value.clone(), 1);
+                }
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &h.findings {
+            if seen.contains(&f.id.as_str()) {
+                continue;
+            }
+            seen.push(&f.id);
+            let t = self
+                .findings
+                .entry(f.id.clone())
+                .or_insert_with(|| TopFinding {
+                    id: f.id.clone(),
+                    title: f.title.clone(),
+                    severity: f.severity,
+                    hosts: 0,
+                });
+            t.severity = t.severity.min(f.severity);
+            t.hosts += 1;
+        }
+    }
+
+    fn charts(&self) -> Vec<Chart> {
+        vec![
+            chart("readiness", "Readiness", &self.readiness),
+            chart("os", "OS and version", &self.os),
+            chart("kernel", "Kernel", &self.kernel),
+            chart("init", "Init system", &self.init),
+            chart("virtualization", "Virtualization", &self.virtualization),
+        ]
+    }
+
+    fn top_findings(&self) -> Vec<&TopFinding> {
+        let mut list: Vec<&TopFinding> = self.findings.values().collect();
+        list.sort_by(|a, b| {
+            (a.severity, std::cmp::Reverse(a.hosts), &a.id).cmp(&(
+                b.severity,
+                std::cmp::Reverse(b.hosts),
+                &b.id,
+            ))
+        });
+        list.truncate(TOP_FINDINGS);
+        list
+    }
+}
+
+fn chart(id: &'static str, title: &'static str, counts: &BTreeMap<String, usize>) -> Chart {
+    let mut all: Vec<(String, usize)> = counts.iter().map(|(k, v)| (k.clone(), *v)).collect();
     all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if all.len() > MAX_BARS {
         let rest: usize = all[MAX_BARS - 1..].iter().map(|x| x.1).sum();
@@ -94,102 +187,76 @@ fn shorten(label: &str) -> String {
     }
 }
 
-fn top_findings<'a>(kept: &[Kept<'a>]) -> Vec<TopFinding<'a>> {
-    let mut hits: BTreeMap<&'a str, TopFinding<'a>> = BTreeMap::new();
-    for k in kept {
-        let mut seen: Vec<&str> = Vec::new();
-        for f in &k.host.findings {
-            if seen.contains(&f.id.as_str()) {
-                continue;
-            }
-            seen.push(&f.id);
-            let t = hits.entry(&f.id).or_insert(TopFinding {
-                id: &f.id,
-                title: &f.title,
-                severity: f.severity,
-                hosts: 0,
-            });
-            t.severity = t.severity.min(f.severity);
-            t.hosts += 1;
+/// A list the template walks item by item, made afresh for each loop
+/// (from disk, in the batch) and never held whole.
+pub fn lazy<F>(len: usize, make: F) -> Value
+where
+    F: Fn() -> Box<dyn Iterator<Item = Value> + Send + Sync> + Send + Sync + 'static,
+{
+    struct Lazy<F> {
+        len: usize,
+        make: F,
+    }
+    impl<F> std::fmt::Debug for Lazy<F> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "<{} items>", self.len)
         }
     }
-    let mut list: Vec<TopFinding> = hits.into_values().collect();
-    list.sort_by(|a, b| {
-        (a.severity, std::cmp::Reverse(a.hosts), a.id).cmp(&(
-            b.severity,
-            std::cmp::Reverse(b.hosts),
-            b.id,
-        ))
-    });
-    list.truncate(TOP_FINDINGS);
-    list
+    impl<F> Object for Lazy<F>
+    where
+        F: Fn() -> Box<dyn Iterator<Item = Value> + Send + Sync> + Send + Sync + 'static,
+    {
+        fn repr(self: &Arc<Self>) -> ObjectRepr {
+            ObjectRepr::Iterable
+        }
+        fn enumerate(self: &Arc<Self>) -> Enumerator {
+            Enumerator::Iter((self.make)())
+        }
+        fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+            Some(self.len)
+        }
+    }
+    Value::from_object(Lazy { len, make })
 }
 
-pub fn render(
-    kept: &[Kept],
-    map: &DependencyMap,
-    failures: &[Failure],
-    outcome: &Outcome,
-    profile: Profile,
-) -> Result<String, minijinja::Error> {
-    let hosts = || kept.iter().map(|k| k.host);
-    let charts = vec![
-        chart(
-            "readiness",
-            "Readiness",
-            hosts().map(|h| h.readiness.clone()),
-        ),
-        chart("os", "OS and version", hosts().map(|h| h.os.clone())),
-        chart("kernel", "Kernel", hosts().map(|h| h.kernel.clone())),
-        chart("init", "Init system", hosts().map(|h| h.init.clone())),
-        chart(
-            "virtualization",
-            "Virtualization",
-            hosts().map(|h| h.virtualization.clone()),
-        ),
-    ];
-    let rows: Vec<Row> = kept
-        .iter()
-        .map(|k| Row {
-            id: &k.host.id,
-            hostname: &k.host.hostname,
-            os: &k.host.os,
-            kernel: &k.host.kernel,
-            init: &k.host.init,
-            virtualization: &k.host.virtualization,
-            readiness: &k.host.readiness,
-            blockers: k.host.count(Severity::Blocker),
-            warnings: k.host.count(Severity::Warning),
-            started_at: &k.host.started_at,
-            input: &k.host.input,
-            older: k
-                .older
-                .iter()
-                .map(|h| (h.input.as_str(), h.started_at.as_str()))
-                .collect(),
-        })
-        .collect();
-    let groups: Vec<&Vec<String>> = map.groups.iter().filter(|g| g.len() > 1).collect();
+/// What index.html shows: the tally of every host; the host rows and the
+/// external dependencies as lists (see [`lazy`]).
+pub struct Page<'a> {
+    pub tally: &'a Tally,
+    pub rows: Value,
+    pub edges: &'a [Edge],
+    pub groups: &'a [Vec<String>],
+    pub external: Value,
+    pub failures: &'a [Failure],
+    pub outcome: &'a Outcome,
+    pub profile: Profile,
+}
+
+/// Writes the page to `w` as it is rendered.
+pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error> {
+    let groups: Vec<&Vec<String>> = page.groups.iter().filter(|g| g.len() > 1).collect();
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template(
         "fleet.html.j2",
         include_str!("../../templates/fleet.html.j2"),
     )?;
+    let ctx = context! {
+        lift_version => env!("CARGO_PKG_VERSION"),
+        target => page.profile.name(),
+        outcome => Value::from_serialize(page.outcome),
+        charts => Value::from_serialize(page.tally.charts()),
+        top_findings => Value::from_serialize(page.tally.top_findings()),
+        hosts => page.rows,
+        standalone => page.groups.len() - groups.len(),
+        groups => Value::from_serialize(&groups),
+        edges => Value::from_serialize(page.edges),
+        external => page.external,
+        failures => Value::from_serialize(page.failures),
+    };
     env.get_template("fleet.html.j2")?
-        .render(Value::from_serialize(serde_json::json!({
-            "lift_version": env!("CARGO_PKG_VERSION"),
-            "target": profile.name(),
-            "outcome": outcome,
-            "charts": charts,
-            "top_findings": top_findings(kept),
-            "hosts": rows,
-            "groups": groups,
-            "standalone": map.groups.len() - groups.len(),
-            "edges": map.edges,
-            "external": map.external,
-            "failures": failures,
-        })))
+        .render_captured_to(ctx, w)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -213,19 +280,14 @@ mod tests {
     #[test]
     fn declared_edges_are_marked_and_escaped() {
         let (a, b) = (host("a-1"), host("b-2"));
-        let kept = vec![
-            Kept {
-                index: 0,
-                host: &a,
-                older: vec![],
-            },
-            Kept {
-                index: 1,
-                host: &b,
-                older: vec![],
-            },
-        ];
-        let map = DependencyMap {
+        let mut tally = Tally::default();
+        tally.add(&a);
+        tally.add(&b);
+        let rows: Vec<Value> = [&a, &b]
+            .iter()
+            .map(|h| Value::from_serialize(Row::new(h, &[])))
+            .collect();
+        let map = super::super::DependencyMap {
             edges: vec![
                 Edge {
                     from: "a-1".into(),
@@ -260,7 +322,26 @@ mod tests {
             superseded: 0,
             groups: 1,
         };
-        let page = render(&kept, &map, &[], &outcome, Profile::Generic).unwrap();
+        let external: Vec<Value> = map.external.iter().map(Value::from_serialize).collect();
+        let mut page = Vec::new();
+        let n = external.len();
+        render(
+            Page {
+                tally: &tally,
+                rows: lazy(2, move || Box::new(rows.clone().into_iter())),
+                edges: &map.edges,
+                groups: &map.groups,
+                external: lazy(n, move || Box::new(external.clone().into_iter())),
+                failures: &[],
+                outcome: &outcome,
+                profile: Profile::Generic,
+            },
+            &mut page,
+        )
+        .unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert!(page.contains(r#"<a href="hosts/b-2.html">"#), "{page}");
+        assert!(page.contains("1 connections and declared dependencies outside the fleet"));
         assert!(page.contains(r#"<tr class="edge declared" data-from="a-1" data-to="b-2" data-port="2049" data-via="declared">"#), "{page}");
         assert!(page.contains(r#"data-port="22" data-via="declared observed">"#));
         assert!(page.contains(

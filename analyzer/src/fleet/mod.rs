@@ -12,14 +12,17 @@ mod depmap;
 mod exports;
 mod index;
 pub mod isolate;
+mod store;
 mod summary;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use minijinja::Value;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -30,6 +33,7 @@ use crate::output::Output;
 use crate::profile::Profile;
 use crate::render::{self, Format};
 use crate::report::Report;
+use store::{Slot, Store};
 
 pub struct Options {
     pub inputs: Vec<PathBuf>,
@@ -71,11 +75,75 @@ pub struct Failure {
     pub error: String,
 }
 
-/// The host kept for an id, and the older bundles of the same host.
-pub struct Kept<'a> {
+/// What the batch keeps in memory of a bundle it read: what tells hosts
+/// apart, and where its summary is in the store.
+struct Entry {
+    index: usize,
+    slot: Slot,
+    id: String,
+    hostname: String,
+    machine_id_sha256: Option<String>,
+    started_secs: i64,
+}
+
+impl Entry {
+    fn new(index: usize, h: &HostSummary, store: &Store) -> Result<Entry, BundleError> {
+        let slot = store.put(h).map_err(|source| BundleError::Write {
+            path: store.path().to_owned(),
+            source,
+        })?;
+        Ok(Entry {
+            index,
+            slot,
+            id: h.id.clone(),
+            hostname: h.hostname.clone(),
+            machine_id_sha256: h.machine_id_sha256.clone(),
+            started_secs: h.started_secs,
+        })
+    }
+}
+
+/// The host kept for an id (its newest bundle), and the older bundles of
+/// the same host.
+pub struct Kept {
     pub index: usize,
-    pub host: &'a HostSummary,
-    pub older: Vec<&'a HostSummary>,
+    pub id: String,
+    slot: Slot,
+    older: Vec<Slot>,
+}
+
+/// The hosts kept, in id order, their summaries read from the store.
+struct Fleet<'a> {
+    store: &'a Store,
+    kept: &'a [Kept],
+}
+
+impl Fleet<'_> {
+    fn older(&self, k: &Kept) -> io::Result<Vec<HostSummary>> {
+        k.older.iter().map(|&s| self.store.get(s)).collect()
+    }
+}
+
+impl depmap::Hosts for Fleet<'_> {
+    fn len(&self) -> usize {
+        self.kept.len()
+    }
+
+    fn id(&self, i: usize) -> &str {
+        &self.kept[i].id
+    }
+
+    fn visit(
+        &self,
+        which: Option<&[usize]>,
+        f: &mut dyn FnMut(usize, &HostSummary) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let mut one = |i: usize| f(i, &self.store.get(self.kept[i].slot)?);
+        match which {
+            Some(which) => which.iter().try_for_each(|&i| one(i)),
+            None => (0..self.kept.len()).try_for_each(one),
+        }
+    }
 }
 
 /// Why a batch as a whole stopped (one bad bundle never does: see
@@ -199,25 +267,32 @@ fn progress(len: usize) -> ProgressBar {
 
 /// The newest bundle of each host (header `started_at`, then input order),
 /// in host id order. One host is one real hostname and machine identity.
-fn dedupe(results: &[(usize, HostSummary)]) -> Vec<Kept<'_>> {
-    type Key<'a> = (&'a str, &'a str, Option<&'a str>);
-    let mut by_host: BTreeMap<Key, Vec<&(usize, HostSummary)>> = BTreeMap::new();
-    for r in results {
-        let h = &r.1;
-        by_host
-            .entry((&h.id, &h.hostname, h.machine_id_sha256.as_deref()))
-            .or_default()
-            .push(r);
+fn dedupe(entries: Vec<Entry>) -> Vec<Kept> {
+    type Key = (String, String, Option<String>);
+    let mut by_host: BTreeMap<Key, Vec<Entry>> = BTreeMap::new();
+    for e in entries {
+        let key = (
+            e.id.clone(),
+            e.hostname.clone(),
+            e.machine_id_sha256.clone(),
+        );
+        by_host.entry(key).or_default().push(e);
     }
     by_host
         .into_values()
         .map(|mut all| {
-            all.sort_by_key(|(i, h)| (std::cmp::Reverse(h.started_secs), std::cmp::Reverse(*i)));
-            let (index, host) = (all[0].0, &all[0].1);
+            all.sort_by_key(|e| {
+                (
+                    std::cmp::Reverse(e.started_secs),
+                    std::cmp::Reverse(e.index),
+                )
+            });
+            let newest = &all[0];
             Kept {
-                index,
-                host,
-                older: all[1..].iter().map(|(_, h)| h).collect(),
+                index: newest.index,
+                id: newest.id.clone(),
+                slot: newest.slot,
+                older: all[1..].iter().map(|e| e.slot).collect(),
             }
         })
         .collect()
@@ -229,6 +304,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     exports::reset(dir).map_err(io_err(dir))?;
     let parts = dir.join(".parts");
+    let store = Arc::new(Store::create(&parts.join("summaries")).map_err(io_err(&parts))?);
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = opts.jobs {
         pool = pool.num_threads(n.max(1));
@@ -247,7 +323,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         }
         isolate::Workers::new(iso, args)
     });
-    let results: Vec<Result<HostSummary, BundleError>> = pool.install(|| {
+    let results: Vec<Result<Entry, BundleError>> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
@@ -257,7 +333,7 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
                     None => one(i, input, &opts.target(), &parts),
                 };
                 bar.inc(1);
-                r
+                Entry::new(i, &r?, &store)
             })
             .collect()
     });
@@ -268,47 +344,154 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     let mut ok = Vec::new();
     for (i, r) in results.into_iter().enumerate() {
         match r {
-            Ok(h) => ok.push((i, h)),
+            Ok(e) => ok.push(e),
             Err(error) => failures.push(Failure {
                 input: inputs[i].to_string_lossy().into_owned(),
                 error: error.to_string(),
             }),
         }
     }
-    let kept = dedupe(&ok);
-    let hosts: Vec<&HostSummary> = kept.iter().map(|k| k.host).collect();
-    let map = depmap::build(&hosts);
-    for k in &kept {
+    let read = ok.len();
+    let kept = Arc::new(dedupe(ok));
+    let fleet = Fleet {
+        store: &store,
+        kept: &kept,
+    };
+    for k in kept.iter() {
         for ext in ["html", "json"] {
             let from = parts.join(format!("{}.{ext}", k.index));
-            let to = dir.join("hosts").join(format!("{}.{ext}", k.host.id));
+            let to = dir.join("hosts").join(format!("{}.{ext}", k.id));
             fs::rename(&from, &to).map_err(io_err(&to))?;
         }
     }
+    // One pass over the hosts for what needs each once: names and
+    // addresses, the charts, fleet.csv.
+    let csv = dir.join("fleet.csv");
+    let mut rows = exports::FleetCsv::create(&csv).map_err(io_err(&csv))?;
+    let mut resolver = declared::Resolver::default();
+    let mut tally = index::Tally::default();
+    depmap::Hosts::visit(&fleet, None, &mut |i, h| {
+        resolver.add(i, h);
+        tally.add(h);
+        rows.row(h, &fleet.older(&kept[i])?)
+    })
+    .map_err(io_err(&csv))?;
+    rows.commit().map_err(io_err(&csv))?;
+
+    let external_path = parts.join("external");
+    let mut external = store::JsonLines::create(&external_path).map_err(io_err(&parts))?;
+    let (edges, groups) = depmap::build_with(&fleet, &resolver, &mut |x| external.push(&x))
+        .map_err(io_err(&external_path))?;
+    external.finish().map_err(io_err(&external_path))?;
     let order: Vec<usize> = kept.iter().map(|k| k.index).collect();
     exports::assemble(dir, &parts, &order).map_err(io_err(dir))?;
-    exports::dependencies(dir, &parts, &order, &hosts).map_err(io_err(dir))?;
-    let csv_rows: Vec<_> = kept
-        .iter()
-        .map(|k| (k.host, k.older.iter().map(|h| h.input.as_str()).collect()))
-        .collect();
-    let csv = dir.join("fleet.csv");
-    exports::fleet_csv(&csv, &csv_rows).map_err(io_err(&csv))?;
-    let groups = dir.join("groups.json");
-    exports::json_file(&groups, &map).map_err(io_err(&groups))?;
+    exports::dependencies(dir, &parts, &order, &resolver, |i| kept[i].id.as_str())
+        .map_err(io_err(dir))?;
+    let map = DependencyMap {
+        edges,
+        groups,
+        external,
+    };
+    let groups_json = dir.join("groups.json");
+    exports::json_file(&groups_json, &map).map_err(io_err(&groups_json))?;
     write_errors(&dir.join("errors.jsonl"), &failures)?;
     let outcome = Outcome {
         bundles: inputs.len(),
         hosts: kept.len(),
         failed: failures.len(),
-        superseded: ok.len() - kept.len(),
+        superseded: read - kept.len(),
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
     };
-    let page = index::render(&kept, &map, &failures, &outcome, opts.profile)?;
-    let index = dir.join("index.html");
-    crate::output::write(&index, page.as_bytes()).map_err(io_err(&index))?;
+    write_index(
+        dir,
+        &store,
+        &kept,
+        &map,
+        &tally,
+        &failures,
+        &outcome,
+        opts.profile,
+    )?;
+    drop(map);
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
     Ok(outcome)
+}
+
+/// DIR/index.html, written as it is rendered: the host rows are read from
+/// the store and the external dependencies from their list, one at a time.
+#[allow(clippy::too_many_arguments)]
+fn write_index(
+    dir: &Path,
+    store: &Arc<Store>,
+    kept: &Arc<Vec<Kept>>,
+    map: &DependencyMap<store::JsonLines<External>>,
+    tally: &index::Tally,
+    failures: &[Failure],
+    outcome: &Outcome,
+    profile: Profile,
+) -> Result<(), BatchError> {
+    let path = dir.join("index.html");
+    let failed = store::Failed::default();
+    let rows = {
+        let (store, kept, failed) = (Arc::clone(store), Arc::clone(kept), failed.clone());
+        index::lazy(kept.len(), move || {
+            let (store, kept, failed) = (Arc::clone(&store), Arc::clone(&kept), failed.clone());
+            Box::new((0..kept.len()).map_while(move |i| {
+                let k = &kept[i];
+                let row = store.get(k.slot).and_then(|h| {
+                    let older: Vec<HostSummary> = k
+                        .older
+                        .iter()
+                        .map(|&s| store.get(s))
+                        .collect::<io::Result<_>>()?;
+                    Ok(index::Row::new(&h, &older))
+                });
+                match row {
+                    Ok(r) => Some(Value::from_serialize(r)),
+                    Err(e) => {
+                        failed.set(e);
+                        None
+                    }
+                }
+            }))
+        })
+    };
+    let external = {
+        let list = map.external.reader().map_err(io_err(&path))?;
+        let failed = failed.clone();
+        index::lazy(map.external.len(), move || {
+            let failed = failed.clone();
+            match list.iter() {
+                Ok(items) => Box::new(items.map_while(move |x| match x {
+                    Ok(x) => Some(Value::from_serialize(x)),
+                    Err(e) => {
+                        failed.set(e);
+                        None
+                    }
+                })),
+                Err(e) => {
+                    failed.set(e);
+                    Box::new(std::iter::empty())
+                }
+            }
+        })
+    };
+    let page = index::Page {
+        tally,
+        rows,
+        edges: &map.edges,
+        groups: &map.groups,
+        external,
+        failures,
+        outcome,
+        profile,
+    };
+    let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
+    index::render(page, &mut out)?;
+    if let Some(e) = failed.take() {
+        return Err(BatchError::Io { path, source: e });
+    }
+    out.commit().map_err(io_err(&path))
 }
 
 fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {

@@ -1,0 +1,247 @@
+//! What the batch keeps on disk instead of in memory, so that its memory
+//! does not grow with the fleet: every host's summary ([`Store`]), read
+//! back by offset in whatever order a pass needs, and lists built one host
+//! at a time ([`JsonLines`]), such as the external dependencies.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
+use std::marker::PhantomData;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
+
+use super::HostSummary;
+
+/// Where one summary is in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    offset: u64,
+    len: u32,
+}
+
+/// Host summaries, one JSON document each, appended as workers hand them
+/// back (from any thread) and read back by [`Slot`].
+pub struct Store {
+    path: PathBuf,
+    file: File,
+    /// The end of the file: where the next summary goes.
+    end: Mutex<u64>,
+}
+
+fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{}: {e}", path.display()))
+}
+
+impl Store {
+    /// A new, empty store at `path` (replacing what was there).
+    pub fn create(path: &Path) -> io::Result<Store> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| named(path, e))?;
+        Ok(Store {
+            path: path.to_owned(),
+            file,
+            end: Mutex::new(0),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn put(&self, h: &HostSummary) -> io::Result<Slot> {
+        let body = serde_json::to_vec(h)?;
+        let len = u32::try_from(body.len())
+            .map_err(|_| named(&self.path, "a host summary past 4 GiB"))?;
+        let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
+        let offset = *end;
+        self.file
+            .write_all_at(&body, offset)
+            .map_err(|e| named(&self.path, e))?;
+        *end += u64::from(len);
+        Ok(Slot { offset, len })
+    }
+
+    pub fn get(&self, slot: Slot) -> io::Result<HostSummary> {
+        let mut body = vec![0; slot.len as usize];
+        self.file
+            .read_exact_at(&mut body, slot.offset)
+            .map_err(|e| named(&self.path, e))?;
+        serde_json::from_slice(&body).map_err(|e| named(&self.path, e))
+    }
+}
+
+/// A list written one item at a time to a JSON Lines file and read back in
+/// the same order, as many times as needed; it serializes as a JSON array,
+/// streamed from the file.
+pub struct JsonLines<T> {
+    path: PathBuf,
+    out: Option<BufWriter<File>>,
+    len: usize,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T: Serialize + DeserializeOwned> JsonLines<T> {
+    pub fn create(path: &Path) -> io::Result<JsonLines<T>> {
+        let file = File::create(path).map_err(|e| named(path, e))?;
+        Ok(JsonLines {
+            path: path.to_owned(),
+            out: Some(BufWriter::new(file)),
+            len: 0,
+            item: PhantomData,
+        })
+    }
+
+    pub fn push(&mut self, item: &T) -> io::Result<()> {
+        let Some(w) = self.out.as_mut() else {
+            return Err(named(&self.path, "written to after it was read"));
+        };
+        serde_json::to_writer(&mut *w, item)?;
+        w.write_all(b"\n").map_err(|e| named(&self.path, e))?;
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Ends writing: what was pushed can now be read.
+    pub fn finish(&mut self) -> io::Result<()> {
+        if let Some(mut w) = self.out.take() {
+            w.flush().map_err(|e| named(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The items, in the order they were pushed.
+    pub fn iter(&self) -> io::Result<Items<T>> {
+        self.reader()?.iter()
+    }
+
+    /// What reads the list again, apart from it, once it is finished.
+    pub fn reader(&self) -> io::Result<Reader<T>> {
+        if self.out.is_some() {
+            return Err(named(&self.path, "read before it was finished"));
+        }
+        Ok(Reader {
+            path: self.path.clone(),
+            item: PhantomData,
+        })
+    }
+}
+
+/// A finished [`JsonLines`], read from the start by each [`Reader::iter`].
+pub struct Reader<T> {
+    path: PathBuf,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Reader<T> {
+    pub fn iter(&self) -> io::Result<Items<T>> {
+        let file = File::open(&self.path).map_err(|e| named(&self.path, e))?;
+        Ok(Items {
+            path: self.path.clone(),
+            lines: BufReader::new(file),
+            line: String::new(),
+            item: PhantomData,
+        })
+    }
+}
+
+pub struct Items<T> {
+    path: PathBuf,
+    lines: BufReader<File>,
+    line: String,
+    item: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> Iterator for Items<T> {
+    type Item = io::Result<T>;
+
+    fn next(&mut self) -> Option<io::Result<T>> {
+        self.line.clear();
+        match self.lines.read_line(&mut self.line) {
+            Ok(0) => None,
+            Ok(_) => Some(serde_json::from_str(&self.line).map_err(|e| named(&self.path, e))),
+            Err(e) => Some(Err(named(&self.path, e))),
+        }
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Serialize for JsonLines<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.len))?;
+        for item in self.iter().map_err(S::Error::custom)? {
+            seq.serialize_element(&item.map_err(S::Error::custom)?)?;
+        }
+        seq.end()
+    }
+}
+
+/// The first error met while a template walked a list read from disk: a
+/// template cannot fail from inside an iterator, so the iterator stops and
+/// the error is kept here for the caller to return.
+#[derive(Clone, Default)]
+pub struct Failed(Arc<Mutex<Option<io::Error>>>);
+
+impl Failed {
+    pub fn set(&self, e: io::Error) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert(e);
+    }
+
+    pub fn take(&self) -> Option<io::Error> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_and_lines_read_back() {
+        let d = std::env::temp_dir().join(format!("lift-store-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let store = Store::create(&d.join("s")).unwrap();
+        let mut h: HostSummary = serde_json::from_value(serde_json::json!({
+            "id": "a-1", "hostname": "a", "machine_id_sha256": null, "input": "a.lift",
+            "started_secs": 0, "started_at": "", "os": "debian 12", "kernel": "6.1",
+            "init": "systemd", "virtualization": "kvm", "readiness": "ready",
+            "complete": true, "findings": [], "packages": 3, "addresses": ["10.0.0.1"],
+            "listening": [], "links": [], "links_omitted": 0
+        }))
+        .unwrap();
+        let a = store.put(&h).unwrap();
+        h.hostname = "b\n\"quoted\"".into();
+        let b = store.put(&h).unwrap();
+        assert_eq!(store.get(b).unwrap().hostname, "b\n\"quoted\"");
+        assert_eq!(store.get(a).unwrap().hostname, "a");
+        assert_eq!(store.get(a).unwrap().addresses, ["10.0.0.1"]);
+
+        let mut l: JsonLines<(String, u16)> = JsonLines::create(&d.join("l")).unwrap();
+        assert!(l.iter().is_err(), "read before finish");
+        l.push(&("x\ny".into(), 1)).unwrap();
+        l.push(&("z".into(), 2)).unwrap();
+        l.finish().unwrap();
+        assert!(l.push(&("late".into(), 3)).is_err());
+        let got: Vec<(String, u16)> = l.iter().unwrap().map(Result::unwrap).collect();
+        assert_eq!(got, [("x\ny".to_string(), 1), ("z".into(), 2)]);
+        assert_eq!(
+            serde_json::to_string(&l).unwrap(),
+            r#"[["x\ny",1],["z",2]]"#
+        );
+        // Twice: the list is read from the file each time.
+        assert_eq!(l.iter().unwrap().count(), 2);
+        std::fs::remove_dir_all(d).unwrap();
+    }
+}
