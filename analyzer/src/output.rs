@@ -99,6 +99,14 @@ impl Output {
     }
 }
 
+impl Output {
+    /// Appends the rest of `from`, in the kernel where it can
+    /// (`copy_file_range`: the bytes do not pass through this process).
+    pub fn append(&mut self, from: &mut File) -> io::Result<u64> {
+        io::copy(from, &mut self.file)
+    }
+}
+
 impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.file.write(buf)

@@ -20,21 +20,29 @@ use crate::rules::Severity;
 /// The JSON Lines exports, in the order their part files are named.
 pub const JSONL: [&str; 4] = ["findings", "packages", "listeners", "connections"];
 
-#[derive(Serialize)]
-struct Row<'a, T: Serialize> {
-    host_id: &'a str,
-    #[serde(flatten)]
-    item: &'a T,
-}
-
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
     dir.join(format!("{index}.{kind}.jsonl"))
 }
 
+/// One JSON object a line: `host_id`, then the item's own fields (as
+/// `#[serde(flatten)]` would write them, without its cost: the item is
+/// written as it is, and the key spliced in after its opening brace).
 fn write_rows<T: Serialize>(path: &Path, host_id: &str, items: &[T]) -> io::Result<()> {
     let mut w = BufWriter::new(File::create(path)?);
-    for item in items {
-        serde_json::to_writer(&mut w, &Row { host_id, item })?;
+    let mut key = b"{\"host_id\":".to_vec();
+    serde_json::to_writer(&mut key, host_id)?;
+    let mut item = Vec::new();
+    for i in items {
+        item.clear();
+        serde_json::to_writer(&mut item, i)?;
+        let Some(fields) = item.strip_prefix(b"{") else {
+            return Err(io::Error::other("an export row is not a JSON object"));
+        };
+        w.write_all(&key)?;
+        if fields != b"}" {
+            w.write_all(b",")?;
+        }
+        w.write_all(fields)?;
         w.write_all(b"\n")?;
     }
     w.flush()
@@ -154,7 +162,7 @@ pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
         let out = dir.join(format!("{kind}.jsonl"));
         let mut w = Output::create(&out, 0o644)?;
         for &i in kept {
-            io::copy(&mut File::open(part(parts, i, kind))?, &mut w)?;
+            w.append(&mut File::open(part(parts, i, kind))?)?;
         }
         w.commit()?;
     }
@@ -246,7 +254,54 @@ pub fn reset(dir: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::csv;
+    use super::{csv, write_rows};
+    use serde::Serialize;
+
+    /// The spliced rows are what `#[serde(flatten)]` writes.
+    #[test]
+    fn rows_are_host_id_then_the_item() {
+        #[derive(Serialize)]
+        struct Item {
+            name: &'static str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            port: Option<u16>,
+        }
+        #[derive(Serialize)]
+        struct Empty {}
+        #[derive(Serialize)]
+        struct Row<'a, T> {
+            host_id: &'a str,
+            #[serde(flatten)]
+            item: &'a T,
+        }
+        let d = std::env::temp_dir().join(format!("lift-rows-{}", std::process::id()));
+        let items = [
+            Item {
+                name: "a\"b",
+                port: Some(22),
+            },
+            Item {
+                name: "",
+                port: None,
+            },
+        ];
+        let id = "web\n01-1a2b";
+        write_rows(&d, id, &items).unwrap();
+        let want: String = items
+            .iter()
+            .map(|item| serde_json::to_string(&Row { host_id: id, item }).unwrap() + "\n")
+            .collect();
+        assert_eq!(std::fs::read_to_string(&d).unwrap(), want);
+        write_rows(&d, id, &[Empty {}]).unwrap();
+        let want = serde_json::to_string(&Row {
+            host_id: id,
+            item: &Empty {},
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&d).unwrap(), want + "\n");
+        assert!(write_rows(&d, id, &["not an object"]).is_err());
+        std::fs::remove_file(d).unwrap();
+    }
 
     #[test]
     fn csv_quotes_only_when_needed() {
