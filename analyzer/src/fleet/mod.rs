@@ -3,9 +3,11 @@
 //!
 //! Memory is bounded by the number of workers, not the fleet: each worker
 //! builds one report, writes its host pages and export rows to disk, and
-//! hands back a [`summary::HostSummary`] of a few hundred bytes. Everything
-//! fleet-wide (duplicates, the dependency map, the charts) is computed from
-//! the summaries once all bundles are done.
+//! hands back a [`summary::HostSummary`] of a few kilobytes, which goes to
+//! a file too ([`store::Store`]); the batch keeps a host's id and where
+//! its summary is. Everything fleet-wide (duplicates, the dependency map,
+//! the charts, the index) is computed once all bundles are done, in passes
+//! over the summaries read back one at a time.
 
 mod declared;
 mod depmap;
