@@ -17,7 +17,14 @@ pub enum Format {
     Json,
 }
 
-fn environment() -> Environment<'static> {
+/// The templates, parsed once per process (a batch worker renders
+/// hundreds of reports).
+fn environment() -> &'static Environment<'static> {
+    static ENV: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    ENV.get_or_init(templates)
+}
+
+fn templates() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html.j2") {
@@ -80,8 +87,8 @@ pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Erro
         Format::Markdown => "report.md.j2",
         Format::Html => "report.html.j2",
     };
-    let env = environment();
-    env.get_template(name)?
+    environment()
+        .get_template(name)?
         .render(Value::from_serialize(report))
 }
 
