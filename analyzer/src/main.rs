@@ -353,6 +353,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !serve {
                 bail!("the batch worker only serves (--serve)");
             }
+            lift::fleet::isolate::keep_freed_memory();
             let mut input = io::stdin().lock();
             let mut out = io::stdout().lock();
             while let Some((index, path)) = lift::fleet::isolate::read_request(&mut input)? {
