@@ -111,8 +111,23 @@ run() { # N: batch over the first N bundles, and the floor over the same
     echo "floor (zstd -d): ${floor}s, $(echo "$n / $floor" | bc) bundles/s"
     start=$(date +%s.%N)
     /usr/bin/time -f "lift peak RSS %M KiB, CPU %U s user %S s system (workers included)" \
-        "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs"
+        "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs" &
+    # The batch process's own peak (VmHWM), apart from its workers', and
+    # when its last bundle was done (its workers gone): what follows is
+    # the fleet-wide part (dependency map, exports joined, index.html).
+    local timer=$! pid="" hwm=0 last=""
+    while kill -0 "$timer" 2>/dev/null; do
+        [ -n "$pid" ] || pid=$(pgrep -P "$timer" -x lift || true)
+        if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
+            hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo "$hwm")
+            ! pgrep -P "$pid" > /dev/null || last=$(date +%s.%N)
+        fi
+        sleep 0.2
+    done
+    wait "$timer"
     took=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "the batch process alone: peak RSS ${hwm} KiB"
+    [ -z "$last" ] || echo "after the last bundle: $(echo "$start + $took - $last" | bc)s"
     echo "lift batch: ${took}s, $(echo "$n / $took" | bc) bundles/s, $(echo "scale=2; $took / $floor" | bc)x the floor"
     echo "disk: $(du -sh "$work/out-$n" | cut -f1) of reports"
     rm -rf "$dir" "$work/out-$n"
