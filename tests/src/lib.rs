@@ -264,6 +264,42 @@ pub fn require(holds: bool, why: &str) -> bool {
     false
 }
 
+/// Runs a Python script (`args` after it) that imports `duckdb`, and gives
+/// its standard output; None when this machine has no duckdb module (see
+/// [`require`]: under `CI=true` that fails instead). A failing script fails
+/// the test.
+pub fn duckdb_script(script: &str, args: &[&str]) -> Option<Vec<u8>> {
+    let o = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if !require(
+        !stderr.contains("No module named 'duckdb'"),
+        "the DuckDB check needs python3's duckdb (scripts/setup-test-deps.sh)",
+    ) {
+        return None;
+    }
+    assert!(o.status.success(), "{stderr}\n{script}");
+    Some(o.stdout)
+}
+
+/// `lift bundle redact INPUT -o OUT --map MAP`, which must succeed.
+pub fn redact_bundle(input: &Path, out: &Path, map: &Path) {
+    let o = lift(&[
+        "bundle",
+        "redact",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--map",
+        map.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 /// A program of that name is on PATH.
 pub fn on_path(program: &str) -> bool {
     std::env::var_os("PATH").is_some_and(|paths| {

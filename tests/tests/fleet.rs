@@ -6,10 +6,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use lift_bundle::{Content, Entry, Fact, FileKind, InterfaceAddr, Record, Writer};
-use lift_tests::{browser, fixture, lift, probe, records, report_json, require, uname, Scratch};
+use lift_tests::{browser, fixture, lift, probe, records, report_json, uname, Scratch};
 use serde_json::Value;
 
 /// The bases: a fixture root (or this machine) and the kernel its hosts say.
@@ -472,19 +471,10 @@ fn duckdb(dir: &Path) {
         "import duckdb\nrows = duckdb.sql(\"select f.host_id, f.os from read_json_auto('{d}/listeners.jsonl') l join read_csv_auto('{d}/fleet.csv') f using (host_id) where l.port = 3306 order by f.host_id\").fetchall()\nprint(';'.join(h for h, _ in rows))",
         d = dir.display()
     );
-    let o = Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .expect("python3");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    if !require(
-        !stderr.contains("No module named 'duckdb'"),
-        "the DuckDB check needs python3's duckdb",
-    ) {
+    let Some(stdout) = lift_tests::duckdb_script(&script, &[]) else {
         return;
-    }
-    assert!(o.status.success(), "{stderr}");
-    let hosts: Vec<String> = String::from_utf8_lossy(&o.stdout)
+    };
+    let hosts: Vec<String> = String::from_utf8_lossy(&stdout)
         .trim()
         .split(';')
         .map(|h| name(h).to_string())

@@ -14,10 +14,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use lift_bundle::{Fact, InterfaceAddr, Record, Writer};
-use lift_tests::{copy_tree, decompressed, fixture, lift, probe, records, require, uname, Scratch};
+use lift_tests::{copy_tree, decompressed, fixture, lift, probe, records, uname, Scratch};
 use serde_json::Value;
 
 /// (host, address): infra1 serves NFS and LDAP; web1 and app1 use them.
@@ -303,19 +302,10 @@ fn wave_query(dir: &Path) {
     let end = start + doc[start..].find("```").unwrap();
     let sql = doc[start..end].replace("DIR", &dir.to_string_lossy());
     let script = "import duckdb, json, sys\nrows = duckdb.sql(sys.argv[1]).fetchall()\nprint(json.dumps([[str(c) if c is not None else None for c in r] for r in rows]))";
-    let o = Command::new("python3")
-        .args(["-c", script, &sql])
-        .output()
-        .expect("python3");
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    if !require(
-        !stderr.contains("No module named 'duckdb'"),
-        "the DuckDB check needs python3's duckdb (scripts/setup-test-deps.sh)",
-    ) {
+    let Some(stdout) = lift_tests::duckdb_script(script, &[&sql]) else {
         return;
-    }
-    assert!(o.status.success(), "{stderr}\n{sql}");
-    let rows: Vec<Vec<Option<String>>> = serde_json::from_slice(&o.stdout).unwrap();
+    };
+    let rows: Vec<Vec<Option<String>>> = serde_json::from_slice(&stdout).unwrap();
     let rows: Vec<Vec<Option<&str>>> = rows
         .iter()
         .map(|r| r.iter().map(|c| c.as_deref()).collect())
@@ -341,19 +331,6 @@ fn wave_query(dir: &Path) {
             ],
         ]
     );
-}
-
-fn redact(input: &Path, out: &Path, map: &Path) {
-    let o = lift(&[
-        "bundle",
-        "redact",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--map",
-        map.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
 /// Every file under `dir`, for grepping.
@@ -382,7 +359,7 @@ fn redacted_bundles_keep_the_dependency_structure() {
     let map = s.join("fleet.map.json");
     // Numbered, not named: the input paths are in fleet.csv.
     for (i, host) in ["app1", "web1", "infra1"].iter().enumerate() {
-        redact(
+        lift_tests::redact_bundle(
             &input.join(format!("{host}.lift")),
             &redacted.join(format!("{i}.lift")),
             &map,

@@ -101,19 +101,6 @@ fn assert_clean(original: &Path, redacted: &Path, map: &Path) {
     );
 }
 
-fn redact(input: &Path, out: &Path, map: &Path) {
-    let o = lift(&[
-        "bundle",
-        "redact",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-        "--map",
-        map.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
 #[test]
 fn fixture_roots_keep_every_verdict() {
     let s = Scratch::new("redact-roots");
@@ -123,7 +110,7 @@ fn fixture_roots_keep_every_verdict() {
         let copied = s.join(&format!("{root}-copy.lift"));
         probe(Some(&fixture(root)), &plain, &["-q"]);
         probe(Some(&fixture(root)), &probed, &["-q", "--redact"]);
-        redact(&plain, &copied, &s.join(&format!("{root}-copy.map")));
+        redact_bundle(&plain, &copied, &s.join(&format!("{root}-copy.map")));
         for p in PROFILES {
             let want = verdicts(&plain, p);
             assert_eq!(verdicts(&probed, p), want, "{root} --redact, {p}");
@@ -149,7 +136,7 @@ fn this_machine_keeps_every_verdict() {
     let s = Scratch::new("redact-live");
     let (plain, red, map) = (s.join("live.lift"), s.join("red.lift"), s.join("red.map"));
     probe(None, &plain, &["-q"]);
-    redact(&plain, &red, &map);
+    redact_bundle(&plain, &red, &map);
     for p in PROFILES {
         assert_eq!(verdicts(&red, p), verdicts(&plain, p), "this machine, {p}");
     }
@@ -269,7 +256,7 @@ fn one_address_one_replacement_across_files_facts_and_bundles() {
     let map = s.join("fleet.map");
     let a = small_bundle(&s, "app01");
     let ra = s.join("app01.lift");
-    redact(&a, &ra, &map);
+    redact_bundle(&a, &ra, &map);
     let hosts = file(&ra, "/etc/hosts");
     let lines: Vec<Vec<&str>> = hosts.lines().map(|l| l.split(' ').collect()).collect();
     assert_eq!(lines[0], ["127.0.0.1", "localhost"]);
@@ -314,11 +301,11 @@ fn one_address_one_replacement_across_files_facts_and_bundles() {
     // db01 matches the first's.
     let b = small_bundle(&s, "app02");
     let rb = s.join("app02.lift");
-    redact(&b, &rb, &map);
+    redact_bundle(&b, &rb, &map);
     assert_eq!(file(&rb, "/etc/hosts"), hosts);
     assert_ne!(header_hostname(&rb), header_hostname(&ra));
     // The same bundle and the same map give the same bytes.
     let again = s.join("app01-again.lift");
-    redact(&a, &again, &map);
+    redact_bundle(&a, &again, &map);
     assert_eq!(decompressed(&again), decompressed(&ra));
 }

@@ -54,19 +54,22 @@ fn templates() -> Environment<'static> {
     env
 }
 
+/// Pretty JSON, a line end after it, safe to print on a terminal.
+fn json<T: serde::Serialize>(value: &T) -> Result<String, minijinja::Error> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+    })?;
+    s.push('\n');
+    Ok(escape::json_terminal_safe(s))
+}
+
 /// A `lift diff` report in the given format.
 pub fn render_diff(
     report: &crate::diff::DiffReport,
     format: Format,
 ) -> Result<String, minijinja::Error> {
     let name = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(report).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
-            })?;
-            s.push('\n');
-            return Ok(escape::json_terminal_safe(s));
-        }
+        Format::Json => return json(report),
         Format::Markdown => "diff.md.j2",
         Format::Html => "diff.html.j2",
     };
@@ -77,13 +80,7 @@ pub fn render_diff(
 
 pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Error> {
     let name = match format {
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(report).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
-            })?;
-            s.push('\n');
-            return Ok(escape::json_terminal_safe(s));
-        }
+        Format::Json => return json(report),
         Format::Markdown => "report.md.j2",
         Format::Html => "report.html.j2",
     };
