@@ -92,8 +92,32 @@ fn read_bundle(bundle: &[u8]) {
     }
 }
 
+/// The JSON form read whole and read as it streams in (a few bytes at a
+/// time, under a cap just above its size) must agree: the same bundle, or
+/// both refused; and one byte less of cap must refuse it.
 pub fn json_form(data: &[u8]) {
-    let _ = json::from_slice(data);
+    /// Hands out at most 7 bytes a read, so that the streaming parser
+    /// meets every token cut across reads.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = buf.len().min(7).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let whole = json::from_slice(data);
+    let streamed = json::from_reader_capped(Trickle(data), data.len() as u64);
+    match (&whole, &streamed) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "from_slice and from_reader disagree"),
+        (Err(_), Err(_)) => {}
+        _ => panic!("from_slice: {whole:?}, from_reader: {streamed:?}"),
+    }
+    if whole.is_ok() && !data.is_empty() {
+        let cut = json::from_reader_capped(Trickle(data), data.len() as u64 - 1);
+        assert!(cut.is_err(), "a cap below the input's size let it through");
+    }
 }
 
 pub fn mountinfo(data: &[u8]) {
