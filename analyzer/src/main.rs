@@ -459,8 +459,37 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// For one report (or check, or diff) of one source: keep what is freed
+/// for reuse. glibc's malloc gives each allocation over 128 KiB a mapping
+/// of its own, unmapped when freed, and gives the heap's free top back to
+/// the kernel past 128 KiB; a report's large temporaries (record bodies,
+/// file lists, the JSON text) then fault fresh pages in again and again.
+/// With the limits raised, one report on a live bundle took 3,578 page
+/// faults instead of 4,096 (bench/results/analyzer-perf-2026-11-29b.md).
+/// Not for `lift batch`, whose threads and memory bound are measured apart.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only sets two of malloc's tunables (32 MiB is the
+    // largest mmap threshold glibc accepts on 64-bit); it takes no
+    // pointers, and runs before any thread is started.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Report { .. } | Command::Check { .. } | Command::Diff { .. }
+    ) {
+        keep_freed_memory();
+    }
+    match run(cli) {
         Ok(code) => code,
         Err(e) => {
             // A closed pipe (`lift ... | head`) is not an error worth a message.
