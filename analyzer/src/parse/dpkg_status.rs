@@ -83,7 +83,7 @@ pub fn is_control_file(name: &str) -> bool {
 }
 
 fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
-    let text = String::from_utf8_lossy(bytes);
+    let text = super::text(bytes);
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
