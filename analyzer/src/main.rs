@@ -265,10 +265,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
             let report = Report::build(snap.as_ref(), &target);
-            emit(
-                output.as_deref(),
-                render::render(&report, format)?.as_bytes(),
-            )?;
+            let text = render::render(&report, format)?;
+            emit(output.as_deref(), text.as_bytes())?;
+            // The process ends next: freeing the snapshot and the report
+            // (most of the run's allocations) one by one cost 7 M instructions
+            // of a live bundle's 203 M. The kernel takes it all at exit.
+            std::mem::forget((snap, report, text));
         }
         Command::Check {
             input,
