@@ -97,7 +97,9 @@ impl<'de> Deserialize<'de> for Bytes {
         if d.is_human_readable() {
             d.deserialize_str(V)
         } else {
-            d.deserialize_byte_buf(V)
+            // bincode lends the bytes from the record body: one copy,
+            // where `deserialize_byte_buf` zeroes a buffer and then copies.
+            d.deserialize_bytes(V)
         }
     }
 }

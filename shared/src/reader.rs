@@ -9,6 +9,10 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+/// Records longer than this are read into a buffer of their own (see
+/// `Reader::next_record`); shorter ones into the reader's reused body.
+const OWN_BODY_FROM: usize = 4 << 10;
+
 /// The largest zstd window a reader accepts, as a power of two: 8 MiB,
 /// four times the writer's (bundles written before issue 15 used 4 MiB).
 /// zstd's own limit, 128 MiB, would let a frame header of a few bytes make
@@ -338,13 +342,17 @@ impl<R: Read> Reader<R> {
                     limit: self.limits.max_record_len,
                 }));
             }
-            // Grow as bytes arrive, so a false length on a short stream
-            // costs only what the stream really holds.
-            // Read into the reused body, growing it at most 64 KiB past
-            // what has arrived, so a false length on a short stream costs
-            // only what the stream really holds.
-            let mut buf = std::mem::take(&mut self.body);
+            // Read into a buffer grown at most 64 KiB past what has
+            // arrived, so a false length on a short stream costs only what
+            // the stream really holds. Short records reuse one body; a
+            // longer one gets its own, which a whole file's content then
+            // keeps (`codec::decode_owned`) rather than copying.
             let len = len as usize;
+            let mut buf = if len <= OWN_BODY_FROM {
+                std::mem::take(&mut self.body)
+            } else {
+                Vec::new()
+            };
             let mut have = 0;
             while have < len {
                 let want = (len - have).min(1 << 16);
@@ -358,9 +366,10 @@ impl<R: Read> Reader<R> {
                     Err(e) => return Err(e),
                 }
             }
-            self.body = buf;
-            let body = &self.body[..len];
-            if let Peek::Unknown = codec::peek(body) {
+            if let Peek::Unknown = codec::peek(&buf[..len]) {
+                if len <= OWN_BODY_FROM {
+                    self.body = buf;
+                }
                 self.counts
                     .admit(None, &self.limits)
                     .map_err(|k| self.error(k))?;
@@ -368,7 +377,15 @@ impl<R: Read> Reader<R> {
                 self.record += 1;
                 continue;
             }
-            let record = codec::decode(body).map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
+            let record = if len <= OWN_BODY_FROM {
+                let record = codec::decode(&buf[..len]);
+                self.body = buf;
+                record
+            } else {
+                buf.truncate(len);
+                codec::decode_owned(buf)
+            };
+            let record = record.map_err(|m| self.error(ReadErrorKind::Decode(m)))?;
             self.counts
                 .admit(Some(&record), &self.limits)
                 .map_err(|k| self.error(k))?;

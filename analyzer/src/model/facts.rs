@@ -500,10 +500,11 @@ impl<'s> Facts<'s> {
             }
         }
         if let Some(footer) = &p.footer {
-            let spec = crate::sources::SOURCES
+            let depth = slashes(path);
+            let spec = templates()
                 .iter()
-                .find(|s| s.paths.iter().any(|t| covers(t, path)))
-                .map(|s| s.spec);
+                .find(|t| t.depth == depth && t.covers(path))
+                .map(|t| t.spec);
             if let Some(spec) = spec {
                 match footer.specs.iter().find(|s| s.id == spec) {
                     Some(s) if s.timed_out => {
@@ -597,20 +598,48 @@ fn skipped(r: SkipReason) -> (State, &'static str) {
     }
 }
 
-/// Whether a row's path template (with `{}` and globs) could name `path`.
-/// Called for every absent path against every row: no allocation unless
-/// the template has a `{}` and the component counts agree.
-fn covers(template: &str, path: &str) -> bool {
-    let slashes = |s: &str| s.bytes().filter(|&b| b == b'/').count();
-    if slashes(template) != slashes(path) {
-        return false;
+/// A row's path template, ready to be matched against absent paths.
+struct Template {
+    spec: &'static str,
+    /// Its slashes: only a path with as many can match.
+    depth: usize,
+    /// `{}` read as `*`.
+    pattern: Cow<'static, str>,
+}
+
+impl Template {
+    /// Whether the template (with `{}` and globs) could name `path`, of
+    /// the same depth.
+    fn covers(&self, path: &str) -> bool {
+        self.pattern
+            .split('/')
+            .zip(path.split('/'))
+            .all(|(t, p)| crate::snapshot::matches(t.as_bytes(), p.as_bytes()))
     }
-    let t: Cow<str> = if template.contains("{}") {
-        Cow::Owned(template.replace("{}", "*"))
-    } else {
-        Cow::Borrowed(template)
-    };
-    t.split('/')
-        .zip(path.split('/'))
-        .all(|(t, p)| crate::snapshot::matches(t.as_bytes(), p.as_bytes()))
+}
+
+fn slashes(s: &str) -> usize {
+    s.bytes().filter(|&b| b == b'/').count()
+}
+
+/// Every row's path templates, in the sources table's order, prepared once:
+/// each absent path is matched against all of them.
+fn templates() -> &'static [Template] {
+    static TEMPLATES: std::sync::OnceLock<Vec<Template>> = std::sync::OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        crate::sources::SOURCES
+            .iter()
+            .flat_map(|s| {
+                s.paths.iter().map(|&t| Template {
+                    spec: s.spec,
+                    depth: slashes(t),
+                    pattern: if t.contains("{}") {
+                        Cow::Owned(t.replace("{}", "*"))
+                    } else {
+                        Cow::Borrowed(t)
+                    },
+                })
+            })
+            .collect()
+    })
 }

@@ -83,16 +83,19 @@ pub fn is_control_file(name: &str) -> bool {
 }
 
 fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
-    let text = String::from_utf8_lossy(bytes);
+    let text = super::text(bytes);
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
     };
-    let mut stanza: Vec<(&str, &str)> = Vec::new();
+    let mut stanza = Fields::default();
     let mut start = 0;
-    for (n, line) in text.lines().chain(std::iter::once("")).enumerate() {
+    for (n, line) in lines(&text).chain(std::iter::once("")).enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
+        // A field line starts with its name: not blank, no trim needed.
+        let blank =
+            !line.as_bytes().first().is_some_and(u8::is_ascii_graphic) && line.trim().is_empty();
+        if blank {
             if !stanza.is_empty() {
                 match package(&stanza) {
                     Some(p) => out.value.push(p),
@@ -100,7 +103,7 @@ fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
                         .errors
                         .push(ParseError::at_line(start, "stanza has no Package field")),
                 }
-                stanza.clear();
+                stanza = Fields::default();
             }
             continue;
         }
@@ -113,7 +116,7 @@ fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
             continue;
         }
         match line.split_once(':') {
-            Some((name, value)) => stanza.push((name.trim(), value.trim())),
+            Some((name, value)) => stanza.push(name.trim(), value.trim()),
             None => out
                 .errors
                 .push(ParseError::at_line(n + 1, format!("not a field: {line:?}"))),
@@ -122,14 +125,70 @@ fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
     out
 }
 
-fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
-    // dpkg field names are case-insensitive.
-    let field = |name: &str| {
-        fields
+/// `str::lines` (a final line break ends the last line; `\r\n` too), found
+/// with `memchr`.
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = (!text.is_empty()).then_some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        Some(match memchr::memchr(b'\n', t.as_bytes()) {
+            Some(i) => {
+                rest = (i + 1 < t.len()).then(|| &t[i + 1..]);
+                t[..i].strip_suffix('\r').unwrap_or(&t[..i])
+            }
+            None => {
+                rest = None;
+                t
+            }
+        })
+    })
+}
+
+/// The fields of one stanza that a package is made of, each the first of
+/// its name (dpkg field names are case-insensitive).
+#[derive(Default)]
+struct Fields<'a> {
+    values: [Option<&'a str>; FIELDS.len()],
+    /// Field lines in the stanza so far.
+    lines: usize,
+}
+
+const FIELDS: [&str; 10] = [
+    "Package",
+    "Version",
+    "Architecture",
+    "Source",
+    "Status",
+    "Installed-Size",
+    "Maintainer",
+    "Pre-Depends",
+    "Depends",
+    "Description",
+];
+
+impl<'a> Fields<'a> {
+    fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    fn push(&mut self, name: &str, value: &'a str) {
+        self.lines += 1;
+        let slot = FIELDS
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, v)| v)
-    };
+            .position(|f| f.len() == name.len() && f.eq_ignore_ascii_case(name));
+        if let Some(slot) = slot {
+            self.values[slot].get_or_insert(value);
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        let slot = FIELDS.iter().position(|f| *f == name);
+        self.values[slot.expect("a name from FIELDS")]
+    }
+}
+
+fn package(fields: &Fields) -> Option<InstalledPackage> {
+    let field = |name: &str| fields.get(name);
     let owned = |name: &str| field(name).filter(|v| !v.is_empty()).map(str::to_owned);
     let name = field("Package").filter(|n| !n.is_empty())?;
     let mut p = InstalledPackage::new(PackageManager::Dpkg);
@@ -170,6 +229,32 @@ fn package(fields: &[(&str, &str)]) -> Option<InstalledPackage> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_str_lines() {
+        for t in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "a\r\nb\r\n\n",
+            "\n\nx\ry\r",
+            "a\r",
+            "\r\n",
+        ] {
+            assert_eq!(
+                lines(t).collect::<Vec<_>>(),
+                t.lines().collect::<Vec<_>>(),
+                "{t:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_names_are_case_insensitive_and_the_first_counts() {
+        let p = &parse(b"package: a\nPACKAGE: b\nStatus: x\nversion: 1\n").value[0];
+        assert_eq!((p.name.as_str(), p.version.as_str()), ("a", "1"));
+    }
 
     #[test]
     fn depends_are_names() {
