@@ -12,6 +12,7 @@
 
 pub mod diff;
 pub mod fleet;
+pub mod memory;
 pub mod model;
 pub mod output;
 pub mod parse;

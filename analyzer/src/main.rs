@@ -355,7 +355,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !serve {
                 bail!("the batch worker only serves (--serve)");
             }
-            lift::fleet::isolate::keep_freed_memory();
+            lift::memory::keep_freed_memory();
             let mut input = io::stdin().lock();
             let mut out = io::stdout().lock();
             while let Some((index, path)) = lift::fleet::isolate::read_request(&mut input)? {
@@ -462,67 +462,14 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// For one report (or check, or diff) of one source: keep what is freed
-/// for reuse. glibc's malloc gives each allocation over 128 KiB a mapping
-/// of its own, unmapped when freed, and gives the heap's free top back to
-/// the kernel past 128 KiB; a report's large temporaries (record bodies,
-/// file lists, the JSON text) then fault fresh pages in again and again.
-/// With the limits raised, one report on a live bundle took 3,578 page
-/// faults instead of 4,096 (bench/results/analyzer-perf-2026-11-29b.md).
-///
-/// Then the heap is grown once by 32 MiB and marked for transparent huge
-/// pages (`MADV_HUGEPAGE`, which Debian's default `madvise` mode honours):
-/// a report touches some 14 MB of fresh memory (the bundle's contents
-/// alone are 8 MB), one 4 KiB page fault each, and those faults were a
-/// third of its CPU time. In 2 MiB pages: 250 to 700 faults instead of
-/// 3,560. Not for `lift batch`, whose threads and memory bound are
-/// measured apart.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn keep_freed_memory() {
-    // SAFETY: mallopt only sets malloc's tunables (32 MiB is the largest
-    // mmap threshold glibc accepts on 64-bit); it takes no pointers, and
-    // runs before any thread is started.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
-        libc::mallopt(libc::M_TOP_PAD, 32 << 20);
-    }
-    // Grows the heap by the pad now (freed, it stays: trim threshold).
-    drop(std::hint::black_box(Vec::<u8>::with_capacity(1 << 20)));
-    let Some((start, end)) = heap_range() else {
-        return;
-    };
-    // SAFETY: the range is this process's own heap mapping, as the kernel
-    // lists it; MADV_HUGEPAGE is advice on how to back its pages and
-    // changes neither the mapping nor its contents. A failure is ignored.
-    unsafe {
-        libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-    }
-}
-
-/// Where `/proc/self/maps` says the heap (`[heap]`) lies.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn heap_range() -> Option<(usize, usize)> {
-    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    let line = maps.lines().find(|l| l.ends_with("[heap]"))?;
-    let (start, end) = line.split_whitespace().next()?.split_once('-')?;
-    Some((
-        usize::from_str_radix(start, 16).ok()?,
-        usize::from_str_radix(end, 16).ok()?,
-    ))
-    .filter(|(s, e)| s < e)
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn keep_freed_memory() {}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
         Command::Report { .. } | Command::Check { .. } | Command::Diff { .. }
     ) {
-        keep_freed_memory();
+        lift::memory::keep_freed_memory();
+        lift::memory::heap_in_huge_pages();
     }
     match run(cli) {
         Ok(code) => code,

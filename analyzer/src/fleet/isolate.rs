@@ -320,24 +320,6 @@ fn soft_limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Resul
     }
 }
 
-/// In a serving worker, once: freed memory stays with the process for the
-/// next bundle. By default glibc maps each block past 128 KiB (a bundle's
-/// content, 8 MB and more) afresh and returns it when freed, so every
-/// bundle faulted its pages in again, zeroed: about 2,000 page faults and
-/// a sixth of a worker's CPU (measured, bench/results/fleet-2026-11-29b.md).
-/// Blocks up to 32 MiB (glibc's largest threshold) now come from the heap,
-/// and the heap is trimmed only past 256 MiB; the worker's peak is what it
-/// was, and its budget (`RLIMIT_AS`) holds as before.
-pub fn keep_freed_memory() {
-    #[cfg(target_env = "gnu")]
-    // SAFETY: mallopt only sets allocator parameters; called before any
-    // other thread starts.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
-    }
-}
-
 /// In a serving worker, before each bundle: the CPU limit moves to what the
 /// process has used so far plus one bundle's budget.
 pub fn cpu_budget(seconds: u64) -> std::io::Result<()> {
