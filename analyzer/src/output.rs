@@ -102,7 +102,7 @@ impl Output {
 impl Output {
     /// Appends the rest of `from`, in the kernel where it can
     /// (`copy_file_range`: the bytes do not pass through this process).
-    pub fn append(&mut self, from: &mut File) -> io::Result<u64> {
+    pub fn append(&mut self, from: &mut impl io::Read) -> io::Result<u64> {
         io::copy(from, &mut self.file)
     }
 }

@@ -1,11 +1,12 @@
 //! The exports: one row per host and item, each carrying `host_id`, so that
 //! the fleet can be queried with DuckDB, Spark or Trino (docs/fleet.md has
 //! the schemas). Each worker writes its bundle's rows to part files as soon
-//! as the report is built; `assemble` concatenates the parts of the hosts
-//! kept, in host order, so memory holds no rows and output is deterministic.
+//! as the report is built; [`Joiner`] appends them in input order as the
+//! batch goes, so memory holds no rows and output is deterministic.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -122,7 +123,7 @@ pub fn write_dependencies(
     w.flush()
 }
 
-/// DIR/dependencies.jsonl: the parts of the hosts kept, in host order, each
+/// DIR/dependencies.jsonl: the parts of the bundles kept, in input order, each
 /// row with the fleet host its target is, matched as the dependency map
 /// matches declared edges. Streams: one row in memory at a time.
 pub fn dependencies<'a>(
@@ -155,18 +156,118 @@ pub fn dependencies<'a>(
     w.commit()
 }
 
-/// Concatenates the parts of `kept` (bundle index, in host order) into
-/// DIR/<kind>.jsonl.
-pub fn assemble(dir: &Path, parts: &Path, kept: &[usize]) -> io::Result<()> {
-    for kind in JSONL {
-        let out = dir.join(format!("{kind}.jsonl"));
-        let mut w = Output::create(&out, 0o644)?;
-        for &i in kept {
-            w.append(&mut File::open(part(parts, i, kind))?)?;
-        }
-        w.commit()?;
+/// The JSON Lines exports, joined while the batch runs. Bundles finish
+/// about in input order (see `fleet::run`); once bundle `i` and all before
+/// it are done, their parts are appended to `.parts/<kind>.jsonl` and
+/// removed at once, mostly before the kernel has written them to disk, so
+/// that the rows are written once, not twice. Each bundle's ranges are
+/// kept: a bundle found superseded at the end (an older bundle of a host)
+/// is left out then.
+pub struct Joiner {
+    parts: PathBuf,
+    files: Vec<File>,
+    lens: [u64; JSONL.len()],
+    /// The next bundle to append.
+    next: usize,
+    /// Bundles done but not yet appended (a bundle before them is not),
+    /// and whether each gave a report.
+    waiting: BTreeMap<usize, bool>,
+    /// Where each appended bundle's rows are: (offset, length) per kind.
+    ranges: Vec<Option<[(u64, u64); JSONL.len()]>>,
+    /// The first error; the batch stops on it at the end.
+    failed: Option<io::Error>,
+}
+
+fn joined(parts: &Path, kind: &str) -> PathBuf {
+    parts.join(format!("{kind}.jsonl"))
+}
+
+impl Joiner {
+    pub fn new(parts: &Path, bundles: usize) -> io::Result<Joiner> {
+        let files = JSONL
+            .iter()
+            .map(|kind| {
+                let path = joined(parts, kind);
+                File::create(&path).map_err(|e| named(&path, e))
+            })
+            .collect::<io::Result<_>>()?;
+        Ok(Joiner {
+            parts: parts.to_owned(),
+            files,
+            lens: [0; JSONL.len()],
+            next: 0,
+            waiting: BTreeMap::new(),
+            ranges: vec![None; bundles],
+            failed: None,
+        })
     }
-    Ok(())
+
+    /// Bundle `index` is done: `ok` when its parts are complete.
+    pub fn done(&mut self, index: usize, ok: bool) {
+        self.waiting.insert(index, ok);
+        while let Some(ok) = self.waiting.remove(&self.next) {
+            let i = self.next;
+            self.next += 1;
+            if ok && self.failed.is_none() {
+                if let Err(e) = self.append(i) {
+                    self.failed = Some(e);
+                }
+            }
+            for kind in JSONL {
+                let _ = fs::remove_file(part(&self.parts, i, kind));
+            }
+        }
+    }
+
+    fn append(&mut self, i: usize) -> io::Result<()> {
+        let mut ranges = [(0, 0); JSONL.len()];
+        for (k, kind) in JSONL.iter().enumerate() {
+            let path = part(&self.parts, i, kind);
+            let mut from = File::open(&path).map_err(|e| named(&path, e))?;
+            // File to file: copy_file_range, in the kernel.
+            let n = io::copy(&mut from, &mut self.files[k]).map_err(|e| named(&path, e))?;
+            ranges[k] = (self.lens[k], n);
+            self.lens[k] += n;
+        }
+        self.ranges[i] = Some(ranges);
+        Ok(())
+    }
+
+    /// DIR/<kind>.jsonl: the rows of `kept` (bundle indices, increasing),
+    /// every bundle done. Renamed into place when every bundle appended is
+    /// kept; else copied, range by range.
+    pub fn finish(mut self, dir: &Path, kept: &[usize]) -> io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        debug_assert!(self.waiting.is_empty() && self.next == self.ranges.len());
+        let appended = self.ranges.iter().filter(|r| r.is_some()).count();
+        let all = appended == kept.len() && kept.iter().all(|&i| self.ranges[i].is_some());
+        for (k, kind) in JSONL.iter().enumerate() {
+            let from = joined(&self.parts, kind);
+            let to = dir.join(format!("{kind}.jsonl"));
+            if all {
+                fs::rename(&from, &to).map_err(|e| named(&to, e))?;
+                continue;
+            }
+            let mut w = Output::create(&to, 0o644)?;
+            let mut src = File::open(&from).map_err(|e| named(&from, e))?;
+            for &i in kept {
+                let Some(ranges) = self.ranges[i] else {
+                    return Err(named(&to, format!("bundle {i} was kept but not joined")));
+                };
+                let (offset, len) = ranges[k];
+                src.seek(io::SeekFrom::Start(offset))?;
+                w.append(&mut (&mut src).take(len))?;
+            }
+            w.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{}: {e}", path.display()))
 }
 
 pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";
@@ -254,7 +355,60 @@ pub fn reset(dir: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv, write_rows};
+    use super::{csv, part, write_rows, Joiner, JSONL};
+
+    /// Bundles done out of order are appended in input order, their parts
+    /// removed; a failed bundle adds nothing; a superseded one is left out
+    /// at the end.
+    #[test]
+    fn joiner_appends_in_input_order() {
+        let d = std::env::temp_dir().join(format!("lift-joiner-{}", std::process::id()));
+        let (parts, out) = (d.join("parts"), d.join("out"));
+        std::fs::create_dir_all(&parts).unwrap();
+        std::fs::create_dir_all(&out).unwrap();
+        let write = |i: usize| {
+            for kind in JSONL {
+                std::fs::write(part(&parts, i, kind), format!("{kind} {i}\n")).unwrap();
+            }
+        };
+        let read = |kind: &str| std::fs::read_to_string(out.join(format!("{kind}.jsonl"))).unwrap();
+
+        let mut j = Joiner::new(&parts, 4).unwrap();
+        for i in [2, 0, 3, 1] {
+            write(i);
+        }
+        j.done(2, true);
+        assert!(
+            part(&parts, 2, "packages").exists(),
+            "appended before bundle 0"
+        );
+        j.done(0, true);
+        assert!(!part(&parts, 0, "packages").exists());
+        j.done(3, true);
+        j.done(1, false);
+        for i in 0..4 {
+            assert!(
+                !part(&parts, i, "findings").exists(),
+                "bundle {i}'s part kept"
+            );
+        }
+        j.finish(&out, &[0, 2, 3]).unwrap();
+        assert_eq!(read("packages"), "packages 0\npackages 2\npackages 3\n");
+
+        // Bundle 2 superseded: the rows are copied without it.
+        let mut j = Joiner::new(&parts, 4).unwrap();
+        for i in 0..4 {
+            write(i);
+            j.done(i, true);
+        }
+        j.finish(&out, &[0, 1, 3]).unwrap();
+        assert_eq!(read("findings"), "findings 0\nfindings 1\nfindings 3\n");
+        assert_eq!(
+            read("connections"),
+            "connections 0\nconnections 1\nconnections 3\n"
+        );
+        std::fs::remove_dir_all(d).unwrap();
+    }
     use serde::Serialize;
 
     /// The spliced rows are what `#[serde(flatten)]` writes.

@@ -21,11 +21,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use minijinja::Value;
-use rayon::prelude::*;
 use serde::Serialize;
 
 pub use depmap::{DependencyMap, Edge, External, Via};
@@ -325,26 +325,38 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         }
         isolate::Workers::new(iso, args)
     });
-    let results: Vec<Result<Entry, BundleError>> = pool.install(|| {
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|(i, input)| {
+    // Each thread takes the next bundle in input order, so that bundles
+    // finish about in that order and the joiner can append their export
+    // rows while they are fresh (see `exports::Joiner`).
+    let joiner = Mutex::new(exports::Joiner::new(&parts, inputs.len()).map_err(io_err(&parts))?);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Result<Entry, BundleError>)>> = Mutex::new(Vec::new());
+    pool.scope(|s| {
+        for _ in 0..pool.current_num_threads() {
+            s.spawn(|_| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(input) = inputs.get(i) else {
+                    return;
+                };
                 let r = match &workers {
                     Some(w) => w.run(i, input).map_err(BundleError::Worker),
                     None => one(i, input, &opts.target(), &parts),
                 };
                 bar.inc(1);
-                Entry::new(i, &r?, &store)
-            })
-            .collect()
+                let r = r.and_then(|h| Entry::new(i, &h, &store));
+                lock(&joiner).done(i, r.is_ok());
+                lock(&results).push((i, r));
+            });
+        }
     });
     drop(workers);
     bar.finish_and_clear();
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|r| r.0);
 
     let mut failures = Vec::new();
     let mut ok = Vec::new();
-    for (i, r) in results.into_iter().enumerate() {
+    for (i, r) in results {
         match r {
             Ok(e) => ok.push(e),
             Err(error) => failures.push(Failure {
@@ -385,8 +397,11 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
     let (edges, groups) = depmap::build_with(&fleet, &resolver, &mut |x| external.push(&x))
         .map_err(io_err(&external_path))?;
     external.finish().map_err(io_err(&external_path))?;
-    let order: Vec<usize> = kept.iter().map(|k| k.index).collect();
-    exports::assemble(dir, &parts, &order).map_err(io_err(dir))?;
+    // The exports' rows go in input order.
+    let mut order: Vec<usize> = kept.iter().map(|k| k.index).collect();
+    order.sort_unstable();
+    let joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
+    joiner.finish(dir, &order).map_err(io_err(dir))?;
     exports::dependencies(dir, &parts, &order, &resolver, |i| kept[i].id.as_str())
         .map_err(io_err(dir))?;
     let map = DependencyMap {
@@ -494,6 +509,10 @@ fn write_index(
         return Err(BatchError::Io { path, source: e });
     }
     out.commit().map_err(io_err(&path))
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
