@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::declared::{self, Resolver};
+use super::store::named;
 use super::summary::HostSummary;
 use crate::model::dependencies::Kind;
 use crate::output::Output;
@@ -264,10 +265,6 @@ impl Joiner {
         }
         Ok(())
     }
-}
-
-fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
-    io::Error::other(format!("{}: {e}", path.display()))
 }
 
 pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";

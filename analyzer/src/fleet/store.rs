@@ -31,7 +31,8 @@ pub struct Store {
     end: Mutex<u64>,
 }
 
-fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
+/// An error naming the file it concerns.
+pub(super) fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{}: {e}", path.display()))
 }
 

@@ -266,4 +266,12 @@ pub(crate) mod testing {
             .map(|d| (d.line, d.target.as_str(), d.port))
             .collect()
     }
+
+    /// Each endpoint a parser found, as (kind, target, port).
+    pub fn kinds(f: &Found) -> Vec<(super::Kind, &str, Option<u16>)> {
+        f.value
+            .iter()
+            .map(|d| (d.kind, d.target.as_str(), d.port))
+            .collect()
+    }
 }

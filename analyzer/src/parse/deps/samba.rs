@@ -99,11 +99,7 @@ mod tests {
             b"[global]\n password server = dc1.corp *  10.1.0.3:1445\n\
               passdb backend = ldapsam:\"ldap://ldap1.corp ldaps://ldap2.corp\"\n[share]\n realm = X\n",
         );
-        let got: Vec<_> = f
-            .value
-            .iter()
-            .map(|d| (d.kind, d.target.as_str(), d.port))
-            .collect();
+        let got = super::super::testing::kinds(&f);
         assert_eq!(
             got,
             [

@@ -103,11 +103,7 @@ mod tests {
               ad_server = _srv_, dc1.corp.lan, 10.1.2.10\nad_domain = corp.lan\n\
               krb5_server = kdc.corp.lan:8888\n",
         );
-        let got: Vec<_> = f
-            .value
-            .iter()
-            .map(|d| (d.kind, d.target.as_str(), d.port))
-            .collect();
+        let got = super::super::testing::kinds(&f);
         assert_eq!(
             got,
             [
