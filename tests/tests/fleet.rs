@@ -433,6 +433,7 @@ fn fleet_counts_groups_and_exports() {
     assert!(before == outputs(&f.out), "a re-run changed the outputs");
 
     duckdb(&f.out);
+    index_equals_exports(&page, &f.out);
     check_in_browser(&f.out.join("index.html"), &f.out);
 }
 
@@ -480,6 +481,120 @@ fn duckdb(dir: &Path) {
         .map(|h| name(h).to_string())
         .collect();
     assert_eq!(hosts, ["db2", "lone4"]);
+}
+
+/// Every `data-*="…"` attribute pair in `tag` elements of `html` that carry
+/// `first`: (the value of `first`, the other named attributes' values).
+fn marked(html: &str, first: &str, others: &[&str]) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for piece in html.split(&format!(" {first}=\"")).skip(1) {
+        let tag = &piece[..piece.find('>').unwrap()];
+        let mut row = vec![tag[..tag.find('"').unwrap()].to_string()];
+        for o in others {
+            let at = tag.find(&format!("{o}=\"")).unwrap_or_else(|| panic!("{o} in {tag}"));
+            let v = &tag[at + o.len() + 2..];
+            row.push(v[..v.find('"').unwrap()].to_string());
+        }
+        out.push(row);
+    }
+    out
+}
+
+/// Issue 24 item 1: every number on the index is the same query over the
+/// exports. The page's readiness counts and their reasons, the top
+/// findings (per finding and severity), the host count and the charts,
+/// each recomputed with DuckDB from fleet.csv and findings.jsonl.
+fn index_equals_exports(page: &str, dir: &Path) {
+    let required = lift::profile::Profile::Generic
+        .required()
+        .iter()
+        .map(|r| format!("'{r}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let script = format!(
+        r#"import duckdb, json
+c = duckdb.connect()
+c.sql("create view hosts as select * from read_csv_auto('{d}/fleet.csv', all_varchar=true)")
+c.sql("create view findings as select * from read_json_auto('{d}/findings.jsonl')")
+q = lambda s: [list(map(str, r)) for r in c.sql(s).fetchall()]
+out = {{}}
+out["hosts"] = q("select count(*) from hosts")
+for k in ["readiness", "os", "kernel", "init", "virtualization"]:
+    out[k] = q(f"select {{k}}, count(*) from hosts group by 1 order by 1")
+out["findings"] = q("select id, severity, count(distinct host_id) from findings where severity in ('blocker', 'warning', 'unknown') group by 1, 2 order by 1, 2")
+out["reasons"] = q("select h.readiness, f.id, count(distinct h.host_id) from findings f join hosts h using (host_id) where (h.readiness = 'not-ready' and f.severity = 'blocker') or (h.readiness = 'unknown' and f.severity = 'unknown' and f.id in ({required})) or (h.readiness = 'conditionally-ready' and f.severity = 'warning') group by 1, 2 order by 1, 2")
+print(json.dumps(out))"#,
+        d = dir.display()
+    );
+    let Some(stdout) = lift_tests::duckdb_script(&script, &[]) else {
+        return;
+    };
+    let want: Value = serde_json::from_slice(&stdout).unwrap();
+    let rows = |k: &str| -> Vec<Vec<String>> {
+        want[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    };
+    let hosts = &rows("hosts")[0][0];
+    assert!(page.contains(&format!("data-count=\"{hosts}\" id=\"n-hosts\"")));
+    for k in ["readiness", "os", "kernel", "init", "virtualization"] {
+        let on_page: Vec<Vec<String>> = chart(page, k)
+            .into_iter()
+            .map(|(l, n)| vec![l, n.to_string()])
+            .collect();
+        assert_eq!(on_page, rows(k), "chart {k}");
+    }
+    // The readiness table: every state, its hosts as fleet.csv counts them.
+    let table = &page[page.find("id=\"readiness\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let states = marked(table, "data-readiness", &["data-count"]);
+    assert_eq!(states.len(), 4, "{states:?}");
+    let per_state: BTreeMap<String, String> = rows("readiness")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    for s in &states {
+        let want = per_state.get(&s[0]).cloned().unwrap_or_else(|| "0".into());
+        assert_eq!(s[1], want, "hosts {}", s[0]);
+    }
+    // Its reasons: each state's top findings, as many hosts as the query.
+    let reasons = rows("reasons");
+    let mut checked = 0;
+    for row in table.split("<tr data-readiness=\"").skip(1) {
+        let state = &row[..row.find('"').unwrap()];
+        let mut expect: Vec<&Vec<String>> = reasons.iter().filter(|r| r[0] == state).collect();
+        expect.sort_by(|a, b| {
+            b[2].parse::<usize>()
+                .unwrap()
+                .cmp(&a[2].parse().unwrap())
+                .then(a[1].cmp(&b[1]))
+        });
+        expect.truncate(5);
+        let shown = marked(row, "data-finding", &["data-count"]);
+        let expect: Vec<Vec<String>> = expect.iter().map(|r| vec![r[1].clone(), r[2].clone()]).collect();
+        assert_eq!(shown, expect, "reasons for {state}");
+        checked += shown.len();
+    }
+    assert!(checked > 0, "no state has a reason: the fixture fleet proves nothing");
+    // Top findings: one row per (finding, severity), hosts as the query.
+    let table = &page[page.find("id=\"findings\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let mut shown = marked(table, "data-finding", &["data-severity", "data-count"]);
+    let all = rows("findings");
+    assert_eq!(shown.len(), all.len().min(20));
+    shown.sort();
+    for s in &shown {
+        assert!(all.contains(s), "{s:?} is not in {all:?}");
+    }
 }
 
 fn check_in_browser(html: &Path, scratch: &Path) {

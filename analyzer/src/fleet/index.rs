@@ -34,6 +34,8 @@ struct Chart {
     bars: Vec<Bar>,
 }
 
+/// Hosts with one finding at one severity: a check can be a blocker on
+/// one host and unknown on another, and each is its own row.
 #[derive(Serialize)]
 struct TopFinding {
     id: String,
@@ -41,6 +43,27 @@ struct TopFinding {
     severity: Severity,
     hosts: usize,
 }
+
+/// How many hosts are in one readiness state, and the findings that put
+/// them there, most hosts first.
+#[derive(Serialize)]
+struct State {
+    readiness: &'static str,
+    hosts: usize,
+    reasons: Vec<Reason>,
+}
+
+#[derive(Serialize)]
+struct Reason {
+    id: String,
+    title: String,
+    hosts: usize,
+}
+
+/// The readiness states, worst first, as the host report names them.
+const STATES: [&str; 4] = ["not-ready", "unknown", "conditionally-ready", "ready"];
+/// Reasons listed per readiness state.
+const TOP_REASONS: usize = 5;
 
 /// One row of the host table.
 #[derive(Serialize)]
@@ -91,7 +114,9 @@ pub struct Tally {
     kernel: BTreeMap<String, usize>,
     init: BTreeMap<String, usize>,
     virtualization: BTreeMap<String, usize>,
-    findings: BTreeMap<String, TopFinding>,
+    findings: BTreeMap<(String, Severity), TopFinding>,
+    /// Per readiness state, per finding id: (title, hosts).
+    reasons: BTreeMap<String, BTreeMap<String, (String, usize)>>,
 }
 
 impl Tally {
@@ -110,24 +135,59 @@ impl Tally {
                 }
             }
         }
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: Vec<(&str, Severity)> = Vec::new();
         for f in &h.findings {
-            if seen.contains(&f.id.as_str()) {
+            if seen.contains(&(f.id.as_str(), f.severity)) {
                 continue;
             }
-            seen.push(&f.id);
-            let t = self
-                .findings
-                .entry(f.id.clone())
+            seen.push((&f.id, f.severity));
+            self.findings
+                .entry((f.id.clone(), f.severity))
                 .or_insert_with(|| TopFinding {
                     id: f.id.clone(),
                     title: f.title.clone(),
                     severity: f.severity,
                     hosts: 0,
-                });
-            t.severity = t.severity.min(f.severity);
-            t.hosts += 1;
+                })
+                .hosts += 1;
         }
+        let reasons = self.reasons.entry(h.readiness.clone()).or_default();
+        for id in &h.reasons {
+            let title = h
+                .findings
+                .iter()
+                .find(|f| &f.id == id)
+                .map_or_else(String::new, |f| f.title.clone());
+            reasons.entry(id.clone()).or_insert((title, 0)).1 += 1;
+        }
+    }
+
+    /// Every readiness state, worst first, with its hosts and top reasons
+    /// (`HostSummary::readiness` is always one of them).
+    fn states(&self) -> Vec<State> {
+        STATES
+            .into_iter()
+            .map(|r| {
+                let mut reasons: Vec<Reason> = self
+                    .reasons
+                    .get(r)
+                    .into_iter()
+                    .flatten()
+                    .map(|(id, (title, hosts))| Reason {
+                        id: id.clone(),
+                        title: title.clone(),
+                        hosts: *hosts,
+                    })
+                    .collect();
+                reasons.sort_by(|a, b| b.hosts.cmp(&a.hosts).then_with(|| a.id.cmp(&b.id)));
+                reasons.truncate(TOP_REASONS);
+                State {
+                    readiness: r,
+                    hosts: self.readiness.get(r).copied().unwrap_or(0),
+                    reasons,
+                }
+            })
+            .collect()
     }
 
     fn charts(&self) -> Vec<Chart> {
@@ -247,6 +307,7 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         outcome => Value::from_serialize(page.outcome),
         charts => Value::from_serialize(page.tally.charts()),
         top_findings => Value::from_serialize(page.tally.top_findings()),
+        states => Value::from_serialize(page.tally.states()),
         hosts => page.rows,
         standalone => page.groups.len() - groups.len(),
         groups => Value::from_serialize(&groups),

@@ -59,6 +59,11 @@ pub struct HostSummary {
     pub readiness: String,
     pub complete: bool,
     pub findings: Vec<FindingRef>,
+    /// The findings that put the host in its readiness state: its blockers
+    /// (not-ready), its unknown required checks (unknown), its warnings
+    /// (conditionally-ready); none for a ready host.
+    #[serde(default)]
+    pub reasons: Vec<String>,
     pub packages: usize,
     /// Addresses this host answers on (interfaces and its sockets' local
     /// ends), loopback excluded, normalized.
@@ -191,6 +196,29 @@ fn links(
     (links, omitted)
 }
 
+/// The finding ids behind the report's readiness, as `rules::evaluate`
+/// decides it.
+fn reasons(report: &Report) -> Vec<String> {
+    use crate::rules::Readiness;
+    let required = crate::profile::Profile::parse(report.target)
+        .map(|p| p.required())
+        .unwrap_or_default();
+    let mut ids: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| match report.readiness {
+            Readiness::NotReady => f.severity == Severity::Blocker,
+            Readiness::Unknown => f.severity == Severity::Unknown && required.contains(&f.id),
+            Readiness::ConditionallyReady => f.severity == Severity::Warning,
+            Readiness::Ready => false,
+        })
+        .map(|f| f.id.to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
 impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
@@ -273,6 +301,7 @@ impl HostSummary {
                     title: f.title.to_string(),
                 })
                 .collect(),
+            reasons: reasons(report),
             packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
             addresses,
             listening,
