@@ -268,7 +268,8 @@ mod tests {
         HostSummary {
             id: id.into(),
             hostname: id.into(),
-            machine_id_sha256: None,
+            identity: Default::default(),
+            reasons: Vec::new(),
             input: String::new(),
             started_secs: 0,
             started_at: String::new(),

@@ -79,12 +79,14 @@ pub struct Row {
     warnings: usize,
     started_at: String,
     input: String,
-    /// (input, started_at) of older bundles of this host.
-    older: Vec<(String, String)>,
+    /// (input, started_at, what matched) of older bundles of this host.
+    older: Vec<(String, String, String)>,
+    /// Names older bundles gave this host.
+    renamed_from: Vec<String>,
 }
 
 impl Row {
-    pub fn new(h: &HostSummary, older: &[HostSummary]) -> Row {
+    pub fn new(h: &HostSummary, older: &[(HostSummary, &str)], renamed_from: &[String]) -> Row {
         Row {
             id: h.id.clone(),
             hostname: h.hostname.clone(),
@@ -99,8 +101,9 @@ impl Row {
             input: h.input.clone(),
             older: older
                 .iter()
-                .map(|o| (o.input.clone(), o.started_at.clone()))
+                .map(|(o, matched)| (o.input.clone(), o.started_at.clone(), matched.to_string()))
                 .collect(),
+            renamed_from: renamed_from.to_vec(),
         }
     }
 }
@@ -290,6 +293,7 @@ pub struct Page<'a> {
     pub failures: &'a [Failure],
     pub outcome: &'a Outcome,
     pub profile: Profile,
+    pub shared: &'a [super::SharedMachineId],
 }
 
 /// Writes the page to `w` as it is rendered.
@@ -314,6 +318,7 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         edges => Value::from_serialize(page.edges),
         external => page.external,
         failures => Value::from_serialize(page.failures),
+        shared_machine_ids => Value::from_serialize(page.shared),
     };
     env.get_template("fleet.html.j2")?
         .render_captured_to(ctx, w)?;
@@ -327,7 +332,7 @@ mod tests {
 
     fn host(id: &str) -> super::super::HostSummary {
         serde_json::from_value(serde_json::json!({
-            "id": id, "hostname": id, "machine_id_sha256": null, "input": "x.lift",
+            "id": id, "hostname": id, "input": "x.lift",
             "started_secs": 0, "started_at": "", "os": "debian 12", "kernel": "6.1",
             "init": "systemd", "virtualization": "kvm", "readiness": "ready",
             "complete": true, "findings": [], "packages": 0, "addresses": [],
@@ -346,7 +351,7 @@ mod tests {
         tally.add(&b);
         let rows: Vec<Value> = [&a, &b]
             .iter()
-            .map(|h| Value::from_serialize(Row::new(h, &[])))
+            .map(|h| Value::from_serialize(Row::new(h, &[], &[])))
             .collect();
         let map = super::super::DependencyMap {
             edges: vec![
@@ -396,6 +401,7 @@ mod tests {
                 failures: &[],
                 outcome: &outcome,
                 profile: Profile::Generic,
+                shared: &[],
             },
             &mut page,
         )

@@ -12,6 +12,7 @@
 mod declared;
 mod depmap;
 mod exports;
+pub mod identity;
 mod index;
 pub mod isolate;
 mod store;
@@ -84,7 +85,7 @@ struct Entry {
     slot: Slot,
     id: String,
     hostname: String,
-    machine_id_sha256: Option<String>,
+    identity: identity::Identity,
     started_secs: i64,
 }
 
@@ -99,19 +100,30 @@ impl Entry {
             slot,
             id: h.id.clone(),
             hostname: h.hostname.clone(),
-            machine_id_sha256: h.machine_id_sha256.clone(),
+            identity: h.identity.clone(),
             started_secs: h.started_secs,
         })
     }
 }
 
 /// The host kept for an id (its newest bundle), and the older bundles of
-/// the same host.
+/// the same host, each with what matched (see [`identity::compare`]).
 pub struct Kept {
     pub index: usize,
     pub id: String,
     slot: Slot,
-    older: Vec<Slot>,
+    older: Vec<(Slot, String)>,
+    /// Host names older bundles had, where the host was renamed since.
+    renamed_from: Vec<String>,
+}
+
+/// Hosts kept apart that share a machine-id: an image copied without
+/// regenerating it (DHCP client ids and journald rely on it).
+#[derive(Debug, Serialize)]
+pub struct SharedMachineId {
+    /// The first 12 hex digits of the machine-id's SHA-256.
+    pub machine_id: String,
+    pub hosts: Vec<String>,
 }
 
 /// The hosts kept, in id order, their summaries read from the store.
@@ -122,7 +134,7 @@ struct Fleet<'a> {
 
 impl Fleet<'_> {
     fn older(&self, k: &Kept) -> io::Result<Vec<HostSummary>> {
-        k.older.iter().map(|&s| self.store.get(s)).collect()
+        k.older.iter().map(|s| self.store.get(s.0)).collect()
     }
 }
 
@@ -268,36 +280,86 @@ fn progress(len: usize) -> ProgressBar {
 }
 
 /// The newest bundle of each host (header `started_at`, then input order),
-/// in host id order. One host is one real hostname and machine identity.
-fn dedupe(entries: Vec<Entry>) -> Vec<Kept> {
-    type Key = (String, String, Option<String>);
-    let mut by_host: BTreeMap<Key, Vec<Entry>> = BTreeMap::new();
-    for e in entries {
-        let key = (
-            e.id.clone(),
-            e.hostname.clone(),
-            e.machine_id_sha256.clone(),
-        );
-        by_host.entry(key).or_default().push(e);
+/// in host id order. Bundles are taken newest first; each joins the first
+/// host whose newest bundle it is one machine with (see
+/// [`identity::compare`]), found through what they share, or is a host of
+/// its own.
+fn dedupe(mut entries: Vec<Entry>) -> Vec<Kept> {
+    use identity::Verdict;
+    use std::collections::HashMap;
+    entries.sort_by_key(|e| {
+        (
+            std::cmp::Reverse(e.started_secs),
+            std::cmp::Reverse(e.index),
+        )
+    });
+    fn keys(e: &Entry) -> Vec<String> {
+        let i = &e.identity;
+        let mut k: Vec<String> = i.macs.iter().map(|m| format!("mac {m}")).collect();
+        k.extend(i.machine_id.iter().map(|m| format!("mid {m}")));
+        k.extend(i.product_uuid.iter().map(|u| format!("uuid {u}")));
+        k.extend(i.hostname.iter().map(|h| format!("name {h}")));
+        k
     }
-    by_host
-        .into_values()
-        .map(|mut all| {
-            all.sort_by_key(|e| {
-                (
-                    std::cmp::Reverse(e.started_secs),
-                    std::cmp::Reverse(e.index),
-                )
-            });
-            let newest = &all[0];
-            Kept {
-                index: newest.index,
-                id: newest.id.clone(),
-                slot: newest.slot,
-                older: all[1..].iter().map(|e| e.slot).collect(),
+    let mut hosts: Vec<(Entry, Kept)> = Vec::new();
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for e in entries {
+        let mut candidates: Vec<usize> = keys(&e)
+            .iter()
+            .flat_map(|k| by_key.get(k).into_iter().flatten().copied())
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let found = candidates.into_iter().find_map(|c| {
+            match identity::compare(&hosts[c].0.identity, &e.identity) {
+                Verdict::Same { matched, renamed } => Some((c, matched, renamed)),
+                Verdict::Different => None,
             }
+        });
+        match found {
+            Some((c, matched, renamed)) => {
+                let kept = &mut hosts[c].1;
+                kept.older.push((e.slot, matched));
+                if renamed && !kept.renamed_from.contains(&e.hostname) {
+                    kept.renamed_from.push(e.hostname.clone());
+                }
+            }
+            None => {
+                for k in keys(&e) {
+                    by_key.entry(k).or_default().push(hosts.len());
+                }
+                let kept = Kept {
+                    index: e.index,
+                    id: e.id.clone(),
+                    slot: e.slot,
+                    older: Vec::new(),
+                    renamed_from: Vec::new(),
+                };
+                hosts.push((e, kept));
+            }
+        }
+    }
+    let mut kept: Vec<Kept> = hosts.into_iter().map(|h| h.1).collect();
+    kept.sort_by(|a, b| (&a.id, a.index).cmp(&(&b.id, b.index)));
+    kept
+}
+
+/// Machine-ids that more than one kept host has, with those hosts.
+fn shared_machine_ids(kept: &[Kept], store: &Store) -> io::Result<Vec<SharedMachineId>> {
+    let mut by_mid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for k in kept {
+        if let Some(m) = store.get(k.slot)?.identity.machine_id {
+            by_mid.entry(m).or_default().push(k.id.clone());
+        }
+    }
+    Ok(by_mid
+        .into_iter()
+        .filter(|(_, hosts)| hosts.len() > 1)
+        .map(|(m, hosts)| SharedMachineId {
+            machine_id: m.chars().take(12).collect(),
+            hosts,
         })
-        .collect()
+        .collect())
 }
 
 pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
@@ -448,6 +510,7 @@ fn write_index(
     profile: Profile,
 ) -> Result<(), BatchError> {
     let path = dir.join("index.html");
+    let shared = shared_machine_ids(kept, store).map_err(io_err(&path))?;
     let failed = store::Failed::default();
     let rows = {
         let (store, kept, failed) = (Arc::clone(store), Arc::clone(kept), failed.clone());
@@ -456,12 +519,12 @@ fn write_index(
             Box::new((0..kept.len()).map_while(move |i| {
                 let k = &kept[i];
                 let row = store.get(k.slot).and_then(|h| {
-                    let older: Vec<HostSummary> = k
+                    let older: Vec<(HostSummary, &str)> = k
                         .older
                         .iter()
-                        .map(|&s| store.get(s))
+                        .map(|(s, matched)| Ok((store.get(*s)?, matched.as_str())))
                         .collect::<io::Result<_>>()?;
-                    Ok(index::Row::new(&h, &older))
+                    Ok(index::Row::new(&h, &older, &k.renamed_from))
                 });
                 match row {
                     Ok(r) => Some(Value::from_serialize(r)),
@@ -502,6 +565,7 @@ fn write_index(
         failures,
         outcome,
         profile,
+        shared: &shared,
     };
     let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
     index::render(page, &mut out)?;

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use lift_bundle::Fact;
 
+use super::identity::Identity;
 use crate::report::Report;
 use crate::rules::Severity;
-use crate::snapshot::{Data, Lookup, Snapshot};
+use crate::snapshot::Snapshot;
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,10 +45,9 @@ pub struct HostSummary {
     /// (see [`host_id`]); also the key of every export row.
     pub id: String,
     pub hostname: String,
-    /// SHA-256 of /etc/machine-id (from the probe's listing of /etc, or of
-    /// the content when captured): with the hostname, what makes two
-    /// bundles one host.
-    pub machine_id_sha256: Option<String>,
+    /// What tells this machine from others (see [`super::identity`]).
+    #[serde(default)]
+    pub identity: Identity,
     pub input: String,
     /// The header's `started_at`: seconds for ordering, RFC 3339 for people.
     pub started_secs: i64,
@@ -122,40 +122,35 @@ pub fn normalize(addr: &str) -> Option<String> {
 }
 
 /// `NAME-HASH`: the file-name-safe name, and the first 8 hex digits of the
-/// SHA-256 of the real host name and machine identity. Two hosts whose names
-/// differ only in characters `file_id` replaces (`web/01`, `web_01`) get two
-/// ids; two bundles of one host, one id.
-pub fn host_id(hostname: &str, machine: Option<&str>) -> String {
+/// SHA-256 of the real host name and the machine's identity (and the input,
+/// for a bundle that keeps no identity). Two hosts whose names differ only
+/// in characters `file_id` replaces (`web/01`, `web_01`) get two ids; two
+/// bundles of one host with nothing different, one id.
+pub fn host_id(hostname: &str, identity: &Identity, input: &str) -> String {
     let mut h = Sha256::new();
     h.update(hostname.as_bytes());
     h.update(b"\n");
-    h.update(machine.unwrap_or("").as_bytes());
+    h.update(identity.key().as_bytes());
+    if identity.is_empty() {
+        h.update(b"\ninput ");
+        h.update(input.as_bytes());
+    }
     let d = h.finalize();
     let hash: String = d[..4].iter().map(|b| format!("{b:02x}")).collect();
     format!("{}-{hash}", file_id(hostname))
-}
-
-/// The SHA-256 (hex) of the host's /etc/machine-id: the probe lists every
-/// file in /etc with its digest; a directory input or a capture gives the
-/// content itself.
-fn machine_identity(snap: &dyn Snapshot) -> Option<String> {
-    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    match crate::snapshot::Root::new(snap).lookup("/etc/machine-id") {
-        Lookup::Found(n) => match n.content {
-            Data::Full(b) if !b.is_empty() => Some(hex(&Sha256::digest(&b))),
-            Data::Digest(d) if d.len() == 32 => Some(hex(&d)),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// A bundle that names no host is known by its file name, so that two such
 /// bundles are not taken for one host.
 fn stem(input: &str) -> String {
     let name = input.rsplit('/').next().unwrap_or(input);
-    let name = name.strip_suffix(".json").unwrap_or(name);
-    name.strip_suffix(".lift").unwrap_or(name).to_owned()
+    super::INPUT_SUFFIXES
+        .iter()
+        .filter_map(|s| name.strip_suffix(s))
+        .min_by_key(|s| s.len())
+        .filter(|s| !s.is_empty())
+        .unwrap_or(name)
+        .to_owned()
 }
 
 /// The connections by peer and port, in first-seen order, at most
@@ -223,12 +218,9 @@ impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
         let host = &report.host;
-        let hostname = host
-            .hostname
-            .clone()
-            .or_else(|| prov.header.as_ref().map(|h| h.hostname.clone()))
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| stem(input));
+        let identity = Identity::of(snap, host);
+        // A default name ("localhost") tells no one which machine it is.
+        let hostname = identity.hostname.clone().unwrap_or_else(|| stem(input));
         let (started_secs, started_at) = prov
             .header
             .as_ref()
@@ -269,11 +261,10 @@ impl HostSummary {
         listening.sort();
         listening.dedup_by_key(|l| l.0);
         let links = links(connections, &listening);
-        let machine_id_sha256 = machine_identity(snap);
         HostSummary {
-            id: host_id(&hostname, machine_id_sha256.as_deref()),
+            id: host_id(&hostname, &identity, input),
             hostname,
-            machine_id_sha256,
+            identity,
             input: input.to_owned(),
             started_secs,
             started_at,
@@ -334,15 +325,31 @@ mod tests {
     /// report was hidden as "superseded".
     #[test]
     fn ids_differ_where_names_or_machines_do() {
-        let a = host_id("web/01", None);
-        let b = host_id("web_01", None);
+        let none = Identity::default();
+        let a = host_id("web/01", &none, "a.lift");
+        let b = host_id("web_01", &none, "a.lift");
         assert!(
             a.starts_with("web_01-") && b.starts_with("web_01-"),
             "{a} {b}"
         );
         assert_ne!(a, b);
-        assert_ne!(host_id("web01", Some("aa")), host_id("web01", Some("bb")));
-        assert_eq!(host_id("web01", Some("aa")), host_id("web01", Some("aa")));
+        let mid = |m: &str| Identity {
+            machine_id: Some(m.into()),
+            ..Identity::default()
+        };
+        assert_ne!(
+            host_id("web01", &mid("aa"), "a.lift"),
+            host_id("web01", &mid("bb"), "a.lift")
+        );
+        assert_eq!(
+            host_id("web01", &mid("aa"), "a.lift"),
+            host_id("web01", &mid("aa"), "b.lift")
+        );
+        // Bundles that keep nothing are told apart by their files.
+        assert_ne!(
+            host_id("x", &none, "a/x.lift"),
+            host_id("x", &none, "b/x.lift")
+        );
         assert_eq!(a.len(), "web_01-".len() + 8);
     }
 
