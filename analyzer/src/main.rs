@@ -240,12 +240,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 lift::snapshot::open(&source)?,
                 lift::snapshot::open(&migrated)?,
             );
-            let report = lift::diff::DiffReport {
-                source: source.display().to_string(),
-                target: migrated.display().to_string(),
-                profile: target.profile.name(),
-                changes: lift::diff::diff(a.as_ref(), b.as_ref(), &target),
-            };
+            let report = lift::diff::DiffReport::new(
+                source.display().to_string(),
+                migrated.display().to_string(),
+                a.as_ref(),
+                b.as_ref(),
+                &target,
+            );
             emit(
                 output.as_deref(),
                 render::render_diff(&report, format)?.as_bytes(),

@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use sha2::{Digest, Sha256};
-
+use super::content::{self, Compared, FileState};
 use super::hosts::pair;
-use super::{Change, Expectations};
-use lift_bundle::FileKind;
+use super::{Change, Expectations, NotComparable};
 
-use crate::snapshot::{Data, Lookup, Root};
+use crate::snapshot::Root;
 
 /// Files compared by their own category, not as plain /etc files.
 const OWN_CATEGORY: &[&str] = &[
@@ -51,11 +49,17 @@ fn is_network_config(path: &str) -> bool {
 /// Budget on the /etc walk: far more than any real /etc holds.
 const MAX_ETC_ENTRIES: usize = 200_000;
 
-pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<Change> {
+pub fn compare(
+    a: &Root,
+    b: &Root,
+    ex: &Expectations,
+    so_far: &[Change],
+    unseen: &mut Vec<NotComparable>,
+) -> Vec<Change> {
     let mut out = Vec::new();
     let dhcp = ex.dhcp_addresses();
     let dhcp_ifaces = ex.dhcp_interfaces();
-    for (line, x, y) in lines(a, b, "/etc/hosts") {
+    for (line, x, y) in lines(a, b, "/etc/hosts", "hosts", unseen) {
         let old_dhcp = ex.cloud
             && line
                 .split_whitespace()
@@ -74,6 +78,9 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
         out.push(Change::new("hosts", line, x, y).because(r));
     }
     for (path, category) in [("/etc/passwd", "users"), ("/etc/group", "groups")] {
+        if !readable(a, b, path, category, unseen) {
+            continue;
+        }
         let by_name = |r: &Root| -> Vec<(String, String)> {
             r.read_string(path)
                 .unwrap_or_default()
@@ -96,7 +103,7 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
     cron.sort();
     cron.dedup();
     for path in &cron {
-        for (line, x, y) in lines(a, b, path) {
+        for (line, x, y) in lines(a, b, path, "cron", unseen) {
             out.push(Change::new("cron", format!("{path}: {line}"), x, y));
         }
     }
@@ -105,10 +112,76 @@ pub fn compare(a: &Root, b: &Root, ex: &Expectations, so_far: &[Change]) -> Vec<
         if OWN_CATEGORY.contains(&path.as_str()) || cron.contains(&path) {
             continue;
         }
-        let r = etc_reason(&path, ex, so_far);
-        out.push(Change::new("etc", path, x.map(|v| v.0), y.map(|v| v.0)).because(r));
+        let (x, y) = (
+            x.unwrap_or(FileState::Absent),
+            y.unwrap_or(FileState::Absent),
+        );
+        match content::compare(&x, &y) {
+            Compared::Equal => {}
+            Compared::NotComparable(why) => unseen.push(NotComparable {
+                category: "etc",
+                key: path,
+                before: x.show(),
+                after: y.show(),
+                why,
+            }),
+            Compared::Changed => {
+                let r = etc_reason(&path, ex, so_far);
+                out.push(Change::new("etc", path, x.show(), y.show()).because(r));
+            }
+        }
     }
     out
+}
+
+/// Whether both sides' copies of a file compared line by line can be read:
+/// equal content needs no lines, and a side that could not see the content
+/// makes the file not comparable (said once, in `unseen`).
+fn readable(
+    a: &Root,
+    b: &Root,
+    path: &str,
+    category: &'static str,
+    unseen: &mut Vec<NotComparable>,
+) -> bool {
+    let (x, y) = (FileState::file(a, path), FileState::file(b, path));
+    match content::compare(&x, &y) {
+        Compared::Equal => false,
+        Compared::NotComparable(why) => {
+            unseen.push(NotComparable {
+                category,
+                key: path.to_owned(),
+                before: x.show(),
+                after: y.show(),
+                why,
+            });
+            false
+        }
+        // Read line by line below; a side that is present but unreadable
+        // with another size still cannot be, so it is said as such.
+        Compared::Changed => {
+            let hidden = |s: &FileState| matches!(s, FileState::Unseen { .. });
+            if hidden(&x) || hidden(&y) {
+                let why = [("before", &x), ("after", &y)]
+                    .iter()
+                    .filter_map(|(side, s)| match s {
+                        FileState::Unseen { why, .. } => Some(format!("{side}: {why}")),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                unseen.push(NotComparable {
+                    category,
+                    key: path.to_owned(),
+                    before: x.show(),
+                    after: y.show(),
+                    why: format!("its size changed, but {why}"),
+                });
+                return false;
+            }
+            true
+        }
+    }
 }
 
 /// Why a changed file under /etc is expected, if it is.
@@ -145,7 +218,16 @@ fn etc_reason(path: &str, ex: &Expectations, so_far: &[Change]) -> Option<String
 }
 
 /// Line-level differences of one file: (line, present before, present after).
-fn lines(a: &Root, b: &Root, path: &str) -> Vec<(String, Option<String>, Option<String>)> {
+fn lines(
+    a: &Root,
+    b: &Root,
+    path: &str,
+    category: &'static str,
+    unseen: &mut Vec<NotComparable>,
+) -> Vec<(String, Option<String>, Option<String>)> {
+    if !readable(a, b, path, category, unseen) {
+        return Vec::new();
+    }
     let set = |r: &Root| -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = r
             .read_string(path)
@@ -167,9 +249,8 @@ fn lines(a: &Root, b: &Root, path: &str) -> Vec<(String, Option<String>, Option<
     pair(set(a), set(b))
 }
 
-/// Every object under /etc: path -> (what to show, what to compare). A
-/// file's identity is its SHA-256, computed from the content when captured.
-fn etc(r: &Root) -> BTreeMap<String, (String, String)> {
+/// Every object under /etc, by path.
+fn etc(r: &Root) -> BTreeMap<String, FileState> {
     let mut out = BTreeMap::new();
     let mut todo = vec!["/etc".to_string()];
     while let Some(dir) = todo.pop() {
@@ -178,38 +259,14 @@ fn etc(r: &Root) -> BTreeMap<String, (String, String)> {
                 return out;
             }
             let path = format!("{dir}/{}", String::from_utf8_lossy(&c.name));
-            let v = match c.kind {
-                FileKind::Dir => {
-                    todo.push(path.clone());
-                    ("directory".to_string(), "dir".to_string())
-                }
-                FileKind::Symlink => {
-                    let t = String::from_utf8_lossy(c.link_target.as_deref().unwrap_or_default())
-                        .into_owned();
-                    (format!("-> {t}"), format!("link {t}"))
-                }
-                FileKind::File => match r.lookup(&path) {
-                    Lookup::Found(n) => {
-                        let digest = match &n.content {
-                            Data::Full(b) => Some(hex(&Sha256::digest(b))),
-                            Data::Digest(d) => Some(hex(d)),
-                            _ => None,
-                        };
-                        match digest {
-                            Some(d) => (format!("sha256 {}", &d[..12.min(d.len())]), d),
-                            None => (format!("{} bytes", n.size), format!("size {}", n.size)),
-                        }
-                    }
-                    _ => continue,
-                },
-                other => (format!("{other:?}"), format!("{other:?}")),
-            };
-            out.insert(path, v);
+            let state = FileState::of(r, &path, c.kind, c.link_target.as_deref());
+            match state {
+                FileState::Dir => todo.push(path.clone()),
+                FileState::Absent => continue,
+                _ => {}
+            }
+            out.insert(path, state);
         }
     }
     out
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use super::{Change, Expectations};
+use super::{Change, Expectations, NotComparable};
 use crate::model::{Host, Packages};
 use crate::parse::fstab::{DeviceSpec, FstabEntry};
 use crate::parse::packages::{InstalledPackage, PackageManager};
@@ -36,14 +36,27 @@ fn show<T: Debug>(v: &Option<T>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
+pub fn compare(
+    a: &Host,
+    b: &Host,
+    ex: &Expectations,
+    unseen: &mut Vec<NotComparable>,
+) -> Vec<Change> {
     let mut out = Vec::new();
+    // A default host name ("unknown", "localhost") names nothing, and a
+    // side that does not know a value is no change (the identity block of
+    // the report shows both sides).
+    let name = |h: &Host| {
+        h.hostname
+            .clone()
+            .filter(|n| !crate::fleet::identity::is_default_hostname(n))
+    };
     for (key, x, y) in [
         ("os", a.os.pretty_name.clone(), b.os.pretty_name.clone()),
         ("kernel", a.kernel.release.clone(), b.kernel.release.clone()),
-        ("hostname", a.hostname.clone(), b.hostname.clone()),
+        ("hostname", name(a), name(b)),
     ] {
-        if x != y {
+        if x.is_some() && y.is_some() && x != y {
             let reason = (key == "kernel" && ex.cloud && a.virtualization.kind == "xen-pv")
                 .then(|| "a paravirtualized source boots a new kernel on the target".to_string());
             out.push(Change::new("os", key, x, y).because(reason));
@@ -92,7 +105,7 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
             out.push(Change::new("mounts", k, x, y).because(reason));
         }
     }
-    fstab(a, b, ex, &mut out);
+    fstab(a, b, ex, &mut out, unseen);
     interfaces(a, b, ex, &mut out);
     out
 }
@@ -101,7 +114,30 @@ pub fn compare(a: &Host, b: &Host, ex: &Expectations) -> Vec<Change> {
 /// type, options). A dropped NFS line is what a cloud migration does; any
 /// other change to how a filesystem is found can leave the target unable to
 /// mount it, and the migration does not rewrite fstab.
-fn fstab(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
+/// Whether two lines are one but for values the probe scrubbed on one
+/// side (`credentials=<redacted>`).
+fn equal_but_scrubbed(x: &str, y: &str) -> bool {
+    const SCRUBBED: &str = "<redacted>";
+    let words = |s: &str| -> Vec<String> { s.split([' ', ',']).map(str::to_owned).collect() };
+    let (wx, wy) = (words(x), words(y));
+    (x.contains(SCRUBBED) || y.contains(SCRUBBED))
+        && wx.len() == wy.len()
+        && wx.iter().zip(&wy).all(|(p, q)| {
+            p == q
+                || [(p, q), (q, p)].iter().any(|(r, o)| {
+                    r.strip_suffix(SCRUBBED)
+                        .is_some_and(|key| key.ends_with('=') && o.starts_with(key))
+                })
+        })
+}
+
+fn fstab(
+    a: &Host,
+    b: &Host,
+    ex: &Expectations,
+    out: &mut Vec<Change>,
+    unseen: &mut Vec<NotComparable>,
+) {
     let (Some(ea), Some(eb)) = (&a.fstab.entries, &b.fstab.entries) else {
         return;
     };
@@ -133,6 +169,19 @@ fn fstab(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
             .collect::<Vec<_>>()
     };
     for (key, x, y) in pair(lines(ea), lines(eb)) {
+        if let (Some(p), Some(q)) = (&x, &y) {
+            if equal_but_scrubbed(&p.0, &q.0) {
+                unseen.push(NotComparable {
+                    category: "fstab",
+                    key,
+                    before: Some(p.0.clone()),
+                    after: Some(q.0.clone()),
+                    why: "the probe scrubbed a secret from one side's line; the rest is the same"
+                        .into(),
+                });
+                continue;
+            }
+        }
         let reason = match (&x, &y) {
             (Some((_, true)), None) if ex.cloud => {
                 Some("NFS lines are dropped in a cloud migration".to_string())
@@ -261,13 +310,17 @@ fn services(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
         return;
     };
     // By name alone: the init system that runs it may change with the move.
+    // Whether it runs is compared only where both inputs saw processes: a
+    // tree or an image has no live state, and that is not a change.
+    let live = |l: &[crate::model::Service]| l.iter().any(|s| s.running.is_some());
+    let both_live = live(sa) && live(sb);
     let state = |s: &crate::model::Service| {
         let e = match s.enabled {
             Some(true) => "enabled",
             Some(false) => "disabled",
             None => "static",
         };
-        let r = match s.running {
+        let r = match s.running.filter(|_| both_live) {
             Some(true) => ", running",
             Some(false) => ", not running",
             None => "",
@@ -349,5 +402,23 @@ fn interfaces(a: &Host, b: &Host, ex: &Expectations, out: &mut Vec<Change>) {
             x.map(|v| v.0),
             y.map(|v| v.0),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::equal_but_scrubbed;
+
+    /// Issue 24: deps-office against its own bundle showed its CIFS line
+    /// changed, the probe having scrubbed `credentials=` on one side.
+    #[test]
+    fn a_scrubbed_option_is_not_a_change() {
+        let root = "//10.1.2.41/scans cifs _netdev,credentials=/root/.smbcred,uid=1000";
+        let probe = "//10.1.2.41/scans cifs _netdev,credentials=<redacted>,uid=1000";
+        assert!(equal_but_scrubbed(root, probe));
+        assert!(equal_but_scrubbed(probe, root));
+        let other = "//10.1.2.42/scans cifs _netdev,credentials=<redacted>,uid=1000";
+        assert!(!equal_but_scrubbed(root, other));
+        assert!(!equal_but_scrubbed(root, root));
     }
 }

@@ -7,6 +7,7 @@
 //! listeners, mounts, interfaces); `files` compares files (/etc/hosts,
 //! users and groups, cron, every other file under /etc).
 
+mod content;
 mod files;
 mod hosts;
 
@@ -59,6 +60,17 @@ impl Change {
     }
 }
 
+/// A file one side could not see the content of (not captured, scrubbed,
+/// unreadable) while the sizes agree: neither a change nor the same.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotComparable {
+    pub category: &'static str,
+    pub key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub why: String,
+}
+
 /// The JSON contract of `lift diff --format json`, and the templates' context.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
@@ -66,6 +78,27 @@ pub struct DiffReport {
     pub target: String,
     pub profile: &'static str,
     pub changes: Vec<Change>,
+    pub not_comparable: Vec<NotComparable>,
+}
+
+impl DiffReport {
+    /// `before` (named `source`) against `after` (named `target`).
+    pub fn new(
+        source: String,
+        target: String,
+        before: &dyn Snapshot,
+        after: &dyn Snapshot,
+        t: &Target,
+    ) -> DiffReport {
+        let (changes, not_comparable) = compare(before, after, t);
+        DiffReport {
+            source,
+            target,
+            profile: t.profile.name(),
+            changes,
+            not_comparable,
+        }
+    }
 }
 
 /// What the profile says the migration changes, from the source's facts.
@@ -133,25 +166,37 @@ impl Expectations<'_> {
 /// migrated one, or the same server later), by what `target` says the
 /// migration changes.
 pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec<Change> {
+    compare(before, after, target).0
+}
+
+/// The changes, and the files that could not be compared.
+pub fn compare(
+    before: &dyn Snapshot,
+    after: &dyn Snapshot,
+    target: &Target,
+) -> (Vec<Change>, Vec<NotComparable>) {
     let (a, b) = (model::build(before), model::build(after));
     let ex = Expectations {
         cloud: target.profile.is_cloud(),
         target: *target,
         source: &a,
     };
-    let mut changes = hosts::compare(&a, &b, &ex);
+    let mut unseen = Vec::new();
+    let mut changes = hosts::compare(&a, &b, &ex, &mut unseen);
     changes.extend(files::compare(
         &Root::new(before),
         &Root::new(after),
         &ex,
         &changes,
+        &mut unseen,
     ));
     for c in changes.iter_mut().filter(|c| c.reason.is_none()) {
         c.reason = Some(why_unexpected(c, target));
     }
     // Unexpected first; otherwise by category and key, for stable output.
     changes.sort_by(|x, y| (x.expected, x.category, &x.key).cmp(&(y.expected, y.category, &y.key)));
-    changes
+    unseen.sort_by(|x, y| (x.category, &x.key).cmp(&(y.category, &y.key)));
+    (changes, unseen)
 }
 
 #[cfg(test)]

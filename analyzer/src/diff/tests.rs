@@ -184,6 +184,7 @@ fn renders_json_and_markdown() {
         target: "dst|x.lift".into(),
         profile: "ec2",
         changes: diff(&src, &dst, &Target::new(Profile::Ec2)),
+        not_comparable: Vec::new(),
     };
     let json: serde_json::Value = serde_json::from_str(
         &crate::render::render_diff(&report, crate::render::Format::Json).unwrap(),
