@@ -97,3 +97,87 @@ fn every_root_against_itself_has_no_changes() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Issue 24 item 6: two different real hosts (Debian 12 with systemd, and
+/// with SysV init). The page opens with the identity warning, then the
+/// system (the init system change among it), then the summary whose counts
+/// are the JSON's, then one collapsed section per category, each reason
+/// said once.
+#[test]
+fn two_hosts_lead_with_identity_system_and_summary() {
+    let s = Scratch::new("diff-two");
+    let (a, b) = (s.join("a.lift"), s.join("b.lift"));
+    probe(Some(&fixture("debian12-systemd")), &a, &["-q"]);
+    probe(Some(&fixture("debian12-sysv")), &b, &["-q"]);
+    let j = diff_json(&a, &b);
+    assert_eq!(j["identity"]["verdict"], "different machines");
+    assert_eq!(j["identity"]["differs"][0], "hostname");
+    let changes = j["changes"].as_array().unwrap();
+    assert!(
+        changes.iter().any(|c| c["category"] == "os"
+            && c["key"] == "init system"
+            && c["before"] == "systemd"
+            && c["after"] == "sysv"),
+        "no init system row"
+    );
+    let html_path = s.join("d.html");
+    let o = lift(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        html_path.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    let at = |needle: &str| {
+        html.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing"))
+    };
+    assert!(at("id=\"identity-warning\"") < at("id=\"system\""));
+    assert!(at("id=\"system\"") < at("id=\"summary\""));
+    assert!(at("id=\"summary\"") < at("<details"));
+    assert!(html.contains("<tr class=\"changed\" data-what=\"Init system\"><th>Init system</th><td>systemd</td><td>sysv</td></tr>"));
+    // The summary's counts are the JSON's, per category.
+    let mut want: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+    for c in changes {
+        let e = want
+            .entry(c["category"].as_str().unwrap().to_string())
+            .or_default();
+        if c["expected"].as_bool().unwrap() {
+            e.1 += 1;
+        } else {
+            e.0 += 1;
+        }
+    }
+    for n in j["not_comparable"].as_array().unwrap() {
+        want.entry(n["category"].as_str().unwrap().to_string())
+            .or_default()
+            .2 += 1;
+    }
+    let summary = &html[at("id=\"summary\"")..];
+    let summary = &summary[..summary.find("</table>").unwrap()];
+    let mut got = std::collections::BTreeMap::new();
+    for row in summary.split("<tr data-category=\"").skip(1) {
+        let name = &row[..row.find('"').unwrap()];
+        let nums: Vec<usize> = row
+            .split("<td class=\"num")
+            .skip(1)
+            .map(|c| {
+                let c = &c[c.find('>').unwrap() + 1..];
+                c[..c.find('<').unwrap()].parse().unwrap()
+            })
+            .collect();
+        got.insert(name.to_string(), (nums[0], nums[1], nums[2]));
+    }
+    assert_eq!(got, want);
+    // The generic profile's reason, once per category that has unexpected
+    // rows, not once per row.
+    let reason = "the generic profile expects no change";
+    let with_unexpected = want.values().filter(|v| v.0 > 0).count();
+    assert!(
+        changes.len() > 2 * with_unexpected,
+        "too few changes to prove anything"
+    );
+    assert_eq!(html.matches(reason).count(), with_unexpected);
+}

@@ -10,6 +10,7 @@
 mod content;
 mod files;
 mod hosts;
+pub mod view;
 
 use serde::Serialize;
 
@@ -77,6 +78,10 @@ pub struct DiffReport {
     pub source: String,
     pub target: String,
     pub profile: &'static str,
+    /// Which machines the two inputs are.
+    pub identity: Option<view::Identities>,
+    /// OS, kernel, init system, boot loader, architecture, side by side.
+    pub system: Vec<view::SystemRow>,
     pub changes: Vec<Change>,
     pub not_comparable: Vec<NotComparable>,
 }
@@ -90,11 +95,14 @@ impl DiffReport {
         after: &dyn Snapshot,
         t: &Target,
     ) -> DiffReport {
-        let (changes, not_comparable) = compare(before, after, t);
+        let (a, b) = (model::build(before), model::build(after));
+        let (changes, not_comparable) = compare(before, after, &a, &b, t);
         DiffReport {
             source,
             target,
             profile: t.profile.name(),
+            identity: Some(view::Identities::new(before, &a, after, &b)),
+            system: view::system(&a, &b),
             changes,
             not_comparable,
         }
@@ -166,23 +174,26 @@ impl Expectations<'_> {
 /// migrated one, or the same server later), by what `target` says the
 /// migration changes.
 pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec<Change> {
-    compare(before, after, target).0
+    let (a, b) = (model::build(before), model::build(after));
+    compare(before, after, &a, &b, target).0
 }
 
 /// The changes, and the files that could not be compared.
-pub fn compare(
+fn compare(
     before: &dyn Snapshot,
     after: &dyn Snapshot,
+    a: &Host,
+    b: &Host,
     target: &Target,
 ) -> (Vec<Change>, Vec<NotComparable>) {
-    let (a, b) = (model::build(before), model::build(after));
     let ex = Expectations {
         cloud: target.profile.is_cloud(),
         target: *target,
-        source: &a,
+        source: a,
     };
     let mut unseen = Vec::new();
-    let mut changes = hosts::compare(&a, &b, &ex, &mut unseen);
+    let mut changes = hosts::compare(a, b, &ex, &mut unseen);
+    changes.extend(view::system_changes(a, b));
     changes.extend(files::compare(
         &Root::new(before),
         &Root::new(after),

@@ -183,6 +183,8 @@ fn renders_json_and_markdown() {
         source: "src.lift".into(),
         target: "dst|x.lift".into(),
         profile: "ec2",
+        identity: None,
+        system: Vec::new(),
         changes: diff(&src, &dst, &Target::new(Profile::Ec2)),
         not_comparable: Vec::new(),
     };
@@ -196,12 +198,14 @@ fn renders_json_and_markdown() {
     }
     assert_eq!(json["profile"], "ec2");
     let md = crate::render::render_diff(&report, crate::render::Format::Markdown).unwrap();
-    assert!(md.find("## Unexpected").unwrap() < md.find("## Expected").unwrap());
+    // The summary before the categories, each category a heading.
+    assert!(md.find("## Summary").unwrap() < md.find("## interfaces").unwrap());
+    assert!(md.contains("| interfaces | "), "{md}");
     assert!(
         md.contains("dst\\|x.lift"),
         "a pipe from the input is escaped"
     );
-    assert!(md.contains("| DHCP address changed |"));
+    assert!(md.contains("DHCP address changed"));
 }
 
 /// fstab by line: a changed root source is unexpected and says why; on a

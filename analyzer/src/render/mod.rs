@@ -75,7 +75,7 @@ pub fn render_diff(
     };
     environment()
         .get_template(name)?
-        .render(Value::from_serialize(report))
+        .render(crate::diff::view::context(report))
 }
 
 pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Error> {
