@@ -51,6 +51,13 @@ fn iface(name: &str, address: &str, prefix: u8) -> InterfaceAddr {
 /// One host's bundle: the base root with its files, probed, with its name
 /// and address as facts (the probe's own facts describe this machine).
 fn host_bundle(s: &Scratch, i: usize, out: &Path) {
+    host_bundle_with(s, i, out, true)
+}
+
+/// As [`host_bundle`]; without `interfaces`, the bundle has no interface
+/// facts at all (as a root tarball or an image has none): the host's
+/// address is only what its own files declare.
+fn host_bundle_with(s: &Scratch, i: usize, out: &Path, interfaces: bool) {
     let (host, address) = HOSTS[i];
     // Numbered, not named: the probe's header records its arguments, and a
     // bare host name in a path is kept by redaction (docs/redaction.md).
@@ -77,11 +84,13 @@ fn host_bundle(s: &Scratch, i: usize, out: &Path) {
             Record::Footer(_) => {
                 w.write(&Record::Fact(uname(host, "6.1.0-18-amd64")))
                     .unwrap();
-                w.write(&Record::Fact(Fact::Interfaces(vec![
-                    iface("lo", "127.0.0.1", 8),
-                    iface("eth0", address, 24),
-                ])))
-                .unwrap();
+                if interfaces {
+                    w.write(&Record::Fact(Fact::Interfaces(vec![
+                        iface("lo", "127.0.0.1", 8),
+                        iface("eth0", address, 24),
+                    ])))
+                    .unwrap();
+                }
                 w.write(&r).unwrap();
             }
             other => w.write(&other).unwrap(),
@@ -205,6 +214,43 @@ fn read_json(path: &Path) -> Value {
 
 fn sv(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
+}
+
+/// Issue 24 item 4: web1 mounts NFS from 10.20.0.10; infra1's bundle has
+/// no interface facts, but its /etc/hosts names 10.20.0.10 as itself. The
+/// two are one move group by a declared edge (web1 stayed a group of one).
+#[test]
+fn a_server_known_by_its_own_hosts_line_joins_its_client() {
+    let s = Scratch::new("fleet-deps-self");
+    let input = s.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    host_bundle_with(&s, 0, &input.join("infra1.lift"), false);
+    host_bundle_with(&s, 1, &input.join("web1.lift"), false);
+    let out = s.join("out");
+    batch(&input, &out);
+    let groups = read_json(&out.join("groups.json"));
+    assert_eq!(multi_groups(&groups), vec![sv(&["infra1", "web1"])]);
+    assert_eq!(
+        edges(&groups),
+        vec![(
+            "web1".into(),
+            "infra1".into(),
+            2049,
+            sv(&["declared"]),
+            sv(&["nfs"])
+        )]
+    );
+    let rows = dependency_rows(&out);
+    assert!(
+        rows.contains(&(
+            "web1".to_string(),
+            "nfs".to_string(),
+            "10.20.0.10".to_string(),
+            Some(2049),
+            Some("infra1".to_string()),
+        )),
+        "{rows:#?}"
+    );
 }
 
 #[test]

@@ -155,6 +155,10 @@ pub struct Resolver {
     by_fqdn: HashMap<String, usize>,
     /// First label -> host index, and the host's full name when it has one.
     by_short: HashMap<String, (usize, Option<String>)>,
+    /// Name -> address, from every host's /etc/hosts (first host wins):
+    /// a name the declaring host cannot resolve itself may be pinned on
+    /// another, often on the server itself.
+    hosts_files: HashMap<String, String>,
 }
 
 impl Resolver {
@@ -174,18 +178,27 @@ impl Resolver {
                 self.by_address.insert(a.clone(), i);
             }
         }
-        let name = clean(&h.hostname);
-        if name.is_empty() || is_local_name(&name) {
-            return;
+        for (name, address) in &h.hosts_file {
+            if !is_local_name(name) {
+                self.hosts_files
+                    .entry(name.clone())
+                    .or_insert_with(|| address.clone());
+            }
         }
-        let (short, full) = match name.split_once('.') {
-            Some((s, _)) => (s.to_owned(), Some(name.clone())),
-            None => (name.clone(), None),
-        };
-        if let Some(f) = &full {
-            self.by_fqdn.entry(f.clone()).or_insert(i);
+        for name in std::iter::once(&h.hostname).chain(&h.aliases) {
+            let name = clean(name);
+            if name.is_empty() || is_local_name(&name) {
+                continue;
+            }
+            let (short, full) = match name.split_once('.') {
+                Some((s, _)) => (s.to_owned(), Some(name.clone())),
+                None => (name.clone(), None),
+            };
+            if let Some(f) = &full {
+                self.by_fqdn.entry(f.clone()).or_insert(i);
+            }
+            self.by_short.entry(short).or_insert((i, full));
         }
-        self.by_short.entry(short).or_insert((i, full));
     }
 
     /// The host that claims an address first (in host order).
@@ -214,7 +227,11 @@ impl Resolver {
         match self.by_short.get(short) {
             Some(&(i, None)) => Some(i),
             Some(&(i, Some(_))) if !full => Some(i),
-            _ => None,
+            _ => self
+                .hosts_files
+                .get(target)
+                .and_then(|a| self.by_address.get(a))
+                .copied(),
         }
     }
 }

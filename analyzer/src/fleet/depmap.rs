@@ -270,6 +270,8 @@ mod tests {
             hostname: id.into(),
             identity: Default::default(),
             reasons: Vec::new(),
+            aliases: Vec::new(),
+            hosts_file: Vec::new(),
             input: String::new(),
             started_secs: 0,
             started_at: String::new(),
@@ -455,5 +457,31 @@ mod tests {
         assert_eq!(m.external.len(), 1);
         assert_eq!(m.external[0].address, "db.other.example.com");
         assert_eq!(m.groups[0], vec!["app", "db", "dns", "files", "web"]);
+    }
+
+    /// Issue 24: names resolve through every host's /etc/hosts and the
+    /// names a host's own /etc/hosts gives it. web declares `nfs` by a name
+    /// only db's hosts file pins; infra claims that address on its own line
+    /// and has no interface facts. app reaches infra by an alias.
+    #[test]
+    fn names_resolve_through_every_hosts_file() {
+        let mut web = host("web", "10.20.0.21", &[], &[]);
+        declare(&mut web, "nfs", "nfs.corp.acme.com", Some(2049), None);
+        let mut db = host("db", "10.20.0.30", &[], &[]);
+        db.hosts_file = vec![("nfs.corp.acme.com".into(), "10.20.0.10".into())];
+        let mut infra = host("infra", "10.20.0.10", &[], &[]);
+        infra.aliases = vec!["ldap.corp.acme.com".into()];
+        let mut app = host("app", "10.20.0.22", &[], &[]);
+        declare(&mut app, "ldap", "ldap.corp.acme.com", Some(389), None);
+        let m = build(&[&app, &db, &infra, &web]);
+        use Via::Declared as D;
+        assert_eq!(
+            edges(&m),
+            vec![
+                ("app", "infra", Some(389), vec![D], vec!["ldap"]),
+                ("web", "infra", Some(2049), vec![D], vec!["nfs"]),
+            ]
+        );
+        assert!(m.external.is_empty(), "{:?}", m.external);
     }
 }

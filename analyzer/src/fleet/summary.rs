@@ -77,6 +77,57 @@ pub struct HostSummary {
     /// [`super::declared`]).
     #[serde(default)]
     pub declared: super::declared::Declarations,
+    /// Other names its /etc/hosts gives it (on the lines naming the host
+    /// itself), cleaned, at most [`MAX_NAMES`].
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The rest of its /etc/hosts: (name, address), loopback left out, at
+    /// most [`MAX_NAMES`]; what other hosts' names resolve through.
+    #[serde(default)]
+    pub hosts_file: Vec<(String, String)>,
+}
+
+/// Names a summary keeps from /etc/hosts: a summary stays a few KB even
+/// where a fleet ships one hosts file listing every server.
+pub const MAX_NAMES: usize = 256;
+
+/// /etc/hosts lines read for names, at most.
+const MAX_HOSTS_LINES: usize = 10_000;
+
+/// What a host's own /etc/hosts says: the addresses and other names on the
+/// lines naming the host itself (`10.20.0.10 infra1.corp infra1`), and
+/// every other (name, address), bounded.
+fn hosts_file(
+    text: &str,
+    hostname: Option<&str>,
+) -> (Vec<String>, Vec<String>, Vec<(String, String)>) {
+    let me = hostname.map(super::declared::clean);
+    let short = |n: &str| n.split('.').next().unwrap_or(n).to_owned();
+    let is_me = |n: &str| {
+        me.as_deref().is_some_and(|m| {
+            n == m || (short(n) == short(m) && (!n.contains('.') || !m.contains('.')))
+        })
+    };
+    let (mut own, mut aliases, mut others) = (Vec::new(), Vec::new(), Vec::new());
+    for line in text.lines().take(MAX_HOSTS_LINES) {
+        let line = line.split('#').next().unwrap_or("");
+        let mut words = line.split_whitespace();
+        let Some(addr) = words.next().and_then(normalize) else {
+            continue;
+        };
+        let names: Vec<String> = words.map(super::declared::clean).collect();
+        if names.iter().any(|n| is_me(n)) {
+            own.push(addr);
+            aliases.extend(names.into_iter().filter(|n| Some(n) != me.as_ref()));
+        } else {
+            others.extend(names.into_iter().map(|n| (n, addr.clone())));
+        }
+    }
+    aliases.sort();
+    aliases.dedup();
+    aliases.truncate(MAX_NAMES);
+    others.truncate(MAX_NAMES);
+    (own, aliases, others)
 }
 
 /// Serialized enum values (`not-ready`, `systemd`) as plain strings.
@@ -248,6 +299,20 @@ impl HostSummary {
                 .iter()
                 .filter_map(|c| normalize(&c.local_address)),
         );
+        // Addresses the host declares as its own: its configured ones, and
+        // those of the /etc/hosts lines that name it.
+        addresses.extend(
+            host.interfaces
+                .iter()
+                .flatten()
+                .flat_map(|i| i.configured_addresses.iter())
+                .filter_map(|a| normalize(a.split('/').next().unwrap_or(a))),
+        );
+        let etc_hosts = crate::snapshot::Root::new(snap)
+            .read_string("/etc/hosts")
+            .unwrap_or_default();
+        let (own, aliases, others) = hosts_file(&etc_hosts, identity.hostname.as_deref());
+        addresses.extend(own);
         addresses.sort();
         addresses.dedup();
         let mut listening: Vec<(u16, Option<String>)> = host
@@ -299,6 +364,8 @@ impl HostSummary {
             links_omitted: links.1,
             links: links.0,
             declared: super::declared::summarize(&host.dependencies),
+            aliases,
+            hosts_file: others,
         }
     }
 
@@ -395,6 +462,36 @@ mod tests {
         let (links, omitted) = super::links(&many, &listening);
         assert_eq!((links.len(), omitted), (MAX_LINKS, 10));
         assert_eq!(links[0].connections, 2);
+    }
+
+    /// Issue 24: infra1's /etc/hosts names 10.20.0.10 as itself; that is
+    /// an address of infra1 whatever its interfaces say.
+    #[test]
+    fn hosts_file_lines_naming_the_host() {
+        let text = "127.0.0.1 localhost\n127.0.1.1 infra1.corp.acme.com infra1\n\
+                    10.20.0.10\tinfra1.corp.acme.com infra1 nfs.corp.acme.com # NFS\n\
+                    10.20.0.22 app1.corp.acme.com app1\n::1 localhost ip6-localhost\n";
+        let (own, aliases, others) = hosts_file(text, Some("infra1"));
+        assert_eq!(own, ["10.20.0.10"]);
+        assert_eq!(aliases, ["infra1.corp.acme.com", "nfs.corp.acme.com"]);
+        assert_eq!(
+            others,
+            [
+                ("app1.corp.acme.com".to_string(), "10.20.0.22".to_string()),
+                ("app1".to_string(), "10.20.0.22".to_string())
+            ]
+        );
+        // No name of its own: nothing is the host's.
+        assert!(hosts_file(text, None).0.is_empty());
+        // infra1 is not infra10, nor infra1.other.com by its full name.
+        assert!(hosts_file("10.0.0.1 infra10\n", Some("infra1"))
+            .0
+            .is_empty());
+        assert!(
+            hosts_file("10.0.0.1 infra1.other.com\n", Some("infra1.corp.acme.com"))
+                .0
+                .is_empty()
+        );
     }
 
     #[test]
