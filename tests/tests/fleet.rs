@@ -443,6 +443,7 @@ fn fleet_counts_groups_and_exports() {
     duckdb(&f.out);
     index_equals_exports(&page, &f.out);
     check_in_browser(&f.out.join("index.html"), &f.out);
+    table_in_browser(&page, &f.out);
 }
 
 fn outputs(dir: &Path) -> Vec<Vec<u8>> {
@@ -610,6 +611,86 @@ print(json.dumps(out))"#,
     shown.sort();
     for s in &shown {
         assert!(all.contains(s), "{s:?} is not in {all:?}");
+    }
+}
+
+/// The host table's rows as the page's script drew them: (host id,
+/// readiness, blockers, unknowns, warnings).
+fn drawn(dom: &str) -> Vec<(String, String, usize, usize, usize)> {
+    let body = &dom[dom.find("<table id=\"hosts\"").unwrap()..];
+    let body = &body[body.find("<tbody>").unwrap()..body.find("</tbody>").unwrap()];
+    body.split("<tr data-host=\"")
+        .skip(1)
+        .map(|r| {
+            let id = r[..r.find('"').unwrap()].to_string();
+            let state = &r[r.find("class=\"state ").unwrap() + 13..];
+            let state = state[..state.find('"').unwrap()].to_string();
+            let nums: Vec<usize> = r
+                .split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| c[..c.find('<').unwrap()].parse().unwrap())
+                .collect();
+            (id, state, nums[0], nums[1], nums[2])
+        })
+        .collect()
+}
+
+/// Issue 24 item 3, in Chromium: the table is drawn worst first with the
+/// counts fleet.csv has; a readiness filter is exact ("ready" is not
+/// "not-ready"); each top finding's link shows exactly its hosts; host
+/// pages link back to the index.
+fn table_in_browser(page: &str, dir: &Path) {
+    let index = dir.join("index.html");
+    let dom = |hash: &str, tag: &str| {
+        let url = PathBuf::from(format!("{}{hash}", index.display()));
+        let o = browser(&url, &["--dump-dom"], &dir.join(format!("profile-{tag}")));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let csv = std::fs::read_to_string(dir.join("fleet.csv")).unwrap();
+    let by_id: BTreeMap<String, Vec<String>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<String> = l.split(',').map(str::to_owned).collect();
+            (f[0].clone(), f)
+        })
+        .collect();
+    let all = drawn(&dom("", "all"));
+    assert_eq!(all.len(), by_id.len());
+    for (id, state, b, u, w) in &all {
+        let f = &by_id[id];
+        assert_eq!(
+            (state.as_str(), b.to_string(), w.to_string(), u.to_string()),
+            (f[6].as_str(), f[7].clone(), f[8].clone(), f[9].clone()),
+            "{id}"
+        );
+    }
+    let blockers: Vec<usize> = all.iter().map(|r| r.2).collect();
+    assert!(
+        blockers.windows(2).all(|w| w[0] >= w[1]),
+        "not worst first: {blockers:?}"
+    );
+    for state in ["ready", "unknown", "not-ready"] {
+        let rows = drawn(&dom(&format!("#readiness={state}"), state));
+        let want = by_id.values().filter(|f| f[6] == state).count();
+        assert_eq!(rows.len(), want, "{state}");
+        assert!(rows.iter().all(|r| r.1 == state), "{state}: {rows:?}");
+    }
+    let table = &page[page.find("id=\"findings\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let first = &marked(table, "data-finding", &["data-severity", "data-count"])[0];
+    assert!(table.contains(&format!("href=\"#finding={}:{}\"", first[0], first[1])));
+    let rows = drawn(&dom(
+        &format!("#finding={}:{}", first[0], first[1]),
+        "finding",
+    ));
+    assert_eq!(rows.len().to_string(), first[2], "{first:?}");
+    for id in by_id.keys() {
+        let host = std::fs::read_to_string(dir.join(format!("hosts/{id}.html"))).unwrap();
+        assert!(
+            host.contains("<a href=\"../index.html\">"),
+            "{id}: no way back"
+        );
     }
 }
 

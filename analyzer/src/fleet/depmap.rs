@@ -270,6 +270,7 @@ mod tests {
             hostname: id.into(),
             identity: Default::default(),
             reasons: Vec::new(),
+            required_unknowns: 0,
             aliases: Vec::new(),
             hosts_file: Vec::new(),
             input: String::new(),

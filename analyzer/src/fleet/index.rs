@@ -65,7 +65,8 @@ const STATES: [&str; 4] = ["not-ready", "unknown", "conditionally-ready", "ready
 /// Reasons listed per readiness state.
 const TOP_REASONS: usize = 5;
 
-/// One row of the host table.
+/// One row of the host table, written as JSON into the page (see
+/// [`script_json`]) and drawn by its script a page at a time.
 #[derive(Serialize)]
 pub struct Row {
     id: String,
@@ -77,16 +78,35 @@ pub struct Row {
     readiness: String,
     blockers: usize,
     warnings: usize,
+    unknowns: usize,
+    required_unknowns: usize,
     started_at: String,
     input: String,
     /// (input, started_at, what matched) of older bundles of this host.
     older: Vec<(String, String, String)>,
     /// Names older bundles gave this host.
     renamed_from: Vec<String>,
+    /// Its findings, as indexes into the page's finding list.
+    findings: Vec<usize>,
 }
 
+/// (finding id, severity) -> its index in the page's finding list.
+pub type FindingIndex = std::collections::HashMap<(String, Severity), usize>;
+
 impl Row {
-    pub fn new(h: &HostSummary, older: &[(HostSummary, &str)], renamed_from: &[String]) -> Row {
+    pub fn new(
+        h: &HostSummary,
+        older: &[(HostSummary, &str)],
+        renamed_from: &[String],
+        index: &FindingIndex,
+    ) -> Row {
+        let mut findings: Vec<usize> = h
+            .findings
+            .iter()
+            .filter_map(|f| index.get(&(f.id.clone(), f.severity)).copied())
+            .collect();
+        findings.sort_unstable();
+        findings.dedup();
         Row {
             id: h.id.clone(),
             hostname: h.hostname.clone(),
@@ -97,6 +117,8 @@ impl Row {
             readiness: h.readiness.clone(),
             blockers: h.count(Severity::Blocker),
             warnings: h.count(Severity::Warning),
+            unknowns: h.count(Severity::Unknown),
+            required_unknowns: h.required_unknowns,
             started_at: h.started_at.clone(),
             input: h.input.clone(),
             older: older
@@ -104,8 +126,18 @@ impl Row {
                 .map(|(o, matched)| (o.input.clone(), o.started_at.clone(), matched.to_string()))
                 .collect(),
             renamed_from: renamed_from.to_vec(),
+            findings,
         }
     }
+}
+
+/// `v` as JSON that is safe inside a `<script>` element: `<`, `>` and `&`
+/// as `\u` escapes, so that no string from a bundle can close the element.
+pub fn script_json<T: Serialize>(v: &T) -> String {
+    let json = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// What the charts and the top findings count, host by host, so that no
@@ -203,6 +235,23 @@ impl Tally {
         ]
     }
 
+    /// Every (finding, severity) seen, in one order: the page's finding
+    /// list, which host rows point into.
+    pub fn finding_index(&self) -> FindingIndex {
+        self.findings
+            .keys()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i))
+            .collect()
+    }
+
+    fn finding_list(&self) -> Vec<(&str, Severity, &str)> {
+        self.findings
+            .values()
+            .map(|f| (f.id.as_str(), f.severity, f.title.as_str()))
+            .collect()
+    }
+
     fn top_findings(&self) -> Vec<&TopFinding> {
         let mut list: Vec<&TopFinding> = self.findings.values().collect();
         list.sort_by(|a, b| {
@@ -282,8 +331,9 @@ where
     Value::from_object(Lazy { len, make })
 }
 
-/// What index.html shows: the tally of every host; the host rows and the
-/// external dependencies as lists (see [`lazy`]).
+/// What index.html shows: the tally of every host; the host rows (each a
+/// [`script_json`] string) and the external dependencies as lists (see
+/// [`lazy`]).
 pub struct Page<'a> {
     pub tally: &'a Tally,
     pub rows: Value,
@@ -311,6 +361,7 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         outcome => Value::from_serialize(page.outcome),
         charts => Value::from_serialize(page.tally.charts()),
         top_findings => Value::from_serialize(page.tally.top_findings()),
+        finding_list => script_json(&page.tally.finding_list()),
         states => Value::from_serialize(page.tally.states()),
         hosts => page.rows,
         standalone => page.groups.len() - groups.len(),
@@ -349,9 +400,10 @@ mod tests {
         let mut tally = Tally::default();
         tally.add(&a);
         tally.add(&b);
+        let index = tally.finding_index();
         let rows: Vec<Value> = [&a, &b]
             .iter()
-            .map(|h| Value::from_serialize(Row::new(h, &[], &[])))
+            .map(|h| Value::from(script_json(&Row::new(h, &[], &[], &index))))
             .collect();
         let map = super::super::DependencyMap {
             edges: vec![
@@ -416,6 +468,13 @@ mod tests {
         ));
         assert!(page.contains(r#"<tr class="ext declared" data-via="declared">"#));
         assert!(!page.contains("<img"));
+        // A host row is JSON in the page, and cannot close its element.
+        let mut evil = host("c-3");
+        evil.hostname = "</script><img src=x onerror=alert(1)>".into();
+        let row = script_json(&Row::new(&evil, &[], &[], &index));
+        assert!(!row.contains('<') && !row.contains('>'), "{row}");
+        let back: serde_json::Value = serde_json::from_str(&row).unwrap();
+        assert_eq!(back["hostname"], "</script><img src=x onerror=alert(1)>");
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
     }
 }

@@ -254,7 +254,10 @@ pub fn one(
     drop(snap);
     let written = |path: PathBuf| move |source| BundleError::Write { path, source };
     for (ext, format) in [("html", Format::Html), ("json", Format::Json)] {
-        let body = render::render(&report, format)?;
+        let body = match format {
+            Format::Html => render::render_in_fleet(&report)?,
+            _ => render::render(&report, format)?,
+        };
         let path = parts.join(format!("{index}.{ext}"));
         fs::write(&path, body.as_bytes()).map_err(written(path.clone()))?;
     }
@@ -512,10 +515,16 @@ fn write_index(
     let path = dir.join("index.html");
     let shared = shared_machine_ids(kept, store).map_err(io_err(&path))?;
     let failed = store::Failed::default();
+    let findings = Arc::new(tally.finding_index());
     let rows = {
         let (store, kept, failed) = (Arc::clone(store), Arc::clone(kept), failed.clone());
         index::lazy(kept.len(), move || {
-            let (store, kept, failed) = (Arc::clone(&store), Arc::clone(&kept), failed.clone());
+            let (store, kept, failed, findings) = (
+                Arc::clone(&store),
+                Arc::clone(&kept),
+                failed.clone(),
+                Arc::clone(&findings),
+            );
             Box::new((0..kept.len()).map_while(move |i| {
                 let k = &kept[i];
                 let row = store.get(k.slot).and_then(|h| {
@@ -524,10 +533,10 @@ fn write_index(
                         .iter()
                         .map(|(s, matched)| Ok((store.get(*s)?, matched.as_str())))
                         .collect::<io::Result<_>>()?;
-                    Ok(index::Row::new(&h, &older, &k.renamed_from))
+                    Ok(index::Row::new(&h, &older, &k.renamed_from, &findings))
                 });
                 match row {
-                    Ok(r) => Some(Value::from_serialize(r)),
+                    Ok(r) => Some(Value::from(index::script_json(&r))),
                     Err(e) => {
                         failed.set(e);
                         None

@@ -64,6 +64,10 @@ pub struct HostSummary {
     /// (conditionally-ready); none for a ready host.
     #[serde(default)]
     pub reasons: Vec<String>,
+    /// Required checks that could not be judged (what makes a host
+    /// unknown): the host table's second sort key after blockers.
+    #[serde(default)]
+    pub required_unknowns: usize,
     pub packages: usize,
     /// Addresses this host answers on (interfaces and its sockets' local
     /// ends), loopback excluded, normalized.
@@ -265,6 +269,17 @@ fn reasons(report: &Report) -> Vec<String> {
     ids
 }
 
+fn required_unknowns(report: &Report) -> usize {
+    let required = crate::profile::Profile::parse(report.target)
+        .map(|p| p.required())
+        .unwrap_or_default();
+    report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Unknown && required.contains(&f.id))
+        .count()
+}
+
 impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
@@ -358,6 +373,7 @@ impl HostSummary {
                 })
                 .collect(),
             reasons: reasons(report),
+            required_unknowns: required_unknowns(report),
             packages: host.packages.as_ref().map_or(0, |p| p.list.len()),
             addresses,
             listening,

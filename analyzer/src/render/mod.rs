@@ -89,6 +89,18 @@ pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Erro
         .render(Value::from_serialize(report))
 }
 
+/// A host's HTML report as `lift batch` writes it under hosts/: with a link
+/// back to the fleet's index (the template's `in_fleet`, absent in
+/// `lift report`).
+pub fn render_in_fleet(report: &Report) -> Result<String, minijinja::Error> {
+    environment()
+        .get_template("report.html.j2")?
+        .render(minijinja::context! {
+            in_fleet => true,
+            ..Value::from_serialize(report)
+        })
+}
+
 fn human_bytes(v: Value) -> String {
     let Some(n) = v
         .as_i64()
