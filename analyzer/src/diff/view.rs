@@ -104,10 +104,13 @@ fn loader(h: &Host) -> Option<String> {
     (h.boot.loader != "unknown").then(|| format!("{} ({})", h.boot.loader, h.boot.firmware))
 }
 
+/// One line of the system table: its label, and how to read it off a host.
+type SystemFact = (&'static str, fn(&Host) -> Option<String>);
+
 /// OS, kernel, init system, boot loader and architecture of both sides;
 /// `changed` only where both are known and differ.
 pub fn system(a: &Host, b: &Host) -> Vec<SystemRow> {
-    let rows: [(&'static str, fn(&Host) -> Option<String>); 5] = [
+    let rows: [SystemFact; 5] = [
         ("OS", os),
         ("Kernel", |h| h.kernel.release.clone()),
         ("Init system", init),
