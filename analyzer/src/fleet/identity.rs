@@ -26,6 +26,10 @@ pub struct Identity {
     pub macs: Vec<String>,
     /// The host name, unless it is a default many machines share.
     pub hostname: Option<String>,
+    /// The machine's architecture: never the same machine where it differs
+    /// (two images of one distribution, aarch64 and s390x).
+    #[serde(default)]
+    pub arch: Option<String>,
 }
 
 /// Host names that name no machine: installers' and images' defaults.
@@ -117,6 +121,7 @@ impl Identity {
                         .map(|h| h.hostname.clone())
                 })
                 .filter(|h| !is_default_hostname(h)),
+            arch: host.kernel.arch.clone(),
         }
     }
 
@@ -131,11 +136,12 @@ impl Identity {
     /// one host by [`compare`] share an id only if nothing differs.
     pub fn key(&self) -> String {
         format!(
-            "machine-id {}\nproduct-uuid {}\nmacs {}\nhostname {}",
+            "machine-id {}\nproduct-uuid {}\nmacs {}\nhostname {}\narch {}",
             self.machine_id.as_deref().unwrap_or(""),
             self.product_uuid.as_deref().unwrap_or(""),
             self.macs.join(" "),
-            self.hostname.as_deref().unwrap_or("")
+            self.hostname.as_deref().unwrap_or(""),
+            self.arch.as_deref().unwrap_or("")
         )
     }
 }
@@ -180,7 +186,8 @@ pub fn compare(a: &Identity, b: &Identity) -> Verdict {
         (!b.macs.is_empty()).then_some(&b.macs),
     );
     let name = part(a.hostname.as_ref(), b.hostname.as_ref());
-    if mid == Part::Conflict || uuid == Part::Conflict {
+    let arch = part(a.arch.as_ref(), b.arch.as_ref());
+    if mid == Part::Conflict || uuid == Part::Conflict || arch == Part::Conflict {
         return Verdict::Different;
     }
     let strong = mid == Part::Agree || uuid == Part::Agree;
@@ -226,6 +233,7 @@ mod tests {
             product_uuid: None,
             macs: macs.iter().map(|m| m.to_string()).collect(),
             hostname: name.map(str::to_owned),
+            arch: None,
         }
     }
 
@@ -268,6 +276,17 @@ mod tests {
             compare(&a, &id(Some("bb"), &[M1], Some("web-a"))),
             Verdict::Different
         );
+        // One image for two architectures: never one machine.
+        let arm = Identity {
+            arch: Some("aarch64".into()),
+            ..id(Some("aa"), &[], None)
+        };
+        let s390 = Identity {
+            arch: Some("s390x".into()),
+            ..id(Some("aa"), &[], None)
+        };
+        assert_eq!(compare(&arm, &s390), Verdict::Different);
+        assert_ne!(arm.key(), s390.key());
     }
 
     /// Issue 24: five roots without a host name or machine-id were one

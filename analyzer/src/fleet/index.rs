@@ -478,6 +478,69 @@ mod tests {
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
     }
 
+    /// Issue 24: "mgn.kernel-headers: blocker, 26 hosts" where 20 were
+    /// blockers and 6 unknown. Each (finding, severity) is its own row, and
+    /// each readiness state counts the findings that decided it.
+    #[test]
+    fn counts_are_per_finding_and_severity() {
+        let finding = |id: &str, severity| super::super::summary::FindingRef {
+            id: id.into(),
+            severity,
+            title: id.into(),
+        };
+        let mut tally = Tally::default();
+        for (i, sev) in [Severity::Blocker, Severity::Blocker, Severity::Unknown]
+            .into_iter()
+            .enumerate()
+        {
+            let mut h = host(&format!("h{i}"));
+            h.findings = vec![
+                finding("mgn.kernel-headers", sev),
+                finding("mgn.kernel-headers", sev),
+            ];
+            h.readiness = if sev == Severity::Blocker {
+                "not-ready"
+            } else {
+                "unknown"
+            }
+            .into();
+            h.reasons = vec!["mgn.kernel-headers".into()];
+            tally.add(&h);
+        }
+        let rows: Vec<(String, Severity, usize)> = tally
+            .top_findings()
+            .iter()
+            .map(|f| (f.id.clone(), f.severity, f.hosts))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("mgn.kernel-headers".to_string(), Severity::Blocker, 2),
+                ("mgn.kernel-headers".to_string(), Severity::Unknown, 1)
+            ]
+        );
+        let states: Vec<(&str, usize, Vec<(String, usize)>)> = tally
+            .states()
+            .into_iter()
+            .map(|s| {
+                (
+                    s.readiness,
+                    s.hosts,
+                    s.reasons.into_iter().map(|r| (r.id, r.hosts)).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            states[0],
+            ("not-ready", 2, vec![("mgn.kernel-headers".into(), 2)])
+        );
+        assert_eq!(
+            states[1],
+            ("unknown", 1, vec![("mgn.kernel-headers".into(), 1)])
+        );
+        assert_eq!(states[3], ("ready", 0, vec![]));
+    }
+
     /// Issue 24 item 3: the index of a 10,000-host fleet stays small enough
     /// to open in a browser in under 3 s (README: the figure and command).
     /// Writes it to $LIFT_INDEX_OUT/index.html when set, for measuring.
