@@ -519,7 +519,8 @@ mod tests {
                 ("mgn.kernel-headers".to_string(), Severity::Unknown, 1)
             ]
         );
-        let states: Vec<(&str, usize, Vec<(String, usize)>)> = tally
+        type Reasons = Vec<(String, usize)>;
+        let states: Vec<(&str, usize, Reasons)> = tally
             .states()
             .into_iter()
             .map(|s| {
