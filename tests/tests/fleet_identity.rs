@@ -210,6 +210,11 @@ fn distinct_machines_stay_distinct() {
     let a2 = row("web-a2");
     assert_eq!(a2["older"][0][2], "machine-id, MACs");
     assert_eq!(a2["renamed_from"], serde_json::json!(["web-a"]));
+    let id = a2["id"].as_str().unwrap();
+    assert!(
+        page.contains(&format!("data-host=\"{id}\" data-was=\"web-a\"")),
+        "the rename is not said above the table"
+    );
     // The clones: two hosts, and one warning naming both.
     let ids: BTreeMap<String, String> = csv
         .lines()

@@ -344,6 +344,8 @@ pub struct Page<'a> {
     pub outcome: &'a Outcome,
     pub profile: Profile,
     pub shared: &'a [super::SharedMachineId],
+    /// Hosts whose older bundles gave another name: (host id, old names).
+    pub renamed: &'a [(&'a str, &'a [String])],
 }
 
 /// Writes the page to `w` as it is rendered.
@@ -370,6 +372,7 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         external => page.external,
         failures => Value::from_serialize(page.failures),
         shared_machine_ids => Value::from_serialize(page.shared),
+        renamed => Value::from_serialize(page.renamed),
     };
     env.get_template("fleet.html.j2")?
         .render_captured_to(ctx, w)?;
@@ -454,6 +457,7 @@ mod tests {
                 outcome: &outcome,
                 profile: Profile::Generic,
                 shared: &[],
+                renamed: &[],
             },
             &mut page,
         )
@@ -614,6 +618,7 @@ mod tests {
                 outcome: &outcome,
                 profile: Profile::AwsMgn,
                 shared: &[],
+                renamed: &[],
             },
             &mut page,
         )

@@ -514,6 +514,11 @@ fn write_index(
 ) -> Result<(), BatchError> {
     let path = dir.join("index.html");
     let shared = shared_machine_ids(kept, store).map_err(io_err(&path))?;
+    let renamed: Vec<(&str, &[String])> = kept
+        .iter()
+        .filter(|k| !k.renamed_from.is_empty())
+        .map(|k| (k.id.as_str(), k.renamed_from.as_slice()))
+        .collect();
     let failed = store::Failed::default();
     let findings = Arc::new(tally.finding_index());
     let rows = {
@@ -575,6 +580,7 @@ fn write_index(
         outcome,
         profile,
         shared: &shared,
+        renamed: &renamed,
     };
     let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
     index::render(page, &mut out)?;
