@@ -1,8 +1,10 @@
 //! `lift batch` end to end: a fleet of 12 bundles made from real probe runs
 //! (three fixture roots and this machine) with hostnames, addresses and TCP
 //! connections rewritten, plus a corrupt and a truncated bundle. Checks the
-//! charts' counts, the move groups, the exports (also through DuckDB), and
-//! that index.html runs in headless Chromium without console errors.
+//! charts' counts, the move groups, the exports (also through DuckDB, which
+//! recomputes every number on the index), and, in headless Chromium, that
+//! index.html runs without console errors and draws its host table worst
+//! first with exact filters.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
