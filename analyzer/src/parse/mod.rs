@@ -121,6 +121,7 @@ pub mod release_files;
 pub mod rpmdb;
 pub mod sos;
 pub mod sudoers;
+pub mod sysstat;
 pub mod systemd_unit;
 pub mod sysv;
 pub mod upstart;
