@@ -137,6 +137,8 @@ sources! {
     SYS_BLOCK: "storage", Listing, ["/sys/block"], "listing" => "host.multipath";
     DM_NAME: "storage", File, ["/sys/block/{}/dm/name"], "one line" => "host.multipath";
     DM_SLAVES: "storage", Listing, ["/sys/block/{}/slaves"], "listing" => "host.multipath";
+    // history
+    SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
     MULTIPATH_CONF: "storage", Presence, ["/etc/multipath.conf"], "presence" => "host.multipath";
     MULTIPATH_CONF_WWIDS: "storage", File, ["/etc/multipath.conf"], "deps::multipath" => "host.dependencies";
     MULTIPATH_BINDINGS: "storage", File, ["/etc/multipath/bindings"], "deps::multipath" => "host.dependencies";

@@ -23,6 +23,7 @@ mod storage;
 mod sudo;
 mod system;
 mod tools;
+pub mod utilization;
 
 pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
@@ -91,6 +92,9 @@ pub struct Host {
     pub egress: egress::Egress,
     /// What the configuration says the host needs from its network.
     pub dependencies: Vec<Dependency>,
+    /// How busy the host has been, from the history it keeps (sysstat);
+    /// None when it keeps none.
+    pub utilization: Option<utilization::Utilization>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -126,6 +130,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         egress: egress::egress(&f),
         links,
         multipath: multipath::multipath(&f),
+        utilization: utilization::utilization(&f),
         hostname,
         os: system::os(&f),
         kernel,

@@ -2,7 +2,7 @@
 //! sysstat has written them (rd_stats.h for the current ones, sa_conv.h for
 //! the older ones), by activity magic.
 
-use super::layout::{word32, word64, Bytes, Fields};
+use super::layout::{word32, word64, Bytes};
 use super::{c_string, Activity, FileActivity, Sample};
 
 /// Cumulative clock ticks, as /proc/stat counts them (`guest` is included

@@ -1,0 +1,144 @@
+//! `host.utilization` from the history sysstat keeps on the host: read
+//! from a directory tree and through the probe alike, held against what
+//! sysstat's own `sadf -j` says of the same files, and redacted without
+//! losing it.
+
+use std::path::Path;
+use std::process::Command;
+
+use lift_tests::{
+    contains, decompressed, fixture, on_path, probe, report_json, require, run, Scratch,
+};
+use serde_json::Value;
+
+/// A root whose /var/log/sysstat holds `files` (fixture name, day).
+fn root_with(dir: &Scratch, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let root = dir.join("root");
+    let history = root.join("var/log/sysstat");
+    std::fs::create_dir_all(&history).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "vm\n").unwrap();
+    for (name, day) in files {
+        std::fs::copy(
+            fixture(&format!("sysstat/{name}")),
+            history.join(format!("sa{day}")),
+        )
+        .unwrap();
+    }
+    root
+}
+
+/// sar's busy share (100 - idle - iowait) of each interval sadf printed.
+fn sadf_busy(json: &Value) -> Vec<f64> {
+    json["sysstat"]["hosts"][0]["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let cpu = &s["cpu-load"][0];
+            100.0 - cpu["idle"].as_f64().unwrap() - cpu["iowait"].as_f64().unwrap()
+        })
+        .collect()
+}
+
+fn sadf_fixture(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fixture(&format!("sysstat/{name}.sadf-j.json"))).unwrap())
+        .unwrap()
+}
+
+fn assert_agrees(util: &Value, busy: &[f64]) {
+    assert_eq!(util["window"]["samples"], busy.len(), "{util}");
+    let peak = busy.iter().cloned().fold(f64::MIN, f64::max);
+    let got = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
+    assert!((got - peak).abs() < 0.02, "peak {got} vs sadf {peak}");
+    let mean = busy.iter().sum::<f64>() / busy.len() as f64;
+    let got = util["cpu_busy_percent"]["mean"].as_f64().unwrap();
+    assert!((got - mean).abs() < 0.02, "mean {got} vs sadf {mean}");
+}
+
+#[test]
+fn a_month_of_history_from_a_tree_and_a_bundle() {
+    let dir = Scratch::new("utilization");
+    // sa21 is years older than sa07: outside the month it is left out.
+    let root = root_with(
+        &dir,
+        &[("data-debian12-12.6.1", "07"), ("data-11.6.5", "21")],
+    );
+    std::fs::write(root.join("var/log/sysstat/sa05"), b"not a sysstat file").unwrap();
+    let from_tree = report_json(&root, "generic");
+    let util = &from_tree["host"]["utilization"];
+    assert_eq!(util["source"], "sysstat 11.6.5, 12.6.1", "{util}");
+    assert_eq!(util["files"][0], "/var/log/sysstat/sa07");
+    assert_agrees(util, &sadf_busy(&sadf_fixture("data-debian12-12.6.1")));
+    let said = from_tree["notes"].as_array().unwrap().iter().any(|n| {
+        let n = n.as_str().unwrap_or("");
+        n.contains("/var/log/sysstat/sa05") && n.contains("not a sysstat file")
+    });
+    assert!(
+        said,
+        "the foreign file is named in the notes: {}",
+        from_tree["notes"]
+    );
+
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let from_bundle = report_json(&bundle, "generic");
+    assert_eq!(from_bundle["host"]["utilization"], *util);
+}
+
+#[test]
+fn redaction_renames_the_host_inside_sa_files() {
+    let dir = Scratch::new("utilization-redact");
+    let root = root_with(&dir, &[("data-10.3.1", "21")]);
+    let bundle = dir.join("host.lift");
+    probe(
+        Some(&root),
+        &bundle,
+        &[
+            "-q",
+            "--redact",
+            "--redact-map",
+            dir.join("map.json").to_str().unwrap(),
+        ],
+    );
+    let raw = decompressed(&bundle);
+    assert!(
+        !contains(&raw, b"kluane"),
+        "the sa header's host name left the host"
+    );
+    let util = &report_json(&bundle, "generic")["host"]["utilization"];
+    assert_eq!(util["window"]["samples"], 1, "{util}");
+    let busy = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
+    // sysstat's own expected output of this file: %idle 99.25, %iowait 0.12.
+    assert!((busy - 0.63).abs() < 0.02, "{busy}");
+}
+
+/// The owning tool: Debian's sadc writes a file here, sadf reads it back,
+/// and lift's figures over the same file must equal sadf's.
+#[test]
+fn this_machine_sadc_against_sadf() {
+    let sadc = Path::new("/usr/lib/sysstat/sadc");
+    if !require(
+        sadc.exists() && on_path("sadf"),
+        "sysstat (sadc, sadf) is not installed",
+    ) {
+        return;
+    }
+    let dir = Scratch::new("utilization-sadc");
+    let root = dir.join("root");
+    let history = root.join("var/log/sysstat");
+    std::fs::create_dir_all(&history).unwrap();
+    let file = history.join("sa01");
+    let o = run(Command::new(sadc).args(["-S", "DISK", "1", "4"]).arg(&file));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(Command::new("sadf")
+        .env("LC_ALL", "C")
+        .env("TZ", "GMT")
+        .arg("-j")
+        .arg(&file)
+        .args(["--", "-u"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sadf: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let util = &report_json(&root, "generic")["host"]["utilization"];
+    assert_agrees(util, &sadf_busy(&sadf));
+}
