@@ -137,6 +137,11 @@ sources! {
     SYS_BLOCK: "storage", Listing, ["/sys/block"], "listing" => "host.multipath";
     DM_NAME: "storage", File, ["/sys/block/{}/dm/name"], "one line" => "host.multipath";
     DM_SLAVES: "storage", Listing, ["/sys/block/{}/slaves"], "listing" => "host.multipath";
+    PROC_STAT: "hw", File, ["/proc/stat"], "counters" => "host.utilization.since_boot";
+    DISKSTATS: "hw", File, ["/proc/diskstats"], "counters" => "host.utilization.since_boot";
+    VMSTAT: "hw", File, ["/proc/vmstat"], "counters" => "host.utilization.since_boot";
+    PRESSURE: "hw", File, ["/proc/pressure/{}"], "counters" => "host.utilization.since_boot";
+    NET_DEV: "net", File, ["/proc/net/dev"], "counters" => "host.utilization.since_boot";
     // history
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
     MULTIPATH_CONF: "storage", Presence, ["/etc/multipath.conf"], "presence" => "host.multipath";

@@ -110,6 +110,13 @@ pub const SPECS: &[Spec] = &[
                     "/proc/meminfo",
                     "/proc/uptime",
                     "/proc/loadavg",
+                    // Counters since boot, for average use (issue 27).
+                    "/proc/stat",
+                    "/proc/diskstats",
+                    "/proc/vmstat",
+                    "/proc/pressure/cpu",
+                    "/proc/pressure/io",
+                    "/proc/pressure/memory",
                     // Never serials or UUIDs: only what names the platform.
                     "/sys/class/dmi/id/sys_vendor",
                     "/sys/class/dmi/id/product_name",

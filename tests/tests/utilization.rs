@@ -142,3 +142,73 @@ fn this_machine_sadc_against_sadf() {
     let util = &report_json(&root, "generic")["host"]["utilization"];
     assert_agrees(util, &sadf_busy(&sadf));
 }
+
+/// No history: the means since boot, from this machine's counters laid out
+/// as a root (fixtures/proc-samples/counters), computed here again from
+/// the same text.
+#[test]
+fn since_boot_from_the_kernels_counters() {
+    let dir = Scratch::new("utilization-boot");
+    let root = dir.join("root");
+    let samples = fixture("proc-samples/counters");
+    for (from, to) in [
+        ("stat", "proc/stat"),
+        ("diskstats", "proc/diskstats"),
+        ("vmstat", "proc/vmstat"),
+        ("net-dev", "proc/net/dev"),
+        ("pressure-io", "proc/pressure/io"),
+        ("uptime", "proc/uptime"),
+    ] {
+        let to = root.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(samples.join(from), to).unwrap();
+    }
+    let util = &report_json(&root, "generic")["host"]["utilization"];
+    assert_eq!(util["source"], "since boot", "{util}");
+    // A directory says nothing of when it was collected.
+    assert_eq!(util["window"]["to"], Value::Null);
+    let text = |name: &str| std::fs::read_to_string(samples.join(name)).unwrap();
+    // host.uptime_seconds: whole seconds.
+    let uptime: f64 = text("uptime")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        .trunc();
+    let cpu: Vec<f64> = text("stat")
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let total: f64 = cpu.iter().sum();
+    let busy = 100.0 * (total - cpu[3] - cpu[4]) / total;
+    let got = util["cpu_busy_percent"]["mean"].as_f64().unwrap();
+    assert!((got - busy).abs() < 0.01, "{got} vs {busy}");
+    assert_eq!(
+        util["cpu_busy_percent"]["peak"],
+        Value::Null,
+        "no peak since boot"
+    );
+    let vda: Vec<f64> = text("diskstats")
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some("vda"))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let disks = util["since_boot"]["disks"].as_array().unwrap();
+    assert_eq!(disks.len(), 1, "loop and zram devices left out: {disks:?}");
+    let iops = disks[0]["iops"].as_f64().unwrap();
+    assert!((iops - (vda[0] + vda[4]) / uptime).abs() < 0.01, "{iops}");
+    assert_eq!(util["since_boot"]["interfaces"][0]["name"], "eth0");
+    assert_eq!(
+        util["since_boot"]["pressure"]["cpu_some_percent"],
+        Value::Null
+    );
+}

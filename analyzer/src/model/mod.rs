@@ -17,6 +17,7 @@ mod packages;
 mod platform;
 pub mod processes;
 pub mod services;
+pub mod since_boot;
 pub mod sockets;
 mod sos;
 mod storage;
@@ -120,6 +121,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     }
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
+    let uptime_seconds = system::uptime_seconds(&f);
     let mut host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
@@ -130,12 +132,16 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         egress: egress::egress(&f),
         links,
         multipath: multipath::multipath(&f),
-        utilization: utilization::utilization(&f),
         hostname,
         os: system::os(&f),
         kernel,
         memory: system::memory(&f),
-        uptime_seconds: system::uptime_seconds(&f),
+        utilization: utilization::utilization(
+            &f,
+            uptime_seconds,
+            snap.provenance().header.as_ref().map(|h| h.started_at.secs),
+        ),
+        uptime_seconds,
         mounts: storage::mounts(&f),
         boot: boot::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),

@@ -1,9 +1,12 @@
 //! `host.utilization`: how busy the host has been, from the history sysstat
 //! keeps on its own disk (`/var/log/sa/saDD`, `/var/log/sysstat/saDD`):
 //! per metric the mean, the 95th percentile and the peak over the newest
-//! 31 days of samples, with the window and the files it came from.
+//! 31 days of samples, with the window and the files it came from. Where
+//! the host keeps no history, the kernel's counters since boot give the
+//! means (no percentile, no peak), and `source` says so.
 
 use super::facts::Facts;
+use super::since_boot::{self, SinceBoot};
 use crate::parse::sysstat::{self, Interval};
 use crate::sources as src;
 use lift_bundle::Timestamp;
@@ -14,7 +17,7 @@ const WINDOW_SECONDS: u64 = 31 * 24 * 3600;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Utilization {
-    /// Where the figures come from, e.g. "sysstat 12.6.1".
+    /// Where the figures come from: "sysstat 12.6.1", or "since boot".
     pub source: String,
     pub window: Window,
     /// Percent of all CPUs' time spent working (not idle, not waiting for I/O).
@@ -26,12 +29,15 @@ pub struct Utilization {
     pub load_1: Option<Summary>,
     /// The history files read, newest first.
     pub files: Vec<String>,
+    /// The kernel's counters since boot, where the input has them.
+    pub since_boot: Option<SinceBoot>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Window {
-    pub from: String,
-    pub to: String,
+    /// Null where the input does not say when it was collected.
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub days: f64,
     pub samples: usize,
 }
@@ -40,8 +46,9 @@ pub struct Window {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Summary {
     pub mean: f64,
-    pub p95: f64,
-    pub peak: f64,
+    /// Null for a mean since boot.
+    pub p95: Option<f64>,
+    pub peak: Option<f64>,
 }
 
 impl Summary {
@@ -56,8 +63,8 @@ impl Summary {
         let rank = (0.95 * n as f64).ceil() as usize;
         Some(Summary {
             mean: round2(values.iter().sum::<f64>() / n as f64),
-            p95: round2(values[rank.clamp(1, n) - 1]),
-            peak: round2(values[n - 1]),
+            p95: Some(round2(values[rank.clamp(1, n) - 1])),
+            peak: Some(round2(values[n - 1])),
         })
     }
 }
@@ -74,9 +81,51 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
-/// None when the host keeps no sysstat history (or none could be read:
-/// the ledger says which file and why).
-pub fn utilization(f: &Facts<'_>) -> Option<Utilization> {
+/// None when the input has neither history nor counters since boot; a
+/// history file that could not be read is named in the notes.
+/// `collected_at` is the probe's start, seconds since the epoch.
+pub fn utilization(
+    f: &Facts<'_>,
+    uptime: Option<u64>,
+    collected_at: Option<i64>,
+) -> Option<Utilization> {
+    let boot = since_boot::since_boot(f, uptime);
+    match history(f) {
+        Some(mut u) => {
+            u.since_boot = boot;
+            Some(u)
+        }
+        None => {
+            let b = boot?;
+            let mean = |v: Option<f64>| {
+                v.map(|mean| Summary {
+                    mean,
+                    p95: None,
+                    peak: None,
+                })
+            };
+            let to = collected_at.map(|t| t.max(0) as u64);
+            Some(Utilization {
+                source: "since boot".into(),
+                window: Window {
+                    from: to.map(|t| at(t.saturating_sub(b.seconds))),
+                    to: to.map(at),
+                    days: round2(b.seconds as f64 / 86400.0),
+                    samples: 0,
+                },
+                cpu_busy_percent: mean(b.cpu_busy_percent),
+                cpu_iowait_percent: mean(b.cpu_iowait_percent),
+                memory_used_percent: None,
+                load_1: None,
+                files: Vec::new(),
+                since_boot: Some(b),
+            })
+        }
+    }
+}
+
+/// The sysstat history's summary; None when the host keeps none.
+fn history(f: &Facts<'_>) -> Option<Utilization> {
     let mut files: Vec<(u64, String, sysstat::SaFile)> = Vec::new();
     for path in f.glob(&src::SYSSTAT_HISTORY) {
         let Some(partial) = f.parse_at(&src::SYSSTAT_HISTORY, &path, sysstat::parse) else {
@@ -113,8 +162,8 @@ pub fn utilization(f: &Facts<'_>) -> Option<Utilization> {
             versions.into_iter().collect::<Vec<_>>().join(", ")
         ),
         window: Window {
-            from: at(from),
-            to: at(last.time),
+            from: Some(at(from)),
+            to: Some(at(last.time)),
             days: round2((last.time - from) as f64 / 86400.0),
             samples: intervals.len(),
         },
@@ -138,6 +187,7 @@ pub fn utilization(f: &Facts<'_>) -> Option<Utilization> {
                 .collect(),
         ),
         files: files.into_iter().map(|(_, path, _)| path).collect(),
+        since_boot: None,
     })
 }
 
@@ -148,9 +198,9 @@ mod tests {
     #[test]
     fn summary_by_nearest_rank() {
         let s = Summary::of((1..=100).map(f64::from).collect()).unwrap();
-        assert_eq!((s.mean, s.p95, s.peak), (50.5, 95.0, 100.0));
+        assert_eq!((s.mean, s.p95, s.peak), (50.5, Some(95.0), Some(100.0)));
         let one = Summary::of(vec![3.0]).unwrap();
-        assert_eq!((one.mean, one.p95, one.peak), (3.0, 3.0, 3.0));
+        assert_eq!((one.mean, one.p95, one.peak), (3.0, Some(3.0), Some(3.0)));
         assert_eq!(Summary::of(vec![f64::NAN]), None);
     }
 }

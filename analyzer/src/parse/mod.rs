@@ -94,6 +94,7 @@ pub(crate) fn host_sample(path: &str) -> Vec<u8> {
 pub mod apk;
 pub mod autofs;
 pub mod boot_sector;
+pub mod counters;
 pub mod cpuinfo;
 pub mod deps;
 pub mod dpkg_list;
