@@ -40,6 +40,9 @@ pub struct Report {
     /// The packages behind the host's services, running ones first: what
     /// must work on the target.
     pub important_components: Vec<Component>,
+    /// What to provision on the target; null for a profile with no
+    /// catalog (generic, and openstack without `--catalog`).
+    pub sizing: Option<crate::sizing::Sizing>,
     /// Every source the model read, with its state and evidence.
     pub sources: model::Ledger,
 }
@@ -150,6 +153,7 @@ impl Report {
             readiness: eval.readiness,
             findings: eval.findings,
             notes,
+            sizing: crate::sizing::size(&host, profile, &target.sizing),
             sources: host.sources.clone(),
             host,
         }
