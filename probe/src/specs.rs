@@ -154,6 +154,13 @@ pub const SPECS: &[Spec] = &[
                     "/sys/block/*/removable",
                     "/sys/block/*/ro",
                     "/sys/block/*/queue/rotational",
+                    // The storage layout (issue 27): partitions' start and
+                    // size, sector size, and what the disk is.
+                    "/sys/block/*/*/start",
+                    "/sys/block/*/*/size",
+                    "/sys/block/*/queue/logical_block_size",
+                    "/sys/block/*/device/vendor",
+                    "/sys/block/*/device/model",
                     "/sys/block/*/dm/name",
                     "/sys/block/*/slaves/*",
                     "/etc/multipath.conf",

@@ -9,6 +9,7 @@ pub mod egress;
 pub mod facts;
 mod interfaces;
 mod kernel_src;
+pub mod layout;
 mod links;
 mod multipath;
 mod netfs;
@@ -93,6 +94,9 @@ pub struct Host {
     pub egress: egress::Egress,
     /// What the configuration says the host needs from its network.
     pub dependencies: Vec<Dependency>,
+    /// Block devices as a tree, LVM volume groups and swaps; None when
+    /// neither /sys/block nor /proc/partitions was captured.
+    pub storage: Option<layout::StorageLayout>,
     /// How busy the host has been, from the history it keeps (sysstat);
     /// None when it keeps none.
     pub utilization: Option<utilization::Utilization>,
@@ -154,9 +158,11 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
+        storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
     };
+    host.storage = layout::layout(&f, host.mounts.as_deref());
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());

@@ -93,6 +93,7 @@ pub(crate) fn host_sample(path: &str) -> Vec<u8> {
 
 pub mod apk;
 pub mod autofs;
+pub mod block_tables;
 pub mod boot_sector;
 pub mod counters;
 pub mod cpuinfo;
@@ -106,6 +107,7 @@ pub mod fstab;
 pub mod grub;
 pub mod if_inet6;
 pub mod inittab;
+pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod netconf;
