@@ -109,3 +109,42 @@ fn lvm_and_md_raid_through_the_probe() {
         serde_json::json!(["/dev/loop0", "/dev/loop1"])
     );
 }
+
+/// The volume plan and the storage finding for AWS MGN over the same root:
+/// the volume group is one volume, each RAID member disk another, and
+/// /boot on md RAID is a warning.
+#[test]
+fn volume_plan_and_storage_finding() {
+    let dir = Scratch::new("storage-plan");
+    let bundle = dir.join("lvm.lift");
+    probe(Some(&fixture("storage-lvm")), &bundle, &["-q"]);
+    let report = report_json(&bundle, "aws-mgn");
+    let plan = report["volume_plan"].as_array().unwrap();
+    let vg = plan.iter().find(|v| v["source"] == "vg liftvg").unwrap();
+    assert_eq!(vg["allocated_bytes"], 125_829_120);
+    assert_eq!(vg["holds"], serde_json::json!(["/", "/srv"]));
+    for disk in ["sdb", "sdc"] {
+        let v = plan.iter().find(|v| v["source"] == disk).unwrap();
+        assert_eq!(
+            (v["kind"].as_str(), v["holds"][0].as_str()),
+            (Some("disk"), Some("/boot"))
+        );
+    }
+    let finding = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "cloud.storage-layout")
+        .unwrap();
+    assert_eq!(finding["severity"], "warning");
+    assert!(
+        finding["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/boot is on md RAID (sdb > sdb1 > md0)"),
+        "{}",
+        finding["detail"]
+    );
+    // No plan for the generic profile.
+    assert_eq!(report_json(&bundle, "generic")["volume_plan"], Value::Null);
+}

@@ -7,6 +7,7 @@
 //! OpenStack's flavours are only ever the user's).
 
 pub mod catalog;
+pub mod volumes;
 
 use serde::Serialize;
 
