@@ -64,7 +64,7 @@ impl StorageLayout {
         let Some(layout) = &host.storage else {
             return Finding::unknown(id, host, &[&sources::SYS_BLOCK, &sources::PROC_PARTITIONS]);
         };
-        let (mut warnings, mut blockers) = (Vec::new(), Vec::new());
+        let (mut warnings, mut blockers, mut undetermined) = (Vec::new(), Vec::new(), Vec::new());
         let mut remedies = Vec::new();
         for mount in ["/", "/boot"] {
             for disk in &layout.devices {
@@ -89,6 +89,9 @@ impl StorageLayout {
                         "{mount} is on md RAID ({names}): the target gives one volume per disk"
                     ));
                     remedies.push("move every member disk and keep the array, or dissolve it onto one disk before the migration".to_string());
+                }
+                if let Some(dm) = trail.iter().find(|d| d.kind == "dm") {
+                    undetermined.push(format!("{mount} is on device-mapper device {} whose kind (LVM, LUKS, multipath) the input does not say", dm.kernel_name));
                 }
                 if trail.iter().any(|d| d.kind == "mpath") {
                     warnings.push(format!("{mount} is on a multipath SAN LUN ({names})"));
@@ -118,6 +121,18 @@ impl StorageLayout {
                 warnings.push(format!("{} holds only swap", d.name));
                 remedies.push(format!("leave {} out of the migration and make swap on the target (a swap file, or the instance's own disk)", d.name));
             }
+        }
+        if blockers.is_empty() && !undetermined.is_empty() {
+            let detail = undetermined
+                .iter()
+                .chain(&warnings)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Finding::new(id, Severity::Unknown, detail).lacking(
+                host.sources
+                    .missing(&[&sources::DM_NAME, &sources::DM_SLAVES]),
+            );
         }
         let severity = if !blockers.is_empty() {
             Severity::Blocker
@@ -242,6 +257,16 @@ mod tests {
             f.detail
         );
         assert!(f.remediation.unwrap().contains("clevis"));
+    }
+
+    /// A root on device-mapper whose kind the input does not say (a
+    /// directory tree: no /sys) cannot be judged.
+    #[test]
+    fn an_unnamed_dm_root_is_unknown() {
+        let h = host_with(vec![dev("dm-0", "dm", 8 << 30, Some("/"), vec![])]);
+        let f = StorageLayout.check_for(&h, &crate::profile::Target::new(Profile::Ec2));
+        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
+        assert!(f.detail.contains("dm-0"), "{}", f.detail);
     }
 
     #[test]
