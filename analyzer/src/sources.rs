@@ -143,6 +143,7 @@ sources! {
     PRESSURE: "hw", File, ["/proc/pressure/{}"], "counters" => "host.utilization.since_boot";
     NET_DEV: "net", File, ["/proc/net/dev"], "counters" => "host.utilization.since_boot";
     // history
+    SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
     PROC_PARTITIONS: "storage", File, ["/proc/partitions"], "block_tables" => "host.storage";
     PROC_SWAPS: "storage", File, ["/proc/swaps"], "block_tables" => "host.storage.swaps";

@@ -557,6 +557,10 @@ pub const SPECS: &[Spec] = &[
                 "/var/log/sysstat/sa[0-9][0-9]",
                 "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]",
                 "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]",
+                // sa2's daily `sar -A` reports: the history of hosts whose
+                // binary files lift cannot read (CentOS 6).
+                "/var/log/sa/sar[0-9][0-9]",
+                "/var/log/sysstat/sar[0-9][0-9]",
             ],
             HISTORY_BUDGET,
             31,

@@ -212,3 +212,34 @@ fn since_boot_from_the_kernels_counters() {
         Value::Null
     );
 }
+
+/// A CentOS 6 host: sysstat 9.0's binary files (format 0x2170) cannot be
+/// read, so the history comes from sa2's text report beside them, and the
+/// notes say why the binary file was not used.
+#[test]
+fn centos6_history_from_the_text_reports() {
+    let dir = Scratch::new("utilization-text");
+    let root = dir.join("root");
+    let sa = root.join("var/log/sa");
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::copy(fixture("sysstat/data-9.1.5"), sa.join("sa21")).unwrap();
+    std::fs::copy(fixture("sysstat/sar-9.1.6-expected.txt"), sa.join("sar21")).unwrap();
+    let bundle = dir.join("c6.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let report = report_json(&bundle, "generic");
+    let util = &report["host"]["utilization"];
+    assert_eq!(
+        util["source"], "sysstat's sar text reports (the host's local time)",
+        "{util}"
+    );
+    assert_eq!(util["files"], serde_json::json!(["/var/log/sa/sar21"]));
+    // sysstat's expected `sar -A` of its 9.1.6 file: one interval, %idle
+    // 99.37 and %iowait 0.38.
+    assert_eq!(util["window"]["samples"], 1);
+    assert_eq!(util["cpu_busy_percent"]["peak"], 0.25);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("/var/log/sa/sa21") && notes.contains("0x2170"),
+        "{notes}"
+    );
+}

@@ -7,6 +7,7 @@
 
 use super::facts::Facts;
 use super::since_boot::{self, SinceBoot};
+use crate::parse::sar_text;
 use crate::parse::sysstat::{self, Interval};
 use crate::sources as src;
 use lift_bundle::Timestamp;
@@ -126,6 +127,50 @@ pub fn utilization(
 
 /// The sysstat history's summary; None when the host keeps none.
 fn history(f: &Facts<'_>) -> Option<Utilization> {
+    binary_history(f).or_else(|| text_history(f))
+}
+
+/// One sample of the history, whichever file it came from.
+struct Point {
+    /// End of the sample, seconds since the epoch.
+    time: u64,
+    seconds: u64,
+    busy: Option<f64>,
+    iowait: Option<f64>,
+    memory: Option<f64>,
+    load: Option<f64>,
+}
+
+/// The newest 31 days of points, summarised; files newest first.
+fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Option<Utilization> {
+    let newest = points.iter().map(|p| p.time).max()?;
+    let oldest_kept = newest.saturating_sub(WINDOW_SECONDS);
+    points.retain(|p| p.time >= oldest_kept);
+    points.sort_by_key(|p| p.time);
+    points.dedup_by_key(|p| p.time);
+    let (first, last) = (points.first()?, points.last()?);
+    let from = first.time.saturating_sub(first.seconds);
+    let of =
+        |pick: fn(&Point) -> Option<f64>| Summary::of(points.iter().filter_map(pick).collect());
+    Some(Utilization {
+        source,
+        window: Window {
+            from: Some(at(from)),
+            to: Some(at(last.time)),
+            days: round2((last.time - from) as f64 / 86400.0),
+            samples: points.len(),
+        },
+        cpu_busy_percent: of(|p| p.busy),
+        cpu_iowait_percent: of(|p| p.iowait),
+        memory_used_percent: of(|p| p.memory),
+        load_1: of(|p| p.load),
+        files,
+        since_boot: None,
+    })
+}
+
+/// sysstat's binary files.
+fn binary_history(f: &Facts<'_>) -> Option<Utilization> {
     let mut files: Vec<(u64, String, sysstat::SaFile)> = Vec::new();
     for path in f.glob(&src::SYSSTAT_HISTORY) {
         let Some(partial) = f.parse_at(&src::SYSSTAT_HISTORY, &path, sysstat::parse) else {
@@ -139,56 +184,67 @@ fn history(f: &Facts<'_>) -> Option<Utilization> {
         files.push((newest, path, parsed));
     }
     files.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let newest = files.first()?.0;
-    let oldest_kept = newest.saturating_sub(WINDOW_SECONDS);
-    let mut intervals: Vec<Interval> = files
-        .iter()
-        .flat_map(|(_, _, file)| file.intervals())
-        .filter(|i| i.time >= oldest_kept && i.time <= newest)
-        .collect();
-    intervals.sort_by_key(|i| i.time);
-    intervals.dedup_by_key(|i| i.time);
-    let (first, last) = (intervals.first()?, intervals.last()?);
-    let from = first.time.saturating_sub(first.seconds as u64);
     let memory = |i: &Interval| {
         let m = i.memory?;
         (m.total > 0).then(|| 100.0 * m.total.saturating_sub(m.available) as f64 / m.total as f64)
     };
+    let points: Vec<Point> = files
+        .iter()
+        .flat_map(|(_, _, file)| file.intervals())
+        .map(|i| Point {
+            time: i.time,
+            seconds: i.seconds as u64,
+            busy: i.cpu.map(|c| c.busy()),
+            iowait: i.cpu.map(|c| c.iowait),
+            memory: memory(&i),
+            load: i.queue.map(|q| f64::from(q.load_1) / 100.0),
+        })
+        .collect();
     let versions: std::collections::BTreeSet<&str> =
         files.iter().map(|(_, _, f)| f.version.as_str()).collect();
-    Some(Utilization {
-        source: format!(
-            "sysstat {}",
-            versions.into_iter().collect::<Vec<_>>().join(", ")
-        ),
-        window: Window {
-            from: Some(at(from)),
-            to: Some(at(last.time)),
-            days: round2((last.time - from) as f64 / 86400.0),
-            samples: intervals.len(),
-        },
-        cpu_busy_percent: Summary::of(
-            intervals
-                .iter()
-                .filter_map(|i| Some(i.cpu?.busy()))
-                .collect(),
-        ),
-        cpu_iowait_percent: Summary::of(
-            intervals
-                .iter()
-                .filter_map(|i| Some(i.cpu?.iowait))
-                .collect(),
-        ),
-        memory_used_percent: Summary::of(intervals.iter().filter_map(memory).collect()),
-        load_1: Summary::of(
-            intervals
-                .iter()
-                .filter_map(|i| Some(f64::from(i.queue?.load_1) / 100.0))
-                .collect(),
-        ),
-        files: files.into_iter().map(|(_, path, _)| path).collect(),
-        since_boot: None,
-    })
+    let source = format!(
+        "sysstat {}",
+        versions.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    summarise(
+        points,
+        source,
+        files.into_iter().map(|(_, path, _)| path).collect(),
+    )
+}
+
+/// sa2's daily text reports, where no binary file could be read (sysstat
+/// 9.0 on CentOS 6): their times are the host's local clock.
+fn text_history(f: &Facts<'_>) -> Option<Utilization> {
+    let mut points = Vec::new();
+    let mut files = Vec::new();
+    for path in f.glob(&src::SAR_TEXT) {
+        let Some(partial) = f.parse_at(&src::SAR_TEXT, &path, sar_text::parse) else {
+            continue;
+        };
+        for e in partial.errors {
+            f.problem(&path, e.to_string());
+        }
+        let mut previous: Option<u64> = None;
+        for s in partial.value {
+            points.push(Point {
+                time: s.time,
+                seconds: previous.map_or(0, |p| s.time.saturating_sub(p)),
+                busy: s.busy_percent,
+                iowait: s.iowait_percent,
+                memory: s.memory_used_percent,
+                load: s.load_1,
+            });
+            previous = Some(s.time);
+        }
+        files.push(path);
+    }
+    files.reverse();
+    summarise(
+        points,
+        "sysstat's sar text reports (the host's local time)".into(),
+        files,
+    )
 }
 
 #[cfg(test)]

@@ -122,6 +122,7 @@ pub mod proc_pid;
 pub mod proc_version;
 pub mod release_files;
 pub mod rpmdb;
+pub mod sar_text;
 pub mod sos;
 pub mod sudoers;
 pub mod sysstat;
