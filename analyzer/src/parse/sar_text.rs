@@ -6,7 +6,7 @@
 //! Sample (sysstat 9.1.6's test data through `sar -A`, C locale):
 //!
 //! ```text
-//! Linux 4.4.14-200.fc22.x86_64 (kluane.home) 	01/21/17 	_x86_64_	(8 CPU)
+//! Linux 4.4.14-200.fc22.x86_64 (kluane.home)     01/21/17     _x86_64_    (8 CPU)
 //!
 //! 08:17:01        CPU      %usr     %nice      %sys   %iowait    %steal ... %idle
 //! 08:17:02        all      0.13      0.00      0.13      0.38      0.00 ... 99.37
