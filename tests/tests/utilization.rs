@@ -70,6 +70,13 @@ fn a_month_of_history_from_a_tree_and_a_bundle() {
     assert_eq!(util["source"], "sysstat 11.6.5, 12.6.1", "{util}");
     assert_eq!(util["files"][0], "/var/log/sysstat/sa07");
     assert_agrees(util, &sadf_busy(&sadf_fixture("data-debian12-12.6.1")));
+    // One day of history: its own summary, for the chart.
+    assert_eq!(util["daily"].as_array().unwrap().len(), 1);
+    assert_eq!(util["daily"][0]["date"], "2026-12-07");
+    assert_eq!(
+        util["daily"][0]["cpu_busy_percent"],
+        util["cpu_busy_percent"]
+    );
     let said = from_tree["notes"].as_array().unwrap().iter().any(|n| {
         let n = n.as_str().unwrap_or("");
         n.contains("/var/log/sysstat/sa05") && n.contains("not a sysstat file")

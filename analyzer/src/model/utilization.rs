@@ -30,8 +30,21 @@ pub struct Utilization {
     pub load_1: Option<Summary>,
     /// The history files read, newest first.
     pub files: Vec<String>,
+    /// Each day of the history, oldest first: what the charts draw.
+    pub daily: Vec<Day>,
     /// The kernel's counters since boot, where the input has them.
     pub since_boot: Option<SinceBoot>,
+}
+
+/// One day (UTC, or the host's local time for text reports) of history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Day {
+    /// `2026-11-30`
+    pub date: String,
+    pub samples: usize,
+    pub cpu_busy_percent: Option<Summary>,
+    pub memory_used_percent: Option<Summary>,
+    pub load_1: Option<Summary>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,6 +132,7 @@ pub fn utilization(
                 memory_used_percent: None,
                 load_1: None,
                 files: Vec::new(),
+                daily: Vec::new(),
                 since_boot: Some(b),
             })
         }
@@ -152,6 +166,21 @@ fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Opti
     let from = first.time.saturating_sub(first.seconds);
     let of =
         |pick: fn(&Point) -> Option<f64>| Summary::of(points.iter().filter_map(pick).collect());
+    let daily = points
+        .chunk_by(|a, b| a.time / 86_400 == b.time / 86_400)
+        .map(|day| {
+            let of = |pick: fn(&Point) -> Option<f64>| {
+                Summary::of(day.iter().filter_map(pick).collect())
+            };
+            Day {
+                date: at(day[0].time)[..10].to_string(),
+                samples: day.len(),
+                cpu_busy_percent: of(|p| p.busy),
+                memory_used_percent: of(|p| p.memory),
+                load_1: of(|p| p.load),
+            }
+        })
+        .collect();
     Some(Utilization {
         source,
         window: Window {
@@ -165,6 +194,7 @@ fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Opti
         memory_used_percent: of(|p| p.memory),
         load_1: of(|p| p.load),
         files,
+        daily,
         since_boot: None,
     })
 }

@@ -40,6 +40,7 @@ fn history(cpu_p95: f64, memory_p95: f64) -> Utilization {
         memory_used_percent: s(memory_p95),
         load_1: None,
         files: Vec::new(),
+        daily: Vec::new(),
         since_boot: None,
     }
 }
