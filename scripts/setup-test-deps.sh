@@ -12,7 +12,9 @@
 # tests/tests/faults.rs), Debian's sosreport (a real sosreport in
 # tests/tests/sosreport.rs), and python3-bsddb3 with db5.3-util (Berkeley DB
 # rpm databases made and dumped in analyzer/src/parse/rpmdb tests), and GNU
-# time (the probe's peak RSS in tests/tests/probe_memory.rs). Under CI=true a
+# time (the probe's peak RSS in tests/tests/probe_memory.rs), and sysstat
+# (sadc and sadf, held against lift's history reader in
+# tests/tests/utilization.rs). Under CI=true a
 # test whose tool is missing fails.
 set -eu
 SUDO=""
@@ -32,6 +34,7 @@ command -v python3 >/dev/null 2>&1 || missing="$missing python3"
 command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
 [ -x /usr/bin/time ] || missing="$missing time"
+[ -x /usr/lib/sysstat/sadc ] || missing="$missing sysstat"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     # shellcheck disable=SC2086

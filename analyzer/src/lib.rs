@@ -20,6 +20,7 @@ pub mod profile;
 pub mod render;
 pub mod report;
 pub mod rules;
+pub mod sizing;
 pub mod snapshot;
 pub mod sources;
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use lift::cli::bundle;
 use lift::cli::terminal::escape;
@@ -24,6 +24,57 @@ use lift::rules::Readiness;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// What sizing chooses from (`report` and `check`).
+#[derive(Args)]
+struct SizingArgs {
+    /// Instance types or flavours to size from, as CSV (name, vcpus,
+    /// memory_gib; arch and family when present): replaces the shipped EC2
+    /// or Azure list, and is the only one OpenStack has.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Percent added to the measured use before a right size is chosen.
+    #[arg(long, value_name = "PERCENT", default_value_t = 30)]
+    headroom: u32,
+}
+
+impl SizingArgs {
+    /// The choice, the catalog read once for the process.
+    fn choice(&self) -> Result<lift::sizing::Choice> {
+        let catalog = match &self.catalog {
+            None => None,
+            Some(path) => {
+                let text = read_capped(path, lift::sizing::catalog::MAX_BYTES)?;
+                let c = lift::sizing::Catalog::parse(&path.display().to_string(), &text)?;
+                Some(&*Box::leak(Box::new(c)))
+            }
+        };
+        if self.headroom > 1000 {
+            bail!(
+                "--headroom takes a percentage from 0 to 1000, not {}",
+                self.headroom
+            );
+        }
+        Ok(lift::sizing::Choice {
+            catalog,
+            headroom_percent: self.headroom,
+        })
+    }
+}
+
+/// A small text file, refused past `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).with_context(|| format!("{}", path.display()))?;
+    let mut text = String::new();
+    file.take(cap + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+    if text.len() as u64 > cap {
+        bail!("{}: larger than {cap} bytes", path.display());
+    }
+    Ok(text)
 }
 
 #[derive(Subcommand)]
@@ -44,6 +95,8 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        #[command(flatten)]
+        sizing: SizingArgs,
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read.
@@ -58,6 +111,8 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        #[command(flatten)]
+        sizing: SizingArgs,
     },
     /// Reports for many bundles at once, with a fleet overview, exports and
     /// a dependency map, in DIR (see docs/fleet.md).
@@ -232,8 +287,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             firewall,
         } => {
             let target = Target {
-                profile: profile(&name)?,
                 firewall,
+                ..Target::new(profile(&name)?)
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let (a, b) = (
@@ -258,10 +313,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             output,
             firewall,
+            sizing,
         } => {
             let target = Target {
-                profile: profile(&name)?,
                 firewall,
+                sizing: sizing.choice()?,
+                ..Target::new(profile(&name)?)
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let snap = lift::snapshot::open(&input)?;
@@ -278,10 +335,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             profile: name,
             fail_on,
             firewall,
+            sizing,
         } => {
             let target = Target {
-                profile: profile(&name)?,
                 firewall,
+                sizing: sizing.choice()?,
+                ..Target::new(profile(&name)?)
             };
             let snap = match lift::snapshot::open(&input) {
                 Ok(s) => s,
@@ -350,8 +409,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             firewall,
         } => {
             let target = Target {
-                profile: profile(&target)?,
                 firewall,
+                ..Target::new(profile(&target)?)
             };
             if !serve {
                 bail!("the batch worker only serves (--serve)");

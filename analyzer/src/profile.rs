@@ -98,6 +98,8 @@ pub struct Target {
     /// The migration is asked to keep a firewall: iptables and ip6tables
     /// stay enabled on the target (`--firewall`).
     pub firewall: bool,
+    /// The catalog and headroom sizing uses (`--catalog`, `--headroom`).
+    pub sizing: crate::sizing::Choice,
 }
 
 /// A service state the migration sets on the target.
@@ -224,6 +226,7 @@ impl Target {
         Target {
             profile,
             firewall: false,
+            sizing: crate::sizing::Choice::default(),
         }
     }
 

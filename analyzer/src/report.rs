@@ -40,6 +40,12 @@ pub struct Report {
     /// The packages behind the host's services, running ones first: what
     /// must work on the target.
     pub important_components: Vec<Component>,
+    /// What to provision on the target; null for a profile with no
+    /// catalog (generic, and openstack without `--catalog`).
+    pub sizing: Option<crate::sizing::Sizing>,
+    /// The volumes to create on the target; null for generic, or where the
+    /// storage layout is not known.
+    pub volume_plan: Option<Vec<crate::sizing::volumes::PlannedVolume>>,
     /// Every source the model read, with its state and evidence.
     pub sources: model::Ledger,
 }
@@ -150,6 +156,8 @@ impl Report {
             readiness: eval.readiness,
             findings: eval.findings,
             notes,
+            sizing: crate::sizing::size(&host, profile, &target.sizing),
+            volume_plan: crate::sizing::volumes::plan(&host, profile),
             sources: host.sources.clone(),
             host,
         }

@@ -134,9 +134,26 @@ sources! {
     FSTAB: "storage", File, ["/etc/fstab"], "fstab" => "host.fstab";
     AUTO_MASTER: "storage", File, ["/etc/auto.master"], "autofs" => "host.fstab.nfs";
     AUTOFS_MAP: "storage", File, ["/etc/auto.*"], "autofs" => "host.fstab.nfs";
-    SYS_BLOCK: "storage", Listing, ["/sys/block"], "listing" => "host.multipath";
+    SYS_BLOCK: "storage", Listing, ["/sys/block"], "listing" => "host.multipath, host.storage";
     DM_NAME: "storage", File, ["/sys/block/{}/dm/name"], "one line" => "host.multipath";
     DM_SLAVES: "storage", Listing, ["/sys/block/{}/slaves"], "listing" => "host.multipath";
+    PROC_STAT: "hw", File, ["/proc/stat"], "counters" => "host.utilization.since_boot";
+    DISKSTATS: "hw", File, ["/proc/diskstats"], "counters" => "host.utilization.since_boot";
+    VMSTAT: "hw", File, ["/proc/vmstat"], "counters" => "host.utilization.since_boot";
+    PRESSURE: "hw", File, ["/proc/pressure/{}"], "counters" => "host.utilization.since_boot";
+    NET_DEV: "net", File, ["/proc/net/dev"], "counters" => "host.utilization.since_boot";
+    // history
+    SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
+    SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
+    PROC_PARTITIONS: "storage", File, ["/proc/partitions"], "block_tables" => "host.storage";
+    PROC_SWAPS: "storage", File, ["/proc/swaps"], "block_tables" => "host.storage.swaps";
+    MDSTAT: "storage", File, ["/proc/mdstat"], "block_tables" => "host.storage";
+    CRYPTTAB: "storage", File, ["/etc/crypttab"], "block_tables" => "host.storage";
+    LVM_BACKUP: "storage", File, ["/etc/lvm/backup/*"], "lvm_meta" => "host.storage.volume_groups";
+    SYS_BLOCK_SIZE: "storage", File, ["/sys/block/{}/size"], "one line" => "host.storage";
+    SYS_PART_START: "storage", File, ["/sys/block/{}/{}/start"], "one line" => "host.storage";
+    SYS_DEVICE_VENDOR: "storage", File, ["/sys/block/{}/device/vendor"], "one line" => "host.storage";
+    SYS_DEVICE_MODEL: "storage", File, ["/sys/block/{}/device/model"], "one line" => "host.storage";
     MULTIPATH_CONF: "storage", Presence, ["/etc/multipath.conf"], "presence" => "host.multipath";
     MULTIPATH_CONF_WWIDS: "storage", File, ["/etc/multipath.conf"], "deps::multipath" => "host.dependencies";
     MULTIPATH_BINDINGS: "storage", File, ["/etc/multipath/bindings"], "deps::multipath" => "host.dependencies";

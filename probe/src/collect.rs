@@ -136,6 +136,7 @@ impl<'r, W: Write> Collector<'r, W> {
                         self.walk(d.as_bytes(), depth, take)?;
                     }
                 }
+                Item::Newest(patterns, budget, days) => self.newest(patterns, budget, days)?,
                 Item::Live(which) => live(self, which)?,
             }
         }
@@ -161,6 +162,42 @@ impl<'r, W: Write> Collector<'r, W> {
             return false;
         }
         true
+    }
+
+    /// A history's daily files, newest first: whole while `budget` lasts
+    /// and no more than `days` older than the newest; the others recorded
+    /// by their metadata, with one note saying why.
+    fn newest(&mut self, patterns: &[&str], budget: u64, days: u64) -> io::Result<()> {
+        let mut found = Vec::new();
+        for p in patterns {
+            for path in self.expand(p.as_bytes())? {
+                if let Ok(meta) = self.root.lstat(&path) {
+                    found.push((rootfs::mtime(&meta), meta.size(), path));
+                }
+            }
+        }
+        found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.2.cmp(&b.2)));
+        let oldest = found
+            .first()
+            .map_or(0, |f| f.0.saturating_sub(days as i64 * 86_400));
+        let (mut left, mut left_out) = (budget, 0u64);
+        for (mtime, size, path) in found {
+            if mtime >= oldest && size <= left {
+                left -= size;
+                self.capture(&path, Take::Content)?;
+            } else {
+                left_out += 1;
+                self.capture(&path, Take::Meta)?;
+            }
+        }
+        if left_out > 0 {
+            let msg = format!(
+                "{left_out} older history files recorded by metadata only (budget {} MiB, {days} days)",
+                budget >> 20
+            );
+            self.note(NoteKind::Other, None, msg)?;
+        }
+        Ok(())
     }
 
     /// Expands a pattern into existing logical paths (sorted, bounded).

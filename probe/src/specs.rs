@@ -27,6 +27,10 @@ pub enum Item {
     /// Directories walked to `depth`, every directory listed and every file
     /// taken as `Take` says; symlinks are recorded, never followed.
     Tree(&'static [&'static str], u32, Take),
+    /// A history kept in daily files (or globs): newest first by
+    /// modification time, whole files while the byte budget lasts and none
+    /// older than `days` before the newest; the rest by metadata only.
+    Newest(&'static [&'static str], u64, u64),
     /// A system-call fact or a collector that needs more than paths.
     Live(Live),
 }
@@ -62,6 +66,9 @@ pub struct Spec {
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
+/// sysstat's files of a month: 31 days of `sadc -S DISK` every ten
+/// minutes on a small server are about 20 MiB, and they compress tenfold.
+pub const HISTORY_BUDGET: u64 = 32 * MIB;
 
 use Item::*;
 use Take::*;
@@ -103,6 +110,13 @@ pub const SPECS: &[Spec] = &[
                     "/proc/meminfo",
                     "/proc/uptime",
                     "/proc/loadavg",
+                    // Counters since boot, for average use (issue 27).
+                    "/proc/stat",
+                    "/proc/diskstats",
+                    "/proc/vmstat",
+                    "/proc/pressure/cpu",
+                    "/proc/pressure/io",
+                    "/proc/pressure/memory",
                     // Never serials or UUIDs: only what names the platform.
                     "/sys/class/dmi/id/sys_vendor",
                     "/sys/class/dmi/id/product_name",
@@ -140,6 +154,13 @@ pub const SPECS: &[Spec] = &[
                     "/sys/block/*/removable",
                     "/sys/block/*/ro",
                     "/sys/block/*/queue/rotational",
+                    // The storage layout (issue 27): partitions' start and
+                    // size, sector size, and what the disk is.
+                    "/sys/block/*/*/start",
+                    "/sys/block/*/*/size",
+                    "/sys/block/*/queue/logical_block_size",
+                    "/sys/block/*/device/vendor",
+                    "/sys/block/*/device/model",
                     "/sys/block/*/dm/name",
                     "/sys/block/*/slaves/*",
                     "/etc/multipath.conf",
@@ -525,6 +546,28 @@ pub const SPECS: &[Spec] = &[
         max_entries: 5000,
     },
     // Last, so that it skips every file another spec already took whole.
+    // How busy the host has been: sysstat's daily binary files (issue 27),
+    // a month at most, within a budget of their own. They hold counters,
+    // device and interface names and the hostname; nothing secret.
+    Spec {
+        id: "history",
+        items: &[Newest(
+            &[
+                "/var/log/sa/sa[0-9][0-9]",
+                "/var/log/sysstat/sa[0-9][0-9]",
+                "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]",
+                "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]",
+                // sa2's daily `sar -A` reports: the history of hosts whose
+                // binary files lift cannot read (CentOS 6).
+                "/var/log/sa/sar[0-9][0-9]",
+                "/var/log/sysstat/sar[0-9][0-9]",
+            ],
+            HISTORY_BUDGET,
+            31,
+        )],
+        file_cap: HISTORY_BUDGET,
+        max_entries: 200,
+    },
     Spec {
         id: "etc",
         items: &[Tree(&["/etc"], 16, Digest)],
@@ -564,6 +607,11 @@ pub fn table() -> String {
                 Files(p, t) => ("files", format!("{t:?}"), p),
                 Listing(p) => ("listing", "Meta".into(), p),
                 Tree(p, depth, t) => ("tree", format!("{t:?}, depth {depth}"), p),
+                Newest(p, budget, days) => (
+                    "newest",
+                    format!("Content, {} MiB, {days} days", budget / MIB),
+                    p,
+                ),
                 Live(l) => {
                     out.push_str(&format!("{}\tlive\t-\t{l:?}\n", spec.id));
                     continue;
@@ -601,6 +649,7 @@ mod tests {
             "users",
             "sched",
             "deps",
+            "history",
             "etc",
         ];
         assert_eq!(ids, design);
@@ -611,7 +660,7 @@ mod tests {
         for spec in SPECS {
             for item in spec.items {
                 let paths: &[&str] = match item {
-                    Files(p, _) | Listing(p) | Tree(p, _, _) => p,
+                    Files(p, _) | Listing(p) | Tree(p, _, _) | Newest(p, _, _) => p,
                     Live(_) => &[],
                 };
                 for p in paths {

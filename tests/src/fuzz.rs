@@ -16,7 +16,7 @@ use lift::parse::rpmdb::{self, bdb, ndb};
 use lift::parse::{
     apk, autofs, boot_sector, cpuinfo, dpkg_list, dpkg_status, efivar, fstab, grub, if_inet6,
     inittab, meminfo, mountinfo, os_release, pacman, pidfile, proc_misc, proc_net, proc_pid,
-    proc_version, release_files, sudoers, systemd_unit, sysv, upstart, version_cmp,
+    proc_version, release_files, sudoers, sysstat as sa, systemd_unit, sysv, upstart, version_cmp,
 };
 use lift::parse::{openrc, sos};
 use lift::snapshot::archive;
@@ -34,6 +34,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("rpm_bdb", rpm_bdb),
     ("rpm_ndb", rpm_ndb),
     ("dpkg_status", dpkg_status),
+    ("sysstat", sysstat),
     ("other_packages", other_packages),
     ("version_cmp", version_cmp),
     ("systemd_unit", systemd_unit),
@@ -148,6 +149,14 @@ pub fn rpm_ndb(data: &[u8]) {
 pub fn dpkg_status(data: &[u8]) {
     let _ = dpkg_status::parse(data);
     let _ = dpkg_status::parse_status_d(data);
+}
+
+/// sysstat's binary daily files: never a panic, and the intervals of
+/// whatever was read computed without overflow.
+pub fn sysstat(data: &[u8]) {
+    if let Ok(p) = sa::parse(data) {
+        let _ = p.value.intervals();
+    }
 }
 
 /// The package formats without a target of their own: apk's installed

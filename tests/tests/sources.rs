@@ -63,7 +63,7 @@ fn covered(src: &Source, path: &str, items: &[Item]) -> bool {
     let mine = items.iter().filter(|i| i.spec == src.spec);
     let covers = |i: &Item| match (src.how, i.kind.as_str()) {
         (How::Fact(live) | How::LiveFile(live), "live") => i.path == live,
-        (How::File, "files") => glob_names(&i.path, path),
+        (How::File, "files" | "newest") => glob_names(&i.path, path),
         (How::Listing, "listing") => glob_names(&i.path, path),
         // A tree lists every directory and takes every file under it.
         (How::File | How::Listing | How::Presence, "tree") => {

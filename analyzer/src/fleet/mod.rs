@@ -54,8 +54,8 @@ pub struct Options {
 impl Options {
     fn target(&self) -> crate::profile::Target {
         crate::profile::Target {
-            profile: self.profile,
             firewall: self.firewall,
+            ..crate::profile::Target::new(self.profile)
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod egress;
 pub mod facts;
 mod interfaces;
 mod kernel_src;
+pub mod layout;
 mod links;
 mod multipath;
 mod netfs;
@@ -17,12 +18,14 @@ mod packages;
 mod platform;
 pub mod processes;
 pub mod services;
+pub mod since_boot;
 pub mod sockets;
 mod sos;
 mod storage;
 mod sudo;
 mod system;
 mod tools;
+pub mod utilization;
 
 pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
@@ -91,6 +94,12 @@ pub struct Host {
     pub egress: egress::Egress,
     /// What the configuration says the host needs from its network.
     pub dependencies: Vec<Dependency>,
+    /// Block devices as a tree, LVM volume groups and swaps; None when
+    /// neither /sys/block nor /proc/partitions was captured.
+    pub storage: Option<layout::StorageLayout>,
+    /// How busy the host has been, from the history it keeps (sysstat);
+    /// None when it keeps none.
+    pub utilization: Option<utilization::Utilization>,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -116,6 +125,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     }
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
+    let uptime_seconds = system::uptime_seconds(&f);
     let mut host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
@@ -130,7 +140,12 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         os: system::os(&f),
         kernel,
         memory: system::memory(&f),
-        uptime_seconds: system::uptime_seconds(&f),
+        utilization: utilization::utilization(
+            &f,
+            uptime_seconds,
+            snap.provenance().header.as_ref().map(|h| h.started_at.secs),
+        ),
+        uptime_seconds,
         mounts: storage::mounts(&f),
         boot: boot::boot(&f),
         virtualization: platform::virtualization(&f, cpu.as_ref().map(|c| c.hypervisor_flag)),
@@ -143,9 +158,11 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
+        storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
     };
+    host.storage = layout::layout(&f, host.mounts.as_deref());
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());

@@ -93,7 +93,9 @@ pub(crate) fn host_sample(path: &str) -> Vec<u8> {
 
 pub mod apk;
 pub mod autofs;
+pub mod block_tables;
 pub mod boot_sector;
+pub mod counters;
 pub mod cpuinfo;
 pub mod deps;
 pub mod dpkg_list;
@@ -105,6 +107,7 @@ pub mod fstab;
 pub mod grub;
 pub mod if_inet6;
 pub mod inittab;
+pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod netconf;
@@ -119,8 +122,10 @@ pub mod proc_pid;
 pub mod proc_version;
 pub mod release_files;
 pub mod rpmdb;
+pub mod sar_text;
 pub mod sos;
 pub mod sudoers;
+pub mod sysstat;
 pub mod systemd_unit;
 pub mod sysv;
 pub mod upstart;

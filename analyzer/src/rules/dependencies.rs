@@ -134,13 +134,7 @@ impl Rule for NetworkDependencies {
     }
 
     fn check(&self, host: &Host) -> Finding {
-        self.check_for(
-            host,
-            &Target {
-                profile: Profile::Generic,
-                firewall: false,
-            },
-        )
+        self.check_for(host, &Target::new(Profile::Generic))
     }
 
     fn check_for(&self, host: &Host, target: &Target) -> Finding {
@@ -237,13 +231,7 @@ mod tests {
     }
 
     fn on(profile: Profile, host: &Host) -> Finding {
-        NetworkDependencies.check_for(
-            host,
-            &Target {
-                profile,
-                firewall: false,
-            },
-        )
+        NetworkDependencies.check_for(host, &Target::new(profile))
     }
 
     #[test]

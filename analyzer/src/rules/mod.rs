@@ -210,6 +210,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &cloud::Drivers,
     &cloud::Adjtime,
     &cloud::BootRewrite,
+    &cloud::StorageLayout,
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -34,6 +34,7 @@ pub fn title(id: &str) -> &'static str {
         "cloud.drivers" => "Disk and network drivers for the target",
         "cloud.adjtime" => "/etc/adjtime",
         "cloud.boot-rewrite" => "Boot configuration and initramfs",
+        "cloud.storage-layout" => "Storage the target's volumes change",
         _ => UNTITLED,
     }
 }

@@ -13,6 +13,7 @@
 mod addr;
 mod forms;
 mod learn;
+mod sysstat;
 mod text;
 
 use std::collections::BTreeMap;
@@ -231,6 +232,9 @@ impl Redactor {
             // `is_binary_database`), or a text file past 16 MiB: about
             // packages, not this host. Only its path can name something.
             Record::Chunk(mut c) => {
+                if c.offset == 0 && sysstat::is_history(&c.path.0) {
+                    c.data = self.sysstat(&c.data.0).into();
+                }
                 c.path = self.path(&c.path);
                 Record::Chunk(c)
             }
@@ -294,6 +298,9 @@ impl Redactor {
     }
 
     fn content(&mut self, path: &[u8], data: &[u8]) -> Vec<u8> {
+        if sysstat::is_history(path) {
+            return self.sysstat(data);
+        }
         if let Some(kind) = text::proc_net(path) {
             let data = self.keywords(data);
             return text::proc_net_hex(self, kind, &data);
@@ -313,6 +320,23 @@ impl Redactor {
             text::Mode::Text
         };
         self.scan(data, mode)
+    }
+
+    /// A sysstat file: its header's host name replaced in place; an
+    /// unknown header is withheld rather than passed on unread.
+    fn sysstat(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = data.to_vec();
+        match sysstat::nodename_field(data) {
+            Some(field) => {
+                let old = sysstat::nodename(data, field.clone());
+                // The file may be older than a rename: its name is learnt too.
+                self.learn_name(&old);
+                let name = self.text(&old);
+                sysstat::replace_nodename(&mut out, field, &name);
+                out
+            }
+            None => Vec::new(),
+        }
     }
 
     fn scan(&mut self, data: &[u8], mode: text::Mode) -> Vec<u8> {

@@ -208,8 +208,8 @@ mod tests {
     fn a_requested_firewall_enables_iptables() {
         let h = host_of(&fixture("centos6-sysv"));
         let firewall = Target {
-            profile: Profile::Ec2,
             firewall: true,
+            ..Target::new(Profile::Ec2)
         };
         // CentOS 6's sshd and iptables are already enabled: nothing changes.
         let f = ServiceChanges.check_for(&h, &firewall);

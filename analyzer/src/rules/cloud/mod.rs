@@ -8,11 +8,13 @@ mod boot;
 mod changes;
 mod drivers;
 mod network;
+mod storage;
 
 pub use boot::Bootloader;
 pub use changes::{Adjtime, BootRewrite, InjectedPackages, ServiceChanges};
 pub use drivers::Drivers;
 pub use network::{DhcpIp, NfsFstab, StaticIp};
+pub use storage::StorageLayout;
 
 pub use crate::profile::CLOUDS;
 

@@ -1,0 +1,252 @@
+//! `host.utilization` from the history sysstat keeps on the host: read
+//! from a directory tree and through the probe alike, held against what
+//! sysstat's own `sadf -j` says of the same files, and redacted without
+//! losing it.
+
+use std::path::Path;
+use std::process::Command;
+
+use lift_tests::{
+    contains, decompressed, fixture, on_path, probe, report_json, require, run, Scratch,
+};
+use serde_json::Value;
+
+/// A root whose /var/log/sysstat holds `files` (fixture name, day).
+fn root_with(dir: &Scratch, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let root = dir.join("root");
+    let history = root.join("var/log/sysstat");
+    std::fs::create_dir_all(&history).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "vm\n").unwrap();
+    for (name, day) in files {
+        std::fs::copy(
+            fixture(&format!("sysstat/{name}")),
+            history.join(format!("sa{day}")),
+        )
+        .unwrap();
+    }
+    root
+}
+
+/// sar's busy share (100 - idle - iowait) of each interval sadf printed.
+fn sadf_busy(json: &Value) -> Vec<f64> {
+    json["sysstat"]["hosts"][0]["statistics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let cpu = &s["cpu-load"][0];
+            100.0 - cpu["idle"].as_f64().unwrap() - cpu["iowait"].as_f64().unwrap()
+        })
+        .collect()
+}
+
+fn sadf_fixture(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(fixture(&format!("sysstat/{name}.sadf-j.json"))).unwrap())
+        .unwrap()
+}
+
+fn assert_agrees(util: &Value, busy: &[f64]) {
+    assert_eq!(util["window"]["samples"], busy.len(), "{util}");
+    let peak = busy.iter().cloned().fold(f64::MIN, f64::max);
+    let got = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
+    assert!((got - peak).abs() < 0.02, "peak {got} vs sadf {peak}");
+    let mean = busy.iter().sum::<f64>() / busy.len() as f64;
+    let got = util["cpu_busy_percent"]["mean"].as_f64().unwrap();
+    assert!((got - mean).abs() < 0.02, "mean {got} vs sadf {mean}");
+}
+
+#[test]
+fn a_month_of_history_from_a_tree_and_a_bundle() {
+    let dir = Scratch::new("utilization");
+    // sa21 is years older than sa07: outside the month it is left out.
+    let root = root_with(
+        &dir,
+        &[("data-debian12-12.6.1", "07"), ("data-11.6.5", "21")],
+    );
+    std::fs::write(root.join("var/log/sysstat/sa05"), b"not a sysstat file").unwrap();
+    let from_tree = report_json(&root, "generic");
+    let util = &from_tree["host"]["utilization"];
+    assert_eq!(util["source"], "sysstat 11.6.5, 12.6.1", "{util}");
+    assert_eq!(util["files"][0], "/var/log/sysstat/sa07");
+    assert_agrees(util, &sadf_busy(&sadf_fixture("data-debian12-12.6.1")));
+    // One day of history: its own summary, for the chart.
+    assert_eq!(util["daily"].as_array().unwrap().len(), 1);
+    assert_eq!(util["daily"][0]["date"], "2026-12-07");
+    assert_eq!(
+        util["daily"][0]["cpu_busy_percent"],
+        util["cpu_busy_percent"]
+    );
+    let said = from_tree["notes"].as_array().unwrap().iter().any(|n| {
+        let n = n.as_str().unwrap_or("");
+        n.contains("/var/log/sysstat/sa05") && n.contains("not a sysstat file")
+    });
+    assert!(
+        said,
+        "the foreign file is named in the notes: {}",
+        from_tree["notes"]
+    );
+
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let from_bundle = report_json(&bundle, "generic");
+    assert_eq!(from_bundle["host"]["utilization"], *util);
+}
+
+#[test]
+fn redaction_renames_the_host_inside_sa_files() {
+    let dir = Scratch::new("utilization-redact");
+    let root = root_with(&dir, &[("data-10.3.1", "21")]);
+    let bundle = dir.join("host.lift");
+    probe(
+        Some(&root),
+        &bundle,
+        &[
+            "-q",
+            "--redact",
+            "--redact-map",
+            dir.join("map.json").to_str().unwrap(),
+        ],
+    );
+    let raw = decompressed(&bundle);
+    assert!(
+        !contains(&raw, b"kluane"),
+        "the sa header's host name left the host"
+    );
+    let util = &report_json(&bundle, "generic")["host"]["utilization"];
+    assert_eq!(util["window"]["samples"], 1, "{util}");
+    let busy = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
+    // sysstat's own expected output of this file: %idle 99.25, %iowait 0.12.
+    assert!((busy - 0.63).abs() < 0.02, "{busy}");
+}
+
+/// The owning tool: Debian's sadc writes a file here, sadf reads it back,
+/// and lift's figures over the same file must equal sadf's.
+#[test]
+fn this_machine_sadc_against_sadf() {
+    let sadc = Path::new("/usr/lib/sysstat/sadc");
+    if !require(
+        sadc.exists() && on_path("sadf"),
+        "sysstat (sadc, sadf) is not installed",
+    ) {
+        return;
+    }
+    let dir = Scratch::new("utilization-sadc");
+    let root = dir.join("root");
+    let history = root.join("var/log/sysstat");
+    std::fs::create_dir_all(&history).unwrap();
+    let file = history.join("sa01");
+    let o = run(Command::new(sadc).args(["-S", "DISK", "1", "4"]).arg(&file));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(Command::new("sadf")
+        .env("LC_ALL", "C")
+        .env("TZ", "GMT")
+        .arg("-j")
+        .arg(&file)
+        .args(["--", "-u"]));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let sadf: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let util = &report_json(&root, "generic")["host"]["utilization"];
+    assert_agrees(util, &sadf_busy(&sadf));
+}
+
+/// No history: the means since boot, from this machine's counters laid out
+/// as a root (fixtures/proc-samples/counters), computed here again from
+/// the same text.
+#[test]
+fn since_boot_from_the_kernels_counters() {
+    let dir = Scratch::new("utilization-boot");
+    let root = dir.join("root");
+    let samples = fixture("proc-samples/counters");
+    for (from, to) in [
+        ("stat", "proc/stat"),
+        ("diskstats", "proc/diskstats"),
+        ("vmstat", "proc/vmstat"),
+        ("net-dev", "proc/net/dev"),
+        ("pressure-io", "proc/pressure/io"),
+        ("uptime", "proc/uptime"),
+    ] {
+        let to = root.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(samples.join(from), to).unwrap();
+    }
+    let util = &report_json(&root, "generic")["host"]["utilization"];
+    assert_eq!(util["source"], "since boot", "{util}");
+    // A directory says nothing of when it was collected.
+    assert_eq!(util["window"]["to"], Value::Null);
+    let text = |name: &str| std::fs::read_to_string(samples.join(name)).unwrap();
+    // host.uptime_seconds: whole seconds.
+    let uptime: f64 = text("uptime")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap()
+        .trunc();
+    let cpu: Vec<f64> = text("stat")
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let total: f64 = cpu.iter().sum();
+    let busy = 100.0 * (total - cpu[3] - cpu[4]) / total;
+    let got = util["cpu_busy_percent"]["mean"].as_f64().unwrap();
+    assert!((got - busy).abs() < 0.01, "{got} vs {busy}");
+    assert_eq!(
+        util["cpu_busy_percent"]["peak"],
+        Value::Null,
+        "no peak since boot"
+    );
+    let vda: Vec<f64> = text("diskstats")
+        .lines()
+        .find(|l| l.split_whitespace().nth(2) == Some("vda"))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let disks = util["since_boot"]["disks"].as_array().unwrap();
+    assert_eq!(disks.len(), 1, "loop and zram devices left out: {disks:?}");
+    let iops = disks[0]["iops"].as_f64().unwrap();
+    assert!((iops - (vda[0] + vda[4]) / uptime).abs() < 0.01, "{iops}");
+    assert_eq!(util["since_boot"]["interfaces"][0]["name"], "eth0");
+    assert_eq!(
+        util["since_boot"]["pressure"]["cpu_some_percent"],
+        Value::Null
+    );
+}
+
+/// A CentOS 6 host: sysstat 9.0's binary files (format 0x2170) cannot be
+/// read, so the history comes from sa2's text report beside them, and the
+/// notes say why the binary file was not used.
+#[test]
+fn centos6_history_from_the_text_reports() {
+    let dir = Scratch::new("utilization-text");
+    let root = dir.join("root");
+    let sa = root.join("var/log/sa");
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::copy(fixture("sysstat/data-9.1.5"), sa.join("sa21")).unwrap();
+    std::fs::copy(fixture("sysstat/sar-9.1.6-expected.txt"), sa.join("sar21")).unwrap();
+    let bundle = dir.join("c6.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let report = report_json(&bundle, "generic");
+    let util = &report["host"]["utilization"];
+    assert_eq!(
+        util["source"], "sysstat's sar text reports (the host's local time)",
+        "{util}"
+    );
+    assert_eq!(util["files"], serde_json::json!(["/var/log/sa/sar21"]));
+    // sysstat's expected `sar -A` of its 9.1.6 file: one interval, %idle
+    // 99.37 and %iowait 0.38.
+    assert_eq!(util["window"]["samples"], 1);
+    assert_eq!(util["cpu_busy_percent"]["peak"], 0.25);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("/var/log/sa/sa21") && notes.contains("0x2170"),
+        "{notes}"
+    );
+}
