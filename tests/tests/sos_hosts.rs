@@ -127,3 +127,89 @@ fn services_are_what_systemctl_list_unit_files_said() {
         "{facts}"
     );
 }
+
+/// Issue 26, item 2: sos copies only /sys/firmware/acpi; its listing of
+/// the whole /sys/firmware says which firmware booted (SeaBIOS here).
+#[test]
+fn firmware_is_what_sos_listed_of_sys_firmware() {
+    let report = report_json(&fixture(OPENSTACK), "ec2");
+    let boot = &report["host"]["boot"];
+    assert_eq!(boot["firmware"], "bios", "{boot}");
+    let listing = capture(OPENSTACK, "sos_commands/boot/ls_-lanR_.sys.firmware");
+    assert!(!listing.contains(" efi\n"));
+    assert!(
+        boot["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("ls_-lanR_.sys.firmware lists no /sys/firmware/efi"),
+        "{boot}"
+    );
+}
+
+/// Issue 26, item 3: the processes, PID 1 and the mounts are `ps`'s and
+/// `mount -l`'s when sos's /proc copy holds none of them.
+#[test]
+fn processes_init_and_mounts_are_what_ps_and_mount_said() {
+    let report = report_json(&fixture(OPENSTACK), "ec2");
+    let host = &report["host"];
+    let ps = capture(OPENSTACK, "sos_commands/process/ps_auxwwwm");
+    let want: BTreeSet<u64> = ps
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    let got: BTreeSet<u64> = host["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .map(|p| p["pid"].as_u64().unwrap())
+        .collect();
+    assert!(want.len() > 400, "{}", want.len());
+    assert_eq!(got, want);
+    let axo = capture(
+        OPENSTACK,
+        "sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup",
+    );
+    let pid1_comm = axo
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(7)
+        .unwrap();
+    assert_eq!(pid1_comm, "systemd");
+    assert_eq!(host["init"]["system"], "systemd", "{}", host["init"]);
+    assert!(host["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["exited"] == false));
+    let libvirtd = host["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "libvirtd")
+        .unwrap();
+    assert_eq!(libvirtd["running"], true, "{libvirtd}");
+
+    let mount = capture(OPENSTACK, "sos_commands/filesys/mount_-l");
+    let points: BTreeSet<&str> = mount
+        .lines()
+        .filter_map(|l| l.split(" on ").nth(1)?.split(" type ").next())
+        .collect();
+    let got: BTreeSet<String> = host["mounts"]
+        .as_array()
+        .expect("mounts")
+        .iter()
+        .map(|m| m["mount_point"].as_str().unwrap().to_string())
+        .collect();
+    let want: BTreeSet<String> = points.iter().map(|p| p.to_string()).collect();
+    assert_eq!(got, want);
+    let root = host["mounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["mount_point"] == "/")
+        .unwrap();
+    assert_eq!(root["source"], "/dev/vda2");
+}

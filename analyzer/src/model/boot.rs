@@ -52,6 +52,9 @@ fn firmware(f: &Facts) -> (&'static str, Option<String>) {
     if f.lstat(&src::EFI).is_some() {
         return ("uefi", Some(format!("{} exists", src::EFI.path())));
     }
+    if let Some((fw, why, _)) = super::sos::firmware(f) {
+        return (fw, Some(why));
+    }
     match f.list(&src::FIRMWARE) {
         Some(_) => (
             "bios",

@@ -9,6 +9,8 @@
 //! Paths are those of sos 3 and sos 4, after insights-core's sos spec
 //! mapping (`insights/specs/sos_archive.py`); the first that exists wins.
 
+pub use processes::processes;
+
 use lift_bundle::Fact;
 use serde::Serialize;
 
@@ -16,7 +18,7 @@ use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::sos::{df, dpkg_l, ip_addr, lsblk, rpm_qa, uname};
+use crate::parse::sos::{df, dpkg_l, firmware as fw, ip_addr, lsblk, mount_l, rpm_qa, uname};
 use crate::parse::Partial;
 use crate::sources::{self as src, Source};
 
@@ -82,8 +84,12 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     if host.packages.is_none() {
         host.packages = packages(f, &mut record);
     }
+    if let Some((_, _, Some(path))) = firmware(f) {
+        record("boot.firmware", &path);
+    }
     kernel(f, host, &mut record);
     addresses(f, host, &mut record);
+    mounts(f, host, &mut record);
     free_space(f, host, &mut record);
     inventory::services(f, host, &mut record);
     inventory::listeners(f, host, &mut record);
@@ -203,6 +209,25 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     record("interfaces.addresses", &path);
 }
 
+/// `mount -l` when sos copied no mount table of /proc.
+fn mounts(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.mounts.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_MOUNT) else {
+        return;
+    };
+    let table = mount_l::parse(&b);
+    for e in &table.errors {
+        f.problem(&path, e.to_string());
+    }
+    if table.value.is_empty() {
+        return;
+    }
+    host.mounts = Some(super::storage::mount_points(&table.value, &[]));
+    record("mounts", &path);
+}
+
 /// `df` in place of the probe's statvfs.
 fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
     let Some(mounts) = host.mounts.as_mut() else {
@@ -234,8 +259,58 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
 }
 
 mod inventory;
+mod processes;
 #[cfg(test)]
 mod tests;
+
+/// The firmware that booted a sosreport's host: (bios/uefi/unknown, why,
+/// the capture that said it). None when the root is no sosreport. sos copies
+/// only /sys/firmware/acpi, so its own /sys/firmware says nothing; its
+/// listing of the real one does, then the efivarfs mount, efibootmgr's
+/// BootCurrent, and dmesg (while it still holds the boot).
+pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
+    f.root.list(src::SOS_COMMANDS.path())?;
+    let said = |fw: &'static str, why: String, path: String| Some((fw, why, Some(path)));
+    if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
+        match fw::listing_has_efi(&b) {
+            Some(true) => return said("uefi", format!("{path} lists /sys/firmware/efi"), path),
+            Some(false) => return said("bios", format!("{path} lists no /sys/firmware/efi"), path),
+            None => {}
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
+        if mount_l::parse(&b)
+            .value
+            .iter()
+            .any(|m| m.fs_type == "efivarfs")
+        {
+            return said("uefi", format!("{path} shows efivarfs mounted"), path);
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
+        if let Some(line) = fw::boot_current(&b) {
+            return said("uefi", format!("{path}: {line}"), path);
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_DMESG) {
+        match fw::dmesg(&b) {
+            fw::Dmesg::Efi(line) => return said("uefi", format!("{path}: {line}"), path),
+            fw::Dmesg::BootWithoutEfi => {
+                return said(
+                    "bios",
+                    format!("{path} holds the boot and no `efi: EFI` line"),
+                    path,
+                )
+            }
+            fw::Dmesg::Silent => {}
+        }
+    }
+    Some((
+        "unknown",
+        "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
+        None,
+    ))
+}
 
 /// Multipath maps from lsblk's `mpath` rows, when /sys/block showed none
 /// (sos copies no /sys/block).

@@ -23,6 +23,7 @@ pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'sta
     if let Some((path, b)) = first(f, &src::SOS_UNIT_FILES) {
         if unit_states(&unit_files::parse(&b), &admin_aliases(f), host) {
             record("services.state", &path);
+            running_by_cgroup(host);
         }
     }
     let has_sysv = host
@@ -117,6 +118,34 @@ fn unit_states(
         list.sort_by(|a, b| a.name.cmp(&b.name).then(a.unit.cmp(&b.unit)));
     }
     used
+}
+
+/// Units the list added were not there when the processes were tied to
+/// services: a process in a unit's cgroup (`ps`'s CGROUP) runs it.
+fn running_by_cgroup(host: &mut Host) {
+    let (Some(services), Some(processes)) = (host.services.as_mut(), host.processes.as_mut())
+    else {
+        return;
+    };
+    for s in services.iter_mut().filter(|s| s.pids.is_empty()) {
+        let Some(unit) = s.unit.as_deref() else {
+            continue;
+        };
+        let pids: Vec<u32> = processes
+            .iter()
+            .filter(|p| !p.kernel_thread && !p.exited && p.unit.as_deref() == Some(unit))
+            .map(|p| p.pid)
+            .collect();
+        if pids.is_empty() {
+            continue;
+        }
+        for p in processes.iter_mut().filter(|p| pids.contains(&p.pid)) {
+            p.service.get_or_insert_with(|| s.name.clone());
+        }
+        s.running = Some(true);
+        s.running_evidence = format!("{} process(es) in the cgroup of {unit}", pids.len());
+        s.pids = pids;
+    }
 }
 
 /// Links in the administrator's unit directories that name another unit
