@@ -148,6 +148,8 @@ sources! {
     ESP_EFI: "boot", Listing, ["/boot/efi/EFI"], "listing" => "host.boot";
     ESP_VENDOR: "boot", Listing, ["/boot/efi/EFI/*"], "listing" => "host.boot";
     ESP_GRUB_CFG: "boot", Presence, ["/boot/efi/EFI/*/grub.cfg"], "presence" => "host.boot";
+    BOOT_DIR: "boot", Listing, ["/boot"], "listing" => "host.boot.kernels";
+    MODULES_DIRS: "kernel", Listing, ["/lib/modules"], "listing" => "host.boot.kernels";
     GRUB2_CFG: "boot", Presence, ["/boot/grub2/grub.cfg"], "presence" => "host.boot";
     GRUB_CFG: "boot", Presence, ["/boot/grub/grub.cfg"], "presence" => "host.boot";
     GRUB_MENU_LST: "boot", Presence, ["/boot/grub/menu.lst"], "presence" => "host.boot";

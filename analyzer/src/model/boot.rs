@@ -30,6 +30,105 @@ pub struct Boot {
     pub decided_by: Option<&'static str>,
     /// Where the evidence disagrees: what said what.
     pub conflict: Option<String>,
+    /// The kernels installed in the root: `/boot/vmlinuz-*`, `/lib/modules/*`
+    /// and kernel packages. Empty when all three were read and hold none (a
+    /// container image, a bare root filesystem: nothing to boot); None when
+    /// that cannot be told (a live run, whose kernel runs; a missing listing
+    /// or package database).
+    pub kernels: Option<Vec<String>>,
+}
+
+impl Boot {
+    /// Why the root has no kernel to boot, when it has none.
+    pub fn no_kernel(&self) -> Option<String> {
+        self.kernels.as_ref().filter(|k| k.is_empty()).map(|_| {
+            format!(
+                "no kernel is installed (no {}/vmlinuz*, no {}/*, no kernel package): a container image or bare root filesystem, not a bootable server",
+                src::BOOT_DIR.path(),
+                src::MODULES_DIRS.path()
+            )
+        })
+    }
+}
+
+/// A kernel package: Debian's linux-image-*, the RPM distributions'
+/// kernel, kernel-core, kernel-default, kernel-uek, Alpine's linux-lts,
+/// linux-virt, Arch's linux.
+fn kernel_package(name: &str) -> bool {
+    let rpm = [
+        "kernel",
+        "kernel-core",
+        "kernel-default",
+        "kernel-uek",
+        "kernel-PAE",
+    ];
+    rpm.contains(&name)
+        || name.starts_with("linux-image-")
+        || matches!(
+            name,
+            "linux"
+                | "linux-lts"
+                | "linux-virt"
+                | "linux-edge"
+                | "linux-rpi"
+                | "linux-zen"
+                | "linux-hardened"
+        )
+}
+
+/// The kernels in the root (see `Boot::kernels`).
+pub fn kernels(
+    f: &Facts,
+    packages: Option<&super::Packages>,
+    running: Option<&str>,
+) -> Option<Vec<String>> {
+    // A running kernel (a live run, a /proc copy) says nothing of what the
+    // root holds: a container runs on its host's.
+    if running.is_some() || f.facts().any(|x| matches!(x, lift_bundle::Fact::Uname(_))) {
+        return None;
+    }
+    let boot = f.list(&src::BOOT_DIR);
+    let modules = f.list(&src::MODULES_DIRS);
+    let mut found: Vec<String> = Vec::new();
+    for c in boot.iter().flatten() {
+        let n = String::from_utf8_lossy(&c.name);
+        if n.starts_with("vmlinuz")
+            || n.starts_with("vmlinux")
+            || n.starts_with("kernel-")
+            || n == "Image"
+        {
+            found.push(format!("{}/{n}", src::BOOT_DIR.path()));
+        }
+    }
+    for c in modules.iter().flatten() {
+        found.push(format!(
+            "{}/{}",
+            src::MODULES_DIRS.path(),
+            String::from_utf8_lossy(&c.name)
+        ));
+    }
+    if let Some(p) = packages {
+        found.extend(
+            p.list
+                .iter()
+                .filter(|p| p.is_installed() && kernel_package(&p.name))
+                .map(|p| format!("{} {} (package)", p.name, p.version)),
+        );
+    }
+    // Absent /boot and /lib/modules are empty; a package database must
+    // have been read to say no package installs a kernel either.
+    let top_listed = f.root.list("/").is_some();
+    let listed = |l: &Option<Vec<crate::snapshot::ChildInfo>>, row: &Source| {
+        l.is_some() || (top_listed && f.root.lstat(row.path()).is_none())
+    };
+    if found.is_empty()
+        && (packages.is_none()
+            || !listed(&boot, &src::BOOT_DIR)
+            || !listed(&modules, &src::MODULES_DIRS))
+    {
+        return None;
+    }
+    Some(found)
 }
 
 /// One piece of evidence: the loader it names and where that was seen.
@@ -297,6 +396,7 @@ pub fn boot(f: &Facts) -> Boot {
         evidence,
         decided_by: d.decided_by,
         conflict: d.conflict,
+        kernels: None,
     }
 }
 

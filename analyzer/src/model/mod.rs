@@ -35,7 +35,7 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{Fstab, NetworkMount};
 pub use packages::{Database, Packages};
-pub use platform::Virtualization;
+pub use platform::{Isa, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
@@ -147,6 +147,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         problems: Vec::new(),
         sources: Ledger::default(),
     };
+    host.boot.kernels = boot::kernels(&f, host.packages.as_ref(), host.kernel.release.as_deref());
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
     if let Some(sos) = host.collection.sosreport.as_mut() {

@@ -43,3 +43,36 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
         pv_guest: v.pv_guest,
     }
 }
+
+/// A machine name's instruction set, as far as a cloud cares: its width and
+/// family. uname's `i686`, dpkg's `i386`, apk's `x86`, `armv7l`, `armhf`...
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isa {
+    X86_64,
+    Aarch64,
+    X86_32,
+    Arm32,
+    /// Another 32-bit architecture (ppc, s390, mips, riscv32).
+    Other32,
+    /// Another 64-bit one (ppc64le, s390x, riscv64, loongarch64, ...).
+    Other64,
+}
+
+impl Isa {
+    pub fn of(arch: &str) -> Isa {
+        match arch {
+            "x86_64" | "amd64" => Isa::X86_64,
+            "aarch64" | "arm64" => Isa::Aarch64,
+            "i386" | "i486" | "i586" | "i686" | "x86" | "athlon" => Isa::X86_32,
+            a if a.starts_with("armv") || matches!(a, "armhf" | "armel" | "arm" | "armhfp") => {
+                Isa::Arm32
+            }
+            "ppc" | "s390" | "mips" | "mipsel" | "riscv32" | "m68k" | "sparc" => Isa::Other32,
+            _ => Isa::Other64,
+        }
+    }
+
+    pub fn is_32bit(self) -> bool {
+        matches!(self, Isa::X86_32 | Isa::Arm32 | Isa::Other32)
+    }
+}

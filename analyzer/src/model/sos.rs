@@ -84,6 +84,12 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     if host.packages.is_none() {
         host.packages = packages(f, &mut record);
     }
+    if let Some(db) = host.packages.as_ref().and_then(|p| p.databases.first()) {
+        let capture = db.path.clone();
+        if release::os_from_packages(host, &capture) {
+            record("os", &capture);
+        }
+    }
     if let Some((_, _, Some(path))) = firmware(f) {
         record("boot.firmware", &path);
     }
@@ -260,6 +266,7 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
 
 mod inventory;
 mod processes;
+mod release;
 #[cfg(test)]
 mod tests;
 
