@@ -33,7 +33,16 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
         cpu_hypervisor_flag: hypervisor_flag,
     };
-    let v = virt::detect(&inputs);
+    let mut v = virt::detect(&inputs);
+    if v.pv_guest.is_none() {
+        if let Some(disk) = virtio_disk(f) {
+            v.pv_guest = Some(false);
+            v.evidence.retain(|e| !e.ends_with("would look the same"));
+            v.evidence.push(format!(
+                "{disk}: a virtio disk (virtio_blk); a Xen PV guest's disks are xvd* on xen_blkfront (vbd-*)"
+            ));
+        }
+    }
     let kind = serde_json::to_value(v.kind)
         .ok()
         .and_then(|j| j.as_str().map(str::to_string));
@@ -42,6 +51,25 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
         evidence: v.evidence,
         pv_guest: v.pv_guest,
     }
+}
+
+/// The first disk on the virtio bus, as `/sys/block/vda -> .../virtio1/block/vda`:
+/// its link into /sys/devices names the bus it hangs on.
+fn virtio_disk(f: &Facts) -> Option<String> {
+    f.list(&src::SYS_BLOCK)?.into_iter().find_map(|c| {
+        let target = String::from_utf8_lossy(c.link_target.as_deref()?).into_owned();
+        let on_virtio = target.split('/').any(|part| {
+            part.strip_prefix("virtio")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        on_virtio.then(|| {
+            format!(
+                "{}/{} -> {target}",
+                src::SYS_BLOCK.path(),
+                String::from_utf8_lossy(&c.name)
+            )
+        })
+    })
 }
 
 /// A machine name's instruction set, as far as a cloud cares: its width and
