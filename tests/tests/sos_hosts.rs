@@ -213,3 +213,73 @@ fn processes_init_and_mounts_are_what_ps_and_mount_said() {
         .unwrap();
     assert_eq!(root["source"], "/dev/vda2");
 }
+
+/// Issue 26, item 4: what the package database (sos's `dpkg -l`) already
+/// says is not left unknown; sos runs only as root; sos never collects
+/// /usr/src. Item 8: juju's DIRECT exceptions are not proxies. Item 9: sos's
+/// listing of /sys/block shows virtio disks, so no Xen PV guest.
+#[test]
+fn package_database_answers_and_the_rest() {
+    let dpkg = capture(OPENSTACK, "sos_commands/dpkg/dpkg_-l");
+    let installed = |name: &str| {
+        dpkg.lines().any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.first() == Some(&"ii") && w.get(1).map(|n| n.split(':').next().unwrap()) == Some(name)
+        })
+    };
+    let report = report_json(&fixture(OPENSTACK), "aws-mgn");
+    let sev = |id: &str| {
+        finding(&report, id)["severity"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(installed("python3") && installed("isc-dhcp-client"));
+    assert_eq!(sev("mgn.python"), "pass");
+    assert_eq!(sev("mgn.dhclient"), "pass");
+    let dh = finding(&report, "mgn.dhclient");
+    assert!(
+        dh["evidence"].to_string().contains("isc-dhcp-client"),
+        "{dh}"
+    );
+    let build = finding(&report, "mgn.build-tools");
+    let missing: Vec<&str> = ["make", "gcc", "perl", "tar", "gawk", "rpm"]
+        .into_iter()
+        .filter(|n| !installed(n))
+        .collect();
+    assert_eq!(missing, ["rpm"]);
+    assert!(
+        build["detail"].as_str().unwrap().contains(": rpm;"),
+        "{build}"
+    );
+    assert_eq!(sev("mgn.privileges"), "pass");
+    let uname = capture(OPENSTACK, "sos_commands/kernel/uname_-a");
+    let release = uname.split_whitespace().nth(2).unwrap();
+    assert!(installed(&format!("linux-headers-{release}")));
+    let headers = finding(&report, "mgn.kernel-headers");
+    assert_eq!(headers["severity"], "pass", "{headers}");
+    assert!(headers["detail"]
+        .as_str()
+        .unwrap()
+        .contains("a sosreport holds no /usr/src"));
+
+    let network = finding(&report, "mgn.network");
+    assert!(
+        !network["detail"].as_str().unwrap().contains("DIRECT"),
+        "{network}"
+    );
+    let proxies: Vec<&serde_json::Value> = report["host"]["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "proxy")
+        .collect();
+    assert!(
+        proxies.iter().all(|p| p["target"] == "10.0.0.2"),
+        "{proxies:?}"
+    );
+
+    let v = &report["host"]["virtualization"];
+    assert_eq!(v["pv_guest"], false, "{v}");
+    assert_eq!(sev("mgn.not-paravirtualized"), "pass");
+}

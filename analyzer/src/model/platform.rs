@@ -33,45 +33,58 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
         cpu_hypervisor_flag: hypervisor_flag,
     };
-    let mut v = virt::detect(&inputs);
-    if v.pv_guest.is_none() {
-        if let Some(disk) = virtio_disk(f) {
-            v.pv_guest = Some(false);
-            v.evidence.retain(|e| !e.ends_with("would look the same"));
-            v.evidence.push(format!(
-                "{disk}: a virtio disk (virtio_blk); a Xen PV guest's disks are xvd* on xen_blkfront (vbd-*)"
-            ));
-        }
-    }
+    let v = virt::detect(&inputs);
     let kind = serde_json::to_value(v.kind)
         .ok()
         .and_then(|j| j.as_str().map(str::to_string));
-    Virtualization {
+    let mut out = Virtualization {
         kind: kind.unwrap_or_else(|| "unknown".into()),
         evidence: v.evidence,
         pv_guest: v.pv_guest,
+    };
+    if out.pv_guest.is_none() {
+        if let Some(disk) = virtio_disk(f) {
+            not_pv_by_disk(&mut out, disk);
+        }
     }
+    out
 }
 
 /// The first disk on the virtio bus, as `/sys/block/vda -> .../virtio1/block/vda`:
 /// its link into /sys/devices names the bus it hangs on.
 fn virtio_disk(f: &Facts) -> Option<String> {
-    f.list(&src::SYS_BLOCK)?.into_iter().find_map(|c| {
-        let target = String::from_utf8_lossy(c.link_target.as_deref()?).into_owned();
+    let links = f.list(&src::SYS_BLOCK)?.into_iter().filter_map(|c| {
+        Some((
+            String::from_utf8_lossy(&c.name).into_owned(),
+            String::from_utf8_lossy(c.link_target.as_deref()?).into_owned(),
+        ))
+    });
+    first_virtio(links, src::SYS_BLOCK.path())
+}
+
+/// Of (disk, link target) pairs, the first whose target passes a
+/// `virtioN` device, shown as `DIR/disk -> target`.
+pub(crate) fn first_virtio(
+    links: impl IntoIterator<Item = (String, String)>,
+    dir: &str,
+) -> Option<String> {
+    links.into_iter().find_map(|(name, target)| {
         let on_virtio = target.split('/').any(|part| {
             part.strip_prefix("virtio")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
         });
-        on_virtio.then(|| {
-            format!(
-                "{}/{} -> {target}",
-                src::SYS_BLOCK.path(),
-                String::from_utf8_lossy(&c.name)
-            )
-        })
+        on_virtio.then(|| format!("{dir}/{name} -> {target}"))
     })
 }
 
+/// A virtio disk rules out a Xen PV guest.
+pub(crate) fn not_pv_by_disk(v: &mut Virtualization, disk: String) {
+    v.pv_guest = Some(false);
+    v.evidence.retain(|e| !e.ends_with("would look the same"));
+    v.evidence.push(format!(
+        "{disk}: a virtio disk (virtio_blk); a Xen PV guest's disks are xvd* on xen_blkfront (vbd-*)"
+    ));
+}
 /// A machine name's instruction set, as far as a cloud cares: its width and
 /// family. uname's `i686`, dpkg's `i386`, apk's `x86`, `armv7l`, `armhf`...
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,6 +100,7 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     inventory::services(f, host, &mut record);
     inventory::listeners(f, host, &mut record);
     multipath(f, host, &mut record);
+    disks(f, host, &mut record);
     Some(sos)
 }
 
@@ -317,6 +318,28 @@ pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
         "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
         None,
     ))
+}
+
+/// sos's listing of /sys/block, when sos copied no /sys/block: a virtio
+/// disk rules out a Xen PV guest.
+fn disks(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.virtualization.pv_guest.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_SYS_BLOCK_LS) else {
+        return;
+    };
+    let links = fw::listing(&b, src::SYS_BLOCK.path())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| Some((e.name, e.link_target?)));
+    if let Some(disk) = super::platform::first_virtio(links, src::SYS_BLOCK.path()) {
+        super::platform::not_pv_by_disk(
+            &mut host.virtualization,
+            format!("{disk} ({})", path.trim_start_matches('/')),
+        );
+        record("virtualization.pv_guest", &path);
+    }
 }
 
 /// Multipath maps from lsblk's `mpath` rows, when /sys/block showed none

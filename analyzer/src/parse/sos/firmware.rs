@@ -18,13 +18,54 @@
 /// Whether `ls -lanR /sys/firmware` lists an `efi` directory; None when the
 /// output has no `/sys/firmware:` section.
 pub fn listing_has_efi(bytes: &[u8]) -> Option<bool> {
+    Some(
+        listing(bytes, "/sys/firmware")?
+            .iter()
+            .any(|e| e.name == "efi" && e.kind == 'd'),
+    )
+}
+
+/// One line of an `ls -lan` listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub name: String,
+    /// `d`, `l`, `-`, ...: the mode's first letter.
+    pub kind: char,
+    pub link_target: Option<String>,
+}
+
+/// The entries of `dir`'s section of an `ls -lanR` output (`.` and `..`
+/// left out); None when it has no such section.
+///
+/// ```text
+/// /sys/block:
+/// total 0
+/// lrwxrwxrwx  1 0 0 0 Feb 10 16:18 vda -> ../devices/pci0000:00/0000:00:05.0/virtio2/block/vda
+/// ```
+pub fn listing(bytes: &[u8], dir: &str) -> Option<Vec<Listed>> {
     let text = String::from_utf8_lossy(bytes);
-    let mut lines = text.lines().skip_while(|l| l.trim() != "/sys/firmware:");
+    let header = format!("{dir}:");
+    let mut lines = text.lines().skip_while(|l| l.trim() != header);
     lines.next()?;
     Some(
         lines
             .take_while(|l| !l.trim().is_empty())
-            .any(|l| l.split_whitespace().last() == Some("efi") && l.starts_with('d')),
+            .filter_map(|l| {
+                // mode links uid gid size month day time-or-year name
+                let w: Vec<&str> = l.split_whitespace().collect();
+                let kind = w.first()?.chars().next()?;
+                let rest = w.get(8..)?.join(" ");
+                let (name, link_target) = match rest.split_once(" -> ") {
+                    Some((n, t)) => (n.to_string(), Some(t.to_string())),
+                    None => (rest, None),
+                };
+                (name != "." && name != "..").then_some(Listed {
+                    name,
+                    kind,
+                    link_target,
+                })
+            })
+            .collect(),
     )
 }
 
@@ -70,6 +111,20 @@ mod tests {
 
     fn fixture(path: &str) -> Vec<u8> {
         std::fs::read(format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    }
+
+    /// hotsos's OpenStack compute node: its disks hang on virtio.
+    #[test]
+    fn sys_block_listing() {
+        let b = fixture("sos-hotsos-openstack/sos_commands/block/ls_-lanR_.sys.block");
+        let l = listing(&b, "/sys/block").unwrap();
+        let vda = l.iter().find(|e| e.name == "vda").unwrap();
+        assert_eq!(vda.kind, 'l');
+        assert!(
+            vda.link_target.as_deref().unwrap().contains("/virtio"),
+            "{vda:?}"
+        );
+        assert!(l.iter().all(|e| e.name != "." && e.name != ".."));
     }
 
     /// hotsos's OpenStack compute node booted by SeaBIOS: no efi.
