@@ -81,6 +81,7 @@ pub fn kernels(
     f: &Facts,
     packages: Option<&super::Packages>,
     running: Option<&str>,
+    tools: Option<&super::Tools>,
 ) -> Option<Vec<String>> {
     // A running kernel (a live run, a /proc copy) says nothing of what the
     // root holds: a container runs on its host's.
@@ -121,8 +122,12 @@ pub fn kernels(
     let listed = |l: &Option<Vec<crate::snapshot::ChildInfo>>, row: &Source| {
         l.is_some() || (top_listed && f.root.lstat(row.path()).is_none())
     };
+    // Only a whole root says "none": one with programs in its PATH
+    // directories, not a database or an /etc copied alone.
+    let whole = tools.is_some_and(|t| !t.found.is_empty());
     if found.is_empty()
         && (packages.is_none()
+            || !whole
             || !listed(&boot, &src::BOOT_DIR)
             || !listed(&modules, &src::MODULES_DIRS))
     {

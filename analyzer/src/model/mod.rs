@@ -147,7 +147,12 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         problems: Vec::new(),
         sources: Ledger::default(),
     };
-    host.boot.kernels = boot::kernels(&f, host.packages.as_ref(), host.kernel.release.as_deref());
+    host.boot.kernels = boot::kernels(
+        &f,
+        host.packages.as_ref(),
+        host.kernel.release.as_deref(),
+        host.tools.as_ref(),
+    );
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
     if let Some(sos) = host.collection.sosreport.as_mut() {
