@@ -49,7 +49,7 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
                     let argv0 = row.command.split_whitespace().next()?;
                     Some(argv0.rsplit('/').next()?.chars().take(15).collect())
                 });
-            p.kernel_thread = thread.is_some() && o.map_or(true, |o| o.ppid == 2 || o.pid == 2);
+            p.kernel_thread = thread.is_some() && o.is_none_or(|o| o.ppid == 2 || o.pid == 2);
             p.cmdline = if p.kernel_thread {
                 Vec::new()
             } else {
