@@ -254,6 +254,7 @@ sources! {
     SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], "sos::firmware" => "host.boot.firmware";
     SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], "sos::firmware" => "host.boot.firmware";
     SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], "sos::firmware" => "host.boot.firmware";
+    SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], "sos::free" => "host.memory";
     SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], "sos::firmware" => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], "sos::ps" => "host.processes";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";

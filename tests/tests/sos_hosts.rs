@@ -279,6 +279,19 @@ fn package_database_answers_and_the_rest() {
         "{proxies:?}"
     );
 
+    // sos copies no /proc/meminfo: free's available column (KiB).
+    let free = capture(OPENSTACK, "sos_commands/memory/free");
+    let available: u64 = free
+        .lines()
+        .find(|l| l.starts_with("Mem:"))
+        .and_then(|l| l.split_whitespace().nth(6)?.parse().ok())
+        .unwrap();
+    assert_eq!(
+        report["host"]["memory"]["available_bytes"],
+        available * 1024
+    );
+    assert_eq!(sev("mgn.free-ram"), "pass");
+
     let v = &report["host"]["virtualization"];
     assert_eq!(v["pv_guest"], false, "{v}");
     assert_eq!(sev("mgn.not-paravirtualized"), "pass");

@@ -18,7 +18,7 @@ use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::sos::{df, dpkg_l, firmware as fw, ip_addr, lsblk, mount_l, rpm_qa, uname};
+use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
 use crate::parse::Partial;
 use crate::sources::{self as src, Source};
 
@@ -94,6 +94,7 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
         record("boot.firmware", &path);
     }
     kernel(f, host, &mut record);
+    memory(f, host, &mut record);
     addresses(f, host, &mut record);
     mounts(f, host, &mut record);
     free_space(f, host, &mut record);
@@ -164,6 +165,28 @@ fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
         host.hostname = Some(u.nodename);
         record("hostname", &path);
     }
+}
+
+/// `free` when sos copied no /proc/meminfo.
+fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.memory.available_bytes.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_FREE) else {
+        return;
+    };
+    let Some(m) = free::parse(&b) else {
+        return f.problem(&path, "not free's output (no header and Mem: row)");
+    };
+    host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
+    host.memory.available_bytes = Some(m.available_bytes);
+    host.memory.available_source = Some(if m.from_available_column {
+        "free (available)"
+    } else {
+        "free (free+buffers+cached)"
+    });
+    host.memory.swap_total_bytes = host.memory.swap_total_bytes.or(m.swap_total_bytes);
+    record("memory", &path);
 }
 
 /// Without the probe's `getifaddrs`, a tree has only /proc/net/if_inet6

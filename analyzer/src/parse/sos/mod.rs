@@ -11,6 +11,7 @@ pub mod chkconfig;
 pub mod df;
 pub mod dpkg_l;
 pub mod firmware;
+pub mod free;
 pub mod ip_addr;
 pub mod lsblk;
 pub mod mount_l;
