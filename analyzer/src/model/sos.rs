@@ -161,6 +161,10 @@ fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
             record(fact, &path);
         }
     }
+    // The drivers were read for the release the files gave: none.
+    if host.drivers.release.is_none() {
+        host.drivers.release = host.kernel.release.clone();
+    }
     if host.hostname.is_none() {
         host.hostname = Some(u.nodename);
         record("hostname", &path);
