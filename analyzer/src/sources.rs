@@ -165,6 +165,8 @@ sources! {
     ESP_EFI: "boot", Listing, ["/boot/efi/EFI"], "listing" => "host.boot";
     ESP_VENDOR: "boot", Listing, ["/boot/efi/EFI/*"], "listing" => "host.boot";
     ESP_GRUB_CFG: "boot", Presence, ["/boot/efi/EFI/*/grub.cfg"], "presence" => "host.boot";
+    BOOT_DIR: "boot", Listing, ["/boot"], "listing" => "host.boot.kernels";
+    MODULES_DIRS: "kernel", Listing, ["/lib/modules"], "listing" => "host.boot.kernels";
     GRUB2_CFG: "boot", Presence, ["/boot/grub2/grub.cfg"], "presence" => "host.boot";
     GRUB_CFG: "boot", Presence, ["/boot/grub/grub.cfg"], "presence" => "host.boot";
     GRUB_MENU_LST: "boot", Presence, ["/boot/grub/menu.lst"], "presence" => "host.boot";
@@ -265,6 +267,14 @@ sources! {
     SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners";
     SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], "sos::lsblk" => "host.multipath.maps";
+    SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], "sos::mount_l" => "host.mounts, host.boot.firmware";
+    SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], "sos::firmware" => "host.boot.firmware";
+    SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], "sos::firmware" => "host.boot.firmware";
+    SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], "sos::firmware" => "host.boot.firmware";
+    SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], "sos::free" => "host.memory";
+    SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], "sos::firmware" => "host.virtualization.pv_guest";
+    SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], "sos::ps" => "host.processes";
+    SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
     // deps: what the host declares it needs from its network

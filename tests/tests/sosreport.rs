@@ -1,8 +1,9 @@
 //! A real sosreport of this machine (Debian's `sos report --batch`, as
 //! root), read as its `.tar.xz` and extracted: packages equal sos's own
 //! `dpkg -l` capture, the architecture its `uname -a`, masked units its
-//! `systemctl list-unit-files`, IPv4 addresses its `ip -o addr`; and the
-//! report says it was a sosreport and which facts came from commands.
+//! `systemctl list-unit-files`, IPv4 addresses its `ip -o addr`, processes
+//! its `ps auxwww`; and the report says it was a sosreport and which facts
+//! came from commands.
 //!
 //! sos runs only the plugins that hold these captures (`-o`), which keeps
 //! the run to a few seconds. Without root or sos the test skips, saying so,
@@ -14,7 +15,7 @@ use std::process::Command;
 
 use lift_tests::{is_root, report_json, Scratch};
 
-const PLUGINS: &str = "dpkg,kernel,networking,systemd,filesys,block,host,services";
+const PLUGINS: &str = "dpkg,kernel,networking,systemd,filesys,block,host,services,process";
 
 fn skip_reason() -> Option<String> {
     if !is_root() {
@@ -169,6 +170,21 @@ fn check(report: &serde_json::Value, top: &Path, what: &str) {
     assert!(!want.is_empty(), "{what}: no IPv4 address in ip -o addr");
     assert_eq!(addrs, want, "{what}: IPv4 addresses");
 
+    // sos copies each /proc/PID's mountinfo only: the processes are ps's.
+    let ps: BTreeSet<u64> = capture(top, "sos_commands/process/ps_auxwww")
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    let pids: BTreeSet<u64> = host["processes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{what}: no processes"))
+        .iter()
+        .map(|p| p["pid"].as_u64().unwrap())
+        .collect();
+    assert!(ps.contains(&1), "{what}");
+    assert_eq!(pids, ps, "{what}: processes");
+
     let sos = &report["collection"]["sosreport"];
     let version = capture(top, "version.txt");
     assert!(
@@ -181,7 +197,12 @@ fn check(report: &serde_json::Value, top: &Path, what: &str) {
         .iter()
         .map(|f| f["fact"].as_str().unwrap())
         .collect();
-    for f in ["packages", "kernel.arch", "interfaces.addresses"] {
+    for f in [
+        "packages",
+        "kernel.arch",
+        "interfaces.addresses",
+        "processes",
+    ] {
         assert!(facts.contains(&f), "{what}: {f} not listed in {facts:?}");
     }
     let notes = report["notes"].to_string();

@@ -30,6 +30,110 @@ pub struct Boot {
     pub decided_by: Option<&'static str>,
     /// Where the evidence disagrees: what said what.
     pub conflict: Option<String>,
+    /// The kernels installed in the root: `/boot/vmlinuz-*`, `/lib/modules/*`
+    /// and kernel packages. Empty when all three were read and hold none (a
+    /// container image, a bare root filesystem: nothing to boot); None when
+    /// that cannot be told (a live run, whose kernel runs; a missing listing
+    /// or package database).
+    pub kernels: Option<Vec<String>>,
+}
+
+impl Boot {
+    /// Why the root has no kernel to boot, when it has none.
+    pub fn no_kernel(&self) -> Option<String> {
+        self.kernels.as_ref().filter(|k| k.is_empty()).map(|_| {
+            format!(
+                "no kernel is installed (no {}/vmlinuz*, no {}/*, no kernel package): a container image or bare root filesystem, not a bootable server",
+                src::BOOT_DIR.path(),
+                src::MODULES_DIRS.path()
+            )
+        })
+    }
+}
+
+/// A kernel package: Debian's linux-image-*, the RPM distributions'
+/// kernel, kernel-core, kernel-default, kernel-uek, Alpine's linux-lts,
+/// linux-virt, Arch's linux.
+fn kernel_package(name: &str) -> bool {
+    let rpm = [
+        "kernel",
+        "kernel-core",
+        "kernel-default",
+        "kernel-uek",
+        "kernel-PAE",
+    ];
+    rpm.contains(&name)
+        || name.starts_with("linux-image-")
+        || matches!(
+            name,
+            "linux"
+                | "linux-lts"
+                | "linux-virt"
+                | "linux-edge"
+                | "linux-rpi"
+                | "linux-zen"
+                | "linux-hardened"
+        )
+}
+
+/// The kernels in the root (see `Boot::kernels`).
+pub fn kernels(
+    f: &Facts,
+    packages: Option<&super::Packages>,
+    running: Option<&str>,
+    tools: Option<&super::Tools>,
+) -> Option<Vec<String>> {
+    // A running kernel (a live run, a /proc copy) says nothing of what the
+    // root holds: a container runs on its host's.
+    if running.is_some() || f.facts().any(|x| matches!(x, lift_bundle::Fact::Uname(_))) {
+        return None;
+    }
+    let boot = f.list(&src::BOOT_DIR);
+    let modules = f.list(&src::MODULES_DIRS);
+    let mut found: Vec<String> = Vec::new();
+    for c in boot.iter().flatten() {
+        let n = String::from_utf8_lossy(&c.name);
+        if n.starts_with("vmlinuz")
+            || n.starts_with("vmlinux")
+            || n.starts_with("kernel-")
+            || n == "Image"
+        {
+            found.push(format!("{}/{n}", src::BOOT_DIR.path()));
+        }
+    }
+    for c in modules.iter().flatten() {
+        found.push(format!(
+            "{}/{}",
+            src::MODULES_DIRS.path(),
+            String::from_utf8_lossy(&c.name)
+        ));
+    }
+    if let Some(p) = packages {
+        found.extend(
+            p.list
+                .iter()
+                .filter(|p| p.is_installed() && kernel_package(&p.name))
+                .map(|p| format!("{} {} (package)", p.name, p.version)),
+        );
+    }
+    // Absent /boot and /lib/modules are empty; a package database must
+    // have been read to say no package installs a kernel either.
+    let top_listed = f.root.list("/").is_some();
+    let listed = |l: &Option<Vec<crate::snapshot::ChildInfo>>, row: &Source| {
+        l.is_some() || (top_listed && f.root.lstat(row.path()).is_none())
+    };
+    // Only a whole root says "none": one with programs in its PATH
+    // directories, not a database or an /etc copied alone.
+    let whole = tools.is_some_and(|t| !t.found.is_empty());
+    if found.is_empty()
+        && (packages.is_none()
+            || !whole
+            || !listed(&boot, &src::BOOT_DIR)
+            || !listed(&modules, &src::MODULES_DIRS))
+    {
+        return None;
+    }
+    Some(found)
 }
 
 /// One piece of evidence: the loader it names and where that was seen.
@@ -51,6 +155,9 @@ fn family(loader: &str) -> &str {
 fn firmware(f: &Facts) -> (&'static str, Option<String>) {
     if f.lstat(&src::EFI).is_some() {
         return ("uefi", Some(format!("{} exists", src::EFI.path())));
+    }
+    if let Some((fw, why, _)) = super::sos::firmware(f) {
+        return (fw, Some(why));
     }
     match f.list(&src::FIRMWARE) {
         Some(_) => (
@@ -294,6 +401,7 @@ pub fn boot(f: &Facts) -> Boot {
         evidence,
         decided_by: d.decided_by,
         conflict: d.conflict,
+        kernels: None,
     }
 }
 

@@ -15,6 +15,10 @@ pub struct Collection {
     pub collected_at: Option<String>,
     /// The probe's effective uid was 0; None for a directory tree.
     pub as_root: Option<bool>,
+    /// The directory a `lift-probe --root DIR` run read (a mounted disk or
+    /// image of another machine); None for a live run and other inputs.
+    /// Then `as_root` is the scanning machine's, not the source's.
+    pub scanned_root: Option<String>,
     /// A bundle with its footer, not interrupted; a directory always.
     pub complete: bool,
     pub interrupted: bool,
@@ -54,6 +58,8 @@ pub fn collection(p: &Provenance) -> Collection {
         c.probe_version = Some(h.probe_version.clone());
         c.collected_at = Some(h.started_at.rfc3339());
         c.as_root = Some(h.euid == 0);
+        let root = String::from_utf8_lossy(&h.root.0).into_owned();
+        c.scanned_root = (root != "/").then_some(root);
     }
     if let Some(f) = &p.footer {
         c.interrupted = f.interrupted;

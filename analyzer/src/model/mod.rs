@@ -38,7 +38,7 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{Fstab, NetworkMount};
 pub use packages::{Database, Packages};
-pub use platform::Virtualization;
+pub use platform::{Isa, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
@@ -126,6 +126,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     let inventory = Inventory::build(&f, kernel.arch.as_deref(), packages.as_ref());
     let links = links::links(&f);
     let uptime_seconds = system::uptime_seconds(&f);
+    let inventory_ps = inventory.ps_captures.clone();
     let mut host = Host {
         tools: tools::tools(&f),
         sudo: sudo::sudo(&f, hostname.as_deref()),
@@ -162,10 +163,24 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         problems: Vec::new(),
         sources: Ledger::default(),
     };
-    host.storage = layout::layout(&f, host.mounts.as_deref());
+    host.boot.kernels = boot::kernels(
+        &f,
+        host.packages.as_ref(),
+        host.kernel.release.as_deref(),
+        host.tools.as_ref(),
+    );
     // A sosreport's command outputs fill what its files left empty.
     host.collection.sosreport = sos::fill(&f, &mut host);
+    if let Some(sos) = host.collection.sosreport.as_mut() {
+        sos.from_commands
+            .extend(inventory_ps.iter().map(|p| CommandFact {
+                fact: "processes",
+                source: p.trim_start_matches('/').to_string(),
+            }));
+    }
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
+    // After sos's command outputs, which may have filled the mounts.
+    host.storage = layout::layout(&f, host.mounts.as_deref());
     let (problems, sources) = f.finish();
     Host {
         problems,
@@ -182,11 +197,19 @@ struct Inventory {
     listeners: Option<Vec<Listener>>,
     processes: Option<Vec<Process>>,
     connections: Option<Vec<Connection>>,
+    /// The sosreport's `ps` outputs the processes came from.
+    ps_captures: Vec<String>,
 }
 
 impl Inventory {
     fn build(f: &Facts, arch: Option<&str>, packages: Option<&Packages>) -> Inventory {
         let mut processes = processes::processes(f);
+        // A sosreport keeps its processes in `ps`'s output, not in /proc.
+        let mut ps_captures = Vec::new();
+        if let Some((ps, paths)) = sos::processes(f, processes.as_deref()) {
+            processes = Some(ps);
+            ps_captures = paths;
+        }
         let (mut listeners, mut connections) = sockets::sockets(f, processes.as_deref(), arch);
         let (mut services, init) = services::services(f, processes.as_mut(), listeners.as_mut());
         if let Some(pkgs) = packages {
@@ -217,6 +240,7 @@ impl Inventory {
             listeners,
             processes,
             connections,
+            ps_captures,
         }
     }
 }

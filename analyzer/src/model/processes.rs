@@ -46,6 +46,29 @@ pub struct Process {
 }
 
 impl Process {
+    /// A process known only by its pid; the rest is filled by whoever
+    /// knows more (a sosreport's `ps`).
+    pub fn new(pid: u32) -> Process {
+        Process {
+            pid,
+            ppid: None,
+            uid: None,
+            comm: None,
+            cmdline: Vec::new(),
+            state: None,
+            kernel_thread: false,
+            zombie: false,
+            exited: false,
+            start_time: None,
+            exe: None,
+            exe_deleted: false,
+            cgroup: None,
+            unit: None,
+            service: None,
+            socket_inodes: Vec::new(),
+        }
+    }
+
     /// The name `ss` and `netstat -p` show: the command name.
     pub fn program(&self) -> String {
         self.comm

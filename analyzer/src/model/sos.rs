@@ -9,6 +9,8 @@
 //! Paths are those of sos 3 and sos 4, after insights-core's sos spec
 //! mapping (`insights/specs/sos_archive.py`); the first that exists wins.
 
+pub use processes::processes;
+
 use lift_bundle::Fact;
 use serde::Serialize;
 
@@ -16,7 +18,7 @@ use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::{ConfigKind, Host, Interface};
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::sos::{df, dpkg_l, ip_addr, lsblk, rpm_qa, uname};
+use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
 use crate::parse::Partial;
 use crate::sources::{self as src, Source};
 
@@ -82,12 +84,24 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     if host.packages.is_none() {
         host.packages = packages(f, &mut record);
     }
+    if let Some(db) = host.packages.as_ref().and_then(|p| p.databases.first()) {
+        let capture = db.path.clone();
+        if release::os_from_packages(host, &capture) {
+            record("os", &capture);
+        }
+    }
+    if let Some((_, _, Some(path))) = firmware(f) {
+        record("boot.firmware", &path);
+    }
     kernel(f, host, &mut record);
+    memory(f, host, &mut record);
     addresses(f, host, &mut record);
+    mounts(f, host, &mut record);
     free_space(f, host, &mut record);
     inventory::services(f, host, &mut record);
     inventory::listeners(f, host, &mut record);
     multipath(f, host, &mut record);
+    disks(f, host, &mut record);
     Some(sos)
 }
 
@@ -147,10 +161,36 @@ fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
             record(fact, &path);
         }
     }
+    // The drivers were read for the release the files gave: none.
+    if host.drivers.release.is_none() {
+        host.drivers.release = host.kernel.release.clone();
+    }
     if host.hostname.is_none() {
         host.hostname = Some(u.nodename);
         record("hostname", &path);
     }
+}
+
+/// `free` when sos copied no /proc/meminfo.
+fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.memory.available_bytes.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_FREE) else {
+        return;
+    };
+    let Some(m) = free::parse(&b) else {
+        return f.problem(&path, "not free's output (no header and Mem: row)");
+    };
+    host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
+    host.memory.available_bytes = Some(m.available_bytes);
+    host.memory.available_source = Some(if m.from_available_column {
+        "free (available)"
+    } else {
+        "free (free+buffers+cached)"
+    });
+    host.memory.swap_total_bytes = host.memory.swap_total_bytes.or(m.swap_total_bytes);
+    record("memory", &path);
 }
 
 /// Without the probe's `getifaddrs`, a tree has only /proc/net/if_inet6
@@ -203,6 +243,25 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     record("interfaces.addresses", &path);
 }
 
+/// `mount -l` when sos copied no mount table of /proc.
+fn mounts(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.mounts.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_MOUNT) else {
+        return;
+    };
+    let table = mount_l::parse(&b);
+    for e in &table.errors {
+        f.problem(&path, e.to_string());
+    }
+    if table.value.is_empty() {
+        return;
+    }
+    host.mounts = Some(super::storage::mount_points(&table.value, &[]));
+    record("mounts", &path);
+}
+
 /// `df` in place of the probe's statvfs.
 fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
     let Some(mounts) = host.mounts.as_mut() else {
@@ -234,8 +293,81 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
 }
 
 mod inventory;
+mod processes;
+mod release;
 #[cfg(test)]
 mod tests;
+
+/// The firmware that booted a sosreport's host: (bios/uefi/unknown, why,
+/// the capture that said it). None when the root is no sosreport. sos copies
+/// only /sys/firmware/acpi, so its own /sys/firmware says nothing; its
+/// listing of the real one does, then the efivarfs mount, efibootmgr's
+/// BootCurrent, and dmesg (while it still holds the boot).
+pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
+    f.root.list(src::SOS_COMMANDS.path())?;
+    let said = |fw: &'static str, why: String, path: String| Some((fw, why, Some(path)));
+    if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
+        match fw::listing_has_efi(&b) {
+            Some(true) => return said("uefi", format!("{path} lists /sys/firmware/efi"), path),
+            Some(false) => return said("bios", format!("{path} lists no /sys/firmware/efi"), path),
+            None => {}
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
+        if mount_l::parse(&b)
+            .value
+            .iter()
+            .any(|m| m.fs_type == "efivarfs")
+        {
+            return said("uefi", format!("{path} shows efivarfs mounted"), path);
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
+        if let Some(line) = fw::boot_current(&b) {
+            return said("uefi", format!("{path}: {line}"), path);
+        }
+    }
+    if let Some((path, b)) = first(f, &src::SOS_DMESG) {
+        match fw::dmesg(&b) {
+            fw::Dmesg::Efi(line) => return said("uefi", format!("{path}: {line}"), path),
+            fw::Dmesg::BootWithoutEfi => {
+                return said(
+                    "bios",
+                    format!("{path} holds the boot and no `efi: EFI` line"),
+                    path,
+                )
+            }
+            fw::Dmesg::Silent => {}
+        }
+    }
+    Some((
+        "unknown",
+        "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
+        None,
+    ))
+}
+
+/// sos's listing of /sys/block, when sos copied no /sys/block: a virtio
+/// disk rules out a Xen PV guest.
+fn disks(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.virtualization.pv_guest.is_some() {
+        return;
+    }
+    let Some((path, b)) = first(f, &src::SOS_SYS_BLOCK_LS) else {
+        return;
+    };
+    let links = fw::listing(&b, src::SYS_BLOCK.path())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|e| Some((e.name, e.link_target?)));
+    if let Some(disk) = super::platform::first_virtio(links, src::SYS_BLOCK.path()) {
+        super::platform::not_pv_by_disk(
+            &mut host.virtualization,
+            format!("{disk} ({})", path.trim_start_matches('/')),
+        );
+        record("virtualization.pv_guest", &path);
+    }
+}
 
 /// Multipath maps from lsblk's `mpath` rows, when /sys/block showed none
 /// (sos copies no /sys/block).

@@ -49,27 +49,31 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
         Fact::Statvfs(s) => Some(s),
         _ => None,
     });
-    Some(
-        mountinfo::visible(&all)
-            .into_iter()
-            .map(|m| {
-                let st = stats
-                    .iter()
-                    .find(|s| s.mount_point.0 == m.mount_point.as_bytes());
-                MountPoint {
-                    mount_point: m.mount_point.clone(),
-                    source: m.source.clone(),
-                    fs_type: m.fs_type.clone(),
-                    options: options(m),
-                    read_only: m.read_only(),
-                    total_bytes: st.map(|s| s.total_bytes),
-                    avail_bytes: st.map(|s| s.avail_bytes),
-                    free_bytes: st.map(|s| s.free_bytes),
-                    device: m.major_minor.clone(),
-                }
-            })
-            .collect(),
-    )
+    Some(mount_points(&all, &stats))
+}
+
+/// The visible mounts of a mount table, with their statvfs where the probe
+/// took one.
+pub fn mount_points(all: &[mountinfo::Mount], stats: &[&lift_bundle::Statvfs]) -> Vec<MountPoint> {
+    mountinfo::visible(all)
+        .into_iter()
+        .map(|m| {
+            let st = stats
+                .iter()
+                .find(|s| s.mount_point.0 == m.mount_point.as_bytes());
+            MountPoint {
+                mount_point: m.mount_point.clone(),
+                source: m.source.clone(),
+                fs_type: m.fs_type.clone(),
+                options: options(m),
+                read_only: m.read_only(),
+                total_bytes: st.map(|s| s.total_bytes),
+                avail_bytes: st.map(|s| s.avail_bytes),
+                free_bytes: st.map(|s| s.free_bytes),
+                device: m.major_minor.clone(),
+            }
+        })
+        .collect()
 }
 
 /// The mount that holds `path`: the longest mount point that prefixes it.

@@ -62,11 +62,14 @@ pub fn hostname(f: &Facts) -> Option<String> {
         .or_else(|| f.line(&src::KERNEL_HOSTNAME))
         .or_else(|| f.line(&src::ETC_HOSTNAME))
         .or_else(|| f.line(&src::ETC_HOSTNAME_SUSE))
+        // The probe's own word only on a live run: under --root it names
+        // the root's files, which were read above, or says `unknown`.
         .or_else(|| {
             f.root
                 .provenance()
                 .header
                 .as_ref()
+                .filter(|h| h.root.0 == b"/")
                 .map(|h| h.hostname.clone())
         })
 }

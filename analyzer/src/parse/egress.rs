@@ -205,7 +205,17 @@ pub fn env_proxies(bytes: &[u8]) -> Vec<Proxy> {
 }
 
 /// apt's `Acquire::http[s]::Proxy "URL";` (apt.conf(5)), also written in
-/// nested form on one line.
+/// nested form on one line. A host's own setting,
+/// `Acquire::http::Proxy::"127.0.0.1" "DIRECT";` (as juju writes them), is
+/// an exception when it says DIRECT, and a proxy for that host alone
+/// otherwise (its variable names the host). `Proxy-Auto-Detect` names a
+/// program, not a proxy.
+///
+/// ```text
+/// Acquire::http::Proxy "http://10.0.0.2:8000";
+/// Acquire::http::Proxy::"127.0.0.1" "DIRECT";
+/// Acquire::https::Proxy::mirror.corp.lan "http://10.0.0.9:3128";
+/// ```
 pub fn apt_proxies(bytes: &[u8]) -> Vec<Proxy> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
@@ -216,17 +226,37 @@ pub fn apt_proxies(bytes: &[u8]) -> Vec<Proxy> {
         }
         let lower = l.to_ascii_lowercase();
         for var in ["acquire::https::proxy", "acquire::http::proxy"] {
-            if let Some(pos) = lower.find(var) {
-                let v = unquote(&l[pos + var.len()..]);
-                if !v.is_empty() && !v.eq_ignore_ascii_case("DIRECT") {
-                    out.push(Proxy {
-                        line: i + 1,
-                        variable: l[pos..pos + var.len()].to_string(),
-                        value: without_credentials(v),
-                    });
+            let Some(pos) = lower.find(var) else {
+                continue;
+            };
+            let rest = &l[pos + var.len()..];
+            let mut variable = l[pos..pos + var.len()].to_string();
+            let value = match rest.strip_prefix("::") {
+                Some(host_and_value) => {
+                    let host_and_value = host_and_value.trim_start();
+                    let (host, value) = match host_and_value.strip_prefix('"') {
+                        Some(q) => q.split_once('"').unwrap_or((q, "")),
+                        None => host_and_value
+                            .split_once(char::is_whitespace)
+                            .unwrap_or((host_and_value, "")),
+                    };
+                    variable = format!("{variable}::{host}");
+                    value
                 }
-                break;
+                None if rest.starts_with(|c: char| c.is_whitespace() || c == '"' || c == '{') => {
+                    rest
+                }
+                None => break,
+            };
+            let v = unquote(value);
+            if !v.is_empty() && !v.eq_ignore_ascii_case("DIRECT") {
+                out.push(Proxy {
+                    line: i + 1,
+                    variable,
+                    value: without_credentials(v),
+                });
             }
+            break;
         }
     }
     out
@@ -281,6 +311,25 @@ mod tests {
         let tail = iptables(b"*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 1000:2000 -j ACCEPT\n-A OUTPUT -j REJECT\nCOMMIT\n").unwrap();
         assert!(tail.default_deny && tail.allows(1500) && !tail.allows(443));
         assert_eq!(iptables(b"*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"), None);
+    }
+
+    /// juju's 95-juju-proxy-settings on hotsos's OpenStack compute node:
+    /// one proxy, nine DIRECT exceptions (issue 26, item 8).
+    #[test]
+    fn apt_per_host_exceptions_are_not_proxies() {
+        let b = std::fs::read(format!(
+            "{}/../fixtures/sos-hotsos-openstack/etc/apt/apt.conf.d/95-juju-proxy-settings",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let p = apt_proxies(&b);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].value, "http://10.0.0.2:8000");
+        assert_eq!(p[0].variable, "Acquire::http::Proxy");
+        let host = apt_proxies(b"Acquire::https::Proxy::mirror.corp.lan \"http://10.0.0.9:3128\";\nAcquire::http::Proxy-Auto-Detect \"/usr/bin/auto-apt-proxy\";\n");
+        assert_eq!(host.len(), 1, "{host:?}");
+        assert_eq!(host[0].variable, "Acquire::https::Proxy::mirror.corp.lan");
+        assert_eq!(host[0].value, "http://10.0.0.9:3128");
     }
 
     #[test]

@@ -207,6 +207,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &cloud::InjectedPackages,
     &cloud::ServiceChanges,
     &cloud::Bootloader,
+    &cloud::Architecture,
     &cloud::Drivers,
     &cloud::Adjtime,
     &cloud::BootRewrite,

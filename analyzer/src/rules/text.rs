@@ -8,6 +8,7 @@ pub fn title(id: &str) -> &'static str {
         "gen.not-root" => "Probe privileges",
         "gen.packages" => "Package databases",
         "cloud.bootloader" => "Boot loader the migration can rewrite",
+        "cloud.architecture" => "Architecture the cloud's virtual machines run",
         "mgn.os-supported" => "Distribution and version",
         "mgn.root-free-space" => "Free space on /",
         "mgn.tmp-free-space" => "Free space on /tmp",

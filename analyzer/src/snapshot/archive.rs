@@ -221,6 +221,7 @@ fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<Lef
     // The root itself is implied; as an entry it would be its own child.
     entries.retain(|e| e.path.0 != b"/");
     add_parents(&mut entries);
+    mark_empty_dirs(&mut entries);
     Ok((entries.into_iter().map(Record::Entry).collect(), skipped))
 }
 
@@ -276,6 +277,33 @@ fn strip_top_dir(entries: &mut [Entry]) {
     for e in entries.iter_mut() {
         let rest = e.path.0[prefix.len()..].to_vec();
         e.path.0 = if rest.is_empty() { b"/".to_vec() } else { rest };
+    }
+}
+
+/// A tar holds every entry below a directory it holds, so a directory with
+/// none is empty, not unlisted (`./etc/init.d/` of a container image):
+/// it is read as a listing with no children, as the same directory is in a
+/// tree.
+fn mark_empty_dirs(entries: &mut [Entry]) {
+    let parents: HashSet<&[u8]> = entries
+        .iter()
+        .filter_map(|e| {
+            let cut = e.path.0.iter().rposition(|&b| b == b'/')?;
+            Some(if cut == 0 {
+                &b"/"[..]
+            } else {
+                &e.path.0[..cut]
+            })
+        })
+        .collect();
+    let empty: Vec<usize> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == FileKind::Dir && !parents.contains(e.path.0.as_slice()))
+        .map(|(i, _)| i)
+        .collect();
+    for i in empty {
+        entries[i].content = Content::Children(Vec::new());
     }
 }
 

@@ -125,14 +125,32 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
         .unwrap_or_default();
     // busybox init (Alpine) and sysvinit (Gentoo) both hand over to
     // OpenRC from inittab: `::sysinit:/sbin/openrc sysinit`.
-    let calls_openrc = inittab.lines().any(|l| {
-        !l.trim_start().starts_with('#')
-            && l.split(':').nth(3).is_some_and(|c| c.contains("openrc"))
+    let calls_openrc = inittab.lines().find_map(|l| {
+        let command = l.split(':').nth(3)?;
+        let program = command.split_whitespace().next()?;
+        (!l.trim_start().starts_with('#') && command.contains("openrc")).then_some(program)
     });
-    if calls_openrc {
+    if let Some(program) = calls_openrc {
+        // An Alpine minirootfs keeps the inittab but not openrc: the init
+        // system is the program, not the line that would call it. A
+        // directory that was not listed (a sosreport's /sbin) says nothing.
+        let dir = program.rsplit_once('/').map_or("/", |(d, _)| d);
+        let listed = f
+            .root
+            .list(if dir.is_empty() { "/" } else { dir })
+            .is_some();
+        if !listed || f.root.lstat(program).is_some() {
+            return (
+                Some(InitSystem::Openrc),
+                format!("{what}, and {} calls openrc", src::INITTAB.path()),
+            );
+        }
         return (
-            Some(InitSystem::Openrc),
-            format!("{what}, and {} calls openrc", src::INITTAB.path()),
+            None,
+            format!(
+                "{what}, and {} calls {program}, which is not in the root: openrc is not installed",
+                src::INITTAB.path()
+            ),
         );
     }
     let inittab_runs_rc = inittab.contains("sysinit");

@@ -23,7 +23,7 @@ fn debian12_captures_fill_the_host() {
             ("hostname", "sos_commands/kernel/uname_-a"),
             ("interfaces.addresses", "sos_commands/networking/ip_-o_addr"),
             (
-                "services.masked",
+                "services.state",
                 "sos_commands/systemd/systemctl_list-unit-files"
             ),
             ("listeners", "sos_commands/networking/netstat_-W_-neopa"),

@@ -10,9 +10,13 @@
 pub mod chkconfig;
 pub mod df;
 pub mod dpkg_l;
+pub mod firmware;
+pub mod free;
 pub mod ip_addr;
 pub mod lsblk;
+pub mod mount_l;
 pub mod netstat;
+pub mod ps;
 pub mod rpm_qa;
 pub mod ss;
 pub mod uname;

@@ -18,6 +18,9 @@ impl Rule for Bootloader {
     }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
+        if let Some(f) = not_bootable(self.id(), host, "a cloud VM boots a kernel from its disk") {
+            return f;
+        }
         let f = match b.loader {
             "grub1" | "grub2" => Finding::new(
                 self.id(),
@@ -34,6 +37,17 @@ impl Rule for Bootloader {
         };
         with_boot_evidence(f, host)
     }
+}
+
+/// A root with no kernel: nothing to boot, so no boot loader to judge.
+/// `consequence` says what that means for the target.
+pub(crate) fn not_bootable(id: &'static str, host: &Host, consequence: &str) -> Option<Finding> {
+    let why = host.boot.no_kernel()?;
+    Some(
+        Finding::new(id, Severity::Blocker, format!("{why}; {consequence}"))
+            .evidence("boot", why)
+            .remediation("Run it as a container on the target (ECS/EKS, Azure Container Apps/AKS, OpenStack Zun or Magnum), or migrate the host it runs on; a server image needs a kernel and a boot loader installed first"),
+    )
 }
 
 #[cfg(test)]

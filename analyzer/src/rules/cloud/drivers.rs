@@ -54,6 +54,13 @@ impl Rule for Drivers {
         self.check_for(host, &Target::new(Profile::Generic))
     }
     fn check_for(&self, host: &Host, target: &Target) -> Finding {
+        if host.boot.no_kernel().is_some() {
+            return Finding::new(
+                self.id(),
+                Severity::Info,
+                "no kernel is installed, so no drivers to check (see cloud.bootloader: not a bootable server)",
+            );
+        }
         let d = &host.drivers;
         let release = d.release.clone().unwrap_or_else(|| "(unknown)".into());
         let gaps: Vec<Gap> = target.driver_families().map(|f| gap(d, f)).collect();

@@ -4,12 +4,15 @@
 //! which drivers are needed): those rules answer through
 //! `Rule::check_for`, and `check` alone answers for every cloud at once.
 
+mod arch;
 mod boot;
 mod changes;
 mod drivers;
 mod network;
 mod storage;
 
+pub use arch::Architecture;
+pub(crate) use boot::not_bootable;
 pub use boot::Bootloader;
 pub use changes::{Adjtime, BootRewrite, InjectedPackages, ServiceChanges};
 pub use drivers::Drivers;

@@ -25,7 +25,14 @@ impl Rule for Privileges {
             .iter()
             .filter(|g| g.principal != "root" && g.principal != "#0")
             .collect();
-        let mut f = if host.collection.as_root == Some(true) {
+        let c = &host.collection;
+        let mut f = if c.sosreport.is_some() {
+            Finding::new(
+                self.id(),
+                Severity::Pass,
+                "a sosreport: sos runs only as root, so root access to install the agent existed when it was made",
+            )
+        } else if c.as_root == Some(true) && c.scanned_root.is_none() {
             Finding::new(
                 self.id(),
                 Severity::Pass,
@@ -39,6 +46,17 @@ impl Rule for Privileges {
                 Severity::Pass,
                 format!("sudo gives full rights to {}", who.join(", ")),
             )
+        } else if sudo.files.is_empty() && (c.scanned_root.is_some() || c.as_root.is_none()) {
+            let how = match &c.scanned_root {
+                Some(root) => format!("the probe read {root} from another machine (--root), so how it ran says nothing of access on the source"),
+                None => format!("a {} read as it is: no probe ran on the source", c.kind),
+            };
+            Finding::new(
+                self.id(),
+                Severity::Unknown,
+                format!("{how}, and sudo's rules could not be read"),
+            )
+            .lacking(host.sources.missing(&[&sources::SUDOERS]))
         } else if sudo.files.is_empty() {
             Finding::new(
                 self.id(),

@@ -19,6 +19,13 @@ impl Rule for KernelHeaders {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
+        if host.boot.no_kernel().is_some() {
+            return Finding::new(
+                self.id(),
+                Severity::Info,
+                "no kernel is installed, so there are no headers to match (see mgn.bootloader: not a bootable server)",
+            );
+        }
         let Some(release) = host.kernel.release.as_deref() else {
             return Finding::unknown(
                 self.id(),
@@ -59,16 +66,31 @@ impl Rule for KernelHeaders {
             ),
             None => f,
         };
-        if !src.listed {
+        // sos never collects /usr/src: whatever a sosreport holds there is
+        // not the host's tree.
+        let sos = host.collection.sosreport.is_some();
+        if !src.listed || sos {
+            let unlisted = if sos {
+                "a sosreport holds no /usr/src"
+            } else {
+                "/usr/src was not listed"
+            };
             return match &installed {
                 Some(Some(p)) => headers_pass(
                     self.id(),
                     format!(
-                        "{} is installed (the package database decided: /usr/src was not listed)",
+                        "{} is installed (the package database decided: {unlisted})",
                         shown(p)
                     ),
                     "package database",
                 ),
+                Some(None) if sos => Finding::new(
+                    self.id(),
+                    Severity::Unknown,
+                    format!("{unlisted}, and the package database lists no {package}: headers built by hand cannot be seen"),
+                )
+                .evidence("package database", format!("no headers package for {release}"))
+                .remediation(install_cmd),
                 _ => Finding::unknown(self.id(), host, &[&sources::USR_SRC]),
             };
         }

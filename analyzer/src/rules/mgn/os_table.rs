@@ -1,10 +1,32 @@
 //! The Linux distributions AWS MGN supports, from the AWS Application
 //! Migration Service User Guide, "Supported operating systems"
 //! (https://docs.aws.amazon.com/mgn/latest/ug/Supported-Operating-Systems.html),
-//! Linux section, as published in 2024. The page was not in the reference
-//! corpus this table was written against, so it follows the 2024 text as
-//! known then; check it against the live page when AWS changes the list.
-//! Only 64-bit x86 and ARM builds are covered by that page.
+//! Linux section.
+//!
+//! Checked on 2026-12-07 (issue 26): the page itself is in neither of the
+//! reference corpora this project can search (docs, pages); the stored copy
+//! of the guide's "Installation requirements" page
+//! (https://docs.aws.amazon.com/mgn/latest/ug/installation-requirements.html,
+//! undated) sends the reader to it for the list, and its Linux
+//! requirements (python 2.4+/3.0+; make gcc perl tar gawk rpm; 2 GB free
+//! on /; 300 MB free RAM; no full paravirtualization) are the ones
+//! rules/mgn checks. So each row below is the 2024 text as known when the
+//! table was written, not re-read from the live page: check it there when
+//! AWS changes the list.
+//!
+//! Architectures: the page covers 64-bit builds, x86_64 and (since MGN
+//! replicates ARM source servers) aarch64; `mgn.os-supported` passes a
+//! listed distribution on either, saying which, and blocks every other
+//! architecture (32-bit x86 and ARM included) whatever the distribution.
+//!
+//! Unlisted distributions (Alpine, Fedora, Arch, Gentoo, openSUSE Leap...)
+//! get a warning, not a blocker: AWS does not name them, so AWS does not
+//! support them, but the agent may still install (it builds its driver
+//! against the host's kernel headers with the host's compiler), and a table
+//! that was not re-read from the live page should not block what the page
+//! might list. Alpine adds musl libc and OpenRC, which the installer's
+//! supported distributions do not use; Fedora is the upstream of RHEL and
+//! moves faster than its kernels are tested.
 
 /// One supported range of one distribution, by os-release `ID`.
 pub struct Supported {

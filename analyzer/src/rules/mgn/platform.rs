@@ -68,7 +68,7 @@ impl Rule for OsSupported {
             Verdict::Unlisted => Finding::new(
                 self.id(),
                 Severity::Warning,
-                format!("{shown} ({id}) is not in lift's table of AWS MGN-supported distributions: check AWS's list"),
+                format!("{shown} ({id}) is not among the distributions AWS MGN supports (lift's table, rules/mgn/os_table.rs): the agent may install, without AWS's support; check AWS's current list"),
             ),
         }
         .evidence(source, excerpt)
@@ -128,6 +128,13 @@ impl Rule for Bootloader {
     }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
+        if let Some(f) = crate::rules::cloud::not_bootable(
+            self.id(),
+            host,
+            "AWS MGN replicates the disks of servers that boot, and launches them as EC2 instances",
+        ) {
+            return f;
+        }
         let f = match b.loader {
             "grub1" | "grub2" => Finding::new(
                 self.id(),
@@ -279,7 +286,9 @@ mod tests {
         assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
         let f = os(&[("etc/os-release", "ID=gentoo\nVERSION_ID=2.14\n")]);
         assert_eq!(f.severity, Severity::Warning);
-        assert!(f.detail.contains("not in lift's table"));
+        assert!(f
+            .detail
+            .contains("not among the distributions AWS MGN supports"));
         assert_eq!(os(&[]).severity, Severity::Unknown);
     }
 

@@ -3,7 +3,10 @@
 //!
 //! Presence comes from the PATH directories' listings, and from the package
 //! databases where the host has one (a name in PATH says the program is
-//! there; its package says who installed it).
+//! there; its package says who installed it). Without the listings (a
+//! sosreport copies no /usr/bin), an installed package still says the
+//! program is there; its absence says nothing of a program installed by
+//! hand, so the check stays unknown, saying which packages were looked for.
 
 use super::{install, MGN};
 use crate::model::{Host, Tools};
@@ -36,6 +39,42 @@ fn package(host: &Host, names: &[&str]) -> Option<(String, String)> {
     Some((path, format!("{} {} installed", pkg.name, pkg.version)))
 }
 
+/// Without the PATH listings: a pass from the first installed package of
+/// `names`, else unknown naming them.
+fn by_package_only(host: &Host, id: &'static str, what: &str, names: &[&str]) -> Finding {
+    match package(host, names) {
+        Some((path, found)) => Finding::new(
+            id,
+            Severity::Pass,
+            format!("{what}'s package is installed (the PATH directories were not listed)"),
+        )
+        .evidence(path, found),
+        None => unknown_without_package(host, id, names),
+    }
+}
+
+fn unknown_without_package(host: &Host, id: &'static str, names: &[&str]) -> Finding {
+    let looked = match host.packages.as_ref() {
+        Some(_) => format!(
+            "the PATH directories were not listed, and the package database has none of {}",
+            names.join(", ")
+        ),
+        None => String::new(),
+    };
+    Finding::new(id, Severity::Unknown, looked)
+        .lacking(host.sources.missing(&[&sources::PATH_DIRS]))
+}
+
+/// A python interpreter's package: `python3`, `python3.11-minimal`,
+/// `python36`, RHEL 8's `platform-python`.
+fn python_package(name: &str) -> bool {
+    let n = name.strip_suffix("-minimal").unwrap_or(name);
+    let digits = n.strip_prefix("python").is_some_and(|v| {
+        v.len() >= 2 && v.starts_with(['2', '3']) && v.bytes().all(|b| b.is_ascii_digit())
+    });
+    n == "platform-python" || digits || python_ok(n) == Some(true)
+}
+
 /// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
 /// or a bare `python` (whose link target may tell its version).
 fn python_ok(name: &str) -> Option<bool> {
@@ -59,9 +98,25 @@ impl Rule for Python {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let t = match tools_or_unknown(host, self.id()) {
-            Ok(t) => t,
-            Err(f) => return *f,
+        let t = match (tools_or_unknown(host, self.id()), host.packages.as_ref()) {
+            (Ok(t), _) => t,
+            (Err(_), Some(p)) => {
+                let names: Vec<&str> = p
+                    .list
+                    .iter()
+                    .filter(|p| p.is_installed() && python_package(&p.name))
+                    .map(|p| p.name.as_str())
+                    .collect();
+                return match names.first() {
+                    Some(n) => by_package_only(host, self.id(), "python", &[n]),
+                    None => unknown_without_package(
+                        host,
+                        self.id(),
+                        &["python3", "platform-python", "python"],
+                    ),
+                };
+            }
+            (Err(f), None) => return *f,
         };
         let (good, old): (Vec<&String>, Vec<&String>) = t
             .found
@@ -114,9 +169,16 @@ impl Rule for BuildTools {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
+        let unlisted = Tools::default();
         let t = match tools_or_unknown(host, self.id()) {
             Ok(t) => t,
-            Err(f) => return *f,
+            Err(f) if host.packages.is_none() => return *f,
+            Err(_) => &unlisted,
+        };
+        let by = if host.tools.is_some() {
+            ""
+        } else {
+            " (by the package database: the PATH directories were not listed)"
         };
         let missing: Vec<&str> = BUILD_TOOLS
             .iter()
@@ -127,7 +189,7 @@ impl Rule for BuildTools {
             Finding::new(
                 self.id(),
                 Severity::Pass,
-                "make, gcc, perl, tar, gawk and rpm are installed",
+                format!("make, gcc, perl, tar, gawk and rpm are installed{by}"),
             )
         } else {
             let list = missing.join(" ");
@@ -135,7 +197,7 @@ impl Rule for BuildTools {
                 self.id(),
                 Severity::Warning,
                 format!(
-                    "missing: {}; the installer tries to install them, which needs a working package repository",
+                    "missing{by}: {}; the installer tries to install them, which needs a working package repository",
                     missing.join(", ")
                 ),
             )
@@ -144,6 +206,9 @@ impl Rule for BuildTools {
         for n in BUILD_TOOLS {
             if let Some(w) = where_found(t, n) {
                 f = f.evidence("tools", w);
+            } else if let Some((path, found)) = package(host, &[n]).filter(|_| host.tools.is_none())
+            {
+                f = f.evidence(path, found);
             }
         }
         f
@@ -160,11 +225,13 @@ impl Rule for Dhclient {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let t = match tools_or_unknown(host, self.id()) {
-            Ok(t) => t,
-            Err(f) => return *f,
+        const PACKAGES: &[&str] = &["dhclient", "isc-dhcp-client", "dhcp-client"];
+        let t = match (tools_or_unknown(host, self.id()), host.packages.is_some()) {
+            (Ok(t), _) => t,
+            (Err(_), true) => return by_package_only(host, self.id(), "dhclient", PACKAGES),
+            (Err(f), false) => return *f,
         };
-        let pkg = package(host, &["dhclient", "isc-dhcp-client", "dhcp-client"]);
+        let pkg = package(host, PACKAGES);
         match (where_found(t, "dhclient"), pkg) {
             (Some(w), pkg) => {
                 let f = Finding::new(self.id(), Severity::Pass, "dhclient is installed")
@@ -269,5 +336,60 @@ mod tests {
         assert_eq!(b.severity, Severity::Warning);
         assert!(b.detail.starts_with("missing: make, gcc,"), "{}", b.detail);
         assert!(!b.detail.contains("tar"), "{}", b.detail);
+    }
+
+    /// Rocky Linux 9.4's container package list as a sosreport's
+    /// installed-rpms: no PATH listing, so the database decides what it can.
+    #[test]
+    fn a_sosreport_package_list_without_path_listings() {
+        let r = TempRoot::new();
+        r.mkdir("sos_commands/rpm");
+        let list = std::fs::read(
+            fixture("sos-samples/rocky-linux").join("installed-rpms.Rocky-9.4-UBI-x86_64"),
+        )
+        .unwrap();
+        r.write("installed-rpms", &list);
+        let h = host_of(r.path());
+        assert!(h.tools.is_none());
+        let p = Python.check(&h);
+        assert_eq!(p.severity, Severity::Pass, "{}", p.detail);
+        assert_eq!(p.evidence[0].excerpt, "python3 3.9.18 installed");
+        // No dhcp-client in a container image: unknown, naming what was
+        // looked for, since a dhclient built by hand cannot be seen.
+        let d = Dhclient.check(&h);
+        assert_eq!(d.severity, Severity::Unknown, "{}", d.detail);
+        assert!(
+            d.detail.contains("dhclient, isc-dhcp-client, dhcp-client"),
+            "{}",
+            d.detail
+        );
+        let b = BuildTools.check(&h);
+        assert_eq!(b.severity, Severity::Warning);
+        assert!(
+            b.detail.starts_with("missing (by the package database: the PATH directories were not listed): make, gcc, perl;"),
+            "{}",
+            b.detail
+        );
+        assert!(
+            b.evidence
+                .iter()
+                .any(|e| e.excerpt == "gawk 5.1.0 installed"),
+            "{:?}",
+            b.evidence
+        );
+    }
+
+    #[test]
+    fn python_packages() {
+        for (n, ok) in [
+            ("python3", true),
+            ("python3.11-minimal", true),
+            ("python36", true),
+            ("platform-python", true),
+            ("python3-libs", false),
+            ("python-unversioned-command", false),
+        ] {
+            assert_eq!(python_package(n), ok, "{n}");
+        }
     }
 }
