@@ -273,6 +273,7 @@ mod tests {
             required_unknowns: 0,
             aliases: Vec::new(),
             hosts_file: Vec::new(),
+            provision: Default::default(),
             input: String::new(),
             started_secs: 0,
             started_at: String::new(),

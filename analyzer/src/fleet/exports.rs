@@ -20,7 +20,14 @@ use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.
-pub const JSONL: [&str; 4] = ["findings", "packages", "listeners", "connections"];
+pub const JSONL: [&str; 6] = [
+    "findings",
+    "packages",
+    "listeners",
+    "connections",
+    "utilization",
+    "volumes",
+];
 
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
     dir.join(format!("{index}.{kind}.jsonl"))
@@ -63,7 +70,11 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     let listeners = host.listeners.as_deref().unwrap_or_default();
     write_rows(&part(parts, index, "listeners"), host_id, listeners)?;
     let connections = host.connections.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "connections"), host_id, connections)
+    write_rows(&part(parts, index, "connections"), host_id, connections)?;
+    let utilization = super::provision::utilization_rows(report);
+    write_rows(&part(parts, index, "utilization"), host_id, &utilization)?;
+    let volumes = super::provision::volume_rows(report);
+    write_rows(&part(parts, index, "volumes"), host_id, &volumes)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration
@@ -267,7 +278,7 @@ impl Joiner {
     }
 }
 
-pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles";
+pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles,vcpus,memory_bytes,cpu_p95,memory_p95,disks_allocated_bytes,disks_used_bytes,recommended_as_is,recommended_right_sized";
 
 /// RFC 4180: quote a field holding a comma, quote or line break. A field
 /// that a spreadsheet would take for a formula (it starts with `=`, `+`,
@@ -321,6 +332,19 @@ impl FleetCsv {
             h.input.clone(),
             older.join(";"),
         ];
+        let p = &h.provision;
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let provision = [
+            opt(p.vcpus.map(|v| v.to_string())),
+            opt(p.memory_bytes.map(|v| v.to_string())),
+            opt(p.cpu_p95.map(|v| v.to_string())),
+            opt(p.memory_p95.map(|v| v.to_string())),
+            opt(p.disks_allocated_bytes.map(|v| v.to_string())),
+            opt(p.disks_used_bytes.map(|v| v.to_string())),
+            opt(p.as_is.clone()),
+            opt(p.right_sized.clone()),
+        ];
+        let fields: Vec<String> = fields.into_iter().chain(provision).collect();
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();
         writeln!(self.0, "{}", line.join(","))
     }

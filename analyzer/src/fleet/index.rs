@@ -152,10 +152,13 @@ pub struct Tally {
     findings: BTreeMap<(String, Severity), TopFinding>,
     /// Per readiness state, per finding id: (title, hosts).
     reasons: BTreeMap<String, BTreeMap<String, (String, usize)>>,
+    /// Cores, memory and disks as they are and right-sized.
+    provision: super::provision::Totals,
 }
 
 impl Tally {
     pub fn add(&mut self, h: &HostSummary) {
+        self.provision.add(&h.provision);
         for (counts, value) in [
             (&mut self.readiness, &h.readiness),
             (&mut self.os, &h.os),
@@ -365,6 +368,7 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         top_findings => Value::from_serialize(page.tally.top_findings()),
         finding_list => script_json(&page.tally.finding_list()),
         states => Value::from_serialize(page.tally.states()),
+        provision => Value::from_serialize(page.tally.provision.clone().rounded()),
         hosts => page.rows,
         standalone => page.groups.len() - groups.len(),
         groups => Value::from_serialize(&groups),

@@ -15,6 +15,7 @@ mod exports;
 pub mod identity;
 mod index;
 pub mod isolate;
+pub mod provision;
 mod store;
 mod summary;
 

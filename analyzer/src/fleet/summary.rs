@@ -89,6 +89,9 @@ pub struct HostSummary {
     /// most [`MAX_NAMES`]; what other hosts' names resolve through.
     #[serde(default)]
     pub hosts_file: Vec<(String, String)>,
+    /// What it asks of the target (sizes, use, disks, rows chosen).
+    #[serde(default)]
+    pub provision: super::provision::Provision,
 }
 
 /// Names a summary keeps from /etc/hosts: a summary stays a few KB even
@@ -382,6 +385,7 @@ impl HostSummary {
             declared: super::declared::summarize(&host.dependencies),
             aliases,
             hosts_file: others,
+            provision: super::provision::Provision::new(report),
         }
     }
 

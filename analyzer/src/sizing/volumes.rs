@@ -63,6 +63,12 @@ pub fn plan(host: &Host, profile: Profile) -> Option<Vec<PlannedVolume>> {
     if profile == Profile::Generic {
         return None;
     }
+    volumes(host)
+}
+
+/// The volumes whatever the target (the fleet's export); None where the
+/// storage layout is not known.
+pub fn volumes(host: &Host) -> Option<Vec<PlannedVolume>> {
     let layout: &StorageLayout = host.storage.as_ref()?;
     let mut out = Vec::new();
     let mut in_groups: Vec<String> = Vec::new();
