@@ -141,6 +141,8 @@ enum Command {
         /// what isolation costs; never for bundles from elsewhere).
         #[arg(long, hide = true)]
         in_process: bool,
+        #[command(flatten)]
+        sizing: SizingArgs,
     },
     /// One bundle of a batch, in its own process (run by `lift batch`).
     #[command(name = "__batch-worker", hide = true)]
@@ -157,6 +159,8 @@ enum Command {
         target: String,
         #[arg(long)]
         firewall: bool,
+        #[command(flatten)]
+        sizing: SizingArgs,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
@@ -378,8 +382,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_seconds_per_bundle,
             max_memory_per_bundle,
             in_process,
+            sizing,
         } => {
             let outcome = lift::fleet::run(&lift::fleet::Options {
+                sizing: sizing.choice()?,
+                catalog_path: sizing.catalog.clone(),
                 inputs,
                 out: output.clone(),
                 profile: profile(&name)?,
@@ -407,9 +414,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             parts,
             target,
             firewall,
+            sizing,
         } => {
             let target = Target {
                 firewall,
+                sizing: sizing.choice()?,
                 ..Target::new(profile(&target)?)
             };
             if !serve {

@@ -92,3 +92,40 @@ print(json.dumps([row[0], row[1], row[2], row[3], row[4]]))
         want[4]
     );
 }
+
+/// `lift batch --catalog` reaches the workers: an OpenStack fleet is sized
+/// from the user's flavours.
+#[test]
+fn batch_sizes_from_the_users_catalog() {
+    let dir = Scratch::new("fleet-catalog");
+    let bundles = dir.join("bundles");
+    std::fs::create_dir_all(&bundles).unwrap();
+    probe(
+        Some(&fixture("centos6-sysv")),
+        &bundles.join("c6.lift"),
+        &["-q"],
+    );
+    let flavours = dir.join("flavors.csv");
+    std::fs::write(
+        &flavours,
+        "name,vcpus,memory_gib\nm1.small,1,2\nm1.large,4,8\nm1.huge,64,512\n",
+    )
+    .unwrap();
+    let out = dir.join("fleet");
+    let o = lift(&[
+        "batch",
+        bundles.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--target",
+        "openstack",
+        "--catalog",
+        flavours.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert!(col("recommended_as_is").starts_with("m1."), "{csv}");
+}

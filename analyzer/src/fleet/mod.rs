@@ -50,12 +50,16 @@ pub struct Options {
     /// Each bundle in its own process under budgets (what `lift batch`
     /// does); None reads every bundle in this process.
     pub isolation: Option<isolate::Isolation>,
+    /// `--catalog` (its path, for the workers) and `--headroom`.
+    pub sizing: crate::sizing::Choice,
+    pub catalog_path: Option<PathBuf>,
 }
 
 impl Options {
     fn target(&self) -> crate::profile::Target {
         crate::profile::Target {
             firewall: self.firewall,
+            sizing: self.sizing,
             ..crate::profile::Target::new(self.profile)
         }
     }
@@ -389,6 +393,13 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
         if opts.firewall {
             args.push("--firewall".into());
         }
+        if let Some(c) = &opts.catalog_path {
+            args.extend(["--catalog".into(), c.clone().into_os_string()]);
+        }
+        args.extend([
+            "--headroom".into(),
+            opts.sizing.headroom_percent.to_string().into(),
+        ]);
         isolate::Workers::new(iso, args)
     });
     // Each thread takes the next bundle in input order, so that bundles
