@@ -142,6 +142,13 @@ sources! {
     VMSTAT: "hw", File, ["/proc/vmstat"], "counters" => "host.utilization.since_boot";
     PRESSURE: "hw", File, ["/proc/pressure/{}"], "counters" => "host.utilization.since_boot";
     NET_DEV: "net", File, ["/proc/net/dev"], "counters" => "host.utilization.since_boot";
+    // sched
+    CRONTAB: "sched", File, ["/etc/crontab"], "cron" => "host.jobs";
+    CRON_D: "sched", File, ["/etc/cron.d/*"], "cron" => "host.jobs";
+    CRON_SPOOL: "sched", File, ["/var/spool/cron/crontabs/*", "/var/spool/cron/*"], "cron" => "host.jobs";
+    ANACRONTAB: "sched", File, ["/etc/anacrontab"], "cron" => "host.jobs";
+    CRON_PERIODIC: "sched", Listing, ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly"], "listing" => "host.jobs";
+    AT_QUEUE: "sched", Listing, ["/var/spool/cron/atjobs", "/var/spool/at"], "listing" => "host.jobs";
     // history
     SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
@@ -347,10 +354,7 @@ pub static PACKAGE_DATABASES: &[&Source] = &[
 /// Specs the model does not read: their facts are kept for diff (the
 /// SHA-256 listing of /etc), for the raw bundle (`lift bundle cat`), or for
 /// rules still to come.
-pub static RAW_ONLY_SPECS: &[(&str, &str)] = &[
-    ("etc", "digests of /etc, read by lift diff"),
-    ("sched", "cron tables, read by lift diff"),
-];
+pub static RAW_ONLY_SPECS: &[(&str, &str)] = &[("etc", "digests of /etc, read by lift diff")];
 
 /// Link targets and prefixes the model recognises inside captured content
 /// (not paths it reads).

@@ -476,6 +476,9 @@ pub const SPECS: &[Spec] = &[
                 "/etc/cron.daily",
                 "/etc/cron.weekly",
                 "/etc/cron.monthly",
+                // The at queue by name only: each job file carries its
+                // user's whole environment (scrub: never captured).
+                "/var/spool/at",
             ]),
             Tree(&["/var/spool/cron"], 3, Content),
         ],

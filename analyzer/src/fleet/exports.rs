@@ -20,13 +20,14 @@ use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.
-pub const JSONL: [&str; 6] = [
+pub const JSONL: [&str; 7] = [
     "findings",
     "packages",
     "listeners",
     "connections",
     "utilization",
     "volumes",
+    "jobs",
 ];
 
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
@@ -74,7 +75,9 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     let utilization = super::provision::utilization_rows(report);
     write_rows(&part(parts, index, "utilization"), host_id, &utilization)?;
     let volumes = super::provision::volume_rows(report);
-    write_rows(&part(parts, index, "volumes"), host_id, &volumes)
+    write_rows(&part(parts, index, "volumes"), host_id, &volumes)?;
+    let jobs = host.jobs.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "jobs"), host_id, jobs)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration

@@ -18,8 +18,8 @@ use self::scope::{Place, Seen};
 use super::facts::Facts;
 use super::interfaces::Interface;
 use crate::parse::deps::{
-    self, agents, host_port, iscsi, krb5, ldap, mail, multipath, ntp, repos, resolver, samba, sssd,
-    syslog, url, Declared, Found,
+    self, agents, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos, resolver, samba,
+    sssd, syslog, url, Declared, Found,
 };
 use crate::parse::{autofs, egress, fstab};
 use crate::sources::{self as src, Source};
@@ -132,6 +132,10 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
     b.rows(&src::APT_PROXY, |x| proxies(egress::apt_proxies(x)));
     b.rows(&src::YUM_PROXY, |x| proxies(egress::yum_proxies(x)));
     b.rows(&src::FSTAB, fstab_mounts);
+    b.rows(&src::CRONTAB, jobs::system_crontab);
+    b.rows(&src::CRON_D, jobs::system_crontab);
+    b.rows(&src::CRON_SPOOL, jobs::user_crontab);
+    b.rows(&src::ANACRONTAB, jobs::anacrontab);
     b.autofs();
     b.iscsi();
     b.literals(&place);

@@ -8,6 +8,7 @@ mod drivers;
 pub mod egress;
 pub mod facts;
 mod interfaces;
+pub mod jobs;
 mod kernel_src;
 pub mod layout;
 mod links;
@@ -94,6 +95,9 @@ pub struct Host {
     pub egress: egress::Egress,
     /// What the configuration says the host needs from its network.
     pub dependencies: Vec<Dependency>,
+    /// What runs on a schedule: cron, anacron, run-parts, systemd timers,
+    /// the at queue; None when no scheduling source was collected.
+    pub jobs: Option<Vec<jobs::Job>>,
     /// Block devices as a tree, LVM volume groups and swaps; None when
     /// neither /sys/block nor /proc/partitions was captured.
     pub storage: Option<layout::StorageLayout>,
@@ -159,6 +163,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         connections: inventory.connections,
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
+        jobs: None,
         storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
@@ -178,6 +183,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
                 source: p.trim_start_matches('/').to_string(),
             }));
     }
+    host.jobs = jobs::jobs(&f, host.services.as_deref());
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     // After sos's command outputs, which may have filled the mounts.
     host.storage = layout::layout(&f, host.mounts.as_deref());

@@ -97,6 +97,7 @@ pub mod block_tables;
 pub mod boot_sector;
 pub mod counters;
 pub mod cpuinfo;
+pub mod cron;
 pub mod deps;
 pub mod dpkg_list;
 pub mod dpkg_status;

@@ -522,6 +522,10 @@ pub fn never_capture(path: &[u8]) -> bool {
     if name.starts_with(b"ssh_host_") && name.ends_with(b"_key") {
         return true;
     }
+    // The at queue: each job file holds its user's whole environment.
+    if path.starts_with(b"/var/spool/cron/atjobs/") || path.starts_with(b"/var/spool/at/") {
+        return true;
+    }
     // Service credentials beside the configuration the `deps` spec takes:
     // the relay's SASL table, Kerberos keytabs, Samba's password stores,
     // apt's repository logins.

@@ -80,6 +80,19 @@ pub struct Service {
     /// systemd socket units: `ListenStream=` and friends.
     #[serde(skip)]
     pub listens: Vec<String>,
+    /// systemd timer units: when, and what they start (`host.jobs`).
+    #[serde(skip)]
+    pub timer: Option<Timer>,
+}
+
+/// A systemd timer: its `On...=` settings, in words where common, and
+/// the unit it starts with that unit's command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timer {
+    pub schedule: Vec<String>,
+    pub when: Option<String>,
+    pub unit: String,
+    pub exec: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -134,6 +147,7 @@ impl Service {
             running_evidence: String::new(),
             pids: Vec::new(),
             ports: Vec::new(),
+            timer: None,
             unit_file: None,
             dropins: Vec::new(),
             package: None,

@@ -361,7 +361,46 @@ impl<'f, 's> Tree<'f, 's> {
             s.listens
                 .extend(unit.values("Socket", key).iter().map(|v| v.to_string()));
         }
+        if kind == ServiceKind::Timer {
+            s.timer = Some(self.timer(name, &unit));
+        }
         Some(s)
+    }
+
+    /// A timer's `On...=` settings and the unit it starts (`Unit=`, else
+    /// the service of the same name) with that unit's first ExecStart.
+    fn timer(&self, name: &str, unit: &UnitFile) -> super::Timer {
+        let mut schedule = Vec::new();
+        for key in [
+            "OnCalendar",
+            "OnBootSec",
+            "OnStartupSec",
+            "OnActiveSec",
+            "OnUnitActiveSec",
+            "OnUnitInactiveSec",
+        ] {
+            schedule.extend(
+                unit.values("Timer", key)
+                    .iter()
+                    .filter(|v| !v.is_empty())
+                    .map(|v| format!("{key}={v}")),
+            );
+        }
+        let started = unit
+            .last("Timer", "Unit")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}.service", name.strip_suffix(".timer").unwrap_or(name)));
+        let exec = self.load(&started).and_then(|(u, _)| {
+            u.values("Service", "ExecStart")
+                .first()
+                .map(|c| c.trim_start_matches(['-', '@', ':', '+', '!']).to_string())
+        });
+        super::Timer {
+            when: timer_words(&schedule),
+            schedule,
+            unit: started,
+            exec,
+        }
     }
 
     fn load_path(&self, name: &str) -> Option<String> {
@@ -435,6 +474,58 @@ fn base(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// A timer's schedule in words, for the common forms: `OnCalendar=daily`,
+/// `*-*-* 02:30:00`, `*:0/10`, `Mon *-*-* 06:00`, `OnBootSec=15min`.
+fn timer_words(schedule: &[String]) -> Option<String> {
+    let words: Vec<String> = schedule
+        .iter()
+        .filter_map(|s| {
+            let (key, v) = s.split_once('=')?;
+            Some(match key {
+                "OnCalendar" => calendar_words(v.trim())?,
+                "OnBootSec" | "OnStartupSec" => format!("{} after boot", v.trim()),
+                "OnUnitActiveSec" => format!("every {}", v.trim()),
+                _ => return None,
+            })
+        })
+        .collect();
+    (words.len() == schedule.len() && !words.is_empty()).then(|| words.join(", "))
+}
+
+fn calendar_words(v: &str) -> Option<String> {
+    match v {
+        "minutely" | "hourly" | "daily" | "weekly" | "monthly" | "yearly" | "annually"
+        | "quarterly" | "semiannually" => {
+            return Some(v.to_string());
+        }
+        _ => {}
+    }
+    // `*:0/10` and `*:00/10`: every N minutes.
+    if let Some(step) = v
+        .strip_prefix("*:")
+        .and_then(|m| m.split_once('/'))
+        .map(|(_, n)| n)
+    {
+        return Some(format!("every {} minutes", step.parse::<u32>().ok()?));
+    }
+    let parts: Vec<&str> = v.split_whitespace().collect();
+    let (day, date, time) = match parts[..] {
+        [date, time] => (None, date, time),
+        [day, date, time] => (Some(day), date, time),
+        _ => return None,
+    };
+    if date != "*-*-*" {
+        return None;
+    }
+    let hm: Vec<&str> = time.split(':').collect();
+    let (h, m): (u32, u32) = (hm.first()?.parse().ok()?, hm.get(1)?.parse().ok()?);
+    let at = format!("{h:02}:{m:02}");
+    Some(match day {
+        None => format!("daily at {at}"),
+        Some(d) => format!("{d} at {at}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_mask;
@@ -452,5 +543,34 @@ mod tests {
             "/lib/systemd/system/ssh.service"
         ));
         assert!(!is_mask("/etc/systemd/system", "dev/null"));
+    }
+}
+
+#[cfg(test)]
+mod timer_tests {
+    use super::timer_words;
+
+    #[test]
+    fn timer_schedules_in_words() {
+        let w = |s: &[&str]| timer_words(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(w(&["OnCalendar=daily"]).as_deref(), Some("daily"));
+        assert_eq!(
+            w(&["OnCalendar=*:00/10"]).as_deref(),
+            Some("every 10 minutes")
+        );
+        assert_eq!(
+            w(&["OnCalendar=Mon *-*-* 06:00:00"]).as_deref(),
+            Some("Mon at 06:00")
+        );
+        assert_eq!(
+            w(&["OnCalendar=*-*-* 02:30:00"]).as_deref(),
+            Some("daily at 02:30")
+        );
+        assert_eq!(
+            w(&["OnBootSec=15min", "OnUnitActiveSec=1d"]).as_deref(),
+            Some("15min after boot, every 1d")
+        );
+        // anacron.timer's hour range is left as written.
+        assert_eq!(w(&["OnCalendar=*-*-* 07..23:30"]), None);
     }
 }

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 pub mod agents;
 pub mod iscsi;
+pub mod jobs;
 pub mod krb5;
 pub mod ldap;
 pub mod mail;
@@ -54,6 +55,8 @@ pub enum Kind {
     Backup,
     /// An address literal in an /etc file, outside any family above.
     Address,
+    /// A host a scheduled job's command reaches (rsync, scp, ssh, a URL).
+    Job,
 }
 
 impl Kind {
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Monitoring => "monitoring",
             Kind::Backup => "backup",
             Kind::Address => "address",
+            Kind::Job => "job",
         }
     }
 }
