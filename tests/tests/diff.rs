@@ -73,12 +73,17 @@ fn every_root_against_itself_has_no_changes() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        for (a, b) in [
+        // A sosreport's command outputs are not files of its host: the
+        // probe (which reads a root's files) does not take them, so a
+        // sosreport tree is compared with its tarball and itself only.
+        let sosreport = root.join("sos_commands").is_dir();
+        let pairs = [
             (root.as_path(), bundle.as_path()),
             (bundle.as_path(), root.as_path()),
             (root.as_path(), tarball.as_path()),
             (root.as_path(), root.as_path()),
-        ] {
+        ];
+        for (a, b) in pairs.into_iter().skip(if sosreport { 2 } else { 0 }) {
             let j = diff_json(a, b);
             let changes = j["changes"].as_array().unwrap();
             if !changes.is_empty() {

@@ -239,10 +239,14 @@ fn host_ids_are_unique_and_dedupe_on_hostname_and_machine_id() {
     let csv = std::fs::read_to_string(out.join("fleet.csv")).unwrap();
     let db_rows: Vec<&str> = csv.lines().filter(|l| l.starts_with("db-")).collect();
     assert_eq!(db_rows.len(), 2, "{csv}");
+    // The bundle and other_bundles columns, by name (more columns follow).
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
     assert!(
-        db_rows
-            .iter()
-            .any(|l| l.contains("e.lift") && l.ends_with("c.lift")),
+        db_rows.iter().any(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            f[at("bundle")].ends_with("e.lift") && f[at("other_bundles")].ends_with("c.lift")
+        }),
         "the later bundle is kept, the earlier listed beside it: {csv}"
     );
 }
