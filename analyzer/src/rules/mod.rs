@@ -5,6 +5,7 @@
 
 mod cloud;
 mod dependencies;
+mod gate;
 mod generic;
 mod listeners;
 mod mgn;
@@ -15,9 +16,11 @@ use serde::Serialize;
 
 use crate::model::Host;
 use crate::profile::{Profile, Target};
-use crate::sources::{Missing, Source};
+use crate::sources::{Missing, Source, State};
 
 pub use text::title;
+
+use gate::{basis, gate};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
@@ -47,6 +50,18 @@ pub struct Finding {
     pub remediation: Option<String>,
     /// For an `unknown`: the sources it lacked, and why.
     pub missing: Vec<Missing>,
+    /// The sources the verdict stands on, with their state when the rule
+    /// judged. A blocker, warning or pass stands only on present sources
+    /// (`evaluate` turns any other into an unknown naming them).
+    pub basis: Vec<Basis>,
+}
+
+/// One source a verdict stands on: the JSON contract's `findings[].basis[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Basis {
+    pub source: String,
+    pub spec: &'static str,
+    pub state: State,
 }
 
 impl Finding {
@@ -59,7 +74,28 @@ impl Finding {
             evidence: Vec::new(),
             remediation: None,
             missing: Vec::new(),
+            basis: Vec::new(),
         }
+    }
+
+    /// The verdict stands on every one of these sources.
+    pub fn on(mut self, host: &Host, sources: &[&Source]) -> Self {
+        self.basis.extend(sources.iter().map(|s| basis(host, s)));
+        self
+    }
+
+    /// The verdict stands on one of these sources, whichever gave its
+    /// fact: the present ones, or, when none is, all of them.
+    pub fn on_any(mut self, host: &Host, sources: &[&Source]) -> Self {
+        let all: Vec<Basis> = sources.iter().map(|s| basis(host, s)).collect();
+        let present: Vec<Basis> = all
+            .iter()
+            .filter(|b| b.state == State::Present)
+            .cloned()
+            .collect();
+        self.basis
+            .extend(if present.is_empty() { all } else { present });
+        self
     }
 
     /// A check that cannot judge because these sources gave nothing: the
@@ -237,7 +273,7 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         .iter()
         .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
     {
-        let f = rule.check_for(host, target);
+        let f = gate(rule.check_for(host, target), host);
         debug_assert_eq!(f.id, rule.id());
         unknown_required |=
             f.severity == Severity::Unknown && profile.required().contains(&rule.id());

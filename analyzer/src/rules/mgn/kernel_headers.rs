@@ -174,7 +174,12 @@ impl Rule for KernelHeaders {
                             )
                         },
                     )
-                    .remediation(install_cmd);
+                    .remediation(install_cmd)
+                    // No tree under /usr/src proves nothing without the
+                    // package database's word that no headers package is
+                    // installed elsewhere.
+                    .on(host, &[&sources::USR_SRC])
+                    .on_any(host, sources::PACKAGE_DATABASES);
                     f = f.evidence("uname -r", release.to_string());
                     for o in others.iter().take(4) {
                         f = f.evidence(o.to_string(), "headers for another kernel");

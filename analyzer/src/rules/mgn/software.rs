@@ -38,6 +38,12 @@ fn package(host: &Host, names: &[&str]) -> Option<(String, String)> {
 
 /// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
 /// or a bare `python` (whose link target may tell its version).
+/// The evidence of an absence: the PATH directories that were listed and
+/// the package databases asked.
+fn searched(f: Finding, t: &Tools) -> Finding {
+    f.evidence("PATH directories listed", t.listed.join(" "))
+}
+
 fn python_ok(name: &str) -> Option<bool> {
     let v = name.strip_prefix("python")?;
     let v = v.strip_suffix("m").unwrap_or(v);
@@ -82,7 +88,7 @@ impl Rule for Python {
             for n in old {
                 f = f.evidence("tools", where_found(t, n).unwrap_or_default());
             }
-            return f;
+            return searched(f, t).on(host, &[&sources::PATH_DIRS]);
         }
         let mut f = Finding::new(
             self.id(),
@@ -98,7 +104,7 @@ impl Rule for Python {
         for n in good.iter().take(4) {
             f = f.evidence("tools", where_found(t, n).unwrap_or_default());
         }
-        f
+        f.on(host, &[&sources::PATH_DIRS])
     }
 }
 
@@ -146,7 +152,10 @@ impl Rule for BuildTools {
                 f = f.evidence("tools", w);
             }
         }
-        f
+        if !missing.is_empty() {
+            f = searched(f, t);
+        }
+        f.on(host, &[&sources::PATH_DIRS])
     }
 }
 
@@ -180,13 +189,17 @@ impl Rule for Dhclient {
                 "dhclient's package is installed (its program is not in a listed PATH directory)",
             )
             .evidence(path, what),
-            (None, None) => Finding::new(
-                self.id(),
-                Severity::Blocker,
-                format!("dhclient is not in {}", t.listed.join(", ")),
-            )
-            .remediation(install(host, "dhclient", "isc-dhcp-client")),
+            (None, None) => searched(
+                Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    format!("dhclient is not in {}", t.listed.join(", ")),
+                )
+                .remediation(install(host, "dhclient", "isc-dhcp-client")),
+                t,
+            ),
         }
+        .on(host, &[&sources::PATH_DIRS])
     }
 }
 

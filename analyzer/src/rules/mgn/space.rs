@@ -40,6 +40,17 @@ fn mount_of<'h>(
 }
 
 /// One line that shows the mount as the kernel has it now.
+const MOUNT_TABLES: &[&src::Source] = &[&src::MOUNTINFO, &src::PROC_MOUNTS];
+
+/// The mount table the model read (/proc/self/mountinfo, else /proc/mounts).
+fn mounts_path(host: &Host) -> &'static str {
+    if !host.sources.present(&src::MOUNTINFO) && host.sources.present(&src::PROC_MOUNTS) {
+        src::PROC_MOUNTS.path()
+    } else {
+        src::MOUNTINFO.path()
+    }
+}
+
 fn excerpt(m: &MountPoint) -> String {
     format!(
         "{} {} {} {}",
@@ -67,7 +78,7 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
         }
         return Finding::new(id, Severity::Unknown, String::new())
             .lacking(missing)
-            .evidence(src::MOUNTINFO.path(), excerpt(m));
+            .evidence(mounts_path(host), excerpt(m));
     };
     let memory = if m.fs_type == "tmpfs" {
         " (a tmpfs: this space is memory)"
@@ -90,7 +101,9 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
         ))
     };
     f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
-        .evidence(src::MOUNTINFO.path(), excerpt(m))
+        .evidence(mounts_path(host), excerpt(m))
+        .on_any(host, MOUNT_TABLES)
+        .on_any(host, &[&src::STATVFS, &src::SOS_DF])
 }
 
 pub struct RootFreeSpace;
@@ -149,7 +162,8 @@ impl Rule for TmpWritable {
                 format!("{} (holding /tmp) is mounted read-write", m.mount_point),
             )
         };
-        f.evidence(src::MOUNTINFO.path(), excerpt(m))
+        f.evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
     }
 }
 
@@ -187,7 +201,8 @@ impl Rule for TmpExec {
                 format!("{} (holding /tmp) allows running programs", m.mount_point),
             )
         };
-        f.evidence(src::MOUNTINFO.path(), excerpt(m))
+        f.evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
     }
 }
 
@@ -218,6 +233,7 @@ impl Rule for FreeRam {
             )
         };
         f.evidence(src::MEMINFO.path(), format!("{source}: {avail} bytes"))
+            .on(host, &[&src::MEMINFO])
     }
 }
 
