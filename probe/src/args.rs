@@ -28,6 +28,10 @@ Options:
       --list-specs      print what the probe reads (the spec table) and exit
   -h, --help            this text
   -V, --version         the version
+
+Exit status: 0 the bundle was written; 1 collecting or writing failed;
+2 a usage error, or a --root or -o that cannot be used; 130 interrupted
+(an incomplete bundle was written).
 ";
 
 #[derive(Debug, PartialEq)]

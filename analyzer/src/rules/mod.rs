@@ -54,6 +54,9 @@ pub struct Finding {
     /// judged. A blocker, warning or pass stands only on present sources
     /// (`evaluate` turns any other into an unknown naming them).
     pub basis: Vec<Basis>,
+    /// An unknown that decides the verdict: the profile requires the
+    /// check, so the host cannot be called ready until it is resolved.
+    pub decides: bool,
 }
 
 /// One source a verdict stands on: the JSON contract's `findings[].basis[]`.
@@ -75,6 +78,7 @@ impl Finding {
             remediation: None,
             missing: Vec::new(),
             basis: Vec::new(),
+            decides: false,
         }
     }
 
@@ -273,10 +277,10 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         .iter()
         .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
     {
-        let f = gate(rule.check_for(host, target), host);
+        let mut f = gate(rule.check_for(host, target), host);
         debug_assert_eq!(f.id, rule.id());
-        unknown_required |=
-            f.severity == Severity::Unknown && profile.required().contains(&rule.id());
+        f.decides = f.severity == Severity::Unknown && profile.required().contains(&rule.id());
+        unknown_required |= f.decides;
         findings.push(f);
     }
     findings.sort_by_key(|f| f.severity);
