@@ -7,15 +7,35 @@ use minijinja::{AutoEscape, Output, State, Value};
 /// Backslash-escapes the characters that make Markdown (CommonMark and
 /// GitHub tables) syntax (with `[` escaped no link can form, so parentheses
 /// stay plain), and folds line breaks so a value stays in its cell.
+///
+/// Only where they could act, so that text pasted into a ticket reads as
+/// written: `_` inside a word (`lv_tmp`) is never emphasis in CommonMark;
+/// `#` and `>` act only at the start of a line (a value may start one);
+/// `&` only where it could begin an entity (`&&` stays); `~` only where
+/// the value holds a second one that could close a strikethrough.
 pub fn markdown_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    let tildes = chars.iter().filter(|c| **c == '~').count();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let acts = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '|' => true,
+            '_' => !(word(prev) && word(next)),
+            '#' | '>' => i == 0,
+            '~' => tildes > 1,
+            _ => false,
+        };
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+            _ if acts => {
                 out.push('\\');
                 out.push(c);
             }
-            '&' => out.push_str("&amp;"),
+            '&' if next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') => {
+                out.push_str("&amp;")
+            }
             '\n' | '\r' => out.push(' '),
             c if c == '\t' || stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
@@ -59,7 +79,13 @@ pub fn code_span(s: String) -> Value {
         .collect();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    Value::from_safe_string(format!("{fence} {s} {fence}"))
+    // Padding only where the content begins or ends with a backtick (or a
+    // space, which the padding rule would strip).
+    if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) {
+        Value::from_safe_string(format!("{fence} {s} {fence}"))
+    } else {
+        Value::from_safe_string(format!("{fence}{s}{fence}"))
+    }
 }
 
 pub fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {

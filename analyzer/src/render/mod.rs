@@ -17,6 +17,34 @@ pub enum Format {
     Json,
 }
 
+/// Filesystems with no disk behind them: the mounts tables fold them into
+/// one line (a systemd host has a dozen cgroup and pseudo mounts at 0 B).
+const PSEUDO_FS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "devtmpfs",
+    "devpts",
+    "cgroup",
+    "cgroup2",
+    "securityfs",
+    "pstore",
+    "efivarfs",
+    "bpf",
+    "debugfs",
+    "tracefs",
+    "configfs",
+    "fusectl",
+    "hugetlbfs",
+    "mqueue",
+    "binfmt_misc",
+    "autofs",
+    "selinuxfs",
+    "usbfs",
+    "rpc_pipefs",
+    "nsfs",
+    "ramfs",
+];
+
 /// The templates, parsed once per process (a batch worker renders
 /// hundreds of reports).
 fn environment() -> &'static Environment<'static> {
@@ -40,6 +68,7 @@ fn templates() -> Environment<'static> {
     env.add_filter("code", escape::code_span);
     env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
+    env.add_global("pseudo_fs", Value::from(PSEUDO_FS.to_vec()));
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
     env.add_template(

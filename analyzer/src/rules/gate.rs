@@ -77,6 +77,7 @@ pub(super) fn gate(mut f: Finding, host: &Host) -> Finding {
     );
     f.severity = Severity::Unknown;
     f.remediation = None;
+    f.command = None;
     f
 }
 

@@ -47,7 +47,17 @@ pub struct Finding {
     pub title: &'static str,
     pub detail: String,
     pub evidence: Vec<Evidence>,
+    /// What to do, in words (beside the command, or alone).
     pub remediation: Option<String>,
+    /// The fix as one command to paste into a root shell on the host, for
+    /// its own package manager; None where no command would be right.
+    pub command: Option<String>,
+    /// For an unknown: the step that would resolve it.
+    pub resolve: Option<String>,
+    /// Where the finding goes on the to-do list: fix (a command on the
+    /// host), decide (a decision or a re-platform), resolve (an unknown
+    /// that decides the verdict), unknown (one that does not), or done.
+    pub action: Action,
     /// For an `unknown`: the sources it lacked, and why.
     pub missing: Vec<Missing>,
     /// The sources the verdict stands on, with their state when the rule
@@ -76,6 +86,9 @@ impl Finding {
             detail: detail.into(),
             evidence: Vec::new(),
             remediation: None,
+            command: None,
+            resolve: None,
+            action: Action::Done,
             missing: Vec::new(),
             basis: Vec::new(),
             decides: false,
@@ -140,6 +153,13 @@ impl Finding {
 
     pub fn remediation(mut self, r: impl Into<String>) -> Self {
         self.remediation = Some(r.into());
+        self
+    }
+
+    /// A fix: one command, and the words beside it.
+    pub fn fix(mut self, command: impl Into<String>, why: impl Into<String>) -> Self {
+        self.command = Some(command.into());
+        self.remediation = Some(why.into());
         self
     }
 }
@@ -254,6 +274,16 @@ pub static REGISTRY: &[&dyn Rule] = &[
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Fix,
+    Decide,
+    Resolve,
+    Unknown,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Readiness {
     Ready,
     ConditionallyReady,
@@ -281,6 +311,21 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         debug_assert_eq!(f.id, rule.id());
         f.decides = f.severity == Severity::Unknown && profile.required().contains(&rule.id());
         unknown_required |= f.decides;
+        f.action = match f.severity {
+            Severity::Blocker | Severity::Warning if text::is_decision(f.id) => Action::Decide,
+            Severity::Blocker | Severity::Warning => Action::Fix,
+            Severity::Unknown if f.decides => Action::Resolve,
+            Severity::Unknown => Action::Unknown,
+            _ => Action::Done,
+        };
+        if f.severity == Severity::Unknown {
+            // What an unknown's remediation says is how to find out.
+            f.resolve = f
+                .remediation
+                .take()
+                .or_else(|| text::resolve_step(&f.missing, &host.collection.kind));
+            f.command = None;
+        }
         findings.push(f);
     }
     findings.sort_by_key(|f| f.severity);

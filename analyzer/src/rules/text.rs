@@ -1,5 +1,57 @@
 //! The one table of words keyed by rule id.
 
+use crate::sources::{Missing, State};
+
+/// Blockers and warnings that no command on the host fixes: the
+/// architecture or the distribution, the boot loader, paravirtualization.
+pub fn is_decision(id: &str) -> bool {
+    matches!(
+        id,
+        "mgn.os-supported" | "mgn.bootloader" | "mgn.not-paravirtualized" | "cloud.bootloader"
+    )
+}
+
+/// The step that would let an unknown be judged, from why its sources
+/// gave nothing and what the input was (`collection.kind`).
+pub fn resolve_step(missing: &[Missing], kind: &str) -> Option<String> {
+    let probe_as_root = "run lift-probe as root on the host (sudo ./lift-probe -o HOST.lift) and report on that bundle";
+    let first = missing.first()?;
+    let states = |s: State| missing.iter().any(|m| m.state == s);
+    Some(if kind != "bundle" && states(State::NotCollected) {
+        format!(
+            "this input is a {kind}, which holds no live /proc, /sys or system-call facts: {probe_as_root}, on the live host rather than over an image"
+        )
+    } else if kind != "bundle" && states(State::Absent) {
+        format!("this {kind} does not hold it: {probe_as_root}, on the live host")
+    } else if states(State::Unreadable) {
+        format!("{} could not be read: {probe_as_root}", first.source)
+    } else if states(State::Truncated) {
+        "the probe's budget cut a source short: run it again with a larger --max-bytes or --max-seconds".to_string()
+    } else if states(State::Broken) {
+        let broken: Vec<&str> = missing
+            .iter()
+            .filter(|m| m.state == State::Broken)
+            .map(|m| m.source.as_str())
+            .collect();
+        format!(
+            "look at {} on the host: lift could not parse it",
+            broken.join(", ")
+        )
+    } else if states(State::NotCollected) {
+        format!("{}: {probe_as_root}", first)
+    } else {
+        format!(
+            "check on the host: {} {} absent here",
+            missing
+                .iter()
+                .map(|m| m.source.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if missing.len() == 1 { "is" } else { "are" }
+        )
+    })
+}
+
 pub const UNTITLED: &str = "(untitled check)";
 
 pub fn title(id: &str) -> &'static str {

@@ -93,12 +93,17 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
     let f = if avail >= need {
         Finding::new(id, Severity::Pass, detail)
     } else {
-        Finding::new(id, Severity::Blocker, detail).remediation(format!(
-            "Free at least {} on {}: du -xsh {}/* | sort -h | tail",
-            mib(need - avail),
-            m.mount_point,
-            m.mount_point.trim_end_matches('/')
-        ))
+        Finding::new(id, Severity::Blocker, detail).fix(
+            format!(
+                "sudo du -xsh {}/* | sort -h | tail",
+                m.mount_point.trim_end_matches('/')
+            ),
+            format!(
+                "free at least {} on {}: this lists its largest directories",
+                mib(need - avail),
+                m.mount_point
+            ),
+        )
     };
     f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
         .evidence(mounts_path(host), excerpt(m))
@@ -190,10 +195,10 @@ impl Rule for TmpExec {
                     m.mount_point
                 ),
             )
-            .remediation(format!(
-                "sudo mount -o remount,exec {} (and drop noexec from its /etc/fstab line for the install, or for good)",
-                m.mount_point
-            ))
+            .fix(
+                format!("sudo mount -o remount,exec {}", m.mount_point),
+                "for the install; drop noexec from its /etc/fstab line too if it must survive a reboot",
+            )
         } else {
             Finding::new(
                 self.id(),
@@ -295,7 +300,7 @@ mod tests {
         let f = TmpExec.check(&h);
         assert_eq!(f.severity, Severity::Blocker);
         assert_eq!(
-            f.remediation.as_deref().unwrap().split(" (").next(),
+            f.command.as_deref(),
             Some("sudo mount -o remount,exec /tmp")
         );
         assert!(f.evidence[0].excerpt.contains("noexec"));

@@ -1,0 +1,127 @@
+//! The per-host report as a to-do list: Markdown fit for a ticket (no
+//! stray backslash or entity once rendered, right plurals, unpadded code
+//! spans), fixes first, an inventory without --target, pseudo mounts
+//! folded.
+
+use pulldown_cmark::{Event, Options, Parser};
+
+use lift_tests::*;
+
+fn report(root: &str, args: &[&str]) -> String {
+    let f = fixture(root);
+    let o = lift(&[&["report", f.to_str().unwrap()], args].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Pasted into a ticket the Markdown showed `\~`, `\_`, `-\>` and
+/// `&amp;&amp;`: rendered by pulldown-cmark, no text or code holds a
+/// backslash or an entity.
+#[test]
+fn rendered_markdown_holds_no_stray_backslash_or_entity() {
+    for root in ["centos6-sysv", "alpine-openrc", "debian12-systemd"] {
+        let md = report(root, &["--target", "aws-mgn"]);
+        let mut texts = 0;
+        for ev in Parser::new_ext(&md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+            let t = match ev {
+                Event::Text(t) | Event::Code(t) => t,
+                _ => continue,
+            };
+            texts += 1;
+            // A backslash in the host's own text (inittab's `\"`) is
+            // content; one before Markdown punctuation is an escape that
+            // was not needed or not undone.
+            for p in ['_', '~', '>', '#', '&', '*', '[', ']', '<', '|', '`', '-'] {
+                assert!(
+                    !t.contains(&format!("\\{p}")),
+                    "{root}: stray \\{p} in {t:?}"
+                );
+            }
+            for e in ["&amp;", "&lt;", "&gt;", "&quot;", "&#"] {
+                assert!(!t.contains(e), "{root}: entity {e} in {t:?}");
+            }
+        }
+        assert!(texts > 50, "{root}: {texts} texts");
+        assert!(
+            !md.contains("` ") || !md.contains("(` "),
+            "{root}: padded code span"
+        );
+        for wrong in ["1 blockers", "1 warnings"] {
+            assert!(!md.contains(wrong), "{root}: {wrong}");
+        }
+    }
+}
+
+/// "Why not ready" first: fixes (one command each, for the host's own
+/// package manager) before decisions and deciding unknowns, then the other
+/// unknowns marked as not deciding; Alpine gets apk, not "(rpm) or (deb)".
+#[test]
+fn fixes_come_first_with_the_hosts_own_package_manager() {
+    let md = report("alpine-openrc", &["--target", "aws-mgn"]);
+    let at = |s: &str| md.find(s).unwrap_or_else(|| panic!("no {s:?} in\n{md}"));
+    assert!(at("## Fix on the host") < at("## Unknowns that decide the verdict"));
+    assert!(at("## Unknowns that decide the verdict") < at("## Other unknowns"));
+    assert!(at("## Other unknowns") < at("## Passed and informational"));
+    assert!(md.contains("sudo apk add python3"), "{md}");
+    assert!(!md.contains("(rpm) or"), "{md}");
+    // Every command stands alone in its code block: no prose inside it.
+    let mut lines = md.lines();
+    while let Some(l) = lines.next() {
+        if l.trim() == "```sh" {
+            let cmd = lines.next().unwrap().trim();
+            assert!(cmd.starts_with("sudo "), "{cmd}");
+            assert!(!cmd.contains(" (and "), "{cmd}");
+            assert_eq!(lines.next().unwrap().trim(), "```");
+        }
+    }
+    // The 32-bit host's "move to 64-bit" is a decision, not a fix.
+    let i386 = report("debian12-i386", &["--target", "aws-mgn"]);
+    let decide = i386.find("## Decide or re-platform").expect(&i386);
+    let os = i386.find("(`mgn.os-supported`)").unwrap();
+    assert!(os > decide, "{i386}");
+    assert!(i386
+        .find("## Fix on the host")
+        .is_none_or(|f| f < decide || os < f));
+}
+
+/// `lift report vm.lift` said "ready for generic" for a host not ready
+/// for aws-mgn: without --target the page is an inventory.
+#[test]
+fn without_a_target_the_report_is_an_inventory() {
+    let md = report("centos6-sysv", &[]);
+    assert!(
+        md.starts_with("\n# c6-app01.example.lan: inventory")
+            || md.starts_with("# c6-app01.example.lan: inventory"),
+        "{}",
+        &md[..200]
+    );
+    assert!(!md.contains("ready for"), "{md}");
+    assert!(md.contains("--target aws-mgn"));
+    for t in ["generic", "aws-mgn", "ec2", "openstack", "azure"] {
+        assert!(md.contains(&format!("`{t}`")), "{t}");
+    }
+    let html = report("centos6-sysv", &["--format", "html"]);
+    assert!(
+        !html.contains("class=\"verdict"),
+        "a verdict banner in the inventory"
+    );
+    assert!(html.contains("Inventory: no readiness verdict"));
+    let with = report("centos6-sysv", &["--target", "generic", "--format", "html"]);
+    assert!(with.contains("class=\"verdict"));
+}
+
+/// 13 cgroup and pseudo mounts at 0 B cluttered the storage table: they
+/// fold into one line; HTML cells no longer break inside words.
+#[test]
+fn pseudo_mounts_fold_and_cells_do_not_break_words() {
+    let md = report("centos6-sysv", &["--target", "aws-mgn"]);
+    assert!(!md.contains("| /proc |"), "{md}");
+    assert!(md.contains("7 pseudo and cgroup filesystems"), "{md}");
+    let html = report("centos6-sysv", &["--target", "aws-mgn", "--format", "html"]);
+    assert!(
+        !html.contains("overflow-wrap: anywhere; }\nth"),
+        "cells break anywhere"
+    );
+    let td = html.lines().find(|l| l.starts_with("th, td {")).unwrap();
+    assert!(td.contains("overflow-wrap: normal"), "{td}");
+}
