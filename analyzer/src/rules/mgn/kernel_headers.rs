@@ -181,9 +181,12 @@ impl Rule for KernelHeaders {
                     .remediation(install_cmd)
                     // No tree under /usr/src proves nothing without the
                     // package database's word that no headers package is
-                    // installed elsewhere.
-                    .on(host, &[&sources::USR_SRC])
+                    // installed. An absent /usr/src holds no tree; one that
+                    // could not be read might.
                     .on_any(host, sources::PACKAGE_DATABASES);
+                    if host.sources.state(&sources::USR_SRC) != Some(sources::State::Absent) {
+                        f = f.on(host, &[&sources::USR_SRC]);
+                    }
                     f = f.evidence("uname -r", release.to_string());
                     for o in others.iter().take(4) {
                         f = f.evidence(o.to_string(), "headers for another kernel");
