@@ -3,6 +3,8 @@
 //! spans), fixes first, an inventory without --target, pseudo mounts
 //! folded.
 
+use std::process::Command;
+
 use pulldown_cmark::{Event, Options, Parser};
 
 use lift_tests::*;
@@ -124,4 +126,95 @@ fn pseudo_mounts_fold_and_cells_do_not_break_words() {
     );
     let td = html.lines().find(|l| l.starts_with("th, td {")).unwrap();
     assert!(td.contains("overflow-wrap: normal"), "{td}");
+}
+
+/// On a bundle made with `--root DIR` free space was always unknown: the
+/// probe takes the statvfs of DIR's own filesystem, and the report judges
+/// it and says the figure is the image's.
+#[test]
+fn a_root_bundle_judges_free_space_from_the_image_filesystem() {
+    let s = Scratch::new("todo-root");
+    let out = s.join("alpine.lift");
+    let root = fixture("alpine-openrc");
+    let o = probe(Some(&root), &out, &["-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = report_json(&out, "aws-mgn");
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "mgn.root-free-space")
+        .unwrap();
+    assert_ne!(f["severity"], "unknown", "{f}");
+    let detail = f["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!(
+            "the image's filesystem, measured by statvfs at --root {}",
+            root.canonicalize().unwrap().display()
+        )),
+        "{detail}"
+    );
+    // The figure is the fixture directory's filesystem's, as df sees it.
+    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    let c = std::ffi::CString::new(root.to_str().unwrap()).unwrap();
+    // SAFETY: a NUL-terminated path and room for one statvfs.
+    assert_eq!(unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) }, 0);
+    // SAFETY: statvfs returned 0.
+    let st = unsafe { st.assume_init() };
+    let avail = st.f_bavail as u64 * st.f_frsize as u64;
+    let mounts = json["host"]["mounts"].as_array().unwrap();
+    let slash = mounts.iter().find(|m| m["mount_point"] == "/").unwrap();
+    let seen = slash["avail_bytes"].as_u64().unwrap();
+    assert!(seen.abs_diff(avail) < 256 << 20, "{seen} vs {avail}");
+    assert!(
+        slash["image_statvfs"]
+            .as_str()
+            .unwrap()
+            .contains("alpine-openrc ("),
+        "{slash}"
+    );
+    let md =
+        String::from_utf8(lift(&["report", out.to_str().unwrap(), "--target", "aws-mgn"]).stdout)
+            .unwrap();
+    assert!(md.contains("the image's filesystem"), "{md}");
+}
+
+/// DIR/tmp mounted on its own is measured as the image's /tmp.
+#[test]
+fn a_root_bundle_measures_a_separate_tmp_mount() {
+    if !require(is_root() && on_path("mount"), "needs root to mount a tmpfs") {
+        return;
+    }
+    let s = Scratch::new("todo-root-tmp");
+    let root = s.join("img");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("tmp")).unwrap();
+    let tmp = root.join("tmp");
+    let m = run(Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m", "tmpfs"])
+        .arg(&tmp));
+    if !require(
+        m.status.success(),
+        "mount -t tmpfs failed (no CAP_SYS_ADMIN)",
+    ) {
+        return;
+    }
+    let out = s.join("img.lift");
+    let o = probe(Some(&root), &out, &["-q"]);
+    let _ = run(Command::new("umount").arg(&tmp));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let json = report_json(&out, "aws-mgn");
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "mgn.tmp-free-space")
+        .unwrap();
+    assert_eq!(f["severity"], "blocker", "{f}");
+    let detail = f["detail"].as_str().unwrap();
+    assert!(detail.starts_with("64 MiB available on /tmp"), "{detail}");
+    assert!(
+        detail.contains("(tmpfs)") && detail.contains("the image's filesystem"),
+        "{detail}"
+    );
 }

@@ -19,7 +19,7 @@ pub mod processes;
 pub mod services;
 pub mod sockets;
 mod sos;
-mod storage;
+pub mod storage;
 mod sudo;
 mod system;
 mod tools;

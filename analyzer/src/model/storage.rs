@@ -21,6 +21,26 @@ pub struct MountPoint {
     pub free_bytes: Option<u64>,
     /// Major:minor of the filesystem (mountinfo only).
     pub device: Option<String>,
+    /// Set when the size and free space are the statvfs the probe took of
+    /// its `--root DIR` (a mounted image): the directory and its
+    /// filesystem type, as the probe's note says. The figures are the
+    /// image filesystem's, seen from the machine that mounted it.
+    pub image_statvfs: Option<String>,
+}
+
+/// How the probe's note names a statvfs taken over `--root DIR`
+/// (lift-probe's `live::ROOT_STATVFS`; tests/tests/todo_report.rs runs
+/// both).
+pub const ROOT_STATVFS: &str = "statvfs of the --root directory's filesystem:";
+
+/// The notes of statvfs taken over `--root DIR`, by logical mount point.
+fn image_statvfs(f: &Facts, mount_point: &[u8]) -> Option<String> {
+    f.root.provenance().notes.iter().find_map(|n| {
+        (n.path.as_ref().is_some_and(|p| p.0 == mount_point))
+            .then(|| n.message.strip_prefix(ROOT_STATVFS))
+            .flatten()
+            .map(|m| m.trim().to_string())
+    })
 }
 
 impl MountPoint {
@@ -42,13 +62,36 @@ fn options(m: &mountinfo::Mount) -> Vec<String> {
 /// The visible mounts of /proc/self/mountinfo (or /proc/mounts on kernels
 /// before 2.6.26), in mount order. None when neither was captured.
 pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
-    let all = f
-        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
-        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts))?;
     let stats: Vec<&lift_bundle::Statvfs> = f.all_facts(&src::STATVFS, |x| match x {
         Fact::Statvfs(s) => Some(s),
         _ => None,
     });
+    let table = f
+        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
+        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts));
+    let Some(all) = table else {
+        // A mounted image has no mount table of its own: the statvfs of
+        // the --root directory is all there is, and it says what it is.
+        let image: Vec<MountPoint> = stats
+            .iter()
+            .filter_map(|s| {
+                let at = image_statvfs(f, &s.mount_point.0)?;
+                Some(MountPoint {
+                    mount_point: String::from_utf8_lossy(&s.mount_point.0).into_owned(),
+                    source: None,
+                    fs_type: s.fs_type.clone(),
+                    options: Vec::new(),
+                    read_only: false,
+                    total_bytes: Some(s.total_bytes),
+                    avail_bytes: Some(s.avail_bytes),
+                    free_bytes: Some(s.free_bytes),
+                    device: None,
+                    image_statvfs: Some(at),
+                })
+            })
+            .collect();
+        return (!image.is_empty()).then_some(image);
+    };
     Some(
         mountinfo::visible(&all)
             .into_iter()
@@ -66,6 +109,7 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
                     avail_bytes: st.map(|s| s.avail_bytes),
                     free_bytes: st.map(|s| s.free_bytes),
                     device: m.major_minor.clone(),
+                    image_statvfs: st.and_then(|s| image_statvfs(f, &s.mount_point.0)),
                 }
             })
             .collect(),

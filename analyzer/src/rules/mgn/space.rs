@@ -68,25 +68,51 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
     };
     let Some(avail) = m.avail_bytes else {
         let mut missing = host.sources.missing(&[&src::STATVFS]);
+        let over_root = host
+            .mounts
+            .iter()
+            .flatten()
+            .any(|m| m.image_statvfs.is_some());
         if missing.is_empty() {
             missing.push(Missing {
                 source: format!("statvfs({})", m.mount_point),
                 spec: src::STATVFS.spec,
                 state: State::Absent,
-                detail: "the probe took no statvfs of this filesystem".into(),
+                detail: if over_root {
+                    format!(
+                        "the probe ran over --root DIR, and DIR{} was not a mount of its own",
+                        m.mount_point
+                    )
+                } else {
+                    "the probe took no statvfs of this filesystem".into()
+                },
             });
         }
-        return Finding::new(id, Severity::Unknown, String::new())
+        let f = Finding::new(id, Severity::Unknown, String::new())
             .lacking(missing)
             .evidence(mounts_path(host), excerpt(m));
+        return if over_root {
+            f.remediation(format!(
+                "mount the image's {0} filesystem at DIR{0} and run lift-probe --root DIR again, or run the probe on the live host",
+                m.mount_point
+            ))
+        } else {
+            f
+        };
     };
     let memory = if m.fs_type == "tmpfs" {
         " (a tmpfs: this space is memory)"
     } else {
         ""
     };
+    let image = match &m.image_statvfs {
+        Some(at) => format!(
+            " (the image's filesystem, measured by statvfs at --root {at}: what is free there now, not on the host that will run it)"
+        ),
+        None => String::new(),
+    };
     let detail = format!(
-        "{} available on {} (the filesystem holding {path}){memory}; the installer needs {what}",
+        "{} available on {} (the filesystem holding {path}){memory}{image}; the installer needs {what}",
         mib(avail),
         m.mount_point
     );
@@ -105,10 +131,17 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
             ),
         )
     };
-    f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
-        .evidence(mounts_path(host), excerpt(m))
-        .on_any(host, MOUNT_TABLES)
-        .on_any(host, &[&src::STATVFS, &src::SOS_DF])
+    let f = f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point));
+    match &m.image_statvfs {
+        // No mount table: the statvfs of --root DIR is the whole basis.
+        Some(at) if !MOUNT_TABLES.iter().any(|t| host.sources.present(t)) => f
+            .evidence("statvfs of --root", at.clone())
+            .on(host, &[&src::STATVFS]),
+        _ => f
+            .evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
+            .on_any(host, &[&src::STATVFS, &src::SOS_DF]),
+    }
 }
 
 pub struct RootFreeSpace;
@@ -264,6 +297,55 @@ mod tests {
         let f = TmpFreeSpace.check(&full);
         assert_eq!(f.severity, Severity::Blocker);
         assert!(f.remediation.unwrap().contains("400 MiB on /tmp"));
+    }
+
+    /// On a bundle made with --root DIR free space was always unknown:
+    /// the probe's statvfs of DIR judges it, and the detail says the
+    /// figure is the image's. /tmp exec and writability, which the image's
+    /// own mount options decide, stay unknown without its mount table.
+    #[test]
+    fn a_root_bundle_is_judged_from_the_image_filesystem() {
+        use lift_bundle::{Note, NoteKind, Record};
+        let r = TempRoot::with(&[("etc/os-release", "ID=debian\nVERSION_ID=12\n")]);
+        let snap =
+            crate::testing::bundle_edited(r.path(), vec![statvfs("/", 5 * GIB)], true, |recs| {
+                if let Some(Record::Header(h)) = recs.first_mut() {
+                    h.root = b"/mnt/img".to_vec().into();
+                }
+                let at = recs.len() - 1;
+                recs.insert(
+                    at,
+                    Record::Note(Note {
+                        spec: "storage".into(),
+                        kind: NoteKind::Other,
+                        path: Some(b"/".to_vec().into()),
+                        message: format!("{} /mnt/img (ext4)", crate::model::storage::ROOT_STATVFS),
+                    }),
+                );
+            });
+        let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
+        let f = RootFreeSpace.check(&h);
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("the image's filesystem, measured by statvfs at --root /mnt/img (ext4)"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(f.basis.len(), 1);
+        let target = crate::profile::Target {
+            profile: crate::profile::Profile::AwsMgn,
+            firewall: false,
+        };
+        let e = crate::rules::evaluate(&h, &target);
+        let exec = e.findings.iter().find(|f| f.id == "mgn.tmp-exec").unwrap();
+        assert_eq!(exec.severity, Severity::Unknown, "{}", exec.detail);
+        let root = e
+            .findings
+            .iter()
+            .find(|f| f.id == "mgn.root-free-space")
+            .unwrap();
+        assert_eq!(root.severity, Severity::Pass, "{}", root.detail);
     }
 
     #[test]
