@@ -56,6 +56,14 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        /// Only the verdict and the findings: no host, mounts, services or
+        /// packages.
+        #[arg(long)]
+        findings_only: bool,
+        /// List every package in a Markdown report too (HTML folds the
+        /// list away; JSON always carries it).
+        #[arg(long)]
+        packages: bool,
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
@@ -302,6 +310,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             output,
             firewall,
+            findings_only,
+            packages,
         } => {
             let target = Target {
                 profile: match &name {
@@ -314,7 +324,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let snap = lift::cli::input::open_root(&input)?;
             let mut report = Report::build(snap.as_ref(), &target);
             report.inventory = name.is_none();
-            let text = render::render(&report, format)?;
+            let layout = render::Layout {
+                findings_only,
+                all_packages: packages || format != Format::Markdown,
+            };
+            let text = render::render_with(&report, format, layout)?;
             emit(output.as_deref(), text.as_bytes())?;
             // The process ends next: freeing the snapshot and the report
             // (most of the run's allocations) one by one cost 7 M instructions

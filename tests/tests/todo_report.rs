@@ -218,3 +218,39 @@ fn a_root_bundle_measures_a_separate_tmp_mount() {
         "{detail}"
     );
 }
+
+/// A 763-package table filled a ticket: Markdown leaves the list out
+/// unless `--packages`; `--findings-only` keeps the verdict and the to-do
+/// list alone.
+#[test]
+fn packages_behind_a_flag_and_findings_only() {
+    let md = report("debian12-systemd", &["--target", "aws-mgn"]);
+    assert!(
+        !md.contains("| Name | Version | Arch | Manager |"),
+        "the package table"
+    );
+    assert!(md.contains("packages are left out here: `lift report INPUT --packages` lists them"));
+    let all = report("debian12-systemd", &["--target", "aws-mgn", "--packages"]);
+    let json = report_json(&fixture("debian12-systemd"), "aws-mgn");
+    let n = json["host"]["packages"].as_array().unwrap().len();
+    let rows = all
+        .lines()
+        .skip_while(|l| !l.starts_with("| Name | Version | Arch | Manager |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .count();
+    assert_eq!(rows, n);
+    let short = report(
+        "debian12-systemd",
+        &["--target", "aws-mgn", "--findings-only"],
+    );
+    assert!(short.contains("## Fix on the host"), "{short}");
+    for gone in ["## Host", "## Mounts", "## Packages", "## Inventory"] {
+        assert!(!short.contains(gone), "{gone} in --findings-only");
+    }
+    let html = report(
+        "debian12-systemd",
+        &["--target", "aws-mgn", "--format", "html", "--findings-only"],
+    );
+    assert!(html.contains("Why not ready") && !html.contains("<h2>Mounts</h2>"));
+}

@@ -18,12 +18,17 @@ pub fn markdown_escape(s: &str) -> String {
     let chars: Vec<char> = s.chars().collect();
     let tildes = chars.iter().filter(|c| **c == '~').count();
     for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|j| chars[j]);
         let next = chars.get(i + 1).copied();
         let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
         let acts = match c {
             '\\' | '`' | '*' | '[' | ']' | '<' | '|' => true,
-            '_' => !(word(prev) && word(next)),
+            '_' => {
+                // A run of underscores between two word characters
+                // (`lv_tmp`, `bios__extlinux`) is never emphasis.
+                let before = chars[..i].iter().rev().find(|c| **c != '_').copied();
+                let after = chars[i..].iter().find(|c| **c != '_').copied();
+                !(word(before) && word(after))
+            }
             '#' | '>' => i == 0,
             '~' => tildes > 1,
             _ => false,
@@ -59,6 +64,30 @@ pub fn html_in_markdown(v: Value) -> Value {
             '\'' => out.push_str("&#39;"),
             // A blank line would end the HTML block and let Markdown resume.
             '\n' | '\r' => out.push(' '),
+            c if stray_control(c) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Value::from_safe_string(out)
+}
+
+/// For an HTML table cell: the value HTML-escaped, with a line-break
+/// opportunity (`<wbr>`) after each `/` and `,`, so a long path or option
+/// list wraps there and never inside a word.
+pub fn breakable(v: Value) -> Value {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' | ',' => {
+                out.push(c);
+                out.push_str("<wbr>");
+            }
             c if stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
@@ -157,7 +186,8 @@ mod tests {
     fn hostile_strings_stay_text() {
         assert_eq!(
             markdown_escape("<script>alert(1)</script>"),
-            "\\<script\\>alert(1)\\</script\\>"
+            // With `<` escaped no tag or autolink forms; `>` is left as is.
+            "\\<script>alert(1)\\</script>"
         );
         assert_eq!(markdown_escape("a|b `c` *d*"), "a\\|b \\`c\\` \\*d\\*");
         assert_eq!(markdown_escape("line1\nline2"), "line1 line2");
@@ -165,6 +195,34 @@ mod tests {
             markdown_escape("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    /// HTML cells broke words mid-letter ("system d"): a path may break
+    /// only after `/` or `,`, and stays escaped.
+    #[test]
+    fn breakable_wraps_at_slashes_and_escapes() {
+        assert_eq!(
+            breakable(Value::from("/dev/mapper/<vg>")).to_string(),
+            "/<wbr>dev/<wbr>mapper/<wbr>&lt;vg&gt;"
+        );
+        assert_eq!(
+            breakable(Value::from("rw,noexec")).to_string(),
+            "rw,<wbr>noexec"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_only_where_it_acts() {
+        assert_eq!(markdown_escape("lv_tmp a -> b && c"), "lv_tmp a -> b && c");
+        assert_eq!(
+            markdown_escape("bios__extlinux __init__"),
+            "bios__extlinux \\_\\_init\\_\\_"
+        );
+        assert_eq!(markdown_escape("_x_ #1 ~/a"), "\\_x\\_ #1 ~/a");
+        assert_eq!(markdown_escape("# h"), "\\# h");
+        assert_eq!(markdown_escape("> q"), "\\> q");
+        assert_eq!(markdown_escape("~a~"), "\\~a\\~");
+        assert_eq!(markdown_escape("&amp; &#1;"), "&amp;amp; &amp;#1;");
     }
 
     #[test]
@@ -220,11 +278,9 @@ mod tests {
     fn code_spans_outlast_backticks() {
         assert_eq!(
             code_span("yum install x".into()).to_string(),
-            "` yum install x `"
+            "`yum install x`"
         );
-        assert_eq!(
-            code_span("a ``b`` c".into()).to_string(),
-            "``` a ``b`` c ```"
-        );
+        assert_eq!(code_span("a ``b`` c".into()).to_string(), "```a ``b`` c```");
+        assert_eq!(code_span("`x".into()).to_string(), "`` `x ``");
     }
 }

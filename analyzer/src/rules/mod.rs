@@ -320,10 +320,10 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         };
         if f.severity == Severity::Unknown {
             // What an unknown's remediation says is how to find out.
-            f.resolve = f
-                .remediation
-                .take()
-                .or_else(|| text::resolve_step(&f.missing, &host.collection.kind));
+            f.resolve = f.remediation.take().or_else(|| {
+                let c = &host.collection;
+                text::resolve_step(&f.missing, &c.kind, c.probe_version.is_some(), c.as_root)
+            });
             f.command = None;
         }
         findings.push(f);

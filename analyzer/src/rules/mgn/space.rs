@@ -15,12 +15,18 @@ fn mib(n: u64) -> String {
 }
 
 /// The mount that holds `path`, or the unknown finding saying why not.
+/// The mount holding `path`. A mounted image's statvfs stands in for a
+/// mount table only where the figure is all a rule needs (`image_ok`):
+/// its mount options are the machine's that mounted it, not the image's.
 fn mount_of<'h>(
     host: &'h Host,
     id: &'static str,
     path: &str,
+    image_ok: bool,
 ) -> Result<&'h MountPoint, Box<Finding>> {
-    let Some(mounts) = &host.mounts else {
+    let no_table = !MOUNT_TABLES.iter().any(|t| host.sources.present(t));
+    let mounts = host.mounts.as_ref().filter(|_| image_ok || !no_table);
+    let Some(mounts) = mounts else {
         return Err(Box::new(Finding::unknown(
             id,
             host,
@@ -62,7 +68,7 @@ fn excerpt(m: &MountPoint) -> String {
 }
 
 fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) -> Finding {
-    let m = match mount_of(host, id, path) {
+    let m = match mount_of(host, id, path, true) {
         Ok(m) => m,
         Err(f) => return *f,
     };
@@ -182,7 +188,7 @@ impl Rule for TmpWritable {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp") {
+        let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
             Err(f) => return *f,
         };
@@ -215,7 +221,7 @@ impl Rule for TmpExec {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp") {
+        let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
             Err(f) => return *f,
         };
