@@ -92,10 +92,27 @@ fn install(host: &Host, rpm: &str, deb: &str) -> Option<String> {
         Family::Dnf => format!("sudo dnf install -y {rpm}"),
         Family::Deb => format!("sudo apt-get install -y {deb}"),
         Family::Suse => format!("sudo zypper install -y {rpm}"),
-        Family::Apk => format!("sudo apk add {deb}"),
-        Family::Pacman => format!("sudo pacman -S --needed {deb}"),
+        Family::Apk => format!(
+            "sudo apk add {}",
+            renamed(deb, &[("isc-dhcp-client", "dhclient")])
+        ),
+        Family::Pacman => format!(
+            "sudo pacman -S --needed {}",
+            renamed(
+                deb,
+                &[("isc-dhcp-client", "dhclient"), ("python3", "python")]
+            )
+        ),
         Family::Unknown => return None,
     })
+}
+
+/// Debian's package names as another distribution spells them.
+fn renamed(deb: &str, names: &[(&str, &str)]) -> String {
+    deb.split(' ')
+        .map(|p| names.iter().find(|(d, _)| *d == p).map_or(p, |(_, n)| *n))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A fix by installing packages: the command where the package manager is

@@ -293,12 +293,12 @@ mod tests {
             (
                 "ID=alpine\nVERSION_ID=3.19.1\n",
                 "sudo apk add python3",
-                "sudo apk add isc-dhcp-client",
+                "sudo apk add dhclient",
             ),
             (
                 "ID=arch\n",
-                "sudo pacman -S --needed python3",
-                "sudo pacman -S --needed isc-dhcp-client",
+                "sudo pacman -S --needed python",
+                "sudo pacman -S --needed dhclient",
             ),
             (
                 "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.3\"\n",
