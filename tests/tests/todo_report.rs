@@ -161,7 +161,7 @@ fn a_root_bundle_judges_free_space_from_the_image_filesystem() {
     assert_eq!(unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) }, 0);
     // SAFETY: statvfs returned 0.
     let st = unsafe { st.assume_init() };
-    let avail = st.f_bavail as u64 * st.f_frsize as u64;
+    let avail = st.f_bavail * st.f_frsize;
     let mounts = json["host"]["mounts"].as_array().unwrap();
     let slash = mounts.iter().find(|m| m["mount_point"] == "/").unwrap();
     let seen = slash["avail_bytes"].as_u64().unwrap();
