@@ -388,13 +388,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     max_memory_mib: max_memory_per_bundle.max(64),
                 }),
             })?;
+            let n = lift::rules::count;
             eprintln!(
-                "lift: {} bundles, {} hosts, {} unreadable, {} superseded, {} move groups; see {}",
-                outcome.bundles,
-                outcome.hosts,
+                "lift: {}, {}, {} unreadable, {} superseded, {}; see {}",
+                n(outcome.bundles, "bundle", "bundles"),
+                n(outcome.hosts, "host", "hosts"),
                 outcome.failed,
                 outcome.superseded,
-                outcome.groups,
+                n(outcome.groups, "move group", "move groups"),
                 output.join("index.html").display()
             );
         }

@@ -114,14 +114,19 @@ impl Report {
         }
         if c.skipped_records > 0 {
             notes.push(format!(
-                "{} records from a newer probe were skipped.",
-                c.skipped_records
+                "{} from a newer probe {} skipped.",
+                rules::count(c.skipped_records as usize, "record", "records"),
+                if c.skipped_records == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             ));
         }
         if c.unreadable_total > 0 {
             notes.push(format!(
-                "{} paths could not be read by the probe.",
-                c.unreadable_total
+                "{} could not be read by the probe.",
+                rules::count(c.unreadable_total as usize, "path", "paths")
             ));
         }
         if let Some(sos) = &c.sosreport {

@@ -18,7 +18,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
-pub use text::title;
+pub use text::{count, title};
 
 use gate::{basis, gate};
 

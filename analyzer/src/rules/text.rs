@@ -74,6 +74,11 @@ pub fn resolve_step(
     })
 }
 
+/// `1 package`, `2 packages`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub const UNTITLED: &str = "(untitled check)";
 
 pub fn title(id: &str) -> &'static str {
@@ -123,6 +128,14 @@ mod tests {
             state,
             detail: String::new(),
         }]
+    }
+
+    /// "1 warnings", "1 move groups": counts take the right form.
+    #[test]
+    fn counts_are_singular_at_one() {
+        assert_eq!(count(1, "package", "packages"), "1 package");
+        assert_eq!(count(0, "package", "packages"), "0 packages");
+        assert_eq!(count(2, "move group", "move groups"), "2 move groups");
     }
 
     /// "Fix: sudo ./lift-probe" was offered on a directory input, where no
