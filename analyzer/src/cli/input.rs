@@ -23,10 +23,12 @@ pub enum InputError {
     NotARoot { path: String },
 }
 
-/// Opens INPUT and refuses a snapshot that holds no root filesystem.
+/// Opens INPUT and refuses a directory tree or archive that holds no root
+/// filesystem. A probe's bundle (or its JSON form) is taken as it is: an
+/// interrupted one may hold little, and says so itself.
 pub fn open_root(path: &Path) -> Result<Box<dyn Snapshot>, InputError> {
     let snap = snapshot::open(path)?;
-    if !holds_root(snap.as_ref()) {
+    if snap.provenance().header.is_none() && !holds_root(snap.as_ref()) {
         return Err(InputError::NotARoot {
             path: path.display().to_string(),
         });
@@ -62,5 +64,27 @@ mod tests {
         assert!(open_root(&fixture("alpine-openrc")).is_ok());
         let usr_only = TempRoot::with(&[("usr/bin/true", "")]);
         assert!(open_root(usr_only.path()).is_ok());
+        // A probe's bundle of almost nothing (interrupted at once) is
+        // still a bundle: its own notes say what is missing.
+        use lift_bundle::{Header, Record, Timestamp};
+        let header = Record::Header(Header {
+            probe_version: "test".into(),
+            format_version: lift_bundle::FORMAT_VERSION,
+            started_at: Timestamp::default(),
+            root: b"/".to_vec().into(),
+            args: Vec::new(),
+            uid: 0,
+            euid: 0,
+            gid: 0,
+            hostname: "cut".into(),
+            boot_id: None,
+        });
+        let dir = TempRoot::new();
+        let json = dir.path().join("cut.json");
+        let mut out = Vec::new();
+        lift_bundle::json::to_writer(&mut out, &lift_bundle::json::JsonBundle::new(vec![header]))
+            .unwrap();
+        std::fs::write(&json, out).unwrap();
+        assert!(open_root(&json).is_ok());
     }
 }
