@@ -29,9 +29,8 @@ Options:
   -h, --help            this text
   -V, --version         the version
 
-Exit status: 0 the bundle was written; 1 collecting or writing failed;
-2 a usage error, or a --root or -o that cannot be used; 130 interrupted
-(an incomplete bundle was written).
+Exit status: 0 written; 1 collecting or writing failed; 2 a usage error
+or a --root holding no root filesystem; 130 interrupted (incomplete).
 ";
 
 #[derive(Debug, PartialEq)]

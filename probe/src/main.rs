@@ -34,7 +34,11 @@ use crate::specs::{Live, SPECS};
 
 fn main() {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let args = match args::parse(argv.clone()) {
+    let parsed = args::parse(argv.clone()).and_then(|p| match p {
+        args::Parsed::Run(a) => check_paths(&a).map(|()| args::Parsed::Run(a)),
+        other => Ok(other),
+    });
+    let args = match parsed {
         Ok(args::Parsed::Run(a)) => a,
         Ok(args::Parsed::Help) => {
             print!("{}", args::USAGE);
@@ -53,10 +57,6 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(e) = check_root(&args.root).and_then(|()| check_output(args.output.as_deref())) {
-        eprintln!("lift-probe: {e}");
-        std::process::exit(2);
-    }
     if let Err(e) = run(&args, &argv) {
         eprintln!("lift-probe: {e}");
         std::process::exit(1);
@@ -64,35 +64,17 @@ fn main() {
 }
 
 /// `--root DIR` must be a directory holding a root filesystem: a file, or
-/// a directory with no etc/, usr/ or bin/ at its top, would give a bundle
-/// of nothing but absences.
-fn check_root(root: &Path) -> Result<(), String> {
-    let meta = std::fs::metadata(root).map_err(|e| format!("--root {}: {e}", root.display()))?;
-    if !meta.is_dir() {
-        return Err(format!(
-            "--root {}: not a directory; --root takes the directory a root filesystem is mounted or unpacked at",
+/// a directory with no etc/, usr/ or bin/, would give a bundle of nothing
+/// but absences.
+#[cold]
+fn check_paths(a: &args::Args) -> Result<(), String> {
+    let root = a.root.as_path();
+    match ["etc", "usr", "bin"].iter().any(|d| root.join(d).is_dir()) {
+        true => Ok(()),
+        false => Err(format!(
+            "--root {}: not a directory holding a root filesystem (etc/, usr/ or bin/)",
             root.display()
-        ));
-    }
-    if !["etc", "usr", "bin"].iter().any(|d| root.join(d).is_dir()) {
-        return Err(format!(
-            "--root {}: no etc/, usr/ or bin/ in it, so not a root filesystem; --root takes the directory a root filesystem is mounted or unpacked at",
-            root.display()
-        ));
-    }
-    Ok(())
-}
-
-/// `-o DIR` is refused before anything is collected (renaming the bundle
-/// over a directory fails only at the end).
-fn check_output(output: Option<&Path>) -> Result<(), String> {
-    match output {
-        Some(p) if p.is_dir() => Err(format!(
-            "-o {}: is a directory; name the bundle's file (for example {})",
-            p.display(),
-            p.join("HOST.lift").display()
         )),
-        _ => Ok(()),
     }
 }
 
@@ -311,8 +293,7 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
     let shown = match &output {
         Output::Stdout => "stdout".to_string(),
         Output::File { path, partial } => {
-            std::fs::rename(partial, path)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+            std::fs::rename(partial, path)?;
             let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
             format!("{} ({})", path.display(), human(size))
         }

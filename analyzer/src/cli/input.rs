@@ -24,11 +24,12 @@ pub enum InputError {
 }
 
 /// Opens INPUT and refuses a directory tree or archive that holds no root
-/// filesystem. A probe's bundle (or its JSON form) is taken as it is: an
-/// interrupted one may hold little, and says so itself.
+/// filesystem. A bundle (or its JSON form) is taken as it is: an
+/// interrupted one may hold little, and its report says so.
 pub fn open_root(path: &Path) -> Result<Box<dyn Snapshot>, InputError> {
     let snap = snapshot::open(path)?;
-    if snap.provenance().header.is_none() && !holds_root(snap.as_ref()) {
+    let bundle = matches!(snap.provenance().kind, "bundle" | "json");
+    if !bundle && !holds_root(snap.as_ref()) {
         return Err(InputError::NotARoot {
             path: path.display().to_string(),
         });

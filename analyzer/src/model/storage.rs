@@ -23,23 +23,31 @@ pub struct MountPoint {
     pub device: Option<String>,
     /// Set when the size and free space are the statvfs the probe took of
     /// its `--root DIR` (a mounted image): the directory and its
-    /// filesystem type, as the probe's note says. The figures are the
-    /// image filesystem's, seen from the machine that mounted it.
+    /// filesystem type. The figures are the image filesystem's, seen from
+    /// the machine that mounted it.
     pub image_statvfs: Option<String>,
 }
 
-/// How the probe's note names a statvfs taken over `--root DIR`
-/// (lift-probe's `live::ROOT_STATVFS`; tests/tests/todo_report.rs runs
-/// both).
-pub const ROOT_STATVFS: &str = "statvfs of the --root directory's filesystem:";
-
-/// The notes of statvfs taken over `--root DIR`, by logical mount point.
-fn image_statvfs(f: &Facts, mount_point: &[u8]) -> Option<String> {
-    f.root.provenance().notes.iter().find_map(|n| {
-        (n.path.as_ref().is_some_and(|p| p.0 == mount_point))
-            .then(|| n.message.strip_prefix(ROOT_STATVFS))
-            .flatten()
-            .map(|m| m.trim().to_string())
+/// A statvfs the probe took over `--root DIR` (the header's root is not
+/// `/`): DIR's own filesystem, or a mount under DIR (`DIR/tmp (tmpfs)`).
+fn image_statvfs(f: &Facts, s: &lift_bundle::Statvfs) -> Option<String> {
+    let root = &f.root.provenance().header.as_ref()?.root.0;
+    if root.as_slice() == b"/" {
+        return None;
+    }
+    let at = match s.mount_point.0.as_slice() {
+        b"/" => String::from_utf8_lossy(root).into_owned(),
+        mp => format!(
+            "{}{}",
+            String::from_utf8_lossy(root),
+            String::from_utf8_lossy(mp)
+        ),
+    };
+    // The probe names no type for DIR's own filesystem (a statvfs tells
+    // none), and the type of a mount under DIR.
+    Some(match s.fs_type.as_str() {
+        "" => at,
+        t => format!("{at} ({t})"),
     })
 }
 
@@ -75,7 +83,7 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
         let image: Vec<MountPoint> = stats
             .iter()
             .filter_map(|s| {
-                let at = image_statvfs(f, &s.mount_point.0)?;
+                let at = image_statvfs(f, s)?;
                 Some(MountPoint {
                     mount_point: String::from_utf8_lossy(&s.mount_point.0).into_owned(),
                     source: None,
@@ -109,7 +117,7 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
                     avail_bytes: st.map(|s| s.avail_bytes),
                     free_bytes: st.map(|s| s.free_bytes),
                     device: m.major_minor.clone(),
-                    image_statvfs: st.and_then(|s| image_statvfs(f, &s.mount_point.0)),
+                    image_statvfs: st.and_then(|s| image_statvfs(f, s)),
                 }
             })
             .collect(),

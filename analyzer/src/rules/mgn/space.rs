@@ -311,24 +311,17 @@ mod tests {
     /// own mount options decide, stay unknown without its mount table.
     #[test]
     fn a_root_bundle_is_judged_from_the_image_filesystem() {
-        use lift_bundle::{Note, NoteKind, Record};
+        use lift_bundle::Record;
         let r = TempRoot::with(&[("etc/os-release", "ID=debian\nVERSION_ID=12\n")]);
-        let snap =
-            crate::testing::bundle_edited(r.path(), vec![statvfs("/", 5 * GIB)], true, |recs| {
-                if let Some(Record::Header(h)) = recs.first_mut() {
-                    h.root = b"/mnt/img".to_vec().into();
-                }
-                let at = recs.len() - 1;
-                recs.insert(
-                    at,
-                    Record::Note(Note {
-                        spec: "storage".into(),
-                        kind: NoteKind::Other,
-                        path: Some(b"/".to_vec().into()),
-                        message: format!("{} /mnt/img (ext4)", crate::model::storage::ROOT_STATVFS),
-                    }),
-                );
-            });
+        let mut root_fs = statvfs("/", 5 * GIB);
+        if let lift_bundle::Fact::Statvfs(s) = &mut root_fs {
+            s.fs_type = "ext4".into();
+        }
+        let snap = crate::testing::bundle_edited(r.path(), vec![root_fs], true, |recs| {
+            if let Some(Record::Header(h)) = recs.first_mut() {
+                h.root = b"/mnt/img".to_vec().into();
+            }
+        });
         let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
         let f = RootFreeSpace.check(&h);
         assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
