@@ -65,6 +65,9 @@ fn fixes_come_first_with_the_hosts_own_package_manager() {
     assert!(at("## Unknowns that decide the verdict") < at("## Other unknowns"));
     assert!(at("## Other unknowns") < at("## Passed and informational"));
     assert!(md.contains("sudo apk add python3"), "{md}");
+    // A directory input was told "sudo ./lift-probe" as if a probe had run.
+    assert!(!md.contains("To resolve: sudo ./lift-probe"), "{md}");
+    assert!(md.contains("To resolve: this input is a directory"), "{md}");
     assert!(!md.contains("(rpm) or"), "{md}");
     // Every command stands alone in its code block: no prose inside it.
     let mut lines = md.lines();

@@ -320,10 +320,16 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         };
         if f.severity == Severity::Unknown {
             // What an unknown's remediation says is how to find out.
-            f.resolve = f.remediation.take().or_else(|| {
-                let c = &host.collection;
-                text::resolve_step(&f.missing, &c.kind, c.probe_version.is_some(), c.as_root)
-            });
+            // It says to run the probe again only where a probe made the
+            // input ("sudo ./lift-probe" on a directory tree misleads).
+            let c = &host.collection;
+            let probed = c.probe_version.is_some();
+            let rule_says = f
+                .remediation
+                .take()
+                .filter(|r| probed || !r.contains("lift-probe"));
+            f.resolve =
+                rule_says.or_else(|| text::resolve_step(&f.missing, &c.kind, probed, c.as_root));
             f.command = None;
         }
         findings.push(f);
