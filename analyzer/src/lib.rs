@@ -28,6 +28,9 @@ mod testing;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;
+    pub mod input;
+    pub mod man;
     pub mod redact;
+    pub mod shell;
     pub mod terminal;
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use clap::builder::PossibleValuesParser;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use lift::cli::bundle;
@@ -15,11 +16,19 @@ use lift::render::{self, Format};
 use lift::report::Report;
 use lift::rules::Readiness;
 
+/// Exit status of a command line lift cannot run as written (an unknown
+/// option or value, --format and -o disagreeing): sysexits' EX_USAGE, apart
+/// from the verdicts (0, 1, 3) and an unreadable input (2).
+const EXIT_USAGE: u8 = 64;
+
+const EXIT_STATUS: &str = "Exit status: 0 success (lift check: ready or conditionally ready); 1 not ready (lift check); 3 unknown (lift check); 2 an input or output that cannot be read, written or is not a root filesystem, bundle or sosreport; 64 a usage error (unknown option or value, --format and -o disagreeing).";
+
 #[derive(Parser)]
 #[command(
     name = "lift",
     version,
-    about = "Readiness, diff and fleet reports from lift-probe bundles"
+    about = "Readiness, diff and fleet reports from lift-probe bundles",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     #[command(subcommand)]
@@ -84,29 +93,41 @@ enum Command {
     /// .tar.xz, .tar.bz2).
     Report {
         input: PathBuf,
-        /// The profile: generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
-        profile: String,
-        /// md, html or json (default: from the -o extension, else md).
-        #[arg(long)]
+        /// The profile to judge readiness for: generic, aws-mgn, ec2,
+        /// openstack or azure. Without it the report is an inventory, with
+        /// no verdict.
+        #[arg(long = "target", value_name = "PROFILE", value_parser = profiles())]
+        profile: Option<String>,
+        /// md, html or json (default: from the -o extension, else md; given
+        /// with -o, the two must agree).
+        #[arg(long, value_parser = FORMATS)]
         format: Option<String>,
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        /// Only the verdict and the findings: no host, mounts, services or
+        /// packages.
+        #[arg(long)]
+        findings_only: bool,
+        /// List every package in a Markdown report too (HTML folds the
+        /// list away; JSON always carries it).
+        #[arg(long)]
+        packages: bool,
         #[command(flatten)]
         sizing: SizingArgs,
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
-    /// unknown, 2 when the input cannot be read.
+    /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
+    /// the verdict and one line per blocker and deciding unknown.
     Check {
         input: PathBuf,
         /// The profile: generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
         profile: String,
         /// blocker (default) or warning: what makes the check fail.
-        #[arg(long, default_value = "blocker")]
+        #[arg(long, default_value = "blocker", value_parser = ["blocker", "warning"])]
         fail_on: String,
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
@@ -123,7 +144,7 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
         /// The profile: generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
         profile: String,
         /// Bundles read at once (default: one per core); memory grows with it.
         #[arg(long)]
@@ -172,9 +193,10 @@ enum Command {
         migrated: PathBuf,
         /// The migration's profile: generic (nothing expected), ec2,
         /// openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic")]
+        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
         profile: String,
-        #[arg(long)]
+        /// md, html or json (default: from the -o extension, else md).
+        #[arg(long, value_parser = FORMATS)]
         format: Option<String>,
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -239,6 +261,19 @@ enum BundleCommand {
     },
 }
 
+/// The report formats, as --format takes them.
+const FORMATS: [&str; 5] = ["md", "markdown", "html", "htm", "json"];
+
+/// --target's values (completed by the shell scripts, checked by clap).
+fn profiles() -> PossibleValuesParser {
+    PossibleValuesParser::new(Profile::ALL.iter().map(|p| p.name()))
+}
+
+/// A command line lift cannot run as written: exit 64.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
 fn profile(name: &str) -> Result<Profile> {
     match Profile::parse(name) {
         Some(p) => Ok(p),
@@ -252,21 +287,39 @@ fn profile(name: &str) -> Result<Profile> {
     }
 }
 
+fn format_named(name: &str) -> Option<Format> {
+    match name {
+        "md" | "markdown" => Some(Format::Markdown),
+        "html" | "htm" => Some(Format::Html),
+        "json" => Some(Format::Json),
+        _ => None,
+    }
+}
+
+/// The format from --format, else from -o's suffix, else Markdown. When
+/// both are given and the suffix names another format, lift refuses
+/// rather than write JSON into `y.html`.
 fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
-    let name = match (
-        format,
-        output.and_then(|o| o.extension()).and_then(|e| e.to_str()),
-    ) {
-        (Some(f), _) => f.to_string(),
-        (None, Some(ext)) => ext.to_ascii_lowercase(),
-        (None, None) => "md".into(),
-    };
-    match name.as_str() {
-        "md" | "markdown" => Ok(Format::Markdown),
-        "html" | "htm" => Ok(Format::Html),
-        "json" => Ok(Format::Json),
-        other if format.is_some() => bail!("unknown format {other:?}; one of: md, html, json"),
-        _ => Ok(Format::Markdown),
+    let suffix = output
+        .and_then(|o| o.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let by_suffix = suffix.as_deref().and_then(format_named);
+    match format {
+        Some(f) => {
+            let Some(asked) = format_named(f) else {
+                return Err(Usage(format!("unknown format {f:?}; one of: md, html, json")).into());
+            };
+            match (by_suffix, output) {
+                (Some(s), Some(o)) if s != asked => Err(Usage(format!(
+                    "--format {f} but {} names another format by its suffix: give one of them, or make them agree",
+                    o.display()
+                ))
+                .into()),
+                _ => Ok(asked),
+            }
+        }
+        None => Ok(by_suffix.unwrap_or(Format::Markdown)),
     }
 }
 
@@ -296,8 +349,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
             let (a, b) = (
-                lift::snapshot::open(&source)?,
-                lift::snapshot::open(&migrated)?,
+                lift::cli::input::open_root(&source)?,
+                lift::cli::input::open_root(&migrated)?,
             );
             let report = lift::diff::DiffReport::new(
                 source.display().to_string(),
@@ -317,17 +370,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             output,
             firewall,
+            findings_only,
+            packages,
             sizing,
         } => {
             let target = Target {
                 firewall,
                 sizing: sizing.choice()?,
-                ..Target::new(profile(&name)?)
+                ..Target::new(match &name {
+                    Some(n) => profile(n)?,
+                    None => Profile::Generic,
+                })
             };
             let format = format_for(format.as_deref(), output.as_deref())?;
-            let snap = lift::snapshot::open(&input)?;
-            let report = Report::build(snap.as_ref(), &target);
-            let text = render::render(&report, format)?;
+            let snap = lift::cli::input::open_root(&input)?;
+            let mut report = Report::build(snap.as_ref(), &target);
+            report.inventory = name.is_none();
+            let layout = render::Layout {
+                findings_only,
+                all_packages: packages || format != Format::Markdown,
+            };
+            let text = render::render_with(&report, format, layout)?;
             emit(output.as_deref(), text.as_bytes())?;
             // The process ends next: freeing the snapshot and the report
             // (most of the run's allocations) one by one cost 7 M instructions
@@ -346,7 +409,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 sizing: sizing.choice()?,
                 ..Target::new(profile(&name)?)
             };
-            let snap = match lift::snapshot::open(&input) {
+            let snap = match lift::cli::input::open_root(&input) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("lift: {}", escape(&e.to_string()));
@@ -354,17 +417,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             let report = Report::build(snap.as_ref(), &target);
-            let strict = match fail_on.as_str() {
-                "blocker" => false,
-                "warning" => true,
-                other => bail!("--fail-on takes blocker or warning, not {other:?}"),
-            };
+            let strict = fail_on == "warning";
             let readiness = report.readiness;
-            println!(
-                "{}: {}",
-                escape(&input.display().to_string()),
-                serde_json::to_value(readiness)?.as_str().unwrap_or("?")
-            );
+            for line in lift::report::check_lines(&input.display().to_string(), &report).lines() {
+                println!("{}", escape(line));
+            }
             return Ok(ExitCode::from(match readiness {
                 Readiness::Ready => 0,
                 Readiness::ConditionallyReady if strict => 1,
@@ -398,13 +455,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     max_memory_mib: max_memory_per_bundle.max(64),
                 }),
             })?;
+            let n = lift::rules::count;
             eprintln!(
-                "lift: {} bundles, {} hosts, {} unreadable, {} superseded, {} move groups; see {}",
-                outcome.bundles,
-                outcome.hosts,
+                "lift: {}, {}, {} unreadable, {} superseded, {}; see {}",
+                n(outcome.bundles, "bundle", "bundles"),
+                n(outcome.hosts, "host", "hosts"),
                 outcome.failed,
                 outcome.superseded,
-                outcome.groups,
+                n(outcome.groups, "move group", "move groups"),
                 output.join("index.html").display()
             );
         }
@@ -442,16 +500,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Bundle { command } => return bundle_command(command),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "lift", &mut io::stdout().lock());
+            let script = lift::cli::shell::completions(shell, &Cli::command(), "lift");
+            io::stdout().lock().write_all(&script)?;
         }
         Command::Man { dir: Some(dir) } => {
-            clap_mangen::generate_to(Cli::command(), &dir)
-                .with_context(|| format!("{}", dir.display()))?;
+            // Each error names the page's path.
+            lift::cli::man::write_pages(Cli::command(), &dir)?;
         }
         Command::Man { dir: None } => {
-            // As generate_to does: `lift help` gets no page, so none is named.
-            let cmd = Cli::command().disable_help_subcommand(true);
-            clap_mangen::Man::new(cmd).render(&mut io::stdout().lock())?;
+            io::stdout()
+                .lock()
+                .write_all(&lift::cli::man::page(Cli::command())?)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -531,8 +590,37 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The error and its causes, each said once: an error whose text already
+/// ends with its cause's (`PATH: File exists (os error 17)` over `File
+/// exists (os error 17)`) does not repeat it.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) || out.contains(&format!("{text}: ")) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
     if matches!(
         cli.command,
         Command::Report { .. } | Command::Check { .. } | Command::Diff { .. }
@@ -550,7 +638,10 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // Messages quote bundle content (names, parse errors): escaped.
-            eprintln!("lift: {}", escape(&format!("{e:#}")));
+            eprintln!("lift: {}", escape(&message(&e)));
+            if e.downcast_ref::<Usage>().is_some() {
+                return ExitCode::from(EXIT_USAGE);
+            }
             ExitCode::from(2)
         }
     }

@@ -28,6 +28,12 @@ pub struct Report {
     pub bundle: BundleInfo,
     pub host: Host,
     pub target: &'static str,
+    /// No target was asked for (`lift report` without `--target`): the
+    /// page is an inventory and shows no verdict; `readiness` is the
+    /// generic profile's.
+    pub inventory: bool,
+    /// Every profile `--target` takes.
+    pub targets: Vec<&'static str>,
     pub readiness: Readiness,
     pub findings: Vec<Finding>,
     pub notes: Vec<String>,
@@ -114,14 +120,19 @@ impl Report {
         }
         if c.skipped_records > 0 {
             notes.push(format!(
-                "{} records from a newer probe were skipped.",
-                c.skipped_records
+                "{} from a newer probe {} skipped.",
+                rules::count(c.skipped_records as usize, "record", "records"),
+                if c.skipped_records == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             ));
         }
         if c.unreadable_total > 0 {
             notes.push(format!(
-                "{} paths could not be read by the probe.",
-                c.unreadable_total
+                "{} could not be read by the probe.",
+                rules::count(c.unreadable_total as usize, "path", "paths")
             ));
         }
         if let Some(sos) = &c.sosreport {
@@ -153,6 +164,11 @@ impl Report {
                 _ => Vec::new(),
             },
             target: profile.name(),
+            inventory: false,
+            targets: crate::profile::Profile::ALL
+                .iter()
+                .map(|p| p.name())
+                .collect(),
             readiness: eval.readiness,
             findings: eval.findings,
             notes,
@@ -162,6 +178,44 @@ impl Report {
             host,
         }
     }
+}
+
+/// `lift check`'s output: `INPUT: VERDICT for TARGET`, then one line per
+/// blocker and per unknown that decides the verdict (id, title, the first
+/// line of the reason).
+pub fn check_lines(input: &str, report: &Report) -> String {
+    let readiness = match report.readiness {
+        Readiness::Ready => "ready",
+        Readiness::ConditionallyReady => "conditionally-ready",
+        Readiness::NotReady => "not-ready",
+        Readiness::Unknown => "unknown",
+    };
+    let mut out = format!("{input}: {readiness} for {}\n", report.target);
+    for f in &report.findings {
+        let tag = match f.severity {
+            rules::Severity::Blocker => "blocker",
+            rules::Severity::Unknown if f.decides => "unknown",
+            _ => continue,
+        };
+        let reason = f.detail.lines().next().unwrap_or("");
+        out.push_str(&format!(
+            "  {tag:<8} {}: {}: {}\n",
+            f.id,
+            f.title,
+            one_line(reason, 140)
+        ));
+    }
+    out
+}
+
+/// At most `max` characters, cut at a word with an ellipsis.
+fn one_line(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{cut} …")
 }
 
 #[cfg(test)]
@@ -194,5 +248,38 @@ mod tests {
         }
         let c = components(&host);
         assert_eq!((c[0].package.as_str(), c[0].running), ("cron", true));
+    }
+
+    /// `lift check` printed only "PATH: not-ready": the blockers and the
+    /// unknowns that decide the verdict now follow, one line each.
+    #[test]
+    fn check_lists_blockers_and_deciding_unknowns() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/centos6-sysv");
+        let target = Target::new(crate::profile::Profile::AwsMgn);
+        let r = Report::build(&DirSnapshot::new(std::path::Path::new(dir)), &target);
+        let text = check_lines("c6", &r);
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("c6: not-ready for aws-mgn"));
+        let rest: Vec<&str> = lines.collect();
+        assert!(
+            rest.iter()
+                .any(|l| l.starts_with("  blocker  mgn.tmp-exec: /tmp exec permission: ")),
+            "{text}"
+        );
+        assert!(
+            rest.iter()
+                .any(|l| l.starts_with("  unknown  mgn.root-free-space: ")),
+            "{text}"
+        );
+        // mgn.network is unknown but does not decide: not listed.
+        assert!(!text.contains("mgn.network"), "{text}");
+        let blockers = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == rules::Severity::Blocker)
+            .count();
+        let deciding = r.findings.iter().filter(|f| f.decides).count();
+        assert_eq!(rest.len(), blockers + deciding);
+        assert!(rest.iter().all(|l| l.chars().count() < 240), "{text}");
     }
 }

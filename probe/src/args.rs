@@ -28,6 +28,9 @@ Options:
       --list-specs      print what the probe reads (the spec table) and exit
   -h, --help            this text
   -V, --version         the version
+
+Exit status: 0 written; 1 collecting or writing failed; 2 a usage error
+or a --root holding no root filesystem; 130 interrupted (incomplete).
 ";
 
 #[derive(Debug, PartialEq)]

@@ -77,43 +77,63 @@ pub fn system<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
 }
 
 /// statvfs of each local mount; network filesystems are never asked.
+/// Over `--root DIR` the live host's mounts are not the image's: DIR's own
+/// filesystem stands for the image's `/`, and each mount under DIR
+/// (DIR/tmp, DIR/boot) for the image's mount there (the header's root says
+/// whose they are).
 pub fn statvfs<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Result<()> {
-    if !c.root.is_live() {
-        return Ok(());
+    let live = c.root.is_live();
+    let dir = c.root.dir().as_os_str().as_bytes().to_vec();
+    if !live {
+        stat_one(c, b"/", &dir, "")?;
     }
     for m in mounts {
-        if crate::fs::is_network_fs(&m.fs_type) || c.root.on_network_fs(&m.mount_point) {
+        let logical = match m.mount_point.strip_prefix(dir.as_slice()) {
+            _ if live => &m.mount_point[..],
+            Some(under) if under.starts_with(b"/") => under,
+            _ => continue,
+        };
+        if crate::fs::is_network_fs(&m.fs_type) || c.root.on_network_fs(logical) {
             continue;
         }
-        let Ok(path) = CString::new(m.mount_point.clone()) else {
-            continue;
-        };
-        let s = match statvfs_of(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                c.note(
-                    NoteKind::Unavailable,
-                    Some(&m.mount_point),
-                    format!("statvfs: {e}"),
-                )?;
-                continue;
-            }
-        };
-        let f = s.f_frsize as u64;
-        c.fact(Fact::Statvfs(Statvfs {
-            mount_point: m.mount_point.clone().into(),
-            fs_type: m.fs_type.clone(),
-            block_size: f,
-            total_bytes: s.f_blocks as u64 * f,
-            free_bytes: s.f_bfree as u64 * f,
-            avail_bytes: s.f_bavail as u64 * f,
-            total_inodes: s.f_files as u64,
-            free_inodes: s.f_ffree as u64,
-            avail_inodes: s.f_favail as u64,
-            flags: s.f_flag as u64,
-        }))?;
+        stat_one(c, logical, &m.mount_point, &m.fs_type)?;
     }
     Ok(())
+}
+
+/// One statvfs fact for `logical`, taken of `real`; a failure is a note.
+fn stat_one<W: Write>(
+    c: &mut Collector<W>,
+    logical: &[u8],
+    real: &[u8],
+    fs_type: &str,
+) -> io::Result<()> {
+    let Ok(path) = CString::new(real) else {
+        return Ok(());
+    };
+    let s = match statvfs_of(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            return c.note(
+                NoteKind::Unavailable,
+                Some(logical),
+                format!("statvfs: {e}"),
+            );
+        }
+    };
+    let f = s.f_frsize as u64;
+    c.fact(Fact::Statvfs(Statvfs {
+        mount_point: logical.to_vec().into(),
+        fs_type: fs_type.to_string(),
+        block_size: f,
+        total_bytes: s.f_blocks as u64 * f,
+        free_bytes: s.f_bfree as u64 * f,
+        avail_bytes: s.f_bavail as u64 * f,
+        total_inodes: s.f_files as u64,
+        free_inodes: s.f_ffree as u64,
+        avail_inodes: s.f_favail as u64,
+        flags: s.f_flag as u64,
+    }))
 }
 
 /// statvfs(3) called directly: nix's wrapper keeps only the flag bits it

@@ -34,7 +34,11 @@ use crate::specs::{Live, SPECS};
 
 fn main() {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let args = match args::parse(argv.clone()) {
+    let parsed = args::parse(argv.clone()).and_then(|p| match p {
+        args::Parsed::Run(a) => check_paths(&a).map(|()| args::Parsed::Run(a)),
+        other => Ok(other),
+    });
+    let args = match parsed {
         Ok(args::Parsed::Run(a)) => a,
         Ok(args::Parsed::Help) => {
             print!("{}", args::USAGE);
@@ -56,6 +60,21 @@ fn main() {
     if let Err(e) = run(&args, &argv) {
         eprintln!("lift-probe: {e}");
         std::process::exit(1);
+    }
+}
+
+/// `--root DIR` must be a directory holding a root filesystem: a file, or
+/// a directory with no etc/, usr/ or bin/, would give a bundle of nothing
+/// but absences.
+#[cold]
+fn check_paths(a: &args::Args) -> Result<(), String> {
+    let root = a.root.as_path();
+    match ["etc", "usr", "bin"].iter().any(|d| root.join(d).is_dir()) {
+        true => Ok(()),
+        false => Err(format!(
+            "--root {}: not a directory holding a root filesystem (etc/, usr/ or bin/)",
+            root.display()
+        )),
     }
 }
 

@@ -72,7 +72,7 @@ fn zsh_and_fish_completions_name_every_subcommand() {
     let o = lift(&["completions", "tcsh"]);
     assert_eq!(
         o.status.code(),
-        Some(2),
+        Some(64),
         "an unknown shell is a usage error"
     );
 }

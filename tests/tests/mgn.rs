@@ -43,7 +43,7 @@ fn check_exit_codes() {
     let ready = ready_bundle(&s, &fixture("mgn/ready-debian12"), "ready.json");
     assert_eq!(
         check(&[&ready, "--target", "aws-mgn"]),
-        (0, format!("{ready}: ready\n"))
+        (0, format!("{ready}: ready for aws-mgn\n"))
     );
     assert_eq!(
         check(&[&ready, "--target", "aws-mgn", "--fail-on", "warning"]).0,
@@ -62,7 +62,13 @@ fn check_exit_codes() {
     let warned = ready_bundle(&s, &copy, "warned.json");
     let (code, out) = check(&[&warned, "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("conditionally-ready")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("conditionally-ready for aws-mgn")
+        ),
         (0, true),
         "{out}"
     );
@@ -75,7 +81,13 @@ fn check_exit_codes() {
     let c6 = fixture("centos6-sysv");
     let (code, out) = check(&[c6.to_str().unwrap(), "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("not-ready")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("not-ready for aws-mgn")
+        ),
         (1, true),
         "{out}"
     );
@@ -84,7 +96,13 @@ fn check_exit_codes() {
     let tree = fixture("mgn/ready-debian12");
     let (code, out) = check(&[tree.to_str().unwrap(), "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("unknown")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("unknown for aws-mgn")
+        ),
         (3, true),
         "{out}"
     );
@@ -130,13 +148,14 @@ fn markdown_shows_hostile_names_as_text() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let md = String::from_utf8(o.stdout).unwrap();
     // Every Markdown-active character is backslash-escaped, so `<` is text
-    // (CommonMark renders `\<` as `<`, never as a tag).
+    // (CommonMark renders `\<` as `<`, never as a tag; `>` then opens
+    // nothing).
     assert_eq!(
         md.lines().next(),
-        Some("# \\<script\\>alert(1)\\</script\\>\\|\\`tick\\`\\*star\\*: not-ready for aws-mgn")
+        Some("# \\<script>alert(1)\\</script>\\|\\`tick\\`\\*star\\*: not-ready for aws-mgn")
     );
     assert!(
-        md.contains("sudo gives full rights to \\<img/src=x/onerror=alert(2)\\>\\|\\`u\\`\\*x\\*")
+        md.contains("sudo gives full rights to \\<img/src=x/onerror=alert(2)>\\|\\`u\\`\\*x\\*")
     );
     for tag in ["<script", "<img", "</script"] {
         for (i, _) in md.match_indices(tag) {
@@ -240,7 +259,7 @@ fn corrected_verdicts_exit_codes() {
     let gpt = gpt.to_string_lossy().into_owned();
     assert_eq!(
         check(&[&gpt, "--target", "aws-mgn"]),
-        (0, format!("{gpt}: ready\n"))
+        (0, format!("{gpt}: ready for aws-mgn\n"))
     );
 
     // EXTLINUX in the partition behind SYSLINUX's chain-loading MBR, on a
@@ -258,10 +277,13 @@ fn corrected_verdicts_exit_codes() {
     let both = s.join("both.json");
     probe_bundle(&root, extlinux_facts(), true, &both);
     let both = both.to_string_lossy().into_owned();
+    let (code, out) = check(&[&both, "--target", "aws-mgn"]);
     assert_eq!(
-        check(&[&both, "--target", "aws-mgn"]),
-        (3, format!("{both}: unknown\n"))
+        (code, out.lines().next()),
+        (3, Some(format!("{both}: unknown for aws-mgn").as_str()))
     );
+    // The unknown that decides it follows, one line.
+    assert!(out.contains("\n  unknown  mgn.bootloader: "), "{out}");
     let only = s.join("extlinux-only");
     copy_tree(&root, &only);
     std::fs::remove_dir_all(only.join("boot/grub")).unwrap();
@@ -272,7 +294,13 @@ fn corrected_verdicts_exit_codes() {
     let ext = ext.to_string_lossy().into_owned();
     let (code, out) = check(&[&ext, "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("not-ready")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("not-ready for aws-mgn")
+        ),
         (1, true),
         "{out}"
     );
@@ -290,7 +318,13 @@ fn corrected_verdicts_exit_codes() {
     let leftover = ready_bundle(&s, &copy, "leftover.json");
     let (code, out) = check(&[&leftover, "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("not-ready")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("not-ready for aws-mgn")
+        ),
         (1, true),
         "{out}"
     );
@@ -298,7 +332,13 @@ fn corrected_verdicts_exit_codes() {
     let i386 = fixture("debian12-i386");
     let (code, out) = check(&[i386.to_str().unwrap(), "--target", "aws-mgn"]);
     assert_eq!(
-        (code, out.trim_end().ends_with("not-ready")),
+        (
+            code,
+            out.lines()
+                .next()
+                .unwrap_or("")
+                .ends_with("not-ready for aws-mgn")
+        ),
         (1, true),
         "{out}"
     );

@@ -113,15 +113,27 @@ fn nothing_readable_is_never_ready() {
     std::fs::write(&empty_json, r#"{"format_version":1,"records":[]}"#).unwrap();
     let garbage = s.join("garbage-rpmdb");
     std::fs::create_dir_all(garbage.join("var/lib/rpm")).unwrap();
+    // A root filesystem (etc/ at its top) whose only package database is garbage.
+    std::fs::create_dir_all(garbage.join("etc")).unwrap();
     std::fs::write(
         garbage.join("var/lib/rpm/Packages"),
         b"\x00\x00\x00\x00 not a Berkeley DB hash file \xff\xfe".repeat(200),
     )
     .unwrap();
-    for input in [&empty_dir, &empty_json, &garbage] {
+    for input in [&empty_json, &garbage] {
         for p in PROFILES {
             assert_eq!(check_code(input, p), 3, "{} for {p}", input.display());
         }
+    }
+    // An empty directory is no root filesystem at all: refused (exit 2),
+    // not judged.
+    for p in PROFILES {
+        assert_eq!(
+            check_code(&empty_dir, p),
+            2,
+            "{} for {p}",
+            empty_dir.display()
+        );
     }
     let r = report_json(&garbage, "ec2");
     assert_eq!(r["readiness"], "unknown");

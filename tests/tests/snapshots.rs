@@ -48,12 +48,22 @@ fn name_of(root: &Path, fixtures: &Path) -> String {
         .replace('/', "__")
 }
 
-/// The probe's start time is the run's: fixed, so the reports are the
-/// same on every run.
-fn fix_start_time(bundle: &Path) {
-    use lift_bundle::{json, Record, Timestamp};
+/// The probe's start time is the run's, and the statvfs it takes of the
+/// --root directory is this machine's disk: both fixed, so the reports are
+/// the same on every run.
+fn fix_run_facts(bundle: &Path) {
+    use lift_bundle::{json, Fact, Record, Timestamp};
     let mut b = json::from_reader(std::fs::File::open(bundle).unwrap()).unwrap();
     for r in &mut b.records {
+        if let Record::Fact(Fact::Statvfs(s)) = r {
+            s.block_size = 4096;
+            s.total_bytes = 64 << 30;
+            s.free_bytes = 40 << 30;
+            s.avail_bytes = 36 << 30;
+            s.total_inodes = 4 << 20;
+            s.free_inodes = 3 << 20;
+            s.avail_inodes = 3 << 20;
+        }
         if let Record::Header(h) = r {
             h.started_at = Timestamp {
                 secs: 1_767_225_600, // 2026-01-01T00:00:00Z
@@ -84,7 +94,7 @@ fn every_fixture_and_profile() {
             let bundle = scratch.join(&format!("{name}.lift.json"));
             let snap: Box<dyn Snapshot> = if facts.exists() {
                 probe_bundle(&root, facts_file(&facts), true, &bundle);
-                fix_start_time(&bundle);
+                fix_run_facts(&bundle);
                 Box::new(BundleSnapshot::open_json(&bundle).unwrap())
             } else {
                 Box::new(DirSnapshot::new(&root))
@@ -116,8 +126,8 @@ fn every_fixture_and_profile() {
             );
             let here = root.to_string_lossy().into_owned();
             let made = bundle.to_string_lossy().into_owned();
-            // Markdown escapes the path's underscores.
-            let made_md = made.replace('_', "\\_");
+            // Markdown escapes the path's underscores where they could act.
+            let made_md = render::markdown_escape(&made);
             let scrub = |s: &str| {
                 s.replace(&made, "$BUNDLE")
                     .replace(&made_md, "$BUNDLE")

@@ -22,7 +22,7 @@ pub mod services;
 pub mod since_boot;
 pub mod sockets;
 mod sos;
-mod storage;
+pub mod storage;
 mod sudo;
 mod system;
 mod tools;

@@ -21,6 +21,34 @@ pub struct MountPoint {
     pub free_bytes: Option<u64>,
     /// Major:minor of the filesystem (mountinfo only).
     pub device: Option<String>,
+    /// Set when the size and free space are the statvfs the probe took of
+    /// its `--root DIR` (a mounted image): the directory and its
+    /// filesystem type. The figures are the image filesystem's, seen from
+    /// the machine that mounted it.
+    pub image_statvfs: Option<String>,
+}
+
+/// A statvfs the probe took over `--root DIR` (the header's root is not
+/// `/`): DIR's own filesystem, or a mount under DIR (`DIR/tmp (tmpfs)`).
+fn image_statvfs(f: &Facts, s: &lift_bundle::Statvfs) -> Option<String> {
+    let root = &f.root.provenance().header.as_ref()?.root.0;
+    if root.as_slice() == b"/" {
+        return None;
+    }
+    let at = match s.mount_point.0.as_slice() {
+        b"/" => String::from_utf8_lossy(root).into_owned(),
+        mp => format!(
+            "{}{}",
+            String::from_utf8_lossy(root),
+            String::from_utf8_lossy(mp)
+        ),
+    };
+    // The probe names no type for DIR's own filesystem (a statvfs tells
+    // none), and the type of a mount under DIR.
+    Some(match s.fs_type.as_str() {
+        "" => at,
+        t => format!("{at} ({t})"),
+    })
 }
 
 impl MountPoint {
@@ -42,14 +70,73 @@ fn options(m: &mountinfo::Mount) -> Vec<String> {
 /// The visible mounts of /proc/self/mountinfo (or /proc/mounts on kernels
 /// before 2.6.26), in mount order. None when neither was captured.
 pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
-    let all = f
-        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
-        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts))?;
     let stats: Vec<&lift_bundle::Statvfs> = f.all_facts(&src::STATVFS, |x| match x {
         Fact::Statvfs(s) => Some(s),
         _ => None,
     });
-    Some(mount_points(&all, &stats))
+    let table = f
+        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
+        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts));
+    let Some(all) = table else {
+        // A mounted image has no mount table of its own: the statvfs of
+        // the --root directory is all there is, and it says what it is.
+        let image: Vec<MountPoint> = stats
+            .iter()
+            .filter_map(|s| {
+                let at = image_statvfs(f, s)?;
+                Some(MountPoint {
+                    mount_point: String::from_utf8_lossy(&s.mount_point.0).into_owned(),
+                    source: None,
+                    fs_type: s.fs_type.clone(),
+                    options: Vec::new(),
+                    read_only: false,
+                    total_bytes: Some(s.total_bytes),
+                    avail_bytes: Some(s.avail_bytes),
+                    free_bytes: Some(s.free_bytes),
+                    device: None,
+                    image_statvfs: Some(at),
+                })
+            })
+            .collect();
+        return (!image.is_empty()).then_some(image);
+    };
+    Some(
+        mountinfo::visible(&all)
+            .into_iter()
+            .map(|m| {
+                let st = statvfs_of(&stats, m);
+                let mut p = mount_point(m, st);
+                p.image_statvfs = st.and_then(|s| image_statvfs(f, s));
+                p
+            })
+            .collect(),
+    )
+}
+
+/// The statvfs the probe took of a mount, if any.
+fn statvfs_of<'s>(
+    stats: &[&'s lift_bundle::Statvfs],
+    m: &mountinfo::Mount,
+) -> Option<&'s lift_bundle::Statvfs> {
+    stats
+        .iter()
+        .find(|s| s.mount_point.0 == m.mount_point.as_bytes())
+        .copied()
+}
+
+fn mount_point(m: &mountinfo::Mount, st: Option<&lift_bundle::Statvfs>) -> MountPoint {
+    MountPoint {
+        mount_point: m.mount_point.clone(),
+        source: m.source.clone(),
+        fs_type: m.fs_type.clone(),
+        options: options(m),
+        read_only: m.read_only(),
+        total_bytes: st.map(|s| s.total_bytes),
+        avail_bytes: st.map(|s| s.avail_bytes),
+        free_bytes: st.map(|s| s.free_bytes),
+        device: m.major_minor.clone(),
+        image_statvfs: None,
+    }
 }
 
 /// The visible mounts of a mount table, with their statvfs where the probe
@@ -57,22 +144,7 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
 pub fn mount_points(all: &[mountinfo::Mount], stats: &[&lift_bundle::Statvfs]) -> Vec<MountPoint> {
     mountinfo::visible(all)
         .into_iter()
-        .map(|m| {
-            let st = stats
-                .iter()
-                .find(|s| s.mount_point.0 == m.mount_point.as_bytes());
-            MountPoint {
-                mount_point: m.mount_point.clone(),
-                source: m.source.clone(),
-                fs_type: m.fs_type.clone(),
-                options: options(m),
-                read_only: m.read_only(),
-                total_bytes: st.map(|s| s.total_bytes),
-                avail_bytes: st.map(|s| s.avail_bytes),
-                free_bytes: st.map(|s| s.free_bytes),
-                device: m.major_minor.clone(),
-            }
-        })
+        .map(|m| mount_point(m, statvfs_of(stats, m)))
         .collect()
 }
 

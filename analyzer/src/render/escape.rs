@@ -7,15 +7,40 @@ use minijinja::{AutoEscape, Output, State, Value};
 /// Backslash-escapes the characters that make Markdown (CommonMark and
 /// GitHub tables) syntax (with `[` escaped no link can form, so parentheses
 /// stay plain), and folds line breaks so a value stays in its cell.
+///
+/// Only where they could act, so that text pasted into a ticket reads as
+/// written: `_` inside a word (`lv_tmp`) is never emphasis in CommonMark;
+/// `#` and `>` act only at the start of a line (a value may start one);
+/// `&` only where it could begin an entity (`&&` stays); `~` only where
+/// the value holds a second one that could close a strikethrough.
 pub fn markdown_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    let tildes = chars.iter().filter(|c| **c == '~').count();
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        let acts = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '|' => true,
+            '_' => {
+                // A run of underscores between two word characters
+                // (`lv_tmp`, `bios__extlinux`) is never emphasis.
+                let before = chars[..i].iter().rev().find(|c| **c != '_').copied();
+                let after = chars[i..].iter().find(|c| **c != '_').copied();
+                !(word(before) && word(after))
+            }
+            '#' | '>' => i == 0,
+            '~' => tildes > 1,
+            _ => false,
+        };
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
+            _ if acts => {
                 out.push('\\');
                 out.push(c);
             }
-            '&' => out.push_str("&amp;"),
+            '&' if next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') => {
+                out.push_str("&amp;")
+            }
             '\n' | '\r' => out.push(' '),
             c if c == '\t' || stray_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
@@ -46,6 +71,30 @@ pub fn html_in_markdown(v: Value) -> Value {
     Value::from_safe_string(out)
 }
 
+/// For an HTML table cell: the value HTML-escaped, with a line-break
+/// opportunity (`<wbr>`) after each `/` and `,`, so a long path or option
+/// list wraps there and never inside a word.
+pub fn breakable(v: Value) -> Value {
+    let s = v.to_string();
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '/' | ',' => {
+                out.push(c);
+                out.push_str("<wbr>");
+            }
+            c if stray_control(c) => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Value::from_safe_string(out)
+}
+
 /// A Markdown code span that no content can break out of: the fence is
 /// longer than any run of backticks inside.
 pub fn code_span(s: String) -> Value {
@@ -59,7 +108,19 @@ pub fn code_span(s: String) -> Value {
         .collect();
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    Value::from_safe_string(format!("{fence} {s} {fence}"))
+    // Padding only where the content begins or ends with a backtick (or a
+    // space, which the padding rule would strip).
+    if s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']) {
+        Value::from_safe_string(format!("{fence} {s} {fence}"))
+    } else {
+        Value::from_safe_string(format!("{fence}{s}{fence}"))
+    }
+}
+
+/// A code span inside a Markdown table cell: as [`code_span`], with each
+/// `|` escaped, which GFM reads before the span (a bare one ends the cell).
+pub fn code_cell(s: String) -> Value {
+    Value::from_safe_string(code_span(s).to_string().replace('|', "\\|"))
 }
 
 pub fn format(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {
@@ -131,7 +192,8 @@ mod tests {
     fn hostile_strings_stay_text() {
         assert_eq!(
             markdown_escape("<script>alert(1)</script>"),
-            "\\<script\\>alert(1)\\</script\\>"
+            // With `<` escaped no tag or autolink forms; `>` is left as is.
+            "\\<script>alert(1)\\</script>"
         );
         assert_eq!(markdown_escape("a|b `c` *d*"), "a\\|b \\`c\\` \\*d\\*");
         assert_eq!(markdown_escape("line1\nline2"), "line1 line2");
@@ -139,6 +201,34 @@ mod tests {
             markdown_escape("[x](javascript:alert(1))"),
             "\\[x\\](javascript:alert(1))"
         );
+    }
+
+    /// HTML cells broke words mid-letter ("system d"): a path may break
+    /// only after `/` or `,`, and stays escaped.
+    #[test]
+    fn breakable_wraps_at_slashes_and_escapes() {
+        assert_eq!(
+            breakable(Value::from("/dev/mapper/<vg>")).to_string(),
+            "/<wbr>dev/<wbr>mapper/<wbr>&lt;vg&gt;"
+        );
+        assert_eq!(
+            breakable(Value::from("rw,noexec")).to_string(),
+            "rw,<wbr>noexec"
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_only_where_it_acts() {
+        assert_eq!(markdown_escape("lv_tmp a -> b && c"), "lv_tmp a -> b && c");
+        assert_eq!(
+            markdown_escape("bios__extlinux __init__"),
+            "bios__extlinux \\_\\_init\\_\\_"
+        );
+        assert_eq!(markdown_escape("_x_ #1 ~/a"), "\\_x\\_ #1 ~/a");
+        assert_eq!(markdown_escape("# h"), "\\# h");
+        assert_eq!(markdown_escape("> q"), "\\> q");
+        assert_eq!(markdown_escape("~a~"), "\\~a\\~");
+        assert_eq!(markdown_escape("&amp; &#1;"), "&amp;amp; &amp;#1;");
     }
 
     #[test]
@@ -165,6 +255,10 @@ mod tests {
     fn raw_html_lines_in_markdown_templates_use_the_html_filter() {
         for (name, text) in [
             ("report.md.j2", include_str!("../../templates/report.md.j2")),
+            (
+                "provision.md.j2",
+                include_str!("../../templates/provision.md.j2"),
+            ),
             ("diff.md.j2", include_str!("../../templates/diff.md.j2")),
         ] {
             for (n, line) in text.lines().enumerate() {
@@ -194,11 +288,22 @@ mod tests {
     fn code_spans_outlast_backticks() {
         assert_eq!(
             code_span("yum install x".into()).to_string(),
-            "` yum install x `"
+            "`yum install x`"
         );
+        assert_eq!(code_span("a ``b`` c".into()).to_string(), "```a ``b`` c```");
+        assert_eq!(code_span("`x".into()).to_string(), "`` `x ``");
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    /// A shell `||` in a job's command must not end its table cell.
+    #[test]
+    fn code_cells_escape_the_pipe() {
         assert_eq!(
-            code_span("a ``b`` c".into()).to_string(),
-            "``` a ``b`` c ```"
+            super::code_cell("a || b".into()).to_string(),
+            "`a \\|\\| b`"
         );
+        assert_eq!(super::code_cell("plain".into()).to_string(), "`plain`");
     }
 }

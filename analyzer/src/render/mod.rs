@@ -17,6 +17,34 @@ pub enum Format {
     Json,
 }
 
+/// Filesystems with no disk behind them: the mounts tables fold them into
+/// one line (a systemd host has a dozen cgroup and pseudo mounts at 0 B).
+const PSEUDO_FS: &[&str] = &[
+    "proc",
+    "sysfs",
+    "devtmpfs",
+    "devpts",
+    "cgroup",
+    "cgroup2",
+    "securityfs",
+    "pstore",
+    "efivarfs",
+    "bpf",
+    "debugfs",
+    "tracefs",
+    "configfs",
+    "fusectl",
+    "hugetlbfs",
+    "mqueue",
+    "binfmt_misc",
+    "autofs",
+    "selinuxfs",
+    "usbfs",
+    "rpc_pipefs",
+    "nsfs",
+    "ramfs",
+];
+
 /// The templates, parsed once per process (a batch worker renders
 /// hundreds of reports).
 fn environment() -> &'static Environment<'static> {
@@ -38,13 +66,26 @@ fn templates() -> Environment<'static> {
     env.set_formatter(escape::format);
     env.add_filter("bytes", human_bytes);
     env.add_filter("code", escape::code_span);
+    env.add_filter("code_cell", escape::code_cell);
     env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
+    env.add_filter("breakable", escape::breakable);
+    env.add_global("pseudo_fs", Value::from(PSEUDO_FS.to_vec()));
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
     env.add_template(
         "report.html.j2",
         include_str!("../../templates/report.html.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "provision.md.j2",
+        include_str!("../../templates/provision.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "provision.html.j2",
+        include_str!("../../templates/provision.html.j2"),
     )
     .expect("valid template");
     env.add_template("diff.md.j2", include_str!("../../templates/diff.md.j2"))
@@ -78,15 +119,45 @@ pub fn render_diff(
         .render(crate::diff::view::context(report))
 }
 
+/// What a report page holds besides the to-do list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Only the verdict and the findings (`--findings-only`).
+    pub findings_only: bool,
+    /// The table of every package (`--packages`; HTML folds it away, a
+    /// Markdown page for a ticket leaves it out unless asked).
+    pub all_packages: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            findings_only: false,
+            all_packages: true,
+        }
+    }
+}
+
 pub fn render(report: &Report, format: Format) -> Result<String, minijinja::Error> {
+    render_with(report, format, Layout::default())
+}
+
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    layout: Layout,
+) -> Result<String, minijinja::Error> {
     let name = match format {
         Format::Json => return json(report),
         Format::Markdown => "report.md.j2",
         Format::Html => "report.html.j2",
     };
-    environment()
-        .get_template(name)?
-        .render(Value::from_serialize(report))
+    let ctx = minijinja::context! {
+        findings_only => layout.findings_only,
+        all_packages => layout.all_packages,
+        ..Value::from_serialize(report)
+    };
+    environment().get_template(name)?.render(ctx)
 }
 
 /// A host's HTML report as `lift batch` writes it under hosts/: with a link

@@ -99,7 +99,10 @@ fn remedies(breaks: &[&Dependency]) -> Vec<String> {
         .map(|(d, ports)| remedy(d, ports))
         .collect();
     if targets.len() > REMEDIES {
-        lines.push(format!("and {} more targets", targets.len() - REMEDIES));
+        lines.push(format!(
+            "and {} more",
+            super::count(targets.len() - REMEDIES, "target", "targets")
+        ));
     }
     lines
 }
@@ -114,8 +117,8 @@ fn summary(deps: &[Dependency]) -> String {
     }
     let count = |s: Scope| deps.iter().filter(|d| d.scope == s).count();
     format!(
-        "{} declared dependencies ({}): {} in the host's own subnets, {} in other private ranges, {} public, {} unresolved offline",
-        deps.len(),
+        "{} ({}): {} in the host's own subnets, {} in other private ranges, {} public, {} unresolved offline",
+        super::count(deps.len(), "declared dependency", "declared dependencies"),
         kinds
             .iter()
             .map(|(k, n)| format!("{} {n}", k.name()))

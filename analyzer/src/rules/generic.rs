@@ -36,8 +36,13 @@ impl Rule for IncompleteBundle {
         }
         if c.skipped_records > 0 {
             why.push(format!(
-                "{} records from a newer probe were skipped",
-                c.skipped_records
+                "{} from a newer probe {} skipped",
+                super::count(c.skipped_records as usize, "record", "records"),
+                if c.skipped_records == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             ));
         }
         if why.is_empty() {

@@ -5,6 +5,7 @@
 
 mod cloud;
 mod dependencies;
+mod gate;
 mod generic;
 mod listeners;
 mod mgn;
@@ -15,9 +16,11 @@ use serde::Serialize;
 
 use crate::model::Host;
 use crate::profile::{Profile, Target};
-use crate::sources::{Missing, Source};
+use crate::sources::{Missing, Source, State};
 
-pub use text::title;
+pub use text::{count, title};
+
+use gate::{basis, gate};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
@@ -44,9 +47,34 @@ pub struct Finding {
     pub title: &'static str,
     pub detail: String,
     pub evidence: Vec<Evidence>,
+    /// What to do, in words (beside the command, or alone).
     pub remediation: Option<String>,
+    /// The fix as one command to paste into a root shell on the host, for
+    /// its own package manager; None where no command would be right.
+    pub command: Option<String>,
+    /// For an unknown: the step that would resolve it.
+    pub resolve: Option<String>,
+    /// Where the finding goes on the to-do list: fix (a command on the
+    /// host), decide (a decision or a re-platform), resolve (an unknown
+    /// that decides the verdict), unknown (one that does not), or done.
+    pub action: Action,
     /// For an `unknown`: the sources it lacked, and why.
     pub missing: Vec<Missing>,
+    /// The sources the verdict stands on, with their state when the rule
+    /// judged. A blocker, warning or pass stands only on present sources
+    /// (`evaluate` turns any other into an unknown naming them).
+    pub basis: Vec<Basis>,
+    /// An unknown that decides the verdict: the profile requires the
+    /// check, so the host cannot be called ready until it is resolved.
+    pub decides: bool,
+}
+
+/// One source a verdict stands on: the JSON contract's `findings[].basis[]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Basis {
+    pub source: String,
+    pub spec: &'static str,
+    pub state: State,
 }
 
 impl Finding {
@@ -58,8 +86,33 @@ impl Finding {
             detail: detail.into(),
             evidence: Vec::new(),
             remediation: None,
+            command: None,
+            resolve: None,
+            action: Action::Done,
             missing: Vec::new(),
+            basis: Vec::new(),
+            decides: false,
         }
+    }
+
+    /// The verdict stands on every one of these sources.
+    pub fn on(mut self, host: &Host, sources: &[&Source]) -> Self {
+        self.basis.extend(sources.iter().map(|s| basis(host, s)));
+        self
+    }
+
+    /// The verdict stands on one of these sources, whichever gave its
+    /// fact: the present ones, or, when none is, all of them.
+    pub fn on_any(mut self, host: &Host, sources: &[&Source]) -> Self {
+        let all: Vec<Basis> = sources.iter().map(|s| basis(host, s)).collect();
+        let present: Vec<Basis> = all
+            .iter()
+            .filter(|b| b.state == State::Present)
+            .cloned()
+            .collect();
+        self.basis
+            .extend(if present.is_empty() { all } else { present });
+        self
     }
 
     /// A check that cannot judge because these sources gave nothing: the
@@ -100,6 +153,13 @@ impl Finding {
 
     pub fn remediation(mut self, r: impl Into<String>) -> Self {
         self.remediation = Some(r.into());
+        self
+    }
+
+    /// A fix: one command, and the words beside it.
+    pub fn fix(mut self, command: impl Into<String>, why: impl Into<String>) -> Self {
+        self.command = Some(command.into());
+        self.remediation = Some(why.into());
         self
     }
 }
@@ -216,6 +276,16 @@ pub static REGISTRY: &[&dyn Rule] = &[
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Fix,
+    Decide,
+    Resolve,
+    Unknown,
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Readiness {
     Ready,
     ConditionallyReady,
@@ -239,10 +309,31 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
         .iter()
         .filter(|r| r.profiles().is_empty() || r.profiles().contains(&profile))
     {
-        let f = rule.check_for(host, target);
+        let mut f = gate(rule.check_for(host, target), host);
         debug_assert_eq!(f.id, rule.id());
-        unknown_required |=
-            f.severity == Severity::Unknown && profile.required().contains(&rule.id());
+        f.decides = f.severity == Severity::Unknown && profile.required().contains(&rule.id());
+        unknown_required |= f.decides;
+        f.action = match f.severity {
+            Severity::Blocker | Severity::Warning if text::is_decision(f.id) => Action::Decide,
+            Severity::Blocker | Severity::Warning => Action::Fix,
+            Severity::Unknown if f.decides => Action::Resolve,
+            Severity::Unknown => Action::Unknown,
+            _ => Action::Done,
+        };
+        if f.severity == Severity::Unknown {
+            // What an unknown's remediation says is how to find out.
+            // It says to run the probe again only where a probe made the
+            // input ("sudo ./lift-probe" on a directory tree misleads).
+            let c = &host.collection;
+            let probed = c.probe_version.is_some();
+            let rule_says = f
+                .remediation
+                .take()
+                .filter(|r| probed || !r.contains("lift-probe"));
+            f.resolve =
+                rule_says.or_else(|| text::resolve_step(&f.missing, &c.kind, probed, c.as_root));
+            f.command = None;
+        }
         findings.push(f);
     }
     findings.sort_by_key(|f| f.severity);

@@ -34,7 +34,13 @@ impl Rule for PackageInventory {
         }
         let summary = read
             .iter()
-            .map(|d| format!("{} packages in {}", d.installed, d.path))
+            .map(|d| {
+                format!(
+                    "{} in {}",
+                    super::count(d.installed, "package", "packages"),
+                    d.path
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let mut f = if broken.is_empty() {

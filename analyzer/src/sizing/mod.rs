@@ -151,7 +151,7 @@ fn measured(u: &Utilization, host: &Host) -> Option<(f64, Option<f64>, String)> 
     Some((
         cpu.mean,
         mem,
-        "the mean since boot (no history: peaks are not known)".into(),
+        "mean since boot; no history, so peaks are unknown".into(),
     ))
 }
 

@@ -47,6 +47,10 @@ impl Rule for KernelHeaders {
                 "kernel-default-devel".to_string(),
                 "zypper install -y kernel-default-devel".to_string(),
             ),
+            Family::Dnf => (
+                format!("kernel-devel-{release}"),
+                "dnf install -y kernel-devel-$(uname -r)".to_string(),
+            ),
             _ => (
                 format!("kernel-devel-{release}"),
                 "yum install -y kernel-devel-$(uname -r)".to_string(),
@@ -196,7 +200,15 @@ impl Rule for KernelHeaders {
                             )
                         },
                     )
-                    .remediation(install_cmd);
+                    .remediation(install_cmd)
+                    // No tree under /usr/src proves nothing without the
+                    // package database's word that no headers package is
+                    // installed. An absent /usr/src holds no tree; one that
+                    // could not be read might.
+                    .on_any(host, sources::PACKAGE_DATABASES);
+                    if host.sources.state(&sources::USR_SRC) != Some(sources::State::Absent) {
+                        f = f.on(host, &[&sources::USR_SRC]);
+                    }
                     f = f.evidence("uname -r", release.to_string());
                     for o in others.iter().take(4) {
                         f = f.evidence(o.to_string(), "headers for another kernel");
@@ -205,8 +217,62 @@ impl Rule for KernelHeaders {
                 }
             },
         };
-        db_says(f)
+        as_fix(db_says(f), release, family(host))
     }
+}
+
+/// A kernel release as the family's own kernel packages name it (Debian's
+/// `6.1.0-18-amd64`, Ubuntu's `5.15.0-91-generic`, RHEL's
+/// `...el9.x86_64`, SUSE's `...-default`); a custom-built kernel
+/// (`6.18.44-fc-v1300`) has no headers package in any repository.
+fn distribution_kernel(release: &str, family: Family) -> bool {
+    let parts: Vec<&str> = release.split('-').collect();
+    let abi = parts
+        .get(1)
+        .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    match family {
+        Family::Deb | Family::Suse => abi && parts.len() >= 3,
+        Family::Rpm | Family::Dnf => {
+            parts
+                .get(1)
+                .is_some_and(|p| p.starts_with(|c: char| c.is_ascii_digit()))
+                && [".el", ".fc", ".amzn", "uek", ".centos", ".ol"]
+                    .iter()
+                    .any(|d| release.contains(d))
+        }
+        _ => false,
+    }
+}
+
+/// The rule's install command as a fix to paste (each step under sudo),
+/// or, for a kernel no repository ships, what to do instead.
+fn as_fix(mut f: Finding, release: &str, family: Family) -> Finding {
+    if !matches!(f.severity, Severity::Blocker | Severity::Warning) {
+        return f;
+    }
+    let Some(cmd) = f.remediation.take() else {
+        return f;
+    };
+    if !distribution_kernel(release, family) {
+        return f.remediation(format!(
+            "kernel {release} is not a {} kernel, so no repository has its headers: install the headers from the tree it was built from (make headers_install, or its /lib/modules/{release}/build), or boot a distribution kernel before installing the agent",
+            match family {
+                Family::Deb => "Debian or Ubuntu",
+                Family::Suse => "SUSE",
+                Family::Rpm | Family::Dnf => "distribution",
+                _ => "known distribution",
+            }
+        ));
+    }
+    let cmd = cmd
+        .split(" && ")
+        .map(|c| format!("sudo {c}"))
+        .collect::<Vec<_>>()
+        .join(" && ");
+    f.fix(
+        cmd,
+        "the agent builds its driver against the running kernel's headers",
+    )
 }
 
 /// A pass, with the evidence that decided it.
@@ -313,8 +379,8 @@ mod tests {
             f.detail
         );
         assert_eq!(
-            f.remediation.as_deref(),
-            Some("yum install -y kernel-devel-$(uname -r)")
+            f.command.as_deref(),
+            Some("sudo yum install -y kernel-devel-$(uname -r)")
         );
     }
 
@@ -332,10 +398,12 @@ mod tests {
             f.detail
         );
         assert_eq!(
-            f.remediation.as_deref(),
+            f.command.as_deref(),
             Some(
-                format!("rm /usr/src/kernels/{C6} && yum install -y kernel-devel-$(uname -r)")
-                    .as_str()
+                format!(
+                    "sudo rm /usr/src/kernels/{C6} && sudo yum install -y kernel-devel-$(uname -r)"
+                )
+                .as_str()
             )
         );
     }
@@ -355,8 +423,8 @@ mod tests {
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname("6.1.0-21-amd64")]));
         assert_eq!(f.severity, Severity::Blocker);
         assert_eq!(
-            f.remediation.as_deref(),
-            Some("apt-get install -y linux-headers-$(uname -r)")
+            f.command.as_deref(),
+            Some("sudo apt-get install -y linux-headers-$(uname -r)")
         );
         let no_src = TempRoot::new();
         let f = KernelHeaders.check(&bundle_host(&no_src, vec![uname("6.1.0-21-amd64")]));
@@ -368,6 +436,33 @@ mod tests {
         );
         let f = KernelHeaders.check(&bundle_host(&no_src, vec![]));
         assert_eq!(f.severity, Severity::Unknown);
+    }
+
+    /// `apt-get install linux-headers-$(uname -r)` was offered for a
+    /// custom-built kernel (6.18.44-fc-v1300) that no repository has.
+    #[test]
+    fn a_custom_kernel_gets_no_package_command() {
+        let r = TempRoot::new();
+        r.write("etc/os-release", b"ID=debian\nVERSION_ID=\"12\"\n");
+        r.mkdir("usr/src");
+        r.write("var/lib/dpkg/status", b"Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2\nArchitecture: amd64\n\n");
+        let f = KernelHeaders.check(&bundle_host(&r, vec![uname("6.18.44-fc-v1300")]));
+        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
+        assert_eq!(f.command, None);
+        let words = f.remediation.unwrap();
+        assert!(words.contains("no repository has its headers"), "{words}");
+        assert!(!words.contains("apt-get"), "{words}");
+        for (release, family, distro) in [
+            ("6.1.0-18-amd64", Family::Deb, true),
+            ("5.15.0-91-generic", Family::Deb, true),
+            ("6.18.44-fc-v1300", Family::Deb, false),
+            ("2.6.32-754.35.1.el6.x86_64", Family::Rpm, true),
+            ("5.14.0-362.8.1.el9_3.x86_64", Family::Dnf, true),
+            ("6.6.7-custom", Family::Rpm, false),
+            ("5.14.21-150500.55.39-default", Family::Suse, true),
+        ] {
+            assert_eq!(distribution_kernel(release, family), distro, "{release}");
+        }
     }
 
     /// SLES keeps one tree per version, `linux-<version>-obj`, with the
@@ -388,8 +483,8 @@ mod tests {
         ));
         assert_eq!(f.severity, Severity::Blocker);
         assert_eq!(
-            f.remediation.as_deref(),
-            Some("zypper install -y kernel-default-devel")
+            f.command.as_deref(),
+            Some("sudo zypper install -y kernel-default-devel")
         );
     }
 

@@ -94,6 +94,7 @@ impl Rule for Network {
             format!("{firewall}, and no proxy is configured; whether the network lets the agent out is not in the snapshot"),
         )
         .lacking(lacking)
+        .remediation("try from the host: curl -sv https://mgn.REGION.amazonaws.com and nc -vz REPLICATION-SERVER 1500")
     }
 }
 

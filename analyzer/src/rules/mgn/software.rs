@@ -8,7 +8,7 @@
 //! program is there; its absence says nothing of a program installed by
 //! hand, so the check stays unknown, saying which packages were looked for.
 
-use super::{install, MGN};
+use super::{install_fix, MGN};
 use crate::model::{Host, Tools};
 use crate::profile::Profile;
 use crate::rules::{Finding, Rule, Severity};
@@ -77,6 +77,12 @@ fn python_package(name: &str) -> bool {
 
 /// Python 2.4+ or 3.x by its name: `python3`, `python3.9`, `python2.6`,
 /// or a bare `python` (whose link target may tell its version).
+/// The evidence of an absence: the PATH directories that were listed and
+/// the package databases asked.
+fn searched(f: Finding, t: &Tools) -> Finding {
+    f.evidence("PATH directories listed", t.listed.join(" "))
+}
+
 fn python_ok(name: &str) -> Option<bool> {
     let v = name.strip_prefix("python")?;
     let v = v.strip_suffix("m").unwrap_or(v);
@@ -124,20 +130,25 @@ impl Rule for Python {
             .filter(|n| python_ok(n).is_some())
             .partition(|n| python_ok(n) == Some(true));
         if good.is_empty() {
-            let mut f = Finding::new(
-                self.id(),
-                Severity::Blocker,
-                if old.is_empty() {
-                    format!("no python interpreter in {}", t.listed.join(", "))
-                } else {
-                    "only a python older than 2.4 was found".to_string()
-                },
-            )
-            .remediation(install(host, "python3", "python3"));
+            let mut f = install_fix(
+                Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    if old.is_empty() {
+                        format!("no python interpreter in {}", t.listed.join(", "))
+                    } else {
+                        "only a python older than 2.4 was found".to_string()
+                    },
+                ),
+                host,
+                "python3",
+                "python3",
+                "the installer is a Python script",
+            );
             for n in old {
                 f = f.evidence("tools", where_found(t, n).unwrap_or_default());
             }
-            return f;
+            return searched(f, t).on(host, &[&sources::PATH_DIRS]);
         }
         let mut f = Finding::new(
             self.id(),
@@ -153,7 +164,7 @@ impl Rule for Python {
         for n in good.iter().take(4) {
             f = f.evidence("tools", where_found(t, n).unwrap_or_default());
         }
-        f
+        f.on(host, &[&sources::PATH_DIRS])
     }
 }
 
@@ -193,15 +204,20 @@ impl Rule for BuildTools {
             )
         } else {
             let list = missing.join(" ");
-            Finding::new(
-                self.id(),
-                Severity::Warning,
-                format!(
-                    "missing{by}: {}; the installer tries to install them, which needs a working package repository",
-                    missing.join(", ")
+            install_fix(
+                Finding::new(
+                    self.id(),
+                    Severity::Warning,
+                    format!(
+                        "missing{by}: {}; the installer tries to install them, which needs a working package repository",
+                        missing.join(", ")
+                    ),
                 ),
+                host,
+                &list,
+                &list,
+                "installed beforehand, they need no repository during the install",
             )
-            .remediation(install(host, &list, &list))
         };
         for n in BUILD_TOOLS {
             if let Some(w) = where_found(t, n) {
@@ -211,7 +227,16 @@ impl Rule for BuildTools {
                 f = f.evidence(path, found);
             }
         }
-        f
+        if !missing.is_empty() {
+            f = searched(f, t);
+        }
+        // Without the PATH listings (a sosreport), the package database is
+        // what the verdict stands on.
+        if host.tools.is_some() {
+            f.on(host, &[&sources::PATH_DIRS])
+        } else {
+            f.on_any(host, sources::PACKAGE_DATABASES)
+        }
     }
 }
 
@@ -247,13 +272,22 @@ impl Rule for Dhclient {
                 "dhclient's package is installed (its program is not in a listed PATH directory)",
             )
             .evidence(path, what),
-            (None, None) => Finding::new(
-                self.id(),
-                Severity::Blocker,
-                format!("dhclient is not in {}", t.listed.join(", ")),
-            )
-            .remediation(install(host, "dhclient", "isc-dhcp-client")),
+            (None, None) => searched(
+                install_fix(
+                    Finding::new(
+                        self.id(),
+                        Severity::Blocker,
+                        format!("dhclient is not in {}", t.listed.join(", ")),
+                    ),
+                    host,
+                    "dhclient",
+                    "isc-dhcp-client",
+                    "the replication server's network setup runs dhclient",
+                ),
+                t,
+            ),
         }
+        .on(host, &[&sources::PATH_DIRS])
     }
 }
 
@@ -289,8 +323,8 @@ mod tests {
         assert_eq!(b.severity, Severity::Warning);
         assert_eq!(b.detail.split(';').next(), Some("missing: make, gcc, perl"));
         assert_eq!(
-            b.remediation.as_deref(),
-            Some("yum install -y make gcc perl")
+            b.command.as_deref(),
+            Some("sudo yum install -y make gcc perl")
         );
         assert_eq!(Dhclient.check(&h).severity, Severity::Pass);
     }
@@ -306,12 +340,15 @@ mod tests {
         let h = host_of(r.path());
         let p = Python.check(&h);
         assert_eq!(p.severity, Severity::Blocker);
-        assert_eq!(p.remediation.as_deref(), Some("apt-get install -y python3"));
+        assert_eq!(
+            p.command.as_deref(),
+            Some("sudo apt-get install -y python3")
+        );
         let d = Dhclient.check(&h);
         assert_eq!(d.severity, Severity::Blocker);
         assert_eq!(
-            d.remediation.as_deref(),
-            Some("apt-get install -y isc-dhcp-client")
+            d.command.as_deref(),
+            Some("sudo apt-get install -y isc-dhcp-client")
         );
         let empty = TempRoot::new();
         assert_eq!(
@@ -321,6 +358,57 @@ mod tests {
     }
 
     /// Debian 12's dpkg status names the package behind /usr/sbin/dhclient.
+    /// On Alpine the fix said "install python3 (rpm) or python3 (deb)":
+    /// each host gets its own package manager's command.
+    #[test]
+    fn each_package_manager_gets_its_own_command() {
+        for (os_release, python, dhclient) in [
+            (
+                "ID=alpine\nVERSION_ID=3.19.1\n",
+                "sudo apk add python3",
+                "sudo apk add dhclient",
+            ),
+            (
+                "ID=arch\n",
+                "sudo pacman -S --needed python",
+                "sudo pacman -S --needed dhclient",
+            ),
+            (
+                "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.3\"\n",
+                "sudo dnf install -y python3",
+                "sudo dnf install -y dhclient",
+            ),
+            (
+                "ID=centos\nVERSION_ID=\"7\"\n",
+                "sudo yum install -y python3",
+                "sudo yum install -y dhclient",
+            ),
+            (
+                "ID=\"sles\"\nVERSION_ID=\"15.5\"\n",
+                "sudo zypper install -y python3",
+                "sudo zypper install -y dhclient",
+            ),
+        ] {
+            let r = TempRoot::with(&[("usr/bin/bash", ""), ("etc/os-release", os_release)]);
+            let h = host_of(r.path());
+            assert_eq!(
+                Python.check(&h).command.as_deref(),
+                Some(python),
+                "{os_release}"
+            );
+            let d = Dhclient.check(&h);
+            assert_eq!(d.command.as_deref(), Some(dhclient), "{os_release}");
+            assert!(
+                !d.remediation.unwrap().contains("sudo"),
+                "the words beside the command are not a command"
+            );
+        }
+        let r = TempRoot::with(&[("usr/bin/bash", ""), ("etc/os-release", "ID=plan9\n")]);
+        let p = Python.check(&host_of(r.path()));
+        assert_eq!(p.command, None);
+        assert!(p.remediation.unwrap().contains("python3 (rpm)"));
+    }
+
     #[test]
     fn package_database_evidence() {
         let h = host_of(&fixture("debian12-systemd"));

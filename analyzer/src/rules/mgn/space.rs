@@ -15,12 +15,18 @@ fn mib(n: u64) -> String {
 }
 
 /// The mount that holds `path`, or the unknown finding saying why not.
+/// The mount holding `path`. A mounted image's statvfs stands in for a
+/// mount table only where the figure is all a rule needs (`image_ok`):
+/// its mount options are the machine's that mounted it, not the image's.
 fn mount_of<'h>(
     host: &'h Host,
     id: &'static str,
     path: &str,
+    image_ok: bool,
 ) -> Result<&'h MountPoint, Box<Finding>> {
-    let Some(mounts) = &host.mounts else {
+    let no_table = !MOUNT_TABLES.iter().any(|t| host.sources.present(t));
+    let mounts = host.mounts.as_ref().filter(|_| image_ok || !no_table);
+    let Some(mounts) = mounts else {
         return Err(Box::new(Finding::unknown(
             id,
             host,
@@ -40,6 +46,17 @@ fn mount_of<'h>(
 }
 
 /// One line that shows the mount as the kernel has it now.
+const MOUNT_TABLES: &[&src::Source] = &[&src::MOUNTINFO, &src::PROC_MOUNTS];
+
+/// The mount table the model read (/proc/self/mountinfo, else /proc/mounts).
+fn mounts_path(host: &Host) -> &'static str {
+    if !host.sources.present(&src::MOUNTINFO) && host.sources.present(&src::PROC_MOUNTS) {
+        src::PROC_MOUNTS.path()
+    } else {
+        src::MOUNTINFO.path()
+    }
+}
+
 fn excerpt(m: &MountPoint) -> String {
     format!(
         "{} {} {} {}",
@@ -51,46 +68,86 @@ fn excerpt(m: &MountPoint) -> String {
 }
 
 fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) -> Finding {
-    let m = match mount_of(host, id, path) {
+    let m = match mount_of(host, id, path, true) {
         Ok(m) => m,
         Err(f) => return *f,
     };
     let Some(avail) = m.avail_bytes else {
         let mut missing = host.sources.missing(&[&src::STATVFS]);
+        let over_root = host
+            .mounts
+            .iter()
+            .flatten()
+            .any(|m| m.image_statvfs.is_some());
         if missing.is_empty() {
             missing.push(Missing {
                 source: format!("statvfs({})", m.mount_point),
                 spec: src::STATVFS.spec,
                 state: State::Absent,
-                detail: "the probe took no statvfs of this filesystem".into(),
+                detail: if over_root {
+                    format!(
+                        "the probe ran over --root DIR, and DIR{} was not a mount of its own",
+                        m.mount_point
+                    )
+                } else {
+                    "the probe took no statvfs of this filesystem".into()
+                },
             });
         }
-        return Finding::new(id, Severity::Unknown, String::new())
+        let f = Finding::new(id, Severity::Unknown, String::new())
             .lacking(missing)
-            .evidence(src::MOUNTINFO.path(), excerpt(m));
+            .evidence(mounts_path(host), excerpt(m));
+        return if over_root {
+            f.remediation(format!(
+                "mount the image's {0} filesystem at DIR{0} and run lift-probe --root DIR again, or run the probe on the live host",
+                m.mount_point
+            ))
+        } else {
+            f
+        };
     };
     let memory = if m.fs_type == "tmpfs" {
         " (a tmpfs: this space is memory)"
     } else {
         ""
     };
+    let image = match &m.image_statvfs {
+        Some(at) => format!(
+            " (the image's filesystem, measured by statvfs at --root {at}: what is free there now, not on the host that will run it)"
+        ),
+        None => String::new(),
+    };
     let detail = format!(
-        "{} available on {} (the filesystem holding {path}){memory}; the installer needs {what}",
+        "{} available on {} (the filesystem holding {path}){memory}{image}; the installer needs {what}",
         mib(avail),
         m.mount_point
     );
     let f = if avail >= need {
         Finding::new(id, Severity::Pass, detail)
     } else {
-        Finding::new(id, Severity::Blocker, detail).remediation(format!(
-            "Free at least {} on {}: du -xsh {}/* | sort -h | tail",
-            mib(need - avail),
-            m.mount_point,
-            m.mount_point.trim_end_matches('/')
-        ))
+        Finding::new(id, Severity::Blocker, detail).fix(
+            format!(
+                "sudo du -xsh {}/* | sort -h | tail",
+                m.mount_point.trim_end_matches('/')
+            ),
+            format!(
+                "free at least {} on {}: this lists its largest directories",
+                mib(need - avail),
+                m.mount_point
+            ),
+        )
     };
-    f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point))
-        .evidence(src::MOUNTINFO.path(), excerpt(m))
+    let f = f.evidence("statvfs", format!("{}: avail {avail} bytes", m.mount_point));
+    match &m.image_statvfs {
+        // No mount table: the statvfs of --root DIR is the whole basis.
+        Some(at) if !MOUNT_TABLES.iter().any(|t| host.sources.present(t)) => f
+            .evidence("statvfs of --root", at.clone())
+            .on(host, &[&src::STATVFS]),
+        _ => f
+            .evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
+            .on_any(host, &[&src::STATVFS, &src::SOS_DF]),
+    }
 }
 
 pub struct RootFreeSpace;
@@ -131,7 +188,7 @@ impl Rule for TmpWritable {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp") {
+        let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
             Err(f) => return *f,
         };
@@ -149,7 +206,8 @@ impl Rule for TmpWritable {
                 format!("{} (holding /tmp) is mounted read-write", m.mount_point),
             )
         };
-        f.evidence(src::MOUNTINFO.path(), excerpt(m))
+        f.evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
     }
 }
 
@@ -163,7 +221,7 @@ impl Rule for TmpExec {
         MGN
     }
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp") {
+        let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
             Err(f) => return *f,
         };
@@ -176,10 +234,10 @@ impl Rule for TmpExec {
                     m.mount_point
                 ),
             )
-            .remediation(format!(
-                "sudo mount -o remount,exec {} (and drop noexec from its /etc/fstab line for the install, or for good)",
-                m.mount_point
-            ))
+            .fix(
+                format!("sudo mount -o remount,exec {}", m.mount_point),
+                "for the install; drop noexec from its /etc/fstab line too if it must survive a reboot",
+            )
         } else {
             Finding::new(
                 self.id(),
@@ -187,7 +245,8 @@ impl Rule for TmpExec {
                 format!("{} (holding /tmp) allows running programs", m.mount_point),
             )
         };
-        f.evidence(src::MOUNTINFO.path(), excerpt(m))
+        f.evidence(mounts_path(host), excerpt(m))
+            .on_any(host, MOUNT_TABLES)
     }
 }
 
@@ -218,6 +277,7 @@ impl Rule for FreeRam {
             )
         };
         f.evidence(src::MEMINFO.path(), format!("{source}: {avail} bytes"))
+            .on(host, &[&src::MEMINFO])
     }
 }
 
@@ -243,6 +303,45 @@ mod tests {
         let f = TmpFreeSpace.check(&full);
         assert_eq!(f.severity, Severity::Blocker);
         assert!(f.remediation.unwrap().contains("400 MiB on /tmp"));
+    }
+
+    /// On a bundle made with --root DIR free space was always unknown:
+    /// the probe's statvfs of DIR judges it, and the detail says the
+    /// figure is the image's. /tmp exec and writability, which the image's
+    /// own mount options decide, stay unknown without its mount table.
+    #[test]
+    fn a_root_bundle_is_judged_from_the_image_filesystem() {
+        use lift_bundle::Record;
+        let r = TempRoot::with(&[("etc/os-release", "ID=debian\nVERSION_ID=12\n")]);
+        let mut root_fs = statvfs("/", 5 * GIB);
+        if let lift_bundle::Fact::Statvfs(s) = &mut root_fs {
+            s.fs_type = "ext4".into();
+        }
+        let snap = crate::testing::bundle_edited(r.path(), vec![root_fs], true, |recs| {
+            if let Some(Record::Header(h)) = recs.first_mut() {
+                h.root = b"/mnt/img".to_vec().into();
+            }
+        });
+        let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
+        let f = RootFreeSpace.check(&h);
+        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("the image's filesystem, measured by statvfs at --root /mnt/img (ext4)"),
+            "{}",
+            f.detail
+        );
+        assert_eq!(f.basis.len(), 1);
+        let target = crate::profile::Target::new(crate::profile::Profile::AwsMgn);
+        let e = crate::rules::evaluate(&h, &target);
+        let exec = e.findings.iter().find(|f| f.id == "mgn.tmp-exec").unwrap();
+        assert_eq!(exec.severity, Severity::Unknown, "{}", exec.detail);
+        let root = e
+            .findings
+            .iter()
+            .find(|f| f.id == "mgn.root-free-space")
+            .unwrap();
+        assert_eq!(root.severity, Severity::Pass, "{}", root.detail);
     }
 
     #[test]
@@ -279,7 +378,7 @@ mod tests {
         let f = TmpExec.check(&h);
         assert_eq!(f.severity, Severity::Blocker);
         assert_eq!(
-            f.remediation.as_deref().unwrap().split(" (").next(),
+            f.command.as_deref(),
             Some("sudo mount -o remount,exec /tmp")
         );
         assert!(f.evidence[0].excerpt.contains("noexec"));
