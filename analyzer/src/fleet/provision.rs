@@ -114,6 +114,8 @@ pub fn volume_rows(report: &Report) -> Vec<volumes::PlannedVolume> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Totals {
     pub hosts: usize,
+    /// Hosts whose CPU count is known: the vCPU and memory sums are theirs.
+    pub sized_hosts: usize,
     pub vcpus: u64,
     pub memory_gib: f64,
     /// Hosts with a right-sized row, and the rows' sums.
@@ -128,6 +130,7 @@ impl Totals {
     pub fn add(&mut self, p: &Provision) {
         const GIB: f64 = (1u64 << 30) as f64;
         self.hosts += 1;
+        self.sized_hosts += usize::from(p.vcpus.is_some());
         self.vcpus += u64::from(p.vcpus.unwrap_or(0));
         self.memory_gib += p.memory_bytes.unwrap_or(0) as f64 / GIB;
         if let (Some(v), Some(m)) = (p.right_vcpus, p.right_memory_gib) {
