@@ -43,6 +43,7 @@ pub struct Day {
     pub date: String,
     pub samples: usize,
     pub cpu_busy_percent: Option<Summary>,
+    pub cpu_iowait_percent: Option<Summary>,
     pub memory_used_percent: Option<Summary>,
     pub load_1: Option<Summary>,
 }
@@ -176,6 +177,7 @@ fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Opti
                 date: at(day[0].time)[..10].to_string(),
                 samples: day.len(),
                 cpu_busy_percent: of(|p| p.busy),
+                cpu_iowait_percent: of(|p| p.iowait),
                 memory_used_percent: of(|p| p.memory),
                 load_1: of(|p| p.load),
             }
