@@ -135,6 +135,7 @@ fn this_machine_sadc_against_sadf() {
     let root = dir.join("root");
     let history = root.join("var/log/sysstat");
     std::fs::create_dir_all(&history).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
     let file = history.join("sa01");
     let o = run(Command::new(sadc).args(["-S", "DISK", "1", "4"]).arg(&file));
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -157,6 +158,7 @@ fn this_machine_sadc_against_sadf() {
 fn since_boot_from_the_kernels_counters() {
     let dir = Scratch::new("utilization-boot");
     let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
     let samples = fixture("proc-samples/counters");
     for (from, to) in [
         ("stat", "proc/stat"),
@@ -229,6 +231,7 @@ fn centos6_history_from_the_text_reports() {
     let root = dir.join("root");
     let sa = root.join("var/log/sa");
     std::fs::create_dir_all(&sa).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::copy(fixture("sysstat/data-9.1.5"), sa.join("sa21")).unwrap();
     std::fs::copy(fixture("sysstat/sar-9.1.6-expected.txt"), sa.join("sar21")).unwrap();
     let bundle = dir.join("c6.lift");
