@@ -65,9 +65,16 @@ fn main() {
 
 /// `--root DIR` must be a directory holding a root filesystem: a file, or
 /// a directory with no etc/, usr/ or bin/, would give a bundle of nothing
-/// but absences.
+/// but absences. `-o` must not be a directory: the probe would collect
+/// everything and then fail to write, naming no path.
 #[cold]
 fn check_paths(a: &args::Args) -> Result<(), String> {
+    if let Some(o) = a.output.as_deref().filter(|o| o.is_dir()) {
+        return Err(format!(
+            "-o {}: is a directory; name the bundle's file (or - for standard output)",
+            o.display()
+        ));
+    }
     let root = a.root.as_path();
     match ["etc", "usr", "bin"].iter().any(|d| root.join(d).is_dir()) {
         true => Ok(()),

@@ -67,6 +67,29 @@ fn the_probe_refuses_a_root_that_is_not_one() {
     }
 }
 
+/// `lift-probe -o DIR` said "Is a directory (os error 21)" after collecting
+/// everything, naming no path: it is refused first, naming it once.
+#[test]
+fn the_probe_refuses_a_directory_as_its_output() {
+    let s = Scratch::new("guard-probe-out");
+    let dir = s.join("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("alpine-openrc"))
+        .arg("-o")
+        .arg(&dir));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(msg.contains("is a directory"), "{msg}");
+    assert_eq!(msg.matches(&*dir.display().to_string()).count(), 1, "{msg}");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written into it"
+    );
+}
+
 /// Usage errors exit 64; help exits 0; an unreadable input stays 2.
 #[test]
 fn usage_errors_have_their_own_exit_status() {
