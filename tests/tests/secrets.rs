@@ -367,3 +367,91 @@ fn large_files_are_scrubbed_or_withheld() {
         .any(|r| r.path.to_string_lossy() == "/var/lib/rpm/Packages"
             && r.what == "pem-private-key: content withheld"));
 }
+
+/// The other direction: scrubbing must not blind the analyzer. Each root
+/// is read twice, directly (no scrubbing) and through the probe's bundle
+/// (scrubbed), and the facts derived from configuration must agree:
+/// dependencies (servers, ports, targets), listeners, services and their
+/// commands, mounts, network interfaces, egress.
+#[test]
+fn scrubbing_keeps_the_analyzers_facts() {
+    use lift::profile::{Profile, Target};
+    use lift::report::Report;
+    use lift::snapshot::{BundleSnapshot, DirSnapshot};
+    let scratch = Scratch::new("secrets-facts");
+    let mut compared = 0;
+    for case in [
+        "deps-office",
+        "debian12-systemd",
+        "centos6-sysv",
+        "ubuntu1404-upstart",
+        "debian12-sysv",
+        "alpine-openrc",
+        "netconf",
+        "egress",
+    ] {
+        let root = fixture(case);
+        let bundle = scratch.join(&format!("{case}.lift.json"));
+        lift_tests::probe_bundle(&root, Vec::new(), true, &bundle);
+        let direct = Report::build(&DirSnapshot::new(&root), &Target::new(Profile::Generic));
+        let probed = BundleSnapshot::open_json(&bundle).unwrap();
+        let probed = Report::build(&probed, &Target::new(Profile::Generic));
+        // The evidence quotes the line, which holds `<redacted>` where a
+        // secret was: what is derived from it must agree.
+        let (d, p) = (
+            without_evidence(serde_json::to_value(&direct).unwrap()),
+            without_evidence(serde_json::to_value(&probed).unwrap()),
+        );
+        for key in [
+            "dependencies",
+            "listeners",
+            "services",
+            "fstab",
+            "interfaces",
+            "egress",
+            "init",
+            "boot",
+        ] {
+            assert!(
+                agrees(&d["host"][key], &p["host"][key]),
+                "{case}: host.{key} differs once scrubbed:\n{}\n{}",
+                d["host"][key],
+                p["host"][key]
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 64);
+}
+
+/// Equal, but for values the probe blanked (`credentials=<redacted>`: a
+/// value, never a fact derived from it).
+fn agrees(direct: &serde_json::Value, probed: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (direct, probed) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| agrees(v, w)))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(v, w)| agrees(v, w))
+        }
+        (Value::String(a), Value::String(b)) => a == b || b == "<redacted>",
+        (a, b) => a == b,
+    }
+}
+
+fn without_evidence(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| k != "evidence")
+                .map(|(k, v)| (k, without_evidence(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_evidence).collect()),
+        v => v,
+    }
+}
