@@ -455,3 +455,147 @@ fn without_evidence(v: serde_json::Value) -> serde_json::Value {
         v => v,
     }
 }
+
+/// One row of fixtures/secrets-corpus/corpus.tsv.
+struct Syntax {
+    id: String,
+    plant: String,
+    chars: String,
+    line: String,
+}
+
+fn corpus() -> Vec<Syntax> {
+    let text = std::fs::read_to_string(fixture("secrets-corpus/corpus.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 5, "{l}");
+            Syntax {
+                id: f[0].into(),
+                plant: f[1].into(),
+                chars: f[2].into(),
+                line: f[4]
+                    .replace("\\t", "\t")
+                    .replace("\\n", "\n")
+                    .replace("\\0", "\0"),
+            }
+        })
+        .collect()
+}
+
+/// Seven values for a syntax, from its character class: distinct,
+/// starting with a letter, 14 characters.
+fn corpus_values(n: usize, chars: &str) -> Vec<String> {
+    let mut pool: Vec<u8> = (b'a'..=b'z')
+        .chain(b'A'..=b'Z')
+        .chain(b'0'..=b'9')
+        .collect();
+    if chars.contains('p') || chars.contains('q') {
+        pool.extend(b"!^*_.-+");
+    }
+    if chars.contains('q') {
+        pool.extend(b" #@%&()");
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ (n as u64).wrapping_mul(0x1000_0001);
+    let mut next = |m: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m as u64) as usize
+    };
+    (0..7)
+        .map(|k| {
+            let mut v = format!("Zq{n:02}{}", (b'a' + k as u8) as char);
+            while v.len() < 14 {
+                v.push(pool[next(pool.len())] as char);
+            }
+            v
+        })
+        .collect()
+}
+
+/// The corpus (fixtures/secrets-corpus): every syntax planted seven times
+/// in a copy of a real root, where the probe captures text; the probe
+/// runs; no value is in the decompressed bundle, and every file planted
+/// was captured (so the test cannot pass by the probe not reading it).
+#[test]
+fn the_secrets_corpus_never_reaches_the_bundle() {
+    let s = Scratch::new("secrets-corpus");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    let syntaxes = corpus();
+    let mut values = Vec::new();
+    let mut planted = std::collections::BTreeSet::new();
+    let mut pid = 40_000;
+    for (n, syntax) in syntaxes.iter().enumerate() {
+        for v in corpus_values(n, &syntax.chars) {
+            let line = syntax.line.replace("{S}", &v);
+            let path = if syntax.plant.contains("{pid}") {
+                pid += 1;
+                syntax.plant.replace("{pid}", &pid.to_string())
+            } else {
+                syntax.plant.clone()
+            };
+            let p = root.join(&path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            if path.ends_with("/cmdline") && path != "proc/cmdline" {
+                std::fs::write(&p, format!("{line}\0")).unwrap();
+            } else {
+                let mut text = std::fs::read_to_string(&p).unwrap_or_default();
+                if !planted.contains(&path) {
+                    text.clear();
+                }
+                text.push_str(&line);
+                text.push('\n');
+                std::fs::write(&p, text).unwrap();
+            }
+            planted.insert(path);
+            values.push((syntax.id.clone(), v));
+        }
+    }
+    assert!(syntaxes.len() >= 40, "{} syntaxes", syntaxes.len());
+    assert!(values.len() >= 300, "{} values", values.len());
+
+    let bundle = s.join("corpus.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    let leaked: Vec<&(String, String)> = values
+        .iter()
+        .filter(|(_, v)| contains(&raw, v.as_bytes()))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "{} of {} corpus values reached the bundle: {leaked:?}",
+        leaked.len(),
+        values.len()
+    );
+    let captured: std::collections::BTreeSet<String> = records(&bundle)
+        .iter()
+        .filter_map(|r| match r {
+            Record::Entry(e) if matches!(e.content, Content::Full(_)) => {
+                Some(e.path.to_string_lossy().trim_start_matches('/').to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let missed: Vec<&String> = planted.iter().filter(|p| !captured.contains(*p)).collect();
+    assert!(missed.is_empty(), "planted but not captured: {missed:?}");
+    // Each value was blanked in place (not lost some other way): the
+    // footer counts at least one redaction a value in the planted files.
+    let recs = records(&bundle);
+    let Some(Record::Footer(footer)) = recs.last() else {
+        panic!("no footer")
+    };
+    let blanked: u32 = footer
+        .redactions
+        .iter()
+        .filter(|r| planted.contains(r.path.to_string_lossy().trim_start_matches('/')))
+        .map(|r| r.count)
+        .sum();
+    assert!(
+        blanked as usize >= values.len(),
+        "{blanked} redactions for {} values",
+        values.len()
+    );
+}
