@@ -347,7 +347,9 @@ impl<'r, W: Write> Collector<'r, W> {
     fn file(&mut self, mut e: Entry, take: Take, found_at: &[u8]) -> io::Result<()> {
         let path = e.path.0.clone();
         if scrub::never_capture(&path) {
+            // Presence only: the size would narrow a guess.
             self.redacted(&path, "never captured", 1);
+            e.size = 0;
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
         }

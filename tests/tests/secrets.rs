@@ -599,3 +599,68 @@ fn the_secrets_corpus_never_reaches_the_bundle() {
         values.len()
     );
 }
+
+/// Secret-only files (issue 23, item 2) are a presence record: no content,
+/// no SHA-256 (a guessable secret could be confirmed offline) and no size.
+#[test]
+fn secret_only_files_are_a_presence_record() {
+    use sha2::{Digest, Sha256};
+    const FILES: &[(&str, &str)] = &[
+        (
+            "etc/ppp/chap-secrets",
+            "# client\tserver\tsecret\nbob\t*\tPLANTCHAP\t*\n",
+        ),
+        ("etc/ipsec.secrets", ": PSK \"PLANTIPSEC\"\n"),
+        ("etc/rsyncd.secrets", "backup:PLANTRSYNC\n"),
+        ("etc/passwd-s3fs", "AKIAEXAMPLE:PLANTS3FS\n"),
+        ("etc/credstore/db.password", "PLANTCREDSTORE"),
+        (
+            "etc/davfs2/secrets",
+            "https://dav.example.com/ bob PLANTDAVFS\n",
+        ),
+        ("etc/exim4/passwd.client", "*.example.com:bob:PLANTEXIM\n"),
+        ("etc/nginx/.htpasswd", "bob:$apr1$PLANTHTPASSWD\n"),
+    ];
+    let s = Scratch::new("secret-only");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    for (path, content) in FILES {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    let bundle = s.join("secret-only.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    let recs = records(&bundle);
+    for (path, content) in FILES {
+        let abs = format!("/{path}");
+        let entry = recs
+            .iter()
+            .find_map(|r| match r {
+                Record::Entry(e) if e.path.to_string_lossy() == abs => Some(e),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{abs}: no presence record"));
+        assert!(
+            matches!(
+                entry.content,
+                Content::Skipped(lift_bundle::SkipReason::Secret)
+            ),
+            "{abs}: {:?}",
+            entry.content
+        );
+        assert_eq!(entry.size, 0, "{abs}: its size is recorded");
+        let digest = Sha256::digest(content.as_bytes());
+        assert!(
+            !contains(&raw, &digest),
+            "{abs}: its SHA-256 is in the bundle"
+        );
+        let plant = content.find("PLANT").unwrap();
+        let value: String = content[plant..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(!contains(&raw, value.as_bytes()), "{abs}: {value} leaked");
+    }
+}

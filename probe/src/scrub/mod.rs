@@ -607,7 +607,8 @@ fn replace(
     (out, counts)
 }
 
-/// Paths never read, whatever a spec says (listed with metadata only).
+/// Paths never read, whatever a spec says: a presence record only (no
+/// hash, and no size: a hash of a guessable secret confirms it offline).
 pub fn never_capture(path: &[u8]) -> bool {
     const EXACT: &[&[u8]] = &[
         b"/etc/shadow",
@@ -620,6 +621,16 @@ pub fn never_capture(path: &[u8]) -> bool {
         b"/etc/libnss-ldap.secret",
         b"/etc/pam_ldap.secret",
         b"/etc/apt/auth.conf",
+        b"/etc/passwd-s3fs",
+        b"/etc/davfs2/secrets",
+        b"/etc/exim4/passwd.client",
+        b"/etc/exim4/passwd",
+        b"/etc/mysql/debian.cnf",
+        b"/etc/nut/upsd.users",
+        b"/etc/pgbouncer/userlist.txt",
+        b"/etc/ocserv/ocpasswd",
+        b"/etc/proftpd/ftpd.passwd",
+        b"/etc/krb5kdc/stash",
     ];
     if EXACT.contains(&path) {
         return true;
@@ -629,20 +640,46 @@ pub fn never_capture(path: &[u8]) -> bool {
     if name.starts_with(b"ssh_host_") && name.ends_with(b"_key") {
         return true;
     }
-    // Service credentials beside the configuration the `deps` spec takes:
-    // the relay's SASL table, Kerberos keytabs, Samba's password stores,
-    // apt's repository logins.
-    const SERVICE_SECRETS: &[&[u8]] = &[
+    // Files that hold nothing but secrets, by name: the relay's SASL
+    // table, Samba's password stores, PPP's and IPsec's secrets, rsync's,
+    // s3fs's, htpasswd files, client credentials, NTP and chrony keys.
+    const SECRET_ONLY: &[&[u8]] = &[
         b"sasl_passwd",
         b"sasl_passwd.db",
         b"smbpasswd",
         b"secrets.tdb",
         b"passdb.tdb",
+        b"chap-secrets",
+        b"pap-secrets",
+        b"srp-secrets",
+        b"ipsec.secrets",
+        b"rsyncd.secrets",
+        b".passwd-s3fs",
+        b".htpasswd",
+        b"htpasswd",
+        b".pgpass",
+        b".netrc",
+        b".my.cnf",
+        b".git-credentials",
+        b"chrony.keys",
+        b"ntp.keys",
+    ];
+    // Directories of secrets: systemd's credential stores, TLS private keys.
+    const SECRET_DIRS: &[&[u8]] = &[
+        b"/etc/credstore/",
+        b"/etc/credstore.encrypted/",
+        b"/run/credstore/",
+        b"/run/credstore.encrypted/",
+        b"/etc/ssl/private/",
+        b"/etc/pki/tls/private/",
+        b"/etc/apt/auth.conf.d/",
     ];
     name.ends_with(b".key")
         || name.ends_with(b".keytab")
-        || SERVICE_SECRETS.contains(&name)
-        || path.starts_with(b"/etc/apt/auth.conf.d/")
+        || name.ends_with(b".htpasswd")
+        || name.starts_with(b"privkey")
+        || SECRET_ONLY.contains(&name)
+        || SECRET_DIRS.iter().any(|d| path.starts_with(d))
         || name.ends_with(b".ppk")
         || name == b"secring.gpg"
         || (path.starts_with(b"/proc/")

@@ -126,6 +126,30 @@ fn never_captured_paths() {
     assert!(never_capture(b"/etc/apt/auth.conf.d/internal.conf"));
     assert!(never_capture(b"/etc/ldap.secret"));
     assert!(!never_capture(b"/etc/postfix/main.cf"));
+    for secret_only in [
+        "/etc/ppp/chap-secrets",
+        "/etc/ppp/pap-secrets",
+        "/etc/ipsec.secrets",
+        "/etc/strongswan/ipsec.secrets",
+        "/etc/rsyncd.secrets",
+        "/etc/passwd-s3fs",
+        "/root/.passwd-s3fs",
+        "/etc/credstore/db.password",
+        "/etc/credstore.encrypted/db.password",
+        "/etc/nginx/.htpasswd",
+        "/etc/davfs2/secrets",
+        "/etc/exim4/passwd.client",
+        "/etc/mysql/debian.cnf",
+        "/etc/chrony/chrony.keys",
+        "/etc/ssl/private/site.pem",
+        "/etc/letsencrypt/live/x/privkey.pem",
+        "/root/.pgpass",
+        "/root/.netrc",
+    ] {
+        assert!(never_capture(secret_only.as_bytes()), "{secret_only}");
+    }
+    assert!(!never_capture(b"/etc/ppp/options"));
+    assert!(!never_capture(b"/etc/mysql/my.cnf"));
 }
 
 #[test]
