@@ -30,6 +30,18 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// procfs-core's error as a reader may see it: its internal errors ask to
+/// report a bug in it and carry a build path, so only what was wrong is
+/// kept ("a value out of range or a field missing").
+pub fn procfs_message(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    if text.contains("Internal error") || text.contains("please report") || text.contains(".rs:") {
+        "a value out of range or a field missing".into()
+    } else {
+        text
+    }
+}
+
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
         ParseError {
@@ -126,3 +138,18 @@ pub mod sysv;
 pub mod upstart;
 pub mod version_cmp;
 pub mod virt;
+
+#[cfg(test)]
+mod procfs_message_tests {
+    /// Issue 23: no library's internal-error text (with a build path)
+    /// reaches a report.
+    #[test]
+    fn internal_errors_are_said_plainly() {
+        let internal = "Internal error: bug at /root/.cargo/registry/src/procfs-core-0.17/src/meminfo.rs:300 (please report this procfs bug)";
+        assert_eq!(
+            super::procfs_message(internal),
+            "a value out of range or a field missing"
+        );
+        assert_eq!(super::procfs_message("bad field"), "bad field");
+    }
+}
