@@ -45,17 +45,21 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
     let all = f
         .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
         .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts))?;
-    let stats: Vec<&lift_bundle::Statvfs> = f.all_facts(&src::STATVFS, |x| match x {
-        Fact::Statvfs(s) => Some(s),
-        _ => None,
-    });
+    // By mount point: a lookup a mount, not a scan of every fact.
+    let stats: std::collections::HashMap<&[u8], &lift_bundle::Statvfs> = f
+        .all_facts(&src::STATVFS, |x| match x {
+            Fact::Statvfs(s) => Some(s),
+            _ => None,
+        })
+        .into_iter()
+        .rev()
+        .map(|s| (s.mount_point.0.as_slice(), s))
+        .collect();
     Some(
         mountinfo::visible(&all)
             .into_iter()
             .map(|m| {
-                let st = stats
-                    .iter()
-                    .find(|s| s.mount_point.0 == m.mount_point.as_bytes());
+                let st = stats.get(m.mount_point.as_bytes());
                 MountPoint {
                     mount_point: m.mount_point.clone(),
                     source: m.source.clone(),

@@ -183,7 +183,10 @@ mod tests {
             let broken = text.replacen("1922000 kB", bad, 1);
             let err = parse(broken.as_bytes()).unwrap_err();
             assert_eq!(err.line, Some(1), "{err:?}");
-            assert!(err.message.starts_with("broken: value too large"), "{err:?}");
+            assert!(
+                err.message.starts_with("broken: value too large"),
+                "{err:?}"
+            );
             assert!(err.message.contains("MemTotal:"), "{err:?}");
             assert!(!err.message.contains("procfs"), "{err:?}");
         }
