@@ -249,7 +249,7 @@ pub fn parse_unix(bytes: &[u8]) -> Partial<Vec<UnixSocket>> {
             Some(socket) => sockets.push(socket),
             None => errors.push(ParseError::at_line(
                 index + 1,
-                format!("bad unix socket line: {line:?}"),
+                format!("bad unix socket line: {}", super::shown(line)),
             )),
         }
     }

@@ -218,7 +218,7 @@ pub fn parse_cgroup(bytes: &[u8]) -> Partial<Vec<CgroupLine>> {
             Some(cgroup) => lines.push(cgroup),
             None => errors.push(ParseError::at_line(
                 index + 1,
-                format!("bad cgroup line: {line:?}"),
+                format!("bad cgroup line: {}", super::shown(line)),
             )),
         }
     }
