@@ -155,13 +155,13 @@ type LeftOut = (String, String);
 /// A hard link and the path of the file it is (both rooted).
 type HardLink = (Vec<u8>, Vec<u8>);
 
+/// What an archive gives: its entries as records, the entries left out,
+/// and its hard links.
+type ReadTar = (Vec<Record>, Vec<LeftOut>, Vec<HardLink>);
+
 /// The archive's entries as bundle entries, rooted; the entries left out;
 /// and the hard links, which share their file's content.
-fn read_tar<R: Read>(
-    stream: R,
-    limits: &Limits,
-    budget: u64,
-) -> Result<(Vec<Record>, Vec<LeftOut>, Vec<HardLink>), String> {
+fn read_tar<R: Read>(stream: R, limits: &Limits, budget: u64) -> Result<ReadTar, String> {
     let mut archive = tar::Archive::new(stream);
     let mut entries: Vec<Entry> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();

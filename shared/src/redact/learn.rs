@@ -55,23 +55,12 @@ pub struct Account {
 }
 
 /// From login.defs: the first id of a person's account and group.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct PersonIds {
     uid_min: Option<u32>,
     sys_uid_max: Option<u32>,
     gid_min: Option<u32>,
     sys_gid_max: Option<u32>,
-}
-
-impl Default for PersonIds {
-    fn default() -> Self {
-        PersonIds {
-            uid_min: None,
-            sys_uid_max: None,
-            gid_min: None,
-            sys_gid_max: None,
-        }
-    }
 }
 
 impl PersonIds {
