@@ -2,8 +2,8 @@
 //! same budgets a `lift batch` worker has for one bundle (an address-space
 //! limit and a wall clock), so that a small hostile input cannot take a
 //! machine's memory or an afternoon. `main` applies them; its allocator
-//! calls [`out_of_memory`] when one is refused, for a message in place of
-//! the runtime's abort.
+//! calls [`refused`] when an allocation is refused, for a message in place
+//! of the runtime's abort.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -41,10 +41,15 @@ pub fn apply(seconds: u64, memory_mib: u64) {
         });
 }
 
-/// Called by the allocator when an allocation is refused: says so and
-/// exits, without allocating.
-pub fn out_of_memory(size: usize) -> ! {
+/// Called by the allocator when an allocation is refused: under a budget
+/// set by [`apply`], says so and exits, without allocating; otherwise
+/// returns, and the runtime reports it as always (a batch worker's parent
+/// reads that message).
+pub fn refused(size: usize) {
     let mib = MEMORY_MIB.load(Ordering::Relaxed);
+    if mib == 0 {
+        return;
+    }
     let mut msg = [0u8; 200];
     let mut at = 0;
     let mut put = |s: &[u8]| {
@@ -54,13 +59,9 @@ pub fn out_of_memory(size: usize) -> ! {
     };
     put(b"lift: out of memory allocating ");
     put(digits(size as u64, &mut [0; 20]));
-    put(b" bytes");
-    if mib > 0 {
-        put(b", past the memory budget of ");
-        put(digits(mib, &mut [0; 20]));
-        put(b" MiB (raise it with --max-memory)");
-    }
-    put(b"\n");
+    put(b" bytes, past the memory budget of ");
+    put(digits(mib, &mut [0; 20]));
+    put(b" MiB (raise it with --max-memory)\n");
     // SAFETY: write(2) and _exit(2) allocate nothing.
     unsafe {
         libc::write(2, msg.as_ptr().cast(), at);

@@ -48,7 +48,7 @@ unsafe impl std::alloc::GlobalAlloc for Budgeted {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         let p = std::alloc::System.alloc(layout);
         if p.is_null() {
-            lift::budget::out_of_memory(layout.size());
+            lift::budget::refused(layout.size());
         }
         p
     }
@@ -56,7 +56,7 @@ unsafe impl std::alloc::GlobalAlloc for Budgeted {
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         let p = std::alloc::System.alloc_zeroed(layout);
         if p.is_null() {
-            lift::budget::out_of_memory(layout.size());
+            lift::budget::refused(layout.size());
         }
         p
     }
@@ -64,7 +64,7 @@ unsafe impl std::alloc::GlobalAlloc for Budgeted {
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
         let p = std::alloc::System.realloc(ptr, layout, new);
         if p.is_null() {
-            lift::budget::out_of_memory(new);
+            lift::budget::refused(new);
         }
         p
     }

@@ -66,7 +66,9 @@ pub const TARGETS: &[(&str, Target)] = &[
 mod scrub;
 
 /// The scrubber on any content at any path (the input's first line): it
-/// must return, and keep every line end (lines never merge or split).
+/// must return, and keep every line end of a file (lines never merge or
+/// split). A process's arguments are one text: an argument may hold a line
+/// end, blanked with the rest of a secret.
 pub fn scrubber(data: &[u8]) {
     let cut = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
     let (path, content) = (&data[..cut], &data[(cut + 1).min(data.len())..]);
@@ -75,7 +77,9 @@ pub fn scrubber(data: &[u8]) {
         scrub::Outcome::Scrubbed(out, _) => out,
         scrub::Outcome::Clean | scrub::Outcome::Withheld(_) => return,
     };
-    assert_eq!(lines(&out), lines(content), "line ends changed");
+    if !(path.starts_with(b"/proc/") && path.ends_with(b"/cmdline")) {
+        assert_eq!(lines(&out), lines(content), "line ends changed");
+    }
 }
 
 /// The input as a whole bundle, and again as the decompressed record stream

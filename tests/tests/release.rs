@@ -27,10 +27,11 @@ fn assert_static_and_small(probe: &Path, machine: u16) {
     assert!(elf.dynamic.is_none(), "has a dynamic section");
 }
 
-/// The x86_64 probe, the one copied to most servers, stays at most 1.0 MiB
-/// (issue 17's budget). The nix conversion added nothing (983,256 bytes
-/// before and after); the scrub table (issue 14) brought it to 1,024,216.
-const X86_64_MAX_BYTES: u64 = 1 << 20;
+/// The x86_64 probe, the one copied to most servers, stays at most 1.5 MiB
+/// (issue 23's budget; issue 17's was 1.0 MiB). The nix conversion added
+/// nothing (983,256 bytes before and after); the scrub table (issue 14)
+/// brought it to 1,024,216, default-deny scrubbing (issue 23) to 1,089,752.
+const X86_64_MAX_BYTES: u64 = 3 << 19;
 
 #[test]
 fn release_probe_is_static_and_small() {
