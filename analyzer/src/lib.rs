@@ -10,6 +10,7 @@
 //! `model::Host`, `rules::Finding` and `report::Report`;
 //! docs/architecture.md walks through adding a fact end to end.
 
+pub mod budget;
 pub mod diff;
 pub mod fleet;
 pub mod memory;

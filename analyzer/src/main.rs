@@ -86,6 +86,57 @@ fn read_capped(path: &Path, cap: u64) -> Result<String> {
     Ok(text)
 }
 
+/// The memory and time one report may take: a batch worker's budgets
+/// for one bundle (`lift::budget`).
+#[derive(clap::Args, Clone, Copy)]
+struct Budget {
+    /// Wall-clock budget in seconds; past it the command stops (exit 2).
+    #[arg(long, default_value_t = 120)]
+    max_seconds: u64,
+    /// Memory (address space) budget in MiB; past it the command stops
+    /// (exit 2).
+    #[arg(long, default_value_t = 4096)]
+    max_memory: u64,
+}
+
+/// The system allocator, with a message in place of the runtime's abort
+/// when the memory budget refuses an allocation.
+struct Budgeted;
+
+// SAFETY: every call is passed to the system allocator unchanged.
+unsafe impl std::alloc::GlobalAlloc for Budgeted {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = std::alloc::System.alloc(layout);
+        if p.is_null() {
+            lift::budget::refused(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let p = std::alloc::System.alloc_zeroed(layout);
+        if p.is_null() {
+            lift::budget::refused(layout.size());
+        }
+        p
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        let p = std::alloc::System.realloc(ptr, layout, new);
+        if p.is_null() {
+            lift::budget::refused(new);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        std::alloc::System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Budgeted = Budgeted;
+
 #[derive(Subcommand)]
 enum Command {
     /// Write a readiness report for one bundle, JSON form, directory tree or
@@ -117,6 +168,8 @@ enum Command {
         packages: bool,
         #[command(flatten)]
         sizing: SizingArgs,
+        #[command(flatten)]
+        budget: Budget,
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
@@ -134,6 +187,8 @@ enum Command {
         firewall: bool,
         #[command(flatten)]
         sizing: SizingArgs,
+        #[command(flatten)]
+        budget: Budget,
     },
     /// Reports for many bundles at once, with a fleet overview, exports and
     /// a dependency map, in DIR (see docs/fleet.md).
@@ -203,6 +258,8 @@ enum Command {
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
         firewall: bool,
+        #[command(flatten)]
+        budget: Budget,
     },
     /// Inspect and convert bundles.
     Bundle {
@@ -342,6 +399,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             output,
             firewall,
+            budget: _,
         } => {
             let target = Target {
                 firewall,
@@ -373,6 +431,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             findings_only,
             packages,
             sizing,
+            budget: _,
         } => {
             let target = Target {
                 firewall,
@@ -403,6 +462,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             fail_on,
             firewall,
             sizing,
+            budget: _,
         } => {
             let target = Target {
                 firewall,
@@ -621,10 +681,11 @@ fn main() -> ExitCode {
             };
         }
     };
-    if matches!(
-        cli.command,
-        Command::Report { .. } | Command::Check { .. } | Command::Diff { .. }
-    ) {
+    if let Command::Report { budget, .. }
+    | Command::Check { budget, .. }
+    | Command::Diff { budget, .. } = &cli.command
+    {
+        lift::budget::apply(budget.max_seconds.max(1), budget.max_memory.max(64));
         lift::memory::keep_freed_memory();
         lift::memory::heap_in_huge_pages();
     }

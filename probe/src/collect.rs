@@ -364,7 +364,7 @@ impl<'r, W: Write> Collector<'r, W> {
                 e.link_target = self.root.read_link(&canon).ok().map(Bytes::from);
             }
             FileKind::Dir => {}
-            FileKind::File => return self.file(e, take),
+            FileKind::File => return self.file(e, take, logical),
             _ => e.content = Content::Skipped(SkipReason::NotRegular),
         }
         self.push_entry(e)
@@ -378,11 +378,15 @@ impl<'r, W: Write> Collector<'r, W> {
         });
     }
 
-    /// A regular file's content, hash or metadata.
-    fn file(&mut self, mut e: Entry, take: Take) -> io::Result<()> {
+    /// A regular file's content, hash or metadata. `found_at` is the path
+    /// as the spec named it (before symlinks were resolved): the scrub
+    /// families are chosen by it as well as by the resolved path.
+    fn file(&mut self, mut e: Entry, take: Take, found_at: &[u8]) -> io::Result<()> {
         let path = e.path.0.clone();
         if scrub::never_capture(&path) {
+            // Presence only: the size would narrow a guess.
             self.redacted(&path, "never captured", 1);
+            e.size = 0;
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
         }
@@ -417,20 +421,14 @@ impl<'r, W: Write> Collector<'r, W> {
                 return self.push_entry(e);
             }
         };
-        // Files whose lines the scrub table reads are held whole to be
-        // scrubbed, so they are never streamed: past CHUNK they are cut
-        // (at a line end, below). Others stream, checked first for private
-        // key blocks.
-        let line_scrubbed = scrub::family(&path).is_some();
+        // Every text is scrubbed whole, so it is never streamed: past
+        // CHUNK it is cut (at a line end, below). Binary package databases
+        // stream from STREAM_ABOVE on, checked first for private key blocks
+        // (binary content is only searched for those).
+        let binary = lift_bundle::redact::is_binary_database(&path);
+        let line_scrubbed = !binary;
         let cap = if line_scrubbed { cap.min(CHUNK) } else { cap };
-        // Binary package databases stream from STREAM_ABOVE on; text that
-        // redaction reads (dpkg's lists) only past CHUNK, whole below it.
-        let stream_above = if lift_bundle::redact::is_binary_database(&path) {
-            STREAM_ABOVE
-        } else {
-            CHUNK
-        };
-        if !line_scrubbed && e.size > stream_above && cap > stream_above {
+        if binary && e.size > STREAM_ABOVE && cap > STREAM_ABOVE {
             return self.chunked(e, file, cap);
         }
         let (bytes, more) = match rootfs::read_capped(&mut file, cap, e.size) {
@@ -458,7 +456,7 @@ impl<'r, W: Write> Collector<'r, W> {
             (true, Some(end)) => bytes[..=end].to_vec(),
             _ => bytes,
         };
-        let Some(bytes) = self.scrub(&path, bytes) else {
+        let Some(bytes) = self.scrub(found_at, &path, bytes) else {
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
         };
@@ -492,8 +490,8 @@ impl<'r, W: Write> Collector<'r, W> {
 
     /// Applies the scrub table to content, recording each rule that fired.
     /// None means withhold it whole.
-    fn scrub(&mut self, path: &[u8], bytes: Vec<u8>) -> Option<Vec<u8>> {
-        match scrub::scrub(path, &bytes) {
+    fn scrub(&mut self, found_at: &[u8], path: &[u8], bytes: Vec<u8>) -> Option<Vec<u8>> {
+        match scrub::scrub_found(found_at, path, &bytes) {
             Outcome::Clean => Some(bytes),
             Outcome::Withheld(rule) => {
                 self.redacted(path, &format!("{rule}: content withheld"), 1);
@@ -756,7 +754,9 @@ impl<'r, W: Write> Collector<'r, W> {
             if !self.may_continue() {
                 break;
             }
-            let path = child(&canon, &name);
+            // By the path as found (it resolves to the same file): the
+            // scrub families know `/etc/bacula/`, not where it points.
+            let path = child(dir, &name);
             match kind {
                 FileKind::Dir if depth > 1 => self.walk(&path, depth - 1, take)?,
                 FileKind::Dir => {}

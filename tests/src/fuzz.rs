@@ -57,7 +57,31 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sos_commands", sos_commands),
     ("tar_archive", tar_archive),
     ("dependencies", dependencies),
+    ("scrubber", scrubber),
 ];
+
+/// The probe's scrubber (`probe/src/scrub`), compiled here from its source:
+/// the probe is a binary, with no library to link.
+#[allow(dead_code)]
+#[path = "../../probe/src/scrub/mod.rs"]
+mod scrub;
+
+/// The scrubber on any content at any path (the input's first line): it
+/// must return, and keep every line end of a file (lines never merge or
+/// split). A process's arguments are one text: an argument may hold a line
+/// end, blanked with the rest of a secret.
+pub fn scrubber(data: &[u8]) {
+    let cut = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let (path, content) = (&data[..cut], &data[(cut + 1).min(data.len())..]);
+    let lines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count();
+    let out = match scrub::scrub_found(path, path, content) {
+        scrub::Outcome::Scrubbed(out, _) => out,
+        scrub::Outcome::Clean | scrub::Outcome::Withheld(_) => return,
+    };
+    if !(path.starts_with(b"/proc/") && path.ends_with(b"/cmdline")) {
+        assert_eq!(lines(&out), lines(content), "line ends changed");
+    }
+}
 
 /// The input as a whole bundle, and again as the decompressed record stream
 /// of one: mutated compressed bytes rarely survive zstd, so the second run

@@ -115,3 +115,61 @@ fn for_each_link(dir: &Path, f: &mut dyn FnMut(&Path, &Path)) {
         }
     }
 }
+
+/// A root whose mountinfo has `lines` mounts: big to read, small to make.
+fn many_mounts_root(s: &lift_tests::Scratch, lines: u32) -> std::path::PathBuf {
+    let root = s.join("root");
+    lift_tests::copy_tree(&lift_tests::fixture("debian12-systemd"), &root);
+    let mut text = String::from("1 0 8:1 / / rw - ext4 /dev/sda1 rw\n");
+    for i in 2..=lines {
+        text.push_str(&format!("{i} 1 0:{i} / /m/{i} rw - tmpfs tmpfs rw\n"));
+    }
+    std::fs::create_dir_all(root.join("proc/self")).unwrap();
+    std::fs::write(root.join("proc/self/mountinfo"), text).unwrap();
+    root
+}
+
+/// Issue 23: `lift report`, `check` and `diff` run under a batch worker's
+/// budgets. Past the time or the memory budget each stops with a message
+/// naming the flag that raises it (exit 2), not an abort or an afternoon.
+#[test]
+fn report_check_and_diff_run_under_budgets() {
+    let s = lift_tests::Scratch::new("report-budgets");
+    let root = many_mounts_root(&s, 300_000);
+    let root = root.to_str().unwrap();
+    let out = s.join("r.md");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["report", root, "-o", out, "--max-seconds", "1"],
+        vec!["check", root, "--max-seconds", "1"],
+        vec!["diff", root, root, "-o", out, "--max-seconds", "1"],
+    ] {
+        let t = std::time::Instant::now();
+        let o = lift_tests::lift(&args);
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains("--max-seconds"), "{args:?}: {said}");
+        assert!(t.elapsed().as_secs() < 30, "{args:?}: {:?}", t.elapsed());
+    }
+    let o = lift_tests::lift(&["report", root, "-o", out, "--max-memory", "64"]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("memory budget of 64 MiB") && said.contains("--max-memory"),
+        "{said}"
+    );
+    // Raised, the same report is written.
+    let small_scratch = lift_tests::Scratch::new("report-budgets-small");
+    let small = many_mounts_root(&small_scratch, 2_000);
+    let o = lift_tests::lift(&[
+        "report",
+        small.to_str().unwrap(),
+        "-o",
+        out,
+        "--max-seconds",
+        "600",
+        "--max-memory",
+        "8192",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -297,3 +297,82 @@ fn batch_budgets_stop_a_bundle_not_the_batch() {
         }
     }
 }
+
+/// A small input folder for `lift batch`: one bundle of a fixture root.
+fn one_bundle_input(s: &Scratch) -> PathBuf {
+    let input = batch_dir(s, "in");
+    let json = s.join("one.lift.json");
+    probe_bundle(&fixture("debian12-systemd"), Vec::new(), true, &json);
+    let o = lift(&[
+        "bundle",
+        "from-json",
+        json.to_str().unwrap(),
+        "-o",
+        input.join("one.lift").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    input
+}
+
+/// Issue 23: two `lift batch` runs into one folder at once corrupted each
+/// other. The second refuses, with a message naming the folder, and
+/// leaves it alone.
+#[test]
+fn batch_locks_its_output_folder() {
+    use std::os::unix::io::AsRawFd;
+    let s = Scratch::new("batch-lock");
+    let input = one_bundle_input(&s);
+    let out = batch_dir(&s, "out");
+    let lock = std::fs::File::create(out.join(".lift-batch.lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns; it stands for a first
+    // run holding the folder.
+    assert_eq!(
+        unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+        0
+    );
+    std::fs::write(out.join("fleet.csv"), "first run's\n").unwrap();
+    let o = lift(&[
+        "batch",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{said}");
+    assert!(said.contains("another lift batch"), "{said}");
+    assert!(said.contains(out.to_str().unwrap()), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("fleet.csv")).unwrap(),
+        "first run's\n"
+    );
+    drop(lock);
+    let o = lift(&[
+        "batch",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Issue 23: onto a full disk `lift batch` named fleet.csv three times and
+/// left `.parts/` behind. The error names it once; the parts are gone.
+#[test]
+fn batch_on_a_full_disk_names_the_file_once_and_cleans_up() {
+    let s = Scratch::new("batch-full");
+    let input = one_bundle_input(&s);
+    let out = batch_dir(&s, "out");
+    // Writes to /dev/full fail with ENOSPC, as on a full disk.
+    std::os::unix::fs::symlink("/dev/full", out.join("fleet.csv")).unwrap();
+    let o = lift(&[
+        "batch",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{said}");
+    assert_eq!(said.matches("fleet.csv").count(), 1, "{said}");
+    assert!(said.contains("No space left on device"), "{said}");
+    assert!(!out.join(".parts").exists(), "parts left behind");
+}

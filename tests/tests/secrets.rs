@@ -367,3 +367,300 @@ fn large_files_are_scrubbed_or_withheld() {
         .any(|r| r.path.to_string_lossy() == "/var/lib/rpm/Packages"
             && r.what == "pem-private-key: content withheld"));
 }
+
+/// The other direction: scrubbing must not blind the analyzer. Each root
+/// is read twice, directly (no scrubbing) and through the probe's bundle
+/// (scrubbed), and the facts derived from configuration must agree:
+/// dependencies (servers, ports, targets), listeners, services and their
+/// commands, mounts, network interfaces, egress.
+#[test]
+fn scrubbing_keeps_the_analyzers_facts() {
+    use lift::profile::{Profile, Target};
+    use lift::report::Report;
+    use lift::snapshot::{BundleSnapshot, DirSnapshot};
+    let scratch = Scratch::new("secrets-facts");
+    let mut compared = 0;
+    for case in [
+        "deps-office",
+        "debian12-systemd",
+        "centos6-sysv",
+        "ubuntu1404-upstart",
+        "debian12-sysv",
+        "alpine-openrc",
+        "netconf",
+        "egress",
+    ] {
+        let root = fixture(case);
+        let bundle = scratch.join(&format!("{case}.lift.json"));
+        lift_tests::probe_bundle(&root, Vec::new(), true, &bundle);
+        let direct = Report::build(&DirSnapshot::new(&root), &Target::new(Profile::Generic));
+        let probed = BundleSnapshot::open_json(&bundle).unwrap();
+        let probed = Report::build(&probed, &Target::new(Profile::Generic));
+        // The evidence quotes the line, which holds `<redacted>` where a
+        // secret was: what is derived from it must agree.
+        let (d, p) = (
+            without_evidence(serde_json::to_value(&direct).unwrap()),
+            without_evidence(serde_json::to_value(&probed).unwrap()),
+        );
+        for key in [
+            "dependencies",
+            "listeners",
+            "services",
+            "fstab",
+            "interfaces",
+            "egress",
+            "init",
+            "boot",
+        ] {
+            assert!(
+                agrees(&d["host"][key], &p["host"][key]),
+                "{case}: host.{key} differs once scrubbed:\n{}\n{}",
+                d["host"][key],
+                p["host"][key]
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 64);
+}
+
+/// Equal, but for values the probe blanked (`credentials=<redacted>`: a
+/// value, never a fact derived from it).
+fn agrees(direct: &serde_json::Value, probed: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (direct, probed) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(k, v)| b.get(k).is_some_and(|w| agrees(v, w)))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(v, w)| agrees(v, w))
+        }
+        (Value::String(a), Value::String(b)) => a == b || b == "<redacted>",
+        (a, b) => a == b,
+    }
+}
+
+fn without_evidence(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(k, _)| k != "evidence")
+                .map(|(k, v)| (k, without_evidence(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_evidence).collect()),
+        v => v,
+    }
+}
+
+/// One row of fixtures/secrets-corpus/corpus.tsv.
+struct Syntax {
+    id: String,
+    plant: String,
+    chars: String,
+    line: String,
+}
+
+fn corpus() -> Vec<Syntax> {
+    let text = std::fs::read_to_string(fixture("secrets-corpus/corpus.tsv")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 5, "{l}");
+            Syntax {
+                id: f[0].into(),
+                plant: f[1].into(),
+                chars: f[2].into(),
+                line: f[4]
+                    .replace("\\t", "\t")
+                    .replace("\\n", "\n")
+                    .replace("\\0", "\0"),
+            }
+        })
+        .collect()
+}
+
+/// Seven values for a syntax, from its character class: distinct,
+/// starting with a letter, 14 characters.
+fn corpus_values(n: usize, chars: &str) -> Vec<String> {
+    let mut pool: Vec<u8> = (b'a'..=b'z')
+        .chain(b'A'..=b'Z')
+        .chain(b'0'..=b'9')
+        .collect();
+    if chars.contains('p') || chars.contains('q') {
+        pool.extend(b"!^*_.-+");
+    }
+    if chars.contains('q') {
+        pool.extend(b" #@%&()");
+    }
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ (n as u64).wrapping_mul(0x1000_0001);
+    let mut next = |m: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m as u64) as usize
+    };
+    (0..7)
+        .map(|k| {
+            let mut v = format!("Zq{n:02}{}", (b'a' + k as u8) as char);
+            while v.len() < 14 {
+                v.push(pool[next(pool.len())] as char);
+            }
+            v
+        })
+        .collect()
+}
+
+/// The corpus (fixtures/secrets-corpus): every syntax planted seven times
+/// in a copy of a real root, where the probe captures text; the probe
+/// runs; no value is in the decompressed bundle, and every file planted
+/// was captured (so the test cannot pass by the probe not reading it).
+#[test]
+fn the_secrets_corpus_never_reaches_the_bundle() {
+    let s = Scratch::new("secrets-corpus");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    let syntaxes = corpus();
+    let mut values = Vec::new();
+    let mut planted = std::collections::BTreeSet::new();
+    let mut pid = 40_000;
+    for (n, syntax) in syntaxes.iter().enumerate() {
+        for v in corpus_values(n, &syntax.chars) {
+            let line = syntax.line.replace("{S}", &v);
+            let path = if syntax.plant.contains("{pid}") {
+                pid += 1;
+                syntax.plant.replace("{pid}", &pid.to_string())
+            } else {
+                syntax.plant.clone()
+            };
+            let p = root.join(&path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            if path.ends_with("/cmdline") && path != "proc/cmdline" {
+                std::fs::write(&p, format!("{line}\0")).unwrap();
+            } else {
+                let mut text = std::fs::read_to_string(&p).unwrap_or_default();
+                if !planted.contains(&path) {
+                    text.clear();
+                }
+                text.push_str(&line);
+                text.push('\n');
+                std::fs::write(&p, text).unwrap();
+            }
+            planted.insert(path);
+            values.push((syntax.id.clone(), v));
+        }
+    }
+    assert!(syntaxes.len() >= 40, "{} syntaxes", syntaxes.len());
+    assert!(values.len() >= 300, "{} values", values.len());
+
+    let bundle = s.join("corpus.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    let leaked: Vec<&(String, String)> = values
+        .iter()
+        .filter(|(_, v)| contains(&raw, v.as_bytes()))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "{} of {} corpus values reached the bundle: {leaked:?}",
+        leaked.len(),
+        values.len()
+    );
+    let captured: std::collections::BTreeSet<String> = records(&bundle)
+        .iter()
+        .filter_map(|r| match r {
+            Record::Entry(e) if matches!(e.content, Content::Full(_)) => {
+                Some(e.path.to_string_lossy().trim_start_matches('/').to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    let missed: Vec<&String> = planted.iter().filter(|p| !captured.contains(*p)).collect();
+    assert!(missed.is_empty(), "planted but not captured: {missed:?}");
+    // Each value was blanked in place (not lost some other way): the
+    // footer counts at least one redaction a value in the planted files.
+    let recs = records(&bundle);
+    let Some(Record::Footer(footer)) = recs.last() else {
+        panic!("no footer")
+    };
+    let blanked: u32 = footer
+        .redactions
+        .iter()
+        .filter(|r| planted.contains(r.path.to_string_lossy().trim_start_matches('/')))
+        .map(|r| r.count)
+        .sum();
+    assert!(
+        blanked as usize >= values.len(),
+        "{blanked} redactions for {} values",
+        values.len()
+    );
+}
+
+/// Secret-only files (issue 23, item 2) are a presence record: no content,
+/// no SHA-256 (a guessable secret could be confirmed offline) and no size.
+#[test]
+fn secret_only_files_are_a_presence_record() {
+    use sha2::{Digest, Sha256};
+    const FILES: &[(&str, &str)] = &[
+        (
+            "etc/ppp/chap-secrets",
+            "# client\tserver\tsecret\nbob\t*\tPLANTCHAP\t*\n",
+        ),
+        ("etc/ipsec.secrets", ": PSK \"PLANTIPSEC\"\n"),
+        ("etc/rsyncd.secrets", "backup:PLANTRSYNC\n"),
+        ("etc/passwd-s3fs", "AKIAEXAMPLE:PLANTS3FS\n"),
+        ("etc/credstore/db.password", "PLANTCREDSTORE"),
+        (
+            "etc/davfs2/secrets",
+            "https://dav.example.com/ bob PLANTDAVFS\n",
+        ),
+        ("etc/exim4/passwd.client", "*.example.com:bob:PLANTEXIM\n"),
+        ("etc/nginx/.htpasswd", "bob:$apr1$PLANTHTPASSWD\n"),
+    ];
+    let s = Scratch::new("secret-only");
+    let root = s.join("root");
+    copy_tree(&fixture("debian12-systemd"), &root);
+    for (path, content) in FILES {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+    }
+    let bundle = s.join("secret-only.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    let recs = records(&bundle);
+    for (path, content) in FILES {
+        let abs = format!("/{path}");
+        let entry = recs
+            .iter()
+            .find_map(|r| match r {
+                Record::Entry(e) if e.path.to_string_lossy() == abs => Some(e),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{abs}: no presence record"));
+        assert!(
+            matches!(
+                entry.content,
+                Content::Skipped(lift_bundle::SkipReason::Secret)
+            ),
+            "{abs}: {:?}",
+            entry.content
+        );
+        assert_eq!(entry.size, 0, "{abs}: its size is recorded");
+        let digest = Sha256::digest(content.as_bytes());
+        assert!(
+            !contains(&raw, &digest),
+            "{abs}: its SHA-256 is in the bundle"
+        );
+        let plant = content.find("PLANT").unwrap();
+        let value: String = content[plant..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        assert!(!contains(&raw, value.as_bytes()), "{abs}: {value} leaked");
+    }
+}

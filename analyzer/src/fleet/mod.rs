@@ -169,18 +169,78 @@ impl depmap::Hosts for Fleet<'_> {
 /// [`BundleError`]).
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
-    #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    /// (The I/O error is not a `source`: its text is in the message, and
+    /// a chain would say it twice.)
+    #[error("{}", named_once(path, error))]
+    Io { path: PathBuf, error: io::Error },
+    #[error(
+        "{}: another lift batch is writing into this folder{}; wait for it to finish, or give \
+         another folder",
+        dir.display(),
+        holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+    )]
+    Busy {
+        dir: PathBuf,
+        holder: Option<String>,
+    },
     #[error("starting the worker pool: {0}")]
     Pool(#[from] rayon::ThreadPoolBuildError),
     #[error("index.html: {0}")]
     Index(#[from] minijinja::Error),
 }
 
+/// The error with its path named once: errors from `output` already name
+/// theirs (`fleet.csv.tmp: No space left on device`).
+fn named_once(path: &Path, source: &io::Error) -> String {
+    let text = source.to_string();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    if name.is_some_and(|n| text.contains(&n)) {
+        text
+    } else {
+        format!("{}: {text}", path.display())
+    }
+}
+
+/// The output folder's lock (`DIR/.lift-batch.lock`, flock'ed): two runs
+/// into one folder would remove and overwrite each other's files. Held
+/// until dropped; the kernel releases it if the process dies.
+struct FolderLock {
+    _file: fs::File,
+}
+
+impl FolderLock {
+    fn take(dir: &Path) -> Result<FolderLock, BatchError> {
+        use std::io::{Read, Seek, Write};
+        use std::os::unix::io::AsRawFd;
+        let path = dir.join(".lift-batch.lock");
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            return Err(BatchError::Busy {
+                dir: dir.to_owned(),
+                holder: (!holder.is_empty()).then(|| holder.to_string()),
+            });
+        }
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "process {}", std::process::id());
+        Ok(FolderLock { _file: file })
+    }
+}
+
 fn io_err(path: &Path) -> impl Fn(io::Error) -> BatchError + '_ {
-    move |source| BatchError::Io {
+    move |error| BatchError::Io {
         path: path.to_owned(),
-        source,
+        error,
     }
 }
 
@@ -370,10 +430,22 @@ fn shared_machine_ids(kept: &[Kept], store: &Store) -> io::Result<Vec<SharedMach
         .collect())
 }
 
+/// Runs a batch into `opts.out`, which it locks for the run; on any
+/// failure the parts it wrote are removed.
 pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
-    let inputs = discover(&opts.inputs)?;
     let dir = &opts.out;
     fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let _lock = FolderLock::take(dir)?;
+    let outcome = run_locked(opts);
+    if outcome.is_err() {
+        let _ = fs::remove_dir_all(dir.join(".parts"));
+    }
+    outcome
+}
+
+fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
+    let inputs = discover(&opts.inputs)?;
+    let dir = &opts.out;
     exports::reset(dir).map_err(io_err(dir))?;
     let parts = dir.join(".parts");
     let store = Arc::new(Store::create(&parts.join("summaries")).map_err(io_err(&parts))?);
@@ -597,7 +669,7 @@ fn write_index(
     let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
     index::render(page, &mut out)?;
     if let Some(e) = failed.take() {
-        return Err(BatchError::Io { path, source: e });
+        return Err(BatchError::Io { path, error: e });
     }
     out.commit().map_err(io_err(&path))
 }

@@ -100,11 +100,12 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
             .collect();
         return (!image.is_empty()).then_some(image);
     };
+    let stats = by_mount(&stats);
     Some(
         mountinfo::visible(&all)
             .into_iter()
             .map(|m| {
-                let st = statvfs_of(&stats, m);
+                let st = stats.get(m.mount_point.as_bytes()).copied();
                 let mut p = mount_point(m, st);
                 p.image_statvfs = st.and_then(|s| image_statvfs(f, s));
                 p
@@ -113,15 +114,16 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
     )
 }
 
-/// The statvfs the probe took of a mount, if any.
-fn statvfs_of<'s>(
+/// The statvfs facts by mount point: a lookup a mount, not a scan of
+/// every fact (the first fact of a mount point wins).
+fn by_mount<'s>(
     stats: &[&'s lift_bundle::Statvfs],
-    m: &mountinfo::Mount,
-) -> Option<&'s lift_bundle::Statvfs> {
+) -> std::collections::HashMap<&'s [u8], &'s lift_bundle::Statvfs> {
     stats
         .iter()
-        .find(|s| s.mount_point.0 == m.mount_point.as_bytes())
-        .copied()
+        .rev()
+        .map(|s| (s.mount_point.0.as_slice(), *s))
+        .collect()
 }
 
 fn mount_point(m: &mountinfo::Mount, st: Option<&lift_bundle::Statvfs>) -> MountPoint {
@@ -142,9 +144,10 @@ fn mount_point(m: &mountinfo::Mount, st: Option<&lift_bundle::Statvfs>) -> Mount
 /// The visible mounts of a mount table, with their statvfs where the probe
 /// took one.
 pub fn mount_points(all: &[mountinfo::Mount], stats: &[&lift_bundle::Statvfs]) -> Vec<MountPoint> {
+    let stats = by_mount(stats);
     mountinfo::visible(all)
         .into_iter()
-        .map(|m| mount_point(m, statvfs_of(stats, m)))
+        .map(|m| mount_point(m, stats.get(m.mount_point.as_bytes()).copied()))
         .collect()
 }
 

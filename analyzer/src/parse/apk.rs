@@ -66,7 +66,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
         let Some((key, value)) = line.split_once(':') else {
             out.errors.push(ParseError::at_line(
                 n + 1,
-                format!("not a key:value line: {line:?}"),
+                format!("not a key:value line: {}", super::shown(line)),
             ));
             continue;
         };

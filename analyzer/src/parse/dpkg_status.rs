@@ -117,9 +117,10 @@ fn stanzas(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
         }
         match line.split_once(':') {
             Some((name, value)) => stanza.push(name.trim(), value.trim()),
-            None => out
-                .errors
-                .push(ParseError::at_line(n + 1, format!("not a field: {line:?}"))),
+            None => out.errors.push(ParseError::at_line(
+                n + 1,
+                format!("not a field: {}", super::shown(line)),
+            )),
         }
     }
     out

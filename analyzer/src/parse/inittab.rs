@@ -48,7 +48,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Inittab> {
         let [id, levels, action, process] = fields[..] else {
             errors.push(ParseError::at_line(
                 index + 1,
-                format!("not id:runlevels:action:process: {line:?}"),
+                format!("not id:runlevels:action:process: {}", super::shown(line)),
             ));
             continue;
         };

@@ -69,11 +69,26 @@ pub fn parse(bytes: &[u8]) -> Result<Partial<Memory>, ParseError> {
                 clean.push_str(line);
                 clean.push('\n');
             }
-            Err(message) => errors.push(ParseError::at_line(index + 1, message)),
+            Err(message) => errors.push(ParseError::at_line(
+                index + 1,
+                format!("{message}: `{}`", line.escape_debug()),
+            )),
         }
     }
-    let info = Meminfo::from_read(clean.as_bytes())
-        .map_err(|e| ParseError::new(format!("meminfo lacks a required field: {e}")))?;
+    // procfs-core's own message for a missing field asks to report a bug
+    // in it, with a build path: never shown. A broken line that held a
+    // required field says what is wrong; otherwise the field is missing.
+    let info = Meminfo::from_read(clean.as_bytes()).map_err(|_| match errors.first() {
+        Some(broken) => ParseError {
+            line: broken.line,
+            offset: None,
+            message: format!("broken: {}", broken.message),
+        },
+        None => ParseError::new(
+            "lacks a field every kernel writes (MemTotal, MemFree, Buffers, Cached, SwapTotal, \
+             SwapFree, ...)",
+        ),
+    })?;
     let value = Memory {
         total: info.mem_total,
         free: info.mem_free,
@@ -94,11 +109,14 @@ fn check_line(line: &str) -> Result<(), &'static str> {
     if !key.ends_with(':') || !key.is_ascii() || key.len() < 2 {
         return Err("key is not `Name:`");
     }
-    let value: u64 = words
-        .next()
-        .ok_or("no value")?
-        .parse()
-        .map_err(|_| "value is not a number")?;
+    let word = words.next().ok_or("no value")?;
+    let value: u64 = word.parse().map_err(|_| {
+        if !word.is_empty() && word.bytes().all(|b| b.is_ascii_digit()) {
+            "value too large"
+        } else {
+            "value is not a number"
+        }
+    })?;
     match words.next() {
         None => Ok(()),
         Some("kB") if value <= u64::MAX >> 10 => Ok(()),
@@ -153,5 +171,26 @@ mod tests {
         assert_eq!(parsed.value.total, 1_922_000 * 1024);
         assert!(parse(b"MemTotal: 10 kB\n").is_err());
         assert!(parse(b"").is_err());
+    }
+
+    /// Issue 23: an overflowing MemTotal printed procfs-core's "Internal
+    /// error ... please report this procfs bug" with a build path. It is
+    /// broken, with its line.
+    #[test]
+    fn an_overflowing_value_is_broken_with_its_line() {
+        let text = String::from_utf8(fixture("centos6/proc/meminfo")).unwrap();
+        for bad in ["18446744073709551615 kB", "99999999999999999999999 kB"] {
+            let broken = text.replacen("1922000 kB", bad, 1);
+            let err = parse(broken.as_bytes()).unwrap_err();
+            assert_eq!(err.line, Some(1), "{err:?}");
+            assert!(
+                err.message.starts_with("broken: value too large"),
+                "{err:?}"
+            );
+            assert!(err.message.contains("MemTotal:"), "{err:?}");
+            assert!(!err.message.contains("procfs"), "{err:?}");
+        }
+        let err = parse(b"Zswap: 1 kB\n").unwrap_err();
+        assert!(!err.message.contains("procfs"), "{err:?}");
     }
 }

@@ -30,12 +30,54 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Longest message a parse error keeps: a hostile line (50 MB of NULs in
+/// dpkg's status) is quoted by its start, not copied whole into the report.
+const MAX_MESSAGE: usize = 240;
+
+/// A line quoted in an error: escaped, its first 80 characters, and its
+/// length when cut.
+pub fn shown(line: &str) -> String {
+    const MOST: usize = 80;
+    let mut out: String = line
+        .chars()
+        .take(MOST)
+        .flat_map(char::escape_debug)
+        .collect();
+    if line.chars().nth(MOST).is_some() {
+        out.push_str(&format!("… ({} bytes)", line.len()));
+    }
+    format!("\"{out}\"")
+}
+
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE {
+        return message;
+    }
+    let mut cut = MAX_MESSAGE;
+    while !message.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes)", &message[..cut], message.len())
+}
+
+/// procfs-core's error as a reader may see it: its internal errors ask to
+/// report a bug in it and carry a build path, so only what was wrong is
+/// kept ("a value out of range or a field missing").
+pub fn procfs_message(e: impl std::fmt::Display) -> String {
+    let text = e.to_string();
+    if text.contains("Internal error") || text.contains("please report") || text.contains(".rs:") {
+        "a value out of range or a field missing".into()
+    } else {
+        text
+    }
+}
+
 impl ParseError {
     pub fn new(message: impl Into<String>) -> Self {
         ParseError {
             line: None,
             offset: None,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
@@ -43,7 +85,7 @@ impl ParseError {
         ParseError {
             line: Some(line),
             offset: None,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
@@ -132,3 +174,31 @@ pub mod sysv;
 pub mod upstart;
 pub mod version_cmp;
 pub mod virt;
+
+#[cfg(test)]
+mod procfs_message_tests {
+    /// Issue 23: no library's internal-error text (with a build path)
+    /// reaches a report.
+    #[test]
+    fn internal_errors_are_said_plainly() {
+        let internal = "Internal error: bug at /root/.cargo/registry/src/procfs-core-0.17/src/meminfo.rs:300 (please report this procfs bug)";
+        assert_eq!(
+            super::procfs_message(internal),
+            "a value out of range or a field missing"
+        );
+        assert_eq!(super::procfs_message("bad field"), "bad field");
+    }
+
+    /// Issue 23: a 50 MB line of NULs in dpkg's status took 14 times its
+    /// size in memory, quoted whole (escaped) in an error. Quoted by its
+    /// start, with its length.
+    #[test]
+    fn a_huge_line_is_quoted_by_its_start() {
+        let line = "\0".repeat(1 << 20);
+        let q = super::shown(&line);
+        assert!(q.len() < 400, "{}", q.len());
+        assert!(q.contains("(1048576 bytes)"), "{q}");
+        let e = super::ParseError::at_line(1, format!("x {}", "y".repeat(10_000)));
+        assert!(e.message.len() < 400 && e.message.ends_with("(10002 bytes)"));
+    }
+}

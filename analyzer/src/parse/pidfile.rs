@@ -16,7 +16,10 @@ pub fn parse(bytes: &[u8]) -> Result<u32, ParseError> {
         Ok(0) => Err(ParseError::at_line(1, "pid 0 is not a process")),
         Ok(pid) => Ok(pid),
         Err(_) if text.is_empty() => Err(ParseError::at_line(1, "empty pid file")),
-        Err(_) => Err(ParseError::at_line(1, format!("not a pid: {text:?}"))),
+        Err(_) => Err(ParseError::at_line(
+            1,
+            format!("not a pid: {}", super::shown(text)),
+        )),
     }
 }
 

@@ -29,8 +29,9 @@ pub struct LoadAvg {
 }
 
 pub fn parse_uptime(bytes: &[u8]) -> Result<Uptime, ParseError> {
-    let uptime = procfs_core::Uptime::from_read(bytes)
-        .map_err(|e| ParseError::at_line(1, format!("not `UP IDLE`: {e}")))?;
+    let uptime = procfs_core::Uptime::from_read(bytes).map_err(|e| {
+        ParseError::at_line(1, format!("not `UP IDLE`: {}", super::procfs_message(e)))
+    })?;
     let valid = |x: f64| x.is_finite() && x >= 0.0;
     if !valid(uptime.uptime) || !valid(uptime.idle) {
         return Err(ParseError::at_line(1, "uptime is negative or not finite"));
@@ -44,8 +45,12 @@ pub fn parse_uptime(bytes: &[u8]) -> Result<Uptime, ParseError> {
 pub fn parse_loadavg(bytes: &[u8]) -> Result<LoadAvg, ParseError> {
     // procfs-core reads the text as UTF-8; make it so, as for every parser.
     let text = String::from_utf8_lossy(bytes);
-    let load = LoadAverage::from_read(text.as_bytes())
-        .map_err(|e| ParseError::at_line(1, format!("not `1 5 15 RUN/ALL PID`: {e}")))?;
+    let load = LoadAverage::from_read(text.as_bytes()).map_err(|e| {
+        ParseError::at_line(
+            1,
+            format!("not `1 5 15 RUN/ALL PID`: {}", super::procfs_message(e)),
+        )
+    })?;
     Ok(LoadAvg {
         one: load.one,
         five: load.five,

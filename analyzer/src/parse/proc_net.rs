@@ -159,7 +159,7 @@ fn parse_inet_line(
 }
 
 fn single<T>(parsed: procfs_core::ProcResult<Vec<T>>) -> Result<T, String> {
-    let mut entries = parsed.map_err(|e| e.to_string())?;
+    let mut entries = parsed.map_err(super::procfs_message)?;
     match entries.pop() {
         Some(entry) if entries.is_empty() => Ok(entry),
         _ => Err("expected one socket per line".to_string()),
@@ -249,7 +249,7 @@ pub fn parse_unix(bytes: &[u8]) -> Partial<Vec<UnixSocket>> {
             Some(socket) => sockets.push(socket),
             None => errors.push(ParseError::at_line(
                 index + 1,
-                format!("bad unix socket line: {line:?}"),
+                format!("bad unix socket line: {}", super::shown(line)),
             )),
         }
     }

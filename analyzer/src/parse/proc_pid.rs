@@ -78,8 +78,8 @@ pub fn parse_stat(bytes: &[u8]) -> Result<ProcStat, ParseError> {
     if !shape_ok {
         return Err(ParseError::new("stat is not `pid (comm) state …`"));
     }
-    let stat =
-        Stat::from_read(line.as_bytes()).map_err(|e| ParseError::new(format!("stat: {e}")))?;
+    let stat = Stat::from_read(line.as_bytes())
+        .map_err(|e| ParseError::new(format!("stat: {}", super::procfs_message(e))))?;
     Ok(ProcStat {
         pid: stat.pid,
         comm: stat.comm,
@@ -218,7 +218,7 @@ pub fn parse_cgroup(bytes: &[u8]) -> Partial<Vec<CgroupLine>> {
             Some(cgroup) => lines.push(cgroup),
             None => errors.push(ParseError::at_line(
                 index + 1,
-                format!("bad cgroup line: {line:?}"),
+                format!("bad cgroup line: {}", super::shown(line)),
             )),
         }
     }

@@ -88,7 +88,7 @@ pub fn parse(bytes: &[u8]) -> Partial<UnitFile> {
             let Some(name) = name.strip_suffix(']') else {
                 errors.push(ParseError::at_line(
                     index + 1,
-                    format!("bad section header: {line:?}"),
+                    format!("bad section header: {}", super::shown(line)),
                 ));
                 current = None;
                 continue;
@@ -99,7 +99,7 @@ pub fn parse(bytes: &[u8]) -> Partial<UnitFile> {
         let Some((key, value)) = line.split_once('=') else {
             errors.push(ParseError::at_line(
                 index + 1,
-                format!("not Key=value: {line:?}"),
+                format!("not Key=value: {}", super::shown(line)),
             ));
             continue;
         };

@@ -22,6 +22,43 @@ use super::OpenError;
 /// Largest file kept whole; past it only the head is kept (as DirSnapshot).
 const MAX_FILE: u64 = 512 << 20;
 
+/// What an archive may hold in memory, all told: file contents as kept,
+/// paths (of entries and of the directories they imply) and a fixed cost
+/// an entry. A hard link shares its file's content and costs no more than
+/// an entry. Past it, files keep only the head that fits (each named in
+/// the report's errors); paths past it fail the archive.
+pub const MAX_HELD: u64 = 1 << 30;
+
+/// What one entry costs besides its path and content (the `Entry` and its
+/// place in the index).
+const ENTRY_COST: u64 = 256;
+
+/// The memory an archive's entries hold, against [`MAX_HELD`].
+struct Held {
+    used: u64,
+    limit: u64,
+}
+
+impl Held {
+    /// What content may still take: a sixteenth of the budget is kept for
+    /// the paths and entries still to come.
+    fn left(&self) -> u64 {
+        (self.limit - self.limit / 16).saturating_sub(self.used)
+    }
+
+    /// Counts a path (and an entry's fixed cost): an error past the budget.
+    fn path(&mut self, bytes: usize) -> Result<(), String> {
+        self.used += bytes as u64 + ENTRY_COST;
+        if self.used > self.limit {
+            return Err(format!(
+                "its entries' paths take more than {} bytes of memory (the limit)",
+                self.limit
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// How the tar stream is compressed, from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Compression {
@@ -103,22 +140,38 @@ pub fn read<R: Read>(
         read: 0,
         limit: limits.max_decompressed,
     };
-    let (records, errors) = read_tar(capped, &limits).map_err(|m| OpenError::new(path, m))?;
+    let budget = MAX_HELD.min(limits.max_decompressed);
+    let (records, errors, links) =
+        read_tar(capped, &limits, budget).map_err(|m| OpenError::new(path, m))?;
     let mut snap = BundleSnapshot::from_records(path, "archive", records, 0);
     snap.add_errors(errors);
+    snap.add_hard_links(links);
     Ok(snap)
 }
 
 /// An archive entry left out, and why: (path, reason).
 type LeftOut = (String, String);
 
-/// The archive's entries as bundle entries, rooted; and the entries left
-/// out.
-fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<LeftOut>), String> {
+/// A hard link and the path of the file it is (both rooted).
+type HardLink = (Vec<u8>, Vec<u8>);
+
+/// What an archive gives: its entries as records, the entries left out,
+/// and its hard links.
+type ReadTar = (Vec<Record>, Vec<LeftOut>, Vec<HardLink>);
+
+/// The archive's entries as bundle entries, rooted; the entries left out;
+/// and the hard links, which share their file's content.
+fn read_tar<R: Read>(stream: R, limits: &Limits, budget: u64) -> Result<ReadTar, String> {
     let mut archive = tar::Archive::new(stream);
     let mut entries: Vec<Entry> = Vec::new();
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut skipped = Vec::new();
+    // Each hard link's file (a link to a link is a link to its file).
+    let mut links: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+    let mut held = Held {
+        used: 0,
+        limit: budget,
+    };
     let iter = archive
         .entries()
         .map_err(|e| format!("not a readable tar archive: {e}"))?;
@@ -145,6 +198,7 @@ fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<Lef
             ));
             continue;
         };
+        held.path(path.len())?;
         let header = item.header();
         let mode = header.mode().unwrap_or(0);
         let uid = header.uid().unwrap_or(0) as u32;
@@ -169,12 +223,26 @@ fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<Lef
         use tar::EntryType as T;
         match entry_type {
             T::Regular | T::Continuous => {
-                let mut buf = Vec::new();
+                // Exactly what is kept is allocated (no doubling growth),
+                // and never past what is left of the budget.
+                let want = size.min(MAX_FILE).min(held.left());
+                if want < size.min(MAX_FILE) {
+                    skipped.push((
+                        name.clone(),
+                        format!(
+                            "past the archive's memory budget ({} bytes): only its first \
+                             {want} bytes kept",
+                            held.limit
+                        ),
+                    ));
+                }
+                let mut buf = Vec::with_capacity(want as usize);
                 (&mut item)
-                    .take(MAX_FILE)
+                    .take(want)
                     .read_to_end(&mut buf)
                     .map_err(|e| format!("{name}: {e}"))?;
-                entry.content = if size > MAX_FILE {
+                held.used += buf.len() as u64;
+                entry.content = if size > buf.len() as u64 {
                     Content::Truncated {
                         head: Bytes(buf),
                         size,
@@ -188,13 +256,17 @@ fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<Lef
                 entry.kind = FileKind::Symlink;
                 entry.link_target = link_name.map(Bytes);
             }
-            // A hard link is the file it names, which came earlier.
+            // A hard link is the file it names, which came earlier: it
+            // shares that file's content (read through the snapshot), never
+            // a copy of it.
             T::Link => {
                 let target = link_name.as_deref().and_then(rooted);
-                match target.and_then(|t| index.get(&t)) {
-                    Some(&i) => {
+                match target.and_then(|t| index.get(&t).map(|&i| (t, i))) {
+                    Some((t, i)) => {
                         entry.size = entries[i].size;
-                        entry.content = entries[i].content.clone();
+                        let file = links.get(&t).cloned().unwrap_or(t);
+                        held.path(file.len())?;
+                        links.insert(path.clone(), file);
                     }
                     None => {
                         skipped.push((name, "a hard link to an entry not before it".into()));
@@ -217,12 +289,24 @@ fn read_tar<R: Read>(stream: R, limits: &Limits) -> Result<(Vec<Record>, Vec<Lef
             }
         }
     }
-    strip_top_dir(&mut entries);
+    let mut links: Vec<HardLink> = links.into_iter().collect();
+    if let Some(prefix) = strip_top_dir(&mut entries) {
+        for (link, file) in &mut links {
+            for p in [link, file] {
+                let rest = p[prefix.len()..].to_vec();
+                *p = if rest.is_empty() { b"/".to_vec() } else { rest };
+            }
+        }
+    }
     // The root itself is implied; as an entry it would be its own child.
     entries.retain(|e| e.path.0 != b"/");
-    add_parents(&mut entries);
+    add_parents(&mut entries, &mut held)?;
     mark_empty_dirs(&mut entries);
-    Ok((entries.into_iter().map(Record::Entry).collect(), skipped))
+    Ok((
+        entries.into_iter().map(Record::Entry).collect(),
+        skipped,
+        links,
+    ))
 }
 
 /// `./etc/hosts`, `/etc/hosts`, `etc//hosts` -> `/etc/hosts`; None for a
@@ -248,7 +332,8 @@ fn rooted(raw: &[u8]) -> Option<Vec<u8>> {
 /// Names below a lone top directory that make it the real root.
 const ROOT_MARKS: &[&[u8]] = &[b"etc", b"usr", b"sos_commands"];
 
-fn strip_top_dir(entries: &mut [Entry]) {
+/// Strips a lone top directory that holds a root; the prefix stripped.
+fn strip_top_dir(entries: &mut [Entry]) -> Option<Vec<u8>> {
     let top = |p: &[u8]| -> Vec<u8> {
         let rest = &p[1..];
         rest[..rest.iter().position(|&b| b == b'/').unwrap_or(rest.len())].to_vec()
@@ -259,11 +344,9 @@ fn strip_top_dir(entries: &mut [Entry]) {
         .map(|e| top(&e.path.0))
         .collect();
     if tops.len() != 1 {
-        return;
+        return None;
     }
-    let Some(single) = tops.into_iter().next() else {
-        return;
-    };
+    let single = tops.into_iter().next()?;
     let prefix = [b"/".as_slice(), &single].concat();
     let marked = entries.iter().any(|e| {
         ROOT_MARKS.iter().any(|m| {
@@ -272,12 +355,13 @@ fn strip_top_dir(entries: &mut [Entry]) {
         })
     });
     if !marked {
-        return;
+        return None;
     }
     for e in entries.iter_mut() {
         let rest = e.path.0[prefix.len()..].to_vec();
         e.path.0 = if rest.is_empty() { b"/".to_vec() } else { rest };
     }
+    Some(prefix)
 }
 
 /// A tar holds every entry below a directory it holds, so a directory with
@@ -308,17 +392,21 @@ fn mark_empty_dirs(entries: &mut [Entry]) {
 }
 
 /// Directories an archive implies but does not hold (`tar c etc/hosts`),
-/// so that each level can be listed.
-fn add_parents(entries: &mut Vec<Entry>) {
+/// so that each level can be listed. Each costs its path and an entry's
+/// fixed cost against the budget: deep paths of many levels cannot make a
+/// small archive take much memory.
+fn add_parents(entries: &mut Vec<Entry>, held: &mut Held) -> Result<(), String> {
     let known: HashSet<Vec<u8>> = entries.iter().map(|e| e.path.0.clone()).collect();
     let mut missing: HashSet<Vec<u8>> = HashSet::new();
     for e in entries.iter() {
         let mut p = e.path.0.as_slice();
         while let Some(cut) = p.iter().rposition(|&b| b == b'/') {
             p = &p[..cut];
-            if p.is_empty() || known.contains(p) || !missing.insert(p.to_vec()) {
+            if p.is_empty() || known.contains(p) || missing.contains(p) {
                 break;
             }
+            held.path(p.len())?;
+            missing.insert(p.to_vec());
         }
     }
     let mut missing: Vec<Vec<u8>> = missing.into_iter().collect();
@@ -335,6 +423,7 @@ fn add_parents(entries: &mut Vec<Entry>) {
         link_target: None,
         content: Content::None,
     }));
+    Ok(())
 }
 
 #[cfg(test)]

@@ -15,6 +15,8 @@ pub struct BundleSnapshot {
     implied: HashMap<Vec<u8>, Vec<ChildInfo>>,
     /// Reassembled content of chunked files.
     chunks: HashMap<Vec<u8>, Vec<u8>>,
+    /// An archive's hard links: each path's content is its file's.
+    hard_links: HashMap<Vec<u8>, Vec<u8>>,
     provenance: Provenance,
 }
 
@@ -52,6 +54,7 @@ impl BundleSnapshot {
             entries: HashMap::new(),
             implied: HashMap::new(),
             chunks: HashMap::new(),
+            hard_links: HashMap::new(),
             provenance: Provenance {
                 path: path.to_owned(),
                 kind,
@@ -143,6 +146,11 @@ impl BundleSnapshot {
         self.provenance.errors.extend(errors);
     }
 
+    /// Hard links (link, file): the link reads as the file's content.
+    pub fn add_hard_links(&mut self, links: Vec<(Vec<u8>, Vec<u8>)>) {
+        self.hard_links.extend(links);
+    }
+
     /// Every entry, in path order (for `lift bundle ls`).
     pub fn entries(&self) -> Vec<&Entry> {
         let mut v: Vec<&Entry> = self.entries.values().collect();
@@ -166,7 +174,12 @@ impl Snapshot for BundleSnapshot {
         let Some(e) = self.entries.get(path) else {
             return self.listed_child(path);
         };
-        let content = match &e.content {
+        let data = self
+            .hard_links
+            .get(path)
+            .and_then(|file| self.entries.get(file))
+            .unwrap_or(e);
+        let content = match &data.content {
             Content::Full(b) => Data::Full(Cow::Borrowed(&b.0)),
             Content::Truncated { head, size } => Data::Truncated {
                 head: Cow::Borrowed(&head.0),

@@ -367,3 +367,45 @@ pub fn service_secret(line: &[u8]) -> Vec<Range<usize>> {
     }
     vec![v]
 }
+
+/// postfix `smtp_sasl_password_maps = static:user:pass` and
+/// `inline:{ [relay]:587=user:pass, ... }`: the credentials. (The key is
+/// about a map, so the generic layer keeps its value.)
+pub fn postfix_password_map(line: &[u8]) -> Vec<Range<usize>> {
+    let Some(eq) = line.iter().position(|&b| b == b'=') else {
+        return Vec::new();
+    };
+    let key = normal(&line[..eq]);
+    if find(&key, b"password").is_none() || !key.ends_with(b"maps") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let value = eq + 1;
+    let mut at = value;
+    while let Some(s) = find(&line[at..], b"static:") {
+        let from = at + s + 7;
+        let end = line[from..]
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || b == b',')
+            .map_or(line.len(), |n| from + n);
+        if end > from {
+            out.push(from..end);
+        }
+        at = end;
+    }
+    if let Some(s) = find(&line[value..], b"inline:{") {
+        let from = value + s + 8;
+        let end = line[from..]
+            .iter()
+            .position(|&b| b == b'}')
+            .map_or(line.len(), |n| from + n);
+        let mut at = from;
+        for entry in line[from..end].split(|&b| b == b',') {
+            if let Some(e) = entry.iter().position(|&b| b == b'=') {
+                out.extend(trimmed(line, at + e + 1, at + entry.len()));
+            }
+            at += entry.len() + 1;
+        }
+    }
+    out
+}

@@ -2,15 +2,28 @@
 //! blank secret values in what is. (Pseudonymising names and addresses for
 //! `--redact` is another job, done by `lift_bundle::redact`.)
 //!
+//! Scrubbing denies by default: every captured text goes through the
+//! generic layer first, whatever its family: [`generic`] blanks the value
+//! of any key that names a secret, in any separator or quoting;
+//! [`tools`] knows the tools that take a secret under a name that says
+//! nothing (`ldapsearch -w`, `smbclient -U user%pass`, `sqlplus
+//! user/pass@db`); URL userinfo is blanked. The family rules are a second
+//! layer for formats with secrets under innocent keys (netplan `key:`,
+//! grub `password_pbkdf2`, cloud-init `chpasswd: list:`).
+//!
 //! Each [`Rule`] names the file [`Family`] it reads and how it finds a
-//! secret. A value is replaced by [`MARK`] in place: the key, the quotes'
+//! secret. A file's families come from its path as found, its resolved
+//! path, and its content where a path cannot tell ([`families`]). A value is replaced by [`MARK`] in place: the key, the quotes'
 //! outside, the rest of the line and its end stay, so parsers still see
 //! the same lines and keys. A file holding a private key block is withheld
 //! whole. The collector records each rule that fired, with its count, in
 //! the footer's redactions. SECURITY.md lists the table; a test holds the
 //! two together.
 
+mod generic;
+mod keys;
 mod lines;
+pub mod tools;
 mod words;
 
 use std::ops::Range;
@@ -47,6 +60,10 @@ pub enum Family {
     Services,
     /// `/proc/PID/cmdline`: arguments separated by NUL bytes.
     Cmdline,
+    /// Tables whose lines start with a name, not a key (`passwd: files`,
+    /// a user named `token`, a package's description): the generic layer
+    /// reads keys only inside their lines.
+    Tables,
 }
 
 /// The paths of each family. A pattern ending in `/` takes everything
@@ -151,7 +168,58 @@ pub const FAMILIES: &[(Family, &[&str])] = &[
             "/etc/bareos/",
         ],
     ),
+    (
+        Family::Tables,
+        &[
+            "/etc/passwd",
+            "/etc/group",
+            "/etc/nsswitch.conf",
+            "/etc/hosts",
+            "/var/lib/dpkg/status",
+            "/var/lib/dpkg/status.d/",
+            "/var/lib/dpkg/info/",
+            "/lib/apk/db/installed",
+            "/var/lib/pacman/local/",
+        ],
+    ),
 ];
+
+/// The families of a file found at `found` (resolved to `canonical`)
+/// holding `content`: by either path, and by content where a path cannot
+/// tell (a configuration moved behind a symlink, a copy in another place).
+pub fn families(found: &[u8], canonical: &[u8], content: &[u8]) -> Vec<Family> {
+    let mut out: Vec<Family> = [family(found), family(canonical)]
+        .into_iter()
+        .flatten()
+        .collect();
+    out.extend(by_content(content));
+    out.dedup();
+    out
+}
+
+/// Families told by content: what each format says near its start.
+fn by_content(content: &[u8]) -> Vec<Family> {
+    let head = &content[..content.len().min(64 * 1024)];
+    let has = |m: &[u8]| find(head, m).is_some();
+    let mut out = Vec::new();
+    if has(b"[wifi-security]") || has(b"[vpn-secrets]") || has(b"[WireGuard]") || has(b"network={")
+    {
+        out.push(Family::Network);
+    }
+    if has(b"wireguard:") || has(b"wifis:") {
+        out.push(Family::Network);
+    }
+    if head.starts_with(b"#cloud-config") || has(b"chpasswd:") {
+        out.push(Family::CloudInit);
+    }
+    if has(b"password_pbkdf2") || has(b"set superusers") || has(b"menu passwd") {
+        out.push(Family::Boot);
+    }
+    if has(b"Director {") || has(b"FileDaemon {") || has(b"ldap_default_authtok") {
+        out.push(Family::Services);
+    }
+    out
+}
 
 /// The family of a captured file, other than [`Family::Any`].
 pub fn family(path: &[u8]) -> Option<Family> {
@@ -191,6 +259,8 @@ pub enum Finds {
     /// Secret values found with the lines around them (a YAML block, an
     /// INI section); ranges are in the whole text.
     Text(fn(&[u8]) -> Vec<Range<usize>>),
+    /// The generic layer's keys ([`generic`]), in one line.
+    Keyed,
 }
 
 pub struct Rule {
@@ -204,9 +274,8 @@ pub struct Rule {
 
 use Family::*;
 
-const COMMANDS: &[Family] = &[Units, Scripts, Cmdline, Environment];
-
-/// The table.
+/// The table: the family rules first, then the generic layer, so that
+/// where both blank the same value the footer names the family rule.
 pub const RULES: &[Rule] = &[
     Rule {
         id: "pem-private-key",
@@ -256,43 +325,29 @@ pub const RULES: &[Rule] = &[
                   and the password in `user=NAME%PASSWORD` (cifs in fstab and autofs maps)",
     },
     Rule {
-        id: "secret-env",
-        families: COMMANDS,
-        finds: Finds::Words(words::secret_env),
-        catches: "`NAME=value` and systemd `Environment=\"NAME=value\"` whose NAME says PASSWORD, \
-                  PASSWD, SECRET, TOKEN, CREDENTIAL, KEY (`*KEY`), PWD, PASS or PSK: `MYSQL_PWD=`, \
-                  `PGPASSWORD=`, `AWS_SECRET_ACCESS_KEY=`, `DB_PASSWORD=`",
-    },
-    Rule {
-        id: "password-flag",
-        families: COMMANDS,
-        finds: Finds::Words(words::password_flag),
-        catches: "`--password=v`, `--password v` and `--token`, `--secret`, `--api-key`, `--passphrase`, \
-                  `--pass`, `*-password`, `*_password`",
-    },
-    Rule {
         id: "mysql-p",
-        families: COMMANDS,
+        families: &[Any],
         finds: Finds::Words(words::mysql_p),
         catches: "`-pSECRET` after a MySQL-family program",
     },
     Rule {
         id: "sshpass-p",
-        families: COMMANDS,
+        families: &[Any],
         finds: Finds::Words(words::sshpass_p),
         catches: "`sshpass -p SECRET` and `sshpass -pSECRET`",
     },
     Rule {
         id: "curl-user",
-        families: COMMANDS,
+        families: &[Any],
         finds: Finds::Words(words::curl_user),
         catches: "the password of `curl -u user:pw`, `-uuser:pw`, `--user`, `-U`, `--proxy-user`",
     },
     Rule {
         id: "url-password",
-        families: &[Units, Scripts, Cmdline, Network, Mounts, CloudInit, Environment, Services],
+        families: &[Any],
         finds: Finds::Words(words::url_password),
-        catches: "the password of `scheme://user:password@host`",
+        catches: "the password of `scheme://user:password@host`, the token of `https://TOKEN@host` and \
+                  `https://TOKEN:@host`, the password of dracut's `netroot=iscsi:user:password@host`",
     },
     Rule {
         id: "service-secret",
@@ -324,6 +379,35 @@ pub const RULES: &[Rule] = &[
         finds: Finds::Text(lines::chpasswd_list),
         catches: "the passwords of cloud-init `chpasswd: list:` entries (`user:password`)",
     },
+    Rule {
+        id: "secret-key",
+        families: &[Any],
+        finds: Finds::Keyed,
+        catches: "the value of any key that names a secret (its last word: password, passwd, pass, pwd, pw, \
+                  passphrase, secret, token, psk, cak, cookie, credential(s), auth (`HTTP_AUTH`), \
+                  authorization, community, pin, pat; `key` after api, private, secret, access, auth, \
+                  encryption, master, shared, activation, registration, account...; one-word keys ending \
+                  so: `requirepass`, `rootpw`, `DBPASS`), case-insensitive, in any separator or quoting: \
+                  `k=v`, `k = v`, `k: v`, `k v` starting a line, `-k v`, `--k=v`, `-Dk=v`, `\"k\": \"v\"`, \
+                  `'k' => 'v'`, `<k>v</k>`, `k(\"v\")`, `define('K', 'v')`, env-style `K=v` anywhere in a \
+                  line, `?k=v&` in a URL. Keys about a secret (`PasswordAuthentication`, `psk-flags`, \
+                  `PASS_MAX_DAYS`, `--no-password`, nginx `proxy_pass`) and plain values (yes/no, a path, a \
+                  `$VARIABLE`, nsswitch sources, PAM controls) stay",
+    },
+    Rule {
+        id: "tool-secret",
+        families: &[Any],
+        finds: Finds::Words(tools::secret_values),
+        catches: "secrets of the tools in `probe/src/scrub/tools.rs` (listed below), in any captured line \
+                  and inside quoted sub-commands",
+    },
+    Rule {
+        id: "postfix-password-map",
+        families: &[Any],
+        finds: Finds::Line(lines::postfix_password_map),
+        catches: "the credentials of a postfix `*_password_maps = static:user:pass` or \
+                  `inline:{ host=user:pass }`",
+    },
 ];
 
 /// The rules as comment lines (rule id, families, what it catches), for
@@ -335,6 +419,7 @@ pub fn table() -> String {
         let catches = r.catches.split_whitespace().collect::<Vec<_>>().join(" ");
         out.push_str(&format!("# {}\t{}\t{catches}\n", r.id, families.join(",")));
     }
+    out.push_str(&tools::table());
     out
 }
 
@@ -416,43 +501,62 @@ impl BlockScan {
 }
 
 /// Applies every rule of `path`'s families to `content`.
+#[cfg(test)]
 pub fn scrub(path: &[u8], content: &[u8]) -> Outcome {
-    let fam = family(path);
-    let applies = |r: &Rule| r.families.iter().any(|f| *f == Any || Some(*f) == fam);
-    let mut blocks = BlockScan::new(path);
+    scrub_found(path, path, content)
+}
+
+/// Applies every rule of the families of a file found at `found`,
+/// resolved to `canonical`, to `content`. Binary content (a NUL byte
+/// outside a process's arguments: package databases, EFI variables) is
+/// only searched for private key blocks: a replacement would corrupt it.
+pub fn scrub_found(found_at: &[u8], canonical: &[u8], content: &[u8]) -> Outcome {
+    let fams = families(found_at, canonical, content);
+    let applies = |r: &Rule| r.families.iter().any(|f| *f == Any || fams.contains(f));
+    let mut blocks = BlockScan::new(canonical);
     blocks.feed(content);
     if let Some(rule) = blocks.withheld() {
         return Outcome::Withheld(rule);
     }
     let mut found: Vec<(Range<usize>, &'static str)> = Vec::new();
-    let cmdline = fam == Some(Cmdline);
+    let cmdline = fams.contains(&Cmdline);
+    let tables = fams.contains(&Tables);
+    if !cmdline && (lift_bundle::redact::is_binary_database(canonical) || content.contains(&0)) {
+        return Outcome::Clean;
+    }
     let per_line: Vec<&Rule> = RULES
         .iter()
-        .filter(|r| applies(r) && matches!(r.finds, Finds::Line(_) | Finds::Words(_)))
+        .filter(|r| {
+            applies(r) && matches!(r.finds, Finds::Line(_) | Finds::Words(_) | Finds::Keyed)
+        })
         .collect();
-    // Most files (a package's file list) have no line rule: not split.
-    if !per_line.is_empty() {
-        let mut start = 0;
-        let lines = content.split_inclusive(|&b| if cmdline { false } else { b == b'\n' });
-        for line in lines {
-            let body = line_body(line);
-            let mut command = None;
-            for rule in per_line.iter().copied() {
-                let ranges = match rule.finds {
-                    Finds::Line(f) => f(body),
-                    Finds::Words(f) => {
-                        f(command.get_or_insert_with(|| words::Command::new(body, cmdline)))
-                    }
-                    _ => continue,
-                };
-                found.extend(
-                    ranges
+    let mut start = 0;
+    let lines = content.split_inclusive(|&b| if cmdline { false } else { b == b'\n' });
+    for line in lines {
+        let body = line_body(line);
+        let mut commands = None;
+        for rule in per_line.iter().copied() {
+            let at = |r: Range<usize>| (r.start + start..r.end + start, rule.id);
+            match rule.finds {
+                Finds::Line(f) => found.extend(f(body).into_iter().map(at)),
+                Finds::Keyed => found.extend(
+                    generic::secret_values(body, !tables && !cmdline)
                         .into_iter()
-                        .map(|r| (r.start + start..r.end + start, rule.id)),
-                );
+                        .map(at),
+                ),
+                Finds::Words(f) => {
+                    let commands = commands.get_or_insert_with(|| words::commands(body, cmdline));
+                    for (offset, c) in commands.iter() {
+                        found.extend(
+                            f(c).into_iter()
+                                .map(|r| at(r.start + offset..r.end + offset)),
+                        );
+                    }
+                }
+                _ => {}
             }
-            start += line.len();
         }
+        start += line.len();
     }
     for rule in RULES.iter().filter(|r| applies(r)) {
         if let Finds::Text(f) = rule.finds {
@@ -477,7 +581,10 @@ fn replace(
     content: &[u8],
     mut found: Vec<(Range<usize>, &'static str)>,
 ) -> (Vec<u8>, Vec<(&'static str, u32)>) {
-    found.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    // Where two rules find the same value, the earlier in the table (the
+    // family rule before the generic layer) is counted.
+    let rank = |id: &str| RULES.iter().position(|r| r.id == id);
+    found.sort_by_key(|(r, id)| (r.start, std::cmp::Reverse(r.end), rank(id)));
     let mut out = Vec::with_capacity(content.len());
     let mut counts: Vec<(&'static str, u32)> = Vec::new();
     let mut at = 0;
@@ -500,7 +607,8 @@ fn replace(
     (out, counts)
 }
 
-/// Paths never read, whatever a spec says (listed with metadata only).
+/// Paths never read, whatever a spec says: a presence record only (no
+/// hash, and no size: a hash of a guessable secret confirms it offline).
 pub fn never_capture(path: &[u8]) -> bool {
     const EXACT: &[&[u8]] = &[
         b"/etc/shadow",
@@ -513,6 +621,16 @@ pub fn never_capture(path: &[u8]) -> bool {
         b"/etc/libnss-ldap.secret",
         b"/etc/pam_ldap.secret",
         b"/etc/apt/auth.conf",
+        b"/etc/passwd-s3fs",
+        b"/etc/davfs2/secrets",
+        b"/etc/exim4/passwd.client",
+        b"/etc/exim4/passwd",
+        b"/etc/mysql/debian.cnf",
+        b"/etc/nut/upsd.users",
+        b"/etc/pgbouncer/userlist.txt",
+        b"/etc/ocserv/ocpasswd",
+        b"/etc/proftpd/ftpd.passwd",
+        b"/etc/krb5kdc/stash",
     ];
     if EXACT.contains(&path) {
         return true;
@@ -526,20 +644,46 @@ pub fn never_capture(path: &[u8]) -> bool {
     if path.starts_with(b"/var/spool/cron/atjobs/") || path.starts_with(b"/var/spool/at/") {
         return true;
     }
-    // Service credentials beside the configuration the `deps` spec takes:
-    // the relay's SASL table, Kerberos keytabs, Samba's password stores,
-    // apt's repository logins.
-    const SERVICE_SECRETS: &[&[u8]] = &[
+    // Files that hold nothing but secrets, by name: the relay's SASL
+    // table, Samba's password stores, PPP's and IPsec's secrets, rsync's,
+    // s3fs's, htpasswd files, client credentials, NTP and chrony keys.
+    const SECRET_ONLY: &[&[u8]] = &[
         b"sasl_passwd",
         b"sasl_passwd.db",
         b"smbpasswd",
         b"secrets.tdb",
         b"passdb.tdb",
+        b"chap-secrets",
+        b"pap-secrets",
+        b"srp-secrets",
+        b"ipsec.secrets",
+        b"rsyncd.secrets",
+        b".passwd-s3fs",
+        b".htpasswd",
+        b"htpasswd",
+        b".pgpass",
+        b".netrc",
+        b".my.cnf",
+        b".git-credentials",
+        b"chrony.keys",
+        b"ntp.keys",
+    ];
+    // Directories of secrets: systemd's credential stores, TLS private keys.
+    const SECRET_DIRS: &[&[u8]] = &[
+        b"/etc/credstore/",
+        b"/etc/credstore.encrypted/",
+        b"/run/credstore/",
+        b"/run/credstore.encrypted/",
+        b"/etc/ssl/private/",
+        b"/etc/pki/tls/private/",
+        b"/etc/apt/auth.conf.d/",
     ];
     name.ends_with(b".key")
         || name.ends_with(b".keytab")
-        || SERVICE_SECRETS.contains(&name)
-        || path.starts_with(b"/etc/apt/auth.conf.d/")
+        || name.ends_with(b".htpasswd")
+        || name.starts_with(b"privkey")
+        || SECRET_ONLY.contains(&name)
+        || SECRET_DIRS.iter().any(|d| path.starts_with(d))
         || name.ends_with(b".ppk")
         || name == b"secring.gpg"
         || (path.starts_with(b"/proc/")

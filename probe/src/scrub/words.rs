@@ -53,13 +53,14 @@ impl<'a> Command<'a> {
         &self.line[self.words[i].clone()]
     }
 
-    /// The program name of word `i` (its last path component, quotes and
-    /// a systemd `ExecStart=` and its prefixes dropped).
+    /// The program name of word `i`: its last path component, quotes, a
+    /// `KEY=` before it (systemd `ExecStart=`, nrpe `command[x]=`, zabbix
+    /// `UserParameter=key,`) and systemd's prefixes dropped.
     fn program(&self, i: usize) -> &'a [u8] {
         let w = self.word(i);
-        let w = match w.iter().position(|&b| b == b'=') {
-            Some(eq) if w[..eq].starts_with(b"Exec") => &w[eq + 1..],
-            _ => w,
+        let w = match w.iter().rposition(|&b| b == b'=' || b == b',') {
+            Some(eq) => &w[eq + 1..],
+            None => w,
         };
         let w = w.trim_ascii_start();
         let n = w
@@ -70,105 +71,61 @@ impl<'a> Command<'a> {
         w.rsplit(|&b| b == b'/').next().unwrap_or(w)
     }
 
-    /// The first word that runs one of `programs` (words after it are its
-    /// arguments, or a later command's), or past the end. Found once per
-    /// rule, so a line of a million words costs a million steps.
     fn first(&self, programs: &[&[u8]]) -> usize {
-        (0..self.words.len())
-            .find(|&j| programs.contains(&self.program(j)))
-            .unwrap_or(usize::MAX)
+        self.first_at(programs).unwrap_or(usize::MAX)
+    }
+
+    /// The first word that runs one of `programs`.
+    pub fn first_at(&self, programs: &[&[u8]]) -> Option<usize> {
+        (0..self.words.len()).find(|&j| programs.contains(&self.program(j)))
     }
 }
 
+/// A line's command and the commands inside it, each with the offset of
+/// its text in the line: a quoted word holding blanks (`sh -c "..."`,
+/// `su -c '...'`, `alias x='...'`) and, in a process's arguments, an
+/// argument holding blanks (setproctitle, `sh -c`).
+pub fn commands(line: &[u8], nul: bool) -> Vec<(usize, Command<'_>)> {
+    let mut out = vec![(0, Command::new(line, nul))];
+    let mut at = 0;
+    while at < out.len() {
+        let (offset, depth_nul) = (out[at].0, at == 0 && nul);
+        let inner: Vec<Range<usize>> = out[at]
+            .1
+            .words
+            .iter()
+            .filter_map(|r| {
+                let w = &out[at].1.line[r.clone()];
+                let q = if depth_nul {
+                    r.clone()
+                } else {
+                    let start = w.iter().position(|&b| b == b'"' || b == b'\'')?;
+                    let close = w.iter().rposition(|&b| b == w[start])?;
+                    (close > start).then_some(r.start + start + 1..r.start + close)?
+                };
+                let body = &out[at].1.line[q.clone()];
+                body.iter().any(|&b| b == b' ' || b == b'\t').then_some(q)
+            })
+            .collect();
+        // Breadth first, at most 64 commands a line (`sh -c "su -c '...'"`).
+        if out.len() < 64 {
+            let line_of = out[at].1.line;
+            for q in inner {
+                out.push((offset + q.start, Command::new(&line_of[q], false)));
+            }
+        }
+        at += 1;
+    }
+    out
+}
+
 /// `range` inside word bounds with a surrounding pair of quotes left out.
-fn unquoted(line: &[u8], r: Range<usize>) -> Range<usize> {
+pub fn unquoted(line: &[u8], r: Range<usize>) -> Range<usize> {
     let v = &line[r.clone()];
     if v.len() >= 2 && (v[0] == b'"' || v[0] == b'\'') && v[v.len() - 1] == v[0] {
         return r.start + 1..r.end - 1;
     }
     r
-}
-
-/// A variable name that says it holds a secret.
-pub fn secret_name(name: &[u8]) -> bool {
-    let valid = !name.is_empty()
-        && !name[0].is_ascii_digit()
-        && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_');
-    if !valid {
-        return false;
-    }
-    let upper = name.to_ascii_uppercase();
-    upper.split(|&b| b == b'_').any(|seg| {
-        ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL"]
-            .iter()
-            .any(|w| find(seg, w.as_bytes()).is_some())
-            || seg.ends_with(b"KEY")
-            || [&b"PWD"[..], b"PASS", b"PSK", b"PW"].contains(&seg)
-    })
-}
-
-/// `NAME=value`, `export NAME=value`, `Environment="NAME=value" ...`.
-pub fn secret_env(c: &Command) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    for r in &c.words {
-        let mut r = r.clone();
-        if c.line[r.clone()].starts_with(b"Environment=") {
-            r.start += b"Environment=".len();
-        }
-        let r = unquoted(c.line, r);
-        let w = &c.line[r.clone()];
-        // `"NAME=value"` quoted whole, or `NAME="value"`.
-        let Some(eq) = w.iter().position(|&b| b == b'=') else {
-            continue;
-        };
-        if secret_name(&w[..eq]) && eq + 1 < w.len() {
-            out.push(unquoted(c.line, r.start + eq + 1..r.end));
-        }
-    }
-    out
-}
-
-/// A flag whose value is a password: `password`, `db-password`, `token`...
-fn password_flag_name(name: &[u8]) -> bool {
-    let n = name.to_ascii_lowercase();
-    if n.starts_with(b"no-") {
-        return false;
-    }
-    [
-        &b"password"[..],
-        b"passwd",
-        b"secret",
-        b"token",
-        b"api-key",
-        b"apikey",
-        b"pass",
-        b"passphrase",
-    ]
-    .iter()
-    .any(|w| n == *w || n.ends_with(&[b"-", *w].concat()) || n.ends_with(&[b"_", *w].concat()))
-}
-
-/// `--password=v`, `--password v`, `--db-password v`, `--token=v`...
-pub fn password_flag(c: &Command) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    for (i, r) in c.words.iter().enumerate() {
-        let w = c.line[r.clone()].to_vec();
-        let Some(name) = w.strip_prefix(b"--") else {
-            continue;
-        };
-        match name.iter().position(|&b| b == b'=') {
-            Some(eq) if password_flag_name(&name[..eq]) && eq + 1 < name.len() => {
-                out.push(unquoted(c.line, r.start + 2 + eq + 1..r.end));
-            }
-            None if password_flag_name(name) => {
-                if let Some(next) = c.words.get(i + 1) {
-                    out.push(unquoted(c.line, next.clone()));
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// Programs whose `-pSECRET` is a password (the MySQL family).
@@ -245,7 +202,9 @@ pub fn curl_user(c: &Command) -> Vec<Range<usize>> {
     out
 }
 
-/// `scheme://user:password@host`: the password.
+/// `scheme://user:password@host`: the password; `https://TOKEN@host`
+/// and `https://TOKEN:@host`: the token; dracut's
+/// `netroot=iscsi:user:password@host`: the password.
 pub fn url_password(c: &Command) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     for r in &c.words {
@@ -253,19 +212,62 @@ pub fn url_password(c: &Command) -> Vec<Range<usize>> {
         let mut from = 0;
         while let Some(s) = find(&w[from..], b"://") {
             let auth = from + s + 3;
+            let scheme_start = w[..from + s]
+                .iter()
+                .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+                .map_or(0, |n| n + 1);
+            let scheme = w[scheme_start..from + s].to_ascii_lowercase();
             let end = w[auth..]
                 .iter()
-                .position(|&b| matches!(b, b'/' | b'"' | b'\'' | b' ' | b'?' | b'#'))
+                .position(|&b| matches!(b, b'/' | b'"' | b'\'' | b' ' | b'?' | b'#' | 0))
                 .map_or(w.len(), |n| auth + n);
             if let Some(at) = w[auth..end].iter().rposition(|&b| b == b'@') {
-                if let Some(colon) = w[auth..auth + at].iter().position(|&b| b == b':') {
-                    if colon + 1 < at {
+                let userinfo = auth..auth + at;
+                match w[userinfo.clone()].iter().position(|&b| b == b':') {
+                    Some(colon) if colon + 1 < at => {
                         out.push(r.start + auth + colon + 1..r.start + auth + at);
                     }
+                    // `TOKEN:@host`
+                    Some(colon) if colon > 0 => out.push(r.start + auth..r.start + auth + colon),
+                    // `https://TOKEN@host`; `ssh://git@host` names a user.
+                    None if at > 0 && token_scheme(&scheme) => {
+                        out.push(r.start + userinfo.start..r.start + userinfo.end)
+                    }
+                    _ => {}
                 }
             }
             from = end.max(auth);
         }
+        if let Some(s) = find(w, b"iscsi:") {
+            let rest = s + 6;
+            let end = w[rest..]
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'"' | b'\'' | 0))
+                .map_or(w.len(), |n| rest + n);
+            if let Some(at) = w[rest..end].iter().rposition(|&b| b == b'@') {
+                if let Some(colon) = w[rest..rest + at].iter().position(|&b| b == b':') {
+                    if colon + 1 < at {
+                        out.push(r.start + rest + colon + 1..r.start + rest + at);
+                    }
+                }
+            }
+        }
     }
     out
+}
+
+/// Schemes whose user part alone is a token, not a login name.
+fn token_scheme(scheme: &[u8]) -> bool {
+    matches!(
+        scheme,
+        b"http"
+            | b"https"
+            | b"ftp"
+            | b"ftps"
+            | b"git+https"
+            | b"hg+https"
+            | b"svn+https"
+            | b"wss"
+            | b"ws"
+    )
 }

@@ -15,6 +15,7 @@ pub const LEARN_PATHS: &[&str] = &[
     "/etc/resolv.conf",
     "/etc/hosts",
     "/etc/mailname",
+    "/etc/login.defs",
     "/etc/passwd",
     "/etc/group",
 ];
@@ -34,11 +35,58 @@ const KEEP_NAMES: &[&str] = &[
     "unknown",
 ];
 
-/// Accounts at or above this id are people (or their groups); below it,
-/// and `nobody`, they are the system's, which rules name and which say
-/// nothing about the owner.
-const FIRST_PERSON_ID: u32 = 1000;
+/// Accounts at or above this id are people (or their groups) unless the
+/// host's login.defs says otherwise (`UID_MIN 500` on CentOS and RHEL 6
+/// and older; `SYS_UID_MAX`); below it, and `nobody`, they are the
+/// system's, which rules name and which say nothing about the owner.
+pub const FIRST_PERSON_ID: u32 = 1000;
 const NOBODY_ID: u32 = 65534;
+
+/// One line of /etc/passwd or /etc/group, kept until login.defs (which
+/// may come later in a bundle) has said where people's ids start.
+#[derive(Clone, Debug)]
+pub struct Account {
+    group: bool,
+    name: String,
+    id: u32,
+    home: String,
+    shell: String,
+    gecos: String,
+}
+
+/// From login.defs: the first id of a person's account and group.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PersonIds {
+    uid_min: Option<u32>,
+    sys_uid_max: Option<u32>,
+    gid_min: Option<u32>,
+    sys_gid_max: Option<u32>,
+}
+
+impl PersonIds {
+    /// The lowest id a person may have: the lower of `UID_MIN` and
+    /// `SYS_UID_MAX + 1`, 1000 when login.defs says neither.
+    fn first(min: Option<u32>, sys_max: Option<u32>) -> u32 {
+        let from_sys = sys_max.map(|m| m.saturating_add(1));
+        match (min, from_sys) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => FIRST_PERSON_ID,
+        }
+        .min(FIRST_PERSON_ID)
+    }
+
+    fn first_uid(&self) -> u32 {
+        Self::first(self.uid_min, self.sys_uid_max)
+    }
+
+    fn first_gid(&self) -> u32 {
+        Self::first(
+            self.gid_min.or(self.uid_min),
+            self.sys_gid_max.or(self.sys_uid_max),
+        )
+    }
+}
 
 impl Redactor {
     /// Learns names from one captured file.
@@ -77,22 +125,70 @@ impl Redactor {
                     }
                 }
             }
+            b"/etc/login.defs" => {
+                for line in text.lines() {
+                    let mut w = line.split_whitespace();
+                    let (Some(key), Some(value)) = (w.next(), w.next()) else {
+                        continue;
+                    };
+                    let value = value.parse::<u32>().ok();
+                    match key {
+                        "UID_MIN" => self.ids.uid_min = value,
+                        "SYS_UID_MAX" => self.ids.sys_uid_max = value,
+                        "GID_MIN" => self.ids.gid_min = value,
+                        "SYS_GID_MAX" => self.ids.sys_gid_max = value,
+                        _ => {}
+                    }
+                }
+                self.learn_people();
+            }
             b"/etc/passwd" | b"/etc/group" => {
                 for line in text.lines() {
                     let f: Vec<&str> = line.split(':').collect();
-                    let id = f.get(2).and_then(|s| s.parse::<u32>().ok());
-                    if id.is_some_and(|i| i >= FIRST_PERSON_ID && i != NOBODY_ID) {
-                        self.learn_user(f[0]);
-                        // The full name in the GECOS field names a person too.
-                        let gecos = f.get(4).and_then(|g| g.split(',').next()).unwrap_or("");
-                        if path == b"/etc/passwd" && gecos.trim().len() >= 3 {
-                            self.add_keyword(gecos.trim());
-                        }
-                    }
+                    let Some(id) = f.get(2).and_then(|s| s.parse::<u32>().ok()) else {
+                        continue;
+                    };
+                    self.accounts.push(Account {
+                        group: path == b"/etc/group",
+                        name: f[0].into(),
+                        id,
+                        home: f.get(5).copied().unwrap_or("").into(),
+                        shell: f.get(6).copied().unwrap_or("").into(),
+                        gecos: f.get(4).copied().unwrap_or("").into(),
+                    });
                 }
+                self.learn_people();
             }
             _ => {}
         }
+    }
+
+    /// The people among the accounts seen: an id at or above where
+    /// login.defs says people start (1000 by default), or a home under
+    /// /home with a login shell, whatever the id (Ubuntu 14.04's `syslog`
+    /// has /home/syslog and /bin/false: a system account). Run again when login.defs or another
+    /// account file comes, so the order of the files does not matter.
+    fn learn_people(&mut self) {
+        let (uid, gid) = (self.ids.first_uid(), self.ids.first_gid());
+        let accounts = std::mem::take(&mut self.accounts);
+        for a in &accounts {
+            let first = if a.group { gid } else { uid };
+            let person = (a.id >= first && a.id != NOBODY_ID)
+                || (!a.group
+                    && a.home.starts_with("/home/")
+                    && !a.shell.ends_with("nologin")
+                    && !a.shell.ends_with("false"));
+            if !person {
+                continue;
+            }
+            self.learn_user(&a.name);
+            // The full name in the GECOS field names a person too.
+            let gecos = a.gecos.split(',').next().unwrap_or("").trim();
+            if !a.group && gecos.len() >= 3 {
+                self.add_keyword(gecos);
+            }
+        }
+        self.accounts = accounts;
     }
 
     /// Learns from a record: the header's host name, uname, and the entries

@@ -149,6 +149,10 @@ pub fn is_binary_database(path: &[u8]) -> bool {
 pub struct Redactor {
     map: Mapping,
     key: [u8; 16],
+    /// /etc/passwd and /etc/group lines seen, and where login.defs says
+    /// people's ids start (see `learn`).
+    accounts: Vec<learn::Account>,
+    ids: learn::PersonIds,
 }
 
 impl Redactor {
@@ -159,7 +163,12 @@ impl Redactor {
         });
         let mut map = map;
         map.key = key.iter().map(|b| format!("{b:02x}")).collect();
-        Redactor { map, key }
+        Redactor {
+            map,
+            key,
+            accounts: Vec::new(),
+            ids: learn::PersonIds::default(),
+        }
     }
 
     pub fn mapping(&self) -> &Mapping {

@@ -334,3 +334,97 @@ fn domain_components_of_a_known_domain() {
         )
     );
 }
+
+/// Round three (issue 23): CentOS 6's `UID_MIN 500` people, whichever of
+/// login.defs and passwd comes first; a person by a home under /home
+/// whatever the id; Ubuntu 14.04's `syslog` (/home/syslog, /bin/false)
+/// stays a system account.
+#[test]
+fn people_by_login_defs_and_home() {
+    let passwd = b"root:x:0:0:root:/root:/bin/bash\n\
+        syslog:x:101:104::/home/syslog:/bin/false\n\
+        mwilson:x:500:500:Mary Wilson:/home/mwilson:/bin/bash\n\
+        oracle:x:54321:54321::/u01/app/oracle:/bin/bash\n\
+        jdoe:x:600:600::/home/jdoe:/bin/bash\n\
+        svcbatch:x:450:450::/home/svcbatch:/bin/bash\n";
+    let defs = b"# comment\nUID_MIN                   500\nGID_MIN                   500\n";
+    for order in [true, false] {
+        let mut r = Redactor::new(Mapping::with_key(*b"fixed test key!!"));
+        if order {
+            r.learn(b"/etc/login.defs", defs);
+            r.learn(b"/etc/passwd", passwd);
+        } else {
+            r.learn(b"/etc/passwd", passwd);
+            r.learn(b"/etc/login.defs", defs);
+        }
+        let users = &r.mapping().users;
+        for person in ["mwilson", "jdoe", "oracle", "svcbatch"] {
+            assert!(users.contains_key(person), "{person} kept ({order})");
+        }
+        for system in ["root", "syslog"] {
+            assert!(!users.contains_key(system), "{system} replaced ({order})");
+        }
+        assert!(r.mapping().keywords.contains_key("Mary Wilson"));
+    }
+    // SYS_UID_MAX alone says where people start too.
+    let mut r = Redactor::new(Mapping::with_key(*b"fixed test key!!"));
+    r.learn(b"/etc/login.defs", b"SYS_UID_MAX 499\n");
+    r.learn(b"/etc/passwd", b"ann:x:500:500::/srv/ann:/bin/sh\n");
+    assert!(r.mapping().users.contains_key("ann"));
+}
+
+#[test]
+fn address_ranges_and_ipv6_before_a_period() {
+    let mut r = redactor();
+    let text = "range 10.20.30.40-10.20.30.50;\nrouter at fe80::21b:21ff:fe3a:1c2d.\nsee 2001:db8:85a3::8a2e:370:7334.\n";
+    let (_, out) = content(r.record(file("/etc/dhcp/dhcpd.conf", text)));
+    for gone in [
+        "10.20.30.40",
+        "10.20.30.50",
+        "fe80::21b:21ff:fe3a:1c2d",
+        "2001:db8:85a3::8a2e:370:7334",
+    ] {
+        assert!(!out.contains(gone), "{gone} in {out}");
+    }
+    assert!(out.contains("-10."), "{out}");
+    assert!(out.contains(".\nsee"), "{out}");
+    assert!(out.ends_with(".\n"), "{out}");
+}
+
+#[test]
+fn known_domains_inside_file_names_and_listings() {
+    let mut r = redactor();
+    let (path, _) = content(r.record(file(
+        "/etc/nginx/sites-enabled/shop.corp.acme.com.conf",
+        "server { }\n",
+    )));
+    assert!(!path.contains("acme"), "{path}");
+    assert!(path.ends_with(".domain1.example.conf"), "{path}");
+    let listing = Record::Entry(Entry {
+        spec: "etc".into(),
+        path: "/etc/ssl/certs".into(),
+        kind: FileKind::Dir,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: 0,
+        link_target: None,
+        content: Content::Children(vec![crate::Child {
+            name: "www.corp.acme.com.pem".into(),
+            kind: FileKind::File,
+            link_target: None,
+        }]),
+    });
+    let Record::Entry(e) = r.record(listing) else {
+        panic!()
+    };
+    let Content::Children(c) = e.content else {
+        panic!()
+    };
+    let name = c[0].name.to_string_lossy();
+    assert!(!name.contains("acme") && name.ends_with(".pem"), "{name}");
+    // Ordinary file names stay.
+    let (path, _) = content(r.record(file("/etc/resolv.conf", "")));
+    assert_eq!(path, "/etc/resolv.conf");
+}

@@ -99,11 +99,15 @@ fn run(r: &mut Redactor, run: &[u8], mode: Mode, ctx: Context, out: &mut Vec<u8>
             return push_mac(r, m, run, out);
         }
         if run.iter().filter(|&&b| b == b':').count() >= 2 {
-            if let Some(a) = std::str::from_utf8(run)
+            // A period after it ends a sentence: `... at fe80::1.`
+            let dots = run.iter().rev().take_while(|&&b| b == b'.').count();
+            let (core, tail) = run.split_at(run.len() - dots);
+            if let Some(a) = std::str::from_utf8(core)
                 .ok()
                 .and_then(|s| s.parse::<Ipv6Addr>().ok())
             {
                 out.extend_from_slice(r.v6(a).to_string().as_bytes());
+                out.extend_from_slice(tail);
                 return;
             }
         }
@@ -163,13 +167,113 @@ fn word(r: &mut Redactor, w: &[u8], mode: Mode, ctx: Context, out: &mut Vec<u8>)
             return;
         }
     }
+    // An address range, `10.20.30.40-10.20.30.50`: each end on its own.
+    if mode != Mode::NamesOnly && core.contains(&b'-') {
+        let parts: Vec<&[u8]> = core.split(|&b| b == b'-').collect();
+        let address = |p: &[u8]| {
+            std::str::from_utf8(p).is_ok_and(|s| s.parse::<Ipv4Addr>().is_ok())
+                || padded_v4(p).is_some()
+        };
+        if parts.len() == 2 && parts.iter().any(|p| address(p)) {
+            word(r, parts[0], mode, ctx, out);
+            out.push(b'-');
+            word(r, parts[1], mode, ctx, out);
+            out.extend_from_slice(tail);
+            return;
+        }
+    }
     match name(r, text, mode) {
         Some(new) => {
             out.extend_from_slice(new.as_bytes());
             out.extend_from_slice(tail);
         }
-        None => out.extend_from_slice(w),
+        None => match file_name(r, text, mode) {
+            Some(new) => {
+                out.extend_from_slice(new.as_bytes());
+                out.extend_from_slice(tail);
+            }
+            None => out.extend_from_slice(w),
+        },
     }
+}
+
+/// Endings of file names that follow a host name in a file's name
+/// (`sites-enabled/shop.acme.com.conf`, `shop.acme.com.pem`).
+const FILE_ENDINGS: &[&str] = &[
+    "conf",
+    "cfg",
+    "cnf",
+    "ini",
+    "yaml",
+    "yml",
+    "json",
+    "xml",
+    "txt",
+    "log",
+    "pem",
+    "crt",
+    "cer",
+    "csr",
+    "key",
+    "pub",
+    "p12",
+    "pfx",
+    "jks",
+    "bak",
+    "old",
+    "orig",
+    "save",
+    "disabled",
+    "dpkg-old",
+    "dpkg-dist",
+    "dpkg-new",
+    "rpmnew",
+    "rpmsave",
+    "list",
+    "repo",
+    "sources",
+    "zone",
+    "db",
+    "rev",
+    "vhost",
+    "site",
+    "service",
+    "socket",
+    "timer",
+    "mount",
+    "network",
+    "netdev",
+    "nmconnection",
+    "keytab",
+    "gz",
+    "sh",
+    "d",
+    "html",
+    "htm",
+    "access",
+    "error",
+];
+
+/// A known (or recognisable) full name followed by file endings: the
+/// name replaced, the endings kept.
+fn file_name(r: &mut Redactor, text: &str, mode: Mode) -> Option<String> {
+    let mut core = text;
+    let mut endings = Vec::new();
+    while let Some((head, last)) = core.rsplit_once('.') {
+        if !FILE_ENDINGS.contains(&last.to_ascii_lowercase().as_str()) || endings.len() == 3 {
+            break;
+        }
+        endings.push(last);
+        core = head;
+        // A bare host name is no full name: only a name with a dot left.
+        if core.contains('.') {
+            if let Some(new) = name(r, core, mode) {
+                let tail: Vec<&str> = endings.iter().rev().copied().collect();
+                return Some(format!("{new}.{}", tail.join(".")));
+            }
+        }
+    }
+    None
 }
 
 fn name(r: &mut Redactor, text: &str, mode: Mode) -> Option<String> {

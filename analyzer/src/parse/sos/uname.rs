@@ -56,7 +56,10 @@ pub fn parse(bytes: &[u8]) -> Result<Uname, ParseError> {
         .ok_or_else(|| ParseError::new("empty"))?;
     let words: Vec<&str> = line.split_whitespace().collect();
     if words.len() < 5 {
-        return Err(ParseError::at_line(1, format!("too few fields: {line:?}")));
+        return Err(ParseError::at_line(
+            1,
+            format!("too few fields: {}", super::super::shown(line)),
+        ));
     }
     let mut end = words.len();
     if !is_arch(words[end - 1]) {
@@ -67,7 +70,10 @@ pub fn parse(bytes: &[u8]) -> Result<Uname, ParseError> {
         machine_at -= 1;
     }
     if machine_at == end || words[machine_at] == "unknown" {
-        return Err(ParseError::at_line(1, format!("no machine: {line:?}")));
+        return Err(ParseError::at_line(
+            1,
+            format!("no machine: {}", super::super::shown(line)),
+        ));
     }
     Ok(Uname {
         kernel_name: words[0].to_string(),

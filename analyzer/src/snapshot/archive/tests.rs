@@ -193,3 +193,99 @@ fn limits_and_broken_archives_name_the_file() {
         .to_string();
     assert!(e.starts_with(junk.to_str().unwrap()), "{e}");
 }
+
+/// A regular file of `len` bytes of `fill` in an in-memory tar.
+fn add_file(b: &mut tar::Builder<Vec<u8>>, path: &str, len: usize, fill: u8) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(len as u64);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    b.append_data(&mut h, path, std::io::repeat(fill).take(len as u64))
+        .unwrap();
+}
+
+fn add_link(b: &mut tar::Builder<Vec<u8>>, path: &str, to: &str) {
+    let mut h = tar::Header::new_gnu();
+    h.set_size(0);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Link);
+    b.append_link(&mut h, path, to).unwrap();
+}
+
+/// Issue 23: one large file and 40 hard links to it were 41 copies in
+/// memory. Links share the file's content: the same bytes, not a clone.
+#[test]
+fn hard_links_share_their_files_content() {
+    let mut b = tar::Builder::new(Vec::new());
+    add_file(&mut b, "etc/big", 4 << 20, b'x');
+    for i in 0..40 {
+        add_link(&mut b, &format!("etc/link{i}"), "etc/big");
+    }
+    add_link(&mut b, "etc/link-of-link", "etc/link7");
+    let data = b.into_inner().unwrap();
+    let snap = read(
+        Path::new("links.tar"),
+        Compression::None,
+        &data[..],
+        Limits::default(),
+    )
+    .unwrap();
+    let ptr = |p: &str| match snap.node(p.as_bytes()).unwrap().content {
+        crate::snapshot::Data::Full(c) => (c.as_ptr(), c.len()),
+        other => panic!("{p}: {other:?}"),
+    };
+    let file = ptr("/etc/big");
+    assert_eq!(file.1, 4 << 20);
+    for i in 0..40 {
+        assert_eq!(ptr(&format!("/etc/link{i}")), file, "link{i} is a copy");
+    }
+    assert_eq!(ptr("/etc/link-of-link"), file);
+}
+
+/// One budget for what an archive's content holds in memory: files past
+/// it keep the head that fits, each named in the errors.
+#[test]
+fn content_is_held_within_one_budget() {
+    let mut b = tar::Builder::new(Vec::new());
+    for i in 0..4 {
+        add_file(&mut b, &format!("var/f{i}"), 5 << 20, b'a' + i as u8);
+    }
+    let data = b.into_inner().unwrap();
+    let (records, left_out, _) = read_tar(&data[..], &Limits::default(), 12 << 20).unwrap();
+    let held: usize = records
+        .iter()
+        .map(|r| match r {
+            Record::Entry(Entry {
+                content: Content::Full(b) | Content::Truncated { head: b, .. },
+                ..
+            }) => b.len(),
+            _ => 0,
+        })
+        .sum();
+    assert!(held <= 12 << 20, "{held} bytes held");
+    assert!(
+        held >= 11 << 20,
+        "{held} bytes held: the budget is not used"
+    );
+    let names: Vec<&str> = left_out.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["var/f2", "var/f3"], "{left_out:?}");
+    assert!(left_out[0].1.contains("memory budget"), "{left_out:?}");
+}
+
+/// Issue 23: 22 KB of deep paths implied megabytes of parent directories
+/// each. Every implied directory costs its path against the budget: the
+/// archive fails with a message, not an allocation.
+#[test]
+fn implied_directories_count_against_the_budget() {
+    let mut b = tar::Builder::new(Vec::new());
+    let deep = "d/".repeat(2000);
+    for i in 0..50 {
+        add_file(&mut b, &format!("x{i}/{deep}f"), 1, b'x');
+    }
+    let data = b.into_inner().unwrap();
+    let err = read_tar(&data[..], &Limits::default(), 8 << 20).unwrap_err();
+    assert!(err.contains("paths take more than"), "{err}");
+    // Within a budget that holds them, the levels are listed.
+    let (records, _, _) = read_tar(&data[..], &Limits::default(), 1 << 30).unwrap();
+    assert!(records.len() > 50 * 2000);
+}

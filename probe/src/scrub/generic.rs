@@ -1,0 +1,440 @@
+//! The default-deny layer: a value is blanked wherever its key names a
+//! secret ([`keys::secret_key`]), whatever the file and whatever the
+//! separator or quoting: `k=v`, `k = v`, `k: v`, `k v` (a key starting its
+//! line), `-k v`, `--k=v`, `-Dk=v`, `"k": "v"`, `'k' => 'v'`, `<k>v</k>`,
+//! `k("v")`, `define('K', 'v')`, env-style `K=v` anywhere in a shell line,
+//! and `?k=v&` in a URL. Every position of a line is looked at once, so a
+//! form inside a quoted sub-command (`su -c "... --password=x"`) or inside
+//! one argument of a process (setproctitle) is found like any other.
+
+use std::ops::Range;
+
+use super::keys::{harmless, secret_key};
+
+fn key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
+}
+
+fn blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0)
+}
+
+/// Where the first key of a line starts: after indentation, comment
+/// marks, a YAML list dash and `export`/`set`/`setenv`/`declare -x`.
+fn line_start(line: &[u8]) -> usize {
+    let mut i = 0;
+    loop {
+        while i < line.len() && (blank(line[i]) || matches!(line[i], b'#' | b';' | b'!')) {
+            i += 1;
+        }
+        if line[i..].starts_with(b"- ") || line[i..].starts_with(b"//") {
+            i += 2;
+            continue;
+        }
+        let mut advanced = false;
+        for w in [
+            &b"export "[..],
+            b"set ",
+            b"setenv ",
+            b"declare -x ",
+            b"local ",
+            b"readonly ",
+        ] {
+            if line[i..].starts_with(w) {
+                i += w.len();
+                advanced = true;
+            }
+        }
+        if !advanced {
+            return i;
+        }
+    }
+}
+
+/// The secret values of one line (or of a NUL-separated command line).
+/// Without `keyed_lines` (tables whose lines start with a name), a key
+/// starting the line is read only with a separator (`k=v`, `k: v`).
+pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
+    let first = if keyed_lines {
+        line_start(line)
+    } else {
+        usize::MAX
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        let starts = key_byte(line[i]) && (i == 0 || !key_byte(line[i - 1]));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let quoted = i > 0 && matches!(line[i - 1], b'"' | b'\'');
+        let xml = i > 0 && line[i - 1] == b'<';
+        let key_end = line[i..]
+            .iter()
+            .position(|&b| !key_byte(b))
+            .map_or(line.len(), |n| i + n);
+        if i == first {
+            // smb.conf's and bacula's keys of several words.
+            if let Some((eq, secret)) = words_key(line, i) {
+                match value_after(line, eq, Form::of(false, false, 0, true)) {
+                    Some(v) if secret && !harmless(&line[v.clone()]) => {
+                        i = v.end;
+                        out.push(v);
+                    }
+                    _ => i = eq,
+                }
+                continue;
+            }
+        }
+        let dashes = line[i..key_end].iter().take_while(|&&b| b == b'-').count();
+        let key = &line[i + dashes..key_end];
+        // `-pSECRET`: a flag with its value attached, not a key.
+        if dashes == 1 && mixed_case(key) && line.get(key_end) != Some(&b'=') {
+            i = key_end;
+            continue;
+        }
+        let at_start = i == first || (quoted && Some(i) == first.checked_add(1));
+        match value_after(line, key_end, Form::of(quoted, xml, dashes, at_start)) {
+            Some(v) if is_secret(key, dashes) && !harmless(&line[v.clone()]) => {
+                i = v.end.max(key_end);
+                out.push(v);
+            }
+            _ => i = key_end.max(i + 1),
+        }
+    }
+    out
+}
+
+/// A key of several words before ` = ` at `from` (`ldap admin password =
+/// x`, `passwd program = ...`): where its `=` is, and whether it names a
+/// secret.
+fn words_key(line: &[u8], from: usize) -> Option<(usize, bool)> {
+    let eq = from + line[from..].iter().position(|&b| b == b'=')?;
+    let key = line[from..eq].trim_ascii_end();
+    let several = key.iter().any(|&b| b == b' ' || b == b'\t');
+    let plain = key.iter().all(|&b| key_byte(b) || b == b' ' || b == b'\t');
+    (several && plain).then(|| (eq, secret_key(key)))
+}
+
+fn mixed_case(key: &[u8]) -> bool {
+    key.iter().any(u8::is_ascii_lowercase) && key.iter().any(u8::is_ascii_uppercase)
+}
+
+/// Programs named like a key: at a line's start they run, with arguments.
+const PROGRAMS: &[&[u8]] = &[
+    b"passwd",
+    b"chpasswd",
+    b"gpasswd",
+    b"sshpass",
+    b"htpasswd",
+    b"smbpasswd",
+    b"vncpasswd",
+    b"kpasswd",
+    b"ldappasswd",
+    b"yppasswd",
+    b"mkpasswd",
+];
+
+/// `-Dname.password=` names its key after the `D`.
+fn is_secret(key: &[u8], dashes: usize) -> bool {
+    secret_key(key) || (dashes == 1 && key.len() > 1 && key[0] == b'D' && secret_key(&key[1..]))
+}
+
+#[derive(Clone, Copy)]
+struct Form {
+    /// The key was in quotes (JSON, PHP, Perl).
+    quoted: bool,
+    /// `<key>value</key>`.
+    xml: bool,
+    /// A `-k`/`--k` flag: its value may be the next word.
+    flag: bool,
+    /// The key starts its line: `k v` and `k = rest of line`.
+    at_start: bool,
+}
+
+impl Form {
+    fn of(quoted: bool, xml: bool, dashes: usize, at_start: bool) -> Self {
+        Form {
+            quoted,
+            xml,
+            flag: dashes > 0,
+            at_start,
+        }
+    }
+}
+
+/// The value following a key that ends at `from`, by the separator found.
+fn value_after(line: &[u8], from: usize, form: Form) -> Option<Range<usize>> {
+    let mut i = from;
+    if form.quoted {
+        // The closing quote, and PHP's `['password']`.
+        while i < line.len() && matches!(line[i], b'"' | b'\'' | b']') {
+            i += 1;
+        }
+    }
+    if form.xml {
+        if line.get(i) != Some(&b'>') {
+            return None;
+        }
+        let end = line[i + 1..]
+            .iter()
+            .position(|&b| b == b'<')
+            .map_or(line.len(), |n| i + 1 + n);
+        return nonempty(i + 1..end);
+    }
+    let spaced_before = i < line.len() && blank(line[i]);
+    while i < line.len() && blank(line[i]) && line[i] != 0 {
+        i += 1;
+    }
+    let rest = &line[i..];
+    let (sep, len) = if rest.starts_with(b"=>") || rest.starts_with(b":=") {
+        (b'=', 2)
+    } else if rest.starts_with(b"==") || rest.starts_with(b"=~") {
+        return None;
+    } else {
+        match rest.first() {
+            Some(b'=') => (b'=', 1),
+            Some(b':') => (b':', 1),
+            Some(b'(') => (b'(', 1),
+            Some(b',') if form.quoted => (b',', 1),
+            _ => (b' ', 0),
+        }
+    };
+    let after = i + len;
+    let spaced_after = after < line.len() && blank(line[after]);
+    match sep {
+        b'=' | b'(' | b',' => {
+            let v = skip_blanks(line, after);
+            if let Some(q) = quoted_value(line, v) {
+                return nonempty(q);
+            }
+            if sep == b'(' {
+                return nonempty(v..until(line, v, b")"));
+            }
+            if sep == b',' {
+                return None;
+            }
+            // `password = two words` configures; `K=v cmd` runs a command.
+            if form.at_start && (spaced_before || spaced_after) {
+                return nonempty(v..rest_of_line(line, v));
+            }
+            nonempty(v..until(line, v, b" \t\0,;&|)}]\"'<>`"))
+        }
+        b':' => {
+            // YAML and JSON want a blank or a quote after the colon (so
+            // `user:x:1000` and `http://u:p@h` are not keys).
+            let v = skip_blanks(line, after);
+            if !(spaced_after || form.quoted || matches!(line.get(after), Some(b'"' | b'\''))) {
+                return None;
+            }
+            if let Some(q) = quoted_value(line, v) {
+                return nonempty(q);
+            }
+            if form.at_start {
+                let end = rest_of_line(line, v);
+                // A block scalar or a nested map is not the value itself.
+                if matches!(&line[v..end], b"|" | b">" | b"|-" | b">-" | b"{" | b"[") {
+                    return None;
+                }
+                return nonempty(v..end);
+            }
+            nonempty(v..until(line, v, b"\0,}]\"'"))
+        }
+        _ => {
+            if !spaced_before || !(form.at_start || form.flag) {
+                return None;
+            }
+            // One NUL between a process's arguments.
+            let v = skip_blanks(line, i + usize::from(line.get(i) == Some(&0)));
+            if v >= line.len() {
+                return None;
+            }
+            if let Some(q) = quoted_value(line, v) {
+                return nonempty(q);
+            }
+            if form.flag {
+                // `--password hunter2`, never `--password -v`.
+                if line[v] == b'-' || line[v] == b'|' {
+                    return None;
+                }
+                return nonempty(v..until(line, v, b" \t\0;&|)"));
+            }
+            let end = rest_of_line(line, v);
+            // `key NAME {` opens a block (dhclient, bind): the name is no
+            // secret; `sshpass -p x ...` runs a program.
+            let key = &line[..from];
+            let program = PROGRAMS.iter().any(|p| key.ends_with(p));
+            if line[..end].ends_with(b"{") || line[v] == b'-' || program {
+                return None;
+            }
+            nonempty(v..end)
+        }
+    }
+}
+
+fn skip_blanks(line: &[u8], mut i: usize) -> usize {
+    while i < line.len() && blank(line[i]) && line[i] != 0 {
+        i += 1;
+    }
+    i
+}
+
+fn until(line: &[u8], from: usize, stops: &[u8]) -> usize {
+    line[from..]
+        .iter()
+        .position(|b| stops.contains(b))
+        .map_or(line.len(), |n| from + n)
+}
+
+/// To the line's (or argument's) end, without trailing blanks and `;`.
+fn rest_of_line(line: &[u8], from: usize) -> usize {
+    let mut end = until(line, from, b"\0");
+    while end > from && (line[end - 1].is_ascii_whitespace() || line[end - 1] == b';') {
+        end -= 1;
+    }
+    end
+}
+
+/// The inside of a quoted string starting at `at`, to its closing quote
+/// (a backslash escapes), or to the end when it is not closed.
+fn quoted_value(line: &[u8], at: usize) -> Option<Range<usize>> {
+    let q = *line.get(at)?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let mut i = at + 1;
+    while i < line.len() && line[i] != q && line[i] != 0 {
+        if line[i] == b'\\' && q == b'"' {
+            i += 1;
+        }
+        i += 1;
+    }
+    Some(at + 1..i.min(line.len()))
+}
+
+fn nonempty(r: Range<usize>) -> Option<Range<usize>> {
+    (r.start < r.end).then_some(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line with each secret value replaced by `#`.
+    fn marked(line: &str) -> String {
+        let b = line.as_bytes();
+        let mut out = String::new();
+        let mut at = 0;
+        for r in secret_values(b, true) {
+            out.push_str(&line[at..r.start]);
+            out.push('#');
+            at = r.end;
+        }
+        out.push_str(&line[at..]);
+        out
+    }
+
+    #[test]
+    fn every_separator_and_quoting() {
+        for (line, expect) in [
+            ("password=hunter2", "password=#"),
+            ("password = two words", "password = #"),
+            ("db.password: hunter2", "db.password: #"),
+            ("  bindpw hunter2", "  bindpw #"),
+            ("app -token hunter2 -v", "app -token # -v"),
+            (
+                "app --dbPassword=hunter2 --port=80",
+                "app --dbPassword=# --port=80",
+            ),
+            (
+                "java -Dspring.datasource.password=hunter2 -jar a.jar",
+                "java -Dspring.datasource.password=# -jar a.jar",
+            ),
+            (
+                "{\"password\": \"hun ter2\", \"port\": 80}",
+                "{\"password\": \"#\", \"port\": 80}",
+            ),
+            ("'password' => 'hunter2',", "'password' => '#',"),
+            ("<password>hunter2</password>", "<password>#</password>"),
+            ("password(\"hunter2\");", "password(\"#\");"),
+            (
+                "define('DB_PASSWORD', 'hunter2');",
+                "define('DB_PASSWORD', '#');",
+            ),
+            (
+                "$cfg['Servers'][$i]['password'] = 'hunter2';",
+                "$cfg['Servers'][$i]['password'] = '#';",
+            ),
+            (
+                "0 1 * * * root MYSQL_PWD=hunter2 mysqldump db",
+                "0 1 * * * root MYSQL_PWD=# mysqldump db",
+            ),
+            (
+                "curl 'https://x/api?a=1&access_token=hunter2&b=2'",
+                "curl 'https://x/api?a=1&access_token=#&b=2'",
+            ),
+            (
+                "su -c \"app --password=hunter2\" app",
+                "su -c \"app --password=#\" app",
+            ),
+            (
+                "curl -H 'Authorization: Bearer hunter2' x",
+                "curl -H 'Authorization: #' x",
+            ),
+            (
+                "Options=username=u,password=hunter2,uid=0",
+                "Options=username=u,password=#,uid=0",
+            ),
+            (
+                "rd.iscsi.password=hunter2 quiet",
+                "rd.iscsi.password=# quiet",
+            ),
+            (
+                "export BORG_PASSPHRASE='hunter 2'",
+                "export BORG_PASSPHRASE='#'",
+            ),
+            ("requirepass hunter2", "requirepass #"),
+            ("secret \"hunter2\";", "secret \"#\";"),
+            ("app\0--password\0hunter2\0-v", "app\0--password\0#\0-v"),
+            ("pwd=\"hunter2\" db=\"x\"", "pwd=\"#\" db=\"x\""),
+            ("mka_cak=0123456789abcdef", "mka_cak=#"),
+            ("crypto pw hunter2", "crypto pw hunter2"),
+        ] {
+            assert_eq!(marked(line), expect, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn keys_and_values_that_stay() {
+        for line in [
+            "PasswordAuthentication no",
+            "passwd:         files systemd",
+            "password   required   pam_unix.so sha512 shadow",
+            "password [success=1 default=ignore] pam_unix.so obscure",
+            "tokenuser:x:1001:1001::/home/tokenuser:/bin/sh",
+            "proxy_pass http://backend:8080;",
+            "ProxyPass / http://app:8080/",
+            "pg_dump --no-password db",
+            "HostKey /etc/ssh/ssh_host_ed25519_key",
+            "ExecStart=/usr/sbin/sshd -D $SSHD_OPTS",
+            " /etc/pam.d/passwd 4d1e3e6e9a4f1b2c3d4e5f6a7b8c9d0e",
+            "Description: a password manager",
+            "key ddns {",
+            "if [ \"$password\" == \"\" ]; then",
+            "password: |",
+            "AuthorizedKeysFile .ssh/authorized_keys",
+        ] {
+            assert_eq!(marked(line), line, "{line:?}");
+        }
+    }
+
+    /// Each position is a key's start once: a long line is linear.
+    #[test]
+    fn a_long_line_is_linear() {
+        let line = "password=s3cret ".repeat(200_000);
+        let t = std::time::Instant::now();
+        assert_eq!(secret_values(line.as_bytes(), true).len(), 200_000);
+        assert!(t.elapsed().as_secs() < 2);
+    }
+}
