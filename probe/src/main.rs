@@ -64,7 +64,7 @@ fn main() {
 }
 
 /// `--root DIR` must be a directory holding a root filesystem: a file, or
-/// a directory with no etc/, usr/ or bin/, would give a bundle of nothing
+/// a directory with no etc/, usr/, bin/ or var/, would give a bundle of nothing
 /// but absences. `-o` must not be a directory: the probe would collect
 /// everything and then fail to write, naming no path.
 #[cold]
@@ -76,10 +76,13 @@ fn check_paths(a: &args::Args) -> Result<(), String> {
         ));
     }
     let root = a.root.as_path();
-    match ["etc", "usr", "bin"].iter().any(|d| root.join(d).is_dir()) {
+    match ["etc", "usr", "bin", "var"]
+        .iter()
+        .any(|d| root.join(d).is_dir())
+    {
         true => Ok(()),
         false => Err(format!(
-            "--root {}: not a directory holding a root filesystem (etc/, usr/ or bin/)",
+            "--root {}: not a directory holding a root filesystem (etc/, usr/, bin/ or var/)",
             root.display()
         )),
     }

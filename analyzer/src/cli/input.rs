@@ -8,18 +8,20 @@ use std::path::Path;
 use crate::snapshot::{self, Snapshot};
 
 /// Names at the top of a root filesystem (or a sosreport, whose top holds
-/// `etc/` too, and `sos_commands/`): one is enough.
-const ROOT_MARKS: &[&[u8]] = &[b"/etc", b"/usr", b"/bin", b"/sos_commands"];
+/// `etc/` too, and `sos_commands/`): one is enough. `var/` counts: a
+/// container layer or a copied package database (`var/lib/dpkg`,
+/// `var/lib/rpm`) is part of a root.
+const ROOT_MARKS: &[&[u8]] = &[b"/etc", b"/usr", b"/bin", b"/var", b"/sos_commands"];
 
 /// What lift takes, for the refusal.
 pub const EXPECTED: &str = "a lift-probe bundle, its JSON form, or a root filesystem \
-    (a directory or tar archive holding etc/, usr/ or bin/) or a sosreport";
+    (a directory or tar archive holding etc/, usr/, bin/ or var/) or a sosreport";
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error(transparent)]
     Open(#[from] snapshot::OpenError),
-    #[error("{path}: no etc/, usr/ or bin/ at its top, so not a root filesystem; lift expects {EXPECTED}")]
+    #[error("{path}: no etc/, usr/, bin/ or var/ at its top, so not a root filesystem; lift expects {EXPECTED}")]
     NotARoot { path: String },
 }
 

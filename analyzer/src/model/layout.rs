@@ -361,7 +361,11 @@ fn tree(
         partition_table: n.table.clone(),
         mount_point: mount.map(|m| m.mount_point.clone()),
         fs_type: mount.map(|m| m.fs_type.clone()),
-        used_bytes: mount.and_then(|m| Some(m.total_bytes?.saturating_sub(m.free_bytes?))),
+        // A --root bundle's statvfs is of the image's directory on the
+        // scanning machine, not of this device.
+        used_bytes: mount
+            .filter(|m| m.image_statvfs.is_none())
+            .and_then(|m| Some(m.total_bytes?.saturating_sub(m.free_bytes?))),
         swap: dev_paths.iter().any(|p| swaps.contains(&p.as_str())),
         children,
     }
