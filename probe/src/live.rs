@@ -281,7 +281,7 @@ pub fn boot_sectors<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Res
         .chain(parts.into_iter().map(|p| (true, p)));
     for (partition, (name, holds)) in sectors {
         let dev = format!("/dev/{name}");
-        match read_sector(Path::new(&dev)) {
+        match read_sector(Path::new(&dev), !partition) {
             Ok(sector) => {
                 let b = BootSector {
                     device: dev.as_str().into(),
@@ -304,8 +304,14 @@ pub fn boot_sectors<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Res
     Ok(())
 }
 
-/// The one device the probe opens: read-only, non-blocking, 512 bytes.
-fn read_sector(dev: &Path) -> io::Result<Vec<u8>> {
+/// The GPT header (LBA 1) and its partition entries (LBA 2 to 33), read
+/// behind a protective MBR.
+const GPT_BYTES: usize = 34 * 512;
+
+/// The one device the probe opens: read-only, non-blocking, 512 bytes; of a
+/// disk whose MBR protects a GPT, the first 34 sectors (the header and the
+/// partition entries: types and extents, for the storage layout).
+fn read_sector(dev: &Path, disk: bool) -> io::Result<Vec<u8>> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     if !std::fs::symlink_metadata(dev)?
         .file_type()
@@ -319,6 +325,19 @@ fn read_sector(dev: &Path) -> io::Result<Vec<u8>> {
         .open(dev)?;
     let mut buf = vec![0u8; 512];
     f.read_exact(&mut buf)?;
+    // A partition entry of type 0xEE (offset 446 + 16n + 4): a GPT disk.
+    let protective = (0..4).any(|n| buf[446 + 16 * n + 4] == 0xee) && buf[510..] == [0x55, 0xaa];
+    if disk && protective {
+        buf.resize(GPT_BYTES, 0);
+        let mut got = 512;
+        while got < GPT_BYTES {
+            match f.read(&mut buf[got..])? {
+                0 => break,
+                n => got += n,
+            }
+        }
+        buf.truncate(got);
+    }
     Ok(buf)
 }
 

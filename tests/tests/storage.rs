@@ -148,3 +148,40 @@ fn volume_plan_and_storage_finding() {
     // No plan for the generic profile.
     assert_eq!(report_json(&bundle, "generic")["volume_plan"], Value::Null);
 }
+
+/// Partition types from the disks' first sectors as the probe reads them
+/// (an MBR made by sfdisk 2.38, a GPT by sgdisk 1.0.9: their first
+/// sectors, fixtures/boot-sectors), matched to the partitions by their
+/// start sector.
+#[test]
+fn partition_types_from_the_first_sectors() {
+    let dir = Scratch::new("storage-types");
+    let bundle = dir.join("types.json");
+    lift_tests::probe_bundle(
+        &fixture("storage-lvm"),
+        vec![
+            lift_tests::boot_sector("/dev/sdb", "mbr-sfdisk-2.38-first512.bin"),
+            lift_tests::boot_sector("/dev/sdc", "gpt-sgdisk-1.0.9-first34.bin"),
+        ],
+        true,
+        &bundle,
+    );
+    let report = report_json(&bundle, "generic");
+    let devices = report["host"]["storage"]["devices"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let disk = |n: &str| devices.iter().find(|d| d["name"] == n).unwrap().clone();
+    let (sdb, sdc) = (disk("sdb"), disk("sdc"));
+    assert_eq!(
+        (
+            sdb["partition_table"].as_str(),
+            sdc["partition_table"].as_str()
+        ),
+        (Some("mbr"), Some("gpt"))
+    );
+    // Both first partitions start at sector 2048: sfdisk's is Linux (0x83),
+    // sgdisk's the BIOS boot partition.
+    assert_eq!(sdb["children"][0]["partition_type"], "Linux");
+    assert_eq!(sdc["children"][0]["partition_type"], "BIOS boot");
+}

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use super::storage::MountPoint;
-use crate::parse::{block_tables, boot_sector, lvm_meta};
+use crate::parse::{block_tables, boot_sector, lvm_meta, partition_table};
 use crate::sources as src;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -42,6 +42,9 @@ pub struct BlockDevice {
     /// `gpt`, `mbr` or `none`, for the disks whose first sector the probe
     /// read (those holding / and /boot).
     pub partition_table: Option<String>,
+    /// What a partition's table entry says it holds (`Linux LVM`, `EFI
+    /// system`, `Linux RAID`), where the disk's first sectors were read.
+    pub partition_type: Option<String>,
     pub mount_point: Option<String>,
     pub fs_type: Option<String>,
     pub used_bytes: Option<u64>,
@@ -88,6 +91,7 @@ struct Node {
     start: Option<u64>,
     model: Option<String>,
     table: Option<String>,
+    part_type: Option<String>,
     parents: Vec<String>,
     major_minor: Option<String>,
 }
@@ -199,8 +203,9 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
             .cloned()
             .collect()
     });
-    // The partition table of each disk whose first sector was read.
-    let tables: BTreeMap<String, String> = f
+    // The partition table of each disk whose first sectors were read, and
+    // its entries (MBR primaries, or GPT's behind a protective MBR).
+    let tables: BTreeMap<String, (String, Vec<partition_table::Entry>)> = f
         .all_facts(&src::BOOT_SECTORS, |x| match x {
             lift_bundle::Fact::BootSector(s) => Some(s),
             _ => None,
@@ -213,7 +218,8 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
                 boot_sector::PartitionTable::Mbr => "mbr",
                 boot_sector::PartitionTable::None => "none",
             };
-            Some((name, table.to_string()))
+            let entries = partition_table::parse(&s.sector.0).unwrap_or_default();
+            Some((name, (table.to_string(), entries)))
         })
         .collect();
     let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
@@ -238,7 +244,7 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
                 name: d.clone(),
                 size: sectors.and_then(|s| s.checked_mul(512)),
                 model,
-                table: tables.get(d.as_str()).cloned(),
+                table: tables.get(d.as_str()).map(|(t, _)| t.clone()),
                 ..Node::default()
             },
         );
@@ -250,11 +256,17 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
                 f.line_at(&src::SYS_PART_START, &src::SYS_PART_START.at(&[d, &p.name]))
                     .and_then(|l| l.trim().parse::<u64>().ok())
             });
+            // The table's entry that starts where the kernel says.
+            let part_type = disk.as_ref().zip(start).and_then(|(d, at)| {
+                let (_, entries) = tables.get(d.as_str())?;
+                Some(entries.iter().find(|e| e.start_lba == at)?.kind.clone())
+            });
             Node {
                 kind: "part".into(),
                 name: p.name.clone(),
                 parents: disk.into_iter().collect(),
                 start,
+                part_type,
                 ..Node::default()
             }
         });
@@ -359,6 +371,7 @@ fn tree(
         start_sector: n.start,
         model: n.model.clone(),
         partition_table: n.table.clone(),
+        partition_type: n.part_type.clone(),
         mount_point: mount.map(|m| m.mount_point.clone()),
         fs_type: mount.map(|m| m.fs_type.clone()),
         // A --root bundle's statvfs is of the image's directory on the

@@ -158,6 +158,7 @@ pub mod openrc;
 pub mod os_release;
 pub mod packages;
 pub mod pacman;
+pub mod partition_table;
 pub mod pidfile;
 pub mod proc_misc;
 pub mod proc_net;

@@ -201,6 +201,7 @@ mod tests {
             start_sector: None,
             model: None,
             partition_table: None,
+            partition_type: None,
             mount_point: mount.map(Into::into),
             fs_type: None,
             used_bytes: None,
