@@ -276,8 +276,14 @@ impl Rule for FreeRam {
                 "Stop or move memory-hungry services before installing (ps aux --sort=-rss | head), or add RAM",
             )
         };
-        f.evidence(src::MEMINFO.path(), format!("{source}: {avail} bytes"))
-            .on(host, &[&src::MEMINFO])
+        // A sosreport without /proc/meminfo answers from `free` (issue 26).
+        let from = if source.starts_with("free") {
+            &src::SOS_FREE
+        } else {
+            &src::MEMINFO
+        };
+        f.evidence(from.path(), format!("{source}: {avail} bytes"))
+            .on(host, &[from])
     }
 }
 
