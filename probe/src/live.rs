@@ -417,6 +417,7 @@ mod tests {
     /// image (sgdisk's and sfdisk's first sectors, fixtures/boot-sectors).
     #[test]
     fn reads_a_gpt_disks_header_and_entries() {
+        // SAFETY: geteuid only reads the process's credentials.
         let root = unsafe { libc::geteuid() } == 0;
         let ci = std::env::var("CI").is_ok_and(|v| v == "true");
         if !root {
