@@ -410,7 +410,59 @@ pub fn authorized_keys<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::devices_under;
+    use super::{devices_under, read_sector, GPT_BYTES};
+
+    /// A GPT disk's first 34 sectors are read (header and entries), an MBR
+    /// disk's one, through a real block device: a loop device over a disk
+    /// image (sgdisk's and sfdisk's first sectors, fixtures/boot-sectors).
+    #[test]
+    fn reads_a_gpt_disks_header_and_entries() {
+        // SAFETY: geteuid only reads the process's credentials.
+        let root = unsafe { libc::geteuid() } == 0;
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        if !root {
+            assert!(
+                !ci,
+                "cannot run under CI=true: needs root for a loop device"
+            );
+            eprintln!("skipped: needs root for a loop device");
+            return;
+        }
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/boot-sectors/");
+        for (name, want) in [
+            ("gpt-sgdisk-1.0.9-first34.bin", GPT_BYTES),
+            ("mbr-sfdisk-2.38-first512.bin", 512),
+        ] {
+            let mut image = std::fs::read(format!("{fixtures}{name}")).unwrap();
+            image.resize(1 << 20, 0);
+            let path =
+                std::env::temp_dir().join(format!("lift-probe-{}-{name}.img", std::process::id()));
+            std::fs::write(&path, &image).unwrap();
+            let out = std::process::Command::new("losetup")
+                .args(["-f", "--show"])
+                .arg(&path)
+                .output();
+            let dev = match out {
+                Ok(o) if o.status.success() => {
+                    String::from_utf8_lossy(&o.stdout).trim().to_string()
+                }
+                other => {
+                    assert!(!ci, "cannot run under CI=true: losetup failed: {other:?}");
+                    eprintln!("skipped: losetup failed");
+                    return;
+                }
+            };
+            let read = read_sector(std::path::Path::new(&dev), true);
+            let _ = std::process::Command::new("losetup")
+                .arg("-d")
+                .arg(&dev)
+                .status();
+            let _ = std::fs::remove_file(&path);
+            let read = read.unwrap();
+            assert_eq!(read.len(), want, "{name}");
+            assert_eq!(read[..], image[..want], "{name}");
+        }
+    }
     use std::os::unix::fs::symlink;
     use std::path::PathBuf;
 

@@ -87,6 +87,23 @@ fn cpu_times(field: impl Fn(usize) -> Option<u64>) -> CpuTimes {
     }
 }
 
+/// The memory fields in the order every layout keeps them (kbavail, the
+/// 17th, came in sysstat 11.2 without a new magic: free where missing).
+fn memory(field: impl Fn(usize) -> Option<u64>) -> Memory {
+    let v = |i| field(i).unwrap_or(0);
+    Memory {
+        free: v(0),
+        buffers: v(1),
+        cached: v(2),
+        total: v(3),
+        swap_free: v(4),
+        swap_total: v(5),
+        committed: v(7),
+        slab: v(12),
+        available: field(16).unwrap_or_else(|| v(0)),
+    }
+}
+
 /// Interfaces' names are at most this long (sysstat's MAX_IFACE_LEN).
 const IFACE_LEN: usize = 16;
 
@@ -114,18 +131,7 @@ pub(super) fn decode(
         }
         (Activity::Memory, 0x8b) => {
             let f = item(0);
-            let v = |i| f.ull(i).unwrap_or(0);
-            sample.memory = Some(Memory {
-                free: v(0),
-                buffers: v(1),
-                cached: v(2),
-                total: v(3),
-                swap_free: v(4),
-                swap_total: v(5),
-                committed: v(7),
-                slab: v(12),
-                available: f.ull(16).unwrap_or_else(|| v(0)),
-            });
+            sample.memory = Some(memory(|n| f.ull(n as u32)));
         }
         (Activity::Queue, 0x8c) => {
             let f = item(0);
@@ -211,19 +217,8 @@ pub(super) fn decode_old(
                 .collect();
         }
         (Activity::Memory, 0x8a) => {
-            let v = |i: usize| long_at(8 * i).unwrap_or(0);
-            sample.memory = Some(Memory {
-                free: v(0),
-                buffers: v(1),
-                cached: v(2),
-                total: v(3),
-                swap_free: v(4),
-                swap_total: v(5),
-                committed: v(7),
-                slab: v(12),
-                // Added to the structure in sysstat 11.2 without a new magic.
-                available: long_at(8 * 16).unwrap_or_else(|| v(0)),
-            });
+            // `unsigned long` fields in 8-byte slots.
+            sample.memory = Some(memory(|n| long_at(8 * n)));
         }
         (Activity::Queue, 0x8a | 0x8b) => {
             // 0x8b added procs_blocked after nr_running.
