@@ -253,3 +253,33 @@ fn centos6_history_from_the_text_reports() {
         "{notes}"
     );
 }
+
+/// A sar text report names its host in its first line, maybe by a name the
+/// host had before a rename: redaction learns and replaces it too.
+#[test]
+fn redaction_renames_the_host_in_sar_text_reports() {
+    let dir = Scratch::new("utilization-redact-text");
+    let root = dir.join("root");
+    let sa = root.join("var/log/sa");
+    std::fs::create_dir_all(&sa).unwrap();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/hostname"), "newname\n").unwrap();
+    std::fs::copy(fixture("sysstat/sar-9.1.6-expected.txt"), sa.join("sar21")).unwrap();
+    let bundle = dir.join("host.lift");
+    probe(
+        Some(&root),
+        &bundle,
+        &[
+            "-q",
+            "--redact",
+            "--redact-map",
+            dir.join("map.json").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !contains(&decompressed(&bundle), b"kluane"),
+        "the sar report's host name left the host"
+    );
+    let util = &report_json(&bundle, "generic")["host"]["utilization"];
+    assert_eq!(util["window"]["samples"], 1, "{util}");
+}

@@ -310,6 +310,13 @@ impl Redactor {
         if sysstat::is_history(path) {
             return self.sysstat(data);
         }
+        // A sar report names the host in its first line, maybe by a name
+        // older than a rename: learnt before the scan replaces it.
+        if sysstat::is_history_text(path) {
+            if let Some(name) = sysstat::text_nodename(data) {
+                self.learn_name(&name);
+            }
+        }
         if let Some(kind) = text::proc_net(path) {
             let data = self.keywords(data);
             return text::proc_net_hex(self, kind, &data);

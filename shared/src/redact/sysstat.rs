@@ -13,6 +13,24 @@ pub fn is_history(path: &[u8]) -> bool {
     dir_ok && name.starts_with(b"sa") && name.len() > 2 && name[2..].iter().all(u8::is_ascii_digit)
 }
 
+/// Whether a path is one of sa2's daily text reports (`sarDD`).
+pub fn is_history_text(path: &[u8]) -> bool {
+    let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
+    let dir_ok = path.starts_with(b"/var/log/sa/") || path.starts_with(b"/var/log/sysstat/");
+    dir_ok && name.starts_with(b"sar") && name.len() > 3 && name[3..].iter().all(u8::is_ascii_digit)
+}
+
+/// The host name a `sar -A` report's first line gives:
+/// `Linux 4.4.14-200.fc22.x86_64 (kluane.home) \t01/21/17 ...`.
+pub fn text_nodename(data: &[u8]) -> Option<String> {
+    let line = data.split(|&b| b == b'\n').next()?;
+    let line = String::from_utf8_lossy(line);
+    let rest = line.strip_prefix("Linux ")?;
+    let (_, after) = rest.split_once(" (")?;
+    let (name, _) = after.split_once(')')?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
 const UTSNAME_LEN: usize = 65;
 
 /// Where the nodename field lies in the file's first bytes, by its format
