@@ -50,8 +50,13 @@ fn fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
     (!rest.is_empty()).then_some((out, rest))
 }
 
-/// A crontab: `system` tables have a user field after the schedule.
-pub fn parse(bytes: &[u8], system: bool) -> (Vec<CronEntry>, usize) {
+/// Each job line of a table (blank lines, comments and variable settings
+/// skipped), as `entry` reads it, bounded at [`MAX_ENTRIES`]; the count
+/// of lines past the bound.
+fn table(
+    bytes: &[u8],
+    entry: impl Fn(usize, &str) -> Option<CronEntry>,
+) -> (Vec<CronEntry>, usize) {
     let text = super::text(bytes);
     let mut out = Vec::new();
     let mut dropped = 0;
@@ -60,52 +65,45 @@ pub fn parse(bytes: &[u8], system: bool) -> (Vec<CronEntry>, usize) {
         if line.is_empty() || line.starts_with('#') || is_assignment(line) {
             continue;
         }
-        let when_fields = if line.starts_with('@') { 1 } else { 5 };
-        let user_fields = usize::from(system);
-        let Some((f, command)) = fields(line, when_fields + user_fields) else {
+        let Some(e) = entry(i + 1, line) else {
             continue;
         };
         if out.len() >= MAX_ENTRIES {
             dropped += 1;
-            continue;
+        } else {
+            out.push(e);
         }
-        out.push(CronEntry {
-            line: i + 1,
-            schedule: f[..when_fields].join(" "),
-            user: system.then(|| f[when_fields].to_string()),
-            command: command.to_string(),
-            id: None,
-        });
     }
     (out, dropped)
 }
 
+/// A crontab: `system` tables have a user field after the schedule.
+pub fn parse(bytes: &[u8], system: bool) -> (Vec<CronEntry>, usize) {
+    table(bytes, |line, text| {
+        let when_fields = if text.starts_with('@') { 1 } else { 5 };
+        let (f, command) = fields(text, when_fields + usize::from(system))?;
+        Some(CronEntry {
+            line,
+            schedule: f[..when_fields].join(" "),
+            user: system.then(|| f[when_fields].to_string()),
+            command: command.to_string(),
+            id: None,
+        })
+    })
+}
+
 /// `/etc/anacrontab`: `period delay job-identifier command`.
 pub fn parse_anacrontab(bytes: &[u8]) -> (Vec<CronEntry>, usize) {
-    let text = super::text(bytes);
-    let mut out = Vec::new();
-    let mut dropped = 0;
-    for (i, raw) in text.lines().enumerate() {
-        let line = raw.trim();
-        if line.is_empty() || line.starts_with('#') || is_assignment(line) {
-            continue;
-        }
-        let Some((f, command)) = fields(line, 3) else {
-            continue;
-        };
-        if out.len() >= MAX_ENTRIES {
-            dropped += 1;
-            continue;
-        }
-        out.push(CronEntry {
-            line: i + 1,
+    table(bytes, |line, text| {
+        let (f, command) = fields(text, 3)?;
+        Some(CronEntry {
+            line,
             schedule: format!("{} {}", f[0], f[1]),
             user: Some("root".into()),
             command: command.to_string(),
             id: Some(f[2].to_string()),
-        });
-    }
-    (out, dropped)
+        })
+    })
 }
 
 fn time_of(hour: &str, minute: &str) -> Option<String> {
