@@ -685,9 +685,11 @@ fn main() -> ExitCode {
     | Command::Check { budget, .. }
     | Command::Diff { budget, .. } = &cli.command
     {
-        lift::budget::apply(budget.max_seconds.max(1), budget.max_memory.max(64));
+        // malloc's tunables first: they are set before any thread starts,
+        // and the time budget is a thread.
         lift::memory::keep_freed_memory();
         lift::memory::heap_in_huge_pages();
+        lift::budget::apply(budget.max_seconds.max(1), budget.max_memory.max(64));
     }
     match run(cli) {
         Ok(code) => code,
