@@ -129,12 +129,12 @@ impl Rule for Containers {
             ..
         } = platform;
         if cs.is_empty() && runtimes.is_empty() && kubernetes.is_none() {
+            // Absence is the evidence: no basis to stand on.
             return Finding::new(
                 self.id(),
                 Severity::Pass,
                 "no container engine, container or Kubernetes node configuration found",
-            )
-            .on_any(host, &sources);
+            );
         }
         let binds = bound_paths(cs);
         let running = cs
@@ -215,7 +215,21 @@ impl Rule for Containers {
         for r in runtimes {
             f = f.evidence("engine", format!("{}: {}", r.name, r.evidence.join("; ")));
         }
-        f.on_any(host, &sources)
+        // The verdict stands on the sources that gave its facts.
+        let read: Vec<&src::Source> = [
+            &src::DOCKER_CONTAINERS,
+            &src::CONTAINER_STORAGE,
+            &src::DOCKER_DAEMON_JSON,
+            &src::PODMAN_CONFIG,
+            &src::CONTAINERD_CONFIG,
+            &src::KUBELET_CONFIG,
+            &src::KUBE_MANIFESTS,
+            &src::KUBE_DIR,
+        ]
+        .into_iter()
+        .filter(|s| host.sources.present(s))
+        .collect();
+        f.on(host, &read)
     }
 }
 
