@@ -148,6 +148,17 @@ fn containers_jsonl_in_a_batch() {
     assert_eq!(api["name"], "api");
     assert_eq!(api["restart_policy"], "unless-stopped");
     assert!(api["host_id"].is_string(), "{api}");
+    // The bound host paths of every container, as an analyst would ask DuckDB.
+    let script = format!(
+        "import duckdb\nrows = duckdb.sql(\"select distinct m.source from (select unnest(mounts) as m from read_json_auto('{}')) where m.kind = 'bind' order by 1\").fetchall()\nprint(';'.join(r[0] for r in rows))",
+        out.join("containers.jsonl").display()
+    );
+    if let Some(stdout) = lift_tests::duckdb_script(&script, &[]) {
+        assert_eq!(
+            String::from_utf8_lossy(&stdout).trim(),
+            "/etc/shop;/srv/api-uploads;/srv/www"
+        );
+    }
 }
 
 /// A 100 MB config.v2.json is cut by the probe at its cap (8 MiB) and the
