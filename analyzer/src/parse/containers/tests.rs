@@ -175,3 +175,15 @@ fn cgroups_name_their_container() {
     assert_eq!((c.runtime, c.kubernetes), ("containerd", true));
     assert!(cgroup_container("/system.slice/ssh.service").is_none());
 }
+
+#[test]
+fn daemon_json_moves_the_data_root() {
+    let d = read("etc/docker/daemon.json");
+    assert_eq!(docker_data_root(&d).unwrap().as_deref(), Some("/var/lib/docker"));
+    assert_eq!(
+        docker_data_root(br#"{"graph": "/srv/docker"}"#).unwrap().as_deref(),
+        Some("/srv/docker")
+    );
+    assert_eq!(docker_data_root(b"{}").unwrap(), None);
+    assert!(docker_data_root(b"{\"data-root\": 7}").is_err());
+}
