@@ -363,9 +363,11 @@ fn runtimes(f: &Facts, containers: &[Container], processes: &[Process], k8s: boo
 }
 
 /// None when the input could not hold the engines' files (a bundle made
-/// before the `containers` spec, a sosreport); else every container found.
+/// before the `containers` spec, a sosreport: sos copies none of them) and
+/// nothing else tells of containers; else every container found.
 pub fn containers(
     f: &Facts,
+    sosreport: bool,
     processes: Option<&[Process]>,
     services: Option<&[Service]>,
     listeners: Option<&[Listener]>,
@@ -399,9 +401,10 @@ pub fn containers(
         &mut platform,
     );
     platform.runtimes = runtimes(f, &out, ps, platform.kubernetes.is_some());
-    let collected = [&src::DOCKER_CONTAINERS, &src::CONTAINER_STORAGE]
-        .iter()
-        .any(|s| matches!(f.state(s), Some(State::Present | State::Absent)));
+    let collected = !sosreport
+        && [&src::DOCKER_CONTAINERS, &src::CONTAINER_STORAGE]
+            .iter()
+            .any(|s| matches!(f.state(s), Some(State::Present | State::Absent)));
     if !collected
         && out.is_empty()
         && platform.runtimes.is_empty()
@@ -410,4 +413,74 @@ pub fn containers(
         return (None, None);
     }
     (Some(out), Some(platform))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4";
+
+    fn listener(pid: Option<u32>, port: u16, program: &str) -> Listener {
+        Listener {
+            proto: "tcp",
+            address: Some("0.0.0.0".into()),
+            port: Some(port),
+            path: None,
+            pid,
+            program: Some(program.into()),
+            owners: Vec::new(),
+            uid: None,
+            inode: 1,
+            service: None,
+            managed: None,
+            package: None,
+        }
+    }
+
+    /// The container's process holds 8080 inside; docker-proxy holds the
+    /// published 8081 on the host; sshd's 22 is nobody's container.
+    #[test]
+    fn a_running_container_gets_its_processes_and_listeners() {
+        let mut c = vec![Container {
+            runtime: "docker",
+            id: ID.into(),
+            name: Some("api".into()),
+            image: None,
+            state: Some("running".into()),
+            restart_policy: None,
+            ports: Some(vec![Port {
+                host_ip: None,
+                host_port: Some(8081),
+                container_port: 8080,
+                proto: "tcp".into(),
+            }]),
+            mounts: Vec::new(),
+            pids: Vec::new(),
+            service: None,
+            listeners: Vec::new(),
+            declared_in: String::new(),
+        }];
+        let mut inside = Process::new(18865);
+        inside.cgroup = Some(format!("/system.slice/docker-{ID}.scope"));
+        let mut other = Process::new(7);
+        other.cgroup = Some(format!("/machine.slice/libpod-{}.scope", "a".repeat(64)));
+        let listeners = [
+            listener(Some(18865), 8080, "httpd"),
+            listener(Some(900), 8081, "docker-proxy"),
+            listener(Some(1), 22, "sshd"),
+        ];
+        let mut platform = ContainerPlatform::default();
+        tie(&mut c, &[inside, other], &[], &listeners, &mut platform);
+        assert_eq!(c[0].pids, [18865]);
+        assert_eq!(
+            c[0].listeners,
+            [
+                "tcp 0.0.0.0:8080 (httpd)",
+                "tcp 0.0.0.0:8081 (docker-proxy)"
+            ]
+        );
+        assert_eq!(platform.containerized_processes, 2);
+        assert_eq!(platform.unmatched_running, ["podman aaaaaaaaaaaa"]);
+    }
 }

@@ -194,6 +194,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     host.jobs = jobs::jobs(&f, host.services.as_deref());
     (host.containers, host.container_platform) = containers::containers(
         &f,
+        host.collection.sosreport.is_some(),
         host.processes.as_deref(),
         host.services.as_deref(),
         host.listeners.as_deref(),

@@ -179,9 +179,14 @@ fn cgroups_name_their_container() {
 #[test]
 fn daemon_json_moves_the_data_root() {
     let d = read("etc/docker/daemon.json");
-    assert_eq!(docker_data_root(&d).unwrap().as_deref(), Some("/var/lib/docker"));
     assert_eq!(
-        docker_data_root(br#"{"graph": "/srv/docker"}"#).unwrap().as_deref(),
+        docker_data_root(&d).unwrap().as_deref(),
+        Some("/var/lib/docker")
+    );
+    assert_eq!(
+        docker_data_root(br#"{"graph": "/srv/docker"}"#)
+            .unwrap()
+            .as_deref(),
         Some("/srv/docker")
     );
     assert_eq!(docker_data_root(b"{}").unwrap(), None);
