@@ -142,16 +142,22 @@ impl Rule for Containers {
             .filter(|c| c.state.as_deref() == Some("running"))
             .count();
         let names: Vec<&str> = runtimes.iter().map(|r| r.name).collect();
-        let mut detail = format!(
-            "{} ({} running), engines: {}",
-            super::count(cs.len(), "container", "containers"),
-            running,
+        let engines = format!(
+            "engines: {}",
             if names.is_empty() {
                 "none configured".to_string()
             } else {
                 names.join(", ")
             }
         );
+        let mut detail = if cs.is_empty() {
+            engines
+        } else {
+            format!(
+                "{} ({running} running), {engines}",
+                super::count(cs.len(), "container", "containers"),
+            )
+        };
         if !binds.is_empty() {
             detail.push_str(&format!(
                 "; host paths bound into them, which must move with them: {}",
@@ -167,12 +173,13 @@ impl Rule for Containers {
         if let Some(k) = kubernetes {
             let pods: Vec<&str> = k.static_pods.iter().map(|s| s.name.as_str()).collect();
             detail = format!(
-                "a Kubernetes node{}; {detail}",
+                "a Kubernetes node ({}{} in pods); {detail}",
                 if pods.is_empty() {
                     String::new()
                 } else {
-                    format!(" (static pods: {})", pods.join(", "))
-                }
+                    format!("static pods {}; ", pods.join(", "))
+                },
+                super::count(k.pod_processes, "process", "processes"),
             );
             remedies.push(node_remedy(p).to_string());
         }
