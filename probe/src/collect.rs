@@ -99,6 +99,11 @@ impl<'r, W: Write> Collector<'r, W> {
         self.out.finish()
     }
 
+    /// When the wall-clock budget runs out.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     pub fn elapsed_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64
     }
