@@ -3,6 +3,7 @@
 //! beside it. Findings are data (a stable id, a severity, fields); the words
 //! a person reads come from `text::title` and the templates.
 
+mod applications;
 mod cloud;
 mod dependencies;
 mod gate;
@@ -261,6 +262,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::Network,
     &listeners::UnmanagedListeners,
     &dependencies::NetworkDependencies,
+    &applications::CertificateExpiry,
+    &applications::CertificateNamesIp,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,
