@@ -80,13 +80,7 @@ const CERT_KEYS: &[&str] = &[
 ];
 
 /// Keys whose value is a data directory.
-const DATA_KEYS: &[&str] = &[
-    "data_directory",
-    "datadir",
-    "dbpath",
-    "path.data",
-    "pgdata",
-];
+const DATA_KEYS: &[&str] = &["data_directory", "datadir", "dbpath", "path.data", "pgdata"];
 
 /// XML attributes (Tomcat's server.xml) whose value is a certificate.
 const CERT_ATTRS: &[&str] = &["certificateFile=\"", "certificateChainFile=\""];
@@ -333,7 +327,8 @@ fn from_args(args: &[&[u8]], w: &mut Wanted) {
     let mut it = args.iter().skip(1).peekable();
     while let Some(a) = it.next() {
         let value = |flag: &[u8]| -> Option<Vec<u8>> {
-            a.strip_prefix(flag).map(|v| v.strip_prefix(b"=").unwrap_or(v).to_vec())
+            a.strip_prefix(flag)
+                .map(|v| v.strip_prefix(b"=").unwrap_or(v).to_vec())
         };
         if prog.starts_with(b"postgres") || prog.starts_with(b"postmaster") {
             if *a == b"-D" {
@@ -496,19 +491,33 @@ mod tests {
         );
         from_args(&[b"/usr/sbin/mariadbd", b"--datadir=/data/db"], &mut w);
         from_args(
-            &[b"/usr/bin/java", b"-Dcatalina.base=/var/lib/tomcat10", b"org.apache.catalina.startup.Bootstrap"],
+            &[
+                b"/usr/bin/java",
+                b"-Dcatalina.base=/var/lib/tomcat10",
+                b"org.apache.catalina.startup.Bootstrap",
+            ],
             &mut w,
         );
-        assert_eq!(w.data, [b"/var/lib/postgresql/15/main".to_vec(), b"/data/db".to_vec()]);
+        assert_eq!(
+            w.data,
+            [
+                b"/var/lib/postgresql/15/main".to_vec(),
+                b"/data/db".to_vec()
+            ]
+        );
         assert_eq!(w.files, [b"/var/lib/tomcat10/conf/server.xml".to_vec()]);
     }
 
     #[test]
     fn der_certificates_are_told_from_der_keys() {
         // openssl x509 -outform DER: 30 82 03 0d 30 82 01 f5 a0 03 02 01 02
-        assert!(der_certificate(&[0x30, 0x82, 3, 0x0d, 0x30, 0x82, 1, 0xf5, 0xa0, 3, 2, 1, 2]));
+        assert!(der_certificate(&[
+            0x30, 0x82, 3, 0x0d, 0x30, 0x82, 1, 0xf5, 0xa0, 3, 2, 1, 2
+        ]));
         // openssl pkey -outform DER (PKCS#8): 30 82 04 be 02 01 00 30 0d
-        assert!(!der_certificate(&[0x30, 0x82, 4, 0xbe, 2, 1, 0, 0x30, 0x0d]));
+        assert!(!der_certificate(&[
+            0x30, 0x82, 4, 0xbe, 2, 1, 0, 0x30, 0x0d
+        ]));
         // PKCS#1 RSA key: 30 82 04 a4 02 01 00
         assert!(!der_certificate(&[0x30, 0x82, 4, 0xa4, 2, 1, 0]));
         // Encrypted PKCS#8: 30 82 05 0c 30 4e 06 09

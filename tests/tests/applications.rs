@@ -114,7 +114,10 @@ fn debian_servers_through_the_probe() {
     }
     let key = std::fs::read_to_string(root.join("etc/ssl/private/shop.example.com.key")).unwrap();
     let key_line = key.lines().nth(1).unwrap();
-    assert!(!contains(&raw, key_line.as_bytes()), "a private key reached the bundle");
+    assert!(
+        !contains(&raw, key_line.as_bytes()),
+        "a private key reached the bundle"
+    );
 
     let r = report_json(&bundle, "ec2");
     let pg = app(&r, "postgresql");
@@ -123,7 +126,10 @@ fn debian_servers_through_the_probe() {
     let data = &pg["data_directories"][0];
     assert_eq!(data["path"], "/var/lib/postgresql/15/main");
     // PG_VERSION (3 bytes) and two 8 KiB relation files.
-    assert_eq!((data["bytes"].as_u64(), data["files"].as_u64()), (Some(16387), Some(3)));
+    assert_eq!(
+        (data["bytes"].as_u64(), data["files"].as_u64()),
+        (Some(16387), Some(3))
+    );
     assert_eq!(data["complete"], true);
     assert_eq!(pg["listeners"][0], "localhost:5432");
     let snakeoil = &pg["certificates"][0];
@@ -146,8 +152,14 @@ fn debian_servers_through_the_probe() {
     assert_eq!(hosts[1]["document_root"], "/srv/shop/public");
     let shop = &nginx["certificates"][0];
     assert_eq!(shop["subject"], "CN=shop.example.com");
-    assert!(shop["sans"].as_array().unwrap().contains(&Value::from("IP:10.0.0.5")));
-    assert!((9..=10).contains(&shop["days_left"].as_i64().unwrap()), "{shop}");
+    assert!(shop["sans"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("IP:10.0.0.5")));
+    assert!(
+        (9..=10).contains(&shop["days_left"].as_i64().unwrap()),
+        "{shop}"
+    );
     // The snippet reached through `include snippets/shop-*.conf`.
     assert!(nginx["config_files"]
         .as_array()
@@ -171,7 +183,10 @@ fn debian_servers_through_the_probe() {
         .map(|c| (c["port"].as_u64().unwrap(), c["tls"].as_bool().unwrap()))
         .collect();
     assert_eq!(ports, [(8080, false), (8443, true)]);
-    assert_eq!(app(&r, "redis")["data_directories"][0]["path"], "/var/lib/redis");
+    assert_eq!(
+        app(&r, "redis")["data_directories"][0]["path"],
+        "/var/lib/redis"
+    );
 
     assert_eq!(finding(&r, "gen.certificate-expiry")["severity"], "warning");
     let ip = finding(&r, "cloud.certificate-names-ip");
@@ -187,10 +202,18 @@ fn debian_servers_through_the_probe() {
 
     // Every JSONL export row of the host's applications.
     let out = dir.join("fleet");
-    let o = lift_tests::lift(&["batch", bundle.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    let o = lift_tests::lift(&[
+        "batch",
+        bundle.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let rows = std::fs::read_to_string(out.join("applications.jsonl")).unwrap();
-    assert_eq!(rows.lines().count(), r["host"]["applications"].as_array().unwrap().len());
+    assert_eq!(
+        rows.lines().count(),
+        r["host"]["applications"].as_array().unwrap().len()
+    );
     assert!(rows.contains("\"kind\":\"postgresql\""));
 }
 
@@ -204,7 +227,14 @@ fn a_pem_with_its_private_key_is_withheld() {
     let dir = Scratch::new("apps-key");
     let root = servers(&dir);
     let cert = root.join("etc/ssl/certs/shop.example.com.pem");
-    certificate(&cert, None, "shop.example.com", 90, "DNS:shop.example.com", false);
+    certificate(
+        &cert,
+        None,
+        "shop.example.com",
+        90,
+        "DNS:shop.example.com",
+        false,
+    );
     let pem = std::fs::read_to_string(&cert).unwrap();
     let key_line = pem
         .lines()
@@ -234,10 +264,17 @@ fn a_certificate_that_is_neither_pem_nor_der() {
     let mut junk = vec![0x30, 0x82, 0x04, 0xbe, 0x02, 0x01, 0x00];
     junk.extend((0..2000u32).map(|i| (i * 7919 % 251) as u8));
     std::fs::write(certs.join("shop.example.com.pem"), &junk).unwrap();
-    std::fs::write(certs.join("ssl-cert-snakeoil.pem"), "this is not a certificate\n").unwrap();
+    std::fs::write(
+        certs.join("ssl-cert-snakeoil.pem"),
+        "this is not a certificate\n",
+    )
+    .unwrap();
     let bundle = dir.join("junk.lift");
     probe(Some(&root), &bundle, &["-q"]);
-    assert!(!contains(&decompressed(&bundle), &junk[7..64]), "binary junk was captured");
+    assert!(
+        !contains(&decompressed(&bundle), &junk[7..64]),
+        "binary junk was captured"
+    );
     let r = report_json(&bundle, "generic");
     let shop = &app(&r, "nginx")["certificates"][0];
     assert_eq!(shop["state"], "unread", "{shop}");
@@ -273,7 +310,10 @@ fn a_data_directory_past_the_bound_is_cut_and_said() {
     let data = &app(&r, "postgresql")["data_directories"][0];
     assert_eq!(data["complete"], false, "{data}");
     let bound = data["bound"].as_str().unwrap();
-    assert!(bound.contains("200000 entries") || bound.starts_with("stopped after"), "{bound}");
+    assert!(
+        bound.contains("200000 entries") || bound.starts_with("stopped after"),
+        "{bound}"
+    );
     // The directory tree itself (no probe): nothing walked, and said so.
     let tree = report_json(&fixture("apps/debian12-servers"), "generic");
     let d = &app(&tree, "postgresql")["data_directories"][0];

@@ -138,21 +138,45 @@ mod tests {
                 _ => Vec::new(),
             }
         };
-        let site = parse("/etc/apache2", "/etc/apache2/apache2.conf", main.as_bytes(), &mut load);
+        let site = parse(
+            "/etc/apache2",
+            "/etc/apache2/apache2.conf",
+            main.as_bytes(),
+            &mut load,
+        );
         assert_eq!(site.listen, ["80", "443"]);
         assert_eq!(site.hosts.len(), 1);
         let h = &site.hosts[0];
         assert_eq!(h.listen, ["_default_:443"]);
-        assert_eq!(h.names, ["www.example.com", "example.com", "static.example.com"]);
+        assert_eq!(
+            h.names,
+            ["www.example.com", "example.com", "static.example.com"]
+        );
         assert_eq!(h.document_root.as_deref(), Some("/var/www/html"));
-        assert_eq!(h.certificate.as_deref(), Some("/etc/ssl/certs/ssl-cert-snakeoil.pem"));
-        assert_eq!(h.declared_in, "/etc/apache2/sites-enabled/default-ssl.conf:1");
+        assert_eq!(
+            h.certificate.as_deref(),
+            Some("/etc/ssl/certs/ssl-cert-snakeoil.pem")
+        );
+        assert_eq!(
+            h.declared_in,
+            "/etc/apache2/sites-enabled/default-ssl.conf:1"
+        );
     }
 
     #[test]
     fn includes_of_itself_stop() {
-        let mut load = |p: &str| vec![(p.to_string(), b"Include /etc/httpd/conf/httpd.conf\n".to_vec())];
-        let site = parse("/etc/httpd", "/etc/httpd/conf/x.conf", b"Include conf/httpd.conf\n</VirtualHost>\n", &mut load);
+        let mut load = |p: &str| {
+            vec![(
+                p.to_string(),
+                b"Include /etc/httpd/conf/httpd.conf\n".to_vec(),
+            )]
+        };
+        let site = parse(
+            "/etc/httpd",
+            "/etc/httpd/conf/x.conf",
+            b"Include conf/httpd.conf\n</VirtualHost>\n",
+            &mut load,
+        );
         assert_eq!(site.files.len(), 2);
         assert!(site.problems.iter().any(|p| p.contains("none open")));
     }

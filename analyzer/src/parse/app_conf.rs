@@ -132,11 +132,7 @@ pub fn yaml(bytes: &[u8]) -> Settings {
             path.pop();
         }
         let key = strip_quotes(key);
-        let full: Vec<&str> = path
-            .iter()
-            .map(|(_, k)| k.as_str())
-            .chain([key])
-            .collect();
+        let full: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).chain([key]).collect();
         let v = value(v);
         if v.is_empty() {
             path.push((indent, key.to_string()));

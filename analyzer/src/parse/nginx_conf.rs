@@ -152,7 +152,8 @@ fn parse_file(
             }
             ("}", false) => {
                 if stack.len() == 1 {
-                    site.problems.push(format!("{path}:{line}: '}}' with no block open"));
+                    site.problems
+                        .push(format!("{path}:{line}: '}}' with no block open"));
                     continue;
                 }
                 let body = stack.pop().expect("checked above");
@@ -237,7 +238,9 @@ fn collect(list: &[Directive], inherited: Option<&str>, site: &mut Site) {
 mod tests {
     use super::*;
 
-    fn loader(files: &'static [(&'static str, &'static str)]) -> impl FnMut(&str) -> Vec<(String, Vec<u8>)> {
+    fn loader(
+        files: &'static [(&'static str, &'static str)],
+    ) -> impl FnMut(&str) -> Vec<(String, Vec<u8>)> {
         move |pattern: &str| {
             files
                 .iter()
@@ -268,7 +271,10 @@ mod tests {
         let plain = &site.hosts[0];
         assert_eq!(plain.names, ["_"]);
         assert_eq!(plain.listen, ["80"]);
-        assert_eq!(plain.certificate.as_deref(), Some("/etc/nginx/certs/default.pem"));
+        assert_eq!(
+            plain.certificate.as_deref(),
+            Some("/etc/nginx/certs/default.pem")
+        );
         let shop = &site.hosts[1];
         assert_eq!(shop.names, ["shop.example.com", "www.shop.example.com"]);
         assert_eq!(shop.listen, ["8443 ssl"]);
@@ -280,7 +286,10 @@ mod tests {
 
     #[test]
     fn an_include_loop_and_broken_braces_are_bounded() {
-        let mut load = loader(&[("/etc/nginx/loop.conf", "include loop.conf; server { listen 1;")]);
+        let mut load = loader(&[(
+            "/etc/nginx/loop.conf",
+            "include loop.conf; server { listen 1;",
+        )]);
         let site = parse(
             "/etc/nginx/nginx.conf",
             b"include loop.conf; } server { listen 2; }",

@@ -50,9 +50,7 @@ fn tags(text: &str) -> Vec<Tag<'_>> {
         rest = &rest[end + 1..];
         let closing = body.starts_with('/');
         let body = body.trim_start_matches('/').trim_end_matches('/');
-        let name_end = body
-            .find(|c: char| c.is_whitespace())
-            .unwrap_or(body.len());
+        let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
         let (name, mut a) = body.split_at(name_end);
         let mut attrs = Vec::new();
         while let Some(eq) = a.find('=') {
@@ -180,7 +178,10 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert_eq!((c[0].port, c[0].tls), (Some(8080), false));
         assert_eq!((c[1].port, c[1].tls), (Some(8443), true));
-        assert_eq!(c[1].certificate.as_deref(), Some("/etc/tomcat10/tls/cert.pem"));
+        assert_eq!(
+            c[1].certificate.as_deref(),
+            Some("/etc/tomcat10/tls/cert.pem")
+        );
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Certificate>, ParseError> {
         let label = &after[..label_end];
         let body = &after[label_end + 5..];
         let Some(end) = body.find("-----END ") else {
-            return Err(ParseError::new(format!("PEM block {label} has no END line")));
+            return Err(ParseError::new(format!(
+                "PEM block {label} has no END line"
+            )));
         };
         if label.ends_with("CERTIFICATE") {
             if out.len() >= MAX_CERTS {

@@ -48,8 +48,15 @@ impl Rule for CertificateExpiry {
             .filter(|(_, c)| c.days_left.is_some_and(|d| d <= EXPIRY_DAYS))
             .collect();
         let words = |c: &Certificate| match c.days_left {
-            Some(d) if d < 0 => format!("expired {} days ago ({})", -d, c.not_after.as_deref().unwrap_or("?")),
-            Some(d) => format!("expires in {d} days ({})", c.not_after.as_deref().unwrap_or("?")),
+            Some(d) if d < 0 => format!(
+                "expired {} days ago ({})",
+                -d,
+                c.not_after.as_deref().unwrap_or("?")
+            ),
+            Some(d) => format!(
+                "expires in {d} days ({})",
+                c.not_after.as_deref().unwrap_or("?")
+            ),
             None => format!("{}: {}", c.state, c.detail.as_deref().unwrap_or("not read")),
         };
         let mut f = if !soon.is_empty() {
@@ -73,7 +80,11 @@ impl Rule for CertificateExpiry {
                 format!(
                     "{} certificate(s) named, none readable: {}",
                     unread.len(),
-                    unread.iter().map(|(_, c)| c.path.as_str()).collect::<Vec<_>>().join(", ")
+                    unread
+                        .iter()
+                        .map(|(_, c)| c.path.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         } else {
@@ -102,7 +113,12 @@ impl Rule for CertificateExpiry {
 /// clients that connect by address then fail the certificate check.
 pub struct CertificateNamesIp;
 
-const PROFILES: &[Profile] = &[Profile::AwsMgn, Profile::Ec2, Profile::Openstack, Profile::Azure];
+const PROFILES: &[Profile] = &[
+    Profile::AwsMgn,
+    Profile::Ec2,
+    Profile::Openstack,
+    Profile::Azure,
+];
 
 impl Rule for CertificateNamesIp {
     fn id(&self) -> &'static str {
@@ -186,7 +202,10 @@ impl Rule for CertificateNamesIp {
             Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!("{} certificate(s) read, none names an IP address", read.len()),
+                format!(
+                    "{} certificate(s) read, none names an IP address",
+                    read.len()
+                ),
             )
         };
         for (a, c, ip) in hits.iter().chain(&other_ips).take(20) {

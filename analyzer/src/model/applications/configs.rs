@@ -114,7 +114,10 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
                     add_dir(a, d);
                 }
                 let port = s.get("net.port").or(s.get("port")).unwrap_or("27017");
-                let bind = s.get("net.bindIp").or(s.get("bind_ip")).unwrap_or("127.0.0.1");
+                let bind = s
+                    .get("net.bindIp")
+                    .or(s.get("bind_ip"))
+                    .unwrap_or("127.0.0.1");
                 a.listeners.push(format!("{bind}:{port}"));
                 a.config_files.push(path);
             }
@@ -130,10 +133,12 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
                 }
                 let port = s.get("port").unwrap_or("6379");
                 for bind in s.get("bind").unwrap_or("*").split_whitespace() {
-                    a.listeners.push(format!("{}:{port}", bind.trim_start_matches('-')));
+                    a.listeners
+                        .push(format!("{}:{port}", bind.trim_start_matches('-')));
                 }
                 if let Some(c) = s.get("tls-cert-file") {
-                    a.certificates.push(cert(c, format!("{path}: tls-cert-file")));
+                    a.certificates
+                        .push(cert(c, format!("{path}: tls-cert-file")));
                 }
                 a.config_files.push(path);
             }
@@ -288,11 +293,19 @@ pub fn split(f: &Facts, base: Application) -> Vec<Application> {
 fn oracle(f: &Facts, base: Application) -> Vec<Application> {
     let mut out = Vec::new();
     for (path, bytes) in files(f, &src::ORATAB) {
-        for sid in app_conf::oratab(&bytes).into_iter().filter(|s| s.sid != "*") {
+        for sid in app_conf::oratab(&bytes)
+            .into_iter()
+            .filter(|s| s.sid != "*")
+        {
             let mut a = base.clone();
             a.instance = Some(sid.sid.clone());
-            let start = if sid.autostart { "started at boot" } else { "not started at boot" };
-            a.evidence.push(format!("{path}: {} in {} ({start})", sid.sid, sid.home));
+            let start = if sid.autostart {
+                "started at boot"
+            } else {
+                "not started at boot"
+            };
+            a.evidence
+                .push(format!("{path}: {} in {} ({start})", sid.sid, sid.home));
             a.config_files = vec![path.clone()];
             out.push(a);
         }
@@ -321,7 +334,10 @@ fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
         };
         let data = s.get("data_directory").unwrap_or(dir).to_string();
         add_dir(&mut a, &data);
-        if let Some(v) = f.line_at(&src::PG_VERSION, &src::PG_VERSION.at(&[data.trim_start_matches('/')])) {
+        if let Some(v) = f.line_at(
+            &src::PG_VERSION,
+            &src::PG_VERSION.at(&[data.trim_start_matches('/')]),
+        ) {
             a.evidence.push(format!("{data}/PG_VERSION {v}"));
             let pkg = a.version.take().filter(|p| p.starts_with(&format!("{v}.")));
             a.version = Some(pkg.unwrap_or(v));
@@ -333,8 +349,13 @@ fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
         }
         if s.get("ssl").is_some_and(|v| v == "on" || v == "true") {
             let c = s.get("ssl_cert_file").unwrap_or("server.crt");
-            let c = if c.starts_with('/') { c.to_string() } else { format!("{data}/{c}") };
-            a.certificates.push(cert(&c, format!("{path}: ssl_cert_file")));
+            let c = if c.starts_with('/') {
+                c.to_string()
+            } else {
+                format!("{data}/{c}")
+            };
+            a.certificates
+                .push(cert(&c, format!("{path}: ssl_cert_file")));
         }
         a.config_files.push(path);
         // A process's -D names the cluster it serves.
@@ -345,7 +366,10 @@ fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
     }
     // The processes' data directories the configuration did not name.
     for d in base.data_directories {
-        if !out.iter().any(|a| a.data_directories.iter().any(|x| x.path == d.path)) {
+        if !out
+            .iter()
+            .any(|a| a.data_directories.iter().any(|x| x.path == d.path))
+        {
             out[0].data_directories.push(d);
         }
     }
@@ -356,7 +380,9 @@ fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
 pub fn java(f: &Facts, processes: &[Process]) -> Vec<Application> {
     let mut out: Vec<Application> = Vec::new();
     for p in processes {
-        let Some(exe) = p.exe.as_deref() else { continue };
+        let Some(exe) = p.exe.as_deref() else {
+            continue;
+        };
         let Some(home) = exe.strip_suffix(marks::JAVA_BIN) else {
             continue;
         };

@@ -87,17 +87,94 @@ struct Kind {
 }
 
 const KINDS: &[Kind] = &[
-    Kind { kind: "postgresql", packages: &["postgresql-server", "postgresql"], package_prefixes: &["postgresql-1", "postgresql-9", "postgresql1"], comms: &["postgres", "postmaster"], main_class: None },
-    Kind { kind: "mariadb", packages: &["mariadb-server", "MariaDB-server"], package_prefixes: &["mariadb-server-1"], comms: &["mariadbd"], main_class: None },
-    Kind { kind: "mysql", packages: &["mysql-server", "mysql-community-server", "percona-server-server"], package_prefixes: &["mysql-server-"], comms: &["mysqld"], main_class: None },
-    Kind { kind: "oracle", packages: &[], package_prefixes: &[], comms: &[], main_class: None },
-    Kind { kind: "mongodb", packages: &["mongodb-org-server", "mongodb-server", "mongodb"], package_prefixes: &[], comms: &["mongod"], main_class: None },
-    Kind { kind: "redis", packages: &["redis-server", "redis"], package_prefixes: &[], comms: &["redis-server"], main_class: None },
-    Kind { kind: "elasticsearch", packages: &["elasticsearch"], package_prefixes: &[], comms: &[], main_class: Some("org.elasticsearch.bootstrap.Elasticsearch") },
-    Kind { kind: "nginx", packages: &["nginx", "nginx-core", "nginx-full", "nginx-light", "nginx-extras", "nginx-common"], package_prefixes: &[], comms: &["nginx"], main_class: None },
-    Kind { kind: "apache", packages: &["apache2", "httpd"], package_prefixes: &[], comms: &["apache2", "httpd"], main_class: None },
-    Kind { kind: "tomcat", packages: &["tomcat", "tomcat7", "tomcat8", "tomcat9", "tomcat10"], package_prefixes: &[], comms: &[], main_class: Some("org.apache.catalina.startup.Bootstrap") },
-    Kind { kind: "wildfly", packages: &["wildfly", "jboss-eap"], package_prefixes: &[], comms: &[], main_class: Some("jboss-modules.jar") },
+    Kind {
+        kind: "postgresql",
+        packages: &["postgresql-server", "postgresql"],
+        package_prefixes: &["postgresql-1", "postgresql-9", "postgresql1"],
+        comms: &["postgres", "postmaster"],
+        main_class: None,
+    },
+    Kind {
+        kind: "mariadb",
+        packages: &["mariadb-server", "MariaDB-server"],
+        package_prefixes: &["mariadb-server-1"],
+        comms: &["mariadbd"],
+        main_class: None,
+    },
+    Kind {
+        kind: "mysql",
+        packages: &[
+            "mysql-server",
+            "mysql-community-server",
+            "percona-server-server",
+        ],
+        package_prefixes: &["mysql-server-"],
+        comms: &["mysqld"],
+        main_class: None,
+    },
+    Kind {
+        kind: "oracle",
+        packages: &[],
+        package_prefixes: &[],
+        comms: &[],
+        main_class: None,
+    },
+    Kind {
+        kind: "mongodb",
+        packages: &["mongodb-org-server", "mongodb-server", "mongodb"],
+        package_prefixes: &[],
+        comms: &["mongod"],
+        main_class: None,
+    },
+    Kind {
+        kind: "redis",
+        packages: &["redis-server", "redis"],
+        package_prefixes: &[],
+        comms: &["redis-server"],
+        main_class: None,
+    },
+    Kind {
+        kind: "elasticsearch",
+        packages: &["elasticsearch"],
+        package_prefixes: &[],
+        comms: &[],
+        main_class: Some("org.elasticsearch.bootstrap.Elasticsearch"),
+    },
+    Kind {
+        kind: "nginx",
+        packages: &[
+            "nginx",
+            "nginx-core",
+            "nginx-full",
+            "nginx-light",
+            "nginx-extras",
+            "nginx-common",
+        ],
+        package_prefixes: &[],
+        comms: &["nginx"],
+        main_class: None,
+    },
+    Kind {
+        kind: "apache",
+        packages: &["apache2", "httpd"],
+        package_prefixes: &[],
+        comms: &["apache2", "httpd"],
+        main_class: None,
+    },
+    Kind {
+        kind: "tomcat",
+        packages: &["tomcat", "tomcat7", "tomcat8", "tomcat9", "tomcat10"],
+        package_prefixes: &[],
+        comms: &[],
+        main_class: Some("org.apache.catalina.startup.Bootstrap"),
+    },
+    Kind {
+        kind: "wildfly",
+        packages: &["wildfly", "jboss-eap"],
+        package_prefixes: &[],
+        comms: &[],
+        main_class: Some("jboss-modules.jar"),
+    },
 ];
 
 /// What the model knows of the rest of the host.
@@ -123,7 +200,8 @@ pub fn applications(f: &Facts, cx: &Context) -> Option<Vec<Application>> {
                 let named = k.packages.contains(&p.name.as_str())
                     || k.package_prefixes.iter().any(|pre| p.name.starts_with(pre));
                 if named {
-                    app.evidence.push(format!("package {} {}", p.name, p.version));
+                    app.evidence
+                        .push(format!("package {} {}", p.name, p.version));
                     app.version.get_or_insert_with(|| p.version.clone());
                 }
             }
@@ -160,7 +238,10 @@ pub fn applications(f: &Facts, cx: &Context) -> Option<Vec<Application>> {
     if apps.len() > MAX_APPLICATIONS {
         f.problem(
             "host.applications",
-            format!("{} applications; the first {MAX_APPLICATIONS} are listed", apps.len()),
+            format!(
+                "{} applications; the first {MAX_APPLICATIONS} are listed",
+                apps.len()
+            ),
         );
         apps.truncate(MAX_APPLICATIONS);
     }
@@ -180,9 +261,10 @@ fn processes<'a>(cx: &Context<'a>, k: &Kind) -> Vec<&'a Process> {
         })
         // A pre-forked server's workers are one server: its parent is named.
         .filter(|p| {
-            !cx.processes.unwrap_or_default().iter().any(|q| {
-                Some(q.pid) == p.ppid && q.comm == p.comm
-            })
+            !cx.processes
+                .unwrap_or_default()
+                .iter()
+                .any(|q| Some(q.pid) == p.ppid && q.comm == p.comm)
         })
         .take(16)
         .collect()
@@ -225,9 +307,9 @@ fn sized(f: &Facts, apps: &mut [Application]) {
             .iter()
             .find(|(_, prefix)| path.starts_with(prefix))
             .map(|(k, _)| *k);
-        let owner = apps.iter_mut().find(|a| {
-            Some(a.kind) == kind || (kind == Some("mysql") && a.kind == "mariadb")
-        });
+        let owner = apps
+            .iter_mut()
+            .find(|a| Some(a.kind) == kind || (kind == Some("mysql") && a.kind == "mariadb"));
         if let Some(a) = owner {
             a.data_directories.push(dir);
         }
@@ -244,7 +326,11 @@ fn certificates(f: &Facts, a: &mut Application, now: i64) {
     let mut named: Vec<(String, String)> = Vec::new();
     for h in &a.virtual_hosts {
         if let Some(c) = &h.certificate {
-            let who = h.names.first().cloned().unwrap_or_else(|| h.declared_in.clone());
+            let who = h
+                .names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| h.declared_in.clone());
             named.push((c.clone(), format!("virtual host {who}")));
         }
     }
@@ -254,7 +340,11 @@ fn certificates(f: &Facts, a: &mut Application, now: i64) {
             named.push((cert.clone(), format!("connector {port}")));
         }
     }
-    named.extend(std::mem::take(&mut a.certificates).into_iter().map(|c| (c.path, c.named_by)));
+    named.extend(
+        std::mem::take(&mut a.certificates)
+            .into_iter()
+            .map(|c| (c.path, c.named_by)),
+    );
     let mut seen = Vec::new();
     for (path, by) in named {
         if seen.contains(&path) || !path.starts_with('/') || seen.len() >= 64 {
