@@ -294,7 +294,13 @@ fn processes<W: Write>(c: &mut Collector<W>, w: &mut Wanted) -> io::Result<()> {
             continue;
         }
         let dir = child(b"/proc", &name);
-        let Some(cmdline) = read_file(c, &child(&dir, b"cmdline"), 64 << 10) else {
+        // Only the processes the proc spec recorded: one started since is
+        // not in the bundle, and its files are not read for it.
+        let cmdline = child(&dir, b"cmdline");
+        if !c.recorded(&cmdline) {
+            continue;
+        }
+        let Some(cmdline) = read_file(c, &cmdline, 64 << 10) else {
             continue;
         };
         let args: Vec<&[u8]> = cmdline

@@ -99,6 +99,11 @@ impl<'r, W: Write> Collector<'r, W> {
         self.out.finish()
     }
 
+    /// Whether a path (as resolved) has been recorded by some spec.
+    pub fn recorded(&self, canonical: &[u8]) -> bool {
+        self.seen.contains(canonical)
+    }
+
     /// When the wall-clock budget runs out.
     pub fn deadline(&self) -> Instant {
         self.deadline
