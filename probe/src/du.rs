@@ -84,7 +84,7 @@ pub fn walk(
                 ));
                 break 'walk;
             }
-            if entries % 256 == 0 && (Instant::now() >= until || stop()) {
+            if entries.is_multiple_of(256) && (Instant::now() >= until || stop()) {
                 u.cut = Some(format!(
                     "stopped after {} s at {entries} entries: the sizes are of the part walked",
                     started.elapsed().as_secs()

@@ -74,19 +74,16 @@ impl Rule for CertificateExpiry {
             )
             .remediation("Renew them before the move (or at it), and check that the renewal (certbot, an internal CA) still reaches the new server")
         } else if read.is_empty() {
-            Finding::new(
-                self.id(),
-                Severity::Info,
+            Finding::new(self.id(), Severity::Info, {
+                let mut paths: Vec<&str> = unread.iter().map(|(_, c)| c.path.as_str()).collect();
+                paths.sort_unstable();
+                paths.dedup();
                 format!(
                     "{} certificate(s) named, none readable: {}",
-                    unread.len(),
-                    unread
-                        .iter()
-                        .map(|(_, c)| c.path.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
+                    paths.len(),
+                    paths.join(", ")
+                )
+            })
         } else {
             Finding::new(
                 self.id(),
@@ -132,15 +129,18 @@ impl Rule for CertificateNamesIp {
     fn check(&self, host: &Host) -> Finding {
         let all = certificates(host);
         let read: Vec<_> = all.iter().filter(|(_, c)| c.subject.is_some()).collect();
-        if read.is_empty() {
+        if all.is_empty() {
             return Finding::new(
                 self.id(),
                 Severity::Pass,
-                if all.is_empty() {
-                    "no configuration read names a TLS certificate"
-                } else {
-                    "no named certificate could be read"
-                },
+                "no configuration read names a TLS certificate",
+            );
+        }
+        if read.is_empty() {
+            return Finding::new(
+                self.id(),
+                Severity::Info,
+                "certificates are named, but none could be read: whether one names this host's address is not known",
             );
         }
         let own: Vec<String> = host

@@ -268,7 +268,12 @@ fn my_cnf(f: &Facts, a: &mut Application, pids: &[&Process]) {
             .find_map(|sec| all.get(&format!("{sec}.{key}")))
     };
     let from_process = pids.iter().find_map(|p| arg(p, "--datadir"));
-    if let Some(d) = from_process.or(server("datadir")) {
+    // The server's compiled-in default where nothing names another.
+    let default = marks::DATA_DIRS
+        .iter()
+        .find(|(k, _)| *k == "mysql")
+        .map(|(_, d)| *d);
+    if let Some(d) = from_process.or(server("datadir")).or(default) {
         add_dir(a, d);
     }
     let port = server("port").unwrap_or("3306");
