@@ -560,7 +560,19 @@ pub const SPECS: &[Spec] = &[
     // datasource passwords), then what they name (`Live::Apps`).
     Spec {
         id: "apps",
-        items: &[Files(APP_CONFIGS, Content), Live(Live::Apps)],
+        items: &[
+            Files(APP_CONFIGS, Content),
+            // The directories whose names the globs above match outside
+            // /etc (which the etc spec lists): the analyzer expands the
+            // same globs over the bundle.
+            Listing(&[
+                "/opt",
+                "/usr/share",
+                "/var/lib/pgsql",
+                "/var/lib/postgresql",
+            ]),
+            Live(Live::Apps),
+        ],
         file_cap: MIB,
         max_entries: 5000,
     },

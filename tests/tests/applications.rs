@@ -320,3 +320,56 @@ fn a_data_directory_past_the_bound_is_cut_and_said() {
     assert!(d["bytes"].is_null());
     assert!(d["bound"].as_str().unwrap().starts_with("not walked"));
 }
+
+/// Oracle's oratab, MongoDB, Elasticsearch, WildFly run by a JVM whose
+/// `release` is Debian's openjdk-17 (fixtures/apps/java-oracle-mongo):
+/// the same from the tree and through the probe, the JVM's release found
+/// through /proc/PID/exe, planted passwords never in the bundle.
+#[test]
+fn oracle_mongodb_elasticsearch_wildfly_and_the_jvm() {
+    let root = fixture("apps/java-oracle-mongo");
+    let dir = Scratch::new("apps-java");
+    let bundle = dir.join("java.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let raw = decompressed(&bundle);
+    for s in ["PlantedElasticSecret5", "PlantedJbossSecret6"] {
+        assert!(!contains(&raw, s.as_bytes()), "{s} reached the bundle");
+    }
+    let r = report_json(&bundle, "generic");
+    let apps = r["host"]["applications"].as_array().unwrap();
+    let sids: Vec<&str> = apps
+        .iter()
+        .filter(|a| a["kind"] == "oracle")
+        .map(|a| a["instance"].as_str().unwrap())
+        .collect();
+    assert_eq!(sids, ["ORCL", "TEST"]);
+    let mongo = app(&r, "mongodb");
+    assert_eq!(mongo["listeners"][0], "127.0.0.1:27017");
+    assert_eq!(mongo["data_directories"][0]["path"], "/var/lib/mongodb");
+    assert_eq!(mongo["data_directories"][0]["files"], 2);
+    let es = app(&r, "elasticsearch");
+    assert_eq!(es["listeners"][0], "10.0.0.7:9200");
+    assert_eq!(es["data_directories"][0]["bytes"], 2000);
+    let wildfly = app(&r, "wildfly");
+    assert_eq!(wildfly["evidence"][0], "process 4242 java");
+    let ports: Vec<u64> = wildfly["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ports, [8080, 8443]);
+    let java = app(&r, "java");
+    assert_eq!(java["instance"], "/usr/lib/jvm/java-17-openjdk-amd64");
+    assert_eq!(java["version"], "17.0.21.1");
+
+    let tree = report_json(&root, "generic");
+    for kind in ["oracle", "mongodb", "elasticsearch", "wildfly", "java"] {
+        let strip = |a: &Value| {
+            let mut a = a.clone();
+            a["data_directories"] = Value::Null;
+            a
+        };
+        assert_eq!(strip(app(&tree, kind)), strip(app(&r, kind)), "{kind}");
+    }
+}
