@@ -225,6 +225,11 @@ pub fn applications(f: &Facts, cx: &Context) -> Option<Vec<Application>> {
             }
         }
         configs::read(f, &mut app, &pids);
+        if app.evidence.is_empty() {
+            if let Some(first) = app.config_files.first() {
+                app.evidence.push(format!("configuration {first}"));
+            }
+        }
         apps.extend(configs::split(f, app));
     }
     apps.extend(configs::java(f, cx.processes.unwrap_or_default()));
