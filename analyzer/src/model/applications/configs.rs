@@ -344,7 +344,14 @@ fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
             &src::PG_VERSION.at(&[data.trim_start_matches('/')]),
         ) {
             a.evidence.push(format!("{data}/PG_VERSION {v}"));
-            let pkg = a.version.take().filter(|p| p.starts_with(&format!("{v}.")));
+            // The cluster's major version's package (postgresql-15), not
+            // the metapackage (postgresql 15+248).
+            let named = format!("package postgresql-{v} ");
+            let pkg = a
+                .evidence
+                .iter()
+                .find_map(|e| e.strip_prefix(&named))
+                .map(str::to_string);
             a.version = Some(pkg.unwrap_or(v));
         }
         let port = s.get("port").unwrap_or("5432");
