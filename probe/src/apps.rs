@@ -150,6 +150,14 @@ pub fn collect<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
         }
         c.capture(&child(&path, b"PG_VERSION"), Take::Content)?;
         let Some(canon) = follow(c.root, &path) else {
+            // A data directory on a network filesystem (or behind one) is
+            // said, never walked: a stale mount would hang the walk.
+            if matches!(c.root.resolve(&path), Err(rootfs::Error::NetworkFs)) {
+                c.fact(Fact::DirUsage(du::not_walked(
+                    &path,
+                    "on a network filesystem: not walked",
+                )))?;
+            }
             continue;
         };
         if walked.contains(&canon) {
@@ -197,6 +205,10 @@ fn read_file<W: Write>(c: &Collector<W>, path: &[u8], cap: u64) -> Option<Vec<u8
         return None;
     }
     let canon = follow(c.root, path)?;
+    // Only a regular file is opened (never a FIFO or a device).
+    if !c.root.lstat(&canon).ok()?.is_file() {
+        return None;
+    }
     let mut f = c.root.open_regular(&canon).ok()?;
     let size = f.metadata().ok()?.len();
     rootfs::read_capped(&mut f, cap, size).ok().map(|(b, _)| b)

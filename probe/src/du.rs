@@ -21,6 +21,22 @@ pub const MAX_TIME: Duration = Duration::from_secs(15);
 /// toward the bound: the walk stops there).
 const MAX_CHILDREN: usize = MAX_ENTRIES as usize;
 
+/// A directory that is named but not walked, and why.
+pub fn not_walked(named: &[u8], why: &str) -> DirUsage {
+    DirUsage {
+        path: named.into(),
+        bytes: 0,
+        allocated_bytes: 0,
+        files: 0,
+        dirs: 0,
+        others: 0,
+        mounts_skipped: 0,
+        unreadable: 0,
+        cut: Some(why.into()),
+        elapsed_ms: 0,
+    }
+}
+
 /// Walks `dir` (already resolved inside the root, a directory) until done,
 /// `MAX_ENTRIES` entries, `MAX_TIME` or `deadline`, whichever comes first.
 /// `stop` says whether the probe as a whole must stop (a signal).
@@ -33,36 +49,17 @@ pub fn walk(
 ) -> DirUsage {
     let started = Instant::now();
     let until = deadline.min(started + MAX_TIME);
-    let mut u = DirUsage {
-        path: named.into(),
-        bytes: 0,
-        allocated_bytes: 0,
-        files: 0,
-        dirs: 0,
-        others: 0,
-        mounts_skipped: 0,
-        unreadable: 0,
-        cut: None,
-        elapsed_ms: 0,
-    };
+    let mut u = not_walked(named, "");
+    u.cut = None;
     let dev = match root.lstat(dir) {
         Ok(m) if m.is_dir() => {
             u.dirs = 1;
             u.allocated_bytes = m.blocks() * 512;
             m.dev()
         }
-        Ok(_) => {
-            u.cut = Some("not a directory".into());
-            return u;
-        }
-        Err(Error::NetworkFs) => {
-            u.cut = Some("on a network filesystem: not walked".into());
-            return u;
-        }
-        Err(Error::Io(e)) => {
-            u.cut = Some(format!("not walked: {e}"));
-            return u;
-        }
+        Ok(_) => return not_walked(named, "not a directory"),
+        Err(Error::NetworkFs) => return not_walked(named, "on a network filesystem: not walked"),
+        Err(Error::Io(e)) => return not_walked(named, &format!("not walked: {e}")),
     };
     // Hard links counted once (by inode; only files with more than one link).
     let mut linked: HashSet<u64> = HashSet::new();
@@ -141,6 +138,17 @@ mod tests {
         let u = walk(&root, b"/data", b"/data", far, &|| false);
         assert_eq!((u.files, u.bytes, u.others, u.dirs), (2, 8195, 2, 3));
         assert_eq!(u.cut, None);
+        // A mount point below it on a network filesystem is counted, not
+        // entered (no system call reaches it), and so is one at the start.
+        let nfs = [t.as_os_str().as_encoded_bytes(), b"/data/base/1"].concat();
+        let guarded = Root::new(t.clone(), vec![nfs.clone()]);
+        let u = walk(&guarded, b"/data", b"/data", far, &|| false);
+        assert_eq!((u.files, u.mounts_skipped), (1, 1));
+        let u = walk(&guarded, b"/data/base/1", b"/data/base/1", far, &|| false);
+        assert_eq!(
+            u.cut.as_deref(),
+            Some("on a network filesystem: not walked")
+        );
         let gone = walk(&root, b"/nope", b"/nope", far, &|| false);
         assert!(gone.cut.unwrap().starts_with("not walked"));
         let _ = std::fs::remove_dir_all(&t);
