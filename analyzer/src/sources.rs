@@ -163,6 +163,25 @@ sources! {
     KUBELET_CONFIG: "containers", File, ["/var/lib/kubelet/config.yaml"], "containers" => "host.container_platform.kubernetes";
     KUBE_MANIFESTS: "containers", File, ["/etc/kubernetes/manifests/*"], "containers" => "host.container_platform.kubernetes.static_pods";
     KUBE_DIR: "containers", Listing, ["/etc/kubernetes", "/etc/kubernetes/pki"], "listing" => "host.container_platform.kubernetes.key_files";
+    // apps: server software and its data (issue 28)
+    POSTGRESQL_CONF: "apps", File, ["/etc/postgresql/*/*/postgresql.conf", "/var/lib/pgsql/data/postgresql.conf", "/var/lib/pgsql/*/data/postgresql.conf"], "app_conf" => "host.applications";
+    MY_CNF: "apps", File, ["/etc/my.cnf", "/etc/mysql/my.cnf"], "app_conf" => "host.applications";
+    MY_CNF_INCLUDES: "apps", File, ["/etc/my.cnf.d/*", "/etc/mysql/*.cnf", "/etc/mysql/conf.d/*", "/etc/mysql/mariadb.conf.d/*", "/etc/mysql/mysql.conf.d/*"], "app_conf" => "host.applications";
+    ORATAB: "apps", File, ["/etc/oratab", "/var/opt/oracle/oratab"], "app_conf" => "host.applications";
+    MONGOD_CONF: "apps", File, ["/etc/mongod.conf", "/etc/mongodb.conf"], "app_conf" => "host.applications";
+    REDIS_CONF: "apps", File, ["/etc/redis.conf", "/etc/redis/*.conf"], "app_conf" => "host.applications";
+    ELASTICSEARCH_YML: "apps", File, ["/etc/elasticsearch/elasticsearch.yml"], "app_conf" => "host.applications";
+    NGINX_CONF: "apps", File, ["/etc/nginx/nginx.conf"], "nginx_conf" => "host.applications[].virtual_hosts";
+    NGINX_INCLUDES: "apps", File, ["/etc/nginx/conf.d/*", "/etc/nginx/sites-enabled/*", "/etc/nginx/snippets/*", "/etc/nginx/modules-enabled/*"], "nginx_conf" => "host.applications[].virtual_hosts";
+    APACHE_CONF: "apps", File, ["/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf"], "apache_conf" => "host.applications[].virtual_hosts";
+    APACHE_INCLUDES: "apps", File, ["/etc/apache2/ports.conf", "/etc/apache2/sites-enabled/*", "/etc/apache2/conf-enabled/*", "/etc/apache2/mods-enabled/*.conf", "/etc/httpd/conf.d/*.conf", "/etc/httpd/conf.modules.d/*.conf"], "apache_conf" => "host.applications[].virtual_hosts";
+    TOMCAT_SERVER_XML: "apps", File, ["/etc/tomcat*/server.xml", "/opt/tomcat*/conf/server.xml", "/usr/share/tomcat*/conf/server.xml"], "server_xml" => "host.applications[].connectors";
+    WILDFLY_XML: "apps", File, ["/opt/wildfly*/standalone/configuration/standalone.xml", "/opt/jboss*/standalone/configuration/standalone.xml"], "server_xml" => "host.applications[].connectors";
+    PG_VERSION: "apps", LiveFile("Apps"), ["/{}/PG_VERSION"], "app_conf" => "host.applications[].version";
+    JAVA_RELEASE: "apps", LiveFile("Apps"), ["/{}/release"], "app_conf" => "host.applications[].version";
+    PROCESS_SERVER_XML: "apps", LiveFile("Apps"), ["/{}/conf/server.xml"], "server_xml" => "host.applications[].connectors";
+    APP_CERTIFICATE: "apps", LiveFile("Apps"), ["/{}"], "x509" => "host.applications[].certificates";
+    DATA_DIR_USAGE: "apps", Fact("Apps"), ["metadata-only walk of each data directory"], "lift_bundle::DirUsage" => "host.applications[].data_directories";
     // history
     SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
@@ -387,6 +406,22 @@ pub mod marks {
         &["/var/lib/containers/storage", "/run/containers/storage"];
     /// Docker's default data root, which daemon.json's `data-root` moves.
     pub const DOCKER_ROOT: &str = "/var/lib/docker";
+    /// Server software's default data directories (the probe sizes those
+    /// that exist): a walked directory under one belongs to that kind.
+    pub const DATA_DIRS: &[(&str, &str)] = &[
+        ("postgresql", "/var/lib/postgresql/"),
+        ("postgresql", "/var/lib/pgsql/"),
+        ("mysql", "/var/lib/mysql"),
+        ("mongodb", "/var/lib/mongo"),
+        ("redis", "/var/lib/redis"),
+        ("elasticsearch", "/var/lib/elasticsearch"),
+    ];
+    /// A JVM's executable below its JAVA_HOME, and a JRE inside a JDK.
+    pub const JAVA_BIN: &str = "/bin/java";
+    pub const JRE: &str = "/jre";
+    /// Apache's server roots, one per main file of `APACHE_CONF`: relative
+    /// paths in its configuration are relative to these.
+    pub const APACHE_ROOTS: &[&str] = &["/etc/apache2", "/etc/httpd"];
 }
 
 /// Where a source's read ended.

@@ -11,8 +11,10 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod apps;
 mod args;
 mod collect;
+mod du;
 mod elf;
 mod fs;
 mod live;
@@ -378,6 +380,7 @@ fn collect(
         Live::KernelModules => live::kernel_modules(c),
         Live::Processes => procs::collect(c),
         Live::AuthorizedKeys => live::authorized_keys(c),
+        Live::Apps => apps::collect(c),
     };
     for spec in SPECS {
         c.run(spec, &mut live)?;

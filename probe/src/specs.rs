@@ -53,6 +53,12 @@ pub enum Live {
     Processes,
     /// Presence, never content, of each user's ~/.ssh/authorized_keys.
     AuthorizedKeys,
+    /// What the applications' configurations and processes name (issue
+    /// 28): the certificates they serve (public ones only), the `release`
+    /// file of each JVM a process runs, Tomcat's and WildFly's
+    /// configuration under the base a process names, and each data
+    /// directory's size by a metadata-only walk (`apps.rs`).
+    Apps,
 }
 
 pub struct Spec {
@@ -598,6 +604,28 @@ pub const SPECS: &[Spec] = &[
         file_cap: 8 * MIB,
         max_entries: 20_000,
     },
+    // Server software and its data (issue 28): the configuration of
+    // databases, web and application servers at their packages' places
+    // (secret values scrubbed: `requirepass`, `password=`, connector and
+    // datasource passwords), then what they name (`Live::Apps`).
+    Spec {
+        id: "apps",
+        items: &[
+            Files(APP_CONFIGS, Content),
+            // The directories whose names the globs above match outside
+            // /etc (which the etc spec lists): the analyzer expands the
+            // same globs over the bundle.
+            Listing(&[
+                "/opt",
+                "/usr/share",
+                "/var/lib/pgsql",
+                "/var/lib/postgresql",
+            ]),
+            Live(Live::Apps),
+        ],
+        file_cap: MIB,
+        max_entries: 5000,
+    },
     // Last, so that it skips every file another spec already took whole.
     // How busy the host has been: sysstat's daily binary files (issue 27),
     // a month at most, within a budget of their own. They hold counters,
@@ -627,6 +655,62 @@ pub const SPECS: &[Spec] = &[
         file_cap: 64 * MIB,
         max_entries: 50_000,
     },
+];
+
+/// The applications' configuration at their packages' places. `apps.rs`
+/// reads these again for the paths they name (certificates, data
+/// directories), so a path is followed only when one of these names it.
+pub const APP_CONFIGS: &[&str] = &[
+    // PostgreSQL: Debian's per-cluster configuration, Red Hat's in the
+    // data directory; PG_VERSION says the cluster's major version.
+    "/etc/postgresql/*/*/postgresql.conf",
+    "/etc/postgresql/*/*/conf.d/*.conf",
+    "/etc/postgresql/*/*/start.conf",
+    "/var/lib/pgsql/data/postgresql.conf",
+    "/var/lib/pgsql/data/PG_VERSION",
+    "/var/lib/pgsql/*/data/postgresql.conf",
+    "/var/lib/pgsql/*/data/PG_VERSION",
+    "/var/lib/postgresql/*/main/PG_VERSION",
+    // MySQL and MariaDB: my.cnf and the directories it includes.
+    "/etc/my.cnf",
+    "/etc/my.cnf.d/*",
+    "/etc/mysql/my.cnf",
+    "/etc/mysql/*.cnf",
+    "/etc/mysql/conf.d/*",
+    "/etc/mysql/mariadb.conf.d/*",
+    "/etc/mysql/mysql.conf.d/*",
+    // Oracle Database: its homes and SIDs.
+    "/etc/oratab",
+    "/var/opt/oracle/oratab",
+    "/etc/mongod.conf",
+    "/etc/mongodb.conf",
+    "/etc/redis.conf",
+    "/etc/redis/*.conf",
+    "/etc/elasticsearch/elasticsearch.yml",
+    "/etc/elasticsearch/jvm.options",
+    // nginx and Apache httpd, with the directories their packages include.
+    "/etc/nginx/nginx.conf",
+    "/etc/nginx/conf.d/*",
+    "/etc/nginx/sites-enabled/*",
+    "/etc/nginx/snippets/*",
+    "/etc/nginx/modules-enabled/*",
+    "/etc/apache2/apache2.conf",
+    "/etc/apache2/ports.conf",
+    "/etc/apache2/sites-enabled/*",
+    "/etc/apache2/conf-enabled/*",
+    "/etc/apache2/mods-enabled/*.conf",
+    "/etc/httpd/conf/httpd.conf",
+    "/etc/httpd/conf.d/*.conf",
+    "/etc/httpd/conf.modules.d/*.conf",
+    // Tomcat (Debian's /etc/tomcatN, Red Hat's /etc/tomcat) and
+    // JBoss/WildFly where their packages and installers put them; a
+    // process's catalina.base or jboss.home.dir is followed by `apps.rs`.
+    "/etc/tomcat*/server.xml",
+    "/opt/tomcat*/conf/server.xml",
+    "/usr/share/tomcat*/conf/server.xml",
+    "/opt/wildfly*/standalone/configuration/standalone.xml",
+    "/opt/jboss*/standalone/configuration/standalone.xml",
+    "/etc/wildfly/wildfly.conf",
 ];
 
 /// Entries a single directory listing keeps.
@@ -703,6 +787,7 @@ mod tests {
             "sched",
             "deps",
             "containers",
+            "apps",
             "history",
             "etc",
         ];

@@ -20,7 +20,7 @@ use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.
-pub const JSONL: [&str; 8] = [
+pub const JSONL: [&str; 9] = [
     "findings",
     "packages",
     "listeners",
@@ -29,6 +29,7 @@ pub const JSONL: [&str; 8] = [
     "volumes",
     "jobs",
     "containers",
+    "applications",
 ];
 
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
@@ -80,7 +81,9 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     let jobs = host.jobs.as_deref().unwrap_or_default();
     write_rows(&part(parts, index, "jobs"), host_id, jobs)?;
     let containers = host.containers.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "containers"), host_id, containers)
+    write_rows(&part(parts, index, "containers"), host_id, containers)?;
+    let applications = host.applications.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "applications"), host_id, applications)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration

@@ -1,6 +1,7 @@
 //! The Host: every fact the parsers give, merged into one typed value that
 //! rules and reports read. `build` is the only entry point.
 
+pub mod applications;
 mod boot;
 mod collection;
 pub mod containers;
@@ -104,6 +105,9 @@ pub struct Host {
     pub containers: Option<Vec<containers::Container>>,
     /// The engines configured, Docker's data root, a Kubernetes node.
     pub container_platform: Option<containers::ContainerPlatform>,
+    /// Server software and its data: databases, web and application
+    /// servers, JVMs; None when nothing shows any.
+    pub applications: Option<Vec<applications::Application>>,
     /// Block devices as a tree, LVM volume groups and swaps; None when
     /// neither /sys/block nor /proc/partitions was captured.
     pub storage: Option<layout::StorageLayout>,
@@ -172,6 +176,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         jobs: None,
         containers: None,
         container_platform: None,
+        applications: None,
         storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
@@ -198,6 +203,17 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         host.processes.as_deref(),
         host.services.as_deref(),
         host.listeners.as_deref(),
+    );
+    host.applications = applications::applications(
+        &f,
+        &applications::Context {
+            packages: host.packages.as_ref(),
+            processes: host.processes.as_deref(),
+            listeners: host.listeners.as_deref(),
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        },
     );
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     // After sos's command outputs, which may have filled the mounts.

@@ -133,7 +133,9 @@ pub(crate) fn host_sample(path: &str) -> Vec<u8> {
     std::fs::read(format!("{root}{path}")).unwrap()
 }
 
+pub mod apache_conf;
 pub mod apk;
+pub mod app_conf;
 pub mod autofs;
 pub mod block_tables;
 pub mod boot_sector;
@@ -155,6 +157,7 @@ pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod netconf;
+pub mod nginx_conf;
 pub mod openrc;
 pub mod os_release;
 pub mod packages;
@@ -168,6 +171,7 @@ pub mod proc_version;
 pub mod release_files;
 pub mod rpmdb;
 pub mod sar_text;
+pub mod server_xml;
 pub mod sos;
 pub mod sudoers;
 pub mod sysstat;
@@ -176,6 +180,8 @@ pub mod sysv;
 pub mod upstart;
 pub mod version_cmp;
 pub mod virt;
+pub mod web_server;
+pub mod x509;
 
 #[cfg(test)]
 mod procfs_message_tests {

@@ -3,6 +3,7 @@
 //! beside it. Findings are data (a stable id, a severity, fields); the words
 //! a person reads come from `text::title` and the templates.
 
+mod applications;
 mod cloud;
 mod containers;
 mod dependencies;
@@ -263,6 +264,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &listeners::UnmanagedListeners,
     &dependencies::NetworkDependencies,
     &containers::Containers,
+    &applications::CertificateExpiry,
+    &applications::CertificateNamesIp,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,

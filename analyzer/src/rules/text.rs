@@ -105,6 +105,8 @@ pub fn title(id: &str) -> &'static str {
         "mgn.multipath" => "Multipath",
         "mgn.network" => "Outbound TCP 443 and 1500",
         "gen.unmanaged-listeners" => "Listening ports and their services",
+        "gen.certificate-expiry" => "TLS certificates' expiry",
+        "cloud.certificate-names-ip" => "TLS certificates naming the host's address",
         "gen.network-dependencies" => "Servers the configuration depends on",
         "gen.containers" => "Containers and Kubernetes",
         "cloud.static-ip" => "Static addresses",
