@@ -65,7 +65,8 @@ pub fn bundle_reader(
     Reader::new(input, limits)
         .map(|r| r.with_path(path))
         .map_err(|e| match e.kind {
-            ReadErrorKind::BadMagic(_) if encrypted => OpenError::new(
+            // Reader::new reads only the 12-byte head.
+            ReadErrorKind::BadMagic(_) | ReadErrorKind::Truncated if encrypted => OpenError::new(
                 path,
                 "decrypted, it is not a lift bundle: lift reads an age file whose content is a bundle (decrypt anything else with age -d)".into(),
             ),
