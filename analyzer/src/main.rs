@@ -273,7 +273,7 @@ enum Command {
     },
     /// Make an age identity for receiving encrypted bundles: write it to
     /// FILE (mode 0600, never over an existing file) and print its
-    /// recipient, the age1… that lift-probe --encrypt-to takes. Without -o
+    /// recipient, the age1... that lift-probe --encrypt-to takes. Without -o
     /// the identity goes to stdout and the recipient to stderr, as
     /// age-keygen does.
     Keygen {
@@ -329,7 +329,7 @@ enum BundleCommand {
         /// A word to replace wherever it occurs (repeatable).
         #[arg(long = "keyword")]
         keywords: Vec<String>,
-        /// Encrypt the copy for this age recipient (age1…; repeatable).
+        /// Encrypt the copy for this age recipient (age1...; repeatable).
         /// Without it the copy is plain, even of an encrypted bundle.
         #[arg(long = "encrypt-to", value_name = "RECIPIENT", value_parser = recipient)]
         encrypt_to: Vec<age::x25519::Recipient>,
@@ -592,9 +592,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Keygen { output: None } => {
-            let (text, public) = lift::encryption::identities::generate(
-                &lift_bundle::Timestamp::now().rfc3339(),
-            );
+            let (text, public) =
+                lift::encryption::identities::generate(&lift_bundle::Timestamp::now().rfc3339());
             let mut text = zeroize::Zeroizing::new(text);
             io::stdout().lock().write_all(text.as_bytes())?;
             text.clear();
@@ -714,7 +713,10 @@ fn pass_identities_to_workers() -> Result<()> {
         .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
         .collect();
     let joined = std::env::join_paths(&absolute).map_err(|_| {
-        Usage("an --identity path holding `:` cannot be passed to the batch's workers: rename it".into())
+        Usage(
+            "an --identity path holding `:` cannot be passed to the batch's workers: rename it"
+                .into(),
+        )
     })?;
     std::env::set_var(lift::encryption::identities::ENV, joined);
     Ok(())

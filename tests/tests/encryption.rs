@@ -136,7 +136,11 @@ fn the_probe_encrypts_for_age_and_lift_reads_it_as_the_plain_bundle() {
     let root = fixture("debian12-systemd");
     let sealed = s.join("host.lift.age");
     let o = probe(Some(&root), &sealed, &["--encrypt-to", &r]);
-    assert!(stderr(&o).contains("encrypted for 1 recipient"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("encrypted for 1 recipient"),
+        "{}",
+        stderr(&o)
+    );
     let bytes = std::fs::read(&sealed).unwrap();
     assert!(bytes.starts_with(b"age-encryption.org/v1\n-> X25519 "));
     // Nothing in plain text: not the magic, the host name, a file's
@@ -148,7 +152,11 @@ fn the_probe_encrypts_for_age_and_lift_reads_it_as_the_plain_bundle() {
         b"os-release",
         b"Debian GNU/Linux",
     ] {
-        assert!(!contains(&bytes, plain), "{}", String::from_utf8_lossy(plain));
+        assert!(
+            !contains(&bytes, plain),
+            "{}",
+            String::from_utf8_lossy(plain)
+        );
     }
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&sealed).unwrap().permissions().mode();
@@ -174,17 +182,36 @@ fn the_probe_encrypts_for_age_and_lift_reads_it_as_the_plain_bundle() {
     // verify, to-json.
     let id = ["--identity", p(&key)];
     let check = lift(&[&["check", p(&sealed)], &id[..]].concat());
-    assert!(matches!(check.status.code(), Some(0 | 1 | 3)), "{}", stderr(&check));
-    let diff = lift(&[&["diff", p(&plain), p(&sealed), "--format", "json"], &id[..]].concat());
+    assert!(
+        matches!(check.status.code(), Some(0 | 1 | 3)),
+        "{}",
+        stderr(&check)
+    );
+    let diff = lift(
+        &[
+            &["diff", p(&plain), p(&sealed), "--format", "json"],
+            &id[..],
+        ]
+        .concat(),
+    );
     ok(&diff);
-    assert!(ok(&lift(&[&["bundle", "ls", p(&sealed)], &id[..]].concat())).contains("/etc/os-release"));
+    assert!(
+        ok(&lift(&[&["bundle", "ls", p(&sealed)], &id[..]].concat())).contains("/etc/os-release")
+    );
     assert_eq!(
-        ok(&lift(&[&["bundle", "cat", p(&sealed), "/etc/os-release"], &id[..]].concat())),
+        ok(&lift(
+            &[&["bundle", "cat", p(&sealed), "/etc/os-release"], &id[..]].concat()
+        )),
         std::fs::read_to_string(root.join("etc/os-release")).unwrap()
     );
-    assert!(ok(&lift(&[&["bundle", "verify", p(&sealed)], &id[..]].concat())).contains("ok,"));
+    assert!(ok(&lift(
+        &[&["bundle", "verify", p(&sealed)], &id[..]].concat()
+    ))
+    .contains("ok,"));
     assert_eq!(
-        ok(&lift(&[&["bundle", "to-json", p(&sealed)], &id[..]].concat())),
+        ok(&lift(
+            &[&["bundle", "to-json", p(&sealed)], &id[..]].concat()
+        )),
         ok(&lift(&["bundle", "to-json", p(&opened)]))
     );
 }
@@ -223,7 +250,10 @@ fn what_age_encrypts_lift_reads_binary_armored_and_by_recipients_file() {
         // And age opens it with lift keygen's identity.
         let back = s.join(&format!("{name}.back"));
         age_decrypt(&key, &sealed, &back);
-        assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&plain).unwrap());
+        assert_eq!(
+            std::fs::read(&back).unwrap(),
+            std::fs::read(&plain).unwrap()
+        );
     }
     assert!(std::fs::read_to_string(s.join("a.lift.age"))
         .unwrap()
@@ -261,7 +291,10 @@ fn lift_keygen_writes_age_keygens_format_privately_and_never_twice() {
     let out = ok(&o);
     assert!(out.contains("AGE-SECRET-KEY-1"), "{out}");
     let public = stderr(&o);
-    let shown = public.trim().strip_prefix("Public key: ").expect("Public key:");
+    let shown = public
+        .trim()
+        .strip_prefix("Public key: ")
+        .expect("Public key:");
     assert!(out.contains(&format!("# public key: {shown}")), "{out}");
 }
 
@@ -304,7 +337,11 @@ fn no_identity_a_wrong_one_and_damage_are_clear_errors() {
     let key = s.join("k.key");
     let r = lift_keygen(&key);
     let sealed = s.join("x.lift.age");
-    probe(Some(&fixture("centos6-sysv")), &sealed, &["-q", "--encrypt-to", &r]);
+    probe(
+        Some(&fixture("centos6-sysv")),
+        &sealed,
+        &["-q", "--encrypt-to", &r],
+    );
     let id = ["--identity", p(&key)];
 
     // No identity: every reader says the file is encrypted and how to
@@ -342,7 +379,12 @@ fn no_identity_a_wrong_one_and_damage_are_clear_errors() {
     refused(&o, &junk, "line 2: not an age X25519 identity");
     assert!(!stderr(&o).contains("NOPE"), "echoes the key line");
     refused(
-        &lift(&["report", p(&sealed), "--identity", p(&s.join("missing.key"))]),
+        &lift(&[
+            "report",
+            p(&sealed),
+            "--identity",
+            p(&s.join("missing.key")),
+        ]),
         &s.join("missing.key"),
         "No such file",
     );
@@ -360,7 +402,11 @@ fn no_identity_a_wrong_one_and_damage_are_clear_errors() {
     );
     let head = s.join("head.lift.age");
     std::fs::write(&head, &bytes[..60]).unwrap();
-    refused(&lift(&[&["report", p(&head)], &id[..]].concat()), &head, "age header");
+    refused(
+        &lift(&[&["report", p(&head)], &id[..]].concat()),
+        &head,
+        "age header",
+    );
     let mut altered = bytes.clone();
     let at = bytes.len() - 100;
     altered[at] ^= 0x20;
@@ -373,13 +419,22 @@ fn no_identity_a_wrong_one_and_damage_are_clear_errors() {
     );
     let o = lift(&[&["bundle", "verify", p(&bad)], &id[..]].concat());
     assert_eq!(o.status.code(), Some(2));
-    assert!(ok_or_out(&o).contains("fails authentication"), "{}", ok_or_out(&o));
+    assert!(
+        ok_or_out(&o).contains("fails authentication"),
+        "{}",
+        ok_or_out(&o)
+    );
 
     // An age file whose content is not a bundle.
     let text = s.join("text.age");
     let plain = s.join("text.txt");
     std::fs::write(&plain, "hello\n").unwrap();
-    ok(&run(Command::new("age").arg("-r").arg(&r).arg("-o").arg(&text).arg(&plain)));
+    ok(&run(Command::new("age")
+        .arg("-r")
+        .arg(&r)
+        .arg("-o")
+        .arg(&text)
+        .arg(&plain)));
     refused(
         &lift(&[&["report", p(&text)], &id[..]].concat()),
         &text,
@@ -402,7 +457,11 @@ fn lift_identity_names_the_files_and_the_flag_replaces_it() {
     lift_keygen(&k1);
     let r2 = lift_keygen(&k2);
     let sealed = s.join("x.lift.age");
-    probe(Some(&fixture("centos6-sysv")), &sealed, &["-q", "--encrypt-to", &r2]);
+    probe(
+        Some(&fixture("centos6-sysv")),
+        &sealed,
+        &["-q", "--encrypt-to", &r2],
+    );
     let with_env = |value: &str, extra: &[&str]| {
         Command::new(bin("lift"))
             .args([&["check", p(&sealed)], extra].concat())
@@ -410,11 +469,21 @@ fn lift_identity_names_the_files_and_the_flag_replaces_it() {
             .output()
             .unwrap()
     };
-    assert!(matches!(with_env(p(&k2), &[]).status.code(), Some(0 | 1 | 3)));
+    assert!(matches!(
+        with_env(p(&k2), &[]).status.code(),
+        Some(0 | 1 | 3)
+    ));
     // Several files, separated by `:`.
     let both = format!("{}:{}", p(&k1), p(&k2));
-    assert!(matches!(with_env(&both, &[]).status.code(), Some(0 | 1 | 3)));
-    refused(&with_env(p(&k1), &[]), &sealed, "encrypted for other recipients");
+    assert!(matches!(
+        with_env(&both, &[]).status.code(),
+        Some(0 | 1 | 3)
+    ));
+    refused(
+        &with_env(p(&k1), &[]),
+        &sealed,
+        "encrypted for other recipients",
+    );
     // --identity replaces LIFT_IDENTITY.
     let o = with_env(p(&k2), &["--identity", p(&k1)]);
     refused(&o, &sealed, "encrypted for other recipients");
@@ -483,14 +552,30 @@ fn redacting_an_encrypted_bundle_leaves_no_decrypted_name_on_disk() {
     let key = s.join("k.key");
     let r = lift_keygen(&key);
     let sealed = s.join("x.lift.age");
-    probe(Some(&fixture("debian12-systemd")), &sealed, &["-q", "--encrypt-to", &r]);
+    probe(
+        Some(&fixture("debian12-systemd")),
+        &sealed,
+        &["-q", "--encrypt-to", &r],
+    );
     let (copy, map) = (s.join("copy.lift"), s.join("copy.map.json"));
     let o = lift(&[
-        "bundle", "redact", p(&sealed), "-o", p(&copy), "--map", p(&map), "--identity", p(&key),
+        "bundle",
+        "redact",
+        p(&sealed),
+        "-o",
+        p(&copy),
+        "--map",
+        p(&map),
+        "--identity",
+        p(&key),
     ]);
     ok(&o);
     assert!(stderr(&o).contains("not encrypted"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("encrypted to your identity"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("encrypted to your identity"),
+        "{}",
+        stderr(&o)
+    );
     // The copy reads without an identity; the map does not hold a name in
     // plain text, and age opens it with the identity.
     ok(&lift(&["bundle", "verify", p(&copy)]));
@@ -500,23 +585,45 @@ fn redacting_an_encrypted_bundle_leaves_no_decrypted_name_on_disk() {
     let opened = s.join("map.json");
     age_decrypt(&key, &map, &opened);
     let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&opened).unwrap()).unwrap();
-    assert!(m["hosts"].as_object().unwrap().contains_key("deb12-web"), "{m}");
+    assert!(
+        m["hosts"].as_object().unwrap().contains_key("deb12-web"),
+        "{m}"
+    );
     // The map is read back (decrypted) for the next bundle of the fleet,
     // and the copy can be encrypted for someone else.
     let (k2, copy2) = (s.join("vendor.key"), s.join("copy2.lift.age"));
     let r2 = lift_keygen(&k2);
     let o = lift(&[
-        "bundle", "redact", p(&sealed), "-o", p(&copy2), "--map", p(&map), "--identity", p(&key),
-        "--encrypt-to", &r2,
+        "bundle",
+        "redact",
+        p(&sealed),
+        "-o",
+        p(&copy2),
+        "--map",
+        p(&map),
+        "--identity",
+        p(&key),
+        "--encrypt-to",
+        &r2,
     ]);
     ok(&o);
-    assert!(std::fs::read(&copy2).unwrap().starts_with(b"age-encryption.org/v1\n"));
+    assert!(std::fs::read(&copy2)
+        .unwrap()
+        .starts_with(b"age-encryption.org/v1\n"));
     assert_same(
         &report(&copy2, &["--identity", p(&k2)])["host"],
         &report(&copy, &[])["host"],
         "encrypted copy; plain copy",
     );
-    let o = lift(&["bundle", "redact", p(&sealed), "-o", p(&copy), "--encrypt-to", "age1nope"]);
+    let o = lift(&[
+        "bundle",
+        "redact",
+        p(&sealed),
+        "-o",
+        p(&copy),
+        "--encrypt-to",
+        "age1nope",
+    ]);
     assert_eq!(o.status.code(), Some(64), "{}", stderr(&o));
 }
 
@@ -533,7 +640,12 @@ fn the_readers_limits_hold_inside_an_encrypted_bundle() {
     let plain = s.join("notes.lift");
     lift_tests::hostile::note_flood(&plain, 1_000_000);
     let sealed = s.join("notes.lift.age");
-    ok(&run(Command::new("age").arg("-r").arg(&r).arg("-o").arg(&sealed).arg(&plain)));
+    ok(&run(Command::new("age")
+        .arg("-r")
+        .arg(&r)
+        .arg("-o")
+        .arg(&sealed)
+        .arg(&plain)));
     let o = lift(&["report", p(&sealed), "--identity", p(&key)]);
     refused(&o, &sealed, "more than 200000 note records");
 }
@@ -549,7 +661,11 @@ fn the_probe_refuses_a_bad_recipient_and_says_when_a_write_fails() {
         .args(["--root", p(&fixture("centos6-sysv")), "-o", p(&out)])
         .args(["--encrypt-to", "age1notarecipient"]));
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("not an age X25519 recipient"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("not an age X25519 recipient"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!out.exists());
     let key = s.join("k.key");
     let r = lift_keygen(&key);

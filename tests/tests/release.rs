@@ -102,7 +102,10 @@ fn complete_bundle_on_a_2_6_32_kernel() {
         .is_some_and(|m| !m.is_empty()));
     // --encrypt-to with no getrandom(2): age's random numbers come from
     // /dev/urandom, and age opens the bundle.
-    if !require(on_path("age"), "needs Debian's age (scripts/setup-test-deps.sh)") {
+    if !require(
+        on_path("age"),
+        "needs Debian's age (scripts/setup-test-deps.sh)",
+    ) {
         return;
     }
     let key = s.join("k.key");
@@ -129,7 +132,11 @@ fn complete_bundle_on_a_2_6_32_kernel() {
         .arg("-o")
         .arg(&opened)
         .arg(&sealed));
-    assert!(o.status.success(), "age -d: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "age -d: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(matches!(records(&opened).last(), Some(Record::Footer(_))));
 }
 

@@ -40,7 +40,11 @@ pub fn files() -> Vec<PathBuf> {
     match FILES.get() {
         Some(f) => f.clone(),
         None => std::env::var_os(ENV)
-            .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
     }
 }
@@ -99,8 +103,8 @@ impl Keyring {
 /// its content.
 fn read_file(path: &Path) -> Result<Vec<Identity>, String> {
     let name = path.display();
-    let file = lift_bundle::input::open_regular(path)
-        .map_err(|e| format!("identity file {name}: {e}"))?;
+    let file =
+        lift_bundle::input::open_regular(path).map_err(|e| format!("identity file {name}: {e}"))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
@@ -181,7 +185,9 @@ pub fn keygen(path: &Path) -> std::io::Result<Recipient> {
         .open(path)
         .map_err(named)?;
     let (mut text, public) = generate(&lift_bundle::Timestamp::now().rfc3339());
-    let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+    let written = file
+        .write_all(text.as_bytes())
+        .and_then(|()| file.sync_all());
     text.zeroize();
     if let Err(e) = written {
         // No half identity under the name.

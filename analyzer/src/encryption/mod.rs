@@ -40,7 +40,10 @@ pub const MAX_HEADER: usize = 64 << 10;
 pub fn is_encrypted(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let armored = {
-        let t = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        let t = head
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(0);
         head[t..].starts_with(ARMOR_MAGIC)
     };
     head.starts_with(AGE_MAGIC) || armored
@@ -215,7 +218,9 @@ impl<W: Write> Write for Sealed<W> {
 /// An `age1…` recipient from the command line.
 pub fn recipient(text: &str) -> Result<age::x25519::Recipient, String> {
     text.trim().parse().map_err(|e| {
-        format!("{text:?} is not an age X25519 recipient (age1…, from lift keygen or age-keygen): {e}")
+        format!(
+            "{text:?} is not an age X25519 recipient (age1…, from lift keygen or age-keygen): {e}"
+        )
     })
 }
 

@@ -58,10 +58,14 @@ fn any_of_the_identities_opens_a_file_for_several_recipients() {
     let both = keyring(&dir, "two", &[&other, &a]);
     assert_eq!(both.len(), 2);
     assert_eq!(opened(&sealed, &both).unwrap(), plain);
-    let e = opened(&sealed, &keyring(&dir, "other", &[&other])).err().unwrap();
+    let e = opened(&sealed, &keyring(&dir, "other", &[&other]))
+        .err()
+        .unwrap();
     assert!(e.contains("encrypted for other recipients"), "{e}");
     assert!(e.contains("the identity in"), "{e}");
-    let e = opened(&sealed, &Keyring::load(&[]).ok().unwrap()).err().unwrap();
+    let e = opened(&sealed, &Keyring::load(&[]).ok().unwrap())
+        .err()
+        .unwrap();
     assert!(e.contains("--identity FILE or LIFT_IDENTITY"), "{e}");
 }
 
@@ -79,7 +83,10 @@ fn damage_is_said_as_such() {
     assert!(e.contains("fails authentication"), "{e}");
     // Cut inside a chunk, and at a header line.
     let e = opened(&sealed[..sealed.len() / 2], &keys).unwrap_err();
-    assert!(e.contains("fails authentication") || e.contains("truncated"), "{e}");
+    assert!(
+        e.contains("fails authentication") || e.contains("truncated"),
+        "{e}"
+    );
     let e = opened(&sealed[..40], &keys).unwrap_err();
     assert!(e.contains("age header"), "{e}");
 }
@@ -123,7 +130,7 @@ fn keygen_writes_a_private_file_and_never_replaces_one() {
     let public = identities::keygen(&path).unwrap();
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
-    let keys = Keyring::load(&[path.clone()]).ok().unwrap();
+    let keys = Keyring::load(std::slice::from_ref(&path)).ok().unwrap();
     assert_eq!(keys.recipients(), [public]);
     let before = std::fs::read(&path).unwrap();
     let e = identities::keygen(&path).unwrap_err().to_string();
