@@ -594,9 +594,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Keygen { output: None } => {
             let (text, public) =
                 lift::encryption::identities::generate(&lift_bundle::Timestamp::now().rfc3339());
-            let mut text = zeroize::Zeroizing::new(text);
+            let text = zeroize::Zeroizing::new(text);
             io::stdout().lock().write_all(text.as_bytes())?;
-            text.clear();
             eprintln!("Public key: {public}");
         }
         Command::Completions { shell } => {
