@@ -95,7 +95,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, bool), OpenError> {
 
 /// The plaintext of the age file `file`, as a stream.
 fn decrypt(
-    file: io::BufReader<File>,
+    mut file: io::BufReader<File>,
     keys: &identities::Keyring,
 ) -> Result<Box<dyn Read + Send>, String> {
     if keys.is_empty() {
@@ -104,9 +104,19 @@ fn decrypt(
             identities::HOW_TO_GET_ONE
         ));
     }
-    let mut armor = age::armor::ArmoredReader::new(file);
-    let header = read_header(&mut armor)?;
-    let input = io::Cursor::new(header).chain(armor);
+    let head = file
+        .fill_buf()
+        .map_err(|e| format!("its age header cannot be read: {e}"))?;
+    let armored = !head.starts_with(AGE_MAGIC);
+    let mut input: Box<dyn BufRead + Send> = match armored {
+        true => Box::new(age::armor::ArmoredReader::new(ShortLines {
+            inner: file,
+            run: 0,
+        })),
+        false => Box::new(file),
+    };
+    let header = read_header(&mut input)?;
+    let input = io::Cursor::new(header).chain(input);
     let decryptor = age::Decryptor::new_buffered(input).map_err(|e| {
         format!("its age header is damaged, cut short or of an unknown version ({e})")
     })?;
@@ -153,6 +163,36 @@ fn read_header(input: &mut impl BufRead) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The longest line of an armored file lift reads: age writes 64 columns.
+const MAX_ARMOR_LINE: usize = 1024;
+
+/// An armored file's bytes, refused at a line past [`MAX_ARMOR_LINE`]:
+/// age's armor reader gathers a line whole before it decodes it, so one
+/// endless line would take as much memory as the file.
+struct ShortLines<R> {
+    inner: R,
+    /// Bytes since the last newline.
+    run: usize,
+}
+
+impl<R: Read> Read for ShortLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            self.run = if b == b'\n' { 0 } else { self.run + 1 };
+            if self.run > MAX_ARMOR_LINE {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    LayerError(format!(
+                        "an armored line longer than {MAX_ARMOR_LINE} bytes: not a file age wrote"
+                    )),
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
+
 /// The decrypted stream, whose failures (a chunk that fails
 /// authentication: the file was cut inside a chunk or altered) say what
 /// happened instead of passing for corrupt compressed data.
@@ -161,6 +201,7 @@ struct Authenticated<R>(R);
 impl<R: Read> Read for Authenticated<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.0.read(buf).map_err(|e| match e.kind() {
+            _ if e.get_ref().is_some_and(|i| i.is::<LayerError>()) => e,
             io::ErrorKind::InvalidData => io::Error::new(
                 io::ErrorKind::InvalidData,
                 LayerError(format!(

@@ -137,3 +137,14 @@ fn keygen_writes_a_private_file_and_never_replaces_one() {
     assert!(e.contains("never replaces an identity"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
 }
+
+#[test]
+fn an_endless_armored_line_is_refused_early() {
+    let dir = TempRoot::new();
+    let k = age::x25519::Identity::generate();
+    let keys = keyring(&dir, "k", &[&k]);
+    let mut hostile = b"-----BEGIN AGE ENCRYPTED FILE-----\n".to_vec();
+    hostile.extend(std::iter::repeat_n(b'A', 64 << 20));
+    let e = opened(&hostile, &keys).err().unwrap();
+    assert!(e.contains("armored line longer than 1024 bytes"), "{e}");
+}
