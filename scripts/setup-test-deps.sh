@@ -14,8 +14,7 @@
 # rpm databases made and dumped in analyzer/src/parse/rpmdb tests), and GNU
 # time (the probe's peak RSS in tests/tests/probe_memory.rs), and sysstat
 # (sadc and sadf, held against lift's history reader in
-# tests/tests/utilization.rs), and age (age and age-keygen: encrypted
-# bundles both ways in tests/tests/encryption.rs). Under CI=true a
+# tests/tests/utilization.rs). Under CI=true a
 # test whose tool is missing fails.
 set -eu
 SUDO=""
@@ -36,6 +35,7 @@ command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -x /usr/lib/sysstat/sadc ] || missing="$missing sysstat"
+# age and age-keygen: encrypted bundles both ways (tests/tests/encryption.rs).
 command -v age-keygen >/dev/null 2>&1 || missing="$missing age"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
