@@ -37,6 +37,8 @@ command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -x /usr/lib/sysstat/sadc ] || missing="$missing sysstat"
+# age and age-keygen: encrypted bundles both ways (tests/tests/encryption.rs).
+command -v age-keygen >/dev/null 2>&1 || missing="$missing age"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     # shellcheck disable=SC2086

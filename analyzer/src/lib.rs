@@ -12,6 +12,7 @@
 
 pub mod budget;
 pub mod diff;
+pub mod encryption;
 pub mod fleet;
 pub mod memory;
 pub mod model;

@@ -263,6 +263,7 @@ pub enum BundleError {
 /// tarballs), told apart later by their magic bytes.
 const INPUT_SUFFIXES: &[&str] = &[
     ".lift",
+    ".lift.age",
     ".lift.json",
     ".tar",
     ".tar.gz",
