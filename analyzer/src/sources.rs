@@ -422,6 +422,16 @@ impl std::fmt::Display for Missing {
     }
 }
 
+/// The files that name the distribution, for a check that needs it.
+pub static OS_SOURCES: [&Source; 6] = [
+    &OS_RELEASE,
+    &USR_OS_RELEASE,
+    &REDHAT_RELEASE,
+    &SUSE_RELEASE,
+    &DEBIAN_VERSION,
+    &LSB_RELEASE,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

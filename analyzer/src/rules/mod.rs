@@ -10,6 +10,7 @@ mod generic;
 mod listeners;
 mod mgn;
 mod packages;
+mod support;
 mod text;
 
 use serde::Serialize;
@@ -18,6 +19,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
+pub use support::support as os_support;
 pub use text::{count, title};
 
 use gate::{basis, gate};
@@ -243,6 +245,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &generic::IncompleteBundle,
     &generic::NotRoot,
     &packages::PackageInventory,
+    &support::OsSupport,
     &mgn::OsSupported,
     &mgn::RootFreeSpace,
     &mgn::TmpFreeSpace,
