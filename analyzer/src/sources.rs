@@ -281,9 +281,18 @@ sources! {
     SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], "sos::free" => "host.memory";
     SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], "sos::firmware" => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], "sos::ps" => "host.processes";
+    SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], "security::apparmor_status" => "host.security.apparmor";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+    // security: SELinux, AppArmor, NFS exports
+    SELINUX_CONFIG: "security", File, ["/etc/selinux/config"], "security::selinux_config" => "host.security.selinux";
+    SELINUX_ENFORCE: "security", File, ["/sys/fs/selinux/enforce"], "security::enforce" => "host.security.selinux";
+    AUTORELABEL: "security", Presence, ["/.autorelabel"], "presence" => "host.security.selinux";
+    APPARMOR_ENABLED: "security", File, ["/sys/module/apparmor/parameters/enabled"], "line" => "host.security.apparmor";
+    APPARMOR_PROFILES: "security", File, ["/sys/kernel/security/apparmor/profiles"], "security::apparmor_profiles" => "host.security.apparmor";
+    APPARMOR_D: "security", Listing, ["/etc/apparmor.d"], "listing" => "host.security.apparmor";
+    EXPORTS: "security", File, ["/etc/exports", "/etc/exports.d/*.exports"], "exports" => "host.security.exports, host.dependencies";
     // deps: what the host declares it needs from its network
     NTP_CONF: "deps", File, ["/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/*"], "deps::ntp" => "host.dependencies";
     CHRONY_CONF: "deps", File, ["/etc/chrony.conf", "/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*", "/etc/chrony/sources.d/*", "/etc/chrony.d/*"], "deps::ntp" => "host.dependencies";

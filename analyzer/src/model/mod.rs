@@ -21,6 +21,7 @@ pub mod processes;
 pub mod services;
 pub mod since_boot;
 pub mod sockets;
+pub mod security;
 mod sos;
 pub mod storage;
 mod sudo;
@@ -98,6 +99,8 @@ pub struct Host {
     /// What runs on a schedule: cron, anacron, run-parts, systemd timers,
     /// the at queue; None when no scheduling source was collected.
     pub jobs: Option<Vec<jobs::Job>>,
+    /// SELinux, AppArmor and the NFS exports (issue 28 item 4).
+    pub security: security::Security,
     /// Block devices as a tree, LVM volume groups and swaps; None when
     /// neither /sys/block nor /proc/partitions was captured.
     pub storage: Option<layout::StorageLayout>,
@@ -164,6 +167,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
         jobs: None,
+        security: security::Security::default(),
         storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
@@ -184,6 +188,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
             }));
     }
     host.jobs = jobs::jobs(&f, host.services.as_deref());
+    host.security = security::security(&f);
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     // After sos's command outputs, which may have filled the mounts.
     host.storage = layout::layout(&f, host.mounts.as_deref());
