@@ -174,3 +174,89 @@ fn shares(f: &Facts) -> Option<Vec<Share>> {
     }
     read.then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{DirSnapshot, Snapshot};
+    use crate::testing::{fixture, TempRoot};
+
+    fn of_tree(dir: &std::path::Path) -> Security {
+        crate::model::build(&DirSnapshot::new(dir) as &dyn Snapshot).security
+    }
+
+    #[test]
+    fn debian_selinux_enforcing_next_boot_with_a_relabel() {
+        let s = of_tree(&fixture("host-samples/selinux-debian"));
+        let se = s.selinux.unwrap();
+        assert_eq!(se.configured.as_deref(), Some("enforcing"));
+        assert_eq!(se.policy.as_deref(), Some("default"));
+        assert_eq!(se.running.as_deref(), Some("permissive"));
+        assert_eq!(se.declared_in.as_deref(), Some("/etc/selinux/config:6"));
+        assert!(se.relabel_pending);
+        assert!(s.apparmor.is_none() && s.exports.is_none());
+    }
+
+    #[test]
+    fn exports_of_debians_example() {
+        let s = of_tree(&fixture("host-samples/nfs-server"));
+        let e = s.exports.unwrap();
+        assert_eq!(e.len(), 4);
+        assert_eq!(e[3].path, "/srv/backup");
+        assert_eq!(e[3].declared_in, "/etc/exports:11");
+    }
+
+    /// securityfs is root's: a normal user's bundle records the profiles
+    /// unreadable, and the report says so instead of "none loaded".
+    #[test]
+    fn apparmor_profiles_need_root() {
+        use lift_bundle::{Content, Record};
+        let r = TempRoot::new();
+        r.write(
+            "sys/kernel/security/apparmor/profiles",
+            b"/usr/sbin/tcpdump (enforce)\nnvidia_modprobe//kmod (complain)\n",
+        );
+        r.write("sys/module/apparmor/parameters/enabled", b"Y\n");
+        r.write("etc/apparmor.d/usr.sbin.tcpdump", b"profile tcpdump {}\n");
+        let as_root = crate::testing::bundle(r.path(), vec![], true);
+        let a = crate::model::build(&as_root as &dyn Snapshot)
+            .security
+            .apparmor
+            .unwrap();
+        assert_eq!(a.enabled, Some(true));
+        assert_eq!(a.loaded.as_ref().map(Vec::len), Some(2));
+        assert_eq!(a.on_disk, ["usr.sbin.tcpdump"]);
+        let denied = |records: &mut Vec<Record>| {
+            for rec in records.iter_mut() {
+                if let Record::Entry(e) = rec {
+                    if e.path.0 == b"/sys/kernel/security/apparmor/profiles" {
+                        e.content = Content::Error {
+                            errno: 13,
+                            message: "Permission denied".into(),
+                        };
+                    }
+                }
+            }
+        };
+        let user = crate::testing::bundle_edited(r.path(), vec![], false, denied);
+        let a = crate::model::build(&user as &dyn Snapshot)
+            .security
+            .apparmor
+            .unwrap();
+        assert!(a.loaded.is_none());
+        let why = a.loaded_unknown.unwrap();
+        assert!(why.contains("/sys/kernel/security/apparmor/profiles"), "{why}");
+        assert!(why.contains("Permission denied") || why.contains("unreadable"), "{why}");
+    }
+
+    /// hotsos's Kubernetes node: the sosreport has no securityfs copy, its
+    /// apparmor_status output gives the loaded profiles.
+    #[test]
+    fn a_sosreports_apparmor_status() {
+        let a = of_tree(&fixture("sos-hotsos-kubernetes")).apparmor.unwrap();
+        assert_eq!(a.loaded.as_ref().map(Vec::len), Some(53));
+        assert_eq!(a.loaded_from.as_deref(), Some("sos_commands/apparmor/apparmor_status"));
+        assert_eq!(a.disabled, ["usr.sbin.rsyslogd"]);
+        assert!(a.on_disk.contains(&"usr.sbin.tcpdump".to_string()));
+    }
+}

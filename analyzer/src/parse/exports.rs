@@ -191,7 +191,8 @@ mod tests {
                     relative host(rw)\n";
         let p = parse(text.as_bytes());
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
-        assert_eq!(p.errors[0].line, Some(5));
+        // The continued line counts twice.
+        assert_eq!(p.errors[0].line, Some(6));
         let e = &p.value;
         assert_eq!(e.len(), 4);
         assert_eq!(e[0].clients[1].who, "hostname2");

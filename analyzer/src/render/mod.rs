@@ -88,6 +88,16 @@ fn templates() -> Environment<'static> {
         include_str!("../../templates/provision.html.j2"),
     )
     .expect("valid template");
+    env.add_template(
+        "security.md.j2",
+        include_str!("../../templates/security.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "security.html.j2",
+        include_str!("../../templates/security.html.j2"),
+    )
+    .expect("valid template");
     env.add_template("diff.md.j2", include_str!("../../templates/diff.md.j2"))
         .expect("valid template");
     env.add_template("diff.html.j2", include_str!("../../templates/diff.html.j2"))
