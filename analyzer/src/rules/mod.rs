@@ -10,6 +10,7 @@ mod generic;
 mod listeners;
 mod mgn;
 mod packages;
+mod security;
 mod support;
 mod text;
 
@@ -246,6 +247,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &generic::NotRoot,
     &packages::PackageInventory,
     &support::OsSupport,
+    &security::SelinuxRelabel,
     &mgn::OsSupported,
     &mgn::RootFreeSpace,
     &mgn::TmpFreeSpace,

@@ -87,6 +87,7 @@ pub fn title(id: &str) -> &'static str {
         "gen.not-root" => "Probe privileges",
         "gen.packages" => "Package databases",
         "gen.os-support" => "Vendor support dates of the distribution",
+        "gen.selinux-relabel" => "SELinux labels after the move",
         "cloud.bootloader" => "Boot loader the migration can rewrite",
         "cloud.architecture" => "Architecture the cloud's virtual machines run",
         "mgn.os-supported" => "Distribution and version",
