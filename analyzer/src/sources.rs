@@ -271,8 +271,8 @@ sources! {
     SOS_DF: "sos", Command, ["/sos_commands/filesys/df_-al_-x_autofs", "/sos_commands/filesys/df_-al", "/df"], "sos::df" => "host.mounts[].avail_bytes";
     SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], "sos::unit_files" => "host.services";
     SOS_CHKCONFIG: "sos", Command, ["/sos_commands/startup/chkconfig_--list", "/sos_commands/services/chkconfig_--list"], "sos::chkconfig" => "host.services";
-    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners";
-    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners";
+    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners, host.connections";
+    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners, host.connections";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], "sos::lsblk" => "host.multipath.maps";
     SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], "sos::mount_l" => "host.mounts, host.boot.firmware";
     SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], "sos::firmware" => "host.boot.firmware";
