@@ -184,10 +184,7 @@ pub fn lookup(id: &str, version: &str, pretty_name: Option<&str>) -> Option<&'st
                     .is_some_and(|rest| rest.starts_with('.'))
                 || (id == "sles" && r.version == format!("{version}.0")))
     };
-    table()
-        .iter()
-        .filter(fits)
-        .max_by_key(|r| r.version.len())
+    table().iter().filter(fits).max_by_key(|r| r.version.len())
 }
 
 /// Where a release stands on a day.
@@ -279,8 +276,14 @@ mod tests {
         assert_eq!(Date::from_days(d.days()), d);
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         // 2026-01-01T00:00:00Z, the snapshots' probe start.
-        assert_eq!(Date::from_days(1_767_225_600 / 86_400).to_string(), "2026-01-01");
-        assert_eq!(Date::parse("2024-02-29").unwrap().days() + 1, Date::parse("2024-03-01").unwrap().days());
+        assert_eq!(
+            Date::from_days(1_767_225_600 / 86_400).to_string(),
+            "2026-01-01"
+        );
+        assert_eq!(
+            Date::parse("2024-02-29").unwrap().days() + 1,
+            Date::parse("2024-03-01").unwrap().days()
+        );
         assert!(Date::parse("2023-02-29").is_none());
         assert!(Date::parse("2023-13-01").is_none());
         assert!(Date::parse("23-01-01").is_none());
@@ -293,13 +296,25 @@ mod tests {
         assert_eq!(v("rhel", "94", None), None);
         assert_eq!(v("alpine", "3.20.3", None), Some("Alpine Linux 3.20"));
         assert_eq!(v("alpine", "3.2", None), None);
-        assert_eq!(v("sles", "15", None), Some("SUSE Linux Enterprise Server 15.0"));
-        assert_eq!(v("sles_sap", "15.6", None), Some("SUSE Linux Enterprise Server 15.6"));
+        assert_eq!(
+            v("sles", "15", None),
+            Some("SUSE Linux Enterprise Server 15.0")
+        );
+        assert_eq!(
+            v("sles_sap", "15.6", None),
+            Some("SUSE Linux Enterprise Server 15.6")
+        );
         assert_eq!(v("amzn", "2", None), Some("Amazon Linux 2"));
         assert_eq!(v("amzn", "2023", None), Some("Amazon Linux 2023"));
         assert_eq!(v("ubuntu", "22.04", None), Some("Ubuntu 22.04"));
-        assert_eq!(v("centos", "8", Some("CentOS Stream 8")), Some("CentOS Stream 8"));
-        assert_eq!(v("centos", "8", Some("CentOS Linux 8")), Some("CentOS Linux 8"));
+        assert_eq!(
+            v("centos", "8", Some("CentOS Stream 8")),
+            Some("CentOS Stream 8")
+        );
+        assert_eq!(
+            v("centos", "8", Some("CentOS Linux 8")),
+            Some("CentOS Linux 8")
+        );
         assert_eq!(v("fedora", "39", None), None);
     }
 
@@ -311,6 +326,9 @@ mod tests {
         assert_eq!(on("2024-07-01"), Phase::Extended);
         assert_eq!(on("2029-06-01"), Phase::Ended);
         let c7 = lookup("centos", "7", None).unwrap();
-        assert_eq!(Support::of(c7, Date::parse("2025-01-01").unwrap()).phase, Phase::Ended);
+        assert_eq!(
+            Support::of(c7, Date::parse("2025-01-01").unwrap()).phase,
+            Phase::Ended
+        );
     }
 }

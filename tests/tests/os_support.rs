@@ -18,7 +18,10 @@ fn lift_on(epoch: &str, args: &[&str]) -> std::process::Output {
 }
 
 fn report(epoch: &str, input: &str) -> Value {
-    let o = lift_on(epoch, &["report", input, "--format", "json", "--target", "ec2"]);
+    let o = lift_on(
+        epoch,
+        &["report", input, "--format", "json", "--target", "ec2"],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
 }
@@ -40,7 +43,10 @@ fn the_verdict_is_judged_on_the_report_date() {
     assert_eq!(before["report_date"], "2026-01-01");
     assert_eq!(finding(&before, "gen.os-support")["severity"], "pass");
     assert_eq!(before["os_support"]["phase"], "standard");
-    assert_eq!(before["os_support"]["release"]["standard_end"], "2026-07-11");
+    assert_eq!(
+        before["os_support"]["release"]["standard_end"],
+        "2026-07-11"
+    );
     let after = report(SESSION, d12);
     assert_eq!(after["report_date"], "2026-12-07");
     let f = finding(&after, "gen.os-support");

@@ -18,8 +18,8 @@ use self::scope::{Place, Seen};
 use super::facts::Facts;
 use super::interfaces::Interface;
 use crate::parse::deps::{
-    self, agents, exports, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos, resolver, samba,
-    sssd, syslog, url, Declared, Found,
+    self, agents, exports, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos,
+    resolver, samba, sssd, syslog, url, Declared, Found,
 };
 use crate::parse::{autofs, egress, fstab};
 use crate::sources::{self as src, Source};

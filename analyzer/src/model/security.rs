@@ -115,13 +115,13 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
     let mut loaded = f
         .partial(&src::APPARMOR_PROFILES, security::apparmor_profiles)
         .inspect(|_| loaded_from = Some(src::APPARMOR_PROFILES.path().to_string()));
-    let loaded_unknown = loaded
-        .is_none()
-        .then(|| f.why(&src::APPARMOR_PROFILES));
+    let loaded_unknown = loaded.is_none().then(|| f.why(&src::APPARMOR_PROFILES));
     if loaded.is_none() {
         // A sosreport keeps the apparmor_status command's output instead.
         for path in f.glob(&src::SOS_APPARMOR_STATUS) {
-            if let Some(p) = f.partial_at(&src::SOS_APPARMOR_STATUS, &path, security::apparmor_status) {
+            if let Some(p) =
+                f.partial_at(&src::SOS_APPARMOR_STATUS, &path, security::apparmor_status)
+            {
                 loaded = Some(p);
                 loaded_from = Some(path.trim_start_matches('/').to_string());
                 break;
@@ -139,7 +139,10 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
         if children.iter().any(|c| c.name == b"disable") {
             let dir = format!("{}/disable", src::APPARMOR_D.path());
             if let Some(d) = f.list_at(&src::APPARMOR_D, &dir) {
-                disabled.extend(d.into_iter().map(|c| String::from_utf8_lossy(&c.name).into_owned()));
+                disabled.extend(
+                    d.into_iter()
+                        .map(|c| String::from_utf8_lossy(&c.name).into_owned()),
+                );
             }
         }
     }
@@ -150,7 +153,11 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
     }
     Some(AppArmor {
         enabled,
-        loaded_unknown: if loaded.is_some() { None } else { loaded_unknown },
+        loaded_unknown: if loaded.is_some() {
+            None
+        } else {
+            loaded_unknown
+        },
         loaded,
         loaded_from,
         on_disk,
@@ -245,8 +252,14 @@ mod tests {
             .unwrap();
         assert!(a.loaded.is_none());
         let why = a.loaded_unknown.unwrap();
-        assert!(why.contains("/sys/kernel/security/apparmor/profiles"), "{why}");
-        assert!(why.contains("Permission denied") || why.contains("unreadable"), "{why}");
+        assert!(
+            why.contains("/sys/kernel/security/apparmor/profiles"),
+            "{why}"
+        );
+        assert!(
+            why.contains("Permission denied") || why.contains("unreadable"),
+            "{why}"
+        );
     }
 
     /// hotsos's Kubernetes node: the sosreport has no securityfs copy, its
@@ -255,7 +268,10 @@ mod tests {
     fn a_sosreports_apparmor_status() {
         let a = of_tree(&fixture("sos-hotsos-kubernetes")).apparmor.unwrap();
         assert_eq!(a.loaded.as_ref().map(Vec::len), Some(53));
-        assert_eq!(a.loaded_from.as_deref(), Some("sos_commands/apparmor/apparmor_status"));
+        assert_eq!(
+            a.loaded_from.as_deref(),
+            Some("sos_commands/apparmor/apparmor_status")
+        );
         assert_eq!(a.disabled, ["usr.sbin.rsyslogd"]);
         assert!(a.on_disk.contains(&"usr.sbin.tcpdump".to_string()));
     }

@@ -101,10 +101,7 @@ pub fn apparmor_profiles(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
             ));
             break;
         }
-        let Some((name, mode)) = line
-            .strip_suffix(')')
-            .and_then(|l| l.rsplit_once(" ("))
-        else {
+        let Some((name, mode)) = line.strip_suffix(')').and_then(|l| l.rsplit_once(" (")) else {
             errors.push(ParseError::at_line(
                 i + 1,
                 format!("not NAME (MODE): {}", shown(line)),
@@ -182,7 +179,9 @@ mod tests {
 
     #[test]
     fn config_odd_lines() {
-        let p = selinux_config(b"SELINUX=Permissive\nSELINUX=disabled\ngarbage\n SELINUXTYPE=\"targeted\"\n");
+        let p = selinux_config(
+            b"SELINUX=Permissive\nSELINUX=disabled\ngarbage\n SELINUXTYPE=\"targeted\"\n",
+        );
         assert_eq!(p.value.mode.as_deref(), Some("disabled"));
         assert_eq!(p.value.policy.as_deref(), Some("targeted"));
         assert_eq!(p.errors.len(), 1);
@@ -218,7 +217,11 @@ mod tests {
         .unwrap();
         let p = apparmor_status(&text);
         assert!(p.errors.is_empty());
-        let enforce = p.value.iter().filter(|x| x.mode.as_deref() == Some("enforce")).count();
+        let enforce = p
+            .value
+            .iter()
+            .filter(|x| x.mode.as_deref() == Some("enforce"))
+            .count();
         assert_eq!(enforce, 49);
         assert_eq!(p.value.len(), 53);
         assert!(p.value.iter().any(|x| x.name == "/usr/sbin/tcpdump"));

@@ -77,7 +77,12 @@ mod tests {
     fn pending_relabel_on_debian() {
         let f = SelinuxRelabel.check(&host_of(&fixture("host-samples/selinux-debian")));
         assert_eq!(f.severity, Severity::Info);
-        assert!(f.detail.contains("permissive now: the next boot switches to enforcing"), "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("permissive now: the next boot switches to enforcing"),
+            "{}",
+            f.detail
+        );
         assert!(f.detail.contains("already pending"), "{}", f.detail);
         assert!(f.remediation.is_none());
     }
@@ -85,14 +90,25 @@ mod tests {
     #[test]
     fn enforcing_without_a_relabel_says_to_plan_one() {
         let r = TempRoot::with(&[
-            ("etc/selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n"),
+            (
+                "etc/selinux/config",
+                "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
+            ),
             ("sys/fs/selinux/enforce", "1"),
         ]);
         let f = SelinuxRelabel.check(&host_of(r.path()));
         assert_eq!(f.severity, Severity::Info);
-        assert!(f.detail.starts_with("SELinux enforcing (policy targeted) now and in its configuration"), "{}", f.detail);
+        assert!(
+            f.detail
+                .starts_with("SELinux enforcing (policy targeted) now and in its configuration"),
+            "{}",
+            f.detail
+        );
         assert!(f.remediation.unwrap().contains("touch /.autorelabel"));
         let off = TempRoot::with(&[("etc/selinux/config", "SELINUX=disabled\n")]);
-        assert_eq!(SelinuxRelabel.check(&host_of(off.path())).severity, Severity::Pass);
+        assert_eq!(
+            SelinuxRelabel.check(&host_of(off.path())).severity,
+            Severity::Pass
+        );
     }
 }

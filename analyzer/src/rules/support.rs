@@ -135,7 +135,12 @@ mod tests {
         let h = host_of(&fixture("centos6-sysv"));
         let f = on(&h, "2026-12-07");
         assert_eq!(f.severity, Severity::Warning, "{}", f.detail);
-        assert!(f.detail.contains("CentOS Linux 6: support ended 2020-11-30"), "{}", f.detail);
+        assert!(
+            f.detail
+                .contains("CentOS Linux 6: support ended 2020-11-30"),
+            "{}",
+            f.detail
+        );
         assert!(f.remediation.unwrap().starts_with("Decide"));
     }
 
@@ -144,11 +149,22 @@ mod tests {
         let h = host_of(&fixture("debian12-systemd"));
         let f = on(&h, "2026-01-01");
         assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
-        assert!(f.detail.contains("standard support until 2026-07-11"), "{}", f.detail);
+        assert!(
+            f.detail.contains("standard support until 2026-07-11"),
+            "{}",
+            f.detail
+        );
         let f = on(&h, "2026-12-07");
         assert_eq!(f.severity, Severity::Warning, "{}", f.detail);
-        assert!(f.detail.contains("Debian LTS runs on, to 2028-06-30"), "{}", f.detail);
-        assert!(f.evidence.iter().any(|e| e.path.starts_with("https://wiki.debian.org")));
+        assert!(
+            f.detail.contains("Debian LTS runs on, to 2028-06-30"),
+            "{}",
+            f.detail
+        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.path.starts_with("https://wiki.debian.org")));
     }
 
     #[test]
@@ -170,7 +186,11 @@ mod tests {
             let mut t = Target::new(*p);
             t.today = Date::parse("2026-12-07").unwrap();
             let e = crate::rules::evaluate(&h, &t);
-            let f = e.findings.iter().find(|f| f.id == "gen.os-support").unwrap();
+            let f = e
+                .findings
+                .iter()
+                .find(|f| f.id == "gen.os-support")
+                .unwrap();
             assert_eq!(f.severity, Severity::Warning, "{p:?}");
             assert_eq!(f.action, crate::rules::Action::Decide);
         }

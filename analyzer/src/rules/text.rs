@@ -7,7 +7,11 @@ use crate::sources::{Missing, State};
 pub fn is_decision(id: &str) -> bool {
     matches!(
         id,
-        "mgn.os-supported" | "gen.os-support" | "mgn.bootloader" | "mgn.not-paravirtualized" | "cloud.bootloader"
+        "mgn.os-supported"
+            | "gen.os-support"
+            | "mgn.bootloader"
+            | "mgn.not-paravirtualized"
+            | "cloud.bootloader"
     )
 }
 

@@ -210,11 +210,7 @@ pub const MAX_CONNECTIONS: usize = 100_000;
 
 /// Established TCP connections from sos's netstat or ss output, where its
 /// /proc copy held no /proc/net/tcp.
-pub(super) fn connections(
-    f: &Facts,
-    host: &mut Host,
-    record: &mut impl FnMut(&'static str, &str),
-) {
+pub(super) fn connections(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
     if host.connections.is_some() {
         return;
     }

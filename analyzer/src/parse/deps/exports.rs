@@ -20,7 +20,12 @@ pub fn clients(bytes: &[u8]) -> Found {
     let mut found = Found::default();
     for e in exports::parse(bytes).value {
         for c in e.clients.iter().filter(|c| c.kind == ClientKind::Host) {
-            found.push(Declared::new(e.line, Kind::NfsClient, c.who.clone(), Some(NFS)));
+            found.push(Declared::new(
+                e.line,
+                Kind::NfsClient,
+                c.who.clone(),
+                Some(NFS),
+            ));
         }
     }
     found
@@ -35,8 +40,15 @@ mod tests {
         let f = clients(
             b"/srv/backup app1.corp.example(rw) 10.20.0.0/24(ro) @ng *.x gss/krb5 192.0.2.9\n",
         );
-        let t: Vec<(&str, usize)> = f.value.iter().map(|d| (d.target.as_str(), d.line)).collect();
+        let t: Vec<(&str, usize)> = f
+            .value
+            .iter()
+            .map(|d| (d.target.as_str(), d.line))
+            .collect();
         assert_eq!(t, [("app1.corp.example", 1), ("192.0.2.9", 1)]);
-        assert!(f.value.iter().all(|d| d.kind == Kind::NfsClient && d.port == Some(2049)));
+        assert!(f
+            .value
+            .iter()
+            .all(|d| d.kind == Kind::NfsClient && d.port == Some(2049)));
     }
 }

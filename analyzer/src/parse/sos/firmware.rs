@@ -81,9 +81,10 @@ pub fn boot_current(bytes: &[u8]) -> Option<String> {
 /// a host that BIOS booted: `EFI variables are not supported on this
 /// system.`
 pub fn efivars_unsupported(bytes: &[u8]) -> bool {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .any(|l| l.trim_start().starts_with("EFI variables are not supported"))
+    String::from_utf8_lossy(bytes).lines().any(|l| {
+        l.trim_start()
+            .starts_with("EFI variables are not supported")
+    })
 }
 
 /// What dmesg says: the kernel's `efi: EFI vX.Y` line, or whether it still
@@ -145,8 +146,13 @@ mod tests {
         let e = fixture(&format!("{k}/boot/efibootmgr_-v"));
         assert!(efivars_unsupported(&e));
         assert_eq!(boot_current(&e), None);
-        assert!(!efivars_unsupported(b"BootCurrent: 0001\nBootOrder: 0001\n"));
-        assert_eq!(dmesg(&fixture(&format!("{k}/kernel/dmesg"))), Dmesg::BootWithoutEfi);
+        assert!(!efivars_unsupported(
+            b"BootCurrent: 0001\nBootOrder: 0001\n"
+        ));
+        assert_eq!(
+            dmesg(&fixture(&format!("{k}/kernel/dmesg"))),
+            Dmesg::BootWithoutEfi
+        );
         assert_eq!(
             listing_has_efi(&fixture(&format!("{k}/boot/ls_-lanR_.sys.firmware"))),
             Some(false)

@@ -72,12 +72,14 @@ mod tests {
         let est: Vec<&InetSocket> = socks.iter().filter(|s| s.is_established_tcp()).collect();
         assert_eq!(est.len(), 20);
         assert_eq!(est.iter().filter(|s| s.proto == "tcp").count(), 18);
-        let juju = est
-            .iter()
-            .find(|s| s.local_port == Some(38602))
-            .unwrap();
+        let juju = est.iter().find(|s| s.local_port == Some(38602)).unwrap();
         assert_eq!(
-            (juju.remote_address.as_str(), juju.remote_port, juju.program.as_deref(), juju.pid),
+            (
+                juju.remote_address.as_str(),
+                juju.remote_port,
+                juju.program.as_deref(),
+                juju.pid
+            ),
             ("10.0.0.217", Some(17070), Some("jujud"), Some(310))
         );
     }

@@ -302,7 +302,11 @@ mod tests {
         assert!(alpine.detail.contains("musl libc"), "{}", alpine.detail);
         let fedora = os(&[("etc/os-release", "ID=fedora\nVERSION_ID=40\n")]);
         assert_eq!(fedora.severity, Severity::Warning, "{}", fedora.detail);
-        assert!(fedora.detail.contains("upstream of RHEL"), "{}", fedora.detail);
+        assert!(
+            fedora.detail.contains("upstream of RHEL"),
+            "{}",
+            fedora.detail
+        );
     }
 
     /// debootstrap's i386 bookworm root, as a directory tree: no uname, so
