@@ -74,8 +74,6 @@ fn fix_run_facts(bundle: &Path) {
     json::to_writer(std::fs::File::create(bundle).unwrap(), &b).unwrap();
 }
 
-/// The day every snapshot's report is made on (`gen.os-support`).
-const REPORT_DATE: &str = "2026-12-07";
 
 #[test]
 fn every_fixture_and_profile() {
@@ -110,7 +108,7 @@ fn every_fixture_and_profile() {
                 // Support dates are judged on one fixed day, so the
                 // snapshots do not move with the calendar.
                 let target = Target {
-                    today: lift::lifecycle::Date::parse(REPORT_DATE).unwrap(),
+                    today: lift::lifecycle::Date::parse(lift_tests::REPORT_DATE).unwrap(),
                     ..Target::new(*p)
                 };
                 let report = Report::build(snap, &target);
