@@ -85,7 +85,7 @@ pub fn security(f: &Facts) -> Security {
 
 fn selinux(f: &Facts) -> Option<Selinux> {
     let config = f.partial(&src::SELINUX_CONFIG, security::selinux_config);
-    let enforce = f.parse(&src::SELINUX_ENFORCE, |b| security::enforce(b));
+    let enforce = f.parse(&src::SELINUX_ENFORCE, security::enforce);
     let relabel = f.lstat(&src::AUTORELABEL).is_some();
     if config.is_none() && enforce.is_none() && !relabel {
         return None;

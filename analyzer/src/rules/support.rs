@@ -89,7 +89,7 @@ impl Rule for OsSupport {
                 Severity::Warning,
                 match r.extended_end {
                     Some(x) => format!(
-                        "{}: standard support ended {}, and the vendor's {extended} on {x} (as of {today}): no vendor support is sold for it",
+                        "{}: standard support ended {}, and the vendor's {extended} on {x} (as of {today}): past every support date lift's table records",
                         r.name,
                         end.map(|d| d.to_string()).unwrap_or_default()
                     ),
