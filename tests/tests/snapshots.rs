@@ -74,7 +74,6 @@ fn fix_run_facts(bundle: &Path) {
     json::to_writer(std::fs::File::create(bundle).unwrap(), &b).unwrap();
 }
 
-
 #[test]
 fn every_fixture_and_profile() {
     let fixtures = workspace().join("fixtures").canonicalize().unwrap();
