@@ -122,6 +122,20 @@ mod tests {
             .find(|s| s.proto == "tcp" && s.local_port == Some(111))
             .unwrap();
         assert_eq!(rpcbind.pid, Some(1139));
+        // Its two established connections, with their peers.
+        let est: Vec<(String, Option<u16>, Option<String>)> = socks
+            .iter()
+            .filter(|s| s.is_established_tcp())
+            .map(|s| (s.remote_address.clone(), s.remote_port, s.program.clone()))
+            .collect();
+        assert_eq!(
+            est,
+            [
+                ("104.74.50.85".into(), Some(443), Some("firefox".into())),
+                ("74.125.200.17".into(), Some(443), Some("firefox".into())),
+            ]
+        );
+        assert!(!rpcbind.is_established_tcp());
         assert_eq!(split_host_port("[::]:22"), ("::".into(), Some(22)));
     }
 }
