@@ -50,9 +50,11 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub const REPORT_EPOCH: &str = "1767225600";
 pub const REPORT_DATE: &str = "2026-01-01";
 
-/// Pins the report's date unless the caller chose one.
+/// Pins the report's date of a `lift` run unless the caller chose one
+/// (other programs, cargo above all, keep their environment).
 fn dated(cmd: &mut Command) -> &mut Command {
-    if !cmd.get_envs().any(|(k, _)| k == "SOURCE_DATE_EPOCH") {
+    let is_lift = Path::new(cmd.get_program()).file_name() == Some("lift".as_ref());
+    if is_lift && !cmd.get_envs().any(|(k, _)| k == "SOURCE_DATE_EPOCH") {
         cmd.env("SOURCE_DATE_EPOCH", REPORT_EPOCH);
     }
     cmd
@@ -208,7 +210,7 @@ pub fn facts_file(path: &Path) -> Vec<Fact> {
     out
 }
 
-/// Runs a command, its output captured (with the tests' report date).
+/// Runs a command, its output captured (`lift` with the tests' report date).
 pub fn run(cmd: &mut Command) -> Output {
     dated(cmd)
         .output()
