@@ -149,6 +149,20 @@ sources! {
     ANACRONTAB: "sched", File, ["/etc/anacrontab"], "cron" => "host.jobs";
     CRON_PERIODIC: "sched", Listing, ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly"], "listing" => "host.jobs";
     AT_QUEUE: "sched", Listing, ["/var/spool/cron/atjobs", "/var/spool/at"], "listing" => "host.jobs";
+    // containers
+    DOCKER_DAEMON_JSON: "containers", File, ["/etc/docker/daemon.json"], "containers" => "host.container_platform.docker_data_root";
+    DOCKER_CONTAINERS: "containers", Listing, ["/var/lib/docker/containers"], "listing" => "host.containers";
+    DOCKER_CONFIG: "containers", File, ["/var/lib/docker/containers/{}/config.v2.json"], "containers" => "host.containers";
+    DOCKER_HOSTCONFIG: "containers", File, ["/var/lib/docker/containers/{}/hostconfig.json"], "containers" => "host.containers";
+    CONTAINER_STORAGE: "containers", Listing, ["/var/lib/containers/storage"], "listing" => "host.containers";
+    PODMAN_CONTAINERS: "containers", File, ["/var/lib/containers/storage/{}/containers.json"], "containers" => "host.containers";
+    PODMAN_OCI_CONFIG: "containers", File, ["/var/lib/containers/storage/{}/{}/userdata/config.json"], "containers" => "host.containers";
+    PODMAN_CONFIG: "containers", File, ["/etc/containers/containers.conf", "/etc/containers/storage.conf", "/etc/containers/registries.conf", "/etc/containers/policy.json"], "presence" => "host.container_platform.runtimes";
+    CONTAINERD_CONFIG: "containers", File, ["/etc/containerd/config.toml"], "presence" => "host.container_platform.runtimes";
+    CNI_CONFIG: "containers", File, ["/etc/cni/net.d/*"], "presence" => "host.container_platform.cni";
+    KUBELET_CONFIG: "containers", File, ["/var/lib/kubelet/config.yaml"], "containers" => "host.container_platform.kubernetes";
+    KUBE_MANIFESTS: "containers", File, ["/etc/kubernetes/manifests/*"], "containers" => "host.container_platform.kubernetes.static_pods";
+    KUBE_DIR: "containers", Listing, ["/etc/kubernetes", "/etc/kubernetes/pki"], "listing" => "host.container_platform.kubernetes.key_files";
     // history
     SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
@@ -376,6 +390,12 @@ pub mod marks {
     pub const USER_SLICE: &str = "/user.slice";
     /// The merged-/usr prefix: /bin/x is /usr/bin/x in package file lists.
     pub const USR: &str = "/usr";
+    /// Where the container engines keep their per-container files: a
+    /// mount from there is the engine's own (hostname, resolv.conf, shm).
+    pub const CONTAINER_ENGINE_DIRS: &[&str] =
+        &["/var/lib/containers/storage", "/run/containers/storage"];
+    /// Docker's default data root, which daemon.json's `data-root` moves.
+    pub const DOCKER_ROOT: &str = "/var/lib/docker";
 }
 
 /// Where a source's read ended.

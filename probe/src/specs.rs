@@ -573,6 +573,56 @@ pub const SPECS: &[Spec] = &[
         file_cap: MIB,
         max_entries: 5000,
     },
+    // Containers (issue 28): Docker's and Podman's own files for each
+    // container, containerd, CNI and a Kubernetes node's configuration.
+    // Captured, never parsed here: the analyzer reads the JSON. Every
+    // captured text is scrubbed, so a container's `Env` loses its secret
+    // values like any other file; kubeconfigs (/etc/kubernetes/*.conf hold
+    // client keys) and the kubelet's pki are presence records only (scrub:
+    // never captured). Docker's files are read under its default data root
+    // /var/lib/docker; the analyzer says where daemon.json moves it.
+    Spec {
+        id: "containers",
+        items: &[
+            Files(
+                &[
+                    "/etc/docker/daemon.json",
+                    "/etc/containerd/config.toml",
+                    "/etc/cni/net.d/*",
+                    "/etc/containers/containers.conf",
+                    "/etc/containers/storage.conf",
+                    "/etc/containers/registries.conf",
+                    "/etc/containers/policy.json",
+                    "/etc/containers/networks/*",
+                    "/etc/containers/systemd/*",
+                    "/var/lib/docker/containers/*/config.v2.json",
+                    "/var/lib/docker/containers/*/hostconfig.json",
+                    "/var/lib/containers/storage/*-containers/containers.json",
+                    "/var/lib/containers/storage/*-containers/*/userdata/config.json",
+                    "/var/lib/kubelet/config.yaml",
+                    "/var/lib/kubelet/kubeadm-flags.env",
+                    "/etc/kubernetes/manifests/*",
+                ],
+                Content,
+            ),
+            Listing(&[
+                "/var/lib/docker/containers",
+                "/var/lib/containers/storage",
+                "/var/lib/containers/storage/*-containers",
+                "/etc/kubernetes",
+                "/etc/kubernetes/pki",
+                "/etc/kubernetes/manifests",
+                "/var/lib/kubelet",
+                "/var/lib/kubelet/pki",
+            ]),
+        ],
+        // Docker's config.v2.json of a container is a few KiB; Podman's
+        // containers.json holds every container on one line (about 600
+        // bytes each): 8 MiB is some 13,000 containers. A larger file is
+        // cut, and the analyzer says so.
+        file_cap: 8 * MIB,
+        max_entries: 20_000,
+    },
     // Last, so that it skips every file another spec already took whole.
     // How busy the host has been: sysstat's daily binary files (issue 27),
     // a month at most, within a budget of their own. They hold counters,
@@ -678,6 +728,7 @@ mod tests {
             "security",
             "sched",
             "deps",
+            "containers",
             "history",
             "etc",
         ];

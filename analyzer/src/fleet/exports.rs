@@ -20,7 +20,7 @@ use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.
-pub const JSONL: [&str; 7] = [
+pub const JSONL: [&str; 8] = [
     "findings",
     "packages",
     "listeners",
@@ -28,6 +28,7 @@ pub const JSONL: [&str; 7] = [
     "utilization",
     "volumes",
     "jobs",
+    "containers",
 ];
 
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
@@ -77,7 +78,9 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     let volumes = super::provision::volume_rows(report);
     write_rows(&part(parts, index, "volumes"), host_id, &volumes)?;
     let jobs = host.jobs.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "jobs"), host_id, jobs)
+    write_rows(&part(parts, index, "jobs"), host_id, jobs)?;
+    let containers = host.containers.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "containers"), host_id, containers)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration

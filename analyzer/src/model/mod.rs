@@ -3,6 +3,7 @@
 
 mod boot;
 mod collection;
+pub mod containers;
 pub mod dependencies;
 mod drivers;
 pub mod egress;
@@ -101,6 +102,11 @@ pub struct Host {
     pub jobs: Option<Vec<jobs::Job>>,
     /// SELinux, AppArmor and the NFS exports (issue 28 item 4).
     pub security: security::Security,
+    /// Docker's and Podman's containers, tied to their processes; None when
+    /// the input could not hold the engines' files.
+    pub containers: Option<Vec<containers::Container>>,
+    /// The engines configured, Docker's data root, a Kubernetes node.
+    pub container_platform: Option<containers::ContainerPlatform>,
     /// Block devices as a tree, LVM volume groups and swaps; None when
     /// neither /sys/block nor /proc/partitions was captured.
     pub storage: Option<layout::StorageLayout>,
@@ -168,6 +174,8 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         dependencies: Vec::new(),
         jobs: None,
         security: security::Security::default(),
+        containers: None,
+        container_platform: None,
         storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
@@ -189,6 +197,13 @@ pub fn build(snap: &dyn Snapshot) -> Host {
     }
     host.jobs = jobs::jobs(&f, host.services.as_deref());
     host.security = security::security(&f);
+    (host.containers, host.container_platform) = containers::containers(
+        &f,
+        host.collection.sosreport.is_some(),
+        host.processes.as_deref(),
+        host.services.as_deref(),
+        host.listeners.as_deref(),
+    );
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     // After sos's command outputs, which may have filled the mounts.
     host.storage = layout::layout(&f, host.mounts.as_deref());

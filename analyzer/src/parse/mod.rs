@@ -137,6 +137,7 @@ pub mod apk;
 pub mod autofs;
 pub mod block_tables;
 pub mod boot_sector;
+pub mod containers;
 pub mod counters;
 pub mod cpuinfo;
 pub mod cron;

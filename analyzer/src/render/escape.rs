@@ -259,6 +259,10 @@ mod tests {
                 "provision.md.j2",
                 include_str!("../../templates/provision.md.j2"),
             ),
+            (
+                "containers.md.j2",
+                include_str!("../../templates/containers.md.j2"),
+            ),
             ("diff.md.j2", include_str!("../../templates/diff.md.j2")),
         ] {
             for (n, line) in text.lines().enumerate() {

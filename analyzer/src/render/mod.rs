@@ -98,6 +98,16 @@ fn templates() -> Environment<'static> {
         include_str!("../../templates/security.html.j2"),
     )
     .expect("valid template");
+    env.add_template(
+        "containers.md.j2",
+        include_str!("../../templates/containers.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "containers.html.j2",
+        include_str!("../../templates/containers.html.j2"),
+    )
+    .expect("valid template");
     env.add_template("diff.md.j2", include_str!("../../templates/diff.md.j2"))
         .expect("valid template");
     env.add_template("diff.html.j2", include_str!("../../templates/diff.html.j2"))

@@ -4,6 +4,7 @@
 //! a person reads come from `text::title` and the templates.
 
 mod cloud;
+mod containers;
 mod dependencies;
 mod gate;
 mod generic;
@@ -266,6 +267,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::Network,
     &listeners::UnmanagedListeners,
     &dependencies::NetworkDependencies,
+    &containers::Containers,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,

@@ -112,6 +112,7 @@ pub fn title(id: &str) -> &'static str {
         "mgn.network" => "Outbound TCP 443 and 1500",
         "gen.unmanaged-listeners" => "Listening ports and their services",
         "gen.network-dependencies" => "Servers the configuration depends on",
+        "gen.containers" => "Containers and Kubernetes",
         "cloud.static-ip" => "Static addresses",
         "cloud.dhcp-ip" => "DHCP addresses",
         "cloud.nfs-fstab" => "NFS mounts in fstab and autofs",

@@ -916,3 +916,52 @@ fn binary_content_is_left_whole() {
         "\x07\0\0\0password=x",
     );
 }
+
+/// A Kubernetes node's kubeconfigs and certificates are presence records;
+/// its static pod manifests and the kubelet's configuration are read.
+#[test]
+fn kubernetes_keys_are_never_captured() {
+    for secret in [
+        "/etc/kubernetes/admin.conf",
+        "/etc/kubernetes/kubelet.conf",
+        "/etc/kubernetes/super-admin.conf",
+        "/etc/kubernetes/pki/ca.crt",
+        "/etc/kubernetes/pki/etcd/peer.key",
+        "/var/lib/kubelet/pki/kubelet-client-current.pem",
+    ] {
+        assert!(never_capture(secret.as_bytes()), "{secret}");
+    }
+    for read in [
+        "/etc/kubernetes/manifests/kube-apiserver.yaml",
+        "/var/lib/kubelet/config.yaml",
+        "/etc/kubernetes/pki",
+    ] {
+        assert!(!never_capture(read.as_bytes()), "{read}");
+    }
+}
+
+/// A container's environment, as Docker (config.v2.json, one line) and
+/// Podman (the OCI config.json) write it, loses its secret values: files
+/// these engines wrote for containers created with `-e DB_PASSWORD=...`.
+#[test]
+fn container_environments_are_scrubbed() {
+    let id = "5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4";
+    let docker = include_str!("../../../fixtures/containers-host/var/lib/docker/containers/5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4/config.v2.json");
+    let (out, rules) = scrubbed(
+        &format!("/var/lib/docker/containers/{id}/config.v2.json"),
+        docker,
+    );
+    assert!(!out.contains("Dk3rSecretPw55"), "{out}");
+    assert!(
+        out.contains("LOG_LEVEL=info") && out.contains("POSTGRES_PASSWORD="),
+        "{out}"
+    );
+    assert!(!rules.is_empty());
+    let podman = include_str!("../../../fixtures/containers-host/var/lib/containers/storage/vfs-containers/a70d6f27f78eb42362e5771e4ea26133632e58604a8615c51ec7e926f2255a88/userdata/config.json");
+    let (out, _) = scrubbed(
+        "/var/lib/containers/storage/vfs-containers/a70d/userdata/config.json",
+        podman,
+    );
+    assert!(!out.contains("Sup3rSecretPw9"), "{out}");
+    assert!(out.contains("\"TZ=UTC\""), "{out}");
+}
