@@ -304,8 +304,8 @@ sources! {
     SOS_DF: "sos", Command, ["/sos_commands/filesys/df_-al_-x_autofs", "/sos_commands/filesys/df_-al", "/df"], "sos::df" => "host.mounts[].avail_bytes";
     SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], "sos::unit_files" => "host.services";
     SOS_CHKCONFIG: "sos", Command, ["/sos_commands/startup/chkconfig_--list", "/sos_commands/services/chkconfig_--list"], "sos::chkconfig" => "host.services";
-    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners";
-    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners";
+    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners, host.connections";
+    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners, host.connections";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], "sos::lsblk" => "host.multipath.maps";
     SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], "sos::mount_l" => "host.mounts, host.boot.firmware";
     SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], "sos::firmware" => "host.boot.firmware";
@@ -314,9 +314,18 @@ sources! {
     SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], "sos::free" => "host.memory";
     SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], "sos::firmware" => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], "sos::ps" => "host.processes";
+    SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], "security::apparmor_status" => "host.security.apparmor";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+    // security: SELinux, AppArmor, NFS exports
+    SELINUX_CONFIG: "security", File, ["/etc/selinux/config"], "security::selinux_config" => "host.security.selinux";
+    SELINUX_ENFORCE: "security", File, ["/sys/fs/selinux/enforce"], "security::enforce" => "host.security.selinux";
+    AUTORELABEL: "security", Presence, ["/.autorelabel"], "presence" => "host.security.selinux";
+    APPARMOR_ENABLED: "security", File, ["/sys/module/apparmor/parameters/enabled"], "line" => "host.security.apparmor";
+    APPARMOR_PROFILES: "security", File, ["/sys/kernel/security/apparmor/profiles"], "security::apparmor_profiles" => "host.security.apparmor";
+    APPARMOR_D: "security", Listing, ["/etc/apparmor.d"], "listing" => "host.security.apparmor";
+    EXPORTS: "security", File, ["/etc/exports", "/etc/exports.d/*.exports"], "exports" => "host.security.exports, host.dependencies";
     // deps: what the host declares it needs from its network
     NTP_CONF: "deps", File, ["/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/*"], "deps::ntp" => "host.dependencies";
     CHRONY_CONF: "deps", File, ["/etc/chrony.conf", "/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*", "/etc/chrony/sources.d/*", "/etc/chrony.d/*"], "deps::ntp" => "host.dependencies";
@@ -476,6 +485,16 @@ impl std::fmt::Display for Missing {
         Ok(())
     }
 }
+
+/// The files that name the distribution, for a check that needs it.
+pub static OS_SOURCES: [&Source; 6] = [
+    &OS_RELEASE,
+    &USR_OS_RELEASE,
+    &REDHAT_RELEASE,
+    &SUSE_RELEASE,
+    &DEBIAN_VERSION,
+    &LSB_RELEASE,
+];
 
 #[cfg(test)]
 mod tests {

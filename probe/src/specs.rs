@@ -464,6 +464,31 @@ pub const SPECS: &[Spec] = &[
         file_cap: 4 * MIB,
         max_entries: 20_000,
     },
+    // Security frameworks and shares (issue 28 item 4): SELinux's mode and
+    // policy as configured and as running, AppArmor's loaded profiles
+    // (securityfs: root only; a normal user's run records it unreadable)
+    // and the profiles on disk by name, a pending relabel, and what this
+    // host exports over NFS.
+    Spec {
+        id: "security",
+        items: &[
+            Files(
+                &[
+                    "/etc/selinux/config",
+                    "/sys/fs/selinux/enforce",
+                    "/.autorelabel",
+                    "/sys/module/apparmor/parameters/enabled",
+                    "/sys/kernel/security/apparmor/profiles",
+                    "/etc/exports",
+                    "/etc/exports.d/*",
+                ],
+                Content,
+            ),
+            Listing(&["/etc/apparmor.d"]),
+        ],
+        file_cap: MIB,
+        max_entries: 2000,
+    },
     Spec {
         id: "sched",
         items: &[
@@ -784,6 +809,7 @@ mod tests {
             "pkg",
             "tools",
             "users",
+            "security",
             "sched",
             "deps",
             "containers",

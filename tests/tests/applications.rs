@@ -10,9 +10,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use lift_tests::{
-    contains, copy_tree, decompressed, fixture, on_path, probe, report_json, require, Scratch,
-};
+use lift_tests::{contains, copy_tree, decompressed, fixture, on_path, probe, require, Scratch};
 use serde_json::Value;
 
 /// The planted secrets of the fixture (fixtures/README.md).
@@ -97,6 +95,25 @@ fn finding<'a>(r: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|f| f["id"] == id)
         .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// The JSON report made today: openssl dates the test's certificates from
+/// the clock, so their days left are counted from it too (other tests pin
+/// the report's date, `SOURCE_DATE_EPOCH`, to `lift_tests::REPORT_DATE`).
+fn report_json(input: &std::path::Path, target: &str) -> serde_json::Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let o = lift_tests::run(
+        Command::new(lift_tests::bin("lift"))
+            .env("SOURCE_DATE_EPOCH", now.to_string())
+            .arg("report")
+            .arg(input)
+            .args(["--format", "json", "--target", target]),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("report JSON")
 }
 
 #[test]

@@ -98,7 +98,7 @@ fn every_opened_path_is_in_the_spec_table() {
         .filter(|r| r[3].starts_with('/'))
         .map(|r| r[3])
         .collect();
-    assert_eq!(ids.len(), 19, "{ids:?}");
+    assert_eq!(ids.len(), 20, "{ids:?}");
 
     let recs = records(&out);
     let mut recorded = std::collections::HashMap::new();

@@ -287,7 +287,7 @@ impl Joiner {
     }
 }
 
-pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles,vcpus,memory_bytes,cpu_p95,memory_p95,disks_allocated_bytes,disks_used_bytes,recommended_as_is,recommended_right_sized";
+pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles,vcpus,memory_bytes,cpu_p95,memory_p95,disks_allocated_bytes,disks_used_bytes,recommended_as_is,recommended_right_sized,os_support,os_support_ends";
 
 /// RFC 4180: quote a field holding a comma, quote or line break. A field
 /// that a spreadsheet would take for a formula (it starts with `=`, `+`,
@@ -352,6 +352,8 @@ impl FleetCsv {
             opt(p.disks_used_bytes.map(|v| v.to_string())),
             opt(p.as_is.clone()),
             opt(p.right_sized.clone()),
+            h.os_support.clone(),
+            opt(h.os_support_ends.clone()),
         ];
         let fields: Vec<String> = fields.into_iter().chain(provision).collect();
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();

@@ -20,6 +20,7 @@ mod owners;
 mod packages;
 mod platform;
 pub mod processes;
+pub mod security;
 pub mod services;
 pub mod since_boot;
 pub mod sockets;
@@ -100,6 +101,8 @@ pub struct Host {
     /// What runs on a schedule: cron, anacron, run-parts, systemd timers,
     /// the at queue; None when no scheduling source was collected.
     pub jobs: Option<Vec<jobs::Job>>,
+    /// SELinux, AppArmor and the NFS exports (issue 28 item 4).
+    pub security: security::Security,
     /// Docker's and Podman's containers, tied to their processes; None when
     /// the input could not hold the engines' files.
     pub containers: Option<Vec<containers::Container>>,
@@ -174,6 +177,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
         jobs: None,
+        security: security::Security::default(),
         containers: None,
         container_platform: None,
         applications: None,
@@ -197,6 +201,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
             }));
     }
     host.jobs = jobs::jobs(&f, host.services.as_deref());
+    host.security = security::security(&f);
     (host.containers, host.container_platform) = containers::containers(
         &f,
         host.collection.sosreport.is_some(),
@@ -210,9 +215,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
             packages: host.packages.as_ref(),
             processes: host.processes.as_deref(),
             listeners: host.listeners.as_deref(),
-            now: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
+            now: crate::lifecycle::report_time(),
         },
     );
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());

@@ -89,6 +89,16 @@ fn templates() -> Environment<'static> {
     )
     .expect("valid template");
     env.add_template(
+        "security.md.j2",
+        include_str!("../../templates/security.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "security.html.j2",
+        include_str!("../../templates/security.html.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
         "containers.md.j2",
         include_str!("../../templates/containers.md.j2"),
     )

@@ -12,6 +12,8 @@ mod generic;
 mod listeners;
 mod mgn;
 mod packages;
+mod security;
+mod support;
 mod text;
 
 use serde::Serialize;
@@ -20,6 +22,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
+pub use support::support as os_support;
 pub use text::{count, title};
 
 use gate::{basis, gate};
@@ -245,6 +248,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &generic::IncompleteBundle,
     &generic::NotRoot,
     &packages::PackageInventory,
+    &support::OsSupport,
+    &security::SelinuxRelabel,
     &mgn::OsSupported,
     &mgn::RootFreeSpace,
     &mgn::TmpFreeSpace,

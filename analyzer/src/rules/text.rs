@@ -7,7 +7,11 @@ use crate::sources::{Missing, State};
 pub fn is_decision(id: &str) -> bool {
     matches!(
         id,
-        "mgn.os-supported" | "mgn.bootloader" | "mgn.not-paravirtualized" | "cloud.bootloader"
+        "mgn.os-supported"
+            | "gen.os-support"
+            | "mgn.bootloader"
+            | "mgn.not-paravirtualized"
+            | "cloud.bootloader"
     )
 }
 
@@ -86,6 +90,8 @@ pub fn title(id: &str) -> &'static str {
         "gen.incomplete-bundle" => "Bundle completeness",
         "gen.not-root" => "Probe privileges",
         "gen.packages" => "Package databases",
+        "gen.os-support" => "Vendor support dates of the distribution",
+        "gen.selinux-relabel" => "SELinux labels after the move",
         "cloud.bootloader" => "Boot loader the migration can rewrite",
         "cloud.architecture" => "Architecture the cloud's virtual machines run",
         "mgn.os-supported" => "Distribution and version",
