@@ -754,8 +754,17 @@ impl<'r, W: Write> Collector<'r, W> {
     /// Lists a tree to `depth`, taking files as `take` says. Symlinks are
     /// recorded and never followed, except the starting directory itself.
     pub fn walk(&mut self, dir: &[u8], depth: u32, take: Take) -> io::Result<()> {
-        let Some(canon) = self.list(dir)? else {
-            return Ok(());
+        let canon = match self.list(dir)? {
+            Some(canon) => canon,
+            // Listed already by an earlier spec (/etc/apparmor.d by
+            // `security`, /etc/kubernetes by `containers`): its children
+            // still belong to this walk, which records what that listing
+            // did not (each file's metadata and hash).
+            None if self.may_continue() => match self.resolve_dir(dir)? {
+                Some(canon) if self.seen.contains(&child(&canon, b"")) => canon,
+                _ => return Ok(()),
+            },
+            None => return Ok(()),
         };
         let Ok((names, _)) = self.root.read_dir(&canon, MAX_CHILDREN) else {
             return Ok(());

@@ -81,6 +81,12 @@ impl FileState {
                 why: format!("only its first {} bytes were captured", head.len()),
             },
             Data::Unreadable { message, .. } => unseen(format!("unreadable: {message}")),
+            // A presence record: its size is withheld with its content (the
+            // probe writes 0), so it says nothing about a change.
+            Data::Skipped(lift_bundle::SkipReason::Secret) => FileState::Unseen {
+                size: None,
+                why: "a secret the probe records by presence only".into(),
+            },
             Data::Skipped(reason) => unseen(format!("not captured ({reason:?})")),
             // Known only as a name in its directory's listing: no stat.
             Data::NotCaptured if n.mode == 0 => FileState::Unseen {

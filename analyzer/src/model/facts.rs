@@ -496,7 +496,13 @@ impl<'s> Facts<'s> {
     fn absent(&self, path: &str) -> (State, String) {
         let p = self.root.provenance();
         let top = path.split('/').nth(1).unwrap_or("");
-        if p.kind == "directory" && matches!(top, "proc" | "sys") {
+        // A tree read here, or one the probe scanned with --root: neither
+        // is a live host, whatever the probe found under its /proc.
+        let scanned_tree = p.kind == "directory"
+            || p.header
+                .as_ref()
+                .is_some_and(|h| h.root.0.as_slice() != b"/");
+        if scanned_tree && matches!(top, "proc" | "sys") {
             let empty = self
                 .root
                 .list(&format!("/{top}"))
