@@ -311,11 +311,19 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
             n.size = n.size.or(a.size_bytes);
         }
     }
-    let by_device: BTreeMap<&str, &MountPoint> = mounts
-        .into_iter()
-        .flatten()
-        .filter_map(|m| Some((m.device.as_deref()?, m)))
-        .collect();
+    // A filesystem mounted more than once (bind mounts: /run/netns, a
+    // container's volume) is shown where lsblk shows it: at its shortest
+    // mount point, the first of equals in the table's order.
+    let mut by_device: BTreeMap<&str, &MountPoint> = BTreeMap::new();
+    for m in mounts.into_iter().flatten() {
+        let Some(dev) = m.device.as_deref() else {
+            continue;
+        };
+        let shorter = |have: &&MountPoint| m.mount_point.len() < have.mount_point.len();
+        if by_device.get(dev).is_none_or(shorter) {
+            by_device.insert(dev, m);
+        }
+    }
     let swap_paths: Vec<&str> = swaps.iter().map(|s| s.path.as_str()).collect();
     let build =
         |kernel: &String| -> BlockDevice { tree(kernel, &nodes, &by_device, &swap_paths, 0) };
