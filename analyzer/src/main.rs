@@ -217,6 +217,14 @@ enum Command {
         /// what isolation costs; never for bundles from elsewhere).
         #[arg(long, hide = true)]
         in_process: bool,
+        /// The exports to write, comma-separated: parquet (DIR/parquet/),
+        /// jsonl (DIR/*.jsonl), csv (DIR/fleet.csv).
+        #[arg(long, value_name = "LIST", default_value = "parquet,jsonl,csv")]
+        exports: String,
+        /// Analyse every bundle again: what earlier runs kept in DIR/.kept/
+        /// is removed, not used.
+        #[arg(long)]
+        fresh: bool,
         #[command(flatten)]
         sizing: SizingArgs,
     },
@@ -499,9 +507,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_seconds_per_bundle,
             max_memory_per_bundle,
             in_process,
+            exports,
+            fresh,
             sizing,
         } => {
+            let exports = match lift::fleet::Exports::parse(&exports) {
+                Ok(e) => e,
+                Err(why) => {
+                    eprintln!("lift: {why}");
+                    return Ok(ExitCode::from(EXIT_USAGE));
+                }
+            };
             let outcome = lift::fleet::run(&lift::fleet::Options {
+                exports,
+                fresh,
                 sizing: sizing.choice()?,
                 catalog_path: sizing.catalog.clone(),
                 inputs,
@@ -516,9 +535,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }),
             })?;
             let n = lift::rules::count;
+            for note in &outcome.notes {
+                eprintln!("lift: {}", escape(note));
+            }
             eprintln!(
-                "lift: {}, {}, {} unreadable, {} superseded, {}; see {}",
+                "lift: {} ({} analysed, {} kept from earlier runs), {}, {} unreadable, {} superseded, {}; see {}",
                 n(outcome.bundles, "bundle", "bundles"),
+                outcome.bundles - outcome.kept,
+                outcome.kept,
                 n(outcome.hosts, "host", "hosts"),
                 outcome.failed,
                 outcome.superseded,

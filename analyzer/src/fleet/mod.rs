@@ -15,6 +15,8 @@ mod exports;
 pub mod identity;
 mod index;
 pub mod isolate;
+mod kept;
+pub mod parquet;
 pub mod provision;
 mod store;
 mod summary;
@@ -53,9 +55,74 @@ pub struct Options {
     /// `--catalog` (its path, for the workers) and `--headroom`.
     pub sizing: crate::sizing::Choice,
     pub catalog_path: Option<PathBuf>,
+    /// Which exports to write (`--exports`).
+    pub exports: Exports,
+    /// `--fresh`: every bundle analysed again, what was kept removed.
+    pub fresh: bool,
+}
+
+/// `--exports`: the table exports' formats. The index, the host pages and
+/// groups.json are always written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exports {
+    /// `DIR/parquet/<table>/<table>.parquet`.
+    pub parquet: bool,
+    /// `DIR/<table>.jsonl`.
+    pub jsonl: bool,
+    /// `DIR/fleet.csv`.
+    pub csv: bool,
+}
+
+impl Exports {
+    pub const ALL: Exports = Exports {
+        parquet: true,
+        jsonl: true,
+        csv: true,
+    };
+
+    /// `parquet,jsonl,csv`, any of them, in any order.
+    pub fn parse(list: &str) -> Result<Exports, String> {
+        let mut e = Exports {
+            parquet: false,
+            jsonl: false,
+            csv: false,
+        };
+        for w in list.split(',').map(str::trim) {
+            match w {
+                "parquet" => e.parquet = true,
+                "jsonl" => e.jsonl = true,
+                "csv" => e.csv = true,
+                _ => return Err(format!("--exports takes parquet, jsonl and csv, not {w:?}")),
+            }
+        }
+        Ok(e)
+    }
 }
 
 impl Options {
+    /// What besides a bundle's bytes and path decides its result, for the
+    /// kept results' keys: the profile, --firewall, the catalog's content
+    /// and the headroom.
+    fn result_options(&self) -> io::Result<String> {
+        use sha2::{Digest, Sha256};
+        let catalog = match &self.catalog_path {
+            Some(p) => {
+                let body = fs::read(p)?;
+                Sha256::digest(&body)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+            None => "none".to_string(),
+        };
+        Ok(format!(
+            "profile {}\0firewall {}\0catalog {catalog}\0headroom {}",
+            self.profile.name(),
+            self.firewall,
+            self.sizing.headroom_percent
+        ))
+    }
+
     fn target(&self) -> crate::profile::Target {
         crate::profile::Target {
             firewall: self.firewall,
@@ -74,6 +141,11 @@ pub struct Outcome {
     /// Bundles not used because a newer one came from the same host.
     pub superseded: usize,
     pub groups: usize,
+    /// Bundles whose result was kept from an earlier run.
+    pub kept: usize,
+    /// Kept results not trusted, each said why: those bundles were
+    /// analysed again.
+    pub notes: Vec<String>,
 }
 
 /// A bundle that could not be read; one line of errors.jsonl.
@@ -447,6 +519,16 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let inputs = discover(&opts.inputs)?;
     let dir = &opts.out;
     exports::reset(dir).map_err(io_err(dir))?;
+    parquet::reset(dir).map_err(io_err(dir))?;
+    let options = opts.result_options().map_err(|e| BatchError::Io {
+        path: opts.catalog_path.clone().unwrap_or_default(),
+        error: e,
+    })?;
+    let keeper = kept::Keeper::new(dir, &options, opts.fresh).map_err(io_err(dir))?;
+    let part_names = exports::part_names();
+    let used: Mutex<Vec<kept::Key>> = Mutex::new(Vec::new());
+    let notes: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let reused = AtomicUsize::new(0);
     let parts = dir.join(".parts");
     let store = Arc::new(Store::create(&parts.join("summaries")).map_err(io_err(&parts))?);
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -487,10 +569,37 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 let Some(input) = inputs.get(i) else {
                     return;
                 };
-                let r = match &workers {
-                    Some(w) => w.run(i, input).map_err(BundleError::Worker),
-                    None => one(i, input, &opts.target(), &parts),
+                // An input that cannot be hashed goes to the worker, which
+                // says what is wrong with it.
+                let key = keeper.key(input).ok();
+                let found = match &key {
+                    Some(k) => keeper.take(k, input, i, &parts),
+                    None => kept::Found::Missing,
                 };
+                let r = match found {
+                    kept::Found::Kept(h) => {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        Ok(*h)
+                    }
+                    found => {
+                        if let kept::Found::Distrusted(note) = found {
+                            lock(&notes).push(note);
+                        }
+                        let r = match &workers {
+                            Some(w) => w.run(i, input).map_err(BundleError::Worker),
+                            None => one(i, input, &opts.target(), &parts),
+                        };
+                        if let (Ok(h), Some(k)) = (&r, &key) {
+                            if let Err(e) = keeper.keep(k, input, i, &parts, &part_names, h) {
+                                lock(&notes).push(format!("{}: not kept ({e})", input.display()));
+                            }
+                        }
+                        r
+                    }
+                };
+                if let (Ok(_), Some(k)) = (&r, key) {
+                    lock(&used).push(k);
+                }
                 bar.inc(1);
                 let r = r.and_then(|h| Entry::new(i, &h, &store));
                 lock(&joiner).done(i, r.is_ok());
@@ -530,7 +639,8 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     // One pass over the hosts for what needs each once: names and
     // addresses, the charts, fleet.csv.
     let csv = dir.join("fleet.csv");
-    let mut rows = exports::FleetCsv::create(&csv).map_err(io_err(&csv))?;
+    let hosts_rows = parts.join("hosts.jsonl");
+    let mut rows = exports::FleetCsv::create(&csv, &hosts_rows).map_err(io_err(&csv))?;
     let mut resolver = declared::Resolver::default();
     let mut tally = index::Tally::default();
     depmap::Hosts::visit(&fleet, None, &mut |i, h| {
@@ -553,6 +663,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     joiner.finish(dir, &order).map_err(io_err(dir))?;
     exports::dependencies(dir, &parts, &order, &resolver, |i| kept[i].id.as_str())
         .map_err(io_err(dir))?;
+    write_tables(dir, &parts, opts.exports, &pool)?;
     let map = DependencyMap {
         edges,
         groups,
@@ -567,6 +678,8 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         failed: failures.len(),
         superseded: read - kept.len(),
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
+        kept: reused.into_inner(),
+        notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
     };
     write_index(
         dir,
@@ -580,7 +693,54 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     )?;
     drop(map);
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
+    let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+    keeper.finish(&used).map_err(io_err(dir))?;
     Ok(outcome)
+}
+
+/// The Parquet tables (in parallel: the packages table is most of the
+/// work), from the JSON Lines exports; then the exports not asked for go.
+fn write_tables(
+    dir: &Path,
+    parts: &Path,
+    exports: Exports,
+    pool: &rayon::ThreadPool,
+) -> Result<(), BatchError> {
+    let rows = |t: &parquet::Table| match t.name {
+        "hosts" => parts.join("hosts.jsonl"),
+        name => dir.join(format!("{name}.jsonl")),
+    };
+    if exports.parquet {
+        let failed: Mutex<Option<BatchError>> = Mutex::new(None);
+        pool.scope(|s| {
+            for t in parquet::TABLES {
+                let (failed, rows) = (&failed, &rows);
+                s.spawn(move |_| {
+                    if let Err(e) = t.write(&rows(t), dir) {
+                        lock(failed).get_or_insert(BatchError::Io {
+                            path: t.path(dir),
+                            error: e,
+                        });
+                    }
+                });
+            }
+        });
+        if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+    }
+    let mut gone: Vec<PathBuf> = Vec::new();
+    if !exports.jsonl {
+        gone.extend(exports::JSONL.iter().map(|k| dir.join(format!("{k}.jsonl"))));
+        gone.push(dir.join("dependencies.jsonl"));
+    }
+    if !exports.csv {
+        gone.push(dir.join("fleet.csv"));
+    }
+    for path in gone {
+        fs::remove_file(&path).map_err(io_err(&path))?;
+    }
+    Ok(())
 }
 
 /// DIR/index.html, written as it is rendered: the host rows are read from
