@@ -328,18 +328,46 @@ impl Table {
         fs::rename(&tmp, &out).map_err(|e| named(&out, e))
     }
 
+    /// The schema as stored: Parquet has no seconds, so times are kept
+    /// in milliseconds (read in seconds, as the JSON has them).
+    fn stored(&self) -> SchemaRef {
+        let fields: Vec<Field> = (self.columns)()
+            .into_iter()
+            .map(|f| match f.data_type() {
+                DataType::Timestamp(TimeUnit::Second, tz) => {
+                    let t = DataType::Timestamp(TimeUnit::Millisecond, tz.clone());
+                    f.clone().with_data_type(t)
+                }
+                _ => f,
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
     fn encode(&self, rows: &Path, tmp: &Path) -> io::Result<()> {
-        let schema = self.schema();
+        let (schema, stored) = (self.schema(), self.stored());
         let input = File::open(rows).map_err(|e| named(rows, e))?;
-        let reader = arrow_json::ReaderBuilder::new(Arc::clone(&schema))
+        let reader = arrow_json::ReaderBuilder::new(schema)
             .with_batch_size(BATCH_ROWS)
             .build(BufReader::with_capacity(1 << 20, input))
             .map_err(|e| named(rows, e))?;
         let file = File::create(tmp).map_err(|e| named(tmp, e))?;
-        let mut w = ArrowWriter::try_new(file, schema, Some(properties()))
+        let mut w = ArrowWriter::try_new(file, Arc::clone(&stored), Some(properties()))
             .map_err(|e| named(tmp, e))?;
         for batch in reader {
             let batch = batch.map_err(|e| named(rows, e))?;
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(stored.fields())
+                .map(|(c, f)| match c.data_type() == f.data_type() {
+                    true => Ok(Arc::clone(c)),
+                    false => arrow_cast::cast(c, f.data_type()),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| named(rows, e))?;
+            let batch = arrow_array::RecordBatch::try_new(Arc::clone(&stored), columns)
+                .map_err(|e| named(rows, e))?;
             w.write(&batch).map_err(|e| named(tmp, e))?;
         }
         let file = w.into_inner().map_err(|e| named(tmp, e))?;
@@ -354,6 +382,8 @@ fn properties() -> WriterProperties {
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Page)
+        // Lists with the standard `element` name, for every reader.
+        .set_coerce_types(true)
         .build()
 }
 
