@@ -257,7 +257,7 @@ fn parquet_answers_as_the_json_lines() {
     let out = dir.join("out");
     batch(&inputs, &out, &[]);
     let script = r#"
-import duckdb, sys
+import duckdb, os, sys
 d = sys.argv[1]
 c = duckdb.connect()
 def one(q):
@@ -278,6 +278,10 @@ checks = {
     'volumes': "count(*), sum(allocated_bytes), sum(len(holds))",
 }
 for t, q in checks.items():
+    if t != 'hosts' and os.path.getsize(f"{d}/{t}.jsonl") == 0:
+        assert one(f"select count(*) from {pq(t)}")[0] == 0, t
+        print(t, 0)
+        continue
     a, b = one(f"select {q} from {pq(t)}"), one(f"select {q} from {js(t)}")
     assert [None if x is None else int(x) for x in a] == [None if x is None else int(x) for x in b], (t, a, b)
     print(t, a[0])
@@ -289,7 +293,7 @@ assert types['holds'] == 'VARCHAR[]', types
 types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('hosts')}").fetchall())
 assert types['started_at'] == 'TIMESTAMP WITH TIME ZONE', types
 assert types['other_bundles'] == 'VARCHAR[]', types
-stats = c.sql(f"select bool_and(stats_min is not null) from parquet_metadata('{d}/parquet/packages/packages.parquet') where path_in_schema = 'name'").fetchall()[0][0]
+stats = c.sql(f"select bool_and(stats_min_value is not null) from parquet_metadata('{d}/parquet/packages/packages.parquet') where path_in_schema = 'name'").fetchall()[0][0]
 assert stats, 'statistics on'
 "#;
     let Some(stdout) = lift_tests::duckdb_script(script, &[out.to_str().unwrap()]) else {
