@@ -225,6 +225,10 @@ enum Command {
         /// is removed, not used.
         #[arg(long)]
         fresh: bool,
+        /// A directory one level down in a directory input that holds a
+        /// root filesystem or an extracted sosreport is an input itself.
+        #[arg(long)]
+        dirs: bool,
         #[command(flatten)]
         sizing: SizingArgs,
     },
@@ -509,6 +513,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             in_process,
             exports,
             fresh,
+            dirs,
             sizing,
         } => {
             let exports = match lift::fleet::Exports::parse(&exports) {
@@ -521,6 +526,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 exports,
                 fresh,
+                dirs,
                 sizing: sizing.choice()?,
                 catalog_path: sizing.catalog.clone(),
                 inputs,
@@ -539,7 +545,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("lift: {}", escape(note));
             }
             eprintln!(
-                "lift: {} ({} analysed, {} kept from earlier runs), {}, {} unreadable, {} superseded, {}; see {}",
+                "lift: {} ({} analysed, {} kept from earlier runs), {}, {} unreadable, {} superseded, {}, {} other entries skipped; see {}",
                 n(outcome.bundles, "bundle", "bundles"),
                 outcome.bundles - outcome.kept,
                 outcome.kept,
@@ -547,6 +553,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 outcome.failed,
                 outcome.superseded,
                 n(outcome.groups, "move group", "move groups"),
+                outcome.skipped,
                 output.join("index.html").display()
             );
         }

@@ -448,6 +448,8 @@ mod tests {
             groups: 1,
             kept: 0,
             notes: Vec::new(),
+            skipped: 0,
+            forms: Vec::new(),
         };
         let external: Vec<Value> = map.external.iter().map(Value::from_serialize).collect();
         let mut page = Vec::new();
@@ -612,6 +614,8 @@ mod tests {
             groups: 0,
             kept: 0,
             notes: Vec::new(),
+            skipped: 0,
+            forms: Vec::new(),
         };
         let groups: Vec<Vec<String>> = Vec::new();
         let mut page = Vec::new();

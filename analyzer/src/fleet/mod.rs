@@ -11,6 +11,7 @@
 
 mod declared;
 mod depmap;
+mod discover;
 mod exports;
 pub mod identity;
 mod index;
@@ -59,6 +60,9 @@ pub struct Options {
     pub exports: Exports,
     /// `--fresh`: every bundle analysed again, what was kept removed.
     pub fresh: bool,
+    /// `--dirs`: a directory one level down holding a root filesystem or
+    /// an extracted sosreport is an input.
+    pub dirs: bool,
 }
 
 /// `--exports`: the table exports' formats. The index, the host pages and
@@ -146,6 +150,24 @@ pub struct Outcome {
     /// Kept results not trusted, each said why: those bundles were
     /// analysed again.
     pub notes: Vec<String>,
+    /// Entries of the input directories that are not inputs (listed in
+    /// errors.jsonl).
+    pub skipped: usize,
+    /// The inputs read, by form (see [`summary::form`]), and unreadable.
+    pub forms: Vec<Form>,
+}
+
+/// The inputs of one form, for the index: how many, and the first
+/// [`Form::LISTED`] of them.
+#[derive(Debug, Serialize)]
+pub struct Form {
+    pub form: String,
+    pub count: usize,
+    pub inputs: Vec<String>,
+}
+
+impl Form {
+    pub const LISTED: usize = 100;
 }
 
 /// A bundle that could not be read; one line of errors.jsonl.
@@ -164,6 +186,7 @@ struct Entry {
     hostname: String,
     identity: identity::Identity,
     started_secs: i64,
+    form: String,
 }
 
 impl Entry {
@@ -179,6 +202,7 @@ impl Entry {
             hostname: h.hostname.clone(),
             identity: h.identity.clone(),
             started_secs: h.started_secs,
+            form: h.form.clone(),
         })
     }
 }
@@ -330,53 +354,6 @@ pub enum BundleError {
     Worker(String),
 }
 
-/// What a directory input holds that `lift batch` reads: bundles, their
-/// JSON form, and archives as migration teams have them (sosreports, root
-/// tarballs), told apart later by their magic bytes.
-const INPUT_SUFFIXES: &[&str] = &[
-    ".lift",
-    ".lift.json",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.xz",
-    ".txz",
-    ".tar.bz2",
-    ".tbz2",
-];
-
-/// Inputs (see `INPUT_SUFFIXES`), searched recursively under each
-/// directory input; sorted so that every run visits them in one order.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
-        for e in fs::read_dir(dir).map_err(io_err(dir))? {
-            let e = e.map_err(io_err(dir))?;
-            let path = e.path();
-            // file_type does not follow symlinks, so a link loop cannot trap us.
-            let kind = e.file_type().map_err(io_err(&path))?;
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if kind.is_dir() {
-                walk(&path, found)?;
-            } else if INPUT_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-                found.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut found = Vec::new();
-    for i in inputs {
-        if i.is_dir() {
-            walk(i, &mut found)?;
-        } else {
-            found.push(i.clone());
-        }
-    }
-    found.sort();
-    found.dedup();
-    Ok(found)
-}
-
 /// One bundle: its report, its pages and export parts under `parts`. A
 /// batch worker process runs this (see [`isolate`]).
 pub fn one(
@@ -516,7 +493,8 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
 }
 
 fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
-    let inputs = discover(&opts.inputs)?;
+    let found = discover::discover(&opts.inputs, opts.dirs, &opts.out)?;
+    let inputs = &found.inputs;
     let dir = &opts.out;
     exports::reset(dir).map_err(io_err(dir))?;
     parquet::reset(dir).map_err(io_err(dir))?;
@@ -623,6 +601,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
             }),
         }
     }
+    let forms = forms(inputs, &ok, &failures);
     let read = ok.len();
     let kept = Arc::new(dedupe(ok));
     let fleet = Fleet {
@@ -671,7 +650,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     };
     let groups_json = dir.join("groups.json");
     exports::json_file(&groups_json, &map).map_err(io_err(&groups_json))?;
-    write_errors(&dir.join("errors.jsonl"), &failures)?;
+    write_errors(&dir.join("errors.jsonl"), &failures, &found.skipped_lines())?;
     let outcome = Outcome {
         bundles: inputs.len(),
         hosts: kept.len(),
@@ -680,6 +659,8 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
         kept: reused.into_inner(),
         notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
+        skipped: found.skipped_total,
+        forms,
     };
     write_index(
         dir,
@@ -838,50 +819,57 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
+/// The inputs by form, in a fixed order, each listing its first inputs in
+/// input order; the unreadable last.
+fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
+    const ORDER: [&str; 7] = [
+        "bundle",
+        "json",
+        "sosreport-archive",
+        "root-tarball",
+        "sosreport-directory",
+        "root-directory",
+        "other",
+    ];
+    let mut forms: Vec<Form> = ORDER
+        .iter()
+        .map(|f| Form {
+            form: f.to_string(),
+            count: 0,
+            inputs: Vec::new(),
+        })
+        .collect();
+    let add = |form: &mut Form, input: &str| {
+        form.count += 1;
+        if form.inputs.len() < Form::LISTED {
+            form.inputs.push(input.to_owned());
+        }
+    };
+    for e in ok {
+        let at = ORDER.iter().position(|f| *f == e.form).unwrap_or(ORDER.len() - 1);
+        add(&mut forms[at], &inputs[e.index].to_string_lossy());
+    }
+    let mut unreadable = Form {
+        form: "unreadable".into(),
+        count: 0,
+        inputs: Vec::new(),
+    };
+    for f in failures {
+        add(&mut unreadable, &f.input);
+    }
+    forms.push(unreadable);
+    forms.retain(|f| f.count > 0);
+    forms
+}
+
+fn write_errors(path: &Path, failures: &[Failure], skipped: &[Failure]) -> Result<(), BatchError> {
     let write = || -> io::Result<()> {
         let mut w = Output::create(path, 0o644)?;
-        for f in failures {
+        for f in failures.iter().chain(skipped) {
             serde_json::to_writer(&mut w, f)?;
             w.write_all(b"\n")?;
         }
         w.commit()
     };
     write().map_err(io_err(path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::discover;
-
-    #[test]
-    fn directories_give_bundles_json_forms_and_archives() {
-        let d = std::env::temp_dir().join(format!("lift-discover-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(d.join("wave1/sos")).unwrap();
-        let inputs = [
-            "a.lift",
-            "b.lift.json",
-            "wave1/sos/sosreport-db01-2026-11-01-abcdef.tar.xz",
-            "wave1/root.tar.gz",
-            "wave1/old.tgz",
-            "wave1/c.tar.bz2",
-            "wave1/d.tar",
-        ];
-        for f in inputs
-            .iter()
-            .chain(&["notes.txt", "x.json", "y.gz", "index.html"])
-        {
-            std::fs::write(d.join(f), b"").unwrap();
-        }
-        let found: Vec<String> = discover(std::slice::from_ref(&d))
-            .unwrap()
-            .iter()
-            .map(|p| p.strip_prefix(&d).unwrap().to_string_lossy().into_owned())
-            .collect();
-        let mut want: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
-        want.sort();
-        assert_eq!(found, want);
-        std::fs::remove_dir_all(d).unwrap();
-    }
 }
