@@ -287,7 +287,7 @@ for t, q in checks.items():
     print(t, a[0])
 types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('packages')}").fetchall())
 assert types['install_time'] == 'TIMESTAMP WITH TIME ZONE', types
-assert types['installed_size_bytes'] == 'UBIGINT', types
+assert types['installed_size_bytes'] == 'BIGINT', types
 types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('volumes')}").fetchall())
 assert types['holds'] == 'VARCHAR[]', types
 types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('hosts')}").fetchall())

@@ -9,9 +9,10 @@
 //! column the JSON lacks is null. Adding a table is adding its row here
 //! (and its JSON Lines, see `exports::JSONL`).
 //!
-//! Types follow the Rust values: unsigned integers stay unsigned (a size is
-//! a `u64`, never rounded or wrapped), times are UTC timestamps (RFC 3339
-//! strings and Unix seconds alike), lists are lists, nested items structs.
+//! Types follow the Rust values, read as they are (a size as a `u64`) and
+//! written as warehouses read them (see [`stored`]): integers as INT32 or
+//! INT64, times as UTC timestamps (RFC 3339 strings and Unix seconds
+//! alike), lists as lists, nested items as structs.
 //! Files are written to a temporary name and renamed, so a killed run never
 //! leaves a half-written `.parquet`.
 
@@ -328,19 +329,9 @@ impl Table {
         fs::rename(&tmp, &out).map_err(|e| named(&out, e))
     }
 
-    /// The schema as stored: Parquet has no seconds, so times are kept
-    /// in milliseconds (read in seconds, as the JSON has them).
+    /// The schema as stored (see [`stored`]).
     fn stored(&self) -> SchemaRef {
-        let fields: Vec<Field> = (self.columns)()
-            .into_iter()
-            .map(|f| match f.data_type() {
-                DataType::Timestamp(TimeUnit::Second, tz) => {
-                    let t = DataType::Timestamp(TimeUnit::Millisecond, tz.clone());
-                    f.clone().with_data_type(t)
-                }
-                _ => f,
-            })
-            .collect();
+        let fields: Vec<Field> = (self.columns)().iter().map(stored_field).collect();
         Arc::new(Schema::new(fields))
     }
 
@@ -372,6 +363,31 @@ impl Table {
         }
         let file = w.into_inner().map_err(|e| named(tmp, e))?;
         file.sync_all().map_err(|e| named(tmp, e))
+    }
+}
+
+fn stored_field(f: &Field) -> Field {
+    f.clone().with_data_type(stored(f.data_type()))
+}
+
+/// A column's type as written. Parquet has no seconds, so times are kept
+/// in milliseconds. Warehouses read unsigned columns badly (Spark as
+/// decimals, Trino's statistics checks refuse a UINT_32 past 2^31), so
+/// unsigned values are written as the next signed type: u16 as INT32, u32
+/// and u64 as INT64, where a u64 past 2^63 - 1 (only a hostile bundle
+/// holds one) is null, whole in the JSON Lines.
+pub fn stored(t: &DataType) -> DataType {
+    match t {
+        DataType::Timestamp(TimeUnit::Second, tz) => {
+            DataType::Timestamp(TimeUnit::Millisecond, tz.clone())
+        }
+        DataType::UInt16 => DataType::Int32,
+        DataType::UInt32 | DataType::UInt64 => DataType::Int64,
+        DataType::List(item) => DataType::List(Arc::new(stored_field(item))),
+        DataType::Struct(fields) => {
+            DataType::Struct(fields.iter().map(|f| stored_field(f)).collect())
+        }
+        t => t.clone(),
     }
 }
 
@@ -430,7 +446,8 @@ mod tests {
     }
 
     /// Types as declared: an RFC 3339 string and Unix seconds both become
-    /// timestamps, a u64 past i64 stays whole, lists stay lists.
+    /// timestamps, a u64 past i64 is null (not wrapped), unknown fields
+    /// are left out.
     #[test]
     fn rows_are_typed() {
         let d = std::env::temp_dir().join(format!("lift-parquet-{}", std::process::id()));
@@ -456,10 +473,14 @@ mod tests {
             .column_by_name("installed_size_bytes")
             .unwrap()
             .as_any()
-            .downcast_ref::<arrow_array::UInt64Array>()
+            .downcast_ref::<arrow_array::Int64Array>()
             .unwrap();
-        assert_eq!(size.value(0), u64::MAX);
+        assert!(size.is_null(0), "past i64: null, not wrapped");
         assert!(size.is_null(1));
+        assert_eq!(
+            b.column_by_name("epoch").unwrap().data_type(),
+            &DataType::Int64
+        );
         let time = b.column_by_name("install_time").unwrap();
         assert!(matches!(
             time.data_type(),
