@@ -293,6 +293,33 @@ assert types['holds'] == 'VARCHAR[]', types
 types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('hosts')}").fetchall())
 assert types['started_at'] == 'TIMESTAMP WITH TIME ZONE', types
 assert types['other_bundles'] == 'VARCHAR[]', types
+# docs/fleet.md's four recipes give the same answers over both forms.
+recipes = [
+    """SELECT h.os, list(h.host_id ORDER BY h.host_id) AS hosts FROM {listeners} l
+       JOIN {hosts} h USING (host_id) WHERE l.port IS NOT NULL GROUP BY h.os ORDER BY h.os""",
+    """SELECT p.host_id, p.version, h.readiness FROM {packages} p JOIN {hosts} h USING (host_id)
+       WHERE p.name IN ('openssl', 'openssl-libs', 'bash') ORDER BY ALL""",
+    """SELECT id, count(DISTINCT host_id) AS hosts FROM {findings}
+       WHERE severity IN ('blocker', 'unknown') GROUP BY id ORDER BY hosts DESC, id""",
+    """WITH waves AS (
+         SELECT wave, unnest(hosts) AS host_id FROM (
+           SELECT generate_subscripts(groups, 1) AS wave, unnest(groups) AS hosts
+           FROM read_json_auto('{d}/groups.json')))
+       SELECT w.wave, d.kind, d.target, d.port, count(DISTINCT d.host_id) AS hosts
+       FROM {dependencies} d JOIN waves w USING (host_id)
+       WHERE d.kind NOT IN ('hosts-pin', 'dns-search', 'san')
+         AND (d.fleet_host_id IS NULL
+              OR d.fleet_host_id NOT IN (SELECT host_id FROM waves o WHERE o.wave = w.wave))
+       GROUP BY ALL ORDER BY ALL""",
+]
+names = ['hosts', 'listeners', 'packages', 'findings', 'dependencies']
+for i, r in enumerate(recipes):
+    if i == 0 and os.path.getsize(f"{d}/listeners.jsonl") == 0:
+        continue
+    a = c.sql(r.format(d=d, **{t: pq(t) for t in names})).fetchall()
+    b = c.sql(r.format(d=d, **{t: js(t) for t in names})).fetchall()
+    assert a == b and a, (r, a, b)
+    print('recipe', len(a))
 stats = c.sql(f"select bool_and(stats_min_value is not null) from parquet_metadata('{d}/parquet/packages/packages.parquet') where path_in_schema = 'name'").fetchall()[0][0]
 assert stats, 'statistics on'
 "#;
