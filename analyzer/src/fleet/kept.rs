@@ -324,7 +324,8 @@ impl Keeper {
             let e = e.map_err(|e| named(&self.dir, e))?;
             let name = e.file_name();
             let name = name.to_string_lossy();
-            if name == "inputs.jsonl" || used.contains(name.as_ref()) {
+            // parquet.jsonl: what `parquet::Table::write` wrote.
+            if name == "inputs.jsonl" || name == "parquet.jsonl" || used.contains(name.as_ref()) {
                 continue;
             }
             let path = e.path();

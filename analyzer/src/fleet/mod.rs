@@ -497,7 +497,9 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let inputs = &found.inputs;
     let dir = &opts.out;
     exports::reset(dir).map_err(io_err(dir))?;
-    parquet::reset(dir).map_err(io_err(dir))?;
+    if !opts.exports.parquet {
+        parquet::reset(dir).map_err(io_err(dir))?;
+    }
     let options = opts.result_options().map_err(|e| BatchError::Io {
         path: opts.catalog_path.clone().unwrap_or_default(),
         error: e,
@@ -692,14 +694,24 @@ fn write_tables(
         name => dir.join(format!("{name}.jsonl")),
     };
     if exports.parquet {
+        // What the last run wrote (see `parquet::Table::write`); a missing
+        // or damaged list only costs writing every file again.
+        let record = dir.join(".kept").join("parquet.jsonl");
+        let kept: Vec<parquet::Written> = fs::read_to_string(&record)
+            .unwrap_or_default()
+            .lines()
+            .map_while(|l| serde_json::from_str(l).ok())
+            .collect();
         let failed: Mutex<Option<BatchError>> = Mutex::new(None);
+        let written: Mutex<Vec<parquet::Written>> = Mutex::new(Vec::new());
         pool.scope(|s| {
             for t in parquet::TABLES {
-                let (failed, rows) = (&failed, &rows);
-                s.spawn(move |_| {
-                    if let Err(e) = t.write(&rows(t), dir) {
+                let (failed, rows, kept, written) = (&failed, &rows, &kept, &written);
+                s.spawn(move |_| match t.write(&rows(t), dir, kept) {
+                    Ok(w) => lock(written).extend(w),
+                    Err(e) => {
                         lock(failed).get_or_insert(BatchError::Io {
-                            path: t.path(dir),
+                            path: t.folder(dir),
                             error: e,
                         });
                     }
@@ -709,6 +721,17 @@ fn write_tables(
         if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
             return Err(e);
         }
+        let mut written = written.into_inner().unwrap_or_else(|e| e.into_inner());
+        written.sort_by(|a, b| a.path().cmp(b.path()));
+        let save = || -> io::Result<()> {
+            let mut w = Output::create(&record, 0o644)?;
+            for f in &written {
+                serde_json::to_writer(&mut w, f)?;
+                w.write_all(b"\n")?;
+            }
+            w.commit()
+        };
+        save().map_err(io_err(&record))?;
     }
     let mut gone: Vec<PathBuf> = Vec::new();
     if !exports.jsonl {

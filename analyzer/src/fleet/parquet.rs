@@ -1,6 +1,8 @@
 //! The Parquet exports: each table of the batch (the JSON Lines exports and
-//! the hosts of fleet.csv) as `DIR/parquet/<table>/<table>.parquet`, with an
-//! explicit schema, for Spark, Trino, Athena, BigQuery and DuckDB.
+//! the hosts of fleet.csv) as `DIR/parquet/<table>/part-*.parquet`, with an
+//! explicit schema, for Spark, Trino, Athena, BigQuery and DuckDB. A table
+//! is cut into files of about a thousand hosts each (see [`chunks`]), so
+//! that a rerun writes again only the files whose hosts changed.
 //!
 //! A table is one row of [`TABLES`]: its name and its columns. The rows are
 //! read from the table's JSON Lines (`<table>.jsonl`, the same rows) by the
@@ -14,12 +16,17 @@
 //! INT64, times as UTC timestamps (RFC 3339 strings and Unix seconds
 //! alike), lists as lists, nested items as structs.
 //! Files are written to a temporary name and renamed, so a killed run never
-//! leaves a half-written `.parquet`.
+//! leaves a half-written `.parquet` (and the next run removes a `.tmp`).
 
+use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{self, BufReader};
+use std::io::{self, BufRead, BufReader, Read, Seek};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -307,26 +314,57 @@ impl Table {
         Arc::new(Schema::new((self.columns)()))
     }
 
-    /// `DIR/parquet/<table>/<table>.parquet`.
-    pub fn path(&self, dir: &Path) -> PathBuf {
-        dir.join("parquet")
-            .join(self.name)
-            .join(format!("{}.parquet", self.name))
+    /// `DIR/parquet/<table>/`.
+    pub fn folder(&self, dir: &Path) -> PathBuf {
+        dir.join("parquet").join(self.name)
     }
 
-    /// Writes the table from its JSON Lines at `rows` (one object a line)
-    /// under `dir`, through a temporary file renamed into place.
-    pub fn write(&self, rows: &Path, dir: &Path) -> io::Result<()> {
-        let out = self.path(dir);
-        let folder = out.parent().expect("a table's file is in its folder");
-        fs::create_dir_all(folder).map_err(|e| named(folder, e))?;
-        let tmp = out.with_extension("parquet.tmp");
-        let written = self.encode(rows, &tmp);
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
+    /// Writes the table from its JSON Lines at `rows` (one object a line,
+    /// a host's rows together) as files of about [`HOSTS_PER_FILE`] hosts
+    /// (see [`chunks`]), each through a temporary file renamed into place.
+    /// A file whose rows are those of a file `kept` lists, still as it was
+    /// written, is kept (renamed if its place changed); files of no chunk
+    /// go. Returns what is in the folder now, for the next run.
+    pub fn write(&self, rows: &Path, dir: &Path, kept: &[Written]) -> io::Result<Vec<Written>> {
+        let folder = self.folder(dir);
+        fs::create_dir_all(&folder).map_err(|e| named(&folder, e))?;
+        let chunks = chunks(rows, self.name)?;
+        let mut present: HashMap<String, PathBuf> = HashMap::new();
+        for e in fs::read_dir(&folder).map_err(|e| named(&folder, e))? {
+            let path = e.map_err(|e| named(&folder, e))?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let hash = name.strip_suffix(".parquet").and_then(|n| n.rsplit('-').next());
+            match hash {
+                Some(h) if kept.iter().any(|k| k.still(&path)) => {
+                    present.insert(h.to_string(), path.clone());
+                }
+                _ => fs::remove_file(&path).map_err(|e| named(&path, e))?,
+            }
         }
-        fs::rename(&tmp, &out).map_err(|e| named(&out, e))
+        let mut written = Vec::new();
+        for (seq, c) in chunks.iter().enumerate() {
+            let out = folder.join(format!("part-{seq:05}-{}.parquet", c.hash));
+            match present.remove(&c.hash) {
+                Some(old) => {
+                    if old != out {
+                        fs::rename(&old, &out).map_err(|e| named(&out, e))?;
+                    }
+                }
+                None => {
+                    let tmp = out.with_extension("parquet.tmp");
+                    if let Err(e) = self.encode(rows, c, &tmp) {
+                        let _ = fs::remove_file(&tmp);
+                        return Err(e);
+                    }
+                    fs::rename(&tmp, &out).map_err(|e| named(&out, e))?;
+                }
+            }
+            written.push(Written::of(&out)?);
+        }
+        for stale in present.into_values() {
+            fs::remove_file(&stale).map_err(|e| named(&stale, e))?;
+        }
+        Ok(written)
     }
 
     /// The schema as stored (see [`stored`]).
@@ -335,9 +373,13 @@ impl Table {
         Arc::new(Schema::new(fields))
     }
 
-    fn encode(&self, rows: &Path, tmp: &Path) -> io::Result<()> {
+    fn encode(&self, rows: &Path, chunk: &Chunk, tmp: &Path) -> io::Result<()> {
         let (schema, stored) = (self.schema(), self.stored());
-        let input = File::open(rows).map_err(|e| named(rows, e))?;
+        let mut input = File::open(rows).map_err(|e| named(rows, e))?;
+        input
+            .seek(io::SeekFrom::Start(chunk.start))
+            .map_err(|e| named(rows, e))?;
+        let input = input.take(chunk.end - chunk.start);
         let reader = arrow_json::ReaderBuilder::new(schema)
             .with_batch_size(BATCH_ROWS)
             .build(BufReader::with_capacity(1 << 20, input))
@@ -365,6 +407,118 @@ impl Table {
         file.sync_all().map_err(|e| named(tmp, e))
     }
 }
+
+/// Hosts a file holds, on average: a file ends after a host whose id's
+/// hash is a multiple of this, or after [`MAX_HOSTS_PER_FILE`] hosts.
+/// Where files end depends on the hosts alone, so a rerun that adds,
+/// changes or removes a few hosts rewrites the files that hold them and
+/// keeps the others, and a fresh run over the same inputs writes the same
+/// files.
+pub const HOSTS_PER_FILE: u64 = 1024;
+pub const MAX_HOSTS_PER_FILE: usize = 4096;
+
+/// One file's rows: a byte range of the JSON Lines, and the first 16 hex
+/// digits of the SHA-256 of the layout and those bytes (its name's end).
+pub struct Chunk {
+    start: u64,
+    end: u64,
+    hash: String,
+}
+
+/// The host a JSON Lines row is of: every row starts `{"host_id":"`, and
+/// a host id is letters, digits, `.`, `-` and `_`.
+fn host_of(line: &[u8]) -> Option<&[u8]> {
+    let rest = line.strip_prefix(b"{\"host_id\":\"")?;
+    let end = memchr::memchr(b'"', rest)?;
+    Some(&rest[..end])
+}
+
+fn ends_a_file(host: &[u8]) -> bool {
+    let d = Sha256::digest(host);
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes")) % HOSTS_PER_FILE == 0
+}
+
+/// Cuts `rows` into files' chunks at host boundaries (see
+/// [`HOSTS_PER_FILE`]), hashing each.
+pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
+    let file = File::open(rows).map_err(|e| named(rows, e))?;
+    let mut r = BufReader::with_capacity(1 << 20, file);
+    let salt = format!("lift {} parquet {FORMAT} {table}\n", env!("CARGO_PKG_VERSION"));
+    let fresh = || {
+        let mut h = Sha256::new();
+        h.update(salt.as_bytes());
+        h
+    };
+    let (mut chunks, mut line) = (Vec::new(), Vec::new());
+    let (mut at, mut start, mut hosts, mut h) = (0u64, 0u64, 0usize, fresh());
+    let mut last: Option<Vec<u8>> = None;
+    let cut = |start: &mut u64, end: u64, h: Sha256, chunks: &mut Vec<Chunk>| {
+        let hash: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        chunks.push(Chunk {
+            start: *start,
+            end,
+            hash,
+        });
+        *start = end;
+    };
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line).map_err(|e| named(rows, e))?;
+        if n == 0 {
+            break;
+        }
+        let host = host_of(&line).ok_or_else(|| named(rows, format!("byte {at}: a row without host_id first")))?;
+        if last.as_deref() != Some(host) {
+            if let Some(prev) = &last {
+                if ends_a_file(prev) || hosts >= MAX_HOSTS_PER_FILE {
+                    cut(&mut start, at, std::mem::replace(&mut h, fresh()), &mut chunks);
+                    hosts = 0;
+                }
+            }
+            hosts += 1;
+            last = Some(host.to_vec());
+        }
+        h.update(&line);
+        at += n as u64;
+    }
+    if at > start || chunks.is_empty() {
+        cut(&mut start, at, h, &mut chunks);
+    }
+    Ok(chunks)
+}
+
+/// A Parquet file as written: what tells that it is still the same file.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+pub struct Written {
+    path: PathBuf,
+    len: u64,
+    ino: u64,
+    mtime_ns: i128,
+}
+
+impl Written {
+    fn of(path: &Path) -> io::Result<Written> {
+        let m = fs::metadata(path).map_err(|e| named(path, e))?;
+        Ok(Written {
+            path: path.to_owned(),
+            len: m.len(),
+            ino: m.ino(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `path` is this file, unchanged since it was written.
+    fn still(&self, path: &Path) -> bool {
+        self.path == path && Written::of(path).is_ok_and(|now| now == *self)
+    }
+}
+
+/// The layout of the Parquet files: a file of another is written again.
+const FORMAT: u32 = 1;
 
 fn stored_field(f: &Field) -> Field {
     f.clone().with_data_type(stored(f.data_type()))
@@ -465,8 +619,9 @@ mod tests {
         )
         .unwrap();
         let t = TABLES.iter().find(|t| t.name == "packages").unwrap();
-        t.write(&rows, &d).unwrap();
-        let batches = read(&t.path(&d));
+        let w = t.write(&rows, &d, &[]).unwrap();
+        assert_eq!(w.len(), 1);
+        let batches = read(&w[0].path);
         let b = &batches[0];
         assert_eq!(b.num_rows(), 2);
         let size = b
@@ -486,7 +641,7 @@ mod tests {
             time.data_type(),
             DataType::Timestamp(TimeUnit::Millisecond | TimeUnit::Second, Some(_))
         ));
-        assert!(!t.path(&d).with_extension("parquet.tmp").exists());
+        assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), 1, "no .tmp left");
 
         let v = TABLES.iter().find(|t| t.name == "utilization").unwrap();
         let rows = d.join("utilization.jsonl");
@@ -495,8 +650,8 @@ mod tests {
             r#"{"host_id":"a-1","source":"since boot","window_from":"2026-12-07T02:18:38Z","days":0.13,"samples":0}"#,
         )
         .unwrap();
-        v.write(&rows, &d).unwrap();
-        let b = &read(&v.path(&d))[0];
+        let w = v.write(&rows, &d, &[]).unwrap();
+        let b = &read(&w[0].path)[0];
         let from = b
             .column_by_name("window_from")
             .unwrap()
@@ -517,10 +672,59 @@ mod tests {
         let rows = d.join("volumes.jsonl");
         fs::write(&rows, "{\"host_id\":\"a\",\"allocated_bytes\":\"many\"}\n").unwrap();
         let t = TABLES.iter().find(|t| t.name == "volumes").unwrap();
-        let e = t.write(&rows, &d).unwrap_err().to_string();
+        let e = t.write(&rows, &d, &[]).unwrap_err().to_string();
         assert!(e.contains("volumes.jsonl"), "{e}");
-        assert!(!t.path(&d).exists());
-        assert!(!t.path(&d).with_extension("parquet.tmp").exists());
+        assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), 0, "no .tmp left");
+        fs::remove_dir_all(d).unwrap();
+    }
+
+    /// Files end where hosts say, so a rerun with one host changed writes
+    /// one file again and keeps the others (same inode); a file changed
+    /// since it was written is not kept; a fresh write gives the same
+    /// names and bytes.
+    #[test]
+    fn a_rerun_writes_only_the_files_that_changed() {
+        let d = std::env::temp_dir().join(format!("lift-parquet-chunks-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        let rows = d.join("jobs.jsonl");
+        let body = |changed: &str| -> String {
+            (0..6000)
+                .map(|i| {
+                    let cmd = if i == 3000 { changed } else { "true" };
+                    format!("{{\"host_id\":\"h{i:05}\",\"kind\":\"cron\",\"command\":\"{cmd}\"}}\n")
+                })
+                .collect()
+        };
+        fs::write(&rows, body("true")).unwrap();
+        let t = TABLES.iter().find(|t| t.name == "jobs").unwrap();
+        let first = t.write(&rows, &d, &[]).unwrap();
+        assert!(first.len() >= 3, "{} files", first.len());
+        let again = t.write(&rows, &d, &first).unwrap();
+        assert_eq!(again, first, "nothing changed: every file kept");
+
+        fs::write(&rows, body("false")).unwrap();
+        let second = t.write(&rows, &d, &again).unwrap();
+        assert_eq!(second.len(), first.len());
+        let changed = first.iter().zip(&second).filter(|(a, b)| a != b).count();
+        assert_eq!(changed, 1, "one file holds h03000");
+        let total: usize = second.iter().map(|w| read(&w.path).iter().map(|b| b.num_rows()).sum::<usize>()).sum();
+        assert_eq!(total, 6000);
+        assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), second.len());
+
+        // Written without what was kept: the same names and bytes.
+        let fresh = d.join("fresh");
+        let third = t.write(&rows, &fresh, &[]).unwrap();
+        for (a, b) in second.iter().zip(&third) {
+            assert_eq!(a.path.file_name(), b.path.file_name());
+            assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
+        }
+        // A file touched since is written again.
+        let victim = &second[0].path;
+        fs::write(victim, fs::read(victim).unwrap()).unwrap();
+        let fourth = t.write(&rows, &d, &second).unwrap();
+        assert_ne!(fourth[0], second[0]);
+        assert_eq!(fourth[1], second[1]);
         fs::remove_dir_all(d).unwrap();
     }
 }
