@@ -14,7 +14,7 @@
 //! killed while keeping leaves none) has this format and version, names
 //! this key, and every file it lists is there as it was kept: the same
 //! size, inode and modification time, and the summary with the same
-//! SHA-256. Anything else is a note, the result is removed and the bundle
+//! SHA-256, and the tables this lift writes. Anything else is a note, the result is removed and the bundle
 //! analysed again. An input's hash is reused from the last run while its
 //! size, inode, modification and change times are the same (`--fresh`
 //! hashes every input again).
@@ -110,8 +110,23 @@ fn hex(d: impl AsRef<[u8]>) -> String {
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// lift's version, the layout's, and the running executable's size and
+/// modification time: a rebuilt lift (a development build keeps its
+/// version number) trusts nothing an earlier build kept.
 fn version() -> String {
-    format!("lift {} kept {FORMAT}", env!("CARGO_PKG_VERSION"))
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let build = std::env::current_exe()
+                .and_then(fs::metadata)
+                .map(|m| format!("{}-{}", m.len(), mtime_ns(&m)))
+                .unwrap_or_else(|_| "unknown".into());
+            format!(
+                "lift {} kept {FORMAT} build {build}",
+                env!("CARGO_PKG_VERSION")
+            )
+        })
+        .clone()
 }
 
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {
@@ -202,12 +217,19 @@ impl Keeper {
 
     /// The result kept for `key` (from `input`), its files linked into
     /// `parts` as bundle `index`'s.
-    pub fn take(&self, key: &Key, input: &Path, index: usize, parts: &Path) -> Found {
+    pub fn take(
+        &self,
+        key: &Key,
+        input: &Path,
+        index: usize,
+        parts: &Path,
+        part_names: &[String],
+    ) -> Found {
         let dir = self.path(key);
         if !dir.exists() {
             return Found::Missing;
         }
-        match self.check(key, &dir, input) {
+        match self.check(key, &dir, input, part_names) {
             Ok((m, summary)) => {
                 for f in &m.files {
                     let to = parts.join(format!("{index}.{}", f.part));
@@ -230,7 +252,13 @@ impl Keeper {
         }
     }
 
-    fn check(&self, key: &Key, dir: &Path, input: &Path) -> Result<(Manifest, HostSummary), String> {
+    fn check(
+        &self,
+        key: &Key,
+        dir: &Path,
+        input: &Path,
+        part_names: &[String],
+    ) -> Result<(Manifest, HostSummary), String> {
         let body = read_small(&dir.join("manifest.json"))
             .map_err(|e| format!("its manifest cannot be read ({e})"))?;
         let m: Manifest = serde_json::from_slice(&body)
@@ -240,6 +268,9 @@ impl Keeper {
         }
         if m.key != key.0 || m.input != input.to_string_lossy() {
             return Err("its manifest names another bundle".into());
+        }
+        if !m.files.iter().map(|f| &f.part).eq(part_names.iter()) {
+            return Err("it holds other tables than this lift writes".into());
         }
         for f in &m.files {
             if f.part.contains('/') || f.part.starts_with('.') {

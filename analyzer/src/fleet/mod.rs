@@ -553,7 +553,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 // says what is wrong with it.
                 let key = keeper.key(input).ok();
                 let found = match &key {
-                    Some(k) => keeper.take(k, input, i, &parts),
+                    Some(k) => keeper.take(k, input, i, &parts, &part_names),
                     None => kept::Found::Missing,
                 };
                 let r = match found {
