@@ -11,7 +11,12 @@ use std::path::{Path, PathBuf};
 use lift_tests::{fixture, lift, probe, Scratch};
 
 fn batch(inputs: &Path, out: &Path, extra: &[&str]) -> String {
-    let mut args = vec!["batch", inputs.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let mut args = vec![
+        "batch",
+        inputs.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
     args.extend(extra);
     let o = lift(&args);
     let said = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -341,7 +346,10 @@ assert stats, 'statistics on'
     };
     let said = String::from_utf8_lossy(&stdout);
     let rows = |t: &str| -> usize {
-        let line = said.lines().find(|l| l.starts_with(&format!("{t} "))).unwrap();
+        let line = said
+            .lines()
+            .find(|l| l.starts_with(&format!("{t} ")))
+            .unwrap();
         line.split(' ').nth(1).unwrap().parse().unwrap()
     };
     assert_eq!(rows("hosts"), 4, "{said}");

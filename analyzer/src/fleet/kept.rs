@@ -131,7 +131,9 @@ fn version() -> String {
 
 fn read_small(path: &Path) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
-    File::open(path)?.take(MAX_SMALL + 1).read_to_end(&mut body)?;
+    File::open(path)?
+        .take(MAX_SMALL + 1)
+        .read_to_end(&mut body)?;
     if body.len() as u64 > MAX_SMALL {
         return Err(io::Error::other(format!("larger than {MAX_SMALL} bytes")));
     }
@@ -244,10 +246,7 @@ impl Keeper {
             }
             Err(why) => {
                 let _ = fs::remove_dir_all(&dir);
-                Found::Distrusted(format!(
-                    "{}: {why}; analysed again",
-                    dir.display()
-                ))
+                Found::Distrusted(format!("{}: {why}; analysed again", dir.display()))
             }
         }
     }

@@ -735,7 +735,11 @@ fn write_tables(
     }
     let mut gone: Vec<PathBuf> = Vec::new();
     if !exports.jsonl {
-        gone.extend(exports::JSONL.iter().map(|k| dir.join(format!("{k}.jsonl"))));
+        gone.extend(
+            exports::JSONL
+                .iter()
+                .map(|k| dir.join(format!("{k}.jsonl"))),
+        );
         gone.push(dir.join("dependencies.jsonl"));
     }
     if !exports.csv {
@@ -869,7 +873,10 @@ fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
         }
     };
     for e in ok {
-        let at = ORDER.iter().position(|f| *f == e.form).unwrap_or(ORDER.len() - 1);
+        let at = ORDER
+            .iter()
+            .position(|f| *f == e.form)
+            .unwrap_or(ORDER.len() - 1);
         add(&mut forms[at], &inputs[e.index].to_string_lossy());
     }
     let mut unreadable = Form {

@@ -333,7 +333,9 @@ impl Table {
         for e in fs::read_dir(&folder).map_err(|e| named(&folder, e))? {
             let path = e.map_err(|e| named(&folder, e))?.path();
             let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let hash = name.strip_suffix(".parquet").and_then(|n| n.rsplit('-').next());
+            let hash = name
+                .strip_suffix(".parquet")
+                .and_then(|n| n.rsplit('-').next());
             match hash {
                 Some(h) if kept.iter().any(|k| k.still(&path)) => {
                     present.insert(h.to_string(), path.clone());
@@ -443,7 +445,10 @@ fn ends_a_file(host: &[u8]) -> bool {
 pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
     let file = File::open(rows).map_err(|e| named(rows, e))?;
     let mut r = BufReader::with_capacity(1 << 20, file);
-    let salt = format!("lift {} parquet {FORMAT} {table}\n", env!("CARGO_PKG_VERSION"));
+    let salt = format!(
+        "lift {} parquet {FORMAT} {table}\n",
+        env!("CARGO_PKG_VERSION")
+    );
     let fresh = || {
         let mut h = Sha256::new();
         h.update(salt.as_bytes());
@@ -453,7 +458,10 @@ pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
     let (mut at, mut start, mut hosts, mut h) = (0u64, 0u64, 0usize, fresh());
     let mut last: Option<Vec<u8>> = None;
     let cut = |start: &mut u64, end: u64, h: Sha256, chunks: &mut Vec<Chunk>| {
-        let hash: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = h.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         chunks.push(Chunk {
             start: *start,
             end,
@@ -467,11 +475,17 @@ pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
         if n == 0 {
             break;
         }
-        let host = host_of(&line).ok_or_else(|| named(rows, format!("byte {at}: a row without host_id first")))?;
+        let host = host_of(&line)
+            .ok_or_else(|| named(rows, format!("byte {at}: a row without host_id first")))?;
         if last.as_deref() != Some(host) {
             if let Some(prev) = &last {
                 if ends_a_file(prev) || hosts >= MAX_HOSTS_PER_FILE {
-                    cut(&mut start, at, std::mem::replace(&mut h, fresh()), &mut chunks);
+                    cut(
+                        &mut start,
+                        at,
+                        std::mem::replace(&mut h, fresh()),
+                        &mut chunks,
+                    );
                     hosts = 0;
                 }
             }
@@ -641,7 +655,11 @@ mod tests {
             time.data_type(),
             DataType::Timestamp(TimeUnit::Millisecond | TimeUnit::Second, Some(_))
         ));
-        assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), 1, "no .tmp left");
+        assert_eq!(
+            fs::read_dir(t.folder(&d)).unwrap().count(),
+            1,
+            "no .tmp left"
+        );
 
         let v = TABLES.iter().find(|t| t.name == "utilization").unwrap();
         let rows = d.join("utilization.jsonl");
@@ -674,7 +692,11 @@ mod tests {
         let t = TABLES.iter().find(|t| t.name == "volumes").unwrap();
         let e = t.write(&rows, &d, &[]).unwrap_err().to_string();
         assert!(e.contains("volumes.jsonl"), "{e}");
-        assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), 0, "no .tmp left");
+        assert_eq!(
+            fs::read_dir(t.folder(&d)).unwrap().count(),
+            0,
+            "no .tmp left"
+        );
         fs::remove_dir_all(d).unwrap();
     }
 
@@ -708,7 +730,10 @@ mod tests {
         assert_eq!(second.len(), first.len());
         let changed = first.iter().zip(&second).filter(|(a, b)| a != b).count();
         assert_eq!(changed, 1, "one file holds h03000");
-        let total: usize = second.iter().map(|w| read(&w.path).iter().map(|b| b.num_rows()).sum::<usize>()).sum();
+        let total: usize = second
+            .iter()
+            .map(|w| read(&w.path).iter().map(|b| b.num_rows()).sum::<usize>())
+            .sum();
         assert_eq!(total, 6000);
         assert_eq!(fs::read_dir(t.folder(&d)).unwrap().count(), second.len());
 
