@@ -65,7 +65,7 @@ for s in bookworm bullseye; do
     r=$work/roots/$s
     if ! command -v debootstrap > /dev/null; then
         fx=$([ $s = bookworm ] && echo debian12-systemd || echo centos6-sysv)
-        [ -d "$r/etc" ] || { mkdir -p "$r" && cp -a "$repo/fixtures/$fx/." "$r/"; }
+        [ -d "$r/etc" ] || { mkdir -p "$r" && cp -a "$repo/fixtures/$fx/." "$r/" && touch "$r/etc/hostname"; }
     elif [ ! -x "$r/bin/sh" ]; then
         debootstrap --variant=minbase "$s" "$r" http://deb.debian.org/debian > "$work/roots/$s.log"
     fi

@@ -128,11 +128,22 @@ fn walk(
         // never opened.
         let regular = kind.is_file() || (kind.is_symlink() && path.is_file());
         if !regular {
-            found.skip(&path, "not a regular file");
+            use std::os::unix::fs::FileTypeExt;
+            let what = if kind.is_fifo() {
+                "a FIFO (never opened: reading one waits for a writer)"
+            } else if kind.is_block_device() || kind.is_char_device() {
+                "a device"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "not a regular file"
+            };
+            found.skip(&path, what);
             continue;
         }
         let mut head = Vec::with_capacity(512);
-        let read = fs::File::open(&path).and_then(|f| f.take(512).read_to_end(&mut head));
+        let read = lift_bundle::input::open_regular(&path)
+            .and_then(|f| f.take(512).read_to_end(&mut head));
         match read {
             Err(e) => found.skip(&path, &format!("cannot be read ({e})")),
             Ok(_) if is_input(&head) => found.inputs.push(path),

@@ -443,16 +443,6 @@ pub fn reset(dir: &Path) -> io::Result<()> {
             _ => {}
         }
     }
-    let tables = JSONL.iter().chain(&[DEPENDENCIES]);
-    let files = tables
-        .map(|t| format!("{t}.jsonl"))
-        .chain(["fleet.csv".into()]);
-    for f in files {
-        match fs::remove_file(dir.join(&f)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(named(&dir.join(f), e)),
-            _ => {}
-        }
-    }
     fs::create_dir_all(dir.join("hosts"))?;
     fs::create_dir_all(dir.join(".parts"))
 }

@@ -174,7 +174,8 @@ impl Keeper {
     /// The key of `input` as it is on disk now.
     pub fn key(&self, input: &Path) -> io::Result<Key> {
         let name = input.to_string_lossy();
-        let mut file = File::open(input).map_err(|e| named(input, e))?;
+        // Never a FIFO or a device: a regular file, opened without waiting.
+        let mut file = lift_bundle::input::open_regular(input).map_err(|e| named(input, e))?;
         let meta = file.metadata().map_err(|e| named(input, e))?;
         let sha = match self.hashes.get(name.as_ref()) {
             Some(h) if h.same_file(&meta) => h.sha256.clone(),

@@ -746,7 +746,10 @@ fn write_tables(
         gone.push(dir.join("fleet.csv"));
     }
     for path in gone {
-        fs::remove_file(&path).map_err(io_err(&path))?;
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_err(&path)(e)),
+            _ => {}
+        }
     }
     Ok(())
 }
