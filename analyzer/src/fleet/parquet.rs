@@ -27,6 +27,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use twox_hash::xxhash3_128::Hasher;
 
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -419,8 +420,9 @@ impl Table {
 pub const HOSTS_PER_FILE: u64 = 1024;
 pub const MAX_HOSTS_PER_FILE: usize = 4096;
 
-/// One file's rows: a byte range of the JSON Lines, and the first 16 hex
-/// digits of the SHA-256 of the layout and those bytes (its name's end).
+/// One file's rows: a byte range of the JSON Lines, and the XXH3-128 of
+/// the layout and those bytes (its name's end: a name, not a defence; a
+/// rerun hashes every row, so the hash must be fast).
 pub struct Chunk {
     start: u64,
     end: u64,
@@ -450,18 +452,15 @@ pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
         env!("CARGO_PKG_VERSION")
     );
     let fresh = || {
-        let mut h = Sha256::new();
-        h.update(salt.as_bytes());
+        let mut h = Hasher::new();
+        h.write(salt.as_bytes());
         h
     };
     let (mut chunks, mut line) = (Vec::new(), Vec::new());
     let (mut at, mut start, mut hosts, mut h) = (0u64, 0u64, 0usize, fresh());
     let mut last: Option<Vec<u8>> = None;
-    let cut = |start: &mut u64, end: u64, h: Sha256, chunks: &mut Vec<Chunk>| {
-        let hash: String = h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+    let cut = |start: &mut u64, end: u64, h: Hasher, chunks: &mut Vec<Chunk>| {
+        let hash = format!("{:032x}", h.finish_128());
         chunks.push(Chunk {
             start: *start,
             end,
@@ -492,7 +491,7 @@ pub fn chunks(rows: &Path, table: &str) -> io::Result<Vec<Chunk>> {
             hosts += 1;
             last = Some(host.to_vec());
         }
-        h.update(&line);
+        h.write(&line);
         at += n as u64;
     }
     if at > start || chunks.is_empty() {
