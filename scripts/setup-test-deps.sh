@@ -14,7 +14,8 @@
 # rpm databases made and dumped in analyzer/src/parse/rpmdb tests), and GNU
 # time (the probe's peak RSS in tests/tests/probe_memory.rs), and sysstat
 # (sadc and sadf, held against lift's history reader in
-# tests/tests/utilization.rs). Under CI=true a
+# tests/tests/utilization.rs), and openssl (the certificates of
+# tests/tests/applications.rs). Under CI=true a
 # test whose tool is missing fails.
 set -eu
 SUDO=""
@@ -30,11 +31,14 @@ command -v ss >/dev/null 2>&1 || missing="$missing iproute2"
 command -v ps >/dev/null 2>&1 || missing="$missing procps"
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$missing chromium"
 command -v python3 >/dev/null 2>&1 || missing="$missing python3"
+command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 [ -e /usr/lib/x86_64-linux-gnu/libfuse.so.2 ] || missing="$missing libfuse2"
 command -v sos >/dev/null 2>&1 || missing="$missing sosreport"
 command -v db5.3_dump >/dev/null 2>&1 || missing="$missing db5.3-util"
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -x /usr/lib/sysstat/sadc ] || missing="$missing sysstat"
+# age and age-keygen: encrypted bundles both ways (tests/tests/encryption.rs).
+command -v age-keygen >/dev/null 2>&1 || missing="$missing age"
 /usr/bin/python3 -c "import bsddb3" 2>/dev/null || missing="$missing python3-bsddb3"
 if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
     # shellcheck disable=SC2086

@@ -12,7 +12,9 @@
 
 pub mod budget;
 pub mod diff;
+pub mod encryption;
 pub mod fleet;
+pub mod lifecycle;
 pub mod memory;
 pub mod model;
 pub mod output;

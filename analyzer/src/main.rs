@@ -33,6 +33,11 @@ const EXIT_STATUS: &str = "Exit status: 0 success (lift check: ready or conditio
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// An age identity file that opens bundles encrypted for you (lift
+    /// keygen or age-keygen makes one; repeatable; default: the files in
+    /// LIFT_IDENTITY, separated by `:`). Read only for an encrypted input.
+    #[arg(long, global = true, value_name = "FILE")]
+    identity: Vec<PathBuf>,
 }
 
 /// What sizing chooses from (`report` and `check`).
@@ -278,6 +283,15 @@ enum Command {
         #[command(subcommand)]
         command: BundleCommand,
     },
+    /// Make an age identity for receiving encrypted bundles: write it to
+    /// FILE (mode 0600, never over an existing file) and print its
+    /// recipient, the age1... that lift-probe --encrypt-to takes. Without -o
+    /// the identity goes to stdout and the recipient to stderr, as
+    /// age-keygen does.
+    Keygen {
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the shell completion script for bash, zsh, fish, elvish or
     /// powershell.
     Completions { shell: clap_complete::Shell },
@@ -327,6 +341,10 @@ enum BundleCommand {
         /// A word to replace wherever it occurs (repeatable).
         #[arg(long = "keyword")]
         keywords: Vec<String>,
+        /// Encrypt the copy for this age recipient (age1...; repeatable).
+        /// Without it the copy is plain, even of an encrypted bundle.
+        #[arg(long = "encrypt-to", value_name = "RECIPIENT", value_parser = recipient)]
+        encrypt_to: Vec<age::x25519::Recipient>,
     },
 }
 
@@ -336,6 +354,11 @@ const FORMATS: [&str; 5] = ["md", "markdown", "html", "htm", "json"];
 /// --target's values (completed by the shell scripts, checked by clap).
 fn profiles() -> PossibleValuesParser {
     PossibleValuesParser::new(Profile::ALL.iter().map(|p| p.name()))
+}
+
+/// An `age1…` recipient, for clap (a bad one is a usage error).
+fn recipient(text: &str) -> Result<age::x25519::Recipient, String> {
+    lift::encryption::recipient(text)
 }
 
 /// A command line lift cannot run as written: exit 64.
@@ -523,6 +546,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(EXIT_USAGE));
                 }
             };
+            pass_identities_to_workers()?;
             let outcome = lift::fleet::run(&lift::fleet::Options {
                 exports,
                 fresh,
@@ -590,6 +614,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Bundle { command } => return bundle_command(command),
+        Command::Keygen { output: Some(path) } => {
+            let public = lift::encryption::identities::keygen(&path)?;
+            println!("{public}");
+            eprintln!(
+                "lift: wrote the identity to {} (keep it private); give the recipient above to lift-probe --encrypt-to",
+                path.display()
+            );
+        }
+        Command::Keygen { output: None } => {
+            let (text, public) =
+                lift::encryption::identities::generate(&lift_bundle::Timestamp::now().rfc3339());
+            let text = zeroize::Zeroizing::new(text);
+            io::stdout().lock().write_all(text.as_bytes())?;
+            eprintln!("Public key: {public}");
+        }
         Command::Completions { shell } => {
             let script = lift::cli::shell::completions(shell, &Cli::command(), "lift");
             io::stdout().lock().write_all(&script)?;
@@ -654,6 +693,7 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
             output,
             map,
             keywords,
+            encrypt_to,
         } => {
             let writes_in_place = std::fs::metadata(&output).is_ok_and(|m| !m.is_file());
             let map = match map {
@@ -669,9 +709,18 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
                     m.into()
                 }
             };
-            lift::cli::redact::redact(&b, &output, &map, &keywords)?;
+            let done = lift::cli::redact::redact(&b, &output, &map, &keywords, &encrypt_to)?;
+            let copy = match (encrypt_to.len(), done.input_encrypted) {
+                (0, true) => " (not encrypted: add --encrypt-to RECIPIENT to encrypt it)",
+                (0, false) => "",
+                _ => " (encrypted)",
+            };
+            let how = match done.map_encrypted {
+                true => " (encrypted to your identity: it names what the encrypted bundle hid)",
+                false => "",
+            };
             eprintln!(
-                "lift: wrote {}; the mapping is in {}",
+                "lift: wrote {}{copy}; the mapping is in {}{how}",
                 output.display(),
                 map.display()
             );
@@ -679,6 +728,28 @@ fn bundle_command(command: BundleCommand) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lift batch --identity FILE`: each worker process reads the identity
+/// files from `LIFT_IDENTITY`, which it inherits. Set here, before the
+/// batch starts any thread or process.
+fn pass_identities_to_workers() -> Result<()> {
+    let files = lift::encryption::identities::files();
+    if files.is_empty() {
+        return Ok(());
+    }
+    let absolute: Vec<PathBuf> = files
+        .iter()
+        .map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()))
+        .collect();
+    let joined = std::env::join_paths(&absolute).map_err(|_| {
+        Usage(
+            "an --identity path holding `:` cannot be passed to the batch's workers: rename it"
+                .into(),
+        )
+    })?;
+    std::env::set_var(lift::encryption::identities::ENV, joined);
+    Ok(())
 }
 
 /// The error and its causes, each said once: an error whose text already
@@ -700,7 +771,7 @@ fn message(e: &anyhow::Error) -> String {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -712,6 +783,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    lift::encryption::identities::use_files(std::mem::take(&mut cli.identity));
     if let Command::Report { budget, .. }
     | Command::Check { budget, .. }
     | Command::Diff { budget, .. } = &cli.command

@@ -100,6 +100,9 @@ pub struct Target {
     pub firewall: bool,
     /// The catalog and headroom sizing uses (`--catalog`, `--headroom`).
     pub sizing: crate::sizing::Choice,
+    /// The report's date, what support dates are compared with
+    /// (`lifecycle::Date::today`: `SOURCE_DATE_EPOCH` or the clock).
+    pub today: crate::lifecycle::Date,
 }
 
 /// A service state the migration sets on the target.
@@ -227,6 +230,7 @@ impl Target {
             profile,
             firewall: false,
             sizing: crate::sizing::Choice::default(),
+            today: crate::lifecycle::Date::today(),
         }
     }
 

@@ -28,6 +28,13 @@ pub struct Report {
     pub bundle: BundleInfo,
     pub host: Host,
     pub target: &'static str,
+    /// The day support dates are judged on: `SOURCE_DATE_EPOCH` when set,
+    /// otherwise today (UTC).
+    pub report_date: crate::lifecycle::Date,
+    /// The distribution's vendor support dates (lift's table) and where
+    /// they stand on `report_date`; null when the OS, its version or its
+    /// row is unknown (`gen.os-support` says which).
+    pub os_support: Option<crate::lifecycle::Support>,
     /// No target was asked for (`lift report` without `--target`): the
     /// page is an inventory and shows no verdict; `readiness` is the
     /// generic profile's.
@@ -164,6 +171,8 @@ impl Report {
                 _ => Vec::new(),
             },
             target: profile.name(),
+            report_date: target.today,
+            os_support: rules::os_support(&host, target),
             inventory: false,
             targets: crate::profile::Profile::ALL
                 .iter()

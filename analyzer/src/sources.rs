@@ -149,6 +149,39 @@ sources! {
     ANACRONTAB: "sched", File, ["/etc/anacrontab"], "cron" => "host.jobs";
     CRON_PERIODIC: "sched", Listing, ["/etc/cron.hourly", "/etc/cron.daily", "/etc/cron.weekly", "/etc/cron.monthly"], "listing" => "host.jobs";
     AT_QUEUE: "sched", Listing, ["/var/spool/cron/atjobs", "/var/spool/at"], "listing" => "host.jobs";
+    // containers
+    DOCKER_DAEMON_JSON: "containers", File, ["/etc/docker/daemon.json"], "containers" => "host.container_platform.docker_data_root";
+    DOCKER_CONTAINERS: "containers", Listing, ["/var/lib/docker/containers"], "listing" => "host.containers";
+    DOCKER_CONFIG: "containers", File, ["/var/lib/docker/containers/{}/config.v2.json"], "containers" => "host.containers";
+    DOCKER_HOSTCONFIG: "containers", File, ["/var/lib/docker/containers/{}/hostconfig.json"], "containers" => "host.containers";
+    CONTAINER_STORAGE: "containers", Listing, ["/var/lib/containers/storage"], "listing" => "host.containers";
+    PODMAN_CONTAINERS: "containers", File, ["/var/lib/containers/storage/{}/containers.json"], "containers" => "host.containers";
+    PODMAN_OCI_CONFIG: "containers", File, ["/var/lib/containers/storage/{}/{}/userdata/config.json"], "containers" => "host.containers";
+    PODMAN_CONFIG: "containers", File, ["/etc/containers/containers.conf", "/etc/containers/storage.conf", "/etc/containers/registries.conf", "/etc/containers/policy.json"], "presence" => "host.container_platform.runtimes";
+    CONTAINERD_CONFIG: "containers", File, ["/etc/containerd/config.toml"], "presence" => "host.container_platform.runtimes";
+    CNI_CONFIG: "containers", File, ["/etc/cni/net.d/*"], "presence" => "host.container_platform.cni";
+    KUBELET_CONFIG: "containers", File, ["/var/lib/kubelet/config.yaml"], "containers" => "host.container_platform.kubernetes";
+    KUBE_MANIFESTS: "containers", File, ["/etc/kubernetes/manifests/*"], "containers" => "host.container_platform.kubernetes.static_pods";
+    KUBE_DIR: "containers", Listing, ["/etc/kubernetes", "/etc/kubernetes/pki"], "listing" => "host.container_platform.kubernetes.key_files";
+    // apps: server software and its data (issue 28)
+    POSTGRESQL_CONF: "apps", File, ["/etc/postgresql/*/*/postgresql.conf", "/var/lib/pgsql/data/postgresql.conf", "/var/lib/pgsql/*/data/postgresql.conf"], "app_conf" => "host.applications";
+    MY_CNF: "apps", File, ["/etc/my.cnf", "/etc/mysql/my.cnf"], "app_conf" => "host.applications";
+    MY_CNF_INCLUDES: "apps", File, ["/etc/my.cnf.d/*", "/etc/mysql/*.cnf", "/etc/mysql/conf.d/*", "/etc/mysql/mariadb.conf.d/*", "/etc/mysql/mysql.conf.d/*"], "app_conf" => "host.applications";
+    ORATAB: "apps", File, ["/etc/oratab", "/var/opt/oracle/oratab"], "app_conf" => "host.applications";
+    MONGOD_CONF: "apps", File, ["/etc/mongod.conf", "/etc/mongodb.conf"], "app_conf" => "host.applications";
+    REDIS_CONF: "apps", File, ["/etc/redis.conf", "/etc/redis/*.conf"], "app_conf" => "host.applications";
+    ELASTICSEARCH_YML: "apps", File, ["/etc/elasticsearch/elasticsearch.yml"], "app_conf" => "host.applications";
+    NGINX_CONF: "apps", File, ["/etc/nginx/nginx.conf"], "nginx_conf" => "host.applications[].virtual_hosts";
+    NGINX_INCLUDES: "apps", File, ["/etc/nginx/conf.d/*", "/etc/nginx/sites-enabled/*", "/etc/nginx/snippets/*", "/etc/nginx/modules-enabled/*"], "nginx_conf" => "host.applications[].virtual_hosts";
+    APACHE_CONF: "apps", File, ["/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf"], "apache_conf" => "host.applications[].virtual_hosts";
+    APACHE_INCLUDES: "apps", File, ["/etc/apache2/ports.conf", "/etc/apache2/sites-enabled/*", "/etc/apache2/conf-enabled/*", "/etc/apache2/mods-enabled/*.conf", "/etc/httpd/conf.d/*.conf", "/etc/httpd/conf.modules.d/*.conf"], "apache_conf" => "host.applications[].virtual_hosts";
+    TOMCAT_SERVER_XML: "apps", File, ["/etc/tomcat*/server.xml", "/opt/tomcat*/conf/server.xml", "/usr/share/tomcat*/conf/server.xml"], "server_xml" => "host.applications[].connectors";
+    WILDFLY_XML: "apps", File, ["/opt/wildfly*/standalone/configuration/standalone.xml", "/opt/jboss*/standalone/configuration/standalone.xml"], "server_xml" => "host.applications[].connectors";
+    PG_VERSION: "apps", LiveFile("Apps"), ["/{}/PG_VERSION"], "app_conf" => "host.applications[].version";
+    JAVA_RELEASE: "apps", LiveFile("Apps"), ["/{}/release"], "app_conf" => "host.applications[].version";
+    PROCESS_SERVER_XML: "apps", LiveFile("Apps"), ["/{}/conf/server.xml"], "server_xml" => "host.applications[].connectors";
+    APP_CERTIFICATE: "apps", LiveFile("Apps"), ["/{}"], "x509" => "host.applications[].certificates";
+    DATA_DIR_USAGE: "apps", Fact("Apps"), ["metadata-only walk of each data directory"], "lift_bundle::DirUsage" => "host.applications[].data_directories";
     // history
     SAR_TEXT: "history", File, ["/var/log/sa/sar[0-9][0-9]", "/var/log/sysstat/sar[0-9][0-9]"], "sar_text" => "host.utilization";
     SYSSTAT_HISTORY: "history", File, ["/var/log/sa/sa[0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9]", "/var/log/sa/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]", "/var/log/sysstat/sa[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]"], "sysstat" => "host.utilization";
@@ -271,8 +304,8 @@ sources! {
     SOS_DF: "sos", Command, ["/sos_commands/filesys/df_-al_-x_autofs", "/sos_commands/filesys/df_-al", "/df"], "sos::df" => "host.mounts[].avail_bytes";
     SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], "sos::unit_files" => "host.services";
     SOS_CHKCONFIG: "sos", Command, ["/sos_commands/startup/chkconfig_--list", "/sos_commands/services/chkconfig_--list"], "sos::chkconfig" => "host.services";
-    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners";
-    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners";
+    SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], "sos::netstat" => "host.listeners, host.connections";
+    SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], "sos::ss" => "host.listeners, host.connections";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], "sos::lsblk" => "host.multipath.maps";
     SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], "sos::mount_l" => "host.mounts, host.boot.firmware";
     SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], "sos::firmware" => "host.boot.firmware";
@@ -281,9 +314,18 @@ sources! {
     SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], "sos::free" => "host.memory";
     SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], "sos::firmware" => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], "sos::ps" => "host.processes";
+    SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], "security::apparmor_status" => "host.security.apparmor";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+    // security: SELinux, AppArmor, NFS exports
+    SELINUX_CONFIG: "security", File, ["/etc/selinux/config"], "security::selinux_config" => "host.security.selinux";
+    SELINUX_ENFORCE: "security", File, ["/sys/fs/selinux/enforce"], "security::enforce" => "host.security.selinux";
+    AUTORELABEL: "security", Presence, ["/.autorelabel"], "presence" => "host.security.selinux";
+    APPARMOR_ENABLED: "security", File, ["/sys/module/apparmor/parameters/enabled"], "line" => "host.security.apparmor";
+    APPARMOR_PROFILES: "security", File, ["/sys/kernel/security/apparmor/profiles"], "security::apparmor_profiles" => "host.security.apparmor";
+    APPARMOR_D: "security", Listing, ["/etc/apparmor.d"], "listing" => "host.security.apparmor";
+    EXPORTS: "security", File, ["/etc/exports", "/etc/exports.d/*.exports"], "exports" => "host.security.exports, host.dependencies";
     // deps: what the host declares it needs from its network
     NTP_CONF: "deps", File, ["/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/ntpsec/ntp.d/*"], "deps::ntp" => "host.dependencies";
     CHRONY_CONF: "deps", File, ["/etc/chrony.conf", "/etc/chrony/chrony.conf", "/etc/chrony/conf.d/*", "/etc/chrony/sources.d/*", "/etc/chrony.d/*"], "deps::ntp" => "host.dependencies";
@@ -367,6 +409,28 @@ pub mod marks {
     pub const USER_SLICE: &str = "/user.slice";
     /// The merged-/usr prefix: /bin/x is /usr/bin/x in package file lists.
     pub const USR: &str = "/usr";
+    /// Where the container engines keep their per-container files: a
+    /// mount from there is the engine's own (hostname, resolv.conf, shm).
+    pub const CONTAINER_ENGINE_DIRS: &[&str] =
+        &["/var/lib/containers/storage", "/run/containers/storage"];
+    /// Docker's default data root, which daemon.json's `data-root` moves.
+    pub const DOCKER_ROOT: &str = "/var/lib/docker";
+    /// Server software's default data directories (the probe sizes those
+    /// that exist): a walked directory under one belongs to that kind.
+    pub const DATA_DIRS: &[(&str, &str)] = &[
+        ("postgresql", "/var/lib/postgresql/"),
+        ("postgresql", "/var/lib/pgsql/"),
+        ("mysql", "/var/lib/mysql"),
+        ("mongodb", "/var/lib/mongo"),
+        ("redis", "/var/lib/redis"),
+        ("elasticsearch", "/var/lib/elasticsearch"),
+    ];
+    /// A JVM's executable below its JAVA_HOME, and a JRE inside a JDK.
+    pub const JAVA_BIN: &str = "/bin/java";
+    pub const JRE: &str = "/jre";
+    /// Apache's server roots, one per main file of `APACHE_CONF`: relative
+    /// paths in its configuration are relative to these.
+    pub const APACHE_ROOTS: &[&str] = &["/etc/apache2", "/etc/httpd"];
 }
 
 /// Where a source's read ended.
@@ -421,6 +485,16 @@ impl std::fmt::Display for Missing {
         Ok(())
     }
 }
+
+/// The files that name the distribution, for a check that needs it.
+pub static OS_SOURCES: [&Source; 6] = [
+    &OS_RELEASE,
+    &USR_OS_RELEASE,
+    &REDHAT_RELEASE,
+    &SUSE_RELEASE,
+    &DEBIAN_VERSION,
+    &LSB_RELEASE,
+];
 
 #[cfg(test)]
 mod tests {

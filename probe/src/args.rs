@@ -24,6 +24,11 @@ Options:
                         with -o -); implies --redact
       --redact-keyword W  also replace W wherever it occurs (repeatable);
                         implies --redact
+      --encrypt-to R    encrypt the bundle for the age X25519 recipient R
+                        (age1…, from `lift keygen` or age-keygen;
+                        repeatable: any one identity opens it); the default
+                        name then ends .lift.age, and `lift --identity FILE`
+                        or `age -d -i FILE` reads it
   -q, --quiet           no summary line on stderr
       --list-specs      print what the probe reads (the spec table) and exit
   -h, --help            this text
@@ -44,6 +49,8 @@ pub struct Args {
     pub redact: bool,
     pub redact_map: Option<PathBuf>,
     pub redact_keywords: Vec<String>,
+    /// `--encrypt-to`: the bundle is an age file for these.
+    pub encrypt_to: Vec<age::x25519::Recipient>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -65,6 +72,7 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
         redact: false,
         redact_map: None,
         redact_keywords: Vec::new(),
+        encrypt_to: Vec::new(),
     };
     let mut it = argv.into_iter().skip(1);
     while let Some(arg) = it.next() {
@@ -102,6 +110,9 @@ pub fn parse(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Parse
                 a.redact_keywords
                     .push(value(&flag)?.to_string_lossy().into_owned());
             }
+            "--encrypt-to" => a
+                .encrypt_to
+                .push(crate::seal::recipient(&value(&flag)?.to_string_lossy())?),
             "-h" | "--help" => return Ok(Parsed::Help),
             "--list-specs" => return Ok(Parsed::ListSpecs),
             "-V" | "--version" => return Ok(Parsed::Version),
@@ -161,5 +172,21 @@ mod tests {
             panic!()
         };
         assert!(a.redact && a.redact_keywords == ["acme", "x"]);
+        let (k1, k2) = (
+            age::x25519::Identity::generate().to_public(),
+            age::x25519::Identity::generate().to_public(),
+        );
+        let Parsed::Run(a) = p(&[
+            "--encrypt-to",
+            &k1.to_string(),
+            &format!("--encrypt-to={k2}"),
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(a.encrypt_to, [k1, k2]);
+        assert!(p(&["--encrypt-to", "age1x"])
+            .unwrap_err()
+            .contains("not an age X25519 recipient"));
     }
 }

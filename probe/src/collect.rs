@@ -99,6 +99,16 @@ impl<'r, W: Write> Collector<'r, W> {
         self.out.finish()
     }
 
+    /// Whether a path (as resolved) has been recorded by some spec.
+    pub fn recorded(&self, canonical: &[u8]) -> bool {
+        self.seen.contains(canonical)
+    }
+
+    /// When the wall-clock budget runs out.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     pub fn elapsed_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64
     }

@@ -11,14 +11,17 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+mod apps;
 mod args;
 mod collect;
+mod du;
 mod elf;
 mod fs;
 mod live;
 mod mounts;
 mod procs;
 mod scrub;
+mod seal;
 mod signals;
 mod specs;
 
@@ -57,6 +60,12 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if !args.encrypt_to.is_empty() {
+        if let Err(e) = seal::check_randomness() {
+            eprintln!("lift-probe: {e}");
+            std::process::exit(1);
+        }
+    }
     if let Err(e) = run(&args, &argv) {
         eprintln!("lift-probe: {e}");
         std::process::exit(1);
@@ -243,8 +252,12 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         }
         other => {
             let path = other.map(Path::to_path_buf).unwrap_or_else(|| {
+                let suffix = match a.encrypt_to.is_empty() {
+                    true => "lift",
+                    false => "lift.age",
+                };
                 PathBuf::from(format!(
-                    "{}-{}.lift",
+                    "{}-{}.{suffix}",
                     file_stem(&shown_host),
                     started_at.compact()
                 ))
@@ -264,17 +277,19 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
             )
         }
     };
-    let result = collect(
-        a,
-        argv,
-        &root,
-        &host,
-        started_at,
-        started,
-        &live_mounts,
-        sink,
-        redactor,
-    );
+    let result = seal::Sink::new(sink, &a.encrypt_to).and_then(|sink| {
+        collect(
+            a,
+            argv,
+            &root,
+            &host,
+            started_at,
+            started,
+            &live_mounts,
+            sink,
+            redactor,
+        )
+    });
     let (totals_line, sink, redactor) = match result {
         Ok(r) => r,
         Err(e) => {
@@ -294,8 +309,14 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         };
         r.mapping().save(&map)?;
         if !a.quiet {
+            // The map names what redaction hid; it stays with the sender,
+            // who cannot read the bundle it was made for once encrypted.
+            let plain = match a.encrypt_to.is_empty() {
+                true => "",
+                false => "; it is not encrypted: never send it with the bundle",
+            };
             eprintln!(
-                "lift-probe: redaction map (keep it private): {}",
+                "lift-probe: redaction map (keep it private{plain}): {}",
                 map.display()
             );
         }
@@ -312,6 +333,11 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
         eprintln!("lift-probe: interrupted: wrote an incomplete bundle to {shown}: {totals_line}");
         std::process::exit(130);
     }
+    let shown = match a.encrypt_to.len() {
+        0 => shown,
+        1 => format!("{shown}, encrypted for 1 recipient"),
+        n => format!("{shown}, encrypted for {n} recipients"),
+    };
     if !a.quiet {
         eprintln!("lift-probe: wrote {shown}: {totals_line}");
     }
@@ -345,7 +371,7 @@ fn collect(
     started_at: Timestamp,
     started: Instant,
     live_mounts: &[mounts::Mount],
-    sink: Box<dyn Write>,
+    sink: seal::Sink,
     redactor: Option<Redactor>,
 ) -> io::Result<(String, Box<dyn Write>, Option<Redactor>)> {
     use std::os::unix::ffi::OsStrExt;
@@ -370,7 +396,7 @@ fn collect(
             None
         },
     }))?;
-    let mut live = |c: &mut Collector<Box<dyn Write>>, which: Live| match which {
+    let mut live = |c: &mut Collector<seal::Sink>, which: Live| match which {
         Live::System => live::system(c),
         Live::Statvfs => live::statvfs(c, live_mounts),
         Live::Interfaces => live::interfaces(c),
@@ -378,6 +404,7 @@ fn collect(
         Live::KernelModules => live::kernel_modules(c),
         Live::Processes => procs::collect(c),
         Live::AuthorizedKeys => live::authorized_keys(c),
+        Live::Apps => apps::collect(c),
     };
     for spec in SPECS {
         c.run(spec, &mut live)?;
@@ -399,7 +426,7 @@ fn collect(
     };
     c.emit(&Record::Footer(footer))?;
     let redactor = c.redactor.take();
-    let mut sink = c.finish()?;
+    let mut sink = c.finish()?.finish()?;
     sink.flush()?;
     let mut line = format!(
         "{} entries, {} of content, {:.2} s",

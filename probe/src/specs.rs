@@ -53,6 +53,12 @@ pub enum Live {
     Processes,
     /// Presence, never content, of each user's ~/.ssh/authorized_keys.
     AuthorizedKeys,
+    /// What the applications' configurations and processes name (issue
+    /// 28): the certificates they serve (public ones only), the `release`
+    /// file of each JVM a process runs, Tomcat's and WildFly's
+    /// configuration under the base a process names, and each data
+    /// directory's size by a metadata-only walk (`apps.rs`).
+    Apps,
 }
 
 pub struct Spec {
@@ -458,6 +464,31 @@ pub const SPECS: &[Spec] = &[
         file_cap: 4 * MIB,
         max_entries: 20_000,
     },
+    // Security frameworks and shares (issue 28 item 4): SELinux's mode and
+    // policy as configured and as running, AppArmor's loaded profiles
+    // (securityfs: root only; a normal user's run records it unreadable)
+    // and the profiles on disk by name, a pending relabel, and what this
+    // host exports over NFS.
+    Spec {
+        id: "security",
+        items: &[
+            Files(
+                &[
+                    "/etc/selinux/config",
+                    "/sys/fs/selinux/enforce",
+                    "/.autorelabel",
+                    "/sys/module/apparmor/parameters/enabled",
+                    "/sys/kernel/security/apparmor/profiles",
+                    "/etc/exports",
+                    "/etc/exports.d/*",
+                ],
+                Content,
+            ),
+            Listing(&["/etc/apparmor.d"]),
+        ],
+        file_cap: MIB,
+        max_entries: 2000,
+    },
     Spec {
         id: "sched",
         items: &[
@@ -548,6 +579,78 @@ pub const SPECS: &[Spec] = &[
         file_cap: MIB,
         max_entries: 5000,
     },
+    // Containers (issue 28): Docker's and Podman's own files for each
+    // container, containerd, CNI and a Kubernetes node's configuration.
+    // Captured, never parsed here: the analyzer reads the JSON. Every
+    // captured text is scrubbed, so a container's `Env` loses its secret
+    // values like any other file; kubeconfigs (/etc/kubernetes/*.conf hold
+    // client keys) and the kubelet's pki are presence records only (scrub:
+    // never captured). Docker's files are read under its default data root
+    // /var/lib/docker; the analyzer says where daemon.json moves it.
+    Spec {
+        id: "containers",
+        items: &[
+            Files(
+                &[
+                    "/etc/docker/daemon.json",
+                    "/etc/containerd/config.toml",
+                    "/etc/cni/net.d/*",
+                    "/etc/containers/containers.conf",
+                    "/etc/containers/storage.conf",
+                    "/etc/containers/registries.conf",
+                    "/etc/containers/policy.json",
+                    "/etc/containers/networks/*",
+                    "/etc/containers/systemd/*",
+                    "/var/lib/docker/containers/*/config.v2.json",
+                    "/var/lib/docker/containers/*/hostconfig.json",
+                    "/var/lib/containers/storage/*-containers/containers.json",
+                    "/var/lib/containers/storage/*-containers/*/userdata/config.json",
+                    "/var/lib/kubelet/config.yaml",
+                    "/var/lib/kubelet/kubeadm-flags.env",
+                    "/etc/kubernetes/manifests/*",
+                ],
+                Content,
+            ),
+            Listing(&[
+                "/var/lib/docker/containers",
+                "/var/lib/containers/storage",
+                "/var/lib/containers/storage/*-containers",
+                "/etc/kubernetes",
+                "/etc/kubernetes/pki",
+                "/etc/kubernetes/manifests",
+                "/var/lib/kubelet",
+                "/var/lib/kubelet/pki",
+            ]),
+        ],
+        // Docker's config.v2.json of a container is a few KiB; Podman's
+        // containers.json holds every container on one line (about 600
+        // bytes each): 8 MiB is some 13,000 containers. A larger file is
+        // cut, and the analyzer says so.
+        file_cap: 8 * MIB,
+        max_entries: 20_000,
+    },
+    // Server software and its data (issue 28): the configuration of
+    // databases, web and application servers at their packages' places
+    // (secret values scrubbed: `requirepass`, `password=`, connector and
+    // datasource passwords), then what they name (`Live::Apps`).
+    Spec {
+        id: "apps",
+        items: &[
+            Files(APP_CONFIGS, Content),
+            // The directories whose names the globs above match outside
+            // /etc (which the etc spec lists): the analyzer expands the
+            // same globs over the bundle.
+            Listing(&[
+                "/opt",
+                "/usr/share",
+                "/var/lib/pgsql",
+                "/var/lib/postgresql",
+            ]),
+            Live(Live::Apps),
+        ],
+        file_cap: MIB,
+        max_entries: 5000,
+    },
     // Last, so that it skips every file another spec already took whole.
     // How busy the host has been: sysstat's daily binary files (issue 27),
     // a month at most, within a budget of their own. They hold counters,
@@ -577,6 +680,62 @@ pub const SPECS: &[Spec] = &[
         file_cap: 64 * MIB,
         max_entries: 50_000,
     },
+];
+
+/// The applications' configuration at their packages' places. `apps.rs`
+/// reads these again for the paths they name (certificates, data
+/// directories), so a path is followed only when one of these names it.
+pub const APP_CONFIGS: &[&str] = &[
+    // PostgreSQL: Debian's per-cluster configuration, Red Hat's in the
+    // data directory; PG_VERSION says the cluster's major version.
+    "/etc/postgresql/*/*/postgresql.conf",
+    "/etc/postgresql/*/*/conf.d/*.conf",
+    "/etc/postgresql/*/*/start.conf",
+    "/var/lib/pgsql/data/postgresql.conf",
+    "/var/lib/pgsql/data/PG_VERSION",
+    "/var/lib/pgsql/*/data/postgresql.conf",
+    "/var/lib/pgsql/*/data/PG_VERSION",
+    "/var/lib/postgresql/*/main/PG_VERSION",
+    // MySQL and MariaDB: my.cnf and the directories it includes.
+    "/etc/my.cnf",
+    "/etc/my.cnf.d/*",
+    "/etc/mysql/my.cnf",
+    "/etc/mysql/*.cnf",
+    "/etc/mysql/conf.d/*",
+    "/etc/mysql/mariadb.conf.d/*",
+    "/etc/mysql/mysql.conf.d/*",
+    // Oracle Database: its homes and SIDs.
+    "/etc/oratab",
+    "/var/opt/oracle/oratab",
+    "/etc/mongod.conf",
+    "/etc/mongodb.conf",
+    "/etc/redis.conf",
+    "/etc/redis/*.conf",
+    "/etc/elasticsearch/elasticsearch.yml",
+    "/etc/elasticsearch/jvm.options",
+    // nginx and Apache httpd, with the directories their packages include.
+    "/etc/nginx/nginx.conf",
+    "/etc/nginx/conf.d/*",
+    "/etc/nginx/sites-enabled/*",
+    "/etc/nginx/snippets/*",
+    "/etc/nginx/modules-enabled/*",
+    "/etc/apache2/apache2.conf",
+    "/etc/apache2/ports.conf",
+    "/etc/apache2/sites-enabled/*",
+    "/etc/apache2/conf-enabled/*",
+    "/etc/apache2/mods-enabled/*.conf",
+    "/etc/httpd/conf/httpd.conf",
+    "/etc/httpd/conf.d/*.conf",
+    "/etc/httpd/conf.modules.d/*.conf",
+    // Tomcat (Debian's /etc/tomcatN, Red Hat's /etc/tomcat) and
+    // JBoss/WildFly where their packages and installers put them; a
+    // process's catalina.base or jboss.home.dir is followed by `apps.rs`.
+    "/etc/tomcat*/server.xml",
+    "/opt/tomcat*/conf/server.xml",
+    "/usr/share/tomcat*/conf/server.xml",
+    "/opt/wildfly*/standalone/configuration/standalone.xml",
+    "/opt/jboss*/standalone/configuration/standalone.xml",
+    "/etc/wildfly/wildfly.conf",
 ];
 
 /// Entries a single directory listing keeps.
@@ -650,8 +809,11 @@ mod tests {
             "pkg",
             "tools",
             "users",
+            "security",
             "sched",
             "deps",
+            "containers",
+            "apps",
             "history",
             "etc",
         ];

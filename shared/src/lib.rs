@@ -28,7 +28,7 @@ mod writer;
 
 pub use bytes::Bytes;
 pub use codec::MAX_RECORD_LEN;
-pub use reader::{Limits, ReadError, ReadErrorKind, Reader, WINDOW_LOG_MAX};
+pub use reader::{LayerError, Limits, ReadError, ReadErrorKind, Reader, WINDOW_LOG_MAX};
 pub use record::*;
 pub use writer::{Writer, DEFAULT_LEVEL, ENCODER_BLOCK, WINDOW_LOG};
 

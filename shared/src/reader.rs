@@ -414,7 +414,24 @@ fn read_full<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<()> {
     r.read_exact(buf)
 }
 
+/// What a layer under the compressed frame (the decryption of an
+/// encrypted bundle) found wrong, in its own words: a reader's error then
+/// says it as it is, not as corrupt compressed data.
+#[derive(Debug)]
+pub struct LayerError(pub String);
+
+impl fmt::Display for LayerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LayerError {}
+
 fn classify_io(e: io::Error) -> ReadErrorKind {
+    if e.get_ref().is_some_and(|inner| inner.is::<LayerError>()) {
+        return ReadErrorKind::Io(e);
+    }
     match e.kind() {
         io::ErrorKind::UnexpectedEof => ReadErrorKind::Truncated,
         // zstd reports bad frames, checksum mismatches and "incomplete

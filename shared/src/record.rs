@@ -23,7 +23,7 @@ pub enum Record {
 /// from a newer probe.
 pub const RECORD_VARIANTS: u32 = 6;
 /// Number of `Fact` variants this version knows.
-pub const FACT_VARIANTS: u32 = 9;
+pub const FACT_VARIANTS: u32 = 10;
 
 /// Seconds and nanoseconds since the Unix epoch, UTC.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -156,6 +156,35 @@ pub enum Fact {
     /// The first sector of a partition holding / or /boot: its volume boot
     /// record, where GRUB, LILO or EXTLINUX sit behind a chain-loading MBR.
     PartitionSector(BootSector),
+    /// What a metadata-only walk of an application's data directory found
+    /// (issue 28): sizes summed from lstat, no content read.
+    DirUsage(DirUsage),
+}
+
+/// A data directory sized by lstat alone: never following symlinks, never
+/// leaving its filesystem, never opening anything but directories, within
+/// a bound of entries and time that `cut` names when it was hit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct DirUsage {
+    /// The directory as named (a configuration's value, a `-D` argument).
+    pub path: Bytes,
+    /// Sum of the regular files' sizes.
+    pub bytes: u64,
+    /// Sum of the blocks allocated to everything walked (du's figure).
+    pub allocated_bytes: u64,
+    pub files: u64,
+    pub dirs: u64,
+    /// Symlinks, FIFOs, sockets and devices: counted, never followed or opened.
+    pub others: u64,
+    /// Mount points below it: another filesystem, not entered.
+    pub mounts_skipped: u64,
+    /// Directories that could not be read (permission, vanished).
+    pub unreadable: u64,
+    /// Why the walk stopped early (an entry or time bound), or None when it
+    /// saw everything.
+    pub cut: Option<String>,
+    pub elapsed_ms: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -58,7 +58,32 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("tar_archive", tar_archive),
     ("dependencies", dependencies),
     ("scrubber", scrubber),
+    ("applications", applications),
 ];
+
+/// Server software's configuration and certificates (issue 28): nginx and
+/// Apache through an include that returns the input again (its own
+/// bounds must stop it), the settings formats, Tomcat's and WildFly's
+/// tags, and X.509 as PEM or DER.
+pub fn applications(data: &[u8]) {
+    use lift::parse::{apache_conf, app_conf, nginx_conf, server_xml, x509};
+    let mut again = |p: &str| vec![(p.to_string(), data.to_vec())];
+    let _ = nginx_conf::parse("/etc/nginx/nginx.conf", data, &mut again);
+    let _ = apache_conf::parse(
+        "/etc/apache2",
+        "/etc/apache2/apache2.conf",
+        data,
+        &mut again,
+    );
+    let _ = (
+        app_conf::key_values(data),
+        app_conf::my_cnf(data),
+        app_conf::yaml(data),
+    );
+    let _ = app_conf::oratab(data);
+    let _ = (server_xml::tomcat(data), server_xml::wildfly(data));
+    let _ = x509::parse(data);
+}
 
 /// The probe's scrubber (`probe/src/scrub`), compiled here from its source:
 /// the probe is a binary, with no library to link.

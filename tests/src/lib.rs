@@ -43,10 +43,26 @@ pub fn fixture(rel: &str) -> PathBuf {
     workspace().join("fixtures").join(rel)
 }
 
+/// The day every test's report is made on (`SOURCE_DATE_EPOCH`,
+/// 2026-01-01T00:00:00Z): `gen.os-support` judges support dates against
+/// it, so no verdict moves with the calendar. A test that wants another
+/// day sets the variable itself.
+pub const REPORT_EPOCH: &str = "1767225600";
+pub const REPORT_DATE: &str = "2026-01-01";
+
+/// Pins the report's date of a `lift` run unless the caller chose one
+/// (other programs, cargo above all, keep their environment).
+fn dated(cmd: &mut Command) -> &mut Command {
+    let is_lift = Path::new(cmd.get_program()).file_name() == Some("lift".as_ref());
+    if is_lift && !cmd.get_envs().any(|(k, _)| k == "SOURCE_DATE_EPOCH") {
+        cmd.env("SOURCE_DATE_EPOCH", REPORT_EPOCH);
+    }
+    cmd
+}
+
 /// `lift ARGS...`, its output captured.
 pub fn lift(args: &[&str]) -> Output {
-    Command::new(bin("lift"))
-        .args(args)
+    dated(Command::new(bin("lift")).args(args))
         .output()
         .expect("run lift")
 }
@@ -194,8 +210,11 @@ pub fn facts_file(path: &Path) -> Vec<Fact> {
     out
 }
 
+/// Runs a command, its output captured (`lift` with the tests' report date).
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
+    dated(cmd)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e}"))
 }
 
 /// Runs the probe on a root (or the live system with `None`) into `out`.

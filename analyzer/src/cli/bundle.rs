@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use lift_bundle::input::open_regular;
-use lift_bundle::{json, Content, FileKind, Limits, Reader, Record, Writer, DEFAULT_LEVEL};
+use lift_bundle::{json, Content, FileKind, Limits, Record, Writer, DEFAULT_LEVEL};
 
 use super::terminal::escape;
 use crate::output::Output;
@@ -97,10 +97,10 @@ pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
 
 /// Reads every record; says what the bundle holds or why it is bad.
 pub fn verify(path: &Path, out: &mut dyn Write) -> Result<bool> {
-    let mut reader = match Reader::open(path, Limits::default()) {
+    let mut reader = match crate::encryption::bundle_reader(path, Limits::default()) {
         Ok(r) => r,
         Err(e) => {
-            writeln!(out, "{e}")?;
+            writeln!(out, "{}", escape(&e.to_string()))?;
             return Ok(false);
         }
     };
@@ -281,7 +281,7 @@ fn link_inside_root(link: &[u8], target: &[u8]) -> Vec<u8> {
 }
 
 pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
-    let mut reader = Reader::open(path, Limits::default())?;
+    let mut reader = crate::encryption::bundle_reader(path, Limits::default())?;
     let mut records = Vec::new();
     for r in reader.by_ref() {
         records.push(r?);

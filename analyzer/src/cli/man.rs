@@ -74,6 +74,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
                 "lift batch a.lift b.lift -o fleet/ --jobs 2",
                 "Two bundles, two at a time.",
             ),
+            (
+                "lift batch bundles/ -o fleet/ --identity ~/.lift/analyst.key",
+                "Bundles encrypted for you (*.lift.age) among them.",
+            ),
         ],
         "lift-diff" => &[(
             "lift diff before.lift after.lift --target ec2 -o diff.html",
@@ -117,6 +121,16 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             "lift bundle redact web01.lift -o web01-redacted.lift --keyword acme",
             "A copy to share; the mapping stays in web01-redacted.lift.map.json.",
         )],
+        "lift-keygen" => &[
+            (
+                "lift keygen -o ~/.lift/analyst.key",
+                "A new identity; give the recipient it prints to lift-probe --encrypt-to.",
+            ),
+            (
+                "lift report web01.lift.age --identity ~/.lift/analyst.key",
+                "Read a bundle encrypted for it (or set LIFT_IDENTITY).",
+            ),
+        ],
         "lift-completions" => &[
             (
                 "lift completions bash > /etc/bash_completion.d/lift",

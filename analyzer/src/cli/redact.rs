@@ -1,27 +1,52 @@
 //! `lift bundle redact IN -o OUT`: a copy of a bundle with host names,
 //! addresses, MACs, users and keywords replaced (see docs/redaction.md).
+//!
+//! An encrypted IN is read with the identities (`crate::encryption`). The
+//! copy is plain unless `--encrypt-to` names its recipients; the map,
+//! which holds the real names the encrypted bundle hid, is then encrypted
+//! to the identities that opened it, so that redacting never leaves
+//! decrypted names on disk. A map that is encrypted stays encrypted.
 
 use std::io::{Read, Write};
 use std::path::Path;
 
+use crate::encryption::{self, identities, Sealed};
 use crate::output::Output;
 use anyhow::{anyhow, Result};
 use lift_bundle::redact::{Mapping, Redactor};
-use lift_bundle::{Limits, Reader, Record, Writer, DEFAULT_LEVEL};
+use lift_bundle::{Limits, Record, Writer, DEFAULT_LEVEL};
+
+/// What `redact` wrote, for the command's message.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Redacted {
+    /// IN was an encrypted bundle.
+    pub input_encrypted: bool,
+    /// The map is an age file for the identities' own recipients.
+    pub map_encrypted: bool,
+}
 
 /// Reads `input` twice: once to learn the names, once to rewrite it into
-/// `output`. The map in `map` is loaded if it exists, extended, and written
-/// back (mode 0600).
-pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> Result<()> {
-    let mut r = Redactor::new(load_map(map)?);
+/// `output` (an age file for `encrypt_to`, when given). The map in `map`
+/// is loaded if it exists, extended, and written back (mode 0600).
+pub fn redact(
+    input: &Path,
+    output: &Path,
+    map: &Path,
+    keywords: &[String],
+    encrypt_to: &[age::x25519::Recipient],
+) -> Result<Redacted> {
+    let (mapping, map_was_encrypted) = load_map(map)?;
+    let mut r = Redactor::new(mapping);
     for k in keywords {
         r.add_keyword(k);
     }
-    for rec in Reader::open(input, Limits::default())? {
+    let input_encrypted = encryption::file_is_encrypted(input);
+    for rec in encryption::bundle_reader(input, Limits::default())? {
         r.learn_record(&rec?);
     }
-    let mut w = Writer::new(Output::create(output, 0o600)?, DEFAULT_LEVEL)?;
-    for rec in Reader::open(input, Limits::default())? {
+    let sealed = Sealed::new(Output::create(output, 0o600)?, encrypt_to)?;
+    let mut w = Writer::new(sealed, DEFAULT_LEVEL)?;
+    for rec in encryption::bundle_reader(input, Limits::default())? {
         let rec = r.record(rec?);
         if let Record::Footer(mut f) = rec {
             w.write(&Record::Note(r.note()))?;
@@ -32,30 +57,46 @@ pub fn redact(input: &Path, output: &Path, map: &Path, keywords: &[String]) -> R
             w.write(&rec)?;
         }
     }
-    let out = w.finish()?;
-    let mut saved = Output::create_private(map)?;
+    let out = w.finish()?.finish()?;
+    let map_encrypted = input_encrypted || map_was_encrypted;
+    let to = match map_encrypted {
+        true => identities::keyring().map_err(|e| anyhow!(e))?.recipients(),
+        false => Vec::new(),
+    };
+    let mut saved = Sealed::new(Output::create_private(map)?, &to)?;
     saved.write_all(r.mapping().to_json().as_bytes())?;
-    saved.commit()?;
+    saved.finish()?.commit()?;
     out.commit()?;
-    Ok(())
+    Ok(Redacted {
+        input_encrypted,
+        map_encrypted,
+    })
 }
 
-/// The map file if there is one, else a fresh map. Like any input it must
-/// be a regular file: a device or FIFO is refused, not read or replaced.
-fn load_map(map: &Path) -> Result<Mapping> {
+/// The map file if there is one (decrypted with the identities when it is
+/// an age file), else a fresh map; and whether it was encrypted. Like any
+/// input it must be a regular file: a device or FIFO is refused, not read
+/// or replaced.
+fn load_map(map: &Path) -> Result<(Mapping, bool)> {
     const MAX_MAP: u64 = 256 << 20;
-    let file = match lift_bundle::input::open_regular(map) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Mapping::new()),
+    match lift_bundle::input::open_regular(map) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Mapping::new(), false)),
         Err(e) => return Err(anyhow!("{}: {e}", map.display())),
-    };
+    }
+    let (stream, encrypted) = encryption::open(map)?;
     let mut bytes = Vec::new();
-    file.take(MAX_MAP + 1).read_to_end(&mut bytes)?;
+    stream
+        .take(MAX_MAP + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow!("{}: {e}", map.display()))?;
     if bytes.len() as u64 > MAX_MAP {
         return Err(anyhow!(
             "{}: a map larger than {MAX_MAP} bytes",
             map.display()
         ));
     }
-    Mapping::from_json(&bytes).map_err(|e| anyhow!("{}: {e}", map.display()))
+    let mapping = Mapping::from_json(&bytes).map_err(|e| anyhow!("{}: {e}", map.display()));
+    zeroize::Zeroize::zeroize(&mut bytes);
+    Ok((mapping?, encrypted))
 }

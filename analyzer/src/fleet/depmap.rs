@@ -279,6 +279,8 @@ mod tests {
             started_secs: 0,
             started_at: String::new(),
             os: String::new(),
+            os_support: String::new(),
+            os_support_ends: None,
             kernel: String::new(),
             init: String::new(),
             virtualization: String::new(),

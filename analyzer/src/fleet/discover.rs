@@ -1,6 +1,6 @@
 //! What a batch reads: every input named, and what directories hold,
-//! told apart by their first bytes (not their names): bundles, their JSON
-//! form, tar archives (plain, gzip, xz, bzip2: sosreports and root
+//! told apart by their first bytes (not their names): bundles (plain, or
+//! encrypted with age for the analyst), their JSON form, tar archives (plain, gzip, xz, bzip2: sosreports and root
 //! tarballs). With `--dirs`, a directory one level down that holds a root
 //! filesystem or an extracted sosreport is an input itself.
 //!
@@ -69,7 +69,8 @@ impl Found {
 /// `snapshot::open` accepts).
 pub fn is_input(head: &[u8]) -> bool {
     let n = head.len().min(8);
-    crate::snapshot::archive::Compression::sniff(head).is_some()
+    crate::encryption::is_encrypted(head)
+        || crate::snapshot::archive::Compression::sniff(head).is_some()
         || &head[..n] == lift_bundle::MAGIC
         || head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }

@@ -20,7 +20,7 @@ use crate::report::Report;
 use crate::rules::Severity;
 
 /// The JSON Lines exports, in the order their part files are named.
-pub const JSONL: [&str; 7] = [
+pub const JSONL: [&str; 9] = [
     "findings",
     "packages",
     "listeners",
@@ -28,6 +28,8 @@ pub const JSONL: [&str; 7] = [
     "utilization",
     "volumes",
     "jobs",
+    "containers",
+    "applications",
 ];
 
 /// What a worker writes for one bundle under the parts folder, each
@@ -87,7 +89,11 @@ pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -
     let volumes = super::provision::volume_rows(report);
     write_rows(&part(parts, index, "volumes"), host_id, &volumes)?;
     let jobs = host.jobs.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "jobs"), host_id, jobs)
+    write_rows(&part(parts, index, "jobs"), host_id, jobs)?;
+    let containers = host.containers.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "containers"), host_id, containers)?;
+    let applications = host.applications.as_deref().unwrap_or_default();
+    write_rows(&part(parts, index, "applications"), host_id, applications)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration
@@ -291,7 +297,7 @@ impl Joiner {
     }
 }
 
-pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles,vcpus,memory_bytes,cpu_p95,memory_p95,disks_allocated_bytes,disks_used_bytes,recommended_as_is,recommended_right_sized";
+pub const CSV_COLUMNS: &str = "host_id,hostname,os,kernel,init,virtualization,readiness,blockers,warnings,unknowns,packages,complete,started_at,bundle,other_bundles,vcpus,memory_bytes,cpu_p95,memory_p95,disks_allocated_bytes,disks_used_bytes,recommended_as_is,recommended_right_sized,os_support,os_support_ends";
 
 /// RFC 4180: quote a field holding a comma, quote or line break. A field
 /// that a spreadsheet would take for a formula (it starts with `=`, `+`,
@@ -415,6 +421,8 @@ impl FleetCsv {
             opt(p.disks_used_bytes.map(|v| v.to_string())),
             opt(p.as_is.clone()),
             opt(p.right_sized.clone()),
+            h.os_support.clone(),
+            opt(h.os_support_ends.clone()),
         ];
         let fields: Vec<String> = fields.into_iter().chain(provision).collect();
         let line: Vec<String> = fields.iter().map(|f| csv(f)).collect();

@@ -58,6 +58,14 @@ pub struct HostSummary {
     pub started_secs: i64,
     pub started_at: String,
     pub os: String,
+    /// Where the distribution stands in its vendor's support on the
+    /// report's date: `standard`, `extended`, `ended`, or `unknown` (the
+    /// OS or its row in lift's table is unknown); see `gen.os-support`.
+    #[serde(default)]
+    pub os_support: String,
+    /// The last day of its standard support, when the table has one.
+    #[serde(default)]
+    pub os_support_ends: Option<String>,
     pub kernel: String,
     pub init: String,
     pub virtualization: String,
@@ -209,6 +217,7 @@ fn stem(input: &str) -> String {
     /// What a bundle's or an archive's name ends with, dropped.
     const SUFFIXES: &[&str] = &[
         ".lift",
+        ".lift.age",
         ".lift.json",
         ".tar",
         ".tar.gz",
@@ -384,6 +393,16 @@ impl HostSummary {
             started_secs,
             started_at,
             os,
+            os_support: report
+                .os_support
+                .as_ref()
+                .map(|s| name(&s.phase))
+                .unwrap_or_else(|| "unknown".into()),
+            os_support_ends: report
+                .os_support
+                .as_ref()
+                .and_then(|s| s.release.standard_end)
+                .map(|d| d.to_string()),
             kernel: host
                 .kernel
                 .release

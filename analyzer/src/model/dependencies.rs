@@ -18,8 +18,8 @@ use self::scope::{Place, Seen};
 use super::facts::Facts;
 use super::interfaces::Interface;
 use crate::parse::deps::{
-    self, agents, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos, resolver, samba,
-    sssd, syslog, url, Declared, Found,
+    self, agents, exports, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos,
+    resolver, samba, sssd, syslog, url, Declared, Found,
 };
 use crate::parse::{autofs, egress, fstab};
 use crate::sources::{self as src, Source};
@@ -136,6 +136,7 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
     b.rows(&src::CRON_D, jobs::system_crontab);
     b.rows(&src::CRON_SPOOL, jobs::user_crontab);
     b.rows(&src::ANACRONTAB, jobs::anacrontab);
+    b.rows(&src::EXPORTS, exports::clients);
     b.autofs();
     b.iscsi();
     b.literals(&place);

@@ -196,6 +196,15 @@ impl<'s> Facts<'s> {
         self.record(src, path, State::Broken, msg);
     }
 
+    /// The state the reads of a source have left so far (None before any).
+    pub fn state(&self, src: &'static Source) -> Option<State> {
+        self.ledger
+            .borrow()
+            .rows
+            .get(src.name)
+            .map(|r| r.read(src.name).state)
+    }
+
     /// Why a source gave nothing, in words (empty when it is present).
     pub fn why(&self, src: &'static Source) -> String {
         let row = self

@@ -1,8 +1,10 @@
 //! The Host: every fact the parsers give, merged into one typed value that
 //! rules and reports read. `build` is the only entry point.
 
+pub mod applications;
 mod boot;
 mod collection;
+pub mod containers;
 pub mod dependencies;
 mod drivers;
 pub mod egress;
@@ -18,6 +20,7 @@ mod owners;
 mod packages;
 mod platform;
 pub mod processes;
+pub mod security;
 pub mod services;
 pub mod since_boot;
 pub mod sockets;
@@ -98,6 +101,16 @@ pub struct Host {
     /// What runs on a schedule: cron, anacron, run-parts, systemd timers,
     /// the at queue; None when no scheduling source was collected.
     pub jobs: Option<Vec<jobs::Job>>,
+    /// SELinux, AppArmor and the NFS exports (issue 28 item 4).
+    pub security: security::Security,
+    /// Docker's and Podman's containers, tied to their processes; None when
+    /// the input could not hold the engines' files.
+    pub containers: Option<Vec<containers::Container>>,
+    /// The engines configured, Docker's data root, a Kubernetes node.
+    pub container_platform: Option<containers::ContainerPlatform>,
+    /// Server software and its data: databases, web and application
+    /// servers, JVMs; None when nothing shows any.
+    pub applications: Option<Vec<applications::Application>>,
     /// Block devices as a tree, LVM volume groups and swaps; None when
     /// neither /sys/block nor /proc/partitions was captured.
     pub storage: Option<layout::StorageLayout>,
@@ -164,6 +177,10 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
         jobs: None,
+        security: security::Security::default(),
+        containers: None,
+        container_platform: None,
+        applications: None,
         storage: None,
         problems: Vec::new(),
         sources: Ledger::default(),
@@ -184,6 +201,23 @@ pub fn build(snap: &dyn Snapshot) -> Host {
             }));
     }
     host.jobs = jobs::jobs(&f, host.services.as_deref());
+    host.security = security::security(&f);
+    (host.containers, host.container_platform) = containers::containers(
+        &f,
+        host.collection.sosreport.is_some(),
+        host.processes.as_deref(),
+        host.services.as_deref(),
+        host.listeners.as_deref(),
+    );
+    host.applications = applications::applications(
+        &f,
+        &applications::Context {
+            packages: host.packages.as_ref(),
+            processes: host.processes.as_deref(),
+            listeners: host.listeners.as_deref(),
+            now: crate::lifecycle::report_time(),
+        },
+    );
     host.dependencies = dependencies::dependencies(&f, host.interfaces.as_deref());
     // After sos's command outputs, which may have filled the mounts.
     host.storage = layout::layout(&f, host.mounts.as_deref());

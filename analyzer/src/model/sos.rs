@@ -100,6 +100,7 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     free_space(f, host, &mut record);
     inventory::services(f, host, &mut record);
     inventory::listeners(f, host, &mut record);
+    inventory::connections(f, host, &mut record);
     multipath(f, host, &mut record);
     disks(f, host, &mut record);
     Some(sos)
@@ -325,6 +326,13 @@ pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
     if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
         if let Some(line) = fw::boot_current(&b) {
             return said("uefi", format!("{path}: {line}"), path);
+        }
+        if fw::efivars_unsupported(&b) {
+            return said(
+                "bios",
+                format!("{path}: EFI variables are not supported on this system"),
+                path,
+            );
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_DMESG) {

@@ -133,10 +133,13 @@ pub(crate) fn host_sample(path: &str) -> Vec<u8> {
     std::fs::read(format!("{root}{path}")).unwrap()
 }
 
+pub mod apache_conf;
 pub mod apk;
+pub mod app_conf;
 pub mod autofs;
 pub mod block_tables;
 pub mod boot_sector;
+pub mod containers;
 pub mod counters;
 pub mod cpuinfo;
 pub mod cron;
@@ -146,6 +149,7 @@ pub mod dpkg_status;
 pub mod efivar;
 pub mod egress;
 pub mod elf_head;
+pub mod exports;
 pub mod fstab;
 pub mod grub;
 pub mod if_inet6;
@@ -154,6 +158,7 @@ pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;
 pub mod netconf;
+pub mod nginx_conf;
 pub mod openrc;
 pub mod os_release;
 pub mod packages;
@@ -167,6 +172,8 @@ pub mod proc_version;
 pub mod release_files;
 pub mod rpmdb;
 pub mod sar_text;
+pub mod security;
+pub mod server_xml;
 pub mod sos;
 pub mod sudoers;
 pub mod sysstat;
@@ -175,6 +182,8 @@ pub mod sysv;
 pub mod upstart;
 pub mod version_cmp;
 pub mod virt;
+pub mod web_server;
+pub mod x509;
 
 #[cfg(test)]
 mod procfs_message_tests {

@@ -259,7 +259,15 @@ mod tests {
                 "provision.md.j2",
                 include_str!("../../templates/provision.md.j2"),
             ),
+            (
+                "containers.md.j2",
+                include_str!("../../templates/containers.md.j2"),
+            ),
             ("diff.md.j2", include_str!("../../templates/diff.md.j2")),
+            (
+                "applications.md.j2",
+                include_str!("../../templates/applications.md.j2"),
+            ),
         ] {
             for (n, line) in text.lines().enumerate() {
                 let tag = line.char_indices().any(|(i, c)| {

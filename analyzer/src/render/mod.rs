@@ -88,6 +88,36 @@ fn templates() -> Environment<'static> {
         include_str!("../../templates/provision.html.j2"),
     )
     .expect("valid template");
+    env.add_template(
+        "security.md.j2",
+        include_str!("../../templates/security.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "security.html.j2",
+        include_str!("../../templates/security.html.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "containers.md.j2",
+        include_str!("../../templates/containers.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "containers.html.j2",
+        include_str!("../../templates/containers.html.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "applications.md.j2",
+        include_str!("../../templates/applications.md.j2"),
+    )
+    .expect("valid template");
+    env.add_template(
+        "applications.html.j2",
+        include_str!("../../templates/applications.html.j2"),
+    )
+    .expect("valid template");
     env.add_template("diff.md.j2", include_str!("../../templates/diff.md.j2"))
         .expect("valid template");
     env.add_template("diff.html.j2", include_str!("../../templates/diff.html.j2"))

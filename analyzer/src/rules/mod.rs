@@ -3,13 +3,17 @@
 //! beside it. Findings are data (a stable id, a severity, fields); the words
 //! a person reads come from `text::title` and the templates.
 
+mod applications;
 mod cloud;
+mod containers;
 mod dependencies;
 mod gate;
 mod generic;
 mod listeners;
 mod mgn;
 mod packages;
+mod security;
+mod support;
 mod text;
 
 use serde::Serialize;
@@ -18,6 +22,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
+pub use support::support as os_support;
 pub use text::{count, title};
 
 use gate::{basis, gate};
@@ -243,6 +248,8 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &generic::IncompleteBundle,
     &generic::NotRoot,
     &packages::PackageInventory,
+    &support::OsSupport,
+    &security::SelinuxRelabel,
     &mgn::OsSupported,
     &mgn::RootFreeSpace,
     &mgn::TmpFreeSpace,
@@ -261,6 +268,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &mgn::Network,
     &listeners::UnmanagedListeners,
     &dependencies::NetworkDependencies,
+    &containers::Containers,
+    &applications::CertificateExpiry,
+    &applications::CertificateNamesIp,
     &cloud::StaticIp,
     &cloud::DhcpIp,
     &cloud::NfsFstab,

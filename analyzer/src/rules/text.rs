@@ -7,7 +7,11 @@ use crate::sources::{Missing, State};
 pub fn is_decision(id: &str) -> bool {
     matches!(
         id,
-        "mgn.os-supported" | "mgn.bootloader" | "mgn.not-paravirtualized" | "cloud.bootloader"
+        "mgn.os-supported"
+            | "gen.os-support"
+            | "mgn.bootloader"
+            | "mgn.not-paravirtualized"
+            | "cloud.bootloader"
     )
 }
 
@@ -86,6 +90,8 @@ pub fn title(id: &str) -> &'static str {
         "gen.incomplete-bundle" => "Bundle completeness",
         "gen.not-root" => "Probe privileges",
         "gen.packages" => "Package databases",
+        "gen.os-support" => "Vendor support dates of the distribution",
+        "gen.selinux-relabel" => "SELinux labels after the move",
         "cloud.bootloader" => "Boot loader the migration can rewrite",
         "cloud.architecture" => "Architecture the cloud's virtual machines run",
         "mgn.os-supported" => "Distribution and version",
@@ -105,7 +111,10 @@ pub fn title(id: &str) -> &'static str {
         "mgn.multipath" => "Multipath",
         "mgn.network" => "Outbound TCP 443 and 1500",
         "gen.unmanaged-listeners" => "Listening ports and their services",
+        "gen.certificate-expiry" => "TLS certificates' expiry",
+        "cloud.certificate-names-ip" => "TLS certificates naming the host's address",
         "gen.network-dependencies" => "Servers the configuration depends on",
+        "gen.containers" => "Containers and Kubernetes",
         "cloud.static-ip" => "Static addresses",
         "cloud.dhcp-ip" => "DHCP addresses",
         "cloud.nfs-fstab" => "NFS mounts in fstab and autofs",

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
-use lift_bundle::{json, Content, Entry, Limits, ReadError, Reader, Record};
+use lift_bundle::{json, Content, Entry, Limits, ReadError, Record};
 
 use super::{ChildInfo, Data, Node, OpenError, Provenance, Snapshot};
 
@@ -25,9 +25,11 @@ impl BundleSnapshot {
         Self::open_with(path, Limits::default())
     }
 
+    /// A bundle, or an age file whose plaintext is one (decrypted as it is
+    /// read, under the same limits: `crate::encryption`).
     pub fn open_with(path: &Path, limits: Limits) -> Result<Self, OpenError> {
         let err = |e: ReadError| OpenError::new(path, ReadError { path: None, ..e }.to_string());
-        let mut reader = Reader::open(path, limits).map_err(err)?;
+        let mut reader = crate::encryption::bundle_reader(path, limits)?;
         let mut records = Vec::new();
         for r in reader.by_ref() {
             records.push(r.map_err(err)?);

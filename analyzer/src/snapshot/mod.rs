@@ -291,8 +291,9 @@ impl<'s> Root<'s> {
 
 pub use lift_bundle::paths::matches;
 
-/// What INPUT is, by its content: a bundle, a JSON form, a tar archive
-/// (plain, gzip, xz or bzip2), or a directory.
+/// What INPUT is, by its content: a bundle (plain, or encrypted for the
+/// analyst), a JSON form, a tar archive (plain, gzip, xz or bzip2), or a
+/// directory.
 pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     let meta = std::fs::metadata(path).map_err(|e| OpenError::new(path, e.to_string()))?;
     if meta.is_dir() {
@@ -309,7 +310,9 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
             .map_err(|e| OpenError::new(path, e.to_string()))?;
     }
     let n = head.len().min(8);
-    if let Some(c) = archive::Compression::sniff(&head) {
+    if crate::encryption::is_encrypted(&head) {
+        BundleSnapshot::open(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
+    } else if let Some(c) = archive::Compression::sniff(&head) {
         archive::open(path, c).map(|a| Box::new(a) as Box<dyn Snapshot>)
     } else if &head[..n] == lift_bundle::MAGIC {
         BundleSnapshot::open(path).map(|b| Box::new(b) as Box<dyn Snapshot>)
@@ -318,7 +321,7 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
     } else {
         Err(OpenError::new(
             path,
-            "neither a lift bundle (no LIFTBNDL magic), its JSON form, a tar archive (plain, gzip, xz, bzip2), nor a directory".into(),
+            "neither a lift bundle (no LIFTBNDL magic, nor age's), its JSON form, a tar archive (plain, gzip, xz, bzip2), nor a directory".into(),
         ))
     }
 }

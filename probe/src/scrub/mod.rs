@@ -644,6 +644,17 @@ pub fn never_capture(path: &[u8]) -> bool {
     if path.starts_with(b"/var/spool/cron/atjobs/") || path.starts_with(b"/var/spool/at/") {
         return true;
     }
+    // A Kubernetes node's kubeconfigs (admin.conf, kubelet.conf,
+    // super-admin.conf, ...: client keys inline) and the cluster's and the
+    // kubelet's certificates and keys: by presence only.
+    if let Some(rest) = path.strip_prefix(b"/etc/kubernetes/") {
+        if (rest.ends_with(b".conf") && !rest.contains(&b'/')) || rest.starts_with(b"pki/") {
+            return true;
+        }
+    }
+    if path.starts_with(b"/var/lib/kubelet/pki/") || path == b"/var/lib/kubelet/kubeconfig" {
+        return true;
+    }
     // Files that hold nothing but secrets, by name: the relay's SASL
     // table, Samba's password stores, PPP's and IPsec's secrets, rsync's,
     // s3fs's, htpasswd files, client credentials, NTP and chrony keys.

@@ -293,6 +293,10 @@ impl Redactor {
                 e.path = self.path(&e.path);
                 Fact::Elf(e)
             }
+            Fact::DirUsage(mut d) => {
+                d.path = self.path(&d.path);
+                Fact::DirUsage(d)
+            }
             other => other,
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::super::facts::Facts;
 use super::super::services::{EnableState, InitSystem, Service, ServiceKind};
-use super::super::sockets::Listener;
+use super::super::sockets::{Connection, Listener};
 use super::super::Host;
 use super::first;
 use crate::parse::sos::{chkconfig, netstat, ss, unit_files};
@@ -193,19 +193,72 @@ fn unit_kind(unit: &str) -> Option<(String, ServiceKind)> {
     }
 }
 
-pub(super) fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
-    if host.listeners.is_some() {
-        return;
-    }
+/// sos's socket table: netstat's output, or ss's where sos kept no netstat.
+fn sockets(f: &Facts) -> Option<(String, Vec<ss::InetSocket>)> {
     let from_ss = || {
         let path = f.glob(&src::SOS_SS).into_iter().next()?;
         let b = f.bytes_at(&src::SOS_SS, &path)?;
         Some((path, ss::parse(&b)))
     };
-    let Some((path, sockets)) = first(f, &src::SOS_NETSTAT)
+    first(f, &src::SOS_NETSTAT)
         .map(|(p, b)| (p, netstat::parse(&b)))
         .or_else(from_ss)
-    else {
+}
+
+/// Most connections taken from a sosreport's socket table.
+pub const MAX_CONNECTIONS: usize = 100_000;
+
+/// Established TCP connections from sos's netstat or ss output, where its
+/// /proc copy held no /proc/net/tcp.
+pub(super) fn connections(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.connections.is_some() {
+        return;
+    }
+    let Some((path, sockets)) = sockets(f) else {
+        return;
+    };
+    let established: Vec<ss::InetSocket> = sockets
+        .into_iter()
+        .filter(ss::InetSocket::is_established_tcp)
+        .collect();
+    if established.len() > MAX_CONNECTIONS {
+        f.problem(
+            &path,
+            format!(
+                "{} more connections past the first {MAX_CONNECTIONS} not listed",
+                established.len() - MAX_CONNECTIONS
+            ),
+        );
+    }
+    let list = established
+        .into_iter()
+        .take(MAX_CONNECTIONS)
+        .filter_map(|s| {
+            Some(Connection {
+                proto: if s.local_address.contains(':') {
+                    "tcp6"
+                } else {
+                    "tcp"
+                },
+                local_port: s.local_port?,
+                remote_port: s.remote_port?,
+                local_address: s.local_address,
+                remote_address: s.remote_address,
+                pid: s.pid,
+                program: s.program,
+                service: None,
+            })
+        })
+        .collect();
+    host.connections = Some(list);
+    record("connections", &path);
+}
+
+pub(super) fn listeners(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
+    if host.listeners.is_some() {
+        return;
+    }
+    let Some((path, sockets)) = sockets(f) else {
         return;
     };
     let list = sockets

@@ -27,6 +27,7 @@ fn debian12_captures_fill_the_host() {
                 "sos_commands/systemd/systemctl_list-unit-files"
             ),
             ("listeners", "sos_commands/networking/netstat_-W_-neopa"),
+            ("connections", "sos_commands/networking/netstat_-W_-neopa"),
         ]
     );
     let pkgs = host.packages.as_ref().unwrap();
@@ -105,6 +106,7 @@ fn rhel_captures_at_sos3_paths() {
             "interfaces.addresses",
             "services",
             "listeners",
+            "connections",
             "multipath.maps"
         ]
     );
@@ -149,4 +151,63 @@ fn rhel_captures_at_sos3_paths() {
         .find(|i| i.name == "bond1.57")
         .unwrap();
     assert_eq!(bond.addresses[0], "10.192.4.171/27");
+}
+
+/// hotsos's Vault node: its sosreport keeps netstat's output and no
+/// /proc/net/tcp; the established connections come from netstat, with
+/// their programs, and the report groups them by peer.
+#[test]
+fn connections_from_a_real_netstat() {
+    let r = crate::testing::TempRoot::with(&[("version.txt", "sosreport: 4.2\n")]);
+    r.write(
+        "sos_commands/networking/netstat_-W_-neopa",
+        &std::fs::read(fixture("sos-samples/hotsos/netstat_-W_-neopa.vault")).unwrap(),
+    );
+    let host = crate::model::build(&DirSnapshot::new(r.path()));
+    let conns = host.connections.as_ref().expect("connections from netstat");
+    assert_eq!(conns.len(), 20);
+    let to_controller = conns
+        .iter()
+        .filter(|c| c.remote_address == "10.0.0.217" && c.remote_port == 17070)
+        .count();
+    assert!(to_controller >= 4, "{conns:?}");
+    assert!(conns.iter().all(|c| c.proto.starts_with("tcp")));
+    let sos = host.collection.sosreport.as_ref().unwrap();
+    assert!(sos
+        .from_commands
+        .iter()
+        .any(|c| c.fact == "connections" && c.source.ends_with("netstat_-W_-neopa")));
+    let groups = crate::model::sockets::summarize(conns, host.listeners.as_deref().unwrap());
+    assert!(groups
+        .iter()
+        .any(|g| g.direction == "out" && g.endpoint == "10.0.0.217:17070"));
+}
+
+/// hotsos's Kubernetes node booted by BIOS with an ESP mounted: without
+/// sos's listing of /sys/firmware, efibootmgr's "EFI variables are not
+/// supported" decides, not the `[UEFI]` label on the ESP's mount line.
+#[test]
+fn a_bios_sosreport_with_an_esp() {
+    let root = fixture("sos-hotsos-kubernetes");
+    let host = crate::model::build(&DirSnapshot::new(&root));
+    assert_eq!(host.boot.firmware, "bios");
+    let dir = crate::testing::TempRoot::new();
+    for p in [
+        "version.txt",
+        "sos_commands/boot/efibootmgr_-v",
+        "sos_commands/filesys/mount_-l",
+        "sos_commands/kernel/dmesg",
+    ] {
+        dir.write(p, &std::fs::read(root.join(p)).unwrap());
+    }
+    let host = crate::model::build(&DirSnapshot::new(dir.path()));
+    assert_eq!(host.boot.firmware, "bios");
+    assert!(
+        host.boot
+            .evidence
+            .iter()
+            .any(|e| e.contains("EFI variables are not supported")),
+        "{:?}",
+        host.boot.evidence
+    );
 }

@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 pub mod agents;
+pub mod exports;
 pub mod iscsi;
 pub mod jobs;
 pub mod krb5;
@@ -57,6 +58,9 @@ pub enum Kind {
     Address,
     /// A host a scheduled job's command reaches (rsync, scp, ssh, a URL).
     Job,
+    /// A client this host exports to over NFS (/etc/exports): it depends
+    /// on this host, so the two move together.
+    NfsClient,
 }
 
 impl Kind {
@@ -82,6 +86,7 @@ impl Kind {
             Kind::Backup => "backup",
             Kind::Address => "address",
             Kind::Job => "job",
+            Kind::NfsClient => "nfs-client",
         }
     }
 }

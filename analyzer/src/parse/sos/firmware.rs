@@ -77,6 +77,16 @@ pub fn boot_current(bytes: &[u8]) -> Option<String> {
         .map(|l| l.trim().to_string())
 }
 
+/// efibootmgr's own words when the kernel exposes no EFI variables, as on
+/// a host that BIOS booted: `EFI variables are not supported on this
+/// system.`
+pub fn efivars_unsupported(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes).lines().any(|l| {
+        l.trim_start()
+            .starts_with("EFI variables are not supported")
+    })
+}
+
 /// What dmesg says: the kernel's `efi: EFI vX.Y` line, or whether it still
 /// holds the boot (its `Linux version` line) without one.
 #[derive(Debug, PartialEq, Eq)]
@@ -125,6 +135,28 @@ mod tests {
             "{vda:?}"
         );
         assert!(l.iter().all(|e| e.name != "." && e.name != ".."));
+    }
+
+    /// hotsos's Kubernetes node: a BIOS-booted cloud guest whose ESP is
+    /// mounted (mount -l marks it `[UEFI]`, its label), yet efibootmgr
+    /// finds no EFI variables and dmesg has no `efi: EFI` line.
+    #[test]
+    fn a_bios_guest_with_an_esp() {
+        let k = "sos-hotsos-kubernetes/sos_commands";
+        let e = fixture(&format!("{k}/boot/efibootmgr_-v"));
+        assert!(efivars_unsupported(&e));
+        assert_eq!(boot_current(&e), None);
+        assert!(!efivars_unsupported(
+            b"BootCurrent: 0001\nBootOrder: 0001\n"
+        ));
+        assert_eq!(
+            dmesg(&fixture(&format!("{k}/kernel/dmesg"))),
+            Dmesg::BootWithoutEfi
+        );
+        assert_eq!(
+            listing_has_efi(&fixture(&format!("{k}/boot/ls_-lanR_.sys.firmware"))),
+            Some(false)
+        );
     }
 
     /// hotsos's OpenStack compute node booted by SeaBIOS: no efi.

@@ -17,7 +17,7 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
     let mut out = Vec::new();
     for line in String::from_utf8_lossy(bytes).lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let [proto, _, _, local, _foreign, ..] = words[..] else {
+        let [proto, _, _, local, foreign, ..] = words[..] else {
             continue;
         };
         if !matches!(proto, "tcp" | "udp" | "tcp6" | "udp6" | "raw" | "raw6") {
@@ -45,11 +45,14 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
             None => (None, None),
         };
         let (local_address, local_port) = split_host_port(local);
+        let (remote_address, remote_port) = split_host_port(foreign);
         out.push(InetSocket {
             proto: proto.to_string(),
             state,
             local_address,
             local_port,
+            remote_address,
+            remote_port,
             pid,
             program,
         });
@@ -60,6 +63,26 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// hotsos's Vault node (a real sosreport's netstat -W -neopa): 20
+    /// established TCP connections, 18 over IPv4, with their peers.
+    #[test]
+    fn established_connections_of_a_real_sosreport() {
+        let socks = parse(&super::super::sample("hotsos/netstat_-W_-neopa.vault"));
+        let est: Vec<&InetSocket> = socks.iter().filter(|s| s.is_established_tcp()).collect();
+        assert_eq!(est.len(), 20);
+        assert_eq!(est.iter().filter(|s| s.proto == "tcp").count(), 18);
+        let juju = est.iter().find(|s| s.local_port == Some(38602)).unwrap();
+        assert_eq!(
+            (
+                juju.remote_address.as_str(),
+                juju.remote_port,
+                juju.program.as_deref(),
+                juju.pid
+            ),
+            ("10.0.0.217", Some(17070), Some("jujud"), Some(310))
+        );
+    }
 
     #[test]
     fn insights_core_and_sos_captures() {

@@ -16,11 +16,23 @@ pub struct InetSocket {
     pub state: String,
     pub local_address: String,
     pub local_port: Option<u16>,
+    /// The peer (`0.0.0.0`/`*` and no port for a listener).
+    pub remote_address: String,
+    pub remote_port: Option<u16>,
     pub pid: Option<u32>,
     pub program: Option<String>,
 }
 
 impl InetSocket {
+    /// An established TCP connection (`ESTAB` in ss, `ESTABLISHED` in
+    /// netstat) with both ports known.
+    pub fn is_established_tcp(&self) -> bool {
+        self.proto.starts_with("tcp")
+            && matches!(self.state.as_str(), "ESTAB" | "ESTABLISHED")
+            && self.local_port.is_some()
+            && self.remote_port.is_some()
+    }
+
     /// A listening TCP socket, or a UDP one bound with no peer.
     pub fn is_listening(&self) -> bool {
         matches!(self.state.as_str(), "LISTEN" | "UNCONN")
@@ -45,13 +57,14 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
     let mut out = Vec::new();
     for line in String::from_utf8_lossy(bytes).lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
-        let [netid, state, _, _, local, _peer, ..] = words[..] else {
+        let [netid, state, _, _, local, peer, ..] = words[..] else {
             continue;
         };
         if !matches!(netid, "tcp" | "udp" | "tcp6" | "udp6" | "sctp") {
             continue;
         }
         let (local_address, local_port) = split_host_port(local);
+        let (remote_address, remote_port) = split_host_port(peer);
         let users = line.split_once("users:((\"").map(|(_, u)| u);
         let program = users
             .and_then(|u| u.split_once('"'))
@@ -65,6 +78,8 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
             state: state.to_string(),
             local_address,
             local_port,
+            remote_address,
+            remote_port,
             pid,
             program,
         });
@@ -107,6 +122,20 @@ mod tests {
             .find(|s| s.proto == "tcp" && s.local_port == Some(111))
             .unwrap();
         assert_eq!(rpcbind.pid, Some(1139));
+        // Its two established connections, with their peers.
+        let est: Vec<(String, Option<u16>, Option<String>)> = socks
+            .iter()
+            .filter(|s| s.is_established_tcp())
+            .map(|s| (s.remote_address.clone(), s.remote_port, s.program.clone()))
+            .collect();
+        assert_eq!(
+            est,
+            [
+                ("104.74.50.85".into(), Some(443), Some("firefox".into())),
+                ("74.125.200.17".into(), Some(443), Some("firefox".into())),
+            ]
+        );
+        assert!(!rpcbind.is_established_tcp());
         assert_eq!(split_host_port("[::]:22"), ("::".into(), Some(22)));
     }
 }

@@ -12,7 +12,7 @@ mod platform;
 mod software;
 mod space;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use access::{MacStable, Privileges};
 pub use kernel_headers::KernelHeaders;

@@ -3,21 +3,29 @@
 //! (https://docs.aws.amazon.com/mgn/latest/ug/Supported-Operating-Systems.html),
 //! Linux section.
 //!
-//! Checked on 2026-12-07 (issue 26): the page itself is in neither of the
-//! reference corpora this project can search (docs, pages); the stored copy
-//! of the guide's "Installation requirements" page
+//! Checked on 2026-12-07 (issue 26), and again later that day (issue 28
+//! item 5): the page itself is in neither of the reference corpora this
+//! project can search (docs, pages, code), under its URL, its title or
+//! its row texts; the corpora hold the guide's "Installation
+//! requirements" page
 //! (https://docs.aws.amazon.com/mgn/latest/ug/installation-requirements.html,
-//! undated) sends the reader to it for the list, and its Linux
-//! requirements (python 2.4+/3.0+; make gcc perl tar gawk rpm; 2 GB free
-//! on /; 300 MB free RAM; no full paravirtualization) are the ones
-//! rules/mgn checks. So each row below is the 2024 text as known when the
-//! table was written, not re-read from the live page: check it there when
-//! AWS changes the list.
+//! undated), which sends the reader to it for the list, and its FAQ
+//! (https://docs.aws.amazon.com/mgn/latest/ug/FAQ.md), which names no
+//! distribution. The Linux requirements of the first (python 2.4+/3.0+;
+//! make gcc perl tar gawk rpm; 2 GB free on /; 300 MB free RAM; no full
+//! paravirtualization) are the ones rules/mgn checks. So each row below is
+//! the 2024 text as known when the table was written, not re-read from the
+//! live page: no row changed on either check. Check them there when AWS
+//! changes the list.
 //!
 //! Architectures: the page covers 64-bit builds, x86_64 and (since MGN
 //! replicates ARM source servers) aarch64; `mgn.os-supported` passes a
 //! listed distribution on either, saying which, and blocks every other
 //! architecture (32-bit x86 and ARM included) whatever the distribution.
+//! The aarch64 half is the part least confirmed from here: a third-party
+//! checker built on the same pages (paulkungu/aws-mgn-drs-validation-tool)
+//! still checks "x86_64 only", so the pass on aarch64 says which
+//! architecture it judged, for the reader to hold against AWS's page.
 //!
 //! Unlisted distributions (Alpine, Fedora, Arch, Gentoo, openSUSE Leap...)
 //! get a warning, not a blocker: AWS does not name them, so AWS does not
@@ -114,4 +122,15 @@ pub fn lookup(id: &str, version: &str) -> Verdict {
     }
     let floors: Vec<String> = rows.iter().map(|r| r.from.to_string()).collect();
     Verdict::TooOld(rows[0].name, floors.join(", "))
+}
+
+/// Why a distribution AWS does not list is not listed, in words, for the
+/// ones a migration meets most; empty for the rest.
+pub fn unlisted_why(id: &str) -> &'static str {
+    match id {
+        "alpine" => ": Alpine builds on musl libc and OpenRC, which none of the listed distributions use, and the agent's installer builds a kernel driver with the host's toolchain",
+        "fedora" => ": Fedora is the upstream of RHEL and changes its kernel faster than AWS names supported releases",
+        "opensuse-leap" | "opensuse-tumbleweed" => ": AWS names SUSE Linux Enterprise, not openSUSE",
+        _ => "",
+    }
 }

@@ -68,7 +68,7 @@ impl Rule for OsSupported {
             Verdict::Unlisted => Finding::new(
                 self.id(),
                 Severity::Warning,
-                format!("{shown} ({id}) is not among the distributions AWS MGN supports (lift's table, rules/mgn/os_table.rs): the agent may install, without AWS's support; check AWS's current list"),
+                format!("{shown} ({id}) is not among the distributions AWS MGN supports (lift's table, rules/mgn/os_table.rs): the agent may install, without AWS's support{}; check AWS's current list", os_table::unlisted_why(id)),
             ),
         }
         .evidence(source, excerpt)
@@ -290,6 +290,23 @@ mod tests {
             .detail
             .contains("not among the distributions AWS MGN supports"));
         assert_eq!(os(&[]).severity, Severity::Unknown);
+    }
+
+    /// An unlisted distribution is a warning that says why it is not
+    /// listed, not a blocker: Alpine (its real minirootfs os-release) and
+    /// Fedora.
+    #[test]
+    fn unlisted_distributions_say_why() {
+        let alpine = OsSupported.check(&host_of(&fixture("alpine-openrc")));
+        assert_eq!(alpine.severity, Severity::Warning, "{}", alpine.detail);
+        assert!(alpine.detail.contains("musl libc"), "{}", alpine.detail);
+        let fedora = os(&[("etc/os-release", "ID=fedora\nVERSION_ID=40\n")]);
+        assert_eq!(fedora.severity, Severity::Warning, "{}", fedora.detail);
+        assert!(
+            fedora.detail.contains("upstream of RHEL"),
+            "{}",
+            fedora.detail
+        );
     }
 
     /// debootstrap's i386 bookworm root, as a directory tree: no uname, so

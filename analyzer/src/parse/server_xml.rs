@@ -1,0 +1,213 @@
+//! The connectors of Java application servers: Tomcat's `server.xml`
+//! (`<Connector port=... protocol=... SSLEnabled=...>` with its
+//! `<Certificate certificateFile=...>`) and JBoss/WildFly's
+//! `standalone.xml` (`<http-listener>`/`<https-listener>` by their
+//! `<socket-binding>`, whose port may be `${jboss.http.port:8080}`). A tag
+//! scanner, not an XML parser: comments are skipped, attributes read from
+//! start tags; bounded in tags.
+//!
+//! ```text
+//! <Connector port="8080" protocol="HTTP/1.1" connectionTimeout="20000" redirectPort="8443" />
+//! <socket-binding name="https" port="${jboss.https.port:8443}"/>
+//! ```
+
+use serde::Serialize;
+
+/// Most tags read from one file.
+const MAX_TAGS: usize = 50_000;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Connector {
+    pub port: Option<u16>,
+    /// `HTTP/1.1`, `AJP/1.3`, a class name; WildFly: `http`, `https`, `ajp`.
+    pub protocol: Option<String>,
+    pub tls: bool,
+    pub address: Option<String>,
+    /// A certificate file it names (a keystore is not followed: it holds keys).
+    pub certificate: Option<String>,
+}
+
+struct Tag<'a> {
+    name: &'a str,
+    attrs: Vec<(&'a str, &'a str)>,
+    closing: bool,
+}
+
+fn tags(text: &str) -> Vec<Tag<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('<') {
+        if out.len() >= MAX_TAGS {
+            break;
+        }
+        rest = &rest[i..];
+        if let Some(after) = rest.strip_prefix("<!--") {
+            rest = after.find("-->").map_or("", |j| &after[j + 3..]);
+            continue;
+        }
+        let Some(end) = rest.find('>') else { break };
+        let body = &rest[1..end];
+        rest = &rest[end + 1..];
+        let closing = body.starts_with('/');
+        let body = body.trim_start_matches('/').trim_end_matches('/');
+        let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
+        let (name, mut a) = body.split_at(name_end);
+        let mut attrs = Vec::new();
+        while let Some(eq) = a.find('=') {
+            let key = a[..eq].trim();
+            let v = a[eq + 1..].trim_start();
+            let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                break;
+            };
+            let Some(close) = v[1..].find(q) else { break };
+            attrs.push((key, &v[1..1 + close]));
+            a = &v[close + 2..];
+        }
+        out.push(Tag {
+            name,
+            attrs,
+            closing,
+        });
+    }
+    out
+}
+
+fn attr<'a>(t: &Tag<'a>, key: &str) -> Option<&'a str> {
+    t.attrs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| *v)
+}
+
+/// `8080`, or WildFly's `${jboss.http.port:8080}` (its default).
+fn port(v: &str) -> Option<u16> {
+    let v = v.trim();
+    let v = v
+        .strip_prefix("${")
+        .and_then(|x| x.strip_suffix('}'))
+        .and_then(|x| x.rsplit_once(':'))
+        .map_or(v, |(_, d)| d);
+    v.parse().ok()
+}
+
+/// Tomcat's connectors, each with the certificate of its SSLHostConfig.
+pub fn tomcat(bytes: &[u8]) -> Vec<Connector> {
+    let text = super::text(bytes);
+    let mut out: Vec<Connector> = Vec::new();
+    let mut inside = false;
+    for t in tags(&text) {
+        match (t.name, t.closing) {
+            ("Connector", false) => {
+                let tls = attr(&t, "SSLEnabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                    || attr(&t, "secure").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+                out.push(Connector {
+                    port: attr(&t, "port").and_then(port),
+                    protocol: Some(attr(&t, "protocol").unwrap_or("HTTP/1.1").to_string()),
+                    tls,
+                    address: attr(&t, "address").map(str::to_string),
+                    certificate: attr(&t, "certificateFile").map(str::to_string),
+                });
+                inside = true;
+            }
+            ("Connector", true) => inside = false,
+            ("Certificate", false) if inside => {
+                if let (Some(c), Some(f)) = (out.last_mut(), attr(&t, "certificateFile")) {
+                    c.certificate = Some(f.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// WildFly's undertow listeners, with their socket bindings' ports.
+pub fn wildfly(bytes: &[u8]) -> Vec<Connector> {
+    let text = super::text(bytes);
+    let all = tags(&text);
+    let binding = |name: &str| {
+        all.iter()
+            .filter(|t| t.name == "socket-binding" && !t.closing)
+            .find(|t| attr(t, "name") == Some(name))
+            .and_then(|t| attr(t, "port"))
+            .and_then(port)
+    };
+    all.iter()
+        .filter(|t| !t.closing)
+        .filter_map(|t| {
+            let kind = match t.name {
+                "http-listener" => "http",
+                "https-listener" => "https",
+                "ajp-listener" => "ajp",
+                _ => return None,
+            };
+            Some(Connector {
+                port: attr(t, "socket-binding").and_then(binding),
+                protocol: Some(kind.into()),
+                tls: kind == "https",
+                address: None,
+                certificate: None,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tomcat_connectors_skip_comments() {
+        let xml = br#"<Server port="-1" shutdown="SHUTDOWN">
+  <Service name="Catalina">
+    <Connector port="8080" protocol="HTTP/1.1"
+               connectionTimeout="20000"
+               redirectPort="8443" />
+    <!--
+    <Connector port="8443" protocol="org.apache.coyote.http11.Http11NioProtocol" SSLEnabled="true" />
+    -->
+    <Connector port="8443" protocol="org.apache.coyote.http11.Http11NioProtocol"
+               maxThreads="150" SSLEnabled="true">
+        <SSLHostConfig>
+            <Certificate certificateFile="/etc/tomcat10/tls/cert.pem" type="RSA" />
+        </SSLHostConfig>
+    </Connector>
+  </Service>
+</Server>"#;
+        let c = tomcat(xml);
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].port, c[0].tls), (Some(8080), false));
+        assert_eq!((c[1].port, c[1].tls), (Some(8443), true));
+        assert_eq!(
+            c[1].certificate.as_deref(),
+            Some("/etc/tomcat10/tls/cert.pem")
+        );
+    }
+
+    #[test]
+    fn wildfly_listeners_by_binding() {
+        let xml = br#"<server xmlns="urn:jboss:domain:20.0">
+  <subsystem xmlns="urn:jboss:domain:undertow:13.0">
+    <server name="default-server">
+      <http-listener name="default" socket-binding="http" redirect-socket="https" enable-http2="true"/>
+      <https-listener name="https" socket-binding="https" ssl-context="applicationSSC" enable-http2="true"/>
+    </server>
+  </subsystem>
+  <socket-binding-group name="standard-sockets" default-interface="public" port-offset="${jboss.socket.binding.port-offset:0}">
+    <socket-binding name="http" port="${jboss.http.port:8080}"/>
+    <socket-binding name="https" port="${jboss.https.port:8443}"/>
+  </socket-binding-group>
+</server>"#;
+        let c = wildfly(xml);
+        assert_eq!(c.len(), 2);
+        assert_eq!((c[0].port, c[0].tls), (Some(8080), false));
+        assert_eq!((c[1].port, c[1].tls), (Some(8443), true));
+    }
+
+    #[test]
+    fn unclosed_tags_and_comments_end_quietly() {
+        assert!(tomcat(b"<Connector port=\"80").is_empty());
+        assert!(tomcat(b"<!-- <Connector port=\"80\"/>").is_empty());
+        assert_eq!(tomcat(b"<Connector port='80' x=>").len(), 1);
+    }
+}
