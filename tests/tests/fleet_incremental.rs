@@ -294,6 +294,8 @@ checks = {
     'jobs': "count(*), count(distinct command)",
     'utilization': "count(*), sum(samples), sum(memory_bytes)",
     'volumes': "count(*), sum(allocated_bytes), sum(len(holds))",
+    'containers': "count(*), sum(len(mounts))",
+    'applications': "count(*), sum(len(listeners))",
 }
 for t, q in checks.items():
     if t != 'hosts' and os.path.getsize(f"{d}/{t}.jsonl") == 0:

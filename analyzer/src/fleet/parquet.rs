@@ -80,6 +80,14 @@ pub const TABLES: &[Table] = &[
         name: "volumes",
         columns: volumes,
     },
+    Table {
+        name: "containers",
+        columns: containers,
+    },
+    Table {
+        name: "applications",
+        columns: applications,
+    },
 ];
 
 /// Rows a row group holds at most: a million package rows is about 1,250
@@ -307,6 +315,103 @@ fn volumes() -> Vec<Field> {
         u64s("used_bytes"),
         list("holds", DataType::Utf8),
         list("disks", DataType::Utf8),
+    ]
+}
+
+fn i64s(name: &str) -> Field {
+    Field::new(name, DataType::Int64, true)
+}
+
+fn containers() -> Vec<Field> {
+    vec![
+        host_id(),
+        text("runtime"),
+        text("id"),
+        text("name"),
+        text("image"),
+        text("state"),
+        text("restart_policy"),
+        list(
+            "ports",
+            structs(vec![
+                text("host_ip"),
+                u16s("host_port"),
+                u16s("container_port"),
+                text("proto"),
+            ]),
+        ),
+        list(
+            "mounts",
+            structs(vec![
+                text("kind"),
+                text("source"),
+                text("volume"),
+                text("destination"),
+                flag("read_only"),
+            ]),
+        ),
+        list("pids", DataType::UInt32),
+        text("service"),
+        list("listeners", DataType::Utf8),
+        text("declared_in"),
+    ]
+}
+
+fn applications() -> Vec<Field> {
+    vec![
+        host_id(),
+        text("kind"),
+        text("instance"),
+        text("version"),
+        list("evidence", DataType::Utf8),
+        list("config_files", DataType::Utf8),
+        list(
+            "data_directories",
+            structs(vec![
+                text("path"),
+                u64s("bytes"),
+                u64s("allocated_bytes"),
+                u64s("files"),
+                flag("complete"),
+                text("bound"),
+            ]),
+        ),
+        list("listeners", DataType::Utf8),
+        list(
+            "virtual_hosts",
+            structs(vec![
+                list("names", DataType::Utf8),
+                list("listen", DataType::Utf8),
+                text("document_root"),
+                text("certificate"),
+                text("declared_in"),
+            ]),
+        ),
+        list(
+            "connectors",
+            structs(vec![
+                u16s("port"),
+                text("protocol"),
+                flag("tls"),
+                text("address"),
+                text("certificate"),
+            ]),
+        ),
+        // not_after as the JSON has it (text): a certificate's date is
+        // whatever the file said.
+        list(
+            "certificates",
+            structs(vec![
+                text("path"),
+                text("named_by"),
+                text("state"),
+                text("detail"),
+                text("subject"),
+                list("sans", DataType::Utf8),
+                text("not_after"),
+                i64s("days_left"),
+            ]),
+        ),
     ]
 }
 
