@@ -569,14 +569,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 eprintln!("lift: {}", escape(note));
             }
             eprintln!(
-                "lift: {} ({} analysed, {} kept from earlier runs), {}, {} unreadable, {} superseded, {}, {} other entries skipped; see {}",
+                "lift: {}, {}, {} unreadable, {} superseded, {} ({} analysed, {} kept from earlier runs, {} other entries skipped); see {}",
                 n(outcome.bundles, "bundle", "bundles"),
-                outcome.bundles - outcome.kept,
-                outcome.kept,
                 n(outcome.hosts, "host", "hosts"),
                 outcome.failed,
                 outcome.superseded,
                 n(outcome.groups, "move group", "move groups"),
+                outcome.bundles - outcome.kept,
+                outcome.kept,
                 outcome.skipped,
                 output.join("index.html").display()
             );
