@@ -18,9 +18,20 @@
 # and its workers). On a shared machine the wall ratio depends on what else
 # runs; the CPU times (user + system, workers included) are printed too.
 #
-# Needs root (debootstrap, unshare), zstd, debootstrap, GNU time.
-# Usage: bench/fleet.sh [COUNT] [WORKDIR]      (COUNT default 1000)
+# Needs root (debootstrap, unshare), zstd, debootstrap, GNU time. Without
+# debootstrap, the two small bases are probes of copies of
+# fixtures/debian12-systemd and fixtures/centos6-sysv instead (say so with
+# the figures).
+#
+# MODE=scale (default): COUNT/10 and COUNT bundles, each against its floor.
+# MODE=incremental: a first batch over COUNT bundles into a fresh DIR, then
+# 100 new bundles added to the folder and the batch run again into the same
+# DIR (issue 29: the rerun analyses the 100 and rebuilds the fleet's
+# outputs from the kept results); prints both times and their ratio, and
+# checks the rerun's DIR against a fresh run's (byte for byte, .kept aside).
+# Usage: [MODE=scale|incremental] bench/fleet.sh [COUNT] [WORKDIR]   (COUNT default 1000)
 set -euo pipefail
+mode=${MODE:-scale}
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-1000}
@@ -52,14 +63,21 @@ base_bundle() { # NAME B ROOT (ROOT empty: this machine)
 base_bundle live 0 ""
 for s in bookworm bullseye; do
     r=$work/roots/$s
-    [ -x "$r/bin/sh" ] || debootstrap --variant=minbase "$s" "$r" http://deb.debian.org/debian > "$work/roots/$s.log"
+    if ! command -v debootstrap > /dev/null; then
+        fx=$([ $s = bookworm ] && echo debian12-systemd || echo centos6-sysv)
+        [ -d "$r/etc" ] || { mkdir -p "$r" && cp -a "$repo/fixtures/$fx/." "$r/" && touch "$r/etc/hostname"; }
+    elif [ ! -x "$r/bin/sh" ]; then
+        debootstrap --variant=minbase "$s" "$r" http://deb.debian.org/debian > "$work/roots/$s.log"
+    fi
     base_bundle "$s" "$([ $s = bookworm ] && echo 1 || echo 2)" "$r"
 done
+total=$count
+[ "$mode" = incremental ] && total=$((count + 100))
 
 # Copies already made by an earlier run are kept (h0000000.lift, ...).
 mkdir -p "$work/in"
-if [ "$(find "$work/in" -name '*.lift' | wc -l)" -lt "$count" ]; then
-    python3 - "$work" "$count" "$jobs" <<'PY'
+if [ "$(find "$work/in" -name '*.lift' | wc -l)" -lt "$total" ]; then
+    python3 - "$work" "$total" "$jobs" <<'PY'
 import concurrent.futures, hashlib, os, subprocess, sys
 work, count, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 bases = []
@@ -132,6 +150,43 @@ run() { # N: batch over the first N bundles, and the floor over the same
     echo "disk: $(du -sh "$work/out-$n" | cut -f1) of reports"
     rm -rf "$dir" "$work/out-$n"
 }
-small=$((count / 10))
-[ "$small" -ge 1 ] && run "$small"
-run "$count"
+timed() { # OUT LABEL ARGS...: one batch, its wall time in $took
+    local out=$1 label=$2 start
+    shift 2
+    start=$(date +%s.%N)
+    /usr/bin/time -f "$label: peak RSS %M KiB, CPU %U s user %S s system (workers included)" \
+        "$lift" batch "$@" -o "$out" --jobs "$jobs"
+    took=$(echo "$(date +%s.%N) - $start" | bc)
+    echo "$label: ${took}s (load average before: $load)"
+}
+
+incremental() { # N: N bundles, then 100 more into the same DIR
+    local n=$1 dir=$work/set-inc out=$work/out-inc first
+    rm -rf "$dir" "$out" "$work/out-fresh" && mkdir -p "$dir"
+    find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
+    echo "== incremental: $n bundles, then 100 new, $jobs cores"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    timed "$out" "first run ($n bundles)" "$dir"
+    first=$took
+    find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR > n && NR <= n + 100' | xargs ln -t "$dir"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    timed "$out" "rerun ($n kept + 100 new)" "$dir"
+    echo "rerun / first run: $(echo "scale=4; $took / $first" | bc)"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    timed "$work/out-fresh" "fresh run ($((n + 100)) bundles)" "$dir"
+    if diff -r -q -x .kept -x .lift-batch.lock "$out" "$work/out-fresh" > /dev/null; then
+        echo "the rerun's DIR is the fresh run's, byte for byte"
+    else
+        echo "the rerun's DIR DIFFERS from the fresh run's"
+    fi
+    echo "disk: $(du -sh "$out" | cut -f1) of reports, $(du -sh "$out/.kept" | cut -f1) of it kept results (hard links counted once)"
+    rm -rf "$dir" "$out" "$work/out-fresh"
+}
+
+if [ "$mode" = incremental ]; then
+    incremental "$count"
+else
+    small=$((count / 10))
+    [ "$small" -ge 1 ] && run "$small"
+    run "$count"
+fi

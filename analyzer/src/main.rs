@@ -222,6 +222,18 @@ enum Command {
         /// what isolation costs; never for bundles from elsewhere).
         #[arg(long, hide = true)]
         in_process: bool,
+        /// The exports to write, comma-separated: parquet (DIR/parquet/),
+        /// jsonl (DIR/*.jsonl), csv (DIR/fleet.csv).
+        #[arg(long, value_name = "LIST", default_value = "parquet,jsonl,csv")]
+        exports: String,
+        /// Analyse every bundle again: what earlier runs kept in DIR/.kept/
+        /// is removed, not used.
+        #[arg(long)]
+        fresh: bool,
+        /// A directory one level down in a directory input that holds a
+        /// root filesystem or an extracted sosreport is an input itself.
+        #[arg(long)]
+        dirs: bool,
         #[command(flatten)]
         sizing: SizingArgs,
     },
@@ -522,10 +534,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_seconds_per_bundle,
             max_memory_per_bundle,
             in_process,
+            exports,
+            fresh,
+            dirs,
             sizing,
         } => {
+            let exports = match lift::fleet::Exports::parse(&exports) {
+                Ok(e) => e,
+                Err(why) => {
+                    eprintln!("lift: {why}");
+                    return Ok(ExitCode::from(EXIT_USAGE));
+                }
+            };
             pass_identities_to_workers()?;
             let outcome = lift::fleet::run(&lift::fleet::Options {
+                exports,
+                fresh,
+                dirs,
                 sizing: sizing.choice()?,
                 catalog_path: sizing.catalog.clone(),
                 inputs,
@@ -540,13 +565,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }),
             })?;
             let n = lift::rules::count;
+            for note in &outcome.notes {
+                eprintln!("lift: {}", escape(note));
+            }
             eprintln!(
-                "lift: {}, {}, {} unreadable, {} superseded, {}; see {}",
+                "lift: {}, {}, {} unreadable, {} superseded, {} ({} analysed, {} kept from earlier runs, {} other entries skipped); see {}",
                 n(outcome.bundles, "bundle", "bundles"),
                 n(outcome.hosts, "host", "hosts"),
                 outcome.failed,
                 outcome.superseded,
                 n(outcome.groups, "move group", "move groups"),
+                outcome.bundles - outcome.kept,
+                outcome.kept,
+                outcome.skipped,
                 output.join("index.html").display()
             );
         }

@@ -269,6 +269,7 @@ mod tests {
             id: id.into(),
             hostname: id.into(),
             identity: Default::default(),
+            form: "bundle".into(),
             reasons: Vec::new(),
             required_unknowns: 0,
             aliases: Vec::new(),

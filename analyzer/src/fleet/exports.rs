@@ -32,6 +32,16 @@ pub const JSONL: [&str; 9] = [
     "applications",
 ];
 
+/// What a worker writes for one bundle under the parts folder, each
+/// `<index>.<name>`: its two pages, then its export rows. A kept result
+/// ([`super::kept`]) is these files.
+pub fn part_names() -> Vec<String> {
+    let mut names = vec!["html".to_string(), "json".to_string()];
+    names.extend(JSONL.iter().map(|kind| format!("{kind}.jsonl")));
+    names.push(format!("{DEPENDENCIES}.jsonl"));
+    names
+}
+
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
     dir.join(format!("{index}.{kind}.jsonl"))
 }
@@ -310,20 +320,80 @@ fn csv(field: &str) -> String {
     }
 }
 
+/// The hosts table as the Parquet export reads it (`parquet::TABLES`):
+/// fleet.csv's columns, typed (numbers as numbers, `other_bundles` a list,
+/// a missing time null). A column added to fleet.csv goes here too.
+#[derive(Serialize)]
+struct HostRow<'a> {
+    host_id: &'a str,
+    hostname: &'a str,
+    os: &'a str,
+    kernel: &'a str,
+    init: &'a str,
+    virtualization: &'a str,
+    readiness: &'a str,
+    blockers: usize,
+    warnings: usize,
+    unknowns: usize,
+    packages: usize,
+    complete: bool,
+    started_at: Option<&'a str>,
+    bundle: &'a str,
+    other_bundles: Vec<&'a str>,
+    vcpus: Option<u32>,
+    memory_bytes: Option<u64>,
+    cpu_p95: Option<f64>,
+    memory_p95: Option<f64>,
+    disks_allocated_bytes: Option<u64>,
+    disks_used_bytes: Option<u64>,
+    recommended_as_is: Option<&'a str>,
+    recommended_right_sized: Option<&'a str>,
+}
+
 /// DIR/fleet.csv: one row per host (the newest bundle), written as the
 /// hosts are visited; `other_bundles` lists older bundles of the same
-/// host, separated by `;`.
-pub struct FleetCsv(Output);
+/// host, separated by `;`. The same rows go to `hosts` (JSON Lines, for
+/// the Parquet export).
+pub struct FleetCsv(Output, BufWriter<File>);
 
 impl FleetCsv {
-    pub fn create(path: &Path) -> io::Result<FleetCsv> {
+    pub fn create(path: &Path, hosts: &Path) -> io::Result<FleetCsv> {
         let mut w = Output::create(path, 0o644)?;
         writeln!(w, "{CSV_COLUMNS}")?;
-        Ok(FleetCsv(w))
+        let h = File::create(hosts).map_err(|e| named(hosts, e))?;
+        Ok(FleetCsv(w, BufWriter::new(h)))
     }
 
     pub fn row(&mut self, h: &HostSummary, older: &[HostSummary]) -> io::Result<()> {
         let older: Vec<&str> = older.iter().map(|o| o.input.as_str()).collect();
+        let p = &h.provision;
+        let row = HostRow {
+            host_id: &h.id,
+            hostname: &h.hostname,
+            os: &h.os,
+            kernel: &h.kernel,
+            init: &h.init,
+            virtualization: &h.virtualization,
+            readiness: &h.readiness,
+            blockers: h.count(Severity::Blocker),
+            warnings: h.count(Severity::Warning),
+            unknowns: h.count(Severity::Unknown),
+            packages: h.packages,
+            complete: h.complete,
+            started_at: (!h.started_at.is_empty()).then_some(h.started_at.as_str()),
+            bundle: &h.input,
+            other_bundles: older.clone(),
+            vcpus: p.vcpus,
+            memory_bytes: p.memory_bytes,
+            cpu_p95: p.cpu_p95,
+            memory_p95: p.memory_p95,
+            disks_allocated_bytes: p.disks_allocated_bytes,
+            disks_used_bytes: p.disks_used_bytes,
+            recommended_as_is: p.as_is.as_deref(),
+            recommended_right_sized: p.right_sized.as_deref(),
+        };
+        serde_json::to_writer(&mut self.1, &row)?;
+        self.1.write_all(b"\n")?;
         let fields = [
             h.id.clone(),
             h.hostname.clone(),
@@ -341,7 +411,6 @@ impl FleetCsv {
             h.input.clone(),
             older.join(";"),
         ];
-        let p = &h.provision;
         let opt = |v: Option<String>| v.unwrap_or_default();
         let provision = [
             opt(p.vcpus.map(|v| v.to_string())),
@@ -360,7 +429,8 @@ impl FleetCsv {
         writeln!(self.0, "{}", line.join(","))
     }
 
-    pub fn commit(self) -> io::Result<()> {
+    pub fn commit(mut self) -> io::Result<()> {
+        self.1.flush()?;
         self.0.commit()
     }
 }

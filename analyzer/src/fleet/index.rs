@@ -446,6 +446,10 @@ mod tests {
             failed: 0,
             superseded: 0,
             groups: 1,
+            kept: 0,
+            notes: Vec::new(),
+            skipped: 0,
+            forms: Vec::new(),
         };
         let external: Vec<Value> = map.external.iter().map(Value::from_serialize).collect();
         let mut page = Vec::new();
@@ -608,6 +612,10 @@ mod tests {
             failed: 0,
             superseded: 0,
             groups: 0,
+            kept: 0,
+            notes: Vec::new(),
+            skipped: 0,
+            forms: Vec::new(),
         };
         let groups: Vec<Vec<String>> = Vec::new();
         let mut page = Vec::new();

@@ -11,10 +11,13 @@
 
 mod declared;
 mod depmap;
+mod discover;
 mod exports;
 pub mod identity;
 mod index;
 pub mod isolate;
+mod kept;
+pub mod parquet;
 pub mod provision;
 mod store;
 mod summary;
@@ -53,9 +56,77 @@ pub struct Options {
     /// `--catalog` (its path, for the workers) and `--headroom`.
     pub sizing: crate::sizing::Choice,
     pub catalog_path: Option<PathBuf>,
+    /// Which exports to write (`--exports`).
+    pub exports: Exports,
+    /// `--fresh`: every bundle analysed again, what was kept removed.
+    pub fresh: bool,
+    /// `--dirs`: a directory one level down holding a root filesystem or
+    /// an extracted sosreport is an input.
+    pub dirs: bool,
+}
+
+/// `--exports`: the table exports' formats. The index, the host pages and
+/// groups.json are always written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exports {
+    /// `DIR/parquet/<table>/<table>.parquet`.
+    pub parquet: bool,
+    /// `DIR/<table>.jsonl`.
+    pub jsonl: bool,
+    /// `DIR/fleet.csv`.
+    pub csv: bool,
+}
+
+impl Exports {
+    pub const ALL: Exports = Exports {
+        parquet: true,
+        jsonl: true,
+        csv: true,
+    };
+
+    /// `parquet,jsonl,csv`, any of them, in any order.
+    pub fn parse(list: &str) -> Result<Exports, String> {
+        let mut e = Exports {
+            parquet: false,
+            jsonl: false,
+            csv: false,
+        };
+        for w in list.split(',').map(str::trim) {
+            match w {
+                "parquet" => e.parquet = true,
+                "jsonl" => e.jsonl = true,
+                "csv" => e.csv = true,
+                _ => return Err(format!("--exports takes parquet, jsonl and csv, not {w:?}")),
+            }
+        }
+        Ok(e)
+    }
 }
 
 impl Options {
+    /// What besides a bundle's bytes and path decides its result, for the
+    /// kept results' keys: the profile, --firewall, the catalog's content
+    /// and the headroom.
+    fn result_options(&self) -> io::Result<String> {
+        use sha2::{Digest, Sha256};
+        let catalog = match &self.catalog_path {
+            Some(p) => {
+                let body = fs::read(p)?;
+                Sha256::digest(&body)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            }
+            None => "none".to_string(),
+        };
+        Ok(format!(
+            "profile {}\0firewall {}\0catalog {catalog}\0headroom {}",
+            self.profile.name(),
+            self.firewall,
+            self.sizing.headroom_percent
+        ))
+    }
+
     fn target(&self) -> crate::profile::Target {
         crate::profile::Target {
             firewall: self.firewall,
@@ -74,6 +145,29 @@ pub struct Outcome {
     /// Bundles not used because a newer one came from the same host.
     pub superseded: usize,
     pub groups: usize,
+    /// Bundles whose result was kept from an earlier run.
+    pub kept: usize,
+    /// Kept results not trusted, each said why: those bundles were
+    /// analysed again.
+    pub notes: Vec<String>,
+    /// Entries of the input directories that are not inputs (listed in
+    /// errors.jsonl).
+    pub skipped: usize,
+    /// The inputs read, by form (see [`summary::form`]), and unreadable.
+    pub forms: Vec<Form>,
+}
+
+/// The inputs of one form, for the index: how many, and the first
+/// [`Form::LISTED`] of them.
+#[derive(Debug, Serialize)]
+pub struct Form {
+    pub form: String,
+    pub count: usize,
+    pub inputs: Vec<String>,
+}
+
+impl Form {
+    pub const LISTED: usize = 100;
 }
 
 /// A bundle that could not be read; one line of errors.jsonl.
@@ -92,6 +186,7 @@ struct Entry {
     hostname: String,
     identity: identity::Identity,
     started_secs: i64,
+    form: String,
 }
 
 impl Entry {
@@ -107,6 +202,7 @@ impl Entry {
             hostname: h.hostname.clone(),
             identity: h.identity.clone(),
             started_secs: h.started_secs,
+            form: h.form.clone(),
         })
     }
 }
@@ -258,54 +354,6 @@ pub enum BundleError {
     Worker(String),
 }
 
-/// What a directory input holds that `lift batch` reads: bundles, their
-/// JSON form, and archives as migration teams have them (sosreports, root
-/// tarballs), told apart later by their magic bytes.
-const INPUT_SUFFIXES: &[&str] = &[
-    ".lift",
-    ".lift.age",
-    ".lift.json",
-    ".tar",
-    ".tar.gz",
-    ".tgz",
-    ".tar.xz",
-    ".txz",
-    ".tar.bz2",
-    ".tbz2",
-];
-
-/// Inputs (see `INPUT_SUFFIXES`), searched recursively under each
-/// directory input; sorted so that every run visits them in one order.
-pub fn discover(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, BatchError> {
-    fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), BatchError> {
-        for e in fs::read_dir(dir).map_err(io_err(dir))? {
-            let e = e.map_err(io_err(dir))?;
-            let path = e.path();
-            // file_type does not follow symlinks, so a link loop cannot trap us.
-            let kind = e.file_type().map_err(io_err(&path))?;
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if kind.is_dir() {
-                walk(&path, found)?;
-            } else if INPUT_SUFFIXES.iter().any(|s| name.ends_with(s)) {
-                found.push(path);
-            }
-        }
-        Ok(())
-    }
-    let mut found = Vec::new();
-    for i in inputs {
-        if i.is_dir() {
-            walk(i, &mut found)?;
-        } else {
-            found.push(i.clone());
-        }
-    }
-    found.sort();
-    found.dedup();
-    Ok(found)
-}
-
 /// One bundle: its report, its pages and export parts under `parts`. A
 /// batch worker process runs this (see [`isolate`]).
 pub fn one(
@@ -445,9 +493,22 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
 }
 
 fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
-    let inputs = discover(&opts.inputs)?;
+    let found = discover::discover(&opts.inputs, opts.dirs, &opts.out)?;
+    let inputs = &found.inputs;
     let dir = &opts.out;
     exports::reset(dir).map_err(io_err(dir))?;
+    if !opts.exports.parquet {
+        parquet::reset(dir).map_err(io_err(dir))?;
+    }
+    let options = opts.result_options().map_err(|e| BatchError::Io {
+        path: opts.catalog_path.clone().unwrap_or_default(),
+        error: e,
+    })?;
+    let keeper = kept::Keeper::new(dir, &options, opts.fresh).map_err(io_err(dir))?;
+    let part_names = exports::part_names();
+    let used: Mutex<Vec<kept::Key>> = Mutex::new(Vec::new());
+    let notes: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let reused = AtomicUsize::new(0);
     let parts = dir.join(".parts");
     let store = Arc::new(Store::create(&parts.join("summaries")).map_err(io_err(&parts))?);
     let mut pool = rayon::ThreadPoolBuilder::new();
@@ -488,10 +549,37 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 let Some(input) = inputs.get(i) else {
                     return;
                 };
-                let r = match &workers {
-                    Some(w) => w.run(i, input).map_err(BundleError::Worker),
-                    None => one(i, input, &opts.target(), &parts),
+                // An input that cannot be hashed goes to the worker, which
+                // says what is wrong with it.
+                let key = keeper.key(input).ok();
+                let found = match &key {
+                    Some(k) => keeper.take(k, input, i, &parts, &part_names),
+                    None => kept::Found::Missing,
                 };
+                let r = match found {
+                    kept::Found::Kept(h) => {
+                        reused.fetch_add(1, Ordering::Relaxed);
+                        Ok(*h)
+                    }
+                    found => {
+                        if let kept::Found::Distrusted(note) = found {
+                            lock(&notes).push(note);
+                        }
+                        let r = match &workers {
+                            Some(w) => w.run(i, input).map_err(BundleError::Worker),
+                            None => one(i, input, &opts.target(), &parts),
+                        };
+                        if let (Ok(h), Some(k)) = (&r, &key) {
+                            if let Err(e) = keeper.keep(k, input, i, &parts, &part_names, h) {
+                                lock(&notes).push(format!("{}: not kept ({e})", input.display()));
+                            }
+                        }
+                        r
+                    }
+                };
+                if let (Ok(_), Some(k)) = (&r, key) {
+                    lock(&used).push(k);
+                }
                 bar.inc(1);
                 let r = r.and_then(|h| Entry::new(i, &h, &store));
                 lock(&joiner).done(i, r.is_ok());
@@ -515,6 +603,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
             }),
         }
     }
+    let forms = forms(inputs, &ok, &failures);
     let read = ok.len();
     let kept = Arc::new(dedupe(ok));
     let fleet = Fleet {
@@ -531,7 +620,8 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     // One pass over the hosts for what needs each once: names and
     // addresses, the charts, fleet.csv.
     let csv = dir.join("fleet.csv");
-    let mut rows = exports::FleetCsv::create(&csv).map_err(io_err(&csv))?;
+    let hosts_rows = parts.join("hosts.jsonl");
+    let mut rows = exports::FleetCsv::create(&csv, &hosts_rows).map_err(io_err(&csv))?;
     let mut resolver = declared::Resolver::default();
     let mut tally = index::Tally::default();
     depmap::Hosts::visit(&fleet, None, &mut |i, h| {
@@ -554,6 +644,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     joiner.finish(dir, &order).map_err(io_err(dir))?;
     exports::dependencies(dir, &parts, &order, &resolver, |i| kept[i].id.as_str())
         .map_err(io_err(dir))?;
+    write_tables(dir, &parts, opts.exports, &pool)?;
     let map = DependencyMap {
         edges,
         groups,
@@ -561,13 +652,17 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     };
     let groups_json = dir.join("groups.json");
     exports::json_file(&groups_json, &map).map_err(io_err(&groups_json))?;
-    write_errors(&dir.join("errors.jsonl"), &failures)?;
+    write_errors(&dir.join("errors.jsonl"), &failures, &found.skipped_lines())?;
     let outcome = Outcome {
         bundles: inputs.len(),
         hosts: kept.len(),
         failed: failures.len(),
         superseded: read - kept.len(),
         groups: map.groups.iter().filter(|g| g.len() > 1).count(),
+        kept: reused.into_inner(),
+        notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
+        skipped: found.skipped_total,
+        forms,
     };
     write_index(
         dir,
@@ -581,7 +676,82 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     )?;
     drop(map);
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
+    let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
+    keeper.finish(&used).map_err(io_err(dir))?;
     Ok(outcome)
+}
+
+/// The Parquet tables (in parallel: the packages table is most of the
+/// work), from the JSON Lines exports; then the exports not asked for go.
+fn write_tables(
+    dir: &Path,
+    parts: &Path,
+    exports: Exports,
+    pool: &rayon::ThreadPool,
+) -> Result<(), BatchError> {
+    let rows = |t: &parquet::Table| match t.name {
+        "hosts" => parts.join("hosts.jsonl"),
+        name => dir.join(format!("{name}.jsonl")),
+    };
+    if exports.parquet {
+        // What the last run wrote (see `parquet::Table::write`); a missing
+        // or damaged list only costs writing every file again.
+        let record = dir.join(".kept").join("parquet.jsonl");
+        let kept: Vec<parquet::Written> = fs::read_to_string(&record)
+            .unwrap_or_default()
+            .lines()
+            .map_while(|l| serde_json::from_str(l).ok())
+            .collect();
+        let failed: Mutex<Option<BatchError>> = Mutex::new(None);
+        let written: Mutex<Vec<parquet::Written>> = Mutex::new(Vec::new());
+        pool.scope(|s| {
+            for t in parquet::TABLES {
+                let (failed, rows, kept, written) = (&failed, &rows, &kept, &written);
+                s.spawn(move |_| match t.write(&rows(t), dir, kept) {
+                    Ok(w) => lock(written).extend(w),
+                    Err(e) => {
+                        lock(failed).get_or_insert(BatchError::Io {
+                            path: t.folder(dir),
+                            error: e,
+                        });
+                    }
+                });
+            }
+        });
+        if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let mut written = written.into_inner().unwrap_or_else(|e| e.into_inner());
+        written.sort_by(|a, b| a.path().cmp(b.path()));
+        let save = || -> io::Result<()> {
+            let mut w = Output::create(&record, 0o644)?;
+            for f in &written {
+                serde_json::to_writer(&mut w, f)?;
+                w.write_all(b"\n")?;
+            }
+            w.commit()
+        };
+        save().map_err(io_err(&record))?;
+    }
+    let mut gone: Vec<PathBuf> = Vec::new();
+    if !exports.jsonl {
+        gone.extend(
+            exports::JSONL
+                .iter()
+                .map(|k| dir.join(format!("{k}.jsonl"))),
+        );
+        gone.push(dir.join("dependencies.jsonl"));
+    }
+    if !exports.csv {
+        gone.push(dir.join("fleet.csv"));
+    }
+    for path in gone {
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_err(&path)(e)),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// DIR/index.html, written as it is rendered: the host rows are read from
@@ -679,50 +849,60 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn write_errors(path: &Path, failures: &[Failure]) -> Result<(), BatchError> {
+/// The inputs by form, in a fixed order, each listing its first inputs in
+/// input order; the unreadable last.
+fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
+    const ORDER: [&str; 7] = [
+        "bundle",
+        "json",
+        "sosreport-archive",
+        "root-tarball",
+        "sosreport-directory",
+        "root-directory",
+        "other",
+    ];
+    let mut forms: Vec<Form> = ORDER
+        .iter()
+        .map(|f| Form {
+            form: f.to_string(),
+            count: 0,
+            inputs: Vec::new(),
+        })
+        .collect();
+    let add = |form: &mut Form, input: &str| {
+        form.count += 1;
+        if form.inputs.len() < Form::LISTED {
+            form.inputs.push(input.to_owned());
+        }
+    };
+    for e in ok {
+        let at = ORDER
+            .iter()
+            .position(|f| *f == e.form)
+            .unwrap_or(ORDER.len() - 1);
+        add(&mut forms[at], &inputs[e.index].to_string_lossy());
+    }
+    let mut unreadable = Form {
+        form: "unreadable".into(),
+        count: 0,
+        inputs: Vec::new(),
+    };
+    for f in failures {
+        add(&mut unreadable, &f.input);
+    }
+    forms.push(unreadable);
+    forms.retain(|f| f.count > 0);
+    forms
+}
+
+fn write_errors(path: &Path, failures: &[Failure], skipped: &[Failure]) -> Result<(), BatchError> {
     let write = || -> io::Result<()> {
         let mut w = Output::create(path, 0o644)?;
-        for f in failures {
+        for f in failures.iter().chain(skipped) {
             serde_json::to_writer(&mut w, f)?;
             w.write_all(b"\n")?;
         }
         w.commit()
     };
     write().map_err(io_err(path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::discover;
-
-    #[test]
-    fn directories_give_bundles_json_forms_and_archives() {
-        let d = std::env::temp_dir().join(format!("lift-discover-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(d.join("wave1/sos")).unwrap();
-        let inputs = [
-            "a.lift",
-            "b.lift.json",
-            "wave1/sos/sosreport-db01-2026-11-01-abcdef.tar.xz",
-            "wave1/root.tar.gz",
-            "wave1/old.tgz",
-            "wave1/c.tar.bz2",
-            "wave1/d.tar",
-        ];
-        for f in inputs
-            .iter()
-            .chain(&["notes.txt", "x.json", "y.gz", "index.html"])
-        {
-            std::fs::write(d.join(f), b"").unwrap();
-        }
-        let found: Vec<String> = discover(std::slice::from_ref(&d))
-            .unwrap()
-            .iter()
-            .map(|p| p.strip_prefix(&d).unwrap().to_string_lossy().into_owned())
-            .collect();
-        let mut want: Vec<String> = inputs.iter().map(|s| s.to_string()).collect();
-        want.sort();
-        assert_eq!(found, want);
-        std::fs::remove_dir_all(d).unwrap();
-    }
 }

@@ -49,6 +49,11 @@ pub struct HostSummary {
     #[serde(default)]
     pub identity: Identity,
     pub input: String,
+    /// What the input was (see [`form`]): `bundle`, `json`,
+    /// `sosreport-archive`, `root-tarball`, `sosreport-directory`,
+    /// `root-directory`.
+    #[serde(default)]
+    pub form: String,
     /// The header's `started_at`: seconds for ordering, RFC 3339 for people.
     pub started_secs: i64,
     pub started_at: String,
@@ -209,8 +214,21 @@ pub fn host_id(hostname: &str, identity: &Identity, input: &str) -> String {
 /// A bundle that names no host is known by its file name, so that two such
 /// bundles are not taken for one host.
 fn stem(input: &str) -> String {
+    /// What a bundle's or an archive's name ends with, dropped.
+    const SUFFIXES: &[&str] = &[
+        ".lift",
+        ".lift.age",
+        ".lift.json",
+        ".tar",
+        ".tar.gz",
+        ".tgz",
+        ".tar.xz",
+        ".txz",
+        ".tar.bz2",
+        ".tbz2",
+    ];
     let name = input.rsplit('/').next().unwrap_or(input);
-    super::INPUT_SUFFIXES
+    SUFFIXES
         .iter()
         .filter_map(|s| name.strip_suffix(s))
         .min_by_key(|s| s.len())
@@ -291,6 +309,20 @@ fn required_unknowns(report: &Report) -> usize {
         .count()
 }
 
+/// The input's form, for the index: the snapshot's kind, and for an
+/// archive or a directory whether it is a sosreport.
+pub fn form(kind: &str, sosreport: bool) -> &'static str {
+    match (kind, sosreport) {
+        ("bundle", _) => "bundle",
+        ("json", _) => "json",
+        ("archive", true) => "sosreport-archive",
+        ("archive", false) => "root-tarball",
+        ("directory", true) => "sosreport-directory",
+        ("directory", false) => "root-directory",
+        _ => "other",
+    }
+}
+
 impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
@@ -357,6 +389,7 @@ impl HostSummary {
             hostname,
             identity,
             input: input.to_owned(),
+            form: form(prov.kind, host.collection.sosreport.is_some()).to_string(),
             started_secs,
             started_at,
             os,

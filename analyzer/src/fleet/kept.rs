@@ -1,0 +1,380 @@
+//! Kept results: what makes a rerun of `lift batch` over a growing folder
+//! analyse only the bundles that are new or changed.
+//!
+//! Each bundle's result (its summary, its two pages, its export rows) is
+//! kept in `DIR/.kept/<key>/`, where the key is the SHA-256 of the bundle's
+//! bytes as they are on disk, the input path as given (it is in the
+//! report), lift's version and the options that change a result (see
+//! [`Keeper::new`]). A rerun links a kept result's files into the batch's
+//! parts as if a worker had just written them, so everything fleet-wide is
+//! rebuilt from the same files a fresh run writes: the output is the same,
+//! byte for byte. Results no input of the run uses are removed at its end.
+//!
+//! A kept result is trusted only when its manifest (written last, so a run
+//! killed while keeping leaves none) has this format and version, names
+//! this key, and every file it lists is there as it was kept: the same
+//! size, inode and modification time, and the summary with the same
+//! SHA-256, and the tables this lift writes. Anything else is a note, the result is removed and the bundle
+//! analysed again. An input's hash is reused from the last run while its
+//! size, inode, modification and change times are the same (`--fresh`
+//! hashes every input again).
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::store::named;
+use super::HostSummary;
+
+/// The layout's version: a kept result of another is redone.
+const FORMAT: u32 = 1;
+/// A manifest or a summary is a few KB; past this it is not read.
+const MAX_SMALL: u64 = 64 << 20;
+
+/// One kept file: where it goes in the batch's parts (`<index>.<part>`).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+struct KeptFile {
+    part: String,
+    len: u64,
+    ino: u64,
+    mtime_ns: i128,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format: u32,
+    lift: String,
+    key: String,
+    input: String,
+    files: Vec<KeptFile>,
+    summary_sha256: String,
+}
+
+/// What an input hashed to, and the file's state then.
+#[derive(Serialize, Deserialize, Clone, PartialEq)]
+struct Hashed {
+    path: String,
+    len: u64,
+    ino: u64,
+    dev: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    sha256: String,
+}
+
+impl Hashed {
+    fn same_file(&self, m: &fs::Metadata) -> bool {
+        self.len == m.len()
+            && self.ino == m.ino()
+            && self.dev == m.dev()
+            && self.mtime_ns == mtime_ns(m)
+            && self.ctime_ns == i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec())
+    }
+}
+
+fn mtime_ns(m: &fs::Metadata) -> i128 {
+    i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())
+}
+
+/// What the keeper found for one input.
+pub enum Found {
+    /// Its result, linked into the parts.
+    Kept(Box<HostSummary>),
+    /// None kept: analyse it.
+    Missing,
+    /// One kept but not trusted (the note says why): analyse it again.
+    Distrusted(String),
+}
+
+/// `DIR/.kept/` for one run.
+pub struct Keeper {
+    dir: PathBuf,
+    /// lift's version and the result-changing options, hashed into keys.
+    salt: String,
+    hashes: HashMap<String, Hashed>,
+    /// This run's inputs' hashes, written for the next run at the end.
+    seen: Mutex<Vec<Hashed>>,
+}
+
+/// A bundle's key: hex SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Key(String);
+
+fn hex(d: impl AsRef<[u8]>) -> String {
+    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// lift's version, the layout's, and the running executable's size and
+/// modification time: a rebuilt lift (a development build keeps its
+/// version number) trusts nothing an earlier build kept.
+fn version() -> String {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            let build = std::env::current_exe()
+                .and_then(fs::metadata)
+                .map(|m| format!("{}-{}", m.len(), mtime_ns(&m)))
+                .unwrap_or_else(|_| "unknown".into());
+            format!(
+                "lift {} kept {FORMAT} build {build}",
+                env!("CARGO_PKG_VERSION")
+            )
+        })
+        .clone()
+}
+
+fn read_small(path: &Path) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    File::open(path)?
+        .take(MAX_SMALL + 1)
+        .read_to_end(&mut body)?;
+    if body.len() as u64 > MAX_SMALL {
+        return Err(io::Error::other(format!("larger than {MAX_SMALL} bytes")));
+    }
+    Ok(body)
+}
+
+impl Keeper {
+    /// `options`: every option that changes a bundle's result (profile,
+    /// firewall, sizing catalog's content, headroom), in a fixed form.
+    /// `fresh`: what was kept is removed unread.
+    pub fn new(out: &Path, options: &str, fresh: bool) -> io::Result<Keeper> {
+        let dir = out.join(".kept");
+        if fresh {
+            match fs::remove_dir_all(&dir) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(named(&dir, e)),
+                _ => {}
+            }
+        }
+        fs::create_dir_all(&dir).map_err(|e| named(&dir, e))?;
+        let mut hashes = HashMap::new();
+        // A missing or damaged list only costs hashing again.
+        if let Ok(f) = File::open(dir.join("inputs.jsonl")) {
+            for line in BufReader::new(f.take(MAX_SMALL)).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(h) = serde_json::from_str::<Hashed>(&line) {
+                    hashes.insert(h.path.clone(), h);
+                }
+            }
+        }
+        Ok(Keeper {
+            dir,
+            salt: format!("{}\0{options}", version()),
+            hashes,
+            seen: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The key of `input` as it is on disk now.
+    pub fn key(&self, input: &Path) -> io::Result<Key> {
+        let name = input.to_string_lossy();
+        // Never a FIFO or a device: a regular file, opened without waiting.
+        let mut file = lift_bundle::input::open_regular(input).map_err(|e| named(input, e))?;
+        let meta = file.metadata().map_err(|e| named(input, e))?;
+        let sha = match self.hashes.get(name.as_ref()) {
+            Some(h) if h.same_file(&meta) => h.sha256.clone(),
+            _ => {
+                let mut h = Sha256::new();
+                let mut buf = vec![0; 1 << 20];
+                loop {
+                    let n = file.read(&mut buf).map_err(|e| named(input, e))?;
+                    if n == 0 {
+                        break;
+                    }
+                    h.update(&buf[..n]);
+                }
+                hex(h.finalize())
+            }
+        };
+        let hashed = Hashed {
+            path: name.clone().into_owned(),
+            len: meta.len(),
+            ino: meta.ino(),
+            dev: meta.dev(),
+            mtime_ns: mtime_ns(&meta),
+            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+            sha256: sha.clone(),
+        };
+        let mut k = Sha256::new();
+        k.update(self.salt.as_bytes());
+        k.update(b"\0");
+        k.update(name.as_bytes());
+        k.update(b"\0");
+        k.update(sha.as_bytes());
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(hashed);
+        Ok(Key(hex(k.finalize())))
+    }
+
+    fn path(&self, key: &Key) -> PathBuf {
+        self.dir.join(&key.0)
+    }
+
+    /// The result kept for `key` (from `input`), its files linked into
+    /// `parts` as bundle `index`'s.
+    pub fn take(
+        &self,
+        key: &Key,
+        input: &Path,
+        index: usize,
+        parts: &Path,
+        part_names: &[String],
+    ) -> Found {
+        let dir = self.path(key);
+        if !dir.exists() {
+            return Found::Missing;
+        }
+        match self.check(key, &dir, input, part_names) {
+            Ok((m, summary)) => {
+                for f in &m.files {
+                    let to = parts.join(format!("{index}.{}", f.part));
+                    if let Err(e) = fs::hard_link(dir.join(&f.part), &to) {
+                        return Found::Distrusted(format!(
+                            "{}: cannot be linked into the batch ({e})",
+                            dir.join(&f.part).display()
+                        ));
+                    }
+                }
+                Found::Kept(Box::new(summary))
+            }
+            Err(why) => {
+                let _ = fs::remove_dir_all(&dir);
+                Found::Distrusted(format!("{}: {why}; analysed again", dir.display()))
+            }
+        }
+    }
+
+    fn check(
+        &self,
+        key: &Key,
+        dir: &Path,
+        input: &Path,
+        part_names: &[String],
+    ) -> Result<(Manifest, HostSummary), String> {
+        let body = read_small(&dir.join("manifest.json"))
+            .map_err(|e| format!("its manifest cannot be read ({e})"))?;
+        let m: Manifest = serde_json::from_slice(&body)
+            .map_err(|e| format!("its manifest is not lift's ({e})"))?;
+        if m.format != FORMAT || m.lift != version() {
+            return Err(format!("kept by {} (this is {})", m.lift, version()));
+        }
+        if m.key != key.0 || m.input != input.to_string_lossy() {
+            return Err("its manifest names another bundle".into());
+        }
+        if !m.files.iter().map(|f| &f.part).eq(part_names.iter()) {
+            return Err("it holds other tables than this lift writes".into());
+        }
+        for f in &m.files {
+            if f.part.contains('/') || f.part.starts_with('.') {
+                return Err(format!("its manifest lists {:?}", f.part));
+            }
+            let meta = fs::symlink_metadata(dir.join(&f.part))
+                .map_err(|e| format!("{} is gone ({e})", f.part))?;
+            if !meta.is_file() || meta.len() != f.len {
+                return Err(format!(
+                    "{} is not as kept ({} bytes, kept {})",
+                    f.part,
+                    meta.len(),
+                    f.len
+                ));
+            }
+            if meta.ino() != f.ino || mtime_ns(&meta) != f.mtime_ns {
+                return Err(format!("{} was changed since it was kept", f.part));
+            }
+        }
+        let body = read_small(&dir.join("summary.json"))
+            .map_err(|e| format!("its summary cannot be read ({e})"))?;
+        if hex(Sha256::digest(&body)) != m.summary_sha256 {
+            return Err("its summary was changed since it was kept".into());
+        }
+        let summary: HostSummary = serde_json::from_slice(&body)
+            .map_err(|e| format!("its summary is unreadable ({e})"))?;
+        Ok((m, summary))
+    }
+
+    /// Keeps bundle `index`'s result: its `parts` files (named
+    /// `<index>.<part>`, linked, not copied) and its summary. Written to a
+    /// temporary folder, the manifest last, and renamed into place.
+    pub fn keep(
+        &self,
+        key: &Key,
+        input: &Path,
+        index: usize,
+        parts: &Path,
+        part_names: &[String],
+        summary: &HostSummary,
+    ) -> io::Result<()> {
+        let dir = self.path(key);
+        let tmp = self.dir.join(format!("{}.tmp", key.0));
+        let _ = fs::remove_dir_all(&tmp);
+        fs::create_dir(&tmp).map_err(|e| named(&tmp, e))?;
+        let mut files = Vec::new();
+        for part in part_names {
+            let from = parts.join(format!("{index}.{part}"));
+            let to = tmp.join(part);
+            fs::hard_link(&from, &to).map_err(|e| named(&from, e))?;
+            let meta = fs::metadata(&to).map_err(|e| named(&to, e))?;
+            files.push(KeptFile {
+                part: part.clone(),
+                len: meta.len(),
+                ino: meta.ino(),
+                mtime_ns: mtime_ns(&meta),
+            });
+        }
+        let body = serde_json::to_vec(summary)?;
+        let path = tmp.join("summary.json");
+        fs::write(&path, &body).map_err(|e| named(&path, e))?;
+        let m = Manifest {
+            format: FORMAT,
+            lift: version(),
+            key: key.0.clone(),
+            input: input.to_string_lossy().into_owned(),
+            files,
+            summary_sha256: hex(Sha256::digest(&body)),
+        };
+        let path = tmp.join("manifest.json");
+        fs::write(&path, serde_json::to_vec(&m)?).map_err(|e| named(&path, e))?;
+        let _ = fs::remove_dir_all(&dir);
+        fs::rename(&tmp, &dir).map_err(|e| named(&dir, e))
+    }
+
+    /// The end of a successful run: every kept result but `used` goes (a
+    /// bundle no longer in the inputs leaves the fleet and the keep), and
+    /// the inputs' hashes are written for the next run.
+    pub fn finish(self, used: &[Key]) -> io::Result<()> {
+        let used: std::collections::HashSet<&str> = used.iter().map(|k| k.0.as_str()).collect();
+        for e in fs::read_dir(&self.dir).map_err(|e| named(&self.dir, e))? {
+            let e = e.map_err(|e| named(&self.dir, e))?;
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            // parquet.jsonl: what `parquet::Table::write` wrote.
+            if name == "inputs.jsonl" || name == "parquet.jsonl" || used.contains(name.as_ref()) {
+                continue;
+            }
+            let path = e.path();
+            let gone = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            gone.map_err(|e| named(&path, e))?;
+        }
+        let mut seen = self.seen.into_inner().unwrap_or_else(|e| e.into_inner());
+        seen.sort_by(|a, b| a.path.cmp(&b.path));
+        let path = self.dir.join("inputs.jsonl");
+        let mut w = crate::output::Output::create(&path, 0o644)?;
+        for h in &seen {
+            serde_json::to_writer(&mut w, h)?;
+            w.write_all(b"\n")?;
+        }
+        w.commit()
+    }
+}

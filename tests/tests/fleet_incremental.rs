@@ -1,0 +1,361 @@
+//! Incremental batches and the Parquet exports (issue 29): a rerun over a
+//! grown folder analyses only what is new or changed and writes what a
+//! fresh run writes, byte for byte; kept results that were tampered with
+//! are redone, never trusted; every Parquet table answers as its JSON
+//! Lines do (DuckDB).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lift_tests::{fixture, lift, probe, Scratch};
+
+fn batch(inputs: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec![
+        "batch",
+        inputs.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let o = lift(&args);
+    let said = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{said}");
+    said
+}
+
+/// Every file of DIR but the kept results and the lock, with its bytes.
+fn outputs(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let rel = e.path().strip_prefix(root).unwrap().to_owned();
+            if rel == Path::new(".kept") || rel == Path::new(".lift-batch.lock") {
+                continue;
+            }
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &e.path(), found);
+            } else {
+                found.insert(rel, fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    let mut found = BTreeMap::new();
+    walk(dir, dir, &mut found);
+    found
+}
+
+fn same_outputs(a: &Path, b: &Path) {
+    let (a, b) = (outputs(a), outputs(b));
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        b.keys().collect::<Vec<_>>(),
+        "the same files"
+    );
+    for (name, body) in &a {
+        assert!(&b[name] == body, "{} differs", name.display());
+    }
+}
+
+fn parquet_files(out: &Path, table: &str) -> usize {
+    fs::read_dir(out.join("parquet").join(table))
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("part-") && name.ends_with(".parquet")
+        })
+        .count()
+}
+
+fn kept_results(out: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(out.join(".kept"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// The analysed / kept counts from the command's last line.
+fn counts(said: &str) -> (usize, usize) {
+    let line = said.lines().last().unwrap();
+    let inner = &line[line.find('(').unwrap() + 1..line.find(')').unwrap()];
+    let n: Vec<usize> = inner
+        .split(", ")
+        .map(|p| p.split(' ').next().unwrap().parse().unwrap())
+        .collect();
+    (n[0], n[1])
+}
+
+/// A rerun after a bundle is added, one removed and one replaced analyses
+/// those alone, and its DIR is a fresh run's; the removed host leaves the
+/// fleet and the keep.
+#[test]
+fn a_rerun_writes_what_a_fresh_run_writes() {
+    let dir = Scratch::new("fleet-incremental");
+    let inputs = dir.join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    for (name, root) in [
+        ("a.lift", "debian12-systemd"),
+        ("b.lift", "centos6-sysv"),
+        ("c.lift", "alpine-openrc"),
+    ] {
+        probe(Some(&fixture(root)), &inputs.join(name), &["-q"]);
+    }
+    let out = dir.join("out");
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (3, 0), "{said}");
+    assert_eq!(kept_results(&out).len(), 3);
+
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (0, 3), "nothing new: {said}");
+
+    probe(
+        Some(&fixture("storage-lvm")),
+        &inputs.join("d.lift"),
+        &["-q"],
+    );
+    fs::remove_file(inputs.join("c.lift")).unwrap();
+    probe(
+        Some(&fixture("debian12-sysv")),
+        &inputs.join("b.lift"),
+        &["-q"],
+    );
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (2, 1), "d added, b replaced: {said}");
+    assert_eq!(kept_results(&out).len(), 3, "c's result is gone");
+    let csv = fs::read_to_string(out.join("fleet.csv")).unwrap();
+    assert!(!csv.contains("c.lift"), "{csv}");
+    assert!(!csv.contains("c6-app01"), "b's old host left: {csv}");
+
+    let fresh = dir.join("fresh");
+    let said = batch(&inputs, &fresh, &["--fresh"]);
+    assert_eq!(counts(&said), (3, 0), "{said}");
+    same_outputs(&out, &fresh);
+
+    // --fresh over a DIR with kept results analyses everything again, and
+    // writes the same.
+    let said = batch(&inputs, &out, &["--fresh"]);
+    assert_eq!(counts(&said), (3, 0), "{said}");
+    same_outputs(&out, &fresh);
+}
+
+/// Issue 29, bad input: a kept result edited by hand, truncated, from
+/// another version, half-written by a killed run: each redone with a note,
+/// the output still a fresh run's.
+#[test]
+fn kept_results_that_changed_are_redone() {
+    let dir = Scratch::new("fleet-kept-bad");
+    let inputs = dir.join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    for (name, root) in [
+        ("a.lift", "debian12-systemd"),
+        ("b.lift", "centos6-sysv"),
+        ("c.lift", "alpine-openrc"),
+        ("d.lift", "storage-lvm"),
+    ] {
+        probe(Some(&fixture(root)), &inputs.join(name), &["-q"]);
+    }
+    let out = dir.join("out");
+    batch(&inputs, &out, &[]);
+    let fresh = dir.join("fresh");
+    batch(&inputs, &fresh, &[]);
+    let kept = kept_results(&out);
+    assert_eq!(kept.len(), 4);
+
+    // Edited by hand, in place: same size, one byte changed.
+    let findings = kept[0].join("findings.jsonl");
+    let mut body = fs::read(&findings).unwrap();
+    let at = body.iter().position(|&b| b == b'a').unwrap();
+    body[at] = b'b';
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&findings)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &body))
+        .unwrap();
+    // Truncated.
+    let summary = kept[1].join("summary.json");
+    let len = fs::metadata(&summary).unwrap().len();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&summary)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    // Another version's.
+    let manifest = kept[2].join("manifest.json");
+    let text = fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("\"lift\":\"lift ", "\"lift\":\"lift 0.0.0-old ");
+    fs::write(&manifest, text).unwrap();
+    // A run killed while keeping: a folder without its manifest, and a
+    // half-written Parquet file.
+    fs::create_dir_all(out.join(".kept/0123.tmp")).unwrap();
+    fs::write(out.join(".kept/0123.tmp/summary.json"), "{").unwrap();
+    let half = out.join("parquet/packages/part-00000-0123456789abcdef.parquet.tmp");
+    fs::write(&half, "PAR1").unwrap();
+
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (3, 1), "{said}");
+    for why in [
+        "findings.jsonl was changed since it was kept",
+        "its summary",
+        "kept by lift 0.0.0-old",
+    ] {
+        assert!(said.contains(why), "no note {why:?}: {said}");
+    }
+    assert!(said.matches("analysed again").count() == 3, "{said}");
+    same_outputs(&out, &fresh);
+    assert!(!out.join(".kept/0123.tmp").exists());
+    assert!(!half.exists());
+    assert_eq!(kept_results(&out).len(), 4);
+    // The redone results are trusted again.
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (0, 4), "{said}");
+    same_outputs(&out, &fresh);
+}
+
+/// `--exports` writes what it names and nothing else; an unknown name is
+/// a usage error.
+#[test]
+fn exports_are_chosen() {
+    let dir = Scratch::new("fleet-exports");
+    let inputs = dir.join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    probe(
+        Some(&fixture("centos6-sysv")),
+        &inputs.join("b.lift"),
+        &["-q"],
+    );
+    let out = dir.join("out");
+    batch(&inputs, &out, &[]);
+    assert!(parquet_files(&out, "packages") >= 1);
+    assert!(out.join("packages.jsonl").is_file());
+    assert!(out.join("fleet.csv").is_file());
+
+    batch(&inputs, &out, &["--exports", "parquet"]);
+    assert!(parquet_files(&out, "hosts") >= 1);
+    assert!(!out.join("packages.jsonl").exists());
+    assert!(!out.join("dependencies.jsonl").exists());
+    assert!(!out.join("fleet.csv").exists());
+
+    batch(&inputs, &out, &["--exports", "jsonl,csv"]);
+    assert!(!out.join("parquet").exists());
+    assert!(out.join("packages.jsonl").is_file());
+
+    let o = lift(&[
+        "batch",
+        inputs.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--exports",
+        "parquet,xml",
+    ]);
+    assert_eq!(o.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("\"xml\""));
+}
+
+/// Every Parquet table, read by DuckDB, has the rows and sums of its JSON
+/// Lines (hosts: fleet.csv), and the declared types.
+#[test]
+fn parquet_answers_as_the_json_lines() {
+    let dir = Scratch::new("fleet-parquet");
+    let inputs = dir.join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    for (name, root) in [
+        ("a.lift", "debian12-systemd"),
+        ("b.lift", "centos6-sysv"),
+        ("d.lift", "storage-lvm"),
+    ] {
+        probe(Some(&fixture(root)), &inputs.join(name), &["-q"]);
+    }
+    // This machine, for listeners, connections and utilization.
+    probe(None, &inputs.join("live.lift"), &["-q"]);
+    let out = dir.join("out");
+    batch(&inputs, &out, &[]);
+    let script = r#"
+import duckdb, os, sys
+d = sys.argv[1]
+c = duckdb.connect()
+def one(q):
+    return c.sql(q).fetchall()[0]
+def pq(t):
+    return f"read_parquet('{d}/parquet/{t}/*.parquet')"
+def js(t):
+    return f"read_json_auto('{d}/{t}.jsonl')" if t != 'hosts' else f"read_csv_auto('{d}/fleet.csv')"
+checks = {
+    'hosts': "count(*), sum(packages), sum(memory_bytes), sum(blockers)",
+    'findings': "count(*), count(distinct id), sum(case when severity = 'blocker' then 1 else 0 end)",
+    'packages': "count(*), sum(installed_size_bytes), count(distinct name)",
+    'listeners': "count(*), sum(port), count(distinct program)",
+    'connections': "count(*), sum(remote_port)",
+    'dependencies': "count(*), sum(port), count(fleet_host_id)",
+    'jobs': "count(*), count(distinct command)",
+    'utilization': "count(*), sum(samples), sum(memory_bytes)",
+    'volumes': "count(*), sum(allocated_bytes), sum(len(holds))",
+    'containers': "count(*), sum(len(mounts))",
+    'applications': "count(*), sum(len(listeners))",
+}
+for t, q in checks.items():
+    if t != 'hosts' and os.path.getsize(f"{d}/{t}.jsonl") == 0:
+        assert one(f"select count(*) from {pq(t)}")[0] == 0, t
+        print(t, 0)
+        continue
+    a, b = one(f"select {q} from {pq(t)}"), one(f"select {q} from {js(t)}")
+    assert [None if x is None else int(x) for x in a] == [None if x is None else int(x) for x in b], (t, a, b)
+    print(t, a[0])
+types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('packages')}").fetchall())
+assert types['install_time'] == 'TIMESTAMP WITH TIME ZONE', types
+assert types['installed_size_bytes'] == 'BIGINT', types
+types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('volumes')}").fetchall())
+assert types['holds'] == 'VARCHAR[]', types
+types = dict((r[0], r[1]) for r in c.sql(f"describe select * from {pq('hosts')}").fetchall())
+assert types['started_at'] == 'TIMESTAMP WITH TIME ZONE', types
+assert types['other_bundles'] == 'VARCHAR[]', types
+# docs/fleet.md's four recipes give the same answers over both forms.
+recipes = [
+    """SELECT h.os, list(h.host_id ORDER BY h.host_id) AS hosts FROM {listeners} l
+       JOIN {hosts} h USING (host_id) WHERE l.port IS NOT NULL GROUP BY h.os ORDER BY h.os""",
+    """SELECT p.host_id, p.version, h.readiness FROM {packages} p JOIN {hosts} h USING (host_id)
+       WHERE p.name IN ('openssl', 'openssl-libs', 'bash') ORDER BY ALL""",
+    """SELECT id, count(DISTINCT host_id) AS hosts FROM {findings}
+       WHERE severity IN ('blocker', 'unknown') GROUP BY id ORDER BY hosts DESC, id""",
+    """WITH waves AS (
+         SELECT wave, unnest(hosts) AS host_id FROM (
+           SELECT generate_subscripts(groups, 1) AS wave, unnest(groups) AS hosts
+           FROM read_json_auto('{d}/groups.json')))
+       SELECT w.wave, d.kind, d.target, d.port, count(DISTINCT d.host_id) AS hosts
+       FROM {dependencies} d JOIN waves w USING (host_id)
+       WHERE d.kind NOT IN ('hosts-pin', 'dns-search', 'san')
+         AND (d.fleet_host_id IS NULL
+              OR d.fleet_host_id NOT IN (SELECT host_id FROM waves o WHERE o.wave = w.wave))
+       GROUP BY ALL ORDER BY ALL""",
+]
+names = ['hosts', 'listeners', 'packages', 'findings', 'dependencies']
+for i, r in enumerate(recipes):
+    if i == 0 and os.path.getsize(f"{d}/listeners.jsonl") == 0:
+        continue
+    a = c.sql(r.format(d=d, **{t: pq(t) for t in names})).fetchall()
+    b = c.sql(r.format(d=d, **{t: js(t) for t in names})).fetchall()
+    assert a == b and a, (r, a, b)
+    print('recipe', len(a))
+stats = c.sql(f"select bool_and(stats_min_value is not null) from parquet_metadata('{d}/parquet/packages/*.parquet') where path_in_schema = 'name'").fetchall()[0][0]
+assert stats, 'statistics on'
+"#;
+    let Some(stdout) = lift_tests::duckdb_script(script, &[out.to_str().unwrap()]) else {
+        return;
+    };
+    let said = String::from_utf8_lossy(&stdout);
+    let rows = |t: &str| -> usize {
+        let line = said
+            .lines()
+            .find(|l| l.starts_with(&format!("{t} ")))
+            .unwrap();
+        line.split(' ').nth(1).unwrap().parse().unwrap()
+    };
+    assert_eq!(rows("hosts"), 4, "{said}");
+    assert!(rows("packages") > 100, "{said}");
+    assert!(rows("volumes") >= 2, "{said}");
+    assert!(rows("jobs") > 0, "{said}");
+}
