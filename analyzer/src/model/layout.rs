@@ -311,19 +311,7 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
             n.size = n.size.or(a.size_bytes);
         }
     }
-    // A filesystem mounted more than once (bind mounts: /run/netns, a
-    // container's volume) is shown where lsblk shows it: at its shortest
-    // mount point, the first of equals in the table's order.
-    let mut by_device: BTreeMap<&str, &MountPoint> = BTreeMap::new();
-    for m in mounts.into_iter().flatten() {
-        let Some(dev) = m.device.as_deref() else {
-            continue;
-        };
-        let shorter = |have: &&MountPoint| m.mount_point.len() < have.mount_point.len();
-        if by_device.get(dev).is_none_or(shorter) {
-            by_device.insert(dev, m);
-        }
-    }
+    let by_device = by_device(mounts.into_iter().flatten());
     let swap_paths: Vec<&str> = swaps.iter().map(|s| s.path.as_str()).collect();
     let build =
         |kernel: &String| -> BlockDevice { tree(kernel, &nodes, &by_device, &swap_paths, 0) };
@@ -349,6 +337,26 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
             })
             .collect(),
     })
+}
+
+/// Each filesystem's mount by its major:minor. One mounted more than once
+/// (bind mounts: /run/netns, a container's volume) is shown where lsblk
+/// shows it: at its shortest mount point, the first of equals in the
+/// table's order.
+fn by_device<'a>(
+    mounts: impl Iterator<Item = &'a MountPoint>,
+) -> BTreeMap<&'a str, &'a MountPoint> {
+    let mut by_device: BTreeMap<&str, &MountPoint> = BTreeMap::new();
+    for m in mounts {
+        let Some(dev) = m.device.as_deref() else {
+            continue;
+        };
+        let shorter = |have: &&MountPoint| m.mount_point.len() < have.mount_point.len();
+        if by_device.get(dev).is_none_or(shorter) {
+            by_device.insert(dev, m);
+        }
+    }
+    by_device
 }
 
 /// One device and, under it, every device that holds it as a parent.
@@ -407,5 +415,32 @@ mod tests {
         );
         assert_eq!(disk_of("sdb1", &disks), None);
         assert_eq!(dm_name("my-vg", "root"), "my--vg-root");
+    }
+
+    /// This machine's root filesystem, also bind-mounted at /run/netns
+    /// after `ip netns` (mountinfo lists / first): lsblk says `/`.
+    #[test]
+    fn a_filesystem_mounted_twice_shows_its_shortest_mount_point() {
+        let mount = |at: &str, dev: &str| MountPoint {
+            mount_point: at.into(),
+            source: Some("/dev/vda".into()),
+            fs_type: "ext4".into(),
+            options: Vec::new(),
+            read_only: false,
+            total_bytes: None,
+            avail_bytes: None,
+            free_bytes: None,
+            device: Some(dev.into()),
+            image_statvfs: None,
+        };
+        for order in [
+            vec![mount("/", "254:0"), mount("/run/netns", "254:0")],
+            vec![mount("/run/netns", "254:0"), mount("/", "254:0")],
+        ] {
+            let got = by_device(order.iter());
+            assert_eq!(got["254:0"].mount_point, "/");
+        }
+        let two = [mount("/data", "8:1"), mount("/srv/a", "8:1")];
+        assert_eq!(by_device(two.iter())["8:1"].mount_point, "/data");
     }
 }
