@@ -12,6 +12,9 @@ const SECRET_WORDS: &[&[u8]] = &[
     b"passwd",
     b"passwort",
     b"passphrase",
+    // `APP_LOGIN_PHRASE`, `SEED_PHRASE`: a passphrase by another name.
+    b"phrase",
+    b"passkey",
     b"passcode",
     b"pass",
     b"pwd",
@@ -388,6 +391,9 @@ mod tests {
             "rd.iscsi.password",
             "wep-key0",
             "password_pbkdf2",
+            "APP_LOGIN_PHRASE",
+            "wallet.seedPhrase",
+            "SMTP_PASSKEY",
         ] {
             assert!(secret_key(k.as_bytes()), "{k}");
         }
