@@ -228,6 +228,30 @@ fn cloud_key(key: &[u8]) -> bool {
     !about_a_secret(&k) && (find(&k, b"password").is_some() || find(&k, b"passwd").is_some())
 }
 
+/// Redis ACL users (redis.conf and its aclfile): `user NAME on >PASSWORD
+/// #SHA256 ~* +@all`. A rule starting with `>` adds a password, one with
+/// `#` its SHA-256 (a guessable password confirmed offline); both are
+/// blanked, the other rules kept.
+pub fn redis_acl(line: &[u8]) -> Vec<Range<usize>> {
+    let start = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    if !line[start..].starts_with(b"user ") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut at = start;
+    while at < line.len() {
+        let end = line[at..]
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .map_or(line.len(), |i| at + i);
+        if end > at + 1 && matches!(line[at], b'>' | b'#' | b'<' | b'!') {
+            out.push(at + 1..end);
+        }
+        at = end + 1;
+    }
+    out
+}
+
 pub fn cloud_password(line: &[u8]) -> Vec<Range<usize>> {
     key_values(line, cloud_key)
         .into_iter()

@@ -368,6 +368,12 @@ pub const RULES: &[Rule] = &[
                   syslinux `menu [master] passwd PW`, lilo `password=PW`, `GRUB2_PASSWORD=`",
     },
     Rule {
+        id: "redis-acl-password",
+        families: &[Any],
+        finds: Finds::Line(lines::redis_acl),
+        catches: "Redis ACL `user NAME ... >PASSWORD #SHA256` rules (redis.conf, users.acl): the password and hash words",
+    },
+    Rule {
         id: "cloud-init-password",
         families: &[CloudInit],
         finds: Finds::Line(lines::cloud_password),

@@ -53,6 +53,7 @@ const TESTED: &[&str] = &[
     "url-password",
     "service-secret",
     "boot-password",
+    "redis-acl-password",
     "cloud-init-password",
     "cloud-init-chpasswd",
     "secret-key",
@@ -973,4 +974,24 @@ fn container_environments_are_scrubbed() {
     );
     assert!(!out.contains("Sup3rSecretPw9"), "{out}");
     assert!(out.contains("\"TZ=UTC\""), "{out}");
+}
+
+/// Redis ACL rules (redis.conf's `user` lines, an aclfile): the password
+/// after `>` and the hash after `#` go, the rest of the rule stays.
+#[test]
+fn redis_acl_passwords() {
+    let (out, rules) = scrubbed(
+        "/etc/redis/redis.conf",
+        "bind 127.0.0.1\nuser default on >Acl9Secretzz ~* +@all\nuser app on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~app:* -@all\n",
+    );
+    assert!(rules.contains(&"redis-acl-password"), "{rules:?}");
+    assert!(
+        !out.contains("Acl9Secretzz") && !out.contains("5e884898"),
+        "{out}"
+    );
+    assert!(
+        out.contains("user default on >") && out.contains("~* +@all"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 3);
 }
