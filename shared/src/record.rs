@@ -49,6 +49,13 @@ pub struct Header {
     pub boot_id: Option<String>,
 }
 
+impl Header {
+    /// The directory given as `--root`, or None for a live run over `/`.
+    pub fn scanned_root(&self) -> Option<&[u8]> {
+        Some(self.root.0.as_slice()).filter(|r| *r != b"/")
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum FileKind {

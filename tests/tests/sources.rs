@@ -186,3 +186,44 @@ fn no_path_literal_in_the_model() {
         found.join("\n")
     );
 }
+
+/// One door: `Facts` keeps the snapshot private, and nothing in model/,
+/// diff/ or fleet/ reaches around it for a `.root` (issue 22's check, as
+/// `grep -rn '\.root\b'` would run it).
+#[test]
+fn nothing_reads_the_snapshot_around_facts() {
+    let mut dirs: Vec<_> = ["model", "diff", "fleet"]
+        .iter()
+        .map(|d| workspace().join("analyzer/src").join(d))
+        .collect();
+    let mut found = Vec::new();
+    let mut files = 0;
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            if path.ends_with("model/facts.rs") {
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let hit = line.match_indices(".root").any(|(i, _)| {
+                    !line[i + 5..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
+                if hit && !line.trim_start().starts_with("//") {
+                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(files > 40, "only {files} files read");
+    assert!(
+        found.is_empty(),
+        "reads around Facts:\n{}",
+        found.join("\n")
+    );
+}

@@ -118,9 +118,9 @@ pub fn kernels(
     }
     // Absent /boot and /lib/modules are empty; a package database must
     // have been read to say no package installs a kernel either.
-    let top_listed = f.root.list("/").is_some();
-    let listed = |l: &Option<Vec<crate::snapshot::ChildInfo>>, row: &Source| {
-        l.is_some() || (top_listed && f.root.lstat(row.path()).is_none())
+    let top_listed = f.top_listed();
+    let listed = |l: &Option<Vec<crate::snapshot::ChildInfo>>, row: &'static Source| {
+        l.is_some() || (top_listed && f.lstat(row).is_none())
     };
     // Only a whole root says "none": one with programs in its PATH
     // directories, not a database or an /etc copied alone.

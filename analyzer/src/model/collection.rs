@@ -58,8 +58,9 @@ pub fn collection(p: &Provenance) -> Collection {
         c.probe_version = Some(h.probe_version.clone());
         c.collected_at = Some(h.started_at.rfc3339());
         c.as_root = Some(h.euid == 0);
-        let root = String::from_utf8_lossy(&h.root.0).into_owned();
-        c.scanned_root = (root != "/").then_some(root);
+        c.scanned_root = h
+            .scanned_root()
+            .map(|r| String::from_utf8_lossy(r).into_owned());
     }
     if let Some(f) = &p.footer {
         c.interrupted = f.interrupted;

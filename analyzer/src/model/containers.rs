@@ -162,7 +162,7 @@ fn podman(f: &Facts, out: &mut Vec<Container>) {
             let oci = src::PODMAN_OCI_CONFIG.at(&[&dir, &c.id]);
             // Written when the container is first started; a container
             // only created has none.
-            let mounts = if f.root.lstat(&oci).is_some() {
+            let mounts = if f.lstat_at(&src::PODMAN_OCI_CONFIG, &oci).is_some() {
                 f.parse_at(&src::PODMAN_OCI_CONFIG, &oci, |b| {
                     pc::oci_mounts(b, ENGINE_DIRS)
                 })
@@ -323,7 +323,7 @@ fn runtimes(f: &Facts, containers: &[Container], processes: &[Process], k8s: boo
             evidence: vec![why],
         }),
     };
-    if f.root.lstat(src::DOCKER_DAEMON_JSON.path()).is_some() {
+    if f.lstat(&src::DOCKER_DAEMON_JSON).is_some() {
         add("docker", src::DOCKER_DAEMON_JSON.path().to_string());
     }
     for c in containers {
@@ -334,12 +334,12 @@ fn runtimes(f: &Facts, containers: &[Container], processes: &[Process], k8s: boo
         add(c.runtime, format!("containers in {dir}"));
     }
     for path in src::PODMAN_CONFIG.paths {
-        if f.root.lstat(path).is_some() {
+        if f.lstat_at(&src::PODMAN_CONFIG, path).is_some() {
             add("podman", path.to_string());
             break;
         }
     }
-    if f.root.lstat(src::CONTAINERD_CONFIG.path()).is_some() {
+    if f.lstat(&src::CONTAINERD_CONFIG).is_some() {
         add("containerd", src::CONTAINERD_CONFIG.path().to_string());
     }
     for p in processes {

@@ -59,9 +59,15 @@ impl Row {
             .max_by_key(|(_, (s, _))| *s);
         let (state, path, detail) = match (present, worst) {
             (false, Some((p, (s, d)))) => (*s, p.clone(), d.clone()),
+            // A present row names a path that was present.
             _ => (
                 State::Present,
-                self.paths.keys().next().cloned().unwrap_or_default(),
+                self.paths
+                    .iter()
+                    .find(|(_, (s, _))| *s == State::Present)
+                    .or(self.paths.iter().next())
+                    .map(|(p, _)| p.clone())
+                    .unwrap_or_default(),
                 String::new(),
             ),
         };
@@ -141,7 +147,13 @@ impl Book {
             ..Row::default()
         });
         row.reads += 1;
-        if row.paths.len() < PATHS_PER_ROW || row.paths.contains_key(path) {
+        if let Some(last) = row.paths.get_mut(path) {
+            // A presence check (lstat, lookup) after a failed read of the
+            // same path does not hide why its content gave nothing.
+            if state != State::Present || last.0 == State::Present {
+                *last = (state, detail);
+            }
+        } else if row.paths.len() < PATHS_PER_ROW {
             row.paths.insert(path.to_string(), (state, detail));
         } else if state == State::Present {
             row.present_beyond = true;
@@ -160,7 +172,9 @@ impl Book {
 }
 
 pub struct Facts<'s> {
-    pub root: Root<'s>,
+    /// Private: the model reads the snapshot only through the methods
+    /// below, each naming its row, so every read leaves its state.
+    root: Root<'s>,
     problems: RefCell<Vec<Problem>>,
     ledger: RefCell<Book>,
 }
@@ -425,6 +439,71 @@ impl<'s> Facts<'s> {
 
     pub fn facts(&self) -> impl Iterator<Item = &'s Fact> {
         self.root.provenance().facts.iter()
+    }
+
+    /// The bundle's header: who collected it, when, over which root. None
+    /// for a directory tree or an archive read as it is.
+    pub fn header(&self) -> Option<&'s lift_bundle::Header> {
+        self.root.provenance().header.as_ref()
+    }
+
+    /// Whether the input is a sosreport (it lists `sos_commands`). A question
+    /// about the input's shape, asked before any of sos's rows is read: it
+    /// leaves nothing in the ledger, so a root that is no sosreport shows no
+    /// sos row at all.
+    pub fn is_sosreport(&self) -> bool {
+        self.root
+            .list(crate::sources::SOS_COMMANDS.path())
+            .is_some()
+    }
+
+    /// Whether the input lists its top directory (a whole tree, not a
+    /// single database or command output): the input's shape, not a fact
+    /// of the host's, so nothing is recorded.
+    pub fn top_listed(&self) -> bool {
+        self.root.list("/").is_some()
+    }
+
+    /// A path of the row with its symlinks resolved inside the input (the
+    /// last component too), to read a directory that two paths name once.
+    /// Resolving reads nothing; only a loop is an error, recorded as broken.
+    pub fn resolve_at(&self, src: &'static Source, path: &str) -> Result<Vec<u8>, String> {
+        let r = self.root.resolve(path.as_bytes(), true);
+        if let Err(e) = &r {
+            self.record(src, path, State::Broken, e.clone());
+        }
+        r
+    }
+
+    /// What the input holds at a path of the row, following symlinks;
+    /// records present, or why not.
+    pub fn lookup_at(&self, src: &'static Source, path: &str) -> Lookup<'s> {
+        let found = self.root.lookup(path);
+        match &found {
+            Lookup::Found(_) => self.record(src, path, State::Present, String::new()),
+            Lookup::Absent => {
+                let (state, detail) = self.absent(path);
+                self.record(src, path, state, detail);
+            }
+            Lookup::Broken(e) => self.record(src, path, State::Broken, e.clone()),
+        }
+        found
+    }
+
+    /// A path's content, recorded like `bytes_at`'s; when it gave none,
+    /// why (`why_missing`) if the input holds the path, None if it does not.
+    pub fn bytes_or_why(
+        &self,
+        src: &'static Source,
+        path: &str,
+    ) -> Result<Cow<'s, [u8]>, Option<String>> {
+        match self.bytes_at(src, path) {
+            Some(b) => Ok(b),
+            None => Err(match self.root.lookup(path) {
+                Lookup::Absent => None,
+                _ => Some(self.why_missing(path)),
+            }),
+        }
     }
 
     /// The state of the source that `path` is read from, and its bytes.

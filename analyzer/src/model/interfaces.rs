@@ -85,16 +85,25 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
             // A relative `source` is relative to the main file's directory.
             let here = main.rsplit_once('/').map_or("", |x| x.0);
             let (dir, pat) = s.rsplit_once('/').unwrap_or((here, s));
-            todo.extend(f.root.glob(dir, pat).into_iter().rev());
+            todo.extend(
+                f.glob_at(&src::IFUPDOWN, &format!("{dir}/{pat}"))
+                    .into_iter()
+                    .rev(),
+            );
         }
         for d in &i.source_dirs {
             // run-parts names: letters, digits, `_` and `-` only.
-            todo.extend(f.root.glob(d, "*").into_iter().rev().filter(|p| {
-                p.rsplit('/').next().is_some_and(|n| {
-                    n.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-                })
-            }));
+            todo.extend(
+                f.glob_at(&src::IFUPDOWN, &format!("{d}/*"))
+                    .into_iter()
+                    .rev()
+                    .filter(|p| {
+                        p.rsplit('/').next().is_some_and(|n| {
+                            n.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                        })
+                    }),
+            );
         }
         add(&p, i.ifaces);
     }

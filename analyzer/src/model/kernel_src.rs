@@ -53,7 +53,10 @@ impl SourceTree {
 pub fn kernel_sources(f: &Facts) -> KernelSources {
     let Some(usr_src) = f.list(&src::USR_SRC) else {
         // No /usr/src at all is no headers; an unreadable one is not known.
-        if matches!(f.root.lookup(src::USR_SRC.path()), Lookup::Absent) {
+        if matches!(
+            f.lookup_at(&src::USR_SRC, src::USR_SRC.path()),
+            Lookup::Absent
+        ) {
             return KernelSources {
                 listed: true,
                 ..KernelSources::default()
@@ -101,7 +104,10 @@ pub fn kernel_sources(f: &Facts) -> KernelSources {
         add(src::USR_SRC.path(), &c.name, c.kind, c.link_target, prefix);
     }
     let kernels = f.list(&src::USR_SRC_KERNELS);
-    let kernels_absent = matches!(f.root.lookup(src::USR_SRC_KERNELS.path()), Lookup::Absent);
+    let kernels_absent = matches!(
+        f.lookup_at(&src::USR_SRC_KERNELS, src::USR_SRC_KERNELS.path()),
+        Lookup::Absent
+    );
     let kernels_unlisted =
         (kernels.is_none() && !kernels_absent).then(|| f.why(&src::USR_SRC_KERNELS));
     for c in kernels.unwrap_or_default() {

@@ -255,7 +255,7 @@ impl Inventory {
         if let Some(pkgs) = packages {
             let ps = processes.as_deref().unwrap_or_default();
             services::attach_packages(
-                &f.root,
+                f,
                 pkgs,
                 services.as_deref_mut(),
                 listeners.as_deref_mut(),

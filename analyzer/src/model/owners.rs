@@ -7,8 +7,9 @@
 
 use std::collections::HashMap;
 
+use super::facts::Facts;
 use super::packages::Packages;
-use crate::snapshot::Root;
+use crate::sources as src;
 
 /// dpkg's `info/*.list` files, by path in the snapshot, each attached to
 /// its package.
@@ -53,8 +54,8 @@ fn key(path: &[u8]) -> u64 {
 impl Packages {
     /// The owner of each of `paths` (an index into `list`), in the same
     /// order: the first package, in list order, whose database lists it.
-    /// dpkg's lists are read from `root`, the snapshot the packages came from.
-    pub fn owners(&self, root: &Root, paths: &[&str]) -> Vec<Option<usize>> {
+    /// dpkg's lists are read through `f`, the facts the packages came from.
+    pub fn owners(&self, f: &Facts, paths: &[&str]) -> Vec<Option<usize>> {
         let mut found = vec![None; paths.len()];
         if paths.is_empty() {
             return found;
@@ -96,7 +97,7 @@ impl Packages {
                 check(i, f.as_bytes());
             }
             while let Some((_, list)) = lists.next_if(|(j, _)| *j == i) {
-                for path in paths_of(&root.read(list).unwrap_or_default()) {
+                for path in paths_of(&f.bytes_at(&src::DPKG_LISTS, list).unwrap_or_default()) {
                     check(i, path);
                 }
             }
@@ -133,7 +134,7 @@ mod tests {
             b"/usr/bin/c\n/etc/shared\n/usr/bin/a\n",
         );
         let snap = crate::snapshot::DirSnapshot::new(tmp.path());
-        let root = Root::new(&snap);
+        let f = Facts::new(crate::snapshot::Root::new(&snap));
         let mut p = Packages {
             list: vec![
                 pkg("a", &[]),
@@ -145,7 +146,7 @@ mod tests {
         p.dpkg_files.push(0, "/var/lib/dpkg/info/a.list".into());
         p.dpkg_files.push(2, "/var/lib/dpkg/info/c.list".into());
         let got = p.owners(
-            &root,
+            &f,
             &[
                 "/usr/bin/a",
                 "/etc/shared",
@@ -170,6 +171,6 @@ mod tests {
                 Some(1)
             ]
         );
-        assert_eq!(p.owners(&root, &["/etc/caf\u{fffd}"]), [Some(0)]);
+        assert_eq!(p.owners(&f, &["/etc/caf\u{fffd}"]), [Some(0)]);
     }
 }

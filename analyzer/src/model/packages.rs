@@ -140,19 +140,19 @@ fn dpkg(f: &Facts, out: &mut Packages) {
 fn rpm(f: &Facts, out: &mut Packages) {
     for (source, backend) in RPM_DBS {
         for (i, path) in source.paths.iter().enumerate() {
-            let Some(bytes) = f.bytes_at(source, path) else {
-                if f.root.lstat(path).is_some() {
-                    f.problem(path, f.why_missing(path));
+            let bytes = match f.bytes_or_why(source, path) {
+                Ok(b) => b,
+                Err(why) => {
+                    if let Some(why) = why {
+                        f.problem(path, why);
+                    }
+                    continue;
                 }
-                continue;
             };
             let pkgs = match backend {
                 RpmBackend::Sqlite => {
                     let wal = src::RPMDB_SQLITE_WAL.paths[i];
-                    let wal = f
-                        .root
-                        .lstat(wal)
-                        .and_then(|_| f.bytes_at(&src::RPMDB_SQLITE_WAL, wal));
+                    let wal = f.bytes_at(&src::RPMDB_SQLITE_WAL, wal);
                     keep(
                         f,
                         source,

@@ -42,25 +42,19 @@ pub struct CommandFact {
 /// The first capture of a command-output row that the sosreport holds:
 /// (path, bytes). The read leaves its state in the ledger like any source.
 fn first(f: &Facts, src: &'static Source) -> Option<(String, Vec<u8>)> {
-    src.paths.iter().find_map(|p| {
-        f.root.lstat(p)?;
-        Some((p.to_string(), f.bytes_at(src, p)?.into_owned()))
-    })
+    src.paths
+        .iter()
+        .find_map(|p| Some((p.to_string(), f.bytes_at(src, p)?.into_owned())))
 }
 
 fn version(f: &Facts) -> Option<String> {
     let (txt, json) = (src::SOS_VERSION.paths[0], src::SOS_VERSION.paths[1]);
-    let from_txt = f
-        .root
-        .lstat(txt)
-        .and(f.bytes_at(&src::SOS_VERSION, txt))
-        .and_then(|b| {
-            String::from_utf8_lossy(&b)
-                .lines()
-                .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
-        });
+    let from_txt = f.bytes_at(&src::SOS_VERSION, txt).and_then(|b| {
+        String::from_utf8_lossy(&b)
+            .lines()
+            .find_map(|l| l.strip_prefix("sosreport:").map(|v| v.trim().to_string()))
+    });
     from_txt.or_else(|| {
-        f.root.lstat(json)?;
         let b = f.bytes_at(&src::SOS_VERSION, json)?;
         let v: serde_json::Value = serde_json::from_slice(&b).ok()?;
         v.get("version")?.as_str().map(str::to_string)
@@ -70,7 +64,9 @@ fn version(f: &Facts) -> Option<String> {
 /// Fills what the files left empty; None when the root is no sosreport.
 pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
     // Not a sosreport: nothing to read, and nothing to put in the ledger.
-    f.root.list(src::SOS_COMMANDS.path())?;
+    if !f.is_sosreport() {
+        return None;
+    }
     let mut sos = SosReport {
         version: version(f),
         from_commands: Vec::new(),
@@ -305,7 +301,9 @@ mod tests;
 /// listing of the real one does, then the efivarfs mount, efibootmgr's
 /// BootCurrent, and dmesg (while it still holds the boot).
 pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
-    f.root.list(src::SOS_COMMANDS.path())?;
+    if !f.is_sosreport() {
+        return None;
+    }
     let said = |fw: &'static str, why: String, path: String| Some((fw, why, Some(path)));
     if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
         match fw::listing_has_efi(&b) {

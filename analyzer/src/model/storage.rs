@@ -31,10 +31,7 @@ pub struct MountPoint {
 /// A statvfs the probe took over `--root DIR` (the header's root is not
 /// `/`): DIR's own filesystem, or a mount under DIR (`DIR/tmp (tmpfs)`).
 fn image_statvfs(f: &Facts, s: &lift_bundle::Statvfs) -> Option<String> {
-    let root = &f.root.provenance().header.as_ref()?.root.0;
-    if root.as_slice() == b"/" {
-        return None;
-    }
+    let root = f.header()?.scanned_root()?;
     let at = match s.mount_point.0.as_slice() {
         b"/" => String::from_utf8_lossy(root).into_owned(),
         mp => format!(

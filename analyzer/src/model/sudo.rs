@@ -42,7 +42,7 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
             ));
             break;
         }
-        match f.root.resolve(path.as_bytes(), true) {
+        match f.resolve_at(&src::SUDOERS, &path) {
             Ok(canonical) => {
                 if !seen.insert(canonical) {
                     continue;

@@ -65,11 +65,8 @@ pub fn hostname(f: &Facts) -> Option<String> {
         // The probe's own word only on a live run: under --root it names
         // the root's files, which were read above, or says `unknown`.
         .or_else(|| {
-            f.root
-                .provenance()
-                .header
-                .as_ref()
-                .filter(|h| h.root.0 == b"/")
+            f.header()
+                .filter(|h| h.scanned_root().is_none())
                 .map(|h| h.hostname.clone())
         })
 }

@@ -38,7 +38,7 @@ pub fn tools(f: &Facts) -> Option<Tools> {
     let mut t = Tools::default();
     let mut seen = Vec::new();
     for dir in src::PATH_DIRS.paths {
-        let canonical = f.root.resolve(dir.as_bytes(), true).ok();
+        let canonical = f.resolve_at(&src::PATH_DIRS, dir).ok();
         let Some(children) = f.list_at(&src::PATH_DIRS, dir) else {
             // Debian and old RHEL have no /usr/local/sbin listing worth a note.
             if canonical.as_ref().is_none_or(|c| !seen.contains(c)) {

@@ -14,15 +14,14 @@ use crate::sources::{self as src, marks, Source};
 const MAX_FILES: usize = 64;
 
 /// Every path a pattern names, a glob allowed in any component.
-fn expand(f: &Facts, pattern: &str) -> Vec<String> {
+fn expand(f: &Facts, row: &'static Source, pattern: &str) -> Vec<String> {
     let mut paths = vec![String::new()];
     for comp in pattern.split('/').filter(|c| !c.is_empty()) {
         let wild = comp.contains(['*', '?', '[']);
         let mut next = Vec::new();
         for p in paths {
             if wild {
-                let dir = if p.is_empty() { "/".to_string() } else { p };
-                next.extend(f.root.glob(&dir, comp));
+                next.extend(f.glob_at(row, &format!("{p}/{comp}")));
             } else {
                 next.push(format!("{p}/{comp}"));
             }
@@ -39,10 +38,7 @@ fn expand(f: &Facts, pattern: &str) -> Vec<String> {
 fn files(f: &Facts, row: &'static Source) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for pattern in row.paths {
-        for path in expand(f, pattern) {
-            if f.root.lstat(&path).is_none() {
-                continue;
-            }
+        for path in expand(f, row, pattern) {
             if let Some(b) = f.bytes_at(row, &path) {
                 out.push((path, b.into_owned()));
             }
@@ -164,9 +160,6 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
         }
         "apache" => {
             for (main, root) in src::APACHE_CONF.paths.iter().zip(marks::APACHE_ROOTS) {
-                if f.root.lstat(main).is_none() {
-                    continue;
-                }
                 let Some(bytes) = f.bytes_at(&src::APACHE_CONF, main) else {
                     continue;
                 };
@@ -229,9 +222,8 @@ fn loader<'f>(
     row: &'static Source,
 ) -> impl FnMut(&str) -> Vec<(String, Vec<u8>)> + 'f {
     move |pattern: &str| {
-        expand(f, pattern)
+        expand(f, row, pattern)
             .into_iter()
-            .filter(|p| f.root.lstat(p).is_some())
             .filter_map(|p| f.bytes_at(row, &p).map(|b| (p, b.into_owned())))
             .collect()
     }
@@ -415,9 +407,6 @@ pub fn java(f: &Facts, processes: &[Process]) -> Vec<Application> {
         let homes = [Some(home), home.strip_suffix(marks::JRE)];
         for h in homes.into_iter().flatten() {
             let path = src::JAVA_RELEASE.at(&[h.trim_start_matches('/')]);
-            if f.root.lstat(&path).is_none() {
-                continue;
-            }
             if let Some(b) = f.bytes_at(&src::JAVA_RELEASE, &path) {
                 let s = app_conf::key_values(&b);
                 a.version = s.get("JAVA_VERSION").map(str::to_string);

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::super::facts::Facts;
 use super::super::processes::Process;
+use crate::parse::inittab;
 use crate::snapshot::Node;
 use crate::sources as src;
 use lift_bundle::FileKind;
@@ -94,8 +95,7 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     }) = init
     {
         let target = f
-            .root
-            .resolve(sbin_init.as_bytes(), true)
+            .resolve_at(&src::SBIN_INIT, sbin_init)
             .map(|t| String::from_utf8_lossy(&t).into_owned())
             .unwrap_or_default();
         if let Some(system) = by_name(&target) {
@@ -118,28 +118,25 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
             format!("{what}, and Upstart's {job} is present"),
         );
     }
+    // Its skipped lines are noted where the services are read from it.
     let inittab = f
-        .root
-        .read(src::INITTAB.path())
-        .map(|t| String::from_utf8_lossy(&t).into_owned())
+        .bytes(&src::INITTAB)
+        .map(|b| inittab::parse(&b).value)
         .unwrap_or_default();
     // busybox init (Alpine) and sysvinit (Gentoo) both hand over to
     // OpenRC from inittab: `::sysinit:/sbin/openrc sysinit`.
-    let calls_openrc = inittab.lines().find_map(|l| {
-        let command = l.split(':').nth(3)?;
-        let program = command.split_whitespace().next()?;
-        (!l.trim_start().starts_with('#') && command.contains("openrc")).then_some(program)
+    let calls_openrc = inittab.entries.iter().find_map(|e| {
+        let program = e.process.split_whitespace().next()?;
+        e.process.contains("openrc").then_some(program)
     });
     if let Some(program) = calls_openrc {
         // An Alpine minirootfs keeps the inittab but not openrc: the init
         // system is the program, not the line that would call it. A
         // directory that was not listed (a sosreport's /sbin) says nothing.
         let dir = program.rsplit_once('/').map_or("/", |(d, _)| d);
-        let listed = f
-            .root
-            .list(if dir.is_empty() { "/" } else { dir })
-            .is_some();
-        if !listed || f.root.lstat(program).is_some() {
+        let dir = if dir.is_empty() { "/" } else { dir };
+        let listed = f.list_at(&src::PATH_DIRS, dir).is_some();
+        if !listed || f.lstat_at(&src::PATH_DIRS, program).is_some() {
             return (
                 Some(InitSystem::Openrc),
                 format!("{what}, and {} calls openrc", src::INITTAB.path()),
@@ -153,7 +150,7 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
             ),
         );
     }
-    let inittab_runs_rc = inittab.contains("sysinit");
+    let inittab_runs_rc = inittab.entries.iter().any(|e| e.action == "sysinit");
     if inittab_runs_rc {
         return (
             Some(InitSystem::Sysv),

@@ -249,7 +249,7 @@ pub fn services(
 /// executable) and each listener (its program's executable, else its
 /// service's package).
 pub fn attach_packages(
-    root: &crate::snapshot::Root,
+    f: &Facts,
     packages: &Packages,
     services: Option<&mut [Service]>,
     listeners: Option<&mut [Listener]>,
@@ -282,7 +282,7 @@ pub fn attach_packages(
     let all: Vec<&str> = asked.iter().chain(&spelled).map(String::as_str).collect();
     let owners: HashMap<&str, usize> = all
         .iter()
-        .zip(packages.owners(root, &all))
+        .zip(packages.owners(f, &all))
         .filter_map(|(&p, o)| Some((p, o?)))
         .collect();
     let owner_of = |path: &str| {

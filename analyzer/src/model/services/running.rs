@@ -131,7 +131,6 @@ fn by_pid_file_or_exe<'p>(
     children: &HashMap<u32, Vec<u32>>,
 ) -> (Vec<u32>, Option<bool>, String) {
     let pid_file = s.pid_files.iter().find_map(|p| {
-        f.root.lstat(p)?;
         f.parse_at(&src::PID_FILES, p, pidfile::parse)
             .map(|pid| (p, pid))
     });

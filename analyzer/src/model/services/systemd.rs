@@ -146,7 +146,7 @@ impl<'f, 's> Tree<'f, 's> {
         );
         for (row, dir, admin) in dirs {
             // Merged /usr: /lib is a link to usr/lib; read it once.
-            let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
+            let Ok(canon) = f.resolve_at(row, dir) else {
                 continue;
             };
             let Some(children) = f.list_at(row, dir).filter(|_| seen.insert(canon)) else {
@@ -216,7 +216,12 @@ impl<'f, 's> Tree<'f, 's> {
             .strip_suffix(".wants")
             .or_else(|| name.strip_suffix(".requires"));
         if let Some(from) = from {
-            for c in self.f.root.list(path).unwrap_or_default() {
+            let row = if admin {
+                &src::SYSTEMD_ADMIN_DIRS
+            } else {
+                &src::SYSTEMD_VENDOR_DIRS
+            };
+            for c in self.f.list_at(row, path).unwrap_or_default() {
                 self.links.push(Link {
                     from: from.to_string(),
                     to: String::from_utf8_lossy(&c.name).into_owned(),
@@ -264,7 +269,7 @@ impl<'f, 's> Tree<'f, 's> {
             let mut dropins = Vec::new();
             for n in [Some(name.to_string()), template].into_iter().flatten() {
                 for dir in self.dropin_dirs.get(&n).into_iter().flatten() {
-                    for p in self.f.root.glob(dir, "*.conf") {
+                    for p in self.f.glob_at(&src::UNIT_FILES, &format!("{dir}/*.conf")) {
                         if let Some(d) =
                             self.f.partial_at(&src::UNIT_FILES, &p, systemd_unit::parse)
                         {

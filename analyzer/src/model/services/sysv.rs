@@ -27,7 +27,7 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
     let mut any_dir = false;
     for dir in src::INIT_SCRIPTS.paths {
         // CentOS links /etc/init.d to rc.d/init.d: read each directory once.
-        let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
+        let Ok(canon) = f.resolve_at(&src::INIT_SCRIPTS, dir) else {
             continue;
         };
         let Some(children) = f
@@ -54,7 +54,6 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
         .partial(&src::INITTAB, inittab::parse)
         .and_then(|t| t.default_runlevel)
         .or_else(|| {
-            f.root.lstat(src::RC_SYSINIT.path())?;
             f.bytes(&src::RC_SYSINIT)
                 .and_then(|b| upstart::default_runlevel(&b))
         });
@@ -152,7 +151,7 @@ fn runlevel_matrix(f: &Facts) -> RunlevelMatrix {
             let Some(level) = rc_dir_runlevel(base(&dir)) else {
                 continue;
             };
-            let Ok(canon) = f.root.resolve(dir.as_bytes(), true) else {
+            let Ok(canon) = f.resolve_at(&src::RC_DIRS, &dir) else {
                 continue;
             };
             if !seen.insert(canon) {

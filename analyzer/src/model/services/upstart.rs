@@ -20,11 +20,7 @@ pub fn jobs(f: &Facts) -> Option<Vec<Service>> {
         let stem = path.trim_end_matches(".conf");
         let name = stem.rsplit('/').next().unwrap_or(stem).to_string();
         let override_path = src::UPSTART_OVERRIDES.at(&[&name]);
-        let job = match f
-            .root
-            .lstat(&override_path)
-            .and_then(|_| f.partial_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse))
-        {
+        let job = match f.partial_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse) {
             Some(over) => upstart::apply_override(&job, &over),
             None => job,
         };

@@ -155,7 +155,7 @@ fn admin_aliases(f: &Facts) -> HashMap<String, String> {
     src::SYSTEMD_ADMIN_DIRS
         .paths
         .iter()
-        .flat_map(|d| f.root.list(d).unwrap_or_default())
+        .flat_map(|d| f.list_at(&src::SYSTEMD_ADMIN_DIRS, d).unwrap_or_default())
         .filter_map(|c| {
             let name = String::from_utf8_lossy(&c.name).into_owned();
             let target = String::from_utf8_lossy(c.link_target.as_deref()?).into_owned();

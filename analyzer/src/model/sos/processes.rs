@@ -11,7 +11,9 @@ use crate::sources as src;
 /// The processes `ps` listed, when the root is a sosreport whose /proc copy
 /// has none with any fact; with the captures they came from.
 pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Process>, Vec<String>)> {
-    f.root.list(src::SOS_COMMANDS.path())?;
+    if !f.is_sosreport() {
+        return None;
+    }
     if from_proc.is_some_and(|ps| ps.iter().any(|p| !p.exited)) {
         return None;
     }
