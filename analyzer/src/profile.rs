@@ -5,6 +5,7 @@
 //! findings, and `diff` uses it to tell expected changes from unexpected
 //! ones, so the knowledge is written once.
 
+use crate::rules::RuleId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -22,26 +23,30 @@ pub const CLOUDS: &[Profile] = &[Profile::Ec2, Profile::Openstack, Profile::Azur
 
 /// Checks every profile requires: without a package inventory nothing else
 /// about the host can be trusted to be complete.
-const UNIVERSAL: &[&str] = &["gen.packages"];
+const UNIVERSAL: &[RuleId] = &[RuleId::GenPackages];
 
-const MGN_REQUIRED: &[&str] = &[
-    "gen.packages",
-    "mgn.os-supported",
-    "mgn.root-free-space",
-    "mgn.tmp-free-space",
-    "mgn.tmp-writable",
-    "mgn.tmp-exec",
-    "mgn.free-ram",
-    "mgn.python",
-    "mgn.bootloader",
-    "mgn.dhclient",
-    "mgn.kernel-headers",
-    "mgn.not-paravirtualized",
+const MGN_REQUIRED: &[RuleId] = &[
+    RuleId::GenPackages,
+    RuleId::MgnOsSupported,
+    RuleId::MgnRootFreeSpace,
+    RuleId::MgnTmpFreeSpace,
+    RuleId::MgnTmpWritable,
+    RuleId::MgnTmpExec,
+    RuleId::MgnFreeRam,
+    RuleId::MgnPython,
+    RuleId::MgnBootloader,
+    RuleId::MgnDhclient,
+    RuleId::MgnKernelHeaders,
+    RuleId::MgnNotParavirtualized,
 ];
 
 /// A blackbox migration rewrites the boot loader's configuration and
 /// boots the kernel on the cloud's disk and network devices.
-const CLOUD_REQUIRED: &[&str] = &["gen.packages", "cloud.bootloader", "cloud.drivers"];
+const CLOUD_REQUIRED: &[RuleId] = &[
+    RuleId::GenPackages,
+    RuleId::CloudBootloader,
+    RuleId::CloudDrivers,
+];
 
 impl Profile {
     pub const ALL: &'static [Profile] = &[
@@ -82,7 +87,7 @@ impl Profile {
     }
 
     /// The checks whose `unknown` makes the readiness `unknown`.
-    pub fn required(self) -> &'static [&'static str] {
+    pub fn required(self) -> &'static [RuleId] {
         match self {
             Profile::Generic => UNIVERSAL,
             Profile::AwsMgn => MGN_REQUIRED,
@@ -310,11 +315,11 @@ mod tests {
     #[test]
     fn every_profile_requires_the_package_inventory() {
         for p in Profile::ALL {
-            assert!(p.required().contains(&"gen.packages"), "{p:?}");
+            assert!(p.required().contains(&RuleId::GenPackages), "{p:?}");
         }
         for p in CLOUDS {
-            assert!(p.required().contains(&"cloud.bootloader"));
-            assert!(p.required().contains(&"cloud.drivers"));
+            assert!(p.required().contains(&RuleId::CloudBootloader));
+            assert!(p.required().contains(&RuleId::CloudDrivers));
         }
     }
 

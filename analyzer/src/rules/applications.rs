@@ -5,6 +5,7 @@ use super::{Finding, Rule, Severity};
 use crate::model::applications::{Application, Certificate};
 use crate::model::Host;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::sources as src;
 
 /// Days before notAfter from which a certificate is said to expire soon.
@@ -28,8 +29,8 @@ fn describe(a: &Application, c: &Certificate) -> String {
 pub struct CertificateExpiry;
 
 impl Rule for CertificateExpiry {
-    fn id(&self) -> &'static str {
-        "gen.certificate-expiry"
+    fn id(&self) -> RuleId {
+        RuleId::GenCertificateExpiry
     }
 
     fn check(&self, host: &Host) -> Finding {
@@ -118,8 +119,8 @@ const PROFILES: &[Profile] = &[
 ];
 
 impl Rule for CertificateNamesIp {
-    fn id(&self) -> &'static str {
-        "cloud.certificate-names-ip"
+    fn id(&self) -> RuleId {
+        RuleId::CloudCertificateNamesIp
     }
 
     fn profiles(&self) -> &'static [Profile] {

@@ -8,6 +8,7 @@ use super::{Finding, Rule, Severity};
 use crate::model::containers::{Container, ContainerPlatform};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
+use crate::rules::RuleId;
 use crate::sources as src;
 
 pub struct Containers;
@@ -109,8 +110,8 @@ fn moves_to_a_cloud(p: Profile) -> bool {
 }
 
 impl Rule for Containers {
-    fn id(&self) -> &'static str {
-        "gen.containers"
+    fn id(&self) -> RuleId {
+        RuleId::GenContainers
     }
 
     fn check(&self, host: &Host) -> Finding {

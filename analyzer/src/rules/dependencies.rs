@@ -9,6 +9,7 @@ use super::{Finding, Rule, Severity};
 use crate::model::dependencies::{Dependency, Kind, Scope};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
+use crate::rules::RuleId;
 use crate::sources::{self as src, State};
 
 pub struct NetworkDependencies;
@@ -132,8 +133,8 @@ fn summary(deps: &[Dependency]) -> String {
 }
 
 impl Rule for NetworkDependencies {
-    fn id(&self) -> &'static str {
-        "gen.network-dependencies"
+    fn id(&self) -> RuleId {
+        RuleId::GenNetworkDependencies
     }
 
     fn check(&self, host: &Host) -> Finding {

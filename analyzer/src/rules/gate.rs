@@ -163,7 +163,7 @@ mod tests {
         let f = evaluate(&host, &target)
             .findings
             .into_iter()
-            .find(|f| f.id == "mgn.kernel-headers")
+            .find(|f| f.id == crate::rules::RuleId::MgnKernelHeaders)
             .unwrap();
         assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
         assert!(f.remediation.is_none());
@@ -184,12 +184,12 @@ mod tests {
     #[test]
     fn a_pass_on_a_broken_source_is_unknown() {
         let host = host_of(&fixture("centos6-sysv"));
-        let f = Finding::new("mgn.free-ram", Severity::Pass, "fine")
+        let f = Finding::new(crate::rules::RuleId::MgnFreeRam, Severity::Pass, "fine")
             .on_any(&host, crate::sources::PACKAGE_DATABASES);
         let g = gate(f, &host);
         assert_eq!(g.severity, Severity::Unknown);
         assert_eq!(g.missing.len(), crate::sources::PACKAGE_DATABASES.len());
-        let present = Finding::new("mgn.free-ram", Severity::Pass, "fine")
+        let present = Finding::new(crate::rules::RuleId::MgnFreeRam, Severity::Pass, "fine")
             .on(&host, &[&crate::sources::MEMINFO]);
         assert_eq!(gate(present, &host).severity, Severity::Pass);
     }

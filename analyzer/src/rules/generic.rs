@@ -2,14 +2,15 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
+use crate::rules::RuleId;
 
 /// The bundle has its footer, was not interrupted, and no spec ran out of
 /// budget or time: otherwise every other finding may be missing facts.
 pub struct IncompleteBundle;
 
 impl Rule for IncompleteBundle {
-    fn id(&self) -> &'static str {
-        "gen.incomplete-bundle"
+    fn id(&self) -> RuleId {
+        RuleId::GenIncompleteBundle
     }
 
     fn check(&self, host: &Host) -> Finding {
@@ -64,8 +65,8 @@ impl Rule for IncompleteBundle {
 pub struct NotRoot;
 
 impl Rule for NotRoot {
-    fn id(&self) -> &'static str {
-        "gen.not-root"
+    fn id(&self) -> RuleId {
+        RuleId::GenNotRoot
     }
 
     fn check(&self, host: &Host) -> Finding {

@@ -2,6 +2,7 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::{Host, Listener};
+use crate::rules::RuleId;
 use crate::sources::{self as src, Missing, Source, State};
 
 /// A port listened on by a process that no init system manages: started by
@@ -17,8 +18,8 @@ fn is_port(l: &Listener) -> bool {
 }
 
 impl Rule for UnmanagedListeners {
-    fn id(&self) -> &'static str {
-        "gen.unmanaged-listeners"
+    fn id(&self) -> RuleId {
+        RuleId::GenUnmanagedListeners
     }
 
     fn check(&self, host: &Host) -> Finding {
@@ -93,7 +94,7 @@ impl Rule for UnmanagedListeners {
 
 /// Ports whose owning process nobody saw: the port may well be a program
 /// started by hand, so the check cannot pass.
-fn unowned(id: &'static str, host: &Host, hidden: &[&Listener]) -> Finding {
+fn unowned(id: RuleId, host: &Host, hidden: &[&Listener]) -> Finding {
     let ports = hidden
         .iter()
         .take(10)

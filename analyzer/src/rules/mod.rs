@@ -9,6 +9,7 @@ mod containers;
 mod dependencies;
 mod gate;
 mod generic;
+mod ids;
 mod listeners;
 mod mgn;
 mod packages;
@@ -22,6 +23,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
+pub use ids::RuleId;
 pub use support::support as os_support;
 pub use text::{count, title};
 
@@ -47,7 +49,7 @@ pub struct Evidence {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    pub id: &'static str,
+    pub id: RuleId,
     pub severity: Severity,
     pub title: &'static str,
     pub detail: String,
@@ -83,11 +85,11 @@ pub struct Basis {
 }
 
 impl Finding {
-    pub fn new(id: &'static str, severity: Severity, detail: impl Into<String>) -> Self {
+    pub fn new(id: RuleId, severity: Severity, detail: impl Into<String>) -> Self {
         Finding {
             id,
             severity,
-            title: title(id),
+            title: id.title(),
             detail: detail.into(),
             evidence: Vec::new(),
             remediation: None,
@@ -122,7 +124,7 @@ impl Finding {
 
     /// A check that cannot judge because these sources gave nothing: the
     /// detail says why, from the ledger.
-    pub fn unknown(id: &'static str, host: &Host, sources: &[&Source]) -> Self {
+    pub fn unknown(id: RuleId, host: &Host, sources: &[&Source]) -> Self {
         Finding::new(id, Severity::Unknown, String::new()).lacking(host.sources.missing(sources))
     }
 
@@ -191,7 +193,7 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
 /// evidence (the callers add `with_boot_evidence`) say what named which
 /// loader. Of GRUB's configuration files one is enough: the others are not
 /// missing when one was read.
-pub(crate) fn boot_unknown(id: &'static str, host: &Host) -> Finding {
+pub(crate) fn boot_unknown(id: RuleId, host: &Host) -> Finding {
     let f = Finding::new(id, Severity::Unknown, String::new());
     if let Some(c) = &host.boot.conflict {
         return Finding {
@@ -230,7 +232,7 @@ pub(crate) fn with_boot_evidence(mut f: Finding, host: &Host) -> Finding {
 }
 
 pub trait Rule: Sync {
-    fn id(&self) -> &'static str;
+    fn id(&self) -> RuleId;
     /// The profiles it belongs to; empty means every profile.
     fn profiles(&self) -> &'static [Profile] {
         &[]
@@ -369,17 +371,19 @@ mod tests {
 
     #[test]
     fn ids_are_unique_and_titled() {
+        // Each id once in the registry, and every id has its rule.
         let mut ids: Vec<_> = REGISTRY.iter().map(|r| r.id()).collect();
-        for id in &ids {
-            assert!(
-                !title(id).is_empty() && title(id) != text::UNTITLED,
-                "{id} has no title"
-            );
-        }
         ids.sort();
         let n = ids.len();
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate rule ids");
+        let mut all = RuleId::ALL.to_vec();
+        all.sort();
+        assert_eq!(ids, all, "ids without a rule, or rules without an id");
+        for id in ids {
+            assert_eq!(title(id.as_str()), id.title());
+            assert_ne!(id.title(), text::UNTITLED);
+        }
     }
 
     /// A rule file whose unit structs are not all in REGISTRY is dead code

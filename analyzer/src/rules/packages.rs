@@ -5,13 +5,14 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
+use crate::rules::RuleId;
 use crate::sources::{self, State};
 
 pub struct PackageInventory;
 
 impl Rule for PackageInventory {
-    fn id(&self) -> &'static str {
-        "gen.packages"
+    fn id(&self) -> RuleId {
+        RuleId::GenPackages
     }
 
     fn check(&self, host: &Host) -> Finding {

@@ -8,12 +8,13 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
+use crate::rules::RuleId;
 
 pub struct SelinuxRelabel;
 
 impl Rule for SelinuxRelabel {
-    fn id(&self) -> &'static str {
-        "gen.selinux-relabel"
+    fn id(&self) -> RuleId {
+        RuleId::GenSelinuxRelabel
     }
 
     fn check(&self, host: &Host) -> Finding {

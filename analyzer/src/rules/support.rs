@@ -8,6 +8,7 @@ use super::{Finding, Rule, Severity};
 use crate::lifecycle::{self, Phase, Support};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
+use crate::rules::RuleId;
 use crate::sources;
 
 pub struct OsSupport;
@@ -28,8 +29,8 @@ pub fn support(host: &Host, target: &Target) -> Option<Support> {
 }
 
 impl Rule for OsSupport {
-    fn id(&self) -> &'static str {
-        "gen.os-support"
+    fn id(&self) -> RuleId {
+        RuleId::GenOsSupport
     }
 
     fn check(&self, host: &Host) -> Finding {
@@ -189,7 +190,7 @@ mod tests {
             let f = e
                 .findings
                 .iter()
-                .find(|f| f.id == "gen.os-support")
+                .find(|f| f.id == crate::rules::RuleId::GenOsSupport)
                 .unwrap();
             assert_eq!(f.severity, Severity::Warning, "{p:?}");
             assert_eq!(f.action, crate::rules::Action::Decide);

@@ -16,14 +16,15 @@ use super::CLOUDS;
 use crate::model::Host;
 use crate::model::Isa;
 use crate::profile::{Profile, Target};
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
 pub struct Architecture;
 
 impl Rule for Architecture {
-    fn id(&self) -> &'static str {
-        "cloud.architecture"
+    fn id(&self) -> RuleId {
+        RuleId::CloudArchitecture
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS

@@ -5,13 +5,14 @@
 use super::CLOUDS;
 use crate::model::Host;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 
 pub struct Bootloader;
 
 impl Rule for Bootloader {
-    fn id(&self) -> &'static str {
-        "cloud.bootloader"
+    fn id(&self) -> RuleId {
+        RuleId::CloudBootloader
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -41,7 +42,7 @@ impl Rule for Bootloader {
 
 /// A root with no kernel: nothing to boot, so no boot loader to judge.
 /// `consequence` says what that means for the target.
-pub(crate) fn not_bootable(id: &'static str, host: &Host, consequence: &str) -> Option<Finding> {
+pub(crate) fn not_bootable(id: RuleId, host: &Host, consequence: &str) -> Option<Finding> {
     let why = host.boot.no_kernel()?;
     Some(
         Finding::new(id, Severity::Blocker, format!("{why}; {consequence}"))

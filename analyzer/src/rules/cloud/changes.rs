@@ -5,14 +5,15 @@
 use super::CLOUDS;
 use crate::model::{Host, Service};
 use crate::profile::{Profile, Target, NETWORK_SERVICES};
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
 pub struct InjectedPackages;
 
 impl Rule for InjectedPackages {
-    fn id(&self) -> &'static str {
-        "cloud.injected-packages"
+    fn id(&self) -> RuleId {
+        RuleId::CloudInjectedPackages
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -46,8 +47,8 @@ fn find<'h>(services: &'h [Service], name: &str) -> Option<&'h Service> {
 pub struct ServiceChanges;
 
 impl Rule for ServiceChanges {
-    fn id(&self) -> &'static str {
-        "cloud.service-changes"
+    fn id(&self) -> RuleId {
+        RuleId::CloudServiceChanges
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -129,8 +130,8 @@ impl Rule for ServiceChanges {
 pub struct Adjtime;
 
 impl Rule for Adjtime {
-    fn id(&self) -> &'static str {
-        "cloud.adjtime"
+    fn id(&self) -> RuleId {
+        RuleId::CloudAdjtime
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -147,8 +148,8 @@ impl Rule for Adjtime {
 pub struct BootRewrite;
 
 impl Rule for BootRewrite {
-    fn id(&self) -> &'static str {
-        "cloud.boot-rewrite"
+    fn id(&self) -> RuleId {
+        RuleId::CloudBootRewrite
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS

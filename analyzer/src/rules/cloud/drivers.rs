@@ -6,6 +6,7 @@
 use super::CLOUDS;
 use crate::model::{DriverState, Drivers as KernelDrivers, Host};
 use crate::profile::{DriverFamily, Profile, Target};
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
@@ -44,8 +45,8 @@ fn gap<'f>(d: &KernelDrivers, family: &'f DriverFamily) -> Gap<'f> {
 }
 
 impl Rule for Drivers {
-    fn id(&self) -> &'static str {
-        "cloud.drivers"
+    fn id(&self) -> RuleId {
+        RuleId::CloudDrivers
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS

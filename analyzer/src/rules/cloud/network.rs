@@ -4,6 +4,7 @@
 use super::CLOUDS;
 use crate::model::{ConfigKind, Host, Interface};
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Source};
 
@@ -51,8 +52,8 @@ fn describe(i: &Interface) -> String {
 pub struct StaticIp;
 
 impl Rule for StaticIp {
-    fn id(&self) -> &'static str {
-        "cloud.static-ip"
+    fn id(&self) -> RuleId {
+        RuleId::CloudStaticIp
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -87,8 +88,8 @@ impl Rule for StaticIp {
 pub struct DhcpIp;
 
 impl Rule for DhcpIp {
-    fn id(&self) -> &'static str {
-        "cloud.dhcp-ip"
+    fn id(&self) -> RuleId {
+        RuleId::CloudDhcpIp
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS
@@ -122,8 +123,8 @@ impl Rule for DhcpIp {
 pub struct NfsFstab;
 
 impl Rule for NfsFstab {
-    fn id(&self) -> &'static str {
-        "cloud.nfs-fstab"
+    fn id(&self) -> RuleId {
+        RuleId::CloudNfsFstab
     }
     fn profiles(&self) -> &'static [Profile] {
         CLOUDS

@@ -8,6 +8,7 @@
 use crate::model::layout::BlockDevice;
 use crate::model::Host;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sizing::volumes::walk;
 use crate::sources;
@@ -167,8 +168,8 @@ impl StorageLayout {
 }
 
 impl Rule for StorageLayout {
-    fn id(&self) -> &'static str {
-        "cloud.storage-layout"
+    fn id(&self) -> RuleId {
+        RuleId::CloudStorageLayout
     }
     fn profiles(&self) -> &'static [Profile] {
         PROFILES

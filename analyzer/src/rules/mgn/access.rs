@@ -5,14 +5,15 @@
 use super::MGN;
 use crate::model::{Host, Nic};
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Missing, State};
 
 pub struct Privileges;
 
 impl Rule for Privileges {
-    fn id(&self) -> &'static str {
-        "mgn.privileges"
+    fn id(&self) -> RuleId {
+        RuleId::MgnPrivileges
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -103,8 +104,8 @@ fn unstable(n: &Nic) -> Option<&'static str> {
 }
 
 impl Rule for MacStable {
-    fn id(&self) -> &'static str {
-        "mgn.mac-stable"
+    fn id(&self) -> RuleId {
+        RuleId::MgnMacStable
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN

@@ -6,14 +6,15 @@ use super::{family, Family, MGN};
 use crate::model::Host;
 use crate::parse::packages::InstalledPackage;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
 pub struct KernelHeaders;
 
 impl Rule for KernelHeaders {
-    fn id(&self) -> &'static str {
-        "mgn.kernel-headers"
+    fn id(&self) -> RuleId {
+        RuleId::MgnKernelHeaders
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -276,7 +277,7 @@ fn as_fix(mut f: Finding, release: &str, family: Family) -> Finding {
 }
 
 /// A pass, with the evidence that decided it.
-fn headers_pass(id: &'static str, detail: String, decided_by: &str) -> Finding {
+fn headers_pass(id: RuleId, detail: String, decided_by: &str) -> Finding {
     let excerpt = match decided_by {
         "package database" => "decided: the headers package is installed",
         _ => "decided: the tree for the running kernel",

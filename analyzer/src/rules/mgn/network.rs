@@ -8,14 +8,15 @@ use super::MGN;
 use crate::model::egress::AGENT_PORTS;
 use crate::model::Host;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Missing, State};
 
 pub struct Network;
 
 impl Rule for Network {
-    fn id(&self) -> &'static str {
-        "mgn.network"
+    fn id(&self) -> RuleId {
+        RuleId::MgnNetwork
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN

@@ -5,14 +5,15 @@ use super::os_table::{self, Verdict};
 use super::MGN;
 use crate::model::Host;
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 use crate::sources;
 
 pub struct OsSupported;
 
 impl Rule for OsSupported {
-    fn id(&self) -> &'static str {
-        "mgn.os-supported"
+    fn id(&self) -> RuleId {
+        RuleId::MgnOsSupported
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -78,7 +79,7 @@ impl Rule for OsSupported {
 /// AWS's list of supported systems covers 64-bit x86 and ARM builds only:
 /// a 32-bit host (i686, armv7l) or another architecture is a blocker
 /// whatever its distribution.
-fn unsupported_arch(id: &'static str, host: &Host) -> Option<Finding> {
+fn unsupported_arch(id: RuleId, host: &Host) -> Option<Finding> {
     let arch = host.kernel.arch.as_deref()?;
     let source = host
         .kernel
@@ -120,8 +121,8 @@ fn unsupported_arch(id: &'static str, host: &Host) -> Option<Finding> {
 pub struct Bootloader;
 
 impl Rule for Bootloader {
-    fn id(&self) -> &'static str {
-        "mgn.bootloader"
+    fn id(&self) -> RuleId {
+        RuleId::MgnBootloader
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -160,8 +161,8 @@ impl Rule for Bootloader {
 pub struct NotParavirtualized;
 
 impl Rule for NotParavirtualized {
-    fn id(&self) -> &'static str {
-        "mgn.not-paravirtualized"
+    fn id(&self) -> RuleId {
+        RuleId::MgnNotParavirtualized
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -213,8 +214,8 @@ impl Rule for NotParavirtualized {
 pub struct Multipath;
 
 impl Rule for Multipath {
-    fn id(&self) -> &'static str {
-        "mgn.multipath"
+    fn id(&self) -> RuleId {
+        RuleId::MgnMultipath
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN

@@ -11,10 +11,11 @@
 use super::{install_fix, MGN};
 use crate::model::{Host, Tools};
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
-fn tools_or_unknown<'h>(host: &'h Host, id: &'static str) -> Result<&'h Tools, Box<Finding>> {
+fn tools_or_unknown<'h>(host: &'h Host, id: RuleId) -> Result<&'h Tools, Box<Finding>> {
     host.tools
         .as_ref()
         .ok_or_else(|| Box::new(Finding::unknown(id, host, &[&sources::PATH_DIRS])))
@@ -41,7 +42,7 @@ fn package(host: &Host, names: &[&str]) -> Option<(String, String)> {
 
 /// Without the PATH listings: a pass from the first installed package of
 /// `names`, else unknown naming them.
-fn by_package_only(host: &Host, id: &'static str, what: &str, names: &[&str]) -> Finding {
+fn by_package_only(host: &Host, id: RuleId, what: &str, names: &[&str]) -> Finding {
     match package(host, names) {
         Some((path, found)) => Finding::new(
             id,
@@ -53,7 +54,7 @@ fn by_package_only(host: &Host, id: &'static str, what: &str, names: &[&str]) ->
     }
 }
 
-fn unknown_without_package(host: &Host, id: &'static str, names: &[&str]) -> Finding {
+fn unknown_without_package(host: &Host, id: RuleId, names: &[&str]) -> Finding {
     let looked = match host.packages.as_ref() {
         Some(_) => format!(
             "the PATH directories were not listed, and the package database has none of {}",
@@ -97,8 +98,8 @@ fn python_ok(name: &str) -> Option<bool> {
 pub struct Python;
 
 impl Rule for Python {
-    fn id(&self) -> &'static str {
-        "mgn.python"
+    fn id(&self) -> RuleId {
+        RuleId::MgnPython
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -173,8 +174,8 @@ pub struct BuildTools;
 const BUILD_TOOLS: &[&str] = &["make", "gcc", "perl", "tar", "gawk", "rpm"];
 
 impl Rule for BuildTools {
-    fn id(&self) -> &'static str {
-        "mgn.build-tools"
+    fn id(&self) -> RuleId {
+        RuleId::MgnBuildTools
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -243,8 +244,8 @@ impl Rule for BuildTools {
 pub struct Dhclient;
 
 impl Rule for Dhclient {
-    fn id(&self) -> &'static str {
-        "mgn.dhclient"
+    fn id(&self) -> RuleId {
+        RuleId::MgnDhclient
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN

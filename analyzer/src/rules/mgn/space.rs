@@ -4,6 +4,7 @@
 use super::MGN;
 use crate::model::{holding, Host, MountPoint};
 use crate::profile::Profile;
+use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self as src, Missing, State};
 
@@ -20,7 +21,7 @@ fn mib(n: u64) -> String {
 /// its mount options are the machine's that mounted it, not the image's.
 fn mount_of<'h>(
     host: &'h Host,
-    id: &'static str,
+    id: RuleId,
     path: &str,
     image_ok: bool,
 ) -> Result<&'h MountPoint, Box<Finding>> {
@@ -67,7 +68,7 @@ fn excerpt(m: &MountPoint) -> String {
     )
 }
 
-fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) -> Finding {
+fn free_space(host: &Host, id: RuleId, path: &str, need: u64, what: &str) -> Finding {
     let m = match mount_of(host, id, path, true) {
         Ok(m) => m,
         Err(f) => return *f,
@@ -153,8 +154,8 @@ fn free_space(host: &Host, id: &'static str, path: &str, need: u64, what: &str) 
 pub struct RootFreeSpace;
 
 impl Rule for RootFreeSpace {
-    fn id(&self) -> &'static str {
-        "mgn.root-free-space"
+    fn id(&self) -> RuleId {
+        RuleId::MgnRootFreeSpace
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -167,8 +168,8 @@ impl Rule for RootFreeSpace {
 pub struct TmpFreeSpace;
 
 impl Rule for TmpFreeSpace {
-    fn id(&self) -> &'static str {
-        "mgn.tmp-free-space"
+    fn id(&self) -> RuleId {
+        RuleId::MgnTmpFreeSpace
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -181,8 +182,8 @@ impl Rule for TmpFreeSpace {
 pub struct TmpWritable;
 
 impl Rule for TmpWritable {
-    fn id(&self) -> &'static str {
-        "mgn.tmp-writable"
+    fn id(&self) -> RuleId {
+        RuleId::MgnTmpWritable
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -214,8 +215,8 @@ impl Rule for TmpWritable {
 pub struct TmpExec;
 
 impl Rule for TmpExec {
-    fn id(&self) -> &'static str {
-        "mgn.tmp-exec"
+    fn id(&self) -> RuleId {
+        RuleId::MgnTmpExec
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -253,8 +254,8 @@ impl Rule for TmpExec {
 pub struct FreeRam;
 
 impl Rule for FreeRam {
-    fn id(&self) -> &'static str {
-        "mgn.free-ram"
+    fn id(&self) -> RuleId {
+        RuleId::MgnFreeRam
     }
     fn profiles(&self) -> &'static [Profile] {
         MGN
@@ -340,12 +341,16 @@ mod tests {
         assert_eq!(f.basis.len(), 1);
         let target = crate::profile::Target::new(crate::profile::Profile::AwsMgn);
         let e = crate::rules::evaluate(&h, &target);
-        let exec = e.findings.iter().find(|f| f.id == "mgn.tmp-exec").unwrap();
+        let exec = e
+            .findings
+            .iter()
+            .find(|f| f.id == crate::rules::RuleId::MgnTmpExec)
+            .unwrap();
         assert_eq!(exec.severity, Severity::Unknown, "{}", exec.detail);
         let root = e
             .findings
             .iter()
-            .find(|f| f.id == "mgn.root-free-space")
+            .find(|f| f.id == crate::rules::RuleId::MgnRootFreeSpace)
             .unwrap();
         assert_eq!(root.severity, Severity::Pass, "{}", root.detail);
     }
