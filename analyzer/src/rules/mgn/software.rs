@@ -15,7 +15,7 @@ use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
-fn tools_or_unknown<'h>(host: &'h Host, id: RuleId) -> Result<&'h Tools, Box<Finding>> {
+fn tools_or_unknown(host: &Host, id: RuleId) -> Result<&Tools, Box<Finding>> {
     host.tools
         .as_ref()
         .ok_or_else(|| Box::new(Finding::unknown(id, host, &[&sources::PATH_DIRS])))
