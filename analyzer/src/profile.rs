@@ -71,8 +71,18 @@ impl Profile {
         Profile::ALL.iter().copied().find(|p| p.name() == s)
     }
 
-    pub fn is_cloud(self) -> bool {
+    /// A blackbox migration (ec2, openstack, azure): the image is converted
+    /// and its boot, drivers and services rewritten (UForge's list). AWS MGN
+    /// replicates the disks as they are.
+    pub fn is_blackbox(self) -> bool {
         CLOUDS.contains(&self)
+    }
+
+    /// The host leaves its network for a cloud (every target but
+    /// generic): addresses change, and what it reaches on premises must be
+    /// reachable from there.
+    pub fn moves_to_a_cloud(self) -> bool {
+        self == Profile::AwsMgn || self.is_blackbox()
     }
 
     /// The clouds a finding speaks for: this one, or all of them when the
@@ -258,7 +268,7 @@ impl Target {
     /// The state the migration sets for the service `name`, if it sets one;
     /// `has` says which services the source has (to pick its network service).
     pub fn service_state(&self, name: &str, has: impl Fn(&str) -> bool) -> Option<bool> {
-        if !self.profile.is_cloud() {
+        if !self.profile.is_blackbox() {
             return None;
         }
         if let Some((_, enabled)) = self
@@ -274,7 +284,7 @@ impl Target {
     /// Why the package `name` appears on the target, if the migration
     /// installs it.
     pub fn installs(&self, name: &str, source_pv: bool) -> Option<String> {
-        if !self.profile.is_cloud() {
+        if !self.profile.is_blackbox() {
             return None;
         }
         if let Some(p) = ADDED_PACKAGES

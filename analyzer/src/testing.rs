@@ -100,7 +100,7 @@ pub fn bundle_edited(
         finished_at: Timestamp::default(),
         specs: Vec::new(),
         totals: Default::default(),
-        redactions: Vec::new(),
+        scrubbed: Vec::new(),
         interrupted: false,
     }));
     edit(&mut records);

@@ -11,8 +11,8 @@ use std::os::unix::fs::MetadataExt;
 use std::time::Instant;
 
 use lift_bundle::{
-    Bytes, Child, Chunk, Content, Entry, Fact, FileKind, Note, NoteKind, Record, Redaction,
-    SkipReason, SpecStatus, Totals, Writer,
+    Bytes, Child, Chunk, Content, Entry, Fact, FileKind, Note, NoteKind, Record, Scrub, SkipReason,
+    SpecStatus, Totals, Writer,
 };
 use sha2::{Digest, Sha256};
 
@@ -34,7 +34,7 @@ pub struct Collector<'r, W: Write> {
     spec: &'static Spec,
     status: SpecStatus,
     pub statuses: Vec<SpecStatus>,
-    pub redactions: Vec<Redaction>,
+    pub scrubbed: Vec<Scrub>,
     pub totals: Totals,
     pub denied: u64,
     /// With `--redact`, every record passes through it on the way out.
@@ -60,7 +60,7 @@ impl<'r, W: Write> Collector<'r, W> {
             spec: &crate::specs::SPECS[0],
             status: SpecStatus::default(),
             statuses: Vec::new(),
-            redactions: Vec::new(),
+            scrubbed: Vec::new(),
             totals: Totals::default(),
             denied: 0,
             redactor: None,
@@ -380,8 +380,8 @@ impl<'r, W: Write> Collector<'r, W> {
         self.push_entry(e)
     }
 
-    fn redacted(&mut self, path: &[u8], what: &str, count: u32) {
-        self.redactions.push(Redaction {
+    fn scrubbed(&mut self, path: &[u8], what: &str, count: u32) {
+        self.scrubbed.push(Scrub {
             path: path.into(),
             what: what.into(),
             count,
@@ -395,7 +395,7 @@ impl<'r, W: Write> Collector<'r, W> {
         let path = e.path.0.clone();
         if scrub::never_capture(&path) {
             // Presence only: the size would narrow a guess.
-            self.redacted(&path, "never captured", 1);
+            self.scrubbed(&path, "never captured", 1);
             e.size = 0;
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
@@ -504,12 +504,12 @@ impl<'r, W: Write> Collector<'r, W> {
         match scrub::scrub_found(found_at, path, &bytes) {
             Outcome::Clean => Some(bytes),
             Outcome::Withheld(rule) => {
-                self.redacted(path, &format!("{rule}: content withheld"), 1);
+                self.scrubbed(path, &format!("{rule}: content withheld"), 1);
                 None
             }
             Outcome::Scrubbed(out, counts) => {
                 for (rule, n) in counts {
-                    self.redacted(path, rule, n);
+                    self.scrubbed(path, rule, n);
                 }
                 Some(out)
             }
@@ -550,7 +550,7 @@ impl<'r, W: Write> Collector<'r, W> {
             }
         }
         if let Some(rule) = blocks.withheld() {
-            self.redacted(&path.0, &format!("{rule}: content withheld"), 1);
+            self.scrubbed(&path.0, &format!("{rule}: content withheld"), 1);
             e.content = Content::Skipped(SkipReason::Secret);
             return self.push_entry(e);
         }

@@ -421,7 +421,7 @@ fn collect(
         finished_at: Timestamp::now(),
         specs: std::mem::take(&mut c.statuses),
         totals: totals.clone(),
-        redactions: std::mem::take(&mut c.redactions),
+        scrubbed: std::mem::take(&mut c.scrubbed),
         interrupted: signals::interrupted(),
     };
     c.emit(&Record::Footer(footer))?;

@@ -314,7 +314,10 @@ pub struct Footer {
     pub finished_at: Timestamp,
     pub specs: Vec<SpecStatus>,
     pub totals: Totals,
-    pub redactions: Vec<Redaction>,
+    /// What the probe's scrubber blanked or withheld (the field's name in
+    /// the format is still `redactions`).
+    #[serde(rename = "redactions")]
+    pub scrubbed: Vec<Scrub>,
     /// Set when a signal cut the run short and the probe flushed what it had.
     pub interrupted: bool,
 }
@@ -341,10 +344,10 @@ pub struct Totals {
     pub elapsed_ms: u64,
 }
 
-/// Where the probe withheld or blanked something, and what.
+/// Where the probe's scrubber withheld or blanked something, and what.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
-pub struct Redaction {
+pub struct Scrub {
     pub path: Bytes,
     pub what: String,
     pub count: u32,

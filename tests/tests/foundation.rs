@@ -239,7 +239,7 @@ fn secrets_never_leave_the_host() {
     });
     let redacted: Vec<String> = footer
         .unwrap()
-        .redactions
+        .scrubbed
         .iter()
         .map(|r| r.path.to_string_lossy())
         .collect();

@@ -242,7 +242,7 @@ fn no_planted_secret_reaches_the_bundle() {
         panic!("no footer")
     };
     let scrubbed: Vec<(String, String)> = footer
-        .redactions
+        .scrubbed
         .iter()
         .map(|r| (r.path.to_string_lossy(), r.what.clone()))
         .collect();
@@ -362,7 +362,7 @@ fn large_files_are_scrubbed_or_withheld() {
         panic!("no footer")
     };
     assert!(footer
-        .redactions
+        .scrubbed
         .iter()
         .any(|r| r.path.to_string_lossy() == "/var/lib/rpm/Packages"
             && r.what == "pem-private-key: content withheld"));
@@ -588,7 +588,7 @@ fn the_secrets_corpus_never_reaches_the_bundle() {
         panic!("no footer")
     };
     let blanked: u32 = footer
-        .redactions
+        .scrubbed
         .iter()
         .filter(|r| planted.contains(r.path.to_string_lossy().trim_start_matches('/')))
         .map(|r| r.count)

@@ -187,7 +187,7 @@ fn compare(
     target: &Target,
 ) -> (Vec<Change>, Vec<NotComparable>) {
     let ex = Expectations {
-        cloud: target.profile.is_cloud(),
+        cloud: target.profile.is_blackbox(),
         target: *target,
         source: a,
     };
@@ -216,7 +216,7 @@ mod tests;
 /// Why a change no rule explains is unexpected: what the profile does not
 /// do to that category.
 fn why_unexpected(c: &Change, target: &Target) -> String {
-    if !target.profile.is_cloud() {
+    if !target.profile.is_blackbox() {
         return format!(
             "the {} profile expects no change; pick the migration's profile (--target ec2, openstack or azure) to classify what it does",
             target.profile.name()

@@ -31,7 +31,9 @@ pub struct Collection {
     /// Paths the probe could not read, with the reason (the first 50).
     pub unreadable: Vec<Unreadable>,
     pub unreadable_total: u64,
-    pub redactions: u64,
+    /// Values the probe's scrubber blanked (`redactions` in the JSON).
+    #[serde(rename = "redactions")]
+    pub scrubbed: u64,
     /// Set when the input is a sosreport: its version, and the facts taken
     /// from its command outputs.
     pub sosreport: Option<super::SosReport>,
@@ -76,7 +78,7 @@ pub fn collection(p: &Provenance) -> Collection {
             .filter(|s| s.timed_out)
             .map(|s| s.id.clone())
             .collect();
-        c.redactions = f.redactions.iter().map(|r| u64::from(r.count)).sum();
+        c.scrubbed = f.scrubbed.iter().map(|r| u64::from(r.count)).sum();
     }
     for n in &p.notes {
         match n.kind {

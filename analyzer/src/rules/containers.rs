@@ -105,10 +105,6 @@ fn summary(c: &Container) -> String {
     parts.join(", ")
 }
 
-fn moves_to_a_cloud(p: Profile) -> bool {
-    p == Profile::AwsMgn || p.is_cloud()
-}
-
 impl Rule for Containers {
     fn id(&self) -> RuleId {
         RuleId::GenContainers
@@ -188,7 +184,7 @@ impl Rule for Containers {
             remedies.push(instead(p).to_string());
         }
         let severity =
-            if moves_to_a_cloud(p) && (kubernetes.is_some() || !binds.is_empty() || running > 0) {
+            if p.moves_to_a_cloud() && (kubernetes.is_some() || !binds.is_empty() || running > 0) {
                 Severity::Warning
             } else {
                 Severity::Info

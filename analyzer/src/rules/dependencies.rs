@@ -33,10 +33,6 @@ fn storage_or_identity(k: Kind) -> bool {
     )
 }
 
-fn moves_to_a_cloud(p: Profile) -> bool {
-    p == Profile::AwsMgn || p.is_cloud()
-}
-
 /// `10.1.2.3:2049`, `[fd00::1]:389`, or the bare target.
 fn endpoint(d: &Dependency) -> String {
     endpoint_ports(&d.target, &d.port.into_iter().collect::<Vec<_>>())
@@ -165,7 +161,7 @@ impl Rule for NetworkDependencies {
             );
             return f.lacking(unusable);
         }
-        let breaks: Vec<&Dependency> = if moves_to_a_cloud(target.profile) {
+        let breaks: Vec<&Dependency> = if target.profile.moves_to_a_cloud() {
             deps.iter()
                 .filter(|d| {
                     d.scope == Scope::OwnSubnet

@@ -249,7 +249,7 @@ pub trait Rule: Sync {
 pub static REGISTRY: &[&dyn Rule] = &[
     &generic::IncompleteBundle,
     &generic::NotRoot,
-    &packages::PackageInventory,
+    &packages::PackageDatabases,
     &support::OsSupport,
     &security::SelinuxRelabel,
     &mgn::OsSupported,

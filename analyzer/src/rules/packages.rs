@@ -8,9 +8,9 @@ use crate::model::Host;
 use crate::rules::RuleId;
 use crate::sources::{self, State};
 
-pub struct PackageInventory;
+pub struct PackageDatabases;
 
-impl Rule for PackageInventory {
+impl Rule for PackageDatabases {
     fn id(&self) -> RuleId {
         RuleId::GenPackages
     }
@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn a_real_database_passes() {
-        let f = PackageInventory.check(&host_of(&fixture("debian12-systemd")));
+        let f = PackageDatabases.check(&host_of(&fixture("debian12-systemd")));
         assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
         assert!(f.detail.contains("/var/lib/dpkg/status"), "{}", f.detail);
     }
@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn nothing_readable_is_unknown_and_says_which_state() {
         let empty = TempRoot::new();
-        let f = PackageInventory.check(&host_of(empty.path()));
+        let f = PackageDatabases.check(&host_of(empty.path()));
         assert_eq!(f.severity, Severity::Unknown);
         assert!(
             f.missing.iter().all(|m| m.state == State::Absent),
@@ -88,7 +88,7 @@ mod tests {
             f.missing
         );
         let garbage = TempRoot::with(&[("var/lib/rpm/Packages", "not a Berkeley DB file at all")]);
-        let f = PackageInventory.check(&host_of(garbage.path()));
+        let f = PackageDatabases.check(&host_of(garbage.path()));
         assert_eq!(f.severity, Severity::Unknown);
         let rpm = f
             .missing

@@ -254,7 +254,7 @@ impl Redactor {
                 Record::Note(n)
             }
             Record::Footer(mut f) => {
-                for r in &mut f.redactions {
+                for r in &mut f.scrubbed {
                     r.path = self.path(&r.path);
                 }
                 Record::Footer(f)

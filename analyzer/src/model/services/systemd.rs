@@ -37,7 +37,7 @@ pub struct Units {
     pub tree: Vec<DependencyLine>,
 }
 
-enum Source {
+enum UnitSource {
     File(String),
     Masked(String),
     Alias { target: String, admin: bool },
@@ -54,7 +54,7 @@ struct Link {
 
 struct Tree<'f, 's> {
     f: &'f Facts<'s>,
-    sources: HashMap<String, Source>,
+    sources: HashMap<String, UnitSource>,
     links: Vec<Link>,
     dropin_dirs: HashMap<String, Vec<String>>,
     loaded: RefCell<HashMap<String, Option<Loaded>>>,
@@ -82,7 +82,7 @@ pub fn units(f: &Facts, cgroup_units: &[String]) -> Option<Units> {
     candidates.extend(cgroup_units.iter().cloned());
     let services = candidates
         .iter()
-        .filter(|n| !matches!(tree.sources.get(*n), Some(Source::Alias { .. })))
+        .filter(|n| !matches!(tree.sources.get(*n), Some(UnitSource::Alias { .. })))
         .filter_map(|n| tree.service(n))
         .collect();
     let default_target = Some(tree.canonical("default.target")).filter(|t| t != "default.target");
@@ -166,15 +166,15 @@ impl<'f, 's> Tree<'f, 's> {
                     .link_target
                     .map(|t| String::from_utf8_lossy(&t).into_owned());
                 let source = match target.as_deref() {
-                    Some(t) if is_mask(dir, t) => Source::Masked(path),
+                    Some(t) if is_mask(dir, t) => UnitSource::Masked(path),
                     Some(t) => match base(t) {
-                        b if b != name && UnitName::parse(b).is_some() => Source::Alias {
+                        b if b != name && UnitName::parse(b).is_some() => UnitSource::Alias {
                             target: b.to_string(),
                             admin,
                         },
-                        _ => Source::File(path),
+                        _ => UnitSource::File(path),
                     },
-                    None => Source::File(path),
+                    None => UnitSource::File(path),
                 };
                 tree.sources.insert(name, source);
             }
@@ -186,7 +186,7 @@ impl<'f, 's> Tree<'f, 's> {
     fn build_index(&mut self) {
         let mut index = Index::default();
         for (n, s) in &self.sources {
-            if let Source::Alias { admin, .. } = s {
+            if let UnitSource::Alias { admin, .. } = s {
                 index
                     .aliases
                     .entry(self.canonical(n))
@@ -241,7 +241,7 @@ impl<'f, 's> Tree<'f, 's> {
         let mut n = name.to_string();
         for _ in 0..MAX_ALIAS_HOPS {
             match self.sources.get(&n) {
-                Some(Source::Alias { target, .. }) => n = target.clone(),
+                Some(UnitSource::Alias { target, .. }) => n = target.clone(),
                 _ => break,
             }
         }
@@ -258,7 +258,7 @@ impl<'f, 's> Tree<'f, 's> {
             .into_iter()
             .flatten()
             .find_map(|n| match self.sources.get(&n) {
-                Some(Source::File(p)) => Some(p.clone()),
+                Some(UnitSource::File(p)) => Some(p.clone()),
                 _ => None,
             });
         let loaded = fragment.and_then(|path| {
@@ -304,7 +304,7 @@ impl<'f, 's> Tree<'f, 's> {
         }
         let short = name.strip_suffix(".service").unwrap_or(name).to_string();
         let aliases: &[(String, bool)] = self.index.aliases.get(name).map_or(&[], Vec::as_slice);
-        if let Some(Source::Masked(path)) = self.sources.get(name) {
+        if let Some(UnitSource::Masked(path)) = self.sources.get(name) {
             let mut s = Service::new(short, InitSystem::Systemd, kind, EnableState::Masked);
             s.unit = Some(name.to_string());
             s.enabled = Some(false);
@@ -414,7 +414,7 @@ impl<'f, 's> Tree<'f, 's> {
             .into_iter()
             .flatten()
             .find_map(|n| match self.sources.get(&n) {
-                Some(Source::File(p)) => Some(p.clone()),
+                Some(UnitSource::File(p)) => Some(p.clone()),
                 _ => None,
             })
     }
