@@ -28,6 +28,7 @@ pub mod snapshot;
 pub mod sources;
 #[cfg(test)]
 mod testing;
+pub mod version;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;

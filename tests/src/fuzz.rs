@@ -16,10 +16,11 @@ use lift::parse::rpmdb::{self, bdb, ndb};
 use lift::parse::{
     apk, autofs, boot_sector, cpuinfo, dpkg_list, dpkg_status, efivar, fstab, grub, if_inet6,
     inittab, meminfo, mountinfo, os_release, pacman, pidfile, proc_misc, proc_net, proc_pid,
-    proc_version, release_files, sudoers, sysstat as sa, systemd_unit, sysv, upstart, version_cmp,
+    proc_version, release_files, sudoers, sysstat as sa, systemd_unit, sysv, upstart,
 };
 use lift::parse::{openrc, sos};
 use lift::snapshot::archive;
+use lift::version as version_cmp;
 use lift_bundle::{json, Limits, Reader, FORMAT_VERSION, MAGIC};
 
 /// One fuzz target: a parser family fed arbitrary bytes.

@@ -227,3 +227,74 @@ fn nothing_reads_the_snapshot_around_facts() {
         found.join("\n")
     );
 }
+
+/// The layers' arrows point down (docs/architecture.md): parse/ imports
+/// nothing above it (the version ordering beside it is a leaf); rules/ and
+/// diff/ speak the Host's vocabulary, never a parser's; render/ reads no
+/// snapshot, model or parser. Read from the code, not from `use` lines
+/// alone: any `crate::` path counts.
+#[test]
+fn layers_import_only_downwards() {
+    let forbidden: &[(&str, &[&str])] = &[
+        (
+            "parse",
+            &[
+                "crate::model",
+                "crate::rules",
+                "crate::diff",
+                "crate::fleet",
+                "crate::render",
+                "crate::report",
+                "crate::snapshot",
+                "crate::sources",
+                "crate::profile",
+            ],
+        ),
+        (
+            "rules",
+            &["crate::parse", "crate::snapshot", "crate::render"],
+        ),
+        ("diff", &["crate::parse", "crate::render"]),
+        (
+            "render",
+            &["crate::parse", "crate::snapshot", "crate::model"],
+        ),
+    ];
+    let mut found = Vec::new();
+    for (layer, words) in forbidden {
+        let mut dirs = vec![workspace().join("analyzer/src").join(layer)];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path
+                    .file_name()
+                    .is_some_and(|n| n == "tests.rs" || n == "testing.rs")
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap();
+                for (n, line) in code.lines().enumerate() {
+                    let line = line.trim_start();
+                    if line.starts_with("//") {
+                        continue;
+                    }
+                    for w in *words {
+                        if line.contains(w) {
+                            found.push(format!("{}:{}: {line}", path.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "imports against the layers:\n{}",
+        found.join("\n")
+    );
+}

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 
 use super::{Change, Expectations, NotComparable};
+use crate::model::{DeviceSpec, FstabEntry};
 use crate::model::{Host, Packages};
-use crate::parse::fstab::{DeviceSpec, FstabEntry};
-use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::version_cmp::{dpkg_version_cmp, rpm_evr_cmp};
+use crate::model::{InstalledPackage, PackageManager};
+use crate::version::{dpkg_version_cmp, rpm_evr_cmp};
 
 /// Pairs two keyed lists: (key, before, after) for every key whose values differ.
 pub(super) fn pair<K: Ord + Clone, V: PartialEq + Clone>(

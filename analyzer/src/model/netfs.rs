@@ -6,7 +6,9 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::autofs;
-use crate::parse::fstab::{self, FstabEntry};
+use crate::parse::fstab;
+// The Host speaks of fstab lines in these types (diff imports them from here).
+pub use crate::parse::fstab::{DeviceSpec, FstabEntry};
 use crate::sources as src;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -7,7 +7,9 @@ use serde::{Serialize, Serializer};
 
 use super::facts::Facts;
 use super::owners::FileLists;
-use crate::parse::packages::{InstalledPackage, PackageManager};
+// The Host speaks of packages in these types (rules and diff import them from
+// here, never from parse/).
+pub use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::{apk, dpkg_list, dpkg_status, pacman, rpmdb, ParseError, Partial};
 use crate::sources::{self as src, Source};
 

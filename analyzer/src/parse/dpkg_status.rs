@@ -40,8 +40,8 @@
 //! [`is_control_file`] names so that callers skip them.
 
 use super::packages::{InstalledPackage, PackageManager};
-use super::version_cmp::DebianVersion;
 use super::{ParseError, Partial};
+use crate::version::DebianVersion;
 
 /// Parses `/var/lib/dpkg/status`. A stanza without a Package field is one
 /// error; the other stanzas are still returned, in file order, but those

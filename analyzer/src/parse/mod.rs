@@ -180,7 +180,7 @@ pub mod sysstat;
 pub mod systemd_unit;
 pub mod sysv;
 pub mod upstart;
-pub mod version_cmp;
+
 pub mod virt;
 pub mod web_server;
 pub mod x509;

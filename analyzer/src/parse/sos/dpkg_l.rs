@@ -15,8 +15,8 @@
 //! from this list and one from the database compare equal.
 
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::version_cmp::DebianVersion;
 use crate::parse::{ParseError, Partial};
+use crate::version::DebianVersion;
 
 fn want(c: char) -> Option<&'static str> {
     Some(match c {

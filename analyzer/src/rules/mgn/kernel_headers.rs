@@ -4,7 +4,7 @@
 
 use super::{family, Family, MGN};
 use crate::model::Host;
-use crate::parse::packages::InstalledPackage;
+use crate::model::InstalledPackage;
 use crate::profile::Profile;
 use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
@@ -569,7 +569,7 @@ mod tests {
         let f = KernelHeaders.check(&host);
         assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
         assert_eq!(f.missing[0].source, "/usr/src/kernels");
-        use crate::parse::packages::{InstalledPackage, PackageManager};
+        use crate::model::{InstalledPackage, PackageManager};
         let devel = InstalledPackage {
             name: "kernel-devel".into(),
             version: "2.6.32".into(),
@@ -591,7 +591,7 @@ mod tests {
 
     #[test]
     fn headers_packages_by_family() {
-        use crate::parse::packages::{InstalledPackage, PackageManager};
+        use crate::model::{InstalledPackage, PackageManager};
         let pkg = |name: &str, version: &str, release: &str, arch: &str| InstalledPackage {
             name: name.into(),
             version: version.into(),
