@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lift_tests::{fixture, lift, probe, Scratch};
+use lift_tests::{copy_tree, fixture, lift, probe, Scratch};
 use serde_json::Value;
 
 /// Every fixture root (a directory under fixtures/, or one level below,
@@ -60,6 +60,7 @@ fn every_root_against_itself_has_no_changes() {
     let roots = roots();
     assert!(roots.len() >= 20, "{roots:?}");
     let mut wrong = Vec::new();
+    let mut lives = 0;
     for (i, root) in roots.iter().enumerate() {
         let bundle = s.join(&format!("{i}.lift"));
         probe(Some(root), &bundle, &["-q"]);
@@ -83,7 +84,27 @@ fn every_root_against_itself_has_no_changes() {
             (root.as_path(), tarball.as_path()),
             (root.as_path(), root.as_path()),
         ];
-        for (a, b) in pairs.into_iter().skip(if sosreport { 2 } else { 0 }) {
+        // A root with live state (/proc: processes, sockets, mounts)
+        // against itself as an image, without /proc, /sys and /run: what
+        // one side has no live state for is no change.
+        let image = s.join(&format!("{i}-image"));
+        let live = root.join("proc").is_dir() && !sosreport;
+        if live {
+            copy_tree(root, &image);
+            for d in ["proc", "sys", "run"] {
+                let _ = std::fs::remove_dir_all(image.join(d));
+            }
+            lives += 1;
+        }
+        let images = [
+            (root.as_path(), image.as_path()),
+            (image.as_path(), root.as_path()),
+        ];
+        let pairs = pairs
+            .into_iter()
+            .skip(if sosreport { 2 } else { 0 })
+            .chain(images.into_iter().filter(|_| live));
+        for (a, b) in pairs {
             let j = diff_json(a, b);
             let changes = j["changes"].as_array().unwrap();
             if !changes.is_empty() {
@@ -101,6 +122,7 @@ fn every_root_against_itself_has_no_changes() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(lives >= 5, "{lives} roots with live state");
 }
 
 /// Issue 24 item 6: two different real hosts (Debian 12 with systemd, and
@@ -301,4 +323,30 @@ fn two_hosts_in_markdown_lead_with_identity_system_and_summary() {
     assert!(changes.len() > 10 * categories.len() / 2);
     // Markdown rows: one per change, not a 170-character reason on each.
     assert!(md.len() < 200 * changes.len() + 4000, "{} bytes", md.len());
+}
+
+/// Issue 24 item 6: the boot's firmware is live state (/sys/firmware). A
+/// tree without /sys is no change (`every_root_against_itself_has_no_changes`
+/// diffs mgn/ready-debian12 against itself as an image); the same loader
+/// booted by UEFI instead of BIOS is one, in the system table and the os
+/// category.
+#[test]
+fn bios_to_uefi_is_a_boot_change() {
+    let s = Scratch::new("diff-uefi");
+    let uefi = s.join("uefi");
+    copy_tree(&fixture("mgn/ready-debian12"), &uefi);
+    std::fs::create_dir_all(uefi.join("sys/firmware/efi/efivars")).unwrap();
+    let j = diff_json(&fixture("mgn/ready-debian12"), &uefi);
+    let changes = j["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["key"], "boot loader");
+    assert_eq!(changes[0]["before"], "grub2 (bios)");
+    assert_eq!(changes[0]["after"], "grub2 (uefi)");
+    let row = j["system"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["what"] == "Boot loader")
+        .unwrap();
+    assert_eq!(row["changed"], true);
 }

@@ -104,6 +104,15 @@ fn loader(h: &Host) -> Option<String> {
     (h.boot.loader != "unknown").then(|| format!("{} ({})", h.boot.loader, h.boot.firmware))
 }
 
+/// Whether the boot differs: the loaders where both are known, the
+/// firmware (bios, uefi) where both are known. An image or a tree has no
+/// /sys/firmware, so its firmware is unknown: that is no change.
+fn boot_differs(a: &Host, b: &Host) -> bool {
+    let known = |v: &str| v != "unknown";
+    let differ = |x: &str, y: &str| known(x) && known(y) && x != y;
+    differ(a.boot.loader, b.boot.loader) || differ(a.boot.firmware, b.boot.firmware)
+}
+
 /// One line of the system table: its label, and how to read it off a host.
 type SystemFact = (&'static str, fn(&Host) -> Option<String>);
 
@@ -122,7 +131,11 @@ pub fn system(a: &Host, b: &Host) -> Vec<SystemRow> {
             let (x, y) = (f(a), f(b));
             SystemRow {
                 what,
-                changed: x.is_some() && y.is_some() && x != y,
+                changed: if *what == "Boot loader" {
+                    boot_differs(a, b)
+                } else {
+                    x.is_some() && y.is_some() && x != y
+                },
                 before: x.unwrap_or_else(|| "unknown".into()),
                 after: y.unwrap_or_else(|| "unknown".into()),
             }
@@ -139,7 +152,12 @@ pub fn system_changes(a: &Host, b: &Host) -> Vec<Change> {
         ("boot loader", loader(a), loader(b)),
         ("architecture", a.kernel.arch.clone(), b.kernel.arch.clone()),
     ] {
-        if x.is_some() && y.is_some() && x != y {
+        let changed = if key == "boot loader" {
+            boot_differs(a, b)
+        } else {
+            x.is_some() && y.is_some() && x != y
+        };
+        if changed {
             out.push(Change::new("os", key, x, y));
         }
     }
