@@ -566,6 +566,9 @@ c.sql("create view findings as select * from read_json_auto('{d}/findings.jsonl'
 q = lambda s: [list(map(str, r)) for r in c.sql(s).fetchall()]
 out = {{}}
 out["hosts"] = q("select count(*) from hosts")
+out["superseded"] = q("select count(*) from (select unnest(string_split(other_bundles, ';')) b from hosts where other_bundles is not null) where b <> ''")
+errors = [json.loads(l) for l in open('{d}/errors.jsonl') if l.strip()]
+out["failed"] = [[str(sum(1 for e in errors if not e["error"].startswith("skipped:")))]]
 for k in ["readiness", "os", "kernel", "init", "virtualization"]:
     out[k] = q(f"select {{k}}, count(*) from hosts group by 1 order by 1")
 out["findings"] = q("select id, severity, count(distinct host_id) from findings where severity in ('blocker', 'warning', 'unknown') group by 1, 2 order by 1, 2")
@@ -593,6 +596,18 @@ print(json.dumps(out))"#,
     };
     let hosts = &rows("hosts")[0][0];
     assert!(page.contains(&format!("data-count=\"{hosts}\" id=\"n-hosts\"")));
+    // Bundles: each host's newest and the older ones fleet.csv lists.
+    // Bundles read: each host's newest, the older ones fleet.csv lists,
+    // and those errors.jsonl says could not be read.
+    let superseded = &rows("superseded")[0][0];
+    assert!(page.contains(&format!("data-count=\"{superseded}\" id=\"n-superseded\"")));
+    let failed = &rows("failed")[0][0];
+    assert!(page.contains(&format!("data-count=\"{failed}\" id=\"n-failed\"")));
+    let bundles: usize = [hosts, superseded, failed]
+        .iter()
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert!(page.contains(&format!("data-count=\"{bundles}\" id=\"n-bundles\"")));
     for k in ["readiness", "os", "kernel", "init", "virtualization"] {
         let on_page: Vec<Vec<String>> = chart(page, k)
             .into_iter()
