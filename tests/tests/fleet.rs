@@ -772,6 +772,36 @@ fn table_in_browser(page: &str, dir: &Path, profile: Profile) {
         assert_eq!(rows.len(), want, "{state}");
         assert!(rows.iter().all(|r| r.1 == state), "{state}: {rows:?}");
     }
+    // OS and init filters: exactly the hosts fleet.csv has with the value
+    // (the most common of each, and a value no host has: none).
+    for (key, col) in [("os", 2), ("init", 4)] {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in by_id.values() {
+            *counts.entry(f[col].as_str()).or_default() += 1;
+        }
+        let (value, n) = counts.iter().max_by_key(|c| *c.1).unwrap();
+        let hash = format!("#{key}={}", value.replace(' ', "%20"));
+        let rows = drawn(&dom(&hash, &format!("{key}-filter")));
+        let want: Vec<&String> = by_id
+            .iter()
+            .filter(|(_, f)| f[col] == *value)
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(rows.len(), *n, "{hash}");
+        assert!(
+            rows.iter().all(|r| want.contains(&&r.0)),
+            "{hash}: {rows:?}"
+        );
+        let prefix = &value[..value.len() - 1];
+        let none = drawn(&dom(
+            &format!("#{key}={}", prefix.replace(' ', "%20")),
+            &format!("{key}-prefix"),
+        ));
+        assert!(
+            none.is_empty() || counts.contains_key(prefix),
+            "{key}={prefix} is not exact: {none:?}"
+        );
+    }
     let table = &page[page.find("id=\"findings\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
     let first = &marked(table, "data-finding", &["data-severity", "data-count"])[0];
