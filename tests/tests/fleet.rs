@@ -656,13 +656,25 @@ print(json.dumps(out))"#,
     // Top findings: one row per (finding, severity), hosts as the query.
     let table = &page[page.find("id=\"findings\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
-    let mut shown = marked(table, "data-finding", &["data-severity", "data-count"]);
-    let all = rows("findings");
-    assert_eq!(shown.len(), all.len().min(20));
-    shown.sort();
-    for s in &shown {
-        assert!(all.contains(s), "{s:?} is not in {all:?}");
-    }
+    let shown = marked(table, "data-finding", &["data-severity", "data-count"]);
+    // The 20 worst, in the host table's order: blockers, unknown required
+    // checks, warnings, other unknowns; most hosts first, then by id.
+    let mut all = rows("findings");
+    let rank = |r: &Vec<String>| match r[1].as_str() {
+        "blocker" => 0,
+        "unknown" if profile.required().contains(&r[0].as_str()) => 1,
+        "warning" => 2,
+        _ => 3,
+    };
+    all.sort_by_key(|r| {
+        (
+            rank(r),
+            std::cmp::Reverse(r[2].parse::<usize>().unwrap()),
+            r[0].clone(),
+        )
+    });
+    all.truncate(20);
+    assert_eq!(shown, all, "top findings");
 }
 
 /// The host table's rows as the page's script drew them: (host id,
