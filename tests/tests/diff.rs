@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lift_tests::{fixture, lift, probe, Scratch};
+use lift_tests::{copy_tree, fixture, lift, probe, Scratch};
 use serde_json::Value;
 
 /// Every fixture root (a directory under fixtures/, or one level below,
@@ -60,6 +60,7 @@ fn every_root_against_itself_has_no_changes() {
     let roots = roots();
     assert!(roots.len() >= 20, "{roots:?}");
     let mut wrong = Vec::new();
+    let mut lives = 0;
     for (i, root) in roots.iter().enumerate() {
         let bundle = s.join(&format!("{i}.lift"));
         probe(Some(root), &bundle, &["-q"]);
@@ -83,7 +84,27 @@ fn every_root_against_itself_has_no_changes() {
             (root.as_path(), tarball.as_path()),
             (root.as_path(), root.as_path()),
         ];
-        for (a, b) in pairs.into_iter().skip(if sosreport { 2 } else { 0 }) {
+        // A root with live state (/proc: processes, sockets, mounts)
+        // against itself as an image, without /proc, /sys and /run: what
+        // one side has no live state for is no change.
+        let image = s.join(&format!("{i}-image"));
+        let live = root.join("proc").is_dir() && !sosreport;
+        if live {
+            copy_tree(root, &image);
+            for d in ["proc", "sys", "run"] {
+                let _ = std::fs::remove_dir_all(image.join(d));
+            }
+            lives += 1;
+        }
+        let images = [
+            (root.as_path(), image.as_path()),
+            (image.as_path(), root.as_path()),
+        ];
+        let pairs = pairs
+            .into_iter()
+            .skip(if sosreport { 2 } else { 0 })
+            .chain(images.into_iter().filter(|_| live));
+        for (a, b) in pairs {
             let j = diff_json(a, b);
             let changes = j["changes"].as_array().unwrap();
             if !changes.is_empty() {
@@ -101,6 +122,7 @@ fn every_root_against_itself_has_no_changes() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(lives >= 5, "{lives} roots with live state");
 }
 
 /// Issue 24 item 6: two different real hosts (Debian 12 with systemd, and
@@ -185,4 +207,146 @@ fn two_hosts_lead_with_identity_system_and_summary() {
         "too few changes to prove anything"
     );
     assert_eq!(html.matches(reason).count(), with_unexpected);
+}
+
+/// Issue 24 item 5: what one side could not see is "not comparable", with
+/// why, in a collapsed section of its own, never "unexpected". The probe
+/// scrubs the secrets of apps/debian12-servers' configuration (redis,
+/// mysql, TLS keys' passphrases), so its bundle holds other bytes than
+/// the root for those files, of the same size.
+#[test]
+fn scrubbed_files_are_not_comparable_in_their_own_section() {
+    let s = Scratch::new("diff-unseen");
+    let root = fixture("apps/debian12-servers");
+    let bundle = s.join("servers.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let j = diff_json(&root, &bundle);
+    assert_eq!(j["changes"], serde_json::json!([]));
+    let unseen = j["not_comparable"].as_array().unwrap();
+    assert!(unseen.len() >= 2, "{unseen:?}");
+    assert!(unseen
+        .iter()
+        .any(|n| n["key"] == "/etc/redis/redis.conf"
+            && n["why"].as_str().unwrap().contains("scrubbed")));
+    let render = |name: &str| {
+        let out = s.join(name);
+        let o = lift(&[
+            "diff",
+            root.to_str().unwrap(),
+            bundle.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let html = render("d.html");
+    let at = html
+        .find("<details class=\"not-comparable\"")
+        .expect("no section of its own");
+    let section = &html[at..];
+    let section = section[..section.find("</details>").unwrap()]
+        .replace("&#x2f;", "/")
+        .replace("&#x27;", "'");
+    // Closed (no `open`), inside its category's section, every file in it
+    // with its why, and no "unexpected" anywhere in it.
+    assert!(!section[..section.find('>').unwrap()].contains(" open"));
+    assert!(html[..at].contains("<details id=\"cat-"));
+    assert_eq!(section.matches("<tr><td>").count(), unseen.len());
+    for n in unseen {
+        assert!(section.contains(n["key"].as_str().unwrap()), "{n}");
+    }
+    let scrubbed = unseen
+        .iter()
+        .filter(|n| {
+            n["why"]
+                .as_str()
+                .unwrap()
+                .ends_with("secrets were scrubbed")
+        })
+        .count();
+    assert_eq!(section.matches("secrets were scrubbed").count(), scrubbed);
+    assert!(!section.contains("unexpected"), "{section}");
+    let md = render("d.md");
+    let heading = format!("### etc: {} not comparable", unseen.len());
+    let at = md
+        .find(&heading)
+        .unwrap_or_else(|| panic!("{heading}\n{md}"));
+    assert!(md[..at].contains("\n## etc\n"));
+    assert!(!md[at..].contains("unexpected"), "{md}");
+    assert!(md.contains("**0 unexpected**"));
+}
+
+/// Issue 24 item 6 in Markdown: the same order as the HTML (identity
+/// warning, system, summary, then one heading per category), and each
+/// category's reason said once.
+#[test]
+fn two_hosts_in_markdown_lead_with_identity_system_and_summary() {
+    let s = Scratch::new("diff-two-md");
+    let (a, b) = (fixture("debian12-systemd"), fixture("centos6-sysv"));
+    let j = diff_json(&a, &b);
+    let out = s.join("d.md");
+    let o = lift(&[
+        "diff",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out).unwrap();
+    let at = |needle: &str| {
+        md.find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing:\n{md}"))
+    };
+    assert!(at("These are two different machines") < at("\n## System\n"));
+    assert!(at("\n## System\n") < at("\n## Summary\n"));
+    assert!(md.contains("| **Init system** (changed) | systemd | upstart |"));
+    let changes = j["changes"].as_array().unwrap();
+    let mut categories: Vec<&str> = changes
+        .iter()
+        .map(|c| c["category"].as_str().unwrap())
+        .collect();
+    categories.sort();
+    categories.dedup();
+    let summary = at("\n## Summary\n");
+    for c in &categories {
+        let heading = format!("\n## {c}\n");
+        assert!(at(&heading) > summary, "{c} before the summary");
+        assert_eq!(md.matches(&heading).count(), 1, "{c}");
+        let n = changes.iter().filter(|x| x["category"] == *c).count();
+        let row = format!("\n| {c} | {n} | 0 | 0 |");
+        assert!(md.contains(&row), "summary row {row}");
+    }
+    let reason = "the generic profile expects no change";
+    assert_eq!(md.matches(reason).count(), categories.len());
+    assert!(changes.len() > 10 * categories.len() / 2);
+    // Markdown rows: one per change, not a 170-character reason on each.
+    assert!(md.len() < 200 * changes.len() + 4000, "{} bytes", md.len());
+}
+
+/// Issue 24 item 6: the boot's firmware is live state (/sys/firmware). A
+/// tree without /sys is no change (`every_root_against_itself_has_no_changes`
+/// diffs mgn/ready-debian12 against itself as an image); the same loader
+/// booted by UEFI instead of BIOS is one, in the system table and the os
+/// category.
+#[test]
+fn bios_to_uefi_is_a_boot_change() {
+    let s = Scratch::new("diff-uefi");
+    let uefi = s.join("uefi");
+    copy_tree(&fixture("mgn/ready-debian12"), &uefi);
+    std::fs::create_dir_all(uefi.join("sys/firmware/efi/efivars")).unwrap();
+    let j = diff_json(&fixture("mgn/ready-debian12"), &uefi);
+    let changes = j["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0]["key"], "boot loader");
+    assert_eq!(changes[0]["before"], "grub2 (bios)");
+    assert_eq!(changes[0]["after"], "grub2 (uefi)");
+    let row = j["system"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["what"] == "Boot loader")
+        .unwrap();
+    assert_eq!(row["changed"], true);
 }

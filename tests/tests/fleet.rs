@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use lift::profile::Profile;
 use lift_bundle::{Content, Entry, Fact, FileKind, InterfaceAddr, Record, Writer};
 use lift_tests::{browser, fixture, lift, probe, records, report_json, uname, Scratch};
 use serde_json::Value;
@@ -443,9 +444,42 @@ fn fleet_counts_groups_and_exports() {
     assert!(before == outputs(&f.out), "a re-run changed the outputs");
 
     duckdb(&f.out);
-    index_equals_exports(&page, &f.out);
+    index_equals_exports(&page, &f.out, Profile::Generic);
     check_in_browser(&f.out.join("index.html"), &f.out);
-    table_in_browser(&page, &f.out);
+    table_in_browser(&page, &f.out, Profile::Generic);
+
+    // The same bundles for AWS MGN, whose checks block some of these hosts
+    // and leave required ones unknown on others: the numbers and the
+    // worst-first order then have blockers and required unknowns to get
+    // right (the generic profile blocks none of them).
+    // Two more real roots, so that the states differ: one MGN can take
+    // with a warning, one it cannot judge.
+    let mgn = f.out.with_file_name("out-mgn");
+    let extra = f.out.with_file_name("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    for (root, name) in [
+        ("mgn/ready-debian12", "mgn-ready"),
+        ("egress/allowed", "egress"),
+    ] {
+        probe(
+            Some(&fixture(root)),
+            &extra.join(format!("{name}.lift")),
+            &["-q"],
+        );
+    }
+    let o = lift(&[
+        "batch",
+        f.input.to_str().unwrap(),
+        extra.to_str().unwrap(),
+        "-o",
+        mgn.to_str().unwrap(),
+        "--target",
+        "aws-mgn",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(mgn.join("index.html")).unwrap();
+    index_equals_exports(&page, &mgn, Profile::AwsMgn);
+    table_in_browser(&page, &mgn, Profile::AwsMgn);
 }
 
 fn outputs(dir: &Path) -> Vec<Vec<u8>> {
@@ -517,8 +551,8 @@ fn marked(html: &str, first: &str, others: &[&str]) -> Vec<Vec<String>> {
 /// exports. The page's readiness counts and their reasons, the top
 /// findings (per finding and severity), the host count and the charts,
 /// each recomputed with DuckDB from fleet.csv and findings.jsonl.
-fn index_equals_exports(page: &str, dir: &Path) {
-    let required = lift::profile::Profile::Generic
+fn index_equals_exports(page: &str, dir: &Path, profile: Profile) {
+    let required = profile
         .required()
         .iter()
         .map(|r| format!("'{r}'"))
@@ -532,6 +566,9 @@ c.sql("create view findings as select * from read_json_auto('{d}/findings.jsonl'
 q = lambda s: [list(map(str, r)) for r in c.sql(s).fetchall()]
 out = {{}}
 out["hosts"] = q("select count(*) from hosts")
+out["superseded"] = q("select count(*) from (select unnest(string_split(other_bundles, ';')) b from hosts where other_bundles is not null) where b <> ''")
+errors = [json.loads(l) for l in open('{d}/errors.jsonl') if l.strip()]
+out["failed"] = [[str(sum(1 for e in errors if not e["error"].startswith("skipped:")))]]
 for k in ["readiness", "os", "kernel", "init", "virtualization"]:
     out[k] = q(f"select {{k}}, count(*) from hosts group by 1 order by 1")
 out["findings"] = q("select id, severity, count(distinct host_id) from findings where severity in ('blocker', 'warning', 'unknown') group by 1, 2 order by 1, 2")
@@ -559,6 +596,18 @@ print(json.dumps(out))"#,
     };
     let hosts = &rows("hosts")[0][0];
     assert!(page.contains(&format!("data-count=\"{hosts}\" id=\"n-hosts\"")));
+    // Bundles: each host's newest and the older ones fleet.csv lists.
+    // Bundles read: each host's newest, the older ones fleet.csv lists,
+    // and those errors.jsonl says could not be read.
+    let superseded = &rows("superseded")[0][0];
+    assert!(page.contains(&format!("data-count=\"{superseded}\" id=\"n-superseded\"")));
+    let failed = &rows("failed")[0][0];
+    assert!(page.contains(&format!("data-count=\"{failed}\" id=\"n-failed\"")));
+    let bundles: usize = [hosts, superseded, failed]
+        .iter()
+        .map(|n| n.parse::<usize>().unwrap())
+        .sum();
+    assert!(page.contains(&format!("data-count=\"{bundles}\" id=\"n-bundles\"")));
     for k in ["readiness", "os", "kernel", "init", "virtualization"] {
         let on_page: Vec<Vec<String>> = chart(page, k)
             .into_iter()
@@ -607,13 +656,25 @@ print(json.dumps(out))"#,
     // Top findings: one row per (finding, severity), hosts as the query.
     let table = &page[page.find("id=\"findings\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
-    let mut shown = marked(table, "data-finding", &["data-severity", "data-count"]);
-    let all = rows("findings");
-    assert_eq!(shown.len(), all.len().min(20));
-    shown.sort();
-    for s in &shown {
-        assert!(all.contains(s), "{s:?} is not in {all:?}");
-    }
+    let shown = marked(table, "data-finding", &["data-severity", "data-count"]);
+    // The 20 worst, in the host table's order: blockers, unknown required
+    // checks, warnings, other unknowns; most hosts first, then by id.
+    let mut all = rows("findings");
+    let rank = |r: &Vec<String>| match r[1].as_str() {
+        "blocker" => 0,
+        "unknown" if profile.required().contains(&r[0].as_str()) => 1,
+        "warning" => 2,
+        _ => 3,
+    };
+    all.sort_by_key(|r| {
+        (
+            rank(r),
+            std::cmp::Reverse(r[2].parse::<usize>().unwrap()),
+            r[0].clone(),
+        )
+    });
+    all.truncate(20);
+    assert_eq!(shown, all, "top findings");
 }
 
 /// The host table's rows as the page's script drew them: (host id,
@@ -641,7 +702,7 @@ fn drawn(dom: &str) -> Vec<(String, String, usize, usize, usize)> {
 /// counts fleet.csv has; a readiness filter is exact ("ready" is not
 /// "not-ready"); each top finding's link shows exactly its hosts; host
 /// pages link back to the index.
-fn table_in_browser(page: &str, dir: &Path) {
+fn table_in_browser(page: &str, dir: &Path, profile: Profile) {
     let index = dir.join("index.html");
     let dom = |hash: &str, tag: &str| {
         let url = PathBuf::from(format!("{}{hash}", index.display()));
@@ -667,16 +728,91 @@ fn table_in_browser(page: &str, dir: &Path) {
             "{id}"
         );
     }
-    let blockers: Vec<usize> = all.iter().map(|r| r.2).collect();
+    // Worst first: blockers, then unknown required checks (recounted from
+    // findings.jsonl), then warnings, then all unknowns, then the name.
+    let required = profile.required();
+    let mut required_unknowns: BTreeMap<String, usize> = BTreeMap::new();
+    for f in jsonl(&dir.join("findings.jsonl")) {
+        if f["severity"] == "unknown" && required.iter().any(|r| f["id"] == *r) {
+            *required_unknowns
+                .entry(f["host_id"].as_str().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    let key = |r: &(String, String, usize, usize, usize)| {
+        (
+            std::cmp::Reverse(r.2),
+            std::cmp::Reverse(required_unknowns.get(&r.0).copied().unwrap_or(0)),
+            std::cmp::Reverse(r.4),
+            std::cmp::Reverse(r.3),
+            by_id[&r.0][1].clone(),
+        )
+    };
+    let mut worst_first = all.clone();
+    worst_first.sort_by_key(key);
+    assert_eq!(all, worst_first, "not worst first");
+    // The generic profile blocks none of these hosts; AWS MGN's checks
+    // must leave both keys something to order.
     assert!(
-        blockers.windows(2).all(|w| w[0] >= w[1]),
-        "not worst first: {blockers:?}"
+        !matches!(profile, Profile::AwsMgn)
+            || required_unknowns.values().any(|&n| n > 0) && all.iter().any(|r| r.2 > 0),
+        "no blocker or no unknown required check: the order proves little"
+    );
+    // Sorted by readiness: the worst state first (not by its spelling),
+    // ties worst first as above.
+    let rank = |s: &str| {
+        ["ready", "conditionally-ready", "unknown", "not-ready"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let by_state = drawn(&dom("#sort=readiness:desc", "sort-readiness"));
+    let mut want = all.clone();
+    want.sort_by_key(|r| (std::cmp::Reverse(rank(&r.1)), key(r)));
+    assert_eq!(by_state, want, "sorted by readiness");
+    let states = all
+        .iter()
+        .map(|r| rank(&r.1))
+        .collect::<std::collections::BTreeSet<_>>();
+    assert!(
+        !matches!(profile, Profile::AwsMgn) || states.len() > 1,
+        "one readiness state: sorting by it proves nothing"
     );
     for state in ["ready", "unknown", "not-ready"] {
         let rows = drawn(&dom(&format!("#readiness={state}"), state));
         let want = by_id.values().filter(|f| f[6] == state).count();
         assert_eq!(rows.len(), want, "{state}");
         assert!(rows.iter().all(|r| r.1 == state), "{state}: {rows:?}");
+    }
+    // OS and init filters: exactly the hosts fleet.csv has with the value
+    // (the most common of each, and a value no host has: none).
+    for (key, col) in [("os", 2), ("init", 4)] {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in by_id.values() {
+            *counts.entry(f[col].as_str()).or_default() += 1;
+        }
+        let (value, n) = counts.iter().max_by_key(|c| *c.1).unwrap();
+        let hash = format!("#{key}={}", value.replace(' ', "%20"));
+        let rows = drawn(&dom(&hash, &format!("{key}-filter")));
+        let want: Vec<&String> = by_id
+            .iter()
+            .filter(|(_, f)| f[col] == *value)
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(rows.len(), *n, "{hash}");
+        assert!(
+            rows.iter().all(|r| want.contains(&&r.0)),
+            "{hash}: {rows:?}"
+        );
+        let prefix = &value[..value.len() - 1];
+        let none = drawn(&dom(
+            &format!("#{key}={}", prefix.replace(' ', "%20")),
+            &format!("{key}-prefix"),
+        ));
+        assert!(
+            none.is_empty() || counts.contains_key(prefix),
+            "{key}={prefix} is not exact: {none:?}"
+        );
     }
     let table = &page[page.find("id=\"findings\"").unwrap()..];
     let table = &table[..table.find("</table>").unwrap()];
@@ -692,6 +828,84 @@ fn table_in_browser(page: &str, dir: &Path) {
         assert!(
             host.contains("<a href=\"../index.html\">"),
             "{id}: no way back"
+        );
+    }
+    if states.len() > 1 {
+        readiness_colours(dir, &by_id);
+    }
+}
+
+/// `page` as Chromium draws it, with `script` run after the page's own:
+/// the DOM it leaves. The copy sits beside the page (same relative links).
+fn with_script(page: &Path, script: &str, profile: &Path) -> String {
+    let html = std::fs::read_to_string(page).unwrap();
+    let copy = page.with_file_name(format!(
+        "probe-{}",
+        page.file_name().unwrap().to_string_lossy()
+    ));
+    let at = html.rfind("</body>").unwrap();
+    std::fs::write(
+        &copy,
+        format!("{}<script>{script}</script>{}", &html[..at], &html[at..]),
+    )
+    .unwrap();
+    let o = browser(&copy, &["--dump-dom"], profile);
+    std::fs::remove_file(&copy).unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Issue 24 item 3: readiness in colour, the host report's colours: each
+/// bar of the readiness chart and each state in the host table is drawn in
+/// the colour the host report draws that verdict in (computed by Chromium).
+fn readiness_colours(dir: &Path, by_id: &BTreeMap<String, Vec<String>>) {
+    let marks = |dom: &str, attr: &str| -> Vec<(String, String)> {
+        dom.split(&format!(" {attr}=\""))
+            .skip(1)
+            .map(|p| {
+                let v = &p[..p.find('"').unwrap()];
+                let (state, colour) = v.split_once('|').unwrap();
+                (state.to_string(), colour.to_string())
+            })
+            .collect()
+    };
+    // The host report's verdict colour per state, from one host of each.
+    let mut report: BTreeMap<String, String> = BTreeMap::new();
+    for (id, f) in by_id {
+        if report.contains_key(&f[6]) {
+            continue;
+        }
+        let dom = with_script(
+            &dir.join(format!("hosts/{id}.html")),
+            "var v = document.querySelector('.verdict'); v.setAttribute('data-colour', v.classList[1] + '|' + getComputedStyle(v).backgroundColor);",
+            &dir.join("profile-report"),
+        );
+        let m = marks(&dom, "data-colour");
+        assert_eq!(m.len(), 1, "{id}");
+        assert_eq!(m[0].0, f[6], "{id}");
+        report.insert(m[0].0.clone(), m[0].1.clone());
+    }
+    assert!(report.len() > 1, "{report:?}");
+    let distinct: std::collections::BTreeSet<&String> = report.values().collect();
+    assert_eq!(
+        distinct.len(),
+        report.len(),
+        "two states share a colour: {report:?}"
+    );
+    let dom = with_script(
+        &dir.join("index.html"),
+        "document.querySelectorAll('#chart-readiness g.bar').forEach(function (g) { g.setAttribute('data-fill', g.getAttribute('data-label') + '|' + getComputedStyle(g.querySelector('rect')).fill); });\n\
+         document.querySelectorAll('#hosts .state').forEach(function (s) { s.setAttribute('data-bg', s.textContent + '|' + getComputedStyle(s).backgroundColor); });",
+        &dir.join("profile-colours"),
+    );
+    let bars = marks(&dom, "data-fill");
+    let states = marks(&dom, "data-bg");
+    assert_eq!(bars.len(), report.len(), "{bars:?}");
+    assert_eq!(states.len(), by_id.len().min(100), "{states:?}");
+    for (state, colour) in bars.iter().chain(&states) {
+        assert_eq!(
+            Some(colour),
+            report.get(state),
+            "{state}: {bars:?} {states:?}"
         );
     }
 }

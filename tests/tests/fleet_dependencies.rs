@@ -58,6 +58,11 @@ fn host_bundle(s: &Scratch, i: usize, out: &Path) {
 /// facts at all (as a root tarball or an image has none): the host's
 /// address is only what its own files declare.
 fn host_bundle_with(s: &Scratch, i: usize, out: &Path, interfaces: bool) {
+    host_bundle_edited(s, i, out, interfaces, |_| {})
+}
+
+/// As [`host_bundle_with`], with `edit` run on the root before the probe.
+fn host_bundle_edited(s: &Scratch, i: usize, out: &Path, interfaces: bool, edit: impl Fn(&Path)) {
     let (host, address) = HOSTS[i];
     // Numbered, not named: the probe's header records its arguments, and a
     // bare host name in a path is kept by redaction (docs/redaction.md).
@@ -71,6 +76,7 @@ fn host_bundle_with(s: &Scratch, i: usize, out: &Path, interfaces: bool) {
         std::fs::copy(e.path(), &to).unwrap();
     }
     std::fs::write(root.join("proc/sys/kernel/hostname"), format!("{host}\n")).unwrap();
+    edit(&root);
     let raw = s.join(&format!("raw-{i}.lift"));
     probe(Some(&root), &raw, &["-q"]);
     let mut w = Writer::new(std::fs::File::create(out).unwrap(), 3).unwrap();
@@ -250,6 +256,51 @@ fn a_server_known_by_its_own_hosts_line_joins_its_client() {
             Some("infra1".to_string()),
         )),
         "{rows:#?}"
+    );
+}
+
+/// Issue 24 item 4, the network configuration: infra1's /etc/hosts no
+/// longer names it, and the bundle has no interface facts; its address is
+/// only in /etc/network/interfaces (fixtures/netconf/ifupdown/static, its
+/// address made infra1's). web1 mounts NFS from that address: one group.
+#[test]
+fn a_server_known_by_its_network_configuration_joins_its_client() {
+    let s = Scratch::new("fleet-deps-netconf");
+    let input = s.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    host_bundle_edited(&s, 0, &input.join("infra1.lift"), false, |root| {
+        let hosts = std::fs::read_to_string(root.join("etc/hosts")).unwrap();
+        let hosts: String = hosts
+            .lines()
+            .filter(|l| !l.contains("infra1"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(root.join("etc/hosts"), hosts).unwrap();
+        let conf =
+            std::fs::read_to_string(fixture("netconf/ifupdown/static/etc/network/interfaces"))
+                .unwrap();
+        assert!(conf.contains("address 192.0.2.10"));
+        std::fs::create_dir_all(root.join("etc/network")).unwrap();
+        std::fs::write(
+            root.join("etc/network/interfaces"),
+            conf.replace("192.0.2.10", "10.20.0.10"),
+        )
+        .unwrap();
+    });
+    host_bundle_with(&s, 1, &input.join("web1.lift"), false);
+    let out = s.join("out");
+    batch(&input, &out);
+    let groups = read_json(&out.join("groups.json"));
+    assert_eq!(multi_groups(&groups), vec![sv(&["infra1", "web1"])]);
+    assert_eq!(
+        edges(&groups),
+        vec![(
+            "web1".into(),
+            "infra1".into(),
+            2049,
+            sv(&["declared"]),
+            sv(&["nfs"])
+        )]
     );
 }
 

@@ -104,6 +104,15 @@ fn loader(h: &Host) -> Option<String> {
     (h.boot.loader != "unknown").then(|| format!("{} ({})", h.boot.loader, h.boot.firmware))
 }
 
+/// Whether the boot differs: the loaders where both are known, the
+/// firmware (bios, uefi) where both are known. An image or a tree has no
+/// /sys/firmware, so its firmware is unknown: that is no change.
+fn boot_differs(a: &Host, b: &Host) -> bool {
+    let known = |v: &str| v != "unknown";
+    let differ = |x: &str, y: &str| known(x) && known(y) && x != y;
+    differ(a.boot.loader, b.boot.loader) || differ(a.boot.firmware, b.boot.firmware)
+}
+
 /// One line of the system table: its label, and how to read it off a host.
 type SystemFact = (&'static str, fn(&Host) -> Option<String>);
 
@@ -122,7 +131,11 @@ pub fn system(a: &Host, b: &Host) -> Vec<SystemRow> {
             let (x, y) = (f(a), f(b));
             SystemRow {
                 what,
-                changed: x.is_some() && y.is_some() && x != y,
+                changed: if *what == "Boot loader" {
+                    boot_differs(a, b)
+                } else {
+                    x.is_some() && y.is_some() && x != y
+                },
                 before: x.unwrap_or_else(|| "unknown".into()),
                 after: y.unwrap_or_else(|| "unknown".into()),
             }
@@ -139,7 +152,12 @@ pub fn system_changes(a: &Host, b: &Host) -> Vec<Change> {
         ("boot loader", loader(a), loader(b)),
         ("architecture", a.kernel.arch.clone(), b.kernel.arch.clone()),
     ] {
-        if x.is_some() && y.is_some() && x != y {
+        let changed = if key == "boot loader" {
+            boot_differs(a, b)
+        } else {
+            x.is_some() && y.is_some() && x != y
+        };
+        if changed {
             out.push(Change::new("os", key, x, y));
         }
     }
@@ -163,9 +181,11 @@ struct Category<'r> {
     unexpected: usize,
     expected: usize,
     not_comparable: usize,
-    /// The reason every unexpected (expected) row shares, said once.
+    /// The reason most unexpected (expected) rows share, said once.
     unexpected_reason: Option<&'r str>,
     expected_reason: Option<&'r str>,
+    /// Rows of the category that give a reason of their own instead.
+    own_reasons: usize,
     rows: Vec<Row<'r>>,
     unseen: Vec<&'r NotComparable>,
 }
@@ -189,10 +209,30 @@ const ORDER: &[&str] = &[
     "etc",
 ];
 
+/// The reason most rows share (the first of equals), said once for the
+/// category: every row's where there is one row, else one at least two
+/// rows give. Rows with another reason keep theirs (fstab: the root line's
+/// own reason beside the profile's on the others).
 fn common<'r>(rows: impl Iterator<Item = &'r Change>) -> Option<&'r str> {
-    let mut reasons = rows.map(|c| c.reason.as_deref());
-    let first = reasons.next()??;
-    reasons.all(|r| r == Some(first)).then_some(first)
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    let mut total = 0;
+    for r in rows {
+        total += 1;
+        let Some(reason) = r.reason.as_deref() else {
+            continue;
+        };
+        match counts.iter_mut().find(|(x, _)| *x == reason) {
+            Some(c) => c.1 += 1,
+            None => counts.push((reason, 1)),
+        }
+    }
+    let mut best: Option<(&str, usize)> = None;
+    for (reason, n) in counts {
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((reason, n));
+        }
+    }
+    best.filter(|&(_, n)| n >= 2 || n == total).map(|(r, _)| r)
 }
 
 fn categories(r: &DiffReport) -> Vec<Category<'_>> {
@@ -240,6 +280,7 @@ fn categories(r: &DiffReport) -> Vec<Category<'_>> {
                 unexpected: of(false).count(),
                 expected: of(true).count(),
                 not_comparable: unseen.len(),
+                own_reasons: rows.iter().filter(|r| r.reason.is_some()).count(),
                 unexpected_reason,
                 expected_reason,
                 rows,
@@ -309,5 +350,48 @@ mod tests {
         assert!(cats[1].rows.iter().all(|r| r.reason.is_none()));
         assert_eq!(cats[0].unexpected_reason, None);
         assert!(cats[0].rows.iter().all(|r| r.reason.is_some()));
+    }
+
+    /// Issue 24: fstab between two hosts gave the generic profile's
+    /// 170-character reason on six rows, the root line having its own.
+    #[test]
+    fn the_most_shared_reason_is_said_once_and_others_keep_theirs() {
+        let generic = "the generic profile expects no change";
+        let mut changes: Vec<Change> = ["/boot", "/tmp", "/proc"]
+            .iter()
+            .map(|k| change("fstab", k, false, generic))
+            .collect();
+        changes.insert(0, change("fstab", "/", false, "the root line changed"));
+        changes.push(change("fstab", "swap", false, "the root line changed"));
+        changes.push(change("etc", "/etc/x", false, "one"));
+        changes.push(change("etc", "/etc/y", false, "two"));
+        let r = DiffReport {
+            source: "a".into(),
+            target: "b".into(),
+            profile: "generic",
+            identity: None,
+            system: Vec::new(),
+            changes,
+            not_comparable: Vec::new(),
+        };
+        let cats = categories(&r);
+        let fstab = cats.iter().find(|c| c.name == "fstab").unwrap();
+        assert_eq!(fstab.unexpected_reason, Some(generic));
+        let own: Vec<(&str, Option<&str>)> = fstab.rows.iter().map(|r| (r.key, r.reason)).collect();
+        assert_eq!(
+            own,
+            [
+                ("/", Some("the root line changed")),
+                ("/boot", None),
+                ("/tmp", None),
+                ("/proc", None),
+                ("swap", Some("the root line changed"))
+            ]
+        );
+        assert_eq!(fstab.own_reasons, 2);
+        // Two rows, two reasons: neither is the category's.
+        let etc = cats.iter().find(|c| c.name == "etc").unwrap();
+        assert_eq!(etc.unexpected_reason, None);
+        assert_eq!(etc.own_reasons, 2);
     }
 }

@@ -311,6 +311,43 @@ mod tests {
         ));
     }
 
+    /// The DMI product UUID, where an input has it (a root tree's /sys; the
+    /// probe never captures it, SECURITY.md): one that differs is two
+    /// machines whatever the name; firmware's all-zero or all-ones
+    /// placeholder is none.
+    #[test]
+    fn product_uuids() {
+        let with = |uuid: &str, name: &str| Identity {
+            product_uuid: Some(uuid.into()),
+            ..id(None, &[], Some(name))
+        };
+        let u1 = "4c4c4544-0042-3510-8052-b4c04f4b4e31";
+        let u2 = "4c4c4544-0042-3510-8052-b4c04f4b4e32";
+        assert_eq!(
+            compare(&with(u1, "db1"), &with(u2, "db1")),
+            Verdict::Different
+        );
+        assert_eq!(
+            compare(&with(u1, "db1"), &with(u1, "db1")),
+            Verdict::Same {
+                matched: "product UUID, hostname".into(),
+                renamed: false
+            }
+        );
+        let read = |text: &str| {
+            let r = crate::testing::TempRoot::with(&[("sys/class/dmi/id/product_uuid", text)]);
+            let snap = crate::snapshot::DirSnapshot::new(r.path());
+            product_uuid(&crate::snapshot::Root::new(&snap))
+        };
+        assert_eq!(
+            read(&format!("{}\n", u1.to_uppercase())).as_deref(),
+            Some(u1)
+        );
+        assert_eq!(read("00000000-0000-0000-0000-000000000000\n"), None);
+        assert_eq!(read("ffffffff-ffff-ffff-ffff-ffffffffffff\n"), None);
+        assert_eq!(read("Not Settable\n"), None);
+    }
+
     #[test]
     fn default_hostnames() {
         for n in [

@@ -255,11 +255,21 @@ impl Tally {
             .collect()
     }
 
-    fn top_findings(&self) -> Vec<&TopFinding> {
+    /// The most pressing (finding, severity) pairs, in the host table's
+    /// order of worst: blockers, then unknowns of the profile's required
+    /// checks (what makes a host unknown), then warnings, then other
+    /// unknowns; within each, most hosts first.
+    fn top_findings(&self, required: &[&str]) -> Vec<&TopFinding> {
+        let rank = |f: &TopFinding| match f.severity {
+            Severity::Blocker => 0,
+            Severity::Unknown if required.contains(&f.id.as_str()) => 1,
+            Severity::Warning => 2,
+            _ => 3,
+        };
         let mut list: Vec<&TopFinding> = self.findings.values().collect();
         list.sort_by(|a, b| {
-            (a.severity, std::cmp::Reverse(a.hosts), &a.id).cmp(&(
-                b.severity,
+            (rank(a), std::cmp::Reverse(a.hosts), &a.id).cmp(&(
+                rank(b),
                 std::cmp::Reverse(b.hosts),
                 &b.id,
             ))
@@ -365,7 +375,8 @@ pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error
         target => page.profile.name(),
         outcome => Value::from_serialize(page.outcome),
         charts => Value::from_serialize(page.tally.charts()),
-        top_findings => Value::from_serialize(page.tally.top_findings()),
+        top_findings => Value::from_serialize(page.tally.top_findings(page.profile.required())),
+        top_findings_all => page.tally.findings.len(),
         finding_list => script_json(&page.tally.finding_list()),
         states => Value::from_serialize(page.tally.states()),
         provision => Value::from_serialize(page.tally.provision.clone().rounded()),
@@ -490,6 +501,48 @@ mod tests {
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
     }
 
+    /// Issue 24 item 3's order of worst, in the top findings too: an
+    /// unknown required check (what makes a host unknown) before a warning,
+    /// however many hosts each has.
+    #[test]
+    fn top_findings_worst_first() {
+        let finding = |id: &str, severity| super::super::summary::FindingRef {
+            id: id.into(),
+            severity,
+            title: id.into(),
+        };
+        let mut tally = Tally::default();
+        let spread = [
+            ("gen.note", Severity::Unknown, 9),
+            ("gen.warned", Severity::Warning, 5),
+            ("mgn.python", Severity::Unknown, 2),
+            ("mgn.python", Severity::Blocker, 1),
+        ];
+        let mut i = 0;
+        for (id, sev, n) in spread {
+            for _ in 0..n {
+                let mut h = host(&format!("h{i}"));
+                h.findings = vec![finding(id, sev)];
+                tally.add(&h);
+                i += 1;
+            }
+        }
+        let rows: Vec<(&str, Severity)> = tally
+            .top_findings(&["mgn.python"])
+            .iter()
+            .map(|f| (f.id.as_str(), f.severity))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("mgn.python", Severity::Blocker),
+                ("mgn.python", Severity::Unknown),
+                ("gen.warned", Severity::Warning),
+                ("gen.note", Severity::Unknown)
+            ]
+        );
+    }
+
     /// Issue 24: "mgn.kernel-headers: blocker, 26 hosts" where 20 were
     /// blockers and 6 unknown. Each (finding, severity) is its own row, and
     /// each readiness state counts the findings that decided it.
@@ -520,7 +573,7 @@ mod tests {
             tally.add(&h);
         }
         let rows: Vec<(String, Severity, usize)> = tally
-            .top_findings()
+            .top_findings(&[])
             .iter()
             .map(|f| (f.id.clone(), f.severity, f.hosts))
             .collect();
