@@ -662,7 +662,7 @@ print(json.dumps(out))"#,
     let mut all = rows("findings");
     let rank = |r: &Vec<String>| match r[1].as_str() {
         "blocker" => 0,
-        "unknown" if profile.required().contains(&r[0].as_str()) => 1,
+        "unknown" if profile.required().iter().any(|id| id.as_str() == r[0]) => 1,
         "warning" => 2,
         _ => 3,
     };
@@ -733,7 +733,7 @@ fn table_in_browser(page: &str, dir: &Path, profile: Profile) {
     let required = profile.required();
     let mut required_unknowns: BTreeMap<String, usize> = BTreeMap::new();
     for f in jsonl(&dir.join("findings.jsonl")) {
-        if f["severity"] == "unknown" && required.iter().any(|r| f["id"] == *r) {
+        if f["severity"] == "unknown" && required.iter().any(|r| f["id"] == r.as_str()) {
             *required_unknowns
                 .entry(f["host_id"].as_str().unwrap().to_string())
                 .or_default() += 1;

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{Edge, Failure, HostSummary, Outcome};
 use crate::profile::Profile;
-use crate::rules::Severity;
+use crate::rules::{RuleId, Severity};
 
 /// Bars a chart shows before the rest are summed into "other".
 const MAX_BARS: usize = 15;
@@ -259,10 +259,10 @@ impl Tally {
     /// order of worst: blockers, then unknowns of the profile's required
     /// checks (what makes a host unknown), then warnings, then other
     /// unknowns; within each, most hosts first.
-    fn top_findings(&self, required: &[&str]) -> Vec<&TopFinding> {
+    fn top_findings(&self, required: &[RuleId]) -> Vec<&TopFinding> {
         let rank = |f: &TopFinding| match f.severity {
             Severity::Blocker => 0,
-            Severity::Unknown if required.contains(&f.id.as_str()) => 1,
+            Severity::Unknown if required.iter().any(|r| r.as_str() == f.id) => 1,
             Severity::Warning => 2,
             _ => 3,
         };
@@ -528,7 +528,7 @@ mod tests {
             }
         }
         let rows: Vec<(&str, Severity)> = tally
-            .top_findings(&["mgn.python"])
+            .top_findings(&[RuleId::MgnPython])
             .iter()
             .map(|f| (f.id.as_str(), f.severity))
             .collect();
