@@ -129,6 +129,62 @@ fn pseudo_mounts_fold_and_cells_do_not_break_words() {
     );
     let td = html.lines().find(|l| l.starts_with("th, td {")).unwrap();
     assert!(td.contains("overflow-wrap: normal"), "{td}");
+    // A browser breaks after a hyphen ("multi-" / "user.target",
+    // "systemd-network-" / "generator"): every hyphenated word in a cell
+    // sits in a nowrap span, in every table of the page.
+    assert!(
+        html.contains(".nw { white-space: nowrap; }")
+            || html.contains(", .nw { white-space: nowrap; }")
+    );
+    for root in ["debian12-systemd", "centos6-sysv"] {
+        let html = report(root, &["--target", "aws-mgn", "--format", "html"]);
+        assert!(html.contains("<span class=\"nw\">"), "{root}");
+        let mut cells = 0;
+        for cell in html.split("<td").skip(1).chain(html.split("<th").skip(1)) {
+            let cell = &cell[..cell.find("</t").unwrap_or(cell.len())];
+            let cell = &cell[cell.find('>').map_or(0, |i| i + 1)..];
+            // What the spans keep whole, then the markup, go.
+            let mut text = String::new();
+            let mut rest = cell;
+            while let Some(i) = rest.find("<span class=\"nw\">") {
+                text.push_str(&rest[..i]);
+                text.push(' ');
+                let after = &rest[i..];
+                rest = &after[after.find("</span>").unwrap() + 7..];
+            }
+            text.push_str(rest);
+            let mut plain = String::new();
+            let mut in_tag = false;
+            for c in text.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => {
+                        in_tag = false;
+                        plain.push(' ');
+                    }
+                    c if !in_tag => plain.push(c),
+                    _ => {}
+                }
+            }
+            let plain = plain.replace("&#x2f;", "/");
+            for word in plain.split(|c: char| c.is_whitespace() || c == '/' || c == ',') {
+                assert!(
+                    !word.contains('-') || word.chars().count() < 2,
+                    "{root}: {word:?} can break at its hyphen in {cell:?}"
+                );
+            }
+            cells += 1;
+        }
+        assert!(cells > 100, "{root}: {cells} cells");
+    }
+    let systemd = report(
+        "debian12-systemd",
+        &["--target", "aws-mgn", "--format", "html"],
+    );
+    assert!(
+        systemd.contains("<span class=\"nw\">multi-user.target</span>"),
+        "multi-user.target can break"
+    );
 }
 
 /// On a bundle made with `--root DIR` free space was always unknown: the

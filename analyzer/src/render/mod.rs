@@ -187,19 +187,24 @@ pub fn render_with(
         all_packages => layout.all_packages,
         ..Value::from_serialize(report)
     };
-    environment().get_template(name)?.render(ctx)
+    let page = environment().get_template(name)?.render(ctx)?;
+    Ok(match format {
+        Format::Html => escape::keep_words_in_cells(&page),
+        _ => page,
+    })
 }
 
 /// A host's HTML report as `lift batch` writes it under hosts/: with a link
 /// back to the fleet's index (the template's `in_fleet`, absent in
 /// `lift report`).
 pub fn render_in_fleet(report: &Report) -> Result<String, minijinja::Error> {
-    environment()
+    let page = environment()
         .get_template("report.html.j2")?
         .render(minijinja::context! {
             in_fleet => true,
             ..Value::from_serialize(report)
-        })
+        })?;
+    Ok(escape::keep_words_in_cells(&page))
 }
 
 fn human_bytes(v: Value) -> String {
