@@ -313,3 +313,36 @@ fn packages_behind_a_flag_and_findings_only() {
     );
     assert!(html.contains("Why not ready") && !html.contains("<h2>Mounts</h2>"));
 }
+
+/// Read as a newcomer would: each item of the to-do list says whether it
+/// blocks (HTML showed it, Markdown did not), the words beside a command
+/// keep their case ("a python script"), the page ends its last line, and
+/// a directory read as it is was said to be "collected by lift-probe ?".
+#[test]
+fn to_do_items_say_their_severity_and_a_directory_no_probe() {
+    let md = report("alpine-openrc", &["--target", "aws-mgn"]);
+    assert!(
+        md.contains("- blocker: **Python interpreter** (`mgn.python`)"),
+        "{md}"
+    );
+    assert!(md.contains("- warning: **Build tools"), "{md}");
+    assert!(md.contains("- unknown: **Package databases**"), "{md}");
+    assert!(md.contains("The installer is a Python script."), "{md}");
+    assert!(md.ends_with("</sub>\n"), "{:?}", &md[md.len() - 40..]);
+    assert!(!md.contains("lift-probe ?"), "{md}");
+    assert!(md.contains("| Collected | no lift-probe ran: read as it is (directory) |"));
+    let html = report(
+        "alpine-openrc",
+        &["--target", "aws-mgn", "--format", "html"],
+    );
+    assert!(!html.contains("lift-probe ?"));
+    // The sudo rule is one command with the words beside it, not prose
+    // and a shell comment in one line.
+    let c6 = report("centos6-sysv", &["--target", "aws-mgn"]);
+    assert!(
+        c6.contains("  sudo visudo -f /etc/sudoers.d/mgn-install\n"),
+        "{c6}"
+    );
+    assert!(c6.contains("Add the line USER ALL=(ALL) ALL in it"), "{c6}");
+    assert!(!c6.contains("# add:"), "{c6}");
+}

@@ -70,6 +70,7 @@ fn templates() -> Environment<'static> {
     env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
     env.add_filter("breakable", escape::breakable);
+    env.add_filter("sentence", sentence);
     env.add_global("pseudo_fs", Value::from(PSEUDO_FS.to_vec()));
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
@@ -187,10 +188,16 @@ pub fn render_with(
         all_packages => layout.all_packages,
         ..Value::from_serialize(report)
     };
-    let page = environment().get_template(name)?.render(ctx)?;
+    let mut page = environment().get_template(name)?.render(ctx)?;
     Ok(match format {
         Format::Html => escape::keep_words_in_cells(&page),
-        _ => page,
+        _ => {
+            // A page printed on a terminal ends its last line.
+            if !page.ends_with('\n') {
+                page.push('\n');
+            }
+            page
+        }
     })
 }
 
@@ -205,6 +212,17 @@ pub fn render_in_fleet(report: &Report) -> Result<String, minijinja::Error> {
             ..Value::from_serialize(report)
         })?;
     Ok(escape::keep_words_in_cells(&page))
+}
+
+/// The first letter upper case and the rest as written (minijinja's
+/// `capitalize` lowers the rest: "a Python script" became "A python
+/// script", "USER ALL=(ALL) ALL" would become "User all=(all) all").
+fn sentence(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => s,
+    }
 }
 
 fn human_bytes(v: Value) -> String {
