@@ -45,6 +45,23 @@ const PSEUDO_FS: &[&str] = &[
     "ramfs",
 ];
 
+/// A mount with no disk behind it: a pseudo filesystem, or anything
+/// mounted on /proc or /sys (the tmpfs that holds cgroup v1's hierarchies
+/// at /sys/fs/cgroup is a tmpfs only by type).
+fn pseudo_mount(m: Value) -> bool {
+    let field = |k: &str| {
+        m.get_attr(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let (fs, at) = (field("fs_type"), field("mount_point"));
+    PSEUDO_FS.contains(&fs.as_str())
+        || ["/proc", "/sys"]
+            .iter()
+            .any(|p| at == *p || at.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+}
+
 /// The templates, parsed once per process (a batch worker renders
 /// hundreds of reports).
 fn environment() -> &'static Environment<'static> {
@@ -71,7 +88,7 @@ fn templates() -> Environment<'static> {
     env.add_filter("duration", human_duration);
     env.add_filter("breakable", escape::breakable);
     env.add_filter("sentence", sentence);
-    env.add_global("pseudo_fs", Value::from(PSEUDO_FS.to_vec()));
+    env.add_test("pseudo_mount", pseudo_mount);
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
     env.add_template(
@@ -256,5 +273,38 @@ fn human_duration(v: Value) -> String {
         (0, 0) => format!("{m} min"),
         (0, _) => format!("{h} h {m} min"),
         _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This machine's /sys/fs/cgroup is a tmpfs: it folds with the cgroup
+    /// mounts below it; /dev/shm, a tmpfs with RAM behind it, and /sysroot
+    /// stay rows.
+    #[test]
+    fn mounts_on_proc_and_sys_fold_whatever_their_type() {
+        let m = |fs: &str, at: &str| {
+            pseudo_mount(Value::from_serialize(serde_json::json!({
+                "fs_type": fs, "mount_point": at
+            })))
+        };
+        assert!(m("tmpfs", "/sys/fs/cgroup"));
+        assert!(m("cgroup2", "/sys/fs/cgroup/unified"));
+        assert!(m("proc", "/proc"));
+        assert!(m("binfmt_misc", "/proc/sys/fs/binfmt_misc"));
+        assert!(!m("tmpfs", "/dev/shm"));
+        assert!(!m("xfs", "/sysroot"));
+        assert!(!m("ext4", "/"));
+    }
+
+    #[test]
+    fn sentence_keeps_the_rest_as_written() {
+        assert_eq!(
+            sentence("the installer is a Python script".into()),
+            "The installer is a Python script"
+        );
+        assert_eq!(sentence(String::new()), "");
     }
 }
