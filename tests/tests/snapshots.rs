@@ -113,6 +113,29 @@ fn no_verdict_without_present_evidence(report: &serde_json::Value, at: &str) {
     }
 }
 
+/// Issue 25 item 2: on the to-do list, a fix or a decision says what to
+/// do (a command, or words), and every unknown its step to resolve it
+/// (mgn.os-supported's decision on Alpine said nothing).
+fn every_item_says_what_to_do(report: &serde_json::Value, at: &str) {
+    for f in report["findings"].as_array().unwrap() {
+        let id = &f["id"];
+        match f["action"].as_str().unwrap() {
+            "fix" | "decide" => assert!(
+                f["command"].is_string() || f["remediation"].is_string(),
+                "{at} {id}: a {} with nothing to do",
+                f["severity"]
+            ),
+            "resolve" | "unknown" => {
+                assert!(
+                    f["resolve"].is_string(),
+                    "{at} {id}: an unknown with no step"
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn every_fixture_and_profile() {
     let fixtures = workspace().join("fixtures").canonicalize().unwrap();
@@ -154,6 +177,7 @@ fn every_fixture_and_profile() {
                 md.push_str(&render::render(&report, Format::Markdown).unwrap());
                 let mut v = serde_json::to_value(&report).unwrap();
                 no_verdict_without_present_evidence(&v, &format!("{name} {}", p.name()));
+                every_item_says_what_to_do(&v, &format!("{name} {}", p.name()));
                 if *p == Profile::Generic {
                     full = serde_json::to_string_pretty(&v).unwrap();
                 }
