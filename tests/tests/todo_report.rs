@@ -329,6 +329,11 @@ fn to_do_items_say_their_severity_and_a_directory_no_probe() {
     assert!(md.contains("- unknown: **Package databases**"), "{md}");
     assert!(md.contains("The installer is a Python script."), "{md}");
     assert!(md.ends_with("</sub>\n"), "{:?}", &md[md.len() - 40..]);
+    // A sentence after a full stop starts with a capital.
+    assert!(
+        md.contains("headroom. The host's CPU count or memory is not known"),
+        "{md}"
+    );
     assert!(!md.contains("lift-probe ?"), "{md}");
     assert!(md.contains("| Collected | no lift-probe ran: read as it is (directory) |"));
     let html = report(
