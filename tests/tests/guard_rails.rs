@@ -90,6 +90,39 @@ fn the_probe_refuses_a_directory_as_its_output() {
     );
 }
 
+/// `lift-probe -o /missing/x.lift` named x.lift.partial, a path the user
+/// never gave: the -o path once; the .partial only when it is in the way.
+#[test]
+fn the_probe_names_the_output_it_was_given() {
+    let s = Scratch::new("guard-probe-o");
+    let out = s.join("missing").join("x.lift");
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("alpine-openrc"))
+        .arg("-q")
+        .arg("-o")
+        .arg(&out));
+    assert_ne!(o.status.code(), Some(0));
+    let msg = stderr(&o);
+    assert_eq!(msg.matches(&*out.display().to_string()).count(), 1, "{msg}");
+    assert!(!msg.contains(".partial"), "{msg}");
+    let out = s.join("y.lift");
+    std::fs::write(s.join("y.lift.partial"), "x").unwrap();
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("alpine-openrc"))
+        .arg("-q")
+        .arg("-o")
+        .arg(&out));
+    assert_ne!(o.status.code(), Some(0));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("y.lift.partial is left from an earlier run"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("os error").count(), 0, "{msg}");
+}
+
 /// Usage errors exit 64; help exits 0; an unreadable input stays 2.
 #[test]
 fn usage_errors_have_their_own_exit_status() {
