@@ -182,7 +182,8 @@ enum Command {
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
-    /// the verdict and one line per blocker and deciding unknown.
+    /// the verdict and one line per blocker and deciding unknown (for a
+    /// conditionally-ready verdict, per warning).
     Check {
         /// A lift-probe bundle, its JSON form, a root filesystem's directory
         /// or tar archive, or a sosreport.
