@@ -351,3 +351,23 @@ fn to_do_items_say_their_severity_and_a_directory_no_probe() {
     assert!(c6.contains("Add the line USER ALL=(ALL) ALL in it"), "{c6}");
     assert!(!c6.contains("# add:"), "{c6}");
 }
+
+/// The heading over the to-do list said "Why not ready" over a
+/// conditionally-ready host: it follows the verdict.
+#[test]
+fn the_to_do_heading_follows_the_verdict() {
+    let conditional = report(
+        "sos-hotsos-openstack",
+        &["--target", "generic", "--format", "html"],
+    );
+    assert!(
+        conditional.contains("verdict conditionally-ready"),
+        "the verdict moved"
+    );
+    assert!(conditional.contains("<h2>Before the move</h2>"));
+    assert!(!conditional.contains("Why not ready"));
+    let unknown = report("centos6-sysv", &["--target", "generic", "--format", "html"]);
+    assert!(unknown.contains("<h2>Why the verdict is unknown</h2>"));
+    let not_ready = report("centos6-sysv", &["--target", "aws-mgn", "--format", "html"]);
+    assert!(not_ready.contains("<h2>Why not ready</h2>"));
+}
