@@ -148,6 +148,8 @@ enum Command {
     /// tar archive (a sosreport as it comes, a root tarball; .tar, .tar.gz,
     /// .tar.xz, .tar.bz2).
     Report {
+        /// A lift-probe bundle (.lift, .lift.age), its JSON form, a root
+        /// filesystem's directory or tar archive, or a sosreport.
         input: PathBuf,
         /// The profile to judge readiness for: generic, aws-mgn, ec2,
         /// openstack or azure. Without it the report is an inventory, with
@@ -158,7 +160,9 @@ enum Command {
         /// with -o, the two must agree).
         #[arg(long, value_parser = FORMATS)]
         format: Option<String>,
-        #[arg(short, long)]
+        /// Write the report to FILE (whole, or not at all) instead of
+        /// standard output; its suffix (.md, .html, .json) sets the format.
+        #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
@@ -178,12 +182,16 @@ enum Command {
     },
     /// Exit 0 when ready (or conditionally ready), 1 when not ready, 3 when
     /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
-    /// the verdict and one line per blocker and deciding unknown.
+    /// the verdict and one line per blocker and deciding unknown (for a
+    /// conditionally-ready verdict, per warning).
     Check {
+        /// A lift-probe bundle, its JSON form, a root filesystem's directory
+        /// or tar archive, or a sosreport.
         input: PathBuf,
-        /// The profile: generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
-        profile: String,
+        /// The profile: generic, aws-mgn, ec2, openstack or azure (default:
+        /// generic, the checks every target shares).
+        #[arg(long = "target", value_name = "PROFILE", value_parser = profiles())]
+        profile: Option<String>,
         /// blocker (default) or warning: what makes the check fail.
         #[arg(long, default_value = "blocker", value_parser = ["blocker", "warning"])]
         fail_on: String,
@@ -201,7 +209,8 @@ enum Command {
         /// Bundles, JSON forms, archives (sosreports, root tarballs), or directories searched for all of these.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        #[arg(short, long)]
+        /// The directory to write the fleet's reports into (made if absent).
+        #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
         /// The profile: generic, aws-mgn, ec2, openstack or azure.
         #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
@@ -270,7 +279,9 @@ enum Command {
         /// md, html or json (default: from the -o extension, else md).
         #[arg(long, value_parser = FORMATS)]
         format: Option<String>,
-        #[arg(short, long)]
+        /// Write the report to FILE instead of standard output; its suffix
+        /// (.md, .html, .json) sets the format.
+        #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// The migration keeps a firewall: iptables and ip6tables stay enabled.
         #[arg(long)]
@@ -411,7 +422,16 @@ fn format_for(format: Option<&str>, output: Option<&Path>) -> Result<Format> {
                 _ => Ok(asked),
             }
         }
-        None => Ok(by_suffix.unwrap_or(Format::Markdown)),
+        None => {
+            if let (None, Some(s), Some(o)) = (by_suffix, &suffix, output) {
+                // y.txt: lift says which wins rather than guess in silence.
+                eprintln!(
+                    "lift: {}: .{s} names no format (.md, .html, .json): writing Markdown; --format chooses another",
+                    o.display()
+                );
+            }
+            Ok(by_suffix.unwrap_or(Format::Markdown))
+        }
     }
 }
 
@@ -502,7 +522,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let target = Target {
                 firewall,
                 sizing: sizing.choice()?,
-                ..Target::new(profile(&name)?)
+                ..Target::new(profile(name.as_deref().unwrap_or("generic"))?)
             };
             let snap = match lift::cli::input::open_root(&input) {
                 Ok(s) => s,
@@ -512,6 +532,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             let report = Report::build(snap.as_ref(), &target);
+            if name.is_none() {
+                // "ready for generic" is not "ready to migrate".
+                eprintln!(
+                    "lift: no --target: judged for generic, the checks every target shares; --target aws-mgn, ec2, openstack or azure judges a migration"
+                );
+            }
             let strict = fail_on == "warning";
             let readiness = report.readiness;
             for line in lift::report::check_lines(&input.display().to_string(), &report).lines() {

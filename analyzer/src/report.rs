@@ -191,7 +191,8 @@ impl Report {
 
 /// `lift check`'s output: `INPUT: VERDICT for TARGET`, then one line per
 /// blocker and per unknown that decides the verdict (id, title, the first
-/// line of the reason).
+/// line of the reason); for a conditionally-ready verdict, one per warning
+/// (what makes it conditional, and what `--fail-on warning` fails on).
 pub fn check_lines(input: &str, report: &Report) -> String {
     let readiness = match report.readiness {
         Readiness::Ready => "ready",
@@ -200,10 +201,12 @@ pub fn check_lines(input: &str, report: &Report) -> String {
         Readiness::Unknown => "unknown",
     };
     let mut out = format!("{input}: {readiness} for {}\n", report.target);
+    let conditional = report.readiness == Readiness::ConditionallyReady;
     for f in &report.findings {
         let tag = match f.severity {
             rules::Severity::Blocker => "blocker",
             rules::Severity::Unknown if f.decides => "unknown",
+            rules::Severity::Warning if conditional => "warning",
             _ => continue,
         };
         let reason = f.detail.lines().next().unwrap_or("");
@@ -290,5 +293,35 @@ mod tests {
         let deciding = r.findings.iter().filter(|f| f.decides).count();
         assert_eq!(rest.len(), blockers + deciding);
         assert!(rest.iter().all(|l| l.chars().count() < 240), "{text}");
+        // Not ready: its warnings are not what the verdict stands on.
+        assert!(!text.contains("  warning  "), "{text}");
+    }
+
+    /// A conditionally-ready verdict (exit 1 under --fail-on warning)
+    /// printed no reason: its warnings follow, one line each.
+    #[test]
+    fn check_lists_the_warnings_of_a_conditional_verdict() {
+        // Ubuntu 20.04, past its standard support: conditionally ready.
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/sos-hotsos-openstack"
+        );
+        let target = Target::new(crate::profile::Profile::Generic);
+        let r = Report::build(&DirSnapshot::new(std::path::Path::new(dir)), &target);
+        assert_eq!(r.readiness, Readiness::ConditionallyReady);
+        let text = check_lines("c6", &r);
+        let warnings = r
+            .findings
+            .iter()
+            .filter(|f| f.severity == rules::Severity::Warning)
+            .count();
+        assert!(warnings > 0);
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("  warning  "))
+                .count(),
+            warnings,
+            "{text}"
+        );
     }
 }

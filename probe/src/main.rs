@@ -270,7 +270,18 @@ fn run(a: &args::Args, argv: &[std::ffi::OsString]) -> io::Result<()> {
                 .create_new(true)
                 .mode_0600()
                 .open(&partial)
-                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", partial.display())))?;
+                .map_err(|e| {
+                    // The path the user gave, once; the .partial beside it
+                    // only when it is what stands in the way.
+                    let why = match e.kind() {
+                        io::ErrorKind::AlreadyExists => format!(
+                            "{} is left from an earlier run: remove it",
+                            partial.display()
+                        ),
+                        _ => e.to_string(),
+                    };
+                    io::Error::new(e.kind(), format!("-o {}: {why}", path.display()))
+                })?;
             (
                 Output::File { path, partial },
                 Box::new(io::BufWriter::with_capacity(256 << 10, file)),

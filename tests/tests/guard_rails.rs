@@ -90,6 +90,39 @@ fn the_probe_refuses_a_directory_as_its_output() {
     );
 }
 
+/// `lift-probe -o /missing/x.lift` named x.lift.partial, a path the user
+/// never gave: the -o path once; the .partial only when it is in the way.
+#[test]
+fn the_probe_names_the_output_it_was_given() {
+    let s = Scratch::new("guard-probe-o");
+    let out = s.join("missing").join("x.lift");
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("alpine-openrc"))
+        .arg("-q")
+        .arg("-o")
+        .arg(&out));
+    assert_ne!(o.status.code(), Some(0));
+    let msg = stderr(&o);
+    assert_eq!(msg.matches(&*out.display().to_string()).count(), 1, "{msg}");
+    assert!(!msg.contains(".partial"), "{msg}");
+    let out = s.join("y.lift");
+    std::fs::write(s.join("y.lift.partial"), "x").unwrap();
+    let o = run(Command::new(bin("lift-probe"))
+        .arg("--root")
+        .arg(fixture("alpine-openrc"))
+        .arg("-q")
+        .arg("-o")
+        .arg(&out));
+    assert_ne!(o.status.code(), Some(0));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains("y.lift.partial is left from an earlier run"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches("os error").count(), 0, "{msg}");
+}
+
 /// Usage errors exit 64; help exits 0; an unreadable input stays 2.
 #[test]
 fn usage_errors_have_their_own_exit_status() {
@@ -219,4 +252,61 @@ fn every_manual_page_has_examples_and_exit_status() {
         pages += 1;
     }
     assert!(pages >= 14, "{pages} pages");
+}
+
+/// `-o y.txt` wrote Markdown in silence: a suffix that names no format
+/// gets a line saying which format won.
+#[test]
+fn an_output_suffix_naming_no_format_is_said() {
+    let s = Scratch::new("guard-suffix");
+    let out = s.join("y.txt");
+    let o = lift(&[
+        "report",
+        fixture("centos6-sysv").to_str().unwrap(),
+        "--target",
+        "aws-mgn",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let msg = stderr(&o);
+    assert!(
+        msg.contains(".txt names no format") && msg.contains("writing Markdown"),
+        "{msg}"
+    );
+    assert_eq!(msg.matches(out.to_str().unwrap()).count(), 1, "{msg}");
+    assert!(std::fs::read_to_string(&out).unwrap().starts_with("# "));
+    let html = s.join("y.html");
+    let o = lift(&[
+        "report",
+        fixture("centos6-sysv").to_str().unwrap(),
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+/// `lift check vm.lift` said "conditionally-ready for generic", exit 0,
+/// for a host not ready for aws-mgn, and listed nothing: without --target
+/// it says what it judged for, and a conditional verdict lists its
+/// warnings.
+#[test]
+fn check_without_a_target_says_what_it_judged() {
+    // Ubuntu 20.04, past its standard support: conditionally ready.
+    let c6 = fixture("sos-hotsos-openstack");
+    let o = lift(&["check", c6.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no --target: judged for generic"),
+        "{}",
+        stderr(&o)
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains(": conditionally-ready for generic\n"), "{out}");
+    assert!(
+        out.lines().skip(1).any(|l| l.starts_with("  warning  ")),
+        "{out}"
+    );
+    let o = lift(&["check", c6.to_str().unwrap(), "--target", "aws-mgn"]);
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }

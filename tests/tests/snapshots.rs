@@ -74,6 +74,68 @@ fn fix_run_facts(bundle: &Path) {
     json::to_writer(std::fs::File::create(bundle).unwrap(), &b).unwrap();
 }
 
+/// Issue 25 item 1, over every root the snapshots walk (nested ones and
+/// probe bundles too, which the unit test in `rules::gate` does not
+/// reach): a blocker, warning or pass stands only on present sources, and
+/// none of its evidence comes from a source the same report holds absent,
+/// unreadable, broken, cut short or not collected; a blocker or warning
+/// shows evidence.
+fn no_verdict_without_present_evidence(report: &serde_json::Value, at: &str) {
+    let not_present: Vec<(&str, &str)> = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] != "present")
+        .map(|s| (s["path"].as_str().unwrap(), s["state"].as_str().unwrap()))
+        .collect();
+    for f in report["findings"].as_array().unwrap() {
+        let sev = f["severity"].as_str().unwrap();
+        if !matches!(sev, "blocker" | "warning" | "pass") {
+            continue;
+        }
+        let id = &f["id"];
+        for b in f["basis"].as_array().unwrap() {
+            assert_eq!(b["state"], "present", "{at} {id}: {sev} stands on {b}");
+        }
+        for e in f["evidence"].as_array().unwrap() {
+            let path = e["path"].as_str().unwrap();
+            let path = path.split(':').next().unwrap_or(path);
+            if let Some((p, s)) = not_present.iter().find(|(p, _)| *p == path) {
+                panic!("{at} {id}: a {sev} with evidence from {p}, which is {s}");
+            }
+        }
+        if sev != "pass" {
+            assert!(
+                !f["evidence"].as_array().unwrap().is_empty(),
+                "{at} {id}: a {sev} with no evidence"
+            );
+        }
+    }
+}
+
+/// Issue 25 item 2: on the to-do list, a fix or a decision says what to
+/// do (a command, or words), and every unknown its step to resolve it
+/// (mgn.os-supported's decision on Alpine said nothing).
+fn every_item_says_what_to_do(report: &serde_json::Value, at: &str) {
+    for f in report["findings"].as_array().unwrap() {
+        let id = &f["id"];
+        match f["action"].as_str().unwrap() {
+            "fix" | "decide" => assert!(
+                f["command"].is_string() || f["remediation"].is_string(),
+                "{at} {id}: a {} with nothing to do",
+                f["severity"]
+            ),
+            "resolve" | "unknown" => {
+                assert!(
+                    f["resolve"].is_string(),
+                    "{at} {id}: an unknown with no step"
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
 #[test]
 fn every_fixture_and_profile() {
     let fixtures = workspace().join("fixtures").canonicalize().unwrap();
@@ -114,6 +176,8 @@ fn every_fixture_and_profile() {
                 md.push_str(&format!("<!-- profile {} -->\n", p.name()));
                 md.push_str(&render::render(&report, Format::Markdown).unwrap());
                 let mut v = serde_json::to_value(&report).unwrap();
+                no_verdict_without_present_evidence(&v, &format!("{name} {}", p.name()));
+                every_item_says_what_to_do(&v, &format!("{name} {}", p.name()));
                 if *p == Profile::Generic {
                     full = serde_json::to_string_pretty(&v).unwrap();
                 }

@@ -129,6 +129,62 @@ fn pseudo_mounts_fold_and_cells_do_not_break_words() {
     );
     let td = html.lines().find(|l| l.starts_with("th, td {")).unwrap();
     assert!(td.contains("overflow-wrap: normal"), "{td}");
+    // A browser breaks after a hyphen ("multi-" / "user.target",
+    // "systemd-network-" / "generator"): every hyphenated word in a cell
+    // sits in a nowrap span, in every table of the page.
+    assert!(
+        html.contains(".nw { white-space: nowrap; }")
+            || html.contains(", .nw { white-space: nowrap; }")
+    );
+    for root in ["debian12-systemd", "centos6-sysv"] {
+        let html = report(root, &["--target", "aws-mgn", "--format", "html"]);
+        assert!(html.contains("<span class=\"nw\">"), "{root}");
+        let mut cells = 0;
+        for cell in html.split("<td").skip(1).chain(html.split("<th").skip(1)) {
+            let cell = &cell[..cell.find("</t").unwrap_or(cell.len())];
+            let cell = &cell[cell.find('>').map_or(0, |i| i + 1)..];
+            // What the spans keep whole, then the markup, go.
+            let mut text = String::new();
+            let mut rest = cell;
+            while let Some(i) = rest.find("<span class=\"nw\">") {
+                text.push_str(&rest[..i]);
+                text.push(' ');
+                let after = &rest[i..];
+                rest = &after[after.find("</span>").unwrap() + 7..];
+            }
+            text.push_str(rest);
+            let mut plain = String::new();
+            let mut in_tag = false;
+            for c in text.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => {
+                        in_tag = false;
+                        plain.push(' ');
+                    }
+                    c if !in_tag => plain.push(c),
+                    _ => {}
+                }
+            }
+            let plain = plain.replace("&#x2f;", "/");
+            for word in plain.split(|c: char| c.is_whitespace() || c == '/' || c == ',') {
+                assert!(
+                    !word.contains('-') || word.chars().count() < 2,
+                    "{root}: {word:?} can break at its hyphen in {cell:?}"
+                );
+            }
+            cells += 1;
+        }
+        assert!(cells > 100, "{root}: {cells} cells");
+    }
+    let systemd = report(
+        "debian12-systemd",
+        &["--target", "aws-mgn", "--format", "html"],
+    );
+    assert!(
+        systemd.contains("<span class=\"nw\">multi-user.target</span>"),
+        "multi-user.target can break"
+    );
 }
 
 /// On a bundle made with `--root DIR` free space was always unknown: the
@@ -256,4 +312,62 @@ fn packages_behind_a_flag_and_findings_only() {
         &["--target", "aws-mgn", "--format", "html", "--findings-only"],
     );
     assert!(html.contains("Why not ready") && !html.contains("<h2>Mounts</h2>"));
+}
+
+/// Read as a newcomer would: each item of the to-do list says whether it
+/// blocks (HTML showed it, Markdown did not), the words beside a command
+/// keep their case ("a python script"), the page ends its last line, and
+/// a directory read as it is was said to be "collected by lift-probe ?".
+#[test]
+fn to_do_items_say_their_severity_and_a_directory_no_probe() {
+    let md = report("alpine-openrc", &["--target", "aws-mgn"]);
+    assert!(
+        md.contains("- blocker: **Python interpreter** (`mgn.python`)"),
+        "{md}"
+    );
+    assert!(md.contains("- warning: **Build tools"), "{md}");
+    assert!(md.contains("- unknown: **Package databases**"), "{md}");
+    assert!(md.contains("The installer is a Python script."), "{md}");
+    assert!(md.ends_with("</sub>\n"), "{:?}", &md[md.len() - 40..]);
+    // A sentence after a full stop starts with a capital.
+    assert!(
+        md.contains("headroom. The host's CPU count or memory is not known"),
+        "{md}"
+    );
+    assert!(!md.contains("lift-probe ?"), "{md}");
+    assert!(md.contains("| Collected | no lift-probe ran: read as it is (directory) |"));
+    let html = report(
+        "alpine-openrc",
+        &["--target", "aws-mgn", "--format", "html"],
+    );
+    assert!(!html.contains("lift-probe ?"));
+    // The sudo rule is one command with the words beside it, not prose
+    // and a shell comment in one line.
+    let c6 = report("centos6-sysv", &["--target", "aws-mgn"]);
+    assert!(
+        c6.contains("  sudo visudo -f /etc/sudoers.d/mgn-install\n"),
+        "{c6}"
+    );
+    assert!(c6.contains("Add the line USER ALL=(ALL) ALL in it"), "{c6}");
+    assert!(!c6.contains("# add:"), "{c6}");
+}
+
+/// The heading over the to-do list said "Why not ready" over a
+/// conditionally-ready host: it follows the verdict.
+#[test]
+fn the_to_do_heading_follows_the_verdict() {
+    let conditional = report(
+        "sos-hotsos-openstack",
+        &["--target", "generic", "--format", "html"],
+    );
+    assert!(
+        conditional.contains("verdict conditionally-ready"),
+        "the verdict moved"
+    );
+    assert!(conditional.contains("<h2>Before the move</h2>"));
+    assert!(!conditional.contains("Why not ready"));
+    let unknown = report("centos6-sysv", &["--target", "generic", "--format", "html"]);
+    assert!(unknown.contains("<h2>Why the verdict is unknown</h2>"));
+    let not_ready = report("centos6-sysv", &["--target", "aws-mgn", "--format", "html"]);
+    assert!(not_ready.contains("<h2>Why not ready</h2>"));
 }

@@ -58,7 +58,7 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
         "lift-check" => &[
             (
                 "lift check web01.lift --target aws-mgn",
-                "Prints the verdict, then one line per blocker and deciding unknown.",
+                "Prints the verdict, then one line per blocker and deciding unknown (for a conditionally-ready verdict, per warning).",
             ),
             (
                 "lift check web01.lift --target aws-mgn --fail-on warning || echo not yet",

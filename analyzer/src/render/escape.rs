@@ -95,6 +95,72 @@ pub fn breakable(v: Value) -> Value {
     Value::from_safe_string(out)
 }
 
+/// A rendered HTML page with every hyphenated word inside a table cell
+/// kept on one line: browsers break after a `-` (`multi-` / `user.target`,
+/// `systemd-network-` / `generator`), and no CSS turns that off but
+/// `white-space: nowrap`. Each run of text in a `<td>` or `<th>` between
+/// spaces, `/` and `,` that holds a `-` goes into `<span class="nw">`, so
+/// cells wrap only at spaces, after `/` and `,` (where `breakable` puts
+/// `<wbr>`), and a table too wide scrolls in its `.scroll` box.
+pub fn keep_words_in_cells(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut cells = 0usize;
+    let mut rest = html;
+    while !rest.is_empty() {
+        if rest.starts_with('<') {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            let tag = &rest[..end];
+            let name: String = tag[1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            match name.as_str() {
+                "td" | "th" => cells += 1,
+                "/td" | "/th" => cells = cells.saturating_sub(1),
+                "/table" => cells = 0,
+                _ => {}
+            }
+            out.push_str(tag);
+            rest = &rest[end..];
+            continue;
+        }
+        let end = rest.find('<').unwrap_or(rest.len());
+        let text = &rest[..end];
+        if cells == 0 {
+            out.push_str(text);
+        } else {
+            let mut run = String::new();
+            let flush = |run: &mut String, out: &mut String| {
+                if run.contains('-') && run.chars().count() > 1 {
+                    out.push_str("<span class=\"nw\">");
+                    out.push_str(run);
+                    out.push_str("</span>");
+                } else {
+                    out.push_str(run);
+                }
+                run.clear();
+            };
+            let mut t = text;
+            while let Some(c) = t.chars().next() {
+                // The auto-escape writes `/` as `&#x2f;`: a slash all the same.
+                let slash = ["&#x2f;", "&#47;"].into_iter().find(|e| t.starts_with(e));
+                let len = slash.map_or(c.len_utf8(), str::len);
+                if slash.is_some() || c.is_whitespace() || c == ',' || c == '/' {
+                    flush(&mut run, &mut out);
+                    out.push_str(&t[..len]);
+                } else {
+                    run.push(c);
+                }
+                t = &t[len..];
+            }
+            flush(&mut run, &mut out);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
 /// A Markdown code span that no content can break out of: the fence is
 /// longer than any run of backticks inside.
 pub fn code_span(s: String) -> Value {
@@ -214,6 +280,21 @@ mod tests {
         assert_eq!(
             breakable(Value::from("rw,noexec")).to_string(),
             "rw,<wbr>noexec"
+        );
+    }
+
+    #[test]
+    fn hyphenated_words_in_cells_stay_whole() {
+        let html = "<p>multi-user.target</p><table><tr><th>Right-sized</th>\
+            <td class=\"x\" title=\"a-b\">enabled <span>multi-user.target</span></td>\
+            <td>/lib/<wbr>systemd/<wbr>dpkg-db-backup.timer, a - b</td>\
+            <td>&#x2f;lib&#x2f;apt-daily.timer</td></tr></table><p>x-y</p>";
+        assert_eq!(
+            keep_words_in_cells(html),
+            "<p>multi-user.target</p><table><tr><th><span class=\"nw\">Right-sized</span></th>\
+            <td class=\"x\" title=\"a-b\">enabled <span><span class=\"nw\">multi-user.target</span></span></td>\
+            <td>/lib/<wbr>systemd/<wbr><span class=\"nw\">dpkg-db-backup.timer</span>, a - b</td>\
+            <td>&#x2f;lib&#x2f;<span class=\"nw\">apt-daily.timer</span></td></tr></table><p>x-y</p>"
         );
     }
 

@@ -45,6 +45,23 @@ const PSEUDO_FS: &[&str] = &[
     "ramfs",
 ];
 
+/// A mount with no disk behind it: a pseudo filesystem, or anything
+/// mounted on /proc or /sys (the tmpfs that holds cgroup v1's hierarchies
+/// at /sys/fs/cgroup is a tmpfs only by type).
+fn pseudo_mount(m: Value) -> bool {
+    let field = |k: &str| {
+        m.get_attr(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let (fs, at) = (field("fs_type"), field("mount_point"));
+    PSEUDO_FS.contains(&fs.as_str())
+        || ["/proc", "/sys"]
+            .iter()
+            .any(|p| at == *p || at.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+}
+
 /// The templates, parsed once per process (a batch worker renders
 /// hundreds of reports).
 fn environment() -> &'static Environment<'static> {
@@ -70,7 +87,8 @@ fn templates() -> Environment<'static> {
     env.add_filter("html", escape::html_in_markdown);
     env.add_filter("duration", human_duration);
     env.add_filter("breakable", escape::breakable);
-    env.add_global("pseudo_fs", Value::from(PSEUDO_FS.to_vec()));
+    env.add_filter("sentence", sentence);
+    env.add_test("pseudo_mount", pseudo_mount);
     env.add_template("report.md.j2", include_str!("../../templates/report.md.j2"))
         .expect("valid template");
     env.add_template(
@@ -187,19 +205,41 @@ pub fn render_with(
         all_packages => layout.all_packages,
         ..Value::from_serialize(report)
     };
-    environment().get_template(name)?.render(ctx)
+    let mut page = environment().get_template(name)?.render(ctx)?;
+    Ok(match format {
+        Format::Html => escape::keep_words_in_cells(&page),
+        _ => {
+            // A page printed on a terminal ends its last line.
+            if !page.ends_with('\n') {
+                page.push('\n');
+            }
+            page
+        }
+    })
 }
 
 /// A host's HTML report as `lift batch` writes it under hosts/: with a link
 /// back to the fleet's index (the template's `in_fleet`, absent in
 /// `lift report`).
 pub fn render_in_fleet(report: &Report) -> Result<String, minijinja::Error> {
-    environment()
+    let page = environment()
         .get_template("report.html.j2")?
         .render(minijinja::context! {
             in_fleet => true,
             ..Value::from_serialize(report)
-        })
+        })?;
+    Ok(escape::keep_words_in_cells(&page))
+}
+
+/// The first letter upper case and the rest as written (minijinja's
+/// `capitalize` lowers the rest: "a Python script" became "A python
+/// script", "USER ALL=(ALL) ALL" would become "User all=(all) all").
+fn sentence(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => s,
+    }
 }
 
 fn human_bytes(v: Value) -> String {
@@ -233,5 +273,38 @@ fn human_duration(v: Value) -> String {
         (0, 0) => format!("{m} min"),
         (0, _) => format!("{h} h {m} min"),
         _ => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This machine's /sys/fs/cgroup is a tmpfs: it folds with the cgroup
+    /// mounts below it; /dev/shm, a tmpfs with RAM behind it, and /sysroot
+    /// stay rows.
+    #[test]
+    fn mounts_on_proc_and_sys_fold_whatever_their_type() {
+        let m = |fs: &str, at: &str| {
+            pseudo_mount(Value::from_serialize(serde_json::json!({
+                "fs_type": fs, "mount_point": at
+            })))
+        };
+        assert!(m("tmpfs", "/sys/fs/cgroup"));
+        assert!(m("cgroup2", "/sys/fs/cgroup/unified"));
+        assert!(m("proc", "/proc"));
+        assert!(m("binfmt_misc", "/proc/sys/fs/binfmt_misc"));
+        assert!(!m("tmpfs", "/dev/shm"));
+        assert!(!m("xfs", "/sysroot"));
+        assert!(!m("ext4", "/"));
+    }
+
+    #[test]
+    fn sentence_keeps_the_rest_as_written() {
+        assert_eq!(
+            sentence("the installer is a Python script".into()),
+            "The installer is a Python script"
+        );
+        assert_eq!(sentence(String::new()), "");
     }
 }

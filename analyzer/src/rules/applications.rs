@@ -65,8 +65,11 @@ impl Rule for CertificateExpiry {
                 self.id(),
                 Severity::Warning,
                 format!(
-                    "{} certificate(s) expired or expire within {EXPIRY_DAYS} days: {}",
-                    soon.len(),
+                    "{} within {EXPIRY_DAYS} days: {}",
+                    match soon.len() {
+                        1 => "1 certificate expired or expires".to_string(),
+                        n => format!("{n} certificates expired or expire"),
+                    },
                     soon.iter()
                         .map(|(a, c)| format!("{} ({}) {}", c.path, a.kind, words(c)))
                         .collect::<Vec<_>>()
@@ -80,8 +83,11 @@ impl Rule for CertificateExpiry {
                 paths.sort_unstable();
                 paths.dedup();
                 format!(
-                    "{} certificate(s) named, none readable: {}",
-                    paths.len(),
+                    "{}: {}",
+                    match paths.len() {
+                        1 => "1 certificate named, not readable".to_string(),
+                        n => format!("{n} certificates named, none readable"),
+                    },
                     paths.join(", ")
                 )
             })
@@ -89,10 +95,12 @@ impl Rule for CertificateExpiry {
             Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!(
-                    "{} certificate(s) read, none expires within {EXPIRY_DAYS} days",
-                    read.len()
-                ),
+                match read.len() {
+                    1 => {
+                        format!("1 certificate read; it does not expire within {EXPIRY_DAYS} days")
+                    }
+                    n => format!("{n} certificates read, none expires within {EXPIRY_DAYS} days"),
+                },
             )
         };
         for (a, c) in all.iter().take(20) {
@@ -178,7 +186,8 @@ impl Rule for CertificateNamesIp {
                 self.id(),
                 Severity::Warning,
                 format!(
-                    "certificate(s) name this host's current address, which the move changes: {}",
+                    "{} this host's current address, which the move changes: {}",
+                    if hits.len() == 1 { "a certificate names" } else { "certificates name" },
                     hits.iter()
                         .map(|(_, c, ip)| format!("{} names {ip}", c.path))
                         .collect::<Vec<_>>()
@@ -191,7 +200,13 @@ impl Rule for CertificateNamesIp {
                 self.id(),
                 Severity::Info,
                 format!(
-                    "certificate(s) name addresses that are not this host's as the input shows it: {}",
+                    "{} that {} not this host's as the input shows it: {}",
+                    if other_ips.len() == 1 {
+                        "a certificate names an address"
+                    } else {
+                        "certificates name addresses"
+                    },
+                    if other_ips.len() == 1 { "is" } else { "are" },
                     other_ips
                         .iter()
                         .map(|(_, c, ip)| format!("{} names {ip}", c.path))
@@ -203,10 +218,10 @@ impl Rule for CertificateNamesIp {
             Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!(
-                    "{} certificate(s) read, none names an IP address",
-                    read.len()
-                ),
+                match read.len() {
+                    1 => "1 certificate read; it names no IP address".to_string(),
+                    n => format!("{n} certificates read, none names an IP address"),
+                },
             )
         };
         for (a, c, ip) in hits.iter().chain(&other_ips).take(20) {

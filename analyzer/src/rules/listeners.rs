@@ -49,8 +49,11 @@ impl Rule for UnmanagedListeners {
                 self.id(),
                 Severity::Warning,
                 format!(
-                    "{} listening port(s) belong to processes no init system starts: {}",
-                    unmanaged.len(),
+                    "{} to processes no init system starts: {}",
+                    match unmanaged.len() {
+                        1 => "1 listening port belongs".to_string(),
+                        n => format!("{n} listening ports belong"),
+                    },
                     unmanaged.iter().map(|l| describe(l)).collect::<Vec<_>>().join(", ")
                 ),
             )
@@ -87,7 +90,10 @@ impl Rule for UnmanagedListeners {
         Finding::new(
             self.id(),
             Severity::Pass,
-            format!("every one of {} listening port(s) is managed", ports.len()),
+            match ports.len() {
+                1 => "the one listening port is managed".to_string(),
+                n => format!("every one of {n} listening ports is managed"),
+            },
         )
     }
 }
@@ -121,10 +127,14 @@ fn unowned(id: RuleId, host: &Host, hidden: &[&Listener]) -> Finding {
     let mut f = Finding::new(
         id,
         Severity::Unknown,
-        format!(
-            "{} listening port(s) have no visible owning process, so whether an init system starts them cannot be told: {ports}{more}",
-            hidden.len()
-        ),
+        match hidden.len() {
+            1 => format!(
+                "1 listening port has no visible owning process, so whether an init system starts it cannot be told: {ports}"
+            ),
+            n => format!(
+                "{n} listening ports have no visible owning process, so whether an init system starts them cannot be told: {ports}{more}"
+            ),
+        },
     )
     .lacking(vec![Missing {
         source: src::PID_FDS.at(&["PID"]),
@@ -269,7 +279,7 @@ mod fixture_tests {
         let host = crate::model::build(&DirSnapshot::new(&root) as &dyn Snapshot);
         let f = UnmanagedListeners.check(&host);
         assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(f.detail.starts_with("4 listening port(s)"), "{}", f.detail);
+        assert!(f.detail.starts_with("4 listening ports"), "{}", f.detail);
         assert!(f.detail.contains("tcp6 [::]:47001"), "{}", f.detail);
         assert_eq!(f.missing.len(), 1);
         assert_eq!(f.missing[0].source, "/proc/PID/fd");

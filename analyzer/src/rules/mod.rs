@@ -196,10 +196,15 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
 pub(crate) fn boot_unknown(id: RuleId, host: &Host) -> Finding {
     let f = Finding::new(id, Severity::Unknown, String::new());
     if let Some(c) = &host.boot.conflict {
+        // Nothing is missing, so the ledger gives no step: say what
+        // settles it (this was an unknown with nothing to do).
         return Finding {
             detail: format!("the boot loader cannot be told: {c}"),
             ..f
-        };
+        }
+        .remediation(
+            "look on the host: which loader was installed last (the dates of its files under /boot, or whoever set it up) is most likely the one that boots; remove the other's stale files and run the probe again",
+        );
     }
     let present = |s: &Source| {
         host.sources

@@ -145,8 +145,11 @@ impl Rule for NfsFstab {
             self.id(),
             Severity::Warning,
             format!(
-                "{} NFS mount(s) are dropped on the target; whatever reads {} must be pointed at storage the target can reach",
-                nfs.len(),
+                "{} dropped on the target; whatever reads {} must be pointed at storage the target can reach",
+                match nfs.len() {
+                    1 => "1 NFS mount is".to_string(),
+                    n => format!("{n} NFS mounts are"),
+                },
                 nfs.iter().map(|m| m.mount_point.as_str()).collect::<Vec<_>>().join(", ")
             ),
         )

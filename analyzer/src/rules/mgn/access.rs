@@ -72,7 +72,10 @@ impl Rule for Privileges {
                 Severity::Warning,
                 "no user or group but root has full sudo rights: the installer must be run as root",
             )
-            .remediation("visudo -f /etc/sudoers.d/mgn-install   # add: <admin-user> ALL=(ALL) ALL")
+            .fix(
+                "sudo visudo -f /etc/sudoers.d/mgn-install",
+                "add the line USER ALL=(ALL) ALL in it for the user who installs the agent, or run the installer as root",
+            )
         };
         for g in sudo.full.iter().take(8) {
             f = f.evidence(format!("{}:{}", g.path, g.line), g.text.clone());
@@ -169,7 +172,10 @@ impl Rule for MacStable {
             Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!("{} interface(s) with a permanent MAC", relevant.len()),
+                format!(
+                    "{} with a permanent MAC",
+                    crate::rules::count(relevant.len(), "interface", "interfaces")
+                ),
             )
         } else {
             Finding::new(self.id(), Severity::Warning, problems.join("; ")).remediation(

@@ -189,14 +189,21 @@ impl Rule for KernelHeaders {
                 .remediation(format!("Check on the host: ls /usr/src /usr/src/kernels; rpm -V / dpkg -V the package, or {install_cmd}")),
                 (_, Some(_)) => Finding::unknown(self.id(), host, &[&sources::USR_SRC_KERNELS]),
                 _ => {
+                    // A custom-built kernel's headers are in no package:
+                    // naming one (linux-headers-6.18.44-fc-v1300) misleads.
+                    let needs = if distribution_kernel(release, family(host)) {
+                        package.to_string()
+                    } else {
+                        "headers no repository ships (a custom build)".to_string()
+                    };
                     let mut f = Finding::new(
                         self.id(),
                         Severity::Blocker,
                         if others.is_empty() {
-                            format!("no kernel headers installed; the running kernel {release} needs {package}")
+                            format!("no kernel headers installed; the running kernel {release} needs {needs}")
                         } else {
                             format!(
-                                "no headers for the running kernel {release} ({package}); present: {}",
+                                "no headers for the running kernel {release} ({needs}); present: {}",
                                 others.join(", ")
                             )
                         },
@@ -450,6 +457,8 @@ mod tests {
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname("6.18.44-fc-v1300")]));
         assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
         assert_eq!(f.command, None);
+        // No package named for it either, not even in the detail.
+        assert!(!f.detail.contains("linux-headers-"), "{}", f.detail);
         let words = f.remediation.unwrap();
         assert!(words.contains("no repository has its headers"), "{words}");
         assert!(!words.contains("apt-get"), "{words}");

@@ -70,7 +70,9 @@ impl Rule for OsSupported {
                 self.id(),
                 Severity::Warning,
                 format!("{shown} ({id}) is not among the distributions AWS MGN supports (lift's table, rules/mgn/os_table.rs): the agent may install, without AWS's support{}; check AWS's current list", os_table::unlisted_why(id)),
-            ),
+            )
+            // A decision item says what to decide between.
+            .remediation("Decide before the move: try the agent on a copy of this host and accept running without AWS's support, re-platform the workload on a supported distribution, or migrate it another way (a rebuild, or an image import)"),
         }
         .evidence(source, excerpt)
     }
@@ -301,6 +303,9 @@ mod tests {
         let alpine = OsSupported.check(&host_of(&fixture("alpine-openrc")));
         assert_eq!(alpine.severity, Severity::Warning, "{}", alpine.detail);
         assert!(alpine.detail.contains("musl libc"), "{}", alpine.detail);
+        // A decision says what to decide between (it had no words at all).
+        let what = alpine.remediation.as_deref().unwrap_or("");
+        assert!(what.starts_with("Decide before the move: "), "{what}");
         let fedora = os(&[("etc/os-release", "ID=fedora\nVERSION_ID=40\n")]);
         assert_eq!(fedora.severity, Severity::Warning, "{}", fedora.detail);
         assert!(
