@@ -368,7 +368,7 @@ fn profiles() -> PossibleValuesParser {
 }
 
 /// An `age1…` recipient, for clap (a bad one is a usage error).
-fn recipient(text: &str) -> Result<age::x25519::Recipient, String> {
+fn recipient(text: &str) -> Result<age::x25519::Recipient, lift::encryption::RecipientError> {
     lift::encryption::recipient(text)
 }
 

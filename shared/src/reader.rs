@@ -110,41 +110,41 @@ impl Counts {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ReadErrorKind {
+    #[error("{0}")]
     Io(io::Error),
+    #[error("not a lift bundle (magic {:?}, expected \"LIFTBNDL\")", String::from_utf8_lossy(.0))]
     BadMagic([u8; 8]),
+    #[error("bundle format version {0} is newer than this lift understands (up to {FORMAT_VERSION}); upgrade lift")]
     UnsupportedVersion(u32),
     /// The input ended inside the header, a record or the compressed frame.
+    #[error("the file ends early (truncated in transfer?)")]
     Truncated,
     /// zstd refused the data: corruption, or a failed content checksum.
+    #[error("corrupt compressed data: {0}")]
     Corrupt(String),
-    RecordTooLong {
-        len: u32,
-        limit: u32,
-    },
-    DecompressedLimit {
-        limit: u64,
-    },
-    TooManyEntries {
-        limit: u64,
-    },
+    #[error("record claims {len} bytes, over the {limit}-byte limit")]
+    RecordTooLong { len: u32, limit: u32 },
+    #[error("decompresses to more than {limit} bytes (the limit)")]
+    DecompressedLimit { limit: u64 },
+    #[error("more than {limit} entries (the limit)")]
+    TooManyEntries { limit: u64 },
     /// More records of one kind (`fact`, `note`, `chunk`, `header`,
     /// `footer`, `newer-probe`) than its limit.
-    TooManyRecords {
-        kind: &'static str,
-        limit: u64,
-    },
-    PathTooLong {
-        len: usize,
-        limit: usize,
-    },
+    #[error("more than {limit} {kind} records (the limit for that kind)")]
+    TooManyRecords { kind: &'static str, limit: u64 },
+    #[error("an entry path of {len} bytes, over the {limit}-byte limit")]
+    PathTooLong { len: usize, limit: usize },
     /// The record body is not a valid record.
+    #[error("undecodable record: {0}")]
     Decode(String),
 }
 
-/// A failure to read a bundle, with where it happened.
-#[derive(Debug)]
+/// A failure to read a bundle, with where it happened: the file, then the
+/// record and offset (the header's own errors say neither).
+#[derive(Debug, thiserror::Error)]
+#[error("{}{}", path_prefix(.path), place(*.record, *.offset, .kind))]
 pub struct ReadError {
     pub path: Option<PathBuf>,
     /// Offset in the decompressed record stream (0 for header errors, which
@@ -155,56 +155,18 @@ pub struct ReadError {
     pub kind: ReadErrorKind,
 }
 
-impl fmt::Display for ReadErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReadErrorKind::Io(e) => write!(f, "{e}"),
-            ReadErrorKind::BadMagic(m) => {
-                write!(f, "not a lift bundle (magic {:?}, expected \"LIFTBNDL\")", String::from_utf8_lossy(m))
-            }
-            ReadErrorKind::UnsupportedVersion(v) => write!(
-                f,
-                "bundle format version {v} is newer than this lift understands (up to {FORMAT_VERSION}); upgrade lift"
-            ),
-            ReadErrorKind::Truncated => f.write_str("the file ends early (truncated in transfer?)"),
-            ReadErrorKind::Corrupt(m) => write!(f, "corrupt compressed data: {m}"),
-            ReadErrorKind::RecordTooLong { len, limit } => {
-                write!(f, "record claims {len} bytes, over the {limit}-byte limit")
-            }
-            ReadErrorKind::DecompressedLimit { limit } => {
-                write!(f, "decompresses to more than {limit} bytes (the limit)")
-            }
-            ReadErrorKind::TooManyEntries { limit } => write!(f, "more than {limit} entries (the limit)"),
-            ReadErrorKind::TooManyRecords { kind, limit } => {
-                write!(f, "more than {limit} {kind} records (the limit for that kind)")
-            }
-            ReadErrorKind::PathTooLong { len, limit } => {
-                write!(f, "an entry path of {len} bytes, over the {limit}-byte limit")
-            }
-            ReadErrorKind::Decode(m) => write!(f, "undecodable record: {m}"),
-        }
-    }
+fn path_prefix(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| format!("{}: ", p.display()))
+        .unwrap_or_default()
 }
 
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.path {
-            write!(f, "{}: ", p.display())?;
-        }
-        match self.kind {
-            ReadErrorKind::BadMagic(_) | ReadErrorKind::UnsupportedVersion(_) => {
-                write!(f, "{}", self.kind)
-            }
-            _ => write!(
-                f,
-                "record {} at decompressed byte {}: {}",
-                self.record, self.offset, self.kind
-            ),
-        }
+fn place(record: u64, offset: u64, kind: &ReadErrorKind) -> String {
+    match kind {
+        ReadErrorKind::BadMagic(_) | ReadErrorKind::UnsupportedVersion(_) => kind.to_string(),
+        _ => format!("record {record} at decompressed byte {offset}: {kind}"),
     }
 }
-
-impl std::error::Error for ReadError {}
 
 /// Streams records out of a bundle. Iterate it; after `None`, `skipped()`
 /// says how many records from a newer probe were passed over.

@@ -25,7 +25,30 @@ pub const HOW_TO_GET_ONE: &str =
 const MAX_FILE: u64 = 1 << 20;
 
 static FILES: OnceLock<Vec<PathBuf>> = OnceLock::new();
-static KEYRING: OnceLock<Result<Keyring, String>> = OnceLock::new();
+static KEYRING: OnceLock<Result<Keyring, KeyError>> = OnceLock::new();
+
+/// Why identities could not be had: the file and what was wrong with it,
+/// never its content.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("identity file {path}: {why}")]
+    File { path: String, why: String },
+    #[error("identity file {path}: larger than {kib} KiB, so not an age identity file")]
+    TooLarge { path: String, kib: u64 },
+    #[error("identity file {path}: {error}")]
+    Text { path: String, error: IdentityError },
+}
+
+/// What an identity file's text is, where it is no age identity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("it is itself encrypted (a passphrase-protected identity): lift reads plain identity files; decrypt it with age -d into a private file")]
+    Encrypted,
+    #[error("line {line}: {what}")]
+    Line { line: usize, what: &'static str },
+    #[error("holds no age identity (AGE-SECRET-KEY-1…)")]
+    Empty,
+}
 
 /// The `--identity` files of the command line; they replace
 /// `LIFT_IDENTITY`. Called once, before any input is read.
@@ -50,7 +73,7 @@ pub fn files() -> Vec<PathBuf> {
 }
 
 /// The identities of [`files`], read on the first call.
-pub fn keyring() -> Result<&'static Keyring, String> {
+pub fn keyring() -> Result<&'static Keyring, KeyError> {
     KEYRING
         .get_or_init(|| Keyring::load(&files()))
         .as_ref()
@@ -64,7 +87,7 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    pub fn load(files: &[PathBuf]) -> Result<Keyring, String> {
+    pub fn load(files: &[PathBuf]) -> Result<Keyring, KeyError> {
         let mut keys = Vec::new();
         for f in files {
             keys.extend(read_file(f)?);
@@ -101,30 +124,33 @@ impl Keyring {
 
 /// The identities in one file; errors name the file and the line, never
 /// its content.
-fn read_file(path: &Path) -> Result<Vec<Identity>, String> {
-    let name = path.display();
-    let file =
-        lift_bundle::input::open_regular(path).map_err(|e| format!("identity file {name}: {e}"))?;
+fn read_file(path: &Path) -> Result<Vec<Identity>, KeyError> {
+    let name = || path.display().to_string();
+    let failed = |why: String| KeyError::File { path: name(), why };
+    let file = lift_bundle::input::open_regular(path).map_err(|e| failed(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("identity file {name}: {e}"))?;
+        .map_err(|e| failed(e.to_string()))?;
     let keys = if bytes.len() as u64 > MAX_FILE {
-        Err(format!(
-            "identity file {name}: larger than {} KiB, so not an age identity file",
-            MAX_FILE >> 10
-        ))
+        Err(KeyError::TooLarge {
+            path: name(),
+            kib: MAX_FILE >> 10,
+        })
     } else {
-        parse(&bytes).map_err(|m| format!("identity file {name}: {m}"))
+        parse(&bytes).map_err(|error| KeyError::Text {
+            path: name(),
+            error,
+        })
     };
     bytes.zeroize();
     keys
 }
 
 /// Parses an identity file's text.
-pub fn parse(text: &[u8]) -> Result<Vec<Identity>, String> {
+pub fn parse(text: &[u8]) -> Result<Vec<Identity>, IdentityError> {
     if super::is_encrypted(text) {
-        return Err("it is itself encrypted (a passphrase-protected identity): lift reads plain identity files; decrypt it with age -d into a private file".into());
+        return Err(IdentityError::Encrypted);
     }
     let mut keys = Vec::new();
     for (n, line) in text.split(|&b| b == b'\n').enumerate() {
@@ -142,12 +168,12 @@ pub fn parse(text: &[u8]) -> Result<Vec<Identity>, String> {
                 } else {
                     "not an age X25519 identity (AGE-SECRET-KEY-1…)"
                 };
-                return Err(format!("line {}: {what}", n + 1));
+                return Err(IdentityError::Line { line: n + 1, what });
             }
         }
     }
     if keys.is_empty() {
-        return Err("holds no age identity (AGE-SECRET-KEY-1…)".into());
+        return Err(IdentityError::Empty);
     }
     Ok(keys)
 }

@@ -89,7 +89,7 @@ pub fn open(path: &Path) -> Result<(Box<dyn Read + Send>, bool), OpenError> {
     if !is_encrypted(head) {
         return Ok((Box::new(file), false));
     }
-    let keys = identities::keyring().map_err(err)?;
+    let keys = identities::keyring().map_err(|e| err(e.to_string()))?;
     Ok((decrypt(file, keys).map_err(err)?, true))
 }
 
@@ -256,12 +256,19 @@ impl<W: Write> Write for Sealed<W> {
     }
 }
 
+/// A recipient the command line gave that is none.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not an age X25519 recipient (age1…, from lift keygen or age-keygen): {why}")]
+pub struct RecipientError {
+    pub text: String,
+    pub why: String,
+}
+
 /// An `age1…` recipient from the command line.
-pub fn recipient(text: &str) -> Result<age::x25519::Recipient, String> {
-    text.trim().parse().map_err(|e| {
-        format!(
-            "{text:?} is not an age X25519 recipient (age1…, from lift keygen or age-keygen): {e}"
-        )
+pub fn recipient(text: &str) -> Result<age::x25519::Recipient, RecipientError> {
+    text.trim().parse().map_err(|e: &str| RecipientError {
+        text: text.to_string(),
+        why: e.to_string(),
     })
 }
 

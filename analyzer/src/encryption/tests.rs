@@ -108,7 +108,7 @@ fn a_header_past_the_limit_is_refused_at_once() {
 
 #[test]
 fn identity_files_name_the_line_never_its_content() {
-    let refused = |text: &[u8]| identities::parse(text).err().expect("refused");
+    let refused = |text: &[u8]| identities::parse(text).err().expect("refused").to_string();
     let e = refused(b"# ok\nAGE-SECRET-KEY-1NOTREALLY\n");
     assert_eq!(e, "line 2: not an age X25519 identity (AGE-SECRET-KEY-1…)");
     assert!(refused(b"# nothing\n").contains("no age identity"));

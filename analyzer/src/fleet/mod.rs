@@ -77,6 +77,11 @@ pub struct Exports {
     pub csv: bool,
 }
 
+/// A word in `--exports` that names no export.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--exports takes parquet, jsonl and csv, not {0:?}")]
+pub struct UnknownExport(pub String);
+
 impl Exports {
     pub const ALL: Exports = Exports {
         parquet: true,
@@ -85,7 +90,7 @@ impl Exports {
     };
 
     /// `parquet,jsonl,csv`, any of them, in any order.
-    pub fn parse(list: &str) -> Result<Exports, String> {
+    pub fn parse(list: &str) -> Result<Exports, UnknownExport> {
         let mut e = Exports {
             parquet: false,
             jsonl: false,
@@ -96,7 +101,7 @@ impl Exports {
                 "parquet" => e.parquet = true,
                 "jsonl" => e.jsonl = true,
                 "csv" => e.csv = true,
-                _ => return Err(format!("--exports takes parquet, jsonl and csv, not {w:?}")),
+                _ => return Err(UnknownExport(w.to_string())),
             }
         }
         Ok(e)

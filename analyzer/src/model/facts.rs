@@ -11,7 +11,7 @@ use lift_bundle::{Fact, FileKind, SkipReason};
 use serde::Serialize;
 
 use crate::parse::{ParseError, Partial};
-use crate::snapshot::{ChildInfo, Data, Lookup, Node, Root};
+use crate::snapshot::{ChildInfo, Data, Lookup, Node, ResolveError, Root};
 use crate::sources::{How, Missing, Source, State};
 
 /// A source that exists but could not be used (kept for the report's notes).
@@ -467,10 +467,10 @@ impl<'s> Facts<'s> {
     /// A path of the row with its symlinks resolved inside the input (the
     /// last component too), to read a directory that two paths name once.
     /// Resolving reads nothing; only a loop is an error, recorded as broken.
-    pub fn resolve_at(&self, src: &'static Source, path: &str) -> Result<Vec<u8>, String> {
+    pub fn resolve_at(&self, src: &'static Source, path: &str) -> Result<Vec<u8>, ResolveError> {
         let r = self.root.resolve(path.as_bytes(), true);
         if let Err(e) = &r {
-            self.record(src, path, State::Broken, e.clone());
+            self.record(src, path, State::Broken, e.to_string());
         }
         r
     }

@@ -49,7 +49,7 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
                 }
             }
             Err(e) => {
-                r.missing.push(e);
+                r.missing.push(e.to_string());
                 continue;
             }
         }

@@ -6,7 +6,6 @@
 //! tests run that sample.
 
 use std::borrow::Cow;
-use std::fmt;
 
 /// Bytes as text, invalid UTF-8 replaced: `String::from_utf8_lossy`, but
 /// valid text (nearly always) is checked by `str::from_utf8`, whose ASCII
@@ -21,7 +20,8 @@ pub fn text(bytes: &[u8]) -> Cow<'_, str> {
 
 /// Why a source could not be parsed. The path is added by the caller that
 /// bound the bytes to a file (see `crate::snapshot`), so parsers stay pure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", place(*.line, *.offset))]
 pub struct ParseError {
     /// 1-based line number, for line-oriented formats.
     pub line: Option<usize>,
@@ -98,17 +98,13 @@ impl ParseError {
     }
 }
 
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.offset) {
-            (Some(line), _) => write!(f, "line {line}: {}", self.message),
-            (None, Some(offset)) => write!(f, "byte {offset}: {}", self.message),
-            (None, None) => f.write_str(&self.message),
-        }
+fn place(line: Option<usize>, offset: Option<u64>) -> String {
+    match (line, offset) {
+        (Some(line), _) => format!("line {line}: "),
+        (None, Some(offset)) => format!("byte {offset}: "),
+        (None, None) => String::new(),
     }
 }
-
-impl std::error::Error for ParseError {}
 
 /// A result that kept going past damaged records: the good ones in `value`,
 /// one error per damaged record in `errors`.

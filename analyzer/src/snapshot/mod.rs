@@ -99,6 +99,13 @@ pub trait Snapshot: Send + Sync {
     fn provenance(&self) -> &Provenance;
 }
 
+/// A path whose symlinks loop (or chain past the hops a kernel follows).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}: too many levels of symbolic links")]
+pub struct ResolveError {
+    pub path: String,
+}
+
 /// How a lookup ended.
 #[derive(Debug, Clone)]
 pub enum Lookup<'a> {
@@ -124,7 +131,7 @@ impl<'s> Root<'s> {
 
     /// Resolves every component, following symlinks inside the snapshot;
     /// with `follow_last` false the final component is not followed.
-    pub fn resolve(&self, path: &[u8], follow_last: bool) -> Result<Vec<u8>, String> {
+    pub fn resolve(&self, path: &[u8], follow_last: bool) -> Result<Vec<u8>, ResolveError> {
         if let Some(p) = self.resolve_plain(path, follow_last) {
             return Ok(p);
         }
@@ -159,10 +166,9 @@ impl<'s> Root<'s> {
                 };
                 hops += 1;
                 if hops > MAX_HOPS {
-                    return Err(format!(
-                        "{}: too many levels of symbolic links",
-                        String::from_utf8_lossy(path)
-                    ));
+                    return Err(ResolveError {
+                        path: String::from_utf8_lossy(path).into_owned(),
+                    });
                 }
                 cur.pop();
                 if target.starts_with(b"/") {
@@ -218,7 +224,7 @@ impl<'s> Root<'s> {
                 Some(n) => Lookup::Found(n),
                 None => Lookup::Absent,
             },
-            Err(e) => Lookup::Broken(e),
+            Err(e) => Lookup::Broken(e.to_string()),
         }
     }
 
@@ -327,7 +333,8 @@ pub fn open(path: &Path) -> Result<Box<dyn Snapshot>, OpenError> {
 }
 
 /// INPUT could not be read at all.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}", path.display())]
 pub struct OpenError {
     pub path: PathBuf,
     pub message: String,
@@ -341,11 +348,3 @@ impl OpenError {
         }
     }
 }
-
-impl std::fmt::Display for OpenError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-impl std::error::Error for OpenError {}

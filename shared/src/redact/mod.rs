@@ -50,6 +50,15 @@ pub struct Mapping {
     pub addresses: BTreeMap<String, String>,
 }
 
+/// A redaction map that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapError {
+    #[error("{0}")]
+    Json(String),
+    #[error("the map's key is not 32 hex digits")]
+    Key,
+}
+
 impl Mapping {
     /// A fresh mapping with a random key.
     pub fn new() -> Self {
@@ -74,9 +83,10 @@ impl Mapping {
         }
     }
 
-    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let m: Mapping = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        m.key_bytes().ok_or("the map's key is not 32 hex digits")?;
+    pub fn from_json(bytes: &[u8]) -> Result<Self, MapError> {
+        let m: Mapping =
+            serde_json::from_slice(bytes).map_err(|e| MapError::Json(e.to_string()))?;
+        m.key_bytes().ok_or(MapError::Key)?;
         Ok(m)
     }
 
