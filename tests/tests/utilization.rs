@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use lift_bundle::{Content, Record};
 use lift_tests::{
     contains, decompressed, fixture, on_path, probe, report_json, require, run, Scratch,
 };
@@ -118,6 +119,89 @@ fn redaction_renames_the_host_inside_sa_files() {
     let busy = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
     // sysstat's own expected output of this file: %idle 99.25, %iowait 0.12.
     assert!((busy - 0.63).abs() < 0.02, "{busy}");
+}
+
+/// A day of history past the probe's 2 MiB is streamed in pieces of at
+/// most 1 MiB, never read whole (issue 27), and arrives whole: the bundle's
+/// pieces join to the file, and the report from the bundle equals the one
+/// from the tree. The file is Debian's sadc file with its records (a
+/// restart and four samples) repeated past 3 MiB.
+#[test]
+fn a_large_sa_file_is_streamed_whole() {
+    let dir = Scratch::new("utilization-stream");
+    let root = root_with(&dir, &[]);
+    let real = std::fs::read(fixture("sysstat/data-debian12-12.6.1")).unwrap();
+    // Where the records start: the file magic (76 bytes), the file header
+    // (its size at byte 8) and the activity list (the header's act_nr
+    // entries of act_size bytes, after its 64-bit and long fields).
+    let word = |at: usize| u32::from_le_bytes(real[at..at + 4].try_into().unwrap()) as usize;
+    let fields = 76 + 8 * word(16) + 8 * word(20);
+    let records_at = 76 + word(8) + word(fields + 4) * word(fields + 36);
+    assert_eq!(word(fields + 36), 36, "sysstat 12.6.1's file_activity size");
+    let (head, records) = real.split_at(records_at);
+    let mut big = head.to_vec();
+    while big.len() < 3 << 20 {
+        big.extend_from_slice(records);
+    }
+    let path = root.join("var/log/sysstat/sa07");
+    std::fs::write(&path, &big).unwrap();
+    let from_tree = report_json(&root, "generic");
+    assert!(
+        !from_tree["notes"].to_string().contains("sa07"),
+        "the made file parses whole: {}",
+        from_tree["notes"]
+    );
+    // The file's pieces in a bundle, joined; and its entry's content.
+    let pieces = |bundle: &Path| {
+        let mut joined = Vec::new();
+        let mut entry = None;
+        for r in lift_tests::records(bundle) {
+            match r {
+                Record::Entry(e) if e.path.0 == b"/var/log/sysstat/sa07" => entry = Some(e.content),
+                Record::Chunk(c) if c.path.0 == b"/var/log/sysstat/sa07" => {
+                    assert_eq!(c.offset, joined.len() as u64);
+                    assert!(c.data.0.len() <= 1 << 20, "a piece of {}", c.data.0.len());
+                    joined.extend_from_slice(&c.data.0);
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            matches!(entry, Some(Content::Chunked { size }) if size == big.len() as u64),
+            "{entry:?}"
+        );
+        joined
+    };
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    assert!(pieces(&bundle) == big, "the pieces join to the file");
+    let from_bundle = report_json(&bundle, "generic");
+    assert_eq!(
+        from_bundle["host"]["utilization"],
+        from_tree["host"]["utilization"]
+    );
+    // Redacted, the header's host name ("vm") is rewritten in the first
+    // piece, in place: nothing after the header changes.
+    let redacted = dir.join("redacted.lift");
+    probe(
+        Some(&root),
+        &redacted,
+        &[
+            "-q",
+            "--redact",
+            "--redact-map",
+            dir.join("map.json").to_str().unwrap(),
+        ],
+    );
+    let joined = pieces(&redacted);
+    assert_eq!(joined.len(), big.len());
+    let changed: Vec<usize> = (0..big.len()).filter(|&i| joined[i] != big[i]).collect();
+    assert!(!changed.is_empty(), "the host name was not rewritten");
+    assert!(changed.iter().all(|&i| i < records_at), "{changed:?}");
+    assert_eq!(
+        report_json(&redacted, "generic")["host"]["utilization"],
+        from_tree["host"]["utilization"]
+    );
 }
 
 /// The owning tool: Debian's sadc writes a file here, sadf reads it back,
