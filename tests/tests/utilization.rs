@@ -204,6 +204,59 @@ fn a_large_sa_file_is_streamed_whole() {
     );
 }
 
+/// Bad sa files beside a good one: sysstat's own cut file, a future
+/// format, a byte order its body does not have, hostile sizes and a file
+/// cut in half. Each is named in the notes with the byte it failed at; the
+/// good file (and what came before a cut) is still read.
+#[test]
+fn bad_sa_files_are_named_with_their_offset() {
+    let dir = Scratch::new("utilization-bad");
+    let root = root_with(
+        &dir,
+        &[("data-debian12-12.6.1", "02"), ("data-trunc", "01")],
+    );
+    let good = std::fs::read(fixture("sysstat/data-debian12-12.6.1")).unwrap();
+    let mut future = good.clone();
+    future[2..4].copy_from_slice(&0x2177u16.to_le_bytes());
+    let mut swapped = good.clone();
+    swapped.swap(0, 1);
+    swapped.swap(2, 3);
+    let mut hostile = good.clone();
+    for at in (8..200).step_by(4) {
+        hostile[at..at + 4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    }
+    let history = root.join("var/log/sysstat");
+    std::fs::write(history.join("sa03"), &future).unwrap();
+    std::fs::write(history.join("sa04"), &swapped).unwrap();
+    std::fs::write(history.join("sa05"), &hostile).unwrap();
+    std::fs::write(history.join("sa06"), &good[..good.len() / 2]).unwrap();
+    let bundle = dir.join("bad.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let report = report_json(&bundle, "generic");
+    let notes: Vec<String> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap_or("").to_string())
+        .collect();
+    for (file, said) in [
+        ("sa01", "byte "),
+        ("sa03", "byte 2: unknown sa file format 0x2177"),
+        ("sa04", "byte 8: "),
+        ("sa05", "byte 8: "),
+        ("sa06", "byte "),
+    ] {
+        let path = format!("/var/log/sysstat/{file}");
+        assert!(
+            notes.iter().any(|n| n.contains(&path) && n.contains(said)),
+            "{file}: {said} not in {notes:?}"
+        );
+    }
+    let util = &report["host"]["utilization"];
+    assert_eq!(util["files"][0], "/var/log/sysstat/sa02", "{util}");
+    assert_agrees(util, &sadf_busy(&sadf_fixture("data-debian12-12.6.1")));
+}
+
 /// The owning tool: Debian's sadc writes a file here, sadf reads it back,
 /// and lift's figures over the same file must equal sadf's.
 #[test]
