@@ -200,10 +200,18 @@ pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
         return Some(out);
     };
     let grow = 1.0 + f64::from(h) / 100.0;
-    let need_vcpus = ((f64::from(vcpus) * cpu / 100.0 * grow).ceil() as u32).clamp(1, vcpus);
+    let want_vcpus = f64::from(vcpus) * cpu / 100.0 * grow;
+    let need_vcpus = (want_vcpus.ceil() as u32).clamp(1, vcpus);
     let need_mib = match mem {
         Some(m) => ((memory_mib as f64 * m / 100.0 * grow).ceil() as u64).clamp(512, memory_mib),
         None => memory_mib,
+    };
+    // Never more than the host has: a host busy past 1 / (1 + headroom)
+    // of its CPUs keeps them all, and the why says so.
+    let capped = if want_vcpus > f64::from(vcpus) {
+        format!(" ({want_vcpus:.1} vCPUs, capped at the host's {vcpus}: it is CPU-bound at its p95, and may want more)")
+    } else {
+        String::new()
     };
     let mem_words = match mem {
         Some(m) => format!("memory {m:.1}% used"),
@@ -217,7 +225,7 @@ pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
         cpu <= BURSTABLE_CPU,
     ) {
         Some(row) => {
-            let why = format!("CPU {cpu:.1}% busy and {mem_words} ({basis}), plus {h}% headroom: {need_vcpus} vCPUs and {} GiB", gib(need_mib));
+            let why = format!("CPU {cpu:.1}% busy and {mem_words} ({basis}), plus {h}% headroom: {need_vcpus} vCPUs and {} GiB{capped}", gib(need_mib));
             out.right_sized = Some(pick(row, need_vcpus, need_mib, why));
         }
         None => out.unknown.push(format!(

@@ -85,6 +85,30 @@ fn right_sized_from_the_p95_with_headroom() {
     assert_eq!((r.needs_vcpus, r.name.as_str()), (1, "r7i.large"));
 }
 
+/// A host busy at its p95 past what the headroom leaves is not given more
+/// vCPUs than it has, and the why says it was capped.
+#[test]
+fn a_cpu_bound_host_keeps_its_vcpus_and_is_told_so() {
+    let mut h = host(2, 8, "x86_64");
+    h.utilization = Some(history(100.0, 10.0));
+    let r = size(&h, Profile::AwsMgn, &Choice::default())
+        .unwrap()
+        .right_sized
+        .unwrap();
+    assert_eq!(r.needs_vcpus, 2);
+    assert!(
+        r.why.contains("2.6 vCPUs, capped at the host's 2"),
+        "{}",
+        r.why
+    );
+    h.utilization = Some(history(50.0, 10.0));
+    let r = size(&h, Profile::AwsMgn, &Choice::default())
+        .unwrap()
+        .right_sized
+        .unwrap();
+    assert!(!r.why.contains("capped"), "{}", r.why);
+}
+
 #[test]
 fn arm_hosts_get_arm_rows_and_azure_its_own() {
     let h = host(4, 16, "aarch64");
