@@ -204,6 +204,62 @@ fn a_large_sa_file_is_streamed_whole() {
     );
 }
 
+/// The history's budget of its own: newest first by modification time,
+/// whole files while 32 MiB last and none more than 31 days older than the
+/// newest; the rest by metadata only, and the bundle's notes say so.
+#[test]
+fn history_past_its_budget_or_a_month_is_metadata_only() {
+    let dir = Scratch::new("utilization-budget");
+    let root = root_with(&dir, &[("data-debian12-12.6.1", "01")]);
+    let history = root.join("var/log/sysstat");
+    let now = std::time::SystemTime::now();
+    let day = std::time::Duration::from_secs(86_400);
+    let age = |name: &str, days: u32| {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(history.join(name))
+            .unwrap();
+        f.set_modified(now - day * days).unwrap();
+    };
+    age("sa01", 40);
+    // Three 12 MiB files (sparse: no disk), a day apart: two fit in 32 MiB.
+    for (name, days) in [("sa10", 3), ("sa11", 2), ("sa12", 1)] {
+        std::fs::File::create(history.join(name))
+            .unwrap()
+            .set_len(12 << 20)
+            .unwrap();
+        age(name, days);
+    }
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let mut whole = Vec::new();
+    let mut meta = Vec::new();
+    let mut notes = Vec::new();
+    for r in lift_tests::records(&bundle) {
+        match r {
+            Record::Entry(e) if e.path.0.starts_with(b"/var/log/sysstat/sa") => {
+                let name =
+                    String::from_utf8_lossy(&e.path.0["/var/log/sysstat/".len()..]).into_owned();
+                match e.content {
+                    Content::None => meta.push(name),
+                    Content::Full(_) | Content::Chunked { .. } => whole.push(name),
+                    other => panic!("{name}: {other:?}"),
+                }
+            }
+            Record::Note(n) if n.spec == "history" => notes.push(n.message),
+            _ => {}
+        }
+    }
+    whole.sort();
+    meta.sort();
+    assert_eq!(whole, ["sa11", "sa12"]);
+    assert_eq!(meta, ["sa01", "sa10"]);
+    assert_eq!(
+        notes,
+        ["2 older history files recorded by metadata only (budget 32 MiB, 31 days)"]
+    );
+}
+
 /// Bad sa files beside a good one: sysstat's own cut file, a future
 /// format, a byte order its body does not have, hostile sizes and a file
 /// cut in half. Each is named in the notes with the byte it failed at; the
