@@ -78,6 +78,18 @@ fn a_month_of_history_from_a_tree_and_a_bundle() {
         util["daily"][0]["cpu_busy_percent"],
         util["cpu_busy_percent"]
     );
+    // The machine as the newest file recorded it, as sadf says of it: its
+    // CPU count, and a total memory that gives sadf's memused-percent.
+    let host = &sadf_fixture("data-debian12-12.6.1")["sysstat"]["hosts"][0];
+    let recorded = &util["recorded"];
+    assert_eq!(recorded["file"], "/var/log/sysstat/sa07");
+    assert_eq!(recorded["cpus"], host["number-of-cpus"]);
+    assert_eq!(recorded["machine"], host["machine"]);
+    let last = host["statistics"].as_array().unwrap().last().unwrap();
+    let total_kb = recorded["memory_bytes"].as_f64().unwrap() / 1024.0;
+    let percent = 100.0 * last["memory"]["memused"].as_f64().unwrap() / total_kb;
+    let want = last["memory"]["memused-percent"].as_f64().unwrap();
+    assert!((percent - want).abs() < 0.006, "{percent} vs sadf {want}");
     let said = from_tree["notes"].as_array().unwrap().iter().any(|n| {
         let n = n.as_str().unwrap_or("");
         n.contains("/var/log/sysstat/sa05") && n.contains("not a sysstat file")
