@@ -2,14 +2,18 @@
 # Benchmark of utilization history (issue 27): what 31 days of sysstat files
 # cost the probe and the analyzer. One root (fixtures/debian12-systemd) is
 # probed twice per round, side by side: as it is, and with a month of
-# /var/log/sysstat/saDD files (sadc -S DISK every 10 minutes is sysstat's
-# default collection: 144 records a day; here 145 records a second apart,
-# written by this machine's sadc, eight distinct days cycled over 31 names
-# so that no two neighbours are the same file). For each: the release
-# probe's wall time and peak RSS (GNU time), the bundle's size, and
+# /var/log/sysstat/saYYYYMMDD files (sysstat's names when it keeps more than
+# 28 days): 31 days before today, each of 144 records ten minutes apart
+# (sa1's default cadence), written by this machine's sadc one record per
+# run (`sadc -S DISK 1 1`, as sa1 runs it) under libfaketime's clock set to
+# the record's time, one real second apart; the 31 days are written side
+# by side (about 2.5 minutes). Every file is distinct, real data, and the
+# analyzer sees a 31-day window. For each root: the release probe's wall
+# time and peak RSS (GNU time), the bundle's size, and
 # `lift report --format json`'s wall time on the bundle. Medians of RUNS
 # rounds (default 7). Usage (as root):
 #   bench/history.sh [WORKDIR]      writes bench/results/history-DATE.md
+# DAYS_FROM=DIR takes the saYYYYMMDD files from DIR instead of writing them.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,6 +23,8 @@ runs=${RUNS:-7}
 sadc=/usr/lib/sysstat/sadc
 [ -x "$sadc" ] || apt-get install -y sysstat >/dev/null
 [ -x /usr/bin/time ] || apt-get install -y time >/dev/null
+faketime=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+[ -n "${DAYS_FROM:-}" ] || [ -e "$faketime" ] || apt-get install -y faketime >/dev/null
 
 cargo build --release -q -p lift-probe -p lift --manifest-path "$repo/Cargo.toml"
 probe=$repo/target/release/lift-probe
@@ -26,10 +32,23 @@ lift=$repo/target/release/lift
 
 rm -rf "$work" && mkdir -p "$work/days"
 if [ -n "${DAYS_FROM:-}" ]; then
-    cp "$DAYS_FROM"/day* "$work/days/"
+    cp -p "$DAYS_FROM"/sa* "$work/days/"
 else
-    echo "writing eight days of sadc records (about 2.5 minutes)..." >&2
-    for i in 1 2 3 4 5 6 7 8; do "$sadc" -S DISK 1 145 "$work/days/day$i" & done
+    echo "writing 31 days of sadc records (about 2.5 minutes)..." >&2
+    today=$(date -u -d "$(date -u +%Y-%m-%d)" +%s)
+    for d in $(seq 1 31); do
+        (
+            start=$(( today - (32 - d) * 86400 ))
+            f=$work/days/sa$(date -u -d "@$start" +%Y%m%d)
+            for i in $(seq 0 143); do
+                TZ=UTC LD_PRELOAD=$faketime \
+                    FAKETIME="@$(date -u -d "@$(( start + i * 600 ))" '+%Y-%m-%d %H:%M:%S')" \
+                    "$sadc" -S DISK 1 1 "$f"
+                sleep 1
+            done
+            touch -d "@$(( start + 86399 ))" "$f"
+        ) &
+    done
     wait
 fi
 plain=$work/plain
@@ -37,12 +56,7 @@ cp -a "$repo/fixtures/debian12-systemd" "$plain"
 history=$work/history
 cp -a "$plain" "$history"
 mkdir -p "$history/var/log/sysstat"
-now=$(date +%s)
-for d in $(seq 1 31); do
-    f=$history/var/log/sysstat/sa$(printf %02d "$d")
-    cp "$work/days/day$(( (d - 1) % 8 + 1 ))" "$f"
-    touch -d "@$(( now - (31 - d) * 86400 ))" "$f"
-done
+cp -p "$work/days"/sa* "$history/var/log/sysstat/"
 history_bytes=$(du -cb "$history"/var/log/sysstat/sa* | tail -1 | cut -f1)
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -63,7 +77,8 @@ out=$repo/bench/results/history-$date.md
     echo "# History benchmark, $date"
     echo
     echo "\`bench/history.sh\` (RUNS=$runs), $(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
-    echo "31 sysstat files of 145 records each (sadc -S DISK), $history_bytes bytes, in fixtures/debian12-systemd."
+    echo "$(ls "$history"/var/log/sysstat | wc -l) sysstat files (saYYYYMMDD, 31 days to yesterday, 144 records a day ten minutes apart, sadc -S DISK under libfaketime), $history_bytes bytes, in fixtures/debian12-systemd."
+    echo "The report on the history bundle: $("$lift" report "$work/history-1.lift" --format json | python3 -c 'import json,sys; u=json.load(sys.stdin)["host"]["utilization"]; print(u["source"] + ", " + str(u["window"]["days"]) + " days, " + str(u["window"]["samples"]) + " samples, " + str(len(u["daily"])) + " daily summaries")')."
     echo
     echo "| root | probe wall (s) | probe peak RSS (KB) | bundle (bytes) | lift report wall (s) | report peak RSS (KB) |"
     echo "|---|---|---|---|---|---|"

@@ -5,11 +5,13 @@
 //! The probe's memory is the zstd encoder (a 2 MiB window and 2^18-entry
 //! tables: about 4 MiB at every level), the largest file it reads whole (a
 //! text file, at most 16 MiB, whole for the scrub table and for redaction),
-//! and one 1 MiB piece of a file streamed in chunks (an rpm database past
-//! 2 MiB). On the build machine the largest file read whole is a 4 MB
-//! package file list (google-cloud-cli's), so the root here has one of
+//! and one 1 MiB piece of a file streamed in chunks (an rpm database or a
+//! sysstat daily file past 2 MiB). On the build machine the largest file
+//! read whole is a 4 MB package file list (google-cloud-cli's), so the
+//! root here has one of
 //! that size (lines like one, made up), a 4 MB dpkg status (the fixture's,
-//! repeated), and a 40 MiB rpm database that must be streamed.
+//! repeated), a 40 MiB rpm database and a 24 MiB sysstat file that must be
+//! streamed.
 
 use std::io::Write;
 use std::process::{Command, ExitStatus, Stdio};
@@ -104,6 +106,11 @@ fn release_probe_peak_rss_stays_under_16_mb() {
     drop(status);
     std::fs::create_dir_all(root.join("var/lib/rpm")).unwrap();
     write_noise(&root.join("var/lib/rpm/Packages"), 40);
+    // A day of sysstat history past 16 MiB (issue 27: history is streamed,
+    // never read whole): Debian's sadc file with its records repeated.
+    let sa = sa_file(24 << 20);
+    std::fs::create_dir_all(root.join("var/log/sysstat")).unwrap();
+    std::fs::write(root.join("var/log/sysstat/sa07"), &sa).unwrap();
 
     let out = s.join("b.lift");
     let (exit, rss) = peak_rss(
@@ -144,4 +151,33 @@ fn release_probe_peak_rss_stays_under_16_mb() {
         })
         .sum();
     assert_eq!(streamed, 40 << 20);
+    let history: u64 = recs
+        .iter()
+        .filter_map(|r| match r {
+            Record::Chunk(c) if c.path.0 == b"/var/log/sysstat/sa07" => {
+                assert!(c.data.0.len() <= 1 << 20, "a chunk of {}", c.data.0.len());
+                Some(c.data.0.len() as u64)
+            }
+            _ => None,
+        })
+        .sum();
+    assert_eq!(history, sa.len() as u64, "the sa file streamed whole");
+}
+
+/// Debian 12's sadc file (fixtures/sysstat) with its records (a restart
+/// and four samples) repeated to at least `bytes`.
+fn sa_file(bytes: usize) -> Vec<u8> {
+    let real = std::fs::read(fixture("sysstat/data-debian12-12.6.1")).unwrap();
+    // The records start after the file magic (76 bytes), the file header
+    // (its size at byte 8) and the activity list (act_nr entries of
+    // act_size bytes, the header's second and tenth 32-bit fields after its
+    // 64-bit and long ones).
+    let word = |at: usize| u32::from_le_bytes(real[at..at + 4].try_into().unwrap()) as usize;
+    let fields = 76 + 8 * word(16) + 8 * word(20);
+    let (head, records) = real.split_at(76 + word(8) + word(fields + 4) * word(fields + 36));
+    let mut out = head.to_vec();
+    while out.len() < bytes {
+        out.extend_from_slice(records);
+    }
+    out
 }

@@ -1,6 +1,6 @@
 //! `--catalog` and `--headroom` on the command line: the user's flavours
 //! size an OpenStack target, and a catalog with a bad row is refused with
-//! its file and line.
+//! its file and line; a root without /proc is sized from its sa history.
 
 use lift_tests::{fixture, lift, Scratch};
 
@@ -65,4 +65,46 @@ fn a_bad_catalog_row_is_named() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("bad.csv: line 3: vcpus"), "{err}");
+}
+
+/// A root with no /proc (a disk image read with --root) but a day of
+/// sysstat history: sized from what the newest sa file recorded of the
+/// machine (sadf's number-of-cpus), and the why says so.
+#[test]
+fn a_root_without_proc_is_sized_from_its_history() {
+    let dir = Scratch::new("sizing-history");
+    let root = dir.join("root");
+    lift_tests::copy_tree(&fixture("storage-lvm"), &root);
+    std::fs::create_dir_all(root.join("var/log/sysstat")).unwrap();
+    std::fs::copy(
+        fixture("sysstat/data-debian12-12.6.1"),
+        root.join("var/log/sysstat/sa07"),
+    )
+    .unwrap();
+    let sadf: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(fixture("sysstat/data-debian12-12.6.1.sadf-j.json")).unwrap(),
+    )
+    .unwrap();
+    let o = lift(&[
+        "report",
+        root.to_str().unwrap(),
+        "--target",
+        "ec2",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let sizing = &report["sizing"];
+    assert_eq!(
+        sizing["vcpus"], sadf["sysstat"]["hosts"][0]["number-of-cpus"],
+        "{sizing}"
+    );
+    assert_eq!(sizing["arch"], "x86_64");
+    let why = sizing["as_is"]["why"].as_str().unwrap();
+    assert!(
+        why.contains("as /var/log/sysstat/sa07 recorded it"),
+        "{why}"
+    );
+    assert!(sizing["right_sized"]["name"].is_string(), "{sizing}");
 }

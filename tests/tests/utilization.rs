@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use lift_bundle::{Content, Record};
 use lift_tests::{
     contains, decompressed, fixture, on_path, probe, report_json, require, run, Scratch,
 };
@@ -77,6 +78,18 @@ fn a_month_of_history_from_a_tree_and_a_bundle() {
         util["daily"][0]["cpu_busy_percent"],
         util["cpu_busy_percent"]
     );
+    // The machine as the newest file recorded it, as sadf says of it: its
+    // CPU count, and a total memory that gives sadf's memused-percent.
+    let host = &sadf_fixture("data-debian12-12.6.1")["sysstat"]["hosts"][0];
+    let recorded = &util["recorded"];
+    assert_eq!(recorded["file"], "/var/log/sysstat/sa07");
+    assert_eq!(recorded["cpus"], host["number-of-cpus"]);
+    assert_eq!(recorded["machine"], host["machine"]);
+    let last = host["statistics"].as_array().unwrap().last().unwrap();
+    let total_kb = recorded["memory_bytes"].as_f64().unwrap() / 1024.0;
+    let percent = 100.0 * last["memory"]["memused"].as_f64().unwrap() / total_kb;
+    let want = last["memory"]["memused-percent"].as_f64().unwrap();
+    assert!((percent - want).abs() < 0.006, "{percent} vs sadf {want}");
     let said = from_tree["notes"].as_array().unwrap().iter().any(|n| {
         let n = n.as_str().unwrap_or("");
         n.contains("/var/log/sysstat/sa05") && n.contains("not a sysstat file")
@@ -118,6 +131,198 @@ fn redaction_renames_the_host_inside_sa_files() {
     let busy = util["cpu_busy_percent"]["peak"].as_f64().unwrap();
     // sysstat's own expected output of this file: %idle 99.25, %iowait 0.12.
     assert!((busy - 0.63).abs() < 0.02, "{busy}");
+}
+
+/// A day of history past the probe's 2 MiB is streamed in pieces of at
+/// most 1 MiB, never read whole (issue 27), and arrives whole: the bundle's
+/// pieces join to the file, and the report from the bundle equals the one
+/// from the tree. The file is Debian's sadc file with its records (a
+/// restart and four samples) repeated past 3 MiB.
+#[test]
+fn a_large_sa_file_is_streamed_whole() {
+    let dir = Scratch::new("utilization-stream");
+    let root = root_with(&dir, &[]);
+    let real = std::fs::read(fixture("sysstat/data-debian12-12.6.1")).unwrap();
+    // Where the records start: the file magic (76 bytes), the file header
+    // (its size at byte 8) and the activity list (the header's act_nr
+    // entries of act_size bytes, after its 64-bit and long fields).
+    let word = |at: usize| u32::from_le_bytes(real[at..at + 4].try_into().unwrap()) as usize;
+    let fields = 76 + 8 * word(16) + 8 * word(20);
+    let records_at = 76 + word(8) + word(fields + 4) * word(fields + 36);
+    assert_eq!(word(fields + 36), 36, "sysstat 12.6.1's file_activity size");
+    let (head, records) = real.split_at(records_at);
+    let mut big = head.to_vec();
+    while big.len() < 3 << 20 {
+        big.extend_from_slice(records);
+    }
+    let path = root.join("var/log/sysstat/sa07");
+    std::fs::write(&path, &big).unwrap();
+    let from_tree = report_json(&root, "generic");
+    assert!(
+        !from_tree["notes"].to_string().contains("sa07"),
+        "the made file parses whole: {}",
+        from_tree["notes"]
+    );
+    // The file's pieces in a bundle, joined; and its entry's content.
+    let pieces = |bundle: &Path| {
+        let mut joined = Vec::new();
+        let mut entry = None;
+        for r in lift_tests::records(bundle) {
+            match r {
+                Record::Entry(e) if e.path.0 == b"/var/log/sysstat/sa07" => entry = Some(e.content),
+                Record::Chunk(c) if c.path.0 == b"/var/log/sysstat/sa07" => {
+                    assert_eq!(c.offset, joined.len() as u64);
+                    assert!(c.data.0.len() <= 1 << 20, "a piece of {}", c.data.0.len());
+                    joined.extend_from_slice(&c.data.0);
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            matches!(entry, Some(Content::Chunked { size }) if size == big.len() as u64),
+            "{entry:?}"
+        );
+        joined
+    };
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    assert!(pieces(&bundle) == big, "the pieces join to the file");
+    let from_bundle = report_json(&bundle, "generic");
+    assert_eq!(
+        from_bundle["host"]["utilization"],
+        from_tree["host"]["utilization"]
+    );
+    // Redacted, the header's host name ("vm") is rewritten in the first
+    // piece, in place: nothing after the header changes.
+    let redacted = dir.join("redacted.lift");
+    probe(
+        Some(&root),
+        &redacted,
+        &[
+            "-q",
+            "--redact",
+            "--redact-map",
+            dir.join("map.json").to_str().unwrap(),
+        ],
+    );
+    let joined = pieces(&redacted);
+    assert_eq!(joined.len(), big.len());
+    let changed: Vec<usize> = (0..big.len()).filter(|&i| joined[i] != big[i]).collect();
+    assert!(!changed.is_empty(), "the host name was not rewritten");
+    assert!(changed.iter().all(|&i| i < records_at), "{changed:?}");
+    assert_eq!(
+        report_json(&redacted, "generic")["host"]["utilization"],
+        from_tree["host"]["utilization"]
+    );
+}
+
+/// The history's budget of its own: newest first by modification time,
+/// whole files while 32 MiB last and none more than 31 days older than the
+/// newest; the rest by metadata only, and the bundle's notes say so.
+#[test]
+fn history_past_its_budget_or_a_month_is_metadata_only() {
+    let dir = Scratch::new("utilization-budget");
+    let root = root_with(&dir, &[("data-debian12-12.6.1", "01")]);
+    let history = root.join("var/log/sysstat");
+    let now = std::time::SystemTime::now();
+    let day = std::time::Duration::from_secs(86_400);
+    let age = |name: &str, days: u32| {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(history.join(name))
+            .unwrap();
+        f.set_modified(now - day * days).unwrap();
+    };
+    age("sa01", 40);
+    // Three 12 MiB files (sparse: no disk), a day apart: two fit in 32 MiB.
+    for (name, days) in [("sa10", 3), ("sa11", 2), ("sa12", 1)] {
+        std::fs::File::create(history.join(name))
+            .unwrap()
+            .set_len(12 << 20)
+            .unwrap();
+        age(name, days);
+    }
+    let bundle = dir.join("host.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let mut whole = Vec::new();
+    let mut meta = Vec::new();
+    let mut notes = Vec::new();
+    for r in lift_tests::records(&bundle) {
+        match r {
+            Record::Entry(e) if e.path.0.starts_with(b"/var/log/sysstat/sa") => {
+                let name =
+                    String::from_utf8_lossy(&e.path.0["/var/log/sysstat/".len()..]).into_owned();
+                match e.content {
+                    Content::None => meta.push(name),
+                    Content::Full(_) | Content::Chunked { .. } => whole.push(name),
+                    other => panic!("{name}: {other:?}"),
+                }
+            }
+            Record::Note(n) if n.spec == "history" => notes.push(n.message),
+            _ => {}
+        }
+    }
+    whole.sort();
+    meta.sort();
+    assert_eq!(whole, ["sa11", "sa12"]);
+    assert_eq!(meta, ["sa01", "sa10"]);
+    assert_eq!(
+        notes,
+        ["2 older history files recorded by metadata only (budget 32 MiB, 31 days)"]
+    );
+}
+
+/// Bad sa files beside a good one: sysstat's own cut file, a future
+/// format, a byte order its body does not have, hostile sizes and a file
+/// cut in half. Each is named in the notes with the byte it failed at; the
+/// good file (and what came before a cut) is still read.
+#[test]
+fn bad_sa_files_are_named_with_their_offset() {
+    let dir = Scratch::new("utilization-bad");
+    let root = root_with(
+        &dir,
+        &[("data-debian12-12.6.1", "02"), ("data-trunc", "01")],
+    );
+    let good = std::fs::read(fixture("sysstat/data-debian12-12.6.1")).unwrap();
+    let mut future = good.clone();
+    future[2..4].copy_from_slice(&0x2177u16.to_le_bytes());
+    let mut swapped = good.clone();
+    swapped.swap(0, 1);
+    swapped.swap(2, 3);
+    let mut hostile = good.clone();
+    for at in (8..200).step_by(4) {
+        hostile[at..at + 4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    }
+    let history = root.join("var/log/sysstat");
+    std::fs::write(history.join("sa03"), &future).unwrap();
+    std::fs::write(history.join("sa04"), &swapped).unwrap();
+    std::fs::write(history.join("sa05"), &hostile).unwrap();
+    std::fs::write(history.join("sa06"), &good[..good.len() / 2]).unwrap();
+    let bundle = dir.join("bad.lift");
+    probe(Some(&root), &bundle, &["-q"]);
+    let report = report_json(&bundle, "generic");
+    let notes: Vec<String> = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap_or("").to_string())
+        .collect();
+    for (file, said) in [
+        ("sa01", "byte "),
+        ("sa03", "byte 2: unknown sa file format 0x2177"),
+        ("sa04", "byte 8: "),
+        ("sa05", "byte 8: "),
+        ("sa06", "byte "),
+    ] {
+        let path = format!("/var/log/sysstat/{file}");
+        assert!(
+            notes.iter().any(|n| n.contains(&path) && n.contains(said)),
+            "{file}: {said} not in {notes:?}"
+        );
+    }
+    let util = &report["host"]["utilization"];
+    assert_eq!(util["files"][0], "/var/log/sysstat/sa02", "{util}");
+    assert_agrees(util, &sadf_busy(&sadf_fixture("data-debian12-12.6.1")));
 }
 
 /// The owning tool: Debian's sadc writes a file here, sadf reads it back,

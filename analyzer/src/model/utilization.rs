@@ -34,6 +34,23 @@ pub struct Utilization {
     pub daily: Vec<Day>,
     /// The kernel's counters since boot, where the input has them.
     pub since_boot: Option<SinceBoot>,
+    /// The machine as its newest binary history file recorded it (null for
+    /// text reports and since boot): what sizes a host whose input lacks
+    /// /proc (a disk image read with --root).
+    pub recorded: Option<Recorded>,
+}
+
+/// What an sa file says of the machine that wrote it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    /// The file, e.g. /var/log/sysstat/sa07.
+    pub file: String,
+    /// Logical CPUs (the CPU activity's entries after "all").
+    pub cpus: Option<u32>,
+    /// Total memory (the memory activity's kbmemtotal), in bytes.
+    pub memory_bytes: Option<u64>,
+    /// `uname -m` in the file's header.
+    pub machine: Option<String>,
 }
 
 /// One day (UTC, or the host's local time for text reports) of history.
@@ -135,6 +152,7 @@ pub fn utilization(
                 files: Vec::new(),
                 daily: Vec::new(),
                 since_boot: Some(b),
+                recorded: None,
             })
         }
     }
@@ -198,6 +216,7 @@ fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Opti
         files,
         daily,
         since_boot: None,
+        recorded: None,
     })
 }
 
@@ -238,11 +257,34 @@ fn binary_history(f: &Facts<'_>) -> Option<Utilization> {
         "sysstat {}",
         versions.into_iter().collect::<Vec<_>>().join(", ")
     );
-    summarise(
+    let recorded = files.first().map(|(_, path, file)| recorded(path, file));
+    let mut u = summarise(
         points,
         source,
         files.into_iter().map(|(_, path, _)| path).collect(),
-    )
+    )?;
+    u.recorded = recorded;
+    Some(u)
+}
+
+/// The machine as an sa file's newest records describe it.
+fn recorded(path: &str, file: &sysstat::SaFile) -> Recorded {
+    let samples = || {
+        file.records.iter().rev().filter_map(|r| match &r.kind {
+            sysstat::RecordKind::Stats(s) => Some(s),
+            _ => None,
+        })
+    };
+    Recorded {
+        file: path.to_string(),
+        cpus: samples()
+            .find(|s| s.cpu.len() > 1)
+            .map(|s| (s.cpu.len() - 1) as u32),
+        memory_bytes: samples()
+            .find_map(|s| s.memory.filter(|m| m.total > 0))
+            .map(|m| m.total.saturating_mul(1024)),
+        machine: Some(file.machine.clone()).filter(|m| !m.is_empty()),
+    }
 }
 
 /// sa2's daily text reports, where no binary file could be read (sysstat

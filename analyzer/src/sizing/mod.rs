@@ -85,12 +85,15 @@ fn catalog_for(profile: Profile, choice: &Choice) -> Option<Catalog> {
 
 /// The architecture a row must run: 32-bit x86 hosts are sized on x86_64.
 fn arch_of(host: &Host) -> Option<String> {
-    let arch = host.kernel.arch.as_deref()?;
-    Some(match arch {
+    host.kernel.arch.as_deref().map(normal_arch)
+}
+
+fn normal_arch(arch: &str) -> String {
+    match arch {
         "i386" | "i486" | "i586" | "i686" | "amd64" => "x86_64".into(),
         "arm64" => "aarch64".into(),
         other => other.to_string(),
-    })
+    }
 }
 
 /// CPU use (percent) at or under which a burstable row (T3's baseline is
@@ -158,13 +161,30 @@ fn measured(u: &Utilization, host: &Host) -> Option<(f64, Option<f64>, String)> 
 /// None for a profile with no catalog.
 pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
     let catalog = catalog_for(profile, choice)?;
-    let vcpus = host
+    // The input's own /proc first; else what the newest sa file recorded
+    // of the machine (a disk image read with --root has no /proc).
+    let recorded = host.utilization.as_ref().and_then(|u| u.recorded.as_ref());
+    let own_vcpus = host
         .cpu
         .as_ref()
         .map(|c| c.logical_cpus as u32)
         .filter(|&v| v > 0);
-    let memory_mib = host.memory.total_bytes.map(|b| b.div_ceil(1 << 20));
-    let arch = arch_of(host);
+    let vcpus = own_vcpus.or(recorded.and_then(|r| r.cpus).filter(|&v| v > 0));
+    let own_memory = host.memory.total_bytes;
+    let memory_mib = own_memory
+        .or(recorded.and_then(|r| r.memory_bytes))
+        .map(|b| b.div_ceil(1 << 20));
+    let from_history = match (own_vcpus.is_none() || own_memory.is_none(), recorded) {
+        (true, Some(r)) if vcpus.is_some() && memory_mib.is_some() => {
+            format!(
+                " (as {} recorded it: no /proc/cpuinfo or /proc/meminfo)",
+                r.file
+            )
+        }
+        _ => String::new(),
+    };
+    let arch =
+        arch_of(host).or_else(|| recorded.and_then(|r| r.machine.as_deref()).map(normal_arch));
     let h = choice.headroom_percent;
     let mut out = Sizing {
         catalog: catalog.name.clone(),
@@ -185,7 +205,7 @@ pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
     match smallest(&catalog, arch.as_deref(), vcpus, memory_mib, false) {
         Some(row) => {
             let why = format!(
-                "the smallest row with at least {vcpus} vCPUs and {} GiB, as the host has",
+                "the smallest row with at least {vcpus} vCPUs and {} GiB, as the host has{from_history}",
                 gib(memory_mib)
             );
             out.as_is = Some(pick(row, vcpus, memory_mib, why));
@@ -196,14 +216,22 @@ pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
         )),
     }
     let Some((cpu, mem, basis)) = host.utilization.as_ref().and_then(|u| measured(u, host)) else {
-        out.unknown.push("no utilization: the host keeps no sysstat history and the input has no counters since boot".into());
+        out.unknown.push("nothing says how busy the host is (no sysstat history, no counters since boot), so no right size".into());
         return Some(out);
     };
     let grow = 1.0 + f64::from(h) / 100.0;
-    let need_vcpus = ((f64::from(vcpus) * cpu / 100.0 * grow).ceil() as u32).clamp(1, vcpus);
+    let want_vcpus = f64::from(vcpus) * cpu / 100.0 * grow;
+    let need_vcpus = (want_vcpus.ceil() as u32).clamp(1, vcpus);
     let need_mib = match mem {
         Some(m) => ((memory_mib as f64 * m / 100.0 * grow).ceil() as u64).clamp(512, memory_mib),
         None => memory_mib,
+    };
+    // Never more than the host has: a host busy past 1 / (1 + headroom)
+    // of its CPUs keeps them all, and the why says so.
+    let capped = if want_vcpus > f64::from(vcpus) {
+        format!(" ({want_vcpus:.1} vCPUs, capped at the host's {vcpus}: it is CPU-bound at its p95, and may want more)")
+    } else {
+        String::new()
     };
     let mem_words = match mem {
         Some(m) => format!("memory {m:.1}% used"),
@@ -217,7 +245,7 @@ pub fn size(host: &Host, profile: Profile, choice: &Choice) -> Option<Sizing> {
         cpu <= BURSTABLE_CPU,
     ) {
         Some(row) => {
-            let why = format!("CPU {cpu:.1}% busy and {mem_words} ({basis}), plus {h}% headroom: {need_vcpus} vCPUs and {} GiB", gib(need_mib));
+            let why = format!("CPU {cpu:.1}% busy and {mem_words} ({basis}), plus {h}% headroom: {need_vcpus} vCPUs and {} GiB{capped}", gib(need_mib));
             out.right_sized = Some(pick(row, need_vcpus, need_mib, why));
         }
         None => out.unknown.push(format!(

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::utilization::{Summary, Utilization, Window};
+use crate::model::utilization::{Recorded, Summary, Utilization, Window};
 use crate::snapshot::DirSnapshot;
 
 /// A real root's host (fixtures/debian12-systemd), with its size set.
@@ -42,6 +42,7 @@ fn history(cpu_p95: f64, memory_p95: f64) -> Utilization {
         files: Vec::new(),
         daily: Vec::new(),
         since_boot: None,
+        recorded: None,
     }
 }
 
@@ -83,6 +84,65 @@ fn right_sized_from_the_p95_with_headroom() {
         .right_sized
         .unwrap();
     assert_eq!((r.needs_vcpus, r.name.as_str()), (1, "r7i.large"));
+}
+
+/// A host busy at its p95 past what the headroom leaves is not given more
+/// vCPUs than it has, and the why says it was capped.
+#[test]
+fn a_cpu_bound_host_keeps_its_vcpus_and_is_told_so() {
+    let mut h = host(2, 8, "x86_64");
+    h.utilization = Some(history(100.0, 10.0));
+    let r = size(&h, Profile::AwsMgn, &Choice::default())
+        .unwrap()
+        .right_sized
+        .unwrap();
+    assert_eq!(r.needs_vcpus, 2);
+    assert!(
+        r.why.contains("2.6 vCPUs, capped at the host's 2"),
+        "{}",
+        r.why
+    );
+    h.utilization = Some(history(50.0, 10.0));
+    let r = size(&h, Profile::AwsMgn, &Choice::default())
+        .unwrap()
+        .right_sized
+        .unwrap();
+    assert!(!r.why.contains("capped"), "{}", r.why);
+}
+
+/// A disk image read with --root has no /proc: the newest sa file's CPU
+/// count, memory and machine size the host, and the why says so.
+#[test]
+fn a_host_without_proc_is_sized_from_its_history() {
+    let mut h = host(8, 32, "x86_64");
+    h.cpu = None;
+    h.memory.total_bytes = None;
+    h.kernel.arch = None;
+    let mut u = history(10.0, 40.0);
+    u.recorded = Some(Recorded {
+        file: "/var/log/sa/sa07".into(),
+        cpus: Some(8),
+        memory_bytes: Some(32 << 30),
+        machine: Some("x86_64".into()),
+    });
+    h.utilization = Some(u.clone());
+    let s = size(&h, Profile::AwsMgn, &Choice::default()).unwrap();
+    assert_eq!((s.vcpus, s.memory_gib), (Some(8), Some(32.0)));
+    assert_eq!(s.arch.as_deref(), Some("x86_64"));
+    let as_is = s.as_is.unwrap();
+    assert_eq!(as_is.name, "m7i.2xlarge");
+    assert!(
+        as_is.why.contains("as /var/log/sa/sa07 recorded it"),
+        "{}",
+        as_is.why
+    );
+    assert_eq!(s.right_sized.unwrap().name, "r7i.xlarge");
+    // The host's own /proc wins over the file.
+    let mut h = host(2, 4, "x86_64");
+    h.utilization = Some(u);
+    let s = size(&h, Profile::AwsMgn, &Choice::default()).unwrap();
+    assert_eq!(s.vcpus, Some(2));
+    assert!(!s.as_is.unwrap().why.contains("recorded"));
 }
 
 #[test]

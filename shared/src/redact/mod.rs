@@ -146,14 +146,18 @@ impl Mapping {
 /// The message of the note a redacted bundle carries before its footer.
 pub const NOTE_MESSAGE: &str = "bundle redacted: hostnames, addresses, MACs, users";
 
-/// Binary package databases (rpm's): redaction leaves their content as it
-/// is, so the probe may stream them in `Chunk` records from a small size
-/// on. Text it redacts (dpkg's status and file lists) is kept whole up to
-/// the probe's 16 MiB, so that no name is split between two chunks.
+/// Binary files that redaction does not scan as text: rpm's package
+/// databases, left as they are, and sysstat's daily files (`saDD`), whose
+/// header's host name is rewritten in place in the first piece. The probe
+/// streams them in `Chunk` records from a small size on (issue 27: a
+/// month of history is never read whole). Text it redacts (dpkg's status
+/// and file lists) is kept whole up to the probe's 16 MiB, so that no name
+/// is split between two chunks.
 pub fn is_binary_database(path: &[u8]) -> bool {
     [&b"/var/lib/rpm/"[..], b"/usr/lib/sysimage/rpm/"]
         .iter()
         .any(|p| path.starts_with(p))
+        || sysstat::is_history(path)
 }
 
 pub struct Redactor {
@@ -163,6 +167,9 @@ pub struct Redactor {
     /// people's ids start (see `learn`).
     accounts: Vec<learn::Account>,
     ids: learn::PersonIds,
+    /// The sysstat file whose first chunk was withheld: its later chunks
+    /// are withheld too.
+    withheld_chunks: Option<Vec<u8>>,
 }
 
 impl Redactor {
@@ -178,6 +185,7 @@ impl Redactor {
             key,
             accounts: Vec::new(),
             ids: learn::PersonIds::default(),
+            withheld_chunks: None,
         }
     }
 
@@ -249,10 +257,18 @@ impl Redactor {
             }
             // Chunked content is a binary package database (see
             // `is_binary_database`), or a text file past 16 MiB: about
-            // packages, not this host. Only its path can name something.
+            // packages, not this host. Only its path can name something,
+            // and a sysstat file's header: its first piece has the host
+            // name rewritten; after a first piece withheld (a header lift
+            // does not know), the rest of that file is withheld too.
             Record::Chunk(mut c) => {
-                if c.offset == 0 && sysstat::is_history(&c.path.0) {
-                    c.data = self.sysstat(&c.data.0).into();
+                if sysstat::is_history(&c.path.0) {
+                    if c.offset == 0 {
+                        c.data = self.sysstat(&c.data.0).into();
+                        self.withheld_chunks = c.data.0.is_empty().then(|| c.path.0.clone());
+                    } else if self.withheld_chunks.as_deref() == Some(&c.path.0[..]) {
+                        c.data = Vec::new().into();
+                    }
                 }
                 c.path = self.path(&c.path);
                 Record::Chunk(c)

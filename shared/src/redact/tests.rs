@@ -428,3 +428,27 @@ fn known_domains_inside_file_names_and_listings() {
     let (path, _) = content(r.record(file("/etc/resolv.conf", "")));
     assert_eq!(path, "/etc/resolv.conf");
 }
+
+/// A streamed sysstat file whose header lift does not know: its first
+/// piece is withheld, and so are the pieces after it (they could hold the
+/// name the header would have); another file's pieces pass.
+#[test]
+fn a_streamed_unknown_sa_file_is_withheld_whole() {
+    let mut r = redactor();
+    let chunk = |path: &str, offset: u64, data: &[u8]| {
+        Record::Chunk(crate::Chunk {
+            path: path.as_bytes().to_vec().into(),
+            offset,
+            data: data.to_vec().into(),
+        })
+    };
+    let data = |rec: Record| match rec {
+        Record::Chunk(c) => c.data.0,
+        other => panic!("{other:?}"),
+    };
+    let head = b"web01.corp.acme.com is not a sysstat header".to_vec();
+    assert!(data(r.record(chunk("/var/log/sa/sa01", 0, &head))).is_empty());
+    assert!(data(r.record(chunk("/var/log/sa/sa01", 43, b"more bytes"))).is_empty());
+    let rpm = data(r.record(chunk("/var/lib/rpm/Packages", 1 << 20, b"\x00rpm")));
+    assert_eq!(rpm, b"\x00rpm");
+}

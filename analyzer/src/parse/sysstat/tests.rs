@@ -202,3 +202,47 @@ fn damaged_bytes_never_panic() {
         }
     }
 }
+
+/// A format newer than lift knows (a sysstat after 12.x that changed the
+/// format magic) is refused with the magic's offset, not guessed at.
+#[test]
+fn a_future_format_is_refused_at_its_offset() {
+    let mut bytes = fixture("data-debian12-12.6.1");
+    bytes[2..4].copy_from_slice(&0x2177u16.to_le_bytes());
+    let err = parse(&bytes).unwrap_err();
+    assert_eq!(err.offset, Some(2), "{err}");
+    assert!(err.message.contains("0x2177"), "{err}");
+}
+
+/// A header that claims the other byte order than its body's (the magic
+/// swapped on a little-endian file) reads every size wrong: refused at the
+/// first size that cannot be, never an allocation from it.
+#[test]
+fn a_foreign_byte_order_is_refused_at_its_offset() {
+    let mut bytes = fixture("data-debian12-12.6.1");
+    bytes.swap(0, 1);
+    bytes.swap(2, 3);
+    let err = parse(&bytes).unwrap_err();
+    assert_eq!(err.offset, Some(8), "{err}");
+    // And the big-endian file told it is little-endian.
+    let mut bytes = fixture("data-ppc-11.7.2");
+    bytes.swap(0, 1);
+    bytes.swap(2, 3);
+    assert!(parse(&bytes).unwrap_err().offset.is_some());
+}
+
+/// Hostile counts: every header word past the magic at its largest. The
+/// sizes are checked against sysstat's own limits and the bytes left.
+#[test]
+fn hostile_counts_are_refused_at_their_offset() {
+    for name in ["data-debian12-12.6.1", "data-11.6.5", "data-9.1.6"] {
+        let mut bytes = fixture(name);
+        for at in (4..bytes.len().min(600)).step_by(4) {
+            bytes[at..at + 4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+        }
+        match parse(&bytes) {
+            Err(e) => assert!(e.offset.is_some(), "{name}: {e}"),
+            Ok(p) => assert!(p.value.records.len() <= bytes.len() / 20, "{name}"),
+        }
+    }
+}
