@@ -216,6 +216,110 @@ fn kept_results_that_changed_are_redone() {
     same_outputs(&out, &fresh);
 }
 
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
+}
+
+/// The JSON Lines exports of a batch whose new bundles come after those it
+/// had are appended to in place (the same files, grown); a bundle before
+/// them changed or removed, or an export changed since (a run killed while
+/// appending), rebuilds them whole. Each time the DIR is a fresh run's.
+#[test]
+fn exports_grow_in_place_only_when_they_can() {
+    let dir = Scratch::new("fleet-append");
+    let inputs = dir.join("in");
+    fs::create_dir_all(&inputs).unwrap();
+    for (name, root) in [("a.lift", "debian12-systemd"), ("b.lift", "centos6-sysv")] {
+        probe(Some(&fixture(root)), &inputs.join(name), &["-q"]);
+    }
+    let out = dir.join("out");
+    batch(&inputs, &out, &[]);
+    let exports = ["packages", "findings", "jobs"].map(|t| out.join(format!("{t}.jsonl")));
+    let inodes = |out: &Path| {
+        exports
+            .clone()
+            .map(|p| inode(&out.join(p.file_name().unwrap())))
+    };
+    let before = inodes(&out);
+    let findings = fs::metadata(&exports[1]).unwrap().len();
+    let fresh_run = |name: &str| {
+        let fresh = dir.join(name);
+        batch(&inputs, &fresh, &["--fresh"]);
+        same_outputs(&out, &fresh);
+    };
+
+    // A bundle after the others: appended.
+    probe(
+        Some(&fixture("alpine-openrc")),
+        &inputs.join("c.lift"),
+        &["-q"],
+    );
+    let said = batch(&inputs, &out, &[]);
+    assert_eq!(counts(&said), (1, 2), "{said}");
+    assert_eq!(inodes(&out), before, "appended in place, not rewritten");
+    assert!(fs::metadata(&exports[1]).unwrap().len() > findings);
+    fresh_run("fresh1");
+
+    // Nothing new: the files as they were.
+    batch(&inputs, &out, &[]);
+    assert_eq!(inodes(&out), before);
+    fresh_run("fresh2");
+
+    // A run killed while appending left half a row: never trusted.
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&exports[0])
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"host_id\":\"half"))
+        .unwrap();
+    probe(
+        Some(&fixture("storage-lvm")),
+        &inputs.join("d.lift"),
+        &["-q"],
+    );
+    batch(&inputs, &out, &[]);
+    assert_ne!(inode(&exports[0]), before[0], "packages.jsonl rebuilt");
+    fresh_run("fresh3");
+    let before = inodes(&out);
+
+    // An earlier bundle replaced: rebuilt.
+    probe(
+        Some(&fixture("debian12-sysv")),
+        &inputs.join("a.lift"),
+        &["-q"],
+    );
+    batch(&inputs, &out, &[]);
+    let after = inodes(&out);
+    assert!(
+        after.iter().zip(&before).all(|(a, b)| a != b),
+        "every export rebuilt"
+    );
+    fresh_run("fresh4");
+
+    // An earlier bundle removed: rebuilt.
+    fs::remove_file(inputs.join("b.lift")).unwrap();
+    let before = after;
+    batch(&inputs, &out, &[]);
+    let after = inodes(&out);
+    assert!(after.iter().zip(&before).all(|(a, b)| a != b));
+    let packages = fs::read_to_string(&exports[0]).unwrap();
+    assert!(!packages.contains("c6-app01"), "b's rows left");
+    fresh_run("fresh5");
+
+    // The record of what the files hold edited: not trusted, rebuilt.
+    let record = out.join(".kept/joined.json");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, text.replace("\"keys\":[\"", "\"keys\":[\"0")).unwrap();
+    probe(
+        Some(&fixture("centos6-sysv")),
+        &inputs.join("e.lift"),
+        &["-q"],
+    );
+    let before = inodes(&out);
+    batch(&inputs, &out, &[]);
+    assert_ne!(inodes(&out)[0], before[0]);
+    fresh_run("fresh6");
+}
+
 /// `--exports` writes what it names and nothing else; an unknown name is
 /// a usage error.
 #[test]

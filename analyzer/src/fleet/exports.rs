@@ -37,9 +37,39 @@ pub const JSONL: [&str; 9] = [
 /// ([`super::kept`]) is these files.
 pub fn part_names() -> Vec<String> {
     let mut names = vec!["html".to_string(), "json".to_string()];
+    debug_assert_eq!(names.len(), JSONL_AT);
     names.extend(JSONL.iter().map(|kind| format!("{kind}.jsonl")));
     names.push(format!("{DEPENDENCIES}.jsonl"));
     names
+}
+
+/// Where the JSON Lines kinds start in [`part_names`].
+pub const JSONL_AT: usize = 2;
+
+/// The length and XXH3-128 of a file's bytes.
+pub fn hash_file(path: &Path) -> io::Result<(u64, u128)> {
+    let mut f = File::open(path).map_err(|e| named(path, e))?;
+    copy_hashing(&mut f, &mut io::sink()).map_err(|e| named(path, e))
+}
+
+/// Copies `from` to `to`, returning the length and XXH3-128 of what
+/// passed.
+fn copy_hashing(from: &mut impl Read, to: &mut impl Write) -> io::Result<(u64, u128)> {
+    let mut h = twox_hash::xxhash3_128::Hasher::new();
+    let mut buf = vec![0; 256 << 10];
+    let mut len = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        h.write(&buf[..n]);
+        to.write_all(&buf[..n])?;
+        len += n as u64;
+    }
+    Ok((len, h.finish_128()))
 }
 
 fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
@@ -163,11 +193,12 @@ pub fn dependencies<'a>(
     kept: &[usize],
     resolver: &Resolver,
     id: impl Fn(usize) -> &'a str,
+    from: impl Fn(usize) -> Option<PathBuf>,
 ) -> io::Result<()> {
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
     let mut w = Output::create(&out, 0o644)?;
     for &i in kept {
-        let path = part(parts, i, DEPENDENCIES);
+        let path = from(i).unwrap_or_else(|| part(parts, i, DEPENDENCIES));
         let r = io::BufReader::new(File::open(&path)?);
         for line in io::BufRead::lines(r) {
             let mut row: DependencyRow = serde_json::from_str(&line?)?;
@@ -189,28 +220,101 @@ pub fn dependencies<'a>(
 
 /// The JSON Lines exports, joined while the batch runs. Bundles finish
 /// about in input order (see `fleet::run`); once bundle `i` and all before
-/// it are done, their parts are appended to `.parts/<kind>.jsonl` and
-/// removed at once, mostly before the kernel has written them to disk, so
-/// that the rows are written once, not twice. Each bundle's ranges are
-/// kept: a bundle found superseded at the end (an older bundle of a host)
-/// is left out then.
+/// it are done, the parts of those analysed are appended to
+/// `.parts/<kind>.jsonl` and removed at once, mostly before the kernel has
+/// written them to disk, so that the rows are written once, not twice.
+/// The rows of a bundle whose result was kept stay where they are kept,
+/// and are copied (or, see [`Joiner::finish`], not even that) at the end.
+/// Each bundle's ranges, lengths and XXH3-128 hashes are kept: a bundle
+/// found superseded at the end (an older bundle of a host) is left out
+/// then, and the Parquet files are named by the hashes without reading the
+/// rows again.
 pub struct Joiner {
     parts: PathBuf,
     files: Vec<File>,
     lens: [u64; JSONL.len()],
     /// The next bundle to append.
     next: usize,
-    /// Bundles done but not yet appended (a bundle before them is not),
-    /// and whether each gave a report.
-    waiting: BTreeMap<usize, bool>,
-    /// Where each appended bundle's rows are: (offset, length) per kind.
-    ranges: Vec<Option<[(u64, u64); JSONL.len()]>>,
+    /// Bundles done but not yet appended (a bundle before them is not).
+    waiting: BTreeMap<usize, Done>,
+    rows: Vec<Rows>,
     /// The first error; the batch stops on it at the end.
     failed: Option<io::Error>,
 }
 
+/// How a bundle ended, for [`Joiner::done`].
+pub enum Done {
+    /// No report: no rows.
+    Failed,
+    /// Analysed in this run: its rows are parts under `.parts`.
+    Analysed,
+    /// Kept from an earlier run: its rows are in the kept result.
+    Kept(super::kept::Taken),
+}
+
+/// Where a bundle's rows of each kind are, their length and hash.
+#[derive(Clone)]
+enum Rows {
+    None,
+    /// In the joined files: (offset, length, XXH3-128) per kind.
+    Joined([(u64, u64, u128); JSONL.len()]),
+    /// In a kept result's folder: (length, XXH3-128) per kind.
+    Kept(PathBuf, [(u64, u128); JSONL.len()]),
+}
+
+impl Rows {
+    fn piece(&self, k: usize) -> Option<(u64, u128)> {
+        match self {
+            Rows::None => None,
+            Rows::Joined(r) => Some((r[k].1, r[k].2)),
+            Rows::Kept(_, r) => Some(r[k]),
+        }
+    }
+}
+
 fn joined(parts: &Path, kind: &str) -> PathBuf {
     parts.join(format!("{kind}.jsonl"))
+}
+
+/// `DIR/.kept/joined.json`: what the last run's `DIR/<kind>.jsonl` hold
+/// (the keys of the bundles whose rows they are, in order) and how each
+/// file was left. A rerun whose bundles start with those appends to the
+/// files in place; anything else (a file changed, grown by a run killed
+/// while appending, or written by another lift) is rebuilt whole.
+pub const JOINED: &str = "joined.json";
+const JOINED_FORMAT: u32 = 1;
+
+#[derive(serde::Deserialize, Serialize, PartialEq, Debug)]
+struct JoinedFile {
+    len: u64,
+    ino: u64,
+    mtime_ns: i128,
+}
+
+impl JoinedFile {
+    fn of(m: &fs::Metadata) -> JoinedFile {
+        use std::os::unix::fs::MetadataExt;
+        JoinedFile {
+            len: m.len(),
+            ino: m.ino(),
+            mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Serialize)]
+struct JoinedRecord {
+    format: u32,
+    lift: String,
+    /// Per kind, in [`JSONL`] order.
+    files: Vec<JoinedFile>,
+    keys: Vec<String>,
+}
+
+/// What [`Joiner::finish`] wrote: per kind, each kept host's rows' length
+/// and XXH3-128, in the files' order (see `parquet::Table::write`).
+pub struct Layout {
+    pub pieces: Vec<Vec<(u64, u128)>>,
 }
 
 impl Joiner {
@@ -228,72 +332,218 @@ impl Joiner {
             lens: [0; JSONL.len()],
             next: 0,
             waiting: BTreeMap::new(),
-            ranges: vec![None; bundles],
+            rows: vec![Rows::None; bundles],
             failed: None,
         })
     }
 
-    /// Bundle `index` is done: `ok` when its parts are complete.
-    pub fn done(&mut self, index: usize, ok: bool) {
-        self.waiting.insert(index, ok);
-        while let Some(ok) = self.waiting.remove(&self.next) {
+    /// Bundle `index` is done.
+    pub fn done(&mut self, index: usize, done: Done) {
+        self.waiting.insert(index, done);
+        while let Some(done) = self.waiting.remove(&self.next) {
             let i = self.next;
             self.next += 1;
-            if ok && self.failed.is_none() {
-                if let Err(e) = self.append(i) {
-                    self.failed = Some(e);
+            match done {
+                Done::Analysed => {
+                    if self.failed.is_none() {
+                        if let Err(e) = self.append(i) {
+                            self.failed = Some(e);
+                        }
+                    }
+                    for kind in JSONL {
+                        let _ = fs::remove_file(part(&self.parts, i, kind));
+                    }
                 }
-            }
-            for kind in JSONL {
-                let _ = fs::remove_file(part(&self.parts, i, kind));
+                Done::Kept(taken) => {
+                    let mut r = [(0, 0); JSONL.len()];
+                    for (k, piece) in r.iter_mut().enumerate() {
+                        match taken.files.get(JSONL_AT + k) {
+                            Some(p) => *piece = *p,
+                            None => {
+                                self.failed.get_or_insert_with(|| {
+                                    named(&taken.dir, "a kept result without its rows")
+                                });
+                            }
+                        }
+                    }
+                    self.rows[i] = Rows::Kept(taken.dir, r);
+                }
+                Done::Failed => {
+                    for kind in JSONL {
+                        let _ = fs::remove_file(part(&self.parts, i, kind));
+                    }
+                }
             }
         }
     }
 
     fn append(&mut self, i: usize) -> io::Result<()> {
-        let mut ranges = [(0, 0); JSONL.len()];
+        let mut ranges = [(0, 0, 0); JSONL.len()];
         for (k, kind) in JSONL.iter().enumerate() {
             let path = part(&self.parts, i, kind);
             let mut from = File::open(&path).map_err(|e| named(&path, e))?;
-            // File to file: copy_file_range, in the kernel.
-            let n = io::copy(&mut from, &mut self.files[k]).map_err(|e| named(&path, e))?;
-            ranges[k] = (self.lens[k], n);
+            let (n, hash) =
+                copy_hashing(&mut from, &mut self.files[k]).map_err(|e| named(&path, e))?;
+            ranges[k] = (self.lens[k], n, hash);
             self.lens[k] += n;
         }
-        self.ranges[i] = Some(ranges);
+        self.rows[i] = Rows::Joined(ranges);
         Ok(())
     }
 
+    /// Bundle `i`'s rows of kind `k`, appended to `w`.
+    fn copy(
+        &self,
+        i: usize,
+        k: usize,
+        src: &mut File,
+        w: &mut impl Write,
+        to: &Path,
+    ) -> io::Result<()> {
+        match &self.rows[i] {
+            Rows::None => Err(named(to, format!("bundle {i} was kept but not joined"))),
+            Rows::Joined(r) => {
+                let (offset, len, _) = r[k];
+                src.seek(io::SeekFrom::Start(offset))?;
+                let n = io::copy(&mut src.take(len), w)?;
+                match n == len {
+                    true => Ok(()),
+                    false => Err(named(to, "the joined rows are shorter than written")),
+                }
+            }
+            Rows::Kept(dir, r) => {
+                let path = dir.join(format!("{}.jsonl", JSONL[k]));
+                let f = File::open(&path).map_err(|e| named(&path, e))?;
+                let n = io::copy(&mut f.take(r[k].0), w).map_err(|e| named(&path, e))?;
+                match n == r[k].0 {
+                    true => Ok(()),
+                    false => Err(named(&path, "shorter than kept")),
+                }
+            }
+        }
+    }
+
     /// DIR/<kind>.jsonl: the rows of `kept` (bundle indices, increasing),
-    /// every bundle done. Renamed into place when every bundle appended is
-    /// kept; else copied, range by range.
-    pub fn finish(mut self, dir: &Path, kept: &[usize]) -> io::Result<()> {
+    /// every bundle done; `keys`: each bundle's key (see `kept::Key`).
+    ///
+    /// When the last run's files (see [`JOINED`]) hold the rows of the
+    /// first bundles of `kept` and are as that run left them, the rows of
+    /// the others are appended to them in place. Else a file is renamed
+    /// into place when it holds the rows of every bundle of `kept` and
+    /// nothing else (a fresh run), or written again, bundle by bundle.
+    pub fn finish(
+        mut self,
+        dir: &Path,
+        kept: &[usize],
+        keys: &[Option<String>],
+    ) -> io::Result<Layout> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        debug_assert!(self.waiting.is_empty() && self.next == self.ranges.len());
-        let appended = self.ranges.iter().filter(|r| r.is_some()).count();
-        let all = appended == kept.len() && kept.iter().all(|&i| self.ranges[i].is_some());
+        debug_assert!(self.waiting.is_empty() && self.next == self.rows.len());
+        let record_path = dir.join(".kept").join(JOINED);
+        let version = super::kept::version();
+        let keys: Option<Vec<&str>> = kept.iter().map(|&i| keys[i].as_deref()).collect();
+        // The bundles whose rows the files already hold, if they can be
+        // trusted to.
+        let record: Option<JoinedRecord> = super::kept::read_small(&record_path)
+            .ok()
+            .and_then(|body| serde_json::from_slice(&body).ok());
+        let prefix = match (&record, &keys) {
+            (Some(r), Some(keys))
+                if r.format == JOINED_FORMAT
+                    && r.lift == version
+                    && r.files.len() == JSONL.len()
+                    && r.keys.len() <= keys.len()
+                    && r.keys.iter().zip(keys).all(|(a, b)| a == b)
+                    && kept[..r.keys.len()]
+                        .iter()
+                        .all(|&i| matches!(self.rows[i], Rows::Kept(..))) =>
+            {
+                Some(r.keys.len())
+            }
+            _ => None,
+        };
+        let pieces: Vec<Vec<(u64, u128)>> = (0..JSONL.len())
+            .map(|k| {
+                kept.iter()
+                    .map(|&i| {
+                        self.rows[i].piece(k).ok_or_else(|| {
+                            named(dir, format!("bundle {i} was kept but not joined"))
+                        })
+                    })
+                    .collect::<io::Result<_>>()
+            })
+            .collect::<io::Result<_>>()?;
+        // Nothing trusts the old files while they change.
+        let _ = fs::remove_file(&record_path);
+        let fresh = kept
+            .iter()
+            .all(|&i| matches!(self.rows[i], Rows::Joined(..)))
+            && self
+                .rows
+                .iter()
+                .filter(|r| matches!(r, Rows::Joined(..)))
+                .count()
+                == kept.len();
         for (k, kind) in JSONL.iter().enumerate() {
             let from = joined(&self.parts, kind);
             let to = dir.join(format!("{kind}.jsonl"));
-            if all {
+            if let (Some(p), Some(r)) = (prefix, &record) {
+                let held: u64 = pieces[k][..p].iter().map(|x| x.0).sum();
+                let was = &r.files[k];
+                // A regular file, as left: never a FIFO opened for writing.
+                let same = fs::symlink_metadata(&to)
+                    .is_ok_and(|m| m.is_file() && JoinedFile::of(&m) == *was);
+                let file = match same {
+                    true => fs::OpenOptions::new().write(true).open(&to).ok(),
+                    false => None,
+                };
+                if let Some(mut file) = file {
+                    let now = file.metadata().map(|m| (m.is_file(), JoinedFile::of(&m)));
+                    if matches!(&now, Ok((true, now)) if now == was) && was.len == held {
+                        file.seek(io::SeekFrom::End(0)).map_err(|e| named(&to, e))?;
+                        let mut src = File::open(&from).map_err(|e| named(&from, e))?;
+                        for &i in &kept[p..] {
+                            self.copy(i, k, &mut src, &mut file, &to)
+                                .map_err(|e| named(&to, e))?;
+                        }
+                        continue;
+                    }
+                }
+            }
+            if fresh {
                 fs::rename(&from, &to).map_err(|e| named(&to, e))?;
                 continue;
             }
             let mut w = Output::create(&to, 0o644)?;
             let mut src = File::open(&from).map_err(|e| named(&from, e))?;
             for &i in kept {
-                let Some(ranges) = self.ranges[i] else {
-                    return Err(named(&to, format!("bundle {i} was kept but not joined")));
-                };
-                let (offset, len) = ranges[k];
-                src.seek(io::SeekFrom::Start(offset))?;
-                w.append(&mut (&mut src).take(len))?;
+                self.copy(i, k, &mut src, &mut w, &to)?;
             }
             w.commit()?;
         }
-        Ok(())
+        if let Some(keys) = keys {
+            let files = JSONL
+                .iter()
+                .map(|kind| {
+                    let to = dir.join(format!("{kind}.jsonl"));
+                    fs::metadata(&to)
+                        .map(|m| JoinedFile::of(&m))
+                        .map_err(|e| named(&to, e))
+                })
+                .collect::<io::Result<_>>()?;
+            let record = JoinedRecord {
+                format: JOINED_FORMAT,
+                lift: version,
+                files,
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+            };
+            let mut w = Output::create(&record_path, 0o644)?;
+            serde_json::to_writer(&mut w, &record)?;
+            w.commit()?;
+        }
+        Ok(Layout { pieces })
     }
 }
 
@@ -457,7 +707,7 @@ pub fn reset(dir: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv, part, write_rows, Joiner, JSONL};
+    use super::{csv, part, write_rows, Done, Joiner, JSONL};
 
     /// Bundles done out of order are appended in input order, their parts
     /// removed; a failed bundle adds nothing; a superseded one is left out
@@ -479,31 +729,33 @@ mod tests {
         for i in [2, 0, 3, 1] {
             write(i);
         }
-        j.done(2, true);
+        j.done(2, Done::Analysed);
         assert!(
             part(&parts, 2, "packages").exists(),
             "appended before bundle 0"
         );
-        j.done(0, true);
+        j.done(0, Done::Analysed);
         assert!(!part(&parts, 0, "packages").exists());
-        j.done(3, true);
-        j.done(1, false);
+        j.done(3, Done::Analysed);
+        j.done(1, Done::Failed);
         for i in 0..4 {
             assert!(
                 !part(&parts, i, "findings").exists(),
                 "bundle {i}'s part kept"
             );
         }
-        j.finish(&out, &[0, 2, 3]).unwrap();
+        j.finish(&out, &[0, 2, 3], &[None, None, None, None])
+            .unwrap();
         assert_eq!(read("packages"), "packages 0\npackages 2\npackages 3\n");
 
         // Bundle 2 superseded: the rows are copied without it.
         let mut j = Joiner::new(&parts, 4).unwrap();
         for i in 0..4 {
             write(i);
-            j.done(i, true);
+            j.done(i, Done::Analysed);
         }
-        j.finish(&out, &[0, 1, 3]).unwrap();
+        j.finish(&out, &[0, 1, 3], &[None, None, None, None])
+            .unwrap();
         assert_eq!(read("findings"), "findings 0\nfindings 1\nfindings 3\n");
         assert_eq!(
             read("connections"),

@@ -5,10 +5,13 @@
 //! kept in `DIR/.kept/<key>/`, where the key is the SHA-256 of the bundle's
 //! bytes as they are on disk, the input path as given (it is in the
 //! report), lift's version and the options that change a result (see
-//! [`Keeper::new`]). A rerun links a kept result's files into the batch's
-//! parts as if a worker had just written them, so everything fleet-wide is
-//! rebuilt from the same files a fresh run writes: the output is the same,
-//! byte for byte. Results no input of the run uses are removed at its end.
+//! [`Keeper::new`]). A rerun reads a kept result's files where they are,
+//! as if a worker had just written them (the pages are linked into
+//! `hosts/`), so everything fleet-wide is rebuilt from the same files a
+//! fresh run writes: the output is the same, byte for byte. Results no
+//! input of the run uses are removed at its end. Each file's manifest entry
+//! carries its XXH3-128, so that a rerun names the Parquet files of rows it
+//! does not read again (see `exports::Joiner`).
 //!
 //! A kept result is trusted only when its manifest (written last, so a run
 //! killed while keeping leaves none) has this format and version, names
@@ -33,7 +36,7 @@ use super::store::named;
 use super::HostSummary;
 
 /// The layout's version: a kept result of another is redone.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// A manifest or a summary is a few KB; past this it is not read.
 const MAX_SMALL: u64 = 64 << 20;
 
@@ -44,6 +47,8 @@ struct KeptFile {
     len: u64,
     ino: u64,
     mtime_ns: i128,
+    /// XXH3-128 of its bytes, hex.
+    xxh3: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -84,12 +89,26 @@ fn mtime_ns(m: &fs::Metadata) -> i128 {
 
 /// What the keeper found for one input.
 pub enum Found {
-    /// Its result, linked into the parts.
-    Kept(Box<HostSummary>),
+    /// Its result, and where its files are.
+    Kept(Box<HostSummary>, Taken),
     /// None kept: analyse it.
     Missing,
     /// One kept but not trusted (the note says why): analyse it again.
     Distrusted(String),
+}
+
+/// A kept result's files: `dir/<part>`, each part's length and XXH3-128
+/// as kept, in the order of the part names given to [`Keeper::take`].
+#[derive(Clone, Debug)]
+pub struct Taken {
+    pub dir: PathBuf,
+    pub files: Vec<(u64, u128)>,
+}
+
+impl Taken {
+    pub fn path(&self, part: &str) -> PathBuf {
+        self.dir.join(part)
+    }
 }
 
 /// `DIR/.kept/` for one run.
@@ -106,6 +125,12 @@ pub struct Keeper {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key(String);
 
+impl Key {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn hex(d: impl AsRef<[u8]>) -> String {
     d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -113,7 +138,7 @@ fn hex(d: impl AsRef<[u8]>) -> String {
 /// lift's version, the layout's, and the running executable's size and
 /// modification time: a rebuilt lift (a development build keeps its
 /// version number) trusts nothing an earlier build kept.
-fn version() -> String {
+pub fn version() -> String {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION
         .get_or_init(|| {
@@ -129,7 +154,7 @@ fn version() -> String {
         .clone()
 }
 
-fn read_small(path: &Path) -> io::Result<Vec<u8>> {
+pub(super) fn read_small(path: &Path) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     File::open(path)?
         .take(MAX_SMALL + 1)
@@ -218,32 +243,29 @@ impl Keeper {
         self.dir.join(&key.0)
     }
 
-    /// The result kept for `key` (from `input`), its files linked into
-    /// `parts` as bundle `index`'s.
-    pub fn take(
-        &self,
-        key: &Key,
-        input: &Path,
-        index: usize,
-        parts: &Path,
-        part_names: &[String],
-    ) -> Found {
+    /// The result kept for `key` (from `input`), its files checked.
+    pub fn take(&self, key: &Key, input: &Path, part_names: &[String]) -> Found {
         let dir = self.path(key);
         if !dir.exists() {
             return Found::Missing;
         }
         match self.check(key, &dir, input, part_names) {
             Ok((m, summary)) => {
+                let mut files = Vec::with_capacity(m.files.len());
                 for f in &m.files {
-                    let to = parts.join(format!("{index}.{}", f.part));
-                    if let Err(e) = fs::hard_link(dir.join(&f.part), &to) {
-                        return Found::Distrusted(format!(
-                            "{}: cannot be linked into the batch ({e})",
-                            dir.join(&f.part).display()
-                        ));
+                    match u128::from_str_radix(&f.xxh3, 16) {
+                        Ok(h) if f.xxh3.len() == 32 => files.push((f.len, h)),
+                        _ => {
+                            let _ = fs::remove_dir_all(&dir);
+                            return Found::Distrusted(format!(
+                                "{}: its manifest's hash of {} is not one; analysed again",
+                                dir.display(),
+                                f.part
+                            ));
+                        }
                     }
                 }
-                Found::Kept(Box::new(summary))
+                Found::Kept(Box::new(summary), Taken { dir, files })
             }
             Err(why) => {
                 let _ = fs::remove_dir_all(&dir);
@@ -322,11 +344,16 @@ impl Keeper {
             let to = tmp.join(part);
             fs::hard_link(&from, &to).map_err(|e| named(&from, e))?;
             let meta = fs::metadata(&to).map_err(|e| named(&to, e))?;
+            let (len, hash) = super::exports::hash_file(&to)?;
+            if len != meta.len() {
+                return Err(named(&to, "changed while it was kept"));
+            }
             files.push(KeptFile {
                 part: part.clone(),
                 len: meta.len(),
                 ino: meta.ino(),
                 mtime_ns: mtime_ns(&meta),
+                xxh3: format!("{hash:032x}"),
             });
         }
         let body = serde_json::to_vec(summary)?;
@@ -355,8 +382,11 @@ impl Keeper {
             let e = e.map_err(|e| named(&self.dir, e))?;
             let name = e.file_name();
             let name = name.to_string_lossy();
-            // parquet.jsonl: what `parquet::Table::write` wrote.
-            if name == "inputs.jsonl" || name == "parquet.jsonl" || used.contains(name.as_ref()) {
+            // parquet.jsonl: what `parquet::Table::write` wrote;
+            // joined.json: what `exports::Joiner::finish` wrote.
+            if ["inputs.jsonl", "parquet.jsonl", super::exports::JOINED].contains(&name.as_ref())
+                || used.contains(name.as_ref())
+            {
                 continue;
             }
             let path = e.path();

@@ -512,6 +512,10 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let keeper = kept::Keeper::new(dir, &options, opts.fresh).map_err(io_err(dir))?;
     let part_names = exports::part_names();
     let used: Mutex<Vec<kept::Key>> = Mutex::new(Vec::new());
+    // Per input: its key, and where its kept result is (none when it was
+    // analysed in this run).
+    let keys: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; inputs.len()]);
+    let sources: Mutex<Vec<Option<kept::Taken>>> = Mutex::new(vec![None; inputs.len()]);
     let notes: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let reused = AtomicUsize::new(0);
     let parts = dir.join(".parts");
@@ -558,12 +562,14 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 // says what is wrong with it.
                 let key = keeper.key(input).ok();
                 let found = match &key {
-                    Some(k) => keeper.take(k, input, i, &parts, &part_names),
+                    Some(k) => keeper.take(k, input, &part_names),
                     None => kept::Found::Missing,
                 };
+                let mut taken = None;
                 let r = match found {
-                    kept::Found::Kept(h) => {
+                    kept::Found::Kept(h, t) => {
                         reused.fetch_add(1, Ordering::Relaxed);
+                        taken = Some(t);
                         Ok(*h)
                     }
                     found => {
@@ -583,11 +589,20 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                     }
                 };
                 if let (Ok(_), Some(k)) = (&r, key) {
+                    lock(&keys)[i] = Some(k.as_str().to_owned());
                     lock(&used).push(k);
                 }
                 bar.inc(1);
                 let r = r.and_then(|h| Entry::new(i, &h, &store));
-                lock(&joiner).done(i, r.is_ok());
+                let done = match (&r, taken) {
+                    (Err(_), _) => exports::Done::Failed,
+                    (Ok(_), None) => exports::Done::Analysed,
+                    (Ok(_), Some(t)) => {
+                        lock(&sources)[i] = Some(t.clone());
+                        exports::Done::Kept(t)
+                    }
+                };
+                lock(&joiner).done(i, done);
                 lock(&results).push((i, r));
             });
         }
@@ -615,11 +630,23 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         store: &store,
         kept: &kept,
     };
+    let sources = sources.into_inner().unwrap_or_else(|e| e.into_inner());
     for k in kept.iter() {
         for ext in ["html", "json"] {
-            let from = parts.join(format!("{}.{ext}", k.index));
             let to = dir.join("hosts").join(format!("{}.{ext}", k.id));
-            fs::rename(&from, &to).map_err(io_err(&to))?;
+            match &sources[k.index] {
+                // Linked from the kept result (copied where it cannot be).
+                Some(t) => {
+                    let from = t.path(ext);
+                    fs::hard_link(&from, &to)
+                        .or_else(|_| fs::copy(&from, &to).map(|_| ()))
+                        .map_err(io_err(&to))?
+                }
+                None => {
+                    let from = parts.join(format!("{}.{ext}", k.index));
+                    fs::rename(&from, &to).map_err(io_err(&to))?
+                }
+            }
         }
     }
     // One pass over the hosts for what needs each once: names and
@@ -643,13 +670,23 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         .map_err(io_err(&external_path))?;
     external.finish().map_err(io_err(&external_path))?;
     // The exports' rows go in input order.
-    let mut order: Vec<usize> = kept.iter().map(|k| k.index).collect();
-    order.sort_unstable();
+    let mut by_index: Vec<(usize, &str)> = kept.iter().map(|k| (k.index, k.id.as_str())).collect();
+    by_index.sort_unstable();
+    let order: Vec<usize> = by_index.iter().map(|k| k.0).collect();
+    let ids: Vec<&str> = by_index.iter().map(|k| k.1).collect();
     let joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
-    joiner.finish(dir, &order).map_err(io_err(dir))?;
-    exports::dependencies(dir, &parts, &order, &resolver, |i| kept[i].id.as_str())
-        .map_err(io_err(dir))?;
-    write_tables(dir, &parts, opts.exports, &pool)?;
+    let keys = keys.into_inner().unwrap_or_else(|e| e.into_inner());
+    let layout = joiner.finish(dir, &order, &keys).map_err(io_err(dir))?;
+    exports::dependencies(
+        dir,
+        &parts,
+        &order,
+        &resolver,
+        |i| kept[i].id.as_str(),
+        |i| sources[i].as_ref().map(|t| t.path("dependencies.jsonl")),
+    )
+    .map_err(io_err(dir))?;
+    write_tables(dir, &parts, opts.exports, &pool, &ids, &layout)?;
     let map = DependencyMap {
         edges,
         groups,
@@ -693,6 +730,8 @@ fn write_tables(
     parts: &Path,
     exports: Exports,
     pool: &rayon::ThreadPool,
+    ids: &[&str],
+    layout: &exports::Layout,
 ) -> Result<(), BatchError> {
     let rows = |t: &parquet::Table| match t.name {
         "hosts" => parts.join("hosts.jsonl"),
@@ -712,7 +751,16 @@ fn write_tables(
         pool.scope(|s| {
             for t in parquet::TABLES {
                 let (failed, rows, kept, written) = (&failed, &rows, &kept, &written);
-                s.spawn(move |_| match t.write(&rows(t), dir, kept) {
+                // The joined tables' rows are known host by host.
+                let pieces =
+                    exports::JSONL
+                        .iter()
+                        .position(|k| *k == t.name)
+                        .map(|k| parquet::Pieces {
+                            hosts: ids,
+                            rows: &layout.pieces[k],
+                        });
+                s.spawn(move |_| match t.write(&rows(t), dir, kept, pieces) {
                     Ok(w) => lock(written).extend(w),
                     Err(e) => {
                         lock(failed).get_or_insert(BatchError::Io {

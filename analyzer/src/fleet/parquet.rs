@@ -431,10 +431,24 @@ impl Table {
     /// A file whose rows are those of a file `kept` lists, still as it was
     /// written, is kept (renamed if its place changed); files of no chunk
     /// go. Returns what is in the folder now, for the next run.
-    pub fn write(&self, rows: &Path, dir: &Path, kept: &[Written]) -> io::Result<Vec<Written>> {
+    ///
+    /// `pieces`: when the batch knows each host's rows in `rows` (the
+    /// host's id, its rows' length and XXH3-128, in order; see
+    /// `exports::Joiner`), the files are cut and named from those, and
+    /// the rows are read only for the files written.
+    pub fn write(
+        &self,
+        rows: &Path,
+        dir: &Path,
+        kept: &[Written],
+        pieces: Option<Pieces>,
+    ) -> io::Result<Vec<Written>> {
         let folder = self.folder(dir);
         fs::create_dir_all(&folder).map_err(|e| named(&folder, e))?;
-        let chunks = chunks(rows, self.name)?;
+        let chunks = match pieces {
+            Some(p) => chunks_of(p, self.name),
+            None => chunks(rows, self.name)?,
+        };
         let mut present: HashMap<String, PathBuf> = HashMap::new();
         for e in fs::read_dir(&folder).map_err(|e| named(&folder, e))? {
             let path = e.map_err(|e| named(&folder, e))?.path();
@@ -540,6 +554,62 @@ fn host_of(line: &[u8]) -> Option<&[u8]> {
     let rest = line.strip_prefix(b"{\"host_id\":\"")?;
     let end = memchr::memchr(b'"', rest)?;
     Some(&rest[..end])
+}
+
+/// Each host's rows in a table's JSON Lines, in order: its id, and its
+/// rows' length and XXH3-128.
+pub struct Pieces<'a> {
+    pub hosts: &'a [&'a str],
+    pub rows: &'a [(u64, u128)],
+}
+
+/// The chunks [`chunks`] would cut from the rows `pieces` describes, each
+/// named by the XXH3-128 of the layout and its hosts' rows' hashes.
+pub fn chunks_of(pieces: Pieces, table: &str) -> Vec<Chunk> {
+    let salt = format!(
+        "lift {} parquet {FORMAT} {table} by host\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    let fresh = || {
+        let mut h = Hasher::new();
+        h.write(salt.as_bytes());
+        h
+    };
+    let mut chunks = Vec::new();
+    let (mut at, mut start, mut hosts, mut h) = (0u64, 0u64, 0usize, fresh());
+    let mut last: Option<&str> = None;
+    for (&host, &(len, hash)) in pieces.hosts.iter().zip(pieces.rows) {
+        if len == 0 {
+            continue;
+        }
+        if last != Some(host) {
+            if let Some(prev) = last {
+                if ends_a_file(prev.as_bytes()) || hosts >= MAX_HOSTS_PER_FILE {
+                    let done = std::mem::replace(&mut h, fresh());
+                    chunks.push(Chunk {
+                        start,
+                        end: at,
+                        hash: format!("{:032x}", done.finish_128()),
+                    });
+                    start = at;
+                    hosts = 0;
+                }
+            }
+            hosts += 1;
+            last = Some(host);
+        }
+        h.write(&len.to_le_bytes());
+        h.write(&hash.to_le_bytes());
+        at += len;
+    }
+    if at > start || chunks.is_empty() {
+        chunks.push(Chunk {
+            start,
+            end: at,
+            hash: format!("{:032x}", h.finish_128()),
+        });
+    }
+    chunks
 }
 
 fn ends_a_file(host: &[u8]) -> bool {
@@ -737,7 +807,7 @@ mod tests {
         )
         .unwrap();
         let t = TABLES.iter().find(|t| t.name == "packages").unwrap();
-        let w = t.write(&rows, &d, &[]).unwrap();
+        let w = t.write(&rows, &d, &[], None).unwrap();
         assert_eq!(w.len(), 1);
         let batches = read(&w[0].path);
         let b = &batches[0];
@@ -772,7 +842,7 @@ mod tests {
             r#"{"host_id":"a-1","source":"since boot","window_from":"2026-12-07T02:18:38Z","days":0.13,"samples":0}"#,
         )
         .unwrap();
-        let w = v.write(&rows, &d, &[]).unwrap();
+        let w = v.write(&rows, &d, &[], None).unwrap();
         let b = &read(&w[0].path)[0];
         let from = b
             .column_by_name("window_from")
@@ -794,7 +864,7 @@ mod tests {
         let rows = d.join("volumes.jsonl");
         fs::write(&rows, "{\"host_id\":\"a\",\"allocated_bytes\":\"many\"}\n").unwrap();
         let t = TABLES.iter().find(|t| t.name == "volumes").unwrap();
-        let e = t.write(&rows, &d, &[]).unwrap_err().to_string();
+        let e = t.write(&rows, &d, &[], None).unwrap_err().to_string();
         assert!(e.contains("volumes.jsonl"), "{e}");
         assert_eq!(
             fs::read_dir(t.folder(&d)).unwrap().count(),
@@ -824,13 +894,13 @@ mod tests {
         };
         fs::write(&rows, body("true")).unwrap();
         let t = TABLES.iter().find(|t| t.name == "jobs").unwrap();
-        let first = t.write(&rows, &d, &[]).unwrap();
+        let first = t.write(&rows, &d, &[], None).unwrap();
         assert!(first.len() >= 3, "{} files", first.len());
-        let again = t.write(&rows, &d, &first).unwrap();
+        let again = t.write(&rows, &d, &first, None).unwrap();
         assert_eq!(again, first, "nothing changed: every file kept");
 
         fs::write(&rows, body("false")).unwrap();
-        let second = t.write(&rows, &d, &again).unwrap();
+        let second = t.write(&rows, &d, &again, None).unwrap();
         assert_eq!(second.len(), first.len());
         let changed = first.iter().zip(&second).filter(|(a, b)| a != b).count();
         assert_eq!(changed, 1, "one file holds h03000");
@@ -843,7 +913,7 @@ mod tests {
 
         // Written without what was kept: the same names and bytes.
         let fresh = d.join("fresh");
-        let third = t.write(&rows, &fresh, &[]).unwrap();
+        let third = t.write(&rows, &fresh, &[], None).unwrap();
         for (a, b) in second.iter().zip(&third) {
             assert_eq!(a.path.file_name(), b.path.file_name());
             assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
@@ -851,7 +921,7 @@ mod tests {
         // A file touched since is written again.
         let victim = &second[0].path;
         fs::write(victim, fs::read(victim).unwrap()).unwrap();
-        let fourth = t.write(&rows, &d, &second).unwrap();
+        let fourth = t.write(&rows, &d, &second, None).unwrap();
         assert_ne!(fourth[0], second[0]);
         assert_eq!(fourth[1], second[1]);
         fs::remove_dir_all(d).unwrap();
