@@ -57,7 +57,11 @@ fn as_is_is_the_smallest_row_that_holds_the_host() {
         ("c7i.large", 2, 4.0)
     );
     assert!(s.right_sized.is_none());
-    assert!(s.unknown[0].contains("how busy the host is"), "{:?}", s.unknown);
+    assert!(
+        s.unknown[0].contains("how busy the host is"),
+        "{:?}",
+        s.unknown
+    );
 }
 
 #[test]
