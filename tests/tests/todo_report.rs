@@ -331,7 +331,7 @@ fn to_do_items_say_their_severity_and_a_directory_no_probe() {
     assert!(md.ends_with("</sub>\n"), "{:?}", &md[md.len() - 40..]);
     // A sentence after a full stop starts with a capital.
     assert!(
-        md.contains("headroom. The host's CPU count or memory is not known"),
+        md.contains("headroom. Not sized: the host's CPU count or memory is not known"),
         "{md}"
     );
     assert!(!md.contains("lift-probe ?"), "{md}");
