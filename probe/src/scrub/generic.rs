@@ -96,7 +96,10 @@ pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
         }
         let at_start = i == first || (quoted && Some(i) == first.checked_add(1));
         match value_after(line, key_end, Form::of(quoted, xml, dashes, at_start)) {
-            Some(v) if is_secret(key, dashes) && !harmless(&line[v.clone()]) => {
+            Some(v)
+                if (is_secret(key, dashes) || token_shaped(&line[v.clone()]))
+                    && !harmless(&line[v.clone()]) =>
+            {
                 i = v.end.max(key_end);
                 out.push(v);
             }
@@ -137,6 +140,65 @@ const PROGRAMS: &[&[u8]] = &[
 ];
 
 /// `-Dname.password=` names its key after the `D`.
+/// Prefixes that issuers put on credentials so that scanners find them
+/// (GitHub, GitLab, Slack, Stripe, npm, PyPI, Hugging Face, DigitalOcean,
+/// Google, AWS access key ids, and the `tok_`/`sk-` conventions).
+const TOKEN_PREFIXES: &[&[u8]] = &[
+    b"ghp_",
+    b"gho_",
+    b"ghu_",
+    b"ghs_",
+    b"ghr_",
+    b"github_pat_",
+    b"glpat-",
+    b"xoxb-",
+    b"xoxp-",
+    b"xoxa-",
+    b"xoxs-",
+    b"xapp-",
+    b"sk_live_",
+    b"sk_test_",
+    b"rk_live_",
+    b"sk-",
+    b"npm_",
+    b"pypi-",
+    b"hf_",
+    b"dop_v1_",
+    b"AIza",
+    b"AKIA",
+    b"ASIA",
+    b"tok_",
+];
+
+/// A value shaped like an issued credential, whatever key it stands under
+/// (`X_API=tok_...`): a known prefix followed by at least 16 token
+/// characters, or a JWT (`eyJ...` in three base64url parts). Quotes around
+/// it do not matter.
+fn token_shaped(value: &[u8]) -> bool {
+    let v = value
+        .trim_ascii()
+        .trim_ascii_start()
+        .strip_prefix(b"\"")
+        .or_else(|| value.trim_ascii().strip_prefix(b"'"))
+        .unwrap_or(value.trim_ascii());
+    let end = v
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+        .unwrap_or(v.len());
+    let v = &v[..end];
+    if v.starts_with(b"eyJ") {
+        let parts: Vec<&[u8]> = v.split(|&b| b == b'.').collect();
+        return parts.len() == 3 && parts.iter().all(|p| p.len() >= 8);
+    }
+    TOKEN_PREFIXES.iter().any(|p| {
+        v.len() >= p.len() + 16
+            && v.starts_with(p)
+            && v[p.len()..]
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    })
+}
+
 fn is_secret(key: &[u8], dashes: usize) -> bool {
     secret_key(key) || (dashes == 1 && key.len() > 1 && key[0] == b'D' && secret_key(&key[1..]))
 }
@@ -424,6 +486,35 @@ mod tests {
             "if [ \"$password\" == \"\" ]; then",
             "password: |",
             "AuthorizedKeysFile .ssh/authorized_keys",
+        ] {
+            assert_eq!(marked(line), line, "{line:?}");
+        }
+    }
+
+    /// A value shaped like an issued token is a secret under any key
+    /// (`X_API=tok_...` reached a bundle when tried as an attacker would);
+    /// short or unprefixed values under keys that name no secret stay.
+    #[test]
+    fn token_shaped_values_under_any_key() {
+        for (line, value) in [
+            ("X_API=tok_4f9a8b7c6d5e4f3a2b1c", "tok_4f9a8b7c6d5e4f3a2b1c"),
+            ("GH=ghp_16C7e42F292c6912E7710c838347Ae178B4a", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+            ("slack: xoxb-1234567890-abcdefghijklmnop", "xoxb-1234567890-abcdefghijklmnop"),
+            ("\"stripe\": \"sk_live_abcdefghijklmnop1234\"", "sk_live_abcdefghijklmnop1234"),
+            ("--header=glpat-abcdefghij0123456789", "glpat-abcdefghij0123456789"),
+            ("AWS_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+            ("session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+        ] {
+            let m = marked(line);
+            assert!(!m.contains(value), "{line:?} -> {m:?}");
+        }
+        for line in [
+            "X_API=v2",
+            "MODE=tok_short",
+            "NAME=sk-learn",
+            "IMAGE=ghp_",
+            "URL=https://example.com/eyJ.not",
+            "ExecStart=/usr/bin/akia-agent --config /etc/akia.conf",
         ] {
             assert_eq!(marked(line), line, "{line:?}");
         }
