@@ -175,12 +175,10 @@ const TOKEN_PREFIXES: &[&[u8]] = &[
 /// characters, or a JWT (`eyJ...` in three base64url parts). Quotes around
 /// it do not matter.
 fn token_shaped(value: &[u8]) -> bool {
-    let v = value
-        .trim_ascii()
-        .trim_ascii_start()
-        .strip_prefix(b"\"")
-        .or_else(|| value.trim_ascii().strip_prefix(b"'"))
-        .unwrap_or(value.trim_ascii());
+    let v = unquoted(value);
+    if random_looking(v) {
+        return true;
+    }
     let end = v
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
@@ -197,6 +195,40 @@ fn token_shaped(value: &[u8]) -> bool {
                 .iter()
                 .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
     })
+}
+
+/// A value without its blanks and the quotes around it.
+fn unquoted(value: &[u8]) -> &[u8] {
+    let v = value.trim_ascii();
+    match v {
+        [q @ (b'"' | b'\''), inner @ .., last] if last == q => inner,
+        [b'"' | b'\'', rest @ ..] => rest,
+        _ => v,
+    }
+}
+
+/// A value that reads as generated, not written: one word of 16 to 256
+/// letters and digits (base64's `+` and trailing `=`, `_`/`-` inside) with at least two capitals, two small letters and two digits,
+/// like a key made by `openssl rand -base64` or a password generator.
+/// Hex (hashes, UUIDs, machine-ids), dotted versions and names, paths and
+/// identifiers without digits stay.
+fn random_looking(v: &[u8]) -> bool {
+    if !(16..=256).contains(&v.len()) || !v[0].is_ascii_alphanumeric() {
+        return false;
+    }
+    // `=` only as base64's padding: `UUID=3f9c...` is a key and a value.
+    let v = v.strip_suffix(b"==").or(v.strip_suffix(b"=")).unwrap_or(v);
+    let (mut upper, mut lower, mut digit) = (0, 0, 0);
+    for &b in v {
+        match b {
+            b'A'..=b'Z' => upper += 1,
+            b'a'..=b'z' => lower += 1,
+            b'0'..=b'9' => digit += 1,
+            b'+' | b'_' | b'-' => {}
+            _ => return false,
+        }
+    }
+    upper >= 2 && lower >= 2 && digit >= 2
 }
 
 fn is_secret(key: &[u8], dashes: usize) -> bool {
@@ -503,6 +535,8 @@ mod tests {
             ("\"stripe\": \"sk_live_abcdefghijklmnop1234\"", "sk_live_abcdefghijklmnop1234"),
             ("--header=glpat-abcdefghij0123456789", "glpat-abcdefghij0123456789"),
             ("AWS_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+            ("export BACKUP_CRYPT=Zx9kLm2Qw8Rt5Yp7", "Zx9kLm2Qw8Rt5Yp7"),
+            ("X_SEED='q8Rb2LxV0wT5nPz3mK7d+Q=='", "q8Rb2LxV0wT5nPz3mK7d+Q=="),
             ("session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
         ] {
             let m = marked(line);
@@ -515,6 +549,13 @@ mod tests {
             "IMAGE=ghp_",
             "URL=https://example.com/eyJ.not",
             "ExecStart=/usr/bin/akia-agent --config /etc/akia.conf",
+            "UUID=4f9a8b7c-6d5e-4f3a-2b1c-9d8e7f6a5b4c / ext4 defaults 0 1",
+            "linux /boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f ro quiet",
+            "MACHINE=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "Version: 1.2.3-4ubuntu5.6",
+            "Package: libXcomposite1",
+            "AuthorizedKeysFile .ssh/authorized_keys",
+            "NAME=PasswordAuthentication",
         ] {
             assert_eq!(marked(line), line, "{line:?}");
         }
