@@ -133,6 +133,27 @@ fn every_spec_is_read_or_raw_only() {
     }
 }
 
+/// Every Rust file under these folders of analyzer/src, with its text.
+fn source_files(layers: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    let mut dirs: Vec<_> = layers
+        .iter()
+        .map(|d| workspace().join("analyzer/src").join(d))
+        .collect();
+    let mut out = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
 /// Paths belong in the sources table: a string literal in model/ that
 /// names a place on the host is a binding the table does not know about.
 #[test]
@@ -141,40 +162,31 @@ fn no_path_literal_in_the_model() {
         "/etc", "/proc", "/sys", "/usr", "/var", "/lib", "/boot", "/run", "/sbin", "/bin", "/dev",
         "/opt", "/tmp", "/root", "/home",
     ];
-    let mut dirs = vec![workspace().join("analyzer/src/model")];
     let mut found = Vec::new();
     let mut files = 0;
-    while let Some(dir) = dirs.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
+    for (path, text) in source_files(&["model"]) {
+        files += 1;
+        // Unit tests may name paths: they build roots.
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
                 continue;
             }
-            files += 1;
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Unit tests may name paths: they build roots.
-            let code = text.split("#[cfg(test)]").next().unwrap();
-            for (n, line) in code.lines().enumerate() {
-                if line.trim_start().starts_with("//") {
-                    continue;
-                }
-                for lit in line.split('"').skip(1).step_by(2) {
-                    // `/name...` is a path wherever it stands.
-                    let rooted = lit.starts_with('/')
-                        && lit[1..].starts_with(|c: char| c.is_ascii_alphanumeric());
-                    let hit = rooted
-                        || roots.iter().any(|r| {
-                            lit.match_indices(r).any(|(i, _)| {
-                                let after = lit[i + r.len()..].chars().next();
-                                let before = lit[..i].chars().last();
-                                matches!(after, None | Some('/'))
-                                    && !matches!(before, Some(c) if c.is_alphanumeric() || c == '.')
-                            })
-                        });
-                    if hit {
-                        found.push(format!("{}:{}: \"{lit}\"", path.display(), n + 1));
-                    }
+            for lit in line.split('"').skip(1).step_by(2) {
+                // `/name...` is a path wherever it stands.
+                let rooted = lit.starts_with('/')
+                    && lit[1..].starts_with(|c: char| c.is_ascii_alphanumeric());
+                let hit = rooted
+                    || roots.iter().any(|r| {
+                        lit.match_indices(r).any(|(i, _)| {
+                            let after = lit[i + r.len()..].chars().next();
+                            let before = lit[..i].chars().last();
+                            matches!(after, None | Some('/'))
+                                && !matches!(before, Some(c) if c.is_alphanumeric() || c == '.')
+                        })
+                    });
+                if hit {
+                    found.push(format!("{}:{}: \"{lit}\"", path.display(), n + 1));
                 }
             }
         }
@@ -192,31 +204,19 @@ fn no_path_literal_in_the_model() {
 /// `grep -rn '\.root\b'` would run it).
 #[test]
 fn nothing_reads_the_snapshot_around_facts() {
-    let mut dirs: Vec<_> = ["model", "diff", "fleet"]
-        .iter()
-        .map(|d| workspace().join("analyzer/src").join(d))
-        .collect();
     let mut found = Vec::new();
     let mut files = 0;
-    while let Some(dir) = dirs.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.ends_with("model/facts.rs") {
-                continue;
-            }
-            files += 1;
-            let text = std::fs::read_to_string(&path).unwrap();
-            for (n, line) in text.lines().enumerate() {
-                let hit = line.match_indices(".root").any(|(i, _)| {
-                    !line[i + 5..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
-                });
-                if hit && !line.trim_start().starts_with("//") {
-                    found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                }
+    for (path, text) in source_files(&["model", "diff", "fleet"]) {
+        if path.ends_with("model/facts.rs") {
+            continue;
+        }
+        files += 1;
+        for (n, line) in text.lines().enumerate() {
+            let hit = line.match_indices(".root").any(|(i, _)| {
+                !line[i + 5..].starts_with(|c: char| c.is_alphanumeric() || c == '_')
+            });
+            if hit && !line.trim_start().starts_with("//") {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
             }
         }
     }
@@ -262,31 +262,22 @@ fn layers_import_only_downwards() {
     ];
     let mut found = Vec::new();
     for (layer, words) in forbidden {
-        let mut dirs = vec![workspace().join("analyzer/src").join(layer)];
-        while let Some(dir) = dirs.pop() {
-            for e in std::fs::read_dir(&dir).unwrap() {
-                let path = e.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
+        for (path, text) in source_files(&[layer]) {
+            if path
+                .file_name()
+                .is_some_and(|n| n == "tests.rs" || n == "testing.rs")
+            {
+                continue;
+            }
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                let line = line.trim_start();
+                if line.starts_with("//") {
                     continue;
                 }
-                if path
-                    .file_name()
-                    .is_some_and(|n| n == "tests.rs" || n == "testing.rs")
-                {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap();
-                for (n, line) in code.lines().enumerate() {
-                    let line = line.trim_start();
-                    if line.starts_with("//") {
-                        continue;
-                    }
-                    for w in *words {
-                        if line.contains(w) {
-                            found.push(format!("{}:{}: {line}", path.display(), n + 1));
-                        }
+                for w in *words {
+                    if line.contains(w) {
+                        found.push(format!("{}:{}: {line}", path.display(), n + 1));
                     }
                 }
             }
