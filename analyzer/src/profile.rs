@@ -21,6 +21,21 @@ pub enum Profile {
 /// The clouds a blackbox migration moves to.
 pub const CLOUDS: &[Profile] = &[Profile::Ec2, Profile::Openstack, Profile::Azure];
 
+/// Every profile: a rule's profiles when it belongs to all of them.
+pub const EVERY: &[Profile] = &[];
+
+/// AWS MGN alone.
+pub const MGN: &[Profile] = &[Profile::AwsMgn];
+
+/// Every target that moves the host (the clouds and AWS MGN): all but
+/// generic.
+pub const MOVES: &[Profile] = &[
+    Profile::AwsMgn,
+    Profile::Ec2,
+    Profile::Openstack,
+    Profile::Azure,
+];
+
 /// Checks every profile requires: without a package inventory nothing else
 /// about the host can be trusted to be complete.
 const UNIVERSAL: &[RuleId] = &[RuleId::GenPackages];

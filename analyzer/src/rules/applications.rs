@@ -4,8 +4,7 @@
 use super::{Finding, Rule, Severity};
 use crate::model::applications::{Application, Certificate};
 use crate::model::Host;
-use crate::profile::Profile;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::sources as src;
 
 /// Days before notAfter from which a certificate is said to expire soon.
@@ -29,10 +28,6 @@ fn describe(a: &Application, c: &Certificate) -> String {
 pub struct CertificateExpiry;
 
 impl Rule for CertificateExpiry {
-    fn id(&self) -> RuleId {
-        RuleId::GenCertificateExpiry
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let all = certificates(host);
         if all.is_empty() {
@@ -119,22 +114,7 @@ impl Rule for CertificateExpiry {
 /// clients that connect by address then fail the certificate check.
 pub struct CertificateNamesIp;
 
-const PROFILES: &[Profile] = &[
-    Profile::AwsMgn,
-    Profile::Ec2,
-    Profile::Openstack,
-    Profile::Azure,
-];
-
 impl Rule for CertificateNamesIp {
-    fn id(&self) -> RuleId {
-        RuleId::CloudCertificateNamesIp
-    }
-
-    fn profiles(&self) -> &'static [Profile] {
-        PROFILES
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let all = certificates(host);
         let read: Vec<_> = all.iter().filter(|(_, c)| c.subject.is_some()).collect();

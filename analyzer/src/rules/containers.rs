@@ -8,7 +8,7 @@ use super::{Finding, Rule, Severity};
 use crate::model::containers::{Container, ContainerPlatform};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::sources as src;
 
 pub struct Containers;
@@ -106,10 +106,6 @@ fn summary(c: &Container) -> String {
 }
 
 impl Rule for Containers {
-    fn id(&self) -> RuleId {
-        RuleId::GenContainers
-    }
-
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }

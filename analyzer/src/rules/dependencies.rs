@@ -9,7 +9,7 @@ use super::{Finding, Rule, Severity};
 use crate::model::dependencies::{Dependency, Kind, Scope};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::sources::{self as src, State};
 
 pub struct NetworkDependencies;
@@ -129,10 +129,6 @@ fn summary(deps: &[Dependency]) -> String {
 }
 
 impl Rule for NetworkDependencies {
-    fn id(&self) -> RuleId {
-        RuleId::GenNetworkDependencies
-    }
-
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }

@@ -2,17 +2,13 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 
 /// The bundle has its footer, was not interrupted, and no spec ran out of
 /// budget or time: otherwise every other finding may be missing facts.
 pub struct IncompleteBundle;
 
 impl Rule for IncompleteBundle {
-    fn id(&self) -> RuleId {
-        RuleId::GenIncompleteBundle
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let c = &host.collection;
         let mut why = Vec::new();
@@ -65,10 +61,6 @@ impl Rule for IncompleteBundle {
 pub struct NotRoot;
 
 impl Rule for NotRoot {
-    fn id(&self) -> RuleId {
-        RuleId::GenNotRoot
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let c = &host.collection;
         match c.as_root {

@@ -2,6 +2,7 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::{Host, Listener};
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::sources::{self as src, Missing, Source, State};
 
@@ -18,10 +19,6 @@ fn is_port(l: &Listener) -> bool {
 }
 
 impl Rule for UnmanagedListeners {
-    fn id(&self) -> RuleId {
-        RuleId::GenUnmanagedListeners
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let (Some(listeners), Some(processes)) = (&host.listeners, &host.processes) else {
             let mut lacking: Vec<&Source> = Vec::new();

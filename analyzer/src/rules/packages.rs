@@ -5,16 +5,12 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::sources::{self, State};
 
 pub struct PackageDatabases;
 
 impl Rule for PackageDatabases {
-    fn id(&self) -> RuleId {
-        RuleId::GenPackages
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let read: Vec<_> = host
             .packages

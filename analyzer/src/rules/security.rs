@@ -8,15 +8,11 @@
 
 use super::{Finding, Rule, Severity};
 use crate::model::Host;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 
 pub struct SelinuxRelabel;
 
 impl Rule for SelinuxRelabel {
-    fn id(&self) -> RuleId {
-        RuleId::GenSelinuxRelabel
-    }
-
     fn check(&self, host: &Host) -> Finding {
         let Some(se) = &host.security.selinux else {
             return Finding::new(

@@ -8,7 +8,7 @@ use super::{Finding, Rule, Severity};
 use crate::lifecycle::{self, Phase, Support};
 use crate::model::Host;
 use crate::profile::{Profile, Target};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::sources;
 
 pub struct OsSupport;
@@ -29,10 +29,6 @@ pub fn support(host: &Host, target: &Target) -> Option<Support> {
 }
 
 impl Rule for OsSupport {
-    fn id(&self) -> RuleId {
-        RuleId::GenOsSupport
-    }
-
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }

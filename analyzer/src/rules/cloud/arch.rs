@@ -12,23 +12,16 @@
 //! - OpenStack runs what its hypervisors run: a 32-bit x86 guest boots on
 //!   x86_64 KVM; 32-bit ARM needs ARM compute nodes.
 
-use super::CLOUDS;
 use crate::model::Host;
 use crate::model::Isa;
 use crate::profile::{Profile, Target};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
 pub struct Architecture;
 
 impl Rule for Architecture {
-    fn id(&self) -> RuleId {
-        RuleId::CloudArchitecture
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Ec2))
     }

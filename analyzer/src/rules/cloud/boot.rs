@@ -2,21 +2,14 @@
 //! configuration for the target's disks; any other loader must be set up
 //! by hand on the target.
 
-use super::CLOUDS;
 use crate::model::Host;
-use crate::profile::Profile;
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 
 pub struct Bootloader;
 
 impl Rule for Bootloader {
-    fn id(&self) -> RuleId {
-        RuleId::CloudBootloader
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
         if let Some(f) = not_bootable(self.id(), host, "a cloud VM boots a kernel from its disk") {

@@ -2,22 +2,15 @@
 //! service states it sets, files it rewrites) and the drivers the target
 //! boots from.
 
-use super::CLOUDS;
 use crate::model::{Host, Service};
 use crate::profile::{Profile, Target, NETWORK_SERVICES};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
 pub struct InjectedPackages;
 
 impl Rule for InjectedPackages {
-    fn id(&self) -> RuleId {
-        RuleId::CloudInjectedPackages
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }
@@ -47,12 +40,6 @@ fn find<'h>(services: &'h [Service], name: &str) -> Option<&'h Service> {
 pub struct ServiceChanges;
 
 impl Rule for ServiceChanges {
-    fn id(&self) -> RuleId {
-        RuleId::CloudServiceChanges
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }
@@ -130,12 +117,6 @@ impl Rule for ServiceChanges {
 pub struct Adjtime;
 
 impl Rule for Adjtime {
-    fn id(&self) -> RuleId {
-        RuleId::CloudAdjtime
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, _host: &Host) -> Finding {
         Finding::new(
             self.id(),
@@ -148,12 +129,6 @@ impl Rule for Adjtime {
 pub struct BootRewrite;
 
 impl Rule for BootRewrite {
-    fn id(&self) -> RuleId {
-        RuleId::CloudBootRewrite
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         Finding::new(
             self.id(),

@@ -3,10 +3,9 @@
 //! in or as modules. A kernel that has one family's drivers but not the
 //! family new instances use is a warning; one with no family's is a blocker.
 
-use super::CLOUDS;
 use crate::model::{DriverState, Drivers as KernelDrivers, Host};
 use crate::profile::{DriverFamily, Profile, Target};
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
 
@@ -45,12 +44,6 @@ fn gap<'f>(d: &KernelDrivers, family: &'f DriverFamily) -> Gap<'f> {
 }
 
 impl Rule for Drivers {
-    fn id(&self) -> RuleId {
-        RuleId::CloudDrivers
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         self.check_for(host, &Target::new(Profile::Generic))
     }

@@ -19,8 +19,6 @@ pub use drivers::Drivers;
 pub use network::{DhcpIp, NfsFstab, StaticIp};
 pub use storage::StorageLayout;
 
-pub use crate::profile::CLOUDS;
-
 #[cfg(test)]
 mod testing {
     use crate::model::Host;

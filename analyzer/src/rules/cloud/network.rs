@@ -1,10 +1,8 @@
 //! Addressing and network mounts: a static address is kept on the target,
 //! a DHCP one is renewed, and NFS mounts are dropped.
 
-use super::CLOUDS;
 use crate::model::{ConfigKind, Host, Interface};
-use crate::profile::Profile;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Source};
 
@@ -52,12 +50,6 @@ fn describe(i: &Interface) -> String {
 pub struct StaticIp;
 
 impl Rule for StaticIp {
-    fn id(&self) -> RuleId {
-        RuleId::CloudStaticIp
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         let Some(list) = of_kind(host, ConfigKind::Static) else {
             return Finding::unknown(self.id(), host, ADDRESSING);
@@ -88,12 +80,6 @@ impl Rule for StaticIp {
 pub struct DhcpIp;
 
 impl Rule for DhcpIp {
-    fn id(&self) -> RuleId {
-        RuleId::CloudDhcpIp
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         let Some(list) = of_kind(host, ConfigKind::Dhcp) else {
             return Finding::unknown(self.id(), host, ADDRESSING);
@@ -123,12 +109,6 @@ impl Rule for DhcpIp {
 pub struct NfsFstab;
 
 impl Rule for NfsFstab {
-    fn id(&self) -> RuleId {
-        RuleId::CloudNfsFstab
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        CLOUDS
-    }
     fn check(&self, host: &Host) -> Finding {
         if host.fstab.entries.is_none() {
             return Finding::unknown(self.id(), host, &[&sources::FSTAB]);

@@ -8,18 +8,10 @@
 use crate::model::layout::BlockDevice;
 use crate::model::Host;
 use crate::profile::Profile;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sizing::volumes::walk;
 use crate::sources;
-
-/// The clouds, and AWS MGN (which replicates each disk to an EBS volume).
-const PROFILES: &[Profile] = &[
-    Profile::AwsMgn,
-    Profile::Ec2,
-    Profile::Openstack,
-    Profile::Azure,
-];
 
 const TIB: u64 = 1 << 40;
 
@@ -168,12 +160,6 @@ impl StorageLayout {
 }
 
 impl Rule for StorageLayout {
-    fn id(&self) -> RuleId {
-        RuleId::CloudStorageLayout
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        PROFILES
-    }
     fn check(&self, host: &Host) -> Finding {
         self.judge(host, None)
     }

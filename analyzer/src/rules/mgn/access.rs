@@ -2,22 +2,14 @@
 //! it, and MAC addresses that stay put (AWS MGN identifies a source server
 //! by them; a changed MAC stops replication).
 
-use super::MGN;
 use crate::model::{Host, Nic};
-use crate::profile::Profile;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Missing, State};
 
 pub struct Privileges;
 
 impl Rule for Privileges {
-    fn id(&self) -> RuleId {
-        RuleId::MgnPrivileges
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let sudo = &host.sudo;
         // root's own line gives nobody else anything.
@@ -107,12 +99,6 @@ fn unstable(n: &Nic) -> Option<&'static str> {
 }
 
 impl Rule for MacStable {
-    fn id(&self) -> RuleId {
-        RuleId::MgnMacStable
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let l = &host.links;
         let Some(nics) = &l.nics else {

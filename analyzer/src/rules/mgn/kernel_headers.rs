@@ -2,10 +2,10 @@
 //! driver against them. A symbolic link to another kernel's tree builds a
 //! module that does not load.
 
-use super::{family, Family, MGN};
+use super::{family, Family};
 use crate::model::Host;
 use crate::model::InstalledPackage;
-use crate::profile::Profile;
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
@@ -13,12 +13,6 @@ use crate::sources;
 pub struct KernelHeaders;
 
 impl Rule for KernelHeaders {
-    fn id(&self) -> RuleId {
-        RuleId::MgnKernelHeaders
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         if host.boot.no_kernel().is_some() {
             return Finding::new(

@@ -23,9 +23,6 @@ pub use space::{FreeRam, RootFreeSpace, TmpExec, TmpFreeSpace, TmpWritable};
 
 use crate::model::Host;
 
-/// Every aws-mgn rule carries this profile list.
-const MGN: &[crate::profile::Profile] = &[crate::profile::Profile::AwsMgn];
-
 /// How packages are installed on the host, for remediation commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Family {

@@ -4,23 +4,15 @@
 //! the configuration shows why it will fail or what the installer must be
 //! told.
 
-use super::MGN;
 use crate::model::egress::AGENT_PORTS;
 use crate::model::Host;
-use crate::profile::Profile;
-use crate::rules::RuleId;
+use crate::rules::Identified;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self, Missing, State};
 
 pub struct Network;
 
 impl Rule for Network {
-    fn id(&self) -> RuleId {
-        RuleId::MgnNetwork
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let e = &host.egress;
         let mut problems = Vec::new();

@@ -2,9 +2,8 @@
 //! no Xen paravirtualization, and multipath noted.
 
 use super::os_table::{self, Verdict};
-use super::MGN;
 use crate::model::Host;
-use crate::profile::Profile;
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
 use crate::sources;
@@ -12,12 +11,6 @@ use crate::sources;
 pub struct OsSupported;
 
 impl Rule for OsSupported {
-    fn id(&self) -> RuleId {
-        RuleId::MgnOsSupported
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         if let Some(f) = unsupported_arch(self.id(), host) {
             return f;
@@ -123,12 +116,6 @@ fn unsupported_arch(id: RuleId, host: &Host) -> Option<Finding> {
 pub struct Bootloader;
 
 impl Rule for Bootloader {
-    fn id(&self) -> RuleId {
-        RuleId::MgnBootloader
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let b = &host.boot;
         if let Some(f) = crate::rules::cloud::not_bootable(
@@ -163,12 +150,6 @@ impl Rule for Bootloader {
 pub struct NotParavirtualized;
 
 impl Rule for NotParavirtualized {
-    fn id(&self) -> RuleId {
-        RuleId::MgnNotParavirtualized
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let v = &host.virtualization;
         let mut f = match (v.pv_guest, v.kind.as_str()) {
@@ -216,12 +197,6 @@ impl Rule for NotParavirtualized {
 pub struct Multipath;
 
 impl Rule for Multipath {
-    fn id(&self) -> RuleId {
-        RuleId::MgnMultipath
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let m = &host.multipath;
         if m.config.is_none() && m.maps.is_empty() {

@@ -8,9 +8,9 @@
 //! program is there; its absence says nothing of a program installed by
 //! hand, so the check stays unknown, saying which packages were looked for.
 
-use super::{install_fix, MGN};
+use super::install_fix;
 use crate::model::{Host, Tools};
-use crate::profile::Profile;
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources;
@@ -98,12 +98,6 @@ fn python_ok(name: &str) -> Option<bool> {
 pub struct Python;
 
 impl Rule for Python {
-    fn id(&self) -> RuleId {
-        RuleId::MgnPython
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let t = match (tools_or_unknown(host, self.id()), host.packages.as_ref()) {
             (Ok(t), _) => t,
@@ -174,12 +168,6 @@ pub struct BuildTools;
 const BUILD_TOOLS: &[&str] = &["make", "gcc", "perl", "tar", "gawk", "rpm"];
 
 impl Rule for BuildTools {
-    fn id(&self) -> RuleId {
-        RuleId::MgnBuildTools
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let unlisted = Tools::default();
         let t = match tools_or_unknown(host, self.id()) {
@@ -244,12 +232,6 @@ impl Rule for BuildTools {
 pub struct Dhclient;
 
 impl Rule for Dhclient {
-    fn id(&self) -> RuleId {
-        RuleId::MgnDhclient
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         const PACKAGES: &[&str] = &["dhclient", "isc-dhcp-client", "dhcp-client"];
         let t = match (tools_or_unknown(host, self.id()), host.packages.is_some()) {

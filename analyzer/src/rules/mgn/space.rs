@@ -1,9 +1,8 @@
 //! Space and memory: 2 GiB free on /, 500 MiB on /tmp, 300 MiB of RAM, and a
 //! /tmp the installer can write to and run programs from.
 
-use super::MGN;
 use crate::model::{holding, Host, MountPoint};
-use crate::profile::Profile;
+use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{Finding, Rule, Severity};
 use crate::sources::{self as src, Missing, State};
@@ -154,12 +153,6 @@ fn free_space(host: &Host, id: RuleId, path: &str, need: u64, what: &str) -> Fin
 pub struct RootFreeSpace;
 
 impl Rule for RootFreeSpace {
-    fn id(&self) -> RuleId {
-        RuleId::MgnRootFreeSpace
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         free_space(host, self.id(), "/", 2 * GIB, "2 GiB")
     }
@@ -168,12 +161,6 @@ impl Rule for RootFreeSpace {
 pub struct TmpFreeSpace;
 
 impl Rule for TmpFreeSpace {
-    fn id(&self) -> RuleId {
-        RuleId::MgnTmpFreeSpace
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         free_space(host, self.id(), "/tmp", 500 * MIB, "500 MiB")
     }
@@ -182,12 +169,6 @@ impl Rule for TmpFreeSpace {
 pub struct TmpWritable;
 
 impl Rule for TmpWritable {
-    fn id(&self) -> RuleId {
-        RuleId::MgnTmpWritable
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
@@ -215,12 +196,6 @@ impl Rule for TmpWritable {
 pub struct TmpExec;
 
 impl Rule for TmpExec {
-    fn id(&self) -> RuleId {
-        RuleId::MgnTmpExec
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let m = match mount_of(host, self.id(), "/tmp", false) {
             Ok(m) => m,
@@ -254,12 +229,6 @@ impl Rule for TmpExec {
 pub struct FreeRam;
 
 impl Rule for FreeRam {
-    fn id(&self) -> RuleId {
-        RuleId::MgnFreeRam
-    }
-    fn profiles(&self) -> &'static [Profile] {
-        MGN
-    }
     fn check(&self, host: &Host) -> Finding {
         let (Some(avail), Some(source)) =
             (host.memory.available_bytes, host.memory.available_source)
