@@ -248,7 +248,7 @@ mod tests {
         let host = host_of(std::path::Path::new(FIX));
         let f = Containers.check(&host);
         assert_eq!(f.severity, Severity::Info, "{f:?}");
-        assert!(f.detail.contains("/srv/api-uploads"), "{}", f.detail);
+        f.assert_detail("/srv/api-uploads");
         for p in [
             Profile::Ec2,
             Profile::Azure,

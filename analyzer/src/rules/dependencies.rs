@@ -234,8 +234,7 @@ mod tests {
     fn generic_lists_and_clouds_warn() {
         let h = host_of(&fixture("deps-office"));
         let g = on(Profile::Generic, &h);
-        assert_eq!(g.severity, Severity::Info, "{}", g.detail);
-        assert!(g.detail.contains("nfs 2"), "{}", g.detail);
+        g.assert_says(Severity::Info, "nfs 2");
         for p in [
             Profile::AwsMgn,
             Profile::Ec2,

@@ -118,8 +118,7 @@ mod tests {
             ..ok.clone()
         };
         let f = IncompleteBundle.check(&host(cut));
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(f.detail.contains("no footer"), "{}", f.detail);
+        f.assert_says(Severity::Warning, "no footer");
         let slow = Collection {
             timed_out_specs: vec!["pkg".into()],
             ..ok

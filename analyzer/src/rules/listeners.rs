@@ -228,8 +228,7 @@ mod tests {
     fn unmanaged_managed_and_unknown() {
         let rule = UnmanagedListeners;
         let f = rule.check(&host(Some(vec![listener(8080, Some(4242), None)]), true));
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(f.detail.contains("0.0.0.0:8080"), "{}", f.detail);
+        f.assert_says(Severity::Warning, "0.0.0.0:8080");
         assert_eq!(
             f.evidence[0].excerpt,
             "tcp 0.0.0.0:8080 (java pid 4242): java -jar app.jar"
@@ -245,8 +244,7 @@ mod tests {
         let hidden = host(Some(vec![listener(25, None, None)]), true);
         let f = rule.check(&hidden);
         // Run as root, a port nobody owns is still not known to be managed.
-        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(f.detail.contains("tcp 0.0.0.0:25"), "{}", f.detail);
+        f.assert_says(Severity::Unknown, "tcp 0.0.0.0:25");
         assert_eq!(f.missing[0].source, "/proc/PID/fd");
         assert_eq!(f.missing[0].state, State::NotCollected);
         let mut as_user = hidden;
@@ -277,7 +275,7 @@ mod fixture_tests {
         let f = UnmanagedListeners.check(&host);
         assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
         assert!(f.detail.starts_with("4 listening ports"), "{}", f.detail);
-        assert!(f.detail.contains("tcp6 [::]:47001"), "{}", f.detail);
+        f.assert_detail("tcp6 [::]:47001");
         assert_eq!(f.missing.len(), 1);
         assert_eq!(f.missing[0].source, "/proc/PID/fd");
     }

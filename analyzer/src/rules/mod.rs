@@ -172,6 +172,26 @@ impl Finding {
     }
 }
 
+#[cfg(test)]
+impl Finding {
+    /// Test: the finding has this severity and its detail says `text`.
+    #[track_caller]
+    pub fn assert_says(&self, severity: Severity, text: &str) {
+        assert_eq!(self.severity, severity, "{}", self.detail);
+        self.assert_detail(text);
+    }
+
+    /// Test: the detail says `text`.
+    #[track_caller]
+    pub fn assert_detail(&self, text: &str) {
+        assert!(
+            self.detail.contains(text),
+            "{text:?} is not in {:?}",
+            self.detail
+        );
+    }
+}
+
 /// The sources that tell the active boot loader, for an `unknown` verdict:
 /// the boot sectors, the EFI boot entry on a UEFI host, and GRUB's files.
 pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {

@@ -73,14 +73,11 @@ mod tests {
     #[test]
     fn pending_relabel_on_debian() {
         let f = SelinuxRelabel.check(&host_of(&fixture("host-samples/selinux-debian")));
-        assert_eq!(f.severity, Severity::Info);
-        assert!(
-            f.detail
-                .contains("permissive now: the next boot switches to enforcing"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Info,
+            "permissive now: the next boot switches to enforcing",
         );
-        assert!(f.detail.contains("already pending"), "{}", f.detail);
+        f.assert_detail("already pending");
         assert!(f.remediation.is_none());
     }
 

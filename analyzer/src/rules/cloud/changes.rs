@@ -168,11 +168,7 @@ mod tests {
         let h = host_of(&fixture("centos6-sysv"));
         let f = ServiceChanges.check_for(&h, &Target::new(Profile::Ec2));
         assert_ne!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(
-            f.detail.contains("iptables (sysv): enabled -> disabled"),
-            "{}",
-            f.detail
-        );
+        f.assert_detail("iptables (sysv): enabled -> disabled");
         assert!(!f.detail.contains("ssh:"), "{}", f.detail);
         let h = host_of(&fixture("debian12-systemd"));
         let f = ServiceChanges.check_for(&h, &Target::new(Profile::Azure));
@@ -205,11 +201,7 @@ mod tests {
         }
         let off = host_of(r.path());
         let f = ServiceChanges.check_for(&off, &firewall);
-        assert!(
-            f.detail.contains("iptables (sysv): disabled -> enabled"),
-            "{}",
-            f.detail
-        );
+        f.assert_detail("iptables (sysv): disabled -> enabled");
         let f = ServiceChanges.check_for(&off, &Target::new(Profile::Ec2));
         assert!(!f.detail.contains("iptables (sysv)"), "{}", f.detail);
     }

@@ -154,8 +154,7 @@ mod tests {
     fn static_and_dhcp_from_real_roots() {
         let h = host_of(&fixture("netconf/ifupdown/static"));
         let f = StaticIp.check(&h);
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(f.detail.contains("ens3 (192.0.2.10/24)"), "{}", f.detail);
+        f.assert_says(Severity::Warning, "ens3 (192.0.2.10/24)");
         assert_eq!(DhcpIp.check(&h).severity, Severity::Pass);
         // debian12-systemd: eth0 by DHCP (debian-installer's interfaces).
         let h = host_of(&fixture("debian12-systemd"));

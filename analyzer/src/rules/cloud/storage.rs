@@ -233,17 +233,8 @@ mod tests {
             dev("sdb", "disk", 20 << 30, None, vec![md("sdb1")]),
         ]);
         let f = StorageLayout.check_for(&h, &crate::profile::Target::new(Profile::Ec2));
-        assert_eq!(f.severity, Severity::Warning, "{}", f.detail);
-        assert!(
-            f.detail.contains("/ is encrypted (sda > sda2 > luks-1)"),
-            "{}",
-            f.detail
-        );
-        assert!(
-            f.detail.contains("/boot is on md RAID (sda > sda1 > md0)"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Warning, "/ is encrypted (sda > sda2 > luks-1)");
+        f.assert_detail("/boot is on md RAID (sda > sda1 > md0)");
         assert!(f.remediation.unwrap().contains("clevis"));
     }
 
@@ -253,8 +244,7 @@ mod tests {
     fn an_unnamed_dm_root_is_unknown() {
         let h = host_with(vec![dev("dm-0", "dm", 8 << 30, Some("/"), vec![])]);
         let f = StorageLayout.check_for(&h, &crate::profile::Target::new(Profile::Ec2));
-        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(f.detail.contains("dm-0"), "{}", f.detail);
+        f.assert_says(Severity::Unknown, "dm-0");
     }
 
     #[test]
@@ -281,7 +271,7 @@ mod tests {
         swap.swap = true;
         let h = host_with(vec![dev("sda", "disk", 8 << 30, Some("/"), vec![]), swap]);
         let f = StorageLayout.check_for(&h, &crate::profile::Target::new(Profile::Azure));
-        assert!(f.detail.contains("sdc holds only swap"), "{}", f.detail);
+        f.assert_detail("sdc holds only swap");
         let mut h = h;
         h.storage = None;
         assert_eq!(StorageLayout.check(&h).severity, Severity::Unknown);

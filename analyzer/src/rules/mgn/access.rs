@@ -287,7 +287,9 @@ mod tests {
             "{}",
             f.detail
         );
-        assert!(f.detail.contains("cloned-mac-address=random (/etc/NetworkManager/conf.d/30-mac-randomization.conf:2)"), "{}", f.detail);
+        f.assert_detail(
+            "cloned-mac-address=random (/etc/NetworkManager/conf.d/30-mac-randomization.conf:2)",
+        );
     }
 
     #[test]
@@ -313,18 +315,8 @@ mod tests {
             b"active-backup 1\n",
         );
         let f = MacStable.check(&bundle_host(&r, vec![]));
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(
-            f.detail.contains("bond0 52:54:00:00:00:01 is a bond"),
-            "{}",
-            f.detail
-        );
-        assert!(
-            f.detail
-                .contains("2 ethN interfaces and no /etc/udev/rules.d/70-persistent-net.rules"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Warning, "bond0 52:54:00:00:00:01 is a bond");
+        f.assert_detail("2 ethN interfaces and no /etc/udev/rules.d/70-persistent-net.rules");
         assert_eq!(
             MacStable.check(&host_of(&fixture("centos6-sysv"))).severity,
             Severity::Unknown

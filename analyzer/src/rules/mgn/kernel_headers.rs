@@ -373,12 +373,9 @@ mod tests {
     fn headers_for_another_kernel_only() {
         let r = c6_root();
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
-        assert_eq!(f.severity, Severity::Blocker);
-        assert!(
-            f.detail
-                .contains("present: /usr/src/kernels/2.6.32-754.el6.x86_64"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Blocker,
+            "present: /usr/src/kernels/2.6.32-754.el6.x86_64",
         );
         assert_eq!(
             f.command.as_deref(),
@@ -392,12 +389,9 @@ mod tests {
         let r = c6_root();
         r.symlink(&format!("usr/src/kernels/{C6}"), "2.6.32-754.el6.x86_64");
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
-        assert_eq!(f.severity, Severity::Blocker);
-        assert!(
-            f.detail
-                .contains("is a symbolic link to 2.6.32-754.el6.x86_64"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Blocker,
+            "is a symbolic link to 2.6.32-754.el6.x86_64",
         );
         assert_eq!(
             f.command.as_deref(),
@@ -500,12 +494,9 @@ mod tests {
         r.write("etc/centos-release", b"CentOS release 6.10 (Final)\n");
         r.mkdir(&format!("usr/src/kernels/{C6}"));
         let f = KernelHeaders.check(&bundle_host(&r, vec![uname(C6)]));
-        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
-        assert!(
-            f.detail
-                .contains("not a build tree (no Makefile, no include/)"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Blocker,
+            "not a build tree (no Makefile, no include/)",
         );
     }
 
@@ -537,8 +528,7 @@ mod tests {
         );
         gone.mkdir("usr/src");
         let f = KernelHeaders.check(&bundle_host(&gone, vec![uname(release)]));
-        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(f.detail.contains("evidence disagrees"), "{}", f.detail);
+        f.assert_says(Severity::Unknown, "evidence disagrees");
         assert!(f.missing.is_empty(), "{:?}", f.missing);
         let said: Vec<&str> = f.evidence.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(said, ["/usr/src", "package database"]);
@@ -584,12 +574,7 @@ mod tests {
         db.list = vec![devel];
         host.packages = Some(db);
         let f = KernelHeaders.check(&host);
-        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
-        assert!(
-            f.detail.contains("the package database decided"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Pass, "the package database decided");
     }
 
     #[test]
@@ -628,12 +613,7 @@ mod tests {
         use super::super::testing::host_of;
         use crate::testing::fixture;
         let f = KernelHeaders.check(&host_of(&fixture("kernel-headers/debian12")));
-        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
-        assert!(
-            f.detail.contains("holds a Makefile and include/"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Pass, "holds a Makefile and include/");
         assert!(
             f.evidence
                 .iter()
@@ -642,7 +622,6 @@ mod tests {
             f.evidence
         );
         let f = KernelHeaders.check(&host_of(&fixture("kernel-headers/debian12-leftover")));
-        assert_eq!(f.severity, Severity::Blocker, "{}", f.detail);
-        assert!(f.detail.contains("leftover directory"), "{}", f.detail);
+        f.assert_says(Severity::Blocker, "leftover directory");
     }
 }

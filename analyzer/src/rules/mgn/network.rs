@@ -107,8 +107,7 @@ mod tests {
     #[test]
     fn blocked_egress_and_proxies_warn_else_unknown() {
         let f = Network.check(&with("blocked"));
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(f.detail.contains("no TCP 443 or 1500 out"), "{}", f.detail);
+        f.assert_says(Severity::Warning, "no TCP 443 or 1500 out");
         assert_eq!(
             f.evidence[0].excerpt,
             "/etc/sysconfig/iptables:5: :OUTPUT DROP [0:0]"
@@ -116,20 +115,12 @@ mod tests {
         let f = Network.check(&with("nftables"));
         assert_eq!(f.severity, Severity::Warning, "{}", f.detail);
         let f = Network.check(&with("proxy"));
-        assert_eq!(f.severity, Severity::Warning);
-        assert!(
-            f.detail
-                .contains("https_proxy=http://proxy.example.lan:3128/"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Warning,
+            "https_proxy=http://proxy.example.lan:3128/",
         );
         let f = Network.check(&with("allowed"));
-        assert_eq!(f.severity, Severity::Unknown, "{}", f.detail);
-        assert!(
-            f.detail.contains("lets TCP 443 and 1500 out"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Unknown, "lets TCP 443 and 1500 out");
         assert_eq!(f.missing[0].state, State::NotCollected);
         let plain = Network.check(&host_of(&fixture("mgn/ready-debian12")));
         assert_eq!(plain.severity, Severity::Unknown);

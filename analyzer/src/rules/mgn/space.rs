@@ -170,26 +170,16 @@ pub struct TmpWritable;
 
 impl Rule for TmpWritable {
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp", false) {
-            Ok(m) => m,
-            Err(f) => return *f,
-        };
-        let f = if m.read_only {
-            Finding::new(
-                self.id(),
-                Severity::Blocker,
-                format!("{} (holding /tmp) is mounted read-only", m.mount_point),
-            )
-            .remediation(format!("sudo mount -o remount,rw {}", m.mount_point))
-        } else {
-            Finding::new(
-                self.id(),
-                Severity::Pass,
-                format!("{} (holding /tmp) is mounted read-write", m.mount_point),
-            )
-        };
-        f.evidence(mounts_path(host), excerpt(m))
-            .on_any(host, MOUNT_TABLES)
+        tmp_mount(host, self.id(), "is mounted read-write", |m| {
+            m.read_only.then(|| {
+                Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    format!("{} (holding /tmp) is mounted read-only", m.mount_point),
+                )
+                .remediation(format!("sudo mount -o remount,rw {}", m.mount_point))
+            })
+        })
     }
 }
 
@@ -197,33 +187,47 @@ pub struct TmpExec;
 
 impl Rule for TmpExec {
     fn check(&self, host: &Host) -> Finding {
-        let m = match mount_of(host, self.id(), "/tmp", false) {
-            Ok(m) => m,
-            Err(f) => return *f,
-        };
-        let f = if m.has_option("noexec") {
-            Finding::new(
-                self.id(),
-                Severity::Blocker,
-                format!(
-                    "{} (holding /tmp) is mounted noexec: the installer runs programs from /tmp",
-                    m.mount_point
-                ),
-            )
-            .fix(
-                format!("sudo mount -o remount,exec {}", m.mount_point),
-                "for the install; drop noexec from its /etc/fstab line too if it must survive a reboot",
-            )
-        } else {
-            Finding::new(
-                self.id(),
-                Severity::Pass,
-                format!("{} (holding /tmp) allows running programs", m.mount_point),
-            )
-        };
-        f.evidence(mounts_path(host), excerpt(m))
-            .on_any(host, MOUNT_TABLES)
+        tmp_mount(host, self.id(), "allows running programs", |m| {
+            m.has_option("noexec").then(|| {
+                Finding::new(
+                    self.id(),
+                    Severity::Blocker,
+                    format!(
+                        "{} (holding /tmp) is mounted noexec: the installer runs programs from /tmp",
+                        m.mount_point
+                    ),
+                )
+                .fix(
+                    format!("sudo mount -o remount,exec {}", m.mount_point),
+                    "for the install; drop noexec from its /etc/fstab line too if it must survive a reboot",
+                )
+            })
+        })
     }
+}
+
+/// A check of the mount that holds /tmp: `blocker`'s finding where it
+/// finds one, else a pass saying the mount is `fine`.
+fn tmp_mount(
+    host: &Host,
+    id: RuleId,
+    fine: &str,
+    blocker: impl Fn(&MountPoint) -> Option<Finding>,
+) -> Finding {
+    let m = match mount_of(host, id, "/tmp", false) {
+        Ok(m) => m,
+        Err(f) => return *f,
+    };
+    blocker(m)
+        .unwrap_or_else(|| {
+            Finding::new(
+                id,
+                Severity::Pass,
+                format!("{} (holding /tmp) {fine}", m.mount_point),
+            )
+        })
+        .evidence(mounts_path(host), excerpt(m))
+        .on_any(host, MOUNT_TABLES)
 }
 
 pub struct FreeRam;
@@ -300,12 +304,9 @@ mod tests {
         });
         let h = crate::model::build(&snap as &dyn crate::snapshot::Snapshot);
         let f = RootFreeSpace.check(&h);
-        assert_eq!(f.severity, Severity::Pass, "{}", f.detail);
-        assert!(
-            f.detail
-                .contains("the image's filesystem, measured by statvfs at --root /mnt/img (ext4)"),
-            "{}",
-            f.detail
+        f.assert_says(
+            Severity::Pass,
+            "the image's filesystem, measured by statvfs at --root /mnt/img (ext4)",
         );
         assert_eq!(f.basis.len(), 1);
         let target = crate::profile::Target::new(crate::profile::Profile::AwsMgn);
@@ -344,12 +345,7 @@ mod tests {
         )]);
         let h = super::super::testing::bundle_host(&r, vec![statvfs("/tmp", 800 * MIB)]);
         let f = TmpFreeSpace.check(&h);
-        assert_eq!(f.severity, Severity::Pass);
-        assert!(
-            f.detail.contains("tmpfs: this space is memory"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Pass, "tmpfs: this space is memory");
     }
 
     #[test]
@@ -389,12 +385,7 @@ mod tests {
     fn ram_says_which_figure() {
         let c6 = host_of(&crate::testing::fixture("centos6-sysv"));
         let f = FreeRam.check(&c6);
-        assert_eq!(f.severity, Severity::Pass);
-        assert!(
-            f.detail.contains("(MemFree+Buffers+Cached)"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Pass, "(MemFree+Buffers+Cached)");
         // The development machine's real meminfo, with MemAvailable lowered
         // to 200000 kB, as on a small VM that is busy.
         let real = std::fs::read_to_string(crate::testing::fixture(
@@ -410,12 +401,7 @@ mod tests {
             .collect();
         let r = TempRoot::with(&[("proc/meminfo", busy.as_str())]);
         let f = FreeRam.check(&host_of(r.path()));
-        assert_eq!(f.severity, Severity::Blocker);
-        assert!(
-            f.detail.contains("195 MiB of RAM available (MemAvailable)"),
-            "{}",
-            f.detail
-        );
+        f.assert_says(Severity::Blocker, "195 MiB of RAM available (MemAvailable)");
         let none = TempRoot::new();
         assert_eq!(
             FreeRam.check(&host_of(none.path())).severity,
