@@ -3,7 +3,7 @@
 
 use crate::model::{ConfigKind, Host, Interface};
 use crate::rules::Identified;
-use crate::rules::{Finding, Rule, Severity};
+use crate::rules::{Finding, Rule, RuleId, Severity};
 use crate::sources::{self, Source};
 
 /// Where addressing comes from: the live addresses and every configuration
@@ -18,14 +18,31 @@ const ADDRESSING: &[&Source] = &[
     &sources::NETWORKD,
 ];
 
-fn of_kind(host: &Host, kind: ConfigKind) -> Option<Vec<&Interface>> {
-    Some(
-        host.interfaces
-            .as_ref()?
-            .iter()
-            .filter(|i| i.config == kind)
-            .collect(),
-    )
+/// A check of the interfaces configured one way: unknown without the
+/// interfaces, a pass saying `none` when no interface is, else a finding
+/// of `severity` listing them after `these`, with each as evidence and
+/// `fix` as its remediation.
+fn addressing(
+    host: &Host,
+    id: RuleId,
+    kind: ConfigKind,
+    none: &str,
+    (severity, these, fix): (Severity, &str, Option<&str>),
+) -> Finding {
+    let Some(interfaces) = &host.interfaces else {
+        return Finding::unknown(id, host, ADDRESSING);
+    };
+    let list: Vec<&Interface> = interfaces.iter().filter(|i| i.config == kind).collect();
+    if list.is_empty() {
+        return Finding::new(id, Severity::Pass, none);
+    }
+    let all: Vec<String> = list.iter().map(|i| describe(i)).collect();
+    let mut f = Finding::new(id, severity, format!("{these}: {}", all.join("; ")));
+    f.remediation = fix.map(str::to_string);
+    for (i, shown) in list.iter().zip(all) {
+        f = f.evidence(i.config_source.clone().unwrap_or_default(), shown);
+    }
+    f
 }
 
 fn describe(i: &Interface) -> String {
@@ -51,29 +68,17 @@ pub struct StaticIp;
 
 impl Rule for StaticIp {
     fn check(&self, host: &Host) -> Finding {
-        let Some(list) = of_kind(host, ConfigKind::Static) else {
-            return Finding::unknown(self.id(), host, ADDRESSING);
-        };
-        if list.is_empty() {
-            return Finding::new(
-                self.id(),
-                Severity::Pass,
-                "no interface has a static address",
-            );
-        }
-        let mut f = Finding::new(
+        addressing(
+            host,
             self.id(),
-            Severity::Warning,
-            format!(
-                "static addresses are kept on the target and must fit its subnet: {}",
-                list.iter().map(|i| describe(i)).collect::<Vec<_>>().join("; ")
+            ConfigKind::Static,
+            "no interface has a static address",
+            (
+                Severity::Warning,
+                "static addresses are kept on the target and must fit its subnet",
+                Some("Plan the target subnet to hold these addresses, or switch the interfaces to DHCP before the move."),
             ),
         )
-        .remediation("Plan the target subnet to hold these addresses, or switch the interfaces to DHCP before the move.");
-        for i in list {
-            f = f.evidence(i.config_source.clone().unwrap_or_default(), describe(i));
-        }
-        f
     }
 }
 
@@ -81,28 +86,17 @@ pub struct DhcpIp;
 
 impl Rule for DhcpIp {
     fn check(&self, host: &Host) -> Finding {
-        let Some(list) = of_kind(host, ConfigKind::Dhcp) else {
-            return Finding::unknown(self.id(), host, ADDRESSING);
-        };
-        if list.is_empty() {
-            return Finding::new(
-                self.id(),
-                Severity::Pass,
-                "no interface takes its address by DHCP",
-            );
-        }
-        let mut f = Finding::new(
+        addressing(
+            host,
             self.id(),
-            Severity::Info,
-            format!(
-                "these interfaces get new addresses on the target, and /etc/hosts entries naming the old ones will be wrong: {}",
-                list.iter().map(|i| describe(i)).collect::<Vec<_>>().join("; ")
+            ConfigKind::Dhcp,
+            "no interface takes its address by DHCP",
+            (
+                Severity::Info,
+                "these interfaces get new addresses on the target, and /etc/hosts entries naming the old ones will be wrong",
+                None,
             ),
-        );
-        for i in list {
-            f = f.evidence(i.config_source.clone().unwrap_or_default(), describe(i));
-        }
-        f
+        )
     }
 }
 
