@@ -125,16 +125,8 @@ impl Report {
                     .to_string(),
             );
         }
-        if c.skipped_records > 0 {
-            notes.push(format!(
-                "{} from a newer probe {} skipped.",
-                rules::count(c.skipped_records as usize, "record", "records"),
-                if c.skipped_records == 1 {
-                    "was"
-                } else {
-                    "were"
-                }
-            ));
+        if let Some(skipped) = rules::skipped_records(c) {
+            notes.push(format!("{skipped}."));
         }
         if c.unreadable_total > 0 {
             notes.push(format!(

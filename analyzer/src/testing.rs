@@ -67,6 +67,20 @@ pub fn fixture(case: &str) -> PathBuf {
         .join(case)
 }
 
+/// A sosreport's root holding only Rocky Linux 9.4's container package
+/// list (rocky-release 9.4-1.5.el9) as its `installed-rpms`: no release
+/// file, no PATH listing.
+pub fn rocky_sosreport() -> TempRoot {
+    let r = TempRoot::new();
+    r.mkdir("sos_commands/rpm");
+    let list = std::fs::read(
+        fixture("sos-samples/rocky-linux").join("installed-rpms.Rocky-9.4-UBI-x86_64"),
+    )
+    .unwrap();
+    r.write("installed-rpms", &list);
+    r
+}
+
 /// Every object under `dir`, as the probe records it (directories with
 /// their children, symlinks with their targets, files in full), then the
 /// facts; the header says whether the probe ran as root.

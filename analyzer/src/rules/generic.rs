@@ -1,8 +1,21 @@
 //! Universal rules: every profile runs them.
 
 use super::{Finding, Rule, Severity};
-use crate::model::Host;
+use crate::model::{Collection, Host};
 use crate::rules::Identified;
+
+/// What a newer probe wrote that this lift skipped, if anything: "2
+/// records from a newer probe were skipped".
+pub fn skipped_records(c: &Collection) -> Option<String> {
+    let n = c.skipped_records as usize;
+    (n > 0).then(|| {
+        let were = if n == 1 { "was" } else { "were" };
+        format!(
+            "{} from a newer probe {were} skipped",
+            super::count(n, "record", "records")
+        )
+    })
+}
 
 /// The bundle has its footer, was not interrupted, and no spec ran out of
 /// budget or time: otherwise every other finding may be missing facts.
@@ -31,17 +44,7 @@ impl Rule for IncompleteBundle {
                 c.timed_out_specs.join(", ")
             ));
         }
-        if c.skipped_records > 0 {
-            why.push(format!(
-                "{} from a newer probe {} skipped",
-                super::count(c.skipped_records as usize, "record", "records"),
-                if c.skipped_records == 1 {
-                    "was"
-                } else {
-                    "were"
-                }
-            ));
-        }
+        why.extend(skipped_records(c));
         if why.is_empty() {
             let what = if c.kind == "directory" {
                 "read from a directory tree"

@@ -24,6 +24,7 @@ use crate::model::Host;
 use crate::profile::{Profile, Target};
 use crate::sources::{Missing, Source, State};
 
+pub use generic::skipped_records;
 pub use ids::RuleId;
 pub use support::support as os_support;
 pub use text::{count, title};

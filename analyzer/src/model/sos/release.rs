@@ -67,19 +67,13 @@ pub(super) fn os_from_packages(host: &mut Host, capture: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{fixture, TempRoot};
+    use crate::testing::TempRoot;
 
     /// Rocky Linux 9.4's container package list (rocky-release 9.4-1.5.el9)
     /// as a sosreport's `installed-rpms`, in a root with no release file.
     #[test]
     fn rocky_from_its_release_package() {
-        let r = TempRoot::new();
-        r.mkdir("sos_commands/rpm");
-        let list = std::fs::read(
-            fixture("sos-samples/rocky-linux").join("installed-rpms.Rocky-9.4-UBI-x86_64"),
-        )
-        .unwrap();
-        r.write("installed-rpms", &list);
+        let r = crate::testing::rocky_sosreport();
         let host = crate::model::build(&crate::snapshot::DirSnapshot::new(r.path()));
         assert_eq!(host.os.id.as_deref(), Some("rocky"));
         assert_eq!(host.os.version_id.as_deref(), Some("9.4"));

@@ -412,13 +412,7 @@ mod tests {
     /// installed-rpms: no PATH listing, so the database decides what it can.
     #[test]
     fn a_sosreport_package_list_without_path_listings() {
-        let r = TempRoot::new();
-        r.mkdir("sos_commands/rpm");
-        let list = std::fs::read(
-            fixture("sos-samples/rocky-linux").join("installed-rpms.Rocky-9.4-UBI-x86_64"),
-        )
-        .unwrap();
-        r.write("installed-rpms", &list);
+        let r = crate::testing::rocky_sosreport();
         let h = host_of(r.path());
         assert!(h.tools.is_none());
         let p = Python.check(&h);
