@@ -9,7 +9,7 @@
 
 use std::ops::Range;
 
-use super::keys::{harmless, secret_key};
+use super::keys::{harmless, secret_key, words};
 
 fn key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')
@@ -97,7 +97,10 @@ pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
         let at_start = i == first || (quoted && Some(i) == first.checked_add(1));
         match value_after(line, key_end, Form::of(quoted, xml, dashes, at_start)) {
             Some(v)
-                if (is_secret(key, dashes) || token_shaped(&line[v.clone()]))
+                if (is_secret(key, dashes)
+                    || token_shaped(&line[v.clone()])
+                    || (assigned(&line[key_end..v.start])
+                        && hex_secret(key, &line[v.clone()])))
                     && !harmless(&line[v.clone()]) =>
             {
                 i = v.end.max(key_end);
@@ -197,6 +200,57 @@ fn token_shaped(value: &[u8]) -> bool {
     })
 }
 
+/// Between a key and its value, an assignment (`=`, `:`), not `k v`
+/// (multipath's bindings are `mpatha 3600a0b8...`).
+fn assigned(between: &[u8]) -> bool {
+    between.iter().any(|&b| b == b'=' || b == b':')
+}
+
+/// Last words of keys whose hex values are identifiers or digests that the
+/// analyzer reads or a reader needs (container, machine and boot ids,
+/// UUIDs, WWIDs, checksums, commits), not secrets. `md5` and `sha256` are
+/// `md` and `sha` once a key's trailing digits are cut.
+const HEX_NAMES: &[&[u8]] = &[
+    b"id",
+    b"ids",
+    b"uuid",
+    b"guid",
+    b"wwid",
+    b"wwn",
+    b"machine",
+    b"hash",
+    b"sha",
+    b"md",
+    b"digest",
+    b"checksum",
+    b"sum",
+    b"fingerprint",
+    b"fpr",
+    b"commit",
+    b"rev",
+    b"revision",
+    b"etag",
+    b"serial",
+];
+
+/// A secret written in hex under a key that names none
+/// (`X_SIGNATURE=9f8e...`): 32 to 256 hex digits (128 bits or more), both
+/// letters and digits, assigned to a key whose last word does not name an
+/// identifier or a digest (`HEX_NAMES`, or ends with one of three letters
+/// or more: `SHA256SUM`).
+fn hex_secret(key: &[u8], value: &[u8]) -> bool {
+    let v = unquoted(value);
+    let hex = (32..=256).contains(&v.len())
+        && v.iter().all(u8::is_ascii_hexdigit)
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_alphabetic);
+    hex && !words(key).last().is_some_and(|w| {
+        HEX_NAMES
+            .iter()
+            .any(|n| w == n || (n.len() > 2 && w.ends_with(n)))
+    })
+}
+
 /// A value without its blanks and the quotes around it.
 fn unquoted(value: &[u8]) -> &[u8] {
     let v = value.trim_ascii();
@@ -208,10 +262,12 @@ fn unquoted(value: &[u8]) -> &[u8] {
 }
 
 /// A value that reads as generated, not written: one word of 16 to 256
-/// letters and digits (base64's `+` and trailing `=`, `_`/`-` inside) with at least two capitals, two small letters and two digits,
+/// letters and digits (base64's `+`, `/` and trailing `=`, or `_`/`-`
+/// inside) with at least two capitals, two small letters and two digits,
 /// like a key made by `openssl rand -base64` or a password generator.
-/// Hex (hashes, UUIDs, machine-ids), dotted versions and names, paths and
-/// identifiers without digits stay.
+/// Hex (`hex_secret` judges it by its key), dotted versions and names,
+/// paths (a `/` first, or beside `_`, `-` or another `/`) and identifiers
+/// without digits stay.
 fn random_looking(v: &[u8]) -> bool {
     if !(16..=256).contains(&v.len()) || !v[0].is_ascii_alphanumeric() {
         return false;
@@ -224,11 +280,14 @@ fn random_looking(v: &[u8]) -> bool {
             b'A'..=b'Z' => upper += 1,
             b'a'..=b'z' => lower += 1,
             b'0'..=b'9' => digit += 1,
-            b'+' | b'_' | b'-' => {}
+            b'+' | b'_' | b'-' | b'/' => {}
             _ => return false,
         }
     }
-    upper >= 2 && lower >= 2 && digit >= 2
+    // base64 holds `/` but never `_` or `-` (base64url's), nor `//`.
+    let slash = v.contains(&b'/');
+    let base64 = !v.iter().any(|&b| b == b'_' || b == b'-') && !v.windows(2).any(|w| w == b"//");
+    (!slash || base64) && upper >= 2 && lower >= 2 && digit >= 2
 }
 
 fn is_secret(key: &[u8], dashes: usize) -> bool {
@@ -537,6 +596,9 @@ mod tests {
             ("AWS_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
             ("export BACKUP_CRYPT=Zx9kLm2Qw8Rt5Yp7", "Zx9kLm2Qw8Rt5Yp7"),
             ("X_SEED='q8Rb2LxV0wT5nPz3mK7d+Q=='", "q8Rb2LxV0wT5nPz3mK7d+Q=="),
+            ("X_SIGNATURE=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+            ("\"hmac\": \"3c6e0b8a9c15224a8228b9a98ca1531d3c6e0b8a9c15224a8228b9a98ca1531d\"", "3c6e0b8a9c15224a8228b9a98ca1531d"),
+            ("BACKUP_CRYPT=Zx9k/Lm2Qw8Rt5Yp7+ab3Q==", "Zx9k/Lm2Qw8Rt5Yp7+ab3Q=="),
             ("session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
         ] {
             let m = marked(line);
@@ -552,6 +614,16 @@ mod tests {
             "UUID=4f9a8b7c-6d5e-4f3a-2b1c-9d8e7f6a5b4c / ext4 defaults 0 1",
             "linux /boot/vmlinuz-6.1.0-18-amd64 root=UUID=3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f ro quiet",
             "MACHINE=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+            "mpatha 360a98000324669436c2b45666c567946",
+            "\"Id\": \"5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4\",",
+            "\"SandboxID\":\"5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4\"",
+            "SHA256SUM=5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4",
+            "GIT_COMMIT=9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c",
+            "X_COUNT=12345678901234567890123456789012",
+            "TZ=America/Argentina/Buenos_Aires",
+            "LIBDIR=x86_64-linux-gnu/Qt5Core/Plugins2",
+            "DocumentRoot=/srv/Www2/Site3A/Public9",
+            "TZ=Etc/GMT+10",
             "Version: 1.2.3-4ubuntu5.6",
             "Package: libXcomposite1",
             "AuthorizedKeysFile .ssh/authorized_keys",
