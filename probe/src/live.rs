@@ -304,13 +304,14 @@ pub fn boot_sectors<W: Write>(c: &mut Collector<W>, mounts: &[Mount]) -> io::Res
     Ok(())
 }
 
-/// The GPT header (LBA 1) and its partition entries (LBA 2 to 33), read
-/// behind a protective MBR.
-const GPT_BYTES: usize = 34 * 512;
+/// The most a GPT's header and entries are read to: 256 entries of 256
+/// bytes behind a 4096-byte LBA 0 and LBA 1.
+const GPT_MOST: usize = 2 * 4096 + 256 * 256;
 
 /// The one device the probe opens: read-only, non-blocking, 512 bytes; of a
-/// disk whose MBR protects a GPT, the first 34 sectors (the header and the
-/// partition entries: types and extents, for the storage layout).
+/// disk whose MBR protects a GPT, also the GPT's header and partition
+/// entries (types and extents, for the storage layout), for either logical
+/// sector size.
 fn read_sector(dev: &Path, disk: bool) -> io::Result<Vec<u8>> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     if !std::fs::symlink_metadata(dev)?
@@ -328,17 +329,59 @@ fn read_sector(dev: &Path, disk: bool) -> io::Result<Vec<u8>> {
     // A partition entry of type 0xEE (offset 446 + 16n + 4): a GPT disk.
     let protective = (0..4).any(|n| buf[446 + 16 * n + 4] == 0xee) && buf[510..] == [0x55, 0xaa];
     if disk && protective {
-        buf.resize(GPT_BYTES, 0);
-        let mut got = 512;
-        while got < GPT_BYTES {
-            match f.read(&mut buf[got..])? {
-                0 => break,
-                n => got += n,
-            }
-        }
-        buf.truncate(got);
+        gpt_tables(&mut f, &mut buf)?;
     }
     Ok(buf)
+}
+
+/// Extends `buf` (LBA 0's first 512 bytes) with the GPT header at LBA 1 and
+/// its entries: the header's place tells the logical sector size (byte 512
+/// on a 512-byte-sector disk, byte 4096 on a 4Kn one), and its fields where
+/// the entries are. Nothing is read past the header's first usable LBA, so
+/// no byte of a partition; without a header, only LBA 1 of a 512-byte disk
+/// stays (the analyzer says no header was there).
+fn gpt_tables(f: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<()> {
+    for sector in [512usize, 4096] {
+        fill(f, buf, 2 * sector)?;
+        let Some(h) = buf
+            .get(sector..2 * sector)
+            .filter(|h| h.starts_with(b"EFI PART"))
+        else {
+            continue;
+        };
+        let u64_at = |o: usize| u64::from_le_bytes(h[o..o + 8].try_into().unwrap_or([0; 8]));
+        let u32_at =
+            |o: usize| u64::from(u32::from_le_bytes(h[o..o + 4].try_into().unwrap_or([0; 4])));
+        let (first_usable, entries_lba) = (u64_at(40), u64_at(72));
+        let entries = entries_lba
+            .saturating_mul(sector as u64)
+            .saturating_add(u32_at(80).saturating_mul(u32_at(84)));
+        let end = entries
+            .min(first_usable.saturating_mul(sector as u64))
+            .min(GPT_MOST as u64) as usize;
+        fill(f, buf, end)?;
+        buf.truncate(end.max(2 * sector));
+        return Ok(());
+    }
+    buf.truncate(1024.min(buf.len()));
+    Ok(())
+}
+
+/// Reads on until `buf` holds `len` bytes or the device ends.
+fn fill(f: &mut impl Read, buf: &mut Vec<u8>, len: usize) -> io::Result<()> {
+    let mut got = buf.len();
+    if got >= len {
+        return Ok(());
+    }
+    buf.resize(len, 0);
+    while got < len {
+        match f.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    buf.truncate(got);
+    Ok(())
 }
 
 /// modules.builtin and modules.dep of the running kernel; scanning a root,
@@ -410,11 +453,12 @@ pub fn authorized_keys<W: Write>(c: &mut Collector<W>) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{devices_under, read_sector, GPT_BYTES};
+    use super::{devices_under, gpt_tables, read_sector};
 
-    /// A GPT disk's first 34 sectors are read (header and entries), an MBR
-    /// disk's one, through a real block device: a loop device over a disk
-    /// image (sgdisk's and sfdisk's first sectors, fixtures/boot-sectors).
+    /// A GPT disk's header and entries are read, an MBR disk's first
+    /// sector only, through a real block device: a loop device over a disk
+    /// image (sgdisk's, sfdisk's, and fdisk's on 4096-byte sectors: the
+    /// loop device has the image's sector size, fixtures/boot-sectors).
     #[test]
     fn reads_a_gpt_disks_header_and_entries() {
         // SAFETY: geteuid only reads the process's credentials.
@@ -429,9 +473,10 @@ mod tests {
             return;
         }
         let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/boot-sectors/");
-        for (name, want) in [
-            ("gpt-sgdisk-1.0.9-first34.bin", GPT_BYTES),
-            ("mbr-sfdisk-2.38-first512.bin", 512),
+        for (name, sector, want) in [
+            ("gpt-sgdisk-1.0.9-first34.bin", "512", 34 * 512),
+            ("mbr-sfdisk-2.38-first512.bin", "512", 512),
+            ("gpt-fdisk-2.38.1-4k-first6.bin", "4096", 6 * 4096),
         ] {
             let mut image = std::fs::read(format!("{fixtures}{name}")).unwrap();
             image.resize(1 << 20, 0);
@@ -439,7 +484,7 @@ mod tests {
                 std::env::temp_dir().join(format!("lift-probe-{}-{name}.img", std::process::id()));
             std::fs::write(&path, &image).unwrap();
             let out = std::process::Command::new("losetup")
-                .args(["-f", "--show"])
+                .args(["-f", "--show", "--sector-size", sector])
                 .arg(&path)
                 .output();
             let dev = match out {
@@ -462,6 +507,41 @@ mod tests {
             assert_eq!(read.len(), want, "{name}");
             assert_eq!(read[..], image[..want], "{name}");
         }
+    }
+
+    /// The header's place tells the sector size, and nothing past its first
+    /// usable LBA is read: a partition's first bytes (here 0xAA, where a
+    /// LUKS header's key slots could be) never join the bundle.
+    #[test]
+    fn gpt_tables_stop_before_the_first_partition() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/boot-sectors/");
+        for (name, want) in [
+            ("gpt-sgdisk-1.0.9-first34.bin", 34 * 512),
+            ("gpt-fdisk-2.38.1-4k-first6.bin", 6 * 4096),
+        ] {
+            let mut image = std::fs::read(format!("{fixtures}{name}")).unwrap();
+            assert_eq!(image.len(), want, "{name}");
+            image.resize(want + 65536, 0xaa);
+            let mut device = std::io::Cursor::new(&image[512..]);
+            let mut buf = image[..512].to_vec();
+            gpt_tables(&mut device, &mut buf).unwrap();
+            assert_eq!(buf, image[..want], "{name}");
+        }
+        // A protective MBR with no header at either place: LBA 1 only.
+        let mbr = std::fs::read(format!("{fixtures}gpt-protective-mbr.bin")).unwrap();
+        let mut image = mbr[..512].to_vec();
+        image.resize(65536, 0xaa);
+        let mut buf = image[..512].to_vec();
+        gpt_tables(&mut std::io::Cursor::new(&image[512..]), &mut buf).unwrap();
+        assert_eq!(buf.len(), 1024);
+        // A hostile header cannot make it read more than GPT_MOST.
+        let mut image = std::fs::read(format!("{fixtures}gpt-sgdisk-1.0.9-first34.bin")).unwrap();
+        image[512 + 40..512 + 48].copy_from_slice(&u64::MAX.to_le_bytes());
+        image[512 + 80..512 + 84].copy_from_slice(&u32::MAX.to_le_bytes());
+        image.resize(1 << 20, 0);
+        let mut buf = image[..512].to_vec();
+        gpt_tables(&mut std::io::Cursor::new(&image[512..]), &mut buf).unwrap();
+        assert_eq!(buf.len(), super::GPT_MOST);
     }
     use std::os::unix::fs::symlink;
     use std::path::PathBuf;

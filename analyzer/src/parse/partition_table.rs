@@ -1,8 +1,9 @@
 //! A disk's partition table from its first sectors, as the probe reads them
 //! (`BootSector` facts): the four primary entries of an MBR, or, behind a
 //! protective MBR, the GPT header at LBA 1 and its entries (LBA 2 on, 128
-//! bytes each). Each partition's first sector, size and type, to name what
-//! each partition of the storage layout holds.
+//! bytes each), on a disk of 512-byte or 4096-byte logical sectors (the
+//! header at byte 512 or 4096). Each partition's first sector, size and
+//! type, to name what each partition of the storage layout holds.
 //!
 //! Sample (a GPT disk made by sgdisk 1.0.9, `xxd -s 512 -l 16`):
 //!
@@ -14,6 +15,9 @@ use super::ParseError;
 
 const SECTOR: usize = 512;
 
+/// Extents are in 512-byte sectors, as the kernel counts them in sysfs
+/// (`/sys/block/<disk>/<partition>/start`), whatever the disk's logical
+/// sector size: a 4Kn disk's LBAs are multiplied by 8.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub start_lba: u64,
@@ -102,31 +106,43 @@ fn gpt_type(g: &str) -> String {
     }
 }
 
-/// Entries are read only as far as the bytes go (the probe reads 34
-/// sectors: 128 entries of 128 bytes) and never past 256 of them.
+/// Entries are read only as far as the bytes go (the probe reads the
+/// header and the entries it names, up to the first usable LBA) and never
+/// past 256 of them.
 fn gpt(bytes: &[u8]) -> Result<Vec<Entry>, ParseError> {
-    let Some(h) = bytes.get(SECTOR..2 * SECTOR) else {
-        // Only the protective MBR was read (a probe before issue 27).
-        return Ok(Vec::new());
+    let at = |sector: usize| {
+        bytes
+            .get(sector..2 * sector)
+            .filter(|h| h.starts_with(b"EFI PART"))
+            .map(|h| (sector, h))
     };
-    if &h[..8] != b"EFI PART" {
+    let Some((sector, h)) = at(SECTOR).or_else(|| at(4096)) else {
+        if bytes.len() <= SECTOR {
+            // Only the protective MBR was read (a probe before issue 27).
+            return Ok(Vec::new());
+        }
         return Err(ParseError::at_offset(
             512,
-            "a protective MBR without a GPT header at LBA 1",
+            "a protective MBR without a GPT header at LBA 1 (byte 512, or 4096 on 4K sectors)",
         ));
-    }
+    };
+    // The extents in 512-byte sectors.
+    let scale = (sector / SECTOR) as u64;
     let u32_at = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
     let entries_lba = u64::from_le_bytes(h[72..80].try_into().unwrap_or([0; 8]));
     let (count, size) = (u32_at(80) as usize, u32_at(84) as usize);
     if !(128..=4096).contains(&size) || size % 8 != 0 {
-        return Err(ParseError::at_offset(596, format!("GPT entry size {size}")));
+        return Err(ParseError::at_offset(
+            (sector + 84) as u64,
+            format!("GPT entry size {size}"),
+        ));
     }
     let start = usize::try_from(entries_lba)
         .ok()
-        .and_then(|l| l.checked_mul(SECTOR));
-    let Some(start) = start.filter(|s| *s >= 2 * SECTOR) else {
+        .and_then(|l| l.checked_mul(sector));
+    let Some(start) = start.filter(|s| *s >= 2 * sector) else {
         return Err(ParseError::at_offset(
-            584,
+            (sector + 72) as u64,
             format!("GPT entries at LBA {entries_lba}"),
         ));
     };
@@ -141,8 +157,11 @@ fn gpt(bytes: &[u8]) -> Result<Vec<Entry>, ParseError> {
         let first = u64::from_le_bytes(e[32..40].try_into().unwrap_or([0; 8]));
         let last = u64::from_le_bytes(e[40..48].try_into().unwrap_or([0; 8]));
         out.push(Entry {
-            start_lba: first,
-            sectors: last.saturating_sub(first).saturating_add(1),
+            start_lba: first.saturating_mul(scale),
+            sectors: last
+                .saturating_sub(first)
+                .saturating_add(1)
+                .saturating_mul(scale),
             kind: gpt_type(&guid(&e[..16])),
         });
     }
@@ -169,6 +188,26 @@ mod tests {
         );
         assert_eq!((e[0].start_lba, e[0].sectors), (2048, 2048));
         assert_eq!(e[3].start_lba, e[2].start_lba + e[2].sectors);
+    }
+
+    /// fdisk's GPT on a disk of 4096-byte sectors (util-linux 2.38.1,
+    /// `fdisk -b 4096` on an image): its header is at byte 4096, and its
+    /// extents, against `fdisk -l` (256 and 2304, 2048 and 13824 sectors
+    /// of 4096 bytes), are given in the kernel's 512-byte sectors.
+    #[test]
+    fn gpt_on_4k_sectors() {
+        let e = parse(&image("gpt-fdisk-2.38.1-4k-first6.bin")).unwrap();
+        let got: Vec<(u64, u64, &str)> = e
+            .iter()
+            .map(|e| (e.start_lba, e.sectors, e.kind.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (256 * 8, 2048 * 8, "EFI system"),
+                (2304 * 8, 13824 * 8, "Linux LVM")
+            ]
+        );
     }
 
     /// sfdisk's MBR (two primaries).
