@@ -40,7 +40,11 @@ fn compression_counts_against_the_wall_clock_budget() {
         &["-q", "--max-seconds", "3", "--level", "19"],
     );
     let took = t.elapsed();
-    assert!(took < Duration::from_millis(4500), "took {took:?}");
+    // Compressing all 48 MiB at level 19 takes 19 s or more (2.5 MB/s on
+    // a free core); a probe that counts compression against its 3 s stops
+    // near 3 s. 10 s leaves a loaded machine (load 10 on 2 cores) its
+    // scheduling delays, and still fails a probe that ignores the budget.
+    assert!(took < Duration::from_secs(10), "took {took:?}");
 
     let recs = records(&bundle);
     let note = recs.iter().find_map(|r| match r {
