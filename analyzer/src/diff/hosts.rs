@@ -191,9 +191,10 @@ fn fstab(
         let mut c =
             Change::new("fstab", key.clone(), x.map(|v| v.0), y.map(|v| v.0)).because(reason);
         if !c.expected && key == "/" {
-            c = c.unexpected(
-                "the root filesystem's line changed, and no profile rewrites /etc/fstab: the target may not find its root",
-            );
+            c = c.unexpected(format!(
+                "the root filesystem's line changed, and no profile rewrites {}: the target may not find its root",
+                crate::sources::FSTAB.path()
+            ));
         }
         out.push(c);
     }
