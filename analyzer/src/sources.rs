@@ -121,10 +121,10 @@ sources! {
     CPUINFO: "hw", File, ["/proc/cpuinfo"], "cpuinfo" => "host.cpu";
     MEMINFO: "hw", File, ["/proc/meminfo"], "meminfo" => "host.memory";
     UPTIME: "hw", File, ["/proc/uptime"], "proc_misc" => "host.uptime_seconds";
-    DMI: "hw", File, ["/sys/class/dmi/id/{}"], "virt" => "host.virtualization";
-    HYPERVISOR_TYPE: "hw", File, ["/sys/hypervisor/type"], "virt" => "host.virtualization";
-    XEN_GUEST_TYPE: "hw", File, ["/sys/hypervisor/guest_type"], "virt" => "host.virtualization";
-    XEN_CAPABILITIES: "hw", File, ["/proc/xen/capabilities"], "virt" => "host.virtualization";
+    DMI: "hw", File, ["/sys/class/dmi/id/{}"], "one line" => "host.virtualization";
+    HYPERVISOR_TYPE: "hw", File, ["/sys/hypervisor/type"], "one line" => "host.virtualization";
+    XEN_GUEST_TYPE: "hw", File, ["/sys/hypervisor/guest_type"], "one line" => "host.virtualization";
+    XEN_CAPABILITIES: "hw", File, ["/proc/xen/capabilities"], "one line" => "host.virtualization";
     FIRMWARE: "hw", Listing, ["/sys/firmware"], "listing" => "host.boot.firmware";
     EFI: "hw", Presence, ["/sys/firmware/efi"], "presence" => "host.boot.firmware";
     // storage

@@ -57,7 +57,9 @@ pub fn compare(
         ("hostname", name(a), name(b)),
     ] {
         if x.is_some() && y.is_some() && x != y {
-            let reason = (key == "kernel" && ex.cloud && a.virtualization.kind == "xen-pv")
+            let reason = (key == "kernel"
+                && ex.cloud
+                && a.virtualization.kind == crate::model::VirtKind::XenPv)
                 .then(|| "a paravirtualized source boots a new kernel on the target".to_string());
             out.push(Change::new("os", key, x, y).because(reason));
         }

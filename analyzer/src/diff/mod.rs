@@ -132,8 +132,10 @@ impl Expectations<'_> {
 
     /// The reason a package appearing on the target is expected, if it is.
     fn added_package(&self, name: &str) -> Option<String> {
-        self.target
-            .installs(name, self.source.virtualization.kind == "xen-pv")
+        self.target.installs(
+            name,
+            self.source.virtualization.kind == model::VirtKind::XenPv,
+        )
     }
 
     fn dhcp(&self, iface: &str) -> bool {

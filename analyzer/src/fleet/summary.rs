@@ -411,7 +411,7 @@ impl HostSummary {
                 .system
                 .map(|s| name(&s))
                 .unwrap_or_else(|| "unknown".into()),
-            virtualization: host.virtualization.kind.clone(),
+            virtualization: host.virtualization.kind.name().to_string(),
             readiness: name(&report.readiness),
             complete: report.bundle.complete,
             findings: report

@@ -31,6 +31,7 @@ mod sudo;
 mod system;
 mod tools;
 pub mod utilization;
+mod virt;
 
 pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
@@ -44,7 +45,7 @@ pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{DeviceSpec, Fstab, FstabEntry, NetworkMount};
 pub use packages::{Database, InstalledPackage, PackageManager, Packages};
-pub use platform::{Isa, Virtualization};
+pub use platform::{Isa, VirtKind, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
