@@ -121,10 +121,10 @@ sources! {
     CPUINFO: "hw", File, ["/proc/cpuinfo"], "cpuinfo" => "host.cpu";
     MEMINFO: "hw", File, ["/proc/meminfo"], "meminfo" => "host.memory";
     UPTIME: "hw", File, ["/proc/uptime"], "proc_misc" => "host.uptime_seconds";
-    DMI: "hw", File, ["/sys/class/dmi/id/{}"], "virt" => "host.virtualization";
-    HYPERVISOR_TYPE: "hw", File, ["/sys/hypervisor/type"], "virt" => "host.virtualization";
-    XEN_GUEST_TYPE: "hw", File, ["/sys/hypervisor/guest_type"], "virt" => "host.virtualization";
-    XEN_CAPABILITIES: "hw", File, ["/proc/xen/capabilities"], "virt" => "host.virtualization";
+    DMI: "hw", File, ["/sys/class/dmi/id/{}"], "one line" => "host.virtualization";
+    HYPERVISOR_TYPE: "hw", File, ["/sys/hypervisor/type"], "one line" => "host.virtualization";
+    XEN_GUEST_TYPE: "hw", File, ["/sys/hypervisor/guest_type"], "one line" => "host.virtualization";
+    XEN_CAPABILITIES: "hw", File, ["/proc/xen/capabilities"], "one line" => "host.virtualization";
     FIRMWARE: "hw", Listing, ["/sys/firmware"], "listing" => "host.boot.firmware";
     EFI: "hw", Presence, ["/sys/firmware/efi"], "presence" => "host.boot.firmware";
     // storage
@@ -281,7 +281,7 @@ sources! {
     APT_PROXY: "net", File, ["/etc/apt/apt.conf", "/etc/apt/apt.conf.d/*"], "egress" => "host.egress.proxies";
     YUM_PROXY: "net", File, ["/etc/yum.conf", "/etc/dnf/dnf.conf"], "egress" => "host.egress.proxies";
     RESOLV_CONF: "net", File, ["/etc/resolv.conf"], "deps::resolver" => "host.dependencies";
-    ETC_HOSTS: "net", File, ["/etc/hosts"], "deps::resolver" => "host.dependencies";
+    ETC_HOSTS: "net", File, ["/etc/hosts"], "deps::resolver" => "host.dependencies, host.files.hosts";
     PERSISTENT_NET_RULES: "net", Presence, ["/etc/udev/rules.d/70-persistent-net.rules"], "presence" => "host.links.persistent_names";
     // pkg
     DPKG_STATUS: "pkg", File, ["/var/lib/dpkg/status"], "dpkg_status" => "host.packages";
@@ -318,6 +318,8 @@ sources! {
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], "sos::ps" => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], "sudoers" => "host.sudo";
+    ETC_PASSWD: "users", File, ["/etc/passwd"], "lines by name" => "host.files.passwd";
+    ETC_GROUP: "users", File, ["/etc/group"], "lines by name" => "host.files.group";
     // security: SELinux, AppArmor, NFS exports
     SELINUX_CONFIG: "security", File, ["/etc/selinux/config"], "security::selinux_config" => "host.security.selinux";
     SELINUX_ENFORCE: "security", File, ["/sys/fs/selinux/enforce"], "security::enforce" => "host.security.selinux";
@@ -349,6 +351,9 @@ sources! {
     ZABBIX_AGENT: "deps", File, ["/etc/zabbix/zabbix_agentd.conf", "/etc/zabbix/zabbix_agentd.d/*", "/etc/zabbix/zabbix_agent2.conf", "/etc/zabbix/zabbix_agent2.d/*", "/etc/zabbix_agentd.conf"], "deps::agents::zabbix" => "host.dependencies";
     NRPE_CFG: "deps", File, ["/etc/nagios/nrpe.cfg", "/etc/nagios/nrpe.d/*", "/etc/nrpe.d/*"], "deps::agents::nrpe" => "host.dependencies";
     BACULA_FD: "deps", File, ["/etc/bacula/bacula-fd.conf", "/etc/bareos/bareos-fd.conf", "/etc/bareos/bareos-fd.d/director/*"], "deps::agents::bacula_fd" => "host.dependencies";
+    // etc: the tree of /etc with a SHA-256 of each file, and the machine's id
+    MACHINE_ID: "etc", File, ["/etc/machine-id", "/var/lib/dbus/machine-id"], "sha256" => "host.files.machine_id";
+    ETC_TREE: "etc", Listing, ["/etc"], "listing and sha256" => "lift diff (model::files::EtcTree)";
 }
 
 /// Every source of `host.dependencies`: when none could be read, the
@@ -393,10 +398,10 @@ pub static PACKAGE_DATABASES: &[&Source] = &[
     &PACMAN_LOCAL,
 ];
 
-/// Specs the model does not read: their facts are kept for diff (the
-/// SHA-256 listing of /etc), for the raw bundle (`lift bundle cat`), or for
-/// rules still to come.
-pub static RAW_ONLY_SPECS: &[(&str, &str)] = &[("etc", "digests of /etc, read by lift diff")];
+/// Specs the model does not read: their facts kept for the raw bundle
+/// (`lift bundle cat`), or for rules still to come. None today: `lift
+/// diff` reads /etc's digests through `ETC_TREE`.
+pub static RAW_ONLY_SPECS: &[(&str, &str)] = &[];
 
 /// Link targets and prefixes the model recognises inside captured content
 /// (not paths it reads).
@@ -431,6 +436,15 @@ pub mod marks {
     /// Apache's server roots, one per main file of `APACHE_CONF`: relative
     /// paths in its configuration are relative to these.
     pub const APACHE_ROOTS: &[&str] = &["/etc/apache2", "/etc/httpd"];
+    /// Files under /etc that `lift diff` expects a cloud migration to
+    /// rewrite: the clock's drift file on new hardware, the boot
+    /// configuration (by prefix), network files beside the interface formats
+    /// of the table, and the cloud agents' own directories (by prefix).
+    pub const ADJTIME: &str = "/etc/adjtime";
+    pub const BOOT_CONFIG: &[&str] = &["/etc/default/grub", "/etc/grub"];
+    pub const NETWORK_FILE: &str = "/etc/sysconfig/network";
+    pub const CLOUD_INIT_DIR: &str = "/etc/cloud/";
+    pub const WAAGENT: &str = "/etc/waagent";
 }
 
 /// Where a source's read ended.

@@ -676,7 +676,12 @@ pub const SPECS: &[Spec] = &[
     },
     Spec {
         id: "etc",
-        items: &[Tree(&["/etc"], 16, Digest)],
+        // D-Bus's copy of the machine-id, where /etc has none (CentOS 6):
+        // a digest, like /etc's, to tell machines apart.
+        items: &[
+            Tree(&["/etc"], 16, Digest),
+            Files(&["/var/lib/dbus/machine-id"], Digest),
+        ],
         file_cap: 64 * MIB,
         max_entries: 50_000,
     },

@@ -6,97 +6,12 @@
 //! is empty however it was recorded; where one side could not see the
 //! content and the sizes agree, the file is not comparable, with why.
 
-use sha2::{Digest, Sha256};
-
-use lift_bundle::FileKind;
-
-use crate::snapshot::{Data, Lookup, Root};
+pub use crate::model::FileState;
 
 /// SHA-256 of no bytes.
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum FileState {
-    Absent,
-    Dir,
-    Link(String),
-    /// The content's SHA-256 and size.
-    Content {
-        sha256: String,
-        size: u64,
-    },
-    /// Present, content not seen: its size where known, and why.
-    Unseen {
-        size: Option<u64>,
-        why: String,
-    },
-    /// A device, FIFO or socket.
-    Other(String),
-}
-
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 impl FileState {
-    /// How the file is in `r`, by `kind` as its directory lists it.
-    pub fn of(r: &Root, path: &str, kind: FileKind, link: Option<&[u8]>) -> FileState {
-        match kind {
-            FileKind::Dir => FileState::Dir,
-            FileKind::Symlink => {
-                FileState::Link(String::from_utf8_lossy(link.unwrap_or_default()).into_owned())
-            }
-            FileKind::File => FileState::file(r, path),
-            other => FileState::Other(format!("{other:?}")),
-        }
-    }
-
-    /// A regular file's state, looked up by path.
-    pub fn file(r: &Root, path: &str) -> FileState {
-        let Lookup::Found(n) = r.lookup(path) else {
-            return FileState::Absent;
-        };
-        let unseen = |why: String| FileState::Unseen {
-            size: Some(n.size),
-            why,
-        };
-        match &n.content {
-            // The probe scrubs secrets from what it captures (docs/DESIGN.md):
-            // content shorter or longer than the file is not the file's.
-            Data::Full(b) if n.size > 0 && b.len() as u64 != n.size => unseen(format!(
-                "its captured content ({} bytes) is not the file's {} bytes: secrets were scrubbed",
-                b.len(),
-                n.size
-            )),
-            Data::Full(b) => FileState::Content {
-                sha256: hex(&Sha256::digest(b)),
-                size: b.len() as u64,
-            },
-            Data::Digest(d) => FileState::Content {
-                sha256: hex(d),
-                size: n.size,
-            },
-            Data::Truncated { head, size } => FileState::Unseen {
-                size: Some(*size),
-                why: format!("only its first {} bytes were captured", head.len()),
-            },
-            Data::Unreadable { message, .. } => unseen(format!("unreadable: {message}")),
-            // A presence record: its size is withheld with its content (the
-            // probe writes 0), so it says nothing about a change.
-            Data::Skipped(lift_bundle::SkipReason::Secret) => FileState::Unseen {
-                size: None,
-                why: "a secret the probe records by presence only".into(),
-            },
-            Data::Skipped(reason) => unseen(format!("not captured ({reason:?})")),
-            // Known only as a name in its directory's listing: no stat.
-            Data::NotCaptured if n.mode == 0 => FileState::Unseen {
-                size: None,
-                why: "listed by name only, without its size or content".into(),
-            },
-            Data::NotCaptured => unseen("listed without its content".into()),
-        }
-    }
-
     /// What a person reads in the Before or After column.
     pub fn show(&self) -> Option<String> {
         Some(match self {
@@ -175,6 +90,8 @@ pub fn compare(a: &FileState, b: &FileState) -> Compared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::files::hex;
+    use sha2::{Digest, Sha256};
 
     fn content(body: &[u8]) -> FileState {
         FileState::Content {

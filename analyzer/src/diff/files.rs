@@ -2,56 +2,51 @@
 //! line, and every other file under /etc by content (the probe's SHA-256
 //! where it kept no content), like a scan compare.
 
-use std::collections::BTreeMap;
-
 use super::content::{self, Compared, FileState};
 use super::hosts::pair;
 use super::{Change, Expectations, NotComparable};
 
-use crate::snapshot::Root;
+use crate::model::{EtcTree, Files, TextFile};
+use crate::sources::{self as src, marks};
 
 /// Files compared by their own category, not as plain /etc files.
-const OWN_CATEGORY: &[&str] = &[
-    "/etc/hosts",
-    "/etc/passwd",
-    "/etc/group",
-    "/etc/crontab",
-    "/etc/fstab",
-];
+fn own_category(path: &str) -> bool {
+    [
+        &src::ETC_HOSTS,
+        &src::ETC_PASSWD,
+        &src::ETC_GROUP,
+        &src::CRONTAB,
+        &src::FSTAB,
+    ]
+    .iter()
+    .any(|s| s.path() == path)
+}
 
-/// Network configuration that a DHCP interface's move may rewrite, besides
-/// the interface formats of the sources table.
-const NETWORK_FILES: &[&str] = &[
-    "/etc/resolv.conf",
-    "/etc/hostname",
-    "/etc/sysconfig/network",
-];
-
+/// Network configuration that a DHCP interface's move may rewrite: the
+/// resolver, the host name, and the interface formats of the sources table.
 fn is_network_config(path: &str) -> bool {
-    use crate::sources as s;
-    NETWORK_FILES.contains(&path)
+    path == src::RESOLV_CONF.path()
+        || path == src::ETC_HOSTNAME.path()
+        || path == src::marks::NETWORK_FILE
         || [
-            &s::IFUPDOWN,
-            &s::IFCFG,
-            &s::NETPLAN,
-            &s::NM_CONNECTIONS,
-            &s::NETWORKD,
+            &src::IFUPDOWN,
+            &src::IFCFG,
+            &src::NETPLAN,
+            &src::NM_CONNECTIONS,
+            &src::NETWORKD,
         ]
         .iter()
-        .flat_map(|src| src.paths.iter())
+        .flat_map(|s| s.paths.iter())
         .any(|glob| {
             let (gd, gn) = glob.rsplit_once('/').unwrap_or(("", glob));
             let (pd, pn) = path.rsplit_once('/').unwrap_or(("", path));
-            gd == pd && crate::snapshot::matches(gn.as_bytes(), pn.as_bytes())
+            gd == pd && lift_bundle::paths::matches(gn.as_bytes(), pn.as_bytes())
         })
 }
 
-/// Budget on the /etc walk: far more than any real /etc holds.
-const MAX_ETC_ENTRIES: usize = 200_000;
-
 pub fn compare(
-    a: &Root,
-    b: &Root,
+    (a, b): (&Files, &Files),
+    (ta, tb): (&EtcTree, &EtcTree),
     ex: &Expectations,
     so_far: &[Change],
     unseen: &mut Vec<NotComparable>,
@@ -59,7 +54,12 @@ pub fn compare(
     let mut out = Vec::new();
     let dhcp = ex.dhcp_addresses();
     let dhcp_ifaces = ex.dhcp_interfaces();
-    for (line, x, y) in lines(a, b, "/etc/hosts", "hosts", unseen) {
+    let absent = TextFile {
+        state: FileState::Absent,
+        text: None,
+    };
+    let hosts = src::ETC_HOSTS.path();
+    for (line, x, y) in lines(&a.hosts, &b.hosts, hosts, "hosts", unseen) {
         let old_dhcp = ex.cloud
             && line
                 .split_whitespace()
@@ -69,7 +69,7 @@ pub fn compare(
             Some("DHCP address changed".to_string())
         } else if ex.cloud && !dhcp_ifaces.is_empty() {
             Some(format!(
-                "/etc/hosts may differ: {} gets its address by DHCP on the target",
+                "{hosts} may differ: {} gets its address by DHCP on the target",
                 dhcp_ifaces.join(", ")
             ))
         } else {
@@ -77,44 +77,61 @@ pub fn compare(
         };
         out.push(Change::new("hosts", line, x, y).because(r));
     }
-    for (path, category) in [("/etc/passwd", "users"), ("/etc/group", "groups")] {
-        if !readable(a, b, path, category, unseen) {
+    for (x, y, path, category) in [
+        (&a.passwd, &b.passwd, src::ETC_PASSWD.path(), "users"),
+        (&a.group, &b.group, src::ETC_GROUP.path(), "groups"),
+    ] {
+        // A host has its users and groups: a side without the file did
+        // not see it, and shows no user as removed.
+        if !readable(x, y, path, category, false, unseen) {
             continue;
         }
-        let by_name = |r: &Root| -> Vec<(String, String)> {
-            r.read_string(path)
+        let by_name = |t: &TextFile| -> Vec<(String, String)> {
+            t.text
+                .as_deref()
                 .unwrap_or_default()
                 .lines()
                 .filter_map(|l| Some((l.split(':').next()?.to_string(), l.to_string())))
                 .filter(|(n, _)| !n.is_empty())
                 .collect()
         };
-        for (name, x, y) in pair(by_name(a), by_name(b)) {
+        for (name, x, y) in pair(by_name(x), by_name(y)) {
             out.push(Change::new(category, name, x, y));
         }
     }
-    let mut cron = vec!["/etc/crontab".to_string()];
-    cron.extend(a.glob("/etc/cron.d", "*"));
-    cron.extend(b.glob("/etc/cron.d", "*"));
-    cron.extend(a.glob("/var/spool/cron", "*"));
-    cron.extend(b.glob("/var/spool/cron", "*"));
-    cron.extend(a.glob("/var/spool/cron/crontabs", "*"));
-    cron.extend(b.glob("/var/spool/cron/crontabs", "*"));
+    let mut cron: Vec<&str> = a
+        .cron
+        .iter()
+        .chain(&b.cron)
+        .map(|(p, _)| p.as_str())
+        .collect();
     cron.sort();
     cron.dedup();
+    let side = |f: &'_ Files, path: &str| {
+        f.cron
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| absent.clone())
+    };
     for path in &cron {
-        for (line, x, y) in lines(a, b, path, "cron", unseen) {
+        let (x, y) = (side(a, path), side(b, path));
+        for (line, x, y) in lines(&x, &y, path, "cron", unseen) {
             out.push(Change::new("cron", format!("{path}: {line}"), x, y));
         }
     }
-    let (fa, fb) = (etc(a), etc(b));
-    for (path, x, y) in pair(fa.into_iter().collect(), fb.into_iter().collect()) {
-        if OWN_CATEGORY.contains(&path.as_str()) || cron.contains(&path) {
+    for (path, x, y) in pair(
+        ta.files.clone().into_iter().collect(),
+        tb.files.clone().into_iter().collect(),
+    ) {
+        if own_category(&path) || cron.contains(&path.as_str()) {
             continue;
         }
+        // A side whose directory above the file was not listed does not
+        // know whether the file is there.
         let (x, y) = (
-            x.unwrap_or(FileState::Absent),
-            y.unwrap_or(FileState::Absent),
+            x.unwrap_or_else(|| not_listed(ta, &path)),
+            y.unwrap_or_else(|| not_listed(tb, &path)),
         );
         match content::compare(&x, &y) {
             Compared::Equal => {}
@@ -131,55 +148,89 @@ pub fn compare(
             }
         }
     }
+    // A whole side without /etc's listing: said once, not file by file.
+    for (side, t) in [("before", ta), ("after", tb)] {
+        if let Some((dir, why)) = t.unlisted.iter().find(|(d, _)| d == src::ETC_TREE.path()) {
+            unseen.push(NotComparable {
+                category: "etc",
+                key: dir.clone(),
+                before: None,
+                after: None,
+                why: format!("{side}: {why}"),
+            });
+        }
+    }
     out
+}
+
+fn not_listed(t: &EtcTree, path: &str) -> FileState {
+    match t.unknown(path) {
+        Some(why) => FileState::Unseen {
+            size: None,
+            why: why.to_string(),
+        },
+        None => FileState::Absent,
+    }
 }
 
 /// Whether both sides' copies of a file compared line by line can be read:
 /// equal content needs no lines, and a side that could not see the content
-/// makes the file not comparable (said once, in `unseen`).
+/// makes the file not comparable (said once, in `unseen`). A side without
+/// the file is compared as empty only where a host may lack it (`absent_ok`).
 fn readable(
-    a: &Root,
-    b: &Root,
+    a: &TextFile,
+    b: &TextFile,
     path: &str,
     category: &'static str,
+    absent_ok: bool,
     unseen: &mut Vec<NotComparable>,
 ) -> bool {
-    let (x, y) = (FileState::file(a, path), FileState::file(b, path));
-    match content::compare(&x, &y) {
+    let (x, y) = (&a.state, &b.state);
+    let mut not_comparable = |why: String| {
+        unseen.push(NotComparable {
+            category,
+            key: path.to_owned(),
+            before: x.show(),
+            after: y.show(),
+            why,
+        });
+        false
+    };
+    match content::compare(x, y) {
         Compared::Equal => false,
-        Compared::NotComparable(why) => {
-            unseen.push(NotComparable {
-                category,
-                key: path.to_owned(),
-                before: x.show(),
-                after: y.show(),
-                why,
-            });
-            false
-        }
-        // Read line by line below; a side that is present but unreadable
-        // with another size still cannot be, so it is said as such.
+        Compared::NotComparable(why) => not_comparable(why),
+        // Read line by line below: each side needs its text, or to be
+        // absent where a host may lack the file.
         Compared::Changed => {
-            let hidden = |s: &FileState| matches!(s, FileState::Unseen { .. });
-            if hidden(&x) || hidden(&y) {
-                let why = [("before", &x), ("after", &y)]
-                    .iter()
-                    .filter_map(|(side, s)| match s {
-                        FileState::Unseen { why, .. } => Some(format!("{side}: {why}")),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                unseen.push(NotComparable {
-                    category,
-                    key: path.to_owned(),
-                    before: x.show(),
-                    after: y.show(),
-                    why: format!("its size changed, but {why}"),
-                });
-                return false;
+            let why = [("before", a), ("after", b)]
+                .iter()
+                .filter_map(|(side, t)| match (&t.state, &t.text) {
+                    (_, Some(_)) => None,
+                    (FileState::Absent, None) if absent_ok => None,
+                    (FileState::Absent, None) => Some(format!("{side}: {path} is absent")),
+                    (FileState::Unseen { why, .. }, None) => Some(format!("{side}: {why}")),
+                    (FileState::Content { .. }, None) => {
+                        Some(format!("{side}: only its SHA-256 was captured"))
+                    }
+                    (s, None) => Some(format!(
+                        "{side}: {}",
+                        s.show().unwrap_or_else(|| "not a file".into())
+                    )),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            if why.is_empty() {
+                return true;
             }
-            true
+            let is = |f: fn(&FileState) -> bool| f(x) || f(y);
+            let what = if is(|s| matches!(s, FileState::Absent)) {
+                "it is on one side only"
+            } else if is(|s| matches!(s, FileState::Unseen { .. })) {
+                "its size changed"
+            } else {
+                "it changed"
+            };
+            not_comparable(format!("{what}, but {why}"))
         }
     }
 }
@@ -189,10 +240,10 @@ fn etc_reason(path: &str, ex: &Expectations, so_far: &[Change]) -> Option<String
     if !ex.cloud {
         return None;
     }
-    if path == "/etc/adjtime" {
-        return Some("/etc/adjtime is rewritten on new hardware".into());
+    if path == marks::ADJTIME {
+        return Some(format!("{path} is rewritten on new hardware"));
     }
-    if path == "/etc/default/grub" || path.starts_with("/etc/grub") {
+    if path == marks::BOOT_CONFIG[0] || path.starts_with(marks::BOOT_CONFIG[1]) {
         return Some("the boot configuration is rewritten for the target".into());
     }
     let dhcp = ex.dhcp_interfaces();
@@ -211,26 +262,27 @@ fn etc_reason(path: &str, ex: &Expectations, so_far: &[Change]) -> Option<String
             path.rsplit('/')
                 .next()
                 .is_some_and(|leaf| leaf.contains(name))
-                || (name == "cloud-init" && path.starts_with("/etc/cloud/"))
-                || (name.eq_ignore_ascii_case("walinuxagent") && path.starts_with("/etc/waagent"))
+                || (name == "cloud-init" && path.starts_with(marks::CLOUD_INIT_DIR))
+                || (name.eq_ignore_ascii_case("walinuxagent") && path.starts_with(marks::WAAGENT))
         })
         .map(|c| format!("follows the expected change of {}", c.key))
 }
 
 /// Line-level differences of one file: (line, present before, present after).
 fn lines(
-    a: &Root,
-    b: &Root,
+    a: &TextFile,
+    b: &TextFile,
     path: &str,
     category: &'static str,
     unseen: &mut Vec<NotComparable>,
 ) -> Vec<(String, Option<String>, Option<String>)> {
-    if !readable(a, b, path, category, unseen) {
+    if !readable(a, b, path, category, true, unseen) {
         return Vec::new();
     }
-    let set = |r: &Root| -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = r
-            .read_string(path)
+    let set = |t: &TextFile| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = t
+            .text
+            .as_deref()
             .unwrap_or_default()
             .lines()
             .map(str::trim)
@@ -247,26 +299,4 @@ fn lines(
         v
     };
     pair(set(a), set(b))
-}
-
-/// Every object under /etc, by path.
-fn etc(r: &Root) -> BTreeMap<String, FileState> {
-    let mut out = BTreeMap::new();
-    let mut todo = vec!["/etc".to_string()];
-    while let Some(dir) = todo.pop() {
-        for c in r.list(&dir).unwrap_or_default() {
-            if out.len() >= MAX_ETC_ENTRIES {
-                return out;
-            }
-            let path = format!("{dir}/{}", String::from_utf8_lossy(&c.name));
-            let state = FileState::of(r, &path, c.kind, c.link_target.as_deref());
-            match state {
-                FileState::Dir => todo.push(path.clone()),
-                FileState::Absent => continue,
-                _ => {}
-            }
-            out.insert(path, state);
-        }
-    }
-    out
 }

@@ -57,7 +57,9 @@ pub fn compare(
         ("hostname", name(a), name(b)),
     ] {
         if x.is_some() && y.is_some() && x != y {
-            let reason = (key == "kernel" && ex.cloud && a.virtualization.kind == "xen-pv")
+            let reason = (key == "kernel"
+                && ex.cloud
+                && a.virtualization.kind == crate::model::VirtKind::XenPv)
                 .then(|| "a paravirtualized source boots a new kernel on the target".to_string());
             out.push(Change::new("os", key, x, y).because(reason));
         }
@@ -191,9 +193,10 @@ fn fstab(
         let mut c =
             Change::new("fstab", key.clone(), x.map(|v| v.0), y.map(|v| v.0)).because(reason);
         if !c.expected && key == "/" {
-            c = c.unexpected(
-                "the root filesystem's line changed, and no profile rewrites /etc/fstab: the target may not find its root",
-            );
+            c = c.unexpected(format!(
+                "the root filesystem's line changed, and no profile rewrites {}: the target may not find its root",
+                crate::sources::FSTAB.path()
+            ));
         }
         out.push(c);
     }

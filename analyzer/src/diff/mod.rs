@@ -14,9 +14,9 @@ pub mod view;
 
 use serde::Serialize;
 
-use crate::model::{self, ConfigKind, Host};
+use crate::model::{self, ConfigKind, EtcTree, Host};
 use crate::profile::Target;
-use crate::snapshot::{Root, Snapshot};
+use crate::snapshot::Snapshot;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
@@ -101,7 +101,7 @@ impl DiffReport {
             source,
             target,
             profile: t.profile.name(),
-            identity: Some(view::Identities::new(before, &a, after, &b)),
+            identity: Some(view::Identities::new(&a, &b)),
             system: view::system(&a, &b),
             changes,
             not_comparable,
@@ -132,8 +132,10 @@ impl Expectations<'_> {
 
     /// The reason a package appearing on the target is expected, if it is.
     fn added_package(&self, name: &str) -> Option<String> {
-        self.target
-            .installs(name, self.source.virtualization.kind == "xen-pv")
+        self.target.installs(
+            name,
+            self.source.virtualization.kind == model::VirtKind::XenPv,
+        )
     }
 
     fn dhcp(&self, iface: &str) -> bool {
@@ -195,8 +197,8 @@ fn compare(
     let mut changes = hosts::compare(a, b, &ex, &mut unseen);
     changes.extend(view::system_changes(a, b));
     changes.extend(files::compare(
-        &Root::new(before),
-        &Root::new(after),
+        (&a.files, &b.files),
+        (&EtcTree::read(before), &EtcTree::read(after)),
         &ex,
         &changes,
         &mut unseen,

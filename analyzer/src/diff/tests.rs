@@ -7,7 +7,7 @@ use lift_bundle::{Fact, InterfaceAddr};
 
 use super::*;
 use crate::profile::{Profile, Target};
-use crate::testing::{bundle, copy_tree, fixture, TempRoot};
+use crate::testing::{bundle, bundle_edited, copy_tree, fixture, TempRoot};
 
 const NFS: &str = "nfs1.example.lan:/export/data /data nfs4 defaults,_netdev 0 0\n";
 const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
@@ -307,4 +307,77 @@ fn dependencies_of_an_injected_package() {
     let nmap = find(&changes, "packages", "nmap.amd64");
     assert!(!nmap.expected, "{nmap:?}");
     assert!(reason("nmap.amd64").contains("openstack migration installs only"));
+}
+
+/// Issue 22 item 1: a side that could not see /etc/passwd (missing from
+/// the bundle, or unreadable) makes users "not comparable", never every
+/// user "removed"; /etc/group likewise.
+#[test]
+fn an_unseen_passwd_removes_no_user() {
+    use lift_bundle::{Content, Record};
+    let b = before();
+    let a = after(&b);
+    let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
+    let target = Target::new(Profile::Ec2);
+    // Neither recorded nor named in /etc's listing.
+    let missing = |records: &mut Vec<Record>| {
+        records.retain(|r| {
+            !matches!(r, Record::Entry(e) if e.path.0 == b"/etc/passwd" || e.path.0 == b"/etc/group")
+        });
+        for r in records.iter_mut() {
+            if let Record::Entry(e) = r {
+                if let (b"/etc", Content::Children(kids)) = (e.path.0.as_slice(), &mut e.content) {
+                    kids.retain(|k| k.name.0 != b"passwd" && k.name.0 != b"group");
+                }
+            }
+        }
+    };
+    let unreadable = |records: &mut Vec<Record>| {
+        for r in records.iter_mut() {
+            if let Record::Entry(e) = r {
+                if e.path.0 == b"/etc/passwd" || e.path.0 == b"/etc/group" {
+                    e.content = Content::Error {
+                        errno: 13,
+                        message: "Permission denied".into(),
+                    };
+                }
+            }
+        }
+    };
+    let sides = [
+        ("missing", bundle_edited(a.path(), vec![], true, missing)),
+        (
+            "unreadable",
+            bundle_edited(a.path(), vec![], true, unreadable),
+        ),
+    ];
+    for (how, dst) in sides {
+        let (ha, hb) = (model::build(&src), model::build(&dst));
+        for (before, after) in [(&src, &dst), (&dst, &src)] {
+            let (x, y) = if std::ptr::eq(before, &src) {
+                (&ha, &hb)
+            } else {
+                (&hb, &ha)
+            };
+            let (changes, unseen) = compare(before, after, x, y, &target);
+            let users: Vec<_> = changes
+                .iter()
+                .filter(|c| matches!(c.category, "users" | "groups"))
+                .collect();
+            assert!(users.is_empty(), "{how}: {users:#?}");
+            for category in ["users", "groups"] {
+                let n = unseen
+                    .iter()
+                    .find(|n| n.category == category)
+                    .unwrap_or_else(|| panic!("{how}: no {category} in {unseen:#?}"));
+                assert!(
+                    n.why.contains("after: ") || n.why.contains("before: "),
+                    "{how}: {n:?}"
+                );
+            }
+        }
+        // The other files still compare.
+        let changes = diff(&src, &dst, &target);
+        assert!(changes.iter().any(|c| c.category == "hosts"), "{how}");
+    }
 }

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::{Change, DiffReport, NotComparable};
 use crate::fleet::identity::{is_default_hostname, Identity};
 use crate::model::Host;
-use crate::snapshot::Snapshot;
 
 /// One input as a machine: what tells it from others.
 #[derive(Debug, Clone, Serialize)]
@@ -36,8 +35,8 @@ impl Identities {
     /// A migration keeps the disk, so the machine-id; its MACs change and
     /// the host name may. So: the machine-id where both have one, else the
     /// host name where both have one (not a default), else cannot tell.
-    pub fn new(before: &dyn Snapshot, a: &Host, after: &dyn Snapshot, b: &Host) -> Identities {
-        let (x, y) = (Identity::of(before, a), Identity::of(after, b));
+    pub fn new(a: &Host, b: &Host) -> Identities {
+        let (x, y) = (Identity::of(a), Identity::of(b));
         let name = |h: &Host, i: &Identity| {
             i.hostname
                 .clone()

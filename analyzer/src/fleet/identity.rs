@@ -8,10 +8,8 @@
 //! while the same machine-id and MACs under a new name is the host renamed.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::model::Nic;
-use crate::snapshot::{Data, Lookup, Root, Snapshot};
 
 /// What a bundle says about the machine it came from; `None` (or no MACs)
 /// where it says nothing usable.
@@ -48,35 +46,6 @@ pub fn is_default_hostname(name: &str) -> bool {
     DEFAULT_HOSTNAMES.contains(&name.trim().to_ascii_lowercase().as_str())
 }
 
-fn hex(d: &[u8]) -> String {
-    d.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of a machine-id file, None for an absent, empty or
-/// `uninitialized` one (systemd's first-boot marker; container images
-/// ship the file empty). The probe lists /etc with digests, so a digest
-/// is compared against those of the empty values.
-fn machine_id_at(root: &Root, path: &str) -> Option<String> {
-    let Lookup::Found(n) = root.lookup(path) else {
-        return None;
-    };
-    let empty = ["", "\n", "uninitialized\n", "uninitialized"].map(|s| hex(&Sha256::digest(s)));
-    let digest = match n.content {
-        Data::Full(b) if !String::from_utf8_lossy(&b).trim().is_empty() => hex(&Sha256::digest(&b)),
-        Data::Digest(d) if d.len() == 32 && n.size > 0 => hex(&d),
-        _ => return None,
-    };
-    (!empty.contains(&digest)).then_some(digest)
-}
-
-fn product_uuid(root: &Root) -> Option<String> {
-    let text = root.read_string("/sys/class/dmi/id/product_uuid")?;
-    let uuid = text.trim().to_ascii_lowercase();
-    // Firmware that never set one fills it with zeros or ones.
-    let meaningful = uuid.chars().any(|c| !matches!(c, '0' | 'f' | '-'));
-    (uuid.len() == 36 && meaningful).then_some(uuid)
-}
-
 /// A NIC's MAC where it is the card's own: an Ethernet device on a bus
 /// (not a bridge, veth or tunnel), whose address the kernel took from the
 /// hardware (addr_assign_type 0; before Linux 3.2, not locally administered).
@@ -95,8 +64,7 @@ fn permanent_mac(n: &Nic) -> Option<String> {
 }
 
 impl Identity {
-    pub fn of(snap: &dyn Snapshot, host: &crate::model::Host) -> Identity {
-        let root = Root::new(snap);
+    pub fn of(host: &crate::model::Host) -> Identity {
         let mut macs: Vec<String> = host
             .links
             .nics
@@ -107,19 +75,13 @@ impl Identity {
         macs.sort();
         macs.dedup();
         Identity {
-            machine_id: machine_id_at(&root, "/etc/machine-id")
-                .or_else(|| machine_id_at(&root, "/var/lib/dbus/machine-id")),
-            product_uuid: product_uuid(&root),
+            machine_id: host.files.machine_id.clone(),
+            product_uuid: host.files.product_uuid.clone(),
             macs,
             hostname: host
                 .hostname
                 .clone()
-                .or_else(|| {
-                    snap.provenance()
-                        .header
-                        .as_ref()
-                        .map(|h| h.hostname.clone())
-                })
+                .or_else(|| host.files.probe_hostname.clone())
                 .filter(|h| !is_default_hostname(h)),
             arch: host.kernel.arch.clone(),
         }
@@ -313,8 +275,8 @@ mod tests {
 
     /// The DMI product UUID, where an input has it (a root tree's /sys; the
     /// probe never captures it, SECURITY.md): one that differs is two
-    /// machines whatever the name; firmware's all-zero or all-ones
-    /// placeholder is none.
+    /// machines whatever the name (firmware's placeholders are read as none
+    /// in `model::files`).
     #[test]
     fn product_uuids() {
         let with = |uuid: &str, name: &str| Identity {
@@ -334,18 +296,6 @@ mod tests {
                 renamed: false
             }
         );
-        let read = |text: &str| {
-            let r = crate::testing::TempRoot::with(&[("sys/class/dmi/id/product_uuid", text)]);
-            let snap = crate::snapshot::DirSnapshot::new(r.path());
-            product_uuid(&crate::snapshot::Root::new(&snap))
-        };
-        assert_eq!(
-            read(&format!("{}\n", u1.to_uppercase())).as_deref(),
-            Some(u1)
-        );
-        assert_eq!(read("00000000-0000-0000-0000-000000000000\n"), None);
-        assert_eq!(read("ffffffff-ffff-ffff-ffff-ffffffffffff\n"), None);
-        assert_eq!(read("Not Settable\n"), None);
     }
 
     #[test]

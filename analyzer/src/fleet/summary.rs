@@ -327,7 +327,7 @@ impl HostSummary {
     pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
         let prov = snap.provenance();
         let host = &report.host;
-        let identity = Identity::of(snap, host);
+        let identity = Identity::of(host);
         // A default name ("localhost") tells no one which machine it is.
         let hostname = identity.hostname.clone().unwrap_or_else(|| stem(input));
         let (started_secs, started_at) = prov
@@ -366,10 +366,8 @@ impl HostSummary {
                 .flat_map(|i| i.configured_addresses.iter())
                 .filter_map(|a| normalize(a.split('/').next().unwrap_or(a))),
         );
-        let etc_hosts = crate::snapshot::Root::new(snap)
-            .read_string("/etc/hosts")
-            .unwrap_or_default();
-        let (own, aliases, others) = hosts_file(&etc_hosts, identity.hostname.as_deref());
+        let etc_hosts = host.files.hosts.text.as_deref().unwrap_or_default();
+        let (own, aliases, others) = hosts_file(etc_hosts, identity.hostname.as_deref());
         addresses.extend(own);
         addresses.sort();
         addresses.dedup();
@@ -413,7 +411,7 @@ impl HostSummary {
                 .system
                 .map(|s| name(&s))
                 .unwrap_or_else(|| "unknown".into()),
-            virtualization: host.virtualization.kind.clone(),
+            virtualization: host.virtualization.kind.name().to_string(),
             readiness: name(&report.readiness),
             complete: report.bundle.complete,
             findings: report

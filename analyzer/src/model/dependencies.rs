@@ -24,9 +24,103 @@ use crate::parse::deps::{
 use crate::parse::{autofs, egress, fstab};
 use crate::sources::{self as src, Source};
 
-/// What kind of service the host expects at `target` (defined beside the
-/// parsers that name it).
-pub use crate::parse::deps::Kind;
+/// What kind of service the host expects at `target`: the Host's own
+/// vocabulary, converted from the parsers' `deps::Kind`. The order is the
+/// JSON's (dependencies sort by kind first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// resolv.conf `nameserver`.
+    Dns,
+    /// resolv.conf `search`/`domain`: names that resolve only inside.
+    DnsSearch,
+    /// An /etc/hosts line pinning a name to an address.
+    HostsPin,
+    Ntp,
+    Ldap,
+    Kerberos,
+    /// winbind / Samba's Active Directory realm or password server.
+    ActiveDirectory,
+    Syslog,
+    Smtp,
+    Nfs,
+    Cifs,
+    Iscsi,
+    /// A multipath WWID: a SAN LUN the target will not see.
+    San,
+    Proxy,
+    Repository,
+    Monitoring,
+    Backup,
+    /// An address literal in an /etc file, outside any family above.
+    Address,
+    /// A host a scheduled job's command reaches (rsync, scp, ssh, a URL).
+    Job,
+    /// A client this host exports to over NFS (/etc/exports): it depends
+    /// on this host, so the two move together.
+    NfsClient,
+}
+
+impl Kind {
+    /// The name the JSON and the reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Dns => "dns",
+            Kind::DnsSearch => "dns-search",
+            Kind::HostsPin => "hosts-pin",
+            Kind::Ntp => "ntp",
+            Kind::Ldap => "ldap",
+            Kind::Kerberos => "kerberos",
+            Kind::ActiveDirectory => "active-directory",
+            Kind::Syslog => "syslog",
+            Kind::Smtp => "smtp",
+            Kind::Nfs => "nfs",
+            Kind::Cifs => "cifs",
+            Kind::Iscsi => "iscsi",
+            Kind::San => "san",
+            Kind::Proxy => "proxy",
+            Kind::Repository => "repository",
+            Kind::Monitoring => "monitoring",
+            Kind::Backup => "backup",
+            Kind::Address => "address",
+            Kind::Job => "job",
+            Kind::NfsClient => "nfs-client",
+        }
+    }
+}
+
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl From<deps::Kind> for Kind {
+    fn from(k: deps::Kind) -> Self {
+        use deps::Kind as P;
+        match k {
+            P::Dns => Kind::Dns,
+            P::DnsSearch => Kind::DnsSearch,
+            P::HostsPin => Kind::HostsPin,
+            P::Ntp => Kind::Ntp,
+            P::Ldap => Kind::Ldap,
+            P::Kerberos => Kind::Kerberos,
+            P::ActiveDirectory => Kind::ActiveDirectory,
+            P::Syslog => Kind::Syslog,
+            P::Smtp => Kind::Smtp,
+            P::Nfs => Kind::Nfs,
+            P::Cifs => Kind::Cifs,
+            P::Iscsi => Kind::Iscsi,
+            P::San => Kind::San,
+            P::Proxy => Kind::Proxy,
+            P::Repository => Kind::Repository,
+            P::Monitoring => Kind::Monitoring,
+            P::Backup => Kind::Backup,
+            P::Address => Kind::Address,
+            P::Job => Kind::Job,
+            P::NfsClient => Kind::NfsClient,
+        }
+    }
+}
 
 /// Where `target` sits as seen from the source host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -153,7 +247,7 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
             continue;
         }
         out.push(Dependency {
-            kind: d.kind,
+            kind: d.kind.into(),
             target: d.target,
             port: d.port,
             declared_in: format!("{path}:{}", d.line),
@@ -513,5 +607,44 @@ mod tests {
     #[test]
     fn an_empty_root_declares_nothing() {
         assert!(host_of(TempRoot::new().path()).dependencies.is_empty());
+    }
+
+    /// The Host's kinds name, serialize and sort as the parsers' did.
+    #[test]
+    fn kinds_are_the_parsers_under_the_hosts_name() {
+        use crate::parse::deps::Kind as P;
+        let all = [
+            P::Dns,
+            P::DnsSearch,
+            P::HostsPin,
+            P::Ntp,
+            P::Ldap,
+            P::Kerberos,
+            P::ActiveDirectory,
+            P::Syslog,
+            P::Smtp,
+            P::Nfs,
+            P::Cifs,
+            P::Iscsi,
+            P::San,
+            P::Proxy,
+            P::Repository,
+            P::Monitoring,
+            P::Backup,
+            P::Address,
+            P::Job,
+            P::NfsClient,
+        ];
+        for w in all.windows(2) {
+            assert!(w[0] < w[1] && Kind::from(w[0]) < Kind::from(w[1]));
+        }
+        for p in all {
+            let k = Kind::from(p);
+            assert_eq!(k.name(), p.name());
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                serde_json::to_string(&p).unwrap()
+            );
+        }
     }
 }

@@ -490,6 +490,26 @@ impl<'s> Facts<'s> {
         found
     }
 
+    /// What the input holds at a path of the row, to compare it with
+    /// another input's copy (`model::files`): recorded like `bytes_at`,
+    /// except that a SHA-256 alone (the probe's listing of /etc) counts as
+    /// present.
+    pub fn node_at(&self, src: &'static Source, path: &str) -> Lookup<'s> {
+        let found = self.root.lookup(path);
+        let (state, detail) = match &found {
+            Lookup::Found(Node {
+                content: Data::Digest(_),
+                ..
+            }) => (State::Present, String::new()),
+            _ => {
+                let (state, detail, _) = self.content(path);
+                (state, detail)
+            }
+        };
+        self.record(src, path, state, detail);
+        found
+    }
+
     /// A path's content, recorded like `bytes_at`'s; when it gave none,
     /// why (`why_missing`) if the input holds the path, None if it does not.
     pub fn bytes_or_why(

@@ -9,6 +9,7 @@ pub mod dependencies;
 mod drivers;
 pub mod egress;
 pub mod facts;
+pub mod files;
 mod interfaces;
 pub mod jobs;
 mod kernel_src;
@@ -30,19 +31,21 @@ mod sudo;
 mod system;
 mod tools;
 pub mod utilization;
+mod virt;
 
 pub use boot::Boot;
 pub use collection::{Collection, Unreadable};
 pub use dependencies::Dependency;
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};
+pub use files::{EtcTree, FileState, Files, TextFile};
 pub use interfaces::{ConfigKind, Interface};
 pub use kernel_src::{KernelSources, SourceTree};
 pub use links::{ClonedMac, Links, Nic};
 pub use multipath::Multipath;
 pub use netfs::{DeviceSpec, Fstab, FstabEntry, NetworkMount};
 pub use packages::{Database, InstalledPackage, PackageManager, Packages};
-pub use platform::{Isa, Virtualization};
+pub use platform::{Isa, VirtKind, Virtualization};
 pub use processes::Process;
 pub use services::{InitInfo, Service};
 pub use sockets::{Connection, Listener};
@@ -117,6 +120,10 @@ pub struct Host {
     /// How busy the host has been, from the history it keeps (sysstat);
     /// None when it keeps none.
     pub utilization: Option<utilization::Utilization>,
+    /// The text files `lift diff` compares by line, and what tells the
+    /// machine from others (machine-id, product UUID): not in the JSON.
+    #[serde(skip)]
+    pub files: Files,
     /// How the facts were collected (the report's `bundle` section).
     #[serde(skip)]
     pub collection: Collection,
@@ -174,6 +181,7 @@ pub fn build(snap: &dyn Snapshot) -> Host {
         listeners: inventory.listeners,
         processes: inventory.processes,
         connections: inventory.connections,
+        files: files::files(&f),
         collection: collection::collection(snap.provenance()),
         dependencies: Vec::new(),
         jobs: None,

@@ -109,7 +109,7 @@ impl Packages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::packages::{InstalledPackage, PackageManager};
+    use crate::model::{InstalledPackage, PackageManager};
 
     fn pkg(name: &str, files: &[&str]) -> InstalledPackage {
         InstalledPackage {

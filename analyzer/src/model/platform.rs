@@ -3,14 +3,15 @@
 use serde::Serialize;
 
 use super::facts::Facts;
-use crate::parse::virt;
+use super::virt;
+pub use super::virt::VirtKind;
 use crate::sources as src;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Virtualization {
     /// kvm, xen-pv, xen-hvm, xen (PV or HVM not told), vmware, hyperv,
     /// ..., none, unknown.
-    pub kind: String,
+    pub kind: VirtKind,
     pub evidence: Vec<String>,
     /// A Xen paravirtualized guest: true, false (ruled out), or null when
     /// the evidence cannot tell.
@@ -33,15 +34,7 @@ pub fn virtualization(f: &Facts, hypervisor_flag: Option<bool>) -> Virtualizatio
             .map(|b| String::from_utf8_lossy(&b).into_owned()),
         cpu_hypervisor_flag: hypervisor_flag,
     };
-    let v = virt::detect(&inputs);
-    let kind = serde_json::to_value(v.kind)
-        .ok()
-        .and_then(|j| j.as_str().map(str::to_string));
-    let mut out = Virtualization {
-        kind: kind.unwrap_or_else(|| "unknown".into()),
-        evidence: v.evidence,
-        pv_guest: v.pv_guest,
-    };
+    let mut out = virt::detect(&inputs);
     if out.pv_guest.is_none() {
         if let Some(disk) = virtio_disk(f) {
             not_pv_by_disk(&mut out, disk);

@@ -16,8 +16,9 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use super::packages::{Database, Packages};
+use super::PackageManager;
 use super::{ConfigKind, Host, Interface};
-use crate::parse::packages::{InstalledPackage, PackageManager};
+use crate::parse::packages::InstalledPackage as RawPackage;
 use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
 use crate::parse::Partial;
 use crate::sources::{self as src, Source};
@@ -103,11 +104,11 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
 }
 
 fn packages(f: &Facts, record: &mut impl FnMut(&'static str, &str)) -> Option<Packages> {
-    let kept = |path: &str, p: Partial<Vec<InstalledPackage>>| {
+    let kept = |path: &str, p: Partial<Vec<RawPackage>>| {
         for e in p.errors {
             f.problem(path, e.to_string());
         }
-        p.value
+        super::packages::from_raw(p.value)
     };
     let (manager, path, list) = if let Some((path, b)) = first(f, &src::SOS_DPKG_L) {
         (

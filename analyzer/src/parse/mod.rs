@@ -177,7 +177,6 @@ pub mod systemd_unit;
 pub mod sysv;
 pub mod upstart;
 
-pub mod virt;
 pub mod web_server;
 pub mod x509;
 

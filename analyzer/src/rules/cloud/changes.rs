@@ -20,7 +20,7 @@ impl Rule for InjectedPackages {
         };
         let added = target.packages_added(
             |n| pkgs.named(n).is_some(),
-            host.virtualization.kind == "xen-pv",
+            host.virtualization.kind == crate::model::VirtKind::XenPv,
         );
         if added.is_empty() {
             return Finding::new(self.id(), Severity::Pass, "the migration adds no packages");

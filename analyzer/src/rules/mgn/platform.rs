@@ -2,7 +2,7 @@
 //! no Xen paravirtualization, and multipath noted.
 
 use super::os_table::{self, Verdict};
-use crate::model::Host;
+use crate::model::{Host, VirtKind};
 use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
@@ -152,20 +152,20 @@ pub struct NotParavirtualized;
 impl Rule for NotParavirtualized {
     fn check(&self, host: &Host) -> Finding {
         let v = &host.virtualization;
-        let mut f = match (v.pv_guest, v.kind.as_str()) {
+        let mut f = match (v.pv_guest, v.kind) {
             (Some(true), _) => Finding::new(
                 self.id(),
                 Severity::Blocker,
                 "a Xen paravirtualized (PV) guest: AWS MGN does not replicate PV servers",
             )
             .remediation("Convert the guest to HVM (a full-virtualization kernel and boot loader) before installing the agent"),
-            (Some(false), "xen-dom0") => Finding::new(
+            (Some(false), VirtKind::XenDom0) => Finding::new(
                 self.id(),
                 Severity::Pass,
                 "a Xen control domain (dom0): it runs on the hardware, not as a paravirtualized guest",
             ),
-            (Some(false), kind) => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({kind})")),
-            (None, "unknown") => Finding::new(
+            (Some(false), kind) => Finding::new(self.id(), Severity::Pass, format!("not paravirtualized ({})", kind.name())),
+            (None, VirtKind::Unknown) => Finding::new(
                 self.id(),
                 Severity::Unknown,
                 "the virtualization could not be told",
@@ -178,7 +178,7 @@ impl Rule for NotParavirtualized {
             (None, kind) => Finding::new(
                 self.id(),
                 Severity::Unknown,
-                format!("a virtual machine ({kind}) whose evidence cannot tell a Xen paravirtualized guest from HVM"),
+                format!("a virtual machine ({}) whose evidence cannot tell a Xen paravirtualized guest from HVM", kind.name()),
             )
             .lacking(host.sources.missing(&[
                 &sources::HYPERVISOR_TYPE,

@@ -1,5 +1,6 @@
-//! Virtualization, from DMI, /sys/hypervisor, /proc/xen and the CPU's
-//! `hypervisor` flag.
+//! Virtualization, combined from nine inputs: DMI, /sys/hypervisor,
+//! /proc/xen and the CPU's `hypervisor` flag (each read through its row by
+//! `platform.rs`; a combiner, not a parser, so it lives in the model).
 //!
 //! Samples (one value per file, newline-terminated):
 //!
@@ -15,6 +16,9 @@
 //! HVM guests get an emulated BIOS that fills them. "Not virtual" is only
 //! claimed on positive evidence: DMI present, naming no hypervisor, and a
 //! CPU without the hypervisor flag.
+
+use super::platform::Virtualization;
+use crate::sources as src;
 
 /// The raw facts; each `None` when the file is absent.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -34,8 +38,9 @@ pub struct VirtInputs {
     pub cpu_hypervisor_flag: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// What the host runs on; in the JSON (`host.virtualization.kind`) by
+/// [`VirtKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VirtKind {
     Kvm,
     Qemu,
@@ -55,21 +60,41 @@ pub enum VirtKind {
     Bochs,
     Parallels,
     OtherVm,
-    /// Physical hardware, on positive evidence.
-    #[serde(rename = "none")]
+    /// Physical hardware, on positive evidence (`none`).
     Physical,
     Unknown,
 }
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Virtualization {
-    pub kind: VirtKind,
-    /// The facts that decided, as `source = value` lines.
-    pub evidence: Vec<String>,
-    /// A Xen paravirtualized guest: `Some(true)` on evidence, `Some(false)`
-    /// when the evidence rules it out (firmware DMI tables, Xen's own
-    /// guest type, the control domain, hardware), `None` when it cannot.
-    pub pv_guest: Option<bool>,
+impl VirtKind {
+    /// The name the JSON contract and the fleet's tables use.
+    pub fn name(self) -> &'static str {
+        match self {
+            VirtKind::Kvm => "kvm",
+            VirtKind::Qemu => "qemu",
+            VirtKind::XenPv => "xen-pv",
+            VirtKind::XenHvm => "xen-hvm",
+            VirtKind::XenPvh => "xen-pvh",
+            VirtKind::XenDom0 => "xen-dom0",
+            VirtKind::Xen => "xen",
+            VirtKind::Vmware => "vmware",
+            VirtKind::Hyperv => "hyperv",
+            VirtKind::Virtualbox => "virtualbox",
+            VirtKind::AmazonEc2 => "amazon-ec2",
+            VirtKind::Google => "google",
+            VirtKind::Openstack => "openstack",
+            VirtKind::Bochs => "bochs",
+            VirtKind::Parallels => "parallels",
+            VirtKind::OtherVm => "other-vm",
+            VirtKind::Physical => "none",
+            VirtKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl serde::Serialize for VirtKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// DMI strings that name a hypervisor (Hyper-V by its product name, since
@@ -110,16 +135,17 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         return found(
             VirtKind::XenDom0,
             vec![format!(
-                "/proc/xen/capabilities = {caps} (the control domain: it runs the hardware, it is no guest)"
+                "{} = {caps} (the control domain: it runs the hardware, it is no guest)",
+                src::XEN_CAPABILITIES.path()
             )],
             Some(false),
         );
     }
     if clean(&inputs.hypervisor_type) == Some("xen") {
-        let mut evidence = vec!["/sys/hypervisor/type = xen".to_owned()];
+        let mut evidence = vec![format!("{} = xen", src::HYPERVISOR_TYPE.path())];
         let (kind, pv) = match clean(&inputs.xen_guest_type) {
             Some(guest) => {
-                evidence.push(format!("/sys/hypervisor/guest_type = {guest}"));
+                evidence.push(format!("{} = {guest}", src::XEN_GUEST_TYPE.path()));
                 match guest {
                     "PV" => (VirtKind::XenPv, true),
                     "PVH" => (VirtKind::XenPvh, false),
@@ -127,11 +153,14 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
                 }
             }
             None if !has_dmi => {
-                evidence.push("/sys/class/dmi/id absent (no firmware: paravirtualized)".into());
+                evidence.push(format!(
+                    "{} absent (no firmware: paravirtualized)",
+                    dmi_dir()
+                ));
                 (VirtKind::XenPv, true)
             }
             None => {
-                evidence.push("/sys/class/dmi/id present (booted by firmware: HVM)".into());
+                evidence.push(format!("{} present (booted by firmware: HVM)", dmi_dir()));
                 (VirtKind::XenHvm, false)
             }
         };
@@ -144,12 +173,12 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         DMI_VENDORS
             .iter()
             .find(|(name, _)| lower.contains(name))
-            .map(|&(_, kind)| (kind, format!("/sys/class/dmi/id/{file} = {value}")))
+            .map(|&(_, kind)| (kind, format!("{} = {value}", src::DMI.at(&[file]))))
     });
     let flag = inputs.cpu_hypervisor_flag;
     let flag_evidence = |set: bool| {
         let state = if set { "set" } else { "not set" };
-        format!("/proc/cpuinfo flag hypervisor {state}")
+        format!("{} flag hypervisor {state}", src::CPUINFO.path())
     };
     // Xen without /sys/hypervisor/type (xenfs or sysfs not mounted, a
     // kernel without CONFIG_XEN_SYS_HYPERVISOR, a directory tree): Xen, but
@@ -162,15 +191,18 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         }
         if inputs.xen_capabilities.is_some() {
             evidence.push(format!(
-                "/proc/xen/capabilities = {}",
+                "{} = {}",
+                src::XEN_CAPABILITIES.path(),
                 caps.unwrap_or("(empty: a guest)")
             ));
         }
         if let Some(set) = flag {
             evidence.push(flag_evidence(set));
         }
-        evidence
-            .push("no /sys/hypervisor/type or guest_type: Xen, but not whether PV or HVM".into());
+        evidence.push(format!(
+            "no {} or guest_type: Xen, but not whether PV or HVM",
+            src::HYPERVISOR_TYPE.path()
+        ));
         return found(VirtKind::Xen, evidence, None);
     }
     match (matched, flag) {
@@ -185,7 +217,10 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
             VirtKind::OtherVm,
             vec![
                 flag_evidence(true),
-                "/sys/class/dmi/id present (booted by firmware: not paravirtualized)".into(),
+                format!(
+                    "{} present (booted by firmware: not paravirtualized)",
+                    dmi_dir()
+                ),
             ],
             Some(false),
         ),
@@ -193,8 +228,10 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
             VirtKind::OtherVm,
             vec![
                 flag_evidence(true),
-                "no DMI tables and no /sys/hypervisor/type: a Xen PV guest would look the same"
-                    .into(),
+                format!(
+                    "no DMI tables and no {}: a Xen PV guest would look the same",
+                    src::HYPERVISOR_TYPE.path()
+                ),
             ],
             None,
         ),
@@ -203,7 +240,7 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
             found(
                 VirtKind::Physical,
                 vec![
-                    format!("/sys/class/dmi/id/sys_vendor{vendor}"),
+                    format!("{}{vendor}", src::DMI.at(&["sys_vendor"])),
                     flag_evidence(false),
                 ],
                 Some(false),
@@ -211,6 +248,12 @@ pub fn detect(inputs: &VirtInputs) -> Virtualization {
         }
         _ => found(VirtKind::Unknown, Vec::new(), None),
     }
+}
+
+/// The directory of the DMI files.
+fn dmi_dir() -> &'static str {
+    let p = src::DMI.path();
+    p.rsplit_once('/').map_or(p, |(d, _)| d)
 }
 
 /// The file's value without its newline; `None` when absent or blank.
@@ -297,5 +340,27 @@ mod tests {
             serde_json::to_string(&VirtKind::XenPv).unwrap(),
             "\"xen-pv\""
         );
+    }
+
+    /// The names are those serde's kebab-case gave the parser's enum (the
+    /// JSON contract), `none` for physical hardware.
+    #[test]
+    fn names_are_the_former_kebab_case() {
+        use VirtKind::*;
+        for k in [
+            Kvm, Qemu, XenPv, XenHvm, XenPvh, XenDom0, Xen, Vmware, Hyperv, Virtualbox, AmazonEc2,
+            Google, Openstack, Bochs, Parallels, OtherVm, Physical, Unknown,
+        ] {
+            let mut kebab = String::new();
+            for (i, c) in format!("{k:?}").chars().enumerate() {
+                if c.is_ascii_uppercase() && i > 0 {
+                    kebab.push('-');
+                }
+                kebab.push(c.to_ascii_lowercase());
+            }
+            let want = if k == Physical { "none".into() } else { kebab };
+            assert_eq!(k.name(), want);
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{want}\""));
+        }
     }
 }
