@@ -465,7 +465,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 lift::cli::input::open_root(&source)?,
                 lift::cli::input::open_root(&migrated)?,
             );
-            let report = lift::diff::DiffReport::new(
+            let report = lift::report::diff::DiffReport::new(
                 source.display().to_string(),
                 migrated.display().to_string(),
                 a.as_ref(),

@@ -1,10 +1,11 @@
-//! Formats: a built `report::Report` (or a diff) as Markdown, HTML or JSON,
+//! Formats the report layer's types (`report::Report`, `report::diff`) as Markdown, HTML or JSON,
 //! through embedded minijinja templates. Every string from a
 //! bundle is hostile: HTML templates auto-escape, and Markdown templates use
 //! an auto-escape formatter that backslash-escapes Markdown syntax.
 
 pub(crate) mod escape;
 
+use crate::report::diff::DiffReport;
 use crate::report::Report;
 use minijinja::{AutoEscape, Environment, Value};
 
@@ -153,18 +154,13 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, minijinja::Error> {
 }
 
 /// A `lift diff` report in the given format.
-pub fn render_diff(
-    report: &crate::diff::DiffReport,
-    format: Format,
-) -> Result<String, minijinja::Error> {
+pub fn render_diff(report: &DiffReport, format: Format) -> Result<String, minijinja::Error> {
     let name = match format {
         Format::Json => return json(report),
         Format::Markdown => "diff.md.j2",
         Format::Html => "diff.html.j2",
     };
-    environment()
-        .get_template(name)?
-        .render(crate::diff::view::context(report))
+    environment().get_template(name)?.render(report.page())
 }
 
 /// What a report page holds besides the to-do list.
