@@ -5,6 +5,7 @@
 //! index's page. render/ reads only these types.
 
 pub mod diff;
+pub mod fleet;
 
 use serde::Serialize;
 
