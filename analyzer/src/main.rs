@@ -823,10 +823,12 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // A closed pipe (`lift ... | head`) is not an error worth a message.
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe (`lift ... | head`) is not an error worth a
+            // message, whichever typed error carries it.
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             // Messages quote bundle content (names, parse errors): escaped.

@@ -306,8 +306,8 @@ pub enum BundleError {
     #[error("{}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
     /// The isolated worker failed, ran out of time or memory, or said so.
-    #[error("{0}")]
-    Worker(String),
+    #[error(transparent)]
+    Worker(#[from] isolate::WorkerError),
 }
 
 /// One bundle: its report, its pages and export parts under `parts`. A
