@@ -54,6 +54,15 @@ struct SizingArgs {
 }
 
 impl SizingArgs {
+    /// The target a report is judged for: the profile `--target` names,
+    /// the firewall kept or not, and what sizing chooses from.
+    fn target(&self, name: Option<&str>, firewall: &FirewallArg) -> Result<Target> {
+        Ok(Target {
+            sizing: self.choice()?,
+            ..firewall.target(profile(name)?)
+        })
+    }
+
     /// The choice, the catalog read once for the process.
     fn choice(&self) -> Result<lift::sizing::Choice> {
         let catalog = match &self.catalog {
@@ -550,10 +559,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sizing,
             budget: _,
         } => {
-            let target = Target {
-                sizing: sizing.choice()?,
-                ..firewall.target(profile(name.profile.as_deref())?)
-            };
+            let target = sizing.target(name.profile.as_deref(), &firewall)?;
             let format = out.format()?;
             let snap = lift::cli::input::open_root(&input)?;
             let mut report = Report::build(snap.as_ref(), &target);
@@ -577,10 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sizing,
             budget: _,
         } => {
-            let target = Target {
-                sizing: sizing.choice()?,
-                ..firewall.target(profile(name.profile.as_deref())?)
-            };
+            let target = sizing.target(name.profile.as_deref(), &firewall)?;
             let snap = match lift::cli::input::open_root(&input) {
                 Ok(s) => s,
                 Err(e) => {
@@ -672,10 +675,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             firewall,
             sizing,
         } => {
-            let target = Target {
-                sizing: sizing.choice()?,
-                ..firewall.target(profile(Some(&target))?)
-            };
+            let target = sizing.target(Some(&target), &firewall)?;
             if !serve {
                 bail!("the batch worker only serves (--serve)");
             }
