@@ -4,9 +4,10 @@
 //! directory, behind one trait) → [`sources`] (the table of what the model
 //! reads, and the states a read ends in) → [`parse`] (bytes in, typed values
 //! out) → [`model`] (the merged `Host`) → [`rules`] (findings for a
-//! [`profile`]) → [`report`] (model, rules and notes in one value) →
-//! [`render`] (Markdown, HTML, JSON). [`diff`] and [`fleet`] sit on top.
-//! Arrows only point down that list. Start with `sources::SOURCES`,
+//! [`profile`]) → [`diff`] (what changed between two models) → [`report`]
+//! (a host's report, a diff's, the fleet index's page: every type
+//! [`render`] formats) → [`render`] (Markdown, HTML, JSON) → [`fleet`] (many
+//! reports). Arrows only point down that list. Start with `sources::SOURCES`,
 //! `model::Host`, `rules::Finding` and `report::Report`;
 //! docs/architecture.md walks through adding a fact end to end.
 

@@ -54,6 +54,15 @@ struct SizingArgs {
 }
 
 impl SizingArgs {
+    /// The target a report is judged for: the profile `--target` names,
+    /// the firewall kept or not, and what sizing chooses from.
+    fn target(&self, name: Option<&str>, firewall: &FirewallArg) -> Result<Target> {
+        Ok(Target {
+            sizing: self.choice()?,
+            ..firewall.target(profile(name)?)
+        })
+    }
+
     /// The choice, the catalog read once for the process.
     fn choice(&self) -> Result<lift::sizing::Choice> {
         let catalog = match &self.catalog {
@@ -74,6 +83,71 @@ impl SizingArgs {
             catalog,
             headroom_percent: self.headroom,
         })
+    }
+}
+
+/// `--target PROFILE`. Each command says what it judges and which
+/// profile it takes without one (`mut_arg` on the command).
+#[derive(Args)]
+struct ProfileArg {
+    /// The profile: generic, aws-mgn, ec2, openstack or azure.
+    #[arg(long = "target", value_name = "PROFILE", value_parser = profiles())]
+    profile: Option<String>,
+}
+
+/// A command's own words for a shared argument (in place: the completion
+/// scripts list arguments in their order).
+fn reword(id: &'static str, help: &'static str) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |a| if a.get_id() == id { a.help(help) } else { a }
+}
+
+/// `--target` is generic when not given (`batch`, `diff`).
+fn generic_by_default(a: clap::Arg) -> clap::Arg {
+    if a.get_id() == "profile" {
+        a.default_value("generic")
+    } else {
+        a
+    }
+}
+
+/// `--firewall`.
+#[derive(Args)]
+struct FirewallArg {
+    /// The migration keeps a firewall: iptables and ip6tables stay enabled.
+    #[arg(long)]
+    firewall: bool,
+}
+
+impl FirewallArg {
+    /// The target: `profile`, with or without the firewall kept.
+    fn target(&self, profile: Profile) -> Target {
+        Target {
+            firewall: self.firewall,
+            ..Target::new(profile)
+        }
+    }
+}
+
+/// `--format` and `-o`: where a report goes and in which format.
+#[derive(Args)]
+struct OutputArgs {
+    /// md, html or json (default: from the -o extension, else md; given
+    /// with -o, the two must agree).
+    #[arg(long, value_parser = FORMATS)]
+    format: Option<String>,
+    /// Write the report to FILE (whole, or not at all) instead of
+    /// standard output; its suffix (.md, .html, .json) sets the format.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    fn format(&self) -> Result<Format> {
+        format_for(self.format.as_deref(), self.output.as_deref())
+    }
+
+    fn emit(&self, body: &[u8]) -> Result<()> {
+        emit(self.output.as_deref(), body)
     }
 }
 
@@ -147,26 +221,21 @@ enum Command {
     /// Write a readiness report for one bundle, JSON form, directory tree or
     /// tar archive (a sosreport as it comes, a root tarball; .tar, .tar.gz,
     /// .tar.xz, .tar.bz2).
+    #[command(mut_args(reword(
+        "profile",
+        "The profile to judge readiness for: generic, aws-mgn, ec2, openstack or azure. \
+         Without it the report is an inventory, with no verdict"
+    )))]
     Report {
         /// A lift-probe bundle (.lift, .lift.age), its JSON form, a root
         /// filesystem's directory or tar archive, or a sosreport.
         input: PathBuf,
-        /// The profile to judge readiness for: generic, aws-mgn, ec2,
-        /// openstack or azure. Without it the report is an inventory, with
-        /// no verdict.
-        #[arg(long = "target", value_name = "PROFILE", value_parser = profiles())]
-        profile: Option<String>,
-        /// md, html or json (default: from the -o extension, else md; given
-        /// with -o, the two must agree).
-        #[arg(long, value_parser = FORMATS)]
-        format: Option<String>,
-        /// Write the report to FILE (whole, or not at all) instead of
-        /// standard output; its suffix (.md, .html, .json) sets the format.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
-        #[arg(long)]
-        firewall: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        firewall: FirewallArg,
         /// Only the verdict and the findings: no host, mounts, services or
         /// packages.
         #[arg(long)]
@@ -184,20 +253,22 @@ enum Command {
     /// unknown, 2 when the input cannot be read, 64 on a usage error; prints
     /// the verdict and one line per blocker and deciding unknown (for a
     /// conditionally-ready verdict, per warning).
+    #[command(mut_args(reword(
+        "profile",
+        "The profile: generic, aws-mgn, ec2, openstack or azure (default: generic, the checks \
+         every target shares)"
+    )))]
     Check {
         /// A lift-probe bundle, its JSON form, a root filesystem's directory
         /// or tar archive, or a sosreport.
         input: PathBuf,
-        /// The profile: generic, aws-mgn, ec2, openstack or azure (default:
-        /// generic, the checks every target shares).
-        #[arg(long = "target", value_name = "PROFILE", value_parser = profiles())]
-        profile: Option<String>,
+        #[command(flatten)]
+        profile: ProfileArg,
         /// blocker (default) or warning: what makes the check fail.
         #[arg(long, default_value = "blocker", value_parser = ["blocker", "warning"])]
         fail_on: String,
-        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
-        #[arg(long)]
-        firewall: bool,
+        #[command(flatten)]
+        firewall: FirewallArg,
         #[command(flatten)]
         sizing: SizingArgs,
         #[command(flatten)]
@@ -205,6 +276,7 @@ enum Command {
     },
     /// Reports for many bundles at once, with a fleet overview, exports and
     /// a dependency map, in DIR (see docs/fleet.md).
+    #[command(mut_args(generic_by_default))]
     Batch {
         /// Bundles, JSON forms, archives (sosreports, root tarballs), or directories searched for all of these.
         #[arg(required = true)]
@@ -212,15 +284,13 @@ enum Command {
         /// The directory to write the fleet's reports into (made if absent).
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
-        /// The profile: generic, aws-mgn, ec2, openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
-        profile: String,
+        #[command(flatten)]
+        profile: ProfileArg,
         /// Bundles read at once (default: one per core); memory grows with it.
         #[arg(long)]
         jobs: Option<usize>,
-        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
-        #[arg(long)]
-        firewall: bool,
+        #[command(flatten)]
+        firewall: FirewallArg,
         /// Wall-clock budget per bundle; a bundle past it goes to errors.jsonl.
         #[arg(long, default_value_t = 120)]
         max_seconds_per_bundle: u64,
@@ -259,33 +329,38 @@ enum Command {
         parts: PathBuf,
         #[arg(long)]
         target: String,
-        #[arg(long)]
-        firewall: bool,
+        #[command(flatten)]
+        firewall: FirewallArg,
         #[command(flatten)]
         sizing: SizingArgs,
     },
     /// Compare a source with its migrated target (or before with after):
     /// every difference, expected for the profile or unexpected.
+    #[command(
+        mut_args(generic_by_default),
+        mut_args(reword(
+            "profile",
+            "The migration's profile: generic (nothing expected), ec2, openstack or azure"
+        )),
+        mut_args(reword("format", "md, html or json (default: from the -o extension, else md)")),
+        mut_args(reword(
+            "output",
+            "Write the report to FILE instead of standard output; its suffix (.md, .html, .json) \
+             sets the format"
+        ))
+    )]
     Diff {
         /// The source server (before).
         source: PathBuf,
         /// The migrated server (after).
         #[arg(value_name = "TARGET")]
         migrated: PathBuf,
-        /// The migration's profile: generic (nothing expected), ec2,
-        /// openstack or azure.
-        #[arg(long = "target", value_name = "PROFILE", default_value = "generic", value_parser = profiles())]
-        profile: String,
-        /// md, html or json (default: from the -o extension, else md).
-        #[arg(long, value_parser = FORMATS)]
-        format: Option<String>,
-        /// Write the report to FILE instead of standard output; its suffix
-        /// (.md, .html, .json) sets the format.
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// The migration keeps a firewall: iptables and ip6tables stay enabled.
-        #[arg(long)]
-        firewall: bool,
+        #[command(flatten)]
+        profile: ProfileArg,
+        #[command(flatten)]
+        out: OutputArgs,
+        #[command(flatten)]
+        firewall: FirewallArg,
         #[command(flatten)]
         budget: Budget,
     },
@@ -377,7 +452,11 @@ fn recipient(text: &str) -> Result<age::x25519::Recipient, lift::encryption::Rec
 #[error("{0}")]
 struct Usage(String);
 
-fn profile(name: &str) -> Result<Profile> {
+/// The profile `--target` names; generic without one.
+fn profile(name: Option<&str>) -> Result<Profile> {
+    let Some(name) = name else {
+        return Ok(Profile::Generic);
+    };
     match Profile::parse(name) {
         Some(p) => Ok(p),
         None => {
@@ -451,61 +530,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
             source,
             migrated,
             profile: name,
-            format,
-            output,
+            out,
             firewall,
             budget: _,
         } => {
-            let target = Target {
-                firewall,
-                ..Target::new(profile(&name)?)
-            };
-            let format = format_for(format.as_deref(), output.as_deref())?;
+            let target = firewall.target(profile(name.profile.as_deref())?);
+            let format = out.format()?;
             let (a, b) = (
                 lift::cli::input::open_root(&source)?,
                 lift::cli::input::open_root(&migrated)?,
             );
-            let report = lift::diff::DiffReport::new(
+            let report = lift::report::diff::DiffReport::new(
                 source.display().to_string(),
                 migrated.display().to_string(),
                 a.as_ref(),
                 b.as_ref(),
                 &target,
             );
-            emit(
-                output.as_deref(),
-                render::render_diff(&report, format)?.as_bytes(),
-            )?;
+            out.emit(render::render_diff(&report, format)?.as_bytes())?;
         }
         Command::Report {
             input,
             profile: name,
-            format,
-            output,
+            out,
             firewall,
             findings_only,
             packages,
             sizing,
             budget: _,
         } => {
-            let target = Target {
-                firewall,
-                sizing: sizing.choice()?,
-                ..Target::new(match &name {
-                    Some(n) => profile(n)?,
-                    None => Profile::Generic,
-                })
-            };
-            let format = format_for(format.as_deref(), output.as_deref())?;
+            let target = sizing.target(name.profile.as_deref(), &firewall)?;
+            let format = out.format()?;
             let snap = lift::cli::input::open_root(&input)?;
             let mut report = Report::build(snap.as_ref(), &target);
-            report.inventory = name.is_none();
+            report.inventory = name.profile.is_none();
             let layout = render::Layout {
                 findings_only,
                 all_packages: packages || format != Format::Markdown,
             };
             let text = render::render_with(&report, format, layout)?;
-            emit(output.as_deref(), text.as_bytes())?;
+            out.emit(text.as_bytes())?;
             // The process ends next: freeing the snapshot and the report
             // (most of the run's allocations) one by one cost 7 M instructions
             // of a live bundle's 203 M. The kernel takes it all at exit.
@@ -519,11 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sizing,
             budget: _,
         } => {
-            let target = Target {
-                firewall,
-                sizing: sizing.choice()?,
-                ..Target::new(profile(name.as_deref().unwrap_or("generic"))?)
-            };
+            let target = sizing.target(name.profile.as_deref(), &firewall)?;
             let snap = match lift::cli::input::open_root(&input) {
                 Ok(s) => s,
                 Err(e) => {
@@ -532,7 +592,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             };
             let report = Report::build(snap.as_ref(), &target);
-            if name.is_none() {
+            if name.profile.is_none() {
                 // "ready for generic" is not "ready to migrate".
                 eprintln!(
                     "lift: no --target: judged for generic, the checks every target shares; --target aws-mgn, ec2, openstack or azure judges a migration"
@@ -581,8 +641,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 catalog_path: sizing.catalog.clone(),
                 inputs,
                 out: output.clone(),
-                profile: profile(&name)?,
-                firewall,
+                profile: profile(name.profile.as_deref())?,
+                firewall: firewall.firewall,
                 jobs,
                 isolation: (!in_process).then_some(lift::fleet::isolate::Isolation {
                     exe: std::env::current_exe()?,
@@ -615,11 +675,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             firewall,
             sizing,
         } => {
-            let target = Target {
-                firewall,
-                sizing: sizing.choice()?,
-                ..Target::new(profile(&target)?)
-            };
+            let target = sizing.target(Some(&target), &firewall)?;
             if !serve {
                 bail!("the batch worker only serves (--serve)");
             }
@@ -823,10 +879,12 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            // A closed pipe (`lift ... | head`) is not an error worth a message.
-            if e.downcast_ref::<io::Error>()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // A closed pipe (`lift ... | head`) is not an error worth a
+            // message, whichever typed error carries it.
+            if e.chain().any(|c| {
+                c.downcast_ref::<io::Error>()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             // Messages quote bundle content (names, parse errors): escaped.

@@ -254,9 +254,10 @@ fn nothing_reads_the_snapshot_around_facts() {
 
 /// The layers' arrows point down (docs/architecture.md): parse/ imports
 /// nothing above it (the version ordering beside it is a leaf); rules/ and
-/// diff/ speak the Host's vocabulary, never a parser's; render/ reads no
-/// snapshot, model or parser. Read from the code, not from `use` lines
-/// alone: any `crate::` path counts.
+/// diff/ speak the Host's vocabulary, never a parser's; render/ formats
+/// report types only (no snapshot, model, parser, diff or fleet); the
+/// report layer is below render/ and fleet/. Read from the code, not from
+/// `use` lines alone: any `crate::` path counts.
 #[test]
 fn layers_import_only_downwards() {
     let forbidden: &[(&str, &[&str])] = &[
@@ -278,11 +279,18 @@ fn layers_import_only_downwards() {
             "rules",
             &["crate::parse", "crate::snapshot", "crate::render"],
         ),
-        ("diff", &["crate::parse", "crate::render"]),
+        ("diff", &["crate::parse", "crate::render", "crate::report"]),
         (
             "render",
-            &["crate::parse", "crate::snapshot", "crate::model"],
+            &[
+                "crate::parse",
+                "crate::snapshot",
+                "crate::model",
+                "crate::diff",
+                "crate::fleet",
+            ],
         ),
+        ("report", &["crate::render", "crate::fleet"]),
     ];
     let mut found = Vec::new();
     for (layer, words) in forbidden {
@@ -310,6 +318,38 @@ fn layers_import_only_downwards() {
     assert!(
         found.is_empty(),
         "imports against the layers:\n{}",
+        found.join("\n")
+    );
+}
+
+/// One template environment, one escaping setup: every page (the fleet's
+/// index too) renders through render/, so no other module builds a
+/// minijinja `Environment` or names a template file.
+#[test]
+fn every_page_renders_through_render() {
+    let mut found = Vec::new();
+    let mut files = 0;
+    for (path, text) in source_files(&["."]) {
+        if path.components().any(|c| c.as_os_str() == "render") {
+            continue;
+        }
+        files += 1;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            if line.contains("Environment") && line.contains("minijinja")
+                || line.contains("Environment::new")
+                || line.contains(".j2\"")
+            {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(files > 100, "only {files} files read");
+    assert!(
+        found.is_empty(),
+        "templates outside render/:\n{}",
         found.join("\n")
     );
 }

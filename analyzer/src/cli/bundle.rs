@@ -6,17 +6,66 @@ use std::io::{self, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use lift_bundle::input::open_regular;
-use lift_bundle::{json, Content, FileKind, Limits, Record, Writer, DEFAULT_LEVEL};
+use lift_bundle::{json, Content, FileKind, Limits, Record, SkipReason, Writer, DEFAULT_LEVEL};
 
 use super::terminal::escape;
 use crate::output::Output;
-use crate::snapshot::{BundleSnapshot, Data, Lookup, Root};
+use crate::snapshot::{BundleSnapshot, Data, Lookup, OpenError, Root};
+
+/// Why a `lift bundle` command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleCommandError {
+    /// A file or directory could not be opened, written or linked (the
+    /// I/O error is the source, said after the path).
+    #[error("{}", path.display())]
+    File {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Read(#[from] lift_bundle::ReadError),
+    #[error("{}: {error}", path.display())]
+    Json {
+        path: PathBuf,
+        error: json::JsonError,
+    },
+    #[error("{file}: the probe could not read it: {message}")]
+    Unreadable { file: String, message: String },
+    #[error("{file}: not captured ({reason:?})")]
+    NotCaptured { file: String, reason: SkipReason },
+    #[error("{file}: only its metadata was captured")]
+    MetadataOnly { file: String },
+    #[error("{file}: not in {}", bundle.display())]
+    Absent { file: String, bundle: PathBuf },
+    /// The bundle's tree is damaged where the path leads.
+    #[error("{0}")]
+    Broken(String),
+    /// Writing the output (the errors of `Output` name its file).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("{0}")]
+    ToJson(#[from] serde_json::Error),
+    #[error("{0}")]
+    NotUtf8(#[from] std::string::FromUtf8Error),
+}
+
+type Result<T> = std::result::Result<T, BundleCommandError>;
+
+/// The path with its I/O error.
+fn at(path: &Path) -> impl FnOnce(io::Error) -> BundleCommandError + '_ {
+    move |source| BundleCommandError::File {
+        path: path.to_owned(),
+        source,
+    }
+}
 
 fn load(path: &Path) -> Result<BundleSnapshot> {
     let mut head = [0u8; 1];
-    let mut f = open_regular(path).with_context(|| format!("{}", path.display()))?;
+    let mut f = open_regular(path).map_err(at(path))?;
     let is_json = io::Read::read(&mut f, &mut head).is_ok_and(|n| n == 1 && head[0] == b'{');
     Ok(if is_json {
         BundleSnapshot::open_json(path)?
@@ -84,13 +133,28 @@ pub fn cat(path: &Path, file: &str, out: &mut dyn Write) -> Result<()> {
                 );
             }
             Data::Unreadable { message, .. } => {
-                bail!("{file}: the probe could not read it: {message}")
+                return Err(BundleCommandError::Unreadable {
+                    file: file.into(),
+                    message,
+                })
             }
-            Data::Skipped(r) => bail!("{file}: not captured ({r:?})"),
-            Data::Digest(_) | Data::NotCaptured => bail!("{file}: only its metadata was captured"),
+            Data::Skipped(reason) => {
+                return Err(BundleCommandError::NotCaptured {
+                    file: file.into(),
+                    reason,
+                })
+            }
+            Data::Digest(_) | Data::NotCaptured => {
+                return Err(BundleCommandError::MetadataOnly { file: file.into() })
+            }
         },
-        Lookup::Absent => bail!("{file}: not in {}", path.display()),
-        Lookup::Broken(e) => bail!("{e}"),
+        Lookup::Absent => {
+            return Err(BundleCommandError::Absent {
+                file: file.into(),
+                bundle: path.to_owned(),
+            })
+        }
+        Lookup::Broken(e) => return Err(BundleCommandError::Broken(e)),
     }
     Ok(())
 }
@@ -193,7 +257,7 @@ pub struct Unpacked {
 /// link in DIR points outside it.
 pub fn unpack(path: &Path, dir: &Path) -> Result<Unpacked> {
     let b = load(path)?;
-    fs::create_dir_all(dir).with_context(|| format!("{}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(at(dir))?;
     let root = Root::new(&b);
     let mut done = Unpacked::default();
     let entries = b.entries();
@@ -214,7 +278,7 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<Unpacked> {
                 if fs::symlink_metadata(&p).is_ok_and(|m| !m.is_file()) {
                     continue;
                 }
-                fs::write(&p, bytes).with_context(|| format!("{}", p.display()))?;
+                fs::write(&p, bytes).map_err(at(&p))?;
                 done.written += 1;
             }
             _ => {}
@@ -233,8 +297,7 @@ pub fn unpack(path: &Path, dir: &Path) -> Result<Unpacked> {
             if inside != t.0 {
                 done.relinked += 1;
             }
-            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&inside), &p)
-                .with_context(|| format!("{}", p.display()))?;
+            std::os::unix::fs::symlink(std::ffi::OsStr::from_bytes(&inside), &p).map_err(at(&p))?;
             done.written += 1;
         }
     }
@@ -295,8 +358,11 @@ pub fn to_json(path: &Path, out: &mut dyn Write) -> Result<()> {
 }
 
 pub fn from_json(path: &Path, out: &Path) -> Result<()> {
-    let input = open_regular(path).with_context(|| format!("{}", path.display()))?;
-    let j = json::from_reader(input).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let input = open_regular(path).map_err(at(path))?;
+    let j = json::from_reader(input).map_err(|error| BundleCommandError::Json {
+        path: path.to_owned(),
+        error,
+    })?;
     let mut w = Writer::new(Output::create(out, 0o600)?, DEFAULT_LEVEL)?;
     for r in &j.records {
         w.write(r)?;

@@ -7,14 +7,42 @@
 //! to the identities that opened it, so that redacting never leaves
 //! decrypted names on disk. A map that is encrypted stays encrypted.
 
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
-use crate::encryption::{self, identities, Sealed};
+use crate::encryption::identities::{self, KeyError};
+use crate::encryption::{self, Sealed};
 use crate::output::Output;
-use anyhow::{anyhow, Result};
-use lift_bundle::redact::{Mapping, Redactor};
+use crate::snapshot::OpenError;
+use lift_bundle::redact::{MapError, Mapping, Redactor};
 use lift_bundle::{Limits, Record, Writer, DEFAULT_LEVEL};
+
+/// The largest map file `redact` loads.
+const MAX_MAP: u64 = 256 << 20;
+
+/// Why `lift bundle redact` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RedactError {
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Read(#[from] lift_bundle::ReadError),
+    /// The identities that must encrypt the map could not be loaded.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The map file could not be opened or read.
+    #[error("{}: {error}", path.display())]
+    MapFile { path: PathBuf, error: io::Error },
+    #[error("{}: {error}", path.display())]
+    Map { path: PathBuf, error: MapError },
+    #[error("{}: a map larger than {MAX_MAP} bytes", path.display())]
+    MapTooLarge { path: PathBuf },
+    /// Writing the copy or the map (the errors of `Output` name its file).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+}
+
+type Result<T> = std::result::Result<T, RedactError>;
 
 /// What `redact` wrote, for the command's message.
 #[derive(Debug, PartialEq, Eq)]
@@ -60,7 +88,7 @@ pub fn redact(
     let out = w.finish()?.finish()?;
     let map_encrypted = input_encrypted || map_was_encrypted;
     let to = match map_encrypted {
-        true => identities::keyring().map_err(|e| anyhow!(e))?.recipients(),
+        true => identities::keyring()?.recipients(),
         false => Vec::new(),
     };
     let mut saved = Sealed::new(Output::create_private(map)?, &to)?;
@@ -78,25 +106,30 @@ pub fn redact(
 /// input it must be a regular file: a device or FIFO is refused, not read
 /// or replaced.
 fn load_map(map: &Path) -> Result<(Mapping, bool)> {
-    const MAX_MAP: u64 = 256 << 20;
+    let file_error = |error| RedactError::MapFile {
+        path: map.to_owned(),
+        error,
+    };
     match lift_bundle::input::open_regular(map) {
         Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Mapping::new(), false)),
-        Err(e) => return Err(anyhow!("{}: {e}", map.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Mapping::new(), false)),
+        Err(e) => return Err(file_error(e)),
     }
     let (stream, encrypted) = encryption::open(map)?;
     let mut bytes = Vec::new();
     stream
         .take(MAX_MAP + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| anyhow!("{}: {e}", map.display()))?;
+        .map_err(file_error)?;
     if bytes.len() as u64 > MAX_MAP {
-        return Err(anyhow!(
-            "{}: a map larger than {MAX_MAP} bytes",
-            map.display()
-        ));
+        return Err(RedactError::MapTooLarge {
+            path: map.to_owned(),
+        });
     }
-    let mapping = Mapping::from_json(&bytes).map_err(|e| anyhow!("{}: {e}", map.display()));
+    let mapping = Mapping::from_json(&bytes).map_err(|error| RedactError::Map {
+        path: map.to_owned(),
+        error,
+    });
     zeroize::Zeroize::zeroize(&mut bytes);
     Ok((mapping?, encrypted))
 }

@@ -72,43 +72,6 @@ pub struct NotComparable {
     pub why: String,
 }
 
-/// The JSON contract of `lift diff --format json`, and the templates' context.
-#[derive(Debug, Clone, Serialize)]
-pub struct DiffReport {
-    pub source: String,
-    pub target: String,
-    pub profile: &'static str,
-    /// Which machines the two inputs are.
-    pub identity: Option<view::Identities>,
-    /// OS, kernel, init system, boot loader, architecture, side by side.
-    pub system: Vec<view::SystemRow>,
-    pub changes: Vec<Change>,
-    pub not_comparable: Vec<NotComparable>,
-}
-
-impl DiffReport {
-    /// `before` (named `source`) against `after` (named `target`).
-    pub fn new(
-        source: String,
-        target: String,
-        before: &dyn Snapshot,
-        after: &dyn Snapshot,
-        t: &Target,
-    ) -> DiffReport {
-        let (a, b) = (model::build(before), model::build(after));
-        let (changes, not_comparable) = compare(before, after, &a, &b, t);
-        DiffReport {
-            source,
-            target,
-            profile: t.profile.name(),
-            identity: Some(view::Identities::new(&a, &b)),
-            system: view::system(&a, &b),
-            changes,
-            not_comparable,
-        }
-    }
-}
-
 /// What the profile says the migration changes, from the source's facts.
 pub struct Expectations<'h> {
     pub cloud: bool,
@@ -180,8 +143,9 @@ pub fn diff(before: &dyn Snapshot, after: &dyn Snapshot, target: &Target) -> Vec
     compare(before, after, &a, &b, target).0
 }
 
-/// The changes, and the files that could not be compared.
-fn compare(
+/// The changes, and the files that could not be compared (what
+/// `report::diff::DiffReport` is built from).
+pub fn compare(
     before: &dyn Snapshot,
     after: &dyn Snapshot,
     a: &Host,

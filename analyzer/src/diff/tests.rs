@@ -179,7 +179,7 @@ fn renders_json_and_markdown() {
     let a = after(&b);
     let src = bundle(b.path(), vec![addrs("10.0.0.5")], true);
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
-    let report = DiffReport {
+    let report = crate::report::diff::DiffReport {
         source: "src.lift".into(),
         target: "dst|x.lift".into(),
         profile: "ec2",

@@ -10,50 +10,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::declared::Resolver;
 use super::summary::{normalize, HostSummary};
-
-/// How an edge is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Via {
-    /// A configuration file of `from` names `to` (host.dependencies[]).
-    Declared,
-    /// A TCP connection between them was open when the probe ran.
-    Observed,
-}
-
-/// `from` opens connections to `to:port`, or its configuration says it
-/// will.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Edge {
-    pub from: String,
-    pub to: String,
-    /// None for a declared dependency whose port neither the file nor the
-    /// protocol says.
-    pub port: Option<u16>,
-    /// The service (or program) listening on `to:port`, when known.
-    pub service: Option<String>,
-    /// `declared`, `observed`, or both (in that order): one edge per
-    /// (from, to, port) however it is known.
-    pub via: Vec<Via>,
-    /// The declared dependencies' kinds (`nfs`, `ldap`, …); empty for an
-    /// edge only observed.
-    pub kinds: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct External {
-    pub host: String,
-    /// The remote address of a connection, or the target (name or
-    /// address) a configuration file names.
-    pub address: String,
-    pub port: Option<u16>,
-    pub via: Vec<Via>,
-    pub kinds: Vec<String>,
-}
+pub use crate::report::fleet::{Edge, External, Via};
 
 /// Serialized as `groups.json`. `external` is a list in memory, or the
 /// batch's list on disk ([`super::store::JsonLines`]), which a fleet of

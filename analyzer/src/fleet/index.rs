@@ -1,143 +1,61 @@
-//! DIR/index.html: the fleet at a glance. One self-contained page (inline
-//! CSS, JS and SVG); every count a chart shows is also in a `data-count`
-//! attribute, which is what the tests read.
+//! What DIR/index.html counts, host by host ([`Tally`]), and its host
+//! rows: the report layer's page (`report::fleet::Index`), which render/
+//! writes.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use minijinja::value::{Enumerator, Object, ObjectRepr};
-use minijinja::{context, AutoEscape, Environment, Value};
-use serde::Serialize;
-
-use super::{Edge, Failure, HostSummary, Outcome};
+use super::HostSummary;
 use crate::profile::Profile;
+use crate::report::fleet::{Bar, Chart, Counts, Reason, Row, State, TopFinding, Totals};
 use crate::rules::{RuleId, Severity};
 
 /// Bars a chart shows before the rest are summed into "other".
 const MAX_BARS: usize = 15;
 const TOP_FINDINGS: usize = 20;
 
-#[derive(Serialize)]
-struct Bar {
-    label: String,
-    /// The label cut to fit beside the bar.
-    short: String,
-    count: usize,
-    /// Bar length in pixels, out of 300.
-    width: usize,
-}
-
-#[derive(Serialize)]
-struct Chart {
-    id: &'static str,
-    title: &'static str,
-    bars: Vec<Bar>,
-}
-
-/// Hosts with one finding at one severity: a check can be a blocker on
-/// one host and unknown on another, and each is its own row.
-#[derive(Serialize)]
-struct TopFinding {
-    id: String,
-    title: String,
-    severity: Severity,
-    hosts: usize,
-}
-
-/// How many hosts are in one readiness state, and the findings that put
-/// them there, most hosts first.
-#[derive(Serialize)]
-struct State {
-    readiness: &'static str,
-    hosts: usize,
-    reasons: Vec<Reason>,
-}
-
-#[derive(Serialize)]
-struct Reason {
-    id: String,
-    title: String,
-    hosts: usize,
-}
-
 /// The readiness states, worst first, as the host report names them.
 const STATES: [&str; 4] = ["not-ready", "unknown", "conditionally-ready", "ready"];
 /// Reasons listed per readiness state.
 const TOP_REASONS: usize = 5;
 
-/// One row of the host table, written as JSON into the page (see
-/// [`script_json`]) and drawn by its script a page at a time.
-#[derive(Serialize)]
-pub struct Row {
-    id: String,
-    hostname: String,
-    os: String,
-    kernel: String,
-    init: String,
-    virtualization: String,
-    readiness: String,
-    blockers: usize,
-    warnings: usize,
-    unknowns: usize,
-    required_unknowns: usize,
-    started_at: String,
-    input: String,
-    /// (input, started_at, what matched) of older bundles of this host.
-    older: Vec<(String, String, String)>,
-    /// Names older bundles gave this host.
-    renamed_from: Vec<String>,
-    /// Its findings, as indexes into the page's finding list.
-    findings: Vec<usize>,
-}
-
 /// (finding id, severity) -> its index in the page's finding list.
 pub type FindingIndex = std::collections::HashMap<(String, Severity), usize>;
 
-impl Row {
-    pub fn new(
-        h: &HostSummary,
-        older: &[(HostSummary, &str)],
-        renamed_from: &[String],
-        index: &FindingIndex,
-    ) -> Row {
-        let mut findings: Vec<usize> = h
-            .findings
+/// A host's row in the host table.
+pub fn row(
+    h: &HostSummary,
+    older: &[(HostSummary, &str)],
+    renamed_from: &[String],
+    index: &FindingIndex,
+) -> Row {
+    let mut findings: Vec<usize> = h
+        .findings
+        .iter()
+        .filter_map(|f| index.get(&(f.id.clone(), f.severity)).copied())
+        .collect();
+    findings.sort_unstable();
+    findings.dedup();
+    Row {
+        id: h.id.clone(),
+        hostname: h.hostname.clone(),
+        os: h.os.clone(),
+        kernel: h.kernel.clone(),
+        init: h.init.clone(),
+        virtualization: h.virtualization.clone(),
+        readiness: h.readiness.clone(),
+        blockers: h.count(Severity::Blocker),
+        warnings: h.count(Severity::Warning),
+        unknowns: h.count(Severity::Unknown),
+        required_unknowns: h.required_unknowns,
+        started_at: h.started_at.clone(),
+        input: h.input.clone(),
+        older: older
             .iter()
-            .filter_map(|f| index.get(&(f.id.clone(), f.severity)).copied())
-            .collect();
-        findings.sort_unstable();
-        findings.dedup();
-        Row {
-            id: h.id.clone(),
-            hostname: h.hostname.clone(),
-            os: h.os.clone(),
-            kernel: h.kernel.clone(),
-            init: h.init.clone(),
-            virtualization: h.virtualization.clone(),
-            readiness: h.readiness.clone(),
-            blockers: h.count(Severity::Blocker),
-            warnings: h.count(Severity::Warning),
-            unknowns: h.count(Severity::Unknown),
-            required_unknowns: h.required_unknowns,
-            started_at: h.started_at.clone(),
-            input: h.input.clone(),
-            older: older
-                .iter()
-                .map(|(o, matched)| (o.input.clone(), o.started_at.clone(), matched.to_string()))
-                .collect(),
-            renamed_from: renamed_from.to_vec(),
-            findings,
-        }
+            .map(|(o, matched)| (o.input.clone(), o.started_at.clone(), matched.to_string()))
+            .collect(),
+        renamed_from: renamed_from.to_vec(),
+        findings,
     }
-}
-
-/// `v` as JSON that is safe inside a `<script>` element: `<`, `>` and `&`
-/// as `\u` escapes, so that no string from a bundle can close the element.
-pub fn script_json<T: Serialize>(v: &T) -> String {
-    let json = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
 }
 
 /// What the charts and the top findings count, host by host, so that no
@@ -153,7 +71,7 @@ pub struct Tally {
     /// Per readiness state, per finding id: (title, hosts).
     reasons: BTreeMap<String, BTreeMap<String, (String, usize)>>,
     /// Cores, memory and disks as they are and right-sized.
-    provision: super::provision::Totals,
+    provision: Totals,
 }
 
 impl Tally {
@@ -277,6 +195,18 @@ impl Tally {
         list.truncate(TOP_FINDINGS);
         list
     }
+
+    /// What the page counts over every host, for `profile`.
+    pub fn counts(&self, profile: Profile) -> Counts<'_> {
+        Counts {
+            charts: self.charts(),
+            states: self.states(),
+            top_findings: self.top_findings(profile.required()),
+            top_findings_all: self.findings.len(),
+            finding_list: self.finding_list(),
+            provision: self.provision.clone().rounded(),
+        }
+    }
 }
 
 fn chart(id: &'static str, title: &'static str, counts: &BTreeMap<String, usize>) -> Chart {
@@ -312,92 +242,45 @@ fn shorten(label: &str) -> String {
     }
 }
 
-/// A list the template walks item by item, made afresh for each loop
-/// (from disk, in the batch) and never held whole.
-pub fn lazy<F>(len: usize, make: F) -> Value
-where
-    F: Fn() -> Box<dyn Iterator<Item = Value> + Send + Sync> + Send + Sync + 'static,
-{
-    struct Lazy<F> {
-        len: usize,
-        make: F,
-    }
-    impl<F> std::fmt::Debug for Lazy<F> {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "<{} items>", self.len)
-        }
-    }
-    impl<F> Object for Lazy<F>
-    where
-        F: Fn() -> Box<dyn Iterator<Item = Value> + Send + Sync> + Send + Sync + 'static,
-    {
-        fn repr(self: &Arc<Self>) -> ObjectRepr {
-            ObjectRepr::Iterable
-        }
-        fn enumerate(self: &Arc<Self>) -> Enumerator {
-            Enumerator::Iter((self.make)())
-        }
-        fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
-            Some(self.len)
-        }
-    }
-    Value::from_object(Lazy { len, make })
-}
-
-/// What index.html shows: the tally of every host; the host rows (each a
-/// [`script_json`] string) and the external dependencies as lists (see
-/// [`lazy`]).
-pub struct Page<'a> {
-    pub tally: &'a Tally,
-    pub rows: Value,
-    pub edges: &'a [Edge],
-    pub groups: &'a [Vec<String>],
-    pub external: Value,
-    pub failures: &'a [Failure],
-    pub outcome: &'a Outcome,
-    pub profile: Profile,
-    pub shared: &'a [super::SharedMachineId],
-    /// Hosts whose older bundles gave another name: (host id, old names).
-    pub renamed: &'a [(&'a str, &'a [String])],
-}
-
-/// Writes the page to `w` as it is rendered.
-pub fn render(page: Page, w: impl std::io::Write) -> Result<(), minijinja::Error> {
-    let groups: Vec<&Vec<String>> = page.groups.iter().filter(|g| g.len() > 1).collect();
-    let mut env = Environment::new();
-    env.set_auto_escape_callback(|_| AutoEscape::Html);
-    env.add_template(
-        "fleet.html.j2",
-        include_str!("../../templates/fleet.html.j2"),
-    )?;
-    let ctx = context! {
-        lift_version => env!("CARGO_PKG_VERSION"),
-        target => page.profile.name(),
-        outcome => Value::from_serialize(page.outcome),
-        charts => Value::from_serialize(page.tally.charts()),
-        top_findings => Value::from_serialize(page.tally.top_findings(page.profile.required())),
-        top_findings_all => page.tally.findings.len(),
-        finding_list => script_json(&page.tally.finding_list()),
-        states => Value::from_serialize(page.tally.states()),
-        provision => Value::from_serialize(page.tally.provision.clone().rounded()),
-        hosts => page.rows,
-        standalone => page.groups.len() - groups.len(),
-        groups => Value::from_serialize(&groups),
-        edges => Value::from_serialize(page.edges),
-        external => page.external,
-        failures => Value::from_serialize(page.failures),
-        shared_machine_ids => Value::from_serialize(page.shared),
-        renamed => Value::from_serialize(page.renamed),
-    };
-    env.get_template("fleet.html.j2")?
-        .render_captured_to(ctx, w)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::depmap::{Edge, External, Via};
+    use super::super::{DependencyMap, Outcome};
     use super::*;
+    use crate::render::script_json;
+    use crate::report::fleet::{Index, Lazy};
+
+    fn listed<T: Clone + Send + Sync + 'static>(items: Vec<T>) -> Lazy<T> {
+        Lazy::new(items.len(), move || Box::new(items.clone().into_iter()))
+    }
+
+    /// The page as the batch writes it, from the tally and these rows.
+    fn page(
+        tally: &Tally,
+        rows: Vec<Row>,
+        map: &DependencyMap,
+        outcome: &Outcome,
+        profile: Profile,
+    ) -> String {
+        let mut page = Vec::new();
+        crate::render::fleet_index(
+            Index {
+                profile,
+                outcome,
+                counts: tally.counts(profile),
+                hosts: listed(rows),
+                edges: &map.edges,
+                groups: &map.groups,
+                external: listed(map.external.clone()),
+                failures: &[],
+                shared: &[],
+                renamed: &[],
+            },
+            &mut page,
+        )
+        .unwrap();
+        String::from_utf8(page).unwrap()
+    }
 
     fn host(id: &str) -> super::super::HostSummary {
         serde_json::from_value(serde_json::json!({
@@ -419,11 +302,8 @@ mod tests {
         tally.add(&a);
         tally.add(&b);
         let index = tally.finding_index();
-        let rows: Vec<Value> = [&a, &b]
-            .iter()
-            .map(|h| Value::from(script_json(&Row::new(h, &[], &[], &index))))
-            .collect();
-        let map = super::super::DependencyMap {
+        let rows: Vec<Row> = [&a, &b].iter().map(|h| row(h, &[], &[], &index)).collect();
+        let map = DependencyMap {
             edges: vec![
                 Edge {
                     from: "a-1".into(),
@@ -462,26 +342,7 @@ mod tests {
             skipped: 0,
             forms: Vec::new(),
         };
-        let external: Vec<Value> = map.external.iter().map(Value::from_serialize).collect();
-        let mut page = Vec::new();
-        let n = external.len();
-        render(
-            Page {
-                tally: &tally,
-                rows: lazy(2, move || Box::new(rows.clone().into_iter())),
-                edges: &map.edges,
-                groups: &map.groups,
-                external: lazy(n, move || Box::new(external.clone().into_iter())),
-                failures: &[],
-                outcome: &outcome,
-                profile: Profile::Generic,
-                shared: &[],
-                renamed: &[],
-            },
-            &mut page,
-        )
-        .unwrap();
-        let page = String::from_utf8(page).unwrap();
+        let page = page(&tally, rows, &map, &outcome, Profile::Generic);
         assert!(page.contains(r#"<a href="hosts/b-2.html">"#), "{page}");
         assert!(page.contains("1 connections and declared dependencies outside the fleet"));
         assert!(page.contains(r#"<tr class="edge declared" data-from="a-1" data-to="b-2" data-port="2049" data-via="declared">"#), "{page}");
@@ -494,7 +355,7 @@ mod tests {
         // A host row is JSON in the page, and cannot close its element.
         let mut evil = host("c-3");
         evil.hostname = "</script><img src=x onerror=alert(1)>".into();
-        let row = script_json(&Row::new(&evil, &[], &[], &index));
+        let row = script_json(&row(&evil, &[], &[], &index));
         assert!(!row.contains('<') && !row.contains('>'), "{row}");
         let back: serde_json::Value = serde_json::from_str(&row).unwrap();
         assert_eq!(back["hostname"], "</script><img src=x onerror=alert(1)>");
@@ -655,10 +516,7 @@ mod tests {
             })
             .collect();
         let index = tally.finding_index();
-        let rows: Vec<Value> = hosts
-            .iter()
-            .map(|h| Value::from(script_json(&Row::new(h, &[], &[], &index))))
-            .collect();
+        let rows: Vec<Row> = hosts.iter().map(|h| row(h, &[], &[], &index)).collect();
         let outcome = Outcome {
             bundles: 10_000,
             hosts: 10_000,
@@ -670,24 +528,13 @@ mod tests {
             skipped: 0,
             forms: Vec::new(),
         };
-        let groups: Vec<Vec<String>> = Vec::new();
-        let mut page = Vec::new();
-        render(
-            Page {
-                tally: &tally,
-                rows: lazy(rows.len(), move || Box::new(rows.clone().into_iter())),
-                edges: &[],
-                groups: &groups,
-                external: lazy(0, || Box::new(std::iter::empty())),
-                failures: &[],
-                outcome: &outcome,
-                profile: Profile::AwsMgn,
-                shared: &[],
-                renamed: &[],
-            },
-            &mut page,
-        )
-        .unwrap();
+        let page = page(
+            &tally,
+            rows,
+            &DependencyMap::default(),
+            &outcome,
+            Profile::AwsMgn,
+        );
         // About 400 bytes a host: the table is data, drawn 100 rows at a time.
         assert!(page.len() < 10_000 * 600, "{} bytes", page.len());
         if let Some(dir) = std::env::var_os("LIFT_INDEX_OUT") {

@@ -21,6 +21,28 @@ use std::time::Duration;
 
 use super::HostSummary;
 
+/// Why a bundle's worker gave no summary: one line of errors.jsonl.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("cannot start a worker ({}): {error}", exe.display())]
+    Start { exe: PathBuf, error: std::io::Error },
+    #[error("took longer than {seconds} s (--max-seconds-per-bundle); stopped")]
+    Timeout { seconds: u64 },
+    #[error("the worker's summary is too long")]
+    TooLong,
+    #[error("the worker's summary is unreadable: {0}")]
+    Unreadable(serde_json::Error),
+    #[error("the worker was lost: {0}")]
+    Lost(std::io::Error),
+    /// The worker stopped answering: why, from its exit status and the
+    /// last line of its stderr (see `why_failed`).
+    #[error("{0}")]
+    Died(String),
+    /// The worker read the bundle and answered why it gave no report.
+    #[error("{0}")]
+    Answered(String),
+}
+
 /// The hidden subcommand a worker runs.
 pub const WORKER_COMMAND: &str = "__batch-worker";
 
@@ -121,7 +143,7 @@ pub enum Answer {
 struct Worker {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<Result<Vec<u8>, String>>,
+    lines: Receiver<Result<Vec<u8>, WorkerError>>,
     stderr: Arc<Mutex<Vec<u8>>>,
     /// Ends when the worker's stderr closes, that is when it exits.
     stderr_thread: std::thread::JoinHandle<()>,
@@ -146,7 +168,7 @@ impl Workers {
         }
     }
 
-    fn spawn(&self) -> Result<Worker, String> {
+    fn spawn(&self) -> Result<Worker, WorkerError> {
         let mut cmd = Command::new(&self.iso.exe);
         cmd.arg(WORKER_COMMAND)
             .arg("--serve")
@@ -169,9 +191,10 @@ impl Workers {
                 limit(libc::RLIMIT_CORE, 0)
             });
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot start a worker ({}): {e}", self.iso.exe.display()))?;
+        let mut child = cmd.spawn().map_err(|error| WorkerError::Start {
+            exe: self.iso.exe.clone(),
+            error,
+        })?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
         let (tx, lines) = mpsc::channel();
@@ -183,7 +206,7 @@ impl Workers {
                     Ok(0) | Err(_) => return,
                     Ok(_) if line.last() == Some(&b'\n') => {}
                     Ok(_) => {
-                        let _ = tx.send(Err("the worker's summary is too long".into()));
+                        let _ = tx.send(Err(WorkerError::TooLong));
                         let _ = std::io::copy(&mut r, &mut std::io::sink());
                         return;
                     }
@@ -219,7 +242,7 @@ impl Workers {
     }
 
     /// Bundle `index` (`input`) in a worker, under the budgets.
-    pub fn run(&self, index: usize, input: &Path) -> Result<HostSummary, String> {
+    pub fn run(&self, index: usize, input: &Path) -> Result<HostSummary, WorkerError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut w = match idle {
             Some(w) => w,
@@ -244,10 +267,9 @@ impl Workers {
             Err(RecvTimeoutError::Timeout) => {
                 let _ = w.child.kill();
                 let _ = w.child.wait();
-                return Err(format!(
-                    "took longer than {} s (--max-seconds-per-bundle); stopped",
-                    self.iso.max_seconds
-                ));
+                return Err(WorkerError::Timeout {
+                    seconds: self.iso.max_seconds,
+                });
             }
             Err(RecvTimeoutError::Disconnected) => return Err(self.died(w)),
         };
@@ -259,23 +281,23 @@ impl Workers {
         }
         match serde_json::from_slice(&line) {
             Ok(Answer::Ok(summary)) => Ok(*summary),
-            Ok(Answer::Err(why)) => Err(why),
-            Err(e) => Err(format!("the worker's summary is unreadable: {e}")),
+            Ok(Answer::Err(why)) => Err(WorkerError::Answered(why)),
+            Err(e) => Err(WorkerError::Unreadable(e)),
         }
     }
 
     /// Why a worker stopped answering, from its exit status and what it
     /// said last on stderr.
-    fn died(&self, w: Worker) -> String {
+    fn died(&self, w: Worker) -> WorkerError {
         let mut w = w;
         let status = w.child.wait();
         let _ = w.stderr_thread.join();
         let said = last_line(&w.stderr.lock().unwrap_or_else(|e| e.into_inner()));
         let status = match status {
             Ok(s) => s,
-            Err(e) => return format!("the worker was lost: {e}"),
+            Err(e) => return WorkerError::Lost(e),
         };
-        why_failed(&self.iso, status, &said)
+        WorkerError::Died(why_failed(&self.iso, status, &said))
     }
 }
 

@@ -30,15 +30,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use minijinja::Value;
-use serde::Serialize;
 
 pub use depmap::{DependencyMap, Edge, External, Via};
 pub use summary::HostSummary;
 
+pub use crate::report::fleet::{Failure, Form, Outcome, SharedMachineId};
+
 use crate::output::Output;
 use crate::profile::Profile;
 use crate::render::{self, Format};
+use crate::report::fleet::{Index, Lazy};
 use crate::report::Report;
 use store::{Slot, Store};
 
@@ -141,47 +142,6 @@ impl Options {
     }
 }
 
-/// What the batch did, for the command's last line.
-#[derive(Debug, Serialize)]
-pub struct Outcome {
-    pub bundles: usize,
-    pub hosts: usize,
-    pub failed: usize,
-    /// Bundles not used because a newer one came from the same host.
-    pub superseded: usize,
-    pub groups: usize,
-    /// Bundles whose result was kept from an earlier run.
-    pub kept: usize,
-    /// Kept results not trusted, each said why: those bundles were
-    /// analysed again.
-    pub notes: Vec<String>,
-    /// Entries of the input directories that are not inputs (listed in
-    /// errors.jsonl).
-    pub skipped: usize,
-    /// The inputs read, by form (see [`summary::form`]), and unreadable.
-    pub forms: Vec<Form>,
-}
-
-/// The inputs of one form, for the index: how many, and the first
-/// [`Form::LISTED`] of them.
-#[derive(Debug, Serialize)]
-pub struct Form {
-    pub form: String,
-    pub count: usize,
-    pub inputs: Vec<String>,
-}
-
-impl Form {
-    pub const LISTED: usize = 100;
-}
-
-/// A bundle that could not be read; one line of errors.jsonl.
-#[derive(Debug, Serialize)]
-pub struct Failure {
-    pub input: String,
-    pub error: String,
-}
-
 /// What the batch keeps in memory of a bundle it read: what tells hosts
 /// apart, and where its summary is in the store.
 struct Entry {
@@ -221,15 +181,6 @@ pub struct Kept {
     older: Vec<(Slot, String)>,
     /// Host names older bundles had, where the host was renamed since.
     renamed_from: Vec<String>,
-}
-
-/// Hosts kept apart that share a machine-id: an image copied without
-/// regenerating it (DHCP client ids and journald rely on it).
-#[derive(Debug, Serialize)]
-pub struct SharedMachineId {
-    /// The first 12 hex digits of the machine-id's SHA-256.
-    pub machine_id: String,
-    pub hosts: Vec<String>,
 }
 
 /// The hosts kept, in id order, their summaries read from the store.
@@ -355,8 +306,8 @@ pub enum BundleError {
     #[error("{}: {source}", path.display())]
     Write { path: PathBuf, source: io::Error },
     /// The isolated worker failed, ran out of time or memory, or said so.
-    #[error("{0}")]
-    Worker(String),
+    #[error(transparent)]
+    Worker(#[from] isolate::WorkerError),
 }
 
 /// One bundle: its report, its pages and export parts under `parts`. A
@@ -831,7 +782,7 @@ fn write_index(
     let findings = Arc::new(tally.finding_index());
     let rows = {
         let (store, kept, failed) = (Arc::clone(store), Arc::clone(kept), failed.clone());
-        index::lazy(kept.len(), move || {
+        Lazy::new(kept.len(), move || {
             let (store, kept, failed, findings) = (
                 Arc::clone(&store),
                 Arc::clone(&kept),
@@ -846,10 +797,10 @@ fn write_index(
                         .iter()
                         .map(|(s, matched)| Ok((store.get(*s)?, matched.as_str())))
                         .collect::<io::Result<_>>()?;
-                    Ok(index::Row::new(&h, &older, &k.renamed_from, &findings))
+                    Ok(index::row(&h, &older, &k.renamed_from, &findings))
                 });
                 match row {
-                    Ok(r) => Some(Value::from(index::script_json(&r))),
+                    Ok(r) => Some(r),
                     Err(e) => {
                         failed.set(e);
                         None
@@ -861,11 +812,11 @@ fn write_index(
     let external = {
         let list = map.external.reader().map_err(io_err(&path))?;
         let failed = failed.clone();
-        index::lazy(map.external.len(), move || {
+        Lazy::new(map.external.len(), move || {
             let failed = failed.clone();
             match list.iter() {
                 Ok(items) => Box::new(items.map_while(move |x| match x {
-                    Ok(x) => Some(Value::from_serialize(x)),
+                    Ok(x) => Some(x),
                     Err(e) => {
                         failed.set(e);
                         None
@@ -878,20 +829,20 @@ fn write_index(
             }
         })
     };
-    let page = index::Page {
-        tally,
-        rows,
+    let page = Index {
+        profile,
+        outcome,
+        counts: tally.counts(profile),
+        hosts: rows,
         edges: &map.edges,
         groups: &map.groups,
         external,
         failures,
-        outcome,
-        profile,
         shared: &shared,
         renamed: &renamed,
     };
     let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
-    index::render(page, &mut out)?;
+    render::fleet_index(page, &mut out)?;
     if let Some(e) = failed.take() {
         return Err(BatchError::Io { path, error: e });
     }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::report::fleet::Totals;
 use crate::report::Report;
 use crate::sizing::volumes;
 
@@ -110,22 +111,8 @@ pub fn volume_rows(report: &Report) -> Vec<volumes::PlannedVolume> {
     volumes::volumes(&report.host).unwrap_or_default()
 }
 
-/// The fleet's totals, as the index shows them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Totals {
-    pub hosts: usize,
-    /// Hosts whose CPU count is known: the vCPU and memory sums are theirs.
-    pub sized_hosts: usize,
-    pub vcpus: u64,
-    pub memory_gib: f64,
-    /// Hosts with a right-sized row, and the rows' sums.
-    pub right_sized_hosts: usize,
-    pub right_sized_vcpus: u64,
-    pub right_sized_memory_gib: f64,
-    pub disks_allocated_gib: f64,
-    pub disks_used_gib: f64,
-}
-
+/// The fleet's totals ([`Totals`], the index's): each host's figures
+/// counted in.
 impl Totals {
     pub fn add(&mut self, p: &Provision) {
         const GIB: f64 = (1u64 << 30) as f64;
@@ -140,15 +127,5 @@ impl Totals {
         }
         self.disks_allocated_gib += p.disks_allocated_bytes.unwrap_or(0) as f64 / GIB;
         self.disks_used_gib += p.disks_used_bytes.unwrap_or(0) as f64 / GIB;
-    }
-
-    /// Rounded for the page.
-    pub fn rounded(mut self) -> Totals {
-        let r = |v: f64| (v * 10.0).round() / 10.0;
-        self.memory_gib = r(self.memory_gib);
-        self.right_sized_memory_gib = r(self.right_sized_memory_gib);
-        self.disks_allocated_gib = r(self.disks_allocated_gib);
-        self.disks_used_gib = r(self.disks_used_gib);
-        self
     }
 }

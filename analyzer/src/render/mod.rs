@@ -1,11 +1,18 @@
-//! Formats: a built `report::Report` (or a diff) as Markdown, HTML or JSON,
-//! through embedded minijinja templates. Every string from a
-//! bundle is hostile: HTML templates auto-escape, and Markdown templates use
-//! an auto-escape formatter that backslash-escapes Markdown syntax.
+//! Formats the report layer's types (a host's `report::Report`,
+//! `report::diff`, the fleet's `report::fleet::Index`) as Markdown, HTML or
+//! JSON, through embedded minijinja templates: one environment, one
+//! escaping setup for every page. Every string from a bundle is hostile:
+//! HTML templates auto-escape, and Markdown templates use an auto-escape
+//! formatter that backslash-escapes Markdown syntax.
 
 pub(crate) mod escape;
 
+use std::sync::Arc;
+
+use crate::report::diff::DiffReport;
+use crate::report::fleet::{Index, Lazy};
 use crate::report::Report;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{AutoEscape, Environment, Value};
 
 pub use escape::markdown_escape;
@@ -140,6 +147,11 @@ fn templates() -> Environment<'static> {
         .expect("valid template");
     env.add_template("diff.html.j2", include_str!("../../templates/diff.html.j2"))
         .expect("valid template");
+    env.add_template(
+        "fleet.html.j2",
+        include_str!("../../templates/fleet.html.j2"),
+    )
+    .expect("valid template");
     env
 }
 
@@ -153,18 +165,79 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, minijinja::Error> {
 }
 
 /// A `lift diff` report in the given format.
-pub fn render_diff(
-    report: &crate::diff::DiffReport,
-    format: Format,
-) -> Result<String, minijinja::Error> {
+pub fn render_diff(report: &DiffReport, format: Format) -> Result<String, minijinja::Error> {
     let name = match format {
         Format::Json => return json(report),
         Format::Markdown => "diff.md.j2",
         Format::Html => "diff.html.j2",
     };
+    environment().get_template(name)?.render(report.page())
+}
+
+/// The fleet's index.html, written to `w` as it is rendered: the host rows
+/// and the external dependencies are walked one at a time (from disk, in a
+/// batch), never held whole.
+pub fn fleet_index(page: Index, w: impl std::io::Write) -> Result<(), minijinja::Error> {
+    let counts = &page.counts;
+    let ctx = minijinja::context! {
+        lift_version => env!("CARGO_PKG_VERSION"),
+        target => page.profile.name(),
+        outcome => Value::from_serialize(page.outcome),
+        charts => Value::from_serialize(&counts.charts),
+        top_findings => Value::from_serialize(&counts.top_findings),
+        top_findings_all => counts.top_findings_all,
+        finding_list => script_json(&counts.finding_list),
+        states => Value::from_serialize(&counts.states),
+        provision => Value::from_serialize(&counts.provision),
+        standalone => page.standalone(),
+        groups => Value::from_serialize(page.move_groups()),
+        edges => Value::from_serialize(page.edges),
+        failures => Value::from_serialize(page.failures),
+        shared_machine_ids => Value::from_serialize(page.shared),
+        renamed => Value::from_serialize(page.renamed),
+        hosts => lazy(page.hosts, |row| Value::from(script_json(&row))),
+        external => lazy(page.external, Value::from_serialize),
+    };
     environment()
-        .get_template(name)?
-        .render(crate::diff::view::context(report))
+        .get_template("fleet.html.j2")?
+        .render_captured_to(ctx, w)?;
+    Ok(())
+}
+
+/// `v` as JSON that is safe inside a `<script>` element: `<`, `>` and `&`
+/// as `\u` escapes, so that no string from a bundle can close the element.
+pub fn script_json<T: serde::Serialize>(v: &T) -> String {
+    let json = serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// A [`Lazy`] list as the template walks it: each item made into a value
+/// as the loop reaches it.
+fn lazy<T: 'static>(list: Lazy<T>, value: fn(T) -> Value) -> Value {
+    struct Walk<T> {
+        list: Lazy<T>,
+        value: fn(T) -> Value,
+    }
+    impl<T> std::fmt::Debug for Walk<T> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "<{} items>", self.list.len)
+        }
+    }
+    impl<T: 'static> Object for Walk<T> {
+        fn repr(self: &Arc<Self>) -> ObjectRepr {
+            ObjectRepr::Iterable
+        }
+        fn enumerate(self: &Arc<Self>) -> Enumerator {
+            let value = self.value;
+            Enumerator::Iter(Box::new((self.list.items)().map(value)))
+        }
+        fn enumerator_len(self: &Arc<Self>) -> Option<usize> {
+            Some(self.list.len)
+        }
+    }
+    Value::from_object(Walk { list, value })
 }
 
 /// What a report page holds besides the to-do list.

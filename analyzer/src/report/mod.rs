@@ -1,6 +1,11 @@
-//! The report: model, then rules, then one serializable value (`Report`)
-//! that is the JSON contract and every template's context. `render/` only
-//! formats it; `fleet/` builds one per host through here.
+//! The report layer: what render/ formats. Here, a host's report: model,
+//! then rules, then one serializable value (`Report`) that is the JSON
+//! contract and every host template's context; `fleet/` builds one per host
+//! through here. [`diff`] is `lift diff`'s report, [`fleet`] the fleet
+//! index's page. render/ reads only these types.
+
+pub mod diff;
+pub mod fleet;
 
 use serde::Serialize;
 
