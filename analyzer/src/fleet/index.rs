@@ -360,6 +360,28 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&row).unwrap();
         assert_eq!(back["hostname"], "</script><img src=x onerror=alert(1)>");
         assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"));
+        // The page has render/'s one escaping setup: a bidi override in a
+        // host name (a row's JSON) or an address becomes U+FFFD, as on
+        // every other page.
+        let (mut c, d) = (host("c-3"), host("d-4"));
+        c.hostname = "web\u{202e}gnp.exe".into();
+        let mut tally = Tally::default();
+        tally.add(&c);
+        tally.add(&d);
+        let index = tally.finding_index();
+        let mut map = map;
+        map.external[0].address = "ldap\u{202e}1.example".into();
+        let rows = vec![
+            super::row(&c, &[], &[], &index),
+            super::row(&d, &[], &[], &index),
+        ];
+        let page = self::page(&tally, rows, &map, &outcome, Profile::Generic);
+        assert!(
+            !page.contains('\u{202e}'),
+            "a bidi override reached the page"
+        );
+        assert!(page.contains("web\u{fffd}gnp.exe"), "{page}");
+        assert!(page.contains("ldap\u{fffd}1.example"), "{page}");
     }
 
     /// Issue 24 item 3's order of worst, in the top findings too: an
