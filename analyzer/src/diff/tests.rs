@@ -181,7 +181,7 @@ fn renders_json_and_markdown() {
     let dst = bundle(a.path(), vec![addrs("172.31.5.9")], true);
     let report = crate::report::diff::DiffReport {
         source: "src.lift".into(),
-        target: "dst|x.lift".into(),
+        migrated: "dst|x.lift".into(),
         profile: "ec2",
         identity: None,
         system: Vec::new(),

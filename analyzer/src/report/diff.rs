@@ -19,7 +19,10 @@ use crate::snapshot::Snapshot;
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffReport {
     pub source: String,
-    pub target: String,
+    /// The migrated host's input (the JSON says `target`, as the command
+    /// line's second argument).
+    #[serde(rename = "target")]
+    pub migrated: String,
     pub profile: &'static str,
     /// Which machines the two inputs are.
     pub identity: Option<Identities>,
@@ -30,12 +33,12 @@ pub struct DiffReport {
 }
 
 impl DiffReport {
-    /// `before` (named `source`) against `after` (named `target`): both
+    /// `before` (named `source`) against `after` (named `migrated`): both
     /// models, what changed between them (`diff::compare`), which machines
     /// they are and their systems side by side (`diff::view`).
     pub fn new(
         source: String,
-        target: String,
+        migrated: String,
         before: &dyn Snapshot,
         after: &dyn Snapshot,
         t: &Target,
@@ -44,7 +47,7 @@ impl DiffReport {
         let (changes, not_comparable) = diff::compare(before, after, &a, &b, t);
         DiffReport {
             source,
-            target,
+            migrated,
             profile: t.profile.name(),
             identity: Some(view::Identities::new(&a, &b)),
             system: view::system(&a, &b),
@@ -59,7 +62,7 @@ impl DiffReport {
 #[derive(Debug, Serialize)]
 pub struct DiffPage<'r> {
     source: &'r str,
-    target: &'r str,
+    migrated: &'r str,
     profile: &'static str,
     identity: &'r Option<Identities>,
     system: &'r [SystemRow],
@@ -75,7 +78,7 @@ impl DiffReport {
         let unexpected = self.changes.iter().filter(|c| !c.expected).count();
         DiffPage {
             source: &self.source,
-            target: &self.target,
+            migrated: &self.migrated,
             profile: self.profile,
             identity: &self.identity,
             system: &self.system,
@@ -233,7 +236,7 @@ mod tests {
     fn a_shared_reason_is_said_once() {
         let r = DiffReport {
             source: "a".into(),
-            target: "b".into(),
+            migrated: "b".into(),
             profile: "generic",
             identity: None,
             system: Vec::new(),
@@ -274,7 +277,7 @@ mod tests {
         changes.push(change("etc", "/etc/y", false, "two"));
         let r = DiffReport {
             source: "a".into(),
-            target: "b".into(),
+            migrated: "b".into(),
             profile: "generic",
             identity: None,
             system: Vec::new(),
