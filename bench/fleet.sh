@@ -29,7 +29,15 @@
 # DIR (issue 29: the rerun analyses the 100 and rebuilds the fleet's
 # outputs from the kept results); prints both times and their ratio, and
 # checks the rerun's DIR against a fresh run's (byte for byte, .kept aside).
-# Usage: [MODE=scale|incremental] bench/fleet.sh [COUNT] [WORKDIR]   (COUNT default 1000)
+# MODE=phases: where a batch's instructions go, phase by phase, counted by
+# valgrind's callgrind (repeatable on a loaded machine) over the first
+# COUNT bundles (say 30: callgrind runs about 50 times slower) with one
+# worker: decompression, bundle decode, model building, rules, each host's
+# pages and export rows (the worker), and the batch process's part (input
+# keys, kept results, joined exports, Parquet, the fleet-wide rest).
+# Callgrind's CPU has no SHA extensions: the input keys' SHA-256 counts
+# about 20 times what it costs on a CPU with them.
+# Usage: [MODE=scale|incremental|phases] bench/fleet.sh [COUNT] [WORKDIR]   (COUNT default 1000)
 set -euo pipefail
 mode=${MODE:-scale}
 
@@ -183,8 +191,77 @@ incremental() { # N: N bundles, then 100 more into the same DIR
     rm -rf "$dir" "$out" "$work/out-fresh"
 }
 
+phases() { # N: callgrind over a batch of N bundles, --jobs 1
+    local n=$1 dir=$work/set-phases out=$work/out-phases cg=$work/callgrind
+    rm -rf "$dir" "$out" "$cg" && mkdir -p "$dir" "$cg"
+    find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
+    echo "== phases: $n bundles, callgrind, one worker"
+    valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$cg/cg.%p" \
+        "$lift" batch "$dir" -o "$out" --jobs 1 > /dev/null 2>&1
+    python3 - "$cg" "$n" <<'PY'
+import glob, re, subprocess, sys
+cg, n = sys.argv[1], int(sys.argv[2])
+def inclusive(path):
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", path],
+                          capture_output=True, text=True, check=True).stdout
+    cost, total = {}, 0
+    for line in text.splitlines():
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S.*?)(?: \[.*\])?$", line)
+        if not m:
+            continue
+        v = int(m.group(1).replace(",", ""))
+        if m.group(2) == "PROGRAM TOTALS":
+            total = v
+        else:
+            fn = m.group(2).split(":", 1)[-1]
+            cost[fn] = max(cost.get(fn, 0), v)
+    return cost, total
+worker, batch = {}, {}
+wt = bt = 0
+for f in glob.glob(f"{cg}/cg.*"):
+    cmd = open(f, errors="replace").read(4096)
+    cost, total = inclusive(f)
+    if "__batch-worker" in cmd:
+        wt += total
+        for k, v in cost.items():
+            worker[k] = worker.get(k, 0) + v
+    else:
+        bt, batch = total, cost
+w = lambda f: worker.get(f, 0)
+b = lambda f: batch.get(f, 0)
+one = w("lift::fleet::one")
+rows = [
+    ("worker: decompression (zstd)", w("ZSTD_decompressStream")),
+    ("worker: bundle decode (records)", w("lift::snapshot::open") - w("ZSTD_decompressStream")),
+    ("worker: model building (facts)", w("lift::model::build")),
+    ("worker: rules and report", w("lift::report::Report::build") - w("lift::model::build")),
+    ("worker: JSON page", w("lift::render::render_with")),
+    ("worker: HTML page: template", w("minijinja::template::Template::render")),
+    ("worker: HTML page: words kept whole", w("lift::render::escape::keep_words_in_cells")),
+]
+rows.append(("worker: the rest (report as template values, export rows, summary, writes)",
+             one - sum(v for _, v in rows)))
+rows.append(("worker: process (start, requests, answers)", wt - one))
+parquet = b("lift::fleet::parquet::Table::write")
+sha = b("sha2::sha256::compress256")
+rows += [
+    ("batch: input keys' SHA-256 (software SHA under callgrind)", sha),
+    ("batch: Parquet (after the last bundle)", parquet),
+    ("batch: the rest (kept results, joined exports, summaries, index, CSV)", bt - sha - parquet),
+]
+total = wt + bt
+print(f"{'phase':<78} {'M instr/bundle':>14} {'share':>6}")
+for name, v in rows:
+    print(f"{name:<78} {v / n / 1e6:14.1f} {100 * v / total:5.1f}%")
+print(f"{'total':<78} {total / n / 1e6:14.1f}")
+PY
+    rm -rf "$dir" "$out" "$cg"
+}
+
 if [ "$mode" = incremental ]; then
     incremental "$count"
+elif [ "$mode" = phases ]; then
+    phases "$count"
 else
     small=$((count / 10))
     [ "$small" -ge 1 ] && run "$small"

@@ -206,14 +206,13 @@ impl Keeper {
             Some(h) if h.same_file(&meta) => h.sha256.clone(),
             _ => {
                 let mut h = Sha256::new();
-                let mut buf = vec![0; 1 << 20];
-                loop {
-                    let n = file.read(&mut buf).map_err(|e| named(input, e))?;
+                super::exports::with_buffer(|buf| loop {
+                    let n = file.read(buf).map_err(|e| named(input, e))?;
                     if n == 0 {
-                        break;
+                        return Ok::<_, io::Error>(());
                     }
                     h.update(&buf[..n]);
-                }
+                })?;
                 hex(h.finalize())
             }
         };
