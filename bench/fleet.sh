@@ -23,7 +23,13 @@
 # fixtures/debian12-systemd and fixtures/centos6-sysv instead (say so with
 # the figures).
 #
-# MODE=scale (default): COUNT/10 and COUNT bundles, each against its floor.
+# MODE=scale (default): COUNT/10 and COUNT bundles, each against its floor
+# (SIZES="1000 30000" runs those sizes instead, smallest first, and prints
+# peak RSS and time per bundle against the smallest: issue 29's series).
+# BASES=small: every copy from the two debootstrapped minbase roots (about
+# 100 packages each, a few hundred KB of reports a host), none from this
+# machine: 30,000 copies of this machine's bundle need about 75 GB of disk
+# (24 GB of bundles, 1.6 MB of reports and exports a host).
 # MODE=incremental: a first batch over COUNT bundles into a fresh DIR, then
 # 100 new bundles added to the folder and the batch run again into the same
 # DIR (issue 29: the rerun analyses the 100 and rebuilds the fleet's
@@ -85,9 +91,10 @@ total=$count
 # Copies already made by an earlier run are kept (h0000000.lift, ...).
 mkdir -p "$work/in"
 if [ "$(find "$work/in" -name '*.lift' | wc -l)" -lt "$total" ]; then
-    python3 - "$work" "$total" "$jobs" <<'PY'
+    python3 - "$work" "$total" "$jobs" "${BASES:-mixed}" <<'PY'
 import concurrent.futures, hashlib, os, subprocess, sys
 work, count, jobs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+small = sys.argv[4] == "small"
 bases = []
 for name, b in [("live", 0), ("bookworm", 1), ("bullseye", 2)]:
     raw = open(f"{work}/base/{name}.lift", "rb").read()
@@ -100,7 +107,7 @@ for name, b in [("live", 0), ("bookworm", 1), ("bullseye", 2)]:
 def copy(i):
     # Mostly this machine (843 packages, 8 MB of content): the minbase
     # roots are real but small (about 100 packages).
-    b = {0: 1, 1: 2}.get(i % 10, 0)
+    b = {0: 1, 1: 2}.get(i % 10, 0) if not small else 1 + i % 2
     head, body, host, mid, digest = bases[b]
     path = f"{work}/in/h{i:07d}.lift"
     if os.path.exists(path):
@@ -136,7 +143,7 @@ run() { # N: batch over the first N bundles, and the floor over the same
     floor=$(echo "$(date +%s.%N) - $start" | bc)
     echo "floor (zstd -d): ${floor}s, $(echo "$n / $floor" | bc) bundles/s"
     start=$(date +%s.%N)
-    /usr/bin/time -f "lift peak RSS %M KiB, CPU %U s user %S s system (workers included)" \
+    /usr/bin/time -o "$work/time-$n" -f "%M %U %S" \
         "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs" &
     # The batch process's own peak (VmHWM), apart from its workers', and
     # when its last bundle was done (its workers gone): what follows is
@@ -152,9 +159,14 @@ run() { # N: batch over the first N bundles, and the floor over the same
     done
     wait "$timer"
     took=$(echo "$(date +%s.%N) - $start" | bc)
+    local peak cpu
+    read -r peak user sys < "$work/time-$n"
+    cpu=$(echo "$user + $sys" | bc)
+    echo "lift peak RSS $peak KiB, CPU $user s user $sys s system (workers included)"
     echo "the batch process alone: peak RSS ${hwm} KiB"
     [ -z "$last" ] || echo "after the last bundle: $(echo "$start + $took - $last" | bc)s"
     echo "lift batch: ${took}s, $(echo "$n / $took" | bc) bundles/s, $(echo "scale=2; $took / $floor" | bc)x the floor"
+    series="$series$n $took $cpu $hwm $peak\n"
     echo "disk: $(du -sh "$work/out-$n" | cut -f1) of reports"
     rm -rf "$dir" "$work/out-$n"
 }
@@ -258,12 +270,21 @@ PY
     rm -rf "$dir" "$out" "$cg"
 }
 
+series=""
 if [ "$mode" = incremental ]; then
     incremental "$count"
 elif [ "$mode" = phases ]; then
     phases "$count"
 else
     small=$((count / 10))
-    [ "$small" -ge 1 ] && run "$small"
-    run "$count"
+    sizes=${SIZES:-$([ "$small" -ge 1 ] && echo "$small") $count}
+    for n in $sizes; do
+        echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+        run "$n"
+    done
+    # Each size against the smallest: time and CPU per bundle (1.00 is
+    # linear), and peak RSS, the batch process's and the largest process's.
+    printf "$series" | awk 'NR == 1 { n0 = $1; t0 = $2 / $1; c0 = $3 / $1; h0 = $4; p0 = $5 }
+        { printf "%d bundles: wall per bundle %.2fx, CPU per bundle %.2fx, batch process peak RSS %.2fx (%d KiB), largest process %.2fx (%d KiB) of the %d-bundle run\n",
+          $1, ($2 / $1) / t0, ($3 / $1) / c0, $4 / h0, $4, $5 / p0, $5, n0 }'
 fi
