@@ -33,7 +33,7 @@ mod tools;
 pub mod utilization;
 mod virt;
 
-pub use boot::Boot;
+pub use boot::{Boot, Firmware, Loader};
 pub use collection::{Collection, Unreadable};
 pub use dependencies::Dependency;
 pub use drivers::{DriverState, Drivers};

@@ -180,7 +180,7 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
     if host.sources.get(&s::PARTITION_SECTORS).is_some() {
         v.push(&s::PARTITION_SECTORS);
     }
-    if host.boot.firmware == "uefi" {
+    if host.boot.firmware == crate::model::Firmware::Uefi {
         v.extend([&s::EFI_BOOT_CURRENT, &s::ESP_EFI]);
     }
     v.extend([&s::GRUB2_CFG, &s::GRUB_CFG, &s::GRUB_MENU_LST]);

@@ -3,7 +3,7 @@
 //! by hand on the target.
 
 use super::CLOUDS;
-use crate::model::Host;
+use crate::model::{Host, Loader};
 use crate::profile::Profile;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
@@ -23,12 +23,12 @@ impl Rule for Bootloader {
             return f;
         }
         let f = match b.loader {
-            "grub1" | "grub2" => Finding::new(
+            Loader::Grub1 | Loader::Grub2 => Finding::new(
                 self.id(),
                 Severity::Pass,
                 format!("the boot loader is {}: the migration rewrites its configuration", b.loader),
             ),
-            "unknown" => boot_unknown(self.id(), host),
+            Loader::Unknown => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Warning,
