@@ -34,7 +34,7 @@ pub mod utilization;
 mod virt;
 
 pub use boot::{Boot, Firmware, Loader};
-pub use collection::{Collection, Unreadable};
+pub use collection::{Collection, InputKind, Unreadable};
 pub use dependencies::Dependency;
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};

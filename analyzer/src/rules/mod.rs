@@ -347,8 +347,8 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
                 .remediation
                 .take()
                 .filter(|r| probed || !r.contains("lift-probe"));
-            f.resolve =
-                rule_says.or_else(|| text::resolve_step(&f.missing, &c.kind, probed, c.as_root));
+            f.resolve = rule_says
+                .or_else(|| text::resolve_step(&f.missing, c.kind.name(), probed, c.as_root));
             f.command = None;
         }
         findings.push(f);
