@@ -353,3 +353,24 @@ fn every_page_renders_through_render() {
         found.join("\n")
     );
 }
+
+/// The Host speaks its own types (issue 22 item 3): model/ re-exports no
+/// parser type, so rules/ and diff/ cannot reach parse/ through it.
+#[test]
+fn the_model_reexports_no_parser_type() {
+    let mut found = Vec::new();
+    for (path, text) in source_files(&["model"]) {
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("pub use") && line.contains("parse") {
+                found.push(format!("{}:{}: {line}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "parser types re-exported by the model:\n{}",
+        found.join("\n")
+    );
+}

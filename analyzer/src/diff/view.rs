@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Change;
 use crate::fleet::identity::{is_default_hostname, Identity};
-use crate::model::Host;
+use crate::model::{Host, Loader};
 
 /// One input as a machine: what tells it from others.
 #[derive(Debug, Clone, Serialize)]
@@ -98,7 +98,7 @@ fn init(h: &Host) -> Option<String> {
 }
 
 fn loader(h: &Host) -> Option<String> {
-    (h.boot.loader != "unknown").then(|| format!("{} ({})", h.boot.loader, h.boot.firmware))
+    (h.boot.loader != Loader::Unknown).then(|| format!("{} ({})", h.boot.loader, h.boot.firmware))
 }
 
 /// Whether the boot differs: the loaders where both are known, the
@@ -107,7 +107,8 @@ fn loader(h: &Host) -> Option<String> {
 fn boot_differs(a: &Host, b: &Host) -> bool {
     let known = |v: &str| v != "unknown";
     let differ = |x: &str, y: &str| known(x) && known(y) && x != y;
-    differ(a.boot.loader, b.boot.loader) || differ(a.boot.firmware, b.boot.firmware)
+    differ(a.boot.loader.name(), b.boot.loader.name())
+        || differ(a.boot.firmware.name(), b.boot.firmware.name())
 }
 
 /// One line of the system table: its label, and how to read it off a host.

@@ -15,12 +15,79 @@ use crate::parse::boot_sector::{self, BootCode};
 use crate::parse::efivar;
 use crate::sources::{self as src, Source};
 
+/// What starts the machine: the JSON's `bios`, `uefi` or `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Firmware {
+    Bios,
+    Uefi,
+    Unknown,
+}
+
+impl Firmware {
+    pub fn name(self) -> &'static str {
+        match self {
+            Firmware::Bios => "bios",
+            Firmware::Uefi => "uefi",
+            Firmware::Unknown => "unknown",
+        }
+    }
+}
+
+/// The boot loader: the JSON's `grub2`, `grub1`, `lilo`, `systemd-boot`,
+/// `extlinux`, `zipl`, `other` or `unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loader {
+    Grub2,
+    Grub1,
+    Lilo,
+    SystemdBoot,
+    Extlinux,
+    Zipl,
+    /// A loader lift does not know (rEFInd, Windows Boot Manager, ...).
+    Other,
+    Unknown,
+}
+
+impl Loader {
+    pub fn name(self) -> &'static str {
+        match self {
+            Loader::Grub2 => "grub2",
+            Loader::Grub1 => "grub1",
+            Loader::Lilo => "lilo",
+            Loader::SystemdBoot => "systemd-boot",
+            Loader::Extlinux => "extlinux",
+            Loader::Zipl => "zipl",
+            Loader::Other => "other",
+            Loader::Unknown => "unknown",
+        }
+    }
+
+    /// GRUB legacy or GRUB 2.
+    pub fn is_grub(self) -> bool {
+        matches!(self, Loader::Grub1 | Loader::Grub2)
+    }
+}
+
+macro_rules! by_name {
+    ($($t:ty),+) => {$(
+        impl Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    )+};
+}
+by_name!(Firmware, Loader);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Boot {
-    /// bios, uefi or unknown.
-    pub firmware: &'static str,
-    /// grub2, grub1, lilo, systemd-boot, extlinux, zipl, other, unknown.
-    pub loader: &'static str,
+    pub firmware: Firmware,
+    pub loader: Loader,
     pub evidence: Vec<String>,
     /// The evidence that decided the loader: `efi-boot-entry`,
     /// `efi-boot-entry+esp` (the removable path, told by what sits beside
@@ -139,47 +206,47 @@ pub fn kernels(
 /// One piece of evidence: the loader it names and where that was seen.
 #[derive(Debug, Clone)]
 struct Seen {
-    loader: &'static str,
+    loader: Loader,
     why: String,
 }
 
 /// Loader families: GRUB legacy and GRUB 2 agree with each other for the
 /// question "is it GRUB".
-fn family(loader: &str) -> &str {
+fn family(loader: Loader) -> &'static str {
     match loader {
-        "grub1" | "grub2" => "grub",
-        other => other,
+        Loader::Grub1 | Loader::Grub2 => "grub",
+        other => other.name(),
     }
 }
 
-fn firmware(f: &Facts) -> (&'static str, Option<String>) {
+fn firmware(f: &Facts) -> (Firmware, Option<String>) {
     if f.lstat(&src::EFI).is_some() {
-        return ("uefi", Some(format!("{} exists", src::EFI.path())));
+        return (Firmware::Uefi, Some(format!("{} exists", src::EFI.path())));
     }
     if let Some((fw, why, _)) = super::sos::firmware(f) {
         return (fw, Some(why));
     }
     match f.list(&src::FIRMWARE) {
         Some(_) => (
-            "bios",
+            Firmware::Bios,
             Some(format!("{} has no efi directory", src::FIRMWARE.path())),
         ),
-        None => ("unknown", None),
+        None => (Firmware::Unknown, None),
     }
 }
 
 /// A loader's file name on the ESP, lower case.
-fn efi_file(name: &str) -> Option<&'static str> {
+fn efi_file(name: &str) -> Option<Loader> {
     let n = name.to_ascii_lowercase();
     if !n.ends_with(".efi") {
         return None;
     }
     if n.starts_with("shim") || n.starts_with("grub") {
-        Some("grub2")
+        Some(Loader::Grub2)
     } else if n.starts_with("systemd-boot") {
-        Some("systemd-boot")
+        Some(Loader::SystemdBoot)
     } else if n.starts_with("bootmgfw") {
-        Some("other")
+        Some(Loader::Other)
     } else {
         None
     }
@@ -228,7 +295,7 @@ fn esp(f: &Facts) -> Esp {
             if !beside.is_empty() {
                 let list: Vec<&str> = beside.iter().map(|s| s.as_str()).collect();
                 out.removable = Some(Seen {
-                    loader: "grub2",
+                    loader: Loader::Grub2,
                     why: format!(
                         "{path} holds {} beside BOOT*.EFI (shim or GRUB)",
                         list.join(", ")
@@ -237,16 +304,17 @@ fn esp(f: &Facts) -> Esp {
             }
             continue;
         }
-        let mut loaders: Vec<&'static str> = names.iter().filter_map(|n| efi_file(n)).collect();
+        let mut loaders: Vec<Loader> = names.iter().filter_map(|n| efi_file(n)).collect();
         if has_cfg {
-            loaders.push("grub2");
+            loaders.push(Loader::Grub2);
         }
-        loaders.sort();
+        // In the order of their names, as the evidence lists them.
+        loaders.sort_by_key(|l| l.name());
         loaders.dedup();
         for l in loaders {
             let files: Vec<&str> = names
                 .iter()
-                .filter(|n| efi_file(n) == Some(l) || (l == "grub2" && *n == "grub.cfg"))
+                .filter(|n| efi_file(n) == Some(l) || (l == Loader::Grub2 && *n == "grub.cfg"))
                 .map(String::as_str)
                 .collect();
             out.vendors.push(Seen {
@@ -259,31 +327,31 @@ fn esp(f: &Facts) -> Esp {
 }
 
 /// The configuration files present, by loader.
-fn configuration(f: &Facts, firmware: &str) -> Vec<Seen> {
-    let candidates: &[(&'static Source, &'static str)] = &[
-        (&src::GRUB2_CFG, "grub2"),
-        (&src::GRUB_CFG, "grub2"),
-        (&src::GRUB_MENU_LST, "grub1"),
-        (&src::GRUB_CONF, "grub1"),
-        (&src::EXTLINUX_CONF, "extlinux"),
-        (&src::SYSLINUX_CFG, "extlinux"),
-        (&src::LILO_CONF, "lilo"),
-        (&src::ZIPL_CONF, "zipl"),
-        (&src::SYSTEMD_BOOT_CONF, "systemd-boot"),
+fn configuration(f: &Facts, firmware: Firmware) -> Vec<Seen> {
+    let candidates: &[(&'static Source, Loader)] = &[
+        (&src::GRUB2_CFG, Loader::Grub2),
+        (&src::GRUB_CFG, Loader::Grub2),
+        (&src::GRUB_MENU_LST, Loader::Grub1),
+        (&src::GRUB_CONF, Loader::Grub1),
+        (&src::EXTLINUX_CONF, Loader::Extlinux),
+        (&src::SYSLINUX_CFG, Loader::Extlinux),
+        (&src::LILO_CONF, Loader::Lilo),
+        (&src::ZIPL_CONF, Loader::Zipl),
+        (&src::SYSTEMD_BOOT_CONF, Loader::SystemdBoot),
     ];
     let mut seen: Vec<Seen> = candidates
         .iter()
         .filter(|(s, _)| f.lstat(s).is_some())
         // systemd-boot is a UEFI program: its files do not boot a BIOS host.
-        .filter(|(_, l)| !(*l == "systemd-boot" && firmware == "bios"))
+        .filter(|(_, l)| !(*l == Loader::SystemdBoot && firmware == Firmware::Bios))
         .map(|(s, l)| Seen {
-            loader: l,
+            loader: *l,
             why: format!("{} exists", s.path()),
         })
         .collect();
     for p in f.glob(&src::ESP_GRUB_CFG) {
         seen.push(Seen {
-            loader: "grub2",
+            loader: Loader::Grub2,
             why: format!("{p} exists"),
         });
     }
@@ -292,7 +360,7 @@ fn configuration(f: &Facts, firmware: &str) -> Vec<Seen> {
 
 /// The loader the configuration names, if it names one family; GRUB 2
 /// over GRUB legacy when both are there (an upgraded host).
-fn one_loader(seen: &[Seen]) -> Result<Option<&'static str>, String> {
+fn one_loader(seen: &[Seen]) -> Result<Option<Loader>, String> {
     let mut families: Vec<&str> = seen.iter().map(|s| family(s.loader)).collect();
     families.sort();
     families.dedup();
@@ -301,7 +369,7 @@ fn one_loader(seen: &[Seen]) -> Result<Option<&'static str>, String> {
         [_] => Ok(Some(
             seen.iter()
                 .map(|s| s.loader)
-                .find(|l| *l == "grub2")
+                .find(|l| *l == Loader::Grub2)
                 .unwrap_or(seen[0].loader),
         )),
         _ => Err(seen
@@ -331,12 +399,12 @@ fn boot_entry(f: &Facts) -> Option<(String, String)> {
 }
 
 struct Decision {
-    loader: &'static str,
+    loader: Loader,
     decided_by: Option<&'static str>,
     conflict: Option<String>,
 }
 
-fn decided(loader: &'static str, by: &'static str) -> Decision {
+fn decided(loader: Loader, by: &'static str) -> Decision {
     Decision {
         loader,
         decided_by: Some(by),
@@ -346,14 +414,14 @@ fn decided(loader: &'static str, by: &'static str) -> Decision {
 
 fn conflict(why: String) -> Decision {
     Decision {
-        loader: "unknown",
+        loader: Loader::Unknown,
         decided_by: None,
         conflict: Some(why),
     }
 }
 
 const UNDECIDED: Decision = Decision {
-    loader: "unknown",
+    loader: Loader::Unknown,
     decided_by: None,
     conflict: None,
 };
@@ -361,7 +429,7 @@ const UNDECIDED: Decision = Decision {
 /// A loader that the firmware runs (the entry, a boot sector's code)
 /// against the configuration: agreement or no configuration keeps it; a
 /// configuration of another loader only is a conflict.
-fn against_config(loader: &'static str, by: &'static str, what: &str, config: &[Seen]) -> Decision {
+fn against_config(loader: Loader, by: &'static str, what: &str, config: &[Seen]) -> Decision {
     if config.is_empty() || config.iter().any(|s| family(s.loader) == family(loader)) {
         return decided(loader, by);
     }
@@ -376,14 +444,16 @@ pub fn boot(f: &Facts) -> Boot {
     let (firmware, fw_evidence) = firmware(f);
     let mut evidence: Vec<String> = fw_evidence.into_iter().collect();
     let config = configuration(f, firmware);
-    let d = if firmware == "bios" {
+    let d = if firmware == Firmware::Bios {
         bios(f, &config, &mut evidence)
     } else {
         let d = uefi(f, firmware, &config, &mut evidence);
         // Without the firmware's word (a directory tree), boot sectors
         // count too.
         match (firmware, d.loader) {
-            ("unknown", "unknown") if d.conflict.is_none() => bios(f, &config, &mut evidence),
+            (Firmware::Unknown, Loader::Unknown) if d.conflict.is_none() => {
+                bios(f, &config, &mut evidence)
+            }
             _ => d,
         }
     };
@@ -405,7 +475,7 @@ pub fn boot(f: &Facts) -> Boot {
     }
 }
 
-fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
+fn uefi(f: &Facts, firmware: Firmware, config: &[Seen], evidence: &mut Vec<String>) -> Decision {
     let esp = esp(f);
     for s in esp.vendors.iter().chain(&esp.removable) {
         evidence.push(s.why.clone());
@@ -421,7 +491,7 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
         evidence.push(format!("{entry} loads {path}"));
         let file = path.rsplit(['\\', '/']).next().unwrap_or("");
         let what = format!("the EFI boot entry ({path})");
-        if let Some(l) = efi_file(file).filter(|l| *l != "other") {
+        if let Some(l) = efi_file(file).filter(|l| *l != Loader::Other) {
             return against_config(l, "efi-boot-entry", &what, config);
         }
         let removable = path
@@ -436,16 +506,16 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
             if let Some(s) = &esp.removable {
                 return against_config(s.loader, "efi-boot-entry+esp", &what, config);
             }
-            let mut on_esp: Vec<&'static str> = esp
+            let mut on_esp: Vec<Loader> = esp
                 .vendors
                 .iter()
                 .map(|s| s.loader)
-                .filter(|l| *l != "other")
+                .filter(|l| *l != Loader::Other)
                 .collect();
-            on_esp.sort();
+            on_esp.sort_by_key(|l| l.name());
             on_esp.dedup();
             return match (on_esp.as_slice(), config_loader) {
-                ([l], _) => against_config(l, "efi-boot-entry+esp", &what, config),
+                ([l], _) => against_config(*l, "efi-boot-entry+esp", &what, config),
                 ([], Ok(Some(l))) => decided(l, "efi-boot-entry+configuration"),
                 ([], Ok(None)) => UNDECIDED,
                 ([], Err(c)) => conflict(format!(
@@ -453,7 +523,7 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
                 )),
                 (many, _) => conflict(format!(
                     "{what} is the removable-media path, and the ESP holds several loaders ({})",
-                    many.join(", ")
+                    many.iter().map(|l| l.name()).collect::<Vec<_>>().join(", ")
                 )),
             };
         }
@@ -469,19 +539,23 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
                 "{what} is not GRUB, shim or systemd-boot, but {}",
                 g.why
             )),
-            None => decided("other", "efi-boot-entry"),
+            None => decided(Loader::Other, "efi-boot-entry"),
         };
     }
     // No entry (a directory tree, a probe without the efivars): the ESP
     // and the configuration.
-    let mut on_esp: Vec<&Seen> = esp.vendors.iter().filter(|s| s.loader != "other").collect();
-    on_esp.sort_by_key(|s| s.loader);
+    let mut on_esp: Vec<&Seen> = esp
+        .vendors
+        .iter()
+        .filter(|s| s.loader != Loader::Other)
+        .collect();
+    on_esp.sort_by_key(|s| s.loader.name());
     on_esp.dedup_by_key(|s| s.loader);
     match (on_esp.as_slice(), config_loader) {
         ([one], _) => against_config(one.loader, "esp", &one.why, config),
         // Firmware not known either: the boot sectors and the
         // configuration decide, as on BIOS.
-        ([], _) if firmware == "unknown" => UNDECIDED,
+        ([], _) if firmware == Firmware::Unknown => UNDECIDED,
         ([], Ok(Some(l))) => decided(l, "configuration"),
         ([], Ok(None)) => UNDECIDED,
         ([], Err(c)) => conflict(format!("the configuration names several loaders: {c}")),
@@ -498,17 +572,17 @@ fn uefi(f: &Facts, firmware: &str, config: &[Seen], evidence: &mut Vec<String>) 
 
 /// The loader whose own code a boot sector holds, or None for generic code
 /// (a chain-loading MBR, an empty sector, a filesystem's superblock).
-fn sector_loader(code: BootCode, config: &[Seen]) -> Option<&'static str> {
+fn sector_loader(code: BootCode, config: &[Seen]) -> Option<Loader> {
     match code {
-        BootCode::GrubLegacy => Some("grub1"),
-        BootCode::Grub2 => Some("grub2"),
+        BootCode::GrubLegacy => Some(Loader::Grub1),
+        BootCode::Grub2 => Some(Loader::Grub2),
         // "GRUB " without a generation: the files tell which.
         BootCode::Grub => match one_loader(config) {
-            Ok(Some("grub1")) => Some("grub1"),
-            _ => Some("grub2"),
+            Ok(Some(Loader::Grub1)) => Some(Loader::Grub1),
+            _ => Some(Loader::Grub2),
         },
-        BootCode::Lilo => Some("lilo"),
-        BootCode::Extlinux => Some("extlinux"),
+        BootCode::Lilo => Some(Loader::Lilo),
+        BootCode::Extlinux => Some(Loader::Extlinux),
         // Generic code that chain-loads the active partition's boot
         // record (SYSLINUX's mbr.bin and gptmbr.bin, Windows'), or none at
         // all (a GPT protective MBR): the loader is elsewhere.
@@ -623,7 +697,11 @@ mod tests {
     #[test]
     fn the_removable_path_is_what_sits_beside_it() {
         let b = boot_of("boot-uefi/removable-shim");
-        assert_eq!((b.firmware, b.loader), ("uefi", "grub2"), "{b:?}");
+        assert_eq!(
+            (b.firmware.name(), b.loader.name()),
+            ("uefi", "grub2"),
+            "{b:?}"
+        );
         assert_eq!(b.decided_by, Some("efi-boot-entry+esp"));
         assert!(
             b.evidence
@@ -634,21 +712,21 @@ mod tests {
         );
         // OVMF's entry for a disk names no file: the removable path again.
         let b = boot_of("boot-uefi/ovmf-disk-entry");
-        assert_eq!(b.loader, "grub2", "{b:?}");
+        assert_eq!(b.loader.name(), "grub2", "{b:?}");
         assert_eq!(b.decided_by, Some("efi-boot-entry+esp"));
     }
 
     #[test]
     fn systemd_boot_stays_systemd_boot() {
         let b = boot_of("boot-uefi/systemd-boot");
-        assert_eq!(b.loader, "systemd-boot", "{b:?}");
+        assert_eq!(b.loader.name(), "systemd-boot", "{b:?}");
         assert_eq!(b.decided_by, Some("efi-boot-entry"));
     }
 
     #[test]
     fn two_loaders_behind_the_removable_path_are_unknown() {
         let b = boot_of("boot-uefi/removable-two-loaders");
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
         let c = b.conflict.unwrap();
         assert!(c.contains("grub2, systemd-boot"), "{c}");
     }
@@ -656,7 +734,7 @@ mod tests {
     #[test]
     fn the_esp_decides_without_an_entry() {
         let b = boot_of("boot-uefi/esp-only");
-        assert_eq!(b.loader, "grub2", "{b:?}");
+        assert_eq!(b.loader.name(), "grub2", "{b:?}");
         assert_eq!(b.decided_by, Some("esp"));
     }
 
@@ -733,7 +811,7 @@ mod tests {
             &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
         );
         assert_eq!(
-            (b.loader, b.decided_by),
+            (b.loader.name(), b.decided_by),
             ("extlinux", Some("partition-boot-record")),
             "{b:?}"
         );
@@ -751,7 +829,7 @@ mod tests {
             &[("/dev/sda1", "grub2-2.06-ext4-vbr.bin")],
         );
         assert_eq!(
-            (b.loader, b.decided_by),
+            (b.loader.name(), b.decided_by),
             ("grub2", Some("partition-boot-record")),
             "{b:?}"
         );
@@ -762,7 +840,7 @@ mod tests {
             &[("/dev/sda", "syslinux-mbr.bin")],
             &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
         );
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
         assert!(b.conflict.unwrap().contains("names extlinux"));
         // A partition without boot code (ext4 leaves its first sector
         // zeroed): the configuration decides, as before.
@@ -771,14 +849,20 @@ mod tests {
             &[("/dev/sda", "syslinux-mbr.bin")],
             &[("/dev/sda1", "empty.bin")],
         );
-        assert_eq!((b.loader, b.decided_by), ("grub2", Some("configuration")));
+        assert_eq!(
+            (b.loader.name(), b.decided_by),
+            ("grub2", Some("configuration"))
+        );
         // GRUB in the MBR runs first: the partition's record is not asked.
         let b = bios_boot_parts(
             &grub,
             &[("/dev/sda", "grub2-boot.img")],
             &[("/dev/sda1", "extlinux-6.04-ext4-vbr.bin")],
         );
-        assert_eq!((b.loader, b.decided_by), ("grub2", Some("boot-sector")));
+        assert_eq!(
+            (b.loader.name(), b.decided_by),
+            ("grub2", Some("boot-sector"))
+        );
         // Two boot partitions (RAID 1 members) with different loaders.
         let b = bios_boot_parts(
             &grub,
@@ -788,7 +872,7 @@ mod tests {
                 ("/dev/sdb1", "extlinux-6.04-ext4-vbr.bin"),
             ],
         );
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
         assert!(b
             .conflict
             .unwrap()
@@ -802,7 +886,7 @@ mod tests {
         let grub = [("boot/grub/grub.cfg", "set default=0\n")];
         for s in ["gpt-protective-mbr.bin", "empty.bin"] {
             let b = bios_boot(&grub, &[("/dev/sda", s)]);
-            assert_eq!(b.loader, "grub2", "{s}: {b:?}");
+            assert_eq!(b.loader.name(), "grub2", "{s}: {b:?}");
             assert_eq!(b.decided_by, Some("configuration"), "{s}");
         }
         // A generic MBR in front of extlinux in the partition: extlinux.
@@ -810,10 +894,10 @@ mod tests {
             &[("boot/extlinux/extlinux.conf", "DEFAULT linux\n")],
             &[("/dev/sda", "syslinux-mbr.bin")],
         );
-        assert_eq!(b.loader, "extlinux", "{b:?}");
+        assert_eq!(b.loader.name(), "extlinux", "{b:?}");
         // Nothing at all: unknown, not "none".
         let b = bios_boot(&[], &[("/dev/sda", "empty.bin")]);
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
     }
 
     #[test]
@@ -822,13 +906,16 @@ mod tests {
             &[("boot/grub/grub.cfg", "set default=0\n")],
             &[("/dev/sda", "grub2-boot.img")],
         );
-        assert_eq!((b.loader, b.decided_by), ("grub2", Some("boot-sector")));
+        assert_eq!(
+            (b.loader.name(), b.decided_by),
+            ("grub2", Some("boot-sector"))
+        );
         // LILO's code with only GRUB's files: which one is current is not told.
         let b = bios_boot(
             &[("boot/grub/menu.lst", "default=0\n")],
             &[("/dev/sda", "lilo-20-mbr.bin")],
         );
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
         assert!(b.conflict.unwrap().contains("names lilo"));
         // Two disks, two loaders.
         let b = bios_boot(
@@ -841,12 +928,12 @@ mod tests {
                 ("/dev/sdb", "lilo-20-mbr.bin"),
             ],
         );
-        assert_eq!(b.loader, "unknown", "{b:?}");
+        assert_eq!(b.loader.name(), "unknown", "{b:?}");
         // An empty second disk does not outweigh the first's GRUB.
         let b = bios_boot(
             &[("boot/grub/grub.cfg", "\n")],
             &[("/dev/sda", "empty.bin"), ("/dev/sdb", "grub2-boot.img")],
         );
-        assert_eq!(b.loader, "grub2", "{b:?}");
+        assert_eq!(b.loader.name(), "grub2", "{b:?}");
     }
 }

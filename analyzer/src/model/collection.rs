@@ -5,10 +5,53 @@ use serde::Serialize;
 
 use crate::snapshot::Provenance;
 
+/// What the input was: the JSON's `bundle`, `json`, `directory` or
+/// `archive` (a tarball read as it is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InputKind {
+    Bundle,
+    Json,
+    #[default]
+    Directory,
+    Archive,
+}
+
+impl InputKind {
+    /// The snapshot's word for its kind; anything else is a tree.
+    pub fn of(kind: &str) -> InputKind {
+        match kind {
+            "bundle" => InputKind::Bundle,
+            "json" => InputKind::Json,
+            "archive" => InputKind::Archive,
+            _ => InputKind::Directory,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Bundle => "bundle",
+            InputKind::Json => "json",
+            InputKind::Directory => "directory",
+            InputKind::Archive => "archive",
+        }
+    }
+}
+
+impl std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for InputKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Collection {
-    /// `bundle`, `json` or `directory`.
-    pub kind: String,
+    pub kind: InputKind,
     pub path: String,
     pub format_version: Option<u32>,
     pub probe_version: Option<String>,
@@ -49,7 +92,7 @@ const KEEP_UNREADABLE: usize = 50;
 
 pub fn collection(p: &Provenance) -> Collection {
     let mut c = Collection {
-        kind: p.kind.to_string(),
+        kind: InputKind::of(p.kind),
         path: p.path.display().to_string(),
         complete: p.complete(),
         skipped_records: p.skipped_records,

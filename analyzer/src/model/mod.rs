@@ -33,8 +33,8 @@ mod tools;
 pub mod utilization;
 mod virt;
 
-pub use boot::Boot;
-pub use collection::{Collection, Unreadable};
+pub use boot::{Boot, Firmware, Loader};
+pub use collection::{Collection, InputKind, Unreadable};
 pub use dependencies::Dependency;
 pub use drivers::{DriverState, Drivers};
 pub use facts::{Facts, Ledger, Problem, SourceRead};

@@ -14,6 +14,7 @@ pub use processes::processes;
 use lift_bundle::Fact;
 use serde::Serialize;
 
+use super::boot::Firmware;
 use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::PackageManager;
@@ -301,15 +302,27 @@ mod tests;
 /// only /sys/firmware/acpi, so its own /sys/firmware says nothing; its
 /// listing of the real one does, then the efivarfs mount, efibootmgr's
 /// BootCurrent, and dmesg (while it still holds the boot).
-pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
+pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
     if !f.is_sosreport() {
         return None;
     }
-    let said = |fw: &'static str, why: String, path: String| Some((fw, why, Some(path)));
+    let said = |fw: Firmware, why: String, path: String| Some((fw, why, Some(path)));
     if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
         match fw::listing_has_efi(&b) {
-            Some(true) => return said("uefi", format!("{path} lists /sys/firmware/efi"), path),
-            Some(false) => return said("bios", format!("{path} lists no /sys/firmware/efi"), path),
+            Some(true) => {
+                return said(
+                    Firmware::Uefi,
+                    format!("{path} lists /sys/firmware/efi"),
+                    path,
+                )
+            }
+            Some(false) => {
+                return said(
+                    Firmware::Bios,
+                    format!("{path} lists no /sys/firmware/efi"),
+                    path,
+                )
+            }
             None => {}
         }
     }
@@ -319,16 +332,20 @@ pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
             .iter()
             .any(|m| m.fs_type == "efivarfs")
         {
-            return said("uefi", format!("{path} shows efivarfs mounted"), path);
+            return said(
+                Firmware::Uefi,
+                format!("{path} shows efivarfs mounted"),
+                path,
+            );
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
         if let Some(line) = fw::boot_current(&b) {
-            return said("uefi", format!("{path}: {line}"), path);
+            return said(Firmware::Uefi, format!("{path}: {line}"), path);
         }
         if fw::efivars_unsupported(&b) {
             return said(
-                "bios",
+                Firmware::Bios,
                 format!("{path}: EFI variables are not supported on this system"),
                 path,
             );
@@ -336,10 +353,10 @@ pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
     }
     if let Some((path, b)) = first(f, &src::SOS_DMESG) {
         match fw::dmesg(&b) {
-            fw::Dmesg::Efi(line) => return said("uefi", format!("{path}: {line}"), path),
+            fw::Dmesg::Efi(line) => return said(Firmware::Uefi, format!("{path}: {line}"), path),
             fw::Dmesg::BootWithoutEfi => {
                 return said(
-                    "bios",
+                    Firmware::Bios,
                     format!("{path} holds the boot and no `efi: EFI` line"),
                     path,
                 )
@@ -348,7 +365,7 @@ pub fn firmware(f: &Facts) -> Option<(&'static str, String, Option<String>)> {
         }
     }
     Some((
-        "unknown",
+        Firmware::Unknown,
         "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
         None,
     ))

@@ -149,7 +149,7 @@ impl Report {
             lift_version: env!("CARGO_PKG_VERSION"),
             bundle: BundleInfo {
                 path: c.path.clone(),
-                kind: c.kind.clone(),
+                kind: c.kind.name().to_string(),
                 format_version: c.format_version,
                 complete: c.complete,
                 probe_version: c.probe_version.clone(),

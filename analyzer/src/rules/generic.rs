@@ -46,7 +46,7 @@ impl Rule for IncompleteBundle {
         }
         why.extend(skipped_records(c));
         if why.is_empty() {
-            let what = if c.kind == "directory" {
+            let what = if c.kind == crate::model::InputKind::Directory {
                 "read from a directory tree"
             } else {
                 "footer present, nothing cut"
@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn incomplete_bundle() {
         let ok = Collection {
-            kind: "bundle".into(),
+            kind: crate::model::InputKind::Bundle,
             complete: true,
             ..Default::default()
         };

@@ -202,7 +202,7 @@ pub(crate) fn boot_evidence(host: &Host) -> Vec<&'static Source> {
     if host.sources.get(&s::PARTITION_SECTORS).is_some() {
         v.push(&s::PARTITION_SECTORS);
     }
-    if host.boot.firmware == "uefi" {
+    if host.boot.firmware == crate::model::Firmware::Uefi {
         v.extend([&s::EFI_BOOT_CURRENT, &s::ESP_EFI]);
     }
     v.extend([&s::GRUB2_CFG, &s::GRUB_CFG, &s::GRUB_MENU_LST]);
@@ -390,8 +390,8 @@ pub fn evaluate(host: &Host, target: &Target) -> Evaluation {
                 .remediation
                 .take()
                 .filter(|r| probed || !r.contains("lift-probe"));
-            f.resolve =
-                rule_says.or_else(|| text::resolve_step(&f.missing, &c.kind, probed, c.as_root));
+            f.resolve = rule_says
+                .or_else(|| text::resolve_step(&f.missing, c.kind.name(), probed, c.as_root));
             f.command = None;
         }
         findings.push(f);

@@ -44,7 +44,7 @@ pub struct Service {
     /// OpenRC: the named runlevels it is added to (`boot`, `default`).
     pub runlevel_names: Vec<String>,
     /// OpenRC: the script's `depend()` block.
-    pub depend: Option<crate::parse::openrc::Depend>,
+    pub depend: Option<Depend>,
     /// Started from Debian's rcS.d (runlevel S, once at boot).
     pub at_boot: bool,
     /// systemd: the units whose `.wants`/`.requires` links enable it.
@@ -323,6 +323,39 @@ fn other_spelling(path: &str) -> String {
     match path.strip_prefix(marks::USR) {
         Some(short) => short.to_string(),
         None => format!("{}{path}", marks::USR),
+    }
+}
+
+/// An OpenRC script's `depend()` block, one list per keyword (the Host's
+/// type, from the parser's `openrc::Depend`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Depend {
+    /// Started before it, and it fails without them.
+    pub need: Vec<String>,
+    /// Started before it when they are in the runlevel.
+    #[serde(rename = "use")]
+    pub use_: Vec<String>,
+    /// Started before it when they can be, whether in the runlevel or not.
+    pub want: Vec<String>,
+    pub after: Vec<String>,
+    pub before: Vec<String>,
+    /// Virtual services it provides (`logger`, `net`).
+    pub provide: Vec<String>,
+    /// Where it does not run (`-docker`, `-lxc`).
+    pub keyword: Vec<String>,
+}
+
+impl From<crate::parse::openrc::Depend> for Depend {
+    fn from(d: crate::parse::openrc::Depend) -> Self {
+        Depend {
+            need: d.need,
+            use_: d.use_,
+            want: d.want,
+            after: d.after,
+            before: d.before,
+            provide: d.provide,
+            keyword: d.keyword,
+        }
     }
 }
 

@@ -85,7 +85,7 @@ pub fn scripts(f: &Facts) -> Option<Vec<Service>> {
         s.pid_files.extend(script.pidfile.clone());
         s.pid_files.push(src::PID_FILES.at(&[&name]));
         s.exec_names = names;
-        s.depend = Some(script.depend);
+        s.depend = Some(script.depend.into());
         out.push(s);
     }
     Some(out)

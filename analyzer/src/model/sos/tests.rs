@@ -190,7 +190,7 @@ fn connections_from_a_real_netstat() {
 fn a_bios_sosreport_with_an_esp() {
     let root = fixture("sos-hotsos-kubernetes");
     let host = crate::model::build(&DirSnapshot::new(&root));
-    assert_eq!(host.boot.firmware, "bios");
+    assert_eq!(host.boot.firmware.name(), "bios");
     let dir = crate::testing::TempRoot::new();
     for p in [
         "version.txt",
@@ -201,7 +201,7 @@ fn a_bios_sosreport_with_an_esp() {
         dir.write(p, &std::fs::read(root.join(p)).unwrap());
     }
     let host = crate::model::build(&DirSnapshot::new(dir.path()));
-    assert_eq!(host.boot.firmware, "bios");
+    assert_eq!(host.boot.firmware.name(), "bios");
     assert!(
         host.boot
             .evidence

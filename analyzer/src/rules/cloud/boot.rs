@@ -2,7 +2,7 @@
 //! configuration for the target's disks; any other loader must be set up
 //! by hand on the target.
 
-use crate::model::Host;
+use crate::model::{Host, Loader};
 use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
@@ -16,12 +16,12 @@ impl Rule for Bootloader {
             return f;
         }
         let f = match b.loader {
-            "grub1" | "grub2" => Finding::new(
+            Loader::Grub1 | Loader::Grub2 => Finding::new(
                 self.id(),
                 Severity::Pass,
                 format!("the boot loader is {}: the migration rewrites its configuration", b.loader),
             ),
-            "unknown" => boot_unknown(self.id(), host),
+            Loader::Unknown => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Warning,

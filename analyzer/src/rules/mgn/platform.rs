@@ -2,7 +2,7 @@
 //! no Xen paravirtualization, and multipath noted.
 
 use super::os_table::{self, Verdict};
-use crate::model::{Host, VirtKind};
+use crate::model::{Firmware, Host, Loader, VirtKind};
 use crate::rules::Identified;
 use crate::rules::RuleId;
 use crate::rules::{boot_unknown, with_boot_evidence, Finding, Rule, Severity};
@@ -126,18 +126,18 @@ impl Rule for Bootloader {
             return f;
         }
         let f = match b.loader {
-            "grub1" | "grub2" => Finding::new(
+            Loader::Grub1 | Loader::Grub2 => Finding::new(
                 self.id(),
                 Severity::Pass,
-                format!("{} firmware boots {}", b.firmware, if b.loader == "grub1" { "GRUB legacy" } else { "GRUB 2" }),
+                format!("{} firmware boots {}", b.firmware, if b.loader == Loader::Grub1 { "GRUB legacy" } else { "GRUB 2" }),
             ),
-            "unknown" => boot_unknown(self.id(), host),
+            Loader::Unknown => boot_unknown(self.id(), host),
             other => Finding::new(
                 self.id(),
                 Severity::Blocker,
                 format!("the active boot loader is {other}; AWS MGN needs GRUB legacy or GRUB 2"),
             )
-            .remediation(if b.firmware == "uefi" {
+            .remediation(if b.firmware == Firmware::Uefi {
                 "Install GRUB 2 (with shim) as the UEFI boot entry: grub2-install / grub-install, then efibootmgr"
             } else {
                 "Install GRUB 2 to the boot disk: grub2-install /dev/sdX && grub2-mkconfig -o /boot/grub2/grub.cfg"
