@@ -373,7 +373,7 @@ fn proxies(list: Vec<egress::Proxy>) -> Found {
 /// NFS and CIFS lines of /etc/fstab.
 fn fstab_mounts(bytes: &[u8]) -> Found {
     let mut found = Found::default();
-    for e in fstab::parse(bytes).value {
+    for e in fstab::parse(bytes).map(|p| p.value).unwrap_or_default() {
         let fstab::DeviceSpec::Network(dev) = &e.device else {
             continue;
         };

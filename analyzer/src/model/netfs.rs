@@ -29,7 +29,7 @@ pub struct Fstab {
 }
 
 pub fn fstab(f: &Facts) -> Fstab {
-    let entries = f.partial(&src::FSTAB, fstab::parse);
+    let entries = f.parse(&src::FSTAB, fstab::parse);
     let mut nfs: Vec<NetworkMount> = entries
         .iter()
         .flatten()

@@ -113,7 +113,7 @@ fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
     );
     let cmdline = f.bytes_at(&src::PID_CMDLINE, &at(&src::PID_CMDLINE));
     let comm = f.line_at(&src::PID_COMM, &at(&src::PID_COMM));
-    let cgroups = f.partial_at(
+    let cgroups = f.parse_at(
         &src::PID_CGROUP,
         &at(&src::PID_CGROUP),
         proc_pid::parse_cgroup,

@@ -26,7 +26,7 @@
 //! GRUB 2's script language is not evaluated: `set default` values are taken
 //! as written, and entries inside `if` blocks all count.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -96,7 +96,7 @@ impl GrubConfig {
     }
 }
 
-pub fn parse_grub2(bytes: &[u8]) -> Partial<GrubConfig> {
+pub fn parse_grub2(bytes: &[u8]) -> Parsed<GrubConfig> {
     let text = String::from_utf8_lossy(bytes);
     let mut entries: Vec<BootEntry> = Vec::new();
     let mut errors = Vec::new();
@@ -183,17 +183,17 @@ pub fn parse_grub2(bytes: &[u8]) -> Partial<GrubConfig> {
         .rev()
         .find(|v| !v.contains("next_entry"))
         .cloned();
-    Partial {
+    Ok(Partial {
         value: GrubConfig {
             flavor: GrubFlavor::Grub2,
             default,
             entries,
         },
         errors,
-    }
+    })
 }
 
-pub fn parse_legacy(bytes: &[u8]) -> Partial<GrubConfig> {
+pub fn parse_legacy(bytes: &[u8]) -> Parsed<GrubConfig> {
     let text = String::from_utf8_lossy(bytes);
     let mut config = GrubConfig {
         flavor: GrubFlavor::Legacy,
@@ -244,10 +244,10 @@ pub fn parse_legacy(bytes: &[u8]) -> Partial<GrubConfig> {
             _ => {}
         }
     }
-    Partial {
+    Ok(Partial {
         value: config,
         errors,
-    }
+    })
 }
 
 /// `/boot/grub/grubenv` (GRUB 2's environment block: `key=value` lines
@@ -300,7 +300,7 @@ mod tests {
 
     #[test]
     fn debian12_grub_cfg() {
-        let parsed = parse_grub2(&fixture("debian12-grub2/boot/grub/grub.cfg"));
+        let parsed = parse_grub2(&fixture("debian12-grub2/boot/grub/grub.cfg")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let cfg = parsed.value;
         assert_eq!(cfg.default.as_deref(), Some("0"));
@@ -350,7 +350,7 @@ mod tests {
 
     #[test]
     fn centos6_grub_conf() {
-        let parsed = parse_legacy(&fixture("centos6/boot/grub/grub.conf"));
+        let parsed = parse_legacy(&fixture("centos6/boot/grub/grub.conf")).unwrap();
         assert!(parsed.errors.is_empty());
         let cfg = parsed.value;
         assert_eq!(cfg.entries.len(), 2);
@@ -374,10 +374,10 @@ mod tests {
 
     #[test]
     fn damaged() {
-        let parsed = parse_grub2(b"}\nmenuentry 'x' {\n linux /k a=\"b c\"\n");
+        let parsed = parse_grub2(b"}\nmenuentry 'x' {\n linux /k a=\"b c\"\n").unwrap();
         assert_eq!(parsed.errors.len(), 2);
         assert_eq!(parsed.value.entries[0].cmdline.as_deref(), Some("a=b c"));
-        let legacy = parse_legacy(b"kernel /vmlinuz\ndefault saved\ntitle t\n");
+        let legacy = parse_legacy(b"kernel /vmlinuz\ndefault saved\ntitle t\n").unwrap();
         assert_eq!(legacy.errors.len(), 1);
         assert_eq!(legacy.value.default_entry(None), None);
     }

@@ -49,7 +49,7 @@ pub struct ReleaseSources<'a> {
 /// Red Hat; a Debian codename (`buster/sid`) is the last resort.
 pub fn identify(s: &ReleaseSources) -> Option<OsIdentity> {
     let from_os_release = |bytes: Option<&[u8]>, path| {
-        let os = os_release::parse(bytes?).value;
+        let os = os_release::parse(bytes?).ok()?.value;
         Some(OsIdentity {
             id: os.id?,
             version_id: os.version_id,

@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use super::sysv::Runlevel;
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpstartJob {
@@ -56,7 +56,7 @@ pub enum JobProcess {
 
 /// Parses a job or override file. Damage (an unclosed script block or
 /// parenthesis, as in a cut-off capture) is reported; the rest is kept.
-pub fn parse(bytes: &[u8]) -> Partial<UpstartJob> {
+pub fn parse(bytes: &[u8]) -> Parsed<UpstartJob> {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.lines().enumerate();
     let mut job = UpstartJob::default();
@@ -136,7 +136,7 @@ pub fn parse(bytes: &[u8]) -> Partial<UpstartJob> {
             _ => {}
         }
     }
-    Partial { value: job, errors }
+    Ok(Partial { value: job, errors })
 }
 
 /// The job as Upstart runs it with an `.override` file: every stanza the
@@ -323,7 +323,7 @@ mod tests {
             "{}/../fixtures/ubuntu1404-upstart/etc/init/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
-        parse(&std::fs::read(path).unwrap())
+        parse(&std::fs::read(path).unwrap()).unwrap()
     }
 
     fn levels(text: &str) -> Vec<Runlevel> {
@@ -444,13 +444,13 @@ mod tests {
 
     #[test]
     fn damage_is_reported() {
-        let parsed = parse(b"start on (a and\nb\nscript\n  echo cut off");
+        let parsed = parse(b"start on (a and\nb\nscript\n  echo cut off").unwrap();
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(
             parsed.value.start_on.as_deref(),
             Some("(a and b script echo cut off")
         );
-        let parsed = parse(b"description \"x\"\nscript\n  echo cut off");
+        let parsed = parse(b"description \"x\"\nscript\n  echo cut off").unwrap();
         assert_eq!(parsed.errors[0].line, Some(2));
         assert_eq!(
             parsed.value.main,
@@ -464,7 +464,7 @@ mod tests {
             b"\xff\xfe(",
             b"runlevel [",
         ] {
-            let _ = parse(input);
+            let _ = parse(input).unwrap();
         }
         assert_eq!(runlevels_of("runlevel ["), Some(vec![]));
     }

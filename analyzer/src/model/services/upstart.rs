@@ -14,13 +14,13 @@ pub fn jobs(f: &Facts) -> Option<Vec<Service>> {
     }
     let mut out = Vec::new();
     for path in files {
-        let Some(job) = f.partial_at(&src::UPSTART_JOBS, &path, upstart::parse) else {
+        let Some(job) = f.parse_at(&src::UPSTART_JOBS, &path, upstart::parse) else {
             continue;
         };
         let stem = path.trim_end_matches(".conf");
         let name = stem.rsplit('/').next().unwrap_or(stem).to_string();
         let override_path = src::UPSTART_OVERRIDES.at(&[&name]);
-        let job = match f.partial_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse) {
+        let job = match f.parse_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse) {
             Some(over) => upstart::apply_override(&job, &over),
             None => job,
         };

@@ -40,7 +40,8 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
                 .and_then(|c| c.strip_suffix(']'))
                 .map(str::to_string);
             let cgroups = o
-                .map(|o| proc_pid::parse_cgroup(o.cgroup.join("\n").as_bytes()).value)
+                .and_then(|o| proc_pid::parse_cgroup(o.cgroup.join("\n").as_bytes()).ok())
+                .map(|p| p.value)
                 .unwrap_or_default();
             let mut p = Process::new(row.pid);
             p.ppid = o.map(|o| o.ppid);

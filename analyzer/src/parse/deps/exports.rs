@@ -18,7 +18,7 @@ const NFS: u16 = 2049;
 
 pub fn clients(bytes: &[u8]) -> Found {
     let mut found = Found::default();
-    for e in exports::parse(bytes).value {
+    for e in exports::parse(bytes).map(|p| p.value).unwrap_or_default() {
         for c in e.clients.iter().filter(|c| c.kind == ClientKind::Host) {
             found.push(Declared::new(
                 e.line,
