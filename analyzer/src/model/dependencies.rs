@@ -21,7 +21,7 @@ use crate::parse::deps::{
     self, agents, exports, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos,
     resolver, samba, sssd, syslog, url, Declared, Found,
 };
-use crate::parse::{autofs, egress, fstab};
+use crate::parse::{autofs, egress, fstab, Parsed, Partial};
 use crate::sources::{self as src, Source};
 
 /// What kind of service the host expects at `target` (defined beside the
@@ -186,12 +186,13 @@ struct Builder<'f, 's> {
 
 impl Builder<'_, '_> {
     /// Every file of a row, parsed.
-    fn rows(&mut self, row: &'static Source, parse: impl Fn(&[u8]) -> Found) {
+    fn rows(&mut self, row: &'static Source, parse: impl Fn(&[u8]) -> Parsed<Found>) {
         for path in self.f.glob(row) {
             if let Some(bytes) = self.f.bytes_at(row, &path) {
                 self.read.insert(path.clone());
-                let found = parse(&bytes);
-                self.add(&path, &bytes, found);
+                if let Some(found) = self.f.parsed(row, &path, parse(&bytes)) {
+                    self.add(&path, &bytes, found);
+                }
             }
         }
     }
@@ -224,7 +225,8 @@ impl Builder<'_, '_> {
         let Some(master) = self.f.bytes(&src::AUTO_MASTER) else {
             return;
         };
-        for m in autofs::parse_master(&master).into_iter().take(64) {
+        let master = autofs::parse_master(&master).map(|p| p.value);
+        for m in master.unwrap_or_default().into_iter().take(64) {
             let path = if m.map.starts_with('/') {
                 m.map.clone()
             } else {
@@ -235,14 +237,20 @@ impl Builder<'_, '_> {
             };
             self.read.insert(path.clone());
             let mut found = Found::default();
-            for e in autofs::parse_map(&bytes) {
+            for e in autofs::parse_map(&bytes)
+                .map(|p| p.value)
+                .unwrap_or_default()
+            {
                 let hosts = e.location.split(":/").next().unwrap_or("");
                 for h in hosts.split([',', ' ']) {
                     let h = h.split('(').next().unwrap_or(h);
                     found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
                 }
             }
-            for e in autofs::parse_shares(&bytes) {
+            for e in autofs::parse_shares(&bytes)
+                .map(|p| p.value)
+                .unwrap_or_default()
+            {
                 let host = e.location[3..].split('/').next().unwrap_or("");
                 found.push(Declared::new(e.line, deps::Kind::Cifs, host, Some(445)));
             }
@@ -270,7 +278,7 @@ impl Builder<'_, '_> {
                             None => continue,
                         },
                     };
-                    let mut found = iscsi::parse(&bytes);
+                    let mut found = iscsi::parse(&bytes).map(|p| p.value).unwrap_or_default();
                     // A record without its address: the directory names the portal.
                     if found.value.is_empty() {
                         if let Some((a, port)) = iscsi::portal(&portal) {
@@ -358,20 +366,21 @@ fn mask_credentials(line: &str) -> String {
 }
 
 /// Proxy settings as endpoints.
-fn proxies(list: Vec<egress::Proxy>) -> Found {
+fn proxies(list: Parsed<Vec<egress::Proxy>>) -> Parsed<Found> {
     let mut found = Found::default();
-    for p in list {
+    for p in list?.value {
         let (host, port) = match url(&p.value) {
             Some(u) => (u.host, u.port),
             None => host_port(p.value.trim_end_matches('/')),
         };
         found.push(Declared::new(p.line, deps::Kind::Proxy, host, port));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-/// NFS and CIFS lines of /etc/fstab.
-fn fstab_mounts(bytes: &[u8]) -> Found {
+/// NFS and CIFS lines of /etc/fstab (its skipped lines are noted where
+/// storage reads it).
+fn fstab_mounts(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
     for e in fstab::parse(bytes).map(|p| p.value).unwrap_or_default() {
         let fstab::DeviceSpec::Network(dev) = &e.device else {
@@ -389,7 +398,7 @@ fn fstab_mounts(bytes: &[u8]) -> Found {
         };
         found.push(Declared::new(e.line, kind, host, Some(port)));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]

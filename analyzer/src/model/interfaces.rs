@@ -154,7 +154,7 @@ fn live(f: &Facts) -> Option<BTreeMap<String, Vec<String>>> {
         }
     }
     if lists.is_empty() {
-        for (name, addr) in f.bytes(&src::IF_INET6).map(|b| if_inet6::parse(&b))? {
+        for (name, addr) in f.parse(&src::IF_INET6, if_inet6::parse)? {
             map.entry(name).or_default().push(addr);
         }
     }

@@ -46,7 +46,7 @@ pub fn fstab(f: &Facts) -> Fstab {
             fs_type: e.fs_type.clone(),
         })
         .collect();
-    let master = f.bytes(&src::AUTO_MASTER).map(|b| autofs::parse_master(&b));
+    let master = f.parse(&src::AUTO_MASTER, autofs::parse_master);
     for m in master.into_iter().flatten() {
         // A map named without a directory is in /etc, as auto.master is.
         let path = if m.map.starts_with('/') {
@@ -54,10 +54,10 @@ pub fn fstab(f: &Facts) -> Fstab {
         } else {
             src::AUTOFS_MAP.path().replace("auto.*", &m.map)
         };
-        let Some(bytes) = f.bytes_at(&src::AUTOFS_MAP, &path) else {
+        let Some(map) = f.parse_at(&src::AUTOFS_MAP, &path, autofs::parse_map) else {
             continue;
         };
-        for e in autofs::parse_map(&bytes) {
+        for e in map {
             nfs.push(NetworkMount {
                 source: format!("{path}:{}", e.line),
                 mount_point: if m.mount_point == "/-" {

@@ -148,7 +148,8 @@ fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
             .or_else(|| stat.as_ref().map(|s| s.comm.clone()))
             .or_else(|| status.as_ref().map(|s| s.name.clone())),
         cmdline: cmdline
-            .map(|c| proc_pid::parse_cmdline(&c))
+            .and_then(|c| proc_pid::parse_cmdline(&c).ok())
+            .map(|p| p.value)
             .unwrap_or_default(),
         state: stat
             .as_ref()

@@ -106,9 +106,7 @@ pub fn since_boot(f: &Facts<'_>, uptime: Option<u64>) -> Option<SinceBoot> {
             })
         })
         .collect();
-    let swap = f
-        .bytes(&src::VMSTAT)
-        .and_then(|b| counters::parse_vmstat_swap(&b));
+    let swap = f.parse(&src::VMSTAT, counters::parse_vmstat_swap).flatten();
     let all_disks = f
         .parse(&src::DISKSTATS, counters::parse_diskstats)
         .unwrap_or_default();

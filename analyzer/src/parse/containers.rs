@@ -434,9 +434,10 @@ pub fn oci_mounts(bytes: &[u8], storage_dirs: &[&str]) -> Parsed<Vec<Mount>> {
 
 /// The kubelet's `staticPodPath` from its configuration file (YAML as
 /// kubeadm writes it, or JSON), by line: `staticPodPath: /etc/kubernetes/manifests`.
-pub fn kubelet_static_pod_path(bytes: &[u8]) -> Option<String> {
+/// Read by its one line, so nothing else in the file can be damage to it.
+pub fn kubelet_static_pod_path(bytes: &[u8]) -> Parsed<Option<String>> {
     let text = super::text(bytes);
-    text.lines().find_map(|l| {
+    super::whole(text.lines().find_map(|l| {
         let l = l.trim().trim_start_matches('"');
         let rest = l.strip_prefix("staticPodPath")?;
         let v = rest
@@ -447,22 +448,28 @@ pub fn kubelet_static_pod_path(bytes: &[u8]) -> Option<String> {
             .trim_end_matches(',')
             .trim_matches(|c| c == '"' || c == '\'');
         (!v.is_empty()).then(|| v.to_string())
-    })
+    }))
 }
 
 /// A static pod manifest's images, by line (`image: registry.k8s.io/etcd:3.5.9-0`),
-/// at most `MAX_ITEMS`.
-pub fn manifest_images(bytes: &[u8]) -> Vec<String> {
-    super::text(bytes)
+/// at most `MAX_ITEMS`; an `image:` with no value is skipped, by line.
+pub fn manifest_images(bytes: &[u8]) -> Parsed<Vec<String>> {
+    let mut errors = Vec::new();
+    let value = super::text(bytes)
         .lines()
-        .filter_map(|l| {
+        .enumerate()
+        .filter_map(|(i, l)| {
             let l = l.trim().trim_start_matches("- ").trim();
             let v = l.strip_prefix("image:")?.trim();
             let v = v.trim_matches(|c| c == '"' || c == '\'');
+            if v.is_empty() {
+                errors.push(ParseError::at_line(i + 1, "an image: with no value"));
+            }
             (!v.is_empty()).then(|| v.to_string())
         })
         .take(MAX_ITEMS)
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// What a process's cgroup path says of the container it runs in:

@@ -162,18 +162,24 @@ pub fn parse_diskstats(bytes: &[u8]) -> Parsed<Vec<DiskCounters>> {
 }
 
 /// `/proc/vmstat`'s pages swapped in and out since boot; None where the
-/// kernel has no such lines.
-pub fn parse_vmstat_swap(bytes: &[u8]) -> Option<(u64, u64)> {
+/// kernel has no such lines. A line that is no `name count` pair is
+/// skipped, by line.
+pub fn parse_vmstat_swap(bytes: &[u8]) -> Parsed<Option<(u64, u64)>> {
     let (mut pin, mut pout) = (None, None);
-    for line in super::text(bytes).lines() {
+    let mut errors = Vec::new();
+    for (i, line) in super::text(bytes).lines().enumerate() {
         let mut w = line.split_ascii_whitespace();
         match (w.next(), w.next().and_then(|v| v.parse::<u64>().ok())) {
             (Some("pswpin"), Some(v)) => pin = Some(v),
             (Some("pswpout"), Some(v)) => pout = Some(v),
-            _ => {}
+            (Some(_), Some(_)) | (None, _) => {}
+            (Some(_), None) => errors.push(ParseError::at_line(
+                i + 1,
+                format!("not a name and a count: {}", super::shown(line)),
+            )),
         }
     }
-    Some((pin?, pout?))
+    Ok(Partial::new(pin.zip(pout), errors))
 }
 
 /// One interface's bytes since boot.
@@ -275,7 +281,14 @@ mod tests {
         assert_eq!((vda.major, vda.minor), (254, 0));
         assert!(vda.reads > 0 && vda.read_sectors > 0);
 
-        assert_eq!(parse_vmstat_swap(&sample("vmstat")), Some((0, 0)));
+        assert_eq!(
+            parse_vmstat_swap(&sample("vmstat")),
+            super::super::whole(Some((0, 0)))
+        );
+        assert_eq!(
+            parse_vmstat_swap(b"pswpin 1\npswpout\n").unwrap().errors[0].line,
+            Some(2)
+        );
         let net = parse_net_dev(&sample("net-dev")).unwrap();
         assert!(net.errors.is_empty());
         let eth0 = net.value.iter().find(|n| n.name == "eth0").unwrap();

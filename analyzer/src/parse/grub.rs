@@ -251,14 +251,27 @@ pub fn parse_legacy(bytes: &[u8]) -> Parsed<GrubConfig> {
 }
 
 /// `/boot/grub/grubenv` (GRUB 2's environment block: `key=value` lines
-/// padded with `#` to 1024 bytes), for `saved_entry`.
-pub fn parse_grubenv(bytes: &[u8]) -> BTreeMap<String, String> {
-    String::from_utf8_lossy(bytes)
+/// padded with `#` to 1024 bytes), for `saved_entry`. A line that is no
+/// assignment is skipped, by line.
+pub fn parse_grubenv(bytes: &[u8]) -> Parsed<BTreeMap<String, String>> {
+    let mut errors = Vec::new();
+    let value = String::from_utf8_lossy(bytes)
         .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|(i, l)| {
+            let kv = l.split_once('=');
+            if kv.is_none() {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not key=value: {}", super::shown(l)),
+                ));
+            }
+            kv
+        })
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// `--id ID` or `$menuentry_id_option 'ID'`.
@@ -337,7 +350,10 @@ mod tests {
             default: Some("${saved_entry}".into()),
             ..cfg
         };
-        let env = parse_grubenv(format!("# GRUB Environment Block\nsaved_entry=gnulinux-advanced-3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f>{id}\n####").as_bytes());
+        let env = parse_grubenv(format!("# GRUB Environment Block\nsaved_entry=gnulinux-advanced-3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f>{id}\n####").as_bytes()).unwrap();
+        assert_eq!(env.errors, []);
+        let damaged = parse_grubenv(b"# GRUB Environment Block\nsaved_entry=1\ngarbage\n").unwrap();
+        assert_eq!(damaged.errors[0].line, Some(3));
         let recovery = saved
             .default_entry(env.get("saved_entry").map(String::as_str))
             .unwrap();

@@ -164,15 +164,18 @@ fn four_ids(value: &str) -> Option<[u32; 4]> {
 /// Splits /proc/PID/cmdline at its NULs. Empty for kernel threads and
 /// zombies. A process that rewrote its arguments (`sshd: user@pts/0`) may
 /// show one argument holding spaces, which is kept as it is.
-pub fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
+/// Any bytes are a command line: it is never partial or broken.
+pub fn parse_cmdline(bytes: &[u8]) -> Parsed<Vec<String>> {
     let bytes = bytes.strip_suffix(b"\0").unwrap_or(bytes);
     if bytes.is_empty() {
-        return Vec::new();
+        return super::whole(Vec::new());
     }
-    bytes
-        .split(|b| *b == 0)
-        .map(|arg| String::from_utf8_lossy(arg).into_owned())
-        .collect()
+    super::whole(
+        bytes
+            .split(|b| *b == 0)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect(),
+    )
 }
 
 /// One line of /proc/PID/cgroup: `hierarchy-id:controllers:path`. The
@@ -312,7 +315,7 @@ mod tests {
         );
         assert_eq!(status.uid, Some([0, 0, 0, 0]));
         assert_eq!(
-            parse_cmdline(&file(19618, "cmdline")),
+            parse_cmdline(&file(19618, "cmdline")).unwrap().value,
             vec!["/tmp/inv/lift worker) x", "900"]
         );
         assert_eq!(
@@ -349,7 +352,10 @@ mod tests {
         assert!(stat.is_zombie());
         assert!(!stat.is_kernel_thread());
         assert_eq!(stat.ppid, 19843);
-        assert!(parse_cmdline(&file(19845, "cmdline")).is_empty());
+        assert!(parse_cmdline(&file(19845, "cmdline"))
+            .unwrap()
+            .value
+            .is_empty());
         assert_eq!(
             parse_status(&file(19845, "status"))
                 .map(|p| p.value)
@@ -365,7 +371,10 @@ mod tests {
         for pid in [2, 9] {
             let stat = parse_stat(&file(pid, "stat")).map(|p| p.value).unwrap();
             assert!(stat.is_kernel_thread(), "{pid}");
-            assert!(parse_cmdline(&file(pid, "cmdline")).is_empty());
+            assert!(parse_cmdline(&file(pid, "cmdline"))
+                .unwrap()
+                .value
+                .is_empty());
             assert_eq!(parse_cgroup(&file(pid, "cgroup")).unwrap().value.len(), 10);
         }
         let kworker = parse_stat(&file(9, "stat")).map(|p| p.value).unwrap();
@@ -451,7 +460,7 @@ mod tests {
             "a:b"
         );
         assert_eq!(
-            parse_cmdline(b"sshd: root@pts/0\0\0\0"),
+            parse_cmdline(b"sshd: root@pts/0\0\0\0").unwrap().value,
             vec!["sshd: root@pts/0", "", ""]
         );
         assert_eq!(parse_exe_link(b" (deleted)").path, "");

@@ -300,18 +300,30 @@ fn unquote(text: &str) -> String {
 }
 
 /// The default runlevel Upstart's rc-sysinit job sets when /etc/inittab has
-/// none: its `env DEFAULT_RUNLEVEL=N` line (Ubuntu ships 2).
-pub fn default_runlevel(bytes: &[u8]) -> Option<crate::parse::sysv::Runlevel> {
-    String::from_utf8_lossy(bytes).lines().find_map(|l| {
-        let v = l.trim().strip_prefix("env DEFAULT_RUNLEVEL=")?;
-        let mut chars = v.trim().trim_matches('"').chars();
-        let c = chars.next()?;
-        chars
-            .next()
-            .is_none()
-            .then_some(())
-            .and(crate::parse::sysv::Runlevel::from_char(c))
-    })
+/// none: its `env DEFAULT_RUNLEVEL=N` line (Ubuntu ships 2). A value that
+/// is no runlevel is skipped, by line.
+pub fn default_runlevel(bytes: &[u8]) -> Parsed<Option<Runlevel>> {
+    let mut errors = Vec::new();
+    let found = String::from_utf8_lossy(bytes)
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            let v = l.trim().strip_prefix("env DEFAULT_RUNLEVEL=")?;
+            let v = v.trim().trim_matches('"');
+            let mut chars = v.chars();
+            let level = match (chars.next(), chars.next()) {
+                (Some(c), None) => Runlevel::from_char(c),
+                _ => None,
+            };
+            if level.is_none() && !v.is_empty() {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not a runlevel: {}", super::shown(v)),
+                ));
+            }
+            level
+        });
+    Ok(Partial::new(found, errors))
 }
 
 #[cfg(test)]
@@ -476,7 +488,15 @@ mod tests {
             "/../fixtures/ubuntu1404-upstart/etc/init/rc-sysinit.conf"
         ))
         .unwrap();
-        assert_eq!(default_runlevel(&job).and_then(|r| r.number()), Some(2));
-        assert_eq!(default_runlevel(b"env DEFAULT_RUNLEVEL=\n"), None);
+        assert_eq!(
+            default_runlevel(&job).unwrap().and_then(|r| r.number()),
+            Some(2)
+        );
+        assert_eq!(
+            default_runlevel(b"env DEFAULT_RUNLEVEL=\n").unwrap().value,
+            None
+        );
+        let bad = default_runlevel(b"# x\nenv DEFAULT_RUNLEVEL=twelve\n").unwrap();
+        assert_eq!((bad.value, bad.errors[0].line), (None, Some(2)));
     }
 }

@@ -54,8 +54,8 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
         .parse(&src::INITTAB, inittab::parse)
         .and_then(|t| t.default_runlevel)
         .or_else(|| {
-            f.bytes(&src::RC_SYSINIT)
-                .and_then(|b| upstart::default_runlevel(&b))
+            f.parse(&src::RC_SYSINIT, upstart::default_runlevel)
+                .flatten()
         });
     let mut services = Vec::new();
     for (name, path) in found {

@@ -153,16 +153,23 @@ fn a_file_past_the_bound_is_refused_unread() {
 fn kubelet_and_manifests() {
     let yaml = b"apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n";
     assert_eq!(
-        kubelet_static_pod_path(yaml).as_deref(),
+        kubelet_static_pod_path(yaml).unwrap().as_deref(),
         Some("/etc/kubernetes/manifests")
     );
     let json = b"{\n  \"kind\": \"KubeletConfiguration\",\n  \"staticPodPath\": \"/etc/kubernetes/manifests\",\n}";
     assert_eq!(
-        kubelet_static_pod_path(json).as_deref(),
+        kubelet_static_pod_path(json).unwrap().as_deref(),
         Some("/etc/kubernetes/manifests")
     );
     let pod = b"spec:\n  containers:\n  - command:\n    - etcd\n    image: registry.k8s.io/etcd:3.5.9-0\n";
-    assert_eq!(manifest_images(pod), ["registry.k8s.io/etcd:3.5.9-0"]);
+    assert_eq!(
+        manifest_images(pod).unwrap().value,
+        ["registry.k8s.io/etcd:3.5.9-0"]
+    );
+    assert_eq!(
+        manifest_images(b"- image: \"\"\n").unwrap().errors[0].line,
+        Some(1)
+    );
 }
 
 #[test]

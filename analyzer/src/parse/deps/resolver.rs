@@ -14,8 +14,9 @@
 use std::net::IpAddr;
 
 use super::{lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn resolv_conf(bytes: &[u8]) -> Found {
+pub fn resolv_conf(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#', ';']) {
@@ -41,7 +42,7 @@ pub fn resolv_conf(bytes: &[u8]) -> Found {
             _ => {}
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// One /etc/hosts line.
@@ -85,6 +86,8 @@ mod tests {
     fn resolv_conf_servers_and_search() {
         let centos = std::fs::read(fixture("centos6-sysv").join("etc/resolv.conf")).unwrap();
         let got: Vec<_> = resolv_conf(&centos)
+            .unwrap()
+            .value
             .value
             .into_iter()
             .map(|d| (d.line, d.target))
@@ -93,7 +96,7 @@ mod tests {
             got,
             [(2, "example.lan".into()), (3, "192.168.122.1".into())]
         );
-        let f = resolv_conf(b"# by hand\nsearch corp.lan. lab.corp.lan\nnameserver 10.1.0.2\nnameserver fe80::1%eth0\noptions edns0\n");
+        let f = resolv_conf(b"# by hand\nsearch corp.lan. lab.corp.lan\nnameserver 10.1.0.2\nnameserver fe80::1%eth0\noptions edns0\n").unwrap().value;
         let got: Vec<_> = f
             .value
             .iter()
