@@ -1,9 +1,9 @@
 //! lift: turns bundles into readiness, diff and fleet reports.
 //!
 //! The modules follow the data: [`snapshot`] (a bundle, its JSON form or a
-//! directory, behind one trait) → [`sources`] (the table of what the model
-//! reads, and the states a read ends in) → [`parse`] (bytes in, typed values
-//! out) → [`model`] (the merged `Host`) → [`rules`] (findings for a
+//! directory, behind one trait) → [`parse`] (bytes in, `Parsed` values
+//! out) → [`sources`] (the table of what the model reads, each row bound to
+//! its parser, and the states a read ends in) → [`model`] (the merged `Host`) → [`rules`] (findings for a
 //! [`profile`]) → [`report`] (model, rules and notes in one value) →
 //! [`render`] (Markdown, HTML, JSON). [`diff`] and [`fleet`] sit on top.
 //! Arrows only point down that list. Start with `sources::SOURCES`,
