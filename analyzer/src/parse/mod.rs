@@ -1,4 +1,5 @@
-//! Parsers: one module per source, bytes in, typed value out.
+//! Parsers: one module per source, bytes in, [`Parsed`] out: present,
+//! partial (what was skipped, by line or offset) or broken.
 //!
 //! A parser never opens a file and never knows whether its bytes came from a
 //! live host, a bundle or a directory tree; `crate::snapshot` binds paths to
