@@ -307,12 +307,12 @@ sources! {
     SYSTEMD_BOOT_CONF: "boot", Presence, ["/boot/loader/loader.conf"], Reader::Presence => "host.boot";
     // kernel
     CMDLINE: "kernel", File, ["/proc/cmdline"], Reader::Line => "host.kernel.cmdline";
-    PROC_MODULES: "kernel", File, ["/proc/modules"], Reader::Model("the first word of each line") => "host.drivers.loaded";
+    PROC_MODULES: "kernel", File, ["/proc/modules"], parser!(kmod::loaded) => "host.drivers.loaded";
     USR_SRC: "kernel", Listing, ["/usr/src"], Reader::Listing => "host.kernel_sources";
     USR_SRC_KERNELS: "kernel", Listing, ["/usr/src/kernels"], Reader::Listing => "host.kernel_sources";
     USR_SRC_TREE: "kernel", Listing, ["/usr/src/*", "/usr/src/kernels/*"], Reader::Listing => "host.kernel_sources.trees[].complete";
-    MODULES_BUILTIN: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.builtin"], Reader::Model("module names, one a line") => "host.drivers.builtin";
-    MODULES_DEP: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.dep"], Reader::Model("module names before each colon") => "host.drivers.modules";
+    MODULES_BUILTIN: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.builtin"], parser!(kmod::builtin) => "host.drivers.builtin";
+    MODULES_DEP: "kernel", LiveFile("KernelModules"), ["/lib/modules/{}/modules.dep"], parser!(kmod::dep) => "host.drivers.modules";
     // init.sysv
     INITTAB: "init.sysv", File, ["/etc/inittab"], parser!(inittab::parse) => "host.init, host.services";
     INIT_SCRIPTS: "init.sysv", Listing, ["/etc/init.d", "/etc/rc.d/init.d"], Reader::Listing => "host.services";
@@ -360,7 +360,7 @@ sources! {
     IFUPDOWN: "net", File, ["/etc/network/interfaces", "/etc/network/interfaces.d/*"], lenient!(netconf::ifupdown::parse) => "host.interfaces";
     IFCFG: "net", File, ["/etc/sysconfig/network-scripts/ifcfg-*", "/etc/sysconfig/network/ifcfg-*"], lenient!(netconf::ifcfg::parse) => "host.interfaces";
     NETPLAN: "net", File, ["/etc/netplan/*.yaml"], lenient!(netconf::netplan::parse) => "host.interfaces";
-    NM_CONF: "net", File, ["/etc/NetworkManager/NetworkManager.conf", "/etc/NetworkManager/conf.d/*"], Reader::Model("cloned-mac-address lines") => "host.links.cloned_mac";
+    NM_CONF: "net", File, ["/etc/NetworkManager/NetworkManager.conf", "/etc/NetworkManager/conf.d/*"], parser!(netconf::keyfile::cloned_macs) => "host.links.cloned_mac";
     NM_CONNECTIONS: "net", File, ["/etc/NetworkManager/system-connections/*"], lenient!(netconf::keyfile::parse) => "host.interfaces, host.links.cloned_mac";
     NETWORKD: "net", File, ["/etc/systemd/network/*.network"], lenient!(netconf::networkd::parse) => "host.interfaces";
     DHCP_LEASES: "net", File, ["/var/lib/dhcp/*.lease*", "/var/lib/dhclient/*.lease*", "/var/lib/NetworkManager/*.lease"], lenient!(netconf::dhclient::parse) => "host.interfaces[].lease";

@@ -220,6 +220,7 @@ pub mod fstab;
 pub mod grub;
 pub mod if_inet6;
 pub mod inittab;
+pub mod kmod;
 pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;

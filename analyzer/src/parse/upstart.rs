@@ -54,6 +54,22 @@ pub enum JobProcess {
     Script(String),
 }
 
+impl JobProcess {
+    /// The program a job runs: the first word of `exec`, or of the `exec`
+    /// line of its script, without its directory.
+    pub fn program(&self) -> Option<String> {
+        let command = match self {
+            JobProcess::Exec(c) => c.as_str(),
+            JobProcess::Script(body) => body
+                .lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("exec "))?,
+        };
+        let word = command.split_whitespace().next()?;
+        Some(word.rsplit('/').next().unwrap_or(word).to_string())
+    }
+}
+
 /// Parses a job or override file. Damage (an unclosed script block or
 /// parenthesis, as in a cut-off capture) is reported; the rest is kept.
 pub fn parse(bytes: &[u8]) -> Parsed<UpstartJob> {
@@ -425,6 +441,20 @@ mod tests {
             rc.author.as_deref(),
             Some("Scott James Remnant <scott@netsplit.com>")
         );
+    }
+
+    /// The program each of Ubuntu 14.04's jobs runs (moved here from the
+    /// model: it reads the job's text).
+    #[test]
+    fn ubuntu1404_programs() {
+        let program = |name| job(name).value.main.as_ref().and_then(JobProcess::program);
+        assert_eq!(program("ssh.conf").as_deref(), Some("sshd"));
+        assert_eq!(program("tty1.conf").as_deref(), Some("getty"));
+        assert_eq!(program("cron.conf").as_deref(), Some("cron"));
+        let script =
+            JobProcess::Script("  test -x /x || exit 0\n  exec /usr/bin/foo --bar\n".into());
+        assert_eq!(script.program().as_deref(), Some("foo"));
+        assert_eq!(JobProcess::Script("echo hi\n".into()).program(), None);
     }
 
     #[test]
