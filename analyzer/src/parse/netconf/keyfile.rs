@@ -36,11 +36,12 @@ pub fn cloned_macs(bytes: &[u8]) -> Parsed<Vec<(usize, String)>> {
     crate::parse::whole(out)
 }
 
-pub fn parse(bytes: &[u8]) -> IfaceConfig {
+pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
     let mut id = String::new();
     let mut iface = String::new();
     let mut c = IfaceConfig::new("", Addressing::Other, None);
-    for (line, section, key, value) in ini(bytes) {
+    let (lines, errors) = ini(bytes);
+    for (line, section, key, value) in lines {
         match (section.as_str(), key.as_str()) {
             ("connection", "id") => id = value,
             ("connection", "interface-name") => iface = value,
@@ -68,7 +69,7 @@ pub fn parse(bytes: &[u8]) -> IfaceConfig {
         }
     }
     c.name = if iface.is_empty() { id } else { iface };
-    c
+    Ok(crate::parse::Partial::new(c, errors))
 }
 
 #[cfg(test)]
@@ -77,7 +78,7 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
     }
 
     #[test]
