@@ -391,7 +391,7 @@ sources! {
     SOS_UNAME: "sos", Command, ["/sos_commands/kernel/uname_-a", "/uname"], parser!(sos::uname::parse) => "host.kernel";
     SOS_IP_ADDR: "sos", Command, ["/sos_commands/networking/ip_-o_addr", "/ip_addr", "/sos_commands/networking/ip_-d_address", "/sos_commands/networking/ip_address", "/sos_commands/networking/ip_addr"], lenient!(sos::ip_addr::parse) => "host.interfaces[].addresses";
     SOS_DF: "sos", Command, ["/sos_commands/filesys/df_-al_-x_autofs", "/sos_commands/filesys/df_-al", "/df"], parser!(sos::df::parse) => "host.mounts[].avail_bytes";
-    SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], lenient!(sos::unit_files::parse) => "host.services";
+    SOS_UNIT_FILES: "sos", Command, ["/sos_commands/systemd/systemctl_list-unit-files"], parser!(sos::unit_files::parse) => "host.services";
     SOS_CHKCONFIG: "sos", Command, ["/sos_commands/startup/chkconfig_--list", "/sos_commands/services/chkconfig_--list"], lenient!(sos::chkconfig::parse) => "host.services";
     SOS_NETSTAT: "sos", Command, ["/sos_commands/networking/netstat_-W_-neopa", "/sos_commands/networking/netstat_-neopa", "/sos_commands/networking/netstat_-T_-neopa", "/netstat"], lenient!(sos::netstat::parse) => "host.listeners, host.connections";
     SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], lenient!(sos::ss::parse) => "host.listeners, host.connections";
@@ -400,11 +400,11 @@ sources! {
     SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], lenient!(sos::firmware::listing_has_efi) => "host.boot.firmware";
     SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], lenient!(sos::firmware::boot_current) => "host.boot.firmware";
     SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], lenient!(sos::firmware::dmesg) => "host.boot.firmware";
-    SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], lenient!(sos::free::parse) => "host.memory";
+    SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], parser!(sos::free::parse) => "host.memory";
     SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], lenient!("sos::firmware::listing", |b| sos::firmware::listing(b, "/sys/block")) => "host.virtualization.pv_guest";
-    SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], lenient!(sos::ps::parse_aux) => "host.processes";
+    SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], parser!(sos::ps::parse_aux) => "host.processes";
     SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], parser!(security::apparmor_status) => "host.security.apparmor";
-    SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], lenient!(sos::ps::parse_axo) => "host.processes";
+    SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], parser!(sos::ps::parse_axo) => "host.processes";
     // users
     SUDOERS: "users", File, ["/etc/sudoers", "/etc/sudoers.d/*"], parser!(sudoers::parse) => "host.sudo";
     // security: SELinux, AppArmor, NFS exports

@@ -170,8 +170,8 @@ fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     let Some((path, b)) = first(f, &src::SOS_FREE) else {
         return;
     };
-    let Some(m) = free::parse(&b) else {
-        return f.problem(&path, "not free's output (no header and Mem: row)");
+    let Some(m) = f.parsed(&src::SOS_FREE, &path, free::parse(&b)) else {
+        return;
     };
     host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
     host.memory.available_bytes = Some(m.available_bytes);

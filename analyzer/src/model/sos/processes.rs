@@ -18,15 +18,16 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
         return None;
     }
     let (aux_path, aux) = first(f, &src::SOS_PS_AUX)?;
-    let aux = ps::parse_aux(&aux);
+    let aux = f.parsed(&src::SOS_PS_AUX, &aux_path, ps::parse_aux(&aux))?;
     if aux.is_empty() {
         return None;
     }
     let mut paths = vec![aux_path];
     let axo = match first(f, &src::SOS_PS_AXO) {
         Some((path, b)) => {
+            let rows = f.parsed(&src::SOS_PS_AXO, &path, ps::parse_axo(&b));
             paths.push(path);
-            ps::parse_axo(&b)
+            rows.unwrap_or_default()
         }
         None => Vec::new(),
     };
