@@ -370,7 +370,7 @@ sources! {
     APT_PROXY: "net", File, ["/etc/apt/apt.conf", "/etc/apt/apt.conf.d/*"], parser!(egress::apt_proxies) => "host.egress.proxies";
     YUM_PROXY: "net", File, ["/etc/yum.conf", "/etc/dnf/dnf.conf"], parser!(egress::yum_proxies) => "host.egress.proxies";
     RESOLV_CONF: "net", File, ["/etc/resolv.conf"], parser!(deps::resolver::resolv_conf) => "host.dependencies";
-    ETC_HOSTS: "net", File, ["/etc/hosts"], lenient!(deps::resolver::hosts) => "host.dependencies";
+    ETC_HOSTS: "net", File, ["/etc/hosts"], parser!(deps::resolver::hosts) => "host.dependencies";
     PERSISTENT_NET_RULES: "net", Presence, ["/etc/udev/rules.d/70-persistent-net.rules"], Reader::Presence => "host.links.persistent_names";
     // pkg
     DPKG_STATUS: "pkg", File, ["/var/lib/dpkg/status"], parser!(dpkg_status::parse) => "host.packages";

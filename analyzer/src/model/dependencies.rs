@@ -86,10 +86,13 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
         found: Vec::new(),
         read: BTreeSet::new(),
     };
-    if let Some(bytes) = f.bytes(&src::ETC_HOSTS) {
-        let path = src::ETC_HOSTS.path();
+    let hosts = src::ETC_HOSTS.path();
+    let etc_hosts = f
+        .bytes(&src::ETC_HOSTS)
+        .and_then(|b| Some((f.parsed(&src::ETC_HOSTS, hosts, resolver::hosts(&b))?, b)));
+    if let Some(((list, dropped), bytes)) = etc_hosts {
+        let path = hosts;
         b.read.insert(path.to_string());
-        let (list, dropped) = resolver::hosts(&bytes);
         let mut pins = Found {
             dropped,
             ..Found::default()

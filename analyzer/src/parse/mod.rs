@@ -159,6 +159,12 @@ impl<T> std::ops::Deref for Partial<T> {
     }
 }
 
+// A function of a parse module that takes no bytes is a helper over
+// parsed values or names (`mountinfo::visible`, `cron::in_words`,
+// `block_tables::device_name`, `systemd_unit::apply_dropins`,
+// `sudoers::full_rights`, `dpkg_status::is_control_file`, ...), not a
+// parser: the contract above is for the functions that take bytes.
+
 /// A value read whole, as a parser returns it.
 pub fn whole<T>(value: T) -> Parsed<T> {
     Ok(Partial::whole(value))

@@ -54,14 +54,22 @@ pub struct Pin {
 }
 
 /// The lines of /etc/hosts whose first word is an address, up to the cap,
-/// and how many more there were.
-pub fn hosts(bytes: &[u8]) -> (Vec<Pin>, usize) {
+/// and how many more there were; a line that starts with no address is
+/// skipped, by line (the resolver ignores it).
+pub fn hosts(bytes: &[u8]) -> Parsed<(Vec<Pin>, usize)> {
     let text = String::from_utf8_lossy(bytes);
     let mut pins = Vec::new();
     let mut dropped = 0;
+    let mut errors = Vec::new();
     for (n, line) in lines(&text, &['#']) {
         let mut words = line.split_whitespace();
         let Some(address) = words.next().and_then(|a| a.parse().ok()) else {
+            if !line.trim().is_empty() {
+                errors.push(crate::parse::ParseError::at_line(
+                    n,
+                    format!("no address first: {}", crate::parse::shown(line.trim())),
+                ));
+            }
             continue;
         };
         if pins.len() == super::MAX_PER_FILE {
@@ -74,7 +82,7 @@ pub fn hosts(bytes: &[u8]) -> (Vec<Pin>, usize) {
             names: words.take(64).map(str::to_ascii_lowercase).collect(),
         });
     }
-    (pins, dropped)
+    Ok(Partial::new((pins, dropped), errors))
 }
 
 #[cfg(test)]
@@ -115,13 +123,17 @@ mod tests {
 
     #[test]
     fn debian_hosts_file() {
-        let (pins, _) =
-            hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap());
+        let debian =
+            hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap()).unwrap();
+        assert_eq!(debian.errors, []);
+        let (pins, _) = debian.value;
         assert_eq!(pins.len(), 5);
         assert_eq!(pins[1].address.to_string(), "127.0.1.1");
         assert_eq!(pins[1].names, ["deb12-web.example.lan", "deb12-web"]);
         assert_eq!(pins[4].line, 7);
-        let (pins, dropped) = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n");
+        let p = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n").unwrap();
+        assert_eq!(p.errors[0].line, Some(2));
+        let (pins, dropped) = p.value;
         assert_eq!(dropped, 0);
         assert_eq!(pins[0].names, ["files.corp.lan", "files"]);
         assert_eq!(pins.len(), 1);
