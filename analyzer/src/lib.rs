@@ -1,13 +1,14 @@
 //! lift: turns bundles into readiness, diff and fleet reports.
 //!
 //! The modules follow the data: [`snapshot`] (a bundle, its JSON form or a
-//! directory, behind one trait) → [`sources`] (the table of what the model
-//! reads, and the states a read ends in) → [`parse`] (bytes in, typed values
-//! out) → [`model`] (the merged `Host`) → [`rules`] (findings for a
-//! [`profile`]) → [`diff`] (what changed between two models) → [`report`]
-//! (a host's report, a diff's, the fleet index's page: every type
-//! [`render`] formats) → [`render`] (Markdown, HTML, JSON) → [`fleet`] (many
-//! reports). Arrows only point down that list. Start with `sources::SOURCES`,
+//! directory, behind one trait) → [`parse`] (bytes in, `Parsed` values
+//! out) → [`sources`] (the table of what the model reads, each row bound to
+//! its parser, and the states a read ends in) → [`model`] (the merged
+//! `Host`) → [`rules`] (findings for a [`profile`]) → [`diff`] (what
+//! changed between two models) → [`report`] (a host's report, a diff's,
+//! the fleet index's page: every type [`render`] formats) → [`render`]
+//! (Markdown, HTML, JSON) → [`fleet`] (many reports). Arrows only point
+//! down that list. Start with `sources::SOURCES`,
 //! `model::Host`, `rules::Finding` and `report::Report`;
 //! docs/architecture.md walks through adding a fact end to end.
 

@@ -220,7 +220,7 @@ fn dpkg_status_equals_dpkg_query() {
     }
     let bytes = std::fs::read("/var/lib/dpkg/status")
         .expect("dpkg-query exists but /var/lib/dpkg/status does not");
-    let parsed = dpkg_status::parse(&bytes);
+    let parsed = dpkg_status::parse(&bytes).expect("dpkg's status parses");
     assert_eq!(parsed.errors, []);
     // dpkg-query -W lists every package that has a version, sorted by name.
     let mut ours: Vec<String> = parsed

@@ -3,6 +3,7 @@
 //! collects and a path that spec covers, and every spec is either read by
 //! a source or listed as raw-only. And the model binds no path of its own.
 
+use lift::parse::Outcome;
 use lift::sources::{How, Source, RAW_ONLY_SPECS, SOURCES};
 use lift_bundle::paths::matches;
 use lift_tests::{bin, workspace};
@@ -373,4 +374,167 @@ fn the_model_reexports_no_parser_type() {
         "parser types re-exported by the model:\n{}",
         found.join("\n")
     );
+}
+
+/// Each pattern of a row as components, `{}` read as `*`: rows read per
+/// process (`/{}/...`) are left out, as they name no fixed place.
+fn row_patterns(s: &Source) -> Vec<Vec<String>> {
+    s.paths
+        .iter()
+        .filter(|p| !p.starts_with("/{}"))
+        .map(|p| p[1..].split('/').map(|c| c.replace("{}", "*")).collect())
+        .collect()
+}
+
+fn names(pattern: &[String], comps: &[&str]) -> bool {
+    pattern.len() == comps.len()
+        && pattern
+            .iter()
+            .zip(comps)
+            .all(|(p, c)| matches(p.as_bytes(), c.as_bytes()))
+}
+
+/// Rows whose files in the fixture trees are empty stand-ins, with why an
+/// empty one is skipped.
+const STAND_INS: &[(&str, &str)] = &[(
+    "ELF_HEADS",
+    "the trees hold empty files for binaries; the model skips an empty head",
+)];
+
+/// Fixture files that are damaged on purpose (path suffix, why).
+const DAMAGED_ON_PURPOSE: &[(&str, &str)] = &[];
+
+/// Whether a directory is a host's root: it holds one of these.
+fn is_root(dir: &std::path::Path) -> bool {
+    [
+        "etc",
+        "proc",
+        "sys",
+        "var",
+        "usr",
+        "lib",
+        "boot",
+        "run",
+        "sos_commands",
+    ]
+    .iter()
+    .any(|d| dir.join(d).is_dir())
+}
+
+/// Issue 22: a row's parser is a function that runs, held against real
+/// files. Every file under fixtures/ (any directory taken as a root) that
+/// a row names, and each row's file in this machine's /etc, goes through
+/// the row's own parser, which must not find it broken: the programs that
+/// own these formats read them.
+#[test]
+fn every_file_row_parses_its_real_files() {
+    let rows: Vec<(&Source, Vec<Vec<String>>)> = SOURCES
+        .iter()
+        .filter(|s| s.parser.check(b"").is_some())
+        .map(|s| (*s, row_patterns(s)))
+        .collect();
+    assert!(rows.len() > 100, "{} rows with a parser", rows.len());
+    let mut failures = Vec::new();
+    let checked = std::cell::Cell::new(0);
+    let mut run = |s: &Source, file: &std::path::Path| {
+        let Ok(bytes) = std::fs::read(file) else {
+            return;
+        };
+        if bytes.is_empty() && STAND_INS.iter().any(|(r, _)| *r == s.name) {
+            return;
+        }
+        checked.set(checked.get() + 1);
+        let shown = file.display().to_string();
+        if let Some(Outcome::Broken(e)) = s.parser.check(&bytes) {
+            if !DAMAGED_ON_PURPOSE.iter().any(|(f, _)| shown.ends_with(f)) {
+                failures.push(format!("{} ({:?}): {shown}: {e}", s.name, s.parser));
+            }
+        }
+    };
+    let fixtures = workspace().join("fixtures");
+    let mut dirs = vec![fixtures.clone()];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let path = e.unwrap().path();
+            let rel = path
+                .strip_prefix(&fixtures)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if rel.starts_with("fuzz-regressions") {
+                continue;
+            }
+            if path.is_dir() && !path.is_symlink() {
+                dirs.push(path);
+                continue;
+            }
+            if !path.is_file() {
+                continue;
+            }
+            let comps: Vec<&str> = rel.split('/').collect();
+            for root in 1..comps.len() {
+                if !is_root(&fixtures.join(comps[..root].join("/"))) {
+                    continue;
+                }
+                let named: Vec<&(&Source, Vec<Vec<String>>)> = rows
+                    .iter()
+                    .filter(|(_, patterns)| patterns.iter().any(|p| names(p, &comps[root..])))
+                    .collect();
+                // A row that names the file outright (`BootCurrent-*`) wins
+                // over one whose placeholder the model fills (`Boot{}-*`).
+                let exact: Vec<_> = named
+                    .iter()
+                    .filter(|(s, _)| s.paths.iter().all(|p| !p.contains("{}")))
+                    .collect();
+                for (s, _) in if exact.is_empty() {
+                    named.iter().collect()
+                } else {
+                    exact
+                } {
+                    run(s, &path);
+                }
+            }
+        }
+    }
+    assert!(
+        checked.get() > 300,
+        "only {} fixture files checked",
+        checked.get()
+    );
+    // This machine's configuration, where it has the file.
+    for (s, patterns) in &rows {
+        for p in patterns.iter().filter(|p| p[0] == "etc") {
+            let dir = std::path::PathBuf::from(format!("/{}", p[..p.len() - 1].join("/")));
+            let Ok(list) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in list.flatten() {
+                let name = e.file_name();
+                if matches(p[p.len() - 1].as_bytes(), name.as_encoded_bytes()) {
+                    run(s, &e.path());
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "broken by their row's parser:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// The check above can fail: a row's parser is the real one, and says
+/// broken for bytes that are not its format.
+#[test]
+fn a_row_parser_says_broken() {
+    use lift::sources::{PROC_VERSION, SELINUX_ENFORCE};
+    for (s, bytes) in [(&PROC_VERSION, &b""[..]), (&SELINUX_ENFORCE, b"maybe\n")] {
+        assert!(
+            matches!(s.parser.check(bytes), Some(Outcome::Broken(_))),
+            "{}: {:?}",
+            s.name,
+            s.parser.check(bytes)
+        );
+    }
+    assert_eq!(PROC_VERSION.parser.name(), "proc_version::parse");
 }

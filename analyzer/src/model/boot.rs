@@ -606,7 +606,7 @@ fn weigh_sectors<'a>(
     for s in sectors {
         let dev = s.device.to_string_lossy();
         let b = match boot_sector::parse(&s.sector.0) {
-            Ok(b) => b,
+            Ok(b) => b.value,
             Err(e) => {
                 f.problem(&dev, format!("{whose}: {e}"));
                 continue;

@@ -320,11 +320,11 @@ fn tie(
 }
 
 fn kubernetes(f: &Facts) -> Option<KubernetesNode> {
-    let config = f.bytes(&src::KUBELET_CONFIG);
-    let static_pod_path = config.as_deref().and_then(pc::kubelet_static_pod_path);
+    let config = f.parse(&src::KUBELET_CONFIG, pc::kubelet_static_pod_path);
+    let static_pod_path = config.clone().flatten();
     let mut static_pods = Vec::new();
     for file in f.glob(&src::KUBE_MANIFESTS) {
-        let Some(bytes) = f.bytes_at(&src::KUBE_MANIFESTS, &file) else {
+        let Some(images) = f.parse_at(&src::KUBE_MANIFESTS, &file, pc::manifest_images) else {
             continue;
         };
         let base = file.rsplit('/').next().unwrap_or(&file);
@@ -333,11 +333,7 @@ fn kubernetes(f: &Facts) -> Option<KubernetesNode> {
             .find_map(|x| base.strip_suffix(x))
             .unwrap_or(base)
             .to_string();
-        static_pods.push(StaticPod {
-            name,
-            images: pc::manifest_images(&bytes),
-            file,
-        });
+        static_pods.push(StaticPod { name, images, file });
     }
     let mut key_files = Vec::new();
     for dir in src::KUBE_DIR.paths {

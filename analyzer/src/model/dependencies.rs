@@ -21,7 +21,7 @@ use crate::parse::deps::{
     self, agents, exports, host_port, iscsi, jobs, krb5, ldap, mail, multipath, ntp, repos,
     resolver, samba, sssd, syslog, url, Declared, Found,
 };
-use crate::parse::{autofs, egress, fstab};
+use crate::parse::{autofs, egress, fstab, Parsed, Partial};
 use crate::sources::{self as src, Source};
 
 /// What kind of service the host expects at `target`: the Host's own
@@ -180,10 +180,13 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
         found: Vec::new(),
         read: BTreeSet::new(),
     };
-    if let Some(bytes) = f.bytes(&src::ETC_HOSTS) {
-        let path = src::ETC_HOSTS.path();
+    let hosts = src::ETC_HOSTS.path();
+    let etc_hosts = f
+        .bytes(&src::ETC_HOSTS)
+        .and_then(|b| Some((f.parsed(&src::ETC_HOSTS, hosts, resolver::hosts(&b))?, b)));
+    if let Some(((list, dropped), bytes)) = etc_hosts {
+        let path = hosts;
         b.read.insert(path.to_string());
-        let (list, dropped) = resolver::hosts(&bytes);
         let mut pins = Found {
             dropped,
             ..Found::default()
@@ -280,12 +283,13 @@ struct Builder<'f, 's> {
 
 impl Builder<'_, '_> {
     /// Every file of a row, parsed.
-    fn rows(&mut self, row: &'static Source, parse: impl Fn(&[u8]) -> Found) {
+    fn rows(&mut self, row: &'static Source, parse: impl Fn(&[u8]) -> Parsed<Found>) {
         for path in self.f.glob(row) {
             if let Some(bytes) = self.f.bytes_at(row, &path) {
                 self.read.insert(path.clone());
-                let found = parse(&bytes);
-                self.add(&path, &bytes, found);
+                if let Some(found) = self.f.parsed(row, &path, parse(&bytes)) {
+                    self.add(&path, &bytes, found);
+                }
             }
         }
     }
@@ -318,7 +322,8 @@ impl Builder<'_, '_> {
         let Some(master) = self.f.bytes(&src::AUTO_MASTER) else {
             return;
         };
-        for m in autofs::parse_master(&master).into_iter().take(64) {
+        let master = autofs::parse_master(&master).map(|p| p.value);
+        for m in master.unwrap_or_default().into_iter().take(64) {
             let path = if m.map.starts_with('/') {
                 m.map.clone()
             } else {
@@ -329,14 +334,20 @@ impl Builder<'_, '_> {
             };
             self.read.insert(path.clone());
             let mut found = Found::default();
-            for e in autofs::parse_map(&bytes) {
+            for e in autofs::parse_map(&bytes)
+                .map(|p| p.value)
+                .unwrap_or_default()
+            {
                 let hosts = e.location.split(":/").next().unwrap_or("");
                 for h in hosts.split([',', ' ']) {
                     let h = h.split('(').next().unwrap_or(h);
                     found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
                 }
             }
-            for e in autofs::parse_shares(&bytes) {
+            for e in autofs::parse_shares(&bytes)
+                .map(|p| p.value)
+                .unwrap_or_default()
+            {
                 let host = e.location[3..].split('/').next().unwrap_or("");
                 found.push(Declared::new(e.line, deps::Kind::Cifs, host, Some(445)));
             }
@@ -364,7 +375,7 @@ impl Builder<'_, '_> {
                             None => continue,
                         },
                     };
-                    let mut found = iscsi::parse(&bytes);
+                    let mut found = iscsi::parse(&bytes).map(|p| p.value).unwrap_or_default();
                     // A record without its address: the directory names the portal.
                     if found.value.is_empty() {
                         if let Some((a, port)) = iscsi::portal(&portal) {
@@ -452,22 +463,23 @@ fn mask_credentials(line: &str) -> String {
 }
 
 /// Proxy settings as endpoints.
-fn proxies(list: Vec<egress::Proxy>) -> Found {
+fn proxies(list: Parsed<Vec<egress::Proxy>>) -> Parsed<Found> {
     let mut found = Found::default();
-    for p in list {
+    for p in list?.value {
         let (host, port) = match url(&p.value) {
             Some(u) => (u.host, u.port),
             None => host_port(p.value.trim_end_matches('/')),
         };
         found.push(Declared::new(p.line, deps::Kind::Proxy, host, port));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-/// NFS and CIFS lines of /etc/fstab.
-fn fstab_mounts(bytes: &[u8]) -> Found {
+/// NFS and CIFS lines of /etc/fstab (its skipped lines are noted where
+/// storage reads it).
+fn fstab_mounts(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
-    for e in fstab::parse(bytes).value {
+    for e in fstab::parse(bytes).map(|p| p.value).unwrap_or_default() {
         let fstab::DeviceSpec::Network(dev) = &e.device else {
             continue;
         };
@@ -483,7 +495,7 @@ fn fstab_mounts(bytes: &[u8]) -> Found {
         };
         found.push(Declared::new(e.line, kind, host, Some(port)));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use crate::parse::{kmod, Parsed};
 use crate::sources::{self as src, Source};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -39,31 +40,14 @@ impl Drivers {
     }
 }
 
-/// `kernel/drivers/net/ethernet/amazon/ena/ena.ko.xz` -> `ena`.
-fn module_name(path: &str) -> Option<String> {
-    let base = path.rsplit('/').next()?;
-    let stem = base.split(".ko").next().filter(|_| base.contains(".ko"))?;
-    Some(stem.replace('-', "_"))
-}
-
 pub fn drivers(f: &Facts, release: Option<&str>) -> Drivers {
-    let list = |src: &'static Source, release: &str, dep: bool| {
-        f.bytes_at(src, &src.at(&[release])).map(|b| {
-            String::from_utf8_lossy(&b)
-                .lines()
-                .filter_map(|l| module_name(if dep { l.split(':').next()? } else { l.trim() }))
-                .collect::<Vec<_>>()
-        })
+    let list = |src: &'static Source, release: &str, parser: fn(&[u8]) -> Parsed<Vec<String>>| {
+        f.parse_at(src, &src.at(&[release]), parser)
     };
     Drivers {
-        builtin: release.and_then(|r| list(&src::MODULES_BUILTIN, r, false)),
-        modules: release.and_then(|r| list(&src::MODULES_DEP, r, true)),
-        loaded: f.bytes(&src::PROC_MODULES).map(|b| {
-            String::from_utf8_lossy(&b)
-                .lines()
-                .filter_map(|l| l.split_whitespace().next().map(String::from))
-                .collect()
-        }),
+        builtin: release.and_then(|r| list(&src::MODULES_BUILTIN, r, kmod::builtin)),
+        modules: release.and_then(|r| list(&src::MODULES_DEP, r, kmod::dep)),
+        loaded: f.parse(&src::PROC_MODULES, kmod::loaded),
         release: release.map(String::from),
     }
 }
@@ -74,11 +58,6 @@ mod tests {
 
     #[test]
     fn names_and_states() {
-        assert_eq!(
-            module_name("kernel/drivers/hv/hv-vmbus.ko.zst").as_deref(),
-            Some("hv_vmbus")
-        );
-        assert_eq!(module_name("modules.order"), None);
         let d = Drivers {
             release: None,
             builtin: Some(vec!["virtio_blk".into()]),

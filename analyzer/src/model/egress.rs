@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::facts::Facts;
 use crate::parse::egress::{self, Proxy};
+use crate::parse::Parsed;
 use crate::sources::{self as src, Source};
 
 /// The ports the AWS Replication Agent connects out on.
@@ -37,8 +38,8 @@ pub struct ProxySetting {
 }
 
 /// A saved ruleset's reader, and one for proxy settings.
-type RulesetParser = fn(&[u8]) -> Option<egress::Egress>;
-type ProxyParser = fn(&[u8]) -> Vec<Proxy>;
+type RulesetParser = fn(&[u8]) -> Parsed<Option<egress::Egress>>;
+type ProxyParser = fn(&[u8]) -> Parsed<Vec<Proxy>>;
 
 pub fn egress(f: &Facts) -> Egress {
     let rulesets: [(&'static Source, RulesetParser); 2] = [
@@ -48,7 +49,7 @@ pub fn egress(f: &Facts) -> Egress {
     let mut firewall = None;
     'found: for (source, parse) in rulesets {
         for path in source.paths {
-            let Some(e) = f.bytes_at(source, path).and_then(|b| parse(&b)) else {
+            let Some(e) = f.parse_at(source, path, parse).flatten() else {
                 continue;
             };
             firewall = Some(Firewall {
@@ -76,10 +77,10 @@ pub fn egress(f: &Facts) -> Egress {
             }
         }
         for path in paths {
-            let Some(bytes) = f.bytes_at(source, &path) else {
+            let Some(list) = f.parse_at(source, &path, parse) else {
                 continue;
             };
-            proxies.extend(parse(&bytes).into_iter().map(|p| ProxySetting {
+            proxies.extend(list.into_iter().map(|p| ProxySetting {
                 declared_in: format!("{path}:{}", p.line),
                 variable: p.variable,
                 value: p.value,

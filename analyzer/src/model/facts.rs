@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use lift_bundle::{Fact, FileKind, SkipReason};
 use serde::Serialize;
 
-use crate::parse::{ParseError, Partial};
+use crate::parse::Parsed;
 use crate::snapshot::{ChildInfo, Data, Lookup, Node, ResolveError, Root};
 use crate::sources::{How, Missing, Source, State};
 
@@ -297,52 +297,38 @@ impl<'s> Facts<'s> {
         (!s.is_empty()).then_some(s)
     }
 
-    pub fn parse<T>(
-        &self,
-        src: &'static Source,
-        parser: impl Fn(&[u8]) -> Result<T, ParseError>,
-    ) -> Option<T> {
+    pub fn parse<T>(&self, src: &'static Source, parser: impl Fn(&[u8]) -> Parsed<T>) -> Option<T> {
         self.parse_at(src, src.path(), parser)
     }
 
+    /// A source's value through its parser: broken when the parser
+    /// rejects the bytes; present when it keeps what it could, each
+    /// skipped record a problem in the report.
     pub fn parse_at<T>(
         &self,
         src: &'static Source,
         path: &str,
-        parser: impl Fn(&[u8]) -> Result<T, ParseError>,
+        parser: impl Fn(&[u8]) -> Parsed<T>,
     ) -> Option<T> {
         let bytes = self.bytes_at(src, path)?;
-        match parser(&bytes) {
-            Ok(v) => Some(v),
+        self.parsed(src, path, parser(&bytes))
+    }
+
+    /// A parser's result for bytes the caller read (`bytes_at`, `head_at`)
+    /// recorded like `parse_at`'s.
+    pub fn parsed<T>(&self, src: &'static Source, path: &str, parsed: Parsed<T>) -> Option<T> {
+        match parsed {
+            Ok(p) => {
+                for e in p.errors {
+                    self.problem(path, e.to_string());
+                }
+                Some(p.value)
+            }
             Err(e) => {
                 self.broken(src, path, e);
                 None
             }
         }
-    }
-
-    pub fn partial<T>(
-        &self,
-        src: &'static Source,
-        parser: impl Fn(&[u8]) -> Partial<T>,
-    ) -> Option<T> {
-        self.partial_at(src, src.path(), parser)
-    }
-
-    /// A parser that keeps what it could: the source stays present, and
-    /// each rejected line is a problem in the report.
-    pub fn partial_at<T>(
-        &self,
-        src: &'static Source,
-        path: &str,
-        parser: impl Fn(&[u8]) -> Partial<T>,
-    ) -> Option<T> {
-        let bytes = self.bytes_at(src, path)?;
-        let p = parser(&bytes);
-        for e in p.errors {
-            self.problem(path, e.to_string());
-        }
-        Some(p.value)
     }
 
     /// A directory's children (following a symlink to it).

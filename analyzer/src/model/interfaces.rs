@@ -51,24 +51,23 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
     for p in f.glob(&src::NETPLAN) {
         add(
             &p,
-            f.bytes_at(&src::NETPLAN, &p)
-                .map(|b| netplan::parse(&b))
+            f.parse_at(&src::NETPLAN, &p, netplan::parse)
                 .unwrap_or_default(),
         );
     }
     for p in f.glob(&src::NM_CONNECTIONS) {
         add(
             &p,
-            f.bytes_at(&src::NM_CONNECTIONS, &p)
-                .map(|b| vec![keyfile::parse(&b)])
+            f.parse_at(&src::NM_CONNECTIONS, &p, keyfile::parse)
+                .map(|c| vec![c])
                 .unwrap_or_default(),
         );
     }
     for p in f.glob(&src::NETWORKD) {
         add(
             &p,
-            f.bytes_at(&src::NETWORKD, &p)
-                .map(|b| vec![networkd::parse(&b)])
+            f.parse_at(&src::NETWORKD, &p, networkd::parse)
+                .map(|c| vec![c])
                 .unwrap_or_default(),
         );
     }
@@ -78,7 +77,7 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
     // `source` can loop; 64 files is far more than any real host has.
     while let Some(p) = todo.pop().filter(|_| seen < 64) {
         seen += 1;
-        let Some(i) = f.bytes_at(&src::IFUPDOWN, &p).map(|b| ifupdown::parse(&b)) else {
+        let Some(i) = f.parse_at(&src::IFUPDOWN, &p, ifupdown::parse) else {
             continue;
         };
         for s in &i.sources {
@@ -108,7 +107,7 @@ fn configs(f: &Facts) -> Vec<(String, IfaceConfig)> {
         add(&p, i.ifaces);
     }
     for p in f.glob(&src::IFCFG) {
-        let Some(mut c) = f.bytes_at(&src::IFCFG, &p).map(|b| ifcfg::parse(&b)) else {
+        let Some(mut c) = f.parse_at(&src::IFCFG, &p, ifcfg::parse) else {
             continue;
         };
         if c.name.is_empty() {
@@ -128,8 +127,7 @@ fn leases(f: &Facts) -> Vec<(String, IfaceConfig)> {
         .into_iter()
         .flat_map(|p| {
             let list = f
-                .bytes_at(&src::DHCP_LEASES, &p)
-                .map(|b| dhclient::parse(&b))
+                .parse_at(&src::DHCP_LEASES, &p, dhclient::parse)
                 .unwrap_or_default();
             list.into_iter().map(move |c| (p.clone(), c))
         })
@@ -154,7 +152,7 @@ fn live(f: &Facts) -> Option<BTreeMap<String, Vec<String>>> {
         }
     }
     if lists.is_empty() {
-        for (name, addr) in f.bytes(&src::IF_INET6).map(|b| if_inet6::parse(&b))? {
+        for (name, addr) in f.parse(&src::IF_INET6, if_inet6::parse)? {
             map.entry(name).or_default().push(addr);
         }
     }

@@ -64,16 +64,9 @@ fn table(f: &Facts, out: &mut Vec<Job>, row: &'static Source, system: bool) -> b
             continue;
         };
         read = true;
-        let (entries, dropped) = cron::parse(&bytes, system);
-        if dropped > 0 {
-            f.problem(
-                &path,
-                format!(
-                    "{dropped} more jobs past the first {} not listed",
-                    cron::MAX_ENTRIES
-                ),
-            );
-        }
+        let entries = f
+            .parsed(row, &path, cron::parse(&bytes, system))
+            .unwrap_or_default();
         from_cron(out, &path, entries, "cron", (!system).then_some(name));
     }
     read
@@ -88,7 +81,10 @@ pub fn jobs(f: &Facts, services: Option<&[Service]>) -> Option<Vec<Job>> {
     read |= table(f, &mut out, &src::CRON_SPOOL, false);
     if let Some(bytes) = f.bytes(&src::ANACRONTAB) {
         read = true;
-        let (entries, _) = cron::parse_anacrontab(&bytes);
+        let path = src::ANACRONTAB.path();
+        let entries = f
+            .parsed(&src::ANACRONTAB, path, cron::parse_anacrontab(&bytes))
+            .unwrap_or_default();
         from_cron(&mut out, src::ANACRONTAB.path(), entries, "anacron", None);
     }
     let mut listed_any = false;

@@ -176,22 +176,22 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
             .map(|c| String::from_utf8_lossy(&c.name).replace('!', "/"))
             .collect()
     });
-    let partitions = f.partial(&src::PROC_PARTITIONS, block_tables::parse_partitions);
+    let partitions = f.parse(&src::PROC_PARTITIONS, block_tables::parse_partitions);
     if sys_block.is_none() && partitions.is_none() {
         return None;
     }
     let vgs = volume_groups(f);
     let crypt: Vec<String> = f
-        .partial(&src::CRYPTTAB, block_tables::parse_crypttab)
+        .parse(&src::CRYPTTAB, block_tables::parse_crypttab)
         .unwrap_or_default()
         .into_iter()
         .map(|c| c.name)
         .collect();
     let md = f
-        .partial(&src::MDSTAT, block_tables::parse_mdstat)
+        .parse(&src::MDSTAT, block_tables::parse_mdstat)
         .unwrap_or_default();
     let swaps = f
-        .partial(&src::PROC_SWAPS, block_tables::parse_swaps)
+        .parse(&src::PROC_SWAPS, block_tables::parse_swaps)
         .unwrap_or_default();
     let parts = partitions.unwrap_or_default();
     // Whole disks: /sys/block's entries, else the names no other extends.
@@ -213,12 +213,14 @@ pub fn layout(f: &Facts, mounts: Option<&[MountPoint]>) -> Option<StorageLayout>
         .into_iter()
         .filter_map(|s| {
             let name = block_tables::device_name(&String::from_utf8_lossy(&s.device.0)).to_string();
-            let table = match boot_sector::parse(&s.sector.0).ok()?.partition_table {
+            let table = match boot_sector::parse(&s.sector.0).ok()?.value.partition_table {
                 boot_sector::PartitionTable::GptProtective => "gpt",
                 boot_sector::PartitionTable::Mbr => "mbr",
                 boot_sector::PartitionTable::None => "none",
             };
-            let entries = partition_table::parse(&s.sector.0).unwrap_or_default();
+            let entries = partition_table::parse(&s.sector.0)
+                .map(|p| p.value)
+                .unwrap_or_default();
             Some((name, (table.to_string(), entries)))
         })
         .collect();

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use crate::parse::netconf::keyfile;
 use crate::sources::{self as src, marks};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -85,25 +86,15 @@ pub fn links(f: &Facts) -> Links {
             .map(|p| (&src::NM_CONNECTIONS, p)),
     );
     for (source, path) in files {
-        let Some(text) = f
-            .bytes_at(source, &path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-        else {
+        let Some(found) = f.parse_at(source, &path, keyfile::cloned_macs) else {
             continue;
         };
-        for (i, line) in text.lines().enumerate() {
-            // `cloned-mac-address=` in a connection's [ethernet]/[wifi], or
-            // `ethernet.cloned-mac-address=` as a default in NetworkManager.conf.
-            let Some((k, v)) = line.trim().split_once('=') else {
-                continue;
-            };
-            if k.trim().ends_with("cloned-mac-address") && !k.trim_start().starts_with('#') {
-                cloned_mac.push(ClonedMac {
-                    path: path.clone(),
-                    line: i + 1,
-                    value: v.trim().to_string(),
-                });
-            }
+        for (line, value) in found {
+            cloned_mac.push(ClonedMac {
+                path: path.clone(),
+                line,
+                value,
+            });
         }
     }
     Links {

@@ -103,7 +103,7 @@ pub struct Fstab {
 
 pub fn fstab(f: &Facts) -> Fstab {
     let entries: Option<Vec<FstabEntry>> = f
-        .partial(&src::FSTAB, fstab::parse)
+        .parse(&src::FSTAB, fstab::parse)
         .map(|v| v.into_iter().map(FstabEntry::from).collect());
     let mut nfs: Vec<NetworkMount> = entries
         .iter()
@@ -119,7 +119,7 @@ pub fn fstab(f: &Facts) -> Fstab {
             fs_type: e.fs_type.clone(),
         })
         .collect();
-    let master = f.bytes(&src::AUTO_MASTER).map(|b| autofs::parse_master(&b));
+    let master = f.parse(&src::AUTO_MASTER, autofs::parse_master);
     for m in master.into_iter().flatten() {
         // A map named without a directory is in /etc, as auto.master is.
         let path = if m.map.starts_with('/') {
@@ -127,10 +127,10 @@ pub fn fstab(f: &Facts) -> Fstab {
         } else {
             src::AUTOFS_MAP.path().replace("auto.*", &m.map)
         };
-        let Some(bytes) = f.bytes_at(&src::AUTOFS_MAP, &path) else {
+        let Some(map) = f.parse_at(&src::AUTOFS_MAP, &path, autofs::parse_map) else {
             continue;
         };
-        for e in autofs::parse_map(&bytes) {
+        for e in map {
             nfs.push(NetworkMount {
                 source: format!("{path}:{}", e.line),
                 mount_point: if m.mount_point == "/-" {

@@ -265,7 +265,7 @@ fn dpkg(f: &Facts, out: &mut Packages) {
             }
         }
     };
-    if let Some(pkgs) = f.partial(&src::DPKG_STATUS, dpkg_status::parse) {
+    if let Some(pkgs) = f.parse(&src::DPKG_STATUS, dpkg_status::parse) {
         attach(out, &pkgs);
         push(out, PackageManager::Dpkg, src::DPKG_STATUS.path(), pkgs);
     }
@@ -273,7 +273,7 @@ fn dpkg(f: &Facts, out: &mut Packages) {
         if dpkg_status::is_control_file(path.rsplit('/').next().unwrap_or_default()) {
             continue;
         }
-        if let Some(pkgs) = f.partial_at(&src::DPKG_STATUS_D, &path, dpkg_status::parse_status_d) {
+        if let Some(pkgs) = f.parse_at(&src::DPKG_STATUS_D, &path, dpkg_status::parse_status_d) {
             push(out, PackageManager::Dpkg, &path, pkgs);
         }
     }
@@ -316,7 +316,7 @@ pub fn packages(f: &Facts) -> Option<Packages> {
     let mut out = Packages::default();
     dpkg(f, &mut out);
     rpm(f, &mut out);
-    if let Some(pkgs) = f.partial(&src::APK_INSTALLED, apk::parse) {
+    if let Some(pkgs) = f.parse(&src::APK_INSTALLED, apk::parse) {
         push(
             &mut out,
             PackageManager::Apk,

@@ -113,7 +113,7 @@ fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
     );
     let cmdline = f.bytes_at(&src::PID_CMDLINE, &at(&src::PID_CMDLINE));
     let comm = f.line_at(&src::PID_COMM, &at(&src::PID_COMM));
-    let cgroups = f.partial_at(
+    let cgroups = f.parse_at(
         &src::PID_CGROUP,
         &at(&src::PID_CGROUP),
         proc_pid::parse_cgroup,
@@ -148,7 +148,8 @@ fn process(f: &Facts, pid: u32, clock: &StartClock) -> Process {
             .or_else(|| stat.as_ref().map(|s| s.comm.clone()))
             .or_else(|| status.as_ref().map(|s| s.name.clone())),
         cmdline: cmdline
-            .map(|c| proc_pid::parse_cmdline(&c))
+            .and_then(|c| proc_pid::parse_cmdline(&c).ok())
+            .map(|p| p.value)
             .unwrap_or_default(),
         state: stat
             .as_ref()

@@ -145,7 +145,7 @@ pub fn security(f: &Facts) -> Security {
 }
 
 fn selinux(f: &Facts) -> Option<Selinux> {
-    let config = f.partial(&src::SELINUX_CONFIG, security::selinux_config);
+    let config = f.parse(&src::SELINUX_CONFIG, security::selinux_config);
     let enforce = f.parse(&src::SELINUX_ENFORCE, security::enforce);
     let relabel = f.lstat(&src::AUTORELABEL).is_some();
     if config.is_none() && enforce.is_none() && !relabel {
@@ -177,15 +177,14 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
         p.into_iter().map(AppArmorProfile::from).collect()
     };
     let mut loaded = f
-        .partial(&src::APPARMOR_PROFILES, security::apparmor_profiles)
+        .parse(&src::APPARMOR_PROFILES, security::apparmor_profiles)
         .map(profiles)
         .inspect(|_| loaded_from = Some(src::APPARMOR_PROFILES.path().to_string()));
     let loaded_unknown = loaded.is_none().then(|| f.why(&src::APPARMOR_PROFILES));
     if loaded.is_none() {
         // A sosreport keeps the apparmor_status command's output instead.
         for path in f.glob(&src::SOS_APPARMOR_STATUS) {
-            if let Some(p) =
-                f.partial_at(&src::SOS_APPARMOR_STATUS, &path, security::apparmor_status)
+            if let Some(p) = f.parse_at(&src::SOS_APPARMOR_STATUS, &path, security::apparmor_status)
             {
                 loaded = Some(profiles(p));
                 loaded_from = Some(path.trim_start_matches('/').to_string());
@@ -234,7 +233,7 @@ fn shares(f: &Facts) -> Option<Vec<Share>> {
     let mut read = false;
     let mut out = Vec::new();
     for path in f.glob(&src::EXPORTS) {
-        let Some(list) = f.partial_at(&src::EXPORTS, &path, exports::parse) else {
+        let Some(list) = f.parse_at(&src::EXPORTS, &path, exports::parse) else {
             continue;
         };
         read = true;

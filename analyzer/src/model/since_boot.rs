@@ -89,7 +89,7 @@ fn is_partition(name: &str, all: &[counters::DiskCounters]) -> bool {
 pub fn since_boot(f: &Facts<'_>, uptime: Option<u64>) -> Option<SinceBoot> {
     let uptime = uptime.filter(|&u| u > 0)? as f64;
     let per_s = |v: u64| round2(v as f64 / uptime);
-    let stat = f.partial(&src::PROC_STAT, counters::parse_stat);
+    let stat = f.parse(&src::PROC_STAT, counters::parse_stat);
     let (busy, iowait) = match stat.as_ref().and_then(|s| s.all.as_ref()).and_then(shares) {
         Some((b, w)) => (Some(b), Some(w)),
         None => (None, None),
@@ -106,11 +106,9 @@ pub fn since_boot(f: &Facts<'_>, uptime: Option<u64>) -> Option<SinceBoot> {
             })
         })
         .collect();
-    let swap = f
-        .bytes(&src::VMSTAT)
-        .and_then(|b| counters::parse_vmstat_swap(&b));
+    let swap = f.parse(&src::VMSTAT, counters::parse_vmstat_swap).flatten();
     let all_disks = f
-        .partial(&src::DISKSTATS, counters::parse_diskstats)
+        .parse(&src::DISKSTATS, counters::parse_diskstats)
         .unwrap_or_default();
     let disks = all_disks
         .iter()
@@ -130,7 +128,7 @@ pub fn since_boot(f: &Facts<'_>, uptime: Option<u64>) -> Option<SinceBoot> {
         })
         .collect();
     let interfaces = f
-        .partial(&src::NET_DEV, counters::parse_net_dev)
+        .parse(&src::NET_DEV, counters::parse_net_dev)
         .unwrap_or_default()
         .into_iter()
         .filter(|n| n.name != "lo" && n.rx_bytes + n.tx_bytes > 0)

@@ -94,8 +94,7 @@ pub fn sockets(
     let mut listeners = None::<Vec<Listener>>;
     let mut connections = None::<Vec<Connection>>;
     for (source, proto, name) in INET_TABLES {
-        let Some(table) = f.partial(source, |b| proc_net::parse_inet(b, proto, little_endian))
-        else {
+        let Some(table) = f.parse(source, |b| proc_net::parse_inet(b, proto, little_endian)) else {
             continue;
         };
         let (l, c) = (
@@ -120,7 +119,7 @@ pub fn sockets(
             }
         }
     }
-    if let Some(table) = f.partial(&src::PROC_NET_UNIX, proc_net::parse_unix) {
+    if let Some(table) = f.parse(&src::PROC_NET_UNIX, proc_net::parse_unix) {
         let l = listeners.get_or_insert_with(Vec::new);
         for s in table.into_iter().filter(|s| s.listening) {
             let who = holders(s.inode);

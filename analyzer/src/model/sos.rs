@@ -19,9 +19,7 @@ use super::facts::Facts;
 use super::packages::{Database, Packages};
 use super::PackageManager;
 use super::{ConfigKind, Host, Interface};
-use crate::parse::packages::InstalledPackage as RawPackage;
 use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
-use crate::parse::Partial;
 use crate::sources::{self as src, Source};
 
 /// The report's account of a sosreport input.
@@ -105,24 +103,20 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
 }
 
 fn packages(f: &Facts, record: &mut impl FnMut(&'static str, &str)) -> Option<Packages> {
-    let kept = |path: &str, p: Partial<Vec<RawPackage>>| {
-        for e in p.errors {
-            f.problem(path, e.to_string());
-        }
-        super::packages::from_raw(p.value)
-    };
+    let kept =
+        |src, path: &str, p| super::packages::from_raw(f.parsed(src, path, p).unwrap_or_default());
     let (manager, path, list) = if let Some((path, b)) = first(f, &src::SOS_DPKG_L) {
         (
             PackageManager::Dpkg,
             path.clone(),
-            kept(&path, dpkg_l::parse(&b)),
+            kept(&src::SOS_DPKG_L, &path, dpkg_l::parse(&b)),
         )
     } else {
         let (path, b) = first(f, &src::SOS_RPM_QA)?;
         (
             PackageManager::Rpm,
             path.clone(),
-            kept(&path, rpm_qa::parse(&b)),
+            kept(&src::SOS_RPM_QA, &path, rpm_qa::parse(&b)),
         )
     };
     record("packages", &path);
@@ -146,7 +140,7 @@ fn kernel(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
         return;
     };
     let u = match uname::parse(&b) {
-        Ok(u) => u,
+        Ok(u) => u.value,
         Err(e) => return f.problem(&path, e.to_string()),
     };
     let k = &mut host.kernel;
@@ -178,8 +172,8 @@ fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     let Some((path, b)) = first(f, &src::SOS_FREE) else {
         return;
     };
-    let Some(m) = free::parse(&b) else {
-        return f.problem(&path, "not free's output (no header and Mem: row)");
+    let Some(m) = f.parsed(&src::SOS_FREE, &path, free::parse(&b)) else {
+        return;
     };
     host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
     host.memory.available_bytes = Some(m.available_bytes);
@@ -250,14 +244,13 @@ fn mounts(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     let Some((path, b)) = first(f, &src::SOS_MOUNT) else {
         return;
     };
-    let table = mount_l::parse(&b);
-    for e in &table.errors {
-        f.problem(&path, e.to_string());
-    }
-    if table.value.is_empty() {
+    let Some(table) = f.parsed(&src::SOS_MOUNT, &path, mount_l::parse(&b)) else {
+        return;
+    };
+    if table.is_empty() {
         return;
     }
-    host.mounts = Some(super::storage::mount_points(&table.value, &[]));
+    host.mounts = Some(super::storage::mount_points(&table, &[]));
     record("mounts", &path);
 }
 
@@ -273,7 +266,7 @@ fn free_space(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, 
         return;
     };
     let rows = match df::parse(&b) {
-        Ok(r) => r,
+        Ok(r) => r.value,
         Err(e) => return f.problem(&path, e.to_string()),
     };
     let mut filled = false;
@@ -327,11 +320,7 @@ pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
-        if mount_l::parse(&b)
-            .value
-            .iter()
-            .any(|m| m.fs_type == "efivarfs")
-        {
+        if mount_l::parse(&b).is_ok_and(|p| p.value.iter().any(|m| m.fs_type == "efivarfs")) {
             return said(
                 Firmware::Uefi,
                 format!("{path} shows efivarfs mounted"),

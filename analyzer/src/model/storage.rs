@@ -72,8 +72,8 @@ pub fn mounts(f: &Facts) -> Option<Vec<MountPoint>> {
         _ => None,
     });
     let table = f
-        .partial(&src::MOUNTINFO, mountinfo::parse_mountinfo)
-        .or_else(|| f.partial(&src::PROC_MOUNTS, mountinfo::parse_mounts));
+        .parse(&src::MOUNTINFO, mountinfo::parse_mountinfo)
+        .or_else(|| f.parse(&src::PROC_MOUNTS, mountinfo::parse_mounts));
     let Some(all) = table else {
         // A mounted image has no mount table of its own: the statvfs of
         // the --root directory is all there is, and it says what it is.

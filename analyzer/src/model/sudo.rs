@@ -86,7 +86,13 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
             ));
             break;
         }
-        let p = sudoers::parse(&bytes);
+        let p = match sudoers::parse(&bytes) {
+            Ok(p) => p,
+            Err(e) => {
+                f.broken(&src::SUDOERS, &path, e);
+                continue;
+            }
+        };
         for e in p.errors.iter().take(MAX_PROBLEMS) {
             f.problem(&path, e.to_string());
         }

@@ -147,13 +147,9 @@ pub fn cpu(f: &Facts) -> Option<Cpu> {
 }
 
 pub fn memory(f: &Facts) -> Memory {
-    let Some(Some(m)) = f.parse(&src::MEMINFO, |b| meminfo::parse(b).map(Some)) else {
+    let Some(m) = f.parse(&src::MEMINFO, meminfo::parse) else {
         return Memory::default();
     };
-    for e in &m.errors {
-        f.problem(src::MEMINFO.path(), e.to_string());
-    }
-    let m = m.value;
     let (avail, source) = m.available();
     Memory {
         total_bytes: Some(m.total),
@@ -184,7 +180,7 @@ pub fn userland_arch(f: &Facts, packages: Option<&Packages>) -> Option<(String, 
         if head.is_empty() || head.starts_with(b"#!") {
             continue;
         }
-        match elf_head::parse(&head) {
+        match elf_head::parse(&head).map(|p| p.value) {
             Ok(h) => {
                 if let Some(a) = h.arch() {
                     return Some((a.to_string(), format!("ELF header of {path}")));

@@ -224,13 +224,9 @@ fn summarise(mut points: Vec<Point>, source: String, files: Vec<String>) -> Opti
 fn binary_history(f: &Facts<'_>) -> Option<Utilization> {
     let mut files: Vec<(u64, String, sysstat::SaFile)> = Vec::new();
     for path in f.glob(&src::SYSSTAT_HISTORY) {
-        let Some(partial) = f.parse_at(&src::SYSSTAT_HISTORY, &path, sysstat::parse) else {
+        let Some(parsed) = f.parse_at(&src::SYSSTAT_HISTORY, &path, sysstat::parse) else {
             continue;
         };
-        for e in partial.errors {
-            f.problem(&path, e.to_string());
-        }
-        let parsed = partial.value;
         let newest = parsed.records.last().map_or(parsed.created, |r| r.time);
         files.push((newest, path, parsed));
     }
@@ -293,14 +289,11 @@ fn text_history(f: &Facts<'_>) -> Option<Utilization> {
     let mut points = Vec::new();
     let mut files = Vec::new();
     for path in f.glob(&src::SAR_TEXT) {
-        let Some(partial) = f.parse_at(&src::SAR_TEXT, &path, sar_text::parse) else {
+        let Some(samples) = f.parse_at(&src::SAR_TEXT, &path, sar_text::parse) else {
             continue;
         };
-        for e in partial.errors {
-            f.problem(&path, e.to_string());
-        }
         let mut previous: Option<u64> = None;
-        for s in partial.value {
+        for s in samples {
             points.push(Point {
                 time: s.time,
                 seconds: previous.map_or(0, |p| s.time.saturating_sub(p)),

@@ -34,11 +34,11 @@
 //! no install time; `t:` is the build time.
 
 use super::packages::{InstalledPackage, PackageManager};
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// Parses the database. A stanza without `P:` is one error; the others are
 /// kept, in file order.
-pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InstalledPackage>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Partial {
         value: Vec::new(),
@@ -90,7 +90,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
             _ => {}
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -122,7 +122,7 @@ Z:Q17yJ3JFNypA4mxhJJr0ou6CzsJVI=
 
     #[test]
     fn parses_the_doc_sample() {
-        let parsed = parse(SAMPLE.as_bytes());
+        let parsed = parse(SAMPLE.as_bytes()).unwrap();
         assert_eq!(parsed.errors, []);
         let [p] = &parsed.value[..] else {
             panic!("{:?}", parsed.value)
@@ -159,7 +159,7 @@ Z:Q17yJ3JFNypA4mxhJJr0ou6CzsJVI=
     #[test]
     fn stanza_without_name_is_an_error_and_others_are_kept() {
         let text = format!("V:1.0-r0\nA:x86_64\n\n{SAMPLE}\n");
-        let parsed = parse(text.as_bytes());
+        let parsed = parse(text.as_bytes()).unwrap();
         assert_eq!(
             parsed.errors,
             [ParseError::at_line(1, "package has no P: (name) line")]

@@ -16,6 +16,8 @@
 
 use serde::Serialize;
 
+use super::{ParseError, Parsed, Partial};
+
 /// Most settings kept from one file.
 const MAX_SETTINGS: usize = 20_000;
 
@@ -65,8 +67,9 @@ fn value(v: &str) -> &str {
 }
 
 /// `key = value` or `key value` per line (postgresql.conf, redis.conf,
-/// a JDK's release); `#` comments.
-pub fn key_values(bytes: &[u8]) -> Settings {
+/// a JDK's release); `#` comments. Any line is a key and its value: never
+/// partial or broken.
+pub fn key_values(bytes: &[u8]) -> Parsed<Settings> {
     let mut s = Settings::default();
     for (i, line) in super::text(bytes).lines().enumerate() {
         let line = line.trim();
@@ -81,13 +84,15 @@ pub fn key_values(bytes: &[u8]) -> Settings {
         let rest = rest.strip_prefix('=').unwrap_or(rest);
         s.push(key, value(rest), i + 1);
     }
-    s
+    super::whole(s)
 }
 
 /// my.cnf: `[section]`, `key = value` (or a bare `key`), `;` and `#`
-/// comments, `!include` and `!includedir`.
-pub fn my_cnf(bytes: &[u8]) -> Settings {
+/// comments, `!include` and `!includedir`. A `[section` left open is
+/// skipped, by line (mysqld refuses the file).
+pub fn my_cnf(bytes: &[u8]) -> Parsed<Settings> {
     let mut s = Settings::default();
+    let mut errors = Vec::new();
     let mut section = String::new();
     for (i, line) in super::text(bytes).lines().enumerate() {
         let line = line.trim();
@@ -105,19 +110,28 @@ pub fn my_cnf(bytes: &[u8]) -> Settings {
             section = name.trim().to_ascii_lowercase();
             continue;
         }
+        if line.starts_with('[') {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("a section left open: {}", super::shown(line)),
+            ));
+            continue;
+        }
         let (key, v) = line.split_once('=').unwrap_or((line, ""));
         // `-` and `_` are one in option names.
         let key = key.trim().replace('-', "_");
         s.push(&format!("{section}.{key}"), value(v), i + 1);
     }
-    s
+    Ok(Partial::new(s, errors))
 }
 
 /// YAML as mongod.conf and elasticsearch.yml hold it: nested mappings by
 /// indentation, `a.b: v` flat keys, scalars only (lists and flow
-/// collections keep their first line as written).
-pub fn yaml(bytes: &[u8]) -> Settings {
+/// collections keep their first line as written). A line that is neither
+/// a mapping entry nor a list item is skipped, by line.
+pub fn yaml(bytes: &[u8]) -> Parsed<Settings> {
     let mut s = Settings::default();
+    let mut errors = Vec::new();
     let mut path: Vec<(usize, String)> = Vec::new();
     for (i, line) in super::text(bytes).lines().enumerate() {
         let indent = line.len() - line.trim_start().len();
@@ -126,6 +140,10 @@ pub fn yaml(bytes: &[u8]) -> Settings {
             continue;
         }
         let Some((key, v)) = t.split_once(':') else {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("not key: value: {}", super::shown(t)),
+            ));
             continue;
         };
         while path.last().is_some_and(|(d, _)| *d >= indent) {
@@ -140,7 +158,7 @@ pub fn yaml(bytes: &[u8]) -> Settings {
             s.push(&full.join("."), v, i + 1);
         }
     }
-    s
+    Ok(Partial::new(s, errors))
 }
 
 /// One line of /etc/oratab: `SID:ORACLE_HOME:Y|N`.
@@ -152,14 +170,24 @@ pub struct OracleSid {
     pub autostart: bool,
 }
 
-pub fn oratab(bytes: &[u8]) -> Vec<OracleSid> {
-    super::text(bytes)
+/// /etc/oratab's instances, at most 1000; a line without `SID:HOME` is
+/// skipped, by line.
+pub fn oratab(bytes: &[u8]) -> Parsed<Vec<OracleSid>> {
+    let mut errors = Vec::new();
+    let value = super::text(bytes)
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .filter_map(|l| {
+        .enumerate()
+        .map(|(i, l)| (i, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|(i, l)| {
             let mut f = l.split(':');
-            let (sid, home) = (f.next()?, f.next()?);
+            let (Some(sid), Some(home)) = (f.next(), f.next()) else {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not SID:HOME: {}", super::shown(l)),
+                ));
+                return None;
+            };
             let flag = f.next().unwrap_or("N").trim();
             Some(OracleSid {
                 sid: sid.trim().to_string(),
@@ -168,7 +196,8 @@ pub fn oratab(bytes: &[u8]) -> Vec<OracleSid> {
             })
         })
         .take(1000)
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 #[cfg(test)]
@@ -180,7 +209,7 @@ mod tests {
         let s = key_values(
             b"data_directory = '/var/lib/postgresql/15/main'\t\t# use data in another directory\n\
               port = 5432\t\t\t\t# (change requires restart)\n#ssl = off\nssl = on\nlisten_addresses='*'\n",
-        );
+        ).unwrap();
         assert_eq!(s.get("data_directory"), Some("/var/lib/postgresql/15/main"));
         assert_eq!(s.get("port"), Some("5432"));
         assert_eq!(s.get("ssl"), Some("on"));
@@ -191,7 +220,7 @@ mod tests {
     fn my_cnf_sections_and_includes() {
         let s = my_cnf(
             b"[mysqld]\nuser                    = mysql\ndatadir                 = /var/lib/mysql\nbind-address            = 127.0.0.1\nskip-name-resolve\n[client]\npassword = <redacted>\n!includedir /etc/mysql/mariadb.conf.d/\n",
-        );
+        ).unwrap();
         assert_eq!(s.get("mysqld.datadir"), Some("/var/lib/mysql"));
         assert_eq!(s.get("mysqld.bind_address"), Some("127.0.0.1"));
         assert_eq!(s.includes, ["/etc/mysql/mariadb.conf.d/"]);
@@ -199,7 +228,7 @@ mod tests {
 
     #[test]
     fn yaml_nested_and_flat() {
-        let s = yaml(b"storage:\n  dbPath: /var/lib/mongodb\n#  engine:\nnet:\n  port: 27017\n  bindIp: 127.0.0.1\npath.data: /var/lib/elasticsearch\n");
+        let s = yaml(b"storage:\n  dbPath: /var/lib/mongodb\n#  engine:\nnet:\n  port: 27017\n  bindIp: 127.0.0.1\npath.data: /var/lib/elasticsearch\n").unwrap();
         assert_eq!(s.get("storage.dbPath"), Some("/var/lib/mongodb"));
         assert_eq!(s.get("net.port"), Some("27017"));
         assert_eq!(s.get("path.data"), Some("/var/lib/elasticsearch"));
@@ -207,7 +236,7 @@ mod tests {
 
     #[test]
     fn oratab_lines() {
-        let o = oratab(b"# comment\n*:/u01/app/oracle/product/19.0.0/dbhome_1:N\nORCL:/u01/app/oracle/product/19.0.0/dbhome_1:Y\n");
+        let o = oratab(b"# comment\n*:/u01/app/oracle/product/19.0.0/dbhome_1:N\nORCL:/u01/app/oracle/product/19.0.0/dbhome_1:Y\n").unwrap();
         assert_eq!(o.len(), 2);
         assert_eq!(o[1].sid, "ORCL");
         assert!(o[1].autostart);

@@ -12,6 +12,8 @@
 //! *       -fstype=nfs4,rw  nfs1.example.lan:/export/home/&
 //! ```
 
+use super::{ParseError, Parsed, Partial};
+
 /// One master-map line: mount point and map (a path, `-hosts`, a NIS name).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MasterEntry {
@@ -46,23 +48,37 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Vec<String>)> + '_ {
         .into_iter()
 }
 
-pub fn parse_master(bytes: &[u8]) -> Vec<MasterEntry> {
-    lines(bytes)
+/// The master map's entries; a mount point that names no map is skipped,
+/// by line.
+pub fn parse_master(bytes: &[u8]) -> Parsed<Vec<MasterEntry>> {
+    let mut errors = Vec::new();
+    let value = lines(bytes)
         .filter_map(|(line, w)| {
+            let Some(map) = w.get(1) else {
+                errors.push(ParseError::at_line(line, "a mount point that names no map"));
+                return None;
+            };
             Some(MasterEntry {
                 line,
-                mount_point: w.first()?.clone(),
-                map: w.get(1)?.clone(),
+                mount_point: w[0].clone(),
+                map: map.clone(),
             })
         })
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
-/// The entries of an indirect or direct map that mount `host:/path`.
-pub fn parse_map(bytes: &[u8]) -> Vec<MapEntry> {
-    lines(bytes)
+/// The entries of an indirect or direct map that mount `host:/path`; a
+/// key without a location is skipped, by line (`parse_shares` reads the
+/// same lines and leaves the noting to this one).
+pub fn parse_map(bytes: &[u8]) -> Parsed<Vec<MapEntry>> {
+    let mut errors = Vec::new();
+    let value = lines(bytes)
         .filter_map(|(line, w)| {
-            let location = w.iter().skip(1).find(|x| !x.starts_with('-'))?;
+            let Some(location) = w.iter().skip(1).find(|x| !x.starts_with('-')) else {
+                errors.push(ParseError::at_line(line, "a key without a location"));
+                return None;
+            };
             location
                 .split_once(":/")
                 .is_some_and(|(host, _)| !host.is_empty())
@@ -72,14 +88,15 @@ pub fn parse_map(bytes: &[u8]) -> Vec<MapEntry> {
                     location: location.clone(),
                 })
         })
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// The entries of a map that mount a CIFS share, `://host/share`
 /// (autofs(5): a location starting with `:` names no host to autofs, and
 /// mount.cifs takes the rest).
-pub fn parse_shares(bytes: &[u8]) -> Vec<MapEntry> {
-    lines(bytes)
+pub fn parse_shares(bytes: &[u8]) -> Parsed<Vec<MapEntry>> {
+    let value = lines(bytes)
         .filter_map(|(line, w)| {
             let location = w.iter().skip(1).find(|x| !x.starts_with('-'))?;
             location
@@ -91,7 +108,8 @@ pub fn parse_shares(bytes: &[u8]) -> Vec<MapEntry> {
                     location: location.clone(),
                 })
         })
-        .collect()
+        .collect();
+    super::whole(value)
 }
 
 #[cfg(test)]
@@ -102,17 +120,23 @@ mod tests {
     fn sample() {
         let m = parse_master(
             b"# c\n/home   /etc/auto.home  --timeout=60\n/net    -hosts\n+auto.master\nbad\n",
+        )
+        .unwrap();
+        assert_eq!(
+            m.errors,
+            [ParseError::at_line(5, "a mount point that names no map")]
         );
         assert_eq!(m.len(), 2);
         assert_eq!(
             (m[0].mount_point.as_str(), m[0].map.as_str()),
             ("/home", "/etc/auto.home")
         );
-        let e = parse_map(b"*  -fstype=nfs4,rw  nfs1.example.lan:/export/home/&\ncd -fstype=iso9660 :/dev/cdrom\n");
+        let e = parse_map(b"*  -fstype=nfs4,rw  nfs1.example.lan:/export/home/&\ncd -fstype=iso9660 :/dev/cdrom\nlonely -rw\n").unwrap();
         assert_eq!(e.len(), 1);
+        assert_eq!(e.errors[0].line, Some(3));
         assert_eq!(e[0].location, "nfs1.example.lan:/export/home/&");
         // The share form of auto.smb's documentation (autofs 5).
-        let s = parse_shares(b"scans -fstype=cifs,credentials=/etc/creds ://nas1.example.lan/scans\nhome nfs1:/home\n");
+        let s = parse_shares(b"scans -fstype=cifs,credentials=/etc/creds ://nas1.example.lan/scans\nhome nfs1:/home\n").unwrap();
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].location, "://nas1.example.lan/scans");
     }

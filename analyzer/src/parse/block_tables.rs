@@ -15,7 +15,7 @@
 //!
 //! `#blocks`, swap sizes and md blocks are KiB.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// Rows one table is taken to hold at most.
 const MAX_ROWS: usize = 65_536;
@@ -28,7 +28,7 @@ pub struct Partition {
     pub name: String,
 }
 
-pub fn parse_partitions(bytes: &[u8]) -> Partial<Vec<Partition>> {
+pub fn parse_partitions(bytes: &[u8]) -> Parsed<Vec<Partition>> {
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -60,7 +60,7 @@ pub fn parse_partitions(bytes: &[u8]) -> Partial<Vec<Partition>> {
                 .push(ParseError::at_line(i + 1, "not `MAJOR MINOR BLOCKS NAME`")),
         }
     }
-    out
+    Ok(out)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub struct Swap {
     pub used_bytes: u64,
 }
 
-pub fn parse_swaps(bytes: &[u8]) -> Partial<Vec<Swap>> {
+pub fn parse_swaps(bytes: &[u8]) -> Parsed<Vec<Swap>> {
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -104,7 +104,7 @@ pub fn parse_swaps(bytes: &[u8]) -> Partial<Vec<Swap>> {
             )),
         }
     }
-    out
+    Ok(out)
 }
 
 /// One md array.
@@ -121,7 +121,7 @@ pub struct MdArray {
     pub failed: Vec<String>,
 }
 
-pub fn parse_mdstat(bytes: &[u8]) -> Partial<Vec<MdArray>> {
+pub fn parse_mdstat(bytes: &[u8]) -> Parsed<Vec<MdArray>> {
     let mut out: Partial<Vec<MdArray>> = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -187,7 +187,7 @@ pub fn parse_mdstat(bytes: &[u8]) -> Partial<Vec<MdArray>> {
             failed,
         });
     }
-    out
+    Ok(out)
 }
 
 /// One line of /etc/crypttab: the mapped name and what it opens.
@@ -201,7 +201,7 @@ pub struct CryptEntry {
     pub options: Vec<String>,
 }
 
-pub fn parse_crypttab(bytes: &[u8]) -> Partial<Vec<CryptEntry>> {
+pub fn parse_crypttab(bytes: &[u8]) -> Parsed<Vec<CryptEntry>> {
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -232,7 +232,7 @@ pub fn parse_crypttab(bytes: &[u8]) -> Partial<Vec<CryptEntry>> {
                 .unwrap_or_default(),
         });
     }
-    out
+    Ok(out)
 }
 
 /// A device's name under /dev (`/dev/sda` → `sda`); other text as it is.
@@ -258,7 +258,7 @@ mod tests {
     /// insights-core's own mdstat samples, with what its parser says of them.
     #[test]
     fn mdstat_as_insights_core_reads_it() {
-        let p = parse_mdstat(&sample("mdstat-2.txt"));
+        let p = parse_mdstat(&sample("mdstat-2.txt")).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         let names: Vec<_> = p.value.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, ["md1", "md2", "md0"]);
@@ -274,7 +274,7 @@ mod tests {
                 vec!["sdb1".to_string()]
             )
         );
-        let p = parse_mdstat(&sample("mdstat-1.txt"));
+        let p = parse_mdstat(&sample("mdstat-1.txt")).unwrap();
         let a = &p.value[0];
         assert_eq!(
             (a.name.as_str(), a.level.as_deref(), a.members.len()),
@@ -283,7 +283,8 @@ mod tests {
         assert!(a.members.contains(&"cciss/c0d0p1".to_string()));
         let p = parse_mdstat(
             b"md0 : inactive sdb[1](S) sda[0](S)\n      6306 blocks super external:imsm\n",
-        );
+        )
+        .unwrap();
         assert_eq!(
             (
                 p.value[0].active,
@@ -292,22 +293,23 @@ mod tests {
             ),
             (false, None, 2)
         );
-        let p = parse_mdstat(b"md0 : active (auto-read-only) raid6 sdf1[0] sde1[1] sdd1[2](S)\n");
+        let p = parse_mdstat(b"md0 : active (auto-read-only) raid6 sdf1[0] sde1[1] sdd1[2](S)\n")
+            .unwrap();
         assert_eq!(p.value[0].level.as_deref(), Some("raid6"));
     }
 
     #[test]
     fn partitions_swaps_and_crypttab() {
-        let p = parse_partitions(b"major minor  #blocks  name\n\n 254        0  268435456 vda\n   8        1     524288 sda1\n");
+        let p = parse_partitions(b"major minor  #blocks  name\n\n 254        0  268435456 vda\n   8        1     524288 sda1\n").unwrap();
         assert_eq!(p.value[0].size_bytes, 274_877_906_944);
         assert_eq!(p.value[1].name, "sda1");
-        let s = parse_swaps(b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/sda3                               partition\t2097148\t\t0\t\t-2\n/swap\\040file file 1024 512 -3\n");
+        let s = parse_swaps(b"Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/sda3                               partition\t2097148\t\t0\t\t-2\n/swap\\040file file 1024 512 -3\n").unwrap();
         assert_eq!(
             (s.value[0].path.as_str(), s.value[0].size_bytes),
             ("/dev/sda3", 2_097_148 * 1024)
         );
         assert_eq!(s.value[1].path, "/swap file");
-        let c = parse_crypttab(b"# <target name> <source device> <key file> <options>\nluks-3f1c UUID=3f1c-aa none luks,discard\nbad\n");
+        let c = parse_crypttab(b"# <target name> <source device> <key file> <options>\nluks-3f1c UUID=3f1c-aa none luks,discard\nbad\n").unwrap();
         assert_eq!(
             (c.value[0].name.as_str(), c.value[0].key.as_deref()),
             ("luks-3f1c", Some("none"))

@@ -24,7 +24,7 @@
 //!   the BPB's OEM field at offset 3 (extlinux 6.04 writes that too; older
 //!   ones "EXTLINUX") and prints "Boot error".
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 pub const SECTOR_SIZE: usize = 512;
 /// Boot code ends where the disk signature (0x1b8) and partition table begin.
@@ -68,17 +68,17 @@ pub struct BootSector {
     pub evidence: Vec<String>,
 }
 
-pub fn parse(bytes: &[u8]) -> Result<BootSector, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<BootSector> {
     let sector = bytes.get(..SECTOR_SIZE).ok_or_else(|| {
         ParseError::at_offset(bytes.len() as u64, "shorter than one 512-byte sector")
     })?;
     let partition_table = partition_table(sector);
     let (code, evidence) = classify(sector);
-    Ok(BootSector {
+    Ok(Partial::whole(BootSector {
         code,
         partition_table,
         evidence,
-    })
+    }))
 }
 
 fn classify(sector: &[u8]) -> (BootCode, Vec<String>) {
@@ -217,7 +217,7 @@ mod tests {
             ),
         ];
         for (name, code, table) in cases {
-            let parsed = parse(&sector(name)).unwrap();
+            let parsed = parse(&sector(name)).map(|p| p.value).unwrap();
             assert_eq!(
                 (parsed.code, parsed.partition_table),
                 (code, table),
@@ -225,9 +225,11 @@ mod tests {
             );
             assert!(!parsed.evidence.is_empty());
         }
-        let grub2 = parse(&sector("grub2-boot.img")).unwrap();
+        let grub2 = parse(&sector("grub2-boot.img")).map(|p| p.value).unwrap();
         assert_eq!(grub2.evidence[0], "offset 0x180: \"GRUB \"");
-        let legacy = parse(&sector("grub-legacy-stage1")).unwrap();
+        let legacy = parse(&sector("grub-legacy-stage1"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(legacy.evidence[0], "offset 0x17f: \"GRUB \"");
     }
 
@@ -236,20 +238,26 @@ mod tests {
         // grub-install copies the old sector's BPB bytes, version 3.2 included.
         let mut upgraded = sector("grub2-boot.img");
         upgraded[0x3e..0x40].copy_from_slice(&[3, 2]);
-        assert_eq!(parse(&upgraded).unwrap().code, BootCode::Grub2);
+        assert_eq!(
+            parse(&upgraded).map(|p| p.value).unwrap().code,
+            BootCode::Grub2
+        );
     }
 
     #[test]
     fn unsigned_short_and_unknown() {
         let mut unsigned = sector("grub2-boot.img");
         unsigned[511] = 0;
-        assert_eq!(parse(&unsigned).unwrap().code, BootCode::Empty);
-        assert!(parse(&[0u8; 100]).is_err());
+        assert_eq!(
+            parse(&unsigned).map(|p| p.value).unwrap().code,
+            BootCode::Empty
+        );
+        assert!(parse(&[0u8; 100]).map(|p| p.value).is_err());
         // Synthetic: code bytes that match no known loader.
         let mut other = vec![0u8; 512];
         other[..4].copy_from_slice(&[0xfa, 0x33, 0xc0, 0x8e]);
         other[510..].copy_from_slice(&[0x55, 0xaa]);
-        let parsed = parse(&other).unwrap();
+        let parsed = parse(&other).map(|p| p.value).unwrap();
         assert_eq!(parsed.code, BootCode::Other);
         assert_eq!(
             parsed.evidence[0],

@@ -25,7 +25,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 /// Largest file read: Docker's and Podman's per-container files are a few
 /// KiB, and containers.json some 600 bytes a container.
@@ -179,7 +179,7 @@ pub struct DockerContainer {
 }
 
 /// Docker's `containers/ID/config.v2.json`.
-pub fn docker_config(bytes: &[u8]) -> Result<DockerContainer, ParseError> {
+pub fn docker_config(bytes: &[u8]) -> Parsed<DockerContainer> {
     let c: DockerConfigFile = json(bytes)?;
     let s = &c.state;
     let state = if s.dead {
@@ -208,13 +208,13 @@ pub fn docker_config(bytes: &[u8]) -> Result<DockerContainer, ParseError> {
             read_only: !m.rw,
         })
         .collect();
-    Ok(DockerContainer {
+    Ok(Partial::whole(DockerContainer {
         id: c.id,
         name: c.name.map(|n| n.trim_start_matches('/').to_string()),
         image: c.config.and_then(|c| c.image).or(c.image),
         state,
         mounts,
-    })
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -267,7 +267,7 @@ pub struct DockerHostConfig {
 }
 
 /// Docker's `containers/ID/hostconfig.json`.
-pub fn docker_hostconfig(bytes: &[u8]) -> Result<DockerHostConfig, ParseError> {
+pub fn docker_hostconfig(bytes: &[u8]) -> Parsed<DockerHostConfig> {
     let h: HostConfigFile = json(bytes)?;
     let mut ports = Vec::new();
     for (key, bindings) in h.port_bindings.unwrap_or_default() {
@@ -295,11 +295,11 @@ pub fn docker_hostconfig(bytes: &[u8]) -> Result<DockerHostConfig, ParseError> {
             name
         })
     });
-    Ok(DockerHostConfig {
+    Ok(Partial::whole(DockerHostConfig {
         ports,
         restart_policy,
         network_mode: h.network_mode.filter(|m| !m.is_empty()),
-    })
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -313,9 +313,11 @@ struct DaemonJson {
 
 /// `/etc/docker/daemon.json`: where the daemon keeps its data, when it
 /// says (`data-root`, or the older `graph`).
-pub fn docker_data_root(bytes: &[u8]) -> Result<Option<String>, ParseError> {
+pub fn docker_data_root(bytes: &[u8]) -> Parsed<Option<String>> {
     let d: DaemonJson = json(bytes)?;
-    Ok(d.data_root.or(d.graph).filter(|r| !r.is_empty()))
+    Ok(Partial::whole(
+        d.data_root.or(d.graph).filter(|r| !r.is_empty()),
+    ))
 }
 
 // ---- Podman -------------------------------------------------------------
@@ -353,7 +355,7 @@ pub struct StorageContainer {
 
 /// containers/storage's `containers.json` (Podman, Buildah, CRI-O): the
 /// first `MAX_CONTAINERS` entries, and how many more there were.
-pub fn storage_containers(bytes: &[u8]) -> Result<(Vec<StorageContainer>, usize), ParseError> {
+pub fn storage_containers(bytes: &[u8]) -> Parsed<(Vec<StorageContainer>, usize)> {
     let list: Bounded<StorageEntry, MAX_CONTAINERS> = json_within(bytes, MAX_LIST_FILE)?;
     let out = list
         .items
@@ -377,7 +379,7 @@ pub fn storage_containers(bytes: &[u8]) -> Result<(Vec<StorageContainer>, usize)
             }
         })
         .collect();
-    Ok((out, list.dropped))
+    Ok(Partial::whole((out, list.dropped)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -401,7 +403,7 @@ struct OciConfig {
 /// `userdata/config.json`) that come from the host: bind mounts, less the
 /// engine's own per-container files (under `storage_dirs`); a bind from a
 /// `volumes/NAME/_data` directory is the named volume NAME.
-pub fn oci_mounts(bytes: &[u8], storage_dirs: &[&str]) -> Result<Vec<Mount>, ParseError> {
+pub fn oci_mounts(bytes: &[u8], storage_dirs: &[&str]) -> Parsed<Vec<Mount>> {
     let c: OciConfig = json(bytes)?;
     let mut out = Vec::new();
     for m in c.mounts.map(|m| m.items).unwrap_or_default() {
@@ -425,16 +427,17 @@ pub fn oci_mounts(bytes: &[u8], storage_dirs: &[&str]) -> Result<Vec<Mount>, Par
             destination: m.destination,
         });
     }
-    Ok(out)
+    Ok(Partial::whole(out))
 }
 
 // ---- Kubernetes ---------------------------------------------------------
 
 /// The kubelet's `staticPodPath` from its configuration file (YAML as
 /// kubeadm writes it, or JSON), by line: `staticPodPath: /etc/kubernetes/manifests`.
-pub fn kubelet_static_pod_path(bytes: &[u8]) -> Option<String> {
+/// Read by its one line, so nothing else in the file can be damage to it.
+pub fn kubelet_static_pod_path(bytes: &[u8]) -> Parsed<Option<String>> {
     let text = super::text(bytes);
-    text.lines().find_map(|l| {
+    super::whole(text.lines().find_map(|l| {
         let l = l.trim().trim_start_matches('"');
         let rest = l.strip_prefix("staticPodPath")?;
         let v = rest
@@ -445,22 +448,28 @@ pub fn kubelet_static_pod_path(bytes: &[u8]) -> Option<String> {
             .trim_end_matches(',')
             .trim_matches(|c| c == '"' || c == '\'');
         (!v.is_empty()).then(|| v.to_string())
-    })
+    }))
 }
 
 /// A static pod manifest's images, by line (`image: registry.k8s.io/etcd:3.5.9-0`),
-/// at most `MAX_ITEMS`.
-pub fn manifest_images(bytes: &[u8]) -> Vec<String> {
-    super::text(bytes)
+/// at most `MAX_ITEMS`; an `image:` with no value is skipped, by line.
+pub fn manifest_images(bytes: &[u8]) -> Parsed<Vec<String>> {
+    let mut errors = Vec::new();
+    let value = super::text(bytes)
         .lines()
-        .filter_map(|l| {
+        .enumerate()
+        .filter_map(|(i, l)| {
             let l = l.trim().trim_start_matches("- ").trim();
             let v = l.strip_prefix("image:")?.trim();
             let v = v.trim_matches(|c| c == '"' || c == '\'');
+            if v.is_empty() {
+                errors.push(ParseError::at_line(i + 1, "an image: with no value"));
+            }
             (!v.is_empty()).then(|| v.to_string())
         })
         .take(MAX_ITEMS)
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// What a process's cgroup path says of the container it runs in:

@@ -18,7 +18,7 @@
 //!
 //! Each parser keeps the good rows and reports each damaged one by line.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// Clock ticks since boot, all CPUs together (`cpu`) or one (`cpuN`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub struct Stat {
     pub each: Vec<(u32, CpuTicks)>,
 }
 
-pub fn parse_stat(bytes: &[u8]) -> Partial<Stat> {
+pub fn parse_stat(bytes: &[u8]) -> Parsed<Stat> {
     let mut out = Partial {
         value: Stat::default(),
         errors: Vec::new(),
@@ -100,7 +100,7 @@ pub fn parse_stat(bytes: &[u8]) -> Partial<Stat> {
             )),
         }
     }
-    out
+    Ok(out)
 }
 
 /// One block device's counters since boot (sectors are 512 bytes).
@@ -120,7 +120,7 @@ pub struct DiskCounters {
 /// Most devices one diskstats file is taken to list.
 const MAX_DEVICES: usize = 65_536;
 
-pub fn parse_diskstats(bytes: &[u8]) -> Partial<Vec<DiskCounters>> {
+pub fn parse_diskstats(bytes: &[u8]) -> Parsed<Vec<DiskCounters>> {
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -158,22 +158,28 @@ pub fn parse_diskstats(bytes: &[u8]) -> Partial<Vec<DiskCounters>> {
             )),
         }
     }
-    out
+    Ok(out)
 }
 
 /// `/proc/vmstat`'s pages swapped in and out since boot; None where the
-/// kernel has no such lines.
-pub fn parse_vmstat_swap(bytes: &[u8]) -> Option<(u64, u64)> {
+/// kernel has no such lines. A line that is no `name count` pair is
+/// skipped, by line.
+pub fn parse_vmstat_swap(bytes: &[u8]) -> Parsed<Option<(u64, u64)>> {
     let (mut pin, mut pout) = (None, None);
-    for line in super::text(bytes).lines() {
+    let mut errors = Vec::new();
+    for (i, line) in super::text(bytes).lines().enumerate() {
         let mut w = line.split_ascii_whitespace();
         match (w.next(), w.next().and_then(|v| v.parse::<u64>().ok())) {
             (Some("pswpin"), Some(v)) => pin = Some(v),
             (Some("pswpout"), Some(v)) => pout = Some(v),
-            _ => {}
+            (Some(_), Some(_)) | (None, _) => {}
+            (Some(_), None) => errors.push(ParseError::at_line(
+                i + 1,
+                format!("not a name and a count: {}", super::shown(line)),
+            )),
         }
     }
-    Some((pin?, pout?))
+    Ok(Partial::new(pin.zip(pout), errors))
 }
 
 /// One interface's bytes since boot.
@@ -184,7 +190,7 @@ pub struct NetCounters {
     pub tx_bytes: u64,
 }
 
-pub fn parse_net_dev(bytes: &[u8]) -> Partial<Vec<NetCounters>> {
+pub fn parse_net_dev(bytes: &[u8]) -> Parsed<Vec<NetCounters>> {
     let mut out = Partial {
         value: Vec::new(),
         errors: Vec::new(),
@@ -213,7 +219,7 @@ pub fn parse_net_dev(bytes: &[u8]) -> Partial<Vec<NetCounters>> {
             tx_bytes: n[8],
         });
     }
-    out
+    Ok(out)
 }
 
 /// A pressure file's five-minute averages: the share of time some (and,
@@ -224,7 +230,7 @@ pub struct Pressure {
     pub full_avg300: Option<f64>,
 }
 
-pub fn parse_pressure(bytes: &[u8]) -> Result<Pressure, ParseError> {
+pub fn parse_pressure(bytes: &[u8]) -> Parsed<Pressure> {
     let (mut some, mut full) = (None, None);
     for (i, line) in super::text(bytes).lines().enumerate() {
         let mut w = line.split_ascii_whitespace();
@@ -240,10 +246,10 @@ pub fn parse_pressure(bytes: &[u8]) -> Result<Pressure, ParseError> {
             _ => return Err(ParseError::at_line(i + 1, "neither `some` nor `full`")),
         }
     }
-    Ok(Pressure {
+    Ok(Partial::whole(Pressure {
         some_avg300: some.ok_or_else(|| ParseError::new("no `some` line"))?,
         full_avg300: full,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -260,7 +266,7 @@ mod tests {
 
     #[test]
     fn this_machines_counters() {
-        let stat = parse_stat(&sample("stat"));
+        let stat = parse_stat(&sample("stat")).unwrap();
         assert!(stat.errors.is_empty());
         let all = stat.value.all.unwrap();
         assert_eq!(all.user, 155_923);
@@ -269,19 +275,28 @@ mod tests {
         // The kernel's total is the sum of its CPUs.
         assert!(all.total().abs_diff(sum) < 10, "{} vs {sum}", all.total());
 
-        let disks = parse_diskstats(&sample("diskstats"));
+        let disks = parse_diskstats(&sample("diskstats")).unwrap();
         assert!(disks.errors.is_empty());
         let vda = disks.value.iter().find(|d| d.name == "vda").unwrap();
         assert_eq!((vda.major, vda.minor), (254, 0));
         assert!(vda.reads > 0 && vda.read_sectors > 0);
 
-        assert_eq!(parse_vmstat_swap(&sample("vmstat")), Some((0, 0)));
-        let net = parse_net_dev(&sample("net-dev"));
+        assert_eq!(
+            parse_vmstat_swap(&sample("vmstat")),
+            super::super::whole(Some((0, 0)))
+        );
+        assert_eq!(
+            parse_vmstat_swap(b"pswpin 1\npswpout\n").unwrap().errors[0].line,
+            Some(2)
+        );
+        let net = parse_net_dev(&sample("net-dev")).unwrap();
         assert!(net.errors.is_empty());
         let eth0 = net.value.iter().find(|n| n.name == "eth0").unwrap();
         assert_eq!((eth0.rx_bytes, eth0.tx_bytes), (461_725_922, 568_524));
 
-        let io = parse_pressure(&sample("pressure-io")).unwrap();
+        let io = parse_pressure(&sample("pressure-io"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!((io.some_avg300, io.full_avg300), (0.85, Some(0.12)));
     }
 
@@ -291,22 +306,26 @@ mod tests {
     fn centos6_columns() {
         let stat = parse_stat(
             b"cpu  1000 0 200 8000 50 1 2 0 0\ncpu0 1000 0 200 8000 50 1 2 0 0\nintr 1\n",
-        );
+        )
+        .unwrap();
         assert_eq!(stat.value.all.unwrap().total(), 9253);
         let d = parse_diskstats(
             b"   8       0 sda 4215 1254 183834 21049 5132 9917 120392 137316 0 22658 158335\n",
-        );
+        )
+        .unwrap();
         assert!(d.errors.is_empty());
         assert_eq!(d.value[0].busy_ms, 22658);
     }
 
     #[test]
     fn damaged_rows_are_named() {
-        let stat = parse_stat(b"cpu 1 2\ncpuX 1 2 3 4\n");
+        let stat = parse_stat(b"cpu 1 2\ncpuX 1 2 3 4\n").unwrap();
         assert_eq!(stat.errors.len(), 2);
-        let d = parse_diskstats(b"8 0 sda x\n");
+        let d = parse_diskstats(b"8 0 sda x\n").unwrap();
         assert_eq!(d.errors[0].line, Some(1));
-        assert!(parse_pressure(b"some avg10=1 avg60=1 avg300=NaN total=1\n").is_err());
-        assert!(parse_pressure(b"").is_err());
+        assert!(parse_pressure(b"some avg10=1 avg60=1 avg300=NaN total=1\n")
+            .map(|p| p.value)
+            .is_err());
+        assert!(parse_pressure(b"").map(|p| p.value).is_err());
     }
 }

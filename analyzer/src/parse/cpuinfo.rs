@@ -16,7 +16,7 @@
 //! model name; s390x has one header with `vendor_id`, `# processors` and a
 //! `processor N: version = ...` line per CPU.
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -36,7 +36,7 @@ pub struct CpuInfo {
     pub cores: Option<usize>,
 }
 
-pub fn parse(bytes: &[u8]) -> Result<CpuInfo, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<CpuInfo> {
     let text = String::from_utf8_lossy(bytes);
     let mut first: BTreeMap<&str, &str> = BTreeMap::new();
     let mut logical_cpus = 0usize;
@@ -83,7 +83,7 @@ pub fn parse(bytes: &[u8]) -> Result<CpuInfo, ParseError> {
             owned("model name").or_else(|| s390_machine(&first)),
         ),
     };
-    Ok(CpuInfo {
+    Ok(Partial::whole(CpuInfo {
         logical_cpus,
         vendor,
         model_name,
@@ -91,7 +91,7 @@ pub fn parse(bytes: &[u8]) -> Result<CpuInfo, ParseError> {
         flags,
         sockets: (!cores_per_socket.is_empty()).then_some(cores_per_socket.len()),
         cores: (!cores_per_socket.is_empty()).then(|| cores_per_socket.values().sum()),
-    })
+    }))
 }
 
 /// arm64 reports numeric implementer and part codes (the MIDR fields);
@@ -137,7 +137,9 @@ mod tests {
 
     #[test]
     fn this_machine_x86() {
-        let cpu = parse(&fixture("debian12-this-machine/proc/cpuinfo")).unwrap();
+        let cpu = parse(&fixture("debian12-this-machine/proc/cpuinfo"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(cpu.logical_cpus, 2);
         assert_eq!(cpu.vendor.as_deref(), Some("GenuineIntel"));
         assert_eq!(
@@ -151,7 +153,9 @@ mod tests {
 
     #[test]
     fn arm64_graviton2() {
-        let cpu = parse(&fixture("arm64-graviton2/proc/cpuinfo")).unwrap();
+        let cpu = parse(&fixture("arm64-graviton2/proc/cpuinfo"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(cpu.logical_cpus, 2);
         assert_eq!(cpu.vendor.as_deref(), Some("ARM"));
         assert_eq!(cpu.model_name.as_deref(), Some("Neoverse-N1"));
@@ -162,7 +166,9 @@ mod tests {
 
     #[test]
     fn s390x() {
-        let cpu = parse(&fixture("s390x-z13/proc/cpuinfo")).unwrap();
+        let cpu = parse(&fixture("s390x-z13/proc/cpuinfo"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(cpu.logical_cpus, 2);
         assert_eq!(cpu.vendor.as_deref(), Some("IBM/S390"));
         assert_eq!(cpu.model_name.as_deref(), Some("IBM 2964"));
@@ -171,7 +177,7 @@ mod tests {
 
     #[test]
     fn empty_is_an_error() {
-        assert!(parse(b"").is_err());
-        assert!(parse(b"garbage\n\xff\xfe: x\n").is_err());
+        assert!(parse(b"").map(|p| p.value).is_err());
+        assert!(parse(b"garbage\n\xff\xfe: x\n").map(|p| p.value).is_err());
     }
 }

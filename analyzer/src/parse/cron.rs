@@ -12,6 +12,8 @@
 //! 5-55/10 * * * * root command -v debian-sa1 > /dev/null && debian-sa1 1 1
 //! ```
 
+use super::{ParseError, Parsed, Partial};
+
 /// One job line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CronEntry {
@@ -51,21 +53,24 @@ fn fields(line: &str, n: usize) -> Option<(Vec<&str>, &str)> {
 }
 
 /// Each job line of a table (blank lines, comments and variable settings
-/// skipped), as `entry` reads it, bounded at [`MAX_ENTRIES`]; the count
-/// of lines past the bound.
-fn table(
-    bytes: &[u8],
-    entry: impl Fn(usize, &str) -> Option<CronEntry>,
-) -> (Vec<CronEntry>, usize) {
+/// skipped), as `entry` reads it, bounded at [`MAX_ENTRIES`]. A line with
+/// too few fields (cron refuses the table for it) is skipped, by line; the
+/// lines past the bound are counted in one error.
+fn table(bytes: &[u8], entry: impl Fn(usize, &str) -> Option<CronEntry>) -> Parsed<Vec<CronEntry>> {
     let text = super::text(bytes);
     let mut out = Vec::new();
     let mut dropped = 0;
+    let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || is_assignment(line) {
             continue;
         }
         let Some(e) = entry(i + 1, line) else {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("too few fields for a job: {}", super::shown(line)),
+            ));
             continue;
         };
         if out.len() >= MAX_ENTRIES {
@@ -74,11 +79,16 @@ fn table(
             out.push(e);
         }
     }
-    (out, dropped)
+    if dropped > 0 {
+        errors.push(ParseError::new(format!(
+            "{dropped} more jobs past the first {MAX_ENTRIES} not listed"
+        )));
+    }
+    Ok(Partial::new(out, errors))
 }
 
 /// A crontab: `system` tables have a user field after the schedule.
-pub fn parse(bytes: &[u8], system: bool) -> (Vec<CronEntry>, usize) {
+pub fn parse(bytes: &[u8], system: bool) -> Parsed<Vec<CronEntry>> {
     table(bytes, |line, text| {
         let when_fields = if text.starts_with('@') { 1 } else { 5 };
         let (f, command) = fields(text, when_fields + usize::from(system))?;
@@ -93,7 +103,7 @@ pub fn parse(bytes: &[u8], system: bool) -> (Vec<CronEntry>, usize) {
 }
 
 /// `/etc/anacrontab`: `period delay job-identifier command`.
-pub fn parse_anacrontab(bytes: &[u8]) -> (Vec<CronEntry>, usize) {
+pub fn parse_anacrontab(bytes: &[u8]) -> Parsed<Vec<CronEntry>> {
     table(bytes, |line, text| {
         let (f, command) = fields(text, 3)?;
         Some(CronEntry {
@@ -185,7 +195,8 @@ mod tests {
     /// anacron's /etc/anacrontab, as their packages ship them.
     #[test]
     fn debian_packages_tables() {
-        let (crontab, _) = parse(&sample("debian12-jobs/etc/crontab"), true);
+        let crontab = parse(&sample("debian12-jobs/etc/crontab"), true).unwrap();
+        assert_eq!(crontab.errors, []);
         assert_eq!(crontab.len(), 4);
         assert_eq!(
             (crontab[0].user.as_deref(), crontab[0].schedule.as_str()),
@@ -210,7 +221,8 @@ mod tests {
             in_words(&crontab[3].schedule).as_deref(),
             Some("monthly on day 1 at 06:52")
         );
-        let (sysstat, _) = parse(&sample("debian12-jobs/etc/cron.d/sysstat"), true);
+        let sysstat = parse(&sample("debian12-jobs/etc/cron.d/sysstat"), true).unwrap();
+        assert_eq!(sysstat.errors, []);
         assert_eq!(sysstat.len(), 2);
         assert_eq!(sysstat[0].schedule, "5-55/10 * * * *");
         assert_eq!(
@@ -222,7 +234,8 @@ mod tests {
             in_words(&sysstat[1].schedule).as_deref(),
             Some("daily at 23:59")
         );
-        let (anacron, _) = parse_anacrontab(&sample("debian12-jobs/etc/anacrontab"));
+        let anacron = parse_anacrontab(&sample("debian12-jobs/etc/anacrontab")).unwrap();
+        assert_eq!(anacron.errors, []);
         assert_eq!(anacron.len(), 3);
         assert_eq!(anacron[0].id.as_deref(), Some("cron.daily"));
         assert_eq!(
@@ -233,14 +246,25 @@ mod tests {
 
     #[test]
     fn a_users_spool_has_no_user_field_and_is_bounded() {
-        let (e, _) = parse(b"MAILTO=ops\n30 2 * * * rsync -a /srv backup1:/backups/web\n@reboot /usr/local/bin/warm\n", false);
+        let e = parse(b"MAILTO=ops\n30 2 * * * rsync -a /srv backup1:/backups/web\n@reboot /usr/local/bin/warm\n30 2 *\n", false).unwrap();
+        assert_eq!(
+            e.errors,
+            [ParseError::at_line(
+                4,
+                "too few fields for a job: \"30 2 *\""
+            )]
+        );
         assert_eq!(
             (e[0].user.clone(), e[0].command.as_str()),
             (None, "rsync -a /srv backup1:/backups/web")
         );
         assert_eq!(in_words(&e[1].schedule).as_deref(), Some("at boot"));
         let big = "* * * * * true\n".repeat(MAX_ENTRIES + 5);
-        let (e, dropped) = parse(big.as_bytes(), false);
-        assert_eq!((e.len(), dropped), (MAX_ENTRIES, 5));
+        let e = parse(big.as_bytes(), false).unwrap();
+        assert_eq!(e.len(), MAX_ENTRIES);
+        assert_eq!(
+            e.errors[0].to_string(),
+            "5 more jobs past the first 10000 not listed"
+        );
     }
 }

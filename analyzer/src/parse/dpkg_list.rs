@@ -13,15 +13,30 @@
 //! The package name comes from the file name, which the caller knows; this
 //! parser only turns the content into paths.
 
+use super::{shown, ParseError, Parsed, Partial};
+
 /// The paths of one `.list` file, in file order. `/.` (the root, listed by
 /// every package) is left out; paths are not always UTF-8 and are converted
-/// lossily.
-pub fn parse(bytes: &[u8]) -> Vec<String> {
-    bytes
+/// lossily. A line that is no absolute path is skipped, by line.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<String>> {
+    let mut errors = Vec::new();
+    let value = bytes
         .split(|&b| b == b'\n')
-        .filter(|line| !line.is_empty() && *line != b"/.")
-        .map(|line| String::from_utf8_lossy(line).into_owned())
-        .collect()
+        .enumerate()
+        .filter(|(_, line)| !line.is_empty() && *line != b"/.")
+        .filter_map(|(i, line)| {
+            let path = String::from_utf8_lossy(line);
+            if !path.starts_with('/') {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not an absolute path: {}", shown(&path)),
+                ));
+                return None;
+            }
+            Some(path.into_owned())
+        })
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// The package name (with its `:arch` qualifier for Multi-Arch: same
@@ -40,7 +55,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/debian12-dpkg/var/lib/dpkg/info/hello.list"
         ));
-        let paths = parse(bytes);
+        let paths = parse(bytes).unwrap();
+        assert_eq!(paths.errors, []);
         assert_eq!(&paths[..3], ["/usr", "/usr/bin", "/usr/bin/hello"]);
         assert!(paths.iter().any(|p| p == "/usr/share/man/man1/hello.1.gz"));
         assert!(!paths.iter().any(|p| p == "/."));
@@ -50,6 +66,8 @@ mod tests {
     fn names_come_from_the_file_name() {
         assert_eq!(package_name("libc6:amd64.list"), Some("libc6:amd64"));
         assert_eq!(package_name("hello.md5sums"), None);
-        assert_eq!(parse(b"/.\n/etc/caf\xe9\n"), ["/etc/caf\u{fffd}"]);
+        let p = parse(b"/.\n/etc/caf\xe9\nrelative\n").unwrap();
+        assert_eq!(p.value, ["/etc/caf\u{fffd}"]);
+        assert_eq!(p.errors[0].line, Some(3));
     }
 }

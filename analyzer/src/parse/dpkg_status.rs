@@ -40,21 +40,21 @@
 //! [`is_control_file`] names so that callers skip them.
 
 use super::packages::{InstalledPackage, PackageManager};
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 use crate::version::DebianVersion;
 
 /// Parses `/var/lib/dpkg/status`. A stanza without a Package field is one
 /// error; the other stanzas are still returned, in file order, but those
 /// without a Status field.
-pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InstalledPackage>> {
     let mut out = stanzas(bytes);
     out.value.retain(|p| p.status.is_some());
-    out
+    Ok(out)
 }
 
 /// Parses one distroless `status.d/*` file: every stanza is installed.
-pub fn parse_status_d(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
-    stanzas(bytes)
+pub fn parse_status_d(bytes: &[u8]) -> Parsed<Vec<InstalledPackage>> {
+    Ok(stanzas(bytes))
 }
 
 /// The per-package files dpkg keeps beside a package's stanza (in
@@ -253,13 +253,15 @@ mod tests {
 
     #[test]
     fn field_names_are_case_insensitive_and_the_first_counts() {
-        let p = &parse(b"package: a\nPACKAGE: b\nStatus: x\nversion: 1\n").value[0];
+        let p = &parse(b"package: a\nPACKAGE: b\nStatus: x\nversion: 1\n")
+            .unwrap()
+            .value[0];
         assert_eq!((p.name.as_str(), p.version.as_str()), ("a", "1"));
     }
 
     #[test]
     fn depends_are_names() {
-        let p = &parse(SAMPLE.as_bytes()).value[0];
+        let p = &parse(SAMPLE.as_bytes()).unwrap().value[0];
         assert!(p.depends.contains(&"libc6".to_string()), "{:?}", p.depends);
         assert!(
             p.depends.contains(&"libsystemd0".to_string()),
@@ -290,7 +292,7 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
 
     #[test]
     fn parses_the_doc_sample() {
-        let parsed = parse(SAMPLE.as_bytes());
+        let parsed = parse(SAMPLE.as_bytes()).unwrap();
         assert_eq!(parsed.errors, []);
         let [p] = &parsed.value[..] else {
             panic!("{:?}", parsed.value)
@@ -316,7 +318,7 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/debian12-dpkg/var/lib/dpkg/status"
         ));
-        let parsed = parse(bytes);
+        let parsed = parse(bytes).unwrap();
         assert_eq!(parsed.errors, []);
         let summary: Vec<_> = parsed
             .value
@@ -370,7 +372,7 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
     #[test]
     fn stanza_without_package_is_an_error_and_others_are_kept() {
         let text = "Status: install ok installed\nVersion: 1\n\nPackage: zlib1g\nVersion: 1:1.2.13.dfsg-1\n";
-        let parsed = parse_status_d(text.as_bytes());
+        let parsed = parse_status_d(text.as_bytes()).unwrap();
         assert_eq!(
             parsed.errors,
             [ParseError::at_line(1, "stanza has no Package field")]
@@ -391,14 +393,14 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
             env!("CARGO_MANIFEST_DIR"),
             "/../fixtures/dpkg-samples/trivy-corrupsed-status"
         ));
-        let parsed = parse(bytes);
+        let parsed = parse(bytes).unwrap();
         let names: Vec<&str> = parsed.value.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
             names,
             ["libpam-runtime", "libpam-modules-bin", "makedev", "libgcc1"]
         );
         assert!(parsed.value.iter().all(InstalledPackage::is_installed));
-        let all = parse_status_d(bytes);
+        let all = parse_status_d(bytes).unwrap();
         assert_eq!(all.value.len(), 6, "the same stanzas read as control files");
     }
 
@@ -416,7 +418,7 @@ Homepage: https://www.kernel.org/pub/linux/utils/util-linux/
             .collect();
         names.sort();
         assert_eq!(names, ["libc6", "libssl3", "openssl"]);
-        let libc = parse_status_d(&std::fs::read(format!("{dir}/libc6")).unwrap());
+        let libc = parse_status_d(&std::fs::read(format!("{dir}/libc6")).unwrap()).unwrap();
         assert_eq!(libc.errors, []);
         assert_eq!(libc.value[0].version, "2.36-9+deb12u7");
         assert_eq!(libc.value[0].source.as_deref(), Some("glibc"));

@@ -7,12 +7,12 @@
 //! path-list length, the UCS-2 description `debian`, then device-path nodes
 //! whose file-path node (type 4, subtype 4) is `\EFI\debian\shimx64.efi`.
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 /// The entry number BootCurrent names.
-pub fn parse_boot_current(bytes: &[u8]) -> Result<u16, ParseError> {
+pub fn parse_boot_current(bytes: &[u8]) -> Parsed<u16> {
     match bytes.get(4..6) {
-        Some(b) => Ok(u16::from_le_bytes([b[0], b[1]])),
+        Some(b) => super::whole(u16::from_le_bytes([b[0], b[1]])),
         None => Err(ParseError::at_offset(
             bytes.len() as u64,
             "BootCurrent shorter than 6 bytes",
@@ -36,7 +36,7 @@ fn ucs2(bytes: &[u8]) -> (String, usize) {
     (String::from_utf16_lossy(&units), (units.len() + 1) * 2)
 }
 
-pub fn parse_load_option(bytes: &[u8]) -> Result<LoadOption, ParseError> {
+pub fn parse_load_option(bytes: &[u8]) -> Parsed<LoadOption> {
     // efivarfs attributes (4), then EFI_LOAD_OPTION: Attributes (4),
     // FilePathListLength (2), Description (UCS-2, NUL-terminated), paths.
     let body = bytes
@@ -69,10 +69,10 @@ pub fn parse_load_option(bytes: &[u8]) -> Result<LoadOption, ParseError> {
         }
         i += len;
     }
-    Ok(LoadOption {
+    Ok(Partial::whole(LoadOption {
         description,
         file_path,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -106,18 +106,25 @@ mod tests {
 
     #[test]
     fn shim_entry() {
-        let o = parse_load_option(&boot_entry("debian", "\\EFI\\debian\\shimx64.efi")).unwrap();
+        let o = parse_load_option(&boot_entry("debian", "\\EFI\\debian\\shimx64.efi"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(o.description, "debian");
         assert_eq!(o.file_path.as_deref(), Some("\\EFI\\debian\\shimx64.efi"));
-        assert_eq!(parse_boot_current(&[7, 0, 0, 0, 1, 0]).unwrap(), 1);
+        assert_eq!(
+            parse_boot_current(&[7, 0, 0, 0, 1, 0])
+                .map(|p| p.value)
+                .unwrap(),
+            1
+        );
     }
 
     #[test]
     fn damaged_entries_do_not_panic() {
         let good = boot_entry("Linux Boot Manager", "\\EFI\\systemd\\systemd-bootx64.efi");
         for cut in 0..good.len() {
-            let _ = parse_load_option(&good[..cut]);
+            let _ = parse_load_option(&good[..cut]).map(|p| p.value);
         }
-        assert!(parse_boot_current(&[7, 0]).is_err());
+        assert!(parse_boot_current(&[7, 0]).map(|p| p.value).is_err());
     }
 }

@@ -14,6 +14,8 @@
 //! ```
 
 /// The output chain's policy, and the TCP ports its rules accept.
+use super::{shown, ParseError, Parsed, Partial};
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Egress {
     /// The output chain drops or rejects what no rule accepts.
@@ -49,15 +51,39 @@ fn ports(list: &str) -> Vec<(u16, u16)> {
 
 /// An iptables-save file's filter table: `:OUTPUT DROP`, `-A OUTPUT` rules,
 /// and a last rule that drops everything.
-pub fn iptables(bytes: &[u8]) -> Option<Egress> {
+pub fn iptables(bytes: &[u8]) -> Parsed<Option<Egress>> {
     let text = String::from_utf8_lossy(bytes);
     let mut in_filter = false;
     let mut seen = false;
     let mut e = Egress::default();
+    let mut errors = Vec::new();
+    // The table being read, and its line: iptables-restore wants each
+    // closed by COMMIT.
+    let mut open: Option<usize> = None;
+    let mut tables = 0;
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         if let Some(table) = line.strip_prefix('*') {
+            if let Some(at) = open {
+                errors.push(ParseError::at_line(at, "table not closed by COMMIT"));
+            }
             in_filter = table == "filter";
+            open = Some(i + 1);
+            tables += 1;
+            continue;
+        }
+        if line == "COMMIT" {
+            open = None;
+            continue;
+        }
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if open.is_none() || !line.starts_with([':', '-']) {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("not an iptables-save line: {}", shown(line)),
+            ));
             continue;
         }
         if !in_filter {
@@ -103,24 +129,35 @@ pub fn iptables(bytes: &[u8]) -> Option<Egress> {
             _ => {}
         }
     }
-    seen.then_some(e)
+    if tables == 0 && !errors.is_empty() {
+        return Err(ParseError::new("no *table line: not iptables-save output"));
+    }
+    if let Some(at) = open {
+        errors.push(ParseError::at_line(at, "table not closed by COMMIT"));
+    }
+    Ok(Partial::new(seen.then_some(e), errors))
 }
 
 /// An nftables ruleset: the chains hooked at `output` with `policy drop`,
 /// and their `tcp dport` accepts.
-pub fn nftables(bytes: &[u8]) -> Option<Egress> {
+pub fn nftables(bytes: &[u8]) -> Parsed<Option<Egress>> {
     let text = String::from_utf8_lossy(bytes);
     let mut e = Egress::default();
     let mut in_output = false;
     let mut seen = false;
     let mut depth = 0i32;
     let mut chain_depth = 0i32;
+    let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or("").trim();
         if line.starts_with("chain ") && line.ends_with('{') {
             chain_depth = depth + 1;
         }
         depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
+        if depth < 0 {
+            errors.push(ParseError::at_line(i + 1, "a } closes no block"));
+            depth = 0;
+        }
         if depth < chain_depth {
             in_output = false;
             chain_depth = 0;
@@ -145,7 +182,12 @@ pub fn nftables(bytes: &[u8]) -> Option<Egress> {
             e.accepts_all_tcp = true;
         }
     }
-    seen.then_some(e)
+    if depth > 0 {
+        errors.push(ParseError::new(format!(
+            "{depth} unclosed {{ at end of file"
+        )));
+    }
+    Ok(Partial::new(seen.then_some(e), errors))
 }
 
 /// One proxy setting: where, which variable, and the proxy with any
@@ -180,7 +222,7 @@ fn unquote(v: &str) -> &str {
 
 /// Shell-style assignments (`/etc/environment`, profile.d scripts):
 /// `[export ]https_proxy=VALUE`, any case.
-pub fn env_proxies(bytes: &[u8]) -> Vec<Proxy> {
+pub fn env_proxies(bytes: &[u8]) -> Parsed<Vec<Proxy>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -201,7 +243,7 @@ pub fn env_proxies(bytes: &[u8]) -> Vec<Proxy> {
             });
         }
     }
-    out
+    super::whole(out)
 }
 
 /// apt's `Acquire::http[s]::Proxy "URL";` (apt.conf(5)), also written in
@@ -216,7 +258,7 @@ pub fn env_proxies(bytes: &[u8]) -> Vec<Proxy> {
 /// Acquire::http::Proxy::"127.0.0.1" "DIRECT";
 /// Acquire::https::Proxy::mirror.corp.lan "http://10.0.0.9:3128";
 /// ```
-pub fn apt_proxies(bytes: &[u8]) -> Vec<Proxy> {
+pub fn apt_proxies(bytes: &[u8]) -> Parsed<Vec<Proxy>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -259,11 +301,11 @@ pub fn apt_proxies(bytes: &[u8]) -> Vec<Proxy> {
             break;
         }
     }
-    out
+    super::whole(out)
 }
 
 /// yum.conf and dnf.conf: `proxy=URL` in any section (`_none_` turns it off).
-pub fn yum_proxies(bytes: &[u8]) -> Vec<Proxy> {
+pub fn yum_proxies(bytes: &[u8]) -> Parsed<Vec<Proxy>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -279,7 +321,7 @@ pub fn yum_proxies(bytes: &[u8]) -> Vec<Proxy> {
             });
         }
     }
-    out
+    super::whole(out)
 }
 
 #[cfg(test)]
@@ -294,23 +336,60 @@ mod tests {
         .unwrap()
     }
 
+    /// Issue 22: a saved ruleset iptables-restore would refuse says so,
+    /// by line, and a file that is no iptables-save output is broken.
+    #[test]
+    fn damaged_rulesets_are_partial_or_broken() {
+        for f in [
+            "blocked/etc/sysconfig/iptables",
+            "allowed/etc/iptables/rules.v4",
+        ] {
+            assert_eq!(iptables(&fixture(f)).unwrap().errors, [], "{f}");
+        }
+        let p = iptables(b"*filter\n:OUTPUT DROP [0:0]\nbogus line\n").unwrap();
+        assert!(p.value.unwrap().default_deny);
+        let lines: Vec<_> = p.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(3), Some(1)], "{:?}", p.errors);
+        assert!(iptables(b"[Unit]\nDescription=not a ruleset\n").is_err());
+        assert!(iptables(b"# empty\n\n").unwrap().value.is_none());
+        let p = nftables(b"table inet filter {\n  chain output {\n    type filter hook output priority 0; policy drop;\n").unwrap();
+        assert!(p.value.unwrap().default_deny);
+        assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
+        let p = nftables(b"}\n").unwrap();
+        assert_eq!(p.errors[0].line, Some(1));
+    }
+
     #[test]
     fn iptables_save_output_policy_and_ports() {
-        let blocked = iptables(&fixture("blocked/etc/sysconfig/iptables")).unwrap();
+        let blocked = iptables(&fixture("blocked/etc/sysconfig/iptables"))
+            .unwrap()
+            .value
+            .unwrap();
         assert!(blocked.default_deny);
         assert!(blocked.allows(22) && !blocked.allows(443) && !blocked.allows(1500));
         assert_eq!(
             blocked.policy_line.as_ref().unwrap().1,
             ":OUTPUT DROP [0:0]"
         );
-        let allowed = iptables(&fixture("allowed/etc/iptables/rules.v4")).unwrap();
+        let allowed = iptables(&fixture("allowed/etc/iptables/rules.v4"))
+            .unwrap()
+            .value
+            .unwrap();
         assert!(allowed.default_deny && allowed.allows(443) && allowed.allows(1500));
-        let open = iptables(b"*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n").unwrap();
+        let open = iptables(b"*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n")
+            .unwrap()
+            .value
+            .unwrap();
         assert!(open.allows(443));
         // A final catch-all reject denies by default too.
-        let tail = iptables(b"*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 1000:2000 -j ACCEPT\n-A OUTPUT -j REJECT\nCOMMIT\n").unwrap();
+        let tail = iptables(b"*filter\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -p tcp --dport 1000:2000 -j ACCEPT\n-A OUTPUT -j REJECT\nCOMMIT\n").unwrap().value.unwrap();
         assert!(tail.default_deny && tail.allows(1500) && !tail.allows(443));
-        assert_eq!(iptables(b"*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n"), None);
+        assert_eq!(
+            iptables(b"*nat\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n")
+                .unwrap()
+                .value,
+            None
+        );
     }
 
     /// juju's 95-juju-proxy-settings on hotsos's OpenStack compute node:
@@ -322,11 +401,11 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        let p = apt_proxies(&b);
+        let p = apt_proxies(&b).unwrap().value;
         assert_eq!(p.len(), 1, "{p:?}");
         assert_eq!(p[0].value, "http://10.0.0.2:8000");
         assert_eq!(p[0].variable, "Acquire::http::Proxy");
-        let host = apt_proxies(b"Acquire::https::Proxy::mirror.corp.lan \"http://10.0.0.9:3128\";\nAcquire::http::Proxy-Auto-Detect \"/usr/bin/auto-apt-proxy\";\n");
+        let host = apt_proxies(b"Acquire::https::Proxy::mirror.corp.lan \"http://10.0.0.9:3128\";\nAcquire::http::Proxy-Auto-Detect \"/usr/bin/auto-apt-proxy\";\n").unwrap().value;
         assert_eq!(host.len(), 1, "{host:?}");
         assert_eq!(host[0].variable, "Acquire::https::Proxy::mirror.corp.lan");
         assert_eq!(host[0].value, "http://10.0.0.9:3128");
@@ -334,31 +413,42 @@ mod tests {
 
     #[test]
     fn nftables_output_hook() {
-        let e = nftables(&fixture("nftables/etc/nftables.conf")).unwrap();
+        let e = nftables(&fixture("nftables/etc/nftables.conf"))
+            .unwrap()
+            .value
+            .unwrap();
         assert!(e.default_deny, "{e:?}");
         assert!(e.allows(80) && !e.allows(443), "{e:?}");
         // Debian's shipped /etc/nftables.conf: an output chain, no policy.
         let debian = b"table inet filter {\n\tchain output {\n\t\ttype filter hook output priority filter;\n\t}\n}\n";
-        assert!(nftables(debian).unwrap().allows(443));
+        assert!(nftables(debian).unwrap().value.unwrap().allows(443));
     }
 
     #[test]
     fn proxies_without_credentials() {
-        let env = env_proxies(&fixture("proxy/etc/environment"));
+        let env = env_proxies(&fixture("proxy/etc/environment"))
+            .unwrap()
+            .value;
         assert_eq!(env.len(), 1);
         assert_eq!(
             (env[0].line, env[0].value.as_str()),
             (2, "http://proxy.example.lan:3128/")
         );
-        let sh = env_proxies(&fixture("proxy/etc/profile.d/proxy.sh"));
+        let sh = env_proxies(&fixture("proxy/etc/profile.d/proxy.sh"))
+            .unwrap()
+            .value;
         assert_eq!(
             sh.iter().map(|p| p.variable.as_str()).collect::<Vec<_>>(),
             ["HTTP_PROXY", "http_proxy"]
         );
-        let apt = apt_proxies(&fixture("proxy/etc/apt/apt.conf.d/95proxy"));
+        let apt = apt_proxies(&fixture("proxy/etc/apt/apt.conf.d/95proxy"))
+            .unwrap()
+            .value;
         assert_eq!(apt.len(), 2);
-        let yum = yum_proxies(b"[main]\nproxy=http://bob:s3cret@proxy.example.lan:3128\n");
+        let yum = yum_proxies(b"[main]\nproxy=http://bob:s3cret@proxy.example.lan:3128\n")
+            .unwrap()
+            .value;
         assert_eq!(yum[0].value, "http://<credentials>@proxy.example.lan:3128");
-        assert!(yum_proxies(b"proxy=_none_\n").is_empty());
+        assert!(yum_proxies(b"proxy=_none_\n").unwrap().value.is_empty());
     }
 }

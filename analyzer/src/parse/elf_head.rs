@@ -12,7 +12,7 @@
 //! The names are uname's (`machine`), so an architecture from an ELF header
 //! reads like one from the running kernel.
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ElfHead {
@@ -47,7 +47,7 @@ impl ElfHead {
     }
 }
 
-pub fn parse(bytes: &[u8]) -> Result<ElfHead, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<ElfHead> {
     if bytes.get(..4) != Some(b"\x7fELF") {
         return Err(ParseError::at_offset(
             0,
@@ -78,11 +78,11 @@ pub fn parse(bytes: &[u8]) -> Result<ElfHead, ParseError> {
         true => u16::from_le_bytes([m[0], m[1]]),
         false => u16::from_be_bytes([m[0], m[1]]),
     };
-    Ok(ElfHead {
+    Ok(Partial::whole(ElfHead {
         bits64,
         little_endian,
         machine,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -93,28 +93,38 @@ mod tests {
 
     #[test]
     fn the_samples() {
-        let h = parse(AMD64_DASH).unwrap();
+        let h = parse(AMD64_DASH).map(|p| p.value).unwrap();
         assert_eq!(h.arch(), Some("x86_64"));
         let mut i386 = AMD64_DASH.to_vec();
         i386[4] = 1;
         i386[18] = 3;
-        assert_eq!(parse(&i386).unwrap().arch(), Some("i686"));
+        assert_eq!(parse(&i386).map(|p| p.value).unwrap().arch(), Some("i686"));
         // s390x is big-endian: e_machine 22 as 00 16.
         let s390x = b"\x7fELF\x02\x02\x01\0\0\0\0\0\0\0\0\0\0\x02\0\x16";
-        assert_eq!(parse(s390x).unwrap().arch(), Some("s390x"));
+        assert_eq!(parse(s390x).map(|p| p.value).unwrap().arch(), Some("s390x"));
     }
 
     #[test]
     fn hostile_heads_are_errors() {
-        assert!(parse(b"").is_err());
-        assert!(parse(b"#!/bin/sh\n").is_err());
-        assert_eq!(parse(&AMD64_DASH[..19]).unwrap_err().offset, Some(18));
+        assert!(parse(b"").map(|p| p.value).is_err());
+        assert!(parse(b"#!/bin/sh\n").map(|p| p.value).is_err());
+        assert_eq!(
+            parse(&AMD64_DASH[..19])
+                .map(|p| p.value)
+                .unwrap_err()
+                .offset,
+            Some(18)
+        );
         let mut bad = AMD64_DASH.to_vec();
         bad[4] = 9;
-        assert!(parse(&bad).unwrap_err().message.contains("class 9"));
+        assert!(parse(&bad)
+            .map(|p| p.value)
+            .unwrap_err()
+            .message
+            .contains("class 9"));
         let mut odd = AMD64_DASH.to_vec();
         odd[18] = 0xff;
         odd[19] = 0xff;
-        assert_eq!(parse(&odd).unwrap().arch(), None);
+        assert_eq!(parse(&odd).map(|p| p.value).unwrap().arch(), None);
     }
 }

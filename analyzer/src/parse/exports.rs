@@ -17,7 +17,7 @@
 //! a netgroup (`@backup`) or a Kerberos flavour (`gss/krb5i`).
 
 use super::mountinfo::decode_octal;
-use super::{shown, ParseError, Partial};
+use super::{shown, ParseError, Parsed, Partial};
 
 /// Most exports kept from one file, and clients from one export.
 pub const MAX_EXPORTS: usize = 10_000;
@@ -103,7 +103,7 @@ fn split_path(line: &str) -> Option<(String, &str)> {
     Some((decode_octal(&line[..end]), &line[end..]))
 }
 
-pub fn parse(bytes: &[u8]) -> Partial<Vec<Export>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<Export>> {
     let text = super::text(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -165,7 +165,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<Export>> {
             clients,
         });
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 #[cfg(test)]
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn debians_file_exports_nothing() {
-        let p = parse(DEBIAN.as_bytes());
+        let p = parse(DEBIAN.as_bytes()).unwrap();
         assert!(p.value.is_empty() && p.errors.is_empty(), "{p:?}");
     }
 
@@ -189,7 +189,7 @@ mod tests {
                     \"/srv/with space\" -ro 10.0.0.0/24 @backup *.corp.example(rw) \\\n  192.0.2.7\n\
                     /srv/all (rw)\n\
                     relative host(rw)\n";
-        let p = parse(text.as_bytes());
+        let p = parse(text.as_bytes()).unwrap();
         assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
         // The continued line counts twice.
         assert_eq!(p.errors[0].line, Some(6));
@@ -219,11 +219,14 @@ mod tests {
     #[test]
     fn bounded() {
         let many = "/srv/x h(rw)\n".repeat(MAX_EXPORTS + 5);
-        let p = parse(many.as_bytes());
+        let p = parse(many.as_bytes()).unwrap();
         assert_eq!(p.value.len(), MAX_EXPORTS);
         assert_eq!(p.errors.len(), 1);
         let wide = format!("/srv/x {}\n", "h ".repeat(MAX_CLIENTS + 1));
-        assert_eq!(parse(wide.as_bytes()).value[0].clients.len(), MAX_CLIENTS);
-        assert!(parse(b"\"/unclosed h(rw)\n").errors.len() == 1);
+        assert_eq!(
+            parse(wide.as_bytes()).unwrap().value[0].clients.len(),
+            MAX_CLIENTS
+        );
+        assert!(parse(b"\"/unclosed h(rw)\n").unwrap().errors.len() == 1);
     }
 }

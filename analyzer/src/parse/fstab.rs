@@ -14,7 +14,7 @@
 //! pass 0. A line with fewer than three fields is reported and skipped.
 
 use super::mountinfo::{decode_octal, split_options, Options};
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FstabEntry {
@@ -58,7 +58,7 @@ impl FstabEntry {
     }
 }
 
-pub fn parse(bytes: &[u8]) -> Partial<Vec<FstabEntry>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<FstabEntry>> {
     let text = String::from_utf8_lossy(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -99,7 +99,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<FstabEntry>> {
             pass,
         });
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 fn device_spec(field: &str) -> DeviceSpec {
@@ -131,7 +131,7 @@ mod tests {
 
     #[test]
     fn centos6() {
-        let parsed = parse(&fixture("centos6/etc/fstab"));
+        let parsed = parse(&fixture("centos6/etc/fstab")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let entries = parsed.value;
         assert_eq!(entries.len(), 11);
@@ -169,7 +169,8 @@ mod tests {
 
     #[test]
     fn damaged_lines_are_reported() {
-        let parsed = parse(b"/dev/sda1 /\n/dev/sdb1 /data xfs defaults x 0\n/dev/sdc1 /srv ext4\n");
+        let parsed =
+            parse(b"/dev/sda1 /\n/dev/sdb1 /data xfs defaults x 0\n/dev/sdc1 /srv ext4\n").unwrap();
         assert_eq!(parsed.errors.len(), 2);
         assert_eq!(parsed.errors[0].line, Some(1));
         let srv = &parsed.value[0];

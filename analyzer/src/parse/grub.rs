@@ -26,7 +26,7 @@
 //! GRUB 2's script language is not evaluated: `set default` values are taken
 //! as written, and entries inside `if` blocks all count.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -96,7 +96,7 @@ impl GrubConfig {
     }
 }
 
-pub fn parse_grub2(bytes: &[u8]) -> Partial<GrubConfig> {
+pub fn parse_grub2(bytes: &[u8]) -> Parsed<GrubConfig> {
     let text = String::from_utf8_lossy(bytes);
     let mut entries: Vec<BootEntry> = Vec::new();
     let mut errors = Vec::new();
@@ -183,17 +183,17 @@ pub fn parse_grub2(bytes: &[u8]) -> Partial<GrubConfig> {
         .rev()
         .find(|v| !v.contains("next_entry"))
         .cloned();
-    Partial {
+    Ok(Partial {
         value: GrubConfig {
             flavor: GrubFlavor::Grub2,
             default,
             entries,
         },
         errors,
-    }
+    })
 }
 
-pub fn parse_legacy(bytes: &[u8]) -> Partial<GrubConfig> {
+pub fn parse_legacy(bytes: &[u8]) -> Parsed<GrubConfig> {
     let text = String::from_utf8_lossy(bytes);
     let mut config = GrubConfig {
         flavor: GrubFlavor::Legacy,
@@ -244,21 +244,34 @@ pub fn parse_legacy(bytes: &[u8]) -> Partial<GrubConfig> {
             _ => {}
         }
     }
-    Partial {
+    Ok(Partial {
         value: config,
         errors,
-    }
+    })
 }
 
 /// `/boot/grub/grubenv` (GRUB 2's environment block: `key=value` lines
-/// padded with `#` to 1024 bytes), for `saved_entry`.
-pub fn parse_grubenv(bytes: &[u8]) -> BTreeMap<String, String> {
-    String::from_utf8_lossy(bytes)
+/// padded with `#` to 1024 bytes), for `saved_entry`. A line that is no
+/// assignment is skipped, by line.
+pub fn parse_grubenv(bytes: &[u8]) -> Parsed<BTreeMap<String, String>> {
+    let mut errors = Vec::new();
+    let value = String::from_utf8_lossy(bytes)
         .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('='))
+        .enumerate()
+        .filter(|(_, l)| !l.starts_with('#') && !l.is_empty())
+        .filter_map(|(i, l)| {
+            let kv = l.split_once('=');
+            if kv.is_none() {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not key=value: {}", super::shown(l)),
+                ));
+            }
+            kv
+        })
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 /// `--id ID` or `$menuentry_id_option 'ID'`.
@@ -300,7 +313,7 @@ mod tests {
 
     #[test]
     fn debian12_grub_cfg() {
-        let parsed = parse_grub2(&fixture("debian12-grub2/boot/grub/grub.cfg"));
+        let parsed = parse_grub2(&fixture("debian12-grub2/boot/grub/grub.cfg")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let cfg = parsed.value;
         assert_eq!(cfg.default.as_deref(), Some("0"));
@@ -337,7 +350,10 @@ mod tests {
             default: Some("${saved_entry}".into()),
             ..cfg
         };
-        let env = parse_grubenv(format!("# GRUB Environment Block\nsaved_entry=gnulinux-advanced-3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f>{id}\n####").as_bytes());
+        let env = parse_grubenv(format!("# GRUB Environment Block\nsaved_entry=gnulinux-advanced-3f9c2a4e-8d1b-4c55-9e0f-6a7b8c9d0e1f>{id}\n####").as_bytes()).unwrap();
+        assert_eq!(env.errors, []);
+        let damaged = parse_grubenv(b"# GRUB Environment Block\nsaved_entry=1\ngarbage\n").unwrap();
+        assert_eq!(damaged.errors[0].line, Some(3));
         let recovery = saved
             .default_entry(env.get("saved_entry").map(String::as_str))
             .unwrap();
@@ -350,7 +366,7 @@ mod tests {
 
     #[test]
     fn centos6_grub_conf() {
-        let parsed = parse_legacy(&fixture("centos6/boot/grub/grub.conf"));
+        let parsed = parse_legacy(&fixture("centos6/boot/grub/grub.conf")).unwrap();
         assert!(parsed.errors.is_empty());
         let cfg = parsed.value;
         assert_eq!(cfg.entries.len(), 2);
@@ -374,10 +390,10 @@ mod tests {
 
     #[test]
     fn damaged() {
-        let parsed = parse_grub2(b"}\nmenuentry 'x' {\n linux /k a=\"b c\"\n");
+        let parsed = parse_grub2(b"}\nmenuentry 'x' {\n linux /k a=\"b c\"\n").unwrap();
         assert_eq!(parsed.errors.len(), 2);
         assert_eq!(parsed.value.entries[0].cmdline.as_deref(), Some("a=b c"));
-        let legacy = parse_legacy(b"kernel /vmlinuz\ndefault saved\ntitle t\n");
+        let legacy = parse_legacy(b"kernel /vmlinuz\ndefault saved\ntitle t\n").unwrap();
         assert_eq!(legacy.errors.len(), 1);
         assert_eq!(legacy.value.default_entry(None), None);
     }

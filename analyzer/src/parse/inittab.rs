@@ -14,7 +14,7 @@
 use serde::Serialize;
 
 use super::sysv::Runlevel;
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Inittab {
@@ -34,7 +34,7 @@ pub struct InittabEntry {
 }
 
 /// Parses inittab; lines without four fields are reported and skipped.
-pub fn parse(bytes: &[u8]) -> Partial<Inittab> {
+pub fn parse(bytes: &[u8]) -> Parsed<Inittab> {
     let text = String::from_utf8_lossy(bytes);
     let mut inittab = Inittab::default();
     let mut errors = Vec::new();
@@ -70,10 +70,10 @@ pub fn parse(bytes: &[u8]) -> Partial<Inittab> {
             process: process.to_string(),
         });
     }
-    Partial {
+    Ok(Partial {
         value: inittab,
         errors,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -86,7 +86,7 @@ mod tests {
 
     #[test]
     fn debian_sysvinit_inittab() {
-        let parsed = parse(&fixture("debian12-init-files/usr/share/sysvinit/inittab"));
+        let parsed = parse(&fixture("debian12-init-files/usr/share/sysvinit/inittab")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let inittab = parsed.value;
         assert_eq!(inittab.default_runlevel.map(Runlevel::as_char), Some('2'));
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn centos6_inittab_has_only_the_default() {
-        let parsed = parse(&fixture("centos6-sysv/etc/inittab"));
+        let parsed = parse(&fixture("centos6-sysv/etc/inittab")).unwrap();
         assert!(parsed.errors.is_empty());
         assert_eq!(
             parsed.value.default_runlevel.map(Runlevel::as_char),
@@ -120,7 +120,7 @@ mod tests {
 
     #[test]
     fn damaged_lines_are_reported_and_skipped() {
-        let parsed = parse(b"id:5:initdefault:\nbroken line\nx:Q:once:/bin/true\n");
+        let parsed = parse(b"id:5:initdefault:\nbroken line\nx:Q:once:/bin/true\n").unwrap();
         assert_eq!(
             parsed.value.default_runlevel.map(Runlevel::as_char),
             Some('5')

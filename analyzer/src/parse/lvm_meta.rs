@@ -26,7 +26,7 @@
 //! Sizes in the file are 512-byte sectors (`extent_size`, `dev_size`,
 //! `pe_start`); extents are counted. Nesting and values are bounded.
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VolumeGroup {
@@ -248,7 +248,7 @@ fn subsections(
 }
 
 /// The volume group of one backup file.
-pub fn parse(bytes: &[u8]) -> Result<VolumeGroup, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<VolumeGroup> {
     let mut lx = Lexer {
         s: bytes,
         pos: 0,
@@ -305,12 +305,12 @@ pub fn parse(bytes: &[u8]) -> Result<VolumeGroup, ParseError> {
             }
         })
         .collect();
-    Ok(VolumeGroup {
+    Ok(Partial::whole(VolumeGroup {
         name: name.clone(),
         extent_bytes,
         pvs,
         lvs,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -329,7 +329,7 @@ mod tests {
     /// group when the file was written (fixtures/storage-lvm/*.txt).
     #[test]
     fn agrees_with_lvs_and_pvs() {
-        let vg = parse(&sample()).unwrap();
+        let vg = parse(&sample()).map(|p| p.value).unwrap();
         assert_eq!((vg.name.as_str(), vg.extent_bytes), ("liftvg", 4 << 20));
         let lv = |n: &str| vg.lvs.iter().find(|l| l.name == n).unwrap();
         assert_eq!(lv("root").size_bytes, 41_943_040);
@@ -353,14 +353,17 @@ mod tests {
     fn damage_is_named_by_line() {
         let bytes = sample();
         let cut = &bytes[..bytes.len() / 2];
-        let e = parse(cut).unwrap_err();
+        let e = parse(cut).map(|p| p.value).unwrap_err();
         assert!(e.line.is_some(), "{e}");
         let deep = "a {".repeat(100);
         assert!(parse(deep.as_bytes())
+            .map(|p| p.value)
             .unwrap_err()
             .message
             .contains("deeply"));
-        assert!(parse(b"x = \"unterminated").is_err());
-        assert!(parse(b"contents = \"Text Format Volume Group\"\n").is_err());
+        assert!(parse(b"x = \"unterminated").map(|p| p.value).is_err());
+        assert!(parse(b"contents = \"Text Format Volume Group\"\n")
+            .map(|p| p.value)
+            .is_err());
     }
 }

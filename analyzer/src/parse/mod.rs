@@ -1,4 +1,5 @@
-//! Parsers: one module per source, bytes in, typed value out.
+//! Parsers: one module per source, bytes in, [`Parsed`] out: present,
+//! partial (what was skipped, by line or offset) or broken.
 //!
 //! A parser never opens a file and never knows whether its bytes came from a
 //! live host, a bundle or a directory tree; `crate::snapshot` binds paths to
@@ -107,11 +108,86 @@ fn place(line: Option<usize>, offset: Option<u64>) -> String {
 }
 
 /// A result that kept going past damaged records: the good ones in `value`,
-/// one error per damaged record in `errors`.
+/// one error per damaged record in `errors` (by line or byte offset).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Partial<T> {
     pub value: T,
     pub errors: Vec<ParseError>,
+}
+
+/// What every public parser returns, bytes in (procfs-core's contract, with
+/// room for what was skipped):
+/// - `Ok` with no `errors`: present, the whole input read;
+/// - `Ok` with `errors`: partial, the value holds what could be read and
+///   each error names a record that was skipped, by line or offset;
+/// - `Err`: broken, the bytes are not the format at all.
+///
+/// A `Result` rather than a three-way enum so a parser can stop with `?`
+/// at the first fatal error, and a caller that needs only the value can
+/// say `.ok().map(|p| p.value)`; meminfo, sar and the rpm databases had
+/// this shape already.
+pub type Parsed<T> = Result<Partial<T>, ParseError>;
+
+impl<T> Partial<T> {
+    /// A value read whole.
+    pub fn whole(value: T) -> Self {
+        Partial {
+            value,
+            errors: Vec::new(),
+        }
+    }
+
+    /// A value and the records skipped on the way.
+    pub fn new(value: T, errors: Vec<ParseError>) -> Self {
+        Partial { value, errors }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Partial<U> {
+        Partial {
+            value: f(self.value),
+            errors: self.errors,
+        }
+    }
+}
+
+/// A partial result reads as its value (`parsed?.field`); its skipped
+/// records stay in `errors`.
+impl<T> std::ops::Deref for Partial<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+// A function of a parse module that takes no bytes is a helper over
+// parsed values or names (`mountinfo::visible`, `cron::in_words`,
+// `block_tables::device_name`, `systemd_unit::apply_dropins`,
+// `sudoers::full_rights`, `dpkg_status::is_control_file`, ...), not a
+// parser: the contract above is for the functions that take bytes.
+
+/// A value read whole, as a parser returns it.
+pub fn whole<T>(value: T) -> Parsed<T> {
+    Ok(Partial::whole(value))
+}
+
+/// How a parse ended, without its value: what the sources table's check
+/// (`crate::sources::Reader::Bytes`) reports for a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Present,
+    /// The records skipped, each with its line or offset.
+    Partial(Vec<ParseError>),
+    Broken(ParseError),
+}
+
+impl Outcome {
+    pub fn of<T>(parsed: Parsed<T>) -> Outcome {
+        match parsed {
+            Ok(p) if p.errors.is_empty() => Outcome::Present,
+            Ok(p) => Outcome::Partial(p.errors),
+            Err(e) => Outcome::Broken(e),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +226,7 @@ pub mod fstab;
 pub mod grub;
 pub mod if_inet6;
 pub mod inittab;
+pub mod kmod;
 pub mod lvm_meta;
 pub mod meminfo;
 pub mod mountinfo;

@@ -15,7 +15,7 @@
 //! The kernel escapes space, tab, newline and backslash in paths as `\040`,
 //! `\011`, `\012`, `\134`; they are decoded here. procfs-core does not.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 use procfs_core::process::MountInfo;
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,7 +58,7 @@ impl Mount {
     }
 }
 
-pub fn parse_mountinfo(bytes: &[u8]) -> Partial<Vec<Mount>> {
+pub fn parse_mountinfo(bytes: &[u8]) -> Parsed<Vec<Mount>> {
     parse_lines(bytes, |line| {
         let info = MountInfo::from_line(line).map_err(|e| e.to_string())?;
         Ok(Mount {
@@ -75,7 +75,7 @@ pub fn parse_mountinfo(bytes: &[u8]) -> Partial<Vec<Mount>> {
     })
 }
 
-pub fn parse_mounts(bytes: &[u8]) -> Partial<Vec<Mount>> {
+pub fn parse_mounts(bytes: &[u8]) -> Parsed<Vec<Mount>> {
     parse_lines(bytes, |line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [source, point, fs_type, options, ..] = fields[..] else {
@@ -98,7 +98,7 @@ pub fn parse_mounts(bytes: &[u8]) -> Partial<Vec<Mount>> {
 fn parse_lines(
     bytes: &[u8],
     parse_line: impl Fn(&str) -> Result<Mount, String>,
-) -> Partial<Vec<Mount>> {
+) -> Parsed<Vec<Mount>> {
     let text = String::from_utf8_lossy(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -111,7 +111,7 @@ fn parse_lines(
             Err(message) => errors.push(ParseError::at_line(index + 1, message)),
         }
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 pub(crate) fn split_options(options: &str) -> Options {
@@ -524,7 +524,7 @@ mod tests {
                 ));
             }
             let t = std::time::Instant::now();
-            let parsed = parse_mountinfo(text.as_bytes());
+            let parsed = parse_mountinfo(text.as_bytes()).unwrap();
             assert_eq!(visible(&parsed.value).len(), lines as usize);
             t.elapsed()
         };
@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn centos6_tmp_is_noexec() {
-        let parsed = parse_mountinfo(&fixture("centos6/proc/self/mountinfo"));
+        let parsed = parse_mountinfo(&fixture("centos6/proc/self/mountinfo")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let mounts = parsed.value;
         assert_eq!(mounts.len(), 12);
@@ -568,7 +568,8 @@ mod tests {
 
     #[test]
     fn this_machine_later_mount_hides_earlier() {
-        let mounts = parse_mountinfo(&fixture("debian12-this-machine/proc/self/mountinfo"));
+        let mounts =
+            parse_mountinfo(&fixture("debian12-this-machine/proc/self/mountinfo")).unwrap();
         assert!(mounts.errors.is_empty(), "{:?}", mounts.errors);
         let shown = visible(&mounts.value);
         // / (id 27) is listed after /proc and /sys but is their parent.
@@ -585,7 +586,7 @@ mod tests {
             ("ext4", Some("/dev/vda"))
         );
 
-        let old = parse_mounts(&fixture("debian12-this-machine/proc/mounts"));
+        let old = parse_mounts(&fixture("debian12-this-machine/proc/mounts")).unwrap();
         assert!(old.errors.is_empty());
         assert_eq!(old.value.len(), mounts.value.len());
         let old_shown = visible(&old.value);
@@ -598,12 +599,14 @@ mod tests {
     fn escapes_and_damage() {
         assert_eq!(decode_octal(r"/a\040b\134c\011d\0"), "/a b\\c\td\\0");
         assert_eq!(decode_octal(r"\777\"), r"\777\");
-        let parsed = parse_mounts(b"rootfs / rootfs rw 0 0\n/dev/sda1 / ext4 ro 0 0\nshort line\n");
+        let parsed =
+            parse_mounts(b"rootfs / rootfs rw 0 0\n/dev/sda1 / ext4 ro 0 0\nshort line\n").unwrap();
         assert_eq!(parsed.errors.len(), 1);
         let shown = visible(&parsed.value);
         assert_eq!(shown.len(), 1);
         assert!(shown[0].read_only());
-        let looped = parse_mountinfo(b"2 3 0:1 / / rw - ext4 a rw\n3 2 0:2 / /x rw - ext4 b rw\n");
+        let looped =
+            parse_mountinfo(b"2 3 0:1 / / rw - ext4 a rw\n3 2 0:2 / /x rw - ext4 b rw\n").unwrap();
         assert_eq!(visible(&looped.value).len(), 2);
     }
 }

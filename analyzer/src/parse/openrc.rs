@@ -27,6 +27,8 @@
 
 use serde::Serialize;
 
+use super::{Parsed, Partial};
+
 /// A script's `depend()` block, one list per keyword.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Depend {
@@ -74,7 +76,9 @@ fn assignment(line: &str, name: &str) -> Option<String> {
     (!v.is_empty() && !v.contains('$')).then(|| v.to_string())
 }
 
-pub fn parse(bytes: &[u8]) -> OpenrcScript {
+/// An OpenRC script's declarations; shell text reads whole (what is not a
+/// declaration is the script's own code).
+pub fn parse(bytes: &[u8]) -> Parsed<OpenrcScript> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = OpenrcScript::default();
     let mut in_depend = false;
@@ -127,7 +131,7 @@ pub fn parse(bytes: &[u8]) -> OpenrcScript {
                 .map(str::to_string),
         );
     }
-    out
+    Ok(Partial::whole(out))
 }
 
 #[cfg(test)]
@@ -146,7 +150,7 @@ mod tests {
     fn alpine_busybox_syslog() {
         let bytes = script("syslog");
         assert!(is_openrc(&bytes));
-        let s = parse(&bytes);
+        let s = parse(&bytes).unwrap().value;
         assert_eq!(s.description.as_deref(), Some("Message logging system"));
         assert_eq!(s.command.as_deref(), Some("/sbin/syslogd"));
         assert_eq!(s.pidfile.as_deref(), Some("/run/syslogd.pid"));
@@ -157,7 +161,7 @@ mod tests {
     /// sshd's `need net` sits inside an `if`: run-time configuration.
     #[test]
     fn alpine_sshd_leaves_conditional_needs_out() {
-        let s = parse(&script("sshd"));
+        let s = parse(&script("sshd")).unwrap().value;
         assert_eq!(s.depend.use_, ["logger", "dns"]);
         assert_eq!(s.depend.after, ["entropy"]);
         assert!(s.depend.need.is_empty(), "{:?}", s.depend.need);
@@ -167,7 +171,7 @@ mod tests {
     /// OpenRC's own bootmisc, with `{` on the line after `depend()`.
     #[test]
     fn openrc_bootmisc_brace_on_its_own_line() {
-        let s = parse(&script("bootmisc"));
+        let s = parse(&script("bootmisc")).unwrap().value;
         assert_eq!(s.depend.need, ["localmount"]);
         assert_eq!(s.depend.before, ["logger"]);
         assert_eq!(s.depend.after, ["clock", "root", "sysctl"]);

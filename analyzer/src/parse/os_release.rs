@@ -16,7 +16,7 @@
 //! `"`, `` ` `` and `\` inside double quotes. Lines that are not assignments
 //! are reported and skipped, as systemd does.
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 use std::collections::BTreeMap;
 
 /// The identifying fields of os-release; `fields` keeps every assignment.
@@ -33,7 +33,7 @@ pub struct OsRelease {
     pub fields: BTreeMap<String, String>,
 }
 
-pub fn parse(bytes: &[u8]) -> Partial<OsRelease> {
+pub fn parse(bytes: &[u8]) -> Parsed<OsRelease> {
     let (fields, errors) = parse_assignments(bytes);
     let get = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
     let value = OsRelease {
@@ -49,7 +49,7 @@ pub fn parse(bytes: &[u8]) -> Partial<OsRelease> {
         pretty_name: get("PRETTY_NAME"),
         fields,
     };
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 /// Parses `KEY=value` lines with shell quoting; also used for
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn debian12_base_files() {
-        let parsed = parse(&fixture("debian12-base-files/usr/lib/os-release"));
+        let parsed = parse(&fixture("debian12-base-files/usr/lib/os-release")).unwrap();
         assert!(parsed.errors.is_empty());
         let os = parsed.value;
         assert_eq!(os.id.as_deref(), Some("debian"));
@@ -140,14 +140,14 @@ mod tests {
 
     #[test]
     fn this_machine_matches_its_own_file() {
-        let parsed = parse(&fixture("debian12-this-machine/etc/os-release"));
+        let parsed = parse(&fixture("debian12-this-machine/etc/os-release")).unwrap();
         assert_eq!(parsed.value.id.as_deref(), Some("debian"));
         assert_eq!(parsed.value.name.as_deref(), Some("Debian GNU/Linux"));
     }
 
     #[test]
     fn ubuntu1404_has_id_like() {
-        let os = parse(&fixture("ubuntu1404/etc/os-release")).value;
+        let os = parse(&fixture("ubuntu1404/etc/os-release")).unwrap().value;
         assert_eq!(os.id.as_deref(), Some("ubuntu"));
         assert_eq!(os.id_like, vec!["debian"]);
         assert_eq!(os.version.as_deref(), Some("14.04.6 LTS, Trusty Tahr"));
@@ -157,7 +157,7 @@ mod tests {
     fn quoting_and_escapes() {
         let text = b"ID='rhel'\nID_LIKE=\"fedora centos\"\nNAME=\"A \\\"quoted\\\" \\$name\"\n\
                      VERSION=plain\\ word\nbroken line\nPRETTY_NAME=\"open\n";
-        let parsed = parse(text);
+        let parsed = parse(text).unwrap();
         let os = parsed.value;
         assert_eq!(os.id.as_deref(), Some("rhel"));
         assert_eq!(os.id_like, vec!["fedora", "centos"]);

@@ -54,10 +54,10 @@
 //! `%VERSION%` is `[epoch:]pkgver-pkgrel`, split here like rpm's.
 
 use super::packages::{InstalledPackage, PackageManager};
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 /// Parses one `desc` file. `Err` when it has no `%NAME%` or `%VERSION%`.
-pub fn parse(bytes: &[u8]) -> Result<InstalledPackage, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<InstalledPackage> {
     let text = String::from_utf8_lossy(bytes);
     let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
     for line in text.lines().map(|l| l.strip_suffix('\r').unwrap_or(l)) {
@@ -104,7 +104,7 @@ pub fn parse(bytes: &[u8]) -> Result<InstalledPackage, ParseError> {
     p.license = (!licenses.is_empty()).then(|| licenses.join(" AND "));
     p.summary = first("%DESC%");
     p.maintainer = first("%PACKAGER%");
-    Ok(p)
+    Ok(Partial::whole(p))
 }
 
 #[cfg(test)]
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn parses_the_doc_sample() {
-        let p = parse(SAMPLE.as_bytes()).unwrap();
+        let p = parse(SAMPLE.as_bytes()).map(|p| p.value).unwrap();
         assert_eq!(
             (
                 p.name.as_str(),
@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn splits_epoch_and_joins_licenses() {
         let desc = "%NAME%\nlibjpeg-turbo\n\n%VERSION%\n1:3.0.3-1\n\n%LICENSE%\nBSD-3-Clause\nIJG\n\n%INSTALLDATE%\nTue Jan 10 12:00:00 2012\n";
-        let p = parse(desc.as_bytes()).unwrap();
+        let p = parse(desc.as_bytes()).map(|p| p.value).unwrap();
         assert_eq!(
             (p.epoch, p.version.as_str(), p.release.as_deref()),
             (Some(1), "3.0.3", Some("1"))
@@ -149,7 +149,10 @@ mod tests {
         assert_eq!(p.license.as_deref(), Some("BSD-3-Clause AND IJG"));
         assert_eq!(p.install_time, None);
         assert_eq!(
-            parse(b"%VERSION%\n1-1\n").unwrap_err().message,
+            parse(b"%VERSION%\n1-1\n")
+                .map(|p| p.value)
+                .unwrap_err()
+                .message,
             "desc has no %NAME%"
         );
     }

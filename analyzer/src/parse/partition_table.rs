@@ -11,7 +11,7 @@
 //! 00000200: 4546 4920 5041 5254 0000 0100 5c00 0000  EFI PART....\...
 //! ```
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 const SECTOR: usize = 512;
 
@@ -29,12 +29,12 @@ pub struct Entry {
 
 /// The entries of the table in `bytes`: MBR primaries, or GPT entries when
 /// the bytes hold its header. An empty list for a disk without a table.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Entry>, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<Entry>> {
     let mbr = bytes
         .get(..SECTOR)
         .ok_or_else(|| ParseError::at_offset(bytes.len() as u64, "shorter than one sector"))?;
     if mbr[510..] != [0x55, 0xaa] {
-        return Ok(Vec::new());
+        return Ok(Partial::whole(Vec::new()));
     }
     let primaries: Vec<(u8, u64, u64)> = mbr[446..510]
         .chunks(16)
@@ -46,16 +46,18 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Entry>, ParseError> {
         .filter(|(t, _, _)| *t != 0)
         .collect();
     if primaries.iter().any(|(t, _, _)| *t == 0xee) {
-        return gpt(bytes);
+        return gpt(bytes).map(Partial::whole);
     }
-    Ok(primaries
-        .into_iter()
-        .map(|(t, start_lba, sectors)| Entry {
-            start_lba,
-            sectors,
-            kind: mbr_type(t),
-        })
-        .collect())
+    Ok(Partial::whole(
+        primaries
+            .into_iter()
+            .map(|(t, start_lba, sectors)| Entry {
+                start_lba,
+                sectors,
+                kind: mbr_type(t),
+            })
+            .collect(),
+    ))
 }
 
 fn mbr_type(t: u8) -> String {
@@ -180,7 +182,9 @@ mod tests {
     /// sgdisk 1.0.9's GPT (four partitions), against what `sgdisk -p` said.
     #[test]
     fn gpt_disk_made_by_sgdisk() {
-        let e = parse(&image("gpt-sgdisk-1.0.9-first34.bin")).unwrap();
+        let e = parse(&image("gpt-sgdisk-1.0.9-first34.bin"))
+            .map(|p| p.value)
+            .unwrap();
         let kinds: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(
             kinds,
@@ -213,7 +217,9 @@ mod tests {
     /// sfdisk's MBR (two primaries).
     #[test]
     fn mbr_disk_made_by_sfdisk() {
-        let e = parse(&image("mbr-sfdisk-2.38-first512.bin")).unwrap();
+        let e = parse(&image("mbr-sfdisk-2.38-first512.bin"))
+            .map(|p| p.value)
+            .unwrap();
         let kinds: Vec<&str> = e.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["Linux", "Linux LVM"]);
         assert_eq!(e[0].start_lba, 2048);
@@ -223,13 +229,13 @@ mod tests {
     fn damaged_tables() {
         let mut b = image("gpt-sgdisk-1.0.9-first34.bin");
         assert_eq!(
-            parse(&b[..512]).unwrap(),
+            parse(&b[..512]).map(|p| p.value).unwrap(),
             Vec::new(),
             "no header read: nothing claimed"
         );
         b[512] = b'X';
-        assert!(parse(&b).is_err());
-        assert!(parse(&[0u8; 10]).is_err());
-        assert_eq!(parse(&[0u8; 512]).unwrap(), Vec::new());
+        assert!(parse(&b).map(|p| p.value).is_err());
+        assert!(parse(&[0u8; 10]).map(|p| p.value).is_err());
+        assert_eq!(parse(&[0u8; 512]).map(|p| p.value).unwrap(), Vec::new());
     }
 }

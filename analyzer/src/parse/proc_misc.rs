@@ -7,7 +7,7 @@
 //! /proc/loadavg   0.74 0.42 0.18 1/87 18014
 //! ```
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 use procfs_core::{FromRead, LoadAverage};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -28,7 +28,7 @@ pub struct LoadAvg {
     pub last_pid: u32,
 }
 
-pub fn parse_uptime(bytes: &[u8]) -> Result<Uptime, ParseError> {
+pub fn parse_uptime(bytes: &[u8]) -> Parsed<Uptime> {
     let uptime = procfs_core::Uptime::from_read(bytes).map_err(|e| {
         ParseError::at_line(1, format!("not `UP IDLE`: {}", super::procfs_message(e)))
     })?;
@@ -36,13 +36,13 @@ pub fn parse_uptime(bytes: &[u8]) -> Result<Uptime, ParseError> {
     if !valid(uptime.uptime) || !valid(uptime.idle) {
         return Err(ParseError::at_line(1, "uptime is negative or not finite"));
     }
-    Ok(Uptime {
+    Ok(Partial::whole(Uptime {
         up_seconds: uptime.uptime,
         idle_seconds: uptime.idle,
-    })
+    }))
 }
 
-pub fn parse_loadavg(bytes: &[u8]) -> Result<LoadAvg, ParseError> {
+pub fn parse_loadavg(bytes: &[u8]) -> Parsed<LoadAvg> {
     // procfs-core reads the text as UTF-8; make it so, as for every parser.
     let text = String::from_utf8_lossy(bytes);
     let load = LoadAverage::from_read(text.as_bytes()).map_err(|e| {
@@ -51,14 +51,14 @@ pub fn parse_loadavg(bytes: &[u8]) -> Result<LoadAvg, ParseError> {
             format!("not `1 5 15 RUN/ALL PID`: {}", super::procfs_message(e)),
         )
     })?;
-    Ok(LoadAvg {
+    Ok(Partial::whole(LoadAvg {
         one: load.one,
         five: load.five,
         fifteen: load.fifteen,
         runnable: load.cur,
         total_tasks: load.max,
         last_pid: load.latest_pid,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -68,7 +68,9 @@ mod tests {
 
     #[test]
     fn this_machine() {
-        let up = parse_uptime(&fixture("debian12-this-machine/proc/uptime")).unwrap();
+        let up = parse_uptime(&fixture("debian12-this-machine/proc/uptime"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(
             up,
             Uptime {
@@ -76,7 +78,9 @@ mod tests {
                 idle_seconds: 514.94
             }
         );
-        let load = parse_loadavg(&fixture("debian12-this-machine/proc/loadavg")).unwrap();
+        let load = parse_loadavg(&fixture("debian12-this-machine/proc/loadavg"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(
             (load.one, load.runnable, load.total_tasks, load.last_pid),
             (0.74, 1, 87, 18014)
@@ -85,10 +89,10 @@ mod tests {
 
     #[test]
     fn damaged() {
-        assert!(parse_uptime(b"").is_err());
-        assert!(parse_uptime(b"NaN 1").is_err());
-        assert!(parse_uptime(b"-5 1").is_err());
-        assert!(parse_loadavg(b"0.1 0.2 0.3 2 77").is_err());
-        assert!(parse_loadavg(b"\xff").is_err());
+        assert!(parse_uptime(b"").map(|p| p.value).is_err());
+        assert!(parse_uptime(b"NaN 1").map(|p| p.value).is_err());
+        assert!(parse_uptime(b"-5 1").map(|p| p.value).is_err());
+        assert!(parse_loadavg(b"0.1 0.2 0.3 2 77").map(|p| p.value).is_err());
+        assert!(parse_loadavg(b"\xff").map(|p| p.value).is_err());
     }
 }

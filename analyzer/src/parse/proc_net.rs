@@ -25,7 +25,7 @@ use procfs_core::net::{TcpNetEntries, TcpState, UdpNetEntries, UdpState};
 use procfs_core::{ExplicitSystemInfo, FromBufReadSI};
 use serde::Serialize;
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// Which table a socket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,7 +87,7 @@ impl InetSocket {
 
 /// Parses one inet table. `little_endian` is the byte order of the host the
 /// table came from (false for s390x, ppc64 big-endian).
-pub fn parse_inet(bytes: &[u8], proto: InetProto, little_endian: bool) -> Partial<Vec<InetSocket>> {
+pub fn parse_inet(bytes: &[u8], proto: InetProto, little_endian: bool) -> Parsed<Vec<InetSocket>> {
     let info = ExplicitSystemInfo {
         boot_time_secs: 0,
         ticks_per_second: 100,
@@ -107,10 +107,10 @@ pub fn parse_inet(bytes: &[u8], proto: InetProto, little_endian: bool) -> Partia
             Err(message) => errors.push(ParseError::at_line(index + 1, message)),
         }
     }
-    Partial {
+    Ok(Partial {
         value: sockets,
         errors,
-    }
+    })
 }
 
 fn parse_inet_line(
@@ -237,7 +237,7 @@ const SO_ACCEPTCON: u32 = 0x0001_0000;
 /// 000000003d480ebf: 00000002 00000000 00010000 0001 01 25259 /tmp/inv/lift sock
 /// 000000001fc2c786: 00000002 00000000 00010000 0001 01 25258 @lift-abstract test
 /// ```
-pub fn parse_unix(bytes: &[u8]) -> Partial<Vec<UnixSocket>> {
+pub fn parse_unix(bytes: &[u8]) -> Parsed<Vec<UnixSocket>> {
     let text = String::from_utf8_lossy(bytes);
     let mut sockets = Vec::new();
     let mut errors = Vec::new();
@@ -253,10 +253,10 @@ pub fn parse_unix(bytes: &[u8]) -> Partial<Vec<UnixSocket>> {
             )),
         }
     }
-    Partial {
+    Ok(Partial {
         value: sockets,
         errors,
-    }
+    })
 }
 
 fn parse_unix_line(line: &str) -> Option<UnixSocket> {
@@ -313,7 +313,7 @@ mod tests {
     }
 
     fn inet(name: &str, proto: InetProto) -> Vec<InetSocket> {
-        let parsed = parse_inet(&table(name), proto, true);
+        let parsed = parse_inet(&table(name), proto, true).unwrap();
         assert!(parsed.errors.is_empty(), "{name}: {:?}", parsed.errors);
         parsed.value
     }
@@ -389,7 +389,7 @@ mod tests {
         let mut bytes = table("tcp6");
         bytes.truncate(bytes.len() - 40);
         bytes.extend_from_slice(b"\n   9: ZZZZ:0016 00000000:0000 0A\n");
-        let parsed = parse_inet(&bytes, InetProto::Tcp6, true);
+        let parsed = parse_inet(&bytes, InetProto::Tcp6, true).unwrap();
         assert_eq!(parsed.value.len(), 1);
         assert_eq!(
             parsed.errors.iter().map(|e| e.line).collect::<Vec<_>>(),
@@ -402,22 +402,22 @@ mod tests {
             b"h\n\xff\xfe",
             b"h\n0: 00000000:FFFFF",
         ] {
-            let _ = parse_inet(input, InetProto::Tcp, true);
-            let _ = parse_unix(input);
+            let _ = parse_inet(input, InetProto::Tcp, true).unwrap();
+            let _ = parse_unix(input).unwrap();
         }
     }
 
     #[test]
     fn big_endian_hosts_print_addresses_the_other_way() {
         let line = b"sl\n 0: 7F000001:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 7 1\n";
-        let sockets = parse_inet(line, InetProto::Tcp, false).value;
+        let sockets = parse_inet(line, InetProto::Tcp, false).unwrap().value;
         assert_eq!(sockets[0].local_address, IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert_eq!(sockets[0].local_port, 22);
     }
 
     #[test]
     fn unix_paths_with_spaces_abstract_names_and_listeners() {
-        let parsed = parse_unix(&table("unix"));
+        let parsed = parse_unix(&table("unix")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let by_inode = |inode| parsed.value.iter().find(|s| s.inode == inode).unwrap();
         let listener = by_inode(25259);

@@ -10,7 +10,7 @@ use procfs_core::FromRead;
 use serde::Serialize;
 
 use super::systemd_unit::UnitName;
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// The fields of /proc/PID/stat that the inventory uses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,7 +60,7 @@ impl ProcStat {
 /// ```text
 /// 19618 (lift worker) x) S 1 19562 6533 0 -1 4194304 134 0 0 0 0 0 0 0 20 0 1 0 34808 2990080 412 …
 /// ```
-pub fn parse_stat(bytes: &[u8]) -> Result<ProcStat, ParseError> {
+pub fn parse_stat(bytes: &[u8]) -> Parsed<ProcStat> {
     let text = String::from_utf8_lossy(bytes);
     let line = text.trim();
     // procfs-core slices around the parentheses without checking them, so
@@ -80,7 +80,7 @@ pub fn parse_stat(bytes: &[u8]) -> Result<ProcStat, ParseError> {
     }
     let stat = Stat::from_read(line.as_bytes())
         .map_err(|e| ParseError::new(format!("stat: {}", super::procfs_message(e))))?;
-    Ok(ProcStat {
+    Ok(Partial::whole(ProcStat {
         pid: stat.pid,
         comm: stat.comm,
         state: stat.state,
@@ -93,7 +93,7 @@ pub fn parse_stat(bytes: &[u8]) -> Result<ProcStat, ParseError> {
         starttime: stat.starttime,
         vsize: stat.vsize,
         rss: stat.rss,
-    })
+    }))
 }
 
 /// The fields of /proc/PID/status that the inventory uses.
@@ -123,7 +123,7 @@ pub struct ProcStatus {
 /// PPid:    19843
 /// Uid:     0 0 0 0
 /// ```
-pub fn parse_status(bytes: &[u8]) -> Result<ProcStatus, ParseError> {
+pub fn parse_status(bytes: &[u8]) -> Parsed<ProcStatus> {
     let text = String::from_utf8_lossy(bytes);
     let mut status = ProcStatus::default();
     let mut has_name = false;
@@ -149,7 +149,7 @@ pub fn parse_status(bytes: &[u8]) -> Result<ProcStatus, ParseError> {
     if !has_name {
         return Err(ParseError::new("status has no Name line"));
     }
-    Ok(status)
+    Ok(Partial::whole(status))
 }
 
 fn four_ids(value: &str) -> Option<[u32; 4]> {
@@ -164,15 +164,18 @@ fn four_ids(value: &str) -> Option<[u32; 4]> {
 /// Splits /proc/PID/cmdline at its NULs. Empty for kernel threads and
 /// zombies. A process that rewrote its arguments (`sshd: user@pts/0`) may
 /// show one argument holding spaces, which is kept as it is.
-pub fn parse_cmdline(bytes: &[u8]) -> Vec<String> {
+/// Any bytes are a command line: it is never partial or broken.
+pub fn parse_cmdline(bytes: &[u8]) -> Parsed<Vec<String>> {
     let bytes = bytes.strip_suffix(b"\0").unwrap_or(bytes);
     if bytes.is_empty() {
-        return Vec::new();
+        return super::whole(Vec::new());
     }
-    bytes
-        .split(|b| *b == 0)
-        .map(|arg| String::from_utf8_lossy(arg).into_owned())
-        .collect()
+    super::whole(
+        bytes
+            .split(|b| *b == 0)
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect(),
+    )
 }
 
 /// One line of /proc/PID/cgroup: `hierarchy-id:controllers:path`. The
@@ -192,7 +195,7 @@ pub struct CgroupLine {
 /// 4:memory:/process_api/f0987ca81beb9a89cd74ec1a8df63319
 /// 0::/
 /// ```
-pub fn parse_cgroup(bytes: &[u8]) -> Partial<Vec<CgroupLine>> {
+pub fn parse_cgroup(bytes: &[u8]) -> Parsed<Vec<CgroupLine>> {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = Vec::new();
     let mut errors = Vec::new();
@@ -222,10 +225,10 @@ pub fn parse_cgroup(bytes: &[u8]) -> Partial<Vec<CgroupLine>> {
             )),
         }
     }
-    Partial {
+    Ok(Partial {
         value: lines,
         errors,
-    }
+    })
 }
 
 /// The systemd unit a process belongs to, from its cgroup: the first path
@@ -297,12 +300,14 @@ mod tests {
 
     #[test]
     fn name_with_space_and_parenthesis() {
-        let stat = parse_stat(&file(19618, "stat")).unwrap();
+        let stat = parse_stat(&file(19618, "stat")).map(|p| p.value).unwrap();
         assert_eq!(stat.comm, "lift worker) x");
         assert_eq!((stat.pid, stat.state, stat.ppid), (19618, 'S', 1));
         assert_eq!((stat.starttime, stat.vsize), (34808, 2990080));
         assert!(!stat.is_kernel_thread() && !stat.is_zombie());
-        let status = parse_status(&file(19618, "status")).unwrap();
+        let status = parse_status(&file(19618, "status"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(status.name, "lift worker) x");
         assert_eq!(
             (status.state, status.tgid, status.ppid),
@@ -310,7 +315,7 @@ mod tests {
         );
         assert_eq!(status.uid, Some([0, 0, 0, 0]));
         assert_eq!(
-            parse_cmdline(&file(19618, "cmdline")),
+            parse_cmdline(&file(19618, "cmdline")).unwrap().value,
             vec!["/tmp/inv/lift worker) x", "900"]
         );
         assert_eq!(
@@ -333,20 +338,29 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_stat(&file(19622, "stat")).unwrap().comm,
+            parse_stat(&file(19622, "stat"))
+                .map(|p| p.value)
+                .unwrap()
+                .comm,
             "lift-deleted"
         );
     }
 
     #[test]
     fn zombie() {
-        let stat = parse_stat(&file(19845, "stat")).unwrap();
+        let stat = parse_stat(&file(19845, "stat")).map(|p| p.value).unwrap();
         assert!(stat.is_zombie());
         assert!(!stat.is_kernel_thread());
         assert_eq!(stat.ppid, 19843);
-        assert!(parse_cmdline(&file(19845, "cmdline")).is_empty());
+        assert!(parse_cmdline(&file(19845, "cmdline"))
+            .unwrap()
+            .value
+            .is_empty());
         assert_eq!(
-            parse_status(&file(19845, "status")).unwrap().state,
+            parse_status(&file(19845, "status"))
+                .map(|p| p.value)
+                .unwrap()
+                .state,
             Some('Z')
         );
         assert_eq!(exe(19845), None);
@@ -355,25 +369,28 @@ mod tests {
     #[test]
     fn kernel_threads() {
         for pid in [2, 9] {
-            let stat = parse_stat(&file(pid, "stat")).unwrap();
+            let stat = parse_stat(&file(pid, "stat")).map(|p| p.value).unwrap();
             assert!(stat.is_kernel_thread(), "{pid}");
-            assert!(parse_cmdline(&file(pid, "cmdline")).is_empty());
-            assert_eq!(parse_cgroup(&file(pid, "cgroup")).value.len(), 10);
+            assert!(parse_cmdline(&file(pid, "cmdline"))
+                .unwrap()
+                .value
+                .is_empty());
+            assert_eq!(parse_cgroup(&file(pid, "cgroup")).unwrap().value.len(), 10);
         }
-        let kworker = parse_stat(&file(9, "stat")).unwrap();
+        let kworker = parse_stat(&file(9, "stat")).map(|p| p.value).unwrap();
         assert_eq!(
             (kworker.comm.as_str(), kworker.state, kworker.ppid),
             ("kworker/0:0-mm_percpu_wq", 'I', 2)
         );
         // Shaped like a 2.6.18 kernel thread (written for this test): no
         // PF_KTHREAD flag yet, but no address space either.
-        let old = parse_stat(b"5 (events/0) S 1 1 1 0 -1 33088 0 0 0 0 0 0 0 0 10 -5 1 0 5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0").unwrap();
+        let old = parse_stat(b"5 (events/0) S 1 1 1 0 -1 33088 0 0 0 0 0 0 0 0 10 -5 1 0 5 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0").map(|p| p.value).unwrap();
         assert!(old.is_kernel_thread());
     }
 
     #[test]
     fn hybrid_cgroups_and_systemd_units() {
-        let parsed = parse_cgroup(&file(19610, "cgroup"));
+        let parsed = parse_cgroup(&file(19610, "cgroup")).unwrap();
         assert!(parsed.errors.is_empty());
         let memory = parsed
             .value
@@ -392,7 +409,7 @@ mod tests {
         // No systemd on this machine: every path is `/` or its own tree.
         assert_eq!(systemd_unit(&parsed.value), None);
 
-        let unit = |text: &[u8]| systemd_unit(&parse_cgroup(text).value);
+        let unit = |text: &[u8]| systemd_unit(&parse_cgroup(text).unwrap().value);
         assert_eq!(
             unit(b"0::/system.slice/ssh.service\n").as_deref(),
             Some("ssh.service")
@@ -408,7 +425,7 @@ mod tests {
         );
         assert_eq!(unit(b"0::/init.scope\n").as_deref(), Some("init.scope"));
         assert_eq!(unit(b"0::/lxc/web01\n"), None);
-        let damaged = parse_cgroup(b"x:cpu:/\n0::/a:b\n");
+        let damaged = parse_cgroup(b"x:cpu:/\n0::/a:b\n").unwrap();
         assert_eq!(damaged.errors.len(), 1);
         assert_eq!(damaged.value[0].path, "/a:b");
     }
@@ -428,13 +445,22 @@ mod tests {
             b"12 (a) S x",
             b" (a) S 1 1 1",
         ] {
-            assert!(parse_stat(input).is_err(), "{input:?}");
+            assert!(parse_stat(input).map(|p| p.value).is_err(), "{input:?}");
         }
-        assert!(parse_status(b"State:\tS\n").is_err());
-        assert_eq!(parse_status(b"Name:\ta:b\nUid:\t1\t2\n").unwrap().uid, None);
-        assert_eq!(parse_status(b"Name:\ta:b\n").unwrap().name, "a:b");
+        assert!(parse_status(b"State:\tS\n").map(|p| p.value).is_err());
         assert_eq!(
-            parse_cmdline(b"sshd: root@pts/0\0\0\0"),
+            parse_status(b"Name:\ta:b\nUid:\t1\t2\n")
+                .map(|p| p.value)
+                .unwrap()
+                .uid,
+            None
+        );
+        assert_eq!(
+            parse_status(b"Name:\ta:b\n").map(|p| p.value).unwrap().name,
+            "a:b"
+        );
+        assert_eq!(
+            parse_cmdline(b"sshd: root@pts/0\0\0\0").unwrap().value,
             vec!["sshd: root@pts/0", "", ""]
         );
         assert_eq!(parse_exe_link(b" (deleted)").path, "");

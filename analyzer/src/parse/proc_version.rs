@@ -10,7 +10,7 @@
 //! parentheses, so the fields are split by balanced parentheses rather than
 //! by spaces.
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KernelVersion {
@@ -24,7 +24,7 @@ pub struct KernelVersion {
     pub build: Option<String>,
 }
 
-pub fn parse(bytes: &[u8]) -> Result<KernelVersion, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<KernelVersion> {
     let text = String::from_utf8_lossy(bytes);
     let line = text.lines().next().unwrap_or("").trim();
     let rest = line
@@ -41,12 +41,12 @@ pub fn parse(bytes: &[u8]) -> Result<KernelVersion, ParseError> {
     }
     let build = rest.trim();
     let mut groups = groups.into_iter();
-    Ok(KernelVersion {
+    Ok(Partial::whole(KernelVersion {
         release: release.to_owned(),
         builder: groups.next(),
         compiler: groups.next(),
         build: (!build.is_empty()).then(|| build.to_owned()),
-    })
+    }))
 }
 
 /// Splits `(a (b) c) rest` into `a (b) c` and ` rest`; `None` when the text
@@ -118,7 +118,9 @@ mod tests {
 
     #[test]
     fn centos6() {
-        let v = parse(&fixture("centos6/proc/version")).unwrap();
+        let v = parse(&fixture("centos6/proc/version"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(v.release, "2.6.32-754.35.1.el6.x86_64");
         assert_eq!(
             v.builder.as_deref(),
@@ -137,7 +139,9 @@ mod tests {
 
     #[test]
     fn this_machine() {
-        let v = parse(&fixture("debian12-this-machine/proc/version")).unwrap();
+        let v = parse(&fixture("debian12-this-machine/proc/version"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(v.release, "6.18.44-fc-v769");
         assert_eq!(
             v.compiler.as_deref(),
@@ -168,9 +172,9 @@ mod tests {
 
     #[test]
     fn damaged_input() {
-        assert!(parse(b"").is_err());
-        assert!(parse(b"Linux version ").is_err());
-        let v = parse(b"Linux version 3.10.0 (unclosed").unwrap();
+        assert!(parse(b"").map(|p| p.value).is_err());
+        assert!(parse(b"Linux version ").map(|p| p.value).is_err());
+        let v = parse(b"Linux version 3.10.0 (unclosed").unwrap().value;
         assert_eq!((v.builder, v.build.as_deref()), (None, Some("(unclosed")));
     }
 }

@@ -15,7 +15,7 @@
 //! /etc/issue             Ubuntu 14.04.6 LTS \n \l
 //! ```
 
-use super::os_release;
+use super::{os_release, Parsed};
 
 /// What the host is, in os-release's vocabulary, and which file said so.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -49,7 +49,7 @@ pub struct ReleaseSources<'a> {
 /// Red Hat; a Debian codename (`buster/sid`) is the last resort.
 pub fn identify(s: &ReleaseSources) -> Option<OsIdentity> {
     let from_os_release = |bytes: Option<&[u8]>, path| {
-        let os = os_release::parse(bytes?).value;
+        let os = os_release::parse(bytes?).ok()?.value;
         Some(OsIdentity {
             id: os.id?,
             version_id: os.version_id,
@@ -70,17 +70,20 @@ pub fn identify(s: &ReleaseSources) -> Option<OsIdentity> {
         .or_else(|| from_line(s.redhat_release, "/etc/redhat-release"))
         .or_else(|| from_suse_release(s.suse_release?))
         .or_else(|| from_debian_version(s.debian_version?, true))
-        .or_else(|| identity_from_text(&parse_issue(s.issue?)?, "/etc/issue"))
+        .or_else(|| identity_from_text(&parse_issue(s.issue?).ok()?.value?, "/etc/issue"))
         .or_else(|| from_debian_version(s.debian_version?, false))
 }
 
 /// The first non-empty line of /etc/issue with getty's escapes (`\n`, `\l`,
-/// `\r`, `\S{...}`...) removed: what names the distribution.
-pub fn parse_issue(bytes: &[u8]) -> Option<String> {
+/// `\r`, `\S{...}`...) removed: what names the distribution. Any text is
+/// a banner: never partial or broken.
+pub fn parse_issue(bytes: &[u8]) -> Parsed<Option<String>> {
     let text = String::from_utf8_lossy(bytes);
-    text.lines()
-        .map(strip_getty_escapes)
-        .find(|line| !line.is_empty())
+    super::whole(
+        text.lines()
+            .map(strip_getty_escapes)
+            .find(|line| !line.is_empty()),
+    )
 }
 
 fn strip_getty_escapes(line: &str) -> String {
@@ -333,10 +336,13 @@ mod tests {
     #[test]
     fn debian_base_files_issue_and_version() {
         let issue = fixture("debian12-base-files/etc/issue");
-        assert_eq!(parse_issue(&issue).as_deref(), Some("Debian GNU/Linux 12"));
+        assert_eq!(
+            parse_issue(&issue).unwrap().as_deref(),
+            Some("Debian GNU/Linux 12")
+        );
         let centos = fixture("centos6/etc/issue");
         assert_eq!(
-            parse_issue(&centos).as_deref(),
+            parse_issue(&centos).unwrap().as_deref(),
             Some("CentOS release 6.10 (Final)")
         );
         let jessie = fixture("debian8-jessie/etc/debian_version");

@@ -20,7 +20,7 @@
 //! nvidia_modprobe//kmod (complain)
 //! ```
 
-use super::{shown, ParseError, Partial};
+use super::{shown, ParseError, Parsed, Partial};
 
 /// Most AppArmor profiles kept.
 pub const MAX_PROFILES: usize = 10_000;
@@ -37,7 +37,7 @@ pub struct SelinuxConfig {
 
 /// `KEY=value` lines; a later assignment wins, as the shell that sources
 /// the file decides.
-pub fn selinux_config(bytes: &[u8]) -> Partial<SelinuxConfig> {
+pub fn selinux_config(bytes: &[u8]) -> Parsed<SelinuxConfig> {
     let text = super::text(bytes);
     let mut value = SelinuxConfig::default();
     let mut errors = Vec::new();
@@ -63,14 +63,14 @@ pub fn selinux_config(bytes: &[u8]) -> Partial<SelinuxConfig> {
             _ => {}
         }
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 /// `/sys/fs/selinux/enforce`: `1` enforcing, `0` permissive.
-pub fn enforce(bytes: &[u8]) -> Result<bool, ParseError> {
+pub fn enforce(bytes: &[u8]) -> Parsed<bool> {
     match super::text(bytes).trim() {
-        "1" => Ok(true),
-        "0" => Ok(false),
+        "1" => super::whole(true),
+        "0" => super::whole(false),
         other => Err(ParseError::new(format!("not 0 or 1: {}", shown(other)))),
     }
 }
@@ -85,7 +85,7 @@ pub struct AppArmorProfile {
 }
 
 /// `/sys/kernel/security/apparmor/profiles`: `NAME (MODE)` a line.
-pub fn apparmor_profiles(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
+pub fn apparmor_profiles(bytes: &[u8]) -> Parsed<Vec<AppArmorProfile>> {
     let text = super::text(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -113,7 +113,7 @@ pub fn apparmor_profiles(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
             mode: Some(mode.to_string()),
         });
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 /// sos's `apparmor_status` (the `apparmor_status` command's text): the
@@ -128,7 +128,7 @@ pub fn apparmor_profiles(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
 /// 4 profiles are in complain mode.
 ///    nvidia_modprobe
 /// ```
-pub fn apparmor_status(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
+pub fn apparmor_status(bytes: &[u8]) -> Parsed<Vec<AppArmorProfile>> {
     let text = super::text(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -156,7 +156,7 @@ pub fn apparmor_status(bytes: &[u8]) -> Partial<Vec<AppArmorProfile>> {
             .and_then(|l| l.rsplit(' ').next())
             .map(str::to_string);
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 #[cfg(test)]
@@ -170,7 +170,7 @@ mod tests {
             "/../fixtures/host-samples/selinux-debian/etc/selinux/config"
         ))
         .unwrap();
-        let p = selinux_config(&text);
+        let p = selinux_config(&text).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.value.mode.as_deref(), Some("enforcing"));
         assert_eq!(p.value.policy.as_deref(), Some("default"));
@@ -181,7 +181,8 @@ mod tests {
     fn config_odd_lines() {
         let p = selinux_config(
             b"SELINUX=Permissive\nSELINUX=disabled\ngarbage\n SELINUXTYPE=\"targeted\"\n",
-        );
+        )
+        .unwrap();
         assert_eq!(p.value.mode.as_deref(), Some("disabled"));
         assert_eq!(p.value.policy.as_deref(), Some("targeted"));
         assert_eq!(p.errors.len(), 1);
@@ -189,22 +190,25 @@ mod tests {
 
     #[test]
     fn enforce_values() {
-        assert_eq!(enforce(b"1"), Ok(true));
-        assert_eq!(enforce(b"0\n"), Ok(false));
-        assert!(enforce(b"yes").is_err());
+        assert_eq!(enforce(b"1").map(|p| p.value), Ok(true));
+        assert_eq!(enforce(b"0\n").map(|p| p.value), Ok(false));
+        assert!(enforce(b"yes").map(|p| p.value).is_err());
     }
 
     #[test]
     fn profiles_file() {
         let p = apparmor_profiles(
             b"/usr/sbin/tcpdump (enforce)\nnvidia_modprobe//kmod (complain)\n/snap/x (y) (enforce)\nbroken\n",
-        );
+        ).unwrap();
         assert_eq!(p.errors.len(), 1);
         assert_eq!(p.value.len(), 3);
         assert_eq!(p.value[2].name, "/snap/x (y)");
         assert_eq!(p.value[1].mode.as_deref(), Some("complain"));
         let many = "p (enforce)\n".repeat(MAX_PROFILES + 1);
-        assert_eq!(apparmor_profiles(many.as_bytes()).value.len(), MAX_PROFILES);
+        assert_eq!(
+            apparmor_profiles(many.as_bytes()).unwrap().value.len(),
+            MAX_PROFILES
+        );
     }
 
     /// hotsos's Kubernetes node (a real sosreport's apparmor_status).
@@ -215,7 +219,7 @@ mod tests {
             "/../fixtures/sos-hotsos-kubernetes/sos_commands/apparmor/apparmor_status"
         ))
         .unwrap();
-        let p = apparmor_status(&text);
+        let p = apparmor_status(&text).unwrap();
         assert!(p.errors.is_empty());
         let enforce = p
             .value

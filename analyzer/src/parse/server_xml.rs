@@ -13,6 +13,8 @@
 
 use serde::Serialize;
 
+use super::{ParseError, Parsed, Partial};
+
 /// Most tags read from one file.
 const MAX_TAGS: usize = 50_000;
 
@@ -33,19 +35,37 @@ struct Tag<'a> {
     closing: bool,
 }
 
-fn tags(text: &str) -> Vec<Tag<'_>> {
+/// The tags of a file; a comment or tag left open, or tags past
+/// `MAX_TAGS`, end the reading with an error at its byte offset. Text with
+/// no tag at all is no XML: broken.
+fn tags(text: &str) -> Parsed<Vec<Tag<'_>>> {
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     let mut rest = text;
+    let at = |rest: &str| (text.len() - rest.len()) as u64;
     while let Some(i) = rest.find('<') {
         if out.len() >= MAX_TAGS {
+            errors.push(ParseError::at_offset(
+                at(rest),
+                format!("tags past the first {MAX_TAGS} not read"),
+            ));
             break;
         }
         rest = &rest[i..];
         if let Some(after) = rest.strip_prefix("<!--") {
-            rest = after.find("-->").map_or("", |j| &after[j + 3..]);
+            rest = match after.find("-->") {
+                Some(j) => &after[j + 3..],
+                None => {
+                    errors.push(ParseError::at_offset(at(rest), "a comment left open"));
+                    ""
+                }
+            };
             continue;
         }
-        let Some(end) = rest.find('>') else { break };
+        let Some(end) = rest.find('>') else {
+            errors.push(ParseError::at_offset(at(rest), "a tag left open"));
+            break;
+        };
         let body = &rest[1..end];
         rest = &rest[end + 1..];
         let closing = body.starts_with('/');
@@ -69,7 +89,10 @@ fn tags(text: &str) -> Vec<Tag<'_>> {
             closing,
         });
     }
-    out
+    if out.is_empty() && errors.is_empty() && !text.trim().is_empty() {
+        return Err(ParseError::new("no XML tag"));
+    }
+    Ok(Partial::new(out, errors))
 }
 
 fn attr<'a>(t: &Tag<'a>, key: &str) -> Option<&'a str> {
@@ -91,11 +114,12 @@ fn port(v: &str) -> Option<u16> {
 }
 
 /// Tomcat's connectors, each with the certificate of its SSLHostConfig.
-pub fn tomcat(bytes: &[u8]) -> Vec<Connector> {
+pub fn tomcat(bytes: &[u8]) -> Parsed<Vec<Connector>> {
     let text = super::text(bytes);
     let mut out: Vec<Connector> = Vec::new();
     let mut inside = false;
-    for t in tags(&text) {
+    let tags = tags(&text)?;
+    for t in tags.value {
         match (t.name, t.closing) {
             ("Connector", false) => {
                 let tls = attr(&t, "SSLEnabled").is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -118,13 +142,13 @@ pub fn tomcat(bytes: &[u8]) -> Vec<Connector> {
             _ => {}
         }
     }
-    out
+    Ok(Partial::new(out, tags.errors))
 }
 
 /// WildFly's undertow listeners, with their socket bindings' ports.
-pub fn wildfly(bytes: &[u8]) -> Vec<Connector> {
+pub fn wildfly(bytes: &[u8]) -> Parsed<Vec<Connector>> {
     let text = super::text(bytes);
-    let all = tags(&text);
+    let Partial { value: all, errors } = tags(&text)?;
     let binding = |name: &str| {
         all.iter()
             .filter(|t| t.name == "socket-binding" && !t.closing)
@@ -132,7 +156,8 @@ pub fn wildfly(bytes: &[u8]) -> Vec<Connector> {
             .and_then(|t| attr(t, "port"))
             .and_then(port)
     };
-    all.iter()
+    let value = all
+        .iter()
         .filter(|t| !t.closing)
         .filter_map(|t| {
             let kind = match t.name {
@@ -149,7 +174,8 @@ pub fn wildfly(bytes: &[u8]) -> Vec<Connector> {
                 certificate: None,
             })
         })
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 #[cfg(test)]
@@ -174,7 +200,7 @@ mod tests {
     </Connector>
   </Service>
 </Server>"#;
-        let c = tomcat(xml);
+        let c = tomcat(xml).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!((c[0].port, c[0].tls), (Some(8080), false));
         assert_eq!((c[1].port, c[1].tls), (Some(8443), true));
@@ -198,7 +224,7 @@ mod tests {
     <socket-binding name="https" port="${jboss.https.port:8443}"/>
   </socket-binding-group>
 </server>"#;
-        let c = wildfly(xml);
+        let c = wildfly(xml).unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!((c[0].port, c[0].tls), (Some(8080), false));
         assert_eq!((c[1].port, c[1].tls), (Some(8443), true));
@@ -206,8 +232,12 @@ mod tests {
 
     #[test]
     fn unclosed_tags_and_comments_end_quietly() {
-        assert!(tomcat(b"<Connector port=\"80").is_empty());
-        assert!(tomcat(b"<!-- <Connector port=\"80\"/>").is_empty());
-        assert_eq!(tomcat(b"<Connector port='80' x=>").len(), 1);
+        let open = tomcat(b"<Server>\n<Connector port=\"80").unwrap();
+        assert!(open.is_empty());
+        assert_eq!(open.errors, [ParseError::at_offset(9, "a tag left open")]);
+        let comment = tomcat(b"<!-- <Connector port=\"80\"/>").unwrap();
+        assert!(comment.is_empty() && comment.errors.len() == 1);
+        assert!(tomcat(b"port=80 plain text\n").is_err());
+        assert_eq!(tomcat(b"<Connector port='80' x=>").unwrap().len(), 1);
     }
 }

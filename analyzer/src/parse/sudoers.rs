@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 /// One `#include`/`@include` (a file) or `#includedir`/`@includedir`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +81,7 @@ const ALIAS_KINDS: &[&str] = &[
     "Cmd_Alias",
 ];
 
-pub fn parse(bytes: &[u8]) -> Partial<Sudoers> {
+pub fn parse(bytes: &[u8]) -> Parsed<Sudoers> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Sudoers::default();
     let mut errors = Vec::new();
@@ -105,7 +105,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Sudoers> {
     if !logical.is_empty() {
         let _ = directive(&logical, start, &mut out);
     }
-    Partial { value: out, errors }
+    Ok(Partial { value: out, errors })
 }
 
 fn directive(line: &str, n: usize, out: &mut Sudoers) -> Result<(), ParseError> {
@@ -322,7 +322,7 @@ bob         ALL=/usr/bin/systemctl restart httpd\n\
 #includedir /etc/sudoers.d\n";
 
     fn who(text: &str, host: Option<&str>) -> Vec<String> {
-        let p = parse(text.as_bytes());
+        let p = parse(text.as_bytes()).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         full_rights(&[("/etc/sudoers".into(), p.value)], host)
             .into_iter()
@@ -332,7 +332,7 @@ bob         ALL=/usr/bin/systemctl restart httpd\n\
 
     #[test]
     fn sample() {
-        let p = parse(SAMPLE.as_bytes());
+        let p = parse(SAMPLE.as_bytes()).unwrap();
         assert_eq!(
             p.value.includes,
             vec![Include {
@@ -351,7 +351,7 @@ bob         ALL=/usr/bin/systemctl restart httpd\n\
             "/../fixtures/centos6-sysv/etc/sudoers"
         ))
         .unwrap();
-        let p = parse(&b);
+        let p = parse(&b).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         let g = full_rights(&[("/etc/sudoers".into(), p.value)], None);
         assert_eq!(g.len(), 1);
@@ -379,7 +379,7 @@ Runas_Alias ROOTISH = root, #0\n\
 #1000 ALL=(ALL) \\\n    ALL\n\
 gina ALL = (ALL) NOPASSWD: /bin/ls : web01 = (ALL) ALL\n\
 @include /etc/sudoers.local\n";
-        let p = parse(t.as_bytes());
+        let p = parse(t.as_bytes()).unwrap();
         assert_eq!(p.value.includes[0].path, "/etc/sudoers.local");
         assert!(!p.value.includes[0].dir);
         assert_eq!(who(t, Some("web01")), ["%wheel", "#1000", "gina"]);
@@ -411,6 +411,6 @@ gina ALL = (ALL) NOPASSWD: /bin/ls : web01 = (ALL) ALL\n\
     }
 
     fn who_lossy(t: &str) -> Vec<Grant> {
-        full_rights(&[("/x".into(), parse(t.as_bytes()).value)], None)
+        full_rights(&[("/x".into(), parse(t.as_bytes()).unwrap().value)], None)
     }
 }

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UnitFile {
@@ -61,7 +61,7 @@ pub struct InstallSection {
 /// Parses a unit file or drop-in. Lines that are neither a section header,
 /// a comment nor an assignment, and assignments before any section, are
 /// reported and skipped (systemd ignores them too).
-pub fn parse(bytes: &[u8]) -> Partial<UnitFile> {
+pub fn parse(bytes: &[u8]) -> Parsed<UnitFile> {
     let text = String::from_utf8_lossy(bytes);
     let mut unit = UnitFile::default();
     let mut errors = Vec::new();
@@ -115,10 +115,10 @@ pub fn parse(bytes: &[u8]) -> Partial<UnitFile> {
             value: value.trim().to_string(),
         });
     }
-    Partial {
+    Ok(Partial {
         value: unit,
         errors,
-    }
+    })
 }
 
 impl UnitFile {
@@ -305,7 +305,7 @@ mod tests {
             "{}/../fixtures/debian12-init-files/lib/systemd/system/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
-        parse(&std::fs::read(path).unwrap())
+        parse(&std::fs::read(path).unwrap()).unwrap()
     }
 
     #[test]
@@ -379,7 +379,9 @@ mod tests {
             .iter()
             .any(|a| a.key == "CapabilityBoundingSet"));
         // The usual admin override: reset ExecStart, then set a new one.
-        let admin = parse(b"[Service]\nExecStart=\nExecStart=/usr/sbin/sshd -D -p 2222\n").value;
+        let admin = parse(b"[Service]\nExecStart=\nExecStart=/usr/sbin/sshd -D -p 2222\n")
+            .unwrap()
+            .value;
         let merged = apply_dropins(&unit("ssh.service").value, &[("override.conf", admin)]);
         assert_eq!(
             merged.values("Service", "ExecStart"),
@@ -401,8 +403,10 @@ mod tests {
         );
         // An /etc drop-in of the same name shadows the vendor one; other
         // names apply in lexical order whatever their directory.
-        let etc_same = parse(b"[Service]\nReadWritePaths=/srv/etc-wins\n").value;
-        let etc_later = parse(b"[Service]\nReadWritePaths=/srv/zz\n").value;
+        let etc_same = parse(b"[Service]\nReadWritePaths=/srv/etc-wins\n")
+            .unwrap()
+            .value;
+        let etc_later = parse(b"[Service]\nReadWritePaths=/srv/zz\n").unwrap().value;
         let merged = apply_dropins(
             &localed,
             &[
@@ -440,7 +444,7 @@ mod tests {
         let parsed = parse(
             b"stray=1\n[Unit]\nDescription=a \\\n# skipped comment\n  long \\\n; another\n  description\n\
               ; comment\n[Service]\nnot an assignment\n[Broken\nExecStart=/bin/true\n[Unit]\nAfter=x.target\n",
-        );
+        ).unwrap();
         assert_eq!(
             parsed.value.last("Unit", "Description"),
             Some("a  long  description")
@@ -456,7 +460,7 @@ mod tests {
         assert_eq!(parsed.value.sections.len(), 2);
         assert_eq!(parsed.value.words("Unit", "After"), vec!["x.target"]);
         for input in [&b"\\"[..], b"[", b"[]", b"=", b"[A]\n=\\", b"\xff[\xfe]"] {
-            let _ = parse(input);
+            let _ = parse(input).unwrap();
         }
     }
 

@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use super::sysv::Runlevel;
-use super::{ParseError, Partial};
+use super::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct UpstartJob {
@@ -54,9 +54,25 @@ pub enum JobProcess {
     Script(String),
 }
 
+impl JobProcess {
+    /// The program a job runs: the first word of `exec`, or of the `exec`
+    /// line of its script, without its directory.
+    pub fn program(&self) -> Option<String> {
+        let command = match self {
+            JobProcess::Exec(c) => c.as_str(),
+            JobProcess::Script(body) => body
+                .lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("exec "))?,
+        };
+        let word = command.split_whitespace().next()?;
+        Some(word.rsplit('/').next().unwrap_or(word).to_string())
+    }
+}
+
 /// Parses a job or override file. Damage (an unclosed script block or
 /// parenthesis, as in a cut-off capture) is reported; the rest is kept.
-pub fn parse(bytes: &[u8]) -> Partial<UpstartJob> {
+pub fn parse(bytes: &[u8]) -> Parsed<UpstartJob> {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.lines().enumerate();
     let mut job = UpstartJob::default();
@@ -136,7 +152,7 @@ pub fn parse(bytes: &[u8]) -> Partial<UpstartJob> {
             _ => {}
         }
     }
-    Partial { value: job, errors }
+    Ok(Partial { value: job, errors })
 }
 
 /// The job as Upstart runs it with an `.override` file: every stanza the
@@ -300,18 +316,30 @@ fn unquote(text: &str) -> String {
 }
 
 /// The default runlevel Upstart's rc-sysinit job sets when /etc/inittab has
-/// none: its `env DEFAULT_RUNLEVEL=N` line (Ubuntu ships 2).
-pub fn default_runlevel(bytes: &[u8]) -> Option<crate::parse::sysv::Runlevel> {
-    String::from_utf8_lossy(bytes).lines().find_map(|l| {
-        let v = l.trim().strip_prefix("env DEFAULT_RUNLEVEL=")?;
-        let mut chars = v.trim().trim_matches('"').chars();
-        let c = chars.next()?;
-        chars
-            .next()
-            .is_none()
-            .then_some(())
-            .and(crate::parse::sysv::Runlevel::from_char(c))
-    })
+/// none: its `env DEFAULT_RUNLEVEL=N` line (Ubuntu ships 2). A value that
+/// is no runlevel is skipped, by line.
+pub fn default_runlevel(bytes: &[u8]) -> Parsed<Option<Runlevel>> {
+    let mut errors = Vec::new();
+    let found = String::from_utf8_lossy(bytes)
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| {
+            let v = l.trim().strip_prefix("env DEFAULT_RUNLEVEL=")?;
+            let v = v.trim().trim_matches('"');
+            let mut chars = v.chars();
+            let level = match (chars.next(), chars.next()) {
+                (Some(c), None) => Runlevel::from_char(c),
+                _ => None,
+            };
+            if level.is_none() && !v.is_empty() {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not a runlevel: {}", super::shown(v)),
+                ));
+            }
+            level
+        });
+    Ok(Partial::new(found, errors))
 }
 
 #[cfg(test)]
@@ -323,7 +351,7 @@ mod tests {
             "{}/../fixtures/ubuntu1404-upstart/etc/init/{name}",
             env!("CARGO_MANIFEST_DIR")
         );
-        parse(&std::fs::read(path).unwrap())
+        parse(&std::fs::read(path).unwrap()).unwrap()
     }
 
     fn levels(text: &str) -> Vec<Runlevel> {
@@ -415,6 +443,20 @@ mod tests {
         );
     }
 
+    /// The program each of Ubuntu 14.04's jobs runs (moved here from the
+    /// model: it reads the job's text).
+    #[test]
+    fn ubuntu1404_programs() {
+        let program = |name| job(name).value.main.as_ref().and_then(JobProcess::program);
+        assert_eq!(program("ssh.conf").as_deref(), Some("sshd"));
+        assert_eq!(program("tty1.conf").as_deref(), Some("getty"));
+        assert_eq!(program("cron.conf").as_deref(), Some("cron"));
+        let script =
+            JobProcess::Script("  test -x /x || exit 0\n  exec /usr/bin/foo --bar\n".into());
+        assert_eq!(script.program().as_deref(), Some("foo"));
+        assert_eq!(JobProcess::Script("echo hi\n".into()).program(), None);
+    }
+
     #[test]
     fn ubuntu1404_cron_override_makes_it_manual() {
         let cron = job("cron.conf").value;
@@ -444,13 +486,13 @@ mod tests {
 
     #[test]
     fn damage_is_reported() {
-        let parsed = parse(b"start on (a and\nb\nscript\n  echo cut off");
+        let parsed = parse(b"start on (a and\nb\nscript\n  echo cut off").unwrap();
         assert_eq!(parsed.errors.len(), 1);
         assert_eq!(
             parsed.value.start_on.as_deref(),
             Some("(a and b script echo cut off")
         );
-        let parsed = parse(b"description \"x\"\nscript\n  echo cut off");
+        let parsed = parse(b"description \"x\"\nscript\n  echo cut off").unwrap();
         assert_eq!(parsed.errors[0].line, Some(2));
         assert_eq!(
             parsed.value.main,
@@ -464,7 +506,7 @@ mod tests {
             b"\xff\xfe(",
             b"runlevel [",
         ] {
-            let _ = parse(input);
+            let _ = parse(input).unwrap();
         }
         assert_eq!(runlevels_of("runlevel ["), Some(vec![]));
     }
@@ -476,7 +518,15 @@ mod tests {
             "/../fixtures/ubuntu1404-upstart/etc/init/rc-sysinit.conf"
         ))
         .unwrap();
-        assert_eq!(default_runlevel(&job).and_then(|r| r.number()), Some(2));
-        assert_eq!(default_runlevel(b"env DEFAULT_RUNLEVEL=\n"), None);
+        assert_eq!(
+            default_runlevel(&job).unwrap().and_then(|r| r.number()),
+            Some(2)
+        );
+        assert_eq!(
+            default_runlevel(b"env DEFAULT_RUNLEVEL=\n").unwrap().value,
+            None
+        );
+        let bad = default_runlevel(b"# x\nenv DEFAULT_RUNLEVEL=twelve\n").unwrap();
+        assert_eq!((bad.value, bad.errors[0].line), (None, Some(2)));
     }
 }

@@ -13,7 +13,7 @@
 
 use serde::Serialize;
 
-use super::ParseError;
+use super::{ParseError, Parsed, Partial};
 
 /// Most certificates read from one file (a chain: the first is the leaf).
 pub const MAX_CERTS: usize = 16;
@@ -34,9 +34,9 @@ pub struct Certificate {
 
 /// Every certificate of a PEM file (its CERTIFICATE blocks, in order) or
 /// the one of a DER file.
-pub fn parse(bytes: &[u8]) -> Result<Vec<Certificate>, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<Certificate>> {
     if bytes.first() == Some(&0x30) {
-        return Ok(vec![der(bytes)?]);
+        return Ok(Partial::whole(vec![der(bytes)?]));
     }
     let text = super::text(bytes);
     let mut out = Vec::new();
@@ -68,7 +68,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<Certificate>, ParseError> {
             "neither a DER certificate nor a PEM file holding a CERTIFICATE block",
         ));
     }
-    Ok(out)
+    Ok(Partial::whole(out))
 }
 
 fn base64(text: &str) -> Option<Vec<u8>> {
@@ -290,7 +290,7 @@ SM49BAMCA0gAMEUCIFycFPpdHI/G/Rtc2Vv4wL7OFgApspH3sFijnIAr/uaOAiEA
 
     #[test]
     fn reads_subject_sans_and_expiry() {
-        let certs = parse(PEM.as_bytes()).unwrap();
+        let certs = parse(PEM.as_bytes()).map(|p| p.value).unwrap();
         assert_eq!(certs.len(), 1);
         let c = &certs[0];
         assert_eq!(c.subject, "CN=shop.example.com, O=Shop");
@@ -310,7 +310,7 @@ SM49BAMCA0gAMEUCIFycFPpdHI/G/Rtc2Vv4wL7OFgApspH3sFijnIAr/uaOAiEA
             &[0x30, 0x03, 0x02, 0x01, 0x00],
             &[0x30],
         ] {
-            assert!(parse(bad).is_err(), "{bad:?}");
+            assert!(parse(bad).map(|p| p.value).is_err(), "{bad:?}");
         }
     }
 
@@ -319,8 +319,8 @@ SM49BAMCA0gAMEUCIFycFPpdHI/G/Rtc2Vv4wL7OFgApspH3sFijnIAr/uaOAiEA
         let body: String = PEM.lines().filter(|l| !l.starts_with("-----")).collect();
         let der = base64(&body).unwrap();
         for cut in 0..der.len() {
-            assert!(parse(&der[..cut]).is_err(), "cut at {cut}");
+            assert!(parse(&der[..cut]).map(|p| p.value).is_err(), "cut at {cut}");
         }
-        assert!(parse(&der).is_ok());
+        assert!(parse(&der).map(|p| p.value).is_ok());
     }
 }

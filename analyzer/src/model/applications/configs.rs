@@ -104,8 +104,14 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
         "mysql" | "mariadb" if !a.evidence.is_empty() => my_cnf(f, a, pids),
         "mongodb" => {
             for (path, bytes) in files(f, &src::MONGOD_CONF) {
-                let mut s = app_conf::yaml(&bytes);
-                s.list.extend(app_conf::key_values(&bytes).list);
+                // Either form: neither reader's skipped lines say much.
+                let mut s = app_conf::yaml(&bytes).map(|p| p.value).unwrap_or_default();
+                s.list.extend(
+                    app_conf::key_values(&bytes)
+                        .map(|p| p.value)
+                        .unwrap_or_default()
+                        .list,
+                );
                 if let Some(d) = s.get("storage.dbPath").or(s.get("dbpath")) {
                     add_dir(a, d);
                 }
@@ -120,7 +126,9 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
         }
         "redis" => {
             for (path, bytes) in files(f, &src::REDIS_CONF) {
-                let s = app_conf::key_values(&bytes);
+                let s = f
+                    .parsed(&src::REDIS_CONF, &path, app_conf::key_values(&bytes))
+                    .unwrap_or_default();
                 if s.list.is_empty() {
                     continue;
                 }
@@ -141,7 +149,9 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
         }
         "elasticsearch" => {
             for (path, bytes) in files(f, &src::ELASTICSEARCH_YML) {
-                let s = app_conf::yaml(&bytes);
+                let s = f
+                    .parsed(&src::ELASTICSEARCH_YML, &path, app_conf::yaml(&bytes))
+                    .unwrap_or_default();
                 if let Some(d) = s.get("path.data") {
                     add_dir(a, d);
                 }
@@ -170,6 +180,7 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
         }
         "tomcat" => {
             let mut found = files(f, &src::TOMCAT_SERVER_XML);
+            let globbed = found.len();
             for p in pids {
                 if let Some(base) = arg(p, "-Dcatalina.base") {
                     let path = src::PROCESS_SERVER_XML.at(&[base.trim_start_matches('/')]);
@@ -180,13 +191,19 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
                     }
                 }
             }
-            for (path, bytes) in found {
-                connectors(a, path, server_xml::tomcat(&bytes));
+            for (i, (path, bytes)) in found.into_iter().enumerate() {
+                let row = match i < globbed {
+                    true => &src::TOMCAT_SERVER_XML,
+                    false => &src::PROCESS_SERVER_XML,
+                };
+                let list = f.parsed(row, &path, server_xml::tomcat(&bytes));
+                connectors(a, path, list.unwrap_or_default());
             }
         }
         "wildfly" => {
             for (path, bytes) in files(f, &src::WILDFLY_XML) {
-                connectors(a, path, server_xml::wildfly(&bytes));
+                let list = f.parsed(&src::WILDFLY_XML, &path, server_xml::wildfly(&bytes));
+                connectors(a, path, list.unwrap_or_default());
             }
         }
         _ => {}
@@ -242,7 +259,9 @@ fn my_cnf(f: &Facts, a: &mut Application, pids: &[&Process]) {
             continue;
         }
         read += 1;
-        let s = app_conf::my_cnf(&bytes);
+        let s = f
+            .parsed(&src::MY_CNF, &path, app_conf::my_cnf(&bytes))
+            .unwrap_or_default();
         for inc in &s.includes {
             let pattern = if inc.ends_with(".cnf") {
                 inc.clone()
@@ -292,7 +311,9 @@ pub fn split(f: &Facts, base: Application) -> Vec<Application> {
 fn oracle(f: &Facts, base: Application) -> Vec<Application> {
     let mut out = Vec::new();
     for (path, bytes) in files(f, &src::ORATAB) {
-        for sid in app_conf::oratab(&bytes)
+        for sid in f
+            .parsed(&src::ORATAB, &path, app_conf::oratab(&bytes))
+            .unwrap_or_default()
             .into_iter()
             .filter(|s| s.sid != "*")
         {
@@ -319,7 +340,9 @@ fn oracle(f: &Facts, base: Application) -> Vec<Application> {
 fn postgresql(f: &Facts, base: Application) -> Vec<Application> {
     let mut out = Vec::new();
     for (path, bytes) in files(f, &src::POSTGRESQL_CONF) {
-        let s = app_conf::key_values(&bytes);
+        let s = f
+            .parsed(&src::POSTGRESQL_CONF, &path, app_conf::key_values(&bytes))
+            .unwrap_or_default();
         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
         let mut a = base.clone();
         a.data_directories.clear();
@@ -410,7 +433,9 @@ pub fn java(f: &Facts, processes: &[Process]) -> Vec<Application> {
         for h in homes.into_iter().flatten() {
             let path = src::JAVA_RELEASE.at(&[h.trim_start_matches('/')]);
             if let Some(b) = f.bytes_at(&src::JAVA_RELEASE, &path) {
-                let s = app_conf::key_values(&b);
+                let s = f
+                    .parsed(&src::JAVA_RELEASE, &path, app_conf::key_values(&b))
+                    .unwrap_or_default();
                 a.version = s.get("JAVA_VERSION").map(str::to_string);
                 if let Some(i) = s.get("IMPLEMENTOR") {
                     a.evidence.push(format!("{path}: {i}"));

@@ -419,7 +419,7 @@ fn certificates(f: &Facts, a: &mut Application, now: i64) {
         };
         match f.bytes_at(&src::APP_CERTIFICATE, &path) {
             Some(bytes) => match x509::parse(&bytes) {
-                Ok(list) => {
+                Ok(crate::parse::Partial { value: list, .. }) => {
                     let leaf = &list[0];
                     cert.subject = Some(leaf.subject.clone());
                     cert.sans = leaf.sans.clone();

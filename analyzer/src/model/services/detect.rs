@@ -121,7 +121,8 @@ fn from_files(f: &Facts) -> (Option<InitSystem>, String) {
     // Its skipped lines are noted where the services are read from it.
     let inittab = f
         .bytes(&src::INITTAB)
-        .map(|b| inittab::parse(&b).value)
+        .and_then(|b| inittab::parse(&b).ok())
+        .map(|p| p.value)
         .unwrap_or_default();
     // busybox init (Alpine) and sysvinit (Gentoo) both hand over to
     // OpenRC from inittab: `::sysinit:/sbin/openrc sysinit`.

@@ -58,7 +58,9 @@ pub fn scripts(f: &Facts) -> Option<Vec<Service>> {
         if !openrc::is_openrc(&bytes) {
             continue;
         }
-        let script = openrc::parse(&bytes);
+        let Some(script) = f.parsed(&src::INIT_SCRIPT, &path, openrc::parse(&bytes)) else {
+            continue;
+        };
         let in_levels = levels.get(&name).cloned().unwrap_or_default();
         let enabled = !in_levels.is_empty();
         let state = if enabled {

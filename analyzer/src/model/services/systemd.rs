@@ -264,14 +264,13 @@ impl<'f, 's> Tree<'f, 's> {
         let loaded = fragment.and_then(|path| {
             let unit = self
                 .f
-                .partial_at(&src::UNIT_FILES, &path, systemd_unit::parse)?;
+                .parse_at(&src::UNIT_FILES, &path, systemd_unit::parse)?;
             let mut paths = Vec::new();
             let mut dropins = Vec::new();
             for n in [Some(name.to_string()), template].into_iter().flatten() {
                 for dir in self.dropin_dirs.get(&n).into_iter().flatten() {
                     for p in self.f.glob_at(&src::UNIT_FILES, &format!("{dir}/*.conf")) {
-                        if let Some(d) =
-                            self.f.partial_at(&src::UNIT_FILES, &p, systemd_unit::parse)
+                        if let Some(d) = self.f.parse_at(&src::UNIT_FILES, &p, systemd_unit::parse)
                         {
                             dropins.push((base(&p).to_string(), d));
                             paths.push(p);

@@ -51,11 +51,11 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
     // /etc/inittab's initdefault; on Upstart hosts without one, the
     // DEFAULT_RUNLEVEL that rc-sysinit.conf sets.
     let default_runlevel = f
-        .partial(&src::INITTAB, inittab::parse)
+        .parse(&src::INITTAB, inittab::parse)
         .and_then(|t| t.default_runlevel)
         .or_else(|| {
-            f.bytes(&src::RC_SYSINIT)
-                .and_then(|b| upstart::default_runlevel(&b))
+            f.parse(&src::RC_SYSINIT, upstart::default_runlevel)
+                .flatten()
         });
     let mut services = Vec::new();
     for (name, path) in found {
@@ -69,13 +69,7 @@ pub fn scripts(f: &Facts) -> Option<Scripts> {
         }
         let headers = f
             .head_at(&src::INIT_SCRIPT, &path)
-            .map(|b| {
-                let p = sysv::parse(&b);
-                for e in p.errors {
-                    f.problem(&path, e.to_string());
-                }
-                p.value
-            })
+            .and_then(|b| f.parsed(&src::INIT_SCRIPT, &path, sysv::parse(&b)))
             .unwrap_or_default();
         let links = matrix.services.get(&name);
         if headers.lsb.is_none() && headers.chkconfig.is_none() && links.is_none() {

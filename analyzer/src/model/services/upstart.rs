@@ -14,13 +14,13 @@ pub fn jobs(f: &Facts) -> Option<Vec<Service>> {
     }
     let mut out = Vec::new();
     for path in files {
-        let Some(job) = f.partial_at(&src::UPSTART_JOBS, &path, upstart::parse) else {
+        let Some(job) = f.parse_at(&src::UPSTART_JOBS, &path, upstart::parse) else {
             continue;
         };
         let stem = path.trim_end_matches(".conf");
         let name = stem.rsplit('/').next().unwrap_or(stem).to_string();
         let override_path = src::UPSTART_OVERRIDES.at(&[&name]);
-        let job = match f.partial_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse) {
+        let job = match f.parse_at(&src::UPSTART_OVERRIDES, &override_path, upstart::parse) {
             Some(over) => upstart::apply_override(&job, &over),
             None => job,
         };
@@ -56,7 +56,7 @@ fn service(name: String, path: String, job: &UpstartJob) -> Service {
     s.description = job.description.clone();
     s.unit_file = Some(path);
     s.exec_names = vec![name.clone()];
-    if let Some(program) = job.main.as_ref().and_then(main_program) {
+    if let Some(program) = job.main.as_ref().and_then(JobProcess::program) {
         if !s.exec_names.contains(&program) {
             s.exec_names.push(program);
         }
@@ -67,18 +67,4 @@ fn service(name: String, path: String, job: &UpstartJob) -> Service {
     };
     s.pid_files = src::PID_FILES.all_at(&[&name]);
     s
-}
-
-/// The program a job runs: the first word of `exec`, or of the `exec` line
-/// of its script.
-fn main_program(process: &JobProcess) -> Option<String> {
-    let command = match process {
-        JobProcess::Exec(c) => c.as_str(),
-        JobProcess::Script(body) => body
-            .lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix("exec "))?,
-    };
-    let word = command.split_whitespace().next()?;
-    Some(word.rsplit('/').next().unwrap_or(word).to_string())
 }

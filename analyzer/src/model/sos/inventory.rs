@@ -21,7 +21,8 @@ use crate::sources as src;
 /// copied.
 pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)) {
     if let Some((path, b)) = first(f, &src::SOS_UNIT_FILES) {
-        if unit_states(&unit_files::parse(&b), &admin_aliases(f), host) {
+        let units = f.parsed(&src::SOS_UNIT_FILES, &path, unit_files::parse(&b));
+        if unit_states(&units.unwrap_or_default(), &admin_aliases(f), host) {
             record("services.state", &path);
             running_by_cgroup(host);
         }

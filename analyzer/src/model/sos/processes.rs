@@ -18,15 +18,16 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
         return None;
     }
     let (aux_path, aux) = first(f, &src::SOS_PS_AUX)?;
-    let aux = ps::parse_aux(&aux);
+    let aux = f.parsed(&src::SOS_PS_AUX, &aux_path, ps::parse_aux(&aux))?;
     if aux.is_empty() {
         return None;
     }
     let mut paths = vec![aux_path];
     let axo = match first(f, &src::SOS_PS_AXO) {
         Some((path, b)) => {
+            let rows = f.parsed(&src::SOS_PS_AXO, &path, ps::parse_axo(&b));
             paths.push(path);
-            ps::parse_axo(&b)
+            rows.unwrap_or_default()
         }
         None => Vec::new(),
     };
@@ -40,7 +41,8 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
                 .and_then(|c| c.strip_suffix(']'))
                 .map(str::to_string);
             let cgroups = o
-                .map(|o| proc_pid::parse_cgroup(o.cgroup.join("\n").as_bytes()).value)
+                .and_then(|o| proc_pid::parse_cgroup(o.cgroup.join("\n").as_bytes()).ok())
+                .map(|p| p.value)
                 .unwrap_or_default();
             let mut p = Process::new(row.pid);
             p.ppid = o.map(|o| o.ppid);

@@ -15,6 +15,7 @@ fn docker_container_as_the_daemon_wrote_it() {
     let c = docker_config(&read(&format!(
         "var/lib/docker/containers/{API}/config.v2.json"
     )))
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(c.id, API);
     assert_eq!(c.name.as_deref(), Some("api"));
@@ -38,6 +39,7 @@ fn docker_container_as_the_daemon_wrote_it() {
     let h = docker_hostconfig(&read(&format!(
         "var/lib/docker/containers/{API}/hostconfig.json"
     )))
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(h.restart_policy.as_deref(), Some("unless-stopped"));
     assert_eq!(
@@ -64,26 +66,31 @@ fn a_created_container_never_started() {
     let c = docker_config(
         br#"{"ID":"x","State":{"Running":false,"StartedAt":"0001-01-01T00:00:00Z"}}"#,
     )
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(c.state, "created");
     let c = docker_config(
         br#"{"ID":"x","State":{"Running":false,"StartedAt":"2026-01-01T00:00:00Z"}}"#,
     )
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(c.state, "exited");
     let h = docker_hostconfig(
         br#"{"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3},"PortBindings":null}"#,
     )
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(h.restart_policy.as_deref(), Some("on-failure:3"));
 }
 
 #[test]
 fn broken_files_say_where() {
-    let e = docker_config(b"{\"ID\": \n [").unwrap_err();
+    let e = docker_config(b"{\"ID\": \n [")
+        .map(|p| p.value)
+        .unwrap_err();
     assert_eq!(e.line, Some(2));
-    assert!(docker_hostconfig(b"").is_err());
-    assert!(storage_containers(b"{}").is_err());
+    assert!(docker_hostconfig(b"").map(|p| p.value).is_err());
+    assert!(storage_containers(b"{}").map(|p| p.value).is_err());
 }
 
 /// Podman 4.3's containers.json (containers/storage) and a started
@@ -93,6 +100,7 @@ fn podman_containers_as_podman_wrote_them() {
     let (list, dropped) = storage_containers(&read(
         "var/lib/containers/storage/vfs-containers/containers.json",
     ))
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(dropped, 0);
     let names: Vec<_> = list.iter().map(|c| c.name.as_deref().unwrap()).collect();
@@ -105,6 +113,7 @@ fn podman_containers_as_podman_wrote_them() {
         )),
         &["/var/lib/containers/storage", "/run/containers/storage"],
     )
+    .map(|p| p.value)
     .unwrap();
     assert_eq!(mounts.len(), 2, "{mounts:?}");
     assert!(mounts
@@ -127,7 +136,7 @@ fn a_million_containers_are_bounded() {
         s.push_str(&format!("{{\"id\":\"{i:064x}\",\"names\":[\"c{i}\"]}}"));
     }
     s.push(']');
-    let (list, dropped) = storage_containers(s.as_bytes()).unwrap();
+    let (list, dropped) = storage_containers(s.as_bytes()).map(|p| p.value).unwrap();
     assert_eq!(list.len(), MAX_CONTAINERS);
     assert_eq!(dropped, 1_000_000 - MAX_CONTAINERS);
     assert_eq!(list[1].name.as_deref(), Some("c1"));
@@ -136,7 +145,7 @@ fn a_million_containers_are_bounded() {
 #[test]
 fn a_file_past_the_bound_is_refused_unread() {
     let big = vec![b' '; MAX_FILE + 1];
-    let e = docker_config(&big).unwrap_err();
+    let e = docker_config(&big).map(|p| p.value).unwrap_err();
     assert!(e.message.contains("MiB"), "{e}");
 }
 
@@ -144,16 +153,23 @@ fn a_file_past_the_bound_is_refused_unread() {
 fn kubelet_and_manifests() {
     let yaml = b"apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n";
     assert_eq!(
-        kubelet_static_pod_path(yaml).as_deref(),
+        kubelet_static_pod_path(yaml).unwrap().as_deref(),
         Some("/etc/kubernetes/manifests")
     );
     let json = b"{\n  \"kind\": \"KubeletConfiguration\",\n  \"staticPodPath\": \"/etc/kubernetes/manifests\",\n}";
     assert_eq!(
-        kubelet_static_pod_path(json).as_deref(),
+        kubelet_static_pod_path(json).unwrap().as_deref(),
         Some("/etc/kubernetes/manifests")
     );
     let pod = b"spec:\n  containers:\n  - command:\n    - etcd\n    image: registry.k8s.io/etcd:3.5.9-0\n";
-    assert_eq!(manifest_images(pod), ["registry.k8s.io/etcd:3.5.9-0"]);
+    assert_eq!(
+        manifest_images(pod).unwrap().value,
+        ["registry.k8s.io/etcd:3.5.9-0"]
+    );
+    assert_eq!(
+        manifest_images(b"- image: \"\"\n").unwrap().errors[0].line,
+        Some(1)
+    );
 }
 
 #[test]
@@ -180,15 +196,18 @@ fn cgroups_name_their_container() {
 fn daemon_json_moves_the_data_root() {
     let d = read("etc/docker/daemon.json");
     assert_eq!(
-        docker_data_root(&d).unwrap().as_deref(),
+        docker_data_root(&d).map(|p| p.value).unwrap().as_deref(),
         Some("/var/lib/docker")
     );
     assert_eq!(
         docker_data_root(br#"{"graph": "/srv/docker"}"#)
+            .map(|p| p.value)
             .unwrap()
             .as_deref(),
         Some("/srv/docker")
     );
-    assert_eq!(docker_data_root(b"{}").unwrap(), None);
-    assert!(docker_data_root(b"{\"data-root\": 7}").is_err());
+    assert_eq!(docker_data_root(b"{}").map(|p| p.value).unwrap(), None);
+    assert!(docker_data_root(b"{\"data-root\": 7}")
+        .map(|p| p.value)
+        .is_err());
 }

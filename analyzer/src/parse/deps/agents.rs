@@ -20,8 +20,9 @@
 //! ```
 
 use super::{host_port, key_value, lines, list, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn zabbix(bytes: &[u8]) -> Found {
+pub fn zabbix(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -40,10 +41,10 @@ pub fn zabbix(bytes: &[u8]) -> Found {
             found.push(Declared::new(n, Kind::Monitoring, h, p.or(Some(default))));
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-pub fn nrpe(bytes: &[u8]) -> Found {
+pub fn nrpe(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -54,7 +55,7 @@ pub fn nrpe(bytes: &[u8]) -> Found {
             }
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// An open `Director { ... }` resource: its name and address with their
@@ -67,7 +68,7 @@ struct Director {
 }
 
 /// bacula-fd.conf, bareos-fd.conf and bareos-fd.d/director/*.conf.
-pub fn bacula_fd(bytes: &[u8]) -> Found {
+pub fn bacula_fd(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut director: Option<Director> = None;
@@ -122,7 +123,7 @@ pub fn bacula_fd(bytes: &[u8]) -> Found {
             }
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -135,7 +136,9 @@ mod tests {
     fn zabbix_shipped_and_set() {
         let f = zabbix(&host_sample(
             "debian12-deps/usr/share/zabbix-agent/zabbix_agentd.conf",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert_eq!(
             got(&f),
             [
@@ -145,7 +148,9 @@ mod tests {
         );
         let f = zabbix(
             b"Server=10.1.0.40,zbx.corp.lan\nServerActive=zbx1.corp.lan:20051;zbx2.corp.lan\n",
-        );
+        )
+        .unwrap()
+        .value;
         assert_eq!(
             got(&f),
             [
@@ -159,13 +164,15 @@ mod tests {
 
     #[test]
     fn nrpe_shipped_allowed_hosts() {
-        let f = nrpe(&host_sample("debian12-deps/etc/nagios/nrpe.cfg"));
+        let f = nrpe(&host_sample("debian12-deps/etc/nagios/nrpe.cfg"))
+            .unwrap()
+            .value;
         assert_eq!(
             got(&f),
             [(106, "127.0.0.1", Some(5666)), (106, "::1", Some(5666))]
         );
         assert_eq!(
-            nrpe(b"allowed_hosts=10.1.0.0/24\n").value[0].target,
+            nrpe(b"allowed_hosts=10.1.0.0/24\n").unwrap().value.value[0].target,
             "10.1.0.0"
         );
     }
@@ -174,10 +181,12 @@ mod tests {
     fn bacula_fd_default_config() {
         let f = bacula_fd(&host_sample(
             "debian12-deps/usr/share/bacula-common/defconfig/bacula-fd.conf",
-        ));
+        ))
+        .unwrap()
+        .value;
         // The -mon director only monitors.
         assert_eq!(got(&f), [(18, "@debian_basename@-dir", Some(9102))]);
-        let f = bacula_fd(b"Director {\n  Name = backup-dir\n  Address = 10.1.0.60\n  Connect To Director = yes\n}\n");
+        let f = bacula_fd(b"Director {\n  Name = backup-dir\n  Address = 10.1.0.60\n  Connect To Director = yes\n}\n").unwrap().value;
         assert_eq!(got(&f), [(3, "10.1.0.60", Some(9101))]);
     }
 }

@@ -12,13 +12,14 @@
 
 use super::{Declared, Found, Kind};
 use crate::parse::exports::{self, ClientKind};
+use crate::parse::{Parsed, Partial};
 
 /// NFS's port: the clients reach this host there.
 const NFS: u16 = 2049;
 
-pub fn clients(bytes: &[u8]) -> Found {
+pub fn clients(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
-    for e in exports::parse(bytes).value {
+    for e in exports::parse(bytes).map(|p| p.value).unwrap_or_default() {
         for c in e.clients.iter().filter(|c| c.kind == ClientKind::Host) {
             found.push(Declared::new(
                 e.line,
@@ -28,7 +29,7 @@ pub fn clients(bytes: &[u8]) -> Found {
             ));
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -39,7 +40,9 @@ mod tests {
     fn single_hosts_only() {
         let f = clients(
             b"/srv/backup app1.corp.example(rw) 10.20.0.0/24(ro) @ng *.x gss/krb5 192.0.2.9\n",
-        );
+        )
+        .unwrap()
+        .value;
         let t: Vec<(&str, usize)> = f
             .value
             .iter()

@@ -13,8 +13,9 @@
 //! ```
 
 use super::{key_value, lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut address: Option<(usize, String)> = None;
@@ -29,7 +30,7 @@ pub fn parse(bytes: &[u8]) -> Found {
     if let Some((n, a)) = address {
         found.push(Declared::new(n, Kind::Iscsi, a, port.or(Some(3260))));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// The portal in a node record's directory name: `ADDRESS,PORT[,TPGT]`.
@@ -54,13 +55,13 @@ mod tests {
             b"# BEGIN RECORD 2.1.8\nnode.name = iqn.2004-04.com.qnap:ts-453:iscsi.lun1\nnode.tpgt = 1\n\
               node.startup = automatic\nnode.session.auth.password = <redacted>\n\
               node.conn[0].address = 10.1.5.20\nnode.conn[0].port = 3260\n# END RECORD\n",
-        );
+        ).unwrap().value;
         let d = &f.value[0];
         assert_eq!(
             (d.line, d.target.as_str(), d.port),
             (6, "10.1.5.20", Some(3260))
         );
-        assert!(parse(b"node.name = x\n").value.is_empty());
+        assert!(parse(b"node.name = x\n").unwrap().value.value.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 use super::{host_port, url, Declared, Found, Kind};
 use crate::parse::cron::{self, CronEntry};
+use crate::parse::{Parsed, Partial};
 
 /// Commands whose `[user@]host:path` arguments name another host.
 const COPIERS: &[&str] = &[
@@ -113,23 +114,23 @@ fn entries(found: &mut Found, entries: &[CronEntry]) {
 }
 
 /// `/etc/crontab` and `/etc/cron.d/*`: tables with a user field.
-pub fn system_crontab(bytes: &[u8]) -> Found {
+pub fn system_crontab(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
-    entries(&mut found, &cron::parse(bytes, true).0);
-    found
+    entries(&mut found, &cron::parse(bytes, true)?.value);
+    Ok(Partial::whole(found))
 }
 
 /// A user's own crontab in the spool.
-pub fn user_crontab(bytes: &[u8]) -> Found {
+pub fn user_crontab(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
-    entries(&mut found, &cron::parse(bytes, false).0);
-    found
+    entries(&mut found, &cron::parse(bytes, false)?.value);
+    Ok(Partial::whole(found))
 }
 
-pub fn anacrontab(bytes: &[u8]) -> Found {
+pub fn anacrontab(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
-    entries(&mut found, &cron::parse_anacrontab(bytes).0);
-    found
+    entries(&mut found, &cron::parse_anacrontab(bytes)?.value);
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]

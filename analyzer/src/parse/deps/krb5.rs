@@ -21,8 +21,9 @@
 //! ```
 
 use super::{host_port, key_value, lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut default_realm: Option<(usize, String)> = None;
     let mut servers: Vec<(String, Declared)> = Vec::new();
@@ -86,7 +87,7 @@ pub fn parse(bytes: &[u8]) -> Found {
             }
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -98,7 +99,9 @@ mod tests {
     fn debian_template_default_realm_only() {
         let f = parse(&host_sample(
             "debian12-deps/usr/share/kerberos-configs/krb5.conf.template",
-        ));
+        ))
+        .unwrap()
+        .value;
         let got: Vec<_> = f
             .value
             .iter()
@@ -117,9 +120,13 @@ mod tests {
 
     #[test]
     fn a_realm_found_through_dns_and_no_default() {
-        let f = parse(b"[libdefaults]\n default_realm = CORP.LAN\n dns_lookup_kdc = true\n");
+        let f = parse(b"[libdefaults]\n default_realm = CORP.LAN\n dns_lookup_kdc = true\n")
+            .unwrap()
+            .value;
         assert_eq!(f.value[0].target, "CORP.LAN");
-        let f = parse(b"[realms]\n A = {\n  kdc = 10.0.0.5\n }\n B = {\n  kdc = kdc.b:750\n }\n");
+        let f = parse(b"[realms]\n A = {\n  kdc = 10.0.0.5\n }\n B = {\n  kdc = kdc.b:750\n }\n")
+            .unwrap()
+            .value;
         let got: Vec<_> = f
             .value
             .iter()

@@ -13,8 +13,9 @@
 //! ```
 
 use super::{host_port, lines, url, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut hosts: Vec<(usize, String, Option<u16>)> = Vec::new();
@@ -50,7 +51,7 @@ pub fn parse(bytes: &[u8]) -> Found {
             p.or(default_port).or(Some(389)),
         ));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -69,21 +70,23 @@ mod tests {
     fn nslcd_example_names_its_one_server() {
         let f = parse(&host_sample(
             "debian12-deps/usr/share/doc/nslcd/examples/nslcd.conf",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert_eq!(targets(&f), [(18, "127.0.0.1", Some(389))]);
     }
 
     #[test]
     fn openldap_shipped_file_declares_nothing_until_uri_is_set() {
         let shipped = host_sample("debian12-deps/etc/ldap/ldap.conf");
-        assert!(parse(&shipped).value.is_empty());
+        assert!(parse(&shipped).unwrap().value.value.is_empty());
         let mut set = String::from_utf8(shipped).unwrap();
         set = set.replace(
             "#URI\tldap://ldap.example.com ldap://ldap-provider.example.com:666",
             "URI\tldap://ldap.example.com ldaps://ldap-provider.example.com:666 ldapi:///",
         );
         assert_eq!(
-            targets(&parse(set.as_bytes())),
+            targets(&parse(set.as_bytes()).unwrap().value),
             [
                 (9, "ldap.example.com", Some(389)),
                 (9, "ldap-provider.example.com", Some(666))
@@ -93,7 +96,9 @@ mod tests {
 
     #[test]
     fn pam_ldap_host_and_port() {
-        let f = parse(b"host 10.1.2.3 ldap2.corp:3389\nport 1389\nbase dc=corp\n");
+        let f = parse(b"host 10.1.2.3 ldap2.corp:3389\nport 1389\nbase dc=corp\n")
+            .unwrap()
+            .value;
         assert_eq!(
             targets(&f),
             [(1, "10.1.2.3", Some(1389)), (1, "ldap2.corp", Some(3389))]

@@ -13,10 +13,11 @@
 //! ```
 
 use super::{host_port, key_value, lines, list, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
 const SMTP: u16 = 25;
 
-pub fn postfix(bytes: &[u8]) -> Found {
+pub fn postfix(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     // Joined logical lines: (first line, text).
@@ -42,10 +43,10 @@ pub fn postfix(bytes: &[u8]) -> Found {
             }
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-pub fn ssmtp(bytes: &[u8]) -> Found {
+pub fn ssmtp(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -56,10 +57,10 @@ pub fn ssmtp(bytes: &[u8]) -> Found {
             }
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-pub fn msmtp(bytes: &[u8]) -> Found {
+pub fn msmtp(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut default_port = None;
@@ -96,7 +97,7 @@ pub fn msmtp(bytes: &[u8]) -> Found {
             port.or(default_port).or(Some(SMTP)),
         ));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -108,7 +109,7 @@ mod tests {
     #[test]
     fn postfix_dist_has_no_relay_until_set() {
         let dist = host_sample("debian12-deps/usr/share/postfix/main.cf.dist");
-        assert!(postfix(&dist).value.is_empty());
+        assert!(postfix(&dist).unwrap().value.value.is_empty());
         let set = String::from_utf8(dist)
             .unwrap()
             .replace(
@@ -117,7 +118,7 @@ mod tests {
             )
             .replace("#relayhost = $mydomain", "fallback_relay = $mydomain");
         assert_eq!(
-            got(&postfix(set.as_bytes())),
+            got(&postfix(set.as_bytes()).unwrap().value),
             [
                 (344, "gateway.my.domain", Some(587)),
                 (344, "backup.my.domain", Some(25))
@@ -129,11 +130,15 @@ mod tests {
     fn msmtp_examples() {
         let f = msmtp(&host_sample(
             "debian12-deps/usr/share/doc/msmtp/examples/msmtprc-system.example",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert_eq!(got(&f), [(9, "mail.oursite.example", Some(465))]);
         let f = msmtp(&host_sample(
             "debian12-deps/usr/share/doc/msmtp/examples/msmtprc-user.example",
-        ));
+        ))
+        .unwrap()
+        .value;
         let hosts: Vec<_> = f
             .value
             .iter()
@@ -150,8 +155,13 @@ mod tests {
 
     #[test]
     fn ssmtp_mailhub() {
-        let f = ssmtp(b"root=postmaster\nmailhub=mail.corp.lan:587\nAuthPass=<redacted>\n");
+        let f = ssmtp(b"root=postmaster\nmailhub=mail.corp.lan:587\nAuthPass=<redacted>\n")
+            .unwrap()
+            .value;
         assert_eq!(got(&f), [(2, "mail.corp.lan", Some(587))]);
-        assert_eq!(ssmtp(b"mailhub=10.0.0.25\n").value[0].port, Some(25));
+        assert_eq!(
+            ssmtp(b"mailhub=10.0.0.25\n").unwrap().value.value[0].port,
+            Some(25)
+        );
     }
 }

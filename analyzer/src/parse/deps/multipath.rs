@@ -11,6 +11,7 @@
 //! ```
 
 use super::{lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
 fn wwid(s: &str) -> Option<&str> {
     let s = s.trim_matches(|c| c == '/' || c == '"');
@@ -20,7 +21,7 @@ fn wwid(s: &str) -> Option<&str> {
     .then_some(s)
 }
 
-pub fn wwids(bytes: &[u8]) -> Found {
+pub fn wwids(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -28,10 +29,10 @@ pub fn wwids(bytes: &[u8]) -> Found {
             found.push(Declared::new(n, Kind::San, w, None));
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-pub fn bindings(bytes: &[u8]) -> Found {
+pub fn bindings(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -39,10 +40,10 @@ pub fn bindings(bytes: &[u8]) -> Found {
             found.push(Declared::new(n, Kind::San, w, None));
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
-pub fn conf(bytes: &[u8]) -> Found {
+pub fn conf(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut depth = 0usize;
@@ -61,7 +62,7 @@ pub fn conf(bytes: &[u8]) -> Found {
         depth += line.matches('{').count();
         depth = depth.saturating_sub(line.matches('}').count());
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -70,14 +71,18 @@ mod tests {
 
     #[test]
     fn the_three_forms() {
-        let w = wwids(b"# Multipath wwids, Version : 1.0\n/3600508b4000156d700012000000b0000/\n");
+        let w = wwids(b"# Multipath wwids, Version : 1.0\n/3600508b4000156d700012000000b0000/\n")
+            .unwrap()
+            .value;
         assert_eq!(w.value[0].target, "3600508b4000156d700012000000b0000");
         assert_eq!(w.value[0].line, 2);
-        let b = bindings(b"# Format:\nmpatha 3600508b4000156d700012000000b0000\n");
+        let b = bindings(b"# Format:\nmpatha 3600508b4000156d700012000000b0000\n")
+            .unwrap()
+            .value;
         assert_eq!(b.value[0].target, "3600508b4000156d700012000000b0000");
         let c = conf(
             b"blacklist {\n    wwid 26353900f02796769\n}\nmultipaths {\n    multipath {\n        wwid 3600508b4000156d700012000000b0000\n        alias yellow\n    }\n}\n",
-        );
+        ).unwrap().value;
         let got: Vec<_> = c
             .value
             .iter()

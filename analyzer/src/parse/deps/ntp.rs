@@ -13,11 +13,12 @@
 //! ```
 
 use super::{key_value, lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
 const NTP: u16 = 123;
 
 /// ntp.conf and chrony.conf (one grammar for the lines that matter).
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#', '!', '%', ';']) {
@@ -38,11 +39,11 @@ pub fn parse(bytes: &[u8]) -> Found {
             .unwrap_or(NTP);
         found.push(Declared::new(n, Kind::Ntp, host, Some(port)));
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// timesyncd.conf and its drop-ins.
-pub fn timesyncd(bytes: &[u8]) -> Found {
+pub fn timesyncd(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut time = false;
@@ -60,7 +61,7 @@ pub fn timesyncd(bytes: &[u8]) -> Found {
             _ => {}
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -77,7 +78,9 @@ mod tests {
 
     #[test]
     fn ntpsec_debian_pools() {
-        let f = parse(&host_sample("debian12-deps/etc/ntpsec/ntp.conf"));
+        let f = parse(&host_sample("debian12-deps/etc/ntpsec/ntp.conf"))
+            .unwrap()
+            .value;
         assert_eq!(
             hosts(&f),
             [
@@ -92,16 +95,22 @@ mod tests {
 
     #[test]
     fn chrony_debian_and_upstream_examples() {
-        let f = parse(&host_sample("debian12-deps/usr/share/chrony/chrony.conf"));
+        let f = parse(&host_sample("debian12-deps/usr/share/chrony/chrony.conf"))
+            .unwrap()
+            .value;
         assert_eq!(hosts(&f), [(8, "2.debian.pool.ntp.org")]);
         let f = parse(&host_sample(
             "debian12-deps/usr/share/doc/chrony/examples/chrony.conf.example1",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert_eq!(hosts(&f), [(2, "pool.ntp.org")]);
         // example3 holds only `!`-commented servers.
         let f = parse(&host_sample(
             "debian12-deps/usr/share/doc/chrony/examples/chrony.conf.example3",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert!(f.value.is_empty(), "{:?}", f.value);
     }
 
@@ -109,7 +118,9 @@ mod tests {
     fn ports_flags_and_reference_clocks() {
         let f = parse(
             b"server -4 10.0.0.1 iburst\nserver 127.127.1.0\nserver ntp.corp port 1123 iburst\n",
-        );
+        )
+        .unwrap()
+        .value;
         let got: Vec<_> = f
             .value
             .iter()
@@ -122,10 +133,14 @@ mod tests {
     fn timesyncd_shipped_and_set() {
         assert!(
             timesyncd(&host_sample("debian12-deps/etc/systemd/timesyncd.conf"))
+                .unwrap()
+                .value
                 .value
                 .is_empty()
         );
-        let f = timesyncd(b"[Time]\nNTP=10.0.0.1 ntp.corp\nFallbackNTP=0.debian.pool.ntp.org\n");
+        let f = timesyncd(b"[Time]\nNTP=10.0.0.1 ntp.corp\nFallbackNTP=0.debian.pool.ntp.org\n")
+            .unwrap()
+            .value;
         assert_eq!(
             hosts(&f),
             [

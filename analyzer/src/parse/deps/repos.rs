@@ -17,6 +17,7 @@
 //! ```
 
 use super::{key_value, lines, list, url, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
 fn push_url(found: &mut Found, n: usize, u: &str) {
     if let Some(u) = url(u).filter(|u| !matches!(u.scheme.as_str(), "file" | "cdrom" | "copy")) {
@@ -25,13 +26,13 @@ fn push_url(found: &mut Found, n: usize, u: &str) {
 }
 
 /// sources.list and sources.list.d/*.list, or (by content) *.sources.
-pub fn apt(bytes: &[u8]) -> Found {
+pub fn apt(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let deb822 = lines(&text, &['#'])
         .next()
         .is_some_and(|(_, l)| l.contains(':') && !l.starts_with("deb"));
     if deb822 {
-        return apt_deb822(&text);
+        return Ok(Partial::whole(apt_deb822(&text)));
     }
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#']) {
@@ -52,7 +53,7 @@ pub fn apt(bytes: &[u8]) -> Found {
             push_url(&mut found, n, u);
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 fn apt_deb822(text: &str) -> Found {
@@ -96,7 +97,7 @@ fn apt_deb822(text: &str) -> Found {
 }
 
 /// yum.repos.d/*.repo and zypp/repos.d/*.repo.
-pub fn ini(bytes: &[u8]) -> Found {
+pub fn ini(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut section: Vec<(usize, String)> = Vec::new();
@@ -140,7 +141,7 @@ pub fn ini(bytes: &[u8]) -> Found {
         }
     }
     flush(&mut section, enabled, &mut found);
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -158,7 +159,9 @@ mod tests {
     #[test]
     fn debian_one_line_sources() {
         let f =
-            apt(&std::fs::read(fixture("debian12-systemd").join("etc/apt/sources.list")).unwrap());
+            apt(&std::fs::read(fixture("debian12-systemd").join("etc/apt/sources.list")).unwrap())
+                .unwrap()
+                .value;
         assert!(!f.value.is_empty());
         assert!(
             f.value
@@ -167,7 +170,7 @@ mod tests {
             "{:?}",
             f.value
         );
-        let f = apt(b"deb [arch=amd64 signed-by=/k.gpg] https://apt.corp.lan:8443/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n");
+        let f = apt(b"deb [arch=amd64 signed-by=/k.gpg] https://apt.corp.lan:8443/debian bookworm main\ndeb cdrom:[Debian]/ bookworm main\n").unwrap().value;
         assert_eq!(hosts(&f), [(1, "apt.corp.lan", Some(8443))]);
     }
 
@@ -176,7 +179,7 @@ mod tests {
         // Debian 12's /etc/apt/sources.list.d/debian.sources form (apt 2.6).
         let f = apt(b"Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\
                      Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n\
-                     Types: deb\nURIs: https://mirror.corp.lan/debian-security\nSuites: bookworm-security\nEnabled: no\n");
+                     Types: deb\nURIs: https://mirror.corp.lan/debian-security\nSuites: bookworm-security\nEnabled: no\n").unwrap().value;
         assert_eq!(hosts(&f), [(2, "deb.debian.org", Some(80))]);
     }
 
@@ -185,7 +188,7 @@ mod tests {
         let f = ini(b"[base]\nname=CentOS-$releasever - Base\nmirrorlist=http://mirrorlist.centos.org/?release=$releasever\n\
                       #baseurl=http://mirror.centos.org/centos/$releasever/os/$basearch/\n\
                       [internal]\nbaseurl=http://repo.corp.lan/el8/\n        http://10.1.0.30/el8/\nenabled=1\n\
-                      [off]\nbaseurl=http://off.corp.lan/\nenabled=0\n");
+                      [off]\nbaseurl=http://off.corp.lan/\nenabled=0\n").unwrap().value;
         assert_eq!(
             hosts(&f),
             [

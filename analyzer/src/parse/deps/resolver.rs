@@ -14,8 +14,9 @@
 use std::net::IpAddr;
 
 use super::{lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn resolv_conf(bytes: &[u8]) -> Found {
+pub fn resolv_conf(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     for (n, line) in lines(&text, &['#', ';']) {
@@ -41,7 +42,7 @@ pub fn resolv_conf(bytes: &[u8]) -> Found {
             _ => {}
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// One /etc/hosts line.
@@ -53,14 +54,22 @@ pub struct Pin {
 }
 
 /// The lines of /etc/hosts whose first word is an address, up to the cap,
-/// and how many more there were.
-pub fn hosts(bytes: &[u8]) -> (Vec<Pin>, usize) {
+/// and how many more there were; a line that starts with no address is
+/// skipped, by line (the resolver ignores it).
+pub fn hosts(bytes: &[u8]) -> Parsed<(Vec<Pin>, usize)> {
     let text = String::from_utf8_lossy(bytes);
     let mut pins = Vec::new();
     let mut dropped = 0;
+    let mut errors = Vec::new();
     for (n, line) in lines(&text, &['#']) {
         let mut words = line.split_whitespace();
         let Some(address) = words.next().and_then(|a| a.parse().ok()) else {
+            if !line.trim().is_empty() {
+                errors.push(crate::parse::ParseError::at_line(
+                    n,
+                    format!("no address first: {}", crate::parse::shown(line.trim())),
+                ));
+            }
             continue;
         };
         if pins.len() == super::MAX_PER_FILE {
@@ -73,7 +82,7 @@ pub fn hosts(bytes: &[u8]) -> (Vec<Pin>, usize) {
             names: words.take(64).map(str::to_ascii_lowercase).collect(),
         });
     }
-    (pins, dropped)
+    Ok(Partial::new((pins, dropped), errors))
 }
 
 #[cfg(test)]
@@ -85,6 +94,8 @@ mod tests {
     fn resolv_conf_servers_and_search() {
         let centos = std::fs::read(fixture("centos6-sysv").join("etc/resolv.conf")).unwrap();
         let got: Vec<_> = resolv_conf(&centos)
+            .unwrap()
+            .value
             .value
             .into_iter()
             .map(|d| (d.line, d.target))
@@ -93,7 +104,7 @@ mod tests {
             got,
             [(2, "example.lan".into()), (3, "192.168.122.1".into())]
         );
-        let f = resolv_conf(b"# by hand\nsearch corp.lan. lab.corp.lan\nnameserver 10.1.0.2\nnameserver fe80::1%eth0\noptions edns0\n");
+        let f = resolv_conf(b"# by hand\nsearch corp.lan. lab.corp.lan\nnameserver 10.1.0.2\nnameserver fe80::1%eth0\noptions edns0\n").unwrap().value;
         let got: Vec<_> = f
             .value
             .iter()
@@ -112,13 +123,17 @@ mod tests {
 
     #[test]
     fn debian_hosts_file() {
-        let (pins, _) =
-            hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap());
+        let debian =
+            hosts(&std::fs::read(fixture("debian12-systemd").join("etc/hosts")).unwrap()).unwrap();
+        assert_eq!(debian.errors, []);
+        let (pins, _) = debian.value;
         assert_eq!(pins.len(), 5);
         assert_eq!(pins[1].address.to_string(), "127.0.1.1");
         assert_eq!(pins[1].names, ["deb12-web.example.lan", "deb12-web"]);
         assert_eq!(pins[4].line, 7);
-        let (pins, dropped) = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n");
+        let p = hosts(b"10.1.0.50 Files.corp.lan files # the filer\nbad line\n").unwrap();
+        assert_eq!(p.errors[0].line, Some(2));
+        let (pins, dropped) = p.value;
         assert_eq!(dropped, 0);
         assert_eq!(pins[0].names, ["files.corp.lan", "files"]);
         assert_eq!(pins.len(), 1);

@@ -13,8 +13,9 @@
 //! ```
 
 use super::{host_port, key_value, lines, list, url, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut global = true;
@@ -54,7 +55,7 @@ pub fn parse(bytes: &[u8]) -> Found {
             _ => {}
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -66,6 +67,8 @@ mod tests {
     fn debian_standalone_server_declares_nothing() {
         assert!(
             parse(&host_sample("debian12-deps/usr/share/samba/smb.conf"))
+                .unwrap()
+                .value
                 .value
                 .is_empty()
         );
@@ -80,6 +83,8 @@ mod tests {
         .replace(";   realm = MY_REALM", "   realm = CORP.LAN")
         .replace(";   wins server = w.x.y.z", "   wins server = 10.1.0.2");
         let got: Vec<_> = parse(text.as_bytes())
+            .unwrap()
+            .value
             .value
             .into_iter()
             .map(|d| (d.line, d.kind, d.target, d.port))
@@ -98,7 +103,7 @@ mod tests {
         let f = parse(
             b"[global]\n password server = dc1.corp *  10.1.0.3:1445\n\
               passdb backend = ldapsam:\"ldap://ldap1.corp ldaps://ldap2.corp\"\n[share]\n realm = X\n",
-        );
+        ).unwrap().value;
         let got = super::super::testing::kinds(&f);
         assert_eq!(
             got,

@@ -17,8 +17,9 @@
 //! ```
 
 use super::{host_port, key_value, lines, list, url, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Found {
+pub fn parse(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut in_domain = false;
@@ -54,7 +55,7 @@ pub fn parse(bytes: &[u8]) -> Found {
             found.push(Declared::new(n, kind, h, p));
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 #[cfg(test)]
@@ -66,7 +67,9 @@ mod tests {
     fn the_shipped_example_is_all_commented_out() {
         let f = parse(&host_sample(
             "debian12-deps/usr/share/doc/sssd-common/examples/sssd-example.conf",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert!(f.value.is_empty(), "{:?}", f.value);
     }
 
@@ -82,6 +85,8 @@ mod tests {
             .map(|l| format!("{l}\n"))
             .collect();
         let got: Vec<_> = parse(on.as_bytes())
+            .unwrap()
+            .value
             .value
             .into_iter()
             .map(|d| (d.line, d.kind, d.target, d.port))
@@ -102,7 +107,9 @@ mod tests {
             b"[sssd]\nldap_uri = ldap://not-a-domain\n[domain/corp.lan]\n\
               ad_server = _srv_, dc1.corp.lan, 10.1.2.10\nad_domain = corp.lan\n\
               krb5_server = kdc.corp.lan:8888\n",
-        );
+        )
+        .unwrap()
+        .value;
         let got = super::super::testing::kinds(&f);
         assert_eq!(
             got,

@@ -15,11 +15,12 @@
 //! ```
 
 use super::{host_port, lines, Declared, Found, Kind};
+use crate::parse::{Parsed, Partial};
 
 const SYSLOG: u16 = 514;
 
 /// rsyslog.conf, rsyslog.d/*, syslog.conf.
-pub fn rsyslog(bytes: &[u8]) -> Found {
+pub fn rsyslog(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     // An open `action(`: its first line and the text so far.
@@ -46,7 +47,7 @@ pub fn rsyslog(bytes: &[u8]) -> Found {
         }
         legacy(line, n, &mut found);
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// `selector action`: the action is the last word.
@@ -108,7 +109,7 @@ fn omfwd(body: &str, n: usize, found: &mut Found) {
 }
 
 /// syslog-ng.conf and conf.d/*: the drivers inside `destination` blocks.
-pub fn syslog_ng(bytes: &[u8]) -> Found {
+pub fn syslog_ng(bytes: &[u8]) -> Parsed<Found> {
     let text = String::from_utf8_lossy(bytes);
     let mut found = Found::default();
     let mut depth = 0usize;
@@ -154,7 +155,7 @@ pub fn syslog_ng(bytes: &[u8]) -> Found {
             destination = false;
         }
     }
-    found
+    Ok(Partial::whole(found))
 }
 
 /// Each `driver(` in the line, with the text after its parenthesis.
@@ -204,10 +205,14 @@ mod tests {
     #[test]
     fn debian_shipped_files_forward_nowhere() {
         assert!(rsyslog(&host_sample("debian12-deps/etc/rsyslog.conf"))
+            .unwrap()
+            .value
             .value
             .is_empty());
         assert!(
             syslog_ng(&host_sample("debian12-deps/etc/syslog-ng/syslog-ng.conf"))
+                .unwrap()
+                .value
                 .value
                 .is_empty()
         );
@@ -218,7 +223,9 @@ mod tests {
         let f = rsyslog(
             b"*.* @10.1.2.3\nauth.* @@(o)logs.corp:10514\n*.* @[fd00::9]:515\n\
               mail.* :omrelp:relp.corp:2514\n*.* /var/log/all\n",
-        );
+        )
+        .unwrap()
+        .value;
         assert_eq!(
             got(&f),
             [
@@ -237,7 +244,10 @@ mod tests {
             b"action(type=\"omfwd\"\n       Target=\"logs.corp\" Port=\"6514\" Protocol=\"tcp\")\n\
               action(type=\"omfile\" file=\"/var/log/x\")\n",
         );
-        assert_eq!(got(&rsyslog(&conf)), [(70, "logs.corp", Some(6514))]);
+        assert_eq!(
+            got(&rsyslog(&conf).unwrap().value),
+            [(70, "logs.corp", Some(6514))]
+        );
     }
 
     #[test]
@@ -248,7 +258,7 @@ mod tests {
               source s_net { udp(ip(0.0.0.0) port(514)); };\n",
         );
         assert_eq!(
-            got(&syslog_ng(&conf)),
+            got(&syslog_ng(&conf).unwrap().value),
             [(162, "10.1.2.4", Some(1601)), (164, "logs.corp", Some(514))]
         );
     }

@@ -16,8 +16,9 @@
 //! The file is appended to; the last lease per interface is the current one.
 
 use super::{netmask_prefix, Addressing, IfaceConfig};
+use crate::parse::{Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Vec<IfaceConfig> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<IfaceConfig>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out: Vec<IfaceConfig> = Vec::new();
     let mut cur: Option<(usize, String, Option<String>, Option<u8>)> = None;
@@ -48,7 +49,7 @@ pub fn parse(bytes: &[u8]) -> Vec<IfaceConfig> {
             }
         }
     }
-    out
+    Ok(Partial::whole(out))
 }
 
 #[cfg(test)]
@@ -62,7 +63,7 @@ mod tests {
             "netconf/dhclient/dhcp/var/lib/dhcp/dhclient.eth0.leases",
         ))
         .unwrap();
-        let l = parse(&bytes);
+        let l = parse(&bytes).unwrap().value;
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].name, "eth0");
         assert_eq!(l[0].addresses, ["192.0.2.71/24"]);
@@ -70,6 +71,11 @@ mod tests {
 
     #[test]
     fn unterminated_lease_is_dropped() {
-        assert!(parse(b"lease {\n interface \"eth0\";\n fixed-address 1.2.3.4;\n").is_empty());
+        assert!(
+            parse(b"lease {\n interface \"eth0\";\n fixed-address 1.2.3.4;\n")
+                .unwrap()
+                .value
+                .is_empty()
+        );
     }
 }

@@ -18,17 +18,25 @@
 //! numbered IPADDR_0, IPADDR1 ... add addresses on both.
 
 use super::{netmask_prefix, Addressing, IfaceConfig};
+use crate::parse::{ParseError, Parsed, Partial};
 use std::collections::HashMap;
 
-pub fn parse(bytes: &[u8]) -> IfaceConfig {
+/// An ifcfg file's interface; a line that is no `KEY=value` is skipped,
+/// by line (the network scripts source the file: the shell would run it).
+pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
     let text = String::from_utf8_lossy(bytes);
     let mut vars: Vec<(usize, String, String)> = Vec::new();
+    let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
-        if line.starts_with('#') {
+        if line.starts_with('#') || line.is_empty() {
             continue;
         }
         let Some((k, v)) = line.split_once('=') else {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("not KEY=value: {}", crate::parse::shown(line)),
+            ));
             continue;
         };
         let v = v.split(" #").next().unwrap_or("").trim();
@@ -69,7 +77,7 @@ pub fn parse(bytes: &[u8]) -> IfaceConfig {
         "static" | "none" | "" if !c.addresses.is_empty() => Addressing::Static,
         _ => Addressing::Other,
     };
-    c
+    Ok(Partial::new(c, errors))
 }
 
 #[cfg(test)]
@@ -78,7 +86,17 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
+    }
+
+    /// A line the shell would not read as an assignment is skipped, by
+    /// line; the rest still configures the interface.
+    #[test]
+    fn a_damaged_line_is_partial() {
+        let p = parse(b"DEVICE=eth0\nBOOTPROTO=dhcp\nthis is no assignment\n").unwrap();
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, Some(3));
+        assert_eq!((p.name.as_str(), p.addressing), ("eth0", Addressing::Dhcp));
     }
 
     #[test]
@@ -106,15 +124,21 @@ mod tests {
 
     #[test]
     fn a_reassigned_address_counts_once() {
-        let c = parse(b"IPADDR=10.0.0.1\nPREFIX=8\nIPADDR=10.0.0.2\n");
+        let c = parse(b"IPADDR=10.0.0.1\nPREFIX=8\nIPADDR=10.0.0.2\n")
+            .unwrap()
+            .value;
         assert_eq!(c.addresses, ["10.0.0.2/8"]);
     }
 
     #[test]
     fn netmask_and_none_without_address() {
-        let c = parse(b"DEVICE=eth1\nBOOTPROTO=none\nIPADDR=10.1.2.3\nNETMASK=255.255.0.0\n");
+        let c = parse(b"DEVICE=eth1\nBOOTPROTO=none\nIPADDR=10.1.2.3\nNETMASK=255.255.0.0\n")
+            .unwrap()
+            .value;
         assert_eq!(c.addresses, ["10.1.2.3/16"]);
-        let c = parse(b"DEVICE=eth2\nBOOTPROTO=none\nONBOOT=no\n");
+        let c = parse(b"DEVICE=eth2\nBOOTPROTO=none\nONBOOT=no\n")
+            .unwrap()
+            .value;
         assert_eq!(c.addressing, Addressing::Other);
     }
 }

@@ -17,6 +17,7 @@
 //! follow, since only it can list directories.
 
 use super::{netmask_prefix, Addressing, IfaceConfig};
+use crate::parse::{Parsed, Partial};
 
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Interfaces {
@@ -27,7 +28,7 @@ pub struct Interfaces {
     pub source_dirs: Vec<String>,
 }
 
-pub fn parse(bytes: &[u8]) -> Interfaces {
+pub fn parse(bytes: &[u8]) -> Parsed<Interfaces> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Interfaces::default();
     // The stanza being read: its index in `ifaces`, whether inet6, and a
@@ -97,7 +98,7 @@ pub fn parse(bytes: &[u8]) -> Interfaces {
             _ => {}
         }
     }
-    out
+    Ok(Partial::whole(out))
 }
 
 /// Adds the prefix to the last address when it has none yet.
@@ -115,7 +116,7 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> Interfaces {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
     }
 
     #[test]
@@ -140,7 +141,9 @@ mod tests {
 
     #[test]
     fn hostile_input_does_not_panic() {
-        let i = parse(b"iface\naddress 1.2.3.4\niface x inet static\nnetmask\n\xff\xfe");
+        let i = parse(b"iface\naddress 1.2.3.4\niface x inet static\nnetmask\n\xff\xfe")
+            .unwrap()
+            .value;
         assert_eq!(i.ifaces.len(), 1);
         assert!(i.ifaces[0].addresses.is_empty());
     }

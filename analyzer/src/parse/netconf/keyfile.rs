@@ -17,12 +17,31 @@
 //! interface (no `interface-name`) is named by its `id`.
 
 use super::{ini, Addressing, IfaceConfig};
+use crate::parse::Parsed;
 
-pub fn parse(bytes: &[u8]) -> IfaceConfig {
+/// The `cloned-mac-address` settings of a keyfile (a connection's
+/// `[ethernet]`/`[wifi]` one) or of NetworkManager.conf
+/// (`ethernet.cloned-mac-address=` as a default), with their lines. Read
+/// line by line like NetworkManager's key files, so any text reads.
+pub fn cloned_macs(bytes: &[u8]) -> Parsed<Vec<(usize, String)>> {
+    let mut out = Vec::new();
+    for (i, line) in String::from_utf8_lossy(bytes).lines().enumerate() {
+        let Some((k, v)) = line.trim().split_once('=') else {
+            continue;
+        };
+        if k.trim().ends_with("cloned-mac-address") && !k.trim_start().starts_with('#') {
+            out.push((i + 1, v.trim().to_string()));
+        }
+    }
+    crate::parse::whole(out)
+}
+
+pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
     let mut id = String::new();
     let mut iface = String::new();
     let mut c = IfaceConfig::new("", Addressing::Other, None);
-    for (line, section, key, value) in ini(bytes) {
+    let (lines, errors) = ini(bytes);
+    for (line, section, key, value) in lines {
         match (section.as_str(), key.as_str()) {
             ("connection", "id") => id = value,
             ("connection", "interface-name") => iface = value,
@@ -50,7 +69,7 @@ pub fn parse(bytes: &[u8]) -> IfaceConfig {
         }
     }
     c.name = if iface.is_empty() { id } else { iface };
-    c
+    Ok(crate::parse::Partial::new(c, errors))
 }
 
 #[cfg(test)]
@@ -59,7 +78,30 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
+    }
+
+    #[test]
+    fn cloned_mac_settings_with_their_lines() {
+        let real = std::fs::read(fixture(
+            "netconf/keyfile/static/etc/NetworkManager/system-connections/enp1s0.nmconnection",
+        ))
+        .unwrap();
+        assert_eq!(cloned_macs(&real).unwrap().value, []);
+        let mut with = real.clone();
+        with.extend_from_slice(
+            b"\n[ethernet]\ncloned-mac-address=random\n#cloned-mac-address=stable\n",
+        );
+        let lines = real.iter().filter(|b| **b == b'\n').count();
+        assert_eq!(
+            cloned_macs(&with).unwrap().value,
+            [(lines + 3, "random".to_string())]
+        );
+        let conf = b"[device]\nwifi.scan-rand-mac-address=no\n[connection]\nethernet.cloned-mac-address=preserve\n";
+        assert_eq!(
+            cloned_macs(conf).unwrap().value,
+            [(4, "preserve".to_string())]
+        );
     }
 
     #[test]

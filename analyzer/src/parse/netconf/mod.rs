@@ -57,11 +57,14 @@ pub fn netmask_prefix(mask: &str) -> Option<u8> {
 }
 
 /// `key=value` lines under `[section]` headers (NetworkManager keyfiles,
-/// systemd-networkd): (line, section, key, value), comments dropped.
-fn ini(bytes: &[u8]) -> Vec<(usize, String, String, String)> {
+/// systemd-networkd): (line, section, key, value), comments dropped; a
+/// line that is neither a header nor `key=value` is skipped, by line.
+type IniLine = (usize, String, String, String);
+fn ini(bytes: &[u8]) -> (Vec<IniLine>, Vec<crate::parse::ParseError>) {
     let text = String::from_utf8_lossy(bytes);
     let mut section = String::new();
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -71,9 +74,14 @@ fn ini(bytes: &[u8]) -> Vec<(usize, String, String, String)> {
             section = s.trim().to_string();
         } else if let Some((k, v)) = line.split_once('=') {
             out.push((i + 1, section.clone(), k.trim().into(), v.trim().into()));
+        } else {
+            errors.push(crate::parse::ParseError::at_line(
+                i + 1,
+                format!("not [section] or key=value: {}", crate::parse::shown(line)),
+            ));
         }
     }
-    out
+    (out, errors)
 }
 
 #[cfg(test)]

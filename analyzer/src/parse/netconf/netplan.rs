@@ -19,10 +19,11 @@
 //! ```
 
 use super::{Addressing, IfaceConfig};
+use crate::parse::{Parsed, Partial};
 
 const DEVICE_KINDS: &[&str] = &["ethernets", "bonds", "bridges", "vlans", "wifis"];
 
-pub fn parse(bytes: &[u8]) -> Vec<IfaceConfig> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<IfaceConfig>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out: Vec<IfaceConfig> = Vec::new();
     // (indent, key) of the mappings enclosing the current line.
@@ -95,7 +96,7 @@ pub fn parse(bytes: &[u8]) -> Vec<IfaceConfig> {
             c.addressing = Addressing::Static;
         }
     }
-    out
+    Ok(Partial::whole(out))
 }
 
 fn entry<'a>(out: &'a mut Vec<IfaceConfig>, name: &str) -> &'a mut IfaceConfig {
@@ -118,7 +119,7 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> Vec<IfaceConfig> {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
     }
 
     #[test]
@@ -144,6 +145,9 @@ mod tests {
 
     #[test]
     fn hostile_input_does_not_panic() {
-        assert!(parse(b"network:\n- x\n  ethernets:\n:\n   - :\n\xff").is_empty());
+        assert!(parse(b"network:\n- x\n  ethernets:\n:\n   - :\n\xff")
+            .unwrap()
+            .value
+            .is_empty());
     }
 }

@@ -16,11 +16,13 @@
 //! several names or globs, kept as written.
 
 use super::{ini, Addressing, IfaceConfig};
+use crate::parse::Parsed;
 
-pub fn parse(bytes: &[u8]) -> IfaceConfig {
+pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
     let mut c = IfaceConfig::new("", Addressing::Other, None);
     let mut dhcp = None;
-    for (line, section, key, value) in ini(bytes) {
+    let (lines, errors) = ini(bytes);
+    for (line, section, key, value) in lines {
         match (section.as_str(), key.as_str()) {
             ("Match", "Name") => c.name = value,
             ("Network", "DHCP") => {
@@ -44,7 +46,7 @@ pub fn parse(bytes: &[u8]) -> IfaceConfig {
         _ if c.addresses.iter().any(|a| !a.contains(':')) => c.addressing = Addressing::Static,
         _ => {}
     }
-    c
+    Ok(crate::parse::Partial::new(c, errors))
 }
 
 #[cfg(test)]
@@ -53,7 +55,15 @@ mod tests {
     use crate::testing::fixture;
 
     fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap())
+        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
+    }
+
+    /// A line that is neither a header nor key=value is skipped, by line.
+    #[test]
+    fn a_damaged_line_is_partial() {
+        let p = parse(b"[Match]\nName=eth0\n[Network]\nDHCP=yes\ngarbage\n").unwrap();
+        assert_eq!(p.errors[0].line, Some(5));
+        assert_eq!(p.addressing, Addressing::Dhcp);
     }
 
     #[test]
@@ -70,7 +80,9 @@ mod tests {
     fn dhcp_yes_and_ipv6_only() {
         let c = read("netconf/networkd/dhcp/etc/systemd/network/80-dhcp.network");
         assert_eq!((c.name.as_str(), c.addressing), ("en*", Addressing::Dhcp));
-        let c = parse(b"[Match]\nName=eth9\n[Network]\nDHCP=ipv6\n");
+        let c = parse(b"[Match]\nName=eth9\n[Network]\nDHCP=ipv6\n")
+            .unwrap()
+            .value;
         assert_eq!(c.addressing, Addressing::Other);
     }
 }

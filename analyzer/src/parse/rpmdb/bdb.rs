@@ -29,6 +29,51 @@ use crate::parse::{ParseError, Partial};
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;
 pub(super) const PAGE_HEADER_LEN: usize = 26;
+
+/// Why a page, an overflow chain or an item of a Berkeley DB file could not
+/// be read (the caller adds the byte offset and the bucket or record).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum DbError {
+    #[error("page {0} is past the end of the file")]
+    PastEnd(u32),
+    #[error("page {0} is truncated")]
+    Truncated(u32),
+    #[error("overflow value of {0} bytes is larger than the file")]
+    OverflowTooLarge(usize),
+    #[error("overflow values add up to more than the file holds ({wanted} bytes wanted, {left} left): chains are shared")]
+    OverflowBudget { wanted: usize, left: usize },
+    #[error("overflow page {0} is past the end of the file")]
+    OverflowPastEnd(u32),
+    #[error("overflow chain loops back to page {0}")]
+    OverflowLoop(u32),
+    #[error("page {pgno} in an overflow chain has type {kind}")]
+    OverflowType { pgno: u32, kind: u8 },
+    #[error("overflow page {pgno} claims {used} bytes")]
+    OverflowClaims { pgno: u32, used: usize },
+    #[error("overflow chain ends after {got} of {len} bytes")]
+    OverflowShort { got: usize, len: usize },
+    #[error("overflow item is cut short")]
+    OverflowItemCut,
+    #[error("unsupported hash item type {0}")]
+    HashItemType(u8),
+    #[error("empty hash item")]
+    EmptyItem,
+    #[error("internal page {0} has no first item")]
+    NoFirstItem(u32),
+    #[error("page {pgno} in the tree has type {kind}")]
+    TreeType { pgno: u32, kind: u8 },
+    #[error("the tree is deeper than {0} levels (a loop?)")]
+    TooDeep(usize),
+    #[error("item {0} is out of bounds (truncated or damaged page)")]
+    ItemBounds(usize),
+    #[error("item at byte {0} is a deleted entry")]
+    Deleted(usize),
+    #[error("item at byte {at} claims {len} bytes past the page")]
+    ItemClaims { at: usize, len: usize },
+    #[error("unsupported btree item type {0}")]
+    BtreeItemType(u8),
+}
+
 /// The oldest hash and btree metadata versions read (DB 3.1).
 const OLDEST_VERSION: u32 = 7;
 
@@ -73,14 +118,14 @@ impl<'a> Db<'a> {
     }
 
     /// The page's bytes; shorter than a page when the file is truncated.
-    pub(super) fn page(&self, pgno: u32) -> Result<&'a [u8], String> {
+    pub(super) fn page(&self, pgno: u32) -> Result<&'a [u8], DbError> {
         let start = (pgno as usize)
             .checked_mul(self.page_size)
             .filter(|&s| s < self.bytes.len());
-        let start = start.ok_or_else(|| format!("page {pgno} is past the end of the file"))?;
+        let start = start.ok_or(DbError::PastEnd(pgno))?;
         let page = &self.bytes[start..self.bytes.len().min(start + self.page_size)];
         if page.len() < PAGE_HEADER_LEN {
-            return Err(format!("page {pgno} is truncated"));
+            return Err(DbError::Truncated(pgno));
         }
         Ok(page)
     }
@@ -91,17 +136,13 @@ impl<'a> Db<'a> {
 
     /// Reads a value of `len` bytes from the overflow chain starting at
     /// `pgno`. The chain may visit each page at most once.
-    pub(super) fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>, String> {
+    pub(super) fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>, DbError> {
         if len > self.bytes.len() {
-            return Err(format!(
-                "overflow value of {len} bytes is larger than the file"
-            ));
+            return Err(DbError::OverflowTooLarge(len));
         }
         let left = self.overflow_budget.get();
         if len > left {
-            return Err(format!(
-                "overflow values add up to more than the file holds ({len} bytes wanted, {left} left): chains are shared"
-            ));
+            return Err(DbError::OverflowBudget { wanted: len, left });
         }
         self.overflow_budget.set(left - len);
         let mut value = Vec::with_capacity(len);
@@ -109,30 +150,30 @@ impl<'a> Db<'a> {
         while value.len() < len {
             let seen = visited
                 .get_mut(pgno as usize)
-                .ok_or_else(|| format!("overflow page {pgno} is past the end of the file"))?;
+                .ok_or(DbError::OverflowPastEnd(pgno))?;
             if std::mem::replace(seen, true) {
-                return Err(format!("overflow chain loops back to page {pgno}"));
+                return Err(DbError::OverflowLoop(pgno));
             }
             let page = self.page(pgno)?;
             let base = self.page_offset(pgno) as usize;
             if page[25] != PAGE_OVERFLOW {
-                return Err(format!(
-                    "page {pgno} in an overflow chain has type {}",
-                    page[25]
-                ));
+                return Err(DbError::OverflowType {
+                    pgno,
+                    kind: page[25],
+                });
             }
             let used = self.u16_at(base + 22).unwrap_or(0) as usize;
             let chunk = page
                 .get(PAGE_HEADER_LEN..PAGE_HEADER_LEN + used)
                 .filter(|_| value.len() + used <= len)
-                .ok_or_else(|| format!("overflow page {pgno} claims {used} bytes"))?;
+                .ok_or(DbError::OverflowClaims { pgno, used })?;
             value.extend_from_slice(chunk);
             pgno = self.u32_at(base + 16).unwrap_or(0);
             if pgno == 0 && value.len() < len {
-                return Err(format!(
-                    "overflow chain ends after {} of {len} bytes",
-                    value.len()
-                ));
+                return Err(DbError::OverflowShort {
+                    got: value.len(),
+                    len,
+                });
             }
         }
         Ok(value)
@@ -241,7 +282,7 @@ fn read_bucket(
         }
         let page = match db.page(pgno) {
             Ok(page) => page,
-            Err(e) => return fail(out, e),
+            Err(e) => return fail(out, e.to_string()),
         };
         let base = offset as usize;
         if db.u32_at(base + 8) != Some(pgno) {
@@ -321,7 +362,7 @@ fn read_pair(
 }
 
 /// The bytes of one hash item: inline after its type byte, or from overflow pages.
-fn item_value<'a>(db: &Db, item: &'a [u8]) -> Result<Cow<'a, [u8]>, String> {
+fn item_value<'a>(db: &Db, item: &'a [u8]) -> Result<Cow<'a, [u8]>, DbError> {
     match item.first() {
         Some(&ITEM_KEYDATA) => Ok(Cow::Borrowed(&item[1..])),
         Some(&ITEM_OFFPAGE) if item.len() >= 12 => {
@@ -335,8 +376,8 @@ fn item_value<'a>(db: &Db, item: &'a [u8]) -> Result<Cow<'a, [u8]>, String> {
             };
             db.overflow(field(4), field(8) as usize).map(Cow::Owned)
         }
-        Some(kind) => Err(format!("unsupported hash item type {kind}")),
-        None => Err("empty hash item".to_owned()),
+        Some(&kind) => Err(DbError::HashItemType(kind)),
+        None => Err(DbError::EmptyItem),
     }
 }
 

@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use super::bdb::{Db, PAGE_HEADER_LEN};
+use super::bdb::{Db, DbError, PAGE_HEADER_LEN};
 use super::push_record;
 use crate::parse::packages::InstalledPackage;
 use crate::parse::{ParseError, Partial};
@@ -50,8 +50,8 @@ pub(super) fn read(db: &Db) -> Partial<Vec<InstalledPackage>> {
 /// Walks the leaf chain; a broken chain ends the walk with its error.
 fn walk(db: &Db, out: &mut Partial<Vec<InstalledPackage>>) -> Result<(), ParseError> {
     let root = db.u32_at(88).unwrap_or(0);
-    let mut pgno =
-        first_leaf(db, root).map_err(|e| ParseError::at_offset(db.page_offset(root), e))?;
+    let mut pgno = first_leaf(db, root)
+        .map_err(|e| ParseError::at_offset(db.page_offset(root), e.to_string()))?;
     let mut visited = vec![false; db.page_count];
     while pgno != 0 {
         let offset = db.page_offset(pgno);
@@ -61,7 +61,7 @@ fn walk(db: &Db, out: &mut Partial<Vec<InstalledPackage>>) -> Result<(), ParseEr
             Some(true) => return Err(err(format!("leaf chain loops back to page {pgno}"))),
             Some(seen) => *seen = true,
         }
-        let page = db.page(pgno).map_err(err)?;
+        let page = db.page(pgno).map_err(|e| err(e.to_string()))?;
         if page[25] != PAGE_BTREE_LEAF {
             let t = page[25];
             return Err(err(format!("page {pgno} in the leaf chain has type {t}")));
@@ -77,7 +77,7 @@ fn walk(db: &Db, out: &mut Partial<Vec<InstalledPackage>>) -> Result<(), ParseEr
 }
 
 /// Follows the leftmost child of each internal page down to a leaf.
-fn first_leaf(db: &Db, root: u32) -> Result<u32, String> {
+fn first_leaf(db: &Db, root: u32) -> Result<u32, DbError> {
     let mut pgno = root;
     for _ in 0..MAX_DEPTH {
         let page = db.page(pgno)?;
@@ -89,16 +89,14 @@ fn first_leaf(db: &Db, root: u32) -> Result<u32, String> {
                     .u16_at(base + PAGE_HEADER_LEN)
                     .map(usize::from)
                     .filter(|&at| at + 12 <= page.len() && at >= PAGE_HEADER_LEN)
-                    .ok_or_else(|| format!("internal page {pgno} has no first item"))?;
+                    .ok_or(DbError::NoFirstItem(pgno))?;
                 // BINTERNAL: length, type, unused, child page, record count.
                 pgno = db.u32_at(base + first + 4).unwrap_or(0);
             }
-            t => return Err(format!("page {pgno} in the tree has type {t}")),
+            kind => return Err(DbError::TreeType { pgno, kind }),
         }
     }
-    Err(format!(
-        "the tree is deeper than {MAX_DEPTH} levels (a loop?)"
-    ))
+    Err(DbError::TooDeep(MAX_DEPTH))
 }
 
 /// The key/data pair at items `index` and `index + 1` of a leaf page.
@@ -109,18 +107,20 @@ fn read_pair(
     index: usize,
     out: &mut Partial<Vec<InstalledPackage>>,
 ) {
-    let item = |i: usize| -> Result<(usize, Cow<'_, [u8]>), String> {
+    let item = |i: usize| -> Result<(usize, Cow<'_, [u8]>), DbError> {
         let at = db
             .u16_at(base + PAGE_HEADER_LEN + 2 * i)
             .map(usize::from)
             .filter(|&at| at >= PAGE_HEADER_LEN && at + 3 <= page.len())
-            .ok_or_else(|| format!("item {i} is out of bounds (truncated or damaged page)"))?;
+            .ok_or(DbError::ItemBounds(i))?;
         Ok((at, value(db, page, base, at)?))
     };
     let (key, data) = match (item(index), item(index + 1)) {
         (Ok(k), Ok(d)) => (k, d),
         (Err(e), _) | (_, Err(e)) => {
-            return out.errors.push(ParseError::at_offset(base as u64, e));
+            return out
+                .errors
+                .push(ParseError::at_offset(base as u64, e.to_string()));
         }
     };
     // Key 0 holds rpm's next free package number, not a package.
@@ -140,28 +140,24 @@ fn read_pair(
 }
 
 /// The bytes of the item at `at`: inline, or from its overflow pages.
-fn value<'a>(db: &Db, page: &'a [u8], base: usize, at: usize) -> Result<Cow<'a, [u8]>, String> {
+fn value<'a>(db: &Db, page: &'a [u8], base: usize, at: usize) -> Result<Cow<'a, [u8]>, DbError> {
     let kind = page[at + 2];
     if kind & ITEM_DELETED != 0 {
-        return Err(format!("item at byte {at} is a deleted entry"));
+        return Err(DbError::Deleted(at));
     }
     match kind {
         ITEM_KEYDATA => {
             let len = db.u16_at(base + at).unwrap_or(0) as usize;
             page.get(at + 3..at + 3 + len)
                 .map(Cow::Borrowed)
-                .ok_or_else(|| format!("item at byte {at} claims {len} bytes past the page"))
+                .ok_or(DbError::ItemClaims { at, len })
         }
         ITEM_OVERFLOW => {
-            let pgno = db
-                .u32_at(base + at + 4)
-                .ok_or("overflow item is cut short")?;
-            let len = db
-                .u32_at(base + at + 8)
-                .ok_or("overflow item is cut short")?;
+            let pgno = db.u32_at(base + at + 4).ok_or(DbError::OverflowItemCut)?;
+            let len = db.u32_at(base + at + 8).ok_or(DbError::OverflowItemCut)?;
             db.overflow(pgno, len as usize).map(Cow::Owned)
         }
-        other => Err(format!("unsupported btree item type {other}")),
+        other => Err(DbError::BtreeItemType(other)),
     }
 }
 

@@ -25,6 +25,44 @@ const ENTRY_LEN: usize = 16;
 /// Region tags: HEADERIMAGE, HEADERSIGNATURES, HEADERIMMUTABLE.
 const REGION_TAGS: [u32; 3] = [61, 62, 63];
 
+/// Why a header blob could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    #[error("header blob shorter than 8 bytes")]
+    Short,
+    #[error("header index count {0} is out of range (1..={MAX_INDEX_ENTRIES})")]
+    IndexCount(usize),
+    #[error("header data length {0} is out of range")]
+    DataLength(usize),
+    #[error("header needs {needed} bytes ({entries} entries, {data} data bytes) but the blob has {blob}")]
+    Truncated {
+        needed: usize,
+        entries: usize,
+        data: usize,
+        blob: usize,
+    },
+    #[error("tag {tag}: unknown data type {kind}")]
+    DataType { tag: u32, kind: u32 },
+    #[error("tag {tag}: {count} values at offset {offset} run past the data store ({data} bytes)")]
+    PastData {
+        tag: u32,
+        count: usize,
+        offset: usize,
+        data: usize,
+    },
+    #[error("region tag {0} is not a 16-byte BIN entry")]
+    RegionEntry(u32),
+    #[error("region tag {tag} has a bad trailer (tag {trailer}, {claimed} entries of {entries})")]
+    RegionTrailer {
+        tag: u32,
+        trailer: u32,
+        claimed: i32,
+        entries: usize,
+    },
+    #[error("header has no NAME")]
+    NoName,
+}
+
 /// rpm's data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataType {
@@ -95,24 +133,24 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
 impl<'a> Header<'a> {
     /// Parses and bounds-checks a header blob. Every entry's data is checked
     /// to lie inside the data store, so the accessors never fail on bounds.
-    pub fn parse(blob: &'a [u8]) -> Result<Self, String> {
-        let il = be32(blob, 0).ok_or("header blob shorter than 8 bytes")? as usize;
-        let dl = be32(blob, 4).ok_or("header blob shorter than 8 bytes")? as usize;
+    pub fn parse(blob: &'a [u8]) -> Result<Self, HeaderError> {
+        let il = be32(blob, 0).ok_or(HeaderError::Short)? as usize;
+        let dl = be32(blob, 4).ok_or(HeaderError::Short)? as usize;
         if il == 0 || il > MAX_INDEX_ENTRIES {
-            return Err(format!(
-                "header index count {il} is out of range (1..={MAX_INDEX_ENTRIES})"
-            ));
+            return Err(HeaderError::IndexCount(il));
         }
         if dl > MAX_DATA_LEN {
-            return Err(format!("header data length {dl} is out of range"));
+            return Err(HeaderError::DataLength(dl));
         }
         let data_start = 8 + il * ENTRY_LEN;
         let needed = data_start + dl;
         if needed > blob.len() {
-            return Err(format!(
-                "header needs {needed} bytes ({il} entries, {dl} data bytes) but the blob has {}",
-                blob.len()
-            ));
+            return Err(HeaderError::Truncated {
+                needed,
+                entries: il,
+                data: dl,
+                blob: blob.len(),
+            });
         }
         let data = &blob[data_start..needed];
         let mut entries = Vec::with_capacity(il);
@@ -121,10 +159,13 @@ impl<'a> Header<'a> {
             let field = |n: usize| be32(blob, at + 4 * n).unwrap_or(0);
             let (tag, kind, offset, count) =
                 (field(0), field(1), field(2) as usize, field(3) as usize);
-            let kind = DataType::from_u32(kind)
-                .ok_or_else(|| format!("tag {tag}: unknown data type {kind}"))?;
-            let end = entry_end(data, kind, offset, count)
-                .ok_or_else(|| format!("tag {tag}: {count} values at offset {offset} run past the data store ({dl} bytes)"))?;
+            let kind = DataType::from_u32(kind).ok_or(HeaderError::DataType { tag, kind })?;
+            let end = entry_end(data, kind, offset, count).ok_or(HeaderError::PastData {
+                tag,
+                count,
+                offset,
+                data: dl,
+            })?;
             entries.push(Entry {
                 tag,
                 kind,
@@ -222,7 +263,7 @@ fn entry_end(data: &[u8], kind: DataType, offset: usize, count: usize) -> Option
 
 /// Checks the region tag, if the header has one: its trailer must lie in the
 /// data store and claim no more entries than the index holds.
-fn check_region(entries: &[Entry], data: &[u8]) -> Result<(), String> {
+fn check_region(entries: &[Entry], data: &[u8]) -> Result<(), HeaderError> {
     let Some(first) = entries.first() else {
         return Ok(());
     };
@@ -230,10 +271,7 @@ fn check_region(entries: &[Entry], data: &[u8]) -> Result<(), String> {
         return Ok(());
     }
     if first.kind != DataType::Bin || first.count != ENTRY_LEN {
-        return Err(format!(
-            "region tag {} is not a 16-byte BIN entry",
-            first.tag
-        ));
+        return Err(HeaderError::RegionEntry(first.tag));
     }
     let trailer = &data[first.start..first.end];
     let trailer_tag = be32(trailer, 0).unwrap_or(0);
@@ -243,11 +281,12 @@ fn check_region(entries: &[Entry], data: &[u8]) -> Result<(), String> {
         .map(|n| n / ENTRY_LEN as i32)
         .unwrap_or(0);
     if trailer_tag != first.tag || region_entries < 1 || region_entries as usize > entries.len() {
-        return Err(format!(
-            "region tag {} has a bad trailer (tag {trailer_tag}, {region_entries} entries of {})",
-            first.tag,
-            entries.len()
-        ));
+        return Err(HeaderError::RegionTrailer {
+            tag: first.tag,
+            trailer: trailer_tag,
+            claimed: region_entries,
+            entries: entries.len(),
+        });
     }
     Ok(())
 }
@@ -327,15 +366,22 @@ mod tests {
         let good = blob(&[(1000, 6, b"bash\0".to_vec(), 1)]);
         let mut huge = good.clone();
         huge[0..4].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
-        assert!(Header::parse(&huge).unwrap_err().contains("index count"));
+        assert_eq!(
+            Header::parse(&huge).unwrap_err(),
+            HeaderError::IndexCount(0x7fff_ffff)
+        );
         let mut long = good.clone();
         long[4..8].copy_from_slice(&1000u32.to_be_bytes());
-        assert!(Header::parse(&long).unwrap_err().contains("needs"));
+        assert!(matches!(
+            Header::parse(&long),
+            Err(HeaderError::Truncated { .. })
+        ));
         let mut unterminated = good.clone();
         let last = unterminated.len() - 1;
         unterminated[last] = b'x';
         assert!(Header::parse(&unterminated)
             .unwrap_err()
+            .to_string()
             .contains("past the data store"));
         for cut in 0..good.len() {
             assert!(Header::parse(&good[..cut]).is_err());

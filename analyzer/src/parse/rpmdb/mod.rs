@@ -22,8 +22,8 @@ pub mod sqlite;
 mod wal;
 
 use super::packages::{InstalledPackage, PackageManager};
-use super::{ParseError, Partial};
-use header::Header;
+use super::{ParseError, Parsed, Partial};
+use header::{Header, HeaderError};
 
 // Header tags used here (rpmtag.h).
 const TAG_SIGMD5: u32 = 261;
@@ -46,10 +46,13 @@ const TAG_DIRNAMES: u32 = 1118;
 const TAG_LONGSIZE: u32 = 5009;
 const TAG_REQUIRENAME: u32 = 1049;
 
-/// Decodes one installed package's header blob.
-pub fn package_from_blob(blob: &[u8]) -> Result<InstalledPackage, String> {
-    let h = Header::parse(blob)?;
-    let name = h.string(TAG_NAME).ok_or("header has no NAME")?;
+/// Decodes one installed package's header blob: whole, or broken (the
+/// header's damage, `HeaderError`, as the message).
+pub fn package_from_blob(blob: &[u8]) -> Parsed<InstalledPackage> {
+    let h = Header::parse(blob).map_err(|e| ParseError::new(e.to_string()))?;
+    let name = h
+        .string(TAG_NAME)
+        .ok_or_else(|| ParseError::new(HeaderError::NoName.to_string()))?;
     let mut p = InstalledPackage::new(PackageManager::Rpm);
     p.gpg_pubkey = name == "gpg-pubkey";
     p.name = name;
@@ -74,7 +77,7 @@ pub fn package_from_blob(blob: &[u8]) -> Result<InstalledPackage, String> {
         .into_iter()
         .filter(|r| !r.starts_with("rpmlib(") && !r.starts_with('/'))
         .collect();
-    Ok(p)
+    Ok(Partial::whole(p))
 }
 
 /// The source package's name from SOURCERPM (`util-linux-2.32.1-42.el8.src.rpm`
@@ -117,11 +120,11 @@ fn push_record(
     blob: &[u8],
 ) {
     match package_from_blob(blob) {
-        Ok(p) => out.value.push(p),
+        Ok(p) => out.value.push(p.value),
         Err(e) => out.errors.push(ParseError {
             line: None,
             offset,
-            message: format!("package {number}: {e}"),
+            message: format!("package {number}: {}", e.message),
         }),
     }
 }

@@ -129,33 +129,49 @@ fn read_slots(bytes: &[u8], slots_end: usize, errors: &mut Vec<ParseError>) -> V
     slots
 }
 
+/// Why a slot's blob could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum BlobError {
+    #[error("blob area is smaller than its head and tail")]
+    Small,
+    #[error("bad blob head")]
+    Head,
+    #[error("blob length {len} does not match the slot's {blocks} blocks")]
+    Length { len: usize, blocks: usize },
+    #[error("bad blob tail")]
+    Tail,
+    #[error("adler32 checksum mismatch (stored {stored:#010x}, computed {computed:#010x})")]
+    Checksum { stored: u32, computed: u32 },
+}
+
 /// The header blob of a slot, after checking head, tail and checksum.
-fn read_blob<'a>(bytes: &'a [u8], slot: &Slot) -> Result<&'a [u8], String> {
+fn read_blob<'a>(bytes: &'a [u8], slot: &Slot) -> Result<&'a [u8], BlobError> {
     let start = slot.blkoff * BLOCK;
     let area = &bytes[start..start + slot.blkcnt * BLOCK];
     if area.len() < BLOB_HEAD_LEN + BLOB_TAIL_LEN {
-        return Err("blob area is smaller than its head and tail".to_owned());
+        return Err(BlobError::Small);
     }
     if le32(area, 0) != BLOB_HEAD_MAGIC || le32(area, 4) != slot.pkgidx {
-        return Err("bad blob head".to_owned());
+        return Err(BlobError::Head);
     }
     let blob_len = le32(area, 12) as usize;
     if slot.blkcnt != (BLOB_HEAD_LEN + blob_len + BLOB_TAIL_LEN).div_ceil(BLOCK) {
-        return Err(format!(
-            "blob length {blob_len} does not match the slot's {} blocks",
-            slot.blkcnt
-        ));
+        return Err(BlobError::Length {
+            len: blob_len,
+            blocks: slot.blkcnt,
+        });
     }
     let tail = area.len() - BLOB_TAIL_LEN;
     if le32(area, tail + 4) as usize != blob_len || le32(area, tail + 8) != BLOB_TAIL_MAGIC {
-        return Err("bad blob tail".to_owned());
+        return Err(BlobError::Tail);
     }
     let expected = le32(area, tail);
     let actual = adler32(&area[..tail]);
     if actual != expected {
-        return Err(format!(
-            "adler32 checksum mismatch (stored {expected:#010x}, computed {actual:#010x})"
-        ));
+        return Err(BlobError::Checksum {
+            stored: expected,
+            computed: actual,
+        });
     }
     Ok(&area[BLOB_HEAD_LEN..BLOB_HEAD_LEN + blob_len])
 }

@@ -11,7 +11,7 @@
 //! Without `-P`, df wraps a long device name onto a line of its own; the
 //! numbers follow on the next line. A mount point may hold spaces.
 
-use crate::parse::ParseError;
+use crate::parse::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DfRow {
@@ -22,7 +22,7 @@ pub struct DfRow {
     pub avail_bytes: u64,
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Vec<DfRow>, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<DfRow>> {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text
         .lines()
@@ -71,7 +71,7 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<DfRow>, ParseError> {
             mount_point: nums[4..].join(" "),
         });
     }
-    Ok(out)
+    Ok(Partial::whole(out))
 }
 
 #[cfg(test)]
@@ -83,15 +83,20 @@ mod tests {
         let rows = parse(&super::super::sample(
             "debian12-sos4.0/sos_commands/filesys/df_-al_-x_autofs",
         ))
+        .map(|p| p.value)
         .unwrap();
         let root = rows.iter().find(|r| r.mount_point == "/").unwrap();
         assert_eq!(root.filesystem, "/dev/vda");
         assert_eq!(root.avail_bytes, 67928828 * 1024);
         assert_eq!(root.total_bytes, 264212084 * 1024);
-        let rows = parse(&super::super::sample("insights-core/df_-al.DF_AL")).unwrap();
+        let rows = parse(&super::super::sample("insights-core/df_-al.DF_AL"))
+            .map(|p| p.value)
+            .unwrap();
         assert_eq!(rows[0].filesystem, "/dev/mapper/vg_lxcrhel6sat56-lv_root");
         assert_eq!(rows[0].avail_bytes, 89313940 * 1024);
-        assert!(parse(b"Filesystem 1024-blocks Used\n").is_err());
+        assert!(parse(b"Filesystem 1024-blocks Used\n")
+            .map(|p| p.value)
+            .is_err());
     }
 
     /// Found by the sos_commands fuzzer: a 1K-block count whose bytes pass
@@ -101,12 +106,12 @@ mod tests {
     fn a_block_count_past_u64_bytes_is_an_error() {
         let text = b"Filesystem 1K-blocks Used Available Use% Mounted on\n\
                      /dev/vda 18014398509481984 1 1 1% /\n";
-        let err = parse(text).unwrap_err().to_string();
+        let err = parse(text).map(|p| p.value).unwrap_err().to_string();
         assert!(err.contains("line 2") && err.contains("1K-blocks"), "{err}");
         let fits = b"Filesystem 1K-blocks Used Available Use% Mounted on\n\
                      /dev/vda 18014398509481983 1 1 1% /\n";
         assert_eq!(
-            parse(fits).unwrap()[0].total_bytes,
+            parse(fits).map(|p| p.value).unwrap()[0].total_bytes,
             18014398509481983 * 1024
         );
     }

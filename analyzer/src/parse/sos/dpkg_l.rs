@@ -15,7 +15,7 @@
 //! from this list and one from the database compare equal.
 
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::{ParseError, Partial};
+use crate::parse::{ParseError, Parsed, Partial};
 use crate::version::DebianVersion;
 
 fn want(c: char) -> Option<&'static str> {
@@ -56,7 +56,7 @@ pub fn status(abbrev: &str) -> Option<String> {
     Some(format!("{w} {err} {s}"))
 }
 
-pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InstalledPackage>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Partial {
         value: Vec::new(),
@@ -97,7 +97,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
         p.summary = (!summary.is_empty()).then_some(summary);
         out.value.push(p);
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -108,7 +108,8 @@ mod tests {
     fn debian12_sos_capture() {
         let parsed = parse(&super::super::sample(
             "debian12-sos4.0/sos_commands/dpkg/dpkg_-l",
-        ));
+        ))
+        .unwrap();
         assert_eq!(parsed.errors, []);
         assert_eq!(parsed.value.len(), 741);
         let adduser = &parsed.value[0];

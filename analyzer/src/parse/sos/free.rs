@@ -9,6 +9,8 @@
 //! Swap:       4194300       67584     4126716
 //! ```
 
+use crate::parse::{ParseError, Parsed, Partial};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Free {
     pub total_bytes: u64,
@@ -18,7 +20,14 @@ pub struct Free {
     pub swap_total_bytes: Option<u64>,
 }
 
-pub fn parse(bytes: &[u8]) -> Option<Free> {
+/// `free`'s table; broken without its header and `Mem:` row.
+pub fn parse(bytes: &[u8]) -> Parsed<Free> {
+    read(bytes)
+        .map(Partial::whole)
+        .ok_or_else(|| ParseError::new("not free's output (no header and Mem: row)"))
+}
+
+fn read(bytes: &[u8]) -> Option<Free> {
     let text = String::from_utf8_lossy(bytes);
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next()?.split_whitespace().collect();
@@ -58,7 +67,7 @@ mod tests {
             "/../fixtures/sos-hotsos-openstack/sos_commands/memory/free"
         ))
         .unwrap();
-        let f = parse(&b).unwrap();
+        let f = parse(&b).unwrap().value;
         assert_eq!(f.total_bytes, 16393164 * 1024);
         assert_eq!(f.available_bytes, 8638440 * 1024);
         assert!(f.from_available_column);
@@ -70,9 +79,9 @@ mod tests {
     #[test]
     fn without_available() {
         let b = b"             total       used       free     shared    buffers     cached\nMem:       1922488    1780440     142048          0     150744    1297644\n-/+ buffers/cache:     332052    1590436\nSwap:      4128764          0    4128764\n";
-        let f = parse(b).unwrap();
+        let f = parse(b).unwrap().value;
         assert_eq!(f.available_bytes, (142048 + 150744 + 1297644) * 1024);
         assert!(!f.from_available_column);
-        assert_eq!(parse(b"nonsense\n"), None);
+        assert!(parse(b"nonsense\n").is_err());
     }
 }

@@ -13,9 +13,9 @@
 //! from its ends: the label, then the options, then ` type `, then ` on `.
 
 use super::super::mountinfo::{split_options, Mount, Options};
-use super::super::{ParseError, Partial};
+use super::super::{ParseError, Parsed, Partial};
 
-pub fn parse(bytes: &[u8]) -> Partial<Vec<Mount>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<Mount>> {
     let text = String::from_utf8_lossy(bytes);
     let mut value = Vec::new();
     let mut errors = Vec::new();
@@ -31,7 +31,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<Mount>> {
             )),
         }
     }
-    Partial { value, errors }
+    Ok(Partial { value, errors })
 }
 
 fn mount(line: &str) -> Option<Mount> {
@@ -67,7 +67,7 @@ mod tests {
             "/../fixtures/sos-hotsos-openstack/sos_commands/filesys/mount_-l"
         ))
         .unwrap();
-        let p = parse(&b);
+        let p = parse(&b).unwrap();
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.value.len(), 54);
         let root = p.value.iter().find(|m| m.mount_point == "/").unwrap();
@@ -78,7 +78,8 @@ mod tests {
 
     #[test]
     fn spaces_in_points_and_bad_lines() {
-        let p = parse(b"//srv/a share on /mnt/team share type cifs (rw,vers=3.0)\nnonsense\n");
+        let p =
+            parse(b"//srv/a share on /mnt/team share type cifs (rw,vers=3.0)\nnonsense\n").unwrap();
         assert_eq!(p.value[0].mount_point, "/mnt/team share");
         assert_eq!(p.value[0].source.as_deref(), Some("//srv/a share"));
         assert_eq!(p.errors.len(), 1);

@@ -24,6 +24,8 @@
 //! ```
 
 /// One process of `ps aux`.
+use crate::parse::{shown, ParseError, Parsed, Partial};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuxRow {
     pub pid: u32,
@@ -45,12 +47,26 @@ pub struct AxoRow {
     pub cgroup: Vec<String>,
 }
 
-pub fn parse_aux(bytes: &[u8]) -> Vec<AuxRow> {
+/// `ps auxwww`'s rows; broken without its `USER` header, a row with too
+/// few columns or no pid skipped, by line.
+pub fn parse_aux(bytes: &[u8]) -> Parsed<Vec<AuxRow>> {
     let text = String::from_utf8_lossy(bytes);
     let mut rows: Vec<AuxRow> = Vec::new();
-    for line in text.lines().skip_while(|l| !l.starts_with("USER")).skip(1) {
+    let mut errors = Vec::new();
+    let Some(header) = text.lines().position(|l| l.starts_with("USER")) else {
+        return Err(ParseError::new(
+            "no USER ... COMMAND header: not ps aux output",
+        ));
+    };
+    for (i, line) in text.lines().enumerate().skip(header + 1) {
         let w: Vec<&str> = line.split_whitespace().collect();
         if w.len() < 11 {
+            if !line.trim().is_empty() {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("fewer than 11 columns: {}", shown(line)),
+                ));
+            }
             continue;
         }
         let state = w[7].chars().next().filter(|c| c.is_ascii_alphabetic());
@@ -61,7 +77,13 @@ pub fn parse_aux(bytes: &[u8]) -> Vec<AuxRow> {
             }
             continue;
         }
-        let Ok(pid) = w[1].parse() else { continue };
+        let Ok(pid) = w[1].parse() else {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("no pid: {}", shown(line)),
+            ));
+            continue;
+        };
         rows.push(AuxRow {
             pid,
             user: w[0].to_string(),
@@ -69,17 +91,30 @@ pub fn parse_aux(bytes: &[u8]) -> Vec<AuxRow> {
             command: w[10..].join(" "),
         });
     }
-    rows
+    Ok(Partial::new(rows, errors))
 }
 
-pub fn parse_axo(bytes: &[u8]) -> Vec<AxoRow> {
+/// `ps axo pid,ppid,...,cgroup`'s rows; broken without its `PID` header,
+/// a row with too few columns or no pids skipped, by line.
+pub fn parse_axo(bytes: &[u8]) -> Parsed<Vec<AxoRow>> {
     let text = String::from_utf8_lossy(bytes);
-    text.lines()
-        .skip_while(|l| !l.trim_start().starts_with("PID"))
-        .skip(1)
-        .filter_map(|line| {
+    let Some(header) = text.lines().position(|l| l.trim_start().starts_with("PID")) else {
+        return Err(ParseError::new("no PID ... header: not ps axo output"));
+    };
+    let mut errors = Vec::new();
+    let rows = text
+        .lines()
+        .enumerate()
+        .skip(header + 1)
+        .filter(|(_, line)| !line.trim().is_empty())
+        .filter_map(|(i, line)| {
             let w: Vec<&str> = line.split_whitespace().collect();
-            if w.len() < 9 {
+            let pids = w.len() >= 9 && w[0].parse::<u32>().is_ok() && w[1].parse::<u32>().is_ok();
+            if !pids {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("not 9 columns with pids: {}", shown(line)),
+                ));
                 return None;
             }
             let cgroup = w[w.len() - 1];
@@ -94,7 +129,8 @@ pub fn parse_axo(bytes: &[u8]) -> Vec<AxoRow> {
                 },
             })
         })
-        .collect()
+        .collect();
+    Ok(Partial::new(rows, errors))
 }
 
 /// `10:devices:/a,3:cpu,cpuacct:/a,0::/a` -> one line per hierarchy: a
@@ -130,9 +166,20 @@ mod tests {
 
     /// hotsos's OpenStack compute node: `ps auxwwwm`'s 1,900 lines are
     /// processes and their threads.
+    /// Issue 22: no header is no ps output; a cut row is skipped by line.
+    #[test]
+    fn damage_is_broken_or_partial() {
+        assert!(parse_aux(b"hello\n").is_err());
+        assert!(parse_axo(b"hello\n").is_err());
+        let p = parse_aux(b"USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 1 0.0 0.1 1 2 ? Ss 10:00 0:01 /sbin/init\nroot 2 0.0\n").unwrap();
+        assert_eq!((p.len(), p.errors[0].line), (1, Some(3)));
+    }
+
     #[test]
     fn aux_with_threads() {
-        let rows = parse_aux(&capture("ps_auxwwwm"));
+        let parsed = parse_aux(&capture("ps_auxwwwm")).unwrap();
+        assert_eq!(parsed.errors, []);
+        let rows = parsed.value;
         let text = String::from_utf8(capture("ps_auxwwwm")).unwrap();
         let want = text
             .lines()
@@ -149,7 +196,7 @@ mod tests {
     #[test]
     fn axo_cgroups_keep_their_commas() {
         let line = b"    PID    PPID USER     GROUP        LWP NLWP START COMMAND         CGROUP\n   1074       1 root     root        1074   18 Feb09 libvirtd        10:devices:/system.slice/libvirtd.service,3:cpu,cpuacct:/system.slice/libvirtd.service,0::/system.slice/libvirtd.service\n      2       0 root     root           2    1 Feb09 kthreadd        -\n";
-        let rows = parse_axo(line);
+        let rows = parse_axo(line).unwrap().value;
         assert_eq!(rows[0].comm, "libvirtd");
         assert_eq!(rows[0].ppid, 1);
         assert_eq!(

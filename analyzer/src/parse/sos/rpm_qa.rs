@@ -15,7 +15,7 @@
 //! tab-separated fields. Epochs are not in the name, so they are unknown.
 
 use crate::parse::packages::{InstalledPackage, PackageManager};
-use crate::parse::{ParseError, Partial};
+use crate::parse::{ParseError, Parsed, Partial};
 
 const ARCHES: &[&str] = &[
     "x86_64", "noarch", "i386", "i486", "i586", "i686", "athlon", "aarch64", "ppc", "ppc64",
@@ -35,7 +35,7 @@ pub fn split_nvra(nvra: &str) -> Option<(&str, &str, &str, Option<&str>)> {
         .then_some((name, version, release, arch))
 }
 
-pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InstalledPackage>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Partial {
         value: Vec::new(),
@@ -72,7 +72,7 @@ pub fn parse(bytes: &[u8]) -> Partial<Vec<InstalledPackage>> {
             .map(str::to_string);
         out.value.push(p);
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -93,7 +93,8 @@ mod tests {
     fn insights_core_samples() {
         let parsed = parse(&super::super::sample(
             "insights-core/installed-rpms.RPMS_LINE",
-        ));
+        ))
+        .unwrap();
         assert_eq!(parsed.errors, []);
         let all: Vec<String> = parsed.value.iter().map(nvra).collect();
         assert_eq!(
@@ -111,7 +112,8 @@ mod tests {
         assert_eq!(parsed.value[0].vendor.as_deref(), Some("IBM Corp."));
         let parsed = parse(&super::super::sample(
             "insights-core/installed-rpms.RPM_MANIFEST",
-        ));
+        ))
+        .unwrap();
         assert_eq!(parsed.errors, []);
         assert_eq!(parsed.value.len(), 15);
         assert!(parsed.value[0].gpg_pubkey);
@@ -125,10 +127,10 @@ mod tests {
     #[test]
     fn sos4_package_data_line() {
         let line = "bash-4.2.46-19.el7.x86_64~~Fri 06 May 2016 03:52:13 PM EDT\t1462564333\tRed Hat, Inc.\tbuild.redhat.com\t(none)\t(none)\n";
-        let p = &parse(line.as_bytes()).value[0];
+        let p = &parse(line.as_bytes()).unwrap().value[0];
         assert_eq!(nvra(p), "bash 4.2.46 19.el7 x86_64");
         assert_eq!(p.install_time, Some(1462564333));
         assert_eq!(p.vendor.as_deref(), Some("Red Hat, Inc."));
-        assert_eq!(parse(b"garbage\n").errors.len(), 1);
+        assert_eq!(parse(b"garbage\n").unwrap().errors.len(), 1);
     }
 }

@@ -10,7 +10,7 @@
 //! machine is found from the right: the first of the trailing words that
 //! name an architecture or say `unknown`.
 
-use crate::parse::ParseError;
+use crate::parse::{ParseError, Parsed, Partial};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uname {
@@ -46,7 +46,7 @@ fn is_arch(w: &str) -> bool {
     ARCHES.contains(&w) || w.starts_with("arm") || w.starts_with("mips")
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Uname, ParseError> {
+pub fn parse(bytes: &[u8]) -> Parsed<Uname> {
     let text = String::from_utf8_lossy(bytes);
     // foreman-debug and insights prefix `COMMAND> uname -a`.
     let line = text
@@ -75,13 +75,13 @@ pub fn parse(bytes: &[u8]) -> Result<Uname, ParseError> {
             format!("no machine: {}", super::super::shown(line)),
         ));
     }
-    Ok(Uname {
+    Ok(Partial::whole(Uname {
         kernel_name: words[0].to_string(),
         nodename: words[1].to_string(),
         release: words[2].to_string(),
         version: words[3..machine_at].join(" "),
         machine: words[machine_at].to_string(),
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -93,6 +93,7 @@ mod tests {
         let u = parse(&super::super::sample(
             "debian12-sos4.0/sos_commands/kernel/uname_-a",
         ))
+        .map(|p| p.value)
         .unwrap();
         assert_eq!(u.release, "6.18.44-fc-v669");
         assert_eq!(u.version, "#1 SMP PREEMPT_DYNAMIC @0");
@@ -100,11 +101,12 @@ mod tests {
         let u = parse(&super::super::sample(
             "insights-core/uname_-a.UNAME_FOREMAN_DEBUG",
         ))
+        .map(|p| p.value)
         .unwrap();
         assert_eq!(u.nodename, "qqhrycsq2");
         assert_eq!(u.release, "2.6.32-279.el6.x86_64");
         assert_eq!(u.version, "#1 SMP Wed Jun 13 18:24:36 EDT 2012");
         assert_eq!(u.machine, "x86_64");
-        assert!(parse(b"Linux h").is_err());
+        assert!(parse(b"Linux h").map(|p| p.value).is_err());
     }
 }

@@ -11,6 +11,8 @@
 //!
 //! systemd before 245 prints no PRESET column.
 
+use crate::parse::{shown, ParseError, Parsed, Partial};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnitFile {
     pub unit: String,
@@ -18,20 +20,37 @@ pub struct UnitFile {
     pub state: String,
 }
 
-pub fn parse(bytes: &[u8]) -> Vec<UnitFile> {
-    String::from_utf8_lossy(bytes)
+/// `systemctl list-unit-files`' rows; broken without its `UNIT FILE`
+/// header, a row without a state skipped, by line.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<UnitFile>> {
+    let text = String::from_utf8_lossy(bytes);
+    let Some(header) = text.lines().position(|l| l.starts_with("UNIT FILE")) else {
+        return Err(ParseError::new(
+            "no UNIT FILE header: not systemctl list-unit-files output",
+        ));
+    };
+    let mut errors = Vec::new();
+    let value = text
         .lines()
-        .skip_while(|l| !l.starts_with("UNIT FILE"))
-        .skip(1)
-        .take_while(|l| !l.trim().is_empty())
-        .filter_map(|l| {
+        .enumerate()
+        .skip(header + 1)
+        .take_while(|(_, l)| !l.trim().is_empty())
+        .filter_map(|(i, l)| {
             let mut w = l.split_whitespace();
+            let (Some(unit), Some(state)) = (w.next(), w.next()) else {
+                errors.push(ParseError::at_line(
+                    i + 1,
+                    format!("a unit without a state: {}", shown(l)),
+                ));
+                return None;
+            };
             Some(UnitFile {
-                unit: w.next()?.to_string(),
-                state: w.next()?.to_string(),
+                unit: unit.to_string(),
+                state: state.to_string(),
             })
         })
-        .collect()
+        .collect();
+    Ok(Partial::new(value, errors))
 }
 
 #[cfg(test)]
@@ -42,7 +61,9 @@ mod tests {
     fn debian12_sos_capture() {
         let units = parse(&super::super::sample(
             "debian12-sos4.0/sos_commands/systemd/systemctl_list-unit-files",
-        ));
+        ))
+        .unwrap()
+        .value;
         assert_eq!(units.len(), 214);
         let masked: Vec<&str> = units
             .iter()

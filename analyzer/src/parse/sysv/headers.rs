@@ -20,7 +20,7 @@
 use serde::Serialize;
 
 use super::{parse_runlevels, Runlevel};
-use crate::parse::{ParseError, Partial};
+use crate::parse::{ParseError, Parsed, Partial};
 
 /// The headers of one init script.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -60,7 +60,7 @@ pub struct ChkconfigHeader {
 
 /// Parses the headers of an init script; malformed header lines are reported
 /// and skipped.
-pub fn parse(bytes: &[u8]) -> Partial<InitScriptHeaders> {
+pub fn parse(bytes: &[u8]) -> Parsed<InitScriptHeaders> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = InitScriptHeaders::default();
     let mut errors = Vec::new();
@@ -152,7 +152,7 @@ pub fn parse(bytes: &[u8]) -> Partial<InitScriptHeaders> {
         out.chkconfig = None;
     }
     out.lsb = lsb;
-    Partial { value: out, errors }
+    Ok(Partial { value: out, errors })
 }
 
 /// One line inside the LSB block: `# Key: value`, or a continuation
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn centos6_sshd_has_both_headers() {
-        let parsed = parse(&fixture("centos6-sysv/etc/rc.d/init.d/sshd"));
+        let parsed = parse(&fixture("centos6-sysv/etc/rc.d/init.d/sshd")).unwrap();
         assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
         let chk = parsed.value.chkconfig.unwrap();
         assert_eq!(chk.runlevels, levels("2345"));
@@ -286,7 +286,7 @@ mod tests {
     #[test]
     fn centos6_crond_quirky_lsb_runlevels() {
         // cronie ships `Default-Start:  2345` and `Default-Stop: 90`.
-        let parsed = parse(&fixture("centos6-sysv/etc/rc.d/init.d/crond"));
+        let parsed = parse(&fixture("centos6-sysv/etc/rc.d/init.d/crond")).unwrap();
         let lsb = parsed.value.lsb.unwrap();
         assert_eq!(lsb.default_start, levels("2345"));
         assert!(lsb.default_stop.is_empty());
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn debian_ssh_lsb_only() {
-        let parsed = parse(&fixture("debian12-init-files/etc/init.d/ssh"));
+        let parsed = parse(&fixture("debian12-init-files/etc/init.d/ssh")).unwrap();
         assert!(parsed.errors.is_empty());
         assert!(parsed.value.chkconfig.is_none());
         let lsb = parsed.value.lsb.unwrap();
@@ -319,6 +319,7 @@ mod tests {
     #[test]
     fn debian_cron_long_description() {
         let lsb = parse(&fixture("debian12-init-files/etc/init.d/cron"))
+            .unwrap()
             .value
             .lsb
             .unwrap();
@@ -336,7 +337,7 @@ mod tests {
             .position(|w| w == b"Default-Start")
             .unwrap()
             + 20];
-        let lsb = parse(cut).value.lsb.unwrap();
+        let lsb = parse(cut).unwrap().value.lsb.unwrap();
         assert!(!lsb.complete);
         assert_eq!(lsb.provides, vec!["cron"]);
     }
@@ -350,8 +351,8 @@ mod tests {
             b"#\\",
             b"# description: \\",
         ] {
-            let _ = parse(input);
+            let _ = parse(input).unwrap();
         }
-        assert_eq!(parse(b"# chkconfig: x 1 2").errors.len(), 1);
+        assert_eq!(parse(b"# chkconfig: x 1 2").unwrap().errors.len(), 1);
     }
 }

@@ -94,7 +94,7 @@ fn dumped_packages(path: &Path) -> Vec<String> {
     dump(path)
         .into_iter()
         .filter(|(k, _)| k.iter().any(|&b| b != 0))
-        .map(|(_, v)| summary(&package_from_blob(&v).unwrap()))
+        .map(|(_, v)| summary(&package_from_blob(&v).unwrap().value))
         .collect()
 }
 
