@@ -254,8 +254,10 @@ fn nothing_reads_the_snapshot_around_facts() {
 }
 
 /// The layers' arrows point down (docs/architecture.md): parse/ imports
-/// nothing above it (the version ordering beside it is a leaf); rules/ and
-/// diff/ speak the Host's vocabulary, never a parser's; render/ formats
+/// nothing above it (the version ordering beside it is a leaf); the model
+/// nothing above it; rules/ and diff/ speak the Host's vocabulary, never a
+/// parser's, and reach nothing above them (which bundles are one machine
+/// is the model's rule, shared by diff/ and fleet/); render/ formats
 /// report types only (no snapshot, model, parser, diff or fleet); the
 /// report layer is below render/ and fleet/. Read from the code, not from
 /// `use` lines alone: any `crate::` path counts.
@@ -277,10 +279,35 @@ fn layers_import_only_downwards() {
             ],
         ),
         (
-            "rules",
-            &["crate::parse", "crate::snapshot", "crate::render"],
+            "model",
+            &[
+                "crate::rules",
+                "crate::diff",
+                "crate::report",
+                "crate::render",
+                "crate::fleet",
+            ],
         ),
-        ("diff", &["crate::parse", "crate::render", "crate::report"]),
+        (
+            "rules",
+            &[
+                "crate::parse",
+                "crate::snapshot",
+                "crate::render",
+                "crate::diff",
+                "crate::report",
+                "crate::fleet",
+            ],
+        ),
+        (
+            "diff",
+            &[
+                "crate::parse",
+                "crate::render",
+                "crate::report",
+                "crate::fleet",
+            ],
+        ),
         (
             "render",
             &[

@@ -49,7 +49,7 @@ pub fn compare(
     let name = |h: &Host| {
         h.hostname
             .clone()
-            .filter(|n| !crate::fleet::identity::is_default_hostname(n))
+            .filter(|n| !crate::model::identity::is_default_hostname(n))
     };
     for (key, x, y) in [
         ("os", a.os.pretty_name.clone(), b.os.pretty_name.clone()),

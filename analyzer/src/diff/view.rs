@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Change;
-use crate::fleet::identity::{is_default_hostname, Identity};
+use crate::model::identity::{is_default_hostname, Identity};
 use crate::model::{Host, Loader};
 
 /// One input as a machine: what tells it from others.

@@ -13,7 +13,7 @@ mod declared;
 mod depmap;
 mod discover;
 mod exports;
-pub mod identity;
+use crate::model::identity;
 mod index;
 pub mod isolate;
 mod kept;
@@ -320,7 +320,7 @@ pub fn one(
 ) -> Result<HostSummary, BundleError> {
     let snap = crate::snapshot::open(input)?;
     let report = Report::build(snap.as_ref(), target);
-    let summary = HostSummary::new(snap.as_ref(), &report, &input.to_string_lossy());
+    let summary = HostSummary::new(&report, &input.to_string_lossy());
     drop(snap);
     let written = |path: PathBuf| move |source| BundleError::Write { path, source };
     for (ext, format) in [("html", Format::Html), ("json", Format::Json)] {

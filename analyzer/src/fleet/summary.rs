@@ -6,12 +6,9 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use lift_bundle::Fact;
-
-use super::identity::Identity;
+use crate::model::identity::Identity;
 use crate::report::Report;
 use crate::rules::Severity;
-use crate::snapshot::Snapshot;
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -324,32 +321,27 @@ pub fn form(kind: &str, sosreport: bool) -> &'static str {
 }
 
 impl HostSummary {
-    pub fn new(snap: &dyn Snapshot, report: &Report, input: &str) -> HostSummary {
-        let prov = snap.provenance();
+    pub fn new(report: &Report, input: &str) -> HostSummary {
         let host = &report.host;
         let identity = Identity::of(host);
         // A default name ("localhost") tells no one which machine it is.
         let hostname = identity.hostname.clone().unwrap_or_else(|| stem(input));
-        let (started_secs, started_at) = prov
-            .header
-            .as_ref()
-            .map(|h| (h.started_at.secs, h.started_at.rfc3339()))
-            .unwrap_or((i64::MIN, String::new()));
+        let c = &host.collection;
+        let started_secs = c.collected_secs.unwrap_or(i64::MIN);
+        let started_at = c.collected_at.clone().unwrap_or_default();
         let os = match (&host.os.id, &host.os.version_id) {
             (Some(id), Some(v)) => format!("{id} {v}"),
             (Some(id), None) => id.clone(),
             _ => "unknown".into(),
         };
-        let mut addresses: Vec<String> = prov
-            .facts
+        // Its live addresses (the probe's getifaddrs, else the kernel's
+        // IPv6 list), without their prefix lengths.
+        let mut addresses: Vec<String> = host
+            .interfaces
             .iter()
-            .filter_map(|f| match f {
-                Fact::Interfaces(list) => Some(list),
-                _ => None,
-            })
             .flatten()
-            .filter(|a| a.family == "inet" || a.family == "inet6")
-            .filter_map(|a| normalize(&a.address))
+            .flat_map(|i| i.addresses.iter())
+            .filter_map(|a| normalize(a.split('/').next().unwrap_or(a)))
             .collect();
         let connections = host.connections.as_deref().unwrap_or_default();
         addresses.extend(
@@ -387,7 +379,7 @@ impl HostSummary {
             hostname,
             identity,
             input: input.to_owned(),
-            form: form(prov.kind, host.collection.sosreport.is_some()).to_string(),
+            form: form(c.kind.name(), c.sosreport.is_some()).to_string(),
             started_secs,
             started_at,
             os,

@@ -56,6 +56,10 @@ pub struct Collection {
     pub format_version: Option<u32>,
     pub probe_version: Option<String>,
     pub collected_at: Option<String>,
+    /// The same instant in seconds since the epoch, for ordering (not in
+    /// the JSON: `collected_at` says it).
+    #[serde(skip)]
+    pub collected_secs: Option<i64>,
     /// The probe's effective uid was 0; None for a directory tree.
     pub as_root: Option<bool>,
     /// The directory a `lift-probe --root DIR` run read (a mounted disk or
@@ -102,6 +106,7 @@ pub fn collection(p: &Provenance) -> Collection {
         c.format_version = Some(h.format_version);
         c.probe_version = Some(h.probe_version.clone());
         c.collected_at = Some(h.started_at.rfc3339());
+        c.collected_secs = Some(h.started_at.secs);
         c.as_root = Some(h.euid == 0);
         c.scanned_root = h
             .scanned_root()

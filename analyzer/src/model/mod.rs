@@ -10,6 +10,7 @@ mod drivers;
 pub mod egress;
 pub mod facts;
 pub mod files;
+pub mod identity;
 mod interfaces;
 pub mod jobs;
 mod kernel_src;

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Nic;
+use super::Nic;
 
 /// What a bundle says about the machine it came from; `None` (or no MACs)
 /// where it says nothing usable.
