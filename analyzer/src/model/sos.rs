@@ -195,7 +195,9 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     let Some((path, b)) = first(f, &src::SOS_IP_ADDR) else {
         return;
     };
-    let captured = ip_addr::parse(&b);
+    let Some(captured) = f.parsed(&src::SOS_IP_ADDR, &path, ip_addr::parse(&b)) else {
+        return;
+    };
     if captured.is_empty() {
         return;
     }
@@ -391,7 +393,10 @@ fn multipath(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     let Some((path, b)) = first(f, &src::SOS_LSBLK) else {
         return;
     };
-    let mut maps: Vec<String> = lsblk::parse(&b)
+    let Some(devices) = f.parsed(&src::SOS_LSBLK, &path, lsblk::parse(&b)) else {
+        return;
+    };
+    let mut maps: Vec<String> = devices
         .into_iter()
         .filter(|d| d.kind == "mpath")
         .map(|d| format!("{} ({}, lsblk)", d.name, d.size))

@@ -40,7 +40,9 @@ pub(super) fn services(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'sta
     };
     // xinetd's services are services too: xinetd starts them on demand
     // when they are on.
-    let entries = chkconfig::parse(&b);
+    let Some(entries) = f.parsed(&src::SOS_CHKCONFIG, &path, chkconfig::parse(&b)) else {
+        return;
+    };
     if entries.is_empty() {
         return;
     }
@@ -199,10 +201,14 @@ fn sockets(f: &Facts) -> Option<(String, Vec<ss::InetSocket>)> {
     let from_ss = || {
         let path = f.glob(&src::SOS_SS).into_iter().next()?;
         let b = f.bytes_at(&src::SOS_SS, &path)?;
-        Some((path, ss::parse(&b)))
+        let list = f.parsed(&src::SOS_SS, &path, ss::parse(&b))?;
+        Some((path, list))
     };
     first(f, &src::SOS_NETSTAT)
-        .map(|(p, b)| (p, netstat::parse(&b)))
+        .and_then(|(p, b)| {
+            let list = f.parsed(&src::SOS_NETSTAT, &p, netstat::parse(&b))?;
+            Some((p, list))
+        })
         .or_else(from_ss)
 }
 

@@ -8,6 +8,8 @@
 //!         rsync:          on
 //! ```
 
+use crate::parse::{whole, ParseError, Parsed};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChkconfigEntry {
     pub name: String,
@@ -18,10 +20,13 @@ pub struct ChkconfigEntry {
     pub xinetd: bool,
 }
 
-pub fn parse(bytes: &[u8]) -> Vec<ChkconfigEntry> {
+/// Broken when text is there but no line of either form (`name 0:off ...
+/// 6:off`, an xinetd service) nor the xinetd heading.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<ChkconfigEntry>> {
     let mut out = Vec::new();
     let mut in_xinetd = false;
-    for line in String::from_utf8_lossy(bytes).lines() {
+    let text = String::from_utf8_lossy(bytes);
+    for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         if line.starts_with("xinetd based services") {
             in_xinetd = true;
@@ -56,12 +61,29 @@ pub fn parse(bytes: &[u8]) -> Vec<ChkconfigEntry> {
             }
         }
     }
-    out
+    if out.is_empty() && !in_xinetd && !text.trim().is_empty() {
+        return Err(ParseError::new(
+            "no service line (`name 0:off 1:off ... 6:off`): not chkconfig --list's output",
+        ));
+    }
+    whole(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The records of a capture the parser reads whole or in part.
+    fn parse(bytes: &[u8]) -> Vec<ChkconfigEntry> {
+        super::parse(bytes).unwrap().value
+    }
+
+    /// Text that is not this command's output is broken, not empty.
+    #[test]
+    fn other_text_is_broken() {
+        assert!(super::parse(b"hello world\n").is_err());
+        assert!(super::parse(b"").unwrap().is_empty());
+    }
 
     #[test]
     fn rhel7_capture_from_insights_core() {

@@ -13,6 +13,8 @@
 //! A point-to-point address (`inet 172.30.0.1 peer 172.30.0.2/32`) is the
 //! local address with the peer's prefix.
 
+use crate::parse::{whole, ParseError, Parsed};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Address {
     /// Without the `@parent` of a VLAN or veth.
@@ -45,10 +47,12 @@ fn address(interface: &str, words: &[&str]) -> Option<Address> {
 }
 
 /// Either format; lines of neither kind (`Message truncated`) are skipped.
-pub fn parse(bytes: &[u8]) -> Vec<Address> {
+/// Broken when text is there but no line names an interface (`N: NAME`).
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<Address>> {
     let text = String::from_utf8_lossy(bytes);
     let mut out = Vec::new();
     let mut current: Option<String> = None;
+    let mut named = false;
     for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         if !line.starts_with(char::is_whitespace) {
@@ -61,6 +65,7 @@ pub fn parse(bytes: &[u8]) -> Vec<Address> {
                 current = None;
                 continue;
             }
+            named = true;
             match name.strip_suffix(':') {
                 Some(block) => current = Some(block.to_string()),
                 None => {
@@ -72,12 +77,29 @@ pub fn parse(bytes: &[u8]) -> Vec<Address> {
             out.extend(address(iface, &words));
         }
     }
-    out
+    if !named && !text.trim().is_empty() {
+        return Err(ParseError::new(
+            "no interface line (`N: NAME ...`): not ip addr's output",
+        ));
+    }
+    whole(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The records of a capture the parser reads whole or in part.
+    fn parse(bytes: &[u8]) -> Vec<Address> {
+        super::parse(bytes).unwrap().value
+    }
+
+    /// Text that is not this command's output is broken, not empty.
+    #[test]
+    fn other_text_is_broken() {
+        assert!(super::parse(b"Message truncated\n").is_err());
+        assert!(super::parse(b"").unwrap().is_empty());
+    }
 
     fn v4(list: &[Address]) -> Vec<String> {
         list.iter()

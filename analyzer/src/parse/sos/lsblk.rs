@@ -11,6 +11,8 @@
 //! Newer util-linux draws the tree with `├─`/`└─` and calls the last
 //! column MOUNTPOINTS.
 
+use crate::parse::{shown, whole, ParseError, Parsed, Partial};
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockDevice {
     pub name: String,
@@ -24,13 +26,25 @@ pub struct BlockDevice {
     pub mount_point: Option<String>,
 }
 
-pub fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
+/// Broken without lsblk's `NAME` heading; a device line without a
+/// `MAJ:MIN` or its columns is skipped, by its line number.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<BlockDevice>> {
     let mut out = Vec::new();
-    for line in String::from_utf8_lossy(bytes)
-        .lines()
-        .skip_while(|l| !l.starts_with("NAME"))
-        .skip(1)
-    {
+    let mut errors = Vec::new();
+    let text = String::from_utf8_lossy(bytes);
+    let Some(head) = text.lines().position(|l| l.starts_with("NAME")) else {
+        if text.trim().is_empty() {
+            return whole(out);
+        }
+        return Err(ParseError::new("no NAME heading: not lsblk's output"));
+    };
+    for (n, line) in text.lines().enumerate().skip(head + 1) {
+        let skipped = || {
+            ParseError::at_line(
+                n + 1,
+                format!("no MAJ:MIN and its columns in {}", shown(line)),
+            )
+        };
         let tree_len = line
             .char_indices()
             .find(|(_, c)| c.is_alphanumeric() || *c == '[' || *c == '/')
@@ -42,6 +56,9 @@ pub fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
             w.split_once(':')
                 .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok())
         }) else {
+            if !line.trim().is_empty() {
+                errors.push(skipped());
+            }
             continue;
         };
         let (Some(size), Some(ro), Some(kind)) = (
@@ -49,6 +66,7 @@ pub fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
             words.get(mm_at + 3),
             words.get(mm_at + 4),
         ) else {
+            errors.push(skipped());
             continue;
         };
         let mount = words[mm_at + 5..].join(" ");
@@ -62,12 +80,24 @@ pub fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
             mount_point: (!mount.is_empty()).then_some(mount),
         });
     }
-    out
+    Ok(Partial { value: out, errors })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The records of a capture the parser reads whole or in part.
+    fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
+        super::parse(bytes).unwrap().value
+    }
+
+    /// Text that is not this command's output is broken, not empty.
+    #[test]
+    fn other_text_is_broken() {
+        assert!(super::parse(b"sda 8:0\n").is_err());
+        assert!(super::parse(b"").unwrap().is_empty());
+    }
 
     #[test]
     fn insights_core_and_sos_captures() {

@@ -12,10 +12,15 @@
 //! sockets have no State.
 
 use super::ss::{split_host_port, InetSocket};
+use crate::parse::{whole, ParseError, Parsed};
 
-pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+/// Broken when text is there but neither netstat's `Proto` heading nor a
+/// socket line.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
     let mut out = Vec::new();
-    for line in String::from_utf8_lossy(bytes).lines() {
+    let text = String::from_utf8_lossy(bytes);
+    let headed = text.lines().any(|l| l.starts_with("Proto"));
+    for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         let [proto, _, _, local, foreign, ..] = words[..] else {
             continue;
@@ -57,12 +62,29 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
             program,
         });
     }
-    out
+    if out.is_empty() && !headed && !text.trim().is_empty() {
+        return Err(ParseError::new(
+            "no Proto heading and no socket line: not netstat's output",
+        ));
+    }
+    whole(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The records of a capture the parser reads whole or in part.
+    fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+        super::parse(bytes).unwrap().value
+    }
+
+    /// Text that is not this command's output is broken, not empty.
+    #[test]
+    fn other_text_is_broken() {
+        assert!(super::parse(b"hello world\n").is_err());
+        assert!(super::parse(b"").unwrap().is_empty());
+    }
 
     /// hotsos's Vault node (a real sosreport's netstat -W -neopa): 20
     /// established TCP connections, 18 over IPv4, with their peers.

@@ -7,6 +7,8 @@
 //! tcp    LISTEN     0      128                *:111                   *:*                   users:(("rpcbind",pid=1139,fd=5),("systemd",pid=1,fd=41))
 //! ```
 
+use crate::parse::{whole, ParseError, Parsed};
+
 /// One internet socket, as `ss` or `netstat` print it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InetSocket {
@@ -53,9 +55,15 @@ pub fn split_host_port(s: &str) -> (String, Option<u16>) {
     }
 }
 
-pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+/// Broken when text is there but neither ss's heading (`Netid` or
+/// `State`) nor a socket line.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
     let mut out = Vec::new();
-    for line in String::from_utf8_lossy(bytes).lines() {
+    let text = String::from_utf8_lossy(bytes);
+    let headed = text
+        .lines()
+        .any(|l| l.starts_with("Netid") || l.starts_with("State"));
+    for line in text.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         let [netid, state, _, _, local, peer, ..] = words[..] else {
             continue;
@@ -84,12 +92,29 @@ pub fn parse(bytes: &[u8]) -> Vec<InetSocket> {
             program,
         });
     }
-    out
+    if out.is_empty() && !headed && !text.trim().is_empty() {
+        return Err(ParseError::new(
+            "no Netid or State heading and no socket line: not ss's output",
+        ));
+    }
+    whole(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The records of a capture the parser reads whole or in part.
+    fn parse(bytes: &[u8]) -> Vec<InetSocket> {
+        super::parse(bytes).unwrap().value
+    }
+
+    /// Text that is not this command's output is broken, not empty.
+    #[test]
+    fn other_text_is_broken() {
+        assert!(super::parse(b"hello world\n").is_err());
+        assert!(super::parse(b"").unwrap().is_empty());
+    }
 
     #[test]
     fn insights_core_sample() {
