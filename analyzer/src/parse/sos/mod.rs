@@ -22,6 +22,28 @@ pub mod ss;
 pub mod uname;
 pub mod unit_files;
 
+/// A command's table as read: broken when there was text but neither the
+/// command's heading nor a record (`what` says what was missing).
+pub(crate) fn table<T>(
+    records: Vec<T>,
+    headed: bool,
+    text: &str,
+    what: &str,
+) -> super::Parsed<Vec<T>> {
+    if records.is_empty() && !headed && !text.trim().is_empty() {
+        return Err(super::ParseError::new(what));
+    }
+    super::whole(records)
+}
+
+/// Test: text that is not the command's output is broken, and nothing at
+/// all is an empty table.
+#[cfg(test)]
+pub(crate) fn refuses<T: std::fmt::Debug>(parse: fn(&[u8]) -> super::Parsed<Vec<T>>, other: &[u8]) {
+    assert!(parse(other).is_err(), "{:?}", parse(other));
+    assert!(parse(b"").unwrap().value.is_empty());
+}
+
 #[cfg(test)]
 pub(crate) fn sample(path: &str) -> Vec<u8> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sos-samples/");

@@ -12,7 +12,7 @@
 //! sockets have no State.
 
 use super::ss::{split_host_port, InetSocket};
-use crate::parse::{whole, ParseError, Parsed};
+use crate::parse::Parsed;
 
 /// Broken when text is there but neither netstat's `Proto` heading nor a
 /// socket line.
@@ -62,28 +62,25 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
             program,
         });
     }
-    if out.is_empty() && !headed && !text.trim().is_empty() {
-        return Err(ParseError::new(
-            "no Proto heading and no socket line: not netstat's output",
-        ));
-    }
-    whole(out)
+    super::table(
+        out,
+        headed,
+        &text,
+        "no Proto heading and no socket line: not netstat's output",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The records of a capture the parser reads whole or in part.
     fn parse(bytes: &[u8]) -> Vec<InetSocket> {
         super::parse(bytes).unwrap().value
     }
 
-    /// Text that is not this command's output is broken, not empty.
     #[test]
     fn other_text_is_broken() {
-        assert!(super::parse(b"hello world\n").is_err());
-        assert!(super::parse(b"").unwrap().is_empty());
+        super::super::refuses(super::parse, b"hello world\n");
     }
 
     /// hotsos's Vault node (a real sosreport's netstat -W -neopa): 20

@@ -7,7 +7,7 @@
 //! tcp    LISTEN     0      128                *:111                   *:*                   users:(("rpcbind",pid=1139,fd=5),("systemd",pid=1,fd=41))
 //! ```
 
-use crate::parse::{whole, ParseError, Parsed};
+use crate::parse::Parsed;
 
 /// One internet socket, as `ss` or `netstat` print it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,28 +92,25 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
             program,
         });
     }
-    if out.is_empty() && !headed && !text.trim().is_empty() {
-        return Err(ParseError::new(
-            "no Netid or State heading and no socket line: not ss's output",
-        ));
-    }
-    whole(out)
+    super::table(
+        out,
+        headed,
+        &text,
+        "no Netid or State heading and no socket line: not ss's output",
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The records of a capture the parser reads whole or in part.
     fn parse(bytes: &[u8]) -> Vec<InetSocket> {
         super::parse(bytes).unwrap().value
     }
 
-    /// Text that is not this command's output is broken, not empty.
     #[test]
     fn other_text_is_broken() {
-        assert!(super::parse(b"hello world\n").is_err());
-        assert!(super::parse(b"").unwrap().is_empty());
+        super::super::refuses(super::parse, b"hello world\n");
     }
 
     #[test]
