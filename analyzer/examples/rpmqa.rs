@@ -9,9 +9,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use lift::parse::packages::InstalledPackage;
 use lift::parse::rpmdb::{bdb, ndb, sqlite};
 use lift::parse::{ParseError, Partial};
+use lift::vocab::packages::InstalledPackage;
 
 fn read(dir: &Path) -> std::io::Result<Result<Partial<Vec<InstalledPackage>>, ParseError>> {
     let sqlite_path = dir.join("rpmdb.sqlite");

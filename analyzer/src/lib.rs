@@ -2,7 +2,8 @@
 //!
 //! The modules follow the data: [`snapshot`] (a bundle, its JSON form or a
 //! directory, behind one trait) → [`parse`] (bytes in, `Parsed` values
-//! out) → [`sources`] (the table of what the model reads, each row bound to
+//! out, in [`vocab`]'s records where the Host keeps a record as its bytes
+//! give it) → [`sources`] (the table of what the model reads, each row bound to
 //! its parser, and the states a read ends in) → [`model`] (the merged
 //! `Host`) → [`rules`] (findings for a [`profile`]) → [`diff`] (what
 //! changed between two models) → [`report`] (a host's report, a diff's,
@@ -31,6 +32,7 @@ pub mod sources;
 #[cfg(test)]
 mod testing;
 pub mod version;
+pub mod vocab;
 pub mod cli {
     //! Command implementations that `main.rs` calls.
     pub mod bundle;

@@ -7,150 +7,10 @@ use serde::{Serialize, Serializer};
 
 use super::facts::Facts;
 use super::owners::FileLists;
-use crate::parse::packages as raw;
 use crate::parse::{apk, dpkg_list, dpkg_status, pacman, rpmdb, ParseError, Partial};
 use crate::sources::{self as src, Source};
 
-/// Which package manager's database a package was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PackageManager {
-    Dpkg,
-    Rpm,
-    Apk,
-    Pacman,
-}
-
-/// One installed package, whichever database recorded it: the Host's own
-/// type (rules and diff read it), filled from each parser's record by
-/// `From<parse::packages::InstalledPackage>`.
-///
-/// `version` follows each manager's own convention: for dpkg it is the full
-/// Debian version (`1:2.3-4`, epoch included and also split out into `epoch`,
-/// `release` is `None`); for rpm and pacman it is the version without epoch and
-/// release; for apk the full `1.2.3-r4`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InstalledPackage {
-    pub name: String,
-    /// `None` when the database records no epoch (rpm: no EPOCH tag), which
-    /// rpm and dpkg both treat as 0 when comparing but print differently.
-    pub epoch: Option<u64>,
-    pub version: String,
-    pub release: Option<String>,
-    pub arch: Option<String>,
-    pub manager: PackageManager,
-    /// Source package name (rpm: from SOURCERPM; dpkg: Source, defaulting to
-    /// the package's own name; apk: origin; pacman: %BASE%).
-    pub source: Option<String>,
-    /// dpkg's Status field (`install ok installed`, `deinstall ok
-    /// config-files`, ...); `None` for managers that only list what is
-    /// installed.
-    pub status: Option<String>,
-    pub installed_size_bytes: Option<u64>,
-    /// Seconds since the epoch (rpm INSTALLTIME, pacman %INSTALLDATE%).
-    pub install_time: Option<i64>,
-    /// Seconds since the epoch (apk `t:`, pacman %BUILDDATE%).
-    pub build_time: Option<i64>,
-    pub vendor: Option<String>,
-    pub maintainer: Option<String>,
-    pub license: Option<String>,
-    pub summary: Option<String>,
-    /// rpm keeps imported signing keys as `gpg-pubkey` pseudo-packages.
-    pub gpg_pubkey: bool,
-    /// rpm's SIGMD5: the digest of the header and payload, hex; it tells apart
-    /// two builds with the same name and version.
-    pub sigmd5: Option<String>,
-    /// Paths the package owns, where the database lists them (rpm, apk; for
-    /// dpkg see `dpkg_list`). Left out of JSON: it is large and only serves
-    /// file-ownership lookups.
-    #[serde(skip_serializing)]
-    pub files: Vec<String>,
-    /// Names this package needs (dpkg Depends and Pre-Depends, every
-    /// alternative; rpm REQUIRENAME without rpmlib() and file paths). Left
-    /// out of JSON; diff reads it to explain what an added package brought.
-    #[serde(skip_serializing)]
-    pub depends: Vec<String>,
-}
-
-impl InstalledPackage {
-    /// An empty package of `manager`, for parsers to fill field by field.
-    pub fn new(manager: PackageManager) -> Self {
-        InstalledPackage {
-            name: String::new(),
-            epoch: None,
-            version: String::new(),
-            release: None,
-            arch: None,
-            manager,
-            source: None,
-            status: None,
-            installed_size_bytes: None,
-            install_time: None,
-            build_time: None,
-            vendor: None,
-            maintainer: None,
-            license: None,
-            summary: None,
-            gpg_pubkey: false,
-            sigmd5: None,
-            files: Vec::new(),
-            depends: Vec::new(),
-        }
-    }
-
-    /// Whether the package is installed. Only dpkg records other states:
-    /// there, only `install ok installed` counts (removed packages whose
-    /// configuration files remain, half-installed ones and so on do not).
-    /// A dpkg entry without Status (distroless `status.d/*`) is installed.
-    pub fn is_installed(&self) -> bool {
-        match &self.status {
-            Some(status) => status == "install ok installed",
-            None => true,
-        }
-    }
-}
-
-impl From<raw::PackageManager> for PackageManager {
-    fn from(m: raw::PackageManager) -> Self {
-        match m {
-            raw::PackageManager::Dpkg => PackageManager::Dpkg,
-            raw::PackageManager::Rpm => PackageManager::Rpm,
-            raw::PackageManager::Apk => PackageManager::Apk,
-            raw::PackageManager::Pacman => PackageManager::Pacman,
-        }
-    }
-}
-
-impl From<raw::InstalledPackage> for InstalledPackage {
-    fn from(p: raw::InstalledPackage) -> Self {
-        InstalledPackage {
-            name: p.name,
-            epoch: p.epoch,
-            version: p.version,
-            release: p.release,
-            arch: p.arch,
-            manager: p.manager.into(),
-            source: p.source,
-            status: p.status,
-            installed_size_bytes: p.installed_size_bytes,
-            install_time: p.install_time,
-            build_time: p.build_time,
-            vendor: p.vendor,
-            maintainer: p.maintainer,
-            license: p.license,
-            summary: p.summary,
-            gpg_pubkey: p.gpg_pubkey,
-            sigmd5: p.sigmd5,
-            files: p.files,
-            depends: p.depends,
-        }
-    }
-}
-
-/// The Host's packages from a parser's records.
-pub(super) fn from_raw(pkgs: Vec<raw::InstalledPackage>) -> Vec<InstalledPackage> {
-    pkgs.into_iter().map(InstalledPackage::from).collect()
-}
+pub use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 /// rpm databases in the order rpm itself would prefer them: a host upgraded
 /// to sqlite or ndb may still carry a stale Berkeley DB `Packages`.
@@ -208,8 +68,8 @@ fn keep(
     f: &Facts,
     source: &'static Source,
     path: &str,
-    r: Result<Partial<Vec<raw::InstalledPackage>>, ParseError>,
-) -> Vec<raw::InstalledPackage> {
+    r: Result<Partial<Vec<InstalledPackage>>, ParseError>,
+) -> Vec<InstalledPackage> {
     match r {
         Ok(p) => {
             for e in p.errors {
@@ -224,8 +84,7 @@ fn keep(
     }
 }
 
-fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<raw::InstalledPackage>) {
-    let pkgs = from_raw(pkgs);
+fn push(out: &mut Packages, manager: PackageManager, path: &str, pkgs: Vec<InstalledPackage>) {
     let installed = pkgs.iter().filter(|p| p.is_installed()).count();
     out.databases.push(Database {
         manager,
@@ -252,7 +111,7 @@ fn dpkg(f: &Facts, out: &mut Packages) {
             }
         }
     }
-    let mut attach = |out: &mut Packages, pkgs: &[raw::InstalledPackage]| {
+    let mut attach = |out: &mut Packages, pkgs: &[InstalledPackage]| {
         let base = out.list.len();
         for (i, p) in pkgs.iter().enumerate() {
             // info/NAME.list, or NAME:ARCH.list for Multi-Arch: same.

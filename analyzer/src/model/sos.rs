@@ -103,8 +103,7 @@ pub fn fill(f: &Facts, host: &mut Host) -> Option<SosReport> {
 }
 
 fn packages(f: &Facts, record: &mut impl FnMut(&'static str, &str)) -> Option<Packages> {
-    let kept =
-        |src, path: &str, p| super::packages::from_raw(f.parsed(src, path, p).unwrap_or_default());
+    let kept = |src, path: &str, p| f.parsed(src, path, p).unwrap_or_default();
     let (manager, path, list) = if let Some((path, b)) = first(f, &src::SOS_DPKG_L) {
         (
             PackageManager::Dpkg,

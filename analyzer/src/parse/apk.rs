@@ -33,8 +33,8 @@
 //! so `version` holds the whole string and `release` is `None`. apk records
 //! no install time; `t:` is the build time.
 
-use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Parsed, Partial};
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 /// Parses the database. A stanza without `P:` is one error; the others are
 /// kept, in file order.

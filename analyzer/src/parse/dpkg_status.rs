@@ -39,9 +39,9 @@
 //! control files (`NAME.md5sums`, `NAME.preinst`, ...), which
 //! [`is_control_file`] names so that callers skip them.
 
-use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Parsed, Partial};
 use crate::version::DebianVersion;
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 /// Parses `/var/lib/dpkg/status`. A stanza without a Package field is one
 /// error; the other stanzas are still returned, in file order, but those

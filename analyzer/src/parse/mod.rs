@@ -234,7 +234,6 @@ pub mod netconf;
 pub mod nginx_conf;
 pub mod openrc;
 pub mod os_release;
-pub mod packages;
 pub mod pacman;
 pub mod partition_table;
 pub mod pidfile;

@@ -53,8 +53,8 @@
 //!
 //! `%VERSION%` is `[epoch:]pkgver-pkgrel`, split here like rpm's.
 
-use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Parsed, Partial};
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 /// Parses one `desc` file. `Err` when it has no `%NAME%` or `%VERSION%`.
 pub fn parse(bytes: &[u8]) -> Parsed<InstalledPackage> {

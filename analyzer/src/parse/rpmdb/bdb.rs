@@ -23,8 +23,8 @@
 use std::borrow::Cow;
 
 use super::push_record;
-use crate::parse::packages::InstalledPackage;
 use crate::parse::{ParseError, Partial};
+use crate::vocab::packages::InstalledPackage;
 
 const HASH_MAGIC: u32 = 0x0006_1561;
 const BTREE_MAGIC: u32 = 0x0005_3162;

@@ -21,8 +21,8 @@ use std::borrow::Cow;
 
 use super::bdb::{Db, DbError, PAGE_HEADER_LEN};
 use super::push_record;
-use crate::parse::packages::InstalledPackage;
 use crate::parse::{ParseError, Partial};
+use crate::vocab::packages::InstalledPackage;
 
 const PAGE_BTREE_INTERNAL: u8 = 3;
 const PAGE_BTREE_LEAF: u8 = 5;

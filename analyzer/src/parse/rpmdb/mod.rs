@@ -21,8 +21,8 @@ pub mod ndb;
 pub mod sqlite;
 mod wal;
 
-use super::packages::{InstalledPackage, PackageManager};
 use super::{ParseError, Parsed, Partial};
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 use header::{Header, HeaderError};
 
 // Header tags used here (rpmtag.h).

@@ -18,8 +18,8 @@
 //! packages); the tests read it.
 
 use super::push_record;
-use crate::parse::packages::InstalledPackage;
 use crate::parse::{ParseError, Partial};
+use crate::vocab::packages::InstalledPackage;
 
 const FILE_MAGIC: u32 = u32::from_le_bytes(*b"RpmP");
 const SLOT_MAGIC: u32 = u32::from_le_bytes(*b"Slot");

@@ -23,8 +23,8 @@ use rusqlite::serialize::OwnedData;
 use rusqlite::{ffi, Connection, DatabaseName};
 
 use super::push_record;
-use crate::parse::packages::InstalledPackage;
 use crate::parse::{ParseError, Partial};
+use crate::vocab::packages::InstalledPackage;
 
 /// SQLite virtual-machine operations one parse may run. Reading 100,000
 /// packages takes about two million.

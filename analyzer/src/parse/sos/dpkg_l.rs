@@ -14,9 +14,9 @@
 //! spelled out again (`ii` is `install ok installed`), so that a package
 //! from this list and one from the database compare equal.
 
-use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::{ParseError, Parsed, Partial};
 use crate::version::DebianVersion;
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 fn want(c: char) -> Option<&'static str> {
     Some(match c {

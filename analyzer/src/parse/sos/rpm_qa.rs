@@ -14,8 +14,8 @@
 //! sos's `%{INSTALLTIME}` and `%{VENDOR}` columns are the second and third
 //! tab-separated fields. Epochs are not in the name, so they are unknown.
 
-use crate::parse::packages::{InstalledPackage, PackageManager};
 use crate::parse::{ParseError, Parsed, Partial};
+use crate::vocab::packages::{InstalledPackage, PackageManager};
 
 const ARCHES: &[&str] = &[
     "x86_64", "noarch", "i386", "i486", "i586", "i686", "athlon", "aarch64", "ppc", "ppc64",

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::parse::packages::InstalledPackage;
 use crate::parse::rpmdb::{bdb, package_from_blob, sqlite};
 use crate::testing::TempRoot;
+use crate::vocab::packages::InstalledPackage;
 
 const PYTHON: &str = "/usr/bin/python3";
 
