@@ -480,7 +480,7 @@ fn proxies(list: Parsed<Vec<egress::Proxy>>) -> Parsed<Found> {
 fn fstab_mounts(bytes: &[u8]) -> Parsed<Found> {
     let mut found = Found::default();
     for e in fstab::parse(bytes).map(|p| p.value).unwrap_or_default() {
-        let fstab::DeviceSpec::Network(dev) = &e.device else {
+        let super::DeviceSpec::Network(dev) = &e.device else {
             continue;
         };
         let (kind, port) = match e.fs_type.as_str() {

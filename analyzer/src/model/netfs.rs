@@ -2,8 +2,6 @@
 //! /etc/fstab and NFS locations in autofs maps. A cloud migration drops
 //! them, since the NFS server is not reachable the same way from the target.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::facts::Facts;
@@ -11,78 +9,7 @@ use crate::parse::autofs;
 use crate::parse::fstab;
 use crate::sources as src;
 
-/// One /etc/fstab line as the Host speaks of it (diff compares them),
-/// converted from the parser's record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FstabEntry {
-    /// 1-based line in the file, for evidence.
-    pub line: usize,
-    pub device: DeviceSpec,
-    pub mount_point: String,
-    pub fs_type: String,
-    /// Each option, with its value where it has one (`size=10G`).
-    pub options: BTreeMap<String, Option<String>>,
-    pub dump: u32,
-    pub pass: u32,
-}
-
-/// How the first field names the filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "by", content = "value", rename_all = "kebab-case")]
-pub enum DeviceSpec {
-    Uuid(String),
-    Label(String),
-    PartUuid(String),
-    PartLabel(String),
-    /// A device or file path: `/dev/sda1`, `/dev/mapper/vg-root`, a bind source.
-    Path(String),
-    /// `host:/export` (NFS) or `//host/share` (CIFS).
-    Network(String),
-    /// Anything else: `tmpfs`, `proc`, `none`.
-    Other(String),
-}
-
-impl FstabEntry {
-    pub fn is_network(&self) -> bool {
-        matches!(self.device, DeviceSpec::Network(_))
-            || matches!(
-                self.fs_type.as_str(),
-                "nfs" | "nfs4" | "cifs" | "smbfs" | "smb3" | "ceph" | "glusterfs" | "9p"
-            )
-    }
-
-    pub fn is_swap(&self) -> bool {
-        self.fs_type == "swap"
-    }
-}
-
-impl From<fstab::DeviceSpec> for DeviceSpec {
-    fn from(d: fstab::DeviceSpec) -> Self {
-        match d {
-            fstab::DeviceSpec::Uuid(v) => DeviceSpec::Uuid(v),
-            fstab::DeviceSpec::Label(v) => DeviceSpec::Label(v),
-            fstab::DeviceSpec::PartUuid(v) => DeviceSpec::PartUuid(v),
-            fstab::DeviceSpec::PartLabel(v) => DeviceSpec::PartLabel(v),
-            fstab::DeviceSpec::Path(v) => DeviceSpec::Path(v),
-            fstab::DeviceSpec::Network(v) => DeviceSpec::Network(v),
-            fstab::DeviceSpec::Other(v) => DeviceSpec::Other(v),
-        }
-    }
-}
-
-impl From<fstab::FstabEntry> for FstabEntry {
-    fn from(e: fstab::FstabEntry) -> Self {
-        FstabEntry {
-            line: e.line,
-            device: e.device.into(),
-            mount_point: e.mount_point,
-            fs_type: e.fs_type,
-            options: e.options,
-            dump: e.dump,
-            pass: e.pass,
-        }
-    }
-}
+pub use crate::vocab::fstab::{DeviceSpec, FstabEntry};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NetworkMount {
@@ -102,9 +29,7 @@ pub struct Fstab {
 }
 
 pub fn fstab(f: &Facts) -> Fstab {
-    let entries: Option<Vec<FstabEntry>> = f
-        .parse(&src::FSTAB, fstab::parse)
-        .map(|v| v.into_iter().map(FstabEntry::from).collect());
+    let entries = f.parse(&src::FSTAB, fstab::parse);
     let mut nfs: Vec<NetworkMount> = entries
         .iter()
         .flatten()

@@ -13,50 +13,9 @@
 //! Missing fields take mount(8)'s defaults: options `defaults`, dump and
 //! pass 0. A line with fewer than three fields is reported and skipped.
 
-use super::mountinfo::{decode_octal, split_options, Options};
+use super::mountinfo::{decode_octal, split_options};
 use super::{ParseError, Parsed, Partial};
-
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct FstabEntry {
-    /// 1-based line in the file, for evidence.
-    pub line: usize,
-    pub device: DeviceSpec,
-    pub mount_point: String,
-    pub fs_type: String,
-    pub options: Options,
-    pub dump: u32,
-    pub pass: u32,
-}
-
-/// How the first field names the filesystem.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "by", content = "value", rename_all = "kebab-case")]
-pub enum DeviceSpec {
-    Uuid(String),
-    Label(String),
-    PartUuid(String),
-    PartLabel(String),
-    /// A device or file path: `/dev/sda1`, `/dev/mapper/vg-root`, a bind source.
-    Path(String),
-    /// `host:/export` (NFS) or `//host/share` (CIFS).
-    Network(String),
-    /// Anything else: `tmpfs`, `proc`, `none`.
-    Other(String),
-}
-
-impl FstabEntry {
-    pub fn is_network(&self) -> bool {
-        matches!(self.device, DeviceSpec::Network(_))
-            || matches!(
-                self.fs_type.as_str(),
-                "nfs" | "nfs4" | "cifs" | "smbfs" | "smb3" | "ceph" | "glusterfs" | "9p"
-            )
-    }
-
-    pub fn is_swap(&self) -> bool {
-        self.fs_type == "swap"
-    }
-}
+use crate::vocab::fstab::{DeviceSpec, FstabEntry};
 
 pub fn parse(bytes: &[u8]) -> Parsed<Vec<FstabEntry>> {
     let text = String::from_utf8_lossy(bytes);
