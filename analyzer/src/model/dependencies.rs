@@ -24,103 +24,7 @@ use crate::parse::deps::{
 use crate::parse::{autofs, egress, fstab, Parsed, Partial};
 use crate::sources::{self as src, Source};
 
-/// What kind of service the host expects at `target`: the Host's own
-/// vocabulary, converted from the parsers' `deps::Kind`. The order is the
-/// JSON's (dependencies sort by kind first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// resolv.conf `nameserver`.
-    Dns,
-    /// resolv.conf `search`/`domain`: names that resolve only inside.
-    DnsSearch,
-    /// An /etc/hosts line pinning a name to an address.
-    HostsPin,
-    Ntp,
-    Ldap,
-    Kerberos,
-    /// winbind / Samba's Active Directory realm or password server.
-    ActiveDirectory,
-    Syslog,
-    Smtp,
-    Nfs,
-    Cifs,
-    Iscsi,
-    /// A multipath WWID: a SAN LUN the target will not see.
-    San,
-    Proxy,
-    Repository,
-    Monitoring,
-    Backup,
-    /// An address literal in an /etc file, outside any family above.
-    Address,
-    /// A host a scheduled job's command reaches (rsync, scp, ssh, a URL).
-    Job,
-    /// A client this host exports to over NFS (/etc/exports): it depends
-    /// on this host, so the two move together.
-    NfsClient,
-}
-
-impl Kind {
-    /// The name the JSON and the reports use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Dns => "dns",
-            Kind::DnsSearch => "dns-search",
-            Kind::HostsPin => "hosts-pin",
-            Kind::Ntp => "ntp",
-            Kind::Ldap => "ldap",
-            Kind::Kerberos => "kerberos",
-            Kind::ActiveDirectory => "active-directory",
-            Kind::Syslog => "syslog",
-            Kind::Smtp => "smtp",
-            Kind::Nfs => "nfs",
-            Kind::Cifs => "cifs",
-            Kind::Iscsi => "iscsi",
-            Kind::San => "san",
-            Kind::Proxy => "proxy",
-            Kind::Repository => "repository",
-            Kind::Monitoring => "monitoring",
-            Kind::Backup => "backup",
-            Kind::Address => "address",
-            Kind::Job => "job",
-            Kind::NfsClient => "nfs-client",
-        }
-    }
-}
-
-impl Serialize for Kind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl From<deps::Kind> for Kind {
-    fn from(k: deps::Kind) -> Self {
-        use deps::Kind as P;
-        match k {
-            P::Dns => Kind::Dns,
-            P::DnsSearch => Kind::DnsSearch,
-            P::HostsPin => Kind::HostsPin,
-            P::Ntp => Kind::Ntp,
-            P::Ldap => Kind::Ldap,
-            P::Kerberos => Kind::Kerberos,
-            P::ActiveDirectory => Kind::ActiveDirectory,
-            P::Syslog => Kind::Syslog,
-            P::Smtp => Kind::Smtp,
-            P::Nfs => Kind::Nfs,
-            P::Cifs => Kind::Cifs,
-            P::Iscsi => Kind::Iscsi,
-            P::San => Kind::San,
-            P::Proxy => Kind::Proxy,
-            P::Repository => Kind::Repository,
-            P::Monitoring => Kind::Monitoring,
-            P::Backup => Kind::Backup,
-            P::Address => Kind::Address,
-            P::Job => Kind::Job,
-            P::NfsClient => Kind::NfsClient,
-        }
-    }
-}
+pub use crate::vocab::dependencies::Kind;
 
 /// Where `target` sits as seen from the source host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -197,7 +101,7 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
             }
             pins.push(Declared::new(
                 p.line,
-                deps::Kind::HostsPin,
+                Kind::HostsPin,
                 p.address.to_string(),
                 None,
             ));
@@ -246,11 +150,11 @@ pub fn dependencies(f: &Facts, interfaces: Option<&[Interface]>) -> Vec<Dependen
             Seen::At(s) => s,
         };
         // One WWID named in wwids, bindings and multipath.conf is one LUN.
-        if d.kind == deps::Kind::San && !seen_wwids.insert(d.target.clone()) {
+        if d.kind == Kind::San && !seen_wwids.insert(d.target.clone()) {
             continue;
         }
         out.push(Dependency {
-            kind: d.kind.into(),
+            kind: d.kind,
             target: d.target,
             port: d.port,
             declared_in: format!("{path}:{}", d.line),
@@ -341,7 +245,7 @@ impl Builder<'_, '_> {
                 let hosts = e.location.split(":/").next().unwrap_or("");
                 for h in hosts.split([',', ' ']) {
                     let h = h.split('(').next().unwrap_or(h);
-                    found.push(Declared::new(e.line, deps::Kind::Nfs, h, Some(2049)));
+                    found.push(Declared::new(e.line, Kind::Nfs, h, Some(2049)));
                 }
             }
             for e in autofs::parse_shares(&bytes)
@@ -349,7 +253,7 @@ impl Builder<'_, '_> {
                 .unwrap_or_default()
             {
                 let host = e.location[3..].split('/').next().unwrap_or("");
-                found.push(Declared::new(e.line, deps::Kind::Cifs, host, Some(445)));
+                found.push(Declared::new(e.line, Kind::Cifs, host, Some(445)));
             }
             self.add(&path, &bytes, found);
         }
@@ -379,7 +283,7 @@ impl Builder<'_, '_> {
                     // A record without its address: the directory names the portal.
                     if found.value.is_empty() {
                         if let Some((a, port)) = iscsi::portal(&portal) {
-                            found.push(Declared::new(1, deps::Kind::Iscsi, a, port.or(Some(3260))));
+                            found.push(Declared::new(1, Kind::Iscsi, a, port.or(Some(3260))));
                         }
                     }
                     self.add(path, &bytes, found);
@@ -408,12 +312,7 @@ impl Builder<'_, '_> {
                     let a = std::net::IpAddr::V4(a);
                     if matches!(place.address(a), Seen::At(s) if s == Scope::OwnSubnet || s == Scope::Private)
                     {
-                        found.push(Declared::new(
-                            line,
-                            deps::Kind::Address,
-                            a.to_string(),
-                            None,
-                        ));
+                        found.push(Declared::new(line, Kind::Address, a.to_string(), None));
                     }
                 }
                 left -= found.value.len();
@@ -470,7 +369,7 @@ fn proxies(list: Parsed<Vec<egress::Proxy>>) -> Parsed<Found> {
             Some(u) => (u.host, u.port),
             None => host_port(p.value.trim_end_matches('/')),
         };
-        found.push(Declared::new(p.line, deps::Kind::Proxy, host, port));
+        found.push(Declared::new(p.line, Kind::Proxy, host, port));
     }
     Ok(Partial::whole(found))
 }
@@ -484,8 +383,8 @@ fn fstab_mounts(bytes: &[u8]) -> Parsed<Found> {
             continue;
         };
         let (kind, port) = match e.fs_type.as_str() {
-            "nfs" | "nfs4" => (deps::Kind::Nfs, 2049),
-            "cifs" | "smbfs" | "smb3" => (deps::Kind::Cifs, 445),
+            "nfs" | "nfs4" => (Kind::Nfs, 2049),
+            "cifs" | "smbfs" | "smb3" => (Kind::Cifs, 445),
             _ => continue,
         };
         let host = match dev.strip_prefix("//") {
@@ -621,10 +520,10 @@ mod tests {
         assert!(host_of(TempRoot::new().path()).dependencies.is_empty());
     }
 
-    /// The Host's kinds name, serialize and sort as the parsers' did.
+    /// The kinds sort in the JSON's order and serialize as their names.
     #[test]
-    fn kinds_are_the_parsers_under_the_hosts_name() {
-        use crate::parse::deps::Kind as P;
+    fn kinds_sort_and_serialize_by_their_names() {
+        use Kind as P;
         let all = [
             P::Dns,
             P::DnsSearch,
@@ -648,14 +547,12 @@ mod tests {
             P::NfsClient,
         ];
         for w in all.windows(2) {
-            assert!(w[0] < w[1] && Kind::from(w[0]) < Kind::from(w[1]));
+            assert!(w[0] < w[1]);
         }
-        for p in all {
-            let k = Kind::from(p);
-            assert_eq!(k.name(), p.name());
+        for k in all {
             assert_eq!(
                 serde_json::to_string(&k).unwrap(),
-                serde_json::to_string(&p).unwrap()
+                format!("\"{}\"", k.name())
             );
         }
     }

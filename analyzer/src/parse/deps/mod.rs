@@ -8,8 +8,6 @@
 //! one file, so a hostile file of a million `server` lines costs one pass
 //! and a thousand entries.
 
-use serde::Serialize;
-
 pub mod agents;
 pub mod exports;
 pub mod iscsi;
@@ -28,68 +26,7 @@ pub mod syslog;
 /// Most endpoints kept from one file.
 pub const MAX_PER_FILE: usize = 1000;
 
-/// What kind of service the host expects at a target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Kind {
-    /// resolv.conf `nameserver`.
-    Dns,
-    /// resolv.conf `search`/`domain`: names that resolve only inside.
-    DnsSearch,
-    /// An /etc/hosts line pinning a name to an address.
-    HostsPin,
-    Ntp,
-    Ldap,
-    Kerberos,
-    /// winbind / Samba's Active Directory realm or password server.
-    ActiveDirectory,
-    Syslog,
-    Smtp,
-    Nfs,
-    Cifs,
-    Iscsi,
-    /// A multipath WWID: a SAN LUN the target will not see.
-    San,
-    Proxy,
-    Repository,
-    Monitoring,
-    Backup,
-    /// An address literal in an /etc file, outside any family above.
-    Address,
-    /// A host a scheduled job's command reaches (rsync, scp, ssh, a URL).
-    Job,
-    /// A client this host exports to over NFS (/etc/exports): it depends
-    /// on this host, so the two move together.
-    NfsClient,
-}
-
-impl Kind {
-    /// The name the JSON and the reports use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Dns => "dns",
-            Kind::DnsSearch => "dns-search",
-            Kind::HostsPin => "hosts-pin",
-            Kind::Ntp => "ntp",
-            Kind::Ldap => "ldap",
-            Kind::Kerberos => "kerberos",
-            Kind::ActiveDirectory => "active-directory",
-            Kind::Syslog => "syslog",
-            Kind::Smtp => "smtp",
-            Kind::Nfs => "nfs",
-            Kind::Cifs => "cifs",
-            Kind::Iscsi => "iscsi",
-            Kind::San => "san",
-            Kind::Proxy => "proxy",
-            Kind::Repository => "repository",
-            Kind::Monitoring => "monitoring",
-            Kind::Backup => "backup",
-            Kind::Address => "address",
-            Kind::Job => "job",
-            Kind::NfsClient => "nfs-client",
-        }
-    }
-}
+pub use crate::vocab::dependencies::Kind;
 
 /// One endpoint a file names.
 #[derive(Debug, Clone, PartialEq, Eq)]
