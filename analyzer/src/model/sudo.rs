@@ -8,28 +8,7 @@ use serde::Serialize;
 use super::facts::Facts;
 use crate::parse::sudoers::{self, Sudoers};
 use crate::sources as src;
-
-/// A principal with full rights, and the line that gave them (the Host's
-/// type, from the parser's `sudoers::Grant`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grant {
-    /// `alice`, `%wheel`, `%#10`, `#0`, `+netgroup` or `ALL`.
-    pub principal: String,
-    pub path: String,
-    pub line: usize,
-    pub text: String,
-}
-
-impl From<sudoers::Grant> for Grant {
-    fn from(g: sudoers::Grant) -> Self {
-        Grant {
-            principal: g.principal,
-            path: g.path,
-            line: g.line,
-            text: g.text,
-        }
-    }
-}
+pub use crate::vocab::sudo::Grant;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct SudoRights {
@@ -130,10 +109,7 @@ pub fn sudo(f: &Facts, hostname: Option<&str>) -> SudoRights {
         queue.extend(next.into_iter().rev());
         parsed.push((path, s));
     }
-    r.full = sudoers::full_rights(&parsed, hostname)
-        .into_iter()
-        .map(Grant::from)
-        .collect();
+    r.full = sudoers::full_rights(&parsed, hostname);
     r
 }
 

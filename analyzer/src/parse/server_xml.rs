@@ -11,23 +11,11 @@
 //! <socket-binding name="https" port="${jboss.https.port:8443}"/>
 //! ```
 
-use serde::Serialize;
-
 use super::{ParseError, Parsed, Partial};
+pub use crate::vocab::applications::Connector;
 
 /// Most tags read from one file.
 const MAX_TAGS: usize = 50_000;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Connector {
-    pub port: Option<u16>,
-    /// `HTTP/1.1`, `AJP/1.3`, a class name; WildFly: `http`, `https`, `ajp`.
-    pub protocol: Option<String>,
-    pub tls: bool,
-    pub address: Option<String>,
-    /// A certificate file it names (a keystore is not followed: it holds keys).
-    pub certificate: Option<String>,
-}
 
 struct Tag<'a> {
     name: &'a str,

@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 
 use super::{ParseError, Parsed, Partial};
+pub use crate::vocab::sudo::Grant;
 
 /// One `#include`/`@include` (a file) or `#includedir`/`@includedir`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,16 +236,6 @@ fn list(s: &str) -> Vec<String> {
         .into_iter()
         .map(|x| x.trim().to_string())
         .collect()
-}
-
-/// A principal with full rights, and the line that gave them.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Grant {
-    /// `alice`, `%wheel`, `%#10`, `#0`, `+netgroup` or `ALL`.
-    pub principal: String,
-    pub path: String,
-    pub line: usize,
-    pub text: String,
 }
 
 /// Users and groups that may run any command as root on this host, across

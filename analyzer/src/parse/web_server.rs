@@ -1,25 +1,12 @@
 //! What nginx's and Apache httpd's configurations have in common: the
 //! virtual hosts they serve, and the bounded way both follow `include`.
 
-use serde::Serialize;
+pub use crate::vocab::applications::VirtualHost;
 
 /// Deepest include nesting followed.
 pub const MAX_DEPTH: usize = 8;
 /// Most files one configuration may pull in through includes.
 pub const MAX_FILES: usize = 256;
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VirtualHost {
-    /// server_name / ServerName and ServerAlias, as written.
-    pub names: Vec<String>,
-    /// listen / the `<VirtualHost>` addresses: `443 ssl`, `*:80`.
-    pub listen: Vec<String>,
-    pub document_root: Option<String>,
-    /// The certificate file it serves (absolute).
-    pub certificate: Option<String>,
-    /// `path:line` of the block.
-    pub declared_in: String,
-}
 
 /// The files an include names, with their content: the model's side of an
 /// include (the parsers never open a file). The pattern is absolute.

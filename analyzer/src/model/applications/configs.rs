@@ -219,8 +219,7 @@ fn connectors(a: &mut Application, path: String, list: Vec<server_xml::Connector
             None => format!("{port} {proto}"),
         });
     }
-    a.connectors
-        .extend(list.into_iter().map(super::Connector::from));
+    a.connectors.extend(list);
     a.config_files.push(path);
 }
 
@@ -229,8 +228,7 @@ fn web(f: &Facts, a: &mut Application, site: crate::parse::web_server::Site) {
         f.problem(site.files.first().map_or("", String::as_str), p.clone());
     }
     a.listeners.extend(site.listen);
-    a.virtual_hosts
-        .extend(site.hosts.into_iter().map(super::VirtualHost::from));
+    a.virtual_hosts.extend(site.hosts);
     a.config_files.extend(site.files);
 }
 

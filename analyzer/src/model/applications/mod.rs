@@ -15,61 +15,10 @@ use serde::Serialize;
 use super::facts::Facts;
 use super::{Listener, Packages, Process};
 use crate::parse::x509;
-use crate::parse::{server_xml, web_server};
 use crate::sources::{self as src, marks};
+pub use crate::vocab::applications::Connector;
+pub use crate::vocab::applications::VirtualHost;
 use lift_bundle::Fact;
-
-/// A web server's virtual host (nginx `server`, Apache `<VirtualHost>`):
-/// the Host's type, from the parsers' `web_server::VirtualHost`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct VirtualHost {
-    /// server_name / ServerName and ServerAlias, as written.
-    pub names: Vec<String>,
-    /// listen / the `<VirtualHost>` addresses: `443 ssl`, `*:80`.
-    pub listen: Vec<String>,
-    pub document_root: Option<String>,
-    /// The certificate file it serves (absolute).
-    pub certificate: Option<String>,
-    /// `path:line` of the block.
-    pub declared_in: String,
-}
-
-impl From<web_server::VirtualHost> for VirtualHost {
-    fn from(h: web_server::VirtualHost) -> Self {
-        VirtualHost {
-            names: h.names,
-            listen: h.listen,
-            document_root: h.document_root,
-            certificate: h.certificate,
-            declared_in: h.declared_in,
-        }
-    }
-}
-
-/// A Java application server's connector (Tomcat, WildFly): the Host's
-/// type, from the parsers' `server_xml::Connector`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Connector {
-    pub port: Option<u16>,
-    /// `HTTP/1.1`, `AJP/1.3`, a class name; WildFly: `http`, `https`, `ajp`.
-    pub protocol: Option<String>,
-    pub tls: bool,
-    pub address: Option<String>,
-    /// A certificate file it names (a keystore is not followed: it holds keys).
-    pub certificate: Option<String>,
-}
-
-impl From<server_xml::Connector> for Connector {
-    fn from(c: server_xml::Connector) -> Self {
-        Connector {
-            port: c.port,
-            protocol: c.protocol,
-            tls: c.tls,
-            address: c.address,
-            certificate: c.certificate,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Application {

@@ -22,6 +22,7 @@ use super::packages::Packages;
 use super::processes::Process;
 use super::sockets::Listener;
 use crate::sources::marks;
+pub use crate::vocab::openrc::Depend;
 
 pub use detect::InitSystem;
 pub use systemd::DependencyLine;
@@ -323,39 +324,6 @@ fn other_spelling(path: &str) -> String {
     match path.strip_prefix(marks::USR) {
         Some(short) => short.to_string(),
         None => format!("{}{path}", marks::USR),
-    }
-}
-
-/// An OpenRC script's `depend()` block, one list per keyword (the Host's
-/// type, from the parser's `openrc::Depend`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Depend {
-    /// Started before it, and it fails without them.
-    pub need: Vec<String>,
-    /// Started before it when they are in the runlevel.
-    #[serde(rename = "use")]
-    pub use_: Vec<String>,
-    /// Started before it when they can be, whether in the runlevel or not.
-    pub want: Vec<String>,
-    pub after: Vec<String>,
-    pub before: Vec<String>,
-    /// Virtual services it provides (`logger`, `net`).
-    pub provide: Vec<String>,
-    /// Where it does not run (`-docker`, `-lxc`).
-    pub keyword: Vec<String>,
-}
-
-impl From<crate::parse::openrc::Depend> for Depend {
-    fn from(d: crate::parse::openrc::Depend) -> Self {
-        Depend {
-            need: d.need,
-            use_: d.use_,
-            want: d.want,
-            after: d.after,
-            before: d.before,
-            provide: d.provide,
-            keyword: d.keyword,
-        }
     }
 }
 

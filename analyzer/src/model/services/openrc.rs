@@ -87,7 +87,7 @@ pub fn scripts(f: &Facts) -> Option<Vec<Service>> {
         s.pid_files.extend(script.pidfile.clone());
         s.pid_files.push(src::PID_FILES.at(&[&name]));
         s.exec_names = names;
-        s.depend = Some(script.depend.into());
+        s.depend = Some(script.depend);
         out.push(s);
     }
     Some(out)
