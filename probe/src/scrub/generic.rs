@@ -233,17 +233,20 @@ const HEX_NAMES: &[&[u8]] = &[
     b"serial",
 ];
 
-/// A secret written in hex under a key that names none
-/// (`X_SIGNATURE=9f8e...`): 32 to 256 hex digits (128 bits or more), both
-/// letters and digits, assigned to a key whose last word does not name an
+/// A secret written in hex or in small letters and digits under a key
+/// that names none (`X_SIGNATURE=9f8e...`, `X_SIGNING=z9xk2lm4...`): 32 to
+/// 256 of them (128 bits or more of hex), with at least four digits and
+/// four letters, assigned to a key whose last word does not name an
 /// identifier or a digest (`HEX_NAMES`, or ends with one of three letters
 /// or more: `SHA256SUM`).
 fn hex_secret(key: &[u8], value: &[u8]) -> bool {
     let v = unquoted(value);
+    let count = |f: fn(&u8) -> bool| v.iter().filter(|b| f(b)).count();
     let hex = (32..=256).contains(&v.len())
-        && v.iter().all(u8::is_ascii_hexdigit)
-        && v.iter().any(u8::is_ascii_digit)
-        && v.iter().any(u8::is_ascii_alphabetic);
+        && v.iter()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b.is_ascii_hexdigit())
+        && count(u8::is_ascii_digit) >= 4
+        && count(u8::is_ascii_alphabetic) >= 4;
     hex && !words(key).last().is_some_and(|w| {
         HEX_NAMES
             .iter()
@@ -597,6 +600,7 @@ mod tests {
             ("export BACKUP_CRYPT=Zx9kLm2Qw8Rt5Yp7", "Zx9kLm2Qw8Rt5Yp7"),
             ("X_SEED='q8Rb2LxV0wT5nPz3mK7d+Q=='", "q8Rb2LxV0wT5nPz3mK7d+Q=="),
             ("X_SIGNATURE=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+            ("X_SIGNING=\"z9xk2lm4qw8rt5yp7ab3cd6ef0gh1ij2\"", "z9xk2lm4qw8rt5yp7ab3cd6ef0gh1ij2"),
             ("\"hmac\": \"3c6e0b8a9c15224a8228b9a98ca1531d3c6e0b8a9c15224a8228b9a98ca1531d\"", "3c6e0b8a9c15224a8228b9a98ca1531d"),
             ("BACKUP_CRYPT=Zx9k/Lm2Qw8Rt5Yp7+ab3Q==", "Zx9k/Lm2Qw8Rt5Yp7+ab3Q=="),
             ("session=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
@@ -620,6 +624,8 @@ mod tests {
             "SHA256SUM=5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4",
             "GIT_COMMIT=9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c",
             "X_COUNT=12345678901234567890123456789012",
+            "X_NAME=averyverylongconfigurationword1",
+            "SERVICE=ip-10-0-0-5.eu-west-1.compute.internal",
             "TZ=America/Argentina/Buenos_Aires",
             "LIBDIR=x86_64-linux-gnu/Qt5Core/Plugins2",
             "DocumentRoot=/srv/Www2/Site3A/Public9",

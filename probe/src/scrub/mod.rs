@@ -400,8 +400,8 @@ pub const RULES: &[Rule] = &[
                   `PASS_MAX_DAYS`, `--no-password`, nginx `proxy_pass`) and plain values (yes/no, a path, a \
                   `$VARIABLE`, nsswitch sources, PAM controls) stay. Under any key: a value shaped like an \
                   issued credential (`ghp_...`, `AKIA...`, a JWT), one word that reads as generated (mixed \
-                  capitals, small letters and digits, base64), and 32+ hex digits assigned to a key that \
-                  names no identifier or digest (`X_SIGNATURE=9f8e...`)",
+                  capitals, small letters and digits, base64), and 32+ hex digits or small letters and digits \
+                  assigned to a key that names no identifier or digest (`X_SIGNATURE=9f8e...`)",
     },
     Rule {
         id: "tool-secret",
