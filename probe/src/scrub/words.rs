@@ -9,6 +9,9 @@ use super::find;
 pub struct Command<'a> {
     pub line: &'a [u8],
     pub words: Vec<Range<usize>>,
+    /// Each word's program name (`program`), found once: every tool asks
+    /// for it, and a word can be a whole long line.
+    programs: Vec<&'a [u8]>,
 }
 
 impl<'a> Command<'a> {
@@ -23,7 +26,7 @@ impl<'a> Command<'a> {
                 }
                 at += arg.len() + 1;
             }
-            return Command { line, words };
+            return Command::of(line, words);
         }
         let mut i = 0;
         while i < line.len() {
@@ -46,29 +49,16 @@ impl<'a> Command<'a> {
             let end = i.min(line.len());
             words.push(start..end);
         }
-        Command { line, words }
+        Command::of(line, words)
     }
 
-    fn word(&self, i: usize) -> &'a [u8] {
-        &self.line[self.words[i].clone()]
-    }
-
-    /// The program name of word `i`: its last path component, quotes, a
-    /// `KEY=` before it (systemd `ExecStart=`, nrpe `command[x]=`, zabbix
-    /// `UserParameter=key,`) and systemd's prefixes dropped.
-    fn program(&self, i: usize) -> &'a [u8] {
-        let w = self.word(i);
-        let w = match w.iter().rposition(|&b| b == b'=' || b == b',') {
-            Some(eq) => &w[eq + 1..],
-            None => w,
-        };
-        let w = w.trim_ascii_start();
-        let n = w
-            .iter()
-            .take_while(|&&b| matches!(b, b'-' | b'@' | b':' | b'+' | b'!' | b'"' | b'\''))
-            .count();
-        let w = &w[n..];
-        w.rsplit(|&b| b == b'/').next().unwrap_or(w)
+    fn of(line: &'a [u8], words: Vec<Range<usize>>) -> Self {
+        let programs = words.iter().map(|w| program(&line[w.clone()])).collect();
+        Command {
+            line,
+            words,
+            programs,
+        }
     }
 
     fn first(&self, programs: &[&[u8]]) -> usize {
@@ -77,8 +67,25 @@ impl<'a> Command<'a> {
 
     /// The first word that runs one of `programs`.
     pub fn first_at(&self, programs: &[&[u8]]) -> Option<usize> {
-        (0..self.words.len()).find(|&j| programs.contains(&self.program(j)))
+        (0..self.words.len()).find(|&j| programs.contains(&self.programs[j]))
     }
+}
+
+/// The program name of a word: its last path component, quotes, a `KEY=`
+/// before it (systemd `ExecStart=`, nrpe `command[x]=`, zabbix
+/// `UserParameter=key,`) and systemd's prefixes dropped.
+fn program(w: &[u8]) -> &[u8] {
+    let w = match w.iter().rposition(|&b| b == b'=' || b == b',') {
+        Some(eq) => &w[eq + 1..],
+        None => w,
+    };
+    let w = w.trim_ascii_start();
+    let n = w
+        .iter()
+        .take_while(|&&b| matches!(b, b'-' | b'@' | b':' | b'+' | b'!' | b'"' | b'\''))
+        .count();
+    let w = &w[n..];
+    w.rsplit(|&b| b == b'/').next().unwrap_or(w)
 }
 
 /// A line's command and the commands inside it, each with the offset of
