@@ -1,7 +1,9 @@
 //! Command-line rules: the words of a shell line (quotes respected) or of
 //! a NUL-separated `/proc/PID/cmdline`, and the secrets among them.
 
+use std::collections::HashSet;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use super::find;
 
@@ -12,6 +14,10 @@ pub struct Command<'a> {
     /// Each word's program name (`program`), found once: every tool asks
     /// for it, and a word can be a whole long line.
     programs: Vec<&'a [u8]>,
+    /// The first word that runs any program a rule names (`known`): most
+    /// lines (a file list, a config line) run none, and then no tool's
+    /// programs need comparing.
+    first_known: Option<usize>,
 }
 
 impl<'a> Command<'a> {
@@ -53,11 +59,14 @@ impl<'a> Command<'a> {
     }
 
     fn of(line: &'a [u8], words: Vec<Range<usize>>) -> Self {
-        let programs = words.iter().map(|w| program(&line[w.clone()])).collect();
+        let programs: Vec<&[u8]> = words.iter().map(|w| program(&line[w.clone()])).collect();
+        let known = known();
+        let first_known = programs.iter().position(|p| known.contains(p));
         Command {
             line,
             words,
             programs,
+            first_known,
         }
     }
 
@@ -65,10 +74,29 @@ impl<'a> Command<'a> {
         self.first_at(programs).unwrap_or(usize::MAX)
     }
 
-    /// The first word that runs one of `programs`.
+    /// The first word that runs one of `programs` (each of them `known`).
     pub fn first_at(&self, programs: &[&[u8]]) -> Option<usize> {
-        (0..self.words.len()).find(|&j| programs.contains(&self.programs[j]))
+        debug_assert!(programs.iter().all(|p| known().contains(p)));
+        (self.first_known?..self.words.len()).find(|&j| programs.contains(&self.programs[j]))
     }
+}
+
+const SSHPASS: &[&[u8]] = &[b"sshpass"];
+const CURL: &[&[u8]] = &[b"curl"];
+
+/// Every program a rule looks for: the tools' table and the three rules
+/// here.
+fn known() -> &'static HashSet<&'static [u8]> {
+    static KNOWN: OnceLock<HashSet<&'static [u8]>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        super::tools::TOOLS
+            .iter()
+            .flat_map(|t| t.programs.iter().copied())
+            .chain(MYSQL_LIKE.iter().copied())
+            .chain(SSHPASS.iter().copied())
+            .chain(CURL.iter().copied())
+            .collect()
+    })
 }
 
 /// The program name of a word: its last path component, quotes, a `KEY=`
@@ -168,7 +196,7 @@ pub fn mysql_p(c: &Command) -> Vec<Range<usize>> {
 /// `sshpass -p SECRET`, `sshpass -pSECRET`.
 pub fn sshpass_p(c: &Command) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let program = c.first(&[b"sshpass"]);
+    let program = c.first(SSHPASS);
     for (i, r) in c.words.iter().enumerate() {
         let w = &c.line[r.clone()];
         if !w.starts_with(b"-p") || i <= program {
@@ -192,7 +220,7 @@ pub fn curl_user(c: &Command) -> Vec<Range<usize>> {
         let colon = c.line[r.clone()].iter().position(|&b| b == b':')?;
         (r.start + colon + 1 < r.end).then(|| r.start + colon + 1..r.end)
     };
-    let program = c.first(&[b"curl"]);
+    let program = c.first(CURL);
     for (i, r) in c.words.iter().enumerate().skip(program.saturating_add(1)) {
         let w = &c.line[r.clone()];
         let value = match w {
