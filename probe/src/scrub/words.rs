@@ -99,6 +99,12 @@ fn known() -> &'static HashSet<&'static [u8]> {
     })
 }
 
+/// Whether `word`, as a command's first word, runs a program a rule
+/// names.
+pub fn runs_a_known_program(word: &[u8]) -> bool {
+    known().contains(program(word))
+}
+
 /// The program name of a word: its last path component, quotes, a `KEY=`
 /// before it (systemd `ExecStart=`, nrpe `command[x]=`, zabbix
 /// `UserParameter=key,`) and systemd's prefixes dropped.
