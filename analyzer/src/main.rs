@@ -600,8 +600,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let strict = fail_on == "warning";
             let readiness = report.readiness;
+            // A reader that stops early (`lift check X | head -1`) keeps
+            // the verdict's exit status.
+            let mut out = io::stdout().lock();
             for line in lift::report::check_lines(&input.display().to_string(), &report).lines() {
-                println!("{}", escape(line));
+                match writeln!(out, "{}", escape(line)) {
+                    Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
+                    r => r?,
+                }
             }
             return Ok(ExitCode::from(match readiness {
                 Readiness::Ready => 0,
@@ -698,7 +704,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bundle { command } => return bundle_command(command),
         Command::Keygen { output: Some(path) } => {
             let public = lift::encryption::identities::keygen(&path)?;
-            println!("{public}");
+            writeln!(io::stdout(), "{public}")?;
             eprintln!(
                 "lift: wrote the identity to {} (keep it private); give the recipient above to lift-probe --encrypt-to",
                 path.display()

@@ -310,3 +310,23 @@ fn check_without_a_target_says_what_it_judged() {
     let o = lift(&["check", c6.to_str().unwrap(), "--target", "aws-mgn"]);
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 }
+
+/// `lift check X | head -0`: a reader that closes the pipe before the
+/// verdict is printed costs no panic and keeps the verdict's exit status.
+#[test]
+fn a_closed_pipe_keeps_the_verdict() {
+    let root = fixture("centos6-sysv");
+    let args = ["check", root.to_str().unwrap(), "--target", "aws-mgn"];
+    let whole = lift(&args);
+    let want = whole.status.code();
+    assert!(matches!(want, Some(1 | 3)), "{want:?}");
+    let (read_end, write_end) = std::io::pipe().unwrap();
+    drop(read_end);
+    let closed = Command::new(bin("lift"))
+        .args(args)
+        .stdout(write_end)
+        .output()
+        .unwrap();
+    assert_eq!(closed.status.code(), want, "{}", stderr(&closed));
+    assert!(!stderr(&closed).contains("panicked"), "{}", stderr(&closed));
+}
