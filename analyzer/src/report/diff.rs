@@ -112,6 +112,9 @@ struct Category<'r> {
     expected_reason: Option<&'r str>,
     /// Rows of the category that give a reason of their own instead.
     own_reasons: usize,
+    /// Every row is of one kind, said with its reason above the table:
+    /// the rows carry no tag of their own.
+    uniform: bool,
     rows: Vec<Row<'r>>,
     unseen: Vec<&'r NotComparable>,
 }
@@ -201,12 +204,17 @@ fn categories(r: &DiffReport) -> Vec<Category<'_>> {
                 .iter()
                 .filter(|n| n.category == name)
                 .collect();
+            let (unexpected, expected) = (of(false).count(), of(true).count());
+            let own_reasons = rows.iter().filter(|r| r.reason.is_some()).count();
             Category {
                 name,
-                unexpected: of(false).count(),
-                expected: of(true).count(),
+                unexpected,
+                expected,
                 not_comparable: unseen.len(),
-                own_reasons: rows.iter().filter(|r| r.reason.is_some()).count(),
+                own_reasons,
+                uniform: own_reasons == 0
+                    && ((expected == 0 && unexpected_reason.is_some())
+                        || (unexpected == 0 && expected_reason.is_some())),
                 unexpected_reason,
                 expected_reason,
                 rows,
@@ -260,6 +268,18 @@ mod tests {
         assert!(cats[1].rows.iter().all(|r| r.reason.is_none()));
         assert_eq!(cats[0].unexpected_reason, None);
         assert!(cats[0].rows.iter().all(|r| r.reason.is_some()));
+        // etc's rows are all unexpected for the reason said above them: no
+        // tag column; os's rows each say their own.
+        assert!(cats[1].uniform && !cats[0].uniform);
+        let md = crate::render::render_diff(&r, crate::render::Format::Markdown).unwrap();
+        let etc = &md[md.find("## etc").unwrap()..];
+        assert!(
+            etc.contains("| What | Before | After |\n|---|---|---|\n"),
+            "{etc}"
+        );
+        assert!(!etc.contains("| unexpected"), "{etc}");
+        let os = &md[md.find("## os").unwrap()..md.find("## etc").unwrap()];
+        assert!(os.contains("| unexpected: host renamed |"), "{os}");
     }
 
     /// Issue 24: fstab between two hosts gave the generic profile's
