@@ -727,42 +727,11 @@ pub fn never_capture(path: &[u8]) -> bool {
 }
 
 /// Where `needle` first occurs in `hay`. Every captured file is searched
-/// for the private-key markers: the first byte is looked for eight at a
-/// time, and only where it occurs is the rest compared (a comparison at
-/// every position took a quarter of the probe's time).
+/// for the private-key markers and the formats' own markers: memchr's
+/// SIMD search (a comparison at every position once took a quarter of the
+/// probe's time, and a byte-at-a-time first-byte scan a tenth).
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let Some((&first, rest)) = needle.split_first() else {
-        return Some(0);
-    };
-    let last = hay.len().checked_sub(needle.len())?;
-    let mut at = 0;
-    while at <= last {
-        at += find_byte(&hay[at..=last], first)?;
-        if &hay[at + 1..at + needle.len()] == rest {
-            return Some(at);
-        }
-        at += 1;
-    }
-    None
-}
-
-/// Where `b` first occurs: eight bytes at a time, by the has-zero-byte
-/// test on the bytes XORed with `b`.
-fn find_byte(hay: &[u8], b: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let spread = LO * u64::from(b);
-    let mut words = hay.chunks_exact(8);
-    for (i, w) in words.by_ref().enumerate() {
-        let x = u64::from_le_bytes(w.try_into().expect("8 bytes")) ^ spread;
-        if x.wrapping_sub(LO) & !x & HI != 0 {
-            return w.iter().position(|&c| c == b).map(|p| i * 8 + p);
-        }
-    }
-    let tail = words.remainder();
-    tail.iter()
-        .position(|&c| c == b)
-        .map(|p| hay.len() - tail.len() + p)
+    memchr::memmem::find(hay, needle)
 }
 
 #[cfg(test)]
