@@ -329,4 +329,51 @@ mod tests {
             FileState::Absent
         );
     }
+
+    /// Every spec of the sources table in the footer: a missing file is
+    /// absent where its spec ran to its end, unseen where the spec's time
+    /// or byte budget ran out (the footer is read once, not per path).
+    #[test]
+    fn a_spec_cut_short_leaves_its_missing_files_unseen() {
+        use lift_bundle::{Record, SpecStatus};
+        let r = crate::testing::TempRoot::with(&[("etc/hostname", "a\n")]);
+        let every = |cut: Option<(&'static str, bool)>| {
+            move |records: &mut Vec<Record>| {
+                for rec in records.iter_mut() {
+                    if let Record::Footer(footer) = rec {
+                        let mut ids: Vec<&str> =
+                            crate::sources::SOURCES.iter().map(|s| s.spec).collect();
+                        ids.sort_unstable();
+                        ids.dedup();
+                        footer.specs = ids
+                            .into_iter()
+                            .map(|id| SpecStatus {
+                                id: id.into(),
+                                timed_out: cut == Some((id, true)),
+                                truncated: cut == Some((id, false)),
+                                ..SpecStatus::default()
+                            })
+                            .collect();
+                    }
+                }
+            }
+        };
+        let state = |cut| {
+            let snap = crate::testing::bundle_edited(r.path(), Vec::new(), true, every(cut));
+            let f = Facts::new(Root::new(&snap));
+            file(&f, &src::ETC_PASSWD, src::ETC_PASSWD.path()).state
+        };
+        assert_eq!(state(None), FileState::Absent);
+        assert_eq!(state(Some(("os", true))), FileState::Absent, "another spec");
+        let timed_out = state(Some(("users", true)));
+        assert!(
+            matches!(&timed_out, FileState::Unseen { why, .. } if why.contains("time budget ran out in spec users")),
+            "{timed_out:?}"
+        );
+        let truncated = state(Some(("users", false)));
+        assert!(
+            matches!(&truncated, FileState::Unseen { why, .. } if why.contains("byte budget ran out in spec users")),
+            "{truncated:?}"
+        );
+    }
 }
