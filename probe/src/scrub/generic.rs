@@ -55,6 +55,9 @@ fn line_start(line: &[u8]) -> usize {
 /// Without `keyed_lines` (tables whose lines start with a name), a key
 /// starting the line is read only with a separator (`k=v`, `k: v`).
 pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
+    if let Some(word) = bare_credential(line) {
+        return vec![word];
+    }
     let first = if keyed_lines {
         line_start(line)
     } else {
@@ -142,6 +145,17 @@ const PROGRAMS: &[&[u8]] = &[
     b"mkpasswd",
 ];
 
+/// A line that is one issued credential and nothing else (a token file, a
+/// bare token in an environment file): no key says it, its shape does.
+/// Only the issuers' shapes (`issued`), not `random_looking`: a
+/// certificate's base64 lines look generated too.
+pub fn bare_credential(line: &[u8]) -> Option<Range<usize>> {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace())?;
+    let end = line.iter().rposition(|b| !b.is_ascii_whitespace())? + 1;
+    let word = &line[start..end];
+    (!word.iter().any(u8::is_ascii_whitespace) && issued(word)).then_some(start..end)
+}
+
 /// `-Dname.password=` names its key after the `D`.
 /// Prefixes that issuers put on credentials so that scanners find them
 /// (GitHub, GitLab, Slack, Stripe, npm, PyPI, Hugging Face, DigitalOcean,
@@ -179,9 +193,12 @@ const TOKEN_PREFIXES: &[&[u8]] = &[
 /// it do not matter.
 fn token_shaped(value: &[u8]) -> bool {
     let v = unquoted(value);
-    if random_looking(v) {
-        return true;
-    }
+    random_looking(v) || issued(v)
+}
+
+/// A credential by its issuer's shape alone: a known prefix and 16 token
+/// characters or more, or a JWT.
+fn issued(v: &[u8]) -> bool {
     let end = v
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))

@@ -399,7 +399,8 @@ pub const RULES: &[Rule] = &[
                   line, `?k=v&` in a URL. Keys about a secret (`PasswordAuthentication`, `psk-flags`, \
                   `PASS_MAX_DAYS`, `--no-password`, nginx `proxy_pass`) and plain values (yes/no, a path, a \
                   `$VARIABLE`, nsswitch sources, PAM controls) stay. Under any key: a value shaped like an \
-                  issued credential (`ghp_...`, `AKIA...`, a JWT), one word that reads as generated (mixed \
+                  issued credential (`ghp_...`, `AKIA...`, a JWT; these also alone on a line, under no key), \
+                  one word that reads as generated (mixed \
                   capitals, small letters and digits, base64), and 32+ hex digits or small letters and digits \
                   assigned to a key that names no identifier or digest (`X_SIGNATURE=9f8e...`)",
     },
@@ -543,7 +544,10 @@ pub fn scrub_found(found_at: &[u8], canonical: &[u8], content: &[u8]) -> Outcome
     let lines = content.split_inclusive(|&b| if cmdline { false } else { b == b'\n' });
     for line in lines {
         let body = line_body(line);
-        if inert(body) && !words::runs_a_known_program(body) {
+        if inert(body)
+            && !words::runs_a_known_program(body)
+            && generic::bare_credential(body).is_none()
+        {
             start += line.len();
             continue;
         }
@@ -584,7 +588,8 @@ pub fn scrub_found(found_at: &[u8], canonical: &[u8], content: &[u8]) -> Outcome
 }
 
 /// A line no line rule can find a value in (unless, as one word, it runs
-/// a program a tool rule names: `runs_a_known_program`): letters, digits
+/// a program a tool rule names, `runs_a_known_program`, or is an issued
+/// credential, `generic::bare_credential`): letters, digits
 /// and path punctuation only, so no separator (`=`, `:`, a blank, a
 /// quote, `<`, `(`, `,`, `@`) that every key/value, command and URL form
 /// needs. A package's file list is nearly all such lines (7.3 of this

@@ -1089,7 +1089,9 @@ fn inert_lines_hold_no_value() {
         }
     }
     let mut checked = 0;
-    let skipped = |l: &&[u8]| inert(l) && !words::runs_a_known_program(l);
+    let skipped = |l: &&[u8]| {
+        inert(l) && !words::runs_a_known_program(l) && generic::bare_credential(l).is_none()
+    };
     // One word that runs sshpass and starts with its flag: the tool rule
     // reads the flag on the program's own word, so such a line is not
     // skipped.
@@ -1131,4 +1133,27 @@ fn inert_lines_hold_no_value() {
         scrub(b"/var/lib/dpkg/info/x.list", list.as_bytes()),
         Outcome::Clean
     ));
+}
+
+/// A line that is an issued credential alone (a token file, an
+/// environment file's bare token) is blanked by its shape; a generated-
+/// looking word alone is not (a certificate's base64 lines), nor is the
+/// machine-id's hex.
+#[test]
+fn a_bare_issued_credential_is_blanked() {
+    let text = "ghp_aB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5\n  AKIAIOSFODNN7EXAMPLE  \neyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.abcDEF123ghiJKL456\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\n0123456789abcdef0123456789abcdef\nghp_short\n";
+    let (out, rules) = scrubbed("/etc/app/token", text);
+    for secret in ["ghp_aB3dE5", "AKIAIOSFODNN7EXAMPLE", "eyJhbGciOiJIUzI1NiJ9"] {
+        assert!(!out.contains(secret), "{secret} in {out}");
+    }
+    assert!(
+        out.contains("MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ"),
+        "{out}"
+    );
+    assert!(
+        out.contains("0123456789abcdef0123456789abcdef\nghp_short\n"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 6, "{out}");
+    assert!(rules.contains(&"secret-key"), "{rules:?}");
 }
