@@ -221,6 +221,13 @@ pub fn run(cmd: &mut Command) -> Output {
 pub fn probe(root: Option<&Path>, out: &Path, extra: &[&str]) -> Output {
     let mut cmd = Command::new(bin("lift-probe"));
     cmd.arg("-o").arg(out).args(extra);
+    // The debug probe on a loaded machine can pass the 120 s default over
+    // a large root (a 17 MiB fstab took 22 s here idle and 124 s at load
+    // 6, and the bundle came back cut short); tests of the budget give
+    // their own.
+    if !extra.contains(&"--max-seconds") {
+        cmd.args(["--max-seconds", "1800"]);
+    }
     if let Some(r) = root {
         cmd.arg("--root").arg(r);
     }
