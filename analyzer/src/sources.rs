@@ -397,11 +397,11 @@ sources! {
     SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], parser!(sos::ss::parse) => "host.listeners, host.connections";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], parser!(sos::lsblk::parse) => "host.multipath.maps";
     SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], parser!(sos::mount_l::parse) => "host.mounts, host.boot.firmware";
-    SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], lenient!(sos::firmware::listing_has_efi) => "host.boot.firmware";
-    SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], lenient!(sos::firmware::boot_current) => "host.boot.firmware";
-    SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], lenient!(sos::firmware::dmesg) => "host.boot.firmware";
+    SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], parser!(sos::firmware::listing_has_efi) => "host.boot.firmware";
+    SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], parser!(sos::firmware::efibootmgr) => "host.boot.firmware";
+    SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], parser!(sos::firmware::dmesg) => "host.boot.firmware";
     SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], parser!(sos::free::parse) => "host.memory";
-    SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], lenient!("sos::firmware::listing", |b| sos::firmware::listing(b, "/sys/block")) => "host.virtualization.pv_guest";
+    SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], parser!("sos::firmware::listing", |b| sos::firmware::listing(b, "/sys/block")) => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], parser!(sos::ps::parse_aux) => "host.processes";
     SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], parser!(security::apparmor_status) => "host.security.apparmor";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], parser!(sos::ps::parse_axo) => "host.processes";

@@ -302,22 +302,22 @@ pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
     }
     let said = |fw: Firmware, why: String, path: String| Some((fw, why, Some(path)));
     if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
-        match fw::listing_has_efi(&b) {
-            Some(true) => {
+        match f.parsed(&src::SOS_FIRMWARE_LS, &path, fw::listing_has_efi(&b)) {
+            Some(Some(true)) => {
                 return said(
                     Firmware::Uefi,
                     format!("{path} lists /sys/firmware/efi"),
                     path,
                 )
             }
-            Some(false) => {
+            Some(Some(false)) => {
                 return said(
                     Firmware::Bios,
                     format!("{path} lists no /sys/firmware/efi"),
                     path,
                 )
             }
-            None => {}
+            Some(None) | None => {}
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
@@ -330,28 +330,33 @@ pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
-        if let Some(line) = fw::boot_current(&b) {
-            return said(Firmware::Uefi, format!("{path}: {line}"), path);
-        }
-        if fw::efivars_unsupported(&b) {
-            return said(
-                Firmware::Bios,
-                format!("{path}: EFI variables are not supported on this system"),
-                path,
-            );
+        match f.parsed(&src::SOS_EFIBOOTMGR, &path, fw::efibootmgr(&b)) {
+            Some(fw::Efibootmgr::BootCurrent(line)) => {
+                return said(Firmware::Uefi, format!("{path}: {line}"), path)
+            }
+            Some(fw::Efibootmgr::NoEfiVariables) => {
+                return said(
+                    Firmware::Bios,
+                    format!("{path}: EFI variables are not supported on this system"),
+                    path,
+                )
+            }
+            Some(fw::Efibootmgr::Silent) | None => {}
         }
     }
     if let Some((path, b)) = first(f, &src::SOS_DMESG) {
-        match fw::dmesg(&b) {
-            fw::Dmesg::Efi(line) => return said(Firmware::Uefi, format!("{path}: {line}"), path),
-            fw::Dmesg::BootWithoutEfi => {
+        match f.parsed(&src::SOS_DMESG, &path, fw::dmesg(&b)) {
+            Some(fw::Dmesg::Efi(line)) => {
+                return said(Firmware::Uefi, format!("{path}: {line}"), path)
+            }
+            Some(fw::Dmesg::BootWithoutEfi) => {
                 return said(
                     Firmware::Bios,
                     format!("{path} holds the boot and no `efi: EFI` line"),
                     path,
                 )
             }
-            fw::Dmesg::Silent => {}
+            Some(fw::Dmesg::Silent) | None => {}
         }
     }
     Some((
@@ -370,7 +375,13 @@ fn disks(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)
     let Some((path, b)) = first(f, &src::SOS_SYS_BLOCK_LS) else {
         return;
     };
-    let links = fw::listing(&b, src::SYS_BLOCK.path())
+    let links = f
+        .parsed(
+            &src::SOS_SYS_BLOCK_LS,
+            &path,
+            fw::listing(&b, src::SYS_BLOCK.path()),
+        )
+        .flatten()
         .unwrap_or_default()
         .into_iter()
         .filter_map(|e| Some((e.name, e.link_target?)));
