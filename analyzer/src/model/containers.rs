@@ -419,20 +419,7 @@ mod tests {
     const ID: &str = "5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4";
 
     fn listener(pid: Option<u32>, port: u16, program: &str) -> Listener {
-        Listener {
-            proto: "tcp",
-            address: Some("0.0.0.0".into()),
-            port: Some(port),
-            path: None,
-            pid,
-            program: Some(program.into()),
-            owners: Vec::new(),
-            uid: None,
-            inode: 1,
-            service: None,
-            managed: None,
-            package: None,
-        }
+        Listener::tcp_any(port, pid, Some(program))
     }
 
     /// The container's process holds 8080 inside; docker-proxy holds the
