@@ -67,6 +67,15 @@ pub fn fixture(case: &str) -> PathBuf {
         .join(case)
 }
 
+/// The one record a parse found, the input read whole.
+pub fn only<T: std::fmt::Debug>(parsed: crate::parse::Parsed<Vec<T>>) -> T {
+    let parsed = parsed.unwrap();
+    assert_eq!(parsed.errors, []);
+    let mut value = parsed.value;
+    assert_eq!(value.len(), 1, "{value:?}");
+    value.remove(0)
+}
+
 /// A file under fixtures/ through a parser: its value (broken fails the
 /// test).
 pub fn parsed<T>(parse: impl Fn(&[u8]) -> crate::parse::Parsed<T>, case: &str) -> T {
