@@ -20,6 +20,7 @@ use super::packages::{Database, Packages};
 use super::PackageManager;
 use super::{ConfigKind, Host, Interface};
 use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
+use crate::parse::Parsed;
 use crate::sources::{self as src, Source};
 
 /// The report's account of a sosreport input.
@@ -300,70 +301,62 @@ pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
     if !f.is_sosreport() {
         return None;
     }
-    let said = |fw: Firmware, why: String, path: String| Some((fw, why, Some(path)));
-    if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
-        match f.parsed(&src::SOS_FIRMWARE_LS, &path, fw::listing_has_efi(&b)) {
-            Some(Some(true)) => {
-                return said(
-                    Firmware::Uefi,
-                    format!("{path} lists /sys/firmware/efi"),
-                    path,
-                )
-            }
-            Some(Some(false)) => {
-                return said(
-                    Firmware::Bios,
-                    format!("{path} lists no /sys/firmware/efi"),
-                    path,
-                )
-            }
-            Some(None) | None => {}
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
-        if mount_l::parse(&b).is_ok_and(|p| p.value.iter().any(|m| m.fs_type == "efivarfs")) {
-            return said(
-                Firmware::Uefi,
-                format!("{path} shows efivarfs mounted"),
-                path,
-            );
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
-        match f.parsed(&src::SOS_EFIBOOTMGR, &path, fw::efibootmgr(&b)) {
-            Some(fw::Efibootmgr::BootCurrent(line)) => {
-                return said(Firmware::Uefi, format!("{path}: {line}"), path)
-            }
-            Some(fw::Efibootmgr::NoEfiVariables) => {
-                return said(
-                    Firmware::Bios,
-                    format!("{path}: EFI variables are not supported on this system"),
-                    path,
-                )
-            }
-            Some(fw::Efibootmgr::Silent) | None => {}
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_DMESG) {
-        match f.parsed(&src::SOS_DMESG, &path, fw::dmesg(&b)) {
-            Some(fw::Dmesg::Efi(line)) => {
-                return said(Firmware::Uefi, format!("{path}: {line}"), path)
-            }
-            Some(fw::Dmesg::BootWithoutEfi) => {
-                return said(
-                    Firmware::Bios,
-                    format!("{path} holds the boot and no `efi: EFI` line"),
-                    path,
-                )
-            }
-            Some(fw::Dmesg::Silent) | None => {}
-        }
-    }
-    Some((
+    let listing = |efi: Option<bool>| match efi? {
+        true => Some((Firmware::Uefi, " lists /sys/firmware/efi".to_string())),
+        false => Some((Firmware::Bios, " lists no /sys/firmware/efi".to_string())),
+    };
+    // mount -l is the mounts' source too, which notes its problems.
+    let efivarfs = || {
+        let (path, b) = first(f, &src::SOS_MOUNT)?;
+        let mounts = mount_l::parse(&b).ok()?.value;
+        let why = format!("{path} shows efivarfs mounted");
+        mounts
+            .iter()
+            .any(|m| m.fs_type == "efivarfs")
+            .then_some((Firmware::Uefi, why, Some(path)))
+    };
+    let efibootmgr = |said: fw::Efibootmgr| match said {
+        fw::Efibootmgr::BootCurrent(line) => Some((Firmware::Uefi, format!(": {line}"))),
+        fw::Efibootmgr::NoEfiVariables => Some((
+            Firmware::Bios,
+            ": EFI variables are not supported on this system".to_string(),
+        )),
+        fw::Efibootmgr::Silent => None,
+    };
+    let dmesg = |said: fw::Dmesg| match said {
+        fw::Dmesg::Efi(line) => Some((Firmware::Uefi, format!(": {line}"))),
+        fw::Dmesg::BootWithoutEfi => Some((
+            Firmware::Bios,
+            " holds the boot and no `efi: EFI` line".to_string(),
+        )),
+        fw::Dmesg::Silent => None,
+    };
+    let unknown = (
         Firmware::Unknown,
         "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
         None,
-    ))
+    );
+    Some(
+        said_by(f, &src::SOS_FIRMWARE_LS, fw::listing_has_efi, listing)
+            .or_else(efivarfs)
+            .or_else(|| said_by(f, &src::SOS_EFIBOOTMGR, fw::efibootmgr, efibootmgr))
+            .or_else(|| said_by(f, &src::SOS_DMESG, fw::dmesg, dmesg))
+            .unwrap_or(unknown),
+    )
+}
+
+/// What a capture says of the firmware, read through its row (a broken
+/// one is broken in the ledger): the verdict, why (after the capture's
+/// path), and the path.
+fn said_by<T>(
+    f: &Facts,
+    row: &'static Source,
+    parse: impl Fn(&[u8]) -> Parsed<T>,
+    verdict: impl Fn(T) -> Option<(Firmware, String)>,
+) -> Option<(Firmware, String, Option<String>)> {
+    let (path, b) = first(f, row)?;
+    let (fw, why) = verdict(f.parsed(row, &path, parse(&b))?)?;
+    Some((fw, format!("{path}{why}"), Some(path)))
 }
 
 /// sos's listing of /sys/block, when sos copied no /sys/block: a virtio
