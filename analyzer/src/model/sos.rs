@@ -48,6 +48,18 @@ fn first(f: &Facts, src: &'static Source) -> Option<(String, Vec<u8>)> {
         .find_map(|p| Some((p.to_string(), f.bytes_at(src, p)?.into_owned())))
 }
 
+/// The first capture of a row through its parser: (path, value); None when
+/// the sosreport has none or it is broken (then broken in the ledger).
+fn captured<T>(
+    f: &Facts,
+    row: &'static Source,
+    parse: impl Fn(&[u8]) -> Parsed<T>,
+) -> Option<(String, T)> {
+    let (path, b) = first(f, row)?;
+    let value = f.parsed(row, &path, parse(&b))?;
+    Some((path, value))
+}
+
 fn version(f: &Facts) -> Option<String> {
     let (txt, json) = (src::SOS_VERSION.paths[0], src::SOS_VERSION.paths[1]);
     let from_txt = f.bytes_at(&src::SOS_VERSION, txt).and_then(|b| {
@@ -169,10 +181,7 @@ fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     if host.memory.available_bytes.is_some() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_FREE) else {
-        return;
-    };
-    let Some(m) = f.parsed(&src::SOS_FREE, &path, free::parse(&b)) else {
+    let Some((path, m)) = captured(f, &src::SOS_FREE, free::parse) else {
         return;
     };
     host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
@@ -192,10 +201,7 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     if f.facts().any(|x| matches!(x, Fact::Interfaces(_))) {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_IP_ADDR) else {
-        return;
-    };
-    let Some(captured) = f.parsed(&src::SOS_IP_ADDR, &path, ip_addr::parse(&b)) else {
+    let Some((path, captured)) = captured(f, &src::SOS_IP_ADDR, ip_addr::parse) else {
         return;
     };
     if captured.is_empty() {
@@ -243,10 +249,7 @@ fn mounts(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     if host.mounts.is_some() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_MOUNT) else {
-        return;
-    };
-    let Some(table) = f.parsed(&src::SOS_MOUNT, &path, mount_l::parse(&b)) else {
+    let Some((path, table)) = captured(f, &src::SOS_MOUNT, mount_l::parse) else {
         return;
     };
     if table.is_empty() {
@@ -354,8 +357,8 @@ fn said_by<T>(
     parse: impl Fn(&[u8]) -> Parsed<T>,
     verdict: impl Fn(T) -> Option<(Firmware, String)>,
 ) -> Option<(Firmware, String, Option<String>)> {
-    let (path, b) = first(f, row)?;
-    let (fw, why) = verdict(f.parsed(row, &path, parse(&b))?)?;
+    let (path, said) = captured(f, row, parse)?;
+    let (fw, why) = verdict(said)?;
     Some((fw, format!("{path}{why}"), Some(path)))
 }
 
@@ -393,10 +396,7 @@ fn multipath(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     if !host.multipath.maps.is_empty() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_LSBLK) else {
-        return;
-    };
-    let Some(devices) = f.parsed(&src::SOS_LSBLK, &path, lsblk::parse(&b)) else {
+    let Some((path, devices)) = captured(f, &src::SOS_LSBLK, lsblk::parse) else {
         return;
     };
     let mut maps: Vec<String> = devices
