@@ -128,6 +128,18 @@ impl FirewallArg {
     }
 }
 
+/// What a report judges and where it goes (`report`, `diff`): `--target`,
+/// `--format`, `-o`, `--firewall`, in that order.
+#[derive(Args)]
+struct ReportArgs {
+    #[command(flatten)]
+    profile: ProfileArg,
+    #[command(flatten)]
+    out: OutputArgs,
+    #[command(flatten)]
+    firewall: FirewallArg,
+}
+
 /// `--format` and `-o`: where a report goes and in which format.
 #[derive(Args)]
 struct OutputArgs {
@@ -231,11 +243,7 @@ enum Command {
         /// filesystem's directory or tar archive, or a sosreport.
         input: PathBuf,
         #[command(flatten)]
-        profile: ProfileArg,
-        #[command(flatten)]
-        out: OutputArgs,
-        #[command(flatten)]
-        firewall: FirewallArg,
+        report: ReportArgs,
         /// Only the verdict and the findings: no host, mounts, services or
         /// packages.
         #[arg(long)]
@@ -356,11 +364,7 @@ enum Command {
         #[arg(value_name = "TARGET")]
         migrated: PathBuf,
         #[command(flatten)]
-        profile: ProfileArg,
-        #[command(flatten)]
-        out: OutputArgs,
-        #[command(flatten)]
-        firewall: FirewallArg,
+        report: ReportArgs,
         #[command(flatten)]
         budget: Budget,
     },
@@ -529,9 +533,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff {
             source,
             migrated,
-            profile: name,
-            out,
-            firewall,
+            report:
+                ReportArgs {
+                    profile: name,
+                    out,
+                    firewall,
+                },
             budget: _,
         } => {
             let target = firewall.target(profile(name.profile.as_deref())?);
@@ -551,9 +558,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report {
             input,
-            profile: name,
-            out,
-            firewall,
+            report:
+                ReportArgs {
+                    profile: name,
+                    out,
+                    firewall,
+                },
             findings_only,
             packages,
             sizing,

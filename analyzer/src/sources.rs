@@ -89,9 +89,6 @@ pub enum Reader {
     /// A parser of `crate::parse` that keeps the contract (`Parsed<T>`):
     /// its name, and the parser run over bytes, summed up.
     Parser(&'static str, fn(&[u8]) -> Outcome),
-    /// A parser that still returns a bare value: it reads any bytes, and
-    /// cannot say partial or broken (its outcome is always present).
-    Lenient(&'static str, fn(&[u8]) -> Outcome),
     /// A one-line file (`/proc/sys/...`, `/sys/...`), trimmed.
     Line,
     /// A directory's listing.
@@ -108,7 +105,7 @@ impl Reader {
     /// The parser's name, or what reads the row.
     pub fn name(&self) -> &'static str {
         match self {
-            Reader::Parser(n, _) | Reader::Lenient(n, _) | Reader::Fact(n) | Reader::Model(n) => n,
+            Reader::Parser(n, _) | Reader::Fact(n) | Reader::Model(n) => n,
             Reader::Line => "one line",
             Reader::Listing => "listing",
             Reader::Presence => "presence",
@@ -119,7 +116,7 @@ impl Reader {
     /// reads.
     pub fn check(&self, bytes: &[u8]) -> Option<Outcome> {
         match self {
-            Reader::Parser(_, f) | Reader::Lenient(_, f) => Some(f(bytes)),
+            Reader::Parser(_, f) => Some(f(bytes)),
             _ => None,
         }
     }
@@ -149,22 +146,6 @@ macro_rules! parser {
     };
     ($name:literal, $call:expr) => {
         Reader::Parser($name, |b| Outcome::of($call(b)))
-    };
-}
-
-/// A parser still outside the contract: run for its panics, never broken.
-macro_rules! lenient {
-    ($first:ident $(:: $f:ident)*) => {
-        Reader::Lenient(concat!(stringify!($first) $(, "::", stringify!($f))*), |b| {
-            let _ = crate::parse::$first$(::$f)*(b);
-            Outcome::Present
-        })
-    };
-    ($name:literal, $call:expr) => {
-        Reader::Lenient($name, |b| {
-            let _ = $call(b);
-            Outcome::Present
-        })
     };
 }
 
@@ -260,10 +241,10 @@ sources! {
     MONGOD_CONF: "apps", File, ["/etc/mongod.conf", "/etc/mongodb.conf"], parser!(app_conf::yaml) => "host.applications";
     REDIS_CONF: "apps", File, ["/etc/redis.conf", "/etc/redis/*.conf"], parser!(app_conf::key_values) => "host.applications";
     ELASTICSEARCH_YML: "apps", File, ["/etc/elasticsearch/elasticsearch.yml"], parser!(app_conf::yaml) => "host.applications";
-    NGINX_CONF: "apps", File, ["/etc/nginx/nginx.conf"], lenient!("nginx_conf::parse", |b| nginx_conf::parse("", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
-    NGINX_INCLUDES: "apps", File, ["/etc/nginx/conf.d/*", "/etc/nginx/sites-enabled/*", "/etc/nginx/snippets/*", "/etc/nginx/modules-enabled/*"], lenient!("nginx_conf::parse", |b| nginx_conf::parse("", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
-    APACHE_CONF: "apps", File, ["/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf"], lenient!("apache_conf::parse", |b| apache_conf::parse("", "", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
-    APACHE_INCLUDES: "apps", File, ["/etc/apache2/ports.conf", "/etc/apache2/sites-enabled/*", "/etc/apache2/conf-enabled/*", "/etc/apache2/mods-enabled/*.conf", "/etc/httpd/conf.d/*.conf", "/etc/httpd/conf.modules.d/*.conf"], lenient!("apache_conf::parse", |b| apache_conf::parse("", "", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
+    NGINX_CONF: "apps", File, ["/etc/nginx/nginx.conf"], parser!("nginx_conf::parse", |b| nginx_conf::parse("", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
+    NGINX_INCLUDES: "apps", File, ["/etc/nginx/conf.d/*", "/etc/nginx/sites-enabled/*", "/etc/nginx/snippets/*", "/etc/nginx/modules-enabled/*"], parser!("nginx_conf::parse", |b| nginx_conf::parse("", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
+    APACHE_CONF: "apps", File, ["/etc/apache2/apache2.conf", "/etc/httpd/conf/httpd.conf"], parser!("apache_conf::parse", |b| apache_conf::parse("", "", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
+    APACHE_INCLUDES: "apps", File, ["/etc/apache2/ports.conf", "/etc/apache2/sites-enabled/*", "/etc/apache2/conf-enabled/*", "/etc/apache2/mods-enabled/*.conf", "/etc/httpd/conf.d/*.conf", "/etc/httpd/conf.modules.d/*.conf"], parser!("apache_conf::parse", |b| apache_conf::parse("", "", b, &mut |_: &str| Vec::new())) => "host.applications[].virtual_hosts";
     TOMCAT_SERVER_XML: "apps", File, ["/etc/tomcat*/server.xml", "/opt/tomcat*/conf/server.xml", "/usr/share/tomcat*/conf/server.xml"], parser!(server_xml::tomcat) => "host.applications[].connectors";
     WILDFLY_XML: "apps", File, ["/opt/wildfly*/standalone/configuration/standalone.xml", "/opt/jboss*/standalone/configuration/standalone.xml"], parser!(server_xml::wildfly) => "host.applications[].connectors";
     PG_VERSION: "apps", LiveFile("Apps"), ["/{}/PG_VERSION"], Reader::Line => "host.applications[].version";
@@ -397,11 +378,11 @@ sources! {
     SOS_SS: "sos", Command, ["/sos_commands/networking/ss_*"], parser!(sos::ss::parse) => "host.listeners, host.connections";
     SOS_LSBLK: "sos", Command, ["/sos_commands/block/lsblk", "/sos_commands/filesys/lsblk"], parser!(sos::lsblk::parse) => "host.multipath.maps";
     SOS_MOUNT: "sos", Command, ["/sos_commands/filesys/mount_-l", "/mount"], parser!(sos::mount_l::parse) => "host.mounts, host.boot.firmware";
-    SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], lenient!(sos::firmware::listing_has_efi) => "host.boot.firmware";
-    SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], lenient!(sos::firmware::boot_current) => "host.boot.firmware";
-    SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], lenient!(sos::firmware::dmesg) => "host.boot.firmware";
+    SOS_FIRMWARE_LS: "sos", Command, ["/sos_commands/boot/ls_-lanR_.sys.firmware"], parser!(sos::firmware::listing_has_efi) => "host.boot.firmware";
+    SOS_EFIBOOTMGR: "sos", Command, ["/sos_commands/boot/efibootmgr_-v", "/sos_commands/boot/efibootmgr"], parser!(sos::firmware::efibootmgr) => "host.boot.firmware";
+    SOS_DMESG: "sos", Command, ["/sos_commands/kernel/dmesg"], parser!(sos::firmware::dmesg) => "host.boot.firmware";
     SOS_FREE: "sos", Command, ["/sos_commands/memory/free", "/free"], parser!(sos::free::parse) => "host.memory";
-    SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], lenient!("sos::firmware::listing", |b| sos::firmware::listing(b, "/sys/block")) => "host.virtualization.pv_guest";
+    SOS_SYS_BLOCK_LS: "sos", Command, ["/sos_commands/block/ls_-lanR_.sys.block"], parser!("sos::firmware::listing", |b| sos::firmware::listing(b, "/sys/block")) => "host.virtualization.pv_guest";
     SOS_PS_AUX: "sos", Command, ["/sos_commands/process/ps_auxwww", "/sos_commands/process/ps_auxwwwm", "/sos_commands/process/ps_auxcww", "/ps"], parser!(sos::ps::parse_aux) => "host.processes";
     SOS_APPARMOR_STATUS: "sos", Command, ["/sos_commands/apparmor/apparmor_status"], parser!(security::apparmor_status) => "host.security.apparmor";
     SOS_PS_AXO: "sos", Command, ["/sos_commands/process/ps_axo_pid_ppid_user_group_lwp_nlwp_start_time_comm_cgroup"], parser!(sos::ps::parse_axo) => "host.processes";

@@ -67,6 +67,21 @@ pub fn fixture(case: &str) -> PathBuf {
         .join(case)
 }
 
+/// The one record a parse found, the input read whole.
+pub fn only<T: std::fmt::Debug>(parsed: crate::parse::Parsed<Vec<T>>) -> T {
+    let parsed = parsed.unwrap();
+    assert_eq!(parsed.errors, []);
+    let mut value = parsed.value;
+    assert_eq!(value.len(), 1, "{value:?}");
+    value.remove(0)
+}
+
+/// A file under fixtures/ through a parser: its value (broken fails the
+/// test).
+pub fn parsed<T>(parse: impl Fn(&[u8]) -> crate::parse::Parsed<T>, case: &str) -> T {
+    parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
+}
+
 /// A sosreport's root holding only Rocky Linux 9.4's container package
 /// list (rocky-release 9.4-1.5.el9) as its `installed-rpms`: no release
 /// file, no PATH listing.

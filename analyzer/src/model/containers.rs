@@ -14,55 +14,7 @@ use super::services::Service;
 use super::sockets::Listener;
 use crate::parse::containers as pc;
 use crate::sources::{self as src, State};
-
-/// A mount a container sees: a host path bound in, a named volume, or a
-/// tmpfs (the Host's type, from the parsers' `containers::Mount`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Mount {
-    /// `bind`, `volume`, `tmpfs`.
-    pub kind: String,
-    /// The host path (a bind's source, a volume's directory), if any.
-    pub source: Option<String>,
-    /// A named volume's name.
-    pub volume: Option<String>,
-    pub destination: String,
-    pub read_only: bool,
-}
-
-impl From<pc::Mount> for Mount {
-    fn from(m: pc::Mount) -> Self {
-        Mount {
-            kind: m.kind,
-            source: m.source,
-            volume: m.volume,
-            destination: m.destination,
-            read_only: m.read_only,
-        }
-    }
-}
-
-/// A port the host publishes for a container (the Host's type, from the
-/// parsers' `containers::Port`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Port {
-    /// The host address it listens on; None for every address.
-    pub host_ip: Option<String>,
-    pub host_port: Option<u16>,
-    pub container_port: u16,
-    /// tcp, udp, sctp.
-    pub proto: String,
-}
-
-impl From<pc::Port> for Port {
-    fn from(p: pc::Port) -> Self {
-        Port {
-            host_ip: p.host_ip,
-            host_port: p.host_port,
-            container_port: p.container_port,
-            proto: p.proto,
-        }
-    }
-}
+pub use crate::vocab::containers::{Mount, Port};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Container {
@@ -169,8 +121,8 @@ fn docker(f: &Facts, out: &mut Vec<Container>) {
             image: c.image,
             state: Some(c.state.to_string()),
             restart_policy: host.as_ref().and_then(|h| h.restart_policy.clone()),
-            ports: host.map(|h| h.ports.into_iter().map(Port::from).collect()),
-            mounts: c.mounts.into_iter().map(Mount::from).collect(),
+            ports: host.map(|h| h.ports),
+            mounts: c.mounts,
             pids: Vec::new(),
             service: None,
             listeners: Vec::new(),
@@ -216,9 +168,6 @@ fn podman(f: &Facts, out: &mut Vec<Container>) {
                     pc::oci_mounts(b, ENGINE_DIRS)
                 })
                 .unwrap_or_default()
-                .into_iter()
-                .map(Mount::from)
-                .collect()
             } else {
                 Vec::new()
             };
@@ -470,20 +419,7 @@ mod tests {
     const ID: &str = "5bbd4f09fc01ae6a7c0462232a01217d90645932cf86473026d13a6f03e4a2a4";
 
     fn listener(pid: Option<u32>, port: u16, program: &str) -> Listener {
-        Listener {
-            proto: "tcp",
-            address: Some("0.0.0.0".into()),
-            port: Some(port),
-            path: None,
-            pid,
-            program: Some(program.into()),
-            owners: Vec::new(),
-            uid: None,
-            inode: 1,
-            service: None,
-            managed: None,
-            package: None,
-        }
+        Listener::tcp_any(port, pid, Some(program))
     }
 
     /// The container's process holds 8080 inside; docker-proxy holds the

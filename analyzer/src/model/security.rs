@@ -21,67 +21,8 @@ use super::facts::Facts;
 use crate::parse::exports;
 use crate::parse::security;
 use crate::sources as src;
-
-/// One client of an NFS export (the Host's type, from the parser's
-/// `exports::Client`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Client {
-    /// As written: `hostname1`, `10.0.0.0/24`, `@backup`, `*`.
-    pub who: String,
-    pub kind: ClientKind,
-    /// The options in parentheses, or the line's `-options` default.
-    pub options: String,
-}
-
-/// What an export's client names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClientKind {
-    /// One machine, by name or address: the only kind that names a host.
-    Host,
-    Network,
-    Wildcard,
-    Netgroup,
-    /// `gss/krb5`, `gss/krb5i`, `gss/krb5p`: any Kerberos-authenticated client.
-    Kerberos,
-}
-
-impl From<exports::Client> for Client {
-    fn from(c: exports::Client) -> Self {
-        use exports::ClientKind as P;
-        Client {
-            who: c.who,
-            kind: match c.kind {
-                P::Host => ClientKind::Host,
-                P::Network => ClientKind::Network,
-                P::Wildcard => ClientKind::Wildcard,
-                P::Netgroup => ClientKind::Netgroup,
-                P::Kerberos => ClientKind::Kerberos,
-            },
-            options: c.options,
-        }
-    }
-}
-
-/// A profile AppArmor has loaded (the Host's type, from the parser's
-/// `security::AppArmorProfile`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AppArmorProfile {
-    /// The profile's name: the program it confines, or a name it was given.
-    pub name: String,
-    /// `enforce`, `complain`, `kill`, `unconfined`; None where the source
-    /// lists names only.
-    pub mode: Option<String>,
-}
-
-impl From<security::AppArmorProfile> for AppArmorProfile {
-    fn from(p: security::AppArmorProfile) -> Self {
-        AppArmorProfile {
-            name: p.name,
-            mode: p.mode,
-        }
-    }
-}
+pub use crate::vocab::exports::{Client, ClientKind};
+pub use crate::vocab::security::AppArmorProfile;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Security {
@@ -173,12 +114,8 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
         .line(&src::APPARMOR_ENABLED)
         .map(|l| l.eq_ignore_ascii_case("y"));
     let mut loaded_from = None;
-    let profiles = |p: Vec<security::AppArmorProfile>| -> Vec<AppArmorProfile> {
-        p.into_iter().map(AppArmorProfile::from).collect()
-    };
     let mut loaded = f
         .parse(&src::APPARMOR_PROFILES, security::apparmor_profiles)
-        .map(profiles)
         .inspect(|_| loaded_from = Some(src::APPARMOR_PROFILES.path().to_string()));
     let loaded_unknown = loaded.is_none().then(|| f.why(&src::APPARMOR_PROFILES));
     if loaded.is_none() {
@@ -186,7 +123,7 @@ fn apparmor(f: &Facts) -> Option<AppArmor> {
         for path in f.glob(&src::SOS_APPARMOR_STATUS) {
             if let Some(p) = f.parse_at(&src::SOS_APPARMOR_STATUS, &path, security::apparmor_status)
             {
-                loaded = Some(profiles(p));
+                loaded = Some(p);
                 loaded_from = Some(path.trim_start_matches('/').to_string());
                 break;
             }
@@ -240,7 +177,7 @@ fn shares(f: &Facts) -> Option<Vec<Share>> {
         out.extend(list.into_iter().map(|e| Share {
             declared_in: format!("{path}:{}", e.line),
             path: e.path,
-            clients: e.clients.into_iter().map(Client::from).collect(),
+            clients: e.clients,
         }));
     }
     read.then_some(out)

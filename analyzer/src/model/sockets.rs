@@ -46,6 +46,28 @@ pub struct Listener {
     pub package: Option<String>,
 }
 
+#[cfg(test)]
+impl Listener {
+    /// Test: a TCP listener on every address, held by `pid` as `program`
+    /// (when given), inode 1, nothing else known.
+    pub fn tcp_any(port: u16, pid: Option<u32>, program: Option<&str>) -> Listener {
+        Listener {
+            proto: "tcp",
+            address: Some("0.0.0.0".into()),
+            port: Some(port),
+            path: None,
+            pid,
+            program: program.map(str::to_string),
+            owners: Vec::new(),
+            uid: None,
+            inode: 1,
+            service: None,
+            managed: None,
+            package: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Connection {
     pub proto: &'static str,

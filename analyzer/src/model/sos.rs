@@ -20,6 +20,7 @@ use super::packages::{Database, Packages};
 use super::PackageManager;
 use super::{ConfigKind, Host, Interface};
 use crate::parse::sos::{df, dpkg_l, firmware as fw, free, ip_addr, lsblk, mount_l, rpm_qa, uname};
+use crate::parse::Parsed;
 use crate::sources::{self as src, Source};
 
 /// The report's account of a sosreport input.
@@ -45,6 +46,18 @@ fn first(f: &Facts, src: &'static Source) -> Option<(String, Vec<u8>)> {
     src.paths
         .iter()
         .find_map(|p| Some((p.to_string(), f.bytes_at(src, p)?.into_owned())))
+}
+
+/// The first capture of a row through its parser: (path, value); None when
+/// the sosreport has none or it is broken (then broken in the ledger).
+fn captured<T>(
+    f: &Facts,
+    row: &'static Source,
+    parse: impl Fn(&[u8]) -> Parsed<T>,
+) -> Option<(String, T)> {
+    let (path, b) = first(f, row)?;
+    let value = f.parsed(row, &path, parse(&b))?;
+    Some((path, value))
 }
 
 fn version(f: &Facts) -> Option<String> {
@@ -168,10 +181,7 @@ fn memory(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     if host.memory.available_bytes.is_some() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_FREE) else {
-        return;
-    };
-    let Some(m) = f.parsed(&src::SOS_FREE, &path, free::parse(&b)) else {
+    let Some((path, m)) = captured(f, &src::SOS_FREE, free::parse) else {
         return;
     };
     host.memory.total_bytes = host.memory.total_bytes.or(Some(m.total_bytes));
@@ -191,10 +201,7 @@ fn addresses(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     if f.facts().any(|x| matches!(x, Fact::Interfaces(_))) {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_IP_ADDR) else {
-        return;
-    };
-    let Some(captured) = f.parsed(&src::SOS_IP_ADDR, &path, ip_addr::parse(&b)) else {
+    let Some((path, captured)) = captured(f, &src::SOS_IP_ADDR, ip_addr::parse) else {
         return;
     };
     if captured.is_empty() {
@@ -242,10 +249,7 @@ fn mounts(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str
     if host.mounts.is_some() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_MOUNT) else {
-        return;
-    };
-    let Some(table) = f.parsed(&src::SOS_MOUNT, &path, mount_l::parse(&b)) else {
+    let Some((path, table)) = captured(f, &src::SOS_MOUNT, mount_l::parse) else {
         return;
     };
     if table.is_empty() {
@@ -300,65 +304,62 @@ pub fn firmware(f: &Facts) -> Option<(Firmware, String, Option<String>)> {
     if !f.is_sosreport() {
         return None;
     }
-    let said = |fw: Firmware, why: String, path: String| Some((fw, why, Some(path)));
-    if let Some((path, b)) = first(f, &src::SOS_FIRMWARE_LS) {
-        match fw::listing_has_efi(&b) {
-            Some(true) => {
-                return said(
-                    Firmware::Uefi,
-                    format!("{path} lists /sys/firmware/efi"),
-                    path,
-                )
-            }
-            Some(false) => {
-                return said(
-                    Firmware::Bios,
-                    format!("{path} lists no /sys/firmware/efi"),
-                    path,
-                )
-            }
-            None => {}
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_MOUNT) {
-        if mount_l::parse(&b).is_ok_and(|p| p.value.iter().any(|m| m.fs_type == "efivarfs")) {
-            return said(
-                Firmware::Uefi,
-                format!("{path} shows efivarfs mounted"),
-                path,
-            );
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_EFIBOOTMGR) {
-        if let Some(line) = fw::boot_current(&b) {
-            return said(Firmware::Uefi, format!("{path}: {line}"), path);
-        }
-        if fw::efivars_unsupported(&b) {
-            return said(
-                Firmware::Bios,
-                format!("{path}: EFI variables are not supported on this system"),
-                path,
-            );
-        }
-    }
-    if let Some((path, b)) = first(f, &src::SOS_DMESG) {
-        match fw::dmesg(&b) {
-            fw::Dmesg::Efi(line) => return said(Firmware::Uefi, format!("{path}: {line}"), path),
-            fw::Dmesg::BootWithoutEfi => {
-                return said(
-                    Firmware::Bios,
-                    format!("{path} holds the boot and no `efi: EFI` line"),
-                    path,
-                )
-            }
-            fw::Dmesg::Silent => {}
-        }
-    }
-    Some((
+    let listing = |efi: Option<bool>| match efi? {
+        true => Some((Firmware::Uefi, " lists /sys/firmware/efi".to_string())),
+        false => Some((Firmware::Bios, " lists no /sys/firmware/efi".to_string())),
+    };
+    // mount -l is the mounts' source too, which notes its problems.
+    let efivarfs = || {
+        let (path, b) = first(f, &src::SOS_MOUNT)?;
+        let mounts = mount_l::parse(&b).ok()?.value;
+        let why = format!("{path} shows efivarfs mounted");
+        mounts
+            .iter()
+            .any(|m| m.fs_type == "efivarfs")
+            .then_some((Firmware::Uefi, why, Some(path)))
+    };
+    let efibootmgr = |said: fw::Efibootmgr| match said {
+        fw::Efibootmgr::BootCurrent(line) => Some((Firmware::Uefi, format!(": {line}"))),
+        fw::Efibootmgr::NoEfiVariables => Some((
+            Firmware::Bios,
+            ": EFI variables are not supported on this system".to_string(),
+        )),
+        fw::Efibootmgr::Silent => None,
+    };
+    let dmesg = |said: fw::Dmesg| match said {
+        fw::Dmesg::Efi(line) => Some((Firmware::Uefi, format!(": {line}"))),
+        fw::Dmesg::BootWithoutEfi => Some((
+            Firmware::Bios,
+            " holds the boot and no `efi: EFI` line".to_string(),
+        )),
+        fw::Dmesg::Silent => None,
+    };
+    let unknown = (
         Firmware::Unknown,
         "a sosreport copies only /sys/firmware/acpi, and none of its command outputs says which firmware booted".into(),
         None,
-    ))
+    );
+    Some(
+        said_by(f, &src::SOS_FIRMWARE_LS, fw::listing_has_efi, listing)
+            .or_else(efivarfs)
+            .or_else(|| said_by(f, &src::SOS_EFIBOOTMGR, fw::efibootmgr, efibootmgr))
+            .or_else(|| said_by(f, &src::SOS_DMESG, fw::dmesg, dmesg))
+            .unwrap_or(unknown),
+    )
+}
+
+/// What a capture says of the firmware, read through its row (a broken
+/// one is broken in the ledger): the verdict, why (after the capture's
+/// path), and the path.
+fn said_by<T>(
+    f: &Facts,
+    row: &'static Source,
+    parse: impl Fn(&[u8]) -> Parsed<T>,
+    verdict: impl Fn(T) -> Option<(Firmware, String)>,
+) -> Option<(Firmware, String, Option<String>)> {
+    let (path, said) = captured(f, row, parse)?;
+    let (fw, why) = verdict(said)?;
+    Some((fw, format!("{path}{why}"), Some(path)))
 }
 
 /// sos's listing of /sys/block, when sos copied no /sys/block: a virtio
@@ -370,7 +371,13 @@ fn disks(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &str)
     let Some((path, b)) = first(f, &src::SOS_SYS_BLOCK_LS) else {
         return;
     };
-    let links = fw::listing(&b, src::SYS_BLOCK.path())
+    let links = f
+        .parsed(
+            &src::SOS_SYS_BLOCK_LS,
+            &path,
+            fw::listing(&b, src::SYS_BLOCK.path()),
+        )
+        .flatten()
         .unwrap_or_default()
         .into_iter()
         .filter_map(|e| Some((e.name, e.link_target?)));
@@ -389,10 +396,7 @@ fn multipath(f: &Facts, host: &mut Host, record: &mut impl FnMut(&'static str, &
     if !host.multipath.maps.is_empty() {
         return;
     }
-    let Some((path, b)) = first(f, &src::SOS_LSBLK) else {
-        return;
-    };
-    let Some(devices) = f.parsed(&src::SOS_LSBLK, &path, lsblk::parse(&b)) else {
+    let Some((path, devices)) = captured(f, &src::SOS_LSBLK, lsblk::parse) else {
         return;
     };
     let mut maps: Vec<String> = devices

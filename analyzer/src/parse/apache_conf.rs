@@ -15,26 +15,26 @@
 //! </VirtualHost>
 //! ```
 
-use super::web_server::{self, Loader, Site, VirtualHost};
+use super::web_server::{self, Loader, Reading, Site, VirtualHost};
+use super::{ParseError, Parsed};
 
 /// Most lines read from one file.
 const MAX_LINES: usize = 100_000;
 
 /// The main file (`root` is ServerRoot: `/etc/apache2`, `/etc/httpd`) and
-/// everything it includes.
-pub fn parse(root: &str, path: &str, bytes: &[u8], load: &mut Loader) -> Site {
-    let mut site = Site {
-        files: vec![path.to_string()],
-        ..Site::default()
-    };
+/// everything it includes; never broken (see [`Reading`]).
+pub fn parse(root: &str, path: &str, bytes: &[u8], load: &mut Loader) -> Parsed<Site> {
+    let mut r = Reading::new(path);
     let mut open: Option<VirtualHost> = None;
-    file(root, path, bytes, &mut site, load, 0, &mut open);
+    file(root, path, bytes, &mut r, load, 0, &mut open);
     if let Some(h) = open {
-        site.problems
-            .push(format!("{}: <VirtualHost> not closed", h.declared_in));
-        site.hosts.push(h);
+        r.errors.push(ParseError::new(format!(
+            "{}: <VirtualHost> not closed",
+            h.declared_in
+        )));
+        r.site.hosts.push(h);
     }
-    site
+    r.done()
 }
 
 fn unquote(s: &str) -> String {
@@ -45,7 +45,7 @@ fn file(
     root: &str,
     path: &str,
     bytes: &[u8],
-    site: &mut Site,
+    r: &mut Reading,
     load: &mut Loader,
     depth: usize,
     open: &mut Option<VirtualHost>,
@@ -55,9 +55,11 @@ fn file(
     let mut start = 0;
     for (i, raw) in text.lines().enumerate() {
         if i >= MAX_LINES {
-            site.problems.push(format!(
-                "{path}: more than {MAX_LINES} lines, the rest not read"
-            ));
+            r.skip(
+                path,
+                None,
+                format!("more than {MAX_LINES} lines, the rest not read"),
+            );
             break;
         }
         if pending.is_empty() {
@@ -91,17 +93,15 @@ fn file(
                 });
             }
             "</virtualhost>" => match open.take() {
-                Some(h) => site.hosts.push(h),
-                None => site
-                    .problems
-                    .push(format!("{path}:{start}: </VirtualHost> with none open")),
+                Some(h) => r.site.hosts.push(h),
+                None => r.skip(path, Some(start), "</VirtualHost> with none open"),
             },
-            "listen" if !args.is_empty() => site.listen.push(args.join(" ")),
+            "listen" if !args.is_empty() => r.site.listen.push(args.join(" ")),
             "include" | "includeoptional" => {
                 let Some(p) = args.first() else { continue };
                 let pattern = web_server::absolute(root, &unquote(p));
-                for (p, b) in web_server::include(site, load, &pattern, depth + 1) {
-                    file(root, &p, &b, site, load, depth + 1, open);
+                for (p, b) in web_server::include(r, load, &pattern, depth + 1) {
+                    file(root, &p, &b, r, load, depth + 1, open);
                 }
             }
             _ => {
@@ -143,7 +143,9 @@ mod tests {
             "/etc/apache2/apache2.conf",
             main.as_bytes(),
             &mut load,
-        );
+        )
+        .unwrap();
+        assert_eq!(site.errors, []);
         assert_eq!(site.listen, ["80", "443"]);
         assert_eq!(site.hosts.len(), 1);
         let h = &site.hosts[0];
@@ -176,8 +178,10 @@ mod tests {
             "/etc/httpd/conf/x.conf",
             b"Include conf/httpd.conf\n</VirtualHost>\n",
             &mut load,
-        );
+        )
+        .unwrap();
         assert_eq!(site.files.len(), 2);
-        assert!(site.problems.iter().any(|p| p.contains("none open")));
+        let none_open = site.errors.iter().find(|e| e.message.contains("none open"));
+        assert_eq!(none_open.and_then(|e| e.line), Some(2), "{:?}", site.errors);
     }
 }

@@ -122,11 +122,7 @@ Z:Q17yJ3JFNypA4mxhJJr0ou6CzsJVI=
 
     #[test]
     fn parses_the_doc_sample() {
-        let parsed = parse(SAMPLE.as_bytes()).unwrap();
-        assert_eq!(parsed.errors, []);
-        let [p] = &parsed.value[..] else {
-            panic!("{:?}", parsed.value)
-        };
+        let p = &crate::testing::only(parse(SAMPLE.as_bytes()));
         assert_eq!(
             (
                 p.name.as_str(),

@@ -26,6 +26,7 @@ use serde::de::{self, Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::{ParseError, Parsed, Partial};
+pub use crate::vocab::containers::{Mount, Port};
 
 /// Largest file read: Docker's and Podman's per-container files are a few
 /// KiB, and containers.json some 600 bytes a container.
@@ -153,20 +154,6 @@ struct DockerConfigFile {
     mount_points: Option<BTreeMap<String, DockerMountPoint>>,
 }
 
-/// A mount a container sees: a host path bound in, a named volume, or a
-/// tmpfs.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Mount {
-    /// `bind`, `volume`, `tmpfs`.
-    pub kind: String,
-    /// The host path (a bind's source, a volume's directory), if any.
-    pub source: Option<String>,
-    /// A named volume's name.
-    pub volume: Option<String>,
-    pub destination: String,
-    pub read_only: bool,
-}
-
 /// What config.v2.json says of a container.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DockerContainer {
@@ -244,17 +231,6 @@ struct HostConfigFile {
     restart_policy: Option<RestartPolicy>,
     #[serde(default)]
     network_mode: Option<String>,
-}
-
-/// A port the host publishes for a container.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Port {
-    /// The host address it listens on; None for every address.
-    pub host_ip: Option<String>,
-    pub host_port: Option<u16>,
-    pub container_port: u16,
-    /// tcp, udp, sctp.
-    pub proto: String,
 }
 
 /// What hostconfig.json says of a container.

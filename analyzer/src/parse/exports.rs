@@ -18,6 +18,7 @@
 
 use super::mountinfo::decode_octal;
 use super::{shown, ParseError, Parsed, Partial};
+pub use crate::vocab::exports::{Client, ClientKind};
 
 /// Most exports kept from one file, and clients from one export.
 pub const MAX_EXPORTS: usize = 10_000;
@@ -31,40 +32,19 @@ pub struct Export {
     pub clients: Vec<Client>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Client {
-    /// As written: `hostname1`, `10.0.0.0/24`, `@backup`, `*`.
-    pub who: String,
-    pub kind: ClientKind,
-    /// The options in parentheses, or the line's `-options` default.
-    pub options: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ClientKind {
-    /// One machine, by name or address: the only kind that names a host.
-    Host,
-    Network,
-    Wildcard,
-    Netgroup,
-    /// `gss/krb5`, `gss/krb5i`, `gss/krb5p`: any Kerberos-authenticated client.
-    Kerberos,
-}
-
-impl ClientKind {
-    fn of(who: &str) -> ClientKind {
-        if who.starts_with('@') {
-            ClientKind::Netgroup
-        } else if who.starts_with("gss/") {
-            ClientKind::Kerberos
-        } else if who.contains(['*', '?', '[']) {
-            ClientKind::Wildcard
-        } else if who.contains('/') {
-            ClientKind::Network
-        } else {
-            ClientKind::Host
-        }
+/// What a client specification names: a netgroup, a Kerberos flavour, a
+/// wildcard, a network, or else one host.
+pub fn client_kind(who: &str) -> ClientKind {
+    if who.starts_with('@') {
+        ClientKind::Netgroup
+    } else if who.starts_with("gss/") {
+        ClientKind::Kerberos
+    } else if who.contains(['*', '?', '[']) {
+        ClientKind::Wildcard
+    } else if who.contains('/') {
+        ClientKind::Network
+    } else {
+        ClientKind::Host
     }
 }
 
@@ -155,7 +135,7 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<Export>> {
             let who = if who.is_empty() { "*" } else { who };
             clients.push(Client {
                 who: who.to_string(),
-                kind: ClientKind::of(who),
+                kind: client_kind(who),
                 options,
             });
         }

@@ -165,6 +165,28 @@ impl<T> std::ops::Deref for Partial<T> {
 // `sudoers::full_rights`, `dpkg_status::is_control_file`, ...), not a
 // parser: the contract above is for the functions that take bytes.
 
+/// A table of one record a line: each non-blank line after the first
+/// `header` through `record`, skipped by line where it says why not.
+pub fn by_line<T>(
+    bytes: &[u8],
+    header: usize,
+    mut record: impl FnMut(&str) -> Result<T, String>,
+) -> Parsed<Vec<T>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut value = Vec::new();
+    let mut errors = Vec::new();
+    for (index, line) in text.lines().enumerate().skip(header) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match record(line) {
+            Ok(r) => value.push(r),
+            Err(message) => errors.push(ParseError::at_line(index + 1, message)),
+        }
+    }
+    Ok(Partial { value, errors })
+}
+
 /// A value read whole, as a parser returns it.
 pub fn whole<T>(value: T) -> Parsed<T> {
     Ok(Partial::whole(value))

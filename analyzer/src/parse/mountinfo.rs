@@ -15,7 +15,7 @@
 //! The kernel escapes space, tab, newline and backslash in paths as `\040`,
 //! `\011`, `\012`, `\134`; they are decoded here. procfs-core does not.
 
-use super::{ParseError, Parsed, Partial};
+use super::Parsed;
 use procfs_core::process::MountInfo;
 use std::collections::{BTreeMap, HashMap};
 
@@ -59,7 +59,7 @@ impl Mount {
 }
 
 pub fn parse_mountinfo(bytes: &[u8]) -> Parsed<Vec<Mount>> {
-    parse_lines(bytes, |line| {
+    super::by_line(bytes, 0, |line| {
         let info = MountInfo::from_line(line).map_err(|e| e.to_string())?;
         Ok(Mount {
             mount_id: Some(info.mnt_id),
@@ -76,7 +76,7 @@ pub fn parse_mountinfo(bytes: &[u8]) -> Parsed<Vec<Mount>> {
 }
 
 pub fn parse_mounts(bytes: &[u8]) -> Parsed<Vec<Mount>> {
-    parse_lines(bytes, |line| {
+    super::by_line(bytes, 0, |line| {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [source, point, fs_type, options, ..] = fields[..] else {
             return Err("fewer than 4 fields".to_owned());
@@ -93,25 +93,6 @@ pub fn parse_mounts(bytes: &[u8]) -> Parsed<Vec<Mount>> {
             super_options: Options::new(),
         })
     })
-}
-
-fn parse_lines(
-    bytes: &[u8],
-    parse_line: impl Fn(&str) -> Result<Mount, String>,
-) -> Parsed<Vec<Mount>> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut value = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(line) {
-            Ok(mount) => value.push(mount),
-            Err(message) => errors.push(ParseError::at_line(index + 1, message)),
-        }
-    }
-    Ok(Partial { value, errors })
 }
 
 pub(crate) fn split_options(options: &str) -> Options {
@@ -148,6 +129,17 @@ pub(crate) fn decode_octal(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// (parent id, mount point) of each mount, to its index: a mount whose own
+/// id and point appear here has another mount stacked on top of it.
+fn stacked_on(mounts: &[Mount]) -> HashMap<(i32, &str), usize> {
+    mounts
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| m.parent_id != m.mount_id)
+        .filter_map(|(i, m)| Some(((m.parent_id?, m.mount_point.as_str()), i)))
+        .collect()
+}
+
 /// The mounts a path lookup can still reach, in file order.
 ///
 /// A mount is hidden by a later one at the same point or at a directory
@@ -168,12 +160,7 @@ pub fn visible(mounts: &[Mount]) -> Vec<&Mount> {
     for (i, m) in mounts.iter().enumerate() {
         at_point.entry(m.mount_point.as_str()).or_default().push(i);
     }
-    let stacked_on: HashMap<(i32, &str), usize> = mounts
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| m.parent_id != m.mount_id)
-        .filter_map(|(i, m)| Some(((m.parent_id?, m.mount_point.as_str()), i)))
-        .collect();
+    let stacked_on = stacked_on(mounts);
     // The first mount after `e` in `list` that is not one of e's ancestors.
     let first_after = |list: &[usize], e: usize, only_ids: bool| {
         let from = list.partition_point(|&m| m <= e);
@@ -409,14 +396,7 @@ mod tests {
                 chain
             })
             .collect();
-        // (parent id, mount point) of each mount: a mount whose own id and point
-        // appear here has another mount stacked on top of it.
-        let stacked_on: HashMap<(i32, &str), usize> = mounts
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.parent_id != m.mount_id)
-            .filter_map(|(i, m)| Some(((m.parent_id?, m.mount_point.as_str()), i)))
-            .collect();
+        let stacked_on = stacked_on(mounts);
         let covers = |upper: &Mount, lower: &Mount| {
             let (up, low) = (upper.mount_point.as_str(), lower.mount_point.as_str());
             up == low

@@ -15,7 +15,8 @@
 //! }
 //! ```
 
-use super::web_server::{self, Loader, Site, VirtualHost};
+use super::web_server::{self, Loader, Reading, Site, VirtualHost};
+use super::Parsed;
 
 pub const PREFIX: &str = "/etc/nginx";
 
@@ -96,16 +97,18 @@ fn tokens(text: &str) -> Vec<(String, usize, bool)> {
 fn parse_file(
     path: &str,
     bytes: &[u8],
-    site: &mut Site,
+    r: &mut Reading,
     load: &mut Loader,
     depth: usize,
 ) -> Vec<Directive> {
     let text = super::text(bytes);
     let toks = tokens(&text);
     if toks.len() >= MAX_TOKENS {
-        site.problems.push(format!(
-            "{path}: more than {MAX_TOKENS} tokens, the rest not read"
-        ));
+        r.skip(
+            path,
+            None,
+            format!("more than {MAX_TOKENS} tokens, the rest not read"),
+        );
     }
     let mut stack: Vec<Vec<Directive>> = vec![Vec::new()];
     let mut words: Vec<String> = Vec::new();
@@ -123,8 +126,8 @@ fn parse_file(
                 if name == "include" {
                     if let Some(p) = args.first() {
                         let pattern = web_server::absolute(PREFIX, p);
-                        for (p, b) in web_server::include(site, load, &pattern, depth + 1) {
-                            let inner = parse_file(&p, &b, site, load, depth + 1);
+                        for (p, b) in web_server::include(r, load, &pattern, depth + 1) {
+                            let inner = parse_file(&p, &b, r, load, depth + 1);
                             stack.last_mut().expect("file level").extend(inner);
                         }
                     }
@@ -152,8 +155,7 @@ fn parse_file(
             }
             ("}", false) => {
                 if stack.len() == 1 {
-                    site.problems
-                        .push(format!("{path}:{line}: '}}' with no block open"));
+                    r.skip(path, Some(line), "'}' with no block open");
                     continue;
                 }
                 let body = stack.pop().expect("checked above");
@@ -165,7 +167,7 @@ fn parse_file(
         }
     }
     if stack.len() > 1 {
-        site.problems.push(format!("{path}: a block is not closed"));
+        r.skip(path, None, "a block is not closed");
         while stack.len() > 1 {
             let body = stack.pop().expect("len > 1");
             if let Some(h) = stack.last_mut().and_then(|l| l.last_mut()) {
@@ -176,15 +178,13 @@ fn parse_file(
     stack.pop().unwrap_or_default()
 }
 
-/// The main file and everything it includes.
-pub fn parse(path: &str, bytes: &[u8], load: &mut Loader) -> Site {
-    let mut site = Site {
-        files: vec![path.to_string()],
-        ..Site::default()
-    };
-    let top = parse_file(path, bytes, &mut site, load, 0);
-    collect(&top, None, &mut site);
-    site
+/// The main file and everything it includes; never broken (see
+/// [`Reading`]).
+pub fn parse(path: &str, bytes: &[u8], load: &mut Loader) -> Parsed<Site> {
+    let mut r = Reading::new(path);
+    let top = parse_file(path, bytes, &mut r, load, 0);
+    collect(&top, None, &mut r.site);
+    r.done()
 }
 
 fn arg(d: &Directive) -> Option<String> {
@@ -265,8 +265,8 @@ mod tests {
             ),
             ("/etc/nginx/snippets/x-a.conf", "location / { root /srv/a; }\n"),
         ]);
-        let site = parse("/etc/nginx/nginx.conf", main.as_bytes(), &mut load);
-        assert_eq!(site.problems, Vec::<String>::new());
+        let site = parse("/etc/nginx/nginx.conf", main.as_bytes(), &mut load).unwrap();
+        assert_eq!(site.errors, []);
         assert_eq!(site.hosts.len(), 2);
         let plain = &site.hosts[0];
         assert_eq!(plain.names, ["_"]);
@@ -294,9 +294,18 @@ mod tests {
             "/etc/nginx/nginx.conf",
             b"include loop.conf; } server { listen 2; }",
             &mut load,
-        );
+        )
+        .unwrap();
         assert_eq!(site.hosts.len(), 2, "{site:?}");
-        assert!(site.problems.iter().any(|p| p.contains("no block open")));
-        assert!(site.problems.iter().any(|p| p.contains("not closed")));
+        // The main file's stray brace by line; the included file's open
+        // block by its name.
+        let stray = site
+            .errors
+            .iter()
+            .find(|e| e.message.contains("no block open"));
+        assert_eq!(stray.and_then(|e| e.line), Some(1), "{:?}", site.errors);
+        assert!(site.errors.iter().any(
+            |e| e.line.is_none() && e.message == "/etc/nginx/loop.conf: a block is not closed"
+        ));
     }
 }

@@ -34,7 +34,10 @@ pub struct OsRelease {
 }
 
 pub fn parse(bytes: &[u8]) -> Parsed<OsRelease> {
-    let (fields, errors) = parse_assignments(bytes);
+    let Partial {
+        value: fields,
+        errors,
+    } = parse_assignments(bytes)?;
     let get = |key: &str| fields.get(key).filter(|v| !v.is_empty()).cloned();
     let value = OsRelease {
         id: get("ID"),
@@ -53,8 +56,10 @@ pub fn parse(bytes: &[u8]) -> Parsed<OsRelease> {
 }
 
 /// Parses `KEY=value` lines with shell quoting; also used for
-/// `/etc/lsb-release`, which follows the same conventions.
-pub fn parse_assignments(bytes: &[u8]) -> (BTreeMap<String, String>, Vec<ParseError>) {
+/// `/etc/lsb-release`, which follows the same conventions. Broken when no
+/// line is an assignment but some line is something else (not this format
+/// at all); each other line that is not one is skipped, by line.
+pub fn parse_assignments(bytes: &[u8]) -> Parsed<BTreeMap<String, String>> {
     let text = String::from_utf8_lossy(bytes);
     let mut fields = BTreeMap::new();
     let mut errors = Vec::new();
@@ -83,7 +88,14 @@ pub fn parse_assignments(bytes: &[u8]) -> (BTreeMap<String, String>, Vec<ParseEr
             None => errors.push(ParseError::at_line(index + 1, "unterminated quote")),
         }
     }
-    (fields, errors)
+    if fields.is_empty() && !errors.is_empty() {
+        let first = errors.swap_remove(0);
+        return Err(ParseError {
+            message: format!("no KEY=value assignment; {}", first.message),
+            ..first
+        });
+    }
+    Ok(Partial::new(fields, errors))
 }
 
 /// Shell-style unquoting of one value; `None` when a quote is left open.
@@ -166,5 +178,21 @@ mod tests {
         assert_eq!(os.pretty_name, None);
         assert_eq!(parsed.errors.len(), 2);
         assert_eq!(parsed.errors[0].line, Some(5));
+    }
+
+    /// Text with no assignment at all (a binary file, an HTML page) is not
+    /// os-release: broken, naming its first line, not an empty identity.
+    #[test]
+    fn refuses_text_with_no_assignment() {
+        let e = parse(b"<html>\n<body>not found</body>\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("no KEY=value"), "{e}");
+        assert!(parse_assignments(b"\x7fELF\x02\x01").is_err());
+        // An empty file and one of comments are present and empty.
+        assert!(parse_assignments(b"").unwrap().is_empty());
+        assert!(parse_assignments(b"# nothing\n\n")
+            .unwrap()
+            .errors
+            .is_empty());
     }
 }

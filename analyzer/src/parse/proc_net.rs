@@ -25,7 +25,7 @@ use procfs_core::net::{TcpNetEntries, TcpState, UdpNetEntries, UdpState};
 use procfs_core::{ExplicitSystemInfo, FromBufReadSI};
 use serde::Serialize;
 
-use super::{ParseError, Parsed, Partial};
+use super::Parsed;
 
 /// Which table a socket came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,23 +94,8 @@ pub fn parse_inet(bytes: &[u8], proto: InetProto, little_endian: bool) -> Parsed
         page_size: 4096,
         is_little_endian: little_endian,
     };
-    let text = String::from_utf8_lossy(bytes);
-    let mut sockets = Vec::new();
-    let mut errors = Vec::new();
     // The first line is the column header.
-    for (index, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_inet_line(line, proto, &info) {
-            Ok(socket) => sockets.push(socket),
-            Err(message) => errors.push(ParseError::at_line(index + 1, message)),
-        }
-    }
-    Ok(Partial {
-        value: sockets,
-        errors,
-    })
+    super::by_line(bytes, 1, |line| parse_inet_line(line, proto, &info))
 }
 
 fn parse_inet_line(
@@ -238,24 +223,8 @@ const SO_ACCEPTCON: u32 = 0x0001_0000;
 /// 000000001fc2c786: 00000002 00000000 00010000 0001 01 25258 @lift-abstract test
 /// ```
 pub fn parse_unix(bytes: &[u8]) -> Parsed<Vec<UnixSocket>> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut sockets = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_unix_line(line) {
-            Some(socket) => sockets.push(socket),
-            None => errors.push(ParseError::at_line(
-                index + 1,
-                format!("bad unix socket line: {}", super::shown(line)),
-            )),
-        }
-    }
-    Ok(Partial {
-        value: sockets,
-        errors,
+    super::by_line(bytes, 1, |line| {
+        parse_unix_line(line).ok_or_else(|| format!("bad unix socket line: {}", super::shown(line)))
     })
 }
 

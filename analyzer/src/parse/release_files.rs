@@ -106,7 +106,7 @@ fn strip_getty_escapes(line: &str) -> String {
 }
 
 fn from_lsb_release(bytes: &[u8]) -> Option<OsIdentity> {
-    let (fields, _) = os_release::parse_assignments(bytes);
+    let fields = os_release::parse_assignments(bytes).ok()?.value;
     let distributor = fields.get("DISTRIB_ID")?;
     let description = fields.get("DISTRIB_DESCRIPTION").cloned();
     let known = description

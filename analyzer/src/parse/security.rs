@@ -21,6 +21,7 @@
 //! ```
 
 use super::{shown, ParseError, Parsed, Partial};
+pub use crate::vocab::security::AppArmorProfile;
 
 /// Most AppArmor profiles kept.
 pub const MAX_PROFILES: usize = 10_000;
@@ -73,15 +74,6 @@ pub fn enforce(bytes: &[u8]) -> Parsed<bool> {
         "0" => super::whole(false),
         other => Err(ParseError::new(format!("not 0 or 1: {}", shown(other)))),
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AppArmorProfile {
-    /// The profile's name: the program it confines, or a name it was given.
-    pub name: String,
-    /// `enforce`, `complain`, `kill`, `unconfined`; None where the source
-    /// lists names only.
-    pub mode: Option<String>,
 }
 
 /// `/sys/kernel/security/apparmor/profiles`: `NAME (MODE)` a line.

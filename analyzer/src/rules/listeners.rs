@@ -175,25 +175,17 @@ mod tests {
     use crate::snapshot::{DirSnapshot, Snapshot};
 
     fn listener(port: u16, pid: Option<u32>, service: Option<&str>) -> Listener {
-        Listener {
-            proto: "tcp",
-            address: Some("0.0.0.0".into()),
-            port: Some(port),
-            path: None,
+        let owners = pid.map(|pid| SocketOwner {
             pid,
-            program: pid.map(|_| "java".into()),
-            owners: pid
-                .map(|pid| SocketOwner {
-                    pid,
-                    program: "java".into(),
-                })
-                .into_iter()
-                .collect(),
+            program: "java".into(),
+        });
+        Listener {
+            owners: owners.into_iter().collect(),
             uid: Some(0),
             inode: u64::from(port),
             managed: pid.map(|pid| service.is_some() || pid == 1),
             service: service.map(str::to_string),
-            package: None,
+            ..Listener::tcp_any(port, pid, pid.map(|_| "java"))
         }
     }
 

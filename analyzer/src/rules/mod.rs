@@ -182,6 +182,18 @@ impl Finding {
         self.assert_detail(text);
     }
 
+    /// Test: the finding has this severity and its detail starts with
+    /// `text`.
+    #[track_caller]
+    pub fn assert_opens(&self, severity: Severity, text: &str) {
+        assert_eq!(self.severity, severity, "{}", self.detail);
+        assert!(
+            self.detail.starts_with(text),
+            "{:?} does not start with {text:?}",
+            self.detail
+        );
+    }
+
     /// Test: the detail says `text`.
     #[track_caller]
     pub fn assert_detail(&self, text: &str) {

@@ -91,12 +91,9 @@ mod tests {
             ("sys/fs/selinux/enforce", "1"),
         ]);
         let f = SelinuxRelabel.check(&host_of(r.path()));
-        assert_eq!(f.severity, Severity::Info);
-        assert!(
-            f.detail
-                .starts_with("SELinux enforcing (policy targeted) now and in its configuration"),
-            "{}",
-            f.detail
+        f.assert_opens(
+            Severity::Info,
+            "SELinux enforcing (policy targeted) now and in its configuration",
         );
         assert!(f.remediation.unwrap().contains("touch /.autorelabel"));
         let off = TempRoot::with(&[("etc/selinux/config", "SELINUX=disabled\n")]);

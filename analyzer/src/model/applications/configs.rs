@@ -7,7 +7,8 @@ use super::{Application, Certificate, DataDirectory};
 use crate::model::facts::Facts;
 use crate::model::Process;
 use crate::parse::app_conf::{self, Settings};
-use crate::parse::{apache_conf, nginx_conf, server_xml};
+use crate::parse::web_server::Site;
+use crate::parse::{apache_conf, nginx_conf, server_xml, Parsed};
 use crate::sources::{self as src, marks, Source};
 
 /// Most files one kind's configuration reads (my.cnf's includes).
@@ -165,7 +166,7 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
             for (path, bytes) in files(f, &src::NGINX_CONF) {
                 let mut load = loader(f, &src::NGINX_INCLUDES);
                 let site = nginx_conf::parse(&path, &bytes, &mut load);
-                web(f, a, site);
+                web(f, &src::NGINX_CONF, &path, a, site);
             }
         }
         "apache" => {
@@ -175,7 +176,7 @@ pub fn read(f: &Facts, a: &mut Application, pids: &[&Process]) {
                 };
                 let mut load = loader(f, &src::APACHE_INCLUDES);
                 let site = apache_conf::parse(root, main, &bytes, &mut load);
-                web(f, a, site);
+                web(f, &src::APACHE_CONF, main, a, site);
             }
         }
         "tomcat" => {
@@ -223,10 +224,12 @@ fn connectors(a: &mut Application, path: String, list: Vec<server_xml::Connector
     a.config_files.push(path);
 }
 
-fn web(f: &Facts, a: &mut Application, site: crate::parse::web_server::Site) {
-    for p in &site.problems {
-        f.problem(site.files.first().map_or("", String::as_str), p.clone());
-    }
+/// A web server's site, its problems noted against its main file (an
+/// included file's name the file).
+fn web(f: &Facts, row: &'static Source, path: &str, a: &mut Application, parsed: Parsed<Site>) {
+    let Some(site) = f.parsed(row, path, parsed) else {
+        return;
+    };
     a.listeners.extend(site.listen);
     a.virtual_hosts.extend(site.hosts);
     a.config_files.extend(site.files);

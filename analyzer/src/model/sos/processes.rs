@@ -3,7 +3,7 @@
 
 use super::super::facts::Facts;
 use super::super::processes::Process;
-use super::first;
+use super::{captured, first};
 use crate::parse::proc_pid;
 use crate::parse::sos::ps;
 use crate::sources as src;
@@ -17,8 +17,7 @@ pub fn processes(f: &Facts, from_proc: Option<&[Process]>) -> Option<(Vec<Proces
     if from_proc.is_some_and(|ps| ps.iter().any(|p| !p.exited)) {
         return None;
     }
-    let (aux_path, aux) = first(f, &src::SOS_PS_AUX)?;
-    let aux = f.parsed(&src::SOS_PS_AUX, &aux_path, ps::parse_aux(&aux))?;
+    let (aux_path, aux) = captured(f, &src::SOS_PS_AUX, ps::parse_aux)?;
     if aux.is_empty() {
         return None;
     }

@@ -127,11 +127,7 @@ mod tests {
         let f = parse(b"[realms]\n A = {\n  kdc = 10.0.0.5\n }\n B = {\n  kdc = kdc.b:750\n }\n")
             .unwrap()
             .value;
-        let got: Vec<_> = f
-            .value
-            .iter()
-            .map(|d| (d.target.as_str(), d.port))
-            .collect();
+        let got = crate::parse::deps::testing::targets(&f);
         assert_eq!(got, [("10.0.0.5", Some(88)), ("kdc.b", Some(750))]);
     }
 }

@@ -139,11 +139,7 @@ mod tests {
         ))
         .unwrap()
         .value;
-        let hosts: Vec<_> = f
-            .value
-            .iter()
-            .map(|d| (d.target.as_str(), d.port))
-            .collect();
+        let hosts = crate::parse::deps::testing::targets(&f);
         assert_eq!(
             hosts,
             [

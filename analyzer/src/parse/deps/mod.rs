@@ -213,6 +213,27 @@ pub(crate) mod testing {
             .collect()
     }
 
+    /// Each endpoint a parser found, as (target, port).
+    pub fn targets(f: &Found) -> Vec<(&str, Option<u16>)> {
+        f.value
+            .iter()
+            .map(|d| (d.target.as_str(), d.port))
+            .collect()
+    }
+
+    /// Each endpoint a parser found whole, as (line, kind, target, port).
+    pub fn declared(
+        f: crate::parse::Parsed<Found>,
+    ) -> Vec<(usize, super::Kind, String, Option<u16>)> {
+        let f = f.unwrap();
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        f.value
+            .value
+            .into_iter()
+            .map(|d| (d.line, d.kind, d.target, d.port))
+            .collect()
+    }
+
     /// Each endpoint a parser found, as (kind, target, port).
     pub fn kinds(f: &Found) -> Vec<(super::Kind, &str, Option<u16>)> {
         f.value

@@ -121,11 +121,7 @@ mod tests {
         )
         .unwrap()
         .value;
-        let got: Vec<_> = f
-            .value
-            .iter()
-            .map(|d| (d.target.as_str(), d.port))
-            .collect();
+        let got = crate::parse::deps::testing::targets(&f);
         assert_eq!(got, [("10.0.0.1", Some(123)), ("ntp.corp", Some(1123))]);
     }
 

@@ -82,13 +82,7 @@ mod tests {
         .unwrap()
         .replace(";   realm = MY_REALM", "   realm = CORP.LAN")
         .replace(";   wins server = w.x.y.z", "   wins server = 10.1.0.2");
-        let got: Vec<_> = parse(text.as_bytes())
-            .unwrap()
-            .value
-            .value
-            .into_iter()
-            .map(|d| (d.line, d.kind, d.target, d.port))
-            .collect();
+        let got = super::super::testing::declared(parse(text.as_bytes()));
         assert_eq!(
             got,
             [

@@ -84,13 +84,7 @@ mod tests {
             .map(|l| l.strip_prefix("; ").unwrap_or(l))
             .map(|l| format!("{l}\n"))
             .collect();
-        let got: Vec<_> = parse(on.as_bytes())
-            .unwrap()
-            .value
-            .value
-            .into_iter()
-            .map(|d| (d.line, d.kind, d.target, d.port))
-            .collect();
+        let got = super::super::testing::declared(parse(on.as_bytes()));
         assert_eq!(
             got,
             [

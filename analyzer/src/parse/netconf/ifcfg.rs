@@ -83,11 +83,7 @@ pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
-
-    fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
-    }
+    use crate::testing::parsed;
 
     /// A line the shell would not read as an assignment is skipped, by
     /// line; the rest still configures the interface.
@@ -101,24 +97,36 @@ mod tests {
 
     #[test]
     fn red_hat_static_and_dhcp() {
-        let s = read("netconf/ifcfg/static/etc/sysconfig/network-scripts/ifcfg-eth0");
+        let s = parsed(
+            parse,
+            "netconf/ifcfg/static/etc/sysconfig/network-scripts/ifcfg-eth0",
+        );
         assert_eq!(
             (s.name.as_str(), s.addressing),
             ("eth0", Addressing::Static)
         );
         assert_eq!(s.addresses, ["192.0.2.20/24"]);
-        let d = read("netconf/ifcfg/dhcp/etc/sysconfig/network-scripts/ifcfg-eth0");
+        let d = parsed(
+            parse,
+            "netconf/ifcfg/dhcp/etc/sysconfig/network-scripts/ifcfg-eth0",
+        );
         assert_eq!(d.addressing, Addressing::Dhcp);
         assert!(d.addresses.is_empty());
     }
 
     #[test]
     fn suse_static_with_prefix_in_ipaddr_and_dhcp() {
-        let s = read("netconf/ifcfg-suse/static/etc/sysconfig/network/ifcfg-eth0");
+        let s = parsed(
+            parse,
+            "netconf/ifcfg-suse/static/etc/sysconfig/network/ifcfg-eth0",
+        );
         assert_eq!(s.name, "", "SUSE names the interface by the file name");
         assert_eq!(s.addressing, Addressing::Static);
         assert_eq!(s.addresses, ["192.0.2.30/24", "192.0.2.31/24"]);
-        let d = read("netconf/ifcfg-suse/dhcp/etc/sysconfig/network/ifcfg-eth0");
+        let d = parsed(
+            parse,
+            "netconf/ifcfg-suse/dhcp/etc/sysconfig/network/ifcfg-eth0",
+        );
         assert_eq!(d.addressing, Addressing::Dhcp);
     }
 

@@ -113,15 +113,11 @@ fn apply_mask(c: &mut IfaceConfig, prefix: Option<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
-
-    fn read(case: &str) -> Interfaces {
-        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
-    }
+    use crate::testing::parsed;
 
     #[test]
     fn static_stanza_with_netmask_and_sources() {
-        let i = read("netconf/ifupdown/static/etc/network/interfaces");
+        let i = parsed(parse, "netconf/ifupdown/static/etc/network/interfaces");
         assert_eq!(i.sources, ["/etc/network/interfaces.d/*"]);
         let e = i.ifaces.iter().find(|c| c.name == "ens3").unwrap();
         assert_eq!(e.addressing, Addressing::Static);
@@ -132,7 +128,7 @@ mod tests {
 
     #[test]
     fn dhcp_stanza_keeps_inet6_addresses_apart_from_the_method() {
-        let i = read("netconf/ifupdown/dhcp/etc/network/interfaces");
+        let i = parsed(parse, "netconf/ifupdown/dhcp/etc/network/interfaces");
         assert_eq!(i.source_dirs, ["/etc/network/interfaces.d"]);
         let e = i.ifaces.iter().find(|c| c.name == "eth0").unwrap();
         assert_eq!(e.addressing, Addressing::Dhcp);

@@ -75,11 +75,7 @@ pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
-
-    fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
-    }
+    use crate::testing::{fixture, parsed};
 
     #[test]
     fn cloned_mac_settings_with_their_lines() {
@@ -106,7 +102,8 @@ mod tests {
 
     #[test]
     fn manual_is_static() {
-        let c = read(
+        let c = parsed(
+            parse,
             "netconf/keyfile/static/etc/NetworkManager/system-connections/enp1s0.nmconnection",
         );
         assert_eq!(
@@ -118,7 +115,7 @@ mod tests {
 
     #[test]
     fn auto_is_dhcp_and_unbound_is_named_by_id() {
-        let c = read("netconf/keyfile/dhcp/etc/NetworkManager/system-connections/Wired connection 1.nmconnection");
+        let c = parsed(parse, "netconf/keyfile/dhcp/etc/NetworkManager/system-connections/Wired connection 1.nmconnection");
         assert_eq!(c.addressing, Addressing::Dhcp);
         assert_eq!(c.name, "Wired connection 1");
     }

@@ -116,15 +116,14 @@ fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
-
-    fn read(case: &str) -> Vec<IfaceConfig> {
-        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
-    }
+    use crate::testing::parsed;
 
     #[test]
     fn static_block_list() {
-        let c = read("netconf/netplan/static/etc/netplan/00-installer-config.yaml");
+        let c = parsed(
+            parse,
+            "netconf/netplan/static/etc/netplan/00-installer-config.yaml",
+        );
         assert_eq!(c.len(), 1);
         assert_eq!(
             (c[0].name.as_str(), c[0].addressing),
@@ -135,7 +134,7 @@ mod tests {
 
     #[test]
     fn dhcp_and_flow_list() {
-        let c = read("netconf/netplan/dhcp/etc/netplan/50-cloud-init.yaml");
+        let c = parsed(parse, "netconf/netplan/dhcp/etc/netplan/50-cloud-init.yaml");
         let e = c.iter().find(|c| c.name == "eth0").unwrap();
         assert_eq!(e.addressing, Addressing::Dhcp);
         let b = c.iter().find(|c| c.name == "br0").unwrap();

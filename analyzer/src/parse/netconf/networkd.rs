@@ -52,11 +52,7 @@ pub fn parse(bytes: &[u8]) -> Parsed<IfaceConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixture;
-
-    fn read(case: &str) -> IfaceConfig {
-        parse(&std::fs::read(fixture(case)).unwrap()).unwrap().value
-    }
+    use crate::testing::parsed;
 
     /// A line that is neither a header nor key=value is skipped, by line.
     #[test]
@@ -68,7 +64,10 @@ mod tests {
 
     #[test]
     fn address_is_static() {
-        let c = read("netconf/networkd/static/etc/systemd/network/50-static.network");
+        let c = parsed(
+            parse,
+            "netconf/networkd/static/etc/systemd/network/50-static.network",
+        );
         assert_eq!(
             (c.name.as_str(), c.addressing),
             ("enp2s0", Addressing::Static)
@@ -78,7 +77,10 @@ mod tests {
 
     #[test]
     fn dhcp_yes_and_ipv6_only() {
-        let c = read("netconf/networkd/dhcp/etc/systemd/network/80-dhcp.network");
+        let c = parsed(
+            parse,
+            "netconf/networkd/dhcp/etc/systemd/network/80-dhcp.network",
+        );
         assert_eq!((c.name.as_str(), c.addressing), ("en*", Addressing::Dhcp));
         let c = parse(b"[Match]\nName=eth9\n[Network]\nDHCP=ipv6\n")
             .unwrap()

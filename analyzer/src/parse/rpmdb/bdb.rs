@@ -97,6 +97,22 @@ pub(super) struct Db<'a> {
 }
 
 impl<'a> Db<'a> {
+    /// The package number a record's key holds, in the file's byte order;
+    /// None for key 0, which holds rpm's next free number, not a package.
+    pub(super) fn package_number(&self, key: &[u8]) -> Result<Option<u32>, String> {
+        if key.iter().all(|&b| b == 0) {
+            return Ok(None);
+        }
+        match <[u8; 4]>::try_from(key) {
+            Ok(k) if self.big_endian => Ok(Some(u32::from_be_bytes(k))),
+            Ok(k) => Ok(Some(u32::from_le_bytes(k))),
+            Err(_) => Err(format!(
+                "key of {} bytes is not a package number",
+                key.len()
+            )),
+        }
+    }
+
     pub(super) fn u16_at(&self, at: usize) -> Option<u16> {
         let b = self.bytes.get(at..at + 2)?;
         let b = [b[0], b[1]];
@@ -338,19 +354,10 @@ fn read_pair(
             ))
         }
     };
-    // Key 0 holds rpm's next free package number, not a package.
-    if key_bytes.iter().all(|&b| b == 0) {
-        return;
-    }
-    let number = match <[u8; 4]>::try_from(&key_bytes[..]) {
-        Ok(k) if db.big_endian => u32::from_be_bytes(k),
-        Ok(k) => u32::from_le_bytes(k),
-        Err(_) => {
-            return out.errors.push(ParseError::at_offset(
-                offset,
-                format!("key of {} bytes is not a package number", key_bytes.len()),
-            ))
-        }
+    let number = match db.package_number(&key_bytes) {
+        Ok(Some(n)) => n,
+        Ok(None) => return,
+        Err(msg) => return out.errors.push(ParseError::at_offset(offset, msg)),
     };
     match item_value(db, &page[data..key]) {
         Ok(blob) => push_record(out, number, Some(offset), &blob),

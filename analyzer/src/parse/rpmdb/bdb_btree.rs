@@ -123,18 +123,11 @@ fn read_pair(
                 .push(ParseError::at_offset(base as u64, e.to_string()));
         }
     };
-    // Key 0 holds rpm's next free package number, not a package.
-    if key.1.iter().all(|&b| b == 0) {
-        return;
-    }
     let offset = (base + data.0) as u64;
-    let number = match <[u8; 4]>::try_from(&key.1[..]) {
-        Ok(k) if db.big_endian => u32::from_be_bytes(k),
-        Ok(k) => u32::from_le_bytes(k),
-        Err(_) => {
-            let msg = format!("key of {} bytes is not a package number", key.1.len());
-            return out.errors.push(ParseError::at_offset(offset, msg));
-        }
+    let number = match db.package_number(&key.1) {
+        Ok(Some(n)) => n,
+        Ok(None) => return,
+        Err(msg) => return out.errors.push(ParseError::at_offset(offset, msg)),
     };
     push_record(out, number, Some(offset), &data.1);
 }

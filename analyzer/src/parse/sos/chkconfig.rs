@@ -71,12 +71,6 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<ChkconfigEntry>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn parse(bytes: &[u8]) -> Vec<ChkconfigEntry> {
-        super::parse(bytes).unwrap().value
-    }
-
     #[test]
     fn other_text_is_broken() {
         super::super::refuses(super::parse, b"hello world\n");
@@ -84,9 +78,10 @@ mod tests {
 
     #[test]
     fn rhel7_capture_from_insights_core() {
-        let list = parse(&super::super::sample(
+        let list = super::super::read(
+            super::parse,
             "insights-core/chkconfig_--list.RHEL_73_SERVICES",
-        ));
+        );
         let sysv: Vec<(&str, &[u8])> = list
             .iter()
             .filter(|e| !e.xinetd)

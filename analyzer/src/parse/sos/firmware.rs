@@ -14,15 +14,18 @@
 //! - `efibootmgr -v` (`sos_commands/boot/efibootmgr_-v`): `BootCurrent: 0001`.
 //! - `dmesg` (`sos_commands/kernel/dmesg`): a kernel booted by UEFI prints
 //!   `efi: EFI v2.70 by EDK II` among its first lines.
+//!
+//! Each says broken where its text is not the command's output at all (an
+//! error page, another command's text), and nothing where the command said
+//! nothing (an empty capture, the command's own complaint).
 
-/// Whether `ls -lanR /sys/firmware` lists an `efi` directory; None when the
-/// output has no `/sys/firmware:` section.
-pub fn listing_has_efi(bytes: &[u8]) -> Option<bool> {
-    Some(
-        listing(bytes, "/sys/firmware")?
-            .iter()
-            .any(|e| e.name == "efi" && e.kind == 'd'),
-    )
+use crate::parse::{shown, text, whole, ParseError, Parsed, Partial};
+
+/// Whether `ls -lanR /sys/firmware` lists an `efi` directory; None when it
+/// said nothing of /sys/firmware (see [`listing`]).
+pub fn listing_has_efi(bytes: &[u8]) -> Parsed<Option<bool>> {
+    Ok(listing(bytes, "/sys/firmware")?
+        .map(|l| l.map(|l| l.iter().any(|e| e.name == "efi" && e.kind == 'd'))))
 }
 
 /// One line of an `ls -lan` listing.
@@ -35,56 +38,108 @@ pub struct Listed {
 }
 
 /// The entries of `dir`'s section of an `ls -lanR` output (`.` and `..`
-/// left out); None when it has no such section.
+/// left out). None when the capture is empty or holds only ls's own
+/// complaints (`ls: cannot access ...`); broken when it has text but no
+/// `dir:` section; a line of the section that is no `ls -l` entry is
+/// skipped, by line.
 ///
 /// ```text
 /// /sys/block:
 /// total 0
 /// lrwxrwxrwx  1 0 0 0 Feb 10 16:18 vda -> ../devices/pci0000:00/0000:00:05.0/virtio2/block/vda
 /// ```
-pub fn listing(bytes: &[u8], dir: &str) -> Option<Vec<Listed>> {
-    let text = String::from_utf8_lossy(bytes);
+pub fn listing(bytes: &[u8], dir: &str) -> Parsed<Option<Vec<Listed>>> {
+    let text = text(bytes);
     let header = format!("{dir}:");
-    let mut lines = text.lines().skip_while(|l| l.trim() != header);
-    lines.next()?;
-    Some(
-        lines
-            .take_while(|l| !l.trim().is_empty())
-            .filter_map(|l| {
-                // mode links uid gid size month day time-or-year name
-                let w: Vec<&str> = l.split_whitespace().collect();
-                let kind = w.first()?.chars().next()?;
-                let rest = w.get(8..)?.join(" ");
-                let (name, link_target) = match rest.split_once(" -> ") {
-                    Some((n, t)) => (n.to_string(), Some(t.to_string())),
-                    None => (rest, None),
-                };
-                (name != "." && name != "..").then_some(Listed {
-                    name,
-                    kind,
-                    link_target,
-                })
-            })
-            .collect(),
-    )
+    let Some(start) = text.lines().position(|l| l.trim() == header) else {
+        let said_nothing = text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .all(|l| l.starts_with("ls: "));
+        if said_nothing {
+            return whole(None);
+        }
+        return Err(ParseError::new(format!(
+            "no `{header}` section: not the output of ls -lanR {dir}"
+        )));
+    };
+    let mut value = Vec::new();
+    let mut errors = Vec::new();
+    for (i, l) in text.lines().enumerate().skip(start + 1) {
+        if l.trim().is_empty() {
+            break;
+        }
+        if l.starts_with("total ") || l.starts_with("ls: ") {
+            continue;
+        }
+        // mode links uid gid size month day time-or-year name
+        let w: Vec<&str> = l.split_whitespace().collect();
+        let kind = w[0].chars().next().filter(|c| "-dlcbps".contains(*c));
+        let (Some(kind), Some(rest)) = (kind, w.get(8..).map(|r| r.join(" "))) else {
+            errors.push(ParseError::at_line(
+                i + 1,
+                format!("not an ls -l entry: {}", shown(l)),
+            ));
+            continue;
+        };
+        let (name, link_target) = match rest.split_once(" -> ") {
+            Some((n, t)) => (n.to_string(), Some(t.to_string())),
+            None => (rest, None),
+        };
+        if name != "." && name != ".." {
+            value.push(Listed {
+                name,
+                kind,
+                link_target,
+            });
+        }
+    }
+    Ok(Partial::new(Some(value), errors))
 }
 
-/// `efibootmgr`'s `BootCurrent: NNNN` line, when it printed one.
-pub fn boot_current(bytes: &[u8]) -> Option<String> {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .find(|l| l.starts_with("BootCurrent:"))
-        .map(|l| l.trim().to_string())
+/// What `efibootmgr` says of the firmware's boot variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Efibootmgr {
+    /// Its `BootCurrent: NNNN` line: the firmware booted through UEFI.
+    BootCurrent(String),
+    /// Its own words when the kernel exposes no EFI variables, as on a host
+    /// that BIOS booted: `EFI variables are not supported on this system.`
+    NoEfiVariables,
+    /// Nothing that tells: an empty capture, a boot order alone, or one of
+    /// its other complaints.
+    Silent,
 }
 
-/// efibootmgr's own words when the kernel exposes no EFI variables, as on
-/// a host that BIOS booted: `EFI variables are not supported on this
-/// system.`
-pub fn efivars_unsupported(bytes: &[u8]) -> bool {
-    String::from_utf8_lossy(bytes).lines().any(|l| {
-        l.trim_start()
-            .starts_with("EFI variables are not supported")
-    })
+/// `efibootmgr` or `efibootmgr -v`; broken when no line is one it prints
+/// (`BootCurrent:`, `BootOrder:`, `Boot0001* ...`, `Timeout:`, `Mirror...`,
+/// its complaints).
+pub fn efibootmgr(bytes: &[u8]) -> Parsed<Efibootmgr> {
+    let text = text(bytes);
+    let lines = || text.lines().map(str::trim).filter(|l| !l.is_empty());
+    if let Some(l) = lines().find(|l| l.starts_with("BootCurrent:")) {
+        return whole(Efibootmgr::BootCurrent(l.to_string()));
+    }
+    if lines().any(|l| l.starts_with("EFI variables are not supported")) {
+        return whole(Efibootmgr::NoEfiVariables);
+    }
+    let its_own = |l: &str| {
+        [
+            "Boot",
+            "Timeout:",
+            "Mirror",
+            "efibootmgr: ",
+            "EFI variables",
+        ]
+        .iter()
+        .any(|w| l.starts_with(w))
+    };
+    match lines().next() {
+        Some(first) if !lines().any(its_own) => Err(ParseError::new(format!(
+            "no line efibootmgr prints (BootCurrent, BootOrder, Boot####): {}",
+            shown(first)
+        ))),
+        _ => whole(Efibootmgr::Silent),
+    }
 }
 
 /// What dmesg says: the kernel's `efi: EFI vX.Y` line, or whether it still
@@ -97,8 +152,12 @@ pub enum Dmesg {
     Silent,
 }
 
-pub fn dmesg(bytes: &[u8]) -> Dmesg {
-    let text = String::from_utf8_lossy(bytes);
+/// `dmesg`: broken when it has text but no line stamped `[  seconds]` (nor
+/// `<level>`, nor dmesg's own complaint): not the kernel's log. A kernel
+/// built without printk times whose buffer no longer holds the boot would
+/// read as broken too; sos's captures carry the stamps.
+pub fn dmesg(bytes: &[u8]) -> Parsed<Dmesg> {
+    let text = text(bytes);
     let body = |l: &str| {
         l.split_once("] ")
             .map_or(l, |(_, rest)| rest)
@@ -106,12 +165,31 @@ pub fn dmesg(bytes: &[u8]) -> Dmesg {
             .to_string()
     };
     if let Some(l) = text.lines().find(|l| body(l).starts_with("efi: EFI v")) {
-        return Dmesg::Efi(body(l));
+        return whole(Dmesg::Efi(body(l)));
     }
     if text.lines().any(|l| body(l).starts_with("Linux version ")) {
-        Dmesg::BootWithoutEfi
-    } else {
-        Dmesg::Silent
+        return whole(Dmesg::BootWithoutEfi);
+    }
+    let stamped = |l: &str| {
+        let l = l.trim_start();
+        let stamp = |open: char, close: char| {
+            l.strip_prefix(open)
+                .and_then(|r| r.split_once(close))
+                .is_some_and(|(t, _)| {
+                    let t = t.trim();
+                    !t.is_empty()
+                        && t.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || ".,: ".contains(c))
+                })
+        };
+        stamp('[', ']') || stamp('<', '>') || l.starts_with("dmesg: ")
+    };
+    match text.lines().find(|l| !l.trim().is_empty()) {
+        Some(first) if !text.lines().any(stamped) => Err(ParseError::new(format!(
+            "no line stamped [seconds]: not the kernel's log: {}",
+            shown(first)
+        ))),
+        _ => whole(Dmesg::Silent),
     }
 }
 
@@ -123,11 +201,17 @@ mod tests {
         std::fs::read(format!("{}/../fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
     }
 
+    fn value<T>(p: Parsed<T>) -> T {
+        let p = p.unwrap();
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        p.value
+    }
+
     /// hotsos's OpenStack compute node: its disks hang on virtio.
     #[test]
     fn sys_block_listing() {
         let b = fixture("sos-hotsos-openstack/sos_commands/block/ls_-lanR_.sys.block");
-        let l = listing(&b, "/sys/block").unwrap();
+        let l = value(listing(&b, "/sys/block")).unwrap();
         let vda = l.iter().find(|e| e.name == "vda").unwrap();
         assert_eq!(vda.kind, 'l');
         assert!(
@@ -144,17 +228,19 @@ mod tests {
     fn a_bios_guest_with_an_esp() {
         let k = "sos-hotsos-kubernetes/sos_commands";
         let e = fixture(&format!("{k}/boot/efibootmgr_-v"));
-        assert!(efivars_unsupported(&e));
-        assert_eq!(boot_current(&e), None);
-        assert!(!efivars_unsupported(
-            b"BootCurrent: 0001\nBootOrder: 0001\n"
-        ));
+        assert_eq!(value(efibootmgr(&e)), Efibootmgr::NoEfiVariables);
         assert_eq!(
-            dmesg(&fixture(&format!("{k}/kernel/dmesg"))),
+            value(efibootmgr(b"BootOrder: 0001\nBoot0001* debian\n")),
+            Efibootmgr::Silent
+        );
+        assert_eq!(
+            value(dmesg(&fixture(&format!("{k}/kernel/dmesg")))),
             Dmesg::BootWithoutEfi
         );
         assert_eq!(
-            listing_has_efi(&fixture(&format!("{k}/boot/ls_-lanR_.sys.firmware"))),
+            value(listing_has_efi(&fixture(&format!(
+                "{k}/boot/ls_-lanR_.sys.firmware"
+            )))),
             Some(false)
         );
     }
@@ -163,8 +249,7 @@ mod tests {
     #[test]
     fn bios_listing() {
         let b = fixture("sos-hotsos-openstack/sos_commands/boot/ls_-lanR_.sys.firmware");
-        assert_eq!(listing_has_efi(&b), Some(false));
-        assert_eq!(listing_has_efi(b"nothing here\n"), None);
+        assert_eq!(value(listing_has_efi(&b)), Some(false));
     }
 
     /// Lines as efibootmgr and the kernel print them on a UEFI host
@@ -172,20 +257,79 @@ mod tests {
     #[test]
     fn uefi_lines() {
         let listing = b"/sys/firmware:\ntotal 0\ndrwxr-xr-x  6 0 0 0 Feb 10 16:18 .\ndrwxr-xr-x  5 0 0 0 Feb 10 16:19 acpi\ndrwxr-xr-x  5 0 0 0 Feb 10 16:19 efi\n\n/sys/firmware/acpi:\n";
-        assert_eq!(listing_has_efi(listing), Some(true));
+        assert_eq!(value(listing_has_efi(listing)), Some(true));
         assert_eq!(
-            boot_current(b"BootCurrent: 0001\nTimeout: 0 seconds\n").as_deref(),
-            Some("BootCurrent: 0001")
+            value(efibootmgr(b"BootCurrent: 0001\nTimeout: 0 seconds\n")),
+            Efibootmgr::BootCurrent("BootCurrent: 0001".into())
         );
         let d = b"[    0.000000] Linux version 6.1.0-13-amd64\n[    0.000000] efi: EFI v2.70 by EDK II\n";
-        assert_eq!(dmesg(d), Dmesg::Efi("efi: EFI v2.70 by EDK II".into()));
+        assert_eq!(
+            value(dmesg(d)),
+            Dmesg::Efi("efi: EFI v2.70 by EDK II".into())
+        );
     }
 
     /// This project's build machine (Firecracker: no firmware tables).
     #[test]
     fn a_boot_without_efi_and_a_rotated_buffer() {
         let d = b"[    0.000000] Linux version 6.18.44-fc-v1300 (builder@sandboxing)\n[    0.000000] Command line: console=ttyS0\n";
-        assert_eq!(dmesg(d), Dmesg::BootWithoutEfi);
-        assert_eq!(dmesg(b"[99999.1] eth0: link up\n"), Dmesg::Silent);
+        assert_eq!(value(dmesg(d)), Dmesg::BootWithoutEfi);
+        assert_eq!(value(dmesg(b"[99999.1] eth0: link up\n")), Dmesg::Silent);
+    }
+
+    /// A line in the section that is no ls -l entry is skipped, by line;
+    /// the rest is read.
+    #[test]
+    fn a_damaged_listing_line_is_skipped() {
+        let b = b"/sys/block:\ntotal 0\ngarbage\nlrwxrwxrwx 1 0 0 0 Feb 10 16:18 vda -> ../x/virtio2/block/vda\n";
+        let p = listing(b, "/sys/block").unwrap();
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].line, Some(3));
+        assert_eq!(p.value.unwrap()[0].name, "vda");
+    }
+
+    /// Text that is not `ls -lanR`'s output is broken; an empty capture
+    /// and ls's own complaint say nothing.
+    #[test]
+    fn listing_refuses() {
+        let other = b"<html><body>404 Not Found</body></html>\n";
+        assert!(listing_has_efi(other).is_err());
+        assert!(listing(other, "/sys/block").is_err());
+        // Another directory's listing is not this one's.
+        let block = fixture("sos-hotsos-openstack/sos_commands/block/ls_-lanR_.sys.block");
+        assert!(listing_has_efi(&block).is_err());
+        assert_eq!(value(listing_has_efi(b"")), None);
+        let complaint = b"ls: cannot access '/sys/firmware': No such file or directory\n";
+        assert_eq!(value(listing_has_efi(complaint)), None);
+    }
+
+    /// Text that is not efibootmgr's output is broken; an empty capture and
+    /// its own complaints say nothing.
+    #[test]
+    fn efibootmgr_refuses() {
+        let e = efibootmgr(b"sh: 1: efibootmgr: not found\n").unwrap_err();
+        assert!(e.message.contains("efibootmgr prints"), "{e}");
+        assert!(efibootmgr(b"Filesystem Size Used\n/dev/vda1 10G 1G\n").is_err());
+        assert_eq!(value(efibootmgr(b"")), Efibootmgr::Silent);
+        assert_eq!(
+            value(efibootmgr(b"efibootmgr: option requires an argument\n")),
+            Efibootmgr::Silent
+        );
+    }
+
+    /// Text that is not the kernel's log is broken; an empty capture and
+    /// dmesg's own complaint say nothing.
+    #[test]
+    fn dmesg_refuses() {
+        let e = dmesg(b"total 0\ndrwxr-xr-x 2 0 0 0 Feb 10 16:18 .\n").unwrap_err();
+        assert!(e.message.contains("not the kernel's log"), "{e}");
+        assert_eq!(value(dmesg(b"")), Dmesg::Silent);
+        assert_eq!(
+            value(dmesg(
+                b"dmesg: read kernel buffer failed: Operation not permitted\n"
+            )),
+            Dmesg::Silent
+        );
+        assert_eq!(value(dmesg(b"<6>[ 12.5] eth0: link up\n")), Dmesg::Silent);
     }
 }

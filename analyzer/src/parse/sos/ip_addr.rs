@@ -89,10 +89,6 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<Address>> {
 mod tests {
     use super::*;
 
-    fn parse(bytes: &[u8]) -> Vec<Address> {
-        super::parse(bytes).unwrap().value
-    }
-
     #[test]
     fn other_text_is_broken() {
         super::super::refuses(super::parse, b"Message truncated\n");
@@ -107,12 +103,14 @@ mod tests {
 
     #[test]
     fn one_line_and_block_forms_agree_on_a_sos_capture() {
-        let o = parse(&super::super::sample(
+        let o = super::super::read(
+            super::parse,
             "debian12-sos4.0/sos_commands/networking/ip_-o_addr",
-        ));
-        let d = parse(&super::super::sample(
+        );
+        let d = super::super::read(
+            super::parse,
             "debian12-sos4.0/sos_commands/networking/ip_-d_address",
-        ));
+        );
         assert_eq!(v4(&o), ["lo 127.0.0.1/8", "eth0 192.0.2.2/24"]);
         assert_eq!(o, d);
         assert_eq!(o.len(), 5);
@@ -120,9 +118,7 @@ mod tests {
 
     #[test]
     fn insights_core_sample_with_peers_and_vlans() {
-        let a = parse(&super::super::sample(
-            "insights-core/ip_address.IP_ADDR_TEST",
-        ));
+        let a = super::super::read(super::parse, "insights-core/ip_address.IP_ADDR_TEST");
         assert_eq!(
             v4(&a),
             [

@@ -85,12 +85,6 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<BlockDevice>> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn parse(bytes: &[u8]) -> Vec<BlockDevice> {
-        super::parse(bytes).unwrap().value
-    }
-
     #[test]
     fn other_text_is_broken() {
         super::super::refuses(super::parse, b"sda 8:0\n");
@@ -98,7 +92,7 @@ mod tests {
 
     #[test]
     fn insights_core_and_sos_captures() {
-        let devs = parse(&super::super::sample("insights-core/lsblk.LSBLK_DATA2"));
+        let devs = super::super::read(super::parse, "insights-core/lsblk.LSBLK_DATA2");
         let root = devs
             .iter()
             .find(|d| d.mount_point.as_deref() == Some("/"))
@@ -109,9 +103,7 @@ mod tests {
         );
         assert_eq!(devs[0].name, "sr0");
         assert_eq!(devs.iter().filter(|d| d.kind == "mpath").count(), 6);
-        let devs = parse(&super::super::sample(
-            "debian12-sos4.0/sos_commands/block/lsblk",
-        ));
+        let devs = super::super::read(super::parse, "debian12-sos4.0/sos_commands/block/lsblk");
         assert_eq!(devs.len(), 2);
         assert_eq!(devs[1].mount_point.as_deref(), Some("/"));
     }

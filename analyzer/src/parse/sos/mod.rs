@@ -44,6 +44,13 @@ pub(crate) fn refuses<T: std::fmt::Debug>(parse: fn(&[u8]) -> super::Parsed<Vec<
     assert!(parse(b"").unwrap().value.is_empty());
 }
 
+/// Test: a capture under `fixtures/sos-samples/` through a parser, its
+/// value (broken fails the test).
+#[cfg(test)]
+pub(crate) fn read<T>(parse: fn(&[u8]) -> super::Parsed<T>, path: &str) -> T {
+    parse(&sample(path)).unwrap().value
+}
+
 #[cfg(test)]
 pub(crate) fn sample(path: &str) -> Vec<u8> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/sos-samples/");

@@ -13,25 +13,12 @@
 //! from its ends: the label, then the options, then ` type `, then ` on `.
 
 use super::super::mountinfo::{split_options, Mount, Options};
-use super::super::{ParseError, Parsed, Partial};
+use super::super::Parsed;
 
 pub fn parse(bytes: &[u8]) -> Parsed<Vec<Mount>> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut value = Vec::new();
-    let mut errors = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match mount(line) {
-            Some(m) => value.push(m),
-            None => errors.push(ParseError::at_line(
-                index + 1,
-                "not `SOURCE on POINT type TYPE (OPTIONS)`".to_owned(),
-            )),
-        }
-    }
-    Ok(Partial { value, errors })
+    crate::parse::by_line(bytes, 0, |line| {
+        mount(line).ok_or_else(|| "not `SOURCE on POINT type TYPE (OPTIONS)`".to_owned())
+    })
 }
 
 fn mount(line: &str) -> Option<Mount> {

@@ -11,22 +11,19 @@
 //! A program name may hold spaces (it is cut at 15 characters), and UDP
 //! sockets have no State.
 
-use super::ss::{split_host_port, InetSocket};
+use super::ss::{sockets, InetSocket};
 use crate::parse::Parsed;
 
 /// Broken when text is there but neither netstat's `Proto` heading nor a
 /// socket line.
 pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
-    let mut out = Vec::new();
-    let text = String::from_utf8_lossy(bytes);
-    let headed = text.lines().any(|l| l.starts_with("Proto"));
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
+    let what = "no Proto heading and no socket line: not netstat's output";
+    sockets(bytes, &["Proto"], what, |_, words| {
         let [proto, _, _, local, foreign, ..] = words[..] else {
-            continue;
+            return None;
         };
         if !matches!(proto, "tcp" | "udp" | "tcp6" | "udp6" | "raw" | "raw6") {
-            continue;
+            return None;
         }
         let mut rest = &words[5..];
         let state = match rest.first() {
@@ -49,45 +46,32 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
             Some((pid, prog)) => (pid.parse().ok(), Some(prog.to_string())),
             None => (None, None),
         };
-        let (local_address, local_port) = split_host_port(local);
-        let (remote_address, remote_port) = split_host_port(foreign);
-        out.push(InetSocket {
-            proto: proto.to_string(),
+        Some(InetSocket::printed(
+            proto,
             state,
-            local_address,
-            local_port,
-            remote_address,
-            remote_port,
+            (local, foreign),
             pid,
             program,
-        });
-    }
-    super::table(
-        out,
-        headed,
-        &text,
-        "no Proto heading and no socket line: not netstat's output",
-    )
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(bytes: &[u8]) -> Vec<InetSocket> {
-        super::parse(bytes).unwrap().value
-    }
-
+    /// Another command's table (`ip addr`) is no netstat output.
     #[test]
-    fn other_text_is_broken() {
-        super::super::refuses(super::parse, b"hello world\n");
+    fn ip_addr_is_broken() {
+        let ip = b"1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\n    inet 127.0.0.1/8 scope host lo\n";
+        super::super::refuses(super::parse, ip);
     }
 
     /// hotsos's Vault node (a real sosreport's netstat -W -neopa): 20
     /// established TCP connections, 18 over IPv4, with their peers.
     #[test]
     fn established_connections_of_a_real_sosreport() {
-        let socks = parse(&super::super::sample("hotsos/netstat_-W_-neopa.vault"));
+        let socks = super::super::read(super::parse, "hotsos/netstat_-W_-neopa.vault");
         let est: Vec<&InetSocket> = socks.iter().filter(|s| s.is_established_tcp()).collect();
         assert_eq!(est.len(), 20);
         assert_eq!(est.iter().filter(|s| s.proto == "tcp").count(), 18);
@@ -105,9 +89,7 @@ mod tests {
 
     #[test]
     fn insights_core_and_sos_captures() {
-        let socks = parse(&super::super::sample(
-            "insights-core/netstat_-neopa.NETSTAT",
-        ));
+        let socks = super::super::read(super::parse, "insights-core/netstat_-neopa.NETSTAT");
         let p = socks.iter().find(|s| s.local_port == Some(53644)).unwrap();
         assert_eq!(p.program.as_deref(), Some("Passenger Rac"));
         assert_eq!(p.pid, Some(12387));
@@ -115,9 +97,10 @@ mod tests {
         assert!(socks
             .iter()
             .all(|s| s.proto.starts_with("tcp") || s.proto.starts_with("udp")));
-        let socks = parse(&super::super::sample(
+        let socks = super::super::read(
+            super::parse,
             "debian12-sos4.0/sos_commands/networking/netstat_-W_-neopa",
-        ));
+        );
         let listen: Vec<_> = socks.iter().filter(|s| s.state == "LISTEN").collect();
         assert_eq!(listen.len(), 1);
         assert_eq!(listen[0].local_port, Some(2024));

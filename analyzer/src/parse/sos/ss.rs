@@ -55,24 +55,63 @@ pub fn split_host_port(s: &str) -> (String, Option<u16>) {
     }
 }
 
-/// Broken when text is there but neither ss's heading (`Netid` or
-/// `State`) nor a socket line.
-pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
-    let mut out = Vec::new();
+impl InetSocket {
+    /// A socket from its words as printed, `local` and `peer` as
+    /// `host:port`.
+    pub(super) fn printed(
+        proto: &str,
+        state: String,
+        (local, peer): (&str, &str),
+        pid: Option<u32>,
+        program: Option<String>,
+    ) -> InetSocket {
+        let (local_address, local_port) = split_host_port(local);
+        let (remote_address, remote_port) = split_host_port(peer);
+        InetSocket {
+            proto: proto.to_string(),
+            state,
+            local_address,
+            local_port,
+            remote_address,
+            remote_port,
+            pid,
+            program,
+        }
+    }
+}
+
+/// A socket table as `ss` and `netstat` print it: `socket` reads a line
+/// (and its words), None for a line that is no socket; broken when text is
+/// there but neither a line starting with one of `heading` nor a socket
+/// (`what` says so).
+pub(super) fn sockets(
+    bytes: &[u8],
+    heading: &[&str],
+    what: &str,
+    socket: impl Fn(&str, &[&str]) -> Option<InetSocket>,
+) -> Parsed<Vec<InetSocket>> {
     let text = String::from_utf8_lossy(bytes);
     let headed = text
         .lines()
-        .any(|l| l.starts_with("Netid") || l.starts_with("State"));
-    for line in text.lines() {
-        let words: Vec<&str> = line.split_whitespace().collect();
+        .any(|l| heading.iter().any(|h| l.starts_with(h)));
+    let out = text
+        .lines()
+        .filter_map(|l| socket(l, &l.split_whitespace().collect::<Vec<_>>()))
+        .collect();
+    super::table(out, headed, &text, what)
+}
+
+/// Broken when text is there but neither ss's heading (`Netid` or
+/// `State`) nor a socket line.
+pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
+    let what = "no Netid or State heading and no socket line: not ss's output";
+    sockets(bytes, &["Netid", "State"], what, |line, words| {
         let [netid, state, _, _, local, peer, ..] = words[..] else {
-            continue;
+            return None;
         };
         if !matches!(netid, "tcp" | "udp" | "tcp6" | "udp6" | "sctp") {
-            continue;
+            return None;
         }
-        let (local_address, local_port) = split_host_port(local);
-        let (remote_address, remote_port) = split_host_port(peer);
         let users = line.split_once("users:((\"").map(|(_, u)| u);
         let program = users
             .and_then(|u| u.split_once('"'))
@@ -81,43 +120,30 @@ pub fn parse(bytes: &[u8]) -> Parsed<Vec<InetSocket>> {
             .and_then(|u| u.split_once("pid="))
             .and_then(|(_, p)| p.split(|c: char| !c.is_ascii_digit()).next())
             .and_then(|p| p.parse().ok());
-        out.push(InetSocket {
-            proto: netid.to_string(),
-            state: state.to_string(),
-            local_address,
-            local_port,
-            remote_address,
-            remote_port,
+        Some(InetSocket::printed(
+            netid,
+            state.to_string(),
+            (local, peer),
             pid,
             program,
-        });
-    }
-    super::table(
-        out,
-        headed,
-        &text,
-        "no Netid or State heading and no socket line: not ss's output",
-    )
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn parse(bytes: &[u8]) -> Vec<InetSocket> {
-        super::parse(bytes).unwrap().value
-    }
-
+    /// Another command's table (`ps aux`) is no ss output.
     #[test]
-    fn other_text_is_broken() {
-        super::super::refuses(super::parse, b"hello world\n");
+    fn ps_is_broken() {
+        let ps = b"USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\nroot 1 0.0 0.1 167908 11780 ? Ss 09:12 0:02 /sbin/init\n";
+        super::super::refuses(super::parse, ps);
     }
 
     #[test]
     fn insights_core_sample() {
-        let socks = parse(&super::super::sample(
-            "insights-core/ss_-tupna.SS_TUPNA_DOCS",
-        ));
+        let socks = super::super::read(super::parse, "insights-core/ss_-tupna.SS_TUPNA_DOCS");
         let listen: Vec<String> = socks
             .iter()
             .filter(|s| s.is_listening())
