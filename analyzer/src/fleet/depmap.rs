@@ -16,15 +16,66 @@ use super::declared::Resolver;
 use super::summary::{normalize, HostSummary};
 pub use crate::report::fleet::{Edge, External, Via};
 
-/// Serialized as `groups.json`. `external` is a list in memory, or the
-/// batch's list on disk ([`super::store::JsonLines`]), which a fleet of
-/// thousands of hosts makes long.
-#[derive(Debug, Default, Serialize)]
+/// Serialized as `groups.json` (see [`DependencyMap::with_ids`]).
+/// `external` is a list in memory, or the batch's list on disk
+/// ([`super::store::JsonLines`]), which a fleet of thousands of hosts
+/// makes long.
+#[derive(Debug, Default)]
 pub struct DependencyMap<X = Vec<External>> {
     pub edges: Vec<Edge>,
-    /// Connected components, largest first; singletons included.
-    pub groups: Vec<Vec<String>>,
+    pub groups: Groups,
     pub external: X,
+}
+
+/// The connected components: the move groups (two hosts or more, their
+/// ids sorted, largest group first), and the hosts alone, as host indices
+/// (4 bytes a host, not a list with a String: most hosts of a fleet are
+/// alone), in id order.
+#[derive(Debug, Default, PartialEq)]
+pub struct Groups {
+    pub moves: Vec<Vec<String>>,
+    pub alone: Vec<u32>,
+}
+
+impl Groups {
+    /// Every component, as groups.json lists them: largest first, then
+    /// by ids; singletons included.
+    pub fn all<'a>(
+        &'a self,
+        id: impl Fn(usize) -> &'a str + 'a,
+    ) -> impl Iterator<Item = Vec<&'a str>> + 'a {
+        self.moves
+            .iter()
+            .map(|g| g.iter().map(String::as_str).collect())
+            .chain(self.alone.iter().map(move |&i| vec![id(i as usize)]))
+    }
+}
+
+/// A map as groups.json has it: the groups' hosts named by `id`.
+#[derive(Serialize)]
+pub struct Named<'a, X> {
+    edges: &'a [Edge],
+    groups: NamedGroups<'a>,
+    external: &'a X,
+}
+
+struct NamedGroups<'a>(&'a Groups, &'a dyn Fn(usize) -> &'a str);
+
+impl Serialize for NamedGroups<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.all(self.1))
+    }
+}
+
+impl<X: Serialize> DependencyMap<X> {
+    /// What groups.json holds, the hosts alone named by `id`.
+    pub fn with_ids<'a>(&'a self, id: &'a dyn Fn(usize) -> &'a str) -> Named<'a, X> {
+        Named {
+            edges: &self.edges,
+            groups: NamedGroups(&self.groups, id),
+            external: &self.external,
+        }
+    }
 }
 
 /// The hosts a map is built from, in host id order: in memory, or the
@@ -91,7 +142,7 @@ pub fn build_with(
     hosts: &(impl Hosts + ?Sized),
     resolver: &Resolver,
     external: &mut dyn FnMut(External) -> io::Result<()>,
-) -> io::Result<(Vec<Edge>, Vec<Vec<String>>)> {
+) -> io::Result<(Vec<Edge>, Groups)> {
     let mut edges: Merged<(usize, usize, Option<u16>)> = Merged::default();
     hosts.visit(None, &mut |i, h| {
         // An address two hosts claim (a VIP, a cloned image) belongs to
@@ -189,34 +240,56 @@ impl<K: Ord> Merged<K> {
 }
 
 /// The connected components of the hosts joined by `pairs` (host
-/// indices), each sorted by id, largest first.
+/// indices): the groups of two or more, each sorted by id, largest first,
+/// and the hosts alone, in id order.
 fn components(
     hosts: &(impl Hosts + ?Sized),
     pairs: impl Iterator<Item = (usize, usize)>,
-) -> Vec<Vec<String>> {
-    let mut parent: Vec<usize> = (0..hosts.len()).collect();
-    fn find(p: &mut [usize], mut x: usize) -> usize {
-        while p[x] != x {
-            p[x] = p[p[x]];
-            x = p[x];
+) -> Groups {
+    // Union-find over u32 indices: 4 bytes a host.
+    let mut parent: Vec<u32> = (0..hosts.len() as u32).collect();
+    fn find(p: &mut [u32], mut x: u32) -> u32 {
+        while p[x as usize] != x {
+            p[x as usize] = p[p[x as usize] as usize];
+            x = p[x as usize];
         }
         x
     }
+    let mut joined = false;
     for (a, b) in pairs {
-        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-        parent[ra.max(rb)] = ra.min(rb);
+        let (ra, rb) = (find(&mut parent, a as u32), find(&mut parent, b as u32));
+        parent[ra.max(rb) as usize] = ra.min(rb);
+        joined = true;
     }
-    let mut groups: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for i in 0..hosts.len() {
+    let mut size: Vec<u32> = Vec::new();
+    if joined {
+        size = vec![0; hosts.len()];
+        for i in 0..hosts.len() as u32 {
+            let r = find(&mut parent, i);
+            size[r as usize] += 1;
+        }
+    }
+    let mut moves: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut alone: Vec<u32> = Vec::new();
+    for i in 0..hosts.len() as u32 {
         let r = find(&mut parent, i);
-        groups.entry(r).or_default().push(hosts.id(i).to_owned());
+        if size.get(r as usize).is_some_and(|&n| n > 1) {
+            moves
+                .entry(r)
+                .or_default()
+                .push(hosts.id(i as usize).to_owned());
+        } else {
+            alone.push(i);
+        }
     }
-    let mut groups: Vec<Vec<String>> = groups.into_values().collect();
-    for g in &mut groups {
+    let mut moves: Vec<Vec<String>> = moves.into_values().collect();
+    for g in &mut moves {
         g.sort();
     }
-    groups.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    groups
+    moves.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    // Stable: hosts of one id stay in index order, as in a group.
+    alone.sort_by(|&a, &b| hosts.id(a as usize).cmp(hosts.id(b as usize)));
+    Groups { moves, alone }
 }
 
 #[cfg(test)]
@@ -318,10 +391,8 @@ mod tests {
                 kinds: vec![],
             }]
         );
-        assert_eq!(
-            m.groups,
-            vec![vec!["app".to_string(), "db".into()], vec!["lone".into()]]
-        );
+        assert_eq!(named(&m, &hosts), vec![vec!["app", "db"], vec!["lone"]]);
+        assert_eq!(m.groups.alone, [2], "one host alone, by index");
         assert_eq!(
             m.external,
             vec![External {
@@ -332,6 +403,15 @@ mod tests {
                 kinds: vec![],
             }]
         );
+    }
+
+    /// Every group, as groups.json lists them.
+    fn named<'a, H: std::borrow::Borrow<HostSummary>>(
+        m: &'a DependencyMap,
+        hosts: &'a [H],
+    ) -> Vec<Vec<&'a str>> {
+        let id = |i: usize| hosts[i].borrow().id.as_str();
+        m.groups.all(id).collect()
     }
 
     type Row<'a> = (&'a str, &'a str, Option<u16>, Vec<Via>, Vec<&'a str>);
@@ -372,11 +452,8 @@ mod tests {
         );
         assert_eq!(m.edges[1].service.as_deref(), Some("svc2049"));
         assert_eq!(
-            m.groups,
-            vec![
-                vec!["app".to_string(), "infra".into(), "web".into()],
-                vec!["lone".into()]
-            ]
+            named(&m, &[&app, &infra, &lone, &web]),
+            vec![vec!["app", "infra", "web"], vec!["lone"]]
         );
         assert_eq!(
             m.external,
@@ -422,7 +499,7 @@ mod tests {
         );
         assert_eq!(m.external.len(), 1);
         assert_eq!(m.external[0].address, "db.other.example.com");
-        assert_eq!(m.groups[0], vec!["app", "db", "dns", "files", "web"]);
+        assert_eq!(m.groups.moves[0], ["app", "db", "dns", "files", "web"]);
     }
 
     /// Issue 24: names resolve through every host's /etc/hosts and the

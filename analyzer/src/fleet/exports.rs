@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::declared::{self, Resolver};
+use super::kept::Key;
 use super::store::named;
 use super::summary::HostSummary;
 use crate::model::dependencies::Kind;
@@ -211,12 +212,12 @@ pub fn dependencies<'a>(
     kept: &[usize],
     resolver: &Resolver,
     id: impl Fn(usize) -> &'a str,
-    from: impl Fn(usize) -> Option<PathBuf>,
+    from: impl Fn(usize) -> io::Result<Option<PathBuf>>,
 ) -> io::Result<()> {
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
     let mut w = Output::create(&out, 0o644)?;
     for &i in kept {
-        let path = from(i).unwrap_or_else(|| part(parts, i, DEPENDENCIES));
+        let path = from(i)?.unwrap_or_else(|| part(parts, i, DEPENDENCIES));
         let r = io::BufReader::new(File::open(&path)?);
         for line in io::BufRead::lines(r) {
             let mut row: DependencyRow = serde_json::from_str(&line?)?;
@@ -243,19 +244,26 @@ pub fn dependencies<'a>(
 /// written them to disk, so that the rows are written once, not twice.
 /// The rows of a bundle whose result was kept stay where they are kept,
 /// and are copied (or, see [`Joiner::finish`], not even that) at the end.
-/// Each bundle's ranges, lengths and XXH3-128 hashes are kept: a bundle
-/// found superseded at the end (an older bundle of a host) is left out
-/// then, and the Parquet files are named by the hashes without reading the
-/// rows again.
+/// Each bundle's ranges, lengths and XXH3-128 hashes, and its key, go to
+/// a file of fixed-size records (`.parts/rows`, see [`Record`]), not to
+/// memory: a bundle found superseded at the end (an older bundle of a
+/// host) is left out then, and the Parquet files are named by the hashes
+/// without reading the rows again.
 pub struct Joiner {
     parts: PathBuf,
+    /// `DIR/.kept`: a kept bundle's rows are in `<its key>/`.
+    kept_dir: PathBuf,
     files: Vec<File>,
     lens: [u64; JSONL.len()],
+    /// One [`Record`] a bundle, at `index * RECORD`.
+    records: File,
+    records_path: PathBuf,
     /// The next bundle to append.
     next: usize,
     /// Bundles done but not yet appended (a bundle before them is not).
-    waiting: BTreeMap<usize, Done>,
-    rows: Vec<Rows>,
+    waiting: BTreeMap<usize, (Done, Option<Key>)>,
+    /// How many bundles' rows are in the joined files.
+    joined: usize,
     /// The first error; the batch stops on it at the end.
     failed: Option<io::Error>,
 }
@@ -270,22 +278,81 @@ pub enum Done {
     Kept(super::kept::Taken),
 }
 
-/// Where a bundle's rows of each kind are, their length and hash.
-#[derive(Clone)]
-enum Rows {
+/// Where a bundle's rows are.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Rows {
     None,
-    /// In the joined files: (offset, length, XXH3-128) per kind.
-    Joined([(u64, u64, u128); JSONL.len()]),
-    /// In a kept result's folder: (length, XXH3-128) per kind.
-    Kept(PathBuf, [(u64, u128); JSONL.len()]),
+    /// In the joined files.
+    Joined,
+    /// In its kept result's folder (`DIR/.kept/<key>/`).
+    Kept,
 }
 
-impl Rows {
-    fn piece(&self, k: usize) -> Option<(u64, u128)> {
-        match self {
+/// What the joiner knows of one bundle, as stored in `.parts/rows`: where
+/// its rows are, its key (see `kept::Key`), and per kind its rows'
+/// offset in the joined file (when joined), length and XXH3-128.
+pub struct Record {
+    pub rows: Rows,
+    pub key: Option<Key>,
+    pub pieces: [(u64, u64, u128); JSONL.len()],
+}
+
+/// A record's size: where the rows are, whether there is a key, the key,
+/// and per kind (offset, length, hash).
+const RECORD: usize = 2 + 32 + JSONL.len() * 32;
+
+impl Record {
+    fn encode(&self) -> [u8; RECORD] {
+        let mut b = [0u8; RECORD];
+        b[0] = match self.rows {
+            Rows::None => 0,
+            Rows::Joined => 1,
+            Rows::Kept => 2,
+        };
+        if let Some(k) = &self.key {
+            b[1] = 1;
+            b[2..34].copy_from_slice(k.bytes());
+        }
+        for (k, (off, len, hash)) in self.pieces.iter().enumerate() {
+            let at = 34 + k * 32;
+            b[at..at + 8].copy_from_slice(&off.to_le_bytes());
+            b[at + 8..at + 16].copy_from_slice(&len.to_le_bytes());
+            b[at + 16..at + 32].copy_from_slice(&hash.to_le_bytes());
+        }
+        b
+    }
+
+    fn decode(b: &[u8; RECORD]) -> Record {
+        let u64_at = |at: usize| {
+            let mut x = [0u8; 8];
+            x.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(x)
+        };
+        let mut pieces = [(0, 0, 0); JSONL.len()];
+        for (k, p) in pieces.iter_mut().enumerate() {
+            let at = 34 + k * 32;
+            let mut h = [0u8; 16];
+            h.copy_from_slice(&b[at + 16..at + 32]);
+            *p = (u64_at(at), u64_at(at + 8), u128::from_le_bytes(h));
+        }
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&b[2..34]);
+        Record {
+            rows: match b[0] {
+                1 => Rows::Joined,
+                2 => Rows::Kept,
+                _ => Rows::None,
+            },
+            key: (b[1] == 1).then(|| Key::from_bytes(key)),
+            pieces,
+        }
+    }
+
+    /// Kind `k`'s rows' length and hash, for a bundle with rows.
+    pub fn piece(&self, k: usize) -> Option<(u64, u128)> {
+        match self.rows {
             Rows::None => None,
-            Rows::Joined(r) => Some((r[k].1, r[k].2)),
-            Rows::Kept(_, r) => Some(r[k]),
+            _ => Some((self.pieces[k].1, self.pieces[k].2)),
         }
     }
 }
@@ -320,7 +387,7 @@ impl JoinedFile {
     }
 }
 
-#[derive(serde::Deserialize, Serialize)]
+#[derive(serde::Deserialize)]
 struct JoinedRecord {
     format: u32,
     lift: String,
@@ -329,14 +396,35 @@ struct JoinedRecord {
     keys: Vec<String>,
 }
 
-/// What [`Joiner::finish`] wrote: per kind, each kept host's rows' length
-/// and XXH3-128, in the files' order (see `parquet::Table::write`).
-pub struct Layout {
-    pub pieces: Vec<Vec<(u64, u128)>>,
+/// A [`JoinedRecord`] as written: the keys streamed from the records.
+#[derive(Serialize)]
+struct JoinedOut<'a> {
+    format: u32,
+    lift: String,
+    files: Vec<JoinedFile>,
+    keys: KeysOut<'a>,
+}
+
+struct KeysOut<'a>(&'a Joiner, &'a [usize]);
+
+impl Serialize for KeysOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.1.len()))?;
+        for &i in self.1 {
+            let r = self.0.record(i).map_err(S::Error::custom)?;
+            let key = r
+                .key
+                .ok_or_else(|| S::Error::custom("a bundle without a key"))?;
+            seq.serialize_element(&key.hex())?;
+        }
+        seq.end()
+    }
 }
 
 impl Joiner {
-    pub fn new(parts: &Path, bundles: usize) -> io::Result<Joiner> {
+    /// `kept_dir`: where kept results are (`DIR/.kept`).
+    pub fn new(parts: &Path, kept_dir: &Path, bundles: usize) -> io::Result<Joiner> {
         let files = JSONL
             .iter()
             .map(|kind| {
@@ -344,28 +432,93 @@ impl Joiner {
                 File::create(&path).map_err(|e| named(&path, e))
             })
             .collect::<io::Result<_>>()?;
+        let records_path = parts.join("rows");
+        let records = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&records_path)
+            .map_err(|e| named(&records_path, e))?;
+        // A bundle never done reads as one without rows.
+        records
+            .set_len(bundles as u64 * RECORD as u64)
+            .map_err(|e| named(&records_path, e))?;
         Ok(Joiner {
             parts: parts.to_owned(),
+            kept_dir: kept_dir.to_owned(),
             files,
             lens: [0; JSONL.len()],
+            records,
+            records_path,
             next: 0,
             waiting: BTreeMap::new(),
-            rows: vec![Rows::None; bundles],
+            joined: 0,
             failed: None,
         })
     }
 
-    /// Bundle `index` is done.
-    pub fn done(&mut self, index: usize, done: Done) {
-        self.waiting.insert(index, done);
-        while let Some(done) = self.waiting.remove(&self.next) {
+    /// Bundle `index`'s record.
+    pub fn record(&self, index: usize) -> io::Result<Record> {
+        use std::os::unix::fs::FileExt;
+        let mut b = [0u8; RECORD];
+        self.records
+            .read_exact_at(&mut b, index as u64 * RECORD as u64)
+            .map_err(|e| named(&self.records_path, e))?;
+        Ok(Record::decode(&b))
+    }
+
+    fn put(&mut self, index: usize, r: &Record) {
+        use std::os::unix::fs::FileExt;
+        if let Err(e) = self
+            .records
+            .write_all_at(&r.encode(), index as u64 * RECORD as u64)
+        {
+            self.failed
+                .get_or_insert_with(|| named(&self.records_path, e));
+        }
+    }
+
+    /// Where bundle `index`'s result was kept, when it was.
+    pub fn kept_dir(&self, index: usize) -> io::Result<Option<PathBuf>> {
+        let r = self.record(index)?;
+        Ok(match (r.rows, r.key) {
+            (Rows::Kept, Some(k)) => Some(self.kept_dir.join(k.hex())),
+            _ => None,
+        })
+    }
+
+    /// The keys of the bundles done (whatever their result), for
+    /// `kept::Keeper::finish`.
+    pub fn keys(&self, bundles: usize) -> io::Result<Vec<Key>> {
+        let mut keys = Vec::new();
+        for i in 0..bundles {
+            keys.extend(self.record(i)?.key);
+        }
+        Ok(keys)
+    }
+
+    /// Bundle `index` is done; `key`, its key when it has one.
+    pub fn done(&mut self, index: usize, done: Done, key: Option<Key>) {
+        self.waiting.insert(index, (done, key));
+        while let Some((done, key)) = self.waiting.remove(&self.next) {
             let i = self.next;
             self.next += 1;
+            let mut record = Record {
+                rows: Rows::None,
+                key,
+                pieces: [(0, 0, 0); JSONL.len()],
+            };
             match done {
                 Done::Analysed => {
                     if self.failed.is_none() {
-                        if let Err(e) = self.append(i) {
-                            self.failed = Some(e);
+                        match self.append(i) {
+                            Ok(pieces) => {
+                                record.rows = Rows::Joined;
+                                record.pieces = pieces;
+                                self.joined += 1;
+                            }
+                            Err(e) => self.failed = Some(e),
                         }
                     }
                     for kind in JSONL {
@@ -373,10 +526,10 @@ impl Joiner {
                     }
                 }
                 Done::Kept(taken) => {
-                    let mut r = [(0, 0); JSONL.len()];
-                    for (k, piece) in r.iter_mut().enumerate() {
+                    record.rows = Rows::Kept;
+                    for (k, piece) in record.pieces.iter_mut().enumerate() {
                         match taken.files.get(JSONL_AT + k) {
-                            Some(p) => *piece = *p,
+                            Some(&(len, hash)) => *piece = (0, len, hash),
                             None => {
                                 self.failed.get_or_insert_with(|| {
                                     named(&taken.dir, "a kept result without its rows")
@@ -384,7 +537,16 @@ impl Joiner {
                             }
                         }
                     }
-                    self.rows[i] = Rows::Kept(taken.dir, r);
+                    // Found again by its key (see `copy`, `kept_dir`).
+                    let at_key = record
+                        .key
+                        .as_ref()
+                        .is_some_and(|k| taken.dir == self.kept_dir.join(k.hex()));
+                    if !at_key {
+                        self.failed.get_or_insert_with(|| {
+                            named(&taken.dir, "a kept result not where its key says")
+                        });
+                    }
                 }
                 Done::Failed => {
                     for kind in JSONL {
@@ -392,10 +554,11 @@ impl Joiner {
                     }
                 }
             }
+            self.put(i, &record);
         }
     }
 
-    fn append(&mut self, i: usize) -> io::Result<()> {
+    fn append(&mut self, i: usize) -> io::Result<[(u64, u64, u128); JSONL.len()]> {
         let mut ranges = [(0, 0, 0); JSONL.len()];
         for (k, kind) in JSONL.iter().enumerate() {
             let path = part(&self.parts, i, kind);
@@ -405,8 +568,7 @@ impl Joiner {
             ranges[k] = (self.lens[k], n, hash);
             self.lens[k] += n;
         }
-        self.rows[i] = Rows::Joined(ranges);
-        Ok(())
+        Ok(ranges)
     }
 
     /// Bundle `i`'s rows of kind `k`, appended to `w`.
@@ -418,10 +580,10 @@ impl Joiner {
         w: &mut impl Write,
         to: &Path,
     ) -> io::Result<()> {
-        match &self.rows[i] {
-            Rows::None => Err(named(to, format!("bundle {i} was kept but not joined"))),
-            Rows::Joined(r) => {
-                let (offset, len, _) = r[k];
+        let r = self.record(i)?;
+        let (offset, len, _) = r.pieces[k];
+        match (r.rows, &r.key) {
+            (Rows::Joined, _) => {
                 src.seek(io::SeekFrom::Start(offset))?;
                 let n = io::copy(&mut src.take(len), w)?;
                 match n == len {
@@ -429,86 +591,86 @@ impl Joiner {
                     false => Err(named(to, "the joined rows are shorter than written")),
                 }
             }
-            Rows::Kept(dir, r) => {
-                let path = dir.join(format!("{}.jsonl", JSONL[k]));
+            (Rows::Kept, Some(key)) => {
+                let path = self
+                    .kept_dir
+                    .join(key.hex())
+                    .join(format!("{}.jsonl", JSONL[k]));
                 let f = File::open(&path).map_err(|e| named(&path, e))?;
-                let n = io::copy(&mut f.take(r[k].0), w).map_err(|e| named(&path, e))?;
-                match n == r[k].0 {
+                let n = io::copy(&mut f.take(len), w).map_err(|e| named(&path, e))?;
+                match n == len {
                     true => Ok(()),
                     false => Err(named(&path, "shorter than kept")),
                 }
             }
+            _ => Err(named(to, format!("bundle {i} was kept but not joined"))),
         }
     }
 
     /// DIR/<kind>.jsonl: the rows of `kept` (bundle indices, increasing),
-    /// every bundle done; `keys`: each bundle's key (see `kept::Key`).
+    /// every bundle done.
     ///
     /// When the last run's files (see [`JOINED`]) hold the rows of the
     /// first bundles of `kept` and are as that run left them, the rows of
     /// the others are appended to them in place. Else a file is renamed
     /// into place when it holds the rows of every bundle of `kept` and
     /// nothing else (a fresh run), or written again, bundle by bundle.
-    pub fn finish(
-        mut self,
-        dir: &Path,
-        kept: &[usize],
-        keys: &[Option<String>],
-    ) -> io::Result<Layout> {
+    /// Afterwards, [`Joiner::record`] still tells where each bundle's rows
+    /// were and their lengths and hashes (for the Parquet files).
+    pub fn finish(&mut self, dir: &Path, kept: &[usize]) -> io::Result<()> {
         if let Some(e) = self.failed.take() {
             return Err(e);
         }
-        debug_assert!(self.waiting.is_empty() && self.next == self.rows.len());
+        debug_assert!(self.waiting.is_empty());
         let record_path = dir.join(".kept").join(JOINED);
         let version = super::kept::version();
-        let keys: Option<Vec<&str>> = kept.iter().map(|&i| keys[i].as_deref()).collect();
         // The bundles whose rows the files already hold, if they can be
         // trusted to.
         let record: Option<JoinedRecord> = super::kept::read_small(&record_path)
             .ok()
-            .and_then(|body| serde_json::from_slice(&body).ok());
-        let prefix = match (&record, &keys) {
-            (Some(r), Some(keys))
-                if r.format == JOINED_FORMAT
+            .and_then(|body| serde_json::from_slice(&body).ok())
+            .filter(|r: &JoinedRecord| {
+                r.format == JOINED_FORMAT
                     && r.lift == version
                     && r.files.len() == JSONL.len()
-                    && r.keys.len() <= keys.len()
-                    && r.keys.iter().zip(keys).all(|(a, b)| a == b)
-                    && kept[..r.keys.len()]
-                        .iter()
-                        .all(|&i| matches!(self.rows[i], Rows::Kept(..))) =>
-            {
-                Some(r.keys.len())
+                    && r.keys.len() <= kept.len()
+            });
+        // One pass over the records: whether every bundle has a key, the
+        // last run's prefix, what its files hold, and whether every bundle
+        // is joined.
+        let mut all_keys = true;
+        let mut prefix = record.as_ref().map(|r| r.keys.len());
+        let mut held = [0u64; JSONL.len()];
+        let mut all_joined = true;
+        for (n, &i) in kept.iter().enumerate() {
+            let r = self.record(i)?;
+            if r.rows == Rows::None {
+                return Err(named(dir, format!("bundle {i} was kept but not joined")));
             }
-            _ => None,
-        };
-        let pieces: Vec<Vec<(u64, u128)>> = (0..JSONL.len())
-            .map(|k| {
-                kept.iter()
-                    .map(|&i| {
-                        self.rows[i].piece(k).ok_or_else(|| {
-                            named(dir, format!("bundle {i} was kept but not joined"))
-                        })
-                    })
-                    .collect::<io::Result<_>>()
-            })
-            .collect::<io::Result<_>>()?;
+            all_keys &= r.key.is_some();
+            all_joined &= r.rows == Rows::Joined;
+            if let (Some(p), Some(rec)) = (prefix, &record) {
+                if n < p {
+                    let same = r.rows == Rows::Kept
+                        && r.key.as_ref().is_some_and(|k| k.hex() == rec.keys[n]);
+                    if same {
+                        for (h, piece) in held.iter_mut().zip(&r.pieces) {
+                            *h += piece.1;
+                        }
+                    } else {
+                        prefix = None;
+                    }
+                }
+            }
+        }
+        let prefix = prefix.filter(|_| all_keys);
         // Nothing trusts the old files while they change.
         let _ = fs::remove_file(&record_path);
-        let fresh = kept
-            .iter()
-            .all(|&i| matches!(self.rows[i], Rows::Joined(..)))
-            && self
-                .rows
-                .iter()
-                .filter(|r| matches!(r, Rows::Joined(..)))
-                .count()
-                == kept.len();
+        let fresh = all_joined && self.joined == kept.len();
         for (k, kind) in JSONL.iter().enumerate() {
             let from = joined(&self.parts, kind);
             let to = dir.join(format!("{kind}.jsonl"));
             if let (Some(p), Some(r)) = (prefix, &record) {
-                let held: u64 = pieces[k][..p].iter().map(|x| x.0).sum();
                 let was = &r.files[k];
                 // A regular file, as left: never a FIFO opened for writing.
                 let same = fs::symlink_metadata(&to)
@@ -519,7 +681,7 @@ impl Joiner {
                 };
                 if let Some(mut file) = file {
                     let now = file.metadata().map(|m| (m.is_file(), JoinedFile::of(&m)));
-                    if matches!(&now, Ok((true, now)) if now == was) && was.len == held {
+                    if matches!(&now, Ok((true, now)) if now == was) && was.len == held[k] {
                         file.seek(io::SeekFrom::End(0)).map_err(|e| named(&to, e))?;
                         let mut src = File::open(&from).map_err(|e| named(&from, e))?;
                         for &i in &kept[p..] {
@@ -541,7 +703,7 @@ impl Joiner {
             }
             w.commit()?;
         }
-        if let Some(keys) = keys {
+        if all_keys {
             let files = JSONL
                 .iter()
                 .map(|kind| {
@@ -551,17 +713,17 @@ impl Joiner {
                         .map_err(|e| named(&to, e))
                 })
                 .collect::<io::Result<_>>()?;
-            let record = JoinedRecord {
+            let record = JoinedOut {
                 format: JOINED_FORMAT,
                 lift: version,
                 files,
-                keys: keys.iter().map(|k| k.to_string()).collect(),
+                keys: KeysOut(self, kept),
             };
             let mut w = Output::create(&record_path, 0o644)?;
             serde_json::to_writer(&mut w, &record)?;
             w.commit()?;
         }
-        Ok(Layout { pieces })
+        Ok(())
     }
 }
 
@@ -743,37 +905,35 @@ mod tests {
         };
         let read = |kind: &str| std::fs::read_to_string(out.join(format!("{kind}.jsonl"))).unwrap();
 
-        let mut j = Joiner::new(&parts, 4).unwrap();
+        let mut j = Joiner::new(&parts, &d.join("kept"), 4).unwrap();
         for i in [2, 0, 3, 1] {
             write(i);
         }
-        j.done(2, Done::Analysed);
+        j.done(2, Done::Analysed, None);
         assert!(
             part(&parts, 2, "packages").exists(),
             "appended before bundle 0"
         );
-        j.done(0, Done::Analysed);
+        j.done(0, Done::Analysed, None);
         assert!(!part(&parts, 0, "packages").exists());
-        j.done(3, Done::Analysed);
-        j.done(1, Done::Failed);
+        j.done(3, Done::Analysed, None);
+        j.done(1, Done::Failed, None);
         for i in 0..4 {
             assert!(
                 !part(&parts, i, "findings").exists(),
                 "bundle {i}'s part kept"
             );
         }
-        j.finish(&out, &[0, 2, 3], &[None, None, None, None])
-            .unwrap();
+        j.finish(&out, &[0, 2, 3]).unwrap();
         assert_eq!(read("packages"), "packages 0\npackages 2\npackages 3\n");
 
         // Bundle 2 superseded: the rows are copied without it.
-        let mut j = Joiner::new(&parts, 4).unwrap();
+        let mut j = Joiner::new(&parts, &d.join("kept"), 4).unwrap();
         for i in 0..4 {
             write(i);
-            j.done(i, Done::Analysed);
+            j.done(i, Done::Analysed, None);
         }
-        j.finish(&out, &[0, 1, 3], &[None, None, None, None])
-            .unwrap();
+        j.finish(&out, &[0, 1, 3]).unwrap();
         assert_eq!(read("findings"), "findings 0\nfindings 1\nfindings 3\n");
         assert_eq!(
             read("connections"),

@@ -270,7 +270,8 @@ mod tests {
                 counts: tally.counts(profile),
                 hosts: listed(rows),
                 edges: &map.edges,
-                groups: &map.groups,
+                groups: &map.groups.moves,
+                standalone: map.groups.alone.len(),
                 external: listed(map.external.clone()),
                 failures: &[],
                 shared: &[],
@@ -322,7 +323,10 @@ mod tests {
                     kinds: vec!["address".into()],
                 },
             ],
-            groups: vec![vec!["a-1".into(), "b-2".into()]],
+            groups: super::super::depmap::Groups {
+                moves: vec![vec!["a-1".into(), "b-2".into()]],
+                alone: vec![],
+            },
             external: vec![External {
                 host: "a-1".into(),
                 address: "<img src=x onerror=alert(1)>".into(),

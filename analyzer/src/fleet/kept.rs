@@ -27,7 +27,6 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -73,16 +72,6 @@ struct Hashed {
     sha256: String,
 }
 
-impl Hashed {
-    fn same_file(&self, m: &fs::Metadata) -> bool {
-        self.len == m.len()
-            && self.ino == m.ino()
-            && self.dev == m.dev()
-            && self.mtime_ns == mtime_ns(m)
-            && self.ctime_ns == i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec())
-    }
-}
-
 fn mtime_ns(m: &fs::Metadata) -> i128 {
     i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec())
 }
@@ -105,29 +94,128 @@ pub struct Taken {
     pub files: Vec<(u64, u128)>,
 }
 
-impl Taken {
-    pub fn path(&self, part: &str) -> PathBuf {
-        self.dir.join(part)
-    }
-}
-
 /// `DIR/.kept/` for one run.
 pub struct Keeper {
     dir: PathBuf,
     /// lift's version and the result-changing options, hashed into keys.
     salt: String,
-    hashes: HashMap<String, Hashed>,
-    /// This run's inputs' hashes, written for the next run at the end.
-    seen: Mutex<Vec<Hashed>>,
+    /// The last run's inputs' hashes, by their path hashed (`paths`): a
+    /// path that hashes like another finds that one's entry, which
+    /// [`Seen::same_file`] then refuses unless it is the same file.
+    hashes: HashMap<u64, Seen>,
+    paths: std::hash::RandomState,
+    /// This run's inputs' hashes, by input index, written for the next run
+    /// at the end: on disk (`inputs.tmp`, one [`Seen`] a record), not in
+    /// memory, whatever the fleet.
+    seen: File,
+    seen_path: PathBuf,
 }
 
-/// A bundle's key: hex SHA-256.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Key(String);
+/// [`Hashed`] without its path, in a fixed-size record.
+#[derive(Clone, Copy, PartialEq)]
+struct Seen {
+    len: u64,
+    ino: u64,
+    dev: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    sha256: [u8; 32],
+}
+
+const SEEN: usize = 1 + 24 + 32 + 32;
+
+impl Seen {
+    fn of(m: &fs::Metadata, sha256: [u8; 32]) -> Seen {
+        Seen {
+            len: m.len(),
+            ino: m.ino(),
+            dev: m.dev(),
+            mtime_ns: mtime_ns(m),
+            ctime_ns: i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+            sha256,
+        }
+    }
+
+    fn same_file(&self, m: &fs::Metadata) -> bool {
+        Seen::of(m, self.sha256) == *self
+    }
+
+    fn from_hashed(h: &Hashed) -> Option<Seen> {
+        Some(Seen {
+            len: h.len,
+            ino: h.ino,
+            dev: h.dev,
+            mtime_ns: h.mtime_ns,
+            ctime_ns: h.ctime_ns,
+            sha256: Key::parse(&h.sha256)?.0,
+        })
+    }
+
+    fn encode(&self) -> [u8; SEEN] {
+        let mut b = [0u8; SEEN];
+        b[0] = 1;
+        b[1..9].copy_from_slice(&self.len.to_le_bytes());
+        b[9..17].copy_from_slice(&self.ino.to_le_bytes());
+        b[17..25].copy_from_slice(&self.dev.to_le_bytes());
+        b[25..41].copy_from_slice(&self.mtime_ns.to_le_bytes());
+        b[41..57].copy_from_slice(&self.ctime_ns.to_le_bytes());
+        b[57..89].copy_from_slice(&self.sha256);
+        b
+    }
+
+    fn decode(b: &[u8; SEEN]) -> Option<Seen> {
+        let mut x8 = [0u8; 8];
+        let mut x16 = [0u8; 16];
+        let mut u = |at: usize| {
+            x8.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(x8)
+        };
+        let (len, ino, dev) = (u(1), u(9), u(17));
+        let mut i = |at: usize| {
+            x16.copy_from_slice(&b[at..at + 16]);
+            i128::from_le_bytes(x16)
+        };
+        let (mtime_ns, ctime_ns) = (i(25), i(41));
+        let mut sha256 = [0u8; 32];
+        sha256.copy_from_slice(&b[57..89]);
+        (b[0] == 1).then_some(Seen {
+            len,
+            ino,
+            dev,
+            mtime_ns,
+            ctime_ns,
+            sha256,
+        })
+    }
+}
+
+/// A bundle's key: a SHA-256, named in hex (its kept folder's name).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key([u8; 32]);
 
 impl Key {
-    pub fn as_str(&self) -> &str {
+    pub fn hex(&self) -> String {
+        hex(self.0)
+    }
+
+    pub fn bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    pub fn from_bytes(b: [u8; 32]) -> Key {
+        Key(b)
+    }
+
+    /// The key a folder's name is, if it is one.
+    fn parse(name: &str) -> Option<Key> {
+        let mut b = [0u8; 32];
+        if name.len() != 64 {
+            return None;
+        }
+        for (i, byte) in b.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(name.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        (hex(b) == name).then_some(Key(b))
     }
 }
 
@@ -168,8 +256,9 @@ pub(super) fn read_small(path: &Path) -> io::Result<Vec<u8>> {
 impl Keeper {
     /// `options`: every option that changes a bundle's result (profile,
     /// firewall, sizing catalog's content, headroom), in a fixed form.
-    /// `fresh`: what was kept is removed unread.
-    pub fn new(out: &Path, options: &str, fresh: bool) -> io::Result<Keeper> {
+    /// `fresh`: what was kept is removed unread. `inputs`: how many
+    /// inputs the run has.
+    pub fn new(out: &Path, options: &str, fresh: bool, inputs: usize) -> io::Result<Keeper> {
         let dir = out.join(".kept");
         if fresh {
             match fs::remove_dir_all(&dir) {
@@ -178,32 +267,50 @@ impl Keeper {
             }
         }
         fs::create_dir_all(&dir).map_err(|e| named(&dir, e))?;
+        use std::hash::BuildHasher;
         let mut hashes = HashMap::new();
+        let paths = std::hash::RandomState::new();
         // A missing or damaged list only costs hashing again.
         if let Ok(f) = File::open(dir.join("inputs.jsonl")) {
             for line in BufReader::new(f.take(MAX_SMALL)).lines() {
                 let Ok(line) = line else { break };
                 if let Ok(h) = serde_json::from_str::<Hashed>(&line) {
-                    hashes.insert(h.path.clone(), h);
+                    if let Some(seen) = Seen::from_hashed(&h) {
+                        hashes.insert(paths.hash_one(&h.path), seen);
+                    }
                 }
             }
         }
+        let seen_path = dir.join("inputs.tmp");
+        let seen = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&seen_path)
+            .map_err(|e| named(&seen_path, e))?;
+        seen.set_len(inputs as u64 * SEEN as u64)
+            .map_err(|e| named(&seen_path, e))?;
         Ok(Keeper {
             dir,
             salt: format!("{}\0{options}", version()),
             hashes,
-            seen: Mutex::new(Vec::new()),
+            paths,
+            seen,
+            seen_path,
         })
     }
 
-    /// The key of `input` as it is on disk now.
-    pub fn key(&self, input: &Path) -> io::Result<Key> {
+    /// The key of `input` (input `index` of the run) as it is on disk now.
+    pub fn key(&self, index: usize, input: &Path) -> io::Result<Key> {
+        use std::hash::BuildHasher;
+        use std::os::unix::fs::FileExt;
         let name = input.to_string_lossy();
         // Never a FIFO or a device: a regular file, opened without waiting.
         let mut file = lift_bundle::input::open_regular(input).map_err(|e| named(input, e))?;
         let meta = file.metadata().map_err(|e| named(input, e))?;
-        let sha = match self.hashes.get(name.as_ref()) {
-            Some(h) if h.same_file(&meta) => h.sha256.clone(),
+        let sha: [u8; 32] = match self.hashes.get(&self.paths.hash_one(name.as_ref())) {
+            Some(h) if h.same_file(&meta) => h.sha256,
             _ => {
                 let mut h = Sha256::new();
                 super::exports::with_buffer(|buf| loop {
@@ -213,33 +320,24 @@ impl Keeper {
                     }
                     h.update(&buf[..n]);
                 })?;
-                hex(h.finalize())
+                h.finalize().into()
             }
         };
-        let hashed = Hashed {
-            path: name.clone().into_owned(),
-            len: meta.len(),
-            ino: meta.ino(),
-            dev: meta.dev(),
-            mtime_ns: mtime_ns(&meta),
-            ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
-            sha256: sha.clone(),
-        };
+        self.seen
+            .write_all_at(&Seen::of(&meta, sha).encode(), index as u64 * SEEN as u64)
+            .map_err(|e| named(&self.seen_path, e))?;
+        let sha = hex(sha);
         let mut k = Sha256::new();
         k.update(self.salt.as_bytes());
         k.update(b"\0");
         k.update(name.as_bytes());
         k.update(b"\0");
         k.update(sha.as_bytes());
-        self.seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(hashed);
-        Ok(Key(hex(k.finalize())))
+        Ok(Key(k.finalize().into()))
     }
 
     fn path(&self, key: &Key) -> PathBuf {
-        self.dir.join(&key.0)
+        self.dir.join(key.hex())
     }
 
     /// The result kept for `key` (from `input`), its files checked.
@@ -287,7 +385,7 @@ impl Keeper {
         if m.format != FORMAT || m.lift != version() {
             return Err(format!("kept by {} (this is {})", m.lift, version()));
         }
-        if m.key != key.0 || m.input != input.to_string_lossy() {
+        if m.key != key.hex() || m.input != input.to_string_lossy() {
             return Err("its manifest names another bundle".into());
         }
         if !m.files.iter().map(|f| &f.part).eq(part_names.iter()) {
@@ -334,7 +432,7 @@ impl Keeper {
         summary: &HostSummary,
     ) -> io::Result<()> {
         let dir = self.path(key);
-        let tmp = self.dir.join(format!("{}.tmp", key.0));
+        let tmp = self.dir.join(format!("{}.tmp", key.hex()));
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir(&tmp).map_err(|e| named(&tmp, e))?;
         let mut files = Vec::new();
@@ -361,7 +459,7 @@ impl Keeper {
         let m = Manifest {
             format: FORMAT,
             lift: version(),
-            key: key.0.clone(),
+            key: key.hex(),
             input: input.to_string_lossy().into_owned(),
             files,
             summary_sha256: hex(Sha256::digest(&body)),
@@ -374,17 +472,20 @@ impl Keeper {
 
     /// The end of a successful run: every kept result but `used` goes (a
     /// bundle no longer in the inputs leaves the fleet and the keep), and
-    /// the inputs' hashes are written for the next run.
-    pub fn finish(self, used: &[Key]) -> io::Result<()> {
-        let used: std::collections::HashSet<&str> = used.iter().map(|k| k.0.as_str()).collect();
+    /// the inputs' hashes are written for the next run, in path order.
+    pub fn finish(self, mut used: Vec<Key>, inputs: &[PathBuf]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        used.sort_unstable();
         for e in fs::read_dir(&self.dir).map_err(|e| named(&self.dir, e))? {
             let e = e.map_err(|e| named(&self.dir, e))?;
             let name = e.file_name();
             let name = name.to_string_lossy();
             // parquet.jsonl: what `parquet::Table::write` wrote;
             // joined.json: what `exports::Joiner::finish` wrote.
-            if ["inputs.jsonl", "parquet.jsonl", super::exports::JOINED].contains(&name.as_ref())
-                || used.contains(name.as_ref())
+            let kept = ["inputs.jsonl", "inputs.tmp", "parquet.jsonl"];
+            if kept.contains(&name.as_ref())
+                || name == super::exports::JOINED
+                || Key::parse(&name).is_some_and(|k| used.binary_search(&k).is_ok())
             {
                 continue;
             }
@@ -396,14 +497,37 @@ impl Keeper {
             };
             gone.map_err(|e| named(&path, e))?;
         }
-        let mut seen = self.seen.into_inner().unwrap_or_else(|e| e.into_inner());
-        seen.sort_by(|a, b| a.path.cmp(&b.path));
+        drop(used);
+        let mut order: Vec<u32> = (0..inputs.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let path = |i: u32| inputs[i as usize].to_string_lossy();
+            path(a).cmp(&path(b))
+        });
         let path = self.dir.join("inputs.jsonl");
         let mut w = crate::output::Output::create(&path, 0o644)?;
-        for h in &seen {
-            serde_json::to_writer(&mut w, h)?;
+        for i in order {
+            let mut b = [0u8; SEEN];
+            self.seen
+                .read_exact_at(&mut b, u64::from(i) * SEEN as u64)
+                .map_err(|e| named(&self.seen_path, e))?;
+            // None for an input that could not be read.
+            let Some(seen) = Seen::decode(&b) else {
+                continue;
+            };
+            let h = Hashed {
+                path: inputs[i as usize].to_string_lossy().into_owned(),
+                len: seen.len,
+                ino: seen.ino,
+                dev: seen.dev,
+                mtime_ns: seen.mtime_ns,
+                ctime_ns: seen.ctime_ns,
+                sha256: hex(seen.sha256),
+            };
+            serde_json::to_writer(&mut w, &h)?;
             w.write_all(b"\n")?;
         }
-        w.commit()
+        w.commit()?;
+        drop(self.seen);
+        fs::remove_file(&self.seen_path).map_err(|e| named(&self.seen_path, e))
     }
 }

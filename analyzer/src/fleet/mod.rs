@@ -41,7 +41,7 @@ use crate::profile::Profile;
 use crate::render::{self, Format};
 use crate::report::fleet::{Index, Lazy};
 use crate::report::Report;
-use store::{Slot, Store};
+use store::{Ids, Slot, Store};
 
 pub struct Options {
     pub inputs: Vec<PathBuf>,
@@ -142,32 +142,75 @@ impl Options {
     }
 }
 
-/// What the batch keeps in memory of a bundle it read: what tells hosts
-/// apart, and where its summary is in the store.
+/// What the batch holds in memory per bundle, and why. A fleet of
+/// 30,000 hosts must fit in the memory of one of 1,000 (issue 29), so
+/// everything with a host's strings in it is on disk (its summary in the
+/// [`Store`], its export rows' places and its key in the joiner's records,
+/// its input's hash in the keeper's) and read back per pass. What stays:
+///
+/// - until duplicates are found, an [`Entry`] a bundle read: its numbers,
+///   and the keys one machine's bundles share, hashed (8 bytes each);
+/// - from then on, a [`Kept`] a host (24 bytes: input index, id number,
+///   where its summary is) and its id in [`Ids`] (its bytes and 8 more):
+///   ids order the hosts and name them in every output;
+/// - for the dependency map, the resolver's addresses and names (see
+///   `declared::Resolver`) and the edges between hosts, which grow with
+///   the edges, not the hosts;
+/// - the inputs' paths (`discover`).
+///
+/// `entry_and_kept_stay_small` holds the sizes.
 struct Entry {
-    index: usize,
-    slot: Slot,
-    id: String,
-    hostname: String,
-    identity: identity::Identity,
+    index: u32,
+    /// Its host id in [`Ids`].
+    id: u32,
+    /// Its place in [`FORMS`].
+    form: u8,
     started_secs: i64,
-    form: String,
+    slot: Slot,
+    /// Its identity's keys (see [`identity_keys`]), hashed: a bundle
+    /// sharing none with a host is not that host, and one sharing some is
+    /// compared with it in full (read back from the store).
+    keys: Box<[u64]>,
+}
+
+/// What tells one machine's bundles apart from others': MACs, machine-id,
+/// product UUID, host name.
+fn identity_keys(i: &identity::Identity) -> Vec<String> {
+    let mut k: Vec<String> = i.macs.iter().map(|m| format!("mac {m}")).collect();
+    k.extend(i.machine_id.iter().map(|m| format!("mid {m}")));
+    k.extend(i.product_uuid.iter().map(|u| format!("uuid {u}")));
+    k.extend(i.hostname.iter().map(|h| format!("name {h}")));
+    k
 }
 
 impl Entry {
-    fn new(index: usize, h: &HostSummary, store: &Store) -> Result<Entry, BundleError> {
+    fn new(
+        index: usize,
+        h: &HostSummary,
+        store: &Store,
+        ids: &Mutex<Ids>,
+        keys: &std::hash::RandomState,
+    ) -> Result<Entry, BundleError> {
+        use std::hash::BuildHasher;
         let slot = store.put(h).map_err(|source| BundleError::Write {
             path: store.path().to_owned(),
             source,
         })?;
+        let form = FORMS
+            .iter()
+            .position(|f| *f == h.form)
+            .unwrap_or(FORMS.len() - 1);
         Ok(Entry {
-            index,
-            slot,
-            id: h.id.clone(),
-            hostname: h.hostname.clone(),
-            identity: h.identity.clone(),
+            // The batch refuses more inputs than a u32 counts.
+            index: index as u32,
+            id: lock(ids).push(&h.id),
+            form: form as u8,
             started_secs: h.started_secs,
-            form: h.form.clone(),
+            slot,
+            keys: identity_keys(&h.identity)
+                .iter()
+                .map(|k| keys.hash_one(k))
+                .collect(),
         })
     }
 }
@@ -175,23 +218,45 @@ impl Entry {
 /// The host kept for an id (its newest bundle), and the older bundles of
 /// the same host, each with what matched (see [`identity::compare`]).
 pub struct Kept {
-    pub index: usize,
-    pub id: String,
+    pub index: u32,
+    /// Its id in [`Ids`].
+    id: u32,
     slot: Slot,
-    older: Vec<(Slot, String)>,
+    /// Few hosts have older bundles: those are apart.
+    older: Option<Box<Older>>,
+}
+
+#[derive(Default)]
+struct Older {
+    bundles: Vec<(Slot, String)>,
     /// Host names older bundles had, where the host was renamed since.
     renamed_from: Vec<String>,
+}
+
+impl Kept {
+    fn older(&self) -> &[(Slot, String)] {
+        self.older.as_ref().map_or(&[], |o| &o.bundles)
+    }
+
+    fn renamed_from(&self) -> &[String] {
+        self.older.as_ref().map_or(&[], |o| &o.renamed_from)
+    }
 }
 
 /// The hosts kept, in id order, their summaries read from the store.
 struct Fleet<'a> {
     store: &'a Store,
     kept: &'a [Kept],
+    ids: &'a Ids,
 }
 
 impl Fleet<'_> {
     fn older(&self, k: &Kept) -> io::Result<Vec<HostSummary>> {
-        k.older.iter().map(|s| self.store.get(s.0)).collect()
+        k.older().iter().map(|s| self.store.get(s.0)).collect()
+    }
+
+    fn id(&self, i: usize) -> &str {
+        self.ids.get(self.kept[i].id)
     }
 }
 
@@ -201,7 +266,7 @@ impl depmap::Hosts for Fleet<'_> {
     }
 
     fn id(&self, i: usize) -> &str {
-        &self.kept[i].id
+        Fleet::id(self, i)
     }
 
     fn visit(
@@ -355,9 +420,9 @@ fn progress(len: usize) -> ProgressBar {
 /// The newest bundle of each host (header `started_at`, then input order),
 /// in host id order. Bundles are taken newest first; each joins the first
 /// host whose newest bundle it is one machine with (see
-/// [`identity::compare`]), found through what they share, or is a host of
-/// its own.
-fn dedupe(mut entries: Vec<Entry>) -> Vec<Kept> {
+/// [`identity::compare`]), found through the keys they share, or is a host
+/// of its own.
+fn dedupe(mut entries: Vec<Entry>, store: &Store, ids: &Ids) -> io::Result<Vec<Kept>> {
     use identity::Verdict;
     use std::collections::HashMap;
     entries.sort_by_key(|e| {
@@ -366,73 +431,116 @@ fn dedupe(mut entries: Vec<Entry>) -> Vec<Kept> {
             std::cmp::Reverse(e.index),
         )
     });
-    fn keys(e: &Entry) -> Vec<String> {
-        let i = &e.identity;
-        let mut k: Vec<String> = i.macs.iter().map(|m| format!("mac {m}")).collect();
-        k.extend(i.machine_id.iter().map(|m| format!("mid {m}")));
-        k.extend(i.product_uuid.iter().map(|u| format!("uuid {u}")));
-        k.extend(i.hostname.iter().map(|h| format!("name {h}")));
-        k
-    }
-    let mut hosts: Vec<(Entry, Kept)> = Vec::new();
-    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut hosts: Vec<Kept> = Vec::new();
+    // A key's first host, and the later ones when hosts share it.
+    let mut by_key: HashMap<u64, u32> = HashMap::new();
+    let mut shared: HashMap<u64, Vec<u32>> = HashMap::new();
     for e in entries {
-        let mut candidates: Vec<usize> = keys(&e)
-            .iter()
-            .flat_map(|k| by_key.get(k).into_iter().flatten().copied())
-            .collect();
+        let mut candidates: Vec<u32> = Vec::new();
+        for k in e.keys.iter() {
+            candidates.extend(by_key.get(k));
+            candidates.extend(shared.get(k).into_iter().flatten());
+        }
         candidates.sort_unstable();
         candidates.dedup();
-        let found = candidates.into_iter().find_map(|c| {
-            match identity::compare(&hosts[c].0.identity, &e.identity) {
-                Verdict::Same { matched, renamed } => Some((c, matched, renamed)),
-                Verdict::Different => None,
+        let mut found = None;
+        if !candidates.is_empty() {
+            let me = store.get(e.slot)?;
+            for c in candidates {
+                let host = store.get(hosts[c as usize].slot)?;
+                if let Verdict::Same { matched, renamed } =
+                    identity::compare(&host.identity, &me.identity)
+                {
+                    found = Some((c, matched, renamed.then_some(me.hostname)));
+                    break;
+                }
             }
-        });
+        }
         match found {
             Some((c, matched, renamed)) => {
-                let kept = &mut hosts[c].1;
-                kept.older.push((e.slot, matched));
-                if renamed && !kept.renamed_from.contains(&e.hostname) {
-                    kept.renamed_from.push(e.hostname.clone());
+                let older = hosts[c as usize].older.get_or_insert_with(Default::default);
+                older.bundles.push((e.slot, matched));
+                if let Some(name) = renamed {
+                    if !older.renamed_from.contains(&name) {
+                        older.renamed_from.push(name);
+                    }
                 }
             }
             None => {
-                for k in keys(&e) {
-                    by_key.entry(k).or_default().push(hosts.len());
+                let at = hosts.len() as u32;
+                for &k in e.keys.iter() {
+                    match by_key.entry(k) {
+                        std::collections::hash_map::Entry::Vacant(v) => {
+                            v.insert(at);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            shared.entry(k).or_default().push(at)
+                        }
+                    }
                 }
-                let kept = Kept {
+                hosts.push(Kept {
                     index: e.index,
-                    id: e.id.clone(),
+                    id: e.id,
                     slot: e.slot,
-                    older: Vec::new(),
-                    renamed_from: Vec::new(),
-                };
-                hosts.push((e, kept));
+                    older: None,
+                });
             }
         }
     }
-    let mut kept: Vec<Kept> = hosts.into_iter().map(|h| h.1).collect();
-    kept.sort_by(|a, b| (&a.id, a.index).cmp(&(&b.id, b.index)));
-    kept
+    hosts.sort_by(|a, b| (ids.get(a.id), a.index).cmp(&(ids.get(b.id), b.index)));
+    hosts.shrink_to_fit();
+    Ok(hosts)
 }
 
-/// Machine-ids that more than one kept host has, with those hosts.
-fn shared_machine_ids(kept: &[Kept], store: &Store) -> io::Result<Vec<SharedMachineId>> {
-    let mut by_mid: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for k in kept {
-        if let Some(m) = store.get(k.slot)?.identity.machine_id {
-            by_mid.entry(m).or_default().push(k.id.clone());
+/// Machine-ids that more than one kept host has, with those hosts: hosts
+/// are added in id order, their machine-ids hashed; only the hosts whose
+/// hash another host has are read again.
+#[derive(Default)]
+struct SharedMids {
+    hasher: std::hash::RandomState,
+    mids: Vec<(u64, u32)>,
+}
+
+impl SharedMids {
+    fn add(&mut self, i: usize, h: &HostSummary) {
+        use std::hash::BuildHasher;
+        if let Some(m) = &h.identity.machine_id {
+            self.mids.push((self.hasher.hash_one(m), i as u32));
         }
     }
-    Ok(by_mid
-        .into_iter()
-        .filter(|(_, hosts)| hosts.len() > 1)
-        .map(|(m, hosts)| SharedMachineId {
-            machine_id: m.chars().take(12).collect(),
-            hosts,
-        })
-        .collect())
+
+    /// Only the hosts that may share one are kept.
+    fn shrink(&mut self) {
+        self.mids.sort_unstable();
+        let m = &self.mids;
+        let shared =
+            |j: usize| (j > 0 && m[j - 1].0 == m[j].0) || (j + 1 < m.len() && m[j + 1].0 == m[j].0);
+        let keep: Vec<(u64, u32)> = (0..m.len()).filter(|&j| shared(j)).map(|j| m[j]).collect();
+        self.mids = keep;
+    }
+
+    fn list(&self, fleet: &Fleet) -> io::Result<Vec<SharedMachineId>> {
+        let mut which: Vec<usize> = self.mids.iter().map(|m| m.1 as usize).collect();
+        which.sort_unstable();
+        let mut by_mid: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        depmap::Hosts::visit(fleet, Some(&which), &mut |i, h| {
+            if let Some(m) = &h.identity.machine_id {
+                by_mid
+                    .entry(m.clone())
+                    .or_default()
+                    .push(fleet.id(i).to_owned());
+            }
+            Ok(())
+        })?;
+        Ok(by_mid
+            .into_iter()
+            .filter(|(_, hosts)| hosts.len() > 1)
+            .map(|(m, hosts)| SharedMachineId {
+                machine_id: m.chars().take(12).collect(),
+                hosts,
+            })
+            .collect())
+    }
 }
 
 /// Runs a batch into `opts.out`, which it locks for the run; on any
@@ -452,6 +560,12 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let found = discover::discover(&opts.inputs, opts.dirs, &opts.out)?;
     let inputs = &found.inputs;
     let dir = &opts.out;
+    if u32::try_from(inputs.len()).is_err() {
+        return Err(BatchError::Io {
+            path: dir.clone(),
+            error: io::Error::other("more than 4,294,967,295 inputs in one batch"),
+        });
+    }
     exports::reset(dir).map_err(io_err(dir))?;
     if !opts.exports.parquet {
         parquet::reset(dir).map_err(io_err(dir))?;
@@ -460,13 +574,12 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         path: opts.catalog_path.clone().unwrap_or_default(),
         error: e,
     })?;
-    let keeper = kept::Keeper::new(dir, &options, opts.fresh).map_err(io_err(dir))?;
+    let keeper = kept::Keeper::new(dir, &options, opts.fresh, inputs.len()).map_err(io_err(dir))?;
     let part_names = exports::part_names();
-    let used: Mutex<Vec<kept::Key>> = Mutex::new(Vec::new());
-    // Per input: its key, and where its kept result is (none when it was
-    // analysed in this run).
-    let keys: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; inputs.len()]);
-    let sources: Mutex<Vec<Option<kept::Taken>>> = Mutex::new(vec![None; inputs.len()]);
+    // Each bundle's key and where its kept result is are in the joiner's
+    // records (see `exports::Joiner`).
+    let ids: Mutex<Ids> = Mutex::new(Ids::default());
+    let identity_keys = std::hash::RandomState::new();
     let notes: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let reused = AtomicUsize::new(0);
     let parts = dir.join(".parts");
@@ -499,7 +612,9 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     // Each thread takes the next bundle in input order, so that bundles
     // finish about in that order and the joiner can append their export
     // rows while they are fresh (see `exports::Joiner`).
-    let joiner = Mutex::new(exports::Joiner::new(&parts, inputs.len()).map_err(io_err(&parts))?);
+    let joiner = Mutex::new(
+        exports::Joiner::new(&parts, &dir.join(".kept"), inputs.len()).map_err(io_err(&parts))?,
+    );
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, Result<Entry, BundleError>)>> = Mutex::new(Vec::new());
     pool.scope(|s| {
@@ -511,7 +626,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 };
                 // An input that cannot be hashed goes to the worker, which
                 // says what is wrong with it.
-                let key = keeper.key(input).ok();
+                let key = keeper.key(i, input).ok();
                 let found = match &key {
                     Some(k) => keeper.take(k, input, &part_names),
                     None => kept::Found::Missing,
@@ -539,21 +654,15 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                         r
                     }
                 };
-                if let (Ok(_), Some(k)) = (&r, key) {
-                    lock(&keys)[i] = Some(k.as_str().to_owned());
-                    lock(&used).push(k);
-                }
+                let key = key.filter(|_| r.is_ok());
                 bar.inc(1);
-                let r = r.and_then(|h| Entry::new(i, &h, &store));
+                let r = r.and_then(|h| Entry::new(i, &h, &store, &ids, &identity_keys));
                 let done = match (&r, taken) {
                     (Err(_), _) => exports::Done::Failed,
                     (Ok(_), None) => exports::Done::Analysed,
-                    (Ok(_), Some(t)) => {
-                        lock(&sources)[i] = Some(t.clone());
-                        exports::Done::Kept(t)
-                    }
+                    (Ok(_), Some(t)) => exports::Done::Kept(t),
                 };
-                lock(&joiner).done(i, done);
+                lock(&joiner).done(i, done, key);
                 lock(&results).push((i, r));
             });
         }
@@ -576,19 +685,27 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     }
     let forms = forms(inputs, &ok, &failures);
     let read = ok.len();
-    let kept = Arc::new(dedupe(ok));
+    let ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
+    let store_err = |e| BatchError::Io {
+        path: store.path().to_owned(),
+        error: e,
+    };
+    let kept = Arc::new(dedupe(ok, &store, &ids).map_err(store_err)?);
+    let ids = Arc::new(ids);
     let fleet = Fleet {
         store: &store,
         kept: &kept,
+        ids: &ids,
     };
-    let sources = sources.into_inner().unwrap_or_else(|e| e.into_inner());
-    for k in kept.iter() {
+    let mut joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
+    for (i, k) in kept.iter().enumerate() {
+        let from_kept = joiner.kept_dir(k.index as usize).map_err(io_err(&parts))?;
         for ext in ["html", "json"] {
-            let to = dir.join("hosts").join(format!("{}.{ext}", k.id));
-            match &sources[k.index] {
+            let to = dir.join("hosts").join(format!("{}.{ext}", fleet.id(i)));
+            match &from_kept {
                 // Linked from the kept result (copied where it cannot be).
-                Some(t) => {
-                    let from = t.path(ext);
+                Some(d) => {
+                    let from = d.join(ext);
                     fs::hard_link(&from, &to)
                         .or_else(|_| fs::copy(&from, &to).map(|_| ()))
                         .map_err(io_err(&to))?
@@ -601,88 +718,130 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         }
     }
     // One pass over the hosts for what needs each once: names and
-    // addresses, the charts, fleet.csv.
+    // addresses, the charts, fleet.csv, machine-ids.
     let csv = dir.join("fleet.csv");
     let hosts_rows = parts.join("hosts.jsonl");
     let mut rows = exports::FleetCsv::create(&csv, &hosts_rows).map_err(io_err(&csv))?;
     let mut resolver = declared::Resolver::default();
     let mut tally = index::Tally::default();
+    let mut mids = SharedMids::default();
     depmap::Hosts::visit(&fleet, None, &mut |i, h| {
         resolver.add(i, h);
         tally.add(h);
+        mids.add(i, h);
         rows.row(h, &fleet.older(&kept[i])?)
     })
     .map_err(io_err(&csv))?;
     rows.commit().map_err(io_err(&csv))?;
+    mids.shrink();
 
     let external_path = parts.join("external");
     let mut external = store::JsonLines::create(&external_path).map_err(io_err(&parts))?;
     let (edges, groups) = depmap::build_with(&fleet, &resolver, &mut |x| external.push(&x))
         .map_err(io_err(&external_path))?;
     external.finish().map_err(io_err(&external_path))?;
-    // The exports' rows go in input order.
-    let mut by_index: Vec<(usize, &str)> = kept.iter().map(|k| (k.index, k.id.as_str())).collect();
-    by_index.sort_unstable();
-    let order: Vec<usize> = by_index.iter().map(|k| k.0).collect();
-    let ids: Vec<&str> = by_index.iter().map(|k| k.1).collect();
-    let joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
-    let keys = keys.into_inner().unwrap_or_else(|e| e.into_inner());
-    let layout = joiner.finish(dir, &order, &keys).map_err(io_err(dir))?;
+    // The exports' rows go in input order: the hosts' places in `kept`.
+    let mut by_index: Vec<u32> = (0..kept.len() as u32).collect();
+    by_index.sort_unstable_by_key(|&k| kept[k as usize].index);
+    let order: Vec<usize> = by_index
+        .iter()
+        .map(|&k| kept[k as usize].index as usize)
+        .collect();
+    joiner.finish(dir, &order).map_err(io_err(dir))?;
     exports::dependencies(
         dir,
         &parts,
         &order,
         &resolver,
-        |i| kept[i].id.as_str(),
-        |i| sources[i].as_ref().map(|t| t.path("dependencies.jsonl")),
+        |h| fleet.id(h),
+        |i| Ok(joiner.kept_dir(i)?.map(|d| d.join("dependencies.jsonl"))),
     )
     .map_err(io_err(dir))?;
-    write_tables(dir, &parts, opts.exports, &pool, &ids, &layout)?;
+    drop(resolver);
+    drop(order);
+    let pieces = Pieces {
+        joiner: &joiner,
+        fleet: &fleet,
+        by_index: &by_index,
+    };
+    write_tables(dir, &parts, opts.exports, &pieces)?;
+    drop(by_index);
     let map = DependencyMap {
         edges,
         groups,
         external,
     };
     let groups_json = dir.join("groups.json");
-    exports::json_file(&groups_json, &map).map_err(io_err(&groups_json))?;
+    exports::json_file(&groups_json, &map.with_ids(&|i| fleet.id(i)))
+        .map_err(io_err(&groups_json))?;
     write_errors(&dir.join("errors.jsonl"), &failures, &found.skipped_lines())?;
     let outcome = Outcome {
         bundles: inputs.len(),
         hosts: kept.len(),
         failed: failures.len(),
         superseded: read - kept.len(),
-        groups: map.groups.iter().filter(|g| g.len() > 1).count(),
+        groups: map.groups.moves.len(),
         kept: reused.into_inner(),
         notes: notes.into_inner().unwrap_or_else(|e| e.into_inner()),
         skipped: found.skipped_total,
         forms,
     };
+    let shared = mids.list(&fleet).map_err(store_err)?;
+    drop(mids);
     write_index(
         dir,
         &store,
         &kept,
+        &ids,
         &map,
         &tally,
         &failures,
+        &shared,
         &outcome,
         opts.profile,
     )?;
     drop(map);
+    let used = joiner.keys(inputs.len()).map_err(io_err(&parts))?;
+    drop(joiner);
     fs::remove_dir_all(&parts).map_err(io_err(&parts))?;
-    let used = used.into_inner().unwrap_or_else(|e| e.into_inner());
-    keeper.finish(&used).map_err(io_err(dir))?;
+    keeper.finish(used, inputs).map_err(io_err(dir))?;
     Ok(outcome)
 }
 
-/// The Parquet tables (in parallel: the packages table is most of the
-/// work), from the JSON Lines exports; then the exports not asked for go.
+/// Each kept host's export rows, table by table, for the Parquet files'
+/// names and cuts: the hosts in input order, their rows' lengths and
+/// hashes read from the joiner's records.
+struct Pieces<'a> {
+    joiner: &'a exports::Joiner,
+    fleet: &'a Fleet<'a>,
+    /// The hosts' places in `kept`, in input order.
+    by_index: &'a [u32],
+}
+
+impl parquet::Pieces for Pieces<'_> {
+    fn each(&self, table: usize, f: &mut dyn FnMut(&str, u64, u128)) -> io::Result<()> {
+        for &k in self.by_index {
+            let kept = &self.fleet.kept[k as usize];
+            let r = self.joiner.record(kept.index as usize)?;
+            let Some((len, hash)) = r.piece(table) else {
+                return Err(io::Error::other(format!(
+                    "bundle {} was kept but not joined",
+                    kept.index
+                )));
+            };
+            f(self.fleet.id(k as usize), len, hash);
+        }
+        Ok(())
+    }
+}
+
+/// The Parquet tables, one after the other, from the JSON Lines exports;
+/// then the exports not asked for go.
 fn write_tables(
     dir: &Path,
     parts: &Path,
     exports: Exports,
-    pool: &rayon::ThreadPool,
-    ids: &[&str],
-    layout: &exports::Layout,
+    pieces: &dyn parquet::Pieces,
 ) -> Result<(), BatchError> {
     let rows = |t: &parquet::Table| match t.name {
         "hosts" => parts.join("hosts.jsonl"),
@@ -697,35 +856,28 @@ fn write_tables(
             .lines()
             .map_while(|l| serde_json::from_str(l).ok())
             .collect();
-        let failed: Mutex<Option<BatchError>> = Mutex::new(None);
-        let written: Mutex<Vec<parquet::Written>> = Mutex::new(Vec::new());
-        pool.scope(|s| {
-            for t in parquet::TABLES {
-                let (failed, rows, kept, written) = (&failed, &rows, &kept, &written);
-                // The joined tables' rows are known host by host.
-                let pieces =
-                    exports::JSONL
-                        .iter()
-                        .position(|k| *k == t.name)
-                        .map(|k| parquet::Pieces {
-                            hosts: ids,
-                            rows: &layout.pieces[k],
-                        });
-                s.spawn(move |_| match t.write(&rows(t), dir, kept, pieces) {
-                    Ok(w) => lock(written).extend(w),
-                    Err(e) => {
-                        lock(failed).get_or_insert(BatchError::Io {
-                            path: t.folder(dir),
-                            error: e,
-                        });
-                    }
-                });
+        let mut written: Vec<parquet::Written> = Vec::new();
+        // One table at a time: each table's JSON reader and Parquet writer
+        // hold a batch and a row group's pages and dictionaries, and two at
+        // once were most of the batch's peak (issue 29: 1,000 hosts 38.6 MB,
+        // 10,000 52.9 MB in parallel; 28.5 and 31.4 MB one at a time, for
+        // a few tenths of a second more at 10,000).
+        for t in parquet::TABLES {
+            // The joined tables' rows are known host by host.
+            let pieces = exports::JSONL
+                .iter()
+                .position(|k| *k == t.name)
+                .map(|k| (pieces, k));
+            match t.write(&rows(t), dir, &kept, pieces) {
+                Ok(w) => written.extend(w),
+                Err(e) => {
+                    return Err(BatchError::Io {
+                        path: t.folder(dir),
+                        error: e,
+                    })
+                }
             }
-        });
-        if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
         }
-        let mut written = written.into_inner().unwrap_or_else(|e| e.into_inner());
         written.sort_by(|a, b| a.path().cmp(b.path()));
         let save = || -> io::Result<()> {
             let mut w = Output::create(&record, 0o644)?;
@@ -765,18 +917,19 @@ fn write_index(
     dir: &Path,
     store: &Arc<Store>,
     kept: &Arc<Vec<Kept>>,
+    ids: &Ids,
     map: &DependencyMap<store::JsonLines<External>>,
     tally: &index::Tally,
     failures: &[Failure],
+    shared: &[SharedMachineId],
     outcome: &Outcome,
     profile: Profile,
 ) -> Result<(), BatchError> {
     let path = dir.join("index.html");
-    let shared = shared_machine_ids(kept, store).map_err(io_err(&path))?;
     let renamed: Vec<(&str, &[String])> = kept
         .iter()
-        .filter(|k| !k.renamed_from.is_empty())
-        .map(|k| (k.id.as_str(), k.renamed_from.as_slice()))
+        .filter(|k| !k.renamed_from().is_empty())
+        .map(|k| (ids.get(k.id), k.renamed_from()))
         .collect();
     let failed = store::Failed::default();
     let findings = Arc::new(tally.finding_index());
@@ -793,11 +946,11 @@ fn write_index(
                 let k = &kept[i];
                 let row = store.get(k.slot).and_then(|h| {
                     let older: Vec<(HostSummary, &str)> = k
-                        .older
+                        .older()
                         .iter()
                         .map(|(s, matched)| Ok((store.get(*s)?, matched.as_str())))
                         .collect::<io::Result<_>>()?;
-                    Ok(index::row(&h, &older, &k.renamed_from, &findings))
+                    Ok(index::row(&h, &older, k.renamed_from(), &findings))
                 });
                 match row {
                     Ok(r) => Some(r),
@@ -835,10 +988,11 @@ fn write_index(
         counts: tally.counts(profile),
         hosts: rows,
         edges: &map.edges,
-        groups: &map.groups,
+        groups: &map.groups.moves,
+        standalone: map.groups.alone.len(),
         external,
         failures,
-        shared: &shared,
+        shared,
         renamed: &renamed,
     };
     let mut out = Output::create(&path, 0o644).map_err(io_err(&path))?;
@@ -853,19 +1007,21 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The inputs' forms (see [`summary::form`]), in the index's order.
+const FORMS: [&str; 7] = [
+    "bundle",
+    "json",
+    "sosreport-archive",
+    "root-tarball",
+    "sosreport-directory",
+    "root-directory",
+    "other",
+];
+
 /// The inputs by form, in a fixed order, each listing its first inputs in
 /// input order; the unreadable last.
 fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
-    const ORDER: [&str; 7] = [
-        "bundle",
-        "json",
-        "sosreport-archive",
-        "root-tarball",
-        "sosreport-directory",
-        "root-directory",
-        "other",
-    ];
-    let mut forms: Vec<Form> = ORDER
+    let mut forms: Vec<Form> = FORMS
         .iter()
         .map(|f| Form {
             form: f.to_string(),
@@ -880,11 +1036,10 @@ fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
         }
     };
     for e in ok {
-        let at = ORDER
-            .iter()
-            .position(|f| *f == e.form)
-            .unwrap_or(ORDER.len() - 1);
-        add(&mut forms[at], &inputs[e.index].to_string_lossy());
+        add(
+            &mut forms[e.form as usize],
+            &inputs[e.index as usize].to_string_lossy(),
+        );
     }
     let mut unreadable = Form {
         form: "unreadable".into(),
@@ -909,4 +1064,32 @@ fn write_errors(path: &Path, failures: &[Failure], skipped: &[Failure]) -> Resul
         w.commit()
     };
     write().map_err(io_err(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 29: the batch's memory is flat from 1,000 to 30,000 hosts
+    /// because what it holds per bundle and per host is a few dozen bytes
+    /// (see [`Entry`]); a String or a Vec in either (24 bytes and an
+    /// allocation) would bring the growth back.
+    #[test]
+    fn entry_and_kept_stay_small() {
+        assert!(
+            std::mem::size_of::<Kept>() <= 32,
+            "{}",
+            std::mem::size_of::<Kept>()
+        );
+        assert!(
+            std::mem::size_of::<Entry>() <= 56,
+            "{}",
+            std::mem::size_of::<Entry>()
+        );
+        let mut ids = Ids::default();
+        let names: Vec<String> = (0..1000).map(|i| format!("web{i:04}-1a2b3c4d")).collect();
+        let at: Vec<u32> = names.iter().map(|n| ids.push(n)).collect();
+        assert!(names.iter().zip(&at).all(|(n, &i)| ids.get(i) == n));
+        assert_eq!(ids.get(0), "web0000-1a2b3c4d");
+    }
 }

@@ -441,12 +441,12 @@ impl Table {
         rows: &Path,
         dir: &Path,
         kept: &[Written],
-        pieces: Option<Pieces>,
+        pieces: Option<(&dyn Pieces, usize)>,
     ) -> io::Result<Vec<Written>> {
         let folder = self.folder(dir);
         fs::create_dir_all(&folder).map_err(|e| named(&folder, e))?;
         let chunks = match pieces {
-            Some(p) => chunks_of(p, self.name),
+            Some((p, k)) => chunks_of(p, k, self.name)?,
             None => chunks(rows, self.name)?,
         };
         let mut present: HashMap<String, PathBuf> = HashMap::new();
@@ -556,18 +556,19 @@ fn host_of(line: &[u8]) -> Option<&[u8]> {
     Some(&rest[..end])
 }
 
-/// Each host's rows in a table's JSON Lines, in order: its id, and its
-/// rows' length and XXH3-128.
-pub struct Pieces<'a> {
-    pub hosts: &'a [&'a str],
-    pub rows: &'a [(u64, u128)],
+/// Each host's rows in the joined tables' JSON Lines, in order: its id,
+/// and its rows' length and XXH3-128, read one host at a time.
+pub trait Pieces: Sync {
+    /// Calls `f` with each host's id and its rows of table `table` (a
+    /// place in `exports::JSONL`).
+    fn each(&self, table: usize, f: &mut dyn FnMut(&str, u64, u128)) -> io::Result<()>;
 }
 
 /// The chunks [`chunks`] would cut from the rows `pieces` describes, each
 /// named by the XXH3-128 of the layout and its hosts' rows' hashes.
-pub fn chunks_of(pieces: Pieces, table: &str) -> Vec<Chunk> {
+pub fn chunks_of(pieces: &dyn Pieces, table: usize, name: &str) -> io::Result<Vec<Chunk>> {
     let salt = format!(
-        "lift {} parquet {FORMAT} {table} by host\n",
+        "lift {} parquet {FORMAT} {name} by host\n",
         env!("CARGO_PKG_VERSION")
     );
     let fresh = || {
@@ -577,13 +578,13 @@ pub fn chunks_of(pieces: Pieces, table: &str) -> Vec<Chunk> {
     };
     let mut chunks = Vec::new();
     let (mut at, mut start, mut hosts, mut h) = (0u64, 0u64, 0usize, fresh());
-    let mut last: Option<&str> = None;
-    for (&host, &(len, hash)) in pieces.hosts.iter().zip(pieces.rows) {
+    let mut last: Option<String> = None;
+    pieces.each(table, &mut |host, len, hash| {
         if len == 0 {
-            continue;
+            return;
         }
-        if last != Some(host) {
-            if let Some(prev) = last {
+        if last.as_deref() != Some(host) {
+            if let Some(prev) = &last {
                 if ends_a_file(prev.as_bytes()) || hosts >= MAX_HOSTS_PER_FILE {
                     let done = std::mem::replace(&mut h, fresh());
                     chunks.push(Chunk {
@@ -596,12 +597,12 @@ pub fn chunks_of(pieces: Pieces, table: &str) -> Vec<Chunk> {
                 }
             }
             hosts += 1;
-            last = Some(host);
+            last = Some(host.to_owned());
         }
         h.write(&len.to_le_bytes());
         h.write(&hash.to_le_bytes());
         at += len;
-    }
+    })?;
     if at > start || chunks.is_empty() {
         chunks.push(Chunk {
             start,
@@ -609,7 +610,7 @@ pub fn chunks_of(pieces: Pieces, table: &str) -> Vec<Chunk> {
             hash: format!("{:032x}", h.finish_128()),
         });
     }
-    chunks
+    Ok(chunks)
 }
 
 fn ends_a_file(host: &[u8]) -> bool {

@@ -79,6 +79,33 @@ impl Store {
     }
 }
 
+/// Strings end to end in one buffer, each known by its number: a host's
+/// id costs its bytes and 8 more, not a String's 24, its allocation and
+/// the allocator's rounding.
+#[derive(Default)]
+pub struct Ids {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Ids {
+    /// Adds `s`; its number. (A batch has fewer hosts than a u32 counts.)
+    pub fn push(&mut self, s: &str) -> u32 {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        (self.ends.len() - 1) as u32
+    }
+
+    pub fn get(&self, i: u32) -> &str {
+        let i = i as usize;
+        let start = match i {
+            0 => 0,
+            i => self.ends[i - 1],
+        };
+        &self.text[start..self.ends[i]]
+    }
+}
+
 /// A list written one item at a time to a JSON Lines file and read back in
 /// the same order, as many times as needed; it serializes as a JSON array,
 /// streamed from the file.

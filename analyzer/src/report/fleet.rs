@@ -241,23 +241,14 @@ pub struct Index<'a> {
     /// The host table's rows.
     pub hosts: Lazy<Row>,
     pub edges: &'a [Edge],
-    /// Connected hosts, largest group first; singletons included.
+    /// The move groups: connected hosts, two or more, largest group
+    /// first.
     pub groups: &'a [Vec<String>],
+    /// Hosts that reach no other host in the fleet.
+    pub standalone: usize,
     pub external: Lazy<External>,
     pub failures: &'a [Failure],
     pub shared: &'a [SharedMachineId],
     /// Hosts whose older bundles gave another name: (host id, old names).
     pub renamed: &'a [(&'a str, &'a [String])],
-}
-
-impl Index<'_> {
-    /// The move groups: connected hosts, two or more.
-    pub fn move_groups(&self) -> Vec<&Vec<String>> {
-        self.groups.iter().filter(|g| g.len() > 1).collect()
-    }
-
-    /// Hosts that reach no other host in the fleet.
-    pub fn standalone(&self) -> usize {
-        self.groups.iter().filter(|g| g.len() <= 1).count()
-    }
 }
