@@ -129,8 +129,10 @@ fn systemd_units_scale_linearly() {
         assert!(report.contains(&last), "{n} units: {last} is reported");
         took
     };
+    // Each the best of two: a load spike in one run (a helper saw this
+    // fail once at load 4.3) is not the parser's growth.
     let small = time(10_000).min(time(10_000));
-    let large = time(40_000);
+    let large = time(40_000).min(time(40_000));
     assert!(
         large < small * 8 + Duration::from_secs(1),
         "10,000 units took {small:?}, 40,000 took {large:?}: worse than linear"
