@@ -433,13 +433,7 @@ impl Joiner {
             })
             .collect::<io::Result<_>>()?;
         let records_path = parts.join("rows");
-        let records = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&records_path)
-            .map_err(|e| named(&records_path, e))?;
+        let records = super::store::scratch(&records_path)?;
         // A bundle never done reads as one without rows.
         records
             .set_len(bundles as u64 * RECORD as u64)

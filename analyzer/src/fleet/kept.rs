@@ -282,13 +282,7 @@ impl Keeper {
             }
         }
         let seen_path = dir.join("inputs.tmp");
-        let seen = fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&seen_path)
-            .map_err(|e| named(&seen_path, e))?;
+        let seen = super::store::scratch(&seen_path)?;
         seen.set_len(inputs as u64 * SEEN as u64)
             .map_err(|e| named(&seen_path, e))?;
         Ok(Keeper {

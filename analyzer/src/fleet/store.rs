@@ -36,16 +36,22 @@ pub(super) fn named(path: &Path, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{}: {e}", path.display()))
 }
 
+/// A new, empty file to write and read back in this run (replacing what
+/// was there); errors name it.
+pub(super) fn scratch(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map_err(|e| named(path, e))
+}
+
 impl Store {
     /// A new, empty store at `path` (replacing what was there).
     pub fn create(path: &Path) -> io::Result<Store> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .map_err(|e| named(path, e))?;
+        let file = scratch(path)?;
         Ok(Store {
             path: path.to_owned(),
             file,
