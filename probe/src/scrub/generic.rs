@@ -156,6 +156,75 @@ pub fn bare_credential(line: &[u8]) -> Option<Range<usize>> {
     (!word.iter().any(u8::is_ascii_whitespace) && issued(word)).then_some(start..end)
 }
 
+/// The lines of a YAML value that starts below its key, where the key
+/// names a secret: a block scalar (`password: |`, `>-`, `|2`), every line
+/// more indented than the key; or an empty value (`token:`) continued by
+/// more-indented lines, up to a `key:` entry (then it is a nested mapping,
+/// whose own keys judge their values). The per-line layer sees only the
+/// key's line.
+pub fn block_values(text: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    // The open key's indentation, and whether its value is a block scalar.
+    let mut open: Option<(usize, bool)> = None;
+    let mut at = 0;
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let indent = body
+            .iter()
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let rest = &body[indent..];
+        if let Some((key_indent, block)) = open {
+            if rest.is_empty() {
+                at += line.len();
+                continue;
+            }
+            // Under an empty value, a `key:` entry makes it a nested
+            // mapping: its own keys judge their values from here on.
+            if indent > key_indent && (block || !yaml_entry(rest)) {
+                out.push(at + indent..at + body.len());
+                at += line.len();
+                continue;
+            }
+            open = None;
+        }
+        let item = rest.strip_prefix(b"- ").unwrap_or(rest);
+        if let Some(colon) = item.iter().position(|&b| b == b':') {
+            let key = unquoted(item[..colon].trim_ascii());
+            let value = item[colon + 1..].trim_ascii();
+            let value = match value.iter().position(|&b| b == b'#') {
+                Some(h) if h == 0 || value[h - 1] == b' ' => value[..h].trim_ascii(),
+                _ => value,
+            };
+            let block = matches!(value.first(), Some(b'|' | b'>'))
+                && value[1..]
+                    .iter()
+                    .all(|b| matches!(b, b'-' | b'+') || b.is_ascii_digit());
+            if (block || value.is_empty()) && secret_key(key) {
+                open = Some((indent, block));
+            }
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// `key:` or `key: value`, a mapping entry (not a plain scalar's words).
+fn yaml_entry(line: &[u8]) -> bool {
+    let line = line.strip_prefix(b"- ").unwrap_or(line);
+    match line.iter().position(|&b| b == b':') {
+        Some(c) => {
+            c > 0
+                && line[..c]
+                    .iter()
+                    .all(|&b| key_byte(b) || b == b'"' || b == b'\'')
+                && matches!(line.get(c + 1), None | Some(b' ' | b'\t'))
+        }
+        None => false,
+    }
+}
+
 /// `-Dname.password=` names its key after the `D`.
 /// Prefixes that issuers put on credentials so that scanners find them
 /// (GitHub, GitLab, Slack, Stripe, npm, PyPI, Hugging Face, DigitalOcean,

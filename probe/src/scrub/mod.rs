@@ -405,6 +405,14 @@ pub const RULES: &[Rule] = &[
                   assigned to a key that names no identifier or digest (`X_SIGNATURE=9f8e...`)",
     },
     Rule {
+        id: "secret-key-block",
+        families: &[Any],
+        finds: Finds::Text(generic::block_values),
+        catches: "the lines of a YAML value that starts below a key naming a secret: a block scalar \
+                  (`password: |`, `>-`) and a plain value continued on more-indented lines (`token:` \
+                  then the token); a nested mapping is left to its own keys",
+    },
+    Rule {
         id: "tool-secret",
         families: &[Any],
         finds: Finds::Words(tools::secret_values),

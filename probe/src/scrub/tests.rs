@@ -57,6 +57,7 @@ const TESTED: &[&str] = &[
     "cloud-init-password",
     "cloud-init-chpasswd",
     "secret-key",
+    "secret-key-block",
     "tool-secret",
     "postfix-password-map",
 ];
@@ -1156,4 +1157,32 @@ fn a_bare_issued_credential_is_blanked() {
     );
     assert_eq!(out.lines().count(), 6, "{out}");
     assert!(rules.contains(&"secret-key"), "{rules:?}");
+}
+
+/// A YAML value below its key: a block scalar under a secret key and a
+/// plain scalar continued on the next, more-indented line are blanked
+/// (both reached the bundle before); a nested mapping keeps its own keys,
+/// and a block under a harmless key stays.
+#[test]
+fn yaml_values_below_a_secret_key() {
+    let text = "db_password: >-\n  S3cr3tBlockVal42\n  second line\ntoken:\n  Zq9TokenOnNext77\ncredentials:\n  username: bob\n  password: Inner9Pw\ndescription: |\n  kept text\nafter: 1\n";
+    let (out, rules) = scrubbed("/etc/app/config.yaml", text);
+    for secret in [
+        "S3cr3tBlockVal42",
+        "second line",
+        "Zq9TokenOnNext77",
+        "Inner9Pw",
+    ] {
+        assert!(!out.contains(secret), "{secret} in {out}");
+    }
+    for kept in [
+        "username: bob",
+        "  kept text\n",
+        "after: 1\n",
+        "credentials:\n",
+    ] {
+        assert!(out.contains(kept), "{kept} gone from {out}");
+    }
+    assert_eq!(out.lines().count(), text.lines().count(), "{out}");
+    assert!(rules.contains(&"secret-key-block"), "{rules:?}");
 }
