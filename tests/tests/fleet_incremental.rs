@@ -165,14 +165,15 @@ fn kept_results_that_changed_are_redone() {
     let kept = kept_results(&out);
     assert_eq!(kept.len(), 4);
 
-    // Edited by hand, in place: same size, one byte changed.
-    let findings = kept[0].join("findings.jsonl");
-    let mut body = fs::read(&findings).unwrap();
-    let at = body.iter().position(|&b| b == b'a').unwrap();
-    body[at] = b'b';
+    // Edited by hand, in place: same size, one byte of a finding's row
+    // changed.
+    let rows = kept[0].join("rows");
+    let mut body = fs::read(&rows).unwrap();
+    let at = body.windows(8).position(|w| w == b"\"title\":").unwrap();
+    body[at + 1] = b'T';
     fs::OpenOptions::new()
         .write(true)
-        .open(&findings)
+        .open(&rows)
         .and_then(|mut f| std::io::Write::write_all(&mut f, &body))
         .unwrap();
     // Truncated.
@@ -199,7 +200,7 @@ fn kept_results_that_changed_are_redone() {
     let said = batch(&inputs, &out, &[]);
     assert_eq!(counts(&said), (3, 1), "{said}");
     for why in [
-        "findings.jsonl was changed since it was kept",
+        "rows was changed since it was kept",
         "its summary",
         "kept by lift 0.0.0-old",
     ] {

@@ -34,23 +34,99 @@ pub const JSONL: [&str; 9] = [
 ];
 
 /// What a worker writes for one bundle under the parts folder, each
-/// `<index>.<name>`: its two pages, then its export rows. A kept result
-/// ([`super::kept`]) is these files.
+/// `<index>.<name>`: its two pages, then its export rows in one
+/// [`RowsFile`]. A kept result ([`super::kept`]) is these files. Three
+/// files, not one a table: creating a file is most of what the kernel
+/// does for a batch (ext4 looks for a free inode past those freed in the
+/// last 30 seconds), and twelve a bundle were a fifth to a half of a
+/// batch's CPU time (`bench/results/fleet-2026-12-07-rows.md`).
 pub fn part_names() -> Vec<String> {
-    let mut names = vec!["html".to_string(), "json".to_string()];
-    debug_assert_eq!(names.len(), JSONL_AT);
-    names.extend(JSONL.iter().map(|kind| format!("{kind}.jsonl")));
-    names.push(format!("{DEPENDENCIES}.jsonl"));
-    names
+    vec!["html".into(), "json".into(), ROWS.into()]
 }
 
-/// Where the JSON Lines kinds start in [`part_names`].
-pub const JSONL_AT: usize = 2;
+/// The export rows' part: see [`RowsFile`].
+pub const ROWS: &str = "rows";
 
-/// The length and XXH3-128 of a file's bytes.
-pub fn hash_file(path: &Path) -> io::Result<(u64, u128)> {
-    let mut f = File::open(path).map_err(|e| named(path, e))?;
-    copy_hashing(&mut f, &mut io::sink()).map_err(|e| named(path, e))
+/// Sections of a [`RowsFile`]: the rows of each [`JSONL`] kind, then the
+/// dependencies'.
+pub const SECTIONS: usize = JSONL.len() + 1;
+/// The dependencies' section.
+const DEPENDENCY_SECTION: usize = JSONL.len();
+const ROWS_MAGIC: &[u8; 8] = b"liftrows";
+const ROWS_HEADER: u64 = 8 + 8 * SECTIONS as u64;
+
+/// One bundle's export rows, all tables in one file: `liftrows`, each
+/// section's length (u64, little-endian), then the sections, JSON Lines
+/// each ([`SECTIONS`]). Only lift writes it, under `.parts` and in kept
+/// results; a file whose lengths do not add up to its size is refused.
+pub struct RowsFile {
+    file: File,
+    path: PathBuf,
+    /// Each section's offset and length.
+    sections: [(u64, u64); SECTIONS],
+}
+
+impl RowsFile {
+    pub fn open(path: &Path) -> io::Result<RowsFile> {
+        let mut file = File::open(path).map_err(|e| named(path, e))?;
+        let mut head = [0u8; ROWS_HEADER as usize];
+        file.read_exact(&mut head)
+            .map_err(|e| named(path, format!("no export rows' header ({e})")))?;
+        if &head[..8] != ROWS_MAGIC {
+            return Err(named(path, "not lift's export rows"));
+        }
+        let len = file.metadata().map_err(|e| named(path, e))?.len();
+        let mut sections = [(0, 0); SECTIONS];
+        let mut at = ROWS_HEADER;
+        for (k, s) in sections.iter_mut().enumerate() {
+            let mut n = [0u8; 8];
+            n.copy_from_slice(&head[8 + 8 * k..16 + 8 * k]);
+            let n = u64::from_le_bytes(n);
+            *s = (at, n);
+            at = at
+                .checked_add(n)
+                .ok_or_else(|| named(path, "section lengths past any file's"))?;
+        }
+        if at != len {
+            return Err(named(
+                path,
+                format!("its sections add up to {at} bytes, the file has {len}"),
+            ));
+        }
+        Ok(RowsFile {
+            file,
+            path: path.to_owned(),
+            sections,
+        })
+    }
+
+    /// Section `k`'s length.
+    pub fn len(&self, k: usize) -> u64 {
+        self.sections[k].1
+    }
+
+    /// Section `k`'s bytes.
+    pub fn section(&mut self, k: usize) -> io::Result<io::Take<&mut File>> {
+        let (at, len) = self.sections[k];
+        self.file
+            .seek(io::SeekFrom::Start(at))
+            .map_err(|e| named(&self.path, e))?;
+        Ok((&mut self.file).take(len))
+    }
+
+    /// Each section's length and XXH3-128.
+    pub fn hashes(&mut self) -> io::Result<[(u64, u128); SECTIONS]> {
+        let mut out = [(0, 0); SECTIONS];
+        for (k, o) in out.iter_mut().enumerate() {
+            let path = self.path.clone();
+            let mut s = self.section(k)?;
+            *o = copy_hashing(&mut s, &mut io::sink()).map_err(|e| named(&path, e))?;
+            if o.0 != self.sections[k].1 {
+                return Err(named(&path, "shorter than its header says"));
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Copies `from` to `to`, returning the length and XXH3-128 of what
@@ -91,18 +167,20 @@ pub(super) fn with_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
     })
 }
 
-fn part(dir: &Path, index: usize, kind: &str) -> PathBuf {
-    dir.join(format!("{index}.{kind}.jsonl"))
+/// Bundle `index`'s part `name` under the parts folder.
+pub fn part(dir: &Path, index: usize, name: &str) -> PathBuf {
+    dir.join(format!("{index}.{name}"))
 }
 
 /// One JSON object a line: `host_id`, then the item's own fields (as
 /// `#[serde(flatten)]` would write them, without its cost: the item is
 /// written as it is, and the key spliced in after its opening brace).
-fn write_rows<T: Serialize>(path: &Path, host_id: &str, items: &[T]) -> io::Result<()> {
-    let mut w = BufWriter::new(File::create(path)?);
+/// The bytes written.
+fn write_rows<T: Serialize>(w: &mut impl Write, host_id: &str, items: &[T]) -> io::Result<u64> {
     let mut key = b"{\"host_id\":".to_vec();
     serde_json::to_writer(&mut key, host_id)?;
     let mut item = Vec::new();
+    let mut n = 0;
     for i in items {
         item.clear();
         serde_json::to_writer(&mut item, i)?;
@@ -112,37 +190,54 @@ fn write_rows<T: Serialize>(path: &Path, host_id: &str, items: &[T]) -> io::Resu
         w.write_all(&key)?;
         if fields != b"}" {
             w.write_all(b",")?;
+            n += 1;
         }
         w.write_all(fields)?;
         w.write_all(b"\n")?;
+        n += key.len() + fields.len() + 1;
     }
-    w.flush()
+    Ok(n as u64)
 }
 
-/// Writes bundle `index`'s rows under `parts`.
-pub fn write_parts(parts: &Path, index: usize, host_id: &str, report: &Report) -> io::Result<()> {
+/// Writes bundle `index`'s rows under `parts`: one [`RowsFile`], its
+/// sections in [`JSONL`] order, then the dependencies (see
+/// [`dependency_rows`]).
+pub fn write_parts(
+    parts: &Path,
+    index: usize,
+    summary: &HostSummary,
+    report: &Report,
+) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
     let host = &report.host;
-    write_rows(&part(parts, index, "findings"), host_id, &report.findings)?;
+    let id = summary.id.as_str();
+    let path = part(parts, index, ROWS);
+    let file = File::create(&path)?;
+    let mut w = BufWriter::new(&file);
+    w.write_all(&[0; ROWS_HEADER as usize])?;
     let packages = host.packages.as_ref().map(|p| p.list.as_slice());
-    write_rows(
-        &part(parts, index, "packages"),
-        host_id,
-        packages.unwrap_or_default(),
-    )?;
-    let listeners = host.listeners.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "listeners"), host_id, listeners)?;
-    let connections = host.connections.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "connections"), host_id, connections)?;
     let utilization = super::provision::utilization_rows(report);
-    write_rows(&part(parts, index, "utilization"), host_id, &utilization)?;
     let volumes = super::provision::volume_rows(report);
-    write_rows(&part(parts, index, "volumes"), host_id, &volumes)?;
-    let jobs = host.jobs.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "jobs"), host_id, jobs)?;
-    let containers = host.containers.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "containers"), host_id, containers)?;
-    let applications = host.applications.as_deref().unwrap_or_default();
-    write_rows(&part(parts, index, "applications"), host_id, applications)
+    let w = &mut w;
+    // In JSONL's order.
+    let lens: [u64; SECTIONS] = [
+        write_rows(w, id, &report.findings)?,
+        write_rows(w, id, packages.unwrap_or_default())?,
+        write_rows(w, id, host.listeners.as_deref().unwrap_or_default())?,
+        write_rows(w, id, host.connections.as_deref().unwrap_or_default())?,
+        write_rows(w, id, &utilization)?,
+        write_rows(w, id, &volumes)?,
+        write_rows(w, id, host.jobs.as_deref().unwrap_or_default())?,
+        write_rows(w, id, host.containers.as_deref().unwrap_or_default())?,
+        write_rows(w, id, host.applications.as_deref().unwrap_or_default())?,
+        dependency_rows(w, summary, report)?,
+    ];
+    w.flush()?;
+    let mut head = ROWS_MAGIC.to_vec();
+    for n in lens {
+        head.extend_from_slice(&n.to_le_bytes());
+    }
+    file.write_all_at(&head, 0)
 }
 
 /// One row of dependencies.jsonl: a dependency the host's configuration
@@ -169,23 +264,19 @@ struct DependencyRow {
 
 const DEPENDENCIES: &str = "dependencies";
 
-/// Writes bundle `index`'s dependency rows under `parts`, without their
-/// fleet match (see [`dependencies`]).
-pub fn write_dependencies(
-    parts: &Path,
-    index: usize,
-    host: &HostSummary,
-    report: &Report,
-) -> io::Result<()> {
+/// Bundle's dependency rows, without their fleet match (see
+/// [`dependencies`]); the bytes written.
+fn dependency_rows(w: &mut impl Write, host: &HostSummary, report: &Report) -> io::Result<u64> {
     let deps = &report.host.dependencies;
     let pins = declared::pins(deps);
-    let mut w = BufWriter::new(File::create(part(parts, index, DEPENDENCIES))?);
+    let mut row = Vec::new();
+    let mut n = 0;
     for d in deps {
         let (address, itself) = match declared::resolve(&d.target, &pins) {
             Some((_, a)) => (a, None),
             None => (None, Some(host.id.clone())),
         };
-        let row = DependencyRow {
+        let r = DependencyRow {
             host_id: host.id.clone(),
             hostname: host.hostname.clone(),
             kind: declared::label(&d.kind),
@@ -197,10 +288,13 @@ pub fn write_dependencies(
             address,
             fleet_host_id: itself,
         };
-        serde_json::to_writer(&mut w, &row)?;
-        w.write_all(b"\n")?;
+        row.clear();
+        serde_json::to_writer(&mut row, &r)?;
+        row.push(b'\n');
+        w.write_all(&row)?;
+        n += row.len() as u64;
     }
-    w.flush()
+    Ok(n)
 }
 
 /// DIR/dependencies.jsonl: the parts of the bundles kept, in input order, each
@@ -217,8 +311,9 @@ pub fn dependencies<'a>(
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
     let mut w = Output::create(&out, 0o644)?;
     for &i in kept {
-        let path = from(i)?.unwrap_or_else(|| part(parts, i, DEPENDENCIES));
-        let r = io::BufReader::new(File::open(&path)?);
+        let path = from(i)?.unwrap_or_else(|| part(parts, i, ROWS));
+        let mut rows = RowsFile::open(&path)?;
+        let r = io::BufReader::new(rows.section(DEPENDENCY_SECTION)?);
         for line in io::BufRead::lines(r) {
             let mut row: DependencyRow = serde_json::from_str(&line?)?;
             let names_host = ![Kind::DnsSearch, Kind::San]
@@ -239,13 +334,12 @@ pub fn dependencies<'a>(
 
 /// The JSON Lines exports, joined while the batch runs. Bundles finish
 /// about in input order (see `fleet::run`); once bundle `i` and all before
-/// it are done, the parts of those analysed are appended to
-/// `.parts/<kind>.jsonl` and removed at once, mostly before the kernel has
-/// written them to disk, so that the rows are written once, not twice.
-/// The rows of a bundle whose result was kept stay where they are kept,
-/// and are copied (or, see [`Joiner::finish`], not even that) at the end.
-/// Each bundle's ranges, lengths and XXH3-128 hashes, and its key, go to
-/// a file of fixed-size records (`.parts/rows`, see [`Record`]), not to
+/// it are done, the rows of those analysed (their [`RowsFile`]s) are
+/// appended to `.parts/<kind>.jsonl`, while the kernel still has them in
+/// memory. The rows of a bundle whose result was kept stay where they are
+/// kept, and are copied (or, see [`Joiner::finish`], not even that) at the
+/// end. Each bundle's ranges, lengths and XXH3-128 hashes, and its key, go
+/// to a file of fixed-size records (`.parts/records`, see [`Record`]), not to
 /// memory: a bundle found superseded at the end (an older bundle of a
 /// host) is left out then, and the Parquet files are named by the hashes
 /// without reading the rows again.
@@ -275,7 +369,7 @@ pub enum Done {
     /// Analysed in this run: its rows are parts under `.parts`.
     Analysed,
     /// Kept from an earlier run: its rows are in the kept result.
-    Kept(super::kept::Taken),
+    Kept(Box<super::kept::Taken>),
 }
 
 /// Where a bundle's rows are.
@@ -288,7 +382,7 @@ pub enum Rows {
     Kept,
 }
 
-/// What the joiner knows of one bundle, as stored in `.parts/rows`: where
+/// What the joiner knows of one bundle, as stored in `.parts/records`: where
 /// its rows are, its key (see `kept::Key`), and per kind its rows'
 /// offset in the joined file (when joined), length and XXH3-128.
 pub struct Record {
@@ -432,7 +526,7 @@ impl Joiner {
                 File::create(&path).map_err(|e| named(&path, e))
             })
             .collect::<io::Result<_>>()?;
-        let records_path = parts.join("rows");
+        let records_path = parts.join("records");
         let records = super::store::scratch(&records_path)?;
         // A bundle never done reads as one without rows.
         records
@@ -515,21 +609,11 @@ impl Joiner {
                             Err(e) => self.failed = Some(e),
                         }
                     }
-                    for kind in JSONL {
-                        let _ = fs::remove_file(part(&self.parts, i, kind));
-                    }
                 }
                 Done::Kept(taken) => {
                     record.rows = Rows::Kept;
-                    for (k, piece) in record.pieces.iter_mut().enumerate() {
-                        match taken.files.get(JSONL_AT + k) {
-                            Some(&(len, hash)) => *piece = (0, len, hash),
-                            None => {
-                                self.failed.get_or_insert_with(|| {
-                                    named(&taken.dir, "a kept result without its rows")
-                                });
-                            }
-                        }
+                    for (piece, &(len, hash)) in record.pieces.iter_mut().zip(&taken.sections) {
+                        *piece = (0, len, hash);
                     }
                     // Found again by its key (see `copy`, `kept_dir`).
                     let at_key = record
@@ -542,11 +626,7 @@ impl Joiner {
                         });
                     }
                 }
-                Done::Failed => {
-                    for kind in JSONL {
-                        let _ = fs::remove_file(part(&self.parts, i, kind));
-                    }
-                }
+                Done::Failed => {}
             }
             self.put(i, &record);
         }
@@ -554,12 +634,15 @@ impl Joiner {
 
     fn append(&mut self, i: usize) -> io::Result<[(u64, u64, u128); JSONL.len()]> {
         let mut ranges = [(0, 0, 0); JSONL.len()];
-        for (k, kind) in JSONL.iter().enumerate() {
-            let path = part(&self.parts, i, kind);
-            let mut from = File::open(&path).map_err(|e| named(&path, e))?;
-            let (n, hash) =
-                copy_hashing(&mut from, &mut self.files[k]).map_err(|e| named(&path, e))?;
-            ranges[k] = (self.lens[k], n, hash);
+        let path = part(&self.parts, i, ROWS);
+        let mut rows = RowsFile::open(&path)?;
+        for (k, range) in ranges.iter_mut().enumerate() {
+            let (n, hash) = copy_hashing(&mut rows.section(k)?, &mut self.files[k])
+                .map_err(|e| named(&path, e))?;
+            if n != rows.len(k) {
+                return Err(named(&path, "shorter than its header says"));
+            }
+            *range = (self.lens[k], n, hash);
             self.lens[k] += n;
         }
         Ok(ranges)
@@ -586,12 +669,12 @@ impl Joiner {
                 }
             }
             (Rows::Kept, Some(key)) => {
-                let path = self
-                    .kept_dir
-                    .join(key.hex())
-                    .join(format!("{}.jsonl", JSONL[k]));
-                let f = File::open(&path).map_err(|e| named(&path, e))?;
-                let n = io::copy(&mut f.take(len), w).map_err(|e| named(&path, e))?;
+                let path = self.kept_dir.join(key.hex()).join(ROWS);
+                let mut rows = RowsFile::open(&path)?;
+                if rows.len(k) != len {
+                    return Err(named(&path, "not as kept"));
+                }
+                let n = io::copy(&mut rows.section(k)?, w).map_err(|e| named(&path, e))?;
                 match n == len {
                     true => Ok(()),
                     false => Err(named(&path, "shorter than kept")),
@@ -881,10 +964,68 @@ pub fn reset(dir: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv, part, write_rows, Done, Joiner, JSONL};
+    use super::{csv, part, write_rows, Done, Joiner, RowsFile, JSONL, ROWS, SECTIONS};
+    use std::io::Read;
 
-    /// Bundles done out of order are appended in input order, their parts
-    /// removed; a failed bundle adds nothing; a superseded one is left out
+    /// A rows file of these sections, as `write_parts` writes one.
+    fn rows_file(path: &std::path::Path, sections: &[String]) {
+        let mut b = b"liftrows".to_vec();
+        for s in sections {
+            b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        }
+        for s in sections {
+            b.extend_from_slice(s.as_bytes());
+        }
+        std::fs::write(path, b).unwrap();
+    }
+
+    /// Sections read back as written; a file that is not one, or whose
+    /// header's lengths do not add up to its size (truncated, grown,
+    /// edited), is refused, naming the file.
+    #[test]
+    fn a_rows_file_is_read_as_written_or_refused() {
+        let d = std::env::temp_dir().join(format!("lift-rowsfile-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let path = d.join("0.rows");
+        let sections: Vec<String> = (0..SECTIONS).map(|k| "x".repeat(k * 3)).collect();
+        rows_file(&path, &sections);
+        let mut r = RowsFile::open(&path).unwrap();
+        for (k, want) in sections.iter().enumerate() {
+            let mut got = String::new();
+            r.section(k).unwrap().read_to_string(&mut got).unwrap();
+            assert_eq!(&got, want, "section {k}");
+            assert_eq!(r.len(k), want.len() as u64);
+        }
+        let hashes = r.hashes().unwrap();
+        assert_eq!(hashes[2].0, 6);
+        assert_ne!(hashes[2].1, hashes[3].1);
+
+        let good = std::fs::read(&path).unwrap();
+        let cases: [(&str, Vec<u8>); 4] = [
+            ("truncated", good[..good.len() - 1].to_vec()),
+            ("grown", [good.as_slice(), b"\n"].concat()),
+            ("not lift's", [b"LIFTROWS", &good[8..]].concat()),
+            ("no header", good[..20].to_vec()),
+        ];
+        for (what, body) in cases {
+            std::fs::write(&path, body).unwrap();
+            let e = RowsFile::open(&path)
+                .err()
+                .unwrap_or_else(|| panic!("{what} read"));
+            assert!(e.to_string().contains("0.rows"), "{what}: {e}");
+        }
+        // A length past any file's is an error, not an overflow.
+        let mut b = b"liftrows".to_vec();
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        b.resize(8 + 8 * SECTIONS, 0);
+        std::fs::write(&path, b).unwrap();
+        assert!(RowsFile::open(&path).is_err());
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    /// Bundles done out of order are appended in input order; a failed
+    /// bundle adds nothing; a superseded one is left out
     /// at the end.
     #[test]
     fn joiner_appends_in_input_order() {
@@ -893,9 +1034,12 @@ mod tests {
         std::fs::create_dir_all(&parts).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         let write = |i: usize| {
-            for kind in JSONL {
-                std::fs::write(part(&parts, i, kind), format!("{kind} {i}\n")).unwrap();
-            }
+            let sections: Vec<String> = JSONL
+                .iter()
+                .chain(["dependencies"].iter())
+                .map(|kind| format!("{kind} {i}\n"))
+                .collect();
+            rows_file(&part(&parts, i, ROWS), &sections);
         };
         let read = |kind: &str| std::fs::read_to_string(out.join(format!("{kind}.jsonl"))).unwrap();
 
@@ -904,20 +1048,16 @@ mod tests {
             write(i);
         }
         j.done(2, Done::Analysed, None);
-        assert!(
-            part(&parts, 2, "packages").exists(),
-            "appended before bundle 0"
-        );
+        let joined = |kind: &str| std::fs::read_to_string(parts.join(format!("{kind}.jsonl")));
+        assert_eq!(joined("packages").unwrap(), "", "appended before bundle 0");
         j.done(0, Done::Analysed, None);
-        assert!(!part(&parts, 0, "packages").exists());
+        assert_eq!(joined("packages").unwrap(), "packages 0\n", "1 is not done");
         j.done(3, Done::Analysed, None);
         j.done(1, Done::Failed, None);
-        for i in 0..4 {
-            assert!(
-                !part(&parts, i, "findings").exists(),
-                "bundle {i}'s part kept"
-            );
-        }
+        assert_eq!(
+            joined("packages").unwrap(),
+            "packages 0\npackages 2\npackages 3\n"
+        );
         j.finish(&out, &[0, 2, 3]).unwrap();
         assert_eq!(read("packages"), "packages 0\npackages 2\npackages 3\n");
 
@@ -954,7 +1094,6 @@ mod tests {
             #[serde(flatten)]
             item: &'a T,
         }
-        let d = std::env::temp_dir().join(format!("lift-rows-{}", std::process::id()));
         let items = [
             Item {
                 name: "a\"b",
@@ -966,21 +1105,24 @@ mod tests {
             },
         ];
         let id = "web\n01-1a2b";
-        write_rows(&d, id, &items).unwrap();
+        let mut got = Vec::new();
+        let n = write_rows(&mut got, id, &items).unwrap();
         let want: String = items
             .iter()
             .map(|item| serde_json::to_string(&Row { host_id: id, item }).unwrap() + "\n")
             .collect();
-        assert_eq!(std::fs::read_to_string(&d).unwrap(), want);
-        write_rows(&d, id, &[Empty {}]).unwrap();
+        assert_eq!(String::from_utf8(got.clone()).unwrap(), want);
+        assert_eq!(n, got.len() as u64, "the length it says");
+        got.clear();
+        let n = write_rows(&mut got, id, &[Empty {}]).unwrap();
         let want = serde_json::to_string(&Row {
             host_id: id,
             item: &Empty {},
         })
         .unwrap();
-        assert_eq!(std::fs::read_to_string(&d).unwrap(), want + "\n");
-        assert!(write_rows(&d, id, &["not an object"]).is_err());
-        std::fs::remove_file(d).unwrap();
+        assert_eq!(String::from_utf8(got.clone()).unwrap(), want + "\n");
+        assert_eq!(n, got.len() as u64, "the length it says");
+        assert!(write_rows(&mut got, id, &["not an object"]).is_err());
     }
 
     #[test]

@@ -9,16 +9,16 @@
 //! as if a worker had just written them (the pages are linked into
 //! `hosts/`), so everything fleet-wide is rebuilt from the same files a
 //! fresh run writes: the output is the same, byte for byte. Results no
-//! input of the run uses are removed at its end. Each file's manifest entry
-//! carries its XXH3-128, so that a rerun names the Parquet files of rows it
-//! does not read again (see `exports::Joiner`).
+//! input of the run uses are removed at its end. The manifest carries each
+//! table's rows' length and XXH3-128, so that a rerun names the Parquet
+//! files of rows it does not read again (see `exports::Joiner`).
 //!
 //! A kept result is trusted only when its manifest (written last, so a run
 //! killed while keeping leaves none) has this format and version, names
 //! this key, and every file it lists is there as it was kept: the same
 //! size, inode and modification time, and the summary with the same
-//! SHA-256, and the tables this lift writes. Anything else is a note, the result is removed and the bundle
-//! analysed again. An input's hash is reused from the last run while its
+//! SHA-256, and the tables this lift writes. Anything else is a note, the
+//! result is removed and the bundle analysed again. An input's hash is reused from the last run while its
 //! size, inode, modification and change times are the same (`--fresh`
 //! hashes every input again).
 
@@ -31,22 +31,29 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::exports::{RowsFile, SECTIONS};
 use super::store::named;
 use super::HostSummary;
 
 /// The layout's version: a kept result of another is redone.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// A manifest or a summary is a few KB; past this it is not read.
 const MAX_SMALL: u64 = 64 << 20;
 
-/// One kept file: where it goes in the batch's parts (`<index>.<part>`).
+/// One kept file: a part of the batch's (`<index>.<part>`).
 #[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
 struct KeptFile {
     part: String,
     len: u64,
     ino: u64,
     mtime_ns: i128,
-    /// XXH3-128 of its bytes, hex.
+}
+
+/// One table's section of the kept export rows (see
+/// `exports::RowsFile`): its length and XXH3-128, hex.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Debug)]
+struct Section {
+    len: u64,
     xxh3: String,
 }
 
@@ -57,6 +64,8 @@ struct Manifest {
     key: String,
     input: String,
     files: Vec<KeptFile>,
+    /// The rows' sections, in `exports::RowsFile` order.
+    rows: Vec<Section>,
     summary_sha256: String,
 }
 
@@ -79,19 +88,19 @@ fn mtime_ns(m: &fs::Metadata) -> i128 {
 /// What the keeper found for one input.
 pub enum Found {
     /// Its result, and where its files are.
-    Kept(Box<HostSummary>, Taken),
+    Kept(Box<HostSummary>, Box<Taken>),
     /// None kept: analyse it.
     Missing,
     /// One kept but not trusted (the note says why): analyse it again.
     Distrusted(String),
 }
 
-/// A kept result's files: `dir/<part>`, each part's length and XXH3-128
-/// as kept, in the order of the part names given to [`Keeper::take`].
+/// A kept result's files are `dir/<part>`; `sections`, its export rows'
+/// sections' lengths and XXH3-128, as kept.
 #[derive(Clone, Debug)]
 pub struct Taken {
     pub dir: PathBuf,
-    pub files: Vec<(u64, u128)>,
+    pub sections: [(u64, u128); SECTIONS],
 }
 
 /// `DIR/.kept/` for one run.
@@ -342,21 +351,20 @@ impl Keeper {
         }
         match self.check(key, &dir, input, part_names) {
             Ok((m, summary)) => {
-                let mut files = Vec::with_capacity(m.files.len());
-                for f in &m.files {
-                    match u128::from_str_radix(&f.xxh3, 16) {
-                        Ok(h) if f.xxh3.len() == 32 => files.push((f.len, h)),
+                let mut sections = [(0, 0); SECTIONS];
+                for (to, s) in sections.iter_mut().zip(&m.rows) {
+                    match u128::from_str_radix(&s.xxh3, 16) {
+                        Ok(h) if s.xxh3.len() == 32 => *to = (s.len, h),
                         _ => {
                             let _ = fs::remove_dir_all(&dir);
                             return Found::Distrusted(format!(
-                                "{}: its manifest's hash of {} is not one; analysed again",
+                                "{}: its manifest's hash of the rows is not one; analysed again",
                                 dir.display(),
-                                f.part
                             ));
                         }
                     }
                 }
-                Found::Kept(Box::new(summary), Taken { dir, files })
+                Found::Kept(Box::new(summary), Box::new(Taken { dir, sections }))
             }
             Err(why) => {
                 let _ = fs::remove_dir_all(&dir);
@@ -382,7 +390,7 @@ impl Keeper {
         if m.key != key.hex() || m.input != input.to_string_lossy() {
             return Err("its manifest names another bundle".into());
         }
-        if !m.files.iter().map(|f| &f.part).eq(part_names.iter()) {
+        if !m.files.iter().map(|f| &f.part).eq(part_names.iter()) || m.rows.len() != SECTIONS {
             return Err("it holds other tables than this lift writes".into());
         }
         for f in &m.files {
@@ -430,21 +438,25 @@ impl Keeper {
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir(&tmp).map_err(|e| named(&tmp, e))?;
         let mut files = Vec::new();
+        let mut rows = Vec::new();
         for part in part_names {
             let from = parts.join(format!("{index}.{part}"));
             let to = tmp.join(part);
             fs::hard_link(&from, &to).map_err(|e| named(&from, e))?;
             let meta = fs::metadata(&to).map_err(|e| named(&to, e))?;
-            let (len, hash) = super::exports::hash_file(&to)?;
-            if len != meta.len() {
-                return Err(named(&to, "changed while it was kept"));
+            if part == super::exports::ROWS {
+                for (len, hash) in RowsFile::open(&to)?.hashes()? {
+                    rows.push(Section {
+                        len,
+                        xxh3: format!("{hash:032x}"),
+                    });
+                }
             }
             files.push(KeptFile {
                 part: part.clone(),
                 len: meta.len(),
                 ino: meta.ino(),
                 mtime_ns: mtime_ns(&meta),
-                xxh3: format!("{hash:032x}"),
             });
         }
         let body = serde_json::to_vec(summary)?;
@@ -456,6 +468,7 @@ impl Keeper {
             key: key.hex(),
             input: input.to_string_lossy().into_owned(),
             files,
+            rows,
             summary_sha256: hex(Sha256::digest(&body)),
         };
         let path = tmp.join("manifest.json");

@@ -396,9 +396,7 @@ pub fn one(
         let path = parts.join(format!("{index}.{ext}"));
         fs::write(&path, body.as_bytes()).map_err(written(path.clone()))?;
     }
-    exports::write_parts(parts, index, &summary.id, &report).map_err(written(parts.to_owned()))?;
-    exports::write_dependencies(parts, index, &summary, &report)
-        .map_err(written(parts.to_owned()))?;
+    exports::write_parts(parts, index, &summary, &report).map_err(written(parts.to_owned()))?;
     Ok(summary)
 }
 
@@ -754,7 +752,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         &order,
         &resolver,
         |h| fleet.id(h),
-        |i| Ok(joiner.kept_dir(i)?.map(|d| d.join("dependencies.jsonl"))),
+        |i| Ok(joiner.kept_dir(i)?.map(|d| d.join(exports::ROWS))),
     )
     .map_err(io_err(dir))?;
     drop(resolver);
