@@ -68,14 +68,16 @@ fn parquet_files(out: &Path, table: &str) -> usize {
         .count()
 }
 
+/// Each kept result's manifest, `.kept/<key>.kept` (its other files are
+/// `<key>.html`, `<key>.json` and `<key>.rows`, docs/fleet.md).
 fn kept_results(out: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(out.join(".kept"))
+    let mut found: Vec<PathBuf> = fs::read_dir(out.join(".kept"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
+        .filter(|p| p.extension().is_some_and(|e| e == "kept"))
         .collect();
-    dirs.sort();
-    dirs
+    found.sort();
+    found
 }
 
 /// The analysed / kept counts from the command's last line.
@@ -167,7 +169,7 @@ fn kept_results_that_changed_are_redone() {
 
     // Edited by hand, in place: same size, one byte of a finding's row
     // changed.
-    let rows = kept[0].join("rows");
+    let rows = kept[0].with_extension("rows");
     let mut body = fs::read(&rows).unwrap();
     let at = body.windows(8).position(|w| w == b"\"title\":").unwrap();
     body[at + 1] = b'T';
@@ -176,26 +178,30 @@ fn kept_results_that_changed_are_redone() {
         .open(&rows)
         .and_then(|mut f| std::io::Write::write_all(&mut f, &body))
         .unwrap();
-    // Truncated.
-    let summary = kept[1].join("summary.json");
-    let len = fs::metadata(&summary).unwrap().len();
+    // Truncated: the manifest is a line, the summary the rest.
+    let len = fs::metadata(&kept[1]).unwrap().len();
     fs::OpenOptions::new()
         .write(true)
-        .open(&summary)
+        .open(&kept[1])
         .unwrap()
-        .set_len(len / 2)
+        .set_len(len - 100)
         .unwrap();
     // Another version's.
-    let manifest = kept[2].join("manifest.json");
+    let manifest = &kept[2];
     let text = fs::read_to_string(&manifest).unwrap();
     let text = text.replace("\"lift\":\"lift ", "\"lift\":\"lift 0.0.0-old ");
     fs::write(&manifest, text).unwrap();
-    // A run killed while keeping: a folder without its manifest, and a
+    // A run killed while keeping: a result without its manifest, a
+    // manifest half-written, a folder of the layout before, and a
     // half-written Parquet file.
-    fs::create_dir_all(out.join(".kept/0123.tmp")).unwrap();
-    fs::write(out.join(".kept/0123.tmp/summary.json"), "{").unwrap();
-    let half = out.join("parquet/packages/part-00000-0123456789abcdef.parquet.tmp");
-    fs::write(&half, "PAR1").unwrap();
+    let orphan = out.join(format!(".kept/{}.rows", "ab".repeat(32)));
+    fs::write(&orphan, "liftrows").unwrap();
+    let half = kept[3].with_extension("kept.tmp");
+    fs::write(&half, "{").unwrap();
+    fs::create_dir_all(out.join(".kept/0123")).unwrap();
+    fs::write(out.join(".kept/0123/summary.json"), "{").unwrap();
+    let half_parquet = out.join("parquet/packages/part-00000-0123456789abcdef.parquet.tmp");
+    fs::write(&half_parquet, "PAR1").unwrap();
 
     let said = batch(&inputs, &out, &[]);
     assert_eq!(counts(&said), (3, 1), "{said}");
@@ -208,8 +214,9 @@ fn kept_results_that_changed_are_redone() {
     }
     assert!(said.matches("analysed again").count() == 3, "{said}");
     same_outputs(&out, &fresh);
-    assert!(!out.join(".kept/0123.tmp").exists());
-    assert!(!half.exists());
+    for left in [orphan, half, out.join(".kept/0123"), half_parquet] {
+        assert!(!left.exists(), "{} left", left.display());
+    }
     assert_eq!(kept_results(&out).len(), 4);
     // The redone results are trusted again.
     let said = batch(&inputs, &out, &[]);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::declared::{self, Resolver};
-use super::kept::Key;
+use super::kept::{Key, Place};
 use super::store::named;
 use super::summary::HostSummary;
 use crate::model::dependencies::Kind;
@@ -568,10 +568,10 @@ impl Joiner {
     }
 
     /// Where bundle `index`'s result was kept, when it was.
-    pub fn kept_dir(&self, index: usize) -> io::Result<Option<PathBuf>> {
+    pub fn kept_at(&self, index: usize) -> io::Result<Option<Place>> {
         let r = self.record(index)?;
         Ok(match (r.rows, r.key) {
-            (Rows::Kept, Some(k)) => Some(self.kept_dir.join(k.hex())),
+            (Rows::Kept, Some(k)) => Some(Place::new(&self.kept_dir, &k)),
             _ => None,
         })
     }
@@ -615,14 +615,17 @@ impl Joiner {
                     for (piece, &(len, hash)) in record.pieces.iter_mut().zip(&taken.sections) {
                         *piece = (0, len, hash);
                     }
-                    // Found again by its key (see `copy`, `kept_dir`).
+                    // Found again by its key (see `copy`, `kept_at`).
                     let at_key = record
                         .key
                         .as_ref()
-                        .is_some_and(|k| taken.dir == self.kept_dir.join(k.hex()));
+                        .is_some_and(|k| taken.place == Place::new(&self.kept_dir, k));
                     if !at_key {
                         self.failed.get_or_insert_with(|| {
-                            named(&taken.dir, "a kept result not where its key says")
+                            io::Error::other(format!(
+                                "{}: a kept result not where its key says",
+                                taken.place
+                            ))
                         });
                     }
                 }
@@ -669,7 +672,7 @@ impl Joiner {
                 }
             }
             (Rows::Kept, Some(key)) => {
-                let path = self.kept_dir.join(key.hex()).join(ROWS);
+                let path = Place::new(&self.kept_dir, key).file(ROWS);
                 let mut rows = RowsFile::open(&path)?;
                 if rows.len(k) != len {
                     return Err(named(&path, "not as kept"));

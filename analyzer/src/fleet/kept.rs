@@ -2,7 +2,7 @@
 //! analyse only the bundles that are new or changed.
 //!
 //! Each bundle's result (its summary, its two pages, its export rows) is
-//! kept in `DIR/.kept/<key>/`, where the key is the SHA-256 of the bundle's
+//! kept in `DIR/.kept/<key>.*` (see [`Place`]), where the key is the SHA-256 of the bundle's
 //! bytes as they are on disk, the input path as given (it is in the
 //! report), lift's version and the options that change a result (see
 //! [`Keeper::new`]). A rerun reads a kept result's files where they are,
@@ -95,11 +95,54 @@ pub enum Found {
     Distrusted(String),
 }
 
-/// A kept result's files are `dir/<part>`; `sections`, its export rows'
-/// sections' lengths and XXH3-128, as kept.
+/// A kept result's files: `DIR/.kept/<key>.<part>` for each part (the
+/// pages and the export rows, hard links of the worker's files), and
+/// `<key>.kept` (its manifest, then its summary), written last. Files side
+/// by side, not a folder a result: a folder is one more inode to find, the
+/// costliest part of keeping (see `exports::part_names`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Place {
+    dir: PathBuf,
+    key: String,
+}
+
+/// The manifest's part name.
+const MANIFEST: &str = "kept";
+
+impl Place {
+    pub fn new(kept_dir: &Path, key: &Key) -> Place {
+        Place {
+            dir: kept_dir.to_owned(),
+            key: key.hex(),
+        }
+    }
+
+    pub fn file(&self, part: &str) -> PathBuf {
+        self.dir.join(format!("{}.{part}", self.key))
+    }
+
+    /// Removes the result, its manifest first (a result without one is
+    /// never trusted).
+    fn remove(&self, part_names: &[String]) {
+        let _ = fs::remove_file(self.file(MANIFEST));
+        let _ = fs::remove_file(self.file(&format!("{MANIFEST}.tmp")));
+        for part in part_names {
+            let _ = fs::remove_file(self.file(part));
+        }
+    }
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.dir.join(&self.key).display())
+    }
+}
+
+/// Where a kept result is; `sections`, its export rows' sections' lengths
+/// and XXH3-128, as kept.
 #[derive(Clone, Debug)]
 pub struct Taken {
-    pub dir: PathBuf,
+    pub place: Place,
     pub sections: [(u64, u128); SECTIONS],
 }
 
@@ -339,36 +382,35 @@ impl Keeper {
         Ok(Key(k.finalize().into()))
     }
 
-    fn path(&self, key: &Key) -> PathBuf {
-        self.dir.join(key.hex())
+    fn place(&self, key: &Key) -> Place {
+        Place::new(&self.dir, key)
     }
 
     /// The result kept for `key` (from `input`), its files checked.
     pub fn take(&self, key: &Key, input: &Path, part_names: &[String]) -> Found {
-        let dir = self.path(key);
-        if !dir.exists() {
+        let place = self.place(key);
+        if !place.file(MANIFEST).exists() {
             return Found::Missing;
         }
-        match self.check(key, &dir, input, part_names) {
+        match self.check(key, &place, input, part_names) {
             Ok((m, summary)) => {
                 let mut sections = [(0, 0); SECTIONS];
                 for (to, s) in sections.iter_mut().zip(&m.rows) {
                     match u128::from_str_radix(&s.xxh3, 16) {
                         Ok(h) if s.xxh3.len() == 32 => *to = (s.len, h),
                         _ => {
-                            let _ = fs::remove_dir_all(&dir);
+                            place.remove(part_names);
                             return Found::Distrusted(format!(
-                                "{}: its manifest's hash of the rows is not one; analysed again",
-                                dir.display(),
+                                "{place}: its manifest's hash of the rows is not one; analysed again",
                             ));
                         }
                     }
                 }
-                Found::Kept(Box::new(summary), Box::new(Taken { dir, sections }))
+                Found::Kept(Box::new(summary), Box::new(Taken { place, sections }))
             }
             Err(why) => {
-                let _ = fs::remove_dir_all(&dir);
-                Found::Distrusted(format!("{}: {why}; analysed again", dir.display()))
+                place.remove(part_names);
+                Found::Distrusted(format!("{place}: {why}; analysed again"))
             }
         }
     }
@@ -376,13 +418,18 @@ impl Keeper {
     fn check(
         &self,
         key: &Key,
-        dir: &Path,
+        place: &Place,
         input: &Path,
         part_names: &[String],
     ) -> Result<(Manifest, HostSummary), String> {
-        let body = read_small(&dir.join("manifest.json"))
+        let body = read_small(&place.file(MANIFEST))
             .map_err(|e| format!("its manifest cannot be read ({e})"))?;
-        let m: Manifest = serde_json::from_slice(&body)
+        // The manifest's line, then the summary's.
+        let (manifest, summary) = match memchr::memchr(b'\n', &body) {
+            Some(at) => (&body[..at], &body[at + 1..]),
+            None => (&body[..], &[][..]),
+        };
+        let m: Manifest = serde_json::from_slice(manifest)
             .map_err(|e| format!("its manifest is not lift's ({e})"))?;
         if m.format != FORMAT || m.lift != version() {
             return Err(format!("kept by {} (this is {})", m.lift, version()));
@@ -394,10 +441,7 @@ impl Keeper {
             return Err("it holds other tables than this lift writes".into());
         }
         for f in &m.files {
-            if f.part.contains('/') || f.part.starts_with('.') {
-                return Err(format!("its manifest lists {:?}", f.part));
-            }
-            let meta = fs::symlink_metadata(dir.join(&f.part))
+            let meta = fs::symlink_metadata(place.file(&f.part))
                 .map_err(|e| format!("{} is gone ({e})", f.part))?;
             if !meta.is_file() || meta.len() != f.len {
                 return Err(format!(
@@ -411,19 +455,17 @@ impl Keeper {
                 return Err(format!("{} was changed since it was kept", f.part));
             }
         }
-        let body = read_small(&dir.join("summary.json"))
-            .map_err(|e| format!("its summary cannot be read ({e})"))?;
-        if hex(Sha256::digest(&body)) != m.summary_sha256 {
+        if hex(Sha256::digest(summary)) != m.summary_sha256 {
             return Err("its summary was changed since it was kept".into());
         }
-        let summary: HostSummary = serde_json::from_slice(&body)
+        let summary: HostSummary = serde_json::from_slice(summary)
             .map_err(|e| format!("its summary is unreadable ({e})"))?;
         Ok((m, summary))
     }
 
     /// Keeps bundle `index`'s result: its `parts` files (named
-    /// `<index>.<part>`, linked, not copied) and its summary. Written to a
-    /// temporary folder, the manifest last, and renamed into place.
+    /// `<index>.<part>`, linked, not copied), then its manifest and
+    /// summary, written to a temporary name and renamed into place.
     pub fn keep(
         &self,
         key: &Key,
@@ -433,15 +475,13 @@ impl Keeper {
         part_names: &[String],
         summary: &HostSummary,
     ) -> io::Result<()> {
-        let dir = self.path(key);
-        let tmp = self.dir.join(format!("{}.tmp", key.hex()));
-        let _ = fs::remove_dir_all(&tmp);
-        fs::create_dir(&tmp).map_err(|e| named(&tmp, e))?;
+        let place = self.place(key);
+        place.remove(part_names);
         let mut files = Vec::new();
         let mut rows = Vec::new();
         for part in part_names {
             let from = parts.join(format!("{index}.{part}"));
-            let to = tmp.join(part);
+            let to = place.file(part);
             fs::hard_link(&from, &to).map_err(|e| named(&from, e))?;
             let meta = fs::metadata(&to).map_err(|e| named(&to, e))?;
             if part == super::exports::ROWS {
@@ -459,9 +499,7 @@ impl Keeper {
                 mtime_ns: mtime_ns(&meta),
             });
         }
-        let body = serde_json::to_vec(summary)?;
-        let path = tmp.join("summary.json");
-        fs::write(&path, &body).map_err(|e| named(&path, e))?;
+        let summary = serde_json::to_vec(summary)?;
         let m = Manifest {
             format: FORMAT,
             lift: version(),
@@ -469,12 +507,15 @@ impl Keeper {
             input: input.to_string_lossy().into_owned(),
             files,
             rows,
-            summary_sha256: hex(Sha256::digest(&body)),
+            summary_sha256: hex(Sha256::digest(&summary)),
         };
-        let path = tmp.join("manifest.json");
-        fs::write(&path, serde_json::to_vec(&m)?).map_err(|e| named(&path, e))?;
-        let _ = fs::remove_dir_all(&dir);
-        fs::rename(&tmp, &dir).map_err(|e| named(&dir, e))
+        let mut body = serde_json::to_vec(&m)?;
+        body.push(b'\n');
+        body.extend_from_slice(&summary);
+        let tmp = place.file(&format!("{MANIFEST}.tmp"));
+        fs::write(&tmp, &body).map_err(|e| named(&tmp, e))?;
+        let to = place.file(MANIFEST);
+        fs::rename(&tmp, &to).map_err(|e| named(&to, e))
     }
 
     /// The end of a successful run: every kept result but `used` goes (a
@@ -490,10 +531,14 @@ impl Keeper {
             // parquet.jsonl: what `parquet::Table::write` wrote;
             // joined.json: what `exports::Joiner::finish` wrote.
             let kept = ["inputs.jsonl", "inputs.tmp", "parquet.jsonl"];
-            if kept.contains(&name.as_ref())
-                || name == super::exports::JOINED
-                || Key::parse(&name).is_some_and(|k| used.binary_search(&k).is_ok())
-            {
+            // A used result's files, `<key>.<part>`, but a `.tmp` left by
+            // a killed run.
+            let used_result = name
+                .split_once('.')
+                .filter(|(_, part)| !part.ends_with(".tmp"))
+                .and_then(|(key, _)| Key::parse(key))
+                .is_some_and(|k| used.binary_search(&k).is_ok());
+            if kept.contains(&name.as_ref()) || name == super::exports::JOINED || used_result {
                 continue;
             }
             let path = e.path();

@@ -697,13 +697,13 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     };
     let mut joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
     for (i, k) in kept.iter().enumerate() {
-        let from_kept = joiner.kept_dir(k.index as usize).map_err(io_err(&parts))?;
+        let from_kept = joiner.kept_at(k.index as usize).map_err(io_err(&parts))?;
         for ext in ["html", "json"] {
             let to = dir.join("hosts").join(format!("{}.{ext}", fleet.id(i)));
             match &from_kept {
                 // Linked from the kept result (copied where it cannot be).
                 Some(d) => {
-                    let from = d.join(ext);
+                    let from = d.file(ext);
                     fs::hard_link(&from, &to)
                         .or_else(|_| fs::copy(&from, &to).map(|_| ()))
                         .map_err(io_err(&to))?
@@ -752,7 +752,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         &order,
         &resolver,
         |h| fleet.id(h),
-        |i| Ok(joiner.kept_dir(i)?.map(|d| d.join(exports::ROWS))),
+        |i| Ok(joiner.kept_at(i)?.map(|d| d.file(exports::ROWS))),
     )
     .map_err(io_err(dir))?;
     drop(resolver);
