@@ -188,9 +188,9 @@ fn kept_results_that_changed_are_redone() {
         .unwrap();
     // Another version's.
     let manifest = &kept[2];
-    let text = fs::read_to_string(&manifest).unwrap();
+    let text = fs::read_to_string(manifest).unwrap();
     let text = text.replace("\"lift\":\"lift ", "\"lift\":\"lift 0.0.0-old ");
-    fs::write(&manifest, text).unwrap();
+    fs::write(manifest, text).unwrap();
     // A run killed while keeping: a result without its manifest, a
     // manifest half-written, a folder of the layout before, and a
     // half-written Parquet file.
