@@ -520,8 +520,9 @@ impl Keeper {
 
     /// The end of a successful run: every kept result but `used` goes (a
     /// bundle no longer in the inputs leaves the fleet and the keep), and
-    /// the inputs' hashes are written for the next run, in path order.
-    pub fn finish(self, mut used: Vec<Key>, inputs: &[PathBuf]) -> io::Result<()> {
+    /// the inputs' hashes are written for the next run, in input order
+    /// (sorted by path, see `discover`).
+    pub fn finish(self, mut used: Vec<Key>, inputs: &super::store::Paths) -> io::Result<()> {
         use std::os::unix::fs::FileExt;
         used.sort_unstable();
         for e in fs::read_dir(&self.dir).map_err(|e| named(&self.dir, e))? {
@@ -550,24 +551,19 @@ impl Keeper {
             gone.map_err(|e| named(&path, e))?;
         }
         drop(used);
-        let mut order: Vec<u32> = (0..inputs.len() as u32).collect();
-        order.sort_by(|&a, &b| {
-            let path = |i: u32| inputs[i as usize].to_string_lossy();
-            path(a).cmp(&path(b))
-        });
         let path = self.dir.join("inputs.jsonl");
         let mut w = crate::output::Output::create(&path, 0o644)?;
-        for i in order {
+        for i in 0..inputs.len() {
             let mut b = [0u8; SEEN];
             self.seen
-                .read_exact_at(&mut b, u64::from(i) * SEEN as u64)
+                .read_exact_at(&mut b, i as u64 * SEEN as u64)
                 .map_err(|e| named(&self.seen_path, e))?;
             // None for an input that could not be read.
             let Some(seen) = Seen::decode(&b) else {
                 continue;
             };
             let h = Hashed {
-                path: inputs[i as usize].to_string_lossy().into_owned(),
+                path: inputs.get(i)?.to_string_lossy().into_owned(),
                 len: seen.len,
                 ino: seen.ino,
                 dev: seen.dev,

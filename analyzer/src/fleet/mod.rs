@@ -41,7 +41,7 @@ use crate::profile::Profile;
 use crate::render::{self, Format};
 use crate::report::fleet::{Index, Lazy};
 use crate::report::Report;
-use store::{Ids, Slot, Store};
+use store::{Ids, Paths, Slot, Store};
 
 pub struct Options {
     pub inputs: Vec<PathBuf>,
@@ -156,7 +156,8 @@ impl Options {
 /// - for the dependency map, the resolver's addresses and names (see
 ///   `declared::Resolver`) and the edges between hosts, which grow with
 ///   the edges, not the hosts;
-/// - the inputs' paths (`discover`).
+/// - where each input's path ends in [`Paths`] (8 bytes; the paths are
+///   on disk once `discover` has sorted them).
 ///
 /// `entry_and_kept_stay_small` holds the sizes.
 struct Entry {
@@ -555,16 +556,19 @@ pub fn run(opts: &Options) -> Result<Outcome, BatchError> {
 }
 
 fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
-    let found = discover::discover(&opts.inputs, opts.dirs, &opts.out)?;
-    let inputs = &found.inputs;
+    let mut found = discover::discover(&opts.inputs, opts.dirs, &opts.out)?;
     let dir = &opts.out;
-    if u32::try_from(inputs.len()).is_err() {
+    if u32::try_from(found.inputs.len()).is_err() {
         return Err(BatchError::Io {
             path: dir.clone(),
             error: io::Error::other("more than 4,294,967,295 inputs in one batch"),
         });
     }
     exports::reset(dir).map_err(io_err(dir))?;
+    let inputs_path = dir.join(".parts").join("inputs");
+    let inputs = Paths::create(&inputs_path, std::mem::take(&mut found.inputs))
+        .map_err(io_err(&inputs_path))?;
+    let inputs = &inputs;
     if !opts.exports.parquet {
         parquet::reset(dir).map_err(io_err(dir))?;
     }
@@ -619,9 +623,20 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         for _ in 0..pool.current_num_threads() {
             s.spawn(|_| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(input) = inputs.get(i) else {
+                if i >= inputs.len() {
                     return;
+                }
+                let input = match inputs.get(i) {
+                    Ok(input) => input,
+                    Err(source) => {
+                        let path = inputs_path.clone();
+                        lock(&joiner).done(i, exports::Done::Failed, None);
+                        lock(&results).push((i, Err(BundleError::Write { path, source })));
+                        bar.inc(1);
+                        continue;
+                    }
                 };
+                let input = input.as_path();
                 // An input that cannot be hashed goes to the worker, which
                 // says what is wrong with it.
                 let key = keeper.key(i, input).ok();
@@ -676,12 +691,16 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         match r {
             Ok(e) => ok.push(e),
             Err(error) => failures.push(Failure {
-                input: inputs[i].to_string_lossy().into_owned(),
+                input: inputs
+                    .get(i)
+                    .map_err(io_err(&inputs_path))?
+                    .to_string_lossy()
+                    .into_owned(),
                 error: error.to_string(),
             }),
         }
     }
-    let forms = forms(inputs, &ok, &failures);
+    let forms = forms(inputs, &ok, &failures).map_err(io_err(&inputs_path))?;
     let read = ok.len();
     let ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
     let store_err = |e| BatchError::Io {
@@ -1018,7 +1037,7 @@ const FORMS: [&str; 7] = [
 
 /// The inputs by form, in a fixed order, each listing its first inputs in
 /// input order; the unreadable last.
-fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
+fn forms(inputs: &Paths, ok: &[Entry], failures: &[Failure]) -> io::Result<Vec<Form>> {
     let mut forms: Vec<Form> = FORMS
         .iter()
         .map(|f| Form {
@@ -1036,7 +1055,7 @@ fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
     for e in ok {
         add(
             &mut forms[e.form as usize],
-            &inputs[e.index as usize].to_string_lossy(),
+            &inputs.get(e.index as usize)?.to_string_lossy(),
         );
     }
     let mut unreadable = Form {
@@ -1049,7 +1068,7 @@ fn forms(inputs: &[PathBuf], ok: &[Entry], failures: &[Failure]) -> Vec<Form> {
     }
     forms.push(unreadable);
     forms.retain(|f| f.count > 0);
-    forms
+    Ok(forms)
 }
 
 fn write_errors(path: &Path, failures: &[Failure], skipped: &[Failure]) -> Result<(), BatchError> {

@@ -85,6 +85,58 @@ impl Store {
     }
 }
 
+/// The batch's inputs' paths, end to end in a scratch file, each known by
+/// its number: 8 bytes a host in memory, not a `PathBuf`'s 24, its
+/// allocation and the allocator's rounding (about 80 at 45 bytes a path;
+/// issue 29: memory flat with the fleet). Each is read a few times a run.
+pub struct Paths {
+    file: File,
+    path: PathBuf,
+    ends: Vec<u64>,
+}
+
+impl Paths {
+    /// `paths`, in order, into a new scratch file at `path`.
+    pub fn create(path: &Path, paths: Vec<PathBuf>) -> io::Result<Paths> {
+        use std::os::unix::ffi::OsStrExt;
+        let file = scratch(path)?;
+        let mut w = BufWriter::new(&file);
+        let mut ends = Vec::with_capacity(paths.len());
+        let mut end = 0u64;
+        for p in paths {
+            let b = p.as_os_str().as_bytes();
+            w.write_all(b).map_err(|e| named(path, e))?;
+            end += b.len() as u64;
+            ends.push(end);
+        }
+        w.flush().map_err(|e| named(path, e))?;
+        drop(w);
+        Ok(Paths {
+            file,
+            path: path.to_owned(),
+            ends,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Path `i` (`i < len()`).
+    pub fn get(&self, i: usize) -> io::Result<PathBuf> {
+        use std::os::unix::ffi::OsStringExt;
+        let start = match i {
+            0 => 0,
+            i => self.ends[i - 1],
+        };
+        let mut b = vec![0; (self.ends[i] - start) as usize];
+        self.file
+            .read_exact_at(&mut b, start)
+            .map_err(|e| named(&self.path, e))?;
+        Ok(PathBuf::from(std::ffi::OsString::from_vec(b)))
+    }
+}
+
 /// Strings end to end in one buffer, each known by its number: a host's
 /// id costs its bytes and 8 more, not a String's 24, its allocation and
 /// the allocator's rounding.
@@ -241,6 +293,29 @@ impl Failed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Paths read back as given, in order, whatever their bytes (a file
+    /// name need not be UTF-8); the memory held is their ends alone.
+    #[test]
+    fn paths_are_read_back_as_given() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = std::env::temp_dir().join(format!("lift-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let given: Vec<PathBuf> = vec![
+            PathBuf::from("/srv/bundles/a.lift"),
+            PathBuf::from(std::ffi::OsStr::from_bytes(b"/srv/caf\xe9/b.lift")),
+            PathBuf::from("relative/c d.lift"),
+        ];
+        let p = Paths::create(&d.join("inputs"), given.clone()).unwrap();
+        assert_eq!(p.len(), 3);
+        for (i, want) in given.iter().enumerate() {
+            assert_eq!(&p.get(i).unwrap(), want);
+        }
+        assert_eq!(std::mem::size_of_val(p.ends.as_slice()), 3 * 8);
+        let none = Paths::create(&d.join("none"), Vec::new()).unwrap();
+        assert_eq!(none.len(), 0);
+        std::fs::remove_dir_all(d).unwrap();
+    }
 
     #[test]
     fn summaries_and_lines_read_back() {
