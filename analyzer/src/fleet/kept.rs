@@ -259,20 +259,27 @@ impl Key {
     }
 
     /// The key a folder's name is, if it is one.
+    /// Lowercase hex only, as [`Key::hex`] writes it.
     fn parse(name: &str) -> Option<Key> {
-        let mut b = [0u8; 32];
-        if name.len() != 64 {
+        let digit = |c: u8| match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        };
+        let n = name.as_bytes();
+        if n.len() != 64 {
             return None;
         }
+        let mut b = [0u8; 32];
         for (i, byte) in b.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(name.get(2 * i..2 * i + 2)?, 16).ok()?;
+            *byte = (digit(n[2 * i])? << 4) | digit(n[2 * i + 1])?;
         }
-        (hex(b) == name).then_some(Key(b))
+        Some(Key(b))
     }
 }
 
 fn hex(d: impl AsRef<[u8]>) -> String {
-    d.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    crate::model::files::hex(d.as_ref())
 }
 
 /// lift's version, the layout's, and the running executable's size and
@@ -577,5 +584,29 @@ impl Keeper {
         w.commit()?;
         drop(self.seen);
         fs::remove_file(&self.seen_path).map_err(|e| named(&self.seen_path, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Key;
+
+    /// A key's name read back; anything but 64 lowercase hex digits is no
+    /// key (an uppercase copy, a `.tmp`, another file).
+    #[test]
+    fn keys_parse_back_from_their_names() {
+        let k = Key([0x0f, 0xa0, 0xff, 0x12].repeat(8).try_into().unwrap());
+        let name = k.hex();
+        assert_eq!(name, "0fa0ff12".repeat(8));
+        assert_eq!(Key::parse(&name), Some(k));
+        for bad in [
+            name.to_uppercase(),
+            name[..63].to_string(),
+            format!("{name}0"),
+            format!("{}g", &name[..63]),
+            "é".repeat(32),
+        ] {
+            assert_eq!(Key::parse(&bad), None, "{bad}");
+        }
     }
 }

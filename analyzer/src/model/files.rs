@@ -72,8 +72,16 @@ pub struct Files {
     pub probe_hostname: Option<String>,
 }
 
+/// Lowercase hex, two digits a byte (without a `format!` a byte: a batch
+/// rerun names every kept result by a key in hex).
 pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &x in b {
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 15)]));
+    }
+    s
 }
 
 impl FileState {
