@@ -20,7 +20,7 @@ use crate::output::Output;
 use crate::report::Report;
 use crate::rules::Severity;
 
-/// The JSON Lines exports, in the order their part files are named.
+/// The JSON Lines exports, in the order of a [`RowsFile`]'s sections.
 pub const JSONL: [&str; 9] = [
     "findings",
     "packages",
@@ -219,22 +219,46 @@ pub fn write_parts(
     let utilization = super::provision::utilization_rows(report);
     let volumes = super::provision::volume_rows(report);
     let w = &mut w;
-    // In JSONL's order.
-    let lens: [u64; SECTIONS] = [
-        write_rows(w, id, &report.findings)?,
-        write_rows(w, id, packages.unwrap_or_default())?,
-        write_rows(w, id, host.listeners.as_deref().unwrap_or_default())?,
-        write_rows(w, id, host.connections.as_deref().unwrap_or_default())?,
-        write_rows(w, id, &utilization)?,
-        write_rows(w, id, &volumes)?,
-        write_rows(w, id, host.jobs.as_deref().unwrap_or_default())?,
-        write_rows(w, id, host.containers.as_deref().unwrap_or_default())?,
-        write_rows(w, id, host.applications.as_deref().unwrap_or_default())?,
-        dependency_rows(w, summary, report)?,
+    // Each section named, so that the order cannot drift from JSONL's.
+    let sections: [(&str, u64); SECTIONS] = [
+        ("findings", write_rows(w, id, &report.findings)?),
+        ("packages", write_rows(w, id, packages.unwrap_or_default())?),
+        (
+            "listeners",
+            write_rows(w, id, host.listeners.as_deref().unwrap_or_default())?,
+        ),
+        (
+            "connections",
+            write_rows(w, id, host.connections.as_deref().unwrap_or_default())?,
+        ),
+        ("utilization", write_rows(w, id, &utilization)?),
+        ("volumes", write_rows(w, id, &volumes)?),
+        (
+            "jobs",
+            write_rows(w, id, host.jobs.as_deref().unwrap_or_default())?,
+        ),
+        (
+            "containers",
+            write_rows(w, id, host.containers.as_deref().unwrap_or_default())?,
+        ),
+        (
+            "applications",
+            write_rows(w, id, host.applications.as_deref().unwrap_or_default())?,
+        ),
+        (DEPENDENCIES, dependency_rows(w, summary, report)?),
     ];
+    if !sections
+        .iter()
+        .map(|s| s.0)
+        .eq(JSONL.iter().copied().chain([DEPENDENCIES]))
+    {
+        return Err(io::Error::other(
+            "the export rows' sections are not in JSONL's order",
+        ));
+    }
     w.flush()?;
     let mut head = ROWS_MAGIC.to_vec();
-    for n in lens {
+    for (_, n) in sections {
         head.extend_from_slice(&n.to_le_bytes());
     }
     file.write_all_at(&head, 0)

@@ -118,10 +118,7 @@ impl Options {
         let catalog = match &self.catalog_path {
             Some(p) => {
                 let body = fs::read(p)?;
-                Sha256::digest(&body)
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
+                crate::model::files::hex(&Sha256::digest(&body))
             }
             None => "none".to_string(),
         };

@@ -204,7 +204,7 @@ pub fn host_id(hostname: &str, identity: &Identity, input: &str) -> String {
         h.update(input.as_bytes());
     }
     let d = h.finalize();
-    let hash: String = d[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let hash = crate::model::files::hex(&d[..4]);
     format!("{}-{hash}", file_id(hostname))
 }
 
