@@ -867,6 +867,11 @@ fn round_two_attacks() {
         ("/etc/cron.d/x", "mysqladmin -u root password S3CRET58"),
         ("/etc/cron.d/x", "rabbitmqctl add_user app S3CRET59"),
         ("/etc/cron.d/x", "wget --http-password=S3CRET60 https://x/f"),
+        // An authorization scheme as an assignment's value, under a key
+        // that names no secret.
+        ("/etc/default/app", "AUTH=Bearer S3CRET61"),
+        ("/etc/default/app", "AUTH=\"Bearer S3CRET62\""),
+        ("/etc/app.conf", "upstream_auth: Bearer S3CRET63"),
     ];
     for (path, content) in CASES {
         let (out, _) = scrubbed(path, content);

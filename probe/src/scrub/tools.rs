@@ -357,8 +357,11 @@ fn find(c: &Command, after: usize, form: &Form, anywhere: bool, out: &mut Vec<Ra
                 }
             }
             Word(key) | WordAfter(key, _) => {
+                // A rule of no program's matches its word also as an
+                // assignment's value (`AUTH=Bearer TOKEN`,
+                // `auth: "Bearer TOKEN"`).
                 let hit = if anywhere {
-                    w.eq_ignore_ascii_case(key)
+                    w.eq_ignore_ascii_case(key) || assigned(w).eq_ignore_ascii_case(key)
                 } else {
                     w == key
                 };
@@ -412,6 +415,18 @@ fn find(c: &Command, after: usize, form: &Form, anywhere: bool, out: &mut Vec<Ra
             }
         }
     }
+}
+
+/// A word's part after its last `=` or `:`, without an opening quote
+/// (`AUTH="Bearer` is `Bearer`); the word itself when it has neither.
+fn assigned(w: &[u8]) -> &[u8] {
+    let tail = match w.iter().rposition(|&b| b == b'=' || b == b':') {
+        Some(at) => &w[at + 1..],
+        None => w,
+    };
+    tail.strip_prefix(b"\"")
+        .or_else(|| tail.strip_prefix(b"'"))
+        .unwrap_or(tail)
 }
 
 /// The part of `r` after the first `sep` (all of it when `sep` is 0).
