@@ -2,6 +2,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+/// A map keyed by a bundle's paths: keyed by a random seed (a bundle
+/// cannot choose paths that collide), cheaper to hash than SipHash.
+type Map<V> = HashMap<Vec<u8>, V, ahash::RandomState>;
 use std::path::Path;
 
 use lift_bundle::{json, Content, Entry, Limits, ReadError, Record};
@@ -9,14 +13,14 @@ use lift_bundle::{json, Content, Entry, Limits, ReadError, Record};
 use super::{ChildInfo, Data, Node, OpenError, Provenance, Snapshot};
 
 pub struct BundleSnapshot {
-    entries: HashMap<Vec<u8>, Entry>,
+    entries: Map<Entry>,
     /// Children of directories that were not listed themselves, implied by
     /// the entries captured below them (a glob's matches).
-    implied: HashMap<Vec<u8>, Vec<ChildInfo>>,
+    implied: Map<Vec<ChildInfo>>,
     /// Reassembled content of chunked files.
-    chunks: HashMap<Vec<u8>, Vec<u8>>,
+    chunks: Map<Vec<u8>>,
     /// An archive's hard links: each path's content is its file's.
-    hard_links: HashMap<Vec<u8>, Vec<u8>>,
+    hard_links: Map<Vec<u8>>,
     provenance: Provenance,
 }
 
@@ -53,10 +57,10 @@ impl BundleSnapshot {
         skipped: u64,
     ) -> Self {
         let mut s = BundleSnapshot {
-            entries: HashMap::new(),
-            implied: HashMap::new(),
-            chunks: HashMap::new(),
-            hard_links: HashMap::new(),
+            entries: Map::default(),
+            implied: Map::default(),
+            chunks: Map::default(),
+            hard_links: Map::default(),
             provenance: Provenance {
                 path: path.to_owned(),
                 kind,
