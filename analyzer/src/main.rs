@@ -892,6 +892,9 @@ fn main() -> ExitCode {
         lift::memory::heap_in_huge_pages();
         lift::budget::apply(budget.max_seconds.max(1), budget.max_memory.max(64));
     }
+    if let Command::Batch { .. } = &cli.command {
+        lift::memory::large_blocks_mapped();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) => {

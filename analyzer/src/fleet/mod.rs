@@ -165,10 +165,31 @@ struct Entry {
     form: u8,
     started_secs: i64,
     slot: Slot,
-    /// Its identity's keys (see [`identity_keys`]), hashed: a bundle
-    /// sharing none with a host is not that host, and one sharing some is
-    /// compared with it in full (read back from the store).
-    keys: Box<[u64]>,
+    /// Where its identity's keys (see [`identity_keys`]), hashed, lie in
+    /// [`Entries::keys`]: a bundle sharing none with a host is not that
+    /// host, and one sharing some is compared with it in full (read back
+    /// from the store).
+    keys: (u32, u16),
+}
+
+/// The bundles read so far, as the workers hand them in, and their keys
+/// in one list: a host costs about 40 bytes here and 8 a key, not a boxed
+/// slice each and a result the size of the largest error (issue 29: the
+/// batch's memory before the fleet-wide part grew 125 bytes a host).
+#[derive(Default)]
+struct Entries {
+    list: Vec<Entry>,
+    keys: Vec<u64>,
+}
+
+impl Entries {
+    fn push(&mut self, mut e: Entry, keys: &[u64]) {
+        let start = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        let n = u16::try_from(keys.len()).unwrap_or(u16::MAX);
+        self.keys.extend_from_slice(&keys[..n as usize]);
+        e.keys = (start, n);
+        self.list.push(e);
+    }
 }
 
 /// What tells one machine's bundles apart from others': MACs, machine-id,
@@ -188,7 +209,7 @@ impl Entry {
         store: &Store,
         ids: &Mutex<Ids>,
         keys: &std::hash::RandomState,
-    ) -> Result<Entry, BundleError> {
+    ) -> Result<(Entry, Vec<u64>), BundleError> {
         use std::hash::BuildHasher;
         let slot = store.put(h).map_err(|source| BundleError::Write {
             path: store.path().to_owned(),
@@ -198,18 +219,20 @@ impl Entry {
             .iter()
             .position(|f| *f == h.form)
             .unwrap_or(FORMS.len() - 1);
-        Ok(Entry {
+        let entry = Entry {
             // The batch refuses more inputs than a u32 counts.
             index: index as u32,
             id: lock(ids).push(&h.id),
             form: form as u8,
             started_secs: h.started_secs,
             slot,
-            keys: identity_keys(&h.identity)
-                .iter()
-                .map(|k| keys.hash_one(k))
-                .collect(),
-        })
+            keys: (0, 0),
+        };
+        let keys = identity_keys(&h.identity)
+            .iter()
+            .map(|k| keys.hash_one(k))
+            .collect();
+        Ok((entry, keys))
     }
 }
 
@@ -418,9 +441,19 @@ fn progress(len: usize) -> ProgressBar {
 /// host whose newest bundle it is one machine with (see
 /// [`identity::compare`]), found through the keys they share, or is a host
 /// of its own.
-fn dedupe(mut entries: Vec<Entry>, store: &Store, ids: &Ids) -> io::Result<Vec<Kept>> {
+fn dedupe(entries: Entries, store: &Store, ids: &Ids) -> io::Result<Vec<Kept>> {
     use identity::Verdict;
     use std::collections::HashMap;
+    let Entries {
+        list: mut entries,
+        keys: all_keys,
+    } = entries;
+    let keys_of = |e: &Entry| {
+        let start = e.keys.0 as usize;
+        all_keys
+            .get(start..start + e.keys.1 as usize)
+            .unwrap_or(&[])
+    };
     entries.sort_by_key(|e| {
         (
             std::cmp::Reverse(e.started_secs),
@@ -433,7 +466,7 @@ fn dedupe(mut entries: Vec<Entry>, store: &Store, ids: &Ids) -> io::Result<Vec<K
     let mut shared: HashMap<u64, Vec<u32>> = HashMap::new();
     for e in entries {
         let mut candidates: Vec<u32> = Vec::new();
-        for k in e.keys.iter() {
+        for k in keys_of(&e) {
             candidates.extend(by_key.get(k));
             candidates.extend(shared.get(k).into_iter().flatten());
         }
@@ -464,7 +497,7 @@ fn dedupe(mut entries: Vec<Entry>, store: &Store, ids: &Ids) -> io::Result<Vec<K
             }
             None => {
                 let at = hosts.len() as u32;
-                for &k in e.keys.iter() {
+                for &k in keys_of(&e) {
                     match by_key.entry(k) {
                         std::collections::hash_map::Entry::Vacant(v) => {
                             v.insert(at);
@@ -615,7 +648,8 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         exports::Joiner::new(&parts, &dir.join(".kept"), inputs.len()).map_err(io_err(&parts))?,
     );
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Result<Entry, BundleError>)>> = Mutex::new(Vec::new());
+    let entries: Mutex<Entries> = Mutex::new(Entries::default());
+    let failed: Mutex<Vec<(usize, BundleError)>> = Mutex::new(Vec::new());
     pool.scope(|s| {
         for _ in 0..pool.current_num_threads() {
             s.spawn(|_| loop {
@@ -628,7 +662,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                     Err(source) => {
                         let path = inputs_path.clone();
                         lock(&joiner).done(i, exports::Done::Failed, None);
-                        lock(&results).push((i, Err(BundleError::Write { path, source })));
+                        lock(&failed).push((i, BundleError::Write { path, source }));
                         bar.inc(1);
                         continue;
                     }
@@ -673,32 +707,32 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                     (Ok(_), Some(t)) => exports::Done::Kept(t),
                 };
                 lock(&joiner).done(i, done, key);
-                lock(&results).push((i, r));
+                match r {
+                    Ok((e, keys)) => lock(&entries).push(e, &keys),
+                    Err(error) => lock(&failed).push((i, error)),
+                }
             });
         }
     });
     drop(workers);
     bar.finish_and_clear();
-    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
-    results.sort_by_key(|r| r.0);
-
+    let mut failed = failed.into_inner().unwrap_or_else(|e| e.into_inner());
+    failed.sort_by_key(|r| r.0);
     let mut failures = Vec::new();
-    let mut ok = Vec::new();
-    for (i, r) in results {
-        match r {
-            Ok(e) => ok.push(e),
-            Err(error) => failures.push(Failure {
-                input: inputs
-                    .get(i)
-                    .map_err(io_err(&inputs_path))?
-                    .to_string_lossy()
-                    .into_owned(),
-                error: error.to_string(),
-            }),
-        }
+    for (i, error) in failed {
+        failures.push(Failure {
+            input: inputs
+                .get(i)
+                .map_err(io_err(&inputs_path))?
+                .to_string_lossy()
+                .into_owned(),
+            error: error.to_string(),
+        });
     }
-    let forms = forms(inputs, &ok, &failures).map_err(io_err(&inputs_path))?;
-    let read = ok.len();
+    let mut ok = entries.into_inner().unwrap_or_else(|e| e.into_inner());
+    ok.list.sort_unstable_by_key(|e| e.index);
+    let forms = forms(inputs, &ok.list, &failures).map_err(io_err(&inputs_path))?;
+    let read = ok.list.len();
     let ids = ids.into_inner().unwrap_or_else(|e| e.into_inner());
     let store_err = |e| BatchError::Io {
         path: store.path().to_owned(),
