@@ -125,8 +125,41 @@ fn a_rerun_writes_what_a_fresh_run_writes() {
         &inputs.join("b.lift"),
         &["-q"],
     );
+    // hosts/ is kept from run to run: what no run wrote goes, and a page
+    // that is no longer its kept result's file is replaced.
+    let hosts = out.join("hosts");
+    let mut pages: Vec<PathBuf> = fs::read_dir(&hosts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    pages.sort();
+    assert_eq!(pages.len(), 6, "{pages:?}");
+    // A link made or removed changes the file's ctime: a page left in
+    // place keeps it.
+    let stamp = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::metadata(p).unwrap();
+        (m.ino(), m.ctime(), m.ctime_nsec())
+    };
+    let before: Vec<(PathBuf, (u64, i64, i64))> =
+        pages.iter().map(|p| (p.clone(), stamp(p))).collect();
+    let tampered = pages[0].clone();
+    fs::remove_file(&tampered).unwrap();
+    fs::write(&tampered, "not the kept page").unwrap();
+    fs::write(hosts.join("stray.html"), "x").unwrap();
+    fs::create_dir_all(hosts.join("stray-dir/inner")).unwrap();
     let said = batch(&inputs, &out, &[]);
     assert_eq!(counts(&said), (2, 1), "d added, b replaced: {said}");
+    assert!(!hosts.join("stray.html").exists() && !hosts.join("stray-dir").exists());
+    let still: Vec<&PathBuf> = before
+        .iter()
+        .filter(|(p, was)| p.exists() && stamp(p) == *was)
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        still.len() >= 1 && !still.contains(&&tampered),
+        "the unchanged host's pages stay as they were, the tampered one is replaced: {still:?}"
+    );
     assert_eq!(kept_results(&out).len(), 3, "c's result is gone");
     let csv = fs::read_to_string(out.join("fleet.csv")).unwrap();
     assert!(!csv.contains("c.lift"), "{csv}");

@@ -977,13 +977,14 @@ pub fn json_file<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     w.commit()
 }
 
-/// Removes what an earlier run left, so a re-run gives the same DIR.
+/// Removes what an earlier run left in `.parts`, so a re-run gives the
+/// same DIR. `hosts/` stays: a rerun keeps each page that is still the
+/// kept result's file and removes the pages of hosts gone (see
+/// `fleet::place_pages`).
 pub fn reset(dir: &Path) -> io::Result<()> {
-    for sub in ["hosts", ".parts"] {
-        match fs::remove_dir_all(dir.join(sub)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
+    match fs::remove_dir_all(dir.join(".parts")) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
     }
     fs::create_dir_all(dir.join("hosts"))?;
     fs::create_dir_all(dir.join(".parts"))
