@@ -464,6 +464,9 @@ impl Table {
             }
         }
         let mut written = Vec::new();
+        // One JSON decoder for the table's files: its buffers (several MB
+        // for packages) are reused, not faulted in afresh for each file.
+        let mut decoder = None;
         for (seq, c) in chunks.iter().enumerate() {
             let out = folder.join(format!("part-{seq:05}-{}.parquet", c.hash));
             match present.remove(&c.hash) {
@@ -474,7 +477,7 @@ impl Table {
                 }
                 None => {
                     let tmp = out.with_extension("parquet.tmp");
-                    if let Err(e) = self.encode(rows, c, &tmp) {
+                    if let Err(e) = self.encode(rows, c, &tmp, &mut decoder) {
                         let _ = fs::remove_file(&tmp);
                         return Err(e);
                     }
@@ -495,22 +498,49 @@ impl Table {
         Arc::new(Schema::new(fields))
     }
 
-    fn encode(&self, rows: &Path, chunk: &Chunk, tmp: &Path) -> io::Result<()> {
-        let (schema, stored) = (self.schema(), self.stored());
+    fn encode(
+        &self,
+        rows: &Path,
+        chunk: &Chunk,
+        tmp: &Path,
+        decoder: &mut Option<arrow_json::reader::Decoder>,
+    ) -> io::Result<()> {
+        let stored = self.stored();
+        let decoder = match decoder {
+            Some(d) => d,
+            None => decoder.insert(
+                arrow_json::ReaderBuilder::new(self.schema())
+                    .with_batch_size(BATCH_ROWS)
+                    .build_decoder()
+                    .map_err(|e| named(rows, e))?,
+            ),
+        };
         let mut input = File::open(rows).map_err(|e| named(rows, e))?;
         input
             .seek(io::SeekFrom::Start(chunk.start))
             .map_err(|e| named(rows, e))?;
-        let input = input.take(chunk.end - chunk.start);
-        let reader = arrow_json::ReaderBuilder::new(schema)
-            .with_batch_size(BATCH_ROWS)
-            .build(BufReader::with_capacity(1 << 20, input))
-            .map_err(|e| named(rows, e))?;
+        let mut input = BufReader::with_capacity(1 << 20, input.take(chunk.end - chunk.start));
         let file = File::create(tmp).map_err(|e| named(tmp, e))?;
         let mut w = ArrowWriter::try_new(file, Arc::clone(&stored), Some(properties()))
             .map_err(|e| named(tmp, e))?;
-        for batch in reader {
-            let batch = batch.map_err(|e| named(rows, e))?;
+        // The reader's loop (arrow_json::Reader), over a decoder kept from
+        // file to file: bytes in until a batch is full or the rows end.
+        let mut next = || -> io::Result<Option<arrow_array::RecordBatch>> {
+            loop {
+                let buf = input.fill_buf().map_err(|e| named(rows, e))?;
+                if buf.is_empty() {
+                    break;
+                }
+                let read = buf.len();
+                let decoded = decoder.decode(buf).map_err(|e| named(rows, e))?;
+                input.consume(decoded);
+                if decoded != read {
+                    break;
+                }
+            }
+            decoder.flush().map_err(|e| named(rows, e))
+        };
+        while let Some(batch) = next()? {
             let columns = batch
                 .columns()
                 .iter()
