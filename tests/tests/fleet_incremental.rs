@@ -146,6 +146,10 @@ fn a_rerun_writes_what_a_fresh_run_writes() {
     let tampered = pages[0].clone();
     fs::remove_file(&tampered).unwrap();
     fs::write(&tampered, "not the kept page").unwrap();
+    // A folder where a page was: removed, the page placed again.
+    let folder = pages[2].clone();
+    fs::remove_file(&folder).unwrap();
+    fs::create_dir_all(folder.join("inner")).unwrap();
     fs::write(hosts.join("stray.html"), "x").unwrap();
     fs::create_dir_all(hosts.join("stray-dir/inner")).unwrap();
     let said = batch(&inputs, &out, &[]);
@@ -157,7 +161,7 @@ fn a_rerun_writes_what_a_fresh_run_writes() {
         .map(|(p, _)| p)
         .collect();
     assert!(
-        !still.is_empty() && !still.contains(&&tampered),
+        !still.is_empty() && !still.contains(&&tampered) && !folder.is_dir(),
         "the unchanged host's pages stay as they were, the tampered one is replaced: {still:?}"
     );
     assert_eq!(kept_results(&out).len(), 3, "c's result is gone");
