@@ -863,16 +863,10 @@ fn place_pages(
             .strip_suffix(".html")
             .or_else(|| name.strip_suffix(".json"));
         id.is_some_and(|id| {
-            let (mut lo, mut hi) = (0, fleet.kept.len());
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                match fleet.id(mid).cmp(id) {
-                    std::cmp::Ordering::Less => lo = mid + 1,
-                    std::cmp::Ordering::Greater => hi = mid,
-                    std::cmp::Ordering::Equal => return true,
-                }
-            }
-            false
+            fleet
+                .kept
+                .binary_search_by(|k| fleet.ids.get(k.id).cmp(id))
+                .is_ok()
         })
     };
     for entry in fs::read_dir(&hosts).map_err(io_err(&hosts))? {

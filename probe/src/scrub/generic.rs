@@ -97,7 +97,9 @@ pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
             i = key_end;
             continue;
         }
-        let at_start = i == first || (quoted && Some(i) == first.checked_add(1));
+        let at_start = i == first
+            || (quoted && Some(i) == first.checked_add(1))
+            || directive_argument(line, first, i);
         match value_after(line, key_end, Form::of(quoted, xml, dashes, at_start)) {
             Some(v)
                 if (is_secret(key, dashes)
@@ -113,6 +115,39 @@ pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// Whether the key at `at` follows one or two plain words that start the
+/// line, as a configuration directive's argument does: nginx
+/// `proxy_set_header X-Auth-Token v;` and `fastcgi_param DB_PASSWORD v;`,
+/// Apache `SetEnv API_KEY v` and `RequestHeader set X-Api-Key v`: then
+/// `k v` is read as at a line's start. Only a key of several parts.
+fn directive_argument(line: &[u8], first: usize, at: usize) -> bool {
+    // Two words of a directive are short: a bound keeps a long line (one
+    // key after another) linear.
+    if first >= at || at > line.len() || at - first > 96 {
+        return false;
+    }
+    let before = &line[first..at];
+    if !before.last().is_some_and(|&b| blank(b)) {
+        return false;
+    }
+    let words: Vec<&[u8]> = before
+        .split(|&b| blank(b))
+        .filter(|w| !w.is_empty())
+        .collect();
+    // The key is a header's or a variable's name, of several parts
+    // (`X-Auth-Token`, `DB_PASSWORD`): a lone word after others is prose
+    // or a table's column (`crypto pw hunter2` stays).
+    let key_len = line[at..].iter().take_while(|&&b| key_byte(b)).count();
+    let key = &line[at..at + key_len];
+    let named = key.iter().any(|&b| b == b'-' || b == b'_');
+    named
+        && (1..=2).contains(&words.len())
+        && words.iter().all(|w| {
+            w.iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        })
 }
 
 /// A key of several words before ` = ` at `from` (`ldap admin password =

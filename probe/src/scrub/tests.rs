@@ -872,6 +872,24 @@ fn round_two_attacks() {
         ("/etc/default/app", "AUTH=Bearer S3CRET61"),
         ("/etc/default/app", "AUTH=\"Bearer S3CRET62\""),
         ("/etc/app.conf", "upstream_auth: Bearer S3CRET63"),
+        // A directive's argument names the secret (found writing a secret
+        // in a syntax no rule names, reviewing stop 35).
+        (
+            "/etc/nginx/conf.d/a.conf",
+            "    proxy_set_header X-Auth-Token S3CRET64;",
+        ),
+        (
+            "/etc/nginx/conf.d/a.conf",
+            "fastcgi_param DB_PASSWORD S3CRET65;",
+        ),
+        (
+            "/etc/apache2/conf-enabled/a.conf",
+            "SetEnv API_KEY S3CRET66",
+        ),
+        (
+            "/etc/apache2/conf-enabled/a.conf",
+            "RequestHeader set X-Api-Key \"S3CRET67\"",
+        ),
     ];
     for (path, content) in CASES {
         let (out, _) = scrubbed(path, content);
