@@ -794,7 +794,13 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         fleet: &fleet,
         by_index: &by_index,
     };
-    write_tables(dir, &parts, opts.exports, &pieces)?;
+    write_tables(
+        dir,
+        &parts,
+        opts.exports,
+        &pieces,
+        pool.current_num_threads(),
+    )?;
     drop(by_index);
     let map = DependencyMap {
         edges,
@@ -946,6 +952,7 @@ fn write_tables(
     parts: &Path,
     exports: Exports,
     pieces: &dyn parquet::Pieces,
+    threads: usize,
 ) -> Result<(), BatchError> {
     let rows = |t: &parquet::Table| match t.name {
         "hosts" => parts.join("hosts.jsonl"),
@@ -961,18 +968,19 @@ fn write_tables(
             .map_while(|l| serde_json::from_str(l).ok())
             .collect();
         let mut written: Vec<parquet::Written> = Vec::new();
-        // One table at a time: each table's JSON reader and Parquet writer
-        // hold a batch and a row group's pages and dictionaries, and two at
-        // once were most of the batch's peak (issue 29: 1,000 hosts 38.6 MB,
-        // 10,000 52.9 MB in parallel; 28.5 and 31.4 MB one at a time, for
-        // a few tenths of a second more at 10,000).
+        // One table at a time, its files on the batch's threads: each
+        // file's JSON reader and Parquet writer hold a batch and a row
+        // group's pages and dictionaries, a few MB whatever the fleet's
+        // size. (Tables in parallel were most of the batch's peak before
+        // glibc's mmap threshold was fixed: 1,000 hosts 38.6 MB, 10,000
+        // 52.9 MB; see `memory::large_blocks_mapped`.)
         for t in parquet::TABLES {
             // The joined tables' rows are known host by host.
             let pieces = exports::JSONL
                 .iter()
                 .position(|k| *k == t.name)
                 .map(|k| (pieces, k));
-            match t.write(&rows(t), dir, &kept, pieces) {
+            match t.write(&rows(t), dir, &kept, pieces, threads) {
                 Ok(w) => written.extend(w),
                 Err(e) => {
                     return Err(BatchError::Io {

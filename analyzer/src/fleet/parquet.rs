@@ -23,7 +23,8 @@ use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Seek};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -436,12 +437,16 @@ impl Table {
     /// host's id, its rows' length and XXH3-128, in order; see
     /// `exports::Joiner`), the files are cut and named from those, and
     /// the rows are read only for the files written.
+    ///
+    /// `threads`: files are encoded on up to this many threads at once
+    /// (see [`Table::encode_all`]).
     pub fn write(
         &self,
         rows: &Path,
         dir: &Path,
         kept: &[Written],
         pieces: Option<(&dyn Pieces, usize)>,
+        threads: usize,
     ) -> io::Result<Vec<Written>> {
         let folder = self.folder(dir);
         fs::create_dir_all(&folder).map_err(|e| named(&folder, e))?;
@@ -463,10 +468,8 @@ impl Table {
                 _ => fs::remove_file(&path).map_err(|e| named(&path, e))?,
             }
         }
-        let mut written = Vec::new();
-        // One JSON decoder for the table's files: its buffers (several MB
-        // for packages) are reused, not faulted in afresh for each file.
-        let mut decoder = None;
+        let mut outs = Vec::with_capacity(chunks.len());
+        let mut encode = Vec::new();
         for (seq, c) in chunks.iter().enumerate() {
             let out = folder.join(format!("part-{seq:05}-{}.parquet", c.hash));
             match present.remove(&c.hash) {
@@ -475,21 +478,65 @@ impl Table {
                         fs::rename(&old, &out).map_err(|e| named(&out, e))?;
                     }
                 }
-                None => {
-                    let tmp = out.with_extension("parquet.tmp");
-                    if let Err(e) = self.encode(rows, c, &tmp, &mut decoder) {
-                        let _ = fs::remove_file(&tmp);
-                        return Err(e);
-                    }
-                    fs::rename(&tmp, &out).map_err(|e| named(&out, e))?;
-                }
+                None => encode.push((c, out.clone())),
             }
-            written.push(Written::of(&out)?);
+            outs.push(out);
         }
+        self.encode_all(rows, &encode, threads)?;
+        let written = outs
+            .iter()
+            .map(|out| Written::of(out))
+            .collect::<io::Result<Vec<_>>>()?;
         for stale in present.into_values() {
             fs::remove_file(&stale).map_err(|e| named(&stale, e))?;
         }
         Ok(written)
+    }
+
+    /// Encodes each `(chunk, file)` on up to `threads` threads, each
+    /// taking the next chunk and keeping one JSON decoder from file to
+    /// file (its buffers, several MB for packages, are reused, not
+    /// faulted in afresh). A file goes through a temporary name renamed
+    /// into place; on the first error the threads stop, and no temporary
+    /// file is left.
+    fn encode_all(
+        &self,
+        rows: &Path,
+        files: &[(&Chunk, PathBuf)],
+        threads: usize,
+    ) -> io::Result<()> {
+        let next = AtomicUsize::new(0);
+        let failed: Mutex<Option<io::Error>> = Mutex::new(None);
+        let work = || {
+            let mut decoder = None;
+            while let Some((c, out)) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                if failed.lock().map_or(true, |f| f.is_some()) {
+                    return;
+                }
+                let tmp = out.with_extension("parquet.tmp");
+                let done = self
+                    .encode(rows, c, &tmp, &mut decoder)
+                    .and_then(|()| fs::rename(&tmp, out).map_err(|e| named(out, e)));
+                if let Err(e) = done {
+                    let _ = fs::remove_file(&tmp);
+                    if let Ok(mut f) = failed.lock() {
+                        f.get_or_insert(e);
+                    }
+                    return;
+                }
+            }
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads.clamp(1, files.len().max(1)) {
+                s.spawn(work);
+            }
+            work();
+        });
+        match failed.into_inner() {
+            Ok(None) => Ok(()),
+            Ok(Some(e)) => Err(e),
+            Err(_) => Err(io::Error::other("a Parquet thread panicked")),
+        }
     }
 
     /// The schema as stored (see [`stored`]).
@@ -842,7 +889,7 @@ mod tests {
         )
         .unwrap();
         let t = TABLES.iter().find(|t| t.name == "packages").unwrap();
-        let w = t.write(&rows, &d, &[], None).unwrap();
+        let w = t.write(&rows, &d, &[], None, 2).unwrap();
         assert_eq!(w.len(), 1);
         let batches = read(&w[0].path);
         let b = &batches[0];
@@ -877,7 +924,7 @@ mod tests {
             r#"{"host_id":"a-1","source":"since boot","window_from":"2026-12-07T02:18:38Z","days":0.13,"samples":0}"#,
         )
         .unwrap();
-        let w = v.write(&rows, &d, &[], None).unwrap();
+        let w = v.write(&rows, &d, &[], None, 2).unwrap();
         let b = &read(&w[0].path)[0];
         let from = b
             .column_by_name("window_from")
@@ -899,13 +946,31 @@ mod tests {
         let rows = d.join("volumes.jsonl");
         fs::write(&rows, "{\"host_id\":\"a\",\"allocated_bytes\":\"many\"}\n").unwrap();
         let t = TABLES.iter().find(|t| t.name == "volumes").unwrap();
-        let e = t.write(&rows, &d, &[], None).unwrap_err().to_string();
+        let e = t.write(&rows, &d, &[], None, 2).unwrap_err().to_string();
         assert!(e.contains("volumes.jsonl"), "{e}");
         assert_eq!(
             fs::read_dir(t.folder(&d)).unwrap().count(),
             0,
             "no .tmp left"
         );
+
+        // Many files on two threads, one of them bad: the error still
+        // names the rows, and no temporary file is left by any thread.
+        let body: String = (0..4000)
+            .map(|i| match i {
+                2000 => format!("{{\"host_id\":\"h{i:05}\",\"allocated_bytes\":\"many\"}}\n"),
+                _ => format!("{{\"host_id\":\"h{i:05}\",\"allocated_bytes\":{i}}}\n"),
+            })
+            .collect();
+        fs::write(&rows, body).unwrap();
+        let e = t.write(&rows, &d, &[], None, 2).unwrap_err().to_string();
+        assert!(e.contains("volumes.jsonl"), "{e}");
+        let left: Vec<String> = fs::read_dir(t.folder(&d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(left.iter().all(|n| n.ends_with(".parquet")), "{left:?}");
+        assert!(left.len() < chunks(&rows, "volumes").unwrap().len());
         fs::remove_dir_all(d).unwrap();
     }
 
@@ -929,13 +994,13 @@ mod tests {
         };
         fs::write(&rows, body("true")).unwrap();
         let t = TABLES.iter().find(|t| t.name == "jobs").unwrap();
-        let first = t.write(&rows, &d, &[], None).unwrap();
+        let first = t.write(&rows, &d, &[], None, 2).unwrap();
         assert!(first.len() >= 3, "{} files", first.len());
-        let again = t.write(&rows, &d, &first, None).unwrap();
+        let again = t.write(&rows, &d, &first, None, 2).unwrap();
         assert_eq!(again, first, "nothing changed: every file kept");
 
         fs::write(&rows, body("false")).unwrap();
-        let second = t.write(&rows, &d, &again, None).unwrap();
+        let second = t.write(&rows, &d, &again, None, 2).unwrap();
         assert_eq!(second.len(), first.len());
         let changed = first.iter().zip(&second).filter(|(a, b)| a != b).count();
         assert_eq!(changed, 1, "one file holds h03000");
@@ -948,7 +1013,7 @@ mod tests {
 
         // Written without what was kept: the same names and bytes.
         let fresh = d.join("fresh");
-        let third = t.write(&rows, &fresh, &[], None).unwrap();
+        let third = t.write(&rows, &fresh, &[], None, 2).unwrap();
         for (a, b) in second.iter().zip(&third) {
             assert_eq!(a.path.file_name(), b.path.file_name());
             assert_eq!(fs::read(&a.path).unwrap(), fs::read(&b.path).unwrap());
@@ -956,7 +1021,7 @@ mod tests {
         // A file touched since is written again.
         let victim = &second[0].path;
         fs::write(victim, fs::read(victim).unwrap()).unwrap();
-        let fourth = t.write(&rows, &d, &second, None).unwrap();
+        let fourth = t.write(&rows, &d, &second, None, 2).unwrap();
         assert_ne!(fourth[0], second[0]);
         assert_eq!(fourth[1], second[1]);
         fs::remove_dir_all(d).unwrap();
