@@ -330,7 +330,7 @@ pub fn dependencies<'a>(
     kept: &[usize],
     resolver: &Resolver,
     id: impl Fn(usize) -> &'a str,
-    from: impl Fn(usize) -> io::Result<Option<PathBuf>>,
+    mut from: impl FnMut(usize) -> io::Result<Option<PathBuf>>,
 ) -> io::Result<()> {
     let out = dir.join(format!("{DEPENDENCIES}.jsonl"));
     let mut w = Output::create(&out, 0o644)?;
@@ -384,6 +384,41 @@ pub struct Joiner {
     joined: usize,
     /// The first error; the batch stops on it at the end.
     failed: Option<io::Error>,
+}
+
+/// A reader of the joiner's records (see [`Joiner::records`]): any order
+/// works, increasing order reads each part of the file once.
+pub struct Records {
+    file: io::BufReader<File>,
+    /// Where `file` is.
+    at: u64,
+    path: PathBuf,
+    kept_dir: PathBuf,
+}
+
+impl Records {
+    /// Bundle `index`'s record.
+    pub fn get(&mut self, index: usize) -> io::Result<Record> {
+        let want = index as u64 * RECORD as u64;
+        let mut b = [0u8; RECORD];
+        let read = (|| {
+            if want != self.at {
+                let by = i64::try_from(want).unwrap_or(i64::MAX) - self.at as i64;
+                self.file.seek_relative(by)?;
+            }
+            self.at = want;
+            self.file.read_exact(&mut b)?;
+            self.at = want + RECORD as u64;
+            Ok(())
+        })();
+        read.map_err(|e: io::Error| named(&self.path, e))?;
+        Ok(Record::decode(&b))
+    }
+
+    /// Where bundle `index`'s result was kept, when it was.
+    pub fn kept_at(&mut self, index: usize) -> io::Result<Option<Place>> {
+        Ok(self.get(index)?.kept_in(&self.kept_dir))
+    }
 }
 
 /// How a bundle ended, for [`Joiner::done`].
@@ -466,6 +501,14 @@ impl Record {
         }
     }
 
+    /// Where this bundle's result was kept, when it was.
+    fn kept_in(&self, kept_dir: &Path) -> Option<Place> {
+        match (self.rows, &self.key) {
+            (Rows::Kept, Some(k)) => Some(Place::new(kept_dir, k)),
+            _ => None,
+        }
+    }
+
     /// Kind `k`'s rows' length and hash, for a bundle with rows.
     pub fn piece(&self, k: usize) -> Option<(u64, u128)> {
         match self.rows {
@@ -529,8 +572,9 @@ impl Serialize for KeysOut<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeSeq};
         let mut seq = s.serialize_seq(Some(self.1.len()))?;
+        let mut records = self.0.records().map_err(S::Error::custom)?;
         for &i in self.1 {
-            let r = self.0.record(i).map_err(S::Error::custom)?;
+            let r = records.get(i).map_err(S::Error::custom)?;
             let key = r
                 .key
                 .ok_or_else(|| S::Error::custom("a bundle without a key"))?;
@@ -570,14 +614,18 @@ impl Joiner {
         })
     }
 
-    /// Bundle `index`'s record.
-    pub fn record(&self, index: usize) -> io::Result<Record> {
-        use std::os::unix::fs::FileExt;
-        let mut b = [0u8; RECORD];
-        self.records
-            .read_exact_at(&mut b, index as u64 * RECORD as u64)
-            .map_err(|e| named(&self.records_path, e))?;
-        Ok(Record::decode(&b))
+    /// The records read through one buffer, for a pass over the bundles
+    /// in increasing index order: a few large reads, not a system call a
+    /// bundle (a rerun of 10,000 kept bundles read each record about 15
+    /// times, once a table).
+    pub fn records(&self) -> io::Result<Records> {
+        let file = File::open(&self.records_path).map_err(|e| named(&self.records_path, e))?;
+        Ok(Records {
+            file: io::BufReader::with_capacity(1 << 16, file),
+            at: 0,
+            path: self.records_path.clone(),
+            kept_dir: self.kept_dir.clone(),
+        })
     }
 
     fn put(&mut self, index: usize, r: &Record) {
@@ -591,21 +639,13 @@ impl Joiner {
         }
     }
 
-    /// Where bundle `index`'s result was kept, when it was.
-    pub fn kept_at(&self, index: usize) -> io::Result<Option<Place>> {
-        let r = self.record(index)?;
-        Ok(match (r.rows, r.key) {
-            (Rows::Kept, Some(k)) => Some(Place::new(&self.kept_dir, &k)),
-            _ => None,
-        })
-    }
-
     /// The keys of the bundles done (whatever their result), for
     /// `kept::Keeper::finish`.
     pub fn keys(&self, bundles: usize) -> io::Result<Vec<Key>> {
         let mut keys = Vec::new();
+        let mut records = self.records()?;
         for i in 0..bundles {
-            keys.extend(self.record(i)?.key);
+            keys.extend(records.get(i)?.key);
         }
         Ok(keys)
     }
@@ -678,13 +718,12 @@ impl Joiner {
     /// Bundle `i`'s rows of kind `k`, appended to `w`.
     fn copy(
         &self,
-        i: usize,
+        (i, r): (usize, Record),
         k: usize,
         src: &mut File,
         w: &mut impl Write,
         to: &Path,
     ) -> io::Result<()> {
-        let r = self.record(i)?;
         let (offset, len, _) = r.pieces[k];
         match (r.rows, &r.key) {
             (Rows::Joined, _) => {
@@ -746,8 +785,9 @@ impl Joiner {
         let mut prefix = record.as_ref().map(|r| r.keys.len());
         let mut held = [0u64; JSONL.len()];
         let mut all_joined = true;
+        let mut records = self.records()?;
         for (n, &i) in kept.iter().enumerate() {
-            let r = self.record(i)?;
+            let r = records.get(i)?;
             if r.rows == Rows::None {
                 return Err(named(dir, format!("bundle {i} was kept but not joined")));
             }
@@ -788,8 +828,9 @@ impl Joiner {
                     if matches!(&now, Ok((true, now)) if now == was) && was.len == held[k] {
                         file.seek(io::SeekFrom::End(0)).map_err(|e| named(&to, e))?;
                         let mut src = File::open(&from).map_err(|e| named(&from, e))?;
+                        let mut records = self.records()?;
                         for &i in &kept[p..] {
-                            self.copy(i, k, &mut src, &mut file, &to)
+                            self.copy((i, records.get(i)?), k, &mut src, &mut file, &to)
                                 .map_err(|e| named(&to, e))?;
                         }
                         continue;
@@ -802,8 +843,9 @@ impl Joiner {
             }
             let mut w = Output::create(&to, 0o644)?;
             let mut src = File::open(&from).map_err(|e| named(&from, e))?;
+            let mut records = self.records()?;
             for &i in kept {
-                self.copy(i, k, &mut src, &mut w, &to)?;
+                self.copy((i, records.get(i)?), k, &mut src, &mut w, &to)?;
             }
             w.commit()?;
         }

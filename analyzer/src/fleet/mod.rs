@@ -746,7 +746,10 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         ids: &ids,
     };
     let mut joiner = joiner.into_inner().unwrap_or_else(|e| e.into_inner());
-    place_pages(dir, &parts, &fleet, &joiner)?;
+    // The exports' rows go in input order: the hosts' places in `kept`.
+    let mut by_index: Vec<u32> = (0..kept.len() as u32).collect();
+    by_index.sort_unstable_by_key(|&k| kept[k as usize].index);
+    place_pages(dir, &parts, &fleet, &joiner, &by_index)?;
     // One pass over the hosts for what needs each once: names and
     // addresses, the charts, fleet.csv, machine-ids.
     let csv = dir.join("fleet.csv");
@@ -770,23 +773,18 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let (edges, groups) = depmap::build_with(&fleet, &resolver, &mut |x| external.push(&x))
         .map_err(io_err(&external_path))?;
     external.finish().map_err(io_err(&external_path))?;
-    // The exports' rows go in input order: the hosts' places in `kept`.
-    let mut by_index: Vec<u32> = (0..kept.len() as u32).collect();
-    by_index.sort_unstable_by_key(|&k| kept[k as usize].index);
     let order: Vec<usize> = by_index
         .iter()
         .map(|&k| kept[k as usize].index as usize)
         .collect();
     joiner.finish(dir, &order).map_err(io_err(dir))?;
-    exports::dependencies(
-        dir,
-        &parts,
-        &order,
-        &resolver,
-        |h| fleet.id(h),
-        |i| Ok(joiner.kept_at(i)?.map(|d| d.file(exports::ROWS))),
-    )
-    .map_err(io_err(dir))?;
+    let mut records = joiner.records().map_err(io_err(&parts))?;
+    let kept_rows = |i| {
+        let kept = records.kept_at(i)?;
+        Ok(kept.map(|d| d.file(exports::ROWS)))
+    };
+    exports::dependencies(dir, &parts, &order, &resolver, |h| fleet.id(h), kept_rows)
+        .map_err(io_err(dir))?;
     drop(resolver);
     drop(order);
     let pieces = Pieces {
@@ -856,6 +854,7 @@ fn place_pages(
     parts: &Path,
     fleet: &Fleet,
     joiner: &exports::Joiner,
+    by_index: &[u32],
 ) -> Result<(), BatchError> {
     use std::os::unix::fs::MetadataExt;
     let hosts = dir.join("hosts");
@@ -888,8 +887,12 @@ fn place_pages(
             gone.map_err(io_err(&path))?;
         }
     }
-    for (i, k) in fleet.kept.iter().enumerate() {
-        let from_kept = joiner.kept_at(k.index as usize).map_err(io_err(parts))?;
+    // In input order, the joiner's records read through one buffer.
+    let mut records = joiner.records().map_err(io_err(parts))?;
+    for &i in by_index {
+        let i = i as usize;
+        let k = &fleet.kept[i];
+        let from_kept = records.kept_at(k.index as usize).map_err(io_err(parts))?;
         for ext in ["html", "json"] {
             let to = hosts.join(format!("{}.{ext}", fleet.id(i)));
             match &from_kept {
@@ -930,9 +933,10 @@ struct Pieces<'a> {
 
 impl parquet::Pieces for Pieces<'_> {
     fn each(&self, table: usize, f: &mut dyn FnMut(&str, u64, u128)) -> io::Result<()> {
+        let mut records = self.joiner.records()?;
         for &k in self.by_index {
             let kept = &self.fleet.kept[k as usize];
-            let r = self.joiner.record(kept.index as usize)?;
+            let r = records.get(kept.index as usize)?;
             let Some((len, hash)) = r.piece(table) else {
                 return Err(io::Error::other(format!(
                     "bundle {} was kept but not joined",
