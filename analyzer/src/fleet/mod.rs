@@ -773,33 +773,6 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let (edges, groups) = depmap::build_with(&fleet, &resolver, &mut |x| external.push(&x))
         .map_err(io_err(&external_path))?;
     external.finish().map_err(io_err(&external_path))?;
-    let order: Vec<usize> = by_index
-        .iter()
-        .map(|&k| kept[k as usize].index as usize)
-        .collect();
-    joiner.finish(dir, &order).map_err(io_err(dir))?;
-    let mut records = joiner.records().map_err(io_err(&parts))?;
-    let kept_rows = |i| {
-        let kept = records.kept_at(i)?;
-        Ok(kept.map(|d| d.file(exports::ROWS)))
-    };
-    exports::dependencies(dir, &parts, &order, &resolver, |h| fleet.id(h), kept_rows)
-        .map_err(io_err(dir))?;
-    drop(resolver);
-    drop(order);
-    let pieces = Pieces {
-        joiner: &joiner,
-        fleet: &fleet,
-        by_index: &by_index,
-    };
-    write_tables(
-        dir,
-        &parts,
-        opts.exports,
-        &pieces,
-        pool.current_num_threads(),
-    )?;
-    drop(by_index);
     let map = DependencyMap {
         edges,
         groups,
@@ -822,18 +795,61 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     };
     let shared = mids.list(&fleet).map_err(store_err)?;
     drop(mids);
-    write_index(
-        dir,
-        &store,
-        &kept,
-        &ids,
-        &map,
-        &tally,
-        &failures,
-        &shared,
-        &outcome,
-        opts.profile,
-    )?;
+    // The index page on a thread of its own while the exports are joined
+    // and encoded: neither reads what the other writes, and each was a
+    // tenth of a rerun, one after the other.
+    let (index, exported) = std::thread::scope(|s| {
+        let index = s.spawn(|| {
+            write_index(
+                dir,
+                &store,
+                &kept,
+                &ids,
+                &map,
+                &tally,
+                &failures,
+                &shared,
+                &outcome,
+                opts.profile,
+            )
+        });
+        let exported = (|| -> Result<(), BatchError> {
+            let order: Vec<usize> = by_index
+                .iter()
+                .map(|&k| kept[k as usize].index as usize)
+                .collect();
+            joiner.finish(dir, &order).map_err(io_err(dir))?;
+            let mut records = joiner.records().map_err(io_err(&parts))?;
+            let kept_rows = |i| {
+                let kept = records.kept_at(i)?;
+                Ok(kept.map(|d| d.file(exports::ROWS)))
+            };
+            exports::dependencies(dir, &parts, &order, &resolver, |h| fleet.id(h), kept_rows)
+                .map_err(io_err(dir))?;
+            // Not held while the Parquet files are written (the batch's
+            // peak): it grows with the hosts.
+            drop(resolver);
+            let pieces = Pieces {
+                joiner: &joiner,
+                fleet: &fleet,
+                by_index: &by_index,
+            };
+            write_tables(
+                dir,
+                &parts,
+                opts.exports,
+                &pieces,
+                pool.current_num_threads(),
+            )
+        })();
+        (index.join(), exported)
+    });
+    exported?;
+    match index {
+        Ok(written) => written?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+    drop(by_index);
     drop(map);
     let used = joiner.keys(inputs.len()).map_err(io_err(&parts))?;
     drop(joiner);
