@@ -1049,6 +1049,50 @@ mod tests {
         std::fs::write(path, b).unwrap();
     }
 
+    /// Records read back through one buffer in any order (increasing,
+    /// backwards, repeated, a bundle never done) are the ones put.
+    #[test]
+    fn records_read_back_in_any_order() {
+        use super::super::kept::Key;
+        use super::{Record, Rows};
+        let d = std::env::temp_dir().join(format!("lift-records-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        // More records than one buffer holds.
+        let n = 1000;
+        let mut j = Joiner::new(&d, &d.join(".kept"), n + 1).unwrap();
+        for i in 0..n {
+            let mut pieces = [(0, 0, 0); JSONL.len()];
+            pieces[i % JSONL.len()] = (i as u64, 2 * i as u64, i as u128 * 7);
+            let r = Record {
+                rows: Rows::Kept,
+                key: Some(Key::from_bytes([(i % 251) as u8; 32])),
+                pieces,
+            };
+            j.put(i, &r);
+        }
+        let mut records = j.records().unwrap();
+        for i in [0, 1, 500, 999, 3, 3, 998, 0, 700] {
+            let r = records.get(i).unwrap();
+            assert_eq!(
+                r.key.unwrap().hex(),
+                Key::from_bytes([(i % 251) as u8; 32]).hex()
+            );
+            assert_eq!(
+                r.piece(i % JSONL.len()),
+                Some((2 * i as u64, i as u128 * 7))
+            );
+            assert!(records.kept_at(i).unwrap().is_some());
+        }
+        let never = records.get(n).unwrap();
+        assert!(never.key.is_none() && never.rows == Rows::None);
+        assert!(
+            records.get(n + 1).is_err(),
+            "past the end: an error, not a record"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
     /// Sections read back as written; a file that is not one, or whose
     /// header's lengths do not add up to its size (truncated, grown,
     /// edited), is refused, naming the file.
