@@ -796,8 +796,10 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     let shared = mids.list(&fleet).map_err(store_err)?;
     drop(mids);
     // The index page on a thread of its own while the exports are joined
-    // and encoded: neither reads what the other writes, and each was a
-    // tenth of a rerun, one after the other.
+    // (each was a tenth of a rerun, one after the other; neither reads
+    // what the other writes), done before the Parquet files: the index
+    // and the Parquet encoders at once made the batch's peak depend on
+    // how they overlapped, higher the larger the fleet.
     let (index, exported) = std::thread::scope(|s| {
         let index = s.spawn(|| {
             write_index(
@@ -825,22 +827,7 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
                 Ok(kept.map(|d| d.file(exports::ROWS)))
             };
             exports::dependencies(dir, &parts, &order, &resolver, |h| fleet.id(h), kept_rows)
-                .map_err(io_err(dir))?;
-            // Not held while the Parquet files are written (the batch's
-            // peak): it grows with the hosts.
-            drop(resolver);
-            let pieces = Pieces {
-                joiner: &joiner,
-                fleet: &fleet,
-                by_index: &by_index,
-            };
-            write_tables(
-                dir,
-                &parts,
-                opts.exports,
-                &pieces,
-                pool.current_num_threads(),
-            )
+                .map_err(io_err(dir))
         })();
         (index.join(), exported)
     });
@@ -849,6 +836,21 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
         Ok(written) => written?,
         Err(panic) => std::panic::resume_unwind(panic),
     }
+    // Not held while the Parquet files are written (the batch's peak): it
+    // grows with the hosts.
+    drop(resolver);
+    let pieces = Pieces {
+        joiner: &joiner,
+        fleet: &fleet,
+        by_index: &by_index,
+    };
+    write_tables(
+        dir,
+        &parts,
+        opts.exports,
+        &pieces,
+        pool.current_num_threads(),
+    )?;
     drop(by_index);
     drop(map);
     let used = joiner.keys(inputs.len()).map_err(io_err(&parts))?;
