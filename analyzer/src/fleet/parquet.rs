@@ -1,7 +1,7 @@
 //! The Parquet exports: each table of the batch (the JSON Lines exports and
 //! the hosts of fleet.csv) as `DIR/parquet/<table>/part-*.parquet`, with an
 //! explicit schema, for Spark, Trino, Athena, BigQuery and DuckDB. A table
-//! is cut into files of about a thousand hosts each (see [`chunks`]), so
+//! is cut into files of about 256 hosts each (see [`HOSTS_PER_FILE`]), so
 //! that a rerun writes again only the files whose hosts changed.
 //!
 //! A table is one row of [`TABLES`]: its name and its columns. The rows are

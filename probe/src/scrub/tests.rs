@@ -890,6 +890,12 @@ fn round_two_attacks() {
             "/etc/apache2/conf-enabled/a.conf",
             "RequestHeader set X-Api-Key \"S3CRET67\"",
         ),
+        // HTTP Basic credentials under a header of one word (reviewing
+        // stop 36: `Authorization` names no secret of several parts).
+        (
+            "/etc/nginx/conf.d/a.conf",
+            "    proxy_set_header Authorization \"Basic S3CRET68\";",
+        ),
     ];
     for (path, content) in CASES {
         let (out, _) = scrubbed(path, content);
@@ -914,6 +920,7 @@ fn the_analyzer_still_sees_its_facts() {
         ("/etc/pam.d/common-password", "password [success=1 default=ignore] pam_unix.so obscure yescrypt\n"),
         ("/etc/zabbix/zabbix_agentd.conf", "Server=10.0.0.2\nTLSPSKIdentity=host1\nTLSPSKFile=/etc/zabbix/psk\n"),
         ("/etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n"),
+        ("/etc/nginx/nginx.conf", "# Basic settings\nsendfile on;\n"),
         ("/var/lib/dpkg/status", "Package: passwd\nDescription: change and administer password and group data\n password utilities\n"),
     ] {
         untouched(path, content);

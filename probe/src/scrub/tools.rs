@@ -294,7 +294,10 @@ pub const TOOLS: &[Tool] = &[
     Tool {
         name: "bearer",
         programs: &[],
-        forms: &[Word(b"Bearer")],
+        // HTTP's credential schemes: `Bearer TOKEN`, `Basic BASE64`
+        // (nginx `proxy_set_header Authorization "Basic ..."`, found
+        // reviewing stop 36).
+        forms: &[Word(b"Bearer"), Word(b"Basic")],
     },
 ];
 
@@ -379,6 +382,9 @@ fn find(c: &Command, after: usize, form: &Form, anywhere: bool, out: &mut Vec<Ra
                         Some(v)
                     }
                     WordAfter(_, sep) => after_byte(c.line, v, *sep),
+                    // `Basic` is also prose (`# Basic settings`): only
+                    // before what looks like base64 credentials.
+                    Word(b"Basic") => basic_credentials(&c.line[v.clone()]).then_some(v),
                     // SQL's `PASSWORD 'pw'` only when quoted.
                     Word(b"PASSWORD") if anywhere => {
                         let raw = &c.line[c.words[i + 1].clone()];
@@ -415,6 +421,19 @@ fn find(c: &Command, after: usize, form: &Form, anywhere: bool, out: &mut Vec<Ra
             }
         }
     }
+}
+
+/// `user:password` in base64, as HTTP Basic sends it: at least 8 of
+/// base64's characters, and a digit, `+`, `/`, `=` or a capital past the
+/// first letter (a word of prose has none of them).
+fn basic_credentials(v: &[u8]) -> bool {
+    let v = v.strip_suffix(b";").unwrap_or(v);
+    v.len() >= 8
+        && v.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        && v[1..].iter().any(|&b| {
+            b.is_ascii_digit() || b.is_ascii_uppercase() || matches!(b, b'+' | b'/' | b'=')
+        })
 }
 
 /// A word's part after its last `=` or `:`, without an opening quote
