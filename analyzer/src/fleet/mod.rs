@@ -797,9 +797,9 @@ fn run_locked(opts: &Options) -> Result<Outcome, BatchError> {
     drop(mids);
     // The index page on a thread of its own while the exports are joined
     // (each was a tenth of a rerun, one after the other; neither reads
-    // what the other writes), done before the Parquet files: the index
-    // and the Parquet encoders at once made the batch's peak depend on
-    // how they overlapped, higher the larger the fleet.
+    // what the other writes), done before the Parquet files: with the
+    // index and the Parquet encoders at once, the batch's peak depended
+    // on how they overlapped; now it is the encoders' alone.
     let (index, exported) = std::thread::scope(|s| {
         let index = s.spawn(|| {
             write_index(
