@@ -95,6 +95,25 @@ fn why_failed(iso: &Isolation, status: std::process::ExitStatus, said: &str) -> 
     }
 }
 
+/// glibc's malloc tunables for a worker: each thread's cache of freed
+/// small blocks holds up to 65,535 a size (7 by default). A worker builds
+/// and drops a bundle's model, report and pages, millions of small blocks;
+/// past 7 a size each free went to malloc's bins and was merged and split
+/// again, a sixth of the worker's CPU (`_int_malloc`, `_int_free`,
+/// `malloc_consolidate`, `unlink_chunk`). With it a batch's user CPU fell
+/// 12% (bench/results/fleet-2026-12-08-settle.md); a worker's peak RSS
+/// grows by what it caches, bounded by what one bundle freed. The user's
+/// own tunables follow, so theirs win; glibc before 2.30 (at most 127)
+/// ignores it, as do other C libraries.
+fn worker_tunables(own: Option<std::ffi::OsString>) -> std::ffi::OsString {
+    let mut t = std::ffi::OsString::from("glibc.malloc.tcache_count=65535");
+    if let Some(own) = own.filter(|v| !v.is_empty()) {
+        t.push(":");
+        t.push(own);
+    }
+    t
+}
+
 fn limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
     let r = libc::rlimit {
         rlim_cur: value,
@@ -176,6 +195,10 @@ impl Workers {
             .arg(self.iso.max_seconds.to_string())
             .args(&self.args)
             .env_remove("RUST_BACKTRACE")
+            .env(
+                "GLIBC_TUNABLES",
+                worker_tunables(std::env::var_os("GLIBC_TUNABLES")),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -377,4 +400,27 @@ pub fn read_request(r: &mut impl BufRead) -> std::io::Result<Option<(usize, Path
         index,
         PathBuf::from(std::ffi::OsStr::from_bytes(&path)),
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worker_tunables;
+    use std::ffi::OsString;
+
+    /// The worker's cache size, then the user's own tunables (glibc keeps
+    /// the last value of a name, so a user's own `tcache_count` wins).
+    #[test]
+    fn the_users_tunables_come_last() {
+        let ours = "glibc.malloc.tcache_count=65535";
+        assert_eq!(worker_tunables(None), OsString::from(ours));
+        assert_eq!(worker_tunables(Some(OsString::new())), OsString::from(ours));
+        assert_eq!(
+            worker_tunables(Some(
+                "glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0".into()
+            )),
+            OsString::from(format!(
+                "{ours}:glibc.malloc.tcache_count=0:glibc.malloc.mxfast=0"
+            ))
+        );
+    }
 }
