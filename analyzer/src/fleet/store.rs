@@ -22,8 +22,10 @@ pub struct Slot {
     len: u32,
 }
 
-/// Host summaries, one JSON document each, appended as workers hand them
-/// back (from any thread) and read back by [`Slot`].
+/// Host summaries, bincode-encoded (as lift-bundle's records; a JSON parse
+/// each, in each of the four passes that read them, was a tenth of a
+/// rerun), appended as workers hand them back (from any thread) and read
+/// back by [`Slot`]. A scratch file of this run, never read by another.
 pub struct Store {
     path: PathBuf,
     file: File,
@@ -64,7 +66,8 @@ impl Store {
     }
 
     pub fn put(&self, h: &HostSummary) -> io::Result<Slot> {
-        let body = serde_json::to_vec(h)?;
+        let body = bincode::serde::encode_to_vec(h, bincode::config::standard())
+            .map_err(|e| named(&self.path, e))?;
         let len = u32::try_from(body.len())
             .map_err(|_| named(&self.path, "a host summary past 4 GiB"))?;
         let mut end = self.end.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,7 +84,12 @@ impl Store {
         self.file
             .read_exact_at(&mut body, slot.offset)
             .map_err(|e| named(&self.path, e))?;
-        serde_json::from_slice(&body).map_err(|e| named(&self.path, e))
+        let (h, read) = bincode::serde::decode_from_slice(&body, bincode::config::standard())
+            .map_err(|e| named(&self.path, e))?;
+        if read != body.len() {
+            return Err(named(&self.path, "a host summary longer than its contents"));
+        }
+        Ok(h)
     }
 }
 
@@ -314,6 +322,58 @@ mod tests {
         assert_eq!(std::mem::size_of_val(p.ends.as_slice()), 3 * 8);
         let none = Paths::create(&d.join("none"), Vec::new()).unwrap();
         assert_eq!(none.len(), 0);
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    /// A summary with every field set (options, nested lists, floats,
+    /// an enum, text past ASCII) comes back from the store as it went in:
+    /// the same JSON, field for field.
+    #[test]
+    fn every_field_of_a_summary_reads_back() {
+        let d = std::env::temp_dir().join(format!("lift-store-all-{}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        let full = serde_json::json!({
+            "id": "web-1-ab12", "hostname": "web-1", "input": "/srv/b/web-1.lift",
+            "identity": {"machine_id": "e3b0c442", "product_uuid": "4c4c4544-0042",
+                "macs": ["52:54:00:12:34:56"], "hostname": "web-1", "arch": "x86_64"},
+            "form": "bundle", "started_secs": -5, "started_at": "2026-12-08T01:00:00Z",
+            "os": "Debian GNU/Linux 12 (bookworm)", "os_support": "supported",
+            "os_support_ends": "2028-06-30", "kernel": "6.1.0-18-amd64", "init": "systemd",
+            "virtualization": "kvm", "readiness": "blocked", "complete": false,
+            "findings": [{"id": "boot.efi", "severity": "blocker", "title": "UEFI été"}],
+            "reasons": ["no /boot"], "required_unknowns": 2, "packages": 843,
+            "addresses": ["10.0.0.1", "fe80::1"],
+            "listening": [[22, "sshd"], [8080, null]],
+            "links": [{"local_port": 443, "remote_address": "10.0.0.9", "remote_port": 5432,
+                "connections": 3}],
+            "links_omitted": 7,
+            "declared": {"list": [{"kind": "nfs", "target": "files.example", "port": 2049,
+                "lines": 2, "address": "10.0.0.5"}], "dropped": 1},
+            "aliases": ["www"], "hosts_file": [["db", "10.0.0.9"]],
+            "provision": {"vcpus": 4, "memory_bytes": 8589934592u64, "cpu_p95": 37.5,
+                "memory_p95": 61.25, "utilization_source": "sysstat 12.6.1",
+                "disks_allocated_bytes": 107374182400u64, "disks_used_bytes": 53687091200u64,
+                "as_is": "m5.xlarge", "right_sized": "t3.large", "right_vcpus": 2,
+                "right_memory_gib": 8.0}
+        });
+        let h: HostSummary = serde_json::from_value(full.clone()).unwrap();
+        // Every field was given: the summary's own JSON has no other.
+        assert_eq!(serde_json::to_value(&h).unwrap(), full);
+        let store = Store::create(&d.join("s")).unwrap();
+        let first = store.put(&h).unwrap();
+        let second = store.put(&h).unwrap();
+        for slot in [second, first] {
+            assert_eq!(
+                serde_json::to_value(store.get(slot).unwrap()).unwrap(),
+                full
+            );
+        }
+        // A slot longer than what was put is an error, not a summary.
+        let long = Slot {
+            offset: first.offset,
+            len: first.len + second.len,
+        };
+        assert!(store.get(long).is_err());
         std::fs::remove_dir_all(d).unwrap();
     }
 
