@@ -68,7 +68,7 @@ pub struct RowsFile {
 
 impl RowsFile {
     pub fn open(path: &Path) -> io::Result<RowsFile> {
-        let mut file = File::open(path).map_err(|e| named(path, e))?;
+        let mut file = super::kept::open_quietly(path).map_err(|e| named(path, e))?;
         let mut head = [0u8; ROWS_HEADER as usize];
         file.read_exact(&mut head)
             .map_err(|e| named(path, format!("no export rows' header ({e})")))?;
