@@ -127,10 +127,40 @@ with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
 PY
 fi
 
+# On ext4 without a journal (as on the machine of the README's figures:
+# /proc/fs/jbd2 lists no journal for its disk), a new file does not take an inode
+# freed in the last 60 s, or 360 s while that inode's table block is dirty
+# again (fs/ext4/ialloc.c, recently_deleted: RECENTCY_MIN and
+# RECENTCY_DIRTY). It walks past each such inode, reading its table block,
+# at every file it creates: a batch started minutes after an earlier
+# batch's DIR was deleted spent a third of its time there, in the kernel
+# (bench/results/fleet-2026-12-08-settle.md). A user's batch seldom
+# follows the deletion of a hundred thousand files; the bench's did. So
+# the bench keeps every DIR until it ends, deletes them then, notes when
+# (in $work/deleted-at), and each timed batch first waits until 361 s
+# have passed since (printed, not counted). Deletions by anything else
+# on the machine are not seen here.
+settle() {
+    local at=$work/deleted-at left
+    [ -e "$at" ] || return 0
+    left=$((361 - ($(date +%s) - $(stat -c %Y "$at"))))
+    if [ "$left" -gt 0 ]; then
+        echo "waiting ${left}s: the bench deleted its outputs at $(date -d @"$(stat -c %Y "$at")" +%T)"
+        sleep "$left"
+    fi
+}
+cleanup() { # the DIRs of this bench and any earlier one
+    local old
+    old=$(find "$work" -maxdepth 1 \( -name 'out-*' -o -name 'set-*' -o -name callgrind \) | head -1)
+    [ -z "$old" ] && return 0
+    find "$work" -maxdepth 1 \( -name 'out-*' -o -name 'set-*' -o -name callgrind \) -exec rm -rf {} +
+    touch "$work/deleted-at"
+}
+cleanup
+
 run() { # N: batch over the first N bundles, and the floor over the same
     local n=$1 dir=$work/set-$1
-    rm -rf "$dir" "$work/out-$n" && mkdir -p "$dir"
-    local deleted=$SECONDS
+    rm -rf "$dir" && mkdir -p "$dir"
     find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
     echo "== $n bundles, $(du -sh "$dir" | cut -f1), $jobs cores"
     local start floor took
@@ -143,11 +173,7 @@ run() { # N: batch over the first N bundles, and the floor over the same
         sh -c 'for f in "$0"/*.lift; do tail -c +13 "$f"; done | zstd -dcq > /dev/null' "$dir"
     floor=$(echo "$(date +%s.%N) - $start" | bc)
     echo "floor (zstd -d): ${floor}s, $(echo "$n / $floor" | bc) bundles/s"
-    # ext4 does not reuse an inode freed in the last 30 s: it walks past
-    # each one, and a batch right after the last one's DIR was deleted
-    # spends much of its time there (bench/results/fleet-2026-12-07-rows.md).
-    # Wait that out, so the batch is measured, not the deletion.
-    [ $((SECONDS - deleted)) -lt 31 ] && sleep $((31 - (SECONDS - deleted)))
+    settle
     start=$(date +%s.%N)
     /usr/bin/time -o "$work/time-$n" -f "%M %U %S" \
         "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs" &
@@ -169,12 +195,14 @@ run() { # N: batch over the first N bundles, and the floor over the same
     read -r peak user sys < "$work/time-$n"
     cpu=$(echo "$user + $sys" | bc)
     echo "lift peak RSS $peak KiB, CPU $user s user $sys s system (workers included)"
-    echo "the batch process alone: peak RSS ${hwm} KiB"
+    echo "the batch process alone: peak RSS ${hwm} KiB (VmHWM sampled every 0.2 s: a lower bound, it can miss a peak in the last 0.2 s)"
     [ -z "$last" ] || echo "after the last bundle: $(echo "$start + $took - $last" | bc)s"
     echo "lift batch: ${took}s, $(echo "$n / $took" | bc) bundles/s, $(echo "scale=2; $took / $floor" | bc)x the floor"
     series="$series$n $took $cpu $hwm $peak\n"
     echo "disk: $(du -sh "$work/out-$n" | cut -f1) of reports"
-    rm -rf "$dir" "$work/out-$n"
+    # The DIR stays until the bench ends: deleting it would slow the next
+    # size's batch (see `settle`).
+    rm -rf "$dir"
 }
 timed() { # OUT LABEL ARGS...: one batch, its wall time in $took
     local out=$1 label=$2 start
@@ -196,12 +224,12 @@ timed() { # OUT LABEL ARGS...: one batch, its wall time in $took
 
 incremental() { # N: N bundles, then 100 more into the same DIR
     local n=$1 dir=$work/set-inc out=$work/out-inc first
-    rm -rf "$dir" "$out" "$work/out-fresh" && mkdir -p "$dir"
+    rm -rf "$dir" && mkdir -p "$dir"
     find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
     echo "== incremental: $n bundles, then 100 new, $jobs cores"
-    # Past ext4's 30 s after the deletion (see `run`): else the first run
-    # pays for it and the rerun's share looks smaller than it is.
-    sleep 31
+    # Else the first run pays for an earlier deletion and the rerun's
+    # share looks smaller than it is.
+    settle
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     timed "$out" "first run ($n bundles)" "$dir"
     first=$took
@@ -217,12 +245,12 @@ incremental() { # N: N bundles, then 100 more into the same DIR
         echo "the rerun's DIR DIFFERS from the fresh run's"
     fi
     echo "disk: $(du -sh "$out" | cut -f1) of reports, $(du -sh "$out/.kept" | cut -f1) of it kept results (hard links counted once)"
-    rm -rf "$dir" "$out" "$work/out-fresh"
+    rm -rf "$dir"
 }
 
 phases() { # N: callgrind over a batch of N bundles, --jobs 1
     local n=$1 dir=$work/set-phases out=$work/out-phases cg=$work/callgrind
-    rm -rf "$dir" "$out" "$cg" && mkdir -p "$dir" "$cg"
+    rm -rf "$dir" "$cg" && mkdir -p "$dir" "$cg"
     find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
     echo "== phases: $n bundles, callgrind, one worker"
     valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$cg/cg.%p" \
@@ -284,7 +312,7 @@ for name, v in rows:
     print(f"{name:<78} {v / n / 1e6:14.1f} {100 * v / total:5.1f}%")
 print(f"{'total':<78} {total / n / 1e6:14.1f}")
 PY
-    rm -rf "$dir" "$out" "$cg"
+    rm -rf "$dir" "$cg"
 }
 
 series=""
@@ -305,3 +333,4 @@ else
         { printf "%d bundles: wall per bundle %.2fx, CPU per bundle %.2fx, batch process peak RSS %.2fx (%d KiB), largest process %.2fx (%d KiB) of the %d-bundle run\n",
           $1, ($2 / $1) / t0, ($3 / $1) / c0, $4 / h0, $4, $5 / p0, $5, n0 }'
 fi
+cleanup
