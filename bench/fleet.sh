@@ -164,6 +164,9 @@ run() { # N: batch over the first N bundles, and the floor over the same
     find "$work/in" -name 'h*.lift' | sort | awk -v n="$n" 'NR <= n' | xargs ln -t "$dir"
     echo "== $n bundles, $(du -sh "$dir" | cut -f1), $jobs cores"
     local start floor took
+    # The wait first, so that the floor and the batch run one after the
+    # other, not six minutes apart.
+    settle
     # The floor: one zstd process decompressing every bundle's frames (the
     # bundle without lift's 12-byte header, magic and version), as lift
     # reads them all in one process: no per-file process start. The frames
@@ -173,7 +176,6 @@ run() { # N: batch over the first N bundles, and the floor over the same
         sh -c 'for f in "$0"/*.lift; do tail -c +13 "$f"; done | zstd -dcq > /dev/null' "$dir"
     floor=$(echo "$(date +%s.%N) - $start" | bc)
     echo "floor (zstd -d): ${floor}s, $(echo "$n / $floor" | bc) bundles/s"
-    settle
     start=$(date +%s.%N)
     /usr/bin/time -o "$work/time-$n" -f "%M %U %S" \
         "$lift" batch "$dir" -o "$work/out-$n" --jobs "$jobs" &
