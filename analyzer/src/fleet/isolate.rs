@@ -99,9 +99,9 @@ fn why_failed(iso: &Isolation, status: std::process::ExitStatus, said: &str) -> 
 /// small blocks holds up to 65,535 a size (7 by default). A worker builds
 /// and drops a bundle's model, report and pages, millions of small blocks;
 /// past 7 a size each free went to malloc's bins and was merged and split
-/// again, a sixth of the worker's CPU (`_int_malloc`, `_int_free`,
-/// `malloc_consolidate`, `unlink_chunk`). With it a batch's user CPU fell
-/// 12% (bench/results/fleet-2026-12-08-settle.md); a worker's peak RSS
+/// again: malloc was a sixth of a batch's samples (`_int_malloc`,
+/// `_int_free`, `malloc_consolidate`, `unlink_chunk`). With it a batch's
+/// user CPU fell 10% (bench/results/fleet-2026-12-08-settle.md); a worker's peak RSS
 /// grows by what it caches, bounded by what one bundle freed. The user's
 /// own tunables follow, so theirs win; glibc before 2.30 (at most 127)
 /// ignores it, as do other C libraries.

@@ -941,7 +941,6 @@ fn place_pages(
             }
         }
     }
-    drop(inodes);
     Ok(())
 }
 
