@@ -97,8 +97,11 @@ pub fn secret_values(line: &[u8], keyed_lines: bool) -> Vec<Range<usize>> {
             i = key_end;
             continue;
         }
+        // A key in quotes, or a variable's name after its `$` (nginx
+        // `set $apikey v;`, after `set` as `line_start` skips it).
+        let sigil = quoted || line.get(first) == Some(&b'$');
         let at_start = i == first
-            || (quoted && Some(i) == first.checked_add(1))
+            || (sigil && Some(i) == first.checked_add(1))
             || directive_argument(line, first, i);
         match value_after(line, key_end, Form::of(quoted, xml, dashes, at_start)) {
             Some(v)
@@ -619,6 +622,8 @@ mod tests {
             ("password = two words", "password = #"),
             ("db.password: hunter2", "db.password: #"),
             ("  bindpw hunter2", "  bindpw #"),
+            ("    set $apikey \"hunter2\";", "    set $apikey \"#\";"),
+            ("    set $backend upstream1;", "    set $backend upstream1;"),
             ("app -token hunter2 -v", "app -token # -v"),
             (
                 "app --dbPassword=hunter2 --port=80",

@@ -896,6 +896,9 @@ fn round_two_attacks() {
             "/etc/nginx/conf.d/a.conf",
             "    proxy_set_header Authorization \"Basic S3CRET68\";",
         ),
+        // An nginx variable named for a secret, set with a space (stop
+        // 37: a one-part key after `$`, not a directive's argument then).
+        ("/etc/nginx/conf.d/b.conf", "    set $apikey \"S3CRET69\";"),
     ];
     for (path, content) in CASES {
         let (out, _) = scrubbed(path, content);
